@@ -1,0 +1,71 @@
+"""An idempotent Kafka producer for envelopes, with delivery failures surfaced to the caller."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import structlog
+from confluent_kafka import KafkaError, Message, Producer
+
+from sightline_common.envelope import encode
+from sightline_common.errors import DeliveryError
+from sightline_common.kafka.config import producer_config
+from sightline_common.messages import Envelope
+
+log = structlog.get_logger(__name__)
+
+
+class EventProducer:
+    """Publishes envelopes keyed by their `key`; `flush` raises if any delivery failed.
+
+    librdkafka retries internally (idempotence keeps that free of duplicates), so a failure seen
+    here means the broker could not take the message within `delivery.timeout.ms`.
+    """
+
+    def __init__(self, bootstrap: str, client_id: str, **overrides: Any) -> None:
+        config = producer_config(bootstrap, client_id)
+        config.update(overrides)
+        self._producer = Producer(config)
+        self._lock = threading.Lock()
+        self._failures: list[str] = []
+
+    def publish(self, topic: str, envelope: Envelope) -> None:
+        """Queue one envelope; delivery is confirmed by `flush`."""
+        self.publish_raw(topic, envelope.key.encode(), encode(envelope))
+
+    def publish_raw(self, topic: str, key: bytes | None, value: bytes | None) -> None:
+        """Queue raw bytes (dead letters, tombstones); delivery is confirmed by `flush`."""
+        while True:
+            try:
+                self._producer.produce(topic, value=value, key=key, on_delivery=self._on_delivery)
+                break
+            except BufferError:
+                # Local queue full: serve delivery reports to make room, then retry.
+                self._producer.poll(0.5)
+        self._producer.poll(0)
+
+    def flush(self, timeout: float = 30.0) -> None:
+        """Wait until everything queued is acknowledged by the broker.
+
+        Raises `DeliveryError` if a message failed or the wait timed out, so a caller never
+        commits input offsets for output that is not durable.
+        """
+        remaining = self._producer.flush(timeout)
+        with self._lock:
+            failures, self._failures = self._failures, []
+        if failures:
+            raise DeliveryError(f"{len(failures)} message(s) not delivered: {failures[0]}")
+        if remaining:
+            raise DeliveryError(f"{remaining} message(s) still in flight after {timeout}s")
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Deliver what is queued, then release the client."""
+        self.flush(timeout)
+
+    def _on_delivery(self, err: KafkaError | None, msg: Message) -> None:
+        if err is not None:
+            reason = f"{msg.topic()}: {err.str()}"
+            log.error("kafka.delivery_failed", topic=msg.topic(), reason=err.str())
+            with self._lock:
+                self._failures.append(reason)

@@ -1,0 +1,48 @@
+"""Settings every service shares, read from the environment (prefix `SIGHTLINE_`).
+
+Each service subclasses `ServiceSettings` with its own fields and builds it once in its entry
+point; nothing reads the environment at import time.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from sightline_common.topics import TopicNames
+
+
+class ServiceSettings(BaseSettings):
+    """Connection and identity settings common to all services."""
+
+    model_config = SettingsConfigDict(env_prefix="SIGHTLINE_", extra="ignore")
+
+    service_name: str = "sightline"
+    instance_id: str = Field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}")
+    log_level: str = "INFO"
+
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    topic_prefix: str = ""
+
+    s3_endpoint: str = "127.0.0.1:9000"
+    s3_access_key: str = "sightline"
+    s3_secret_key: SecretStr = SecretStr("sightline-secret")
+    s3_secure: bool = False
+    segments_bucket: str = "sightline-segments"
+    logos_bucket: str = "sightline-logos"
+
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+
+    @property
+    def topics(self) -> TopicNames:
+        """On-broker topic names under this deployment's prefix."""
+        return TopicNames(prefix=self.topic_prefix)
+
+    @property
+    def producer_id(self) -> str:
+        """What goes into every envelope's `producer` field."""
+        return f"{self.service_name}/{self.instance_id}"

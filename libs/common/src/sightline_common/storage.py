@@ -1,0 +1,105 @@
+"""Object storage (MinIO / any S3) with errors mapped to the Sightline hierarchy."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+
+import urllib3
+from minio import Minio
+from minio.error import MinioException, S3Error
+
+from sightline_common.errors import MissingObjectError, StorageUnavailableError
+from sightline_common.settings import ServiceSettings
+
+_MISSING_CODES = {"NoSuchKey", "NoSuchBucket", "NoSuchObject"}
+
+
+class ObjectStore:
+    """Puts and gets whole objects; unavailability is transient, a missing key is permanent."""
+
+    def __init__(self, client: Minio) -> None:
+        self._client = client
+
+    @classmethod
+    def from_settings(cls, settings: ServiceSettings) -> ObjectStore:
+        """A store on the configured endpoint, failing fast so callers can retry or spool."""
+        http = urllib3.PoolManager(
+            timeout=urllib3.Timeout(connect=3.0, read=30.0),
+            retries=urllib3.Retry(total=2, backoff_factor=0.2),
+            maxsize=16,
+        )
+        client = Minio(
+            settings.s3_endpoint,
+            access_key=settings.s3_access_key,
+            secret_key=settings.s3_secret_key.get_secret_value(),
+            secure=settings.s3_secure,
+            http_client=http,
+        )
+        return cls(client)
+
+    @property
+    def client(self) -> Minio:
+        """The underlying client, for presigning and listing."""
+        return self._client
+
+    def ensure_bucket(self, bucket: str) -> None:
+        """Create `bucket` if it does not exist."""
+        try:
+            if not self._client.bucket_exists(bucket):
+                self._client.make_bucket(bucket)
+        except S3Error as exc:
+            if exc.code not in {"BucketAlreadyOwnedByYou", "BucketAlreadyExists"}:
+                raise StorageUnavailableError(f"bucket {bucket}: {exc.code}") from exc
+        except (MinioException, urllib3.exceptions.HTTPError, OSError) as exc:
+            raise StorageUnavailableError(f"bucket {bucket}: {exc}") from exc
+
+    def put_bytes(
+        self, bucket: str, key: str, data: bytes, content_type: str = "application/octet-stream"
+    ) -> None:
+        """Store `data` at `bucket/key`, replacing any object there."""
+        try:
+            self._client.put_object(
+                bucket, key, io.BytesIO(data), length=len(data), content_type=content_type
+            )
+        except (MinioException, urllib3.exceptions.HTTPError, OSError) as exc:
+            raise StorageUnavailableError(f"put {bucket}/{key}: {exc}") from exc
+
+    def get_bytes(self, bucket: str, key: str) -> bytes:
+        """The whole object at `bucket/key`."""
+        try:
+            response = self._client.get_object(bucket, key)
+        except S3Error as exc:
+            if exc.code in _MISSING_CODES:
+                raise MissingObjectError(f"object {bucket}/{key} not found") from exc
+            raise StorageUnavailableError(f"get {bucket}/{key}: {exc.code}") from exc
+        except (MinioException, urllib3.exceptions.HTTPError, OSError) as exc:
+            raise StorageUnavailableError(f"get {bucket}/{key}: {exc}") from exc
+        try:
+            return bytes(response.read())
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise StorageUnavailableError(f"read {bucket}/{key}: {exc}") from exc
+        finally:
+            response.close()
+            response.release_conn()
+
+    def exists(self, bucket: str, key: str) -> bool:
+        """Whether an object is stored at `bucket/key`."""
+        try:
+            self._client.stat_object(bucket, key)
+        except S3Error as exc:
+            if exc.code in _MISSING_CODES:
+                return False
+            raise StorageUnavailableError(f"stat {bucket}/{key}: {exc.code}") from exc
+        except (MinioException, urllib3.exceptions.HTTPError, OSError) as exc:
+            raise StorageUnavailableError(f"stat {bucket}/{key}: {exc}") from exc
+        return True
+
+    def list_keys(self, bucket: str, prefix: str) -> Iterator[str]:
+        """Keys under `prefix`, in lexical order."""
+        try:
+            for obj in self._client.list_objects(bucket, prefix=prefix, recursive=True):
+                if obj.object_name is not None:
+                    yield obj.object_name
+        except (MinioException, urllib3.exceptions.HTTPError, OSError) as exc:
+            raise StorageUnavailableError(f"list {bucket}/{prefix}: {exc}") from exc

@@ -1,0 +1,107 @@
+"""Kafka helpers for tests: isolated topic sets and reading a topic back to its end."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+from confluent_kafka import Consumer, KafkaException, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from sightline_common.envelope import Message, decode
+from sightline_common.topics import TopicNames
+
+
+def create_topics(bootstrap: str, names: TopicNames) -> list[str]:
+    """Create every topic (and DLQ) under `names.prefix`; returns the on-broker names."""
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    specs = names.all_names()
+    new = [
+        NewTopic(
+            name,
+            num_partitions=int(spec["partitions"]),
+            replication_factor=1,
+            config={k: str(v) for k, v in spec.items() if k != "partitions"},
+        )
+        for name, spec in specs.items()
+    ]
+    for future in admin.create_topics(new, operation_timeout=30).values():
+        future.result()
+    _wait_for_metadata(admin, set(specs))
+    return list(specs)
+
+
+def delete_topics(bootstrap: str, topics: list[str]) -> None:
+    """Delete test topics; failures are not fatal to a test that already passed."""
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    for future in admin.delete_topics(topics, operation_timeout=30).values():
+        try:
+            future.result()
+        except KafkaException:
+            continue
+
+
+def _wait_for_metadata(admin: AdminClient, names: set[str], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        known = set(admin.list_topics(timeout=10).topics)
+        if names <= known:
+            return
+        time.sleep(0.1)
+    raise TimeoutError(f"topics not visible after {timeout}s: {sorted(names - known)}")
+
+
+def read_all(bootstrap: str, topic: str, timeout: float = 10.0) -> list[Any]:
+    """Every raw message on `topic` from the beginning to its current end."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"test-reader-{uuid.uuid4()}",
+            "enable.auto.commit": False,
+            "auto.offset.reset": "earliest",
+            "isolation.level": "read_committed",
+        }
+    )
+    try:
+        metadata = consumer.list_topics(topic, timeout=10).topics[topic]
+        partitions = [TopicPartition(topic, p, 0) for p in metadata.partitions]
+        ends = {}
+        for tp in partitions:
+            _low, high = consumer.get_watermark_offsets(tp, timeout=10)
+            ends[tp.partition] = high
+        wanted = {p: end for p, end in ends.items() if end > 0}
+        consumer.assign([TopicPartition(topic, p, 0) for p in wanted])
+        out: list[Any] = []
+        deadline = time.monotonic() + timeout
+        while wanted and time.monotonic() < deadline:
+            msg = consumer.poll(0.5)
+            if msg is None or msg.error():
+                continue
+            out.append(msg)
+            if (msg.offset() or 0) + 1 >= wanted.get(msg.partition() or 0, 0):
+                wanted.pop(msg.partition() or 0, None)
+        if wanted:
+            raise TimeoutError(f"{topic}: did not reach the end of partitions {sorted(wanted)}")
+        return out
+    finally:
+        consumer.close()
+
+
+def read_messages(bootstrap: str, topic: str, timeout: float = 10.0) -> list[Message[Any]]:
+    """Every message on `topic`, decoded and validated against its schema."""
+    return [decode(raw.value()) for raw in read_all(bootstrap, topic, timeout)]
+
+
+def wait_for_messages(
+    bootstrap: str, topic: str, count: int, timeout: float = 60.0
+) -> list[Message[Any]]:
+    """Poll `topic` until it holds at least `count` messages; returns them decoded."""
+    deadline = time.monotonic() + timeout
+    found: list[Message[Any]] = []
+    while time.monotonic() < deadline:
+        found = read_messages(bootstrap, topic)
+        if len(found) >= count:
+            return found
+        time.sleep(0.5)
+    raise TimeoutError(f"{topic}: {len(found)} of {count} messages after {timeout}s")

@@ -1,0 +1,120 @@
+"""pytest fixtures: the real platform once per session, isolated resources per test.
+
+Integration tests never share topics, buckets or database schemas: each test gets a unique
+topic prefix (its own full set of topics and DLQs), its own bucket names and its own schema,
+all removed afterwards, so tests can run in any order against one long-lived platform.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from sightline_common.settings import ServiceSettings
+from sightline_common.storage import ObjectStore
+from sightline_common.topics import TopicNames
+from sightline_testkit.kafka import create_topics, delete_topics
+from sightline_testkit.processes import ChildProcess
+
+
+@dataclass
+class Isolated:
+    """One test's private slice of the platform, as environment for services and clients."""
+
+    env: dict[str, str]
+    topics: TopicNames
+    tmp: Path
+    children: list[ChildProcess] = field(default_factory=list)
+
+    @property
+    def bootstrap(self) -> str:
+        """Kafka bootstrap servers."""
+        return self.env["SIGHTLINE_KAFKA_BOOTSTRAP"]
+
+    def settings(self, **overrides: str) -> ServiceSettings:
+        """Shared settings as a service in this test would read them."""
+        values = {**self.env, **overrides}
+        return ServiceSettings.model_validate(
+            {k.removeprefix("SIGHTLINE_").lower(): v for k, v in values.items()}
+        )
+
+    def spawn(self, module: str, *args: str, **env: str) -> ChildProcess:
+        """Start `python -m module` with this test's environment; stopped at teardown."""
+        name = module.rsplit(".", 1)[-1]
+        log = self.tmp / "logs" / f"{name}-{len(self.children)}.log"
+        child = ChildProcess.python_module(module, args, {**self.env, **env}, log).start()
+        self.children.append(child)
+        return child
+
+
+@pytest.fixture(scope="session")
+def platform_env() -> dict[str, str]:
+    """The local platform's settings, bringing it up first if it is not running."""
+    from sightline_devstack.platform import ensure_up  # noqa: PLC0415 - only integration needs it
+
+    return dict(ensure_up().env)
+
+
+@pytest.fixture
+def isolated(platform_env: dict[str, str], tmp_path: Path) -> Iterator[Isolated]:
+    """Unique topics, buckets and a database schema for one test; removed afterwards."""
+    tag = f"t{uuid.uuid4().hex[:10]}"
+    names = TopicNames(prefix=f"{tag}.")
+    bootstrap = platform_env["SIGHTLINE_KAFKA_BOOTSTRAP"]
+    created = create_topics(bootstrap, names)
+    env = {
+        **platform_env,
+        "SIGHTLINE_TOPIC_PREFIX": names.prefix,
+        "SIGHTLINE_SEGMENTS_BUCKET": f"{tag}-segments",
+        "SIGHTLINE_LOGOS_BUCKET": f"{tag}-logos",
+        "SIGHTLINE_DATABASE_SCHEMA": tag,
+    }
+    box = Isolated(env=env, topics=names, tmp=tmp_path)
+    store = ObjectStore.from_settings(box.settings())
+    for bucket in (env["SIGHTLINE_SEGMENTS_BUCKET"], env["SIGHTLINE_LOGOS_BUCKET"]):
+        store.ensure_bucket(bucket)
+    try:
+        yield box
+    finally:
+        for child in reversed(box.children):
+            child.stop()
+        delete_topics(bootstrap, created)
+        _remove_buckets(store, [env["SIGHTLINE_SEGMENTS_BUCKET"], env["SIGHTLINE_LOGOS_BUCKET"]])
+        _drop_schema(platform_env, tag)
+
+
+@pytest.fixture
+def db_conninfo(platform_env: dict[str, str]) -> str:
+    """A libpq connection string for the platform's Sightline database."""
+    return platform_env["SIGHTLINE_DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://")
+
+
+@pytest.fixture
+def on_teardown() -> Iterator[Callable[[Callable[[], None]], None]]:
+    """Register clean-up callables that run after the test, last registered first."""
+    callbacks: list[Callable[[], None]] = []
+    yield callbacks.append
+    for callback in reversed(callbacks):
+        callback()
+
+
+def _remove_buckets(store: ObjectStore, buckets: list[str]) -> None:
+    client = store.client
+    for bucket in buckets:
+        if not client.bucket_exists(bucket):
+            continue
+        for obj in client.list_objects(bucket, recursive=True):
+            if obj.object_name is not None:
+                client.remove_object(bucket, obj.object_name)
+        client.remove_bucket(bucket)
+
+
+def _drop_schema(platform_env: dict[str, str], schema: str) -> None:
+    url = platform_env["SIGHTLINE_DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')  # tag is generated, not input

@@ -1,0 +1,102 @@
+"""Running a service (or any helper program) as a real child process in a test."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+
+class ChildProcess:
+    """A child process with its output in a log file; always reaped by `stop`/`kill`."""
+
+    def __init__(
+        self, argv: Sequence[str], env: Mapping[str, str], log_path: Path, name: str
+    ) -> None:
+        self.name = name
+        self.argv = list(argv)
+        self.env = dict(env)
+        self.log_path = log_path
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @classmethod
+    def python_module(
+        cls, module: str, args: Sequence[str], env: Mapping[str, str], log_path: Path
+    ) -> ChildProcess:
+        """`python -m module args...` with this interpreter (the venv's, not a shim)."""
+        return cls([sys.executable, "-m", module, *args], env, log_path, module)
+
+    @property
+    def pid(self) -> int:
+        """The child's PID."""
+        assert self._proc is not None, f"{self.name} not started"
+        return self._proc.pid
+
+    def start(self) -> ChildProcess:
+        """Start (or restart) the process, appending to its log."""
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = self.log_path.open("ab")
+        env = {**os.environ, **self.env}
+        self._proc = subprocess.Popen(self.argv, env=env, stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        return self
+
+    def returncode(self) -> int | None:
+        """The exit code once exited, else None."""
+        return None if self._proc is None else self._proc.poll()
+
+    def wait_http_ok(self, url: str, timeout: float = 60.0) -> None:
+        """Wait until `url` answers 200, failing early (with the log) if the process exits."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.returncode() is not None:
+                raise RuntimeError(f"{self.name} exited {self.returncode()}:\n{self.tail()}")
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.2)
+        raise TimeoutError(f"{self.name}: {url} not OK after {timeout}s:\n{self.tail()}")
+
+    def signal(self, sig: signal.Signals) -> None:
+        """Send `sig` to the process."""
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.send_signal(sig)
+
+    def wait(self, timeout: float) -> int:
+        """Wait for exit; returns the exit code."""
+        assert self._proc is not None
+        return self._proc.wait(timeout)
+
+    def stop(self, timeout: float = 15.0) -> int | None:
+        """SIGTERM, then SIGKILL after `timeout`; returns the exit code."""
+        if self._proc is None:
+            return None
+        if self._proc.poll() is None:
+            self._proc.send_signal(signal.SIGTERM)
+            try:
+                self._proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait(10)
+        return self._proc.returncode
+
+    def kill(self) -> None:
+        """SIGKILL and reap."""
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait(10)
+
+    def tail(self, lines: int = 40) -> str:
+        """The last lines of the log, for failure messages."""
+        if not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])

@@ -57,7 +57,7 @@ def platform_env() -> dict[str, str]:
     """The local platform's settings, bringing it up first if it is not running."""
     from sightline_devstack.platform import ensure_up  # noqa: PLC0415 - only integration needs it
 
-    return dict(ensure_up().env)
+    return ensure_up().as_env()
 
 
 @pytest.fixture

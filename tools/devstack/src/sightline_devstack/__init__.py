@@ -1,0 +1,1 @@
+"""Sightline's local platform without Docker."""

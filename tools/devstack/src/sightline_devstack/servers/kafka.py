@@ -1,0 +1,178 @@
+"""Apache Kafka 4.x in KRaft mode: one process that is both broker and controller.
+
+Storage is formatted once with a fresh cluster id; on every `up` the project's topics from
+`sightline_common.topics` are created if missing (never altered: changing partitions of a
+keyed topic would reshuffle streams across partitions).
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+import shutil
+import subprocess
+import uuid
+from pathlib import Path
+from string import Template
+
+from confluent_kafka.admin import AdminClient
+from confluent_kafka.cimpl import NewTopic
+
+from sightline_common.topics import TopicNames
+from sightline_devstack import ports
+from sightline_devstack.errors import InstallError, PlatformError
+from sightline_devstack.install.kafka_jars import ensure_kafka_libs
+from sightline_devstack.servers.base import Launch, Server
+
+# librdkafka logs every refused connection while the broker boots; health polls stay quiet.
+_QUIET = logging.getLogger("sightline_devstack.kafka.admin")
+_QUIET.addHandler(logging.NullHandler())
+_QUIET.propagate = False
+
+
+def new_cluster_id() -> str:
+    """A Kafka cluster id: 16 random bytes, URL-safe base64 without padding."""
+    while True:
+        text = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not text.startswith("-"):  # Kafka's own generator avoids ids that look like flags
+            return text
+
+
+def admin_client(bootstrap: str) -> AdminClient:
+    """An AdminClient that neither retries forever nor floods stderr."""
+    return AdminClient(
+        {"bootstrap.servers": bootstrap, "socket.timeout.ms": 3000},
+        logger=_QUIET,
+    )
+
+
+class Kafka(Server):
+    """A single-node KRaft Kafka run straight from the cached jars with `java`."""
+
+    name = "kafka"
+    stop_timeout_s = 40.0  # controlled shutdown flushes and closes every partition
+
+    @property
+    def pom(self) -> Path:
+        """The dependency list naming the Kafka version."""
+        return self.settings.platform_dir / "kafka" / "pom.xml"
+
+    @property
+    def data_dir(self) -> Path:
+        """KRaft metadata log and topic partitions."""
+        return self.dir / "data"
+
+    def wanted_ports(self) -> dict[str, int]:
+        return {
+            "broker": self.settings.kafka_port,
+            "controller": self.settings.kafka_controller_port,
+        }
+
+    def _java(self) -> str:
+        home = os.environ.get("JAVA_HOME")
+        found = str(Path(home) / "bin" / "java") if home else shutil.which("java")
+        if not found or not Path(found).exists():
+            raise InstallError("java (17 or newer) is needed to run Kafka")
+        return found
+
+    def install(self) -> None:
+        ensure_kafka_libs(self.settings.cache_dir, self.pom, self.say)
+
+    def _classpath(self) -> str:
+        libs = ensure_kafka_libs(self.settings.cache_dir, self.pom, self.say)
+        return f"{libs}/*"
+
+    def prepare(self, chosen_ports: dict[str, int]) -> None:
+        template = Template(
+            (self.settings.platform_dir / "kafka" / "server.properties.template").read_text()
+        )
+        props = self.dir / "server.properties"
+        props.write_text(
+            template.substitute(
+                host=self.settings.host,
+                broker_port=chosen_ports["broker"],
+                controller_port=chosen_ports["controller"],
+                data_dir=self.data_dir,
+            )
+        )
+        if (self.data_dir / "meta.properties").exists():
+            return
+        self.say("kafka: formatting KRaft storage")
+        argv = [
+            self._java(),
+            "-cp",
+            self._classpath(),
+            *self._log_opts(),
+            "kafka.tools.StorageTool",
+            "format",
+            "--config",
+            str(props),
+            "--cluster-id",
+            new_cluster_id(),
+        ]
+        result = subprocess.run(argv, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise PlatformError(f"kafka storage format failed:\n{result.stdout}{result.stderr}")
+
+    def _log_opts(self) -> list[str]:
+        return [
+            f"-Dlog4j2.configurationFile={self.settings.platform_dir / 'kafka/log4j2.properties'}",
+            f"-Dkafka.logs.dir={self.dir / 'logs'}",
+        ]
+
+    def launch(self, chosen_ports: dict[str, int]) -> Launch:
+        heap = self.settings.kafka_heap
+        return Launch(
+            argv=[
+                self._java(),
+                f"-Xmx{heap}",
+                "-Xms256m",
+                "-XX:+UseG1GC",
+                "-XX:MaxGCPauseMillis=20",
+                "-Djava.awt.headless=true",
+                *self._log_opts(),
+                "-cp",
+                self._classpath(),
+                "kafka.Kafka",
+                str(self.dir / "server.properties"),
+            ],
+            cwd=self.dir,
+        )
+
+    def bootstrap(self, chosen_ports: dict[str, int]) -> str:
+        """host:port clients connect to."""
+        return f"{self.settings.host}:{chosen_ports['broker']}"
+
+    def is_ready(self, chosen_ports: dict[str, int]) -> bool:
+        if not ports.accepts_connections(chosen_ports["broker"], self.settings.host):
+            return False
+        try:
+            meta = admin_client(self.bootstrap(chosen_ports)).list_topics(timeout=3)
+        except Exception:  # noqa: BLE001 - KafkaException and friends: simply not ready yet
+            return False
+        return len(meta.brokers) > 0
+
+    def provision(self, chosen_ports: dict[str, int]) -> None:
+        specs = TopicNames(prefix=self.settings.topic_prefix).all_names()
+        admin = admin_client(self.bootstrap(chosen_ports))
+        existing = set(admin.list_topics(timeout=10).topics)
+        todo = [
+            NewTopic(
+                name,
+                num_partitions=int(spec["partitions"]),
+                replication_factor=1,
+                config={k: str(v) for k, v in spec.items() if k != "partitions"},
+            )
+            for name, spec in specs.items()
+            if name not in existing
+        ]
+        if not todo:
+            return
+        for name, future in admin.create_topics(todo, operation_timeout=30).items():
+            try:
+                future.result()
+            except Exception as exc:
+                if "TOPIC_ALREADY_EXISTS" not in str(exc):  # a concurrent creator won the race
+                    raise PlatformError(f"kafka: could not create topic {name}: {exc}") from exc
+        self.say(f"kafka: created {len(todo)} topics")

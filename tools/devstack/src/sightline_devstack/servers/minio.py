@@ -1,0 +1,97 @@
+"""MinIO, the S3-compatible object store holding segments, playlists and logo images."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import urllib3
+from minio import Minio
+from minio.error import MinioException
+
+from sightline_devstack.install.minio_binary import ensure_minio, minio_binary
+from sightline_devstack.servers.base import Launch, Server
+from sightline_devstack.servers.nginx import http_ok
+
+
+class MinioServer(Server):
+    """A single-drive MinIO with the project's buckets."""
+
+    name = "minio"
+    stop_timeout_s = 20.0
+
+    @property
+    def data_dir(self) -> Path:
+        """The one drive MinIO stores objects on."""
+        return self.dir / "data"
+
+    def wanted_ports(self) -> dict[str, int]:
+        return {"api": self.settings.minio_port, "console": self.settings.minio_console_port}
+
+    def install(self) -> None:
+        ensure_minio(self.settings.cache_dir, self.say)
+
+    def prepare(self, chosen_ports: dict[str, int]) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        (self.dir / "certs").mkdir(exist_ok=True)
+
+    def launch(self, chosen_ports: dict[str, int]) -> Launch:
+        s = self.settings
+        return Launch(
+            argv=[
+                str(minio_binary(s.cache_dir)),
+                "server",
+                str(self.data_dir),
+                "--address",
+                f"{s.host}:{chosen_ports['api']}",
+                "--console-address",
+                f"{s.host}:{chosen_ports['console']}",
+                # Keeps MinIO from creating ~/.minio/certs outside the state folder.
+                "--certs-dir",
+                str(self.dir / "certs"),
+            ],
+            env={
+                "PATH": "/usr/bin:/bin",
+                "HOME": str(self.dir),
+                "MINIO_ROOT_USER": s.s3_access_key,
+                "MINIO_ROOT_PASSWORD": s.s3_secret_key,
+                "MINIO_UPDATE": "off",
+                "MINIO_BROWSER_REDIRECT": "off",
+            },
+            cwd=self.dir,
+        )
+
+    def client(self, chosen_ports: dict[str, int]) -> Minio:
+        """An S3 client as the platform's root user, failing fast instead of retrying."""
+        s = self.settings
+        return Minio(
+            f"{s.host}:{chosen_ports['api']}",
+            access_key=s.s3_access_key,
+            secret_key=s.s3_secret_key,
+            secure=False,
+            http_client=urllib3.PoolManager(
+                timeout=urllib3.Timeout(connect=2, read=5), retries=urllib3.Retry(0)
+            ),
+        )
+
+    def is_ready(self, chosen_ports: dict[str, int]) -> bool:
+        url = f"http://{self.settings.host}:{chosen_ports['api']}/minio/health/live"
+        if not http_ok(url):
+            return False
+        try:
+            self.client(chosen_ports).list_buckets()
+        except (MinioException, OSError, urllib3.exceptions.HTTPError):
+            return False
+        return True
+
+    def provision(self, chosen_ports: dict[str, int]) -> None:
+        client = self.client(chosen_ports)
+        for bucket in self.settings.buckets:
+            if not client.bucket_exists(bucket):
+                client.make_bucket(bucket)
+                self.say(f"minio: created bucket {bucket}")
+
+    def is_healthy(self, chosen_ports: dict[str, int]) -> bool:
+        if not self.is_ready(chosen_ports):
+            return False
+        names = {b.name for b in self.client(chosen_ports).list_buckets()}
+        return set(self.settings.buckets) <= names

@@ -23,6 +23,7 @@ class Topic(StrEnum):
     REANALYSIS = "reanalysis"
     LOGO_LIBRARY = "logo-library"
     EXPOSURE = "exposure"
+    API_TOKENS = "api-tokens"
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ TOPIC_SPECS: tuple[TopicSpec, ...] = (
     TopicSpec(Topic.REANALYSIS, partitions=3, retention_ms=30 * DAY_MS),
     TopicSpec(Topic.LOGO_LIBRARY, partitions=1, retention_ms=-1, compacted=True),
     TopicSpec(Topic.EXPOSURE, partitions=6, retention_ms=30 * DAY_MS),
+    TopicSpec(Topic.API_TOKENS, partitions=1, retention_ms=-1, compacted=True),
 )
 
 DLQ_SUFFIX = ".dlq"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from sightline_common.messages.schema.api_token_schema import ApiToken
 from sightline_common.messages.schema.dead_letter_schema import DeadLetter
 from sightline_common.messages.schema.detection_schema import (
     Box,
@@ -49,6 +50,7 @@ MESSAGE_TYPES: dict[str, tuple[int, type[BaseModel]]] = {
     "reanalysis.request": (1, ReanalysisRequest),
     "logo.entry": (1, LogoEntry),
     "dead.letter": (1, DeadLetter),
+    "api.token": (1, ApiToken),
 }
 
 TYPE_OF_MODEL: dict[type[BaseModel], tuple[str, int]] = {
@@ -59,6 +61,7 @@ __all__ = [
     "MESSAGE_TYPES",
     "TYPE_OF_MODEL",
     "AnalysisPolicy",
+    "ApiToken",
     "Box",
     "DeadLetter",
     "Detection",

@@ -26,8 +26,8 @@ class PlatformEnv:
     s3_endpoint: str  # host:port, as the minio client takes it
     s3_access_key: str
     s3_secret_key: str
-    s3_segments_bucket: str
-    s3_logos_bucket: str
+    segments_bucket: str
+    logos_bucket: str
     minio_console_url: str
     rtmp_url: str  # rtmp://host:port/live; publish to <rtmp_url>/<stream key>
     nginx_http_url: str
@@ -66,8 +66,8 @@ class PlatformEnv:
             "SIGHTLINE_S3_ACCESS_KEY": self.s3_access_key,
             "SIGHTLINE_S3_SECRET_KEY": self.s3_secret_key,
             "SIGHTLINE_S3_SECURE": "false",
-            "SIGHTLINE_S3_SEGMENTS_BUCKET": self.s3_segments_bucket,
-            "SIGHTLINE_S3_LOGOS_BUCKET": self.s3_logos_bucket,
+            "SIGHTLINE_SEGMENTS_BUCKET": self.segments_bucket,
+            "SIGHTLINE_LOGOS_BUCKET": self.logos_bucket,
             "SIGHTLINE_MINIO_CONSOLE_URL": self.minio_console_url,
             "SIGHTLINE_RTMP_URL": self.rtmp_url,
             "SIGHTLINE_NGINX_HTTP_URL": self.nginx_http_url,
@@ -78,7 +78,10 @@ class PlatformEnv:
     def write(self, path: Path) -> None:
         """Write `KEY=value` lines (shell-quoted where needed), atomically."""
         lines = ["# Written by `sightline-devstack up`: the running local platform."]
-        lines += [f"{key}={shlex.quote(value)}" for key, value in self.as_env().items()]
+        # Empty values stay bare (`KEY=`): valid shell, and naive KEY=value readers agree.
+        lines += [
+            f"{key}={shlex.quote(value) if value else ''}" for key, value in self.as_env().items()
+        ]
         tmp = path.with_suffix(".tmp")
         tmp.write_text("\n".join(lines) + "\n")
         tmp.replace(path)

@@ -53,7 +53,8 @@ class DevstackSettings:
     minio_console_port: int = 9001
     s3_access_key: str = "sightline"
     s3_secret_key: str = "sightline-secret"  # noqa: S105 - a local dev credential
-    buckets: tuple[str, ...] = ("sightline-segments", "sightline-logos")
+    segments_bucket: str = "sightline-segments"
+    logos_bucket: str = "sightline-logos"
 
     rtmp_port: int = 1935
     nginx_http_port: int = 8080
@@ -63,6 +64,11 @@ class DevstackSettings:
     rtmp_play_allow: tuple[str, ...] = ()
 
     health_timeout_s: float = 120.0
+
+    @property
+    def buckets(self) -> tuple[str, ...]:
+        """Every bucket `up` creates."""
+        return (self.segments_bucket, self.logos_bucket)
 
     @property
     def platform_dir(self) -> Path:
@@ -117,6 +123,8 @@ class DevstackSettings:
             minio_console_port=port("MINIO_CONSOLE_PORT", base.minio_console_port),
             s3_access_key=get("S3_ACCESS_KEY") or base.s3_access_key,
             s3_secret_key=get("S3_SECRET_KEY") or base.s3_secret_key,
+            segments_bucket=get("SEGMENTS_BUCKET") or base.segments_bucket,
+            logos_bucket=get("LOGOS_BUCKET") or base.logos_bucket,
             rtmp_port=port("RTMP_PORT", base.rtmp_port),
             nginx_http_port=port("NGINX_HTTP_PORT", base.nginx_http_port),
             # An empty value switches the publish callbacks off (a bare nginx-rtmp).

@@ -11,6 +11,7 @@ import os
 import pwd
 import re
 import signal
+import stat
 import subprocess
 from pathlib import Path
 
@@ -35,6 +36,27 @@ def find_pg_bin() -> Path:
     if not candidates:
         raise InstallError("PostgreSQL server binaries not found under /usr/lib/postgresql")
     return max(candidates, key=lambda b: int(b.parent.name))
+
+
+def unreachable_ancestor(path: Path, user: str) -> Path | None:
+    """The first folder above `path` that `user` may not enter, or None if all are enterable.
+
+    The server runs as `postgres` while the state folder belongs to root; a private parent
+    (pytest's 0700 tmp folders, a 0700 home) would otherwise surface as a cryptic initdb error.
+    """
+    entry = pwd.getpwnam(user)
+    gids = {entry.pw_gid, *os.getgrouplist(user, entry.pw_gid)}
+    for folder in reversed(path.parents):
+        info = folder.stat()
+        if info.st_uid == entry.pw_uid:
+            ok = bool(info.st_mode & stat.S_IXUSR)
+        elif info.st_gid in gids:
+            ok = bool(info.st_mode & stat.S_IXGRP)
+        else:
+            ok = bool(info.st_mode & stat.S_IXOTH)
+        if not ok:
+            return folder
+    return None
 
 
 class Postgres(Server):
@@ -78,6 +100,14 @@ class Postgres(Server):
             os.chown(path, entry.pw_uid, entry.pw_gid)
 
     def prepare(self, chosen_ports: dict[str, int]) -> None:
+        if self.os_user is not None:
+            blocked = unreachable_ancestor(self.dir, self.os_user)
+            if blocked is not None:
+                raise PlatformError(
+                    f"postgres: the {self.os_user} user cannot enter {blocked} (mode"
+                    f" {blocked.stat().st_mode & 0o777:o}); put SIGHTLINE_STATE_DIR somewhere"
+                    " world-traversable"
+                )
         for folder in (self.socket_dir, self.data_dir):
             folder.mkdir(parents=True, exist_ok=True)
             self._own(folder)

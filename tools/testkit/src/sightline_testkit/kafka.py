@@ -68,8 +68,7 @@ def read_all(bootstrap: str, topic: str, timeout: float = 10.0) -> list[Any]:
         partitions = [TopicPartition(topic, p, 0) for p in metadata.partitions]
         ends = {}
         for tp in partitions:
-            _low, high = consumer.get_watermark_offsets(tp, timeout=10)
-            ends[tp.partition] = high
+            ends[tp.partition] = _high_watermark(consumer, tp)
         wanted = {p: end for p, end in ends.items() if end > 0}
         consumer.assign([TopicPartition(topic, p, 0) for p in wanted])
         out: list[Any] = []
@@ -86,6 +85,20 @@ def read_all(bootstrap: str, topic: str, timeout: float = 10.0) -> list[Any]:
         return out
     finally:
         consumer.close()
+
+
+def _high_watermark(consumer: Consumer, tp: TopicPartition, timeout: float = 30.0) -> int:
+    """The partition's end offset, waiting out leadership moves (e.g. after a broker restart)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            _low, high = consumer.get_watermark_offsets(tp, timeout=10)
+        except KafkaException:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+        else:
+            return int(high)
 
 
 def read_messages(bootstrap: str, topic: str, timeout: float = 10.0) -> list[Message[Any]]:

@@ -9,8 +9,11 @@ import dataclasses
 import socket
 from pathlib import Path
 
+import psycopg
 import pytest
+from confluent_kafka.admin import AdminClient
 
+from sightline_common.topics import TopicNames
 from sightline_devstack import ports, procs
 from sightline_devstack.envfile import PlatformEnv
 from sightline_devstack.errors import PlatformError, PortTakenError
@@ -49,6 +52,22 @@ def test_down_stops_exactly_its_own_servers_and_frees_their_ports(
     assert all(procs.is_alive(pid) for pid in shared_pids.values())
     # And down again is a no-op.
     assert down(throwaway, say=lambda _: None) == []
+
+
+def test_up_after_down_resumes_the_same_data(throwaway: DevstackSettings) -> None:
+    env = ensure_up(throwaway, say=lambda _: None)
+    with psycopg.connect(env.postgres_dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE survives (x int)")
+        conn.execute("INSERT INTO survives VALUES (42)")
+    down(throwaway, say=lambda _: None)
+
+    again = ensure_up(throwaway, say=lambda _: None)
+
+    assert all(r.healthy for r in status(throwaway))
+    with psycopg.connect(again.postgres_dsn) as conn:
+        assert conn.execute("SELECT x FROM survives").fetchone() == (42,)
+    meta = AdminClient({"bootstrap.servers": again.kafka_bootstrap}).list_topics(timeout=10)
+    assert set(TopicNames().all_names()) <= set(meta.topics)
 
 
 def test_postgres_moves_to_the_next_port_when_its_port_is_taken(

@@ -1,0 +1,1 @@
+"""Sightline notifier: WebSocket fan-out of Kafka events to dashboards."""

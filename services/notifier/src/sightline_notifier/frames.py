@@ -1,0 +1,135 @@
+"""The WebSocket protocol: frames the server pushes and operations a client sends.
+
+Pure: no sockets, no Kafka. Event frames are encoded to text once, when they enter the
+notifier, and the same string is sent to every subscriber. The protocol is documented in the
+service README and in `schemas/notifier-frame.schema.json`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sightline_common.envelope import Message
+from sightline_common.topics import Topic
+
+ALL_STREAMS = "*"
+MAX_STREAMS_PER_OP = 1000
+
+# The frame `type` is named after what the topic carries, so a client never needs to know the
+# envelope type registry (exposure, for one, may be produced under several message types).
+FRAME_TYPE_OF_TOPIC: dict[Topic, str] = {
+    Topic.DETECTIONS: "detection",
+    Topic.STREAMS: "stream.lifecycle",
+    Topic.EXPOSURE: "exposure",
+    Topic.SEGMENTS: "segment.ready",
+}
+
+
+class ProtocolError(ValueError):
+    """A client frame that is not a valid operation; answered with an `error` frame."""
+
+
+@dataclass(frozen=True)
+class Event:
+    """One Kafka event as the frame every subscriber of its stream receives."""
+
+    event_id: str
+    stream_id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Subscribe:
+    """Start receiving `streams` (or every stream, `*`), optionally resuming after an event."""
+
+    streams: frozenset[str]
+    last_event_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Unsubscribe:
+    """Stop receiving `streams`."""
+
+    streams: frozenset[str]
+
+
+Operation = Subscribe | Unsubscribe
+
+
+def event_from_message(frame_type: str, message: Message[Any]) -> Event:
+    """The frame for a decoded Kafka message; its stream is the payload's, else the key."""
+    envelope = message.envelope
+    stream_id = str(getattr(message.payload, "stream_id", None) or envelope.key)
+    event_id = str(envelope.event_id)
+    text = _dump(
+        {
+            "type": frame_type,
+            "event_id": event_id,
+            "stream_id": stream_id,
+            "occurred_at": envelope.occurred_at.isoformat(),
+            "payload": envelope.payload,
+        }
+    )
+    return Event(event_id=event_id, stream_id=stream_id, text=text)
+
+
+def parse_operation(text: str | bytes) -> Operation:
+    """Parse a client frame; raises `ProtocolError` saying what is wrong."""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise ProtocolError("frame is not JSON") from exc
+    if not isinstance(data, dict):
+        raise ProtocolError("frame must be a JSON object")
+    op = data.get("op")
+    streams = _streams(data.get("streams"))
+    if op == "subscribe":
+        last = data.get("last_event_id")
+        if last is not None and (not isinstance(last, str) or not last):
+            raise ProtocolError("last_event_id must be a non-empty string")
+        return Subscribe(streams=streams, last_event_id=last)
+    if op == "unsubscribe":
+        return Unsubscribe(streams=streams)
+    raise ProtocolError("op must be 'subscribe' or 'unsubscribe'")
+
+
+def _streams(value: object) -> frozenset[str]:
+    if not isinstance(value, list) or not value:
+        raise ProtocolError("streams must be a non-empty list of stream ids (or ['*'])")
+    if len(value) > MAX_STREAMS_PER_OP:
+        raise ProtocolError(f"at most {MAX_STREAMS_PER_OP} streams per operation")
+    if not all(isinstance(item, str) and item for item in value):
+        raise ProtocolError("every stream id must be a non-empty string")
+    return frozenset(value)
+
+
+def subscribed_frame(streams: Iterable[str]) -> str:
+    """Acknowledges a subscribe: frames for these streams follow (replayed, then live)."""
+    return _dump({"type": "subscribed", "streams": sorted(streams)})
+
+
+def unsubscribed_frame(streams: Iterable[str]) -> str:
+    """Acknowledges an unsubscribe: no further frames for these streams."""
+    return _dump({"type": "unsubscribed", "streams": sorted(streams)})
+
+
+def resync_frame(streams: Iterable[str], reason: str) -> str:
+    """Tells the client that events it missed on `streams` cannot be replayed: refetch them."""
+    return _dump({"type": "resync", "streams": sorted(streams), "reason": reason})
+
+
+def dropped_frame(count: int) -> str:
+    """Tells a slow client that its `count` oldest queued frames were discarded."""
+    return _dump({"type": "dropped", "count": count})
+
+
+def error_frame(reason: str) -> str:
+    """Answers an invalid client frame; the connection stays open."""
+    return _dump({"type": "error", "reason": reason})
+
+
+def _dump(frame: dict[str, Any]) -> str:
+    return json.dumps(frame, separators=(",", ":"))

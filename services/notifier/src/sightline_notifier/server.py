@@ -1,0 +1,128 @@
+"""The notifier's one port: the WebSocket at `/ws`, and `/healthz`, `/readyz`, `/metrics`.
+
+Everything here runs on the event loop: the Kafka feed's batches arrive through
+`call_soon_threadsafe`, so the token registry and the hub need no locks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from urllib.parse import parse_qs, urlsplit
+
+import structlog
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.http11 import Request, Response
+
+from sightline_common.ops import ops_response
+from sightline_notifier import metrics
+from sightline_notifier.feed import FeedBatch, TokenChange
+from sightline_notifier.hub import Hub
+from sightline_notifier.session import Session
+from sightline_notifier.settings import NotifierSettings
+from sightline_notifier.tokens import TokenRegistry
+
+log = structlog.get_logger(__name__)
+
+MAX_CLIENT_FRAME_BYTES = 64 * 1024
+
+
+class Notifier:
+    """Authenticates handshakes, answers the operations paths and serves WebSocket clients."""
+
+    def __init__(
+        self,
+        settings: NotifierSettings,
+        hub: Hub,
+        tokens: TokenRegistry,
+        feed_alive: Callable[[], bool],
+    ) -> None:
+        self._settings = settings
+        self._hub = hub
+        self._tokens = tokens
+        self._feed_alive = feed_alive
+        self._caught_up = False
+
+    def ready(self) -> bool:
+        """Ready once the feed read the tokens (and warm-up events) present at start."""
+        return self._caught_up and self._feed_alive()
+
+    def take(self, batch: FeedBatch) -> None:
+        """Apply one batch from the Kafka feed, in order (called on the event loop)."""
+        for item in batch.items:
+            if isinstance(item, TokenChange):
+                if item.record is None:
+                    self._tokens.forget(item.token_id)
+                else:
+                    self._tokens.apply(item.record)
+            else:
+                self._hub.publish(item)
+        if batch.caught_up and not self._caught_up:
+            self._caught_up = True
+            log.info("notifier.ready", tokens=len(self._tokens))
+
+    def process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        """Answer ops paths over plain HTTP; refuse a WebSocket handshake without a valid token."""
+        url = urlsplit(request.path)
+        answer = ops_response(url.path, self.ready)
+        if answer is not None:
+            status, content_type, body = answer
+            response = connection.respond(status, body.decode())
+            response.headers["Content-Type"] = content_type
+            return response
+        if url.path != self._settings.ws_path:
+            metrics.REJECTED.labels(reason="not_found").inc()
+            return connection.respond(404, "not found\n")
+        if not self.ready():
+            metrics.REJECTED.labels(reason="not_ready").inc()
+            return connection.respond(503, "not ready\n")
+        if not self._tokens.accepts(_token(request, url.query)):
+            metrics.REJECTED.labels(reason="unauthorized").inc()
+            log.info("client.refused", reason="missing or invalid token")
+            return connection.respond(401, "missing or invalid token\n")
+        return None
+
+    async def handle(self, ws: ServerConnection) -> None:
+        """Serve one authenticated client until it disconnects."""
+        query = parse_qs(urlsplit(ws.request.path).query) if ws.request else {}
+        resume_from = query.get("last_event_id", [])
+        session = Session(
+            ws,
+            self._hub,
+            queue_capacity=self._settings.client_queue,
+            idle_timeout=self._settings.idle_timeout,
+            resume_from=resume_from[0] if resume_from else None,
+        )
+        await session.run()
+
+    async def serve_until(self, stop: asyncio.Event) -> None:
+        """Listen until `stop` is set, then close every client with 1001 (going away)."""
+        settings = self._settings
+        async with serve(
+            self.handle,
+            settings.http_host,
+            settings.http_port,
+            process_request=self.process_request,
+            ping_interval=settings.ping_interval,
+            ping_timeout=settings.ping_timeout,
+            close_timeout=settings.close_timeout,
+            max_size=MAX_CLIENT_FRAME_BYTES,
+        ) as server:
+            log.info("notifier.listening", host=settings.http_host, port=settings.http_port)
+            await stop.wait()
+            await _close(server)
+
+
+async def _close(server: Server) -> None:
+    server.close()  # code 1001 to every open connection
+    await server.wait_closed()
+    log.info("notifier.closed")
+
+
+def _token(request: Request, query: str) -> str | None:
+    """The token from `?token=` (browsers cannot set headers) or `Authorization: Bearer`."""
+    values = parse_qs(query).get("token")
+    if values:
+        return values[0]
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    return credentials.strip() if scheme.lower() == "bearer" else None

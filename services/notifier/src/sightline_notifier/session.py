@@ -1,0 +1,105 @@
+"""One connected WebSocket client: its outbox, its own sender task, and its operations.
+
+Each client has its own sender, so a client that stops reading only fills its own outbox
+(which then drops its oldest frames) and never delays the hub or any other client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import structlog
+from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConnectionClosed
+
+from sightline_notifier import metrics
+from sightline_notifier.client_queue import ClientQueue
+from sightline_notifier.frames import ProtocolError, Subscribe, error_frame, parse_operation
+from sightline_notifier.hub import Hub
+
+log = structlog.get_logger(__name__)
+
+IDLE_CLOSE_CODE = 1000
+
+
+class Session:
+    """Serves one connection until it closes; implements the hub's `Subscriber`."""
+
+    def __init__(
+        self,
+        ws: ServerConnection,
+        hub: Hub,
+        *,
+        queue_capacity: int,
+        idle_timeout: float,
+        resume_from: str | None,
+    ) -> None:
+        self._ws = ws
+        self._hub = hub
+        self._queue = ClientQueue(queue_capacity)
+        self._idle_timeout = idle_timeout
+        self._resume_from = resume_from
+        self._idle_timer: asyncio.TimerHandle | None = None
+        self._closing: asyncio.Task[None] | None = None
+        self._log = log.bind(client=str(ws.id))
+
+    def deliver(self, frame: str) -> None:
+        """Queue a frame; never blocks (a full outbox drops its oldest frame)."""
+        if not self._queue.offer(frame):
+            metrics.FRAMES_DROPPED.inc()
+
+    async def run(self) -> None:
+        """Read operations until the client leaves; the sender runs beside it."""
+        metrics.CLIENTS.inc()
+        sender = asyncio.create_task(self._send_forever())
+        self._rearm_idle_timer()
+        self._log.info("client.connected")
+        try:
+            async for text in self._ws:
+                self._handle(text)
+        except ConnectionClosed:
+            pass
+        finally:
+            self._hub.drop(self)
+            if self._idle_timer is not None:
+                self._idle_timer.cancel()
+            sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
+                await sender
+            metrics.CLIENTS.dec()
+            self._log.info("client.disconnected", code=self._ws.close_code)
+
+    def _handle(self, text: str | bytes) -> None:
+        try:
+            operation = parse_operation(text)
+        except ProtocolError as exc:
+            self.deliver(error_frame(str(exc)))
+            return
+        if isinstance(operation, Subscribe):
+            # The `last_event_id` query parameter resumes the first subscription only.
+            resume_from = operation.last_event_id or self._resume_from
+            self._resume_from = None
+            self._hub.subscribe(self, operation.streams, resume_from)
+        else:
+            self._hub.unsubscribe(self, operation.streams)
+        self._rearm_idle_timer()
+
+    async def _send_forever(self) -> None:
+        while True:
+            frame = await self._queue.next_frame()
+            await self._ws.send(frame)
+            metrics.FRAMES_SENT.inc()
+
+    def _rearm_idle_timer(self) -> None:
+        """A connection that subscribes to nothing for `idle_timeout` is closed."""
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+            self._idle_timer = None
+        if not self._hub.has_subscriptions(self):
+            loop = asyncio.get_running_loop()
+            self._idle_timer = loop.call_later(self._idle_timeout, self._close_idle)
+
+    def _close_idle(self) -> None:
+        self._log.info("client.idle_timeout", seconds=self._idle_timeout)
+        self._closing = asyncio.create_task(self._ws.close(IDLE_CLOSE_CODE, "idle"))

@@ -1,0 +1,39 @@
+"""Which API tokens are valid now, as followed from the compacted `api-tokens` topic.
+
+results-api issues and revokes tokens and publishes their SHA-256 (see
+`sightline_common.api_tokens`); this registry is the notifier's view of that topic, so a
+WebSocket client is authenticated without calling results-api or reading its database.
+"""
+
+from __future__ import annotations
+
+from sightline_common.api_tokens import hash_token
+from sightline_common.messages import ApiToken
+
+
+class TokenRegistry:
+    """The hashes of the tokens that are currently valid, by token id."""
+
+    def __init__(self) -> None:
+        self._hash_of: dict[str, str] = {}
+        self._valid_hashes: set[str] = set()
+
+    def __len__(self) -> int:
+        return len(self._hash_of)
+
+    def apply(self, record: ApiToken) -> None:
+        """Take the latest state of one token: issued, or revoked."""
+        self.forget(record.token_id)
+        if not record.revoked:
+            self._hash_of[record.token_id] = record.token_hash
+            self._valid_hashes.add(record.token_hash)
+
+    def forget(self, token_id: str) -> None:
+        """Remove a token (a revocation, or a tombstone on the compacted topic)."""
+        old = self._hash_of.pop(token_id, None)
+        if old is not None and old not in self._hash_of.values():
+            self._valid_hashes.discard(old)
+
+    def accepts(self, token: str | None) -> bool:
+        """Whether `token` is one results-api issued and has not revoked."""
+        return bool(token) and hash_token(token or "") in self._valid_hashes

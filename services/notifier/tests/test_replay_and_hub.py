@@ -1,0 +1,136 @@
+"""The pure fan-out logic: replay buffer bounds, resume gaps, subscriptions, client outboxes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from sightline_common.api_tokens import hash_token
+from sightline_common.messages import ApiToken
+from sightline_notifier.client_queue import ClientQueue
+from sightline_notifier.frames import Event, ProtocolError, Subscribe, Unsubscribe, parse_operation
+from sightline_notifier.hub import Hub
+from sightline_notifier.replay import ReplayBuffer
+from sightline_notifier.tokens import TokenRegistry
+
+
+def event(stream: str, n: int) -> Event:
+    return Event(event_id=f"{stream}-{n}", stream_id=stream, text=f"{stream}:{n}")
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.frames: list[str] = []
+
+    def deliver(self, frame: str) -> None:
+        self.frames.append(frame)
+
+    def events(self) -> list[str]:
+        return [f for f in self.frames if not f.startswith("{")]
+
+    def controls(self) -> list[dict[str, object]]:
+        return [json.loads(f) for f in self.frames if f.startswith("{")]
+
+
+def test_resume_replays_events_after_the_last_one_seen_across_streams_in_arrival_order() -> None:
+    buffer = ReplayBuffer(per_stream=10, max_streams=10)
+    for n in range(3):
+        buffer.append(event("a", n))
+        buffer.append(event("b", n))
+    replay = buffer.since("a-1", ["a", "b"])
+    assert [e.text for e in replay.events] == ["b:1", "a:2", "b:2"]
+    assert not replay.gaps
+
+
+def test_resume_after_an_evicted_event_reports_a_gap() -> None:
+    buffer = ReplayBuffer(per_stream=2, max_streams=10)
+    for n in range(5):
+        buffer.append(event("a", n))
+    assert buffer.since("a-0", ["a"]).gaps == {"a"}
+    assert buffer.since("a-3", ["a"]).events == [event("a", 4)]
+
+
+def test_a_stream_that_lost_events_after_the_resume_point_is_a_gap() -> None:
+    buffer = ReplayBuffer(per_stream=2, max_streams=10)
+    buffer.append(event("a", 0))
+    for n in range(4):
+        buffer.append(event("b", n))
+    replay = buffer.since("a-0", ["a", "b"])
+    assert replay.gaps == {"b"}
+
+
+def test_the_least_recently_active_stream_is_forgotten_beyond_max_streams() -> None:
+    buffer = ReplayBuffer(per_stream=5, max_streams=2)
+    buffer.append(event("a", 0))
+    buffer.append(event("b", 0))
+    buffer.append(event("c", 0))
+    assert buffer.since("a-0", ["a"]).gaps == {"a"}
+    assert buffer.since("b-0", ["c"]).events == [event("c", 0)]
+    assert len(buffer) == 2
+
+
+def test_hub_delivers_only_subscribed_streams_once_each() -> None:
+    hub = Hub(ReplayBuffer(10, 10))
+    alice, bob = Recorder(), Recorder()
+    hub.subscribe(alice, frozenset({"a"}), None)
+    hub.subscribe(bob, frozenset({"*", "a"}), None)
+    hub.publish(event("a", 0))
+    hub.publish(event("b", 0))
+    assert alice.events() == ["a:0"]
+    assert bob.events() == ["a:0", "b:0"]
+    hub.unsubscribe(alice, ["a"])
+    hub.publish(event("a", 1))
+    assert alice.events() == ["a:0"]
+    assert not hub.has_subscriptions(alice)
+
+
+def test_subscribe_with_last_event_id_replays_then_goes_live_and_unknown_ids_resync() -> None:
+    hub = Hub(ReplayBuffer(10, 10))
+    for n in range(3):
+        hub.publish(event("a", n))
+    client = Recorder()
+    hub.subscribe(client, frozenset({"a"}), "a-0")
+    hub.publish(event("a", 3))
+    assert client.events() == ["a:1", "a:2", "a:3"]
+    assert client.controls()[0] == {"type": "subscribed", "streams": ["a"]}
+
+    late = Recorder()
+    hub.subscribe(late, frozenset({"a"}), "never-seen")
+    assert [c["type"] for c in late.controls()] == ["subscribed", "resync"]
+    assert late.events() == []
+
+
+def test_a_full_client_queue_drops_its_oldest_frames_and_says_how_many() -> None:
+    async def scenario() -> list[str]:
+        queue = ClientQueue(capacity=3)
+        kept = [queue.offer(str(n)) for n in range(5)]
+        assert kept == [True, True, True, False, False]
+        return [await queue.next_frame() for _ in range(4)]
+
+    assert asyncio.run(scenario()) == ['{"type":"dropped","count":2}', "2", "3", "4"]
+
+
+def test_operations_are_parsed_and_bad_ones_explained() -> None:
+    assert parse_operation('{"op":"subscribe","streams":["a"],"last_event_id":"e"}') == Subscribe(
+        frozenset({"a"}), "e"
+    )
+    assert parse_operation('{"op":"unsubscribe","streams":["*"]}') == Unsubscribe(frozenset("*"))
+    for bad in ("nope", "[]", '{"op":"subscribe"}', '{"op":"x","streams":["a"]}'):
+        with pytest.raises(ProtocolError):
+            parse_operation(bad)
+
+
+def test_tokens_are_accepted_until_revoked() -> None:
+    registry = TokenRegistry()
+    record = ApiToken(token_id="t1", name="dash", token_hash=hash_token("secret"))
+    registry.apply(record)
+    assert registry.accepts("secret")
+    assert not registry.accepts("other")
+    assert not registry.accepts(None)
+    registry.apply(record.model_copy(update={"revoked": True}))
+    assert not registry.accepts("secret")
+    registry.apply(record)
+    registry.forget("t1")
+    assert not registry.accepts("secret")

@@ -1,0 +1,85 @@
+"""Creates what a deployment needs before its services start: every topic (with its dead-letter
+topic) as `topics.TOPIC_SPECS` shapes it, and the object-store buckets.
+
+`python -m sightline_common.provision` is the one-shot init of docker-compose (and of a Kubernetes
+Job for the buckets; there Strimzi owns the topics). Taking the shapes from the same specs the
+services use means a compose deployment cannot drift from the code. Idempotent: what exists is
+left as it is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterable, Sequence
+
+from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka.admin import AdminClient
+from confluent_kafka.cimpl import NewTopic
+
+from sightline_common.logging import configure_logging
+from sightline_common.settings import ServiceSettings
+from sightline_common.storage import ObjectStore
+from sightline_common.topics import TopicNames
+
+
+def new_topics(names: TopicNames, replication_factor: int) -> list[NewTopic]:
+    """One `NewTopic` per topic and dead-letter topic under `names.prefix`."""
+    return [
+        NewTopic(
+            name,
+            num_partitions=int(spec["partitions"]),
+            replication_factor=replication_factor,
+            config={key: str(value) for key, value in spec.items() if key != "partitions"},
+        )
+        for name, spec in names.all_names().items()
+    ]
+
+
+def ensure_topics(bootstrap: str, names: TopicNames, replication_factor: int = 1) -> list[str]:
+    """Create every missing topic; returns the names created (empty when all existed).
+
+    Raises `KafkaException` when the broker refuses a topic for any reason but its existence.
+    """
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    created: list[str] = []
+    futures = admin.create_topics(new_topics(names, replication_factor), operation_timeout=30)
+    for name, future in futures.items():
+        try:
+            future.result()
+        except KafkaException as exc:
+            if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
+                raise
+        else:
+            created.append(name)
+    return created
+
+
+def ensure_buckets(store: ObjectStore, buckets: Iterable[str]) -> None:
+    """Create every missing bucket (`StorageUnavailableError` when the store cannot be reached)."""
+    for bucket in buckets:
+        store.ensure_bucket(bucket)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Provision topics and buckets from `SIGHTLINE_*` settings; exit 0 when all exist."""
+    parser = argparse.ArgumentParser(prog="python -m sightline_common.provision")
+    parser.add_argument("--replication-factor", type=int, default=1)
+    parser.add_argument("--skip-topics", action="store_true", help="topics are managed elsewhere")
+    parser.add_argument("--skip-buckets", action="store_true", help="buckets are managed elsewhere")
+    args = parser.parse_args(argv)
+
+    settings = ServiceSettings(service_name="provision")
+    log = configure_logging("provision", settings.log_level)
+    if not args.skip_topics:
+        created = ensure_topics(settings.kafka_bootstrap, settings.topics, args.replication_factor)
+        log.info("topics_ready", created=created, prefix=settings.topic_prefix)
+    if not args.skip_buckets:
+        buckets = (settings.segments_bucket, settings.logos_bucket)
+        ensure_buckets(ObjectStore.from_settings(settings), buckets)
+        log.info("buckets_ready", buckets=buckets)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Sightline analysis engine: sampled decoding, analyzer plugins and executors."""

@@ -1,0 +1,1 @@
+"""Analyzer plugins, one per module; discovered by `AnalyzerRegistry.discover`."""

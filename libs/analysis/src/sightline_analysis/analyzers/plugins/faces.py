@@ -1,0 +1,86 @@
+"""Face analyzer: OpenCV's frontal-face Haar cascade (ships inside opencv, runs offline)."""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Sequence
+from typing import Final, Literal
+
+import cv2
+
+from sightline_analysis.analyzers.base import (
+    Analyzer,
+    AnalyzerConfig,
+    AnalyzerContext,
+    collect,
+    normalised_box,
+)
+from sightline_analysis.frames import Frame
+from sightline_common.messages import ResultItem
+
+KEY: Final = "faces"
+
+
+class FacesConfig(AnalyzerConfig):
+    """Detection width (frames are downscaled to it) and cascade tuning."""
+
+    type: Literal["faces"] = KEY
+    detect_width: int = 640
+    scale_factor: float = 1.1
+    min_neighbors: int = 5
+    min_size_px: int = 24
+    min_confidence: float = 0.5
+
+
+class FacesAnalyzer(Analyzer):
+    """Boxes of frontal faces; confidence from the cascade's final-stage weight."""
+
+    key = KEY
+    config_model = FacesConfig
+
+    def __init__(self, config: AnalyzerConfig, context: AnalyzerContext) -> None:
+        super().__init__(config, context)
+        cascades = cv2.data.haarcascades  # type: ignore[attr-defined]
+        path = f"{cascades}haarcascade_frontalface_default.xml"
+        self._cascade = cv2.CascadeClassifier(path)
+        if self._cascade.empty():
+            raise RuntimeError(f"cannot load the face cascade at {path}")
+        self._lock = threading.Lock()  # a CascadeClassifier is not safe across threads
+
+    def analyze(self, stream_id: str, frames: Sequence[Frame]) -> list[list[ResultItem]]:
+        """Faces per frame (count = number of `face` results)."""
+        cfg = self.config
+        assert isinstance(cfg, FacesConfig)
+        out = collect(frames)
+        for slot, frame in zip(out, frames, strict=True):
+            scale = min(1.0, cfg.detect_width / frame.width)
+            gray = cv2.cvtColor(frame.image, cv2.COLOR_BGR2GRAY)
+            if scale < 1.0:
+                gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+            gray = cv2.equalizeHist(gray)
+            with self._lock:
+                boxes, _levels, weights = self._cascade.detectMultiScale3(
+                    gray,
+                    scaleFactor=cfg.scale_factor,
+                    minNeighbors=cfg.min_neighbors,
+                    minSize=(cfg.min_size_px, cfg.min_size_px),
+                    outputRejectLevels=True,
+                )
+            for (x, y, w, h), weight in zip(boxes, weights, strict=False):
+                confidence = 1.0 / (1.0 + math.exp(-float(weight)))
+                if confidence < cfg.min_confidence:
+                    continue
+                box = normalised_box(
+                    (x / scale, y / scale, w / scale, h / scale), frame.width, frame.height
+                )
+                slot.append(
+                    ResultItem(
+                        kind="face",
+                        label="face",
+                        confidence=round(confidence, 4),
+                        box=box,
+                        area_share=round(box.w * box.h, 6),
+                    )
+                )
+        return out

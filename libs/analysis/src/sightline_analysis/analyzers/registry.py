@@ -1,0 +1,94 @@
+"""Finds analyzer plugins by key and builds the set a detector runs."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import pkgutil
+from collections.abc import Iterable, Mapping, Sequence
+from types import ModuleType
+from typing import Any
+
+from sightline_analysis.analyzers import plugins
+from sightline_analysis.analyzers.base import Analyzer, AnalyzerContext
+from sightline_analysis.frames import Frame
+from sightline_common.messages import ResultItem
+
+
+class UnknownAnalyzerError(KeyError):
+    """No plugin is registered under the requested key."""
+
+
+class AnalyzerRegistry:
+    """Analyzer classes by key, discovered from a plugin package's modules."""
+
+    def __init__(self, classes: Iterable[type[Analyzer]]) -> None:
+        self._classes: dict[str, type[Analyzer]] = {}
+        for cls in classes:
+            if cls.key in self._classes:
+                raise ValueError(f"two analyzers registered under {cls.key!r}")
+            self._classes[cls.key] = cls
+
+    @classmethod
+    def discover(cls, package: ModuleType = plugins) -> AnalyzerRegistry:
+        """Every concrete `Analyzer` defined in a module of `package`."""
+        found: list[type[Analyzer]] = []
+        for info in pkgutil.iter_modules(package.__path__, prefix=f"{package.__name__}."):
+            module = importlib.import_module(info.name)
+            for value in vars(module).values():
+                if (
+                    isinstance(value, type)
+                    and issubclass(value, Analyzer)
+                    and value.__module__ == module.__name__
+                    and "key" in vars(value)
+                ):
+                    found.append(value)
+        return cls(found)
+
+    @property
+    def keys(self) -> list[str]:
+        """The registered keys, sorted."""
+        return sorted(self._classes)
+
+    def build(
+        self, key: str, context: AnalyzerContext, config: Mapping[str, Any] | None = None
+    ) -> Analyzer:
+        """An analyzer of `key` with `config` validated by its plugin's config class."""
+        try:
+            cls = self._classes[key]
+        except KeyError as exc:
+            raise UnknownAnalyzerError(f"no analyzer {key!r}; known: {self.keys}") from exc
+        settings = cls.config_model.model_validate({**(config or {}), "type": key})
+        return cls(settings, context)
+
+
+class AnalyzerSet:
+    """The analyzers one detector runs over each segment, their results merged per frame."""
+
+    def __init__(self, analyzers: Sequence[Analyzer]) -> None:
+        if not analyzers:
+            raise ValueError("a detector needs at least one analyzer")
+        self.analyzers = list(analyzers)
+
+    @property
+    def keys(self) -> list[str]:
+        """The analyzers' keys, in run order."""
+        return [a.key for a in self.analyzers]
+
+    def analyze(self, stream_id: str, frames: Sequence[Frame]) -> list[list[ResultItem]]:
+        """Every analyzer's results for each frame, concatenated in run order."""
+        merged: list[list[ResultItem]] = [[] for _ in frames]
+        for analyzer in self.analyzers:
+            for slot, results in zip(merged, analyzer.analyze(stream_id, frames), strict=True):
+                slot.extend(results)
+        return merged
+
+    def forget(self, stream_id: str) -> None:
+        """Drop every analyzer's state for `stream_id`."""
+        for analyzer in self.analyzers:
+            analyzer.forget(stream_id)
+
+    def fingerprint(self) -> str:
+        """A stable hash over the member analyzers' fingerprints."""
+        joined = ",".join(a.fingerprint() for a in self.analyzers)
+        return hashlib.sha256(joined.encode()).hexdigest()[:16]

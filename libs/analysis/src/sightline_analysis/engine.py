@@ -1,0 +1,136 @@
+"""The analysis engine: one SegmentReady in, one Detection out (pure of Kafka).
+
+Fetch the segment from object storage, decode only the sampled frames, run the detector's
+analyzers on the executor the stream's policy picks, and shape the answer as a Detection whose
+frames carry stream time. The event id is derived from what the detection is about, so
+reprocessing the same segment yields the same id and sinks deduplicate it.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Protocol
+
+from sightline_analysis import metrics
+from sightline_analysis.decode import decode_sampled
+from sightline_analysis.executors import AnalysisCall, ExecutorRouter
+from sightline_common.envelope import deterministic_event_id
+from sightline_common.messages import (
+    AnalysisPolicy,
+    Detection,
+    DetectorInfo,
+    ExecutorInfo,
+    FrameResult,
+    SegmentReady,
+    SegmentRef,
+    Timings,
+)
+
+LIVE_RUN = "live"
+
+
+class SegmentSource(Protocol):
+    """Where segment bytes come from (an `ObjectStore`)."""
+
+    def get_bytes(self, bucket: str, key: str) -> bytes:
+        """The whole object; raises MissingObjectError / StorageUnavailableError."""
+        ...
+
+
+@dataclass(frozen=True)
+class DetectorIdentity:
+    """Name, version and configuration hash: what a detection says produced it."""
+
+    name: str
+    version: str
+    config_hash: str
+
+    def info(self) -> DetectorInfo:
+        """As the schema's DetectorInfo."""
+        return DetectorInfo(name=self.name, version=self.version, config_hash=self.config_hash)
+
+
+def detection_event_id(
+    detector: DetectorIdentity, run_id: str, stream_id: str, sequence: int
+) -> uuid.UUID:
+    """The deterministic event id of one detector's detection of one segment in one run."""
+    return deterministic_event_id(
+        "detection", detector.name, detector.config_hash, run_id, stream_id, sequence
+    )
+
+
+class AnalysisEngine:
+    """Turns segments into detections for one detector."""
+
+    def __init__(
+        self,
+        detector: DetectorIdentity,
+        router: ExecutorRouter,
+        source: SegmentSource,
+        keyframe_interval: float = 2.0,
+    ) -> None:
+        self.detector = detector
+        self._router = router
+        self._source = source
+        self._keyframe_interval = keyframe_interval
+
+    def analyse(
+        self,
+        segment: SegmentReady,
+        policy: AnalysisPolicy,
+        run_id: str = LIVE_RUN,
+        segment_event_id: str | None = None,
+    ) -> Detection:
+        """The Detection for `segment`.
+
+        Raises `MissingObjectError` / `CorruptMediaError` / an analyzer's `PermanentError`
+        (dead letter), `StorageUnavailableError` / `ExecutorsExhaustedError` (retry).
+        """
+        started = time.perf_counter()
+        data = self._source.get_bytes(segment.bucket, segment.object_key)
+        fetched = time.perf_counter()
+        frames = decode_sampled(data, policy.sample_fps, self._keyframe_interval)
+        decoded = time.perf_counter()
+        answer = self._router.run(policy.executors, AnalysisCall(segment.stream_id, frames))
+        done = time.perf_counter()
+        self._observe(fetched - started, decoded - fetched, done - decoded)
+        return Detection(
+            stream_id=segment.stream_id,
+            segment=SegmentRef(
+                sequence=segment.sequence,
+                bucket=segment.bucket,
+                object_key=segment.object_key,
+                media_start=segment.media_start,
+                duration=segment.duration,
+                segment_event_id=segment_event_id,
+            ),
+            run_id=run_id,
+            detector=self.detector.info(),
+            executor=ExecutorInfo(
+                kind=answer.kind,
+                host=answer.host,
+                latency_ms=answer.latency_ms,
+                fallback_from=answer.fallback_from,
+            ),
+            frames=[
+                FrameResult(media_ts=round(segment.media_start + frame.offset, 3), results=results)
+                for frame, results in zip(frames, answer.results, strict=True)
+            ],
+            timings=Timings(
+                fetch_ms=_ms(fetched - started),
+                decode_ms=_ms(decoded - fetched),
+                analyze_ms=_ms(done - decoded),
+                total_ms=_ms(done - started),
+            ),
+        )
+
+    def _observe(self, fetch: float, decode: float, analyze: float) -> None:
+        for stage, seconds in (("fetch", fetch), ("decode", decode), ("analyze", analyze)):
+            metrics.STAGE_SECONDS.labels(self.detector.name, stage).observe(seconds)
+        metrics.SEGMENTS_ANALYSED.labels(self.detector.name).inc()
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 3)

@@ -1,0 +1,1 @@
+"""Executor plugins, one per module; found by `executors.registry`."""

@@ -1,0 +1,1 @@
+"""Logo detection: reference-image feature matching and the library that feeds it."""

@@ -1,0 +1,229 @@
+"""Finding reference logos in frames: SIFT features, ratio test, RANSAC homography.
+
+Broadcast video scales, rotates, skews, blurs and compresses a logo; SIFT keypoints survive
+all of those, and a homography fitted with RANSAC is the geometric check that separates a real
+logo (many matches agreeing on one plane transform) from a look-alike (a few scattered
+matches). References are described at several scales so a logo shown small still shares fine
+detail with some scale of its reference.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel, ConfigDict
+
+from sightline_analysis.frames import Image
+
+Points = npt.NDArray[np.float32]
+
+
+class MatcherConfig(BaseModel):
+    """Tuning of the matcher; defaults hold on the synthetic benchmark."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    reference_width: int = 400
+    reference_scales: tuple[float, ...] = (1.0, 0.5, 0.25)
+    frame_features: int = 4000
+    ratio: float = 0.75
+    min_matches: int = 10
+    min_inliers: int = 10
+    ransac_threshold: float = 5.0
+    min_confidence: float = 0.35
+    min_box_px: int = 16
+
+
+@dataclass(frozen=True)
+class LogoMatch:
+    """A verified sighting of a brand in one frame (pixel coordinates)."""
+
+    brand: str
+    logo_id: str
+    corners: Points
+    inliers: int
+    confidence: float
+
+    @property
+    def box(self) -> tuple[float, float, float, float]:
+        """Axis-aligned (x, y, w, h) around the projected reference corners."""
+        x0, y0 = self.corners.min(axis=0)
+        x1, y1 = self.corners.max(axis=0)
+        return float(x0), float(y0), float(x1 - x0), float(y1 - y0)
+
+
+@dataclass(frozen=True)
+class _Reference:
+    logo_id: str
+    brand: str
+    width: int
+    height: int
+    points: Points
+    descriptors: npt.NDArray[np.float32]
+
+
+class LogoMatcher:
+    """Holds the reference logos and matches frames against them; safe across threads.
+
+    References are replaced as a whole (copy on write), so a follower thread can add or
+    remove logos while the consumer thread matches.
+    """
+
+    def __init__(self, config: MatcherConfig | None = None) -> None:
+        self.config = config or MatcherConfig()
+        self._sift = cv2.SIFT_create(  # type: ignore[attr-defined]
+            nfeatures=self.config.frame_features
+        )
+        self._sift_lock = threading.Lock()
+        self._references: dict[str, _Reference] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def brands(self) -> set[str]:
+        """Brands with at least one reference."""
+        return {ref.brand for ref in self._references.values()}
+
+    def add(self, logo_id: str, brand: str, image: Image) -> None:
+        """Add or replace reference `logo_id` of `brand`; raises ValueError if featureless."""
+        reference = self._describe_reference(logo_id, brand, image)
+        with self._lock:
+            self._references = {**self._references, logo_id: reference}
+
+    def remove(self, logo_id: str) -> None:
+        """Forget reference `logo_id` (no error when unknown)."""
+        with self._lock:
+            self._references = {k: v for k, v in self._references.items() if k != logo_id}
+
+    def match(self, frame: Image) -> list[LogoMatch]:
+        """The brands verified in `frame`, best reference per brand, overlaps resolved."""
+        references = self._references
+        if not references:
+            return []
+        points, descriptors = self._features(_gray(frame))
+        if descriptors is None or len(points) < self.config.min_matches:
+            return []
+        best: dict[str, LogoMatch] = {}
+        for ref in references.values():
+            found = self._verify(ref, points, descriptors, frame.shape[1], frame.shape[0])
+            if found and (ref.brand not in best or found.confidence > best[ref.brand].confidence):
+                best[ref.brand] = found
+        return _suppress_overlaps(sorted(best.values(), key=lambda m: -m.confidence))
+
+    def _describe_reference(self, logo_id: str, brand: str, image: Image) -> _Reference:
+        gray = _gray(image)
+        scale0 = self.config.reference_width / gray.shape[1]
+        all_points: list[Points] = []
+        all_desc: list[npt.NDArray[np.float32]] = []
+        for scale in self.config.reference_scales:
+            factor = scale0 * scale
+            size = (max(8, round(gray.shape[1] * factor)), max(8, round(gray.shape[0] * factor)))
+            resized = np.asarray(cv2.resize(gray, size, interpolation=cv2.INTER_AREA), np.uint8)
+            points, desc = self._features(resized)
+            if desc is None:
+                continue
+            all_points.append(points / np.float32(factor))
+            all_desc.append(desc)
+        if not all_desc or sum(len(d) for d in all_desc) < self.config.min_matches:
+            raise ValueError(f"reference {logo_id} of {brand} has too few features")
+        return _Reference(
+            logo_id=logo_id,
+            brand=brand,
+            width=int(gray.shape[1]),
+            height=int(gray.shape[0]),
+            points=np.concatenate(all_points),
+            descriptors=np.concatenate(all_desc),
+        )
+
+    def _features(self, gray: Image) -> tuple[Points, npt.NDArray[np.float32] | None]:
+        with self._sift_lock:
+            keypoints, descriptors = self._sift.detectAndCompute(gray, None)
+        points = np.array([kp.pt for kp in keypoints], dtype=np.float32).reshape(-1, 2)
+        return points, descriptors
+
+    def _verify(
+        self,
+        ref: _Reference,
+        frame_points: Points,
+        frame_desc: npt.NDArray[np.float32],
+        width: int,
+        height: int,
+    ) -> LogoMatch | None:
+        cfg = self.config
+        pairs = cv2.BFMatcher(cv2.NORM_L2).knnMatch(ref.descriptors, frame_desc, k=2)
+        good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < cfg.ratio * p[1].distance]
+        if len(good) < cfg.min_matches:
+            return None
+        src = ref.points[[m.queryIdx for m in good]].reshape(-1, 1, 2)
+        dst = frame_points[[m.trainIdx for m in good]].reshape(-1, 1, 2)
+        homography, mask = cv2.findHomography(src, dst, cv2.RANSAC, cfg.ransac_threshold)
+        if homography is None or mask is None:
+            return None
+        inliers = int(mask.sum())
+        if inliers < cfg.min_inliers:
+            return None
+        outline = np.array(
+            [[0, 0], [ref.width, 0], [ref.width, ref.height], [0, ref.height]], np.float32
+        )
+        projected = cv2.perspectiveTransform(outline.reshape(-1, 1, 2), homography)
+        corners = np.asarray(projected, np.float32).reshape(-1, 2)
+        if not _plausible(corners, outline, width, height, cfg.min_box_px):
+            return None
+        # Share of matches that agree on one transform, damped while the count is still small.
+        confidence = (inliers / len(good)) * min(1.0, inliers / (3 * cfg.min_inliers))
+        if confidence < cfg.min_confidence:
+            return None
+        return LogoMatch(ref.brand, ref.logo_id, corners, inliers, round(confidence, 4))
+
+
+def _gray(image: Image) -> Image:
+    if image.ndim == 2:
+        return image
+    if image.shape[2] == 4:
+        return cv2.cvtColor(image, cv2.COLOR_BGRA2GRAY)  # type: ignore[return-value]
+    return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)  # type: ignore[return-value]
+
+
+def _plausible(corners: Points, outline: Points, width: int, height: int, min_px: int) -> bool:
+    """A real logo projects to a convex, unflipped quadrilateral without extreme stretch."""
+    if not cv2.isContourConvex(corners.astype(np.float32).reshape(-1, 1, 2)):
+        return False
+    lengths = np.linalg.norm(np.roll(corners, -1, axis=0) - corners, axis=1)
+    stretch = lengths / np.linalg.norm(np.roll(outline, -1, axis=0) - outline, axis=1)
+    if lengths.min() < min_px or stretch.max() > 4 * stretch.min():
+        return False
+    nxt = np.roll(corners, -1, axis=0)
+    signed = 0.5 * float((corners[:, 0] * nxt[:, 1] - nxt[:, 0] * corners[:, 1]).sum())
+    if signed <= 0:  # reference corners run clockwise in image coordinates; a flip reverses them
+        return False
+    x0, y0 = corners.min(axis=0)
+    x1, y1 = corners.max(axis=0)
+    margin = 0.25
+    return bool(
+        x1 > -margin * width
+        and y1 > -margin * height
+        and x0 < (1 + margin) * width
+        and y0 < (1 + margin) * height
+    )
+
+
+def iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    """Intersection over union of two (x, y, w, h) boxes."""
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    ix = max(0.0, min(ax + aw, bx + bw) - max(ax, bx))
+    iy = max(0.0, min(ay + ah, by + bh) - max(ay, by))
+    inter = ix * iy
+    union = aw * ah + bw * bh - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _suppress_overlaps(matches: list[LogoMatch], threshold: float = 0.5) -> list[LogoMatch]:
+    """Keep the more confident of two brands claiming the same region."""
+    kept: list[LogoMatch] = []
+    for match in matches:
+        if all(iou(match.box, other.box) < threshold for other in kept):
+            kept.append(match)
+    return kept

@@ -1,0 +1,30 @@
+"""Executor and analysis metrics (process-global, labelled by detector)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+EXECUTOR_CALLS = Counter(
+    "sightline_executor_calls_total",
+    "Executor calls by outcome (ok, failed, skipped: breaker open)",
+    ["detector", "executor", "outcome"],
+)
+EXECUTOR_FALLBACKS = Counter(
+    "sightline_executor_fallbacks_total",
+    "Segments analysed by a later executor of the policy after an earlier one failed",
+    ["detector", "from_executor", "to_executor"],
+)
+EXECUTOR_SECONDS = Histogram(
+    "sightline_executor_seconds", "Latency of successful executor calls", ["detector", "executor"]
+)
+BREAKER_OPEN = Gauge(
+    "sightline_executor_breaker_open",
+    "1 while an executor's circuit is open",
+    ["detector", "executor"],
+)
+SEGMENTS_ANALYSED = Counter(
+    "sightline_segments_analysed_total", "Segments turned into a Detection", ["detector"]
+)
+STAGE_SECONDS = Histogram(
+    "sightline_analysis_stage_seconds", "Time per analysis stage", ["detector", "stage"]
+)

@@ -1,0 +1,178 @@
+"""Wiring shared by both detector services: the detector mode and the `executor` mode.
+
+Everything is built here, in the entry point, from one settings object: storage, the analyzer
+set (with the logo library follower when it has a logo analyzer), the stream-config follower,
+the executors and their router, the engine, and the consumer loop with its HTTP side.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import uvicorn
+from fastapi import FastAPI
+
+from sightline_analysis.analyzers import AnalyzerContext, AnalyzerRegistry, AnalyzerSet
+from sightline_analysis.engine import AnalysisEngine, DetectorIdentity
+from sightline_analysis.executor_server import executor_app
+from sightline_analysis.executors import ExecutorRouter, build_executor
+from sightline_analysis.follower import CompactedTopicFollower
+from sightline_analysis.handler import SegmentHandler
+from sightline_analysis.logo.library import LogoLibrary
+from sightline_analysis.logo.matcher import LogoMatcher
+from sightline_analysis.policies import StreamPolicies
+from sightline_analysis.settings import DetectorSettings
+from sightline_common.kafka import ConsumerLoop, EventProducer
+from sightline_common.logging import configure_logging
+from sightline_common.messages import ExecutorKind, LogoEntry, SegmentReady, StreamConfig
+from sightline_common.ops import BackgroundServer, ops_router
+from sightline_common.storage import ObjectStore
+from sightline_common.topics import Topic
+
+
+@dataclass(frozen=True)
+class DetectorSpec:
+    """What makes a detector: its name (as in policies), version, analyzers and group."""
+
+    name: str
+    version: str
+    analyzers: tuple[str, ...]
+    group_id: str
+
+
+@dataclass
+class AnalyzerRuntime:
+    """A built analyzer set and the followers that keep its live inputs current."""
+
+    analyzers: AnalyzerSet
+    followers: list[CompactedTopicFollower]
+
+    def start(self) -> None:
+        """Start following."""
+        for follower in self.followers:
+            follower.start()
+
+    def stop(self) -> None:
+        """Stop following."""
+        for follower in self.followers:
+            follower.stop()
+
+    def caught_up(self) -> bool:
+        """Whether every followed table has been read to where it stood at start."""
+        return all(f.caught_up.is_set() for f in self.followers)
+
+
+def build_analyzers(
+    keys: Sequence[str], settings: DetectorSettings, store: ObjectStore
+) -> AnalyzerRuntime:
+    """The analyzers named by `keys`; a logo analyzer gets a matcher fed by the logo library."""
+    followers: list[CompactedTopicFollower] = []
+    matcher: LogoMatcher | None = None
+    if "logo" in keys:
+        matcher = LogoMatcher()
+        library = LogoLibrary(matcher, store)
+        followers.append(
+            CompactedTopicFollower(
+                settings.kafka_bootstrap,
+                settings.topics.name(Topic.LOGO_LIBRARY),
+                LogoEntry,
+                library.apply,
+                settings.producer_id,
+            )
+        )
+    registry = AnalyzerRegistry.discover()
+    context = AnalyzerContext(logo_matcher=matcher)
+    return AnalyzerRuntime(AnalyzerSet([registry.build(k, context) for k in keys]), followers)
+
+
+def run_detector(spec: DetectorSpec, settings: DetectorSettings) -> int:
+    """Consume `segments`, publish `detections` until SIGTERM; returns the exit code."""
+    log = configure_logging(settings.service_name, settings.log_level)
+    store = ObjectStore.from_settings(settings)
+    runtime = build_analyzers(spec.analyzers, settings, store)
+    policies = StreamPolicies()
+    config_follower = CompactedTopicFollower(
+        settings.kafka_bootstrap,
+        settings.topics.name(Topic.STREAM_CONFIG),
+        StreamConfig,
+        policies.apply,
+        settings.producer_id,
+    )
+    executors = {
+        ExecutorKind(cfg["type"]): build_executor(cfg, runtime.analyzers)
+        for cfg in settings.executor_configs()
+    }
+    router = ExecutorRouter(
+        spec.name, executors, settings.breaker_failures, settings.breaker_reset_seconds
+    )
+    identity = DetectorIdentity(spec.name, spec.version, runtime.analyzers.fingerprint())
+    engine = AnalysisEngine(identity, router, store, settings.keyframe_interval)
+    producer = EventProducer(settings.kafka_bootstrap, settings.producer_id)
+    handler = SegmentHandler(
+        engine=engine,
+        analyzers=runtime.analyzers,
+        policies=policies,
+        publish=producer.publish,
+        detections_topic=settings.topics.name(Topic.DETECTIONS),
+        producer_id=settings.producer_id,
+    )
+    loop = ConsumerLoop(
+        bootstrap=settings.kafka_bootstrap,
+        group_id=spec.group_id,
+        client_id=settings.producer_id,
+        topics={settings.topics.name(Topic.SEGMENTS): SegmentReady},
+        producer=producer,
+        handler=handler,
+        batch_size=1,  # a segment takes seconds: never hold many past max.poll.interval.ms
+        on_revoke=handler.revoked,
+    )
+
+    def ready() -> bool:
+        return loop.ready and runtime.caught_up() and config_follower.caught_up.is_set()
+
+    app = FastAPI(title=f"Sightline detector-{spec.name}")
+    app.include_router(ops_router(ready))
+    server = BackgroundServer(app, settings.http_host, settings.http_port)
+    runtime.start()
+    config_follower.start()
+    server.start()
+    loop.install_signal_handlers()
+    log.info("detector.started", detector=spec.name, config_hash=identity.config_hash,
+             analyzers=runtime.analyzers.keys, port=settings.http_port)  # fmt: skip
+    try:
+        loop.run()
+    finally:
+        server.stop()
+        config_follower.stop()
+        runtime.stop()
+        router.close()
+    log.info("detector.stopped", detector=spec.name)
+    return 0
+
+
+def run_executor(spec: DetectorSpec, settings: DetectorSettings, port: int) -> int:
+    """Serve the detector's analyzers over HTTP for LAN clients until SIGTERM."""
+    log = configure_logging(f"{settings.service_name}-executor", settings.log_level)
+    runtime = build_analyzers(spec.analyzers, settings, ObjectStore.from_settings(settings))
+    app = executor_app(runtime.analyzers, runtime.caught_up, f"{settings.http_host}:{port}")
+    runtime.start()
+    log.info("executor.started", detector=spec.name, analyzers=runtime.analyzers.keys, port=port)
+    try:
+        uvicorn.run(app, host=settings.http_host, port=port, log_config=None, access_log=False)
+    finally:
+        runtime.stop()
+    return 0
+
+
+def main(spec: DetectorSpec, settings: DetectorSettings, argv: Sequence[str] | None = None) -> int:
+    """`python -m <detector>` runs the detector; `... executor --port N` the executor mode."""
+    parser = argparse.ArgumentParser(prog=f"sightline-detector-{spec.name}")
+    modes = parser.add_subparsers(dest="mode")
+    executor = modes.add_parser("executor", help="serve the analyzers over HTTP (LAN executor)")
+    executor.add_argument("--port", type=int, default=settings.http_port + 1)
+    args = parser.parse_args(argv)
+    if args.mode == "executor":
+        return run_executor(spec, settings, args.port)
+    return run_detector(spec, settings)

@@ -1,0 +1,39 @@
+"""Settings every detector shares (each detector service subclasses this once)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import SecretStr
+
+from sightline_common.settings import ServiceSettings
+
+
+class DetectorSettings(ServiceSettings):
+    """Executor endpoints and limits; env `SIGHTLINE_LAN_HOSTS=host:port,host:port` etc."""
+
+    keyframe_interval: float = 2.0
+    lan_hosts: str = ""
+    lan_timeout: float = 10.0
+    cloud_endpoint: str = "https://vision.googleapis.com"
+    cloud_api_key: SecretStr = SecretStr("")
+    cloud_timeout: float = 10.0
+    breaker_failures: int = 3
+    breaker_reset_seconds: float = 15.0
+
+    def executor_configs(self) -> list[dict[str, Any]]:
+        """Config of every executor plugin this deployment can use."""
+        return [
+            {"type": "local"},
+            {
+                "type": "lan",
+                "hosts": [h.strip() for h in self.lan_hosts.split(",") if h.strip()],
+                "timeout": self.lan_timeout,
+            },
+            {
+                "type": "cloud",
+                "endpoint": self.cloud_endpoint,
+                "api_key": self.cloud_api_key.get_secret_value(),
+                "timeout": self.cloud_timeout,
+            },
+        ]

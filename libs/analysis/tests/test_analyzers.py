@@ -1,0 +1,91 @@
+"""Analyzer plugins: registry discovery, shot changes, colours, picture quality."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from sightline_analysis.analyzers import AnalyzerContext, AnalyzerRegistry, AnalyzerSet
+from sightline_analysis.analyzers.registry import UnknownAnalyzerError
+from sightline_analysis.frames import Frame
+from sightline_analysis.synthetic import background
+
+REGISTRY = AnalyzerRegistry.discover()
+CONTEXT = AnalyzerContext()
+
+
+def solid(bgr: tuple[int, int, int], offset: float = 0.0) -> Frame:
+    return Frame(np.full((360, 640, 3), bgr, np.uint8), offset)
+
+
+def test_the_registry_discovers_every_plugin_by_key() -> None:
+    assert REGISTRY.keys == ["colours", "faces", "logo", "quality", "shots"]
+
+
+def test_an_unknown_key_or_bad_config_is_refused() -> None:
+    with pytest.raises(UnknownAnalyzerError):
+        REGISTRY.build("nope", CONTEXT)
+    with pytest.raises(ValueError, match="extra"):
+        REGISTRY.build("shots", CONTEXT, {"threshhold": 0.3})
+
+
+def test_the_fingerprint_follows_the_configuration() -> None:
+    a = REGISTRY.build("shots", CONTEXT)
+    assert a.fingerprint() == REGISTRY.build("shots", CONTEXT).fingerprint()
+    assert a.fingerprint() != REGISTRY.build("shots", CONTEXT, {"threshold": 0.2}).fingerprint()
+
+
+def test_a_cut_is_marked_on_the_first_frame_of_the_new_shot() -> None:
+    shots = REGISTRY.build("shots", CONTEXT)
+    frames = [solid((200, 30, 30)), solid((200, 30, 30), 0.5), solid((20, 200, 40), 1.0)]
+    results = shots.analyze("s1", frames)
+    assert [len(r) for r in results] == [0, 0, 1]
+    assert results[2][0].kind == "shot_change"
+
+
+def test_shot_state_carries_across_segments_per_stream_and_is_forgotten() -> None:
+    shots = REGISTRY.build("shots", CONTEXT)
+    shots.analyze("s1", [solid((200, 30, 30))])
+    shots.analyze("s2", [solid((20, 200, 40))])
+    assert shots.analyze("s1", [solid((20, 200, 40))])[0][0].kind == "shot_change"
+    shots.forget("s2")
+    assert shots.analyze("s2", [solid((200, 30, 30))]) == [[]]
+
+
+def test_dominant_colours_report_each_half_of_a_split_frame() -> None:
+    image = np.zeros((360, 640, 3), np.uint8)
+    image[:, :320] = (0, 0, 220)  # red in BGR
+    image[:, 320:] = (210, 70, 30)  # blue
+    colours = REGISTRY.build("colours", CONTEXT).analyze("s", [Frame(image, 0.0)])[0]
+    names = {c.attributes["name"]: c.confidence for c in colours}
+    assert set(names) == {"red", "blue"}
+    assert all(share == pytest.approx(0.5, abs=0.05) for share in names.values())
+
+
+def test_quality_flags_dark_blurry_and_still_frames() -> None:
+    quality = REGISTRY.build("quality", CONTEXT)
+    sharp = background(3)
+    dark = (sharp * 0.1).astype(np.uint8)
+    blurred = cv2.GaussianBlur(sharp, (0, 0), 6)
+    out = quality.analyze(
+        "s", [Frame(sharp, 0), Frame(sharp, 0.5), Frame(dark, 1), Frame(blurred, 1.5)]
+    )
+    labels = [r[0].label for r in out]
+    assert labels[0] == "ok"
+    assert "still" in labels[1]
+    assert "dark" in labels[2]
+    assert "blurry" in labels[3]
+    assert out[3][0].attributes["sharpness"] < out[0][0].attributes["sharpness"]
+    assert out[2][0].attributes["motion"] > 0
+
+
+def test_faces_find_nothing_in_a_faceless_frame() -> None:
+    assert REGISTRY.build("faces", CONTEXT).analyze("s", [Frame(background(4), 0)]) == [[]]
+
+
+def test_an_analyzer_set_merges_results_per_frame_in_order() -> None:
+    keys = ["shots", "quality"]
+    analyzers = AnalyzerSet([REGISTRY.build(k, CONTEXT) for k in keys])
+    out = analyzers.analyze("s", [solid((200, 30, 30)), solid((20, 200, 40), 0.5)])
+    assert [[r.kind for r in frame] for frame in out] == [["quality"], ["shot_change", "quality"]]

@@ -1,0 +1,1 @@
+"""detector-logo: finds the logo library's brands in every segment."""

@@ -1,0 +1,1 @@
+"""detector-visual: faces, shot changes, colours and picture quality in every segment."""

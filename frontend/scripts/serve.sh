@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Serves the built dashboard on http://127.0.0.1:4200 with /api proxied to results-api (:8000) and
+# /ws to the notifier (:8001). Installs dependencies and builds (production) only when missing or
+# older than the sources, so a second `make run` starts at once. Env: see scripts/serve.mjs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export npm_config_cache="${npm_config_cache:-$HOME/.cache/sightline/npm}"
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
+  npm install --no-audit --no-fund --loglevel=error
+  touch node_modules
+fi
+OUT=dist/sightline-dashboard/browser/index.html
+if [ ! -f "$OUT" ] || [ -n "$(find src public angular.json package-lock.json -newer "$OUT" -print -quit)" ]; then
+  npx ng build --configuration production >&2
+fi
+exec node scripts/serve.mjs

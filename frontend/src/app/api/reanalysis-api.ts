@@ -1,0 +1,24 @@
+import { HttpClient } from '@angular/common/http';
+import { Injectable, inject } from '@angular/core';
+import { Observable } from 'rxjs';
+import { ReanalysisCreate, ReanalysisRun, RunDiff } from './contract';
+
+/** Re-running detectors over stored segments, and comparing runs. */
+@Injectable({ providedIn: 'root' })
+export class ReanalysisApi {
+  private readonly http = inject(HttpClient);
+
+  start(body: ReanalysisCreate): Observable<ReanalysisRun> {
+    return this.http.post<ReanalysisRun>('/api/reanalysis', body);
+  }
+
+  get(runId: string): Observable<ReanalysisRun> {
+    return this.http.get<ReanalysisRun>(`/api/reanalysis/${encodeURIComponent(runId)}`);
+  }
+
+  diff(runId: string, against: string): Observable<RunDiff> {
+    return this.http.get<RunDiff>(`/api/reanalysis/${encodeURIComponent(runId)}/diff`, {
+      params: { against },
+    });
+  }
+}

@@ -1,0 +1,15 @@
+import { TestBed } from '@angular/core/testing';
+import { provideRouter } from '@angular/router';
+import { App } from './app';
+
+describe('App shell', () => {
+  it('offers every screen in the navigation and shows the live-feed state', async () => {
+    localStorage.clear();
+    TestBed.configureTestingModule({ providers: [provideRouter([])] });
+    const fixture = TestBed.createComponent(App);
+    await fixture.whenStable();
+    const nav = [...fixture.nativeElement.querySelectorAll('nav a')].map((a) => (a as HTMLElement).textContent?.trim());
+    expect(nav).toEqual(['Streams', 'Brand exposure', 'Logo library', 'Reanalysis', 'Settings']);
+    expect(fixture.nativeElement.querySelector('[data-testid=ws-state]').textContent).toContain('Live feed off');
+  });
+});

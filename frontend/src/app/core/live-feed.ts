@@ -1,0 +1,169 @@
+import { DestroyRef, Injectable, InjectionToken, effect, inject, signal } from '@angular/core';
+import { Observable, Subject } from 'rxjs';
+import { backoffDelay } from './backoff';
+import { LiveEvent } from './live-events';
+import { SettingsStore } from './settings';
+
+export type ConnectionState = 'offline' | 'connecting' | 'connected' | 'reconnecting' | 'refused';
+
+/** Opens a WebSocket; a token so that unit tests can hand in a fake. */
+export const WEBSOCKET_FACTORY = new InjectionToken<(url: string) => WebSocket>('WEBSOCKET_FACTORY', {
+  providedIn: 'root',
+  factory: () => (url: string) => new WebSocket(url),
+});
+
+/** Close codes with which the notifier refuses a token: reconnecting would not help. */
+const REFUSED_CODES = new Set([1008, 4001, 4003]);
+
+/**
+ * One WebSocket to the notifier for the whole app. Screens `watch` stream ids (reference counted)
+ * and read `events`; the connection reconnects with exponential back-off and, on reconnect, asks
+ * for what it missed with the last event id it saw.
+ */
+@Injectable({ providedIn: 'root' })
+export class LiveFeed {
+  private readonly settings = inject(SettingsStore);
+  private readonly openSocket = inject(WEBSOCKET_FACTORY);
+  private readonly events$ = new Subject<LiveEvent>();
+  private readonly watchers = new Map<string, number>();
+  private socket: WebSocket | null = null;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private attempt = 0;
+  private lastEventId: string | null = null;
+
+  readonly state = signal<ConnectionState>('offline');
+  /** When the next reconnect attempt happens (epoch ms), for the status badge. */
+  readonly nextRetryAt = signal<number | null>(null);
+  readonly lastError = signal<string | null>(null);
+  readonly events: Observable<LiveEvent> = this.events$.asObservable();
+
+  constructor() {
+    // New token or URL: drop the old connection and start again with the new settings.
+    effect(() => {
+      this.settings.settings();
+      this.restart();
+    });
+    inject(DestroyRef).onDestroy(() => this.close());
+  }
+
+  /** Receive events of these streams until the returned function is called. */
+  watch(streamIds: string[]): () => void {
+    const added = streamIds.filter((id) => {
+      const count = this.watchers.get(id) ?? 0;
+      this.watchers.set(id, count + 1);
+      return count === 0;
+    });
+    if (added.length) {
+      this.send({ op: 'subscribe', streams: added });
+    }
+    return () => this.unwatch(streamIds);
+  }
+
+  /** Reconnect now instead of waiting for the back-off. */
+  reconnectNow(): void {
+    this.restart();
+  }
+
+  private unwatch(streamIds: string[]): void {
+    const removed = streamIds.filter((id) => {
+      const count = (this.watchers.get(id) ?? 0) - 1;
+      if (count <= 0) {
+        this.watchers.delete(id);
+        return true;
+      }
+      this.watchers.set(id, count);
+      return false;
+    });
+    if (removed.length) {
+      this.send({ op: 'unsubscribe', streams: removed });
+    }
+  }
+
+  private restart(): void {
+    this.close();
+    this.attempt = 0;
+    if (this.settings.hasToken()) {
+      this.connect();
+    }
+  }
+
+  private connect(): void {
+    this.state.set(this.attempt === 0 ? 'connecting' : 'reconnecting');
+    this.nextRetryAt.set(null);
+    let socket: WebSocket;
+    try {
+      socket = this.openSocket(this.settings.wsUrl());
+    } catch (error) {
+      this.lastError.set(String(error));
+      this.scheduleRetry();
+      return;
+    }
+    this.socket = socket;
+    socket.onopen = () => {
+      this.attempt = 0;
+      this.state.set('connected');
+      this.lastError.set(null);
+      const streams = [...this.watchers.keys()];
+      if (streams.length) {
+        this.send({ op: 'subscribe', streams, ...(this.lastEventId ? { last_event_id: this.lastEventId } : {}) });
+      }
+    };
+    socket.onmessage = (message: MessageEvent) => this.receive(message.data);
+    socket.onclose = (event: CloseEvent) => {
+      if (this.socket !== socket) {
+        return;
+      }
+      this.socket = null;
+      if (REFUSED_CODES.has(event.code)) {
+        this.state.set('refused');
+        this.lastError.set(event.reason || 'The notifier refused the token.');
+        return;
+      }
+      this.lastError.set(event.reason || `connection closed (${event.code})`);
+      this.scheduleRetry();
+    };
+  }
+
+  private receive(data: unknown): void {
+    if (typeof data !== 'string') {
+      return;
+    }
+    let event: LiveEvent;
+    try {
+      event = JSON.parse(data) as LiveEvent;
+    } catch {
+      return;
+    }
+    if (event.event_id) {
+      this.lastEventId = event.event_id;
+    }
+    if (event.stream_id && event.type) {
+      this.events$.next(event);
+    }
+  }
+
+  private scheduleRetry(): void {
+    const delay = backoffDelay(this.attempt++);
+    this.state.set('reconnecting');
+    this.nextRetryAt.set(Date.now() + delay);
+    this.retryTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  private send(message: object): void {
+    if (this.socket?.readyState === WebSocket.OPEN) {
+      this.socket.send(JSON.stringify(message));
+    }
+  }
+
+  private close(): void {
+    if (this.retryTimer) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = null;
+    }
+    const socket = this.socket;
+    this.socket = null;
+    socket?.close();
+    this.state.set('offline');
+    this.nextRetryAt.set(null);
+  }
+}

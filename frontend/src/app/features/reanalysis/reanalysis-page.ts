@@ -1,0 +1,147 @@
+import { ChangeDetectionStrategy, Component, DestroyRef, OnInit, inject, input, signal } from '@angular/core';
+import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
+import { FormsModule } from '@angular/forms';
+import { Subscription, switchMap, takeWhile, timer } from 'rxjs';
+import { ReanalysisRun, RunDiff, StreamSummary } from '../../api/contract';
+import { ReanalysisApi } from '../../api/reanalysis-api';
+import { StreamsApi } from '../../api/streams-api';
+import { describeApiError } from '../../core/api-error';
+import { ErrorBanner } from '../../shared/error-banner';
+import { formatMediaTime } from '../../shared/format';
+import { DETECTORS } from '../streams/new-stream-form';
+import { RunDiffView } from './run-diff-view';
+import { RunHistory } from './run-history';
+
+const POLL_MS = 2000;
+
+export function isFinished(run: ReanalysisRun): boolean {
+  return run.state === 'done' || run.state === 'failed';
+}
+
+/** Parses the optional detector config; an empty field means the detectors' defaults. */
+export function parseConfig(text: string): Record<string, unknown> | undefined {
+  if (!text.trim()) {
+    return undefined;
+  }
+  const value: unknown = JSON.parse(text);
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    throw new Error('Config must be a JSON object.');
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Re-run detectors over a stored time range, follow the run, compare it with another run. */
+@Component({
+  selector: 'app-reanalysis-page',
+  imports: [FormsModule, ErrorBanner, RunDiffView],
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  templateUrl: './reanalysis-page.html',
+  styles: `
+    .fields { display: grid; grid-template-columns: repeat(auto-fill, minmax(180px, 1fr)); gap: 12px; align-items: end; }
+    fieldset { border: none; padding: 0; margin: 0; }
+    textarea { min-height: 60px; font-family: ui-monospace, monospace; }
+    progress { width: 160px; }
+    .selected { background: var(--panel-2); }
+  `,
+})
+export class ReanalysisPage implements OnInit {
+  private readonly streamsApi = inject(StreamsApi);
+  private readonly api = inject(ReanalysisApi);
+  private readonly destroyRef = inject(DestroyRef);
+  protected readonly history = inject(RunHistory);
+  private polls = new Map<string, Subscription>();
+
+  /** `?stream=` query parameter. */
+  readonly stream = input<string | undefined>();
+  protected readonly streams = signal<StreamSummary[]>([]);
+  protected readonly error = signal<string | null>(null);
+  protected readonly diff = signal<RunDiff | null>(null);
+  protected readonly detectors = DETECTORS;
+  protected readonly fmt = formatMediaTime;
+  protected form = { streamId: '', from: 0, to: 60, detectors: { logo: true, visual: true } as Record<string, boolean>, config: '' };
+  protected compare = { runId: '', against: 'live' };
+
+  ngOnInit(): void {
+    this.form.streamId = this.stream() ?? '';
+    this.streamsApi.list().subscribe({
+      next: (streams) => this.streams.set(streams),
+      error: (error: unknown) => this.error.set(describeApiError(error)),
+    });
+    this.history.runs().filter((run) => !isFinished(run)).forEach((run) => this.follow(run.run_id));
+    this.destroyRef.onDestroy(() => this.polls.forEach((poll) => poll.unsubscribe()));
+  }
+
+  start(): void {
+    let config: Record<string, unknown> | undefined;
+    try {
+      config = parseConfig(this.form.config);
+    } catch (error) {
+      this.error.set(`Detector config: ${(error as Error).message}`);
+      return;
+    }
+    if (this.form.to <= this.form.from) {
+      this.error.set('The end of the range must be after its start.');
+      return;
+    }
+    this.error.set(null);
+    const body = {
+      stream_id: this.form.streamId,
+      from: this.form.from,
+      to: this.form.to,
+      detectors: this.detectors.filter((name) => this.form.detectors[name]),
+      ...(config ? { config } : {}),
+    };
+    this.api.start(body).subscribe({
+      next: (run) => {
+        this.history.remember({ ...body, ...run });
+        this.compare.runId = run.run_id;
+        this.follow(run.run_id);
+      },
+      error: (error: unknown) => this.error.set(describeApiError(error)),
+    });
+  }
+
+  showDiff(): void {
+    this.diff.set(null);
+    this.api.diff(this.compare.runId, this.compare.against).subscribe({
+      next: (diff) => this.diff.set(diff),
+      error: (error: unknown) => this.error.set(describeApiError(error)),
+    });
+  }
+
+  protected percent(run: ReanalysisRun): number {
+    if (run.progress !== undefined) {
+      return Math.round(run.progress * 100);
+    }
+    return run.segments_total ? Math.round(((run.segments_done ?? 0) / run.segments_total) * 100) : 0;
+  }
+
+  protected streamName(id: string): string {
+    return this.streams().find((s) => s.id === id)?.name ?? id;
+  }
+
+  /** Polls a run until it is done or failed, keeping the history entry current. */
+  private follow(runId: string): void {
+    if (this.polls.has(runId)) {
+      return;
+    }
+    const poll = timer(0, POLL_MS)
+      .pipe(
+        switchMap(() => this.api.get(runId)),
+        takeWhile((run) => !isFinished(run), true),
+        takeUntilDestroyed(this.destroyRef),
+      )
+      .subscribe({
+        next: (run) => {
+          const known = this.history.runs().find((r) => r.run_id === runId);
+          this.history.remember({ ...known, ...run });
+        },
+        error: (error: unknown) => {
+          this.polls.delete(runId);
+          this.error.set(`Run ${runId}: ${describeApiError(error)}`);
+        },
+        complete: () => this.polls.delete(runId),
+      });
+    this.polls.set(runId, poll);
+  }
+}

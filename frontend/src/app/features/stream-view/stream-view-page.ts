@@ -1,0 +1,151 @@
+import { ChangeDetectionStrategy, Component, DestroyRef, OnInit, computed, inject, input, signal, viewChild } from '@angular/core';
+import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
+import { RouterLink } from '@angular/router';
+import { EMPTY, expand, filter, reduce, take } from 'rxjs';
+import { DetectionItem, StreamSummary } from '../../api/contract';
+import { StreamsApi } from '../../api/streams-api';
+import { describeApiError } from '../../core/api-error';
+import { LiveFeed } from '../../core/live-feed';
+import { flattenDetection, isDetectionEvent, isLifecycleEvent } from '../../core/live-events';
+import { SettingsStore } from '../../core/settings';
+import { ErrorBanner } from '../../shared/error-banner';
+import { formatMediaTime } from '../../shared/format';
+import { DetectionIndex } from './detection-index';
+import { DetectionTimeline } from './detection-timeline';
+import { kindColour } from './overlay-painter';
+import { VideoPlayer } from './video-player';
+
+const PAGE_SIZE = 1000;
+const MAX_BACKFILL_PAGES = 20;
+const FEED_LENGTH = 150;
+
+/**
+ * One stream: the player with boxes in sync with media time, kind toggles, the live feed from the
+ * notifier and the timeline of what appeared when. Live analysis only (run `live`); reanalysis
+ * runs are compared on their own screen.
+ */
+@Component({
+  selector: 'app-stream-view-page',
+  imports: [RouterLink, ErrorBanner, VideoPlayer, DetectionTimeline],
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  templateUrl: './stream-view-page.html',
+  styleUrl: './stream-view-page.css',
+})
+export class StreamViewPage implements OnInit {
+  private readonly api = inject(StreamsApi);
+  private readonly feed = inject(LiveFeed);
+  private readonly settings = inject(SettingsStore);
+  private readonly destroyRef = inject(DestroyRef);
+  private readonly player = viewChild(VideoPlayer);
+  private readonly index = new DetectionIndex();
+  /** Media start of each segment by sequence number, learned from detection messages. */
+  private readonly segmentStarts = new Map<number, number>();
+
+  /** Route parameter. */
+  readonly id = input.required<string>();
+
+  protected readonly stream = signal<StreamSummary | null>(null);
+  protected readonly error = signal<string | null>(null);
+  /** Bumped whenever the index changes, so computed views of it refresh. */
+  private readonly version = signal(0);
+  protected readonly items = computed(() => (this.version(), [...this.index.all()]));
+  protected readonly kinds = computed(() => (this.version(), this.index.kinds()));
+  protected readonly hiddenKinds = signal<ReadonlySet<string>>(new Set());
+  protected readonly visibleItems = computed(() => this.items().filter((item) => !this.hiddenKinds().has(item.kind)));
+  protected readonly liveItems = signal<DetectionItem[]>([]);
+  protected readonly currentTime = signal(0);
+  protected readonly duration = signal(0);
+  protected readonly mediaOffset = signal(0);
+  protected readonly playlistUrl = computed(() => this.settings.apiUrl(this.api.playlistPath(this.id())));
+  protected readonly token = computed(() => this.settings.settings().token);
+  protected readonly apiPrefix = computed(() => this.settings.apiUrl('/api/'));
+  protected readonly fmt = formatMediaTime;
+  protected readonly colour = kindColour;
+
+  /** What the overlay draws at media time t: the index, minus hidden kinds. */
+  protected readonly boxesAt = computed(() => {
+    const hidden = this.hiddenKinds();
+    return (t: number) => this.index.at(t).filter((item) => !hidden.has(item.kind));
+  });
+
+  ngOnInit(): void {
+    this.loadStream();
+    this.loadDetections();
+    const unwatch = this.feed.watch([this.id()]);
+    this.destroyRef.onDestroy(unwatch);
+    const mine = this.feed.events.pipe(
+      takeUntilDestroyed(this.destroyRef),
+      filter((event) => event.stream_id === this.id()),
+    );
+    mine.pipe(filter(isDetectionEvent)).subscribe((event) => {
+      if (event.payload.run_id !== 'live') {
+        return;
+      }
+      this.segmentStarts.set(event.payload.segment.sequence, event.payload.segment.media_start);
+      const items = flattenDetection(event.payload, event.event_id);
+      this.addItems(items);
+      this.liveItems.update((feed) => [...items.reverse(), ...feed].slice(0, FEED_LENGTH));
+    });
+    mine.pipe(filter(isLifecycleEvent)).subscribe(() => this.loadStream());
+  }
+
+  protected toggleKind(kind: string): void {
+    this.hiddenKinds.update((hidden) => {
+      const next = new Set(hidden);
+      if (!next.delete(kind)) {
+        next.add(kind);
+      }
+      return next;
+    });
+  }
+
+  protected seek(mediaTime: number): void {
+    this.player()?.seek(mediaTime);
+  }
+
+  /**
+   * Keeps media time and the player's timeline aligned: when hls.js plays segment `sn` starting at
+   * `start` on its timeline and we know that segment's media start, the difference is the offset.
+   */
+  protected onFragment(fragment: { sn: number; start: number }): void {
+    const mediaStart = this.segmentStarts.get(fragment.sn);
+    if (mediaStart !== undefined) {
+      this.mediaOffset.set(mediaStart - fragment.start);
+    }
+  }
+
+  protected retry(): void {
+    this.error.set(null);
+    this.loadStream();
+    this.loadDetections();
+  }
+
+  private loadStream(): void {
+    this.api.get(this.id()).subscribe({
+      next: (stream) => this.stream.set(stream),
+      error: (error: unknown) => this.error.set(describeApiError(error)),
+    });
+  }
+
+  /** Backfills stored live detections page by page (bounded), then the live feed keeps it current. */
+  private loadDetections(): void {
+    const page = (cursor?: string) => this.api.detections(this.id(), { run: 'live', limit: PAGE_SIZE, cursor });
+    page()
+      .pipe(
+        expand((result) => (result.next_cursor ? page(result.next_cursor) : EMPTY)),
+        take(MAX_BACKFILL_PAGES),
+        reduce((all, result) => all.concat(result.items), [] as DetectionItem[]),
+        takeUntilDestroyed(this.destroyRef),
+      )
+      .subscribe({
+        next: (items) => this.addItems(items),
+        error: (error: unknown) => this.error.set(describeApiError(error)),
+      });
+  }
+
+  private addItems(items: DetectionItem[]): void {
+    if (this.index.add(items)) {
+      this.version.update((v) => v + 1);
+    }
+  }
+}

@@ -1,0 +1,63 @@
+import { provideHttpClient } from '@angular/common/http';
+import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { TestBed } from '@angular/core/testing';
+import { provideRouter } from '@angular/router';
+import { toStreamCreate } from './new-stream-form';
+import { StreamsPage } from './streams-page';
+
+describe('Streams', () => {
+  let backend: HttpTestingController;
+
+  beforeEach(() => {
+    localStorage.clear();
+    TestBed.configureTestingModule({ providers: [provideHttpClient(), provideHttpClientTesting(), provideRouter([])] });
+    backend = TestBed.inject(HttpTestingController);
+  });
+
+  it('builds the create request with only the fields the source kind uses', () => {
+    const base = { name: ' Match ', uri: '/dev/video0', loop: true, sampleFps: 2, detectors: { logo: true, visual: false } };
+    expect(toStreamCreate({ ...base, kind: 'rtmp' })).toEqual({ name: 'Match', source: { kind: 'rtmp' }, policy: { sample_fps: 2, detectors: ['logo'] } });
+    expect(toStreamCreate({ ...base, kind: 'webcam' }).source).toEqual({ kind: 'webcam', uri: '/dev/video0' });
+    expect(toStreamCreate({ ...base, kind: 'test' }).source).toEqual({ kind: 'test', loop: true });
+  });
+
+  it('lists streams with their status and source kind', async () => {
+    const fixture = TestBed.createComponent(StreamsPage);
+    await fixture.whenStable();
+    backend.expectOne('/api/streams').flush([
+      { id: 's1', name: 'Final', status: 'live', source: { kind: 'rtmp' } },
+      { id: 's2', name: 'Replay', status: 'stopped', source: { kind: 'file', uri: '/m.mp4' } },
+    ]);
+    await fixture.whenStable();
+    const rows = [...fixture.nativeElement.querySelectorAll('tbody tr')].map((row) => (row as HTMLElement).textContent!.replace(/\s+/g, ' '));
+    expect(rows[0]).toContain('Final');
+    expect(rows[0]).toContain('live');
+    expect(rows[1]).toContain('file /m.mp4');
+  });
+
+  it('shows the RTMP URL and the stream key after creating a stream', async () => {
+    const fixture = TestBed.createComponent(StreamsPage);
+    await fixture.whenStable();
+    backend.expectOne('/api/streams').flush([]);
+    const form = fixture.nativeElement as HTMLElement;
+    const name = form.querySelector('[data-testid=stream-name]') as HTMLInputElement;
+    name.value = 'Derby';
+    name.dispatchEvent(new Event('input'));
+    await fixture.whenStable();
+    (form.querySelector('[data-testid=create-stream]') as HTMLButtonElement).click();
+    const create = backend.expectOne({ method: 'POST', url: '/api/streams' });
+    expect(create.request.body.name).toBe('Derby');
+    create.flush({ id: 's9', stream_key: 'sk_123', rtmp_url: 'rtmp://127.0.0.1:1935/live' });
+    await fixture.whenStable();
+    expect(form.querySelector('[data-testid=stream-key]')!.textContent).toBe('sk_123');
+    expect(form.querySelector('[data-testid=publish-url]')!.textContent).toBe('rtmp://127.0.0.1:1935/live/sk_123');
+  });
+
+  it('shows an API error as a message, not a blank page', async () => {
+    const fixture = TestBed.createComponent(StreamsPage);
+    await fixture.whenStable();
+    backend.expectOne('/api/streams').flush({ detail: 'database unavailable' }, { status: 503, statusText: 'Service Unavailable' });
+    await fixture.whenStable();
+    expect(fixture.nativeElement.querySelector('[role=alert]').textContent).toContain('database unavailable (HTTP 503)');
+  });
+});

@@ -59,6 +59,12 @@ class EventProducer:
         if remaining:
             raise DeliveryError(f"{remaining} message(s) still in flight after {timeout}s")
 
+    def in_flight(self) -> int:
+        """Messages queued or awaiting acknowledgement; a failed one no longer counts, so a
+        caller whose `flush` raised can tell "still trying" (wait) from "gave up" (produce again).
+        """
+        return len(self._producer)
+
     def close(self, timeout: float = 30.0) -> None:
         """Deliver what is queued, then release the client."""
         self.flush(timeout)

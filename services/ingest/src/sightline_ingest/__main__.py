@@ -1,0 +1,119 @@
+"""Entry point: `python -m sightline_ingest` (wiring only)."""
+
+from __future__ import annotations
+
+import functools
+import threading
+
+from sightline_common.kafka import EventProducer
+from sightline_common.logging import configure_logging
+from sightline_common.ops import BackgroundServer
+from sightline_common.storage import ObjectStore
+from sightline_common.topics import Topic
+from sightline_ingest.folders import HlsFolders
+from sightline_ingest.gate import PublishGate
+from sightline_ingest.http import build_app
+from sightline_ingest.keys import SourceKeys
+from sightline_ingest.media import probe
+from sightline_ingest.outbox import OutboxRelay
+from sightline_ingest.pickup import PickupTimings, SegmentPickup
+from sightline_ingest.registry import StreamRegistry
+from sightline_ingest.registry_feed import RegistryFeed
+from sightline_ingest.service import IngestService
+from sightline_ingest.settings import IngestSettings
+from sightline_ingest.spool import Spool
+from sightline_ingest.state import StateStore
+from sightline_ingest.supervisor import SourceSupervisor
+from sightline_ingest.uploader import SegmentUploader
+from sightline_ingest.workers import RepeatingWorker
+
+
+def build(settings: IngestSettings) -> IngestService:
+    """Every adapter and worker of the service, connected."""
+    stopping = threading.Event()
+    state_dir = settings.ingest_state_dir
+    state = StateStore(state_dir / "state.sqlite3")
+    spool = Spool(state_dir / "spool")
+    spool.prune(state.spooled_names())
+    registry = StreamRegistry()
+    source_keys = SourceKeys()
+    folders = HlsFolders(settings.hls_dir)
+    topics = settings.topics
+    producer_id = settings.producer_id
+    store = ObjectStore.from_settings(settings)
+    pickup = SegmentPickup(
+        state=state,
+        folders=folders,
+        spool=spool,
+        prober=functools.partial(probe, ffprobe=settings.ffprobe),
+        topics=topics,
+        producer_id=producer_id,
+        timings=PickupTimings(settings.stall_seconds, settings.close_grace_seconds),
+    )
+    uploader = SegmentUploader(
+        state=state,
+        spool=spool,
+        store=store,
+        producer=EventProducer(settings.kafka_bootstrap, f"{producer_id}-segments"),
+        bucket=settings.segments_bucket,
+        topics=topics,
+        producer_id=producer_id,
+        stopping=stopping,
+    )
+    relay = OutboxRelay(
+        state, EventProducer(settings.kafka_bootstrap, f"{producer_id}-outbox"), stopping
+    )
+    workers = [
+        RepeatingWorker("pickup", pickup.scan_once, interval=settings.poll_interval,
+                        stopping=stopping, max_backoff=settings.max_backoff),
+        RepeatingWorker("upload", uploader.upload_once, interval=settings.poll_interval / 2,
+                        stopping=stopping, max_backoff=settings.max_backoff),
+        RepeatingWorker("outbox", relay.relay_once, interval=settings.poll_interval / 2,
+                        stopping=stopping, max_backoff=settings.max_backoff),
+    ]  # fmt: skip
+    feed = RegistryFeed(
+        settings.kafka_bootstrap,
+        topics.name(Topic.STREAM_CONFIG),
+        registry,
+        f"{producer_id}-registry",
+    )
+    gate = PublishGate(
+        registry=registry,
+        source_keys=source_keys,
+        folders=folders,
+        state=state,
+        topics=topics,
+        producer_id=producer_id,
+        rtmp_app=settings.rtmp_app,
+    )
+    supervisor = (
+        SourceSupervisor(
+            registry,
+            source_keys,
+            ffmpeg=settings.ffmpeg,
+            rtmp_url=settings.rtmp_url,
+            log_dir=state_dir / "sources",
+            max_backoff=60.0,
+        )
+        if settings.run_sources
+        else None
+    )
+
+    def ready() -> bool:
+        return feed.ready and all(worker.healthy for worker in workers)
+
+    server = BackgroundServer(build_app(gate, ready), settings.http_host, settings.http_port)
+    return IngestService(
+        feed=feed, server=server, workers=workers, supervisor=supervisor, stopping=stopping
+    )
+
+
+def main() -> None:
+    """Run ingest until SIGTERM."""
+    settings = IngestSettings()
+    configure_logging(settings.service_name, settings.log_level)
+    build(settings).run()
+
+
+if __name__ == "__main__":
+    main()

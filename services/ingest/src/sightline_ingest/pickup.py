@@ -1,0 +1,216 @@
+"""Segment pickup: complete segments from nginx-rtmp's folders into the spool, sequenced.
+
+Each pass reads the playlist of every publish being scanned; a listed file not seen before is
+read, checked, probed, spooled and given the stream's next sequence number in one state
+transaction. Unreadable files become dead letters. A live stream without a new segment for
+`stall_seconds` is reported stalled; a closed publish is scanned for `close_grace` more so its
+last segment (written as the publisher hangs up) is not missed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import structlog
+
+from sightline_common.errors import CorruptMediaError
+from sightline_common.messages import StreamStatus
+from sightline_common.topics import TopicNames
+from sightline_ingest.events import dead_segment_event, lifecycle_event
+from sightline_ingest.folders import HlsFolders
+from sightline_ingest.media import MediaInfo, check_transport_stream
+from sightline_ingest.playlist import ListedSegment, PlaylistError, parse_media_playlist
+from sightline_ingest.spool import Spool
+from sightline_ingest.state import CLOSING, OPEN, NewSegment, OutboxEvent, Session, StateStore
+
+log = structlog.get_logger(__name__)
+
+Prober = Callable[[Path], MediaInfo]
+PLAYLIST_NAME = "index.m3u8"
+
+
+@dataclass(frozen=True)
+class PickupTimings:
+    """How long a silent stream may be before it is stalled; how long a closed one is read."""
+
+    stall_seconds: float
+    close_grace: float
+
+
+class SegmentPickup:
+    """One pass over every publish being scanned (`scan_once`), driven by a loop thread."""
+
+    def __init__(
+        self,
+        *,
+        state: StateStore,
+        folders: HlsFolders,
+        spool: Spool,
+        prober: Prober,
+        topics: TopicNames,
+        producer_id: str,
+        timings: PickupTimings,
+    ) -> None:
+        self._state = state
+        self._folders = folders
+        self._spool = spool
+        self._probe = prober
+        self._topics = topics
+        self._producer_id = producer_id
+        self._timings = timings
+        self._missing_logged: set[str] = set()
+
+    def scan_once(self, now: float | None = None) -> int:
+        """Pick up what is new in every scanned folder; returns how many segments were taken."""
+        now = time.time() if now is None else now
+        taken = 0
+        for session in self._state.active_sessions():
+            folder = self._folders.find(session.dir_hash)
+            if folder is not None:
+                taken += self._scan_folder(session, folder, now)
+            if session.state == CLOSING and now >= (session.closed_at or now) + (
+                self._timings.close_grace
+            ):
+                self._state.mark_closed(session.stream_id, session.session_no)
+                log.info(
+                    "pickup.publish_closed", stream_id=session.stream_id, session=session.session_no
+                )
+            elif session.state == OPEN:
+                self._check_stall(session, now)
+        return taken
+
+    def _scan_folder(self, session: Session, folder: Path, now: float) -> int:
+        try:
+            listed = parse_media_playlist((folder / PLAYLIST_NAME).read_text())
+        except (FileNotFoundError, PlaylistError):
+            return 0
+        known = self._state.known_fingerprints(session.stream_id)
+        taken = 0
+        for entry in listed:
+            path = folder / entry.name
+            try:
+                stat = path.stat()
+            except FileNotFoundError:
+                self._log_missing(session, entry)
+                continue
+            fingerprint = f"{session.dir_hash[:16]}/{entry.name}/{stat.st_size}/{stat.st_mtime_ns}"
+            if fingerprint in known:
+                continue
+            if self._take(session, entry, path, fingerprint, now):
+                taken += 1
+        return taken
+
+    def _take(
+        self, session: Session, entry: ListedSegment, path: Path, fingerprint: str, now: float
+    ) -> bool:
+        """Spool and sequence one segment; returns False if it was dead-lettered or vanished."""
+        try:
+            data = path.read_bytes()
+            wall_clock = path.stat().st_mtime
+        except FileNotFoundError:
+            self._log_missing(session, entry)
+            return False
+        spool_name = Spool.name_for(fingerprint)
+        try:
+            check_transport_stream(data)
+            info = self._probe(self._spool.write(spool_name, data))
+        except CorruptMediaError as exc:
+            self._spool.remove(spool_name)
+            self._dead_letter(session, entry, fingerprint, len(data), exc)
+            return False
+        stream = self._state.stream(session.stream_id)
+        events: list[OutboxEvent] = []
+        if stream is not None and stream.stalled:
+            events.append(self._lifecycle(session, StreamStatus.resumed, stream.stall_count))
+        record = self._state.assign(
+            session,
+            NewSegment(
+                fingerprint=fingerprint,
+                spool_name=spool_name,
+                duration=entry.duration,
+                wall_clock=wall_clock,
+                size_bytes=len(data),
+                sha256=hashlib.sha256(data).hexdigest(),
+                width=info.width,
+                height=info.height,
+                codec=info.codec,
+            ),
+            now,
+            events,
+        )
+        log.info(
+            "pickup.segment_spooled",
+            stream_id=record.stream_id,
+            sequence=record.seq,
+            file=entry.name,
+            duration=record.duration,
+            discontinuity=record.discontinuity,
+            listed_to_spooled_s=round(time.time() - wall_clock, 3),
+        )
+        return True
+
+    def _dead_letter(
+        self,
+        session: Session,
+        entry: ListedSegment,
+        fingerprint: str,
+        size: int,
+        exc: CorruptMediaError,
+    ) -> None:
+        event = dead_segment_event(
+            self._topics,
+            self._producer_id,
+            stream_id=session.stream_id,
+            fingerprint=fingerprint,
+            file_name=entry.name,
+            size_bytes=size,
+            reason=exc.reason,
+            error_type=type(exc).__name__,
+        )
+        self._state.record_dead(session.stream_id, fingerprint, exc.reason, entry.duration, [event])
+        log.warning(
+            "pickup.segment_dead_lettered",
+            stream_id=session.stream_id,
+            file=entry.name,
+            reason=exc.reason,
+        )
+
+    def _check_stall(self, session: Session, now: float) -> None:
+        stream = self._state.stream(session.stream_id)
+        if stream is None or stream.stalled:
+            return
+        if now - stream.last_activity < self._timings.stall_seconds:
+            return
+        event = self._lifecycle(session, StreamStatus.stalled, stream.stall_count + 1)
+        self._state.set_stalled(session.stream_id, [event])
+        log.warning(
+            "pickup.stream_stalled",
+            stream_id=session.stream_id,
+            silent_s=round(now - stream.last_activity, 1),
+        )
+
+    def _lifecycle(self, session: Session, status: StreamStatus, count: int) -> OutboxEvent:
+        stream = self._state.stream(session.stream_id)
+        return lifecycle_event(
+            self._topics,
+            self._producer_id,
+            stream_id=session.stream_id,
+            status=status,
+            source_kind=stream.source_kind if stream else "rtmp",
+            id_parts=(count,),
+            reason=f"no new segment for {self._timings.stall_seconds:g}s"
+            if status == StreamStatus.stalled
+            else None,
+        )
+
+    def _log_missing(self, session: Session, entry: ListedSegment) -> None:
+        marker = f"{session.dir_hash}/{entry.name}"
+        if marker not in self._missing_logged:
+            if len(self._missing_logged) > 10_000:
+                self._missing_logged.clear()
+            self._missing_logged.add(marker)
+            log.warning("pickup.segment_missed", stream_id=session.stream_id, file=entry.name)

@@ -1,0 +1,92 @@
+"""HLS playlists: reading nginx-rtmp's live playlist, writing the stream's playlist in storage.
+
+nginx-rtmp lists a segment only once it is complete, so the playlist (not the folder) says
+which `.ts` files may be picked up. The playlist ingest keeps in object storage lists every
+segment of the stream: an EVENT playlist while it is live, a VOD one with `#EXT-X-ENDLIST`
+once it stopped, and `#EXT-X-DISCONTINUITY` where a publisher reconnected.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ListedSegment:
+    """One complete segment as nginx-rtmp's playlist lists it."""
+
+    name: str
+    duration: float
+    discontinuity: bool = False
+
+
+@dataclass(frozen=True)
+class StoredSegment:
+    """One segment in the stored playlist (its object name relative to the playlist)."""
+
+    uri: str
+    duration: float
+    discontinuity: bool = False
+
+
+class PlaylistError(ValueError):
+    """The text is not an HLS media playlist."""
+
+
+def parse_media_playlist(text: str) -> list[ListedSegment]:
+    """The segments listed in an HLS media playlist, in order.
+
+    Only plain relative file names are returned (anything with a path separator or a scheme is
+    skipped), because they are opened next to the playlist on disk.
+    """
+    lines = [line.strip() for line in text.splitlines()]
+    if not lines or lines[0] != "#EXTM3U":
+        raise PlaylistError("missing #EXTM3U header")
+    out: list[ListedSegment] = []
+    duration: float | None = None
+    discontinuity = False
+    for line in lines[1:]:
+        if line.startswith("#EXTINF:"):
+            duration = _extinf_seconds(line)
+        elif line == "#EXT-X-DISCONTINUITY":
+            discontinuity = True
+        elif line and not line.startswith("#"):
+            if duration is not None and _is_plain_name(line):
+                out.append(ListedSegment(line, duration, discontinuity))
+            duration, discontinuity = None, False
+    return out
+
+
+def render_playlist(segments: Sequence[StoredSegment], *, ended: bool) -> str:
+    """The stored playlist text for `segments` (all of the stream, in sequence order)."""
+    target = max((math.ceil(s.duration) for s in segments), default=1)
+    lines = [
+        "#EXTM3U",
+        "#EXT-X-VERSION:3",
+        f"#EXT-X-PLAYLIST-TYPE:{'VOD' if ended else 'EVENT'}",
+        f"#EXT-X-TARGETDURATION:{max(target, 1)}",
+        "#EXT-X-MEDIA-SEQUENCE:0",
+    ]
+    for index, segment in enumerate(segments):
+        if segment.discontinuity and index > 0:
+            lines.append("#EXT-X-DISCONTINUITY")
+        lines.append(f"#EXTINF:{segment.duration:.3f},")
+        lines.append(segment.uri)
+    if ended:
+        lines.append("#EXT-X-ENDLIST")
+    return "\n".join(lines) + "\n"
+
+
+def _extinf_seconds(line: str) -> float | None:
+    value = line.removeprefix("#EXTINF:").split(",", 1)[0].strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    return seconds if seconds > 0 and math.isfinite(seconds) else None
+
+
+def _is_plain_name(name: str) -> bool:
+    return "/" not in name and "\\" not in name and ":" not in name and name not in {".", ".."}

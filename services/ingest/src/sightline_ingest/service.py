@@ -1,0 +1,68 @@
+"""Ingest's moving parts run together: registry feed, HTTP callbacks, pickup, upload, outbox,
+source adapters; started in dependency order and stopped in reverse on SIGTERM."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from dataclasses import dataclass
+from types import FrameType
+
+import structlog
+
+from sightline_common.ops import BackgroundServer
+from sightline_ingest.registry_feed import RegistryFeed
+from sightline_ingest.supervisor import SourceSupervisor
+from sightline_ingest.workers import RepeatingWorker
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class IngestService:
+    """The assembled service; `run` blocks until SIGTERM/SIGINT."""
+
+    feed: RegistryFeed
+    server: BackgroundServer
+    workers: list[RepeatingWorker]
+    supervisor: SourceSupervisor | None
+    stopping: threading.Event
+
+    def run(self, catch_up_timeout: float = 120.0) -> None:
+        """Start everything, wait for a stop signal, stop everything."""
+        self._install_signal_handlers()
+        self.feed.start()
+        for worker in self.workers:
+            worker.start()
+        self.server.start()
+        log.info("ingest.http_started")
+        while not self.feed.wait_ready(1.0):
+            if self.stopping.is_set():
+                break
+        if self.supervisor is not None and not self.stopping.is_set():
+            self._reconcile_sources_until_stopped(self.supervisor)
+        self.stopping.wait()
+        self._shutdown()
+
+    def _reconcile_sources_until_stopped(self, supervisor: SourceSupervisor) -> None:
+        while not self.stopping.is_set():
+            supervisor.reconcile()
+            self.stopping.wait(1.0)
+
+    def _shutdown(self) -> None:
+        log.info("ingest.stopping")
+        if self.supervisor is not None:
+            self.supervisor.stop()
+        self.server.stop()
+        for worker in self.workers:
+            worker.join(timeout=30)
+        self.feed.stop()
+        log.info("ingest.stopped")
+
+    def _install_signal_handlers(self) -> None:
+        def _graceful(signum: int, _frame: FrameType | None) -> None:
+            log.info("ingest.signal", signal=signal.Signals(signum).name)
+            self.stopping.set()
+
+        signal.signal(signal.SIGTERM, _graceful)
+        signal.signal(signal.SIGINT, _graceful)

@@ -1,0 +1,1 @@
+"""Sightline results-api: the read side (materializer + REST API)."""

@@ -1,0 +1,89 @@
+"""Entry point: `python -m sightline_results_api [serve|api|materialize|migrate]`.
+
+- `serve` (default): migrate, then the REST API and the materializer in one process — the
+  consumer loop on the main thread (it owns SIGTERM), uvicorn in a background thread.
+- `api`: the REST API only (scale it apart from the materializer).
+- `materialize`: the materializer only, with `/healthz` `/readyz` `/metrics` on the HTTP port.
+- `migrate`: bring the database schema up to date and exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+import structlog
+import uvicorn
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from sightline_common.kafka import EventProducer
+from sightline_common.logging import configure_logging
+from sightline_common.ops import BackgroundServer, ops_router
+from sightline_common.storage import ObjectStore
+from sightline_results_api.api.app import create_app
+from sightline_results_api.api.deps import AppContext
+from sightline_results_api.materializer import build_consumer
+from sightline_results_api.readiness import CachedReadiness, database_answers, kafka_answers
+from sightline_results_api.runtime import build_publisher, open_database
+from sightline_results_api.settings import ResultsApiSettings
+from sightline_results_api.sink import BatchSink
+
+log = structlog.get_logger("sightline_results_api")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the chosen mode until SIGTERM/SIGINT; returns the exit code."""
+    parser = argparse.ArgumentParser(prog="sightline-results-api", description=__doc__)
+    parser.add_argument(
+        "mode", nargs="?", default="serve", choices=["serve", "api", "materialize", "migrate"]
+    )
+    mode = parser.parse_args(argv).mode
+    settings = ResultsApiSettings()
+    configure_logging(settings.service_name, settings.log_level)
+    engine = open_database(settings)
+    log.info("results_api.migrated", schema=settings.database_schema or "public", mode=mode)
+    if mode == "migrate":
+        return 0
+
+    db_ready = database_answers(engine)
+    kafka_ready = kafka_answers(settings.kafka_bootstrap)
+    if mode == "api" or (mode == "serve" and not settings.run_materializer):
+        app = _api(settings, engine, CachedReadiness(db_ready, kafka_ready))
+        uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None)
+        return 0
+
+    producer = EventProducer(settings.kafka_bootstrap, settings.producer_id)
+    loop = build_consumer(settings, BatchSink(engine), producer)
+    ready = CachedReadiness(db_ready, kafka_ready, lambda: loop.ready)
+    if mode == "materialize":
+        app = FastAPI(title="Sightline results materializer")
+        app.include_router(ops_router(ready))
+    else:
+        app = _api(settings, engine, ready)
+    server = BackgroundServer(app, settings.http_host, settings.http_port)
+    server.start()
+    loop.install_signal_handlers()
+    log.info("results_api.started", mode=mode, port=settings.http_port)
+    try:
+        loop.run()
+    finally:
+        server.stop()
+        engine.dispose()
+    log.info("results_api.stopped", mode=mode)
+    return 0
+
+
+def _api(settings: ResultsApiSettings, engine: Engine, ready: Callable[[], bool]) -> FastAPI:
+    context = AppContext(
+        settings=settings,
+        engine=engine,
+        publisher=build_publisher(settings),
+        store=ObjectStore.from_settings(settings),
+        ready=ready,
+    )
+    return create_app(context)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,59 @@
+"""The FastAPI application: routers, auth on `/api`, CORS, error mapping, ops endpoints."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import APIRouter, Depends, FastAPI, Request, Response, status
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+
+from sightline_common.ops import ops_router
+from sightline_results_api.api.deps import AppContext, require_token
+from sightline_results_api.api.errors import install_error_handlers
+from sightline_results_api.api.routes import detections, exposure, logos, media, streams
+
+# Multipart framing around the image: headers, boundary, the brand field.
+_MULTIPART_OVERHEAD = 64 * 1024
+
+
+def create_app(context: AppContext) -> FastAPI:
+    """The API over `context`; nothing is built at import time."""
+    app = FastAPI(
+        title="Sightline results API",
+        version="1.0.0",
+        description="Streams, detections, brand exposure and the logo library.",
+    )
+    app.state.context = context
+
+    api = APIRouter(prefix="/api", dependencies=[Depends(require_token)])
+    for module in (streams, media, detections, exposure, logos):
+        api.include_router(module.router)
+    app.include_router(api)
+    app.include_router(ops_router(context.ready))
+    install_error_handlers(app)
+
+    upload_limit = context.settings.max_logo_bytes + _MULTIPART_OVERHEAD
+
+    @app.middleware("http")
+    async def refuse_oversize_uploads(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        # Refuse before the multipart body is parsed and spooled; the route checks the image
+        # size itself too, for uploads without a Content-Length.
+        length = request.headers.get("content-length", "")
+        if request.method == "POST" and length.isdigit() and int(length) > upload_limit:
+            return JSONResponse(
+                status_code=status.HTTP_413_CONTENT_TOO_LARGE,
+                content={"detail": f"request larger than {upload_limit} bytes"},
+            )
+        return await call_next(request)
+
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=context.settings.cors_origin_list,
+        allow_methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type"],
+        max_age=600,
+    )
+    return app

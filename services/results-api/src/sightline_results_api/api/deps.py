@@ -1,0 +1,83 @@
+"""What routes depend on: the application context, a database session, and authentication."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from sightline_common.storage import ObjectStore
+from sightline_results_api.events import StatePublisher
+from sightline_results_api.logos import LogoLibrary
+from sightline_results_api.settings import ResultsApiSettings
+from sightline_results_api.streams import StreamRegistry
+from sightline_results_api.tokens import token_is_valid
+
+
+@dataclass(frozen=True)
+class AppContext:
+    """Everything the API needs, built once in the entry point and kept on `app.state`."""
+
+    settings: ResultsApiSettings
+    engine: Engine
+    publisher: StatePublisher
+    store: ObjectStore
+    ready: Callable[[], bool]
+
+
+def get_context(request: Request) -> AppContext:
+    """The application context."""
+    context: AppContext = request.app.state.context
+    return context
+
+
+ContextDep = Annotated[AppContext, Depends(get_context)]
+
+
+def get_session(context: ContextDep) -> Iterator[Session]:
+    """A session per request; anything not committed is rolled back when it closes."""
+    with Session(context.engine) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+_bearer = HTTPBearer(auto_error=False, description="An API token from `sightline token create`")
+
+
+def require_token(
+    request: Request,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    """401 unless the request carries a live token.
+
+    The token comes from `Authorization: Bearer`, or from an `access_token` query parameter for
+    what a browser loads without headers (a video player's playlist, an <img> thumbnail).
+    """
+    token = credentials.credentials if credentials else request.query_params.get("access_token")
+    if not token or not token_is_valid(session, token):
+        raise HTTPException(
+            status_code=status.HTTP_401_UNAUTHORIZED,
+            detail="missing or invalid API token",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
+def get_registry(session: SessionDep, context: ContextDep) -> StreamRegistry:
+    """The stream registry for this request."""
+    return StreamRegistry(session, context.publisher)
+
+
+def get_logos(session: SessionDep, context: ContextDep) -> LogoLibrary:
+    """The logo library for this request."""
+    return LogoLibrary(session, context.store, context.settings.logos_bucket, context.publisher)
+
+
+RegistryDep = Annotated[StreamRegistry, Depends(get_registry)]
+LogosDep = Annotated[LogoLibrary, Depends(get_logos)]

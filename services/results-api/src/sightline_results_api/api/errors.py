@@ -1,0 +1,51 @@
+"""Domain errors → HTTP answers, in one place, so routes stay about the happy path.
+
+Bad input is a 4xx with a message; a dependency that is down (database, broker, storage) is a
+503 the client may retry. Nothing here turns into a 500.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import structlog
+from fastapi import FastAPI, Request, status
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+
+from sightline_common.errors import MissingObjectError, TransientError
+from sightline_results_api.cursor import InvalidCursorError
+from sightline_results_api.logos import LogoNotFoundError
+from sightline_results_api.streams import InvalidSourceError, StreamNotFoundError
+from sightline_results_api.uploads import NotAnImageError
+
+log = structlog.get_logger(__name__)
+
+_STATUS_OF_ERROR: dict[type[Exception], tuple[int, str]] = {
+    StreamNotFoundError: (status.HTTP_404_NOT_FOUND, "stream not found"),
+    LogoNotFoundError: (status.HTTP_404_NOT_FOUND, "logo not found"),
+    MissingObjectError: (status.HTTP_404_NOT_FOUND, "not found in storage"),
+    InvalidCursorError: (status.HTTP_422_UNPROCESSABLE_CONTENT, "invalid cursor"),
+    InvalidSourceError: (status.HTTP_422_UNPROCESSABLE_CONTENT, ""),
+    NotAnImageError: (
+        status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+        "image must be a PNG, JPEG or WebP file",
+    ),
+    TransientError: (status.HTTP_503_SERVICE_UNAVAILABLE, "a dependency is unavailable; retry"),
+    OperationalError: (status.HTTP_503_SERVICE_UNAVAILABLE, "database unavailable; retry"),
+}
+
+
+def _handler(code: int, message: str) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
+    async def handle(request: Request, exc: Exception) -> JSONResponse:
+        if code >= 500:
+            log.warning("api.dependency_unavailable", path=request.url.path, reason=str(exc))
+        return JSONResponse(status_code=code, content={"detail": message or str(exc)})
+
+    return handle
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the mapping above on `app`."""
+    for error, (code, message) in _STATUS_OF_ERROR.items():
+        app.add_exception_handler(error, _handler(code, message))

@@ -1,0 +1,54 @@
+"""`/api/streams/{id}/playlist.m3u8` and its segments: HLS from object storage, proxied.
+
+Proxying (rather than presigned storage URLs) keeps the browser on one origin with one CORS
+policy and one auth, and keeps the storage endpoint private.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request, Response
+
+from sightline_results_api.api.deps import ContextDep, RegistryDep
+from sightline_results_api.playlist import SEGMENT_NAME, rewrite_playlist
+
+router = APIRouter(prefix="/streams", tags=["media"])
+
+PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
+SEGMENT_TYPE = "video/mp2t"
+
+
+@router.get(
+    "/{stream_id}/playlist.m3u8",
+    response_class=Response,
+    responses={200: {"content": {PLAYLIST_TYPE: {}}, "description": "HLS playlist"}},
+)
+def playlist(
+    stream_id: str, request: Request, registry: RegistryDep, context: ContextDep
+) -> Response:
+    """The stream's HLS playlist (live while it runs, VOD after), segments served below."""
+    stream = registry.get(stream_id)
+    key = f"streams/{stream.id}/index.m3u8"
+    text = context.store.get_bytes(context.settings.segments_bucket, key).decode("utf-8", "replace")
+    body = rewrite_playlist(text, request.query_params.get("access_token"))
+    return Response(body, media_type=PLAYLIST_TYPE, headers={"Cache-Control": "no-cache"})
+
+
+@router.get(
+    "/{stream_id}/segments/{name}",
+    response_class=Response,
+    responses={200: {"content": {SEGMENT_TYPE: {}}, "description": "MPEG-TS segment"}},
+)
+def segment(
+    stream_id: str,
+    name: Annotated[str, Path(pattern=SEGMENT_NAME.pattern, description="e.g. 42.ts")],
+    registry: RegistryDep,
+    context: ContextDep,
+) -> Response:
+    """One stored segment of the stream (immutable once written)."""
+    stream = registry.get(stream_id)
+    data = context.store.get_bytes(context.settings.segments_bucket, f"streams/{stream.id}/{name}")
+    return Response(
+        data, media_type=SEGMENT_TYPE, headers={"Cache-Control": "public, max-age=86400"}
+    )

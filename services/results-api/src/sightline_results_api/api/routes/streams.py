@@ -1,0 +1,83 @@
+"""`/api/streams`: register, list, read, change and delete streams."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+
+from sightline_common.messages import AnalysisPolicy, Source, SourceKind
+from sightline_results_api.api.deps import ContextDep, RegistryDep
+from sightline_results_api.api.schemas import (
+    StreamCreate,
+    StreamCreated,
+    StreamPublic,
+    StreamUpdate,
+)
+from sightline_results_api.models import Stream
+from sightline_results_api.streams import LiveStatus, StreamChanges
+
+router = APIRouter(prefix="/streams", tags=["streams"])
+
+
+def to_public(stream: Stream, live: LiveStatus, rtmp_url: str) -> StreamPublic:
+    """The API view of a stream row."""
+    return StreamPublic(
+        id=stream.id,
+        name=stream.name,
+        source=Source(
+            kind=SourceKind(stream.source_kind), uri=stream.source_uri, loop=stream.source_loop
+        ),
+        policy=AnalysisPolicy.model_validate(stream.policy),
+        enabled=stream.enabled,
+        status=live,
+        rtmp_url=rtmp_url,
+        playlist_url=f"/api/streams/{stream.id}/playlist.m3u8",
+        created_at=stream.created_at,
+        updated_at=stream.updated_at,
+    )
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def create_stream(body: StreamCreate, registry: RegistryDep, context: ContextDep) -> StreamCreated:
+    """Register a stream and publish its configuration; the key is in this response only."""
+    stream, key = registry.create(body.name, body.source, body.policy)
+    rtmp_url = context.settings.rtmp_url
+    public = to_public(stream, LiveStatus.idle, rtmp_url)
+    return StreamCreated(
+        **public.model_dump(), stream_key=key, publish_url=f"{rtmp_url.rstrip('/')}/{key}"
+    )
+
+
+@router.get("")
+def list_streams(registry: RegistryDep, context: ContextDep) -> list[StreamPublic]:
+    """Every stream with its live status."""
+    streams = registry.list()
+    statuses = registry.statuses([s.id for s in streams])
+    return [to_public(s, statuses[s.id], context.settings.rtmp_url) for s in streams]
+
+
+@router.get("/{stream_id}")
+def get_stream(stream_id: str, registry: RegistryDep, context: ContextDep) -> StreamPublic:
+    """One stream with its live status."""
+    stream = registry.get(stream_id)
+    live = registry.statuses([stream.id])[stream.id]
+    return to_public(stream, live, context.settings.rtmp_url)
+
+
+@router.patch("/{stream_id}")
+def update_stream(
+    stream_id: str, body: StreamUpdate, registry: RegistryDep, context: ContextDep
+) -> StreamPublic:
+    """Change a stream's name, source, policy or enabled flag and publish the new config."""
+    changes = StreamChanges(
+        name=body.name, source=body.source, policy=body.policy, enabled=body.enabled
+    )
+    stream = registry.update(stream_id, changes)
+    live = registry.statuses([stream.id])[stream.id]
+    return to_public(stream, live, context.settings.rtmp_url)
+
+
+@router.delete("/{stream_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_stream(stream_id: str, registry: RegistryDep) -> Response:
+    """Delete a stream; ingest stops accepting its key. Its detections stay queryable."""
+    registry.delete(stream_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

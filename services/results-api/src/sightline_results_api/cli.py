@@ -1,0 +1,116 @@
+"""`sightline`: the operator CLI — API tokens and streams, on the same logic as the API.
+
+    sightline token create --name NAME     prints the new token once
+    sightline token list
+    sightline token revoke NAME|ID
+    sightline streams add --name NAME [--source test|file|webcam|rtmp] [--uri URI] [--loop]
+    sightline streams list
+
+Reads the same `SIGHTLINE_*` environment as the service (database, Kafka, topic prefix).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from sqlmodel import Session
+
+from sightline_common.errors import TransientError
+from sightline_common.messages import Source, SourceKind
+from sightline_results_api.events import StatePublisher
+from sightline_results_api.runtime import build_publisher, open_database
+from sightline_results_api.settings import ResultsApiSettings
+from sightline_results_api.streams import InvalidSourceError, StreamRegistry
+from sightline_results_api.tokens import (
+    TokenNameTakenError,
+    TokenNotFoundError,
+    issue_token,
+    list_tokens,
+    revoke_token,
+)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sightline", description="Sightline operator CLI")
+    groups = parser.add_subparsers(dest="group", required=True)
+
+    token = groups.add_parser("token", help="API tokens").add_subparsers(dest="action")
+    token.required = True
+    create = token.add_parser("create", help="issue a token (printed once)")
+    create.add_argument("--name", required=True)
+    token.add_parser("list", help="list tokens")
+    revoke = token.add_parser("revoke", help="revoke a token by name or id")
+    revoke.add_argument("token")
+
+    streams = groups.add_parser("streams", help="streams").add_subparsers(dest="action")
+    streams.required = True
+    add = streams.add_parser("add", help="register a stream (prints its key once)")
+    add.add_argument("--name", required=True)
+    add.add_argument("--source", choices=[k.value for k in SourceKind], default="rtmp")
+    add.add_argument("--uri")
+    add.add_argument("--loop", action="store_true")
+    streams.add_parser("list", help="list streams")
+    return parser
+
+
+def _tokens(args: argparse.Namespace, session: Session, publisher: StatePublisher) -> None:
+    if args.action == "create":
+        record, token = issue_token(session, publisher, args.name)
+        print(f"token {record.name} ({record.id}) created; it is shown only now:")
+        print(token)
+    elif args.action == "list":
+        for record in list_tokens(session):
+            state = f"revoked {record.revoked_at:%Y-%m-%d %H:%M}" if record.revoked_at else "live"
+            print(f"{record.id}  {record.name:<24} {record.created_at:%Y-%m-%d %H:%M}  {state}")
+    else:
+        record = revoke_token(session, publisher, args.token)
+        print(f"token {record.name} ({record.id}) revoked")
+
+
+def _streams(
+    args: argparse.Namespace,
+    session: Session,
+    publisher: StatePublisher,
+    settings: ResultsApiSettings,
+) -> None:
+    registry = StreamRegistry(session, publisher)
+    if args.action == "add":
+        source = Source(kind=SourceKind(args.source), uri=args.uri, loop=args.loop)
+        stream, key = registry.create(args.name, source, None)
+        print(f"stream {stream.name} ({stream.id}) registered")
+        print(f"rtmp url:   {settings.rtmp_url}")
+        print(f"stream key: {key}   (shown only now)")
+    else:
+        streams = registry.list()
+        statuses = registry.statuses([s.id for s in streams])
+        for stream in streams:
+            print(f"{stream.id}  {stream.name:<24} {stream.source_kind:<7} {statuses[stream.id]}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one CLI command; returns the exit code (1 with a message on a known failure)."""
+    args = _parser().parse_args(argv)
+    settings = ResultsApiSettings()
+    engine = open_database(settings)
+    publisher = build_publisher(settings)
+    try:
+        with Session(engine) as session:
+            if args.group == "token":
+                _tokens(args, session, publisher)
+            else:
+                _streams(args, session, publisher, settings)
+    except (TokenNameTakenError, TokenNotFoundError, InvalidSourceError) as exc:
+        print(f"sightline: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    except TransientError as exc:
+        print(f"sightline: a dependency is unavailable: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,86 @@
+"""Publishing the state results-api owns to its compacted topics.
+
+`stream-config` (ingest authorizes publishes against it, detectors read policies from it),
+`logo-library` (detectors match against it) and `api-tokens` (the notifier authenticates with
+it). Each publish is flushed before the database transaction commits, so a failed publish
+rolls the change back instead of leaving the database and the topic disagreeing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sightline_common.api_tokens import publish_api_token
+from sightline_common.envelope import deterministic_event_id, wrap
+from sightline_common.kafka import EventProducer
+from sightline_common.messages import (
+    AnalysisPolicy,
+    LogoEntry,
+    Source,
+    SourceKind,
+    StreamConfig,
+)
+from sightline_common.topics import Topic, TopicNames
+from sightline_results_api.models import ApiToken, Logo, Stream
+
+# How long an API request waits for the broker before answering 503; the API's producer is
+# built with a delivery timeout below this, so an unacknowledged message is a failed one.
+PUBLISH_TIMEOUT_S = 15.0
+API_PRODUCER_OVERRIDES = {"delivery.timeout.ms": 10_000}
+
+
+@dataclass(frozen=True)
+class StatePublisher:
+    """Publishes stream configs, logo entries and API tokens; raises DeliveryError on failure."""
+
+    producer: EventProducer
+    topics: TopicNames
+    producer_id: str
+
+    def stream_config(self, stream: Stream, *, deleted: bool = False) -> None:
+        """Publish the stream's current configuration (or its deletion) and wait for the ack."""
+        config = StreamConfig(
+            stream_id=stream.id,
+            name=stream.name,
+            key_hash=stream.key_hash,
+            source=Source(
+                kind=SourceKind(stream.source_kind), uri=stream.source_uri, loop=stream.source_loop
+            ),
+            policy=AnalysisPolicy.model_validate(stream.policy),
+            enabled=stream.enabled,
+            deleted=deleted,
+        )
+        event_id = deterministic_event_id(
+            "stream-config", stream.id, stream.updated_at.isoformat(), deleted
+        )
+        envelope = wrap(config, key=stream.id, producer=self.producer_id, event_id=event_id)
+        self.producer.publish(self.topics.name(Topic.STREAM_CONFIG), envelope)
+        self.producer.flush(PUBLISH_TIMEOUT_S)
+
+    def logo_entry(self, logo: Logo, *, deleted: bool = False) -> None:
+        """Publish a logo library entry (or its removal) and wait for the ack."""
+        entry = LogoEntry(
+            logo_id=logo.id,
+            brand=logo.brand,
+            bucket=logo.bucket,
+            object_key=logo.object_key,
+            sha256=logo.sha256,
+            deleted=deleted,
+        )
+        event_id = deterministic_event_id("logo-entry", logo.id, deleted)
+        envelope = wrap(entry, key=logo.id, producer=self.producer_id, event_id=event_id)
+        self.producer.publish(self.topics.name(Topic.LOGO_LIBRARY), envelope)
+        self.producer.flush(PUBLISH_TIMEOUT_S)
+
+    def api_token(self, token: ApiToken) -> None:
+        """Publish a token's hash and revocation state and wait for the ack."""
+        publish_api_token(
+            self.producer,
+            self.topics,
+            token_id=token.id,
+            name=token.name,
+            token_hash=token.token_hash,
+            revoked=token.revoked_at is not None,
+            producer_id=self.producer_id,
+        )
+        self.producer.flush(PUBLISH_TIMEOUT_S)

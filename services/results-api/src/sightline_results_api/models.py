@@ -1,0 +1,163 @@
+"""The tables results-api owns (SQLModel); Alembic migrations create them.
+
+Rows written by the materializer are keyed by the event id of the message they came from (plus
+the item index for detections), so replaying a topic inserts nothing new: the effect of
+at-least-once delivery is exactly-once.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Column, DateTime, Index
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware."""
+    return datetime.now(UTC)
+
+
+def _tz(nullable: bool = False) -> Any:
+    return Field(sa_type=DateTime(timezone=True), nullable=nullable)
+
+
+class Stream(SQLModel, table=True):
+    """A registered stream; its key is kept only as a SHA-256 hash."""
+
+    __tablename__ = "streams"
+
+    id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=200)
+    key_hash: str = Field(max_length=64, unique=True)
+    source_kind: str = Field(max_length=16)
+    source_uri: str | None = Field(default=None, max_length=2048)
+    source_loop: bool = False
+    policy: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
+    enabled: bool = True
+    created_at: datetime = _tz()
+    updated_at: datetime = _tz()
+
+
+class LifecycleEvent(SQLModel, table=True):
+    """A stream started / stopped / stalled / resumed / failed, as published by ingest."""
+
+    __tablename__ = "lifecycle_events"
+    __table_args__ = (Index("ix_lifecycle_stream_time", "stream_id", "occurred_at"),)
+
+    event_id: str = Field(primary_key=True, max_length=36)
+    stream_id: str
+    status: str
+    source_kind: str
+    reason: str | None = None
+    discontinuity: bool = False
+    occurred_at: datetime = _tz()
+
+
+class Segment(SQLModel, table=True):
+    """A stored HLS segment (a reference to object storage, never the bytes)."""
+
+    __tablename__ = "segments"
+    __table_args__ = (Index("ix_segments_stream_sequence", "stream_id", "sequence"),)
+
+    event_id: str = Field(primary_key=True, max_length=36)
+    stream_id: str
+    sequence: int
+    bucket: str
+    object_key: str
+    playlist_key: str
+    media_start: float
+    duration: float
+    wall_clock: datetime = _tz()
+    size_bytes: int
+    sha256: str = Field(max_length=64)
+    width: int | None = None
+    height: int | None = None
+    codec: str | None = None
+    discontinuity: bool = False
+
+
+class DetectionRow(SQLModel, table=True):
+    """One result item of one Detection message (a logo, a face, a shot change...).
+
+    `frame_span` is the stream time one sampled frame stands for (segment duration / frames
+    sampled), so screen time is a sum over frames without knowing the sampling rate.
+    """
+
+    __tablename__ = "detections"
+    __table_args__ = (
+        Index(
+            "ix_detections_keyset",
+            "stream_id",
+            "run_id",
+            "media_ts",
+            "event_id",
+            "item_index",
+        ),
+        Index("ix_detections_kind_label", "stream_id", "kind", "label"),
+    )
+
+    event_id: str = Field(primary_key=True, max_length=36)
+    item_index: int = Field(primary_key=True)
+    stream_id: str
+    run_id: str
+    detector_name: str
+    detector_version: str
+    config_hash: str
+    executor_kind: str
+    segment_sequence: int
+    media_ts: float
+    frame_span: float
+    kind: str
+    label: str
+    confidence: float
+    box_x: float | None = None
+    box_y: float | None = None
+    box_w: float | None = None
+    box_h: float | None = None
+    area_share: float | None = None
+    attributes: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
+    occurred_at: datetime = _tz()
+
+
+class ApiToken(SQLModel, table=True):
+    """An operator-issued API token; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: str = Field(primary_key=True, max_length=36)
+    name: str = Field(max_length=100, unique=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = _tz()
+    revoked_at: datetime | None = _tz(nullable=True)
+
+
+class Logo(SQLModel, table=True):
+    """A brand's reference image in the logo library (the bytes live in object storage)."""
+
+    __tablename__ = "logos"
+
+    id: str = Field(primary_key=True, max_length=36)
+    brand: str = Field(max_length=200)
+    bucket: str
+    object_key: str
+    sha256: str = Field(max_length=64)
+    content_type: str = Field(max_length=32)
+    size_bytes: int
+    created_at: datetime = _tz()
+
+
+class ReanalysisRun(SQLModel, table=True):
+    """A requested re-run of detectors over a stretch of a stream (served by the replay work)."""
+
+    __tablename__ = "reanalysis_runs"
+    run_id: str = Field(primary_key=True, max_length=64)
+    stream_id: str = Field(max_length=64)
+    from_ts: float
+    to_ts: float
+    detectors: list[str] = Field(sa_column=Column(JSONB, nullable=False))
+    status: str = Field(max_length=16, default="requested")
+    created_at: datetime = _tz()
+    updated_at: datetime = _tz()

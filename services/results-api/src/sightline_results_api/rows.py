@@ -1,0 +1,167 @@
+"""Pure mapping from consumed messages to table rows (no Kafka, no database).
+
+Each row carries the event id of its message (and, for detections, the index of the result item
+in the message), which is what makes the sink idempotent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sightline_common.kafka import Received
+from sightline_common.messages import Detection, SegmentReady, StreamLifecycle
+
+LIFECYCLE_COLUMNS = (
+    "event_id",
+    "stream_id",
+    "status",
+    "source_kind",
+    "reason",
+    "discontinuity",
+    "occurred_at",
+)
+SEGMENT_COLUMNS = (
+    "event_id",
+    "stream_id",
+    "sequence",
+    "bucket",
+    "object_key",
+    "playlist_key",
+    "media_start",
+    "duration",
+    "wall_clock",
+    "size_bytes",
+    "sha256",
+    "width",
+    "height",
+    "codec",
+    "discontinuity",
+)
+DETECTION_COLUMNS = (
+    "event_id",
+    "item_index",
+    "stream_id",
+    "run_id",
+    "detector_name",
+    "detector_version",
+    "config_hash",
+    "executor_kind",
+    "segment_sequence",
+    "media_ts",
+    "frame_span",
+    "kind",
+    "label",
+    "confidence",
+    "box_x",
+    "box_y",
+    "box_w",
+    "box_h",
+    "area_share",
+    "attributes",
+    "occurred_at",
+)
+
+Row = tuple[Any, ...]
+
+
+@dataclass
+class RowBatch:
+    """The rows one consumed batch adds, per table."""
+
+    lifecycle: list[Row] = field(default_factory=list)
+    segments: list[Row] = field(default_factory=list)
+    detections: list[Row] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.lifecycle) + len(self.segments) + len(self.detections)
+
+
+def lifecycle_row(event_id: str, occurred_at: datetime, event: StreamLifecycle) -> Row:
+    """The `lifecycle_events` row for one lifecycle message."""
+    return (
+        event_id,
+        event.stream_id,
+        event.status.value,
+        event.source_kind.value,
+        event.reason,
+        event.discontinuity,
+        occurred_at,
+    )
+
+
+def segment_row(event_id: str, segment: SegmentReady) -> Row:
+    """The `segments` row for one SegmentReady message."""
+    return (
+        event_id,
+        segment.stream_id,
+        segment.sequence,
+        segment.bucket,
+        segment.object_key,
+        segment.playlist_key,
+        segment.media_start,
+        segment.duration,
+        segment.wall_clock,
+        segment.size_bytes,
+        segment.sha256,
+        segment.width,
+        segment.height,
+        segment.codec,
+        segment.discontinuity,
+    )
+
+
+def detection_rows(event_id: str, occurred_at: datetime, detection: Detection) -> list[Row]:
+    """One `detections` row per result item, numbered in message order across frames.
+
+    A frame stands for `segment duration / frames sampled` seconds of stream time.
+    """
+    frame_span = detection.segment.duration / max(len(detection.frames), 1)
+    rows: list[Row] = []
+    for frame in detection.frames:
+        for item in frame.results:
+            box = item.box
+            rows.append(
+                (
+                    event_id,
+                    len(rows),
+                    detection.stream_id,
+                    detection.run_id,
+                    detection.detector.name,
+                    detection.detector.version,
+                    detection.detector.config_hash,
+                    detection.executor.kind.value,
+                    detection.segment.sequence,
+                    frame.media_ts,
+                    frame_span,
+                    item.kind,
+                    item.label,
+                    item.confidence,
+                    box.x if box else None,
+                    box.y if box else None,
+                    box.w if box else None,
+                    box.h if box else None,
+                    item.area_share,
+                    item.attributes,
+                    occurred_at,
+                )
+            )
+    return rows
+
+
+def rows_for(messages: Iterable[Received]) -> RowBatch:
+    """Sort a consumed batch into table rows; payload types it does not store are skipped."""
+    batch = RowBatch()
+    for received in messages:
+        payload = received.payload
+        envelope = received.message.envelope
+        event_id = str(envelope.event_id)
+        if isinstance(payload, Detection):
+            batch.detections.extend(detection_rows(event_id, envelope.occurred_at, payload))
+        elif isinstance(payload, SegmentReady):
+            batch.segments.append(segment_row(event_id, payload))
+        elif isinstance(payload, StreamLifecycle):
+            batch.lifecycle.append(lifecycle_row(event_id, envelope.occurred_at, payload))
+    return batch

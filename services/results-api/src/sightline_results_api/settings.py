@@ -1,0 +1,44 @@
+"""results-api settings: the shared connection settings plus the database and API knobs."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import field_validator
+
+from sightline_common.settings import ServiceSettings
+
+_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+class ResultsApiSettings(ServiceSettings):
+    """Everything results-api reads from the environment (prefix `SIGHTLINE_`)."""
+
+    service_name: str = "results-api"
+    http_port: int = 8000
+
+    database_url: str = "postgresql+psycopg://sightline:sightline@127.0.0.1:5432/sightline"
+    # Tests give each case its own schema; empty means the server's default (public).
+    database_schema: str = ""
+
+    rtmp_url: str = "rtmp://127.0.0.1:1935/live"
+    cors_origins: str = "http://127.0.0.1:4200,http://localhost:4200"
+    max_logo_bytes: int = 5 * 1024 * 1024
+
+    materializer_group: str = "results-api-materializer"
+    materializer_batch_size: int = 500
+    # `serve` runs the materializer beside the API unless this is off (then run `materialize`).
+    run_materializer: bool = True
+
+    @field_validator("database_schema")
+    @classmethod
+    def _plain_identifier(cls, value: str) -> str:
+        # The schema name goes into DDL and search_path, so only plain identifiers are allowed.
+        if value and not _SCHEMA_NAME.match(value):
+            raise ValueError("database_schema must be a lower-case SQL identifier")
+        return value
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        """The allowed browser origins."""
+        return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]

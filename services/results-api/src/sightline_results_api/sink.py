@@ -1,0 +1,129 @@
+"""The batch sink: one transaction per consumed batch, COPY into a staging table, then
+`INSERT ... SELECT ... ON CONFLICT DO NOTHING` into the real tables.
+
+COPY moves a whole batch to the server in one round trip; the conflict clause on the event id
+(plus item index) makes a redelivered or replayed message change nothing. Errors are sorted for
+the consumer loop: the data's fault is permanent (dead letter), anything else the database says
+is transient (retry; offsets are not committed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import psycopg
+import sqlalchemy.exc
+from psycopg.types.json import Jsonb
+from sqlalchemy import Engine
+
+from sightline_common.errors import PermanentError, TransientError
+from sightline_results_api.rows import (
+    DETECTION_COLUMNS,
+    LIFECYCLE_COLUMNS,
+    SEGMENT_COLUMNS,
+    Row,
+    RowBatch,
+)
+
+
+@dataclass(frozen=True)
+class SinkTable:
+    """A target table, its columns and the key that deduplicates it."""
+
+    name: str
+    columns: tuple[str, ...]
+    key: tuple[str, ...]
+    json_columns: tuple[str, ...] = ()
+
+    def adapt(self, rows: Sequence[Row]) -> list[Row]:
+        """Rows with JSON columns wrapped for psycopg (dicts have no default adapter)."""
+        if not self.json_columns:
+            return list(rows)
+        positions = [self.columns.index(name) for name in self.json_columns]
+        adapted = []
+        for row in rows:
+            values = list(row)
+            for position in positions:
+                values[position] = Jsonb(values[position])
+            adapted.append(tuple(values))
+        return adapted
+
+
+LIFECYCLE = SinkTable("lifecycle_events", LIFECYCLE_COLUMNS, ("event_id",))
+SEGMENTS = SinkTable("segments", SEGMENT_COLUMNS, ("event_id",))
+DETECTIONS = SinkTable(
+    "detections", DETECTION_COLUMNS, ("event_id", "item_index"), json_columns=("attributes",)
+)
+
+
+@dataclass(frozen=True)
+class SinkResult:
+    """How many rows each table gained (replays add zero)."""
+
+    lifecycle: int = 0
+    segments: int = 0
+    detections: int = 0
+
+
+class BatchSink:
+    """Writes `RowBatch`es to Postgres idempotently, all tables in one transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def write(self, batch: RowBatch) -> SinkResult:
+        """Insert the batch's new rows; raises TransientError or PermanentError on failure."""
+        if not len(batch):
+            return SinkResult()
+        with _classified_errors(), self._transaction() as conn:
+            return SinkResult(
+                lifecycle=_copy_upsert(conn, LIFECYCLE, batch.lifecycle),
+                segments=_copy_upsert(conn, SEGMENTS, batch.segments),
+                detections=_copy_upsert(conn, DETECTIONS, batch.detections),
+            )
+
+    @contextmanager
+    def _transaction(self) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
+        pooled = self._engine.raw_connection()
+        try:
+            conn = pooled.driver_connection
+            assert isinstance(conn, psycopg.Connection)
+            with conn.transaction():
+                yield conn
+        finally:
+            pooled.close()
+
+
+def _copy_upsert(
+    conn: psycopg.Connection[tuple[object, ...]], table: SinkTable, rows: list[Row]
+) -> int:
+    if not rows:
+        return 0
+    stage = f"stage_{table.name}"
+    columns = ", ".join(table.columns)
+    with conn.cursor() as cur:
+        # Table and column names are constants of this module, never input.
+        cur.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS "  # noqa: S608
+            f"SELECT {columns} FROM {table.name} WITH NO DATA"
+        )
+        with cur.copy(f"COPY {stage} ({columns}) FROM STDIN") as copy:
+            for row in table.adapt(rows):
+                copy.write_row(row)
+        cur.execute(
+            f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {stage} "  # noqa: S608
+            f"ON CONFLICT ({', '.join(table.key)}) DO NOTHING"
+        )
+        return max(cur.rowcount, 0)
+
+
+@contextmanager
+def _classified_errors() -> Iterator[None]:
+    try:
+        yield
+    except (psycopg.DataError, psycopg.IntegrityError) as exc:
+        raise PermanentError(f"database rejected the data: {exc}") from exc
+    except (psycopg.Error, sqlalchemy.exc.SQLAlchemyError, OSError) as exc:
+        raise TransientError(f"database unavailable: {exc}") from exc

@@ -1,0 +1,170 @@
+"""Stream registration: the logic behind `/api/streams` and `sightline streams`.
+
+A stream's key is generated here, returned once, and kept only as its SHA-256; every change is
+published to `stream-config` before the database commits (see `events`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from sightline_common.messages import AnalysisPolicy, ExecutorKind, Source, SourceKind
+from sightline_results_api.events import StatePublisher
+from sightline_results_api.models import LifecycleEvent, Stream, utcnow
+
+
+class StreamNotFoundError(LookupError):
+    """No stream has this id."""
+
+
+class InvalidSourceError(ValueError):
+    """The source description cannot work (e.g. a file source without a file)."""
+
+
+class LiveStatus(StrEnum):
+    """What the latest lifecycle event says about a stream."""
+
+    live = "live"
+    stalled = "stalled"
+    stopped = "stopped"
+    idle = "idle"
+
+
+_STATUS_OF_EVENT = {
+    "started": LiveStatus.live,
+    "resumed": LiveStatus.live,
+    "stalled": LiveStatus.stalled,
+    "stopped": LiveStatus.stopped,
+    "failed": LiveStatus.stopped,
+}
+
+
+@dataclass(frozen=True)
+class StreamChanges:
+    """Fields a PATCH may change; None leaves a field as it is."""
+
+    name: str | None = None
+    source: Source | None = None
+    policy: AnalysisPolicy | None = None
+    enabled: bool | None = None
+
+
+def hash_key(key: str) -> str:
+    """The SHA-256 hex of a stream key, as stored and published."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def default_policy() -> AnalysisPolicy:
+    """The policy of a stream registered without one: local executor, default detectors."""
+    return AnalysisPolicy.model_validate({"executors": [ExecutorKind.local]})
+
+
+def check_source(source: Source) -> None:
+    """Reject sources that cannot produce video."""
+    if source.kind == SourceKind.file and not source.uri:
+        raise InvalidSourceError("a file source needs a uri")
+
+
+class StreamRegistry:
+    """Creates, reads, changes and deletes streams, keeping `stream-config` in step."""
+
+    def __init__(self, session: Session, publisher: StatePublisher) -> None:
+        self._session = session
+        self._publisher = publisher
+
+    def create(
+        self, name: str, source: Source, policy: AnalysisPolicy | None
+    ) -> tuple[Stream, str]:
+        """Register a stream; returns it and its key (the only time the key is seen)."""
+        check_source(source)
+        key = secrets.token_urlsafe(24)
+        now = utcnow()
+        stream = Stream(
+            id=str(uuid.uuid4()),
+            name=name,
+            key_hash=hash_key(key),
+            source_kind=source.kind.value,
+            source_uri=source.uri,
+            source_loop=source.loop,
+            policy=(policy or default_policy()).model_dump(mode="json"),
+            enabled=True,
+            created_at=now,
+            updated_at=now,
+        )
+        self._session.add(stream)
+        self._session.flush()
+        self._publisher.stream_config(stream)
+        self._session.commit()
+        return stream, key
+
+    def list(self) -> Sequence[Stream]:
+        """Every stream, oldest first."""
+        return self._session.exec(select(Stream).order_by(col(Stream.created_at))).all()
+
+    def get(self, stream_id: str) -> Stream:
+        """The stream with this id; raises StreamNotFoundError."""
+        stream = self._session.get(Stream, stream_id)
+        if stream is None:
+            raise StreamNotFoundError(stream_id)
+        return stream
+
+    def update(self, stream_id: str, changes: StreamChanges) -> Stream:
+        """Apply `changes` and publish the new configuration."""
+        stream = self.get(stream_id)
+        if changes.source is not None:
+            check_source(changes.source)
+            stream.source_kind = changes.source.kind.value
+            stream.source_uri = changes.source.uri
+            stream.source_loop = changes.source.loop
+        if changes.name is not None:
+            stream.name = changes.name
+        if changes.policy is not None:
+            stream.policy = changes.policy.model_dump(mode="json")
+        if changes.enabled is not None:
+            stream.enabled = changes.enabled
+        stream.updated_at = utcnow()
+        self._session.add(stream)
+        self._session.flush()
+        self._publisher.stream_config(stream)
+        self._session.commit()
+        self._session.refresh(stream)
+        return stream
+
+    def delete(self, stream_id: str) -> None:
+        """Remove the stream and publish its deletion (ingest then refuses its key)."""
+        stream = self.get(stream_id)
+        stream.updated_at = utcnow()
+        self._session.delete(stream)
+        self._session.flush()
+        self._publisher.stream_config(stream, deleted=True)
+        self._session.commit()
+
+    def statuses(self, stream_ids: Sequence[str]) -> dict[str, LiveStatus]:
+        """Each stream's live status from its latest lifecycle event (idle when none)."""
+        if not stream_ids:
+            return {}
+        latest = (
+            select(LifecycleEvent.stream_id, func.max(LifecycleEvent.occurred_at).label("at"))
+            .where(col(LifecycleEvent.stream_id).in_(stream_ids))
+            .group_by(col(LifecycleEvent.stream_id))
+            .subquery()
+        )
+        rows = self._session.exec(
+            select(LifecycleEvent.stream_id, LifecycleEvent.status).join(
+                latest,
+                (col(LifecycleEvent.stream_id) == latest.c.stream_id)
+                & (col(LifecycleEvent.occurred_at) == latest.c.at),
+            )
+        ).all()
+        found = {
+            stream_id: _STATUS_OF_EVENT.get(status, LiveStatus.idle) for stream_id, status in rows
+        }
+        return {stream_id: found.get(stream_id, LiveStatus.idle) for stream_id in stream_ids}

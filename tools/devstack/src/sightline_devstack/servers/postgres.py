@@ -7,12 +7,14 @@ Postgres refuses to run as root, so as root we run it as the `postgres` OS user.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pwd
 import re
 import signal
 import stat
 import subprocess
+import tempfile
 from pathlib import Path
 
 import psycopg
@@ -24,6 +26,7 @@ from sightline_devstack.servers.base import Launch, Server
 
 _PG_ROOT = Path("/usr/lib/postgresql")
 _SUPERUSER = "postgres"
+_MAX_SOCKET_PATH = 107
 
 
 def find_pg_bin() -> Path:
@@ -75,8 +78,16 @@ class Postgres(Server):
 
     @property
     def socket_dir(self) -> Path:
-        """The unix socket folder, used by devstack itself for superuser provisioning."""
-        return self.dir / "run"
+        """The unix socket folder, used by devstack itself for superuser provisioning.
+
+        Inside the state folder unless that makes the socket path longer than the kernel's
+        sun_path limit (107 bytes), in which case a short folder in /tmp named after it.
+        """
+        inside = self.dir / "run"
+        if len(str(inside / ".s.PGSQL.65535")) <= _MAX_SOCKET_PATH:
+            return inside
+        digest = hashlib.sha256(str(self.dir).encode()).hexdigest()[:12]
+        return Path(tempfile.gettempdir()) / f"sightline-pg-{digest}"
 
     @property
     def os_user(self) -> str | None:

@@ -8,6 +8,7 @@ the executors and their router, the engine, and the consumer loop with its HTTP 
 from __future__ import annotations
 
 import argparse
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -139,6 +140,13 @@ def run_detector(spec: DetectorSpec, settings: DetectorSettings) -> int:
     config_follower.start()
     server.start()
     loop.install_signal_handlers()
+    # Analyse nothing before the logo library and stream policies are loaded (bounded wait).
+    deadline = time.monotonic() + settings.follow_timeout
+    while not (runtime.caught_up() and config_follower.caught_up.is_set()):
+        if time.monotonic() > deadline:
+            log.warning("detector.tables_not_caught_up", waited=settings.follow_timeout)
+            break
+        time.sleep(0.05)
     log.info("detector.started", detector=spec.name, config_hash=identity.config_hash,
              analyzers=runtime.analyzers.keys, port=settings.http_port)  # fmt: skip
     try:

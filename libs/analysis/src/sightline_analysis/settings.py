@@ -13,6 +13,7 @@ class DetectorSettings(ServiceSettings):
     """Executor endpoints and limits; env `SIGHTLINE_LAN_HOSTS=host:port,host:port` etc."""
 
     keyframe_interval: float = 2.0
+    follow_timeout: float = 30.0
     lan_hosts: str = ""
     lan_timeout: float = 10.0
     cloud_endpoint: str = "https://vision.googleapis.com"

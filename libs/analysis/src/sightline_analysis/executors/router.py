@@ -60,7 +60,7 @@ class ExecutorRouter:
         """
         failed: list[ExecutorKind] = []
         reasons: list[str] = []
-        for kind in chain:
+        for kind in (ExecutorKind(k) for k in chain):  # schema defaults arrive as plain str
             executor = self._executors.get(kind)
             breaker = self._breakers.get(kind)
             if executor is None or breaker is None:

@@ -1,0 +1,91 @@
+"""The engine: a segment in, a Detection out, with stream times and a deterministic id."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from sightline_analysis.analyzers import AnalyzerContext, AnalyzerRegistry, AnalyzerSet
+from sightline_analysis.engine import AnalysisEngine, DetectorIdentity, detection_event_id
+from sightline_analysis.executors import ExecutorRouter, build_executor
+from sightline_analysis.logo.matcher import LogoMatcher
+from sightline_common.errors import CorruptMediaError, MissingObjectError
+from sightline_common.messages import AnalysisPolicy, ExecutorKind, SegmentReady
+
+from .conftest import LOGO
+
+
+class Memory:
+    """Segment bytes by (bucket, key), as the store would hand them out."""
+
+    def __init__(self, objects: dict[tuple[str, str], bytes]) -> None:
+        self.objects = objects
+
+    def get_bytes(self, bucket: str, key: str) -> bytes:
+        try:
+            return self.objects[(bucket, key)]
+        except KeyError:
+            raise MissingObjectError(f"object {bucket}/{key} not found") from None
+
+
+def segment(key: str, sequence: int = 7, media_start: float = 14.0) -> SegmentReady:
+    return SegmentReady(
+        stream_id="cam-1",
+        sequence=sequence,
+        bucket="seg",
+        object_key=key,
+        playlist_key="cam-1/index.m3u8",
+        media_start=media_start,
+        duration=2.0,
+        wall_clock=datetime.now(UTC),
+        size_bytes=1,
+        sha256="0" * 64,
+    )
+
+
+@pytest.fixture
+def engine(logo_segment: bytes) -> AnalysisEngine:
+    matcher = LogoMatcher()
+    matcher.add("acme-1", "acme", LOGO)
+    analyzers = AnalyzerSet(
+        [AnalyzerRegistry.discover().build("logo", AnalyzerContext(logo_matcher=matcher))]
+    )
+    router = ExecutorRouter(
+        "logo", {ExecutorKind.local: build_executor({"type": "local"}, analyzers)}
+    )
+    identity = DetectorIdentity("logo", "0.1.0", analyzers.fingerprint())
+    store = Memory({("seg", "logo.ts"): logo_segment, ("seg", "bad.ts"): b"\x47" * 1000})
+    return AnalysisEngine(identity, router, store)
+
+
+def test_a_segment_becomes_one_detection_in_stream_time(engine: AnalysisEngine) -> None:
+    detection = engine.analyse(segment("logo.ts"), AnalysisPolicy.model_validate({}), "live", "e1")
+    assert detection.executor.kind is ExecutorKind.local
+    assert detection.segment.segment_event_id == "e1"
+    assert len(detection.frames) == 4
+    assert detection.frames[0].media_ts == 14.0
+    assert all(14.0 <= f.media_ts < 16.0 for f in detection.frames)
+    for frame in detection.frames:
+        (logo,) = frame.results
+        assert logo.label == "acme"
+        assert logo.box is not None
+        assert 0.3 < logo.box.x + logo.box.w / 2 < 0.7
+        assert logo.area_share is not None
+        assert logo.area_share > 0
+    assert detection.timings.total_ms >= detection.timings.analyze_ms > 0
+
+
+def test_reprocessing_gives_the_same_event_id(engine: AnalysisEngine) -> None:
+    first = detection_event_id(engine.detector, "live", "cam-1", 7)
+    assert first == detection_event_id(engine.detector, "live", "cam-1", 7)
+    assert first != detection_event_id(engine.detector, "live", "cam-1", 8)
+    assert first != detection_event_id(engine.detector, "run-2", "cam-1", 7)
+
+
+def test_a_missing_or_corrupt_segment_is_a_permanent_error(engine: AnalysisEngine) -> None:
+    policy = AnalysisPolicy.model_validate({})
+    with pytest.raises(MissingObjectError):
+        engine.analyse(segment("gone.ts"), policy)
+    with pytest.raises(CorruptMediaError):
+        engine.analyse(segment("bad.ts"), policy)

@@ -29,8 +29,10 @@ from sightline_results_api.db import make_engine
 from sightline_results_api.events import StatePublisher
 from sightline_results_api.migrate import upgrade
 from sightline_results_api.readiness import CachedReadiness, database_answers
+from sightline_results_api.rows import RowBatch, detection_rows
 from sightline_results_api.runtime import build_publisher
 from sightline_results_api.settings import ResultsApiSettings
+from sightline_results_api.sink import BatchSink
 from sightline_results_api.tokens import issue_token
 
 
@@ -137,3 +139,27 @@ def client(
     with TestClient(create_app(context)) as test_client:
         test_client.headers["Authorization"] = f"Bearer {token}"
         yield test_client
+
+
+@pytest.fixture
+def store_detections(engine: Engine) -> Callable[[list[Envelope]], None]:
+    """Writes Detection envelopes straight through the sink (no Kafka), for API tests."""
+
+    def write(envelopes: list[Envelope]) -> None:
+        batch = RowBatch()
+        for envelope in envelopes:
+            detection = Detection.model_validate(envelope.payload)
+            batch.detections.extend(
+                detection_rows(str(envelope.event_id), envelope.occurred_at, detection)
+            )
+        BatchSink(engine).write(batch)
+
+    return write
+
+
+@pytest.fixture
+def new_stream(client: TestClient) -> str:
+    """The id of a stream registered through the API."""
+    response = client.post("/api/streams", json={"name": "cam", "source": {"kind": "test"}})
+    assert response.status_code == 201
+    return str(response.json()["id"])

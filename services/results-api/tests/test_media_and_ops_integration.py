@@ -1,0 +1,89 @@
+"""HLS from MinIO through the API, the ops endpoints, OpenAPI, CORS."""
+
+from __future__ import annotations
+
+import pytest
+
+from sightline_common.storage import ObjectStore
+
+pytestmark = pytest.mark.integration
+
+PLAYLIST = (
+    "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:0\n"
+    "#EXTINF:2.0,\n0.ts\n#EXTINF:2.0,\n1.ts\n"
+)
+SEGMENT = b"\x47" + b"\x00" * 187
+
+
+@pytest.fixture
+def stored_stream(api_settings, new_stream) -> str:
+    store = ObjectStore.from_settings(api_settings)
+    bucket = api_settings.segments_bucket
+    store.put_bytes(bucket, f"streams/{new_stream}/index.m3u8", PLAYLIST.encode())
+    store.put_bytes(bucket, f"streams/{new_stream}/0.ts", SEGMENT, "video/mp2t")
+    return new_stream
+
+
+def test_the_playlist_points_segments_at_the_proxy(client, stored_stream):
+    response = client.get(f"/api/streams/{stored_stream}/playlist.m3u8")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/vnd.apple.mpegurl")
+    lines = response.text.splitlines()
+    assert "segments/0.ts" in lines
+    assert "segments/1.ts" in lines
+
+    segment = client.get(f"/api/streams/{stored_stream}/segments/0.ts")
+    assert segment.status_code == 200
+    assert segment.content == SEGMENT
+    assert segment.headers["content-type"] == "video/mp2t"
+    assert client.get(f"/api/streams/{stored_stream}/segments/9.ts").status_code == 404
+
+
+def test_a_player_can_authenticate_with_a_query_token(client, stored_stream, token):
+    no_header = {"Authorization": ""}
+    url = f"/api/streams/{stored_stream}/playlist.m3u8"
+    assert client.get(url, headers=no_header).status_code == 401
+    response = client.get(url, params={"access_token": token}, headers=no_header)
+    assert response.status_code == 200
+    [first, *_] = [line for line in response.text.splitlines() if line.startswith("segments/")]
+    assert first.startswith("segments/0.ts?access_token=")
+    segment = client.get(f"/api/streams/{stored_stream}/{first}", headers=no_header)
+    assert segment.status_code == 200
+
+
+def test_a_stream_without_a_playlist_yet_is_404(client, new_stream):
+    assert client.get(f"/api/streams/{new_stream}/playlist.m3u8").status_code == 404
+
+
+def test_segment_names_cannot_escape_the_stream_folder(client, stored_stream):
+    for name in ["..%2Findex.m3u8", "index.m3u8", "0.mp4"]:
+        response = client.get(f"/api/streams/{stored_stream}/segments/{name}")
+        assert response.status_code in {404, 422}, name
+
+
+def test_ops_endpoints_and_docs_need_no_token(client):
+    no_header = {"Authorization": ""}
+    assert client.get("/healthz", headers=no_header).status_code == 200
+    assert client.get("/readyz", headers=no_header).status_code == 200
+    assert "# TYPE" in client.get("/metrics", headers=no_header).text
+    spec = client.get("/openapi.json", headers=no_header).json()
+    assert "/api/streams/{stream_id}/detections" in spec["paths"]
+    assert client.get("/docs", headers=no_header).status_code == 200
+
+
+def test_the_dashboard_origin_may_call_the_api(client):
+    preflight = client.options(
+        "/api/streams",
+        headers={
+            "Origin": "http://localhost:4200",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type",
+        },
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == "http://localhost:4200"
+    other = client.options(
+        "/api/streams",
+        headers={"Origin": "http://evil.example", "Access-Control-Request-Method": "GET"},
+    )
+    assert "access-control-allow-origin" not in other.headers

@@ -10,6 +10,7 @@ from sightline_devstack.errors import PlatformError
 from sightline_devstack.platform import down, ensure_up, status
 from sightline_devstack.servers import SERVER_NAMES
 from sightline_devstack.settings import DevstackSettings
+from sightline_devstack.stack import run
 
 
 def _say(message: str) -> None:
@@ -44,10 +45,14 @@ def _status(settings: DevstackSettings, only: list[str] | None) -> int:
     return 0 if all(r.state == "running" and r.healthy for r in rows) else 3
 
 
+def _run(settings: DevstackSettings, _only: list[str] | None) -> int:
+    return run(settings, _say)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line, run the command, turn platform errors into one clear line."""
     parser = argparse.ArgumentParser(prog="sightline-devstack", description=__doc__)
-    parser.add_argument("command", choices=("up", "down", "status"))
+    parser.add_argument("command", choices=("up", "down", "status", "run"))
     parser.add_argument(
         "--only",
         action="append",
@@ -56,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     settings = DevstackSettings.from_env()
-    commands = {"up": _up, "down": _down, "status": _status}
+    commands = {"up": _up, "down": _down, "status": _status, "run": _run}
     try:
         return commands[args.command](settings, args.only)
     except PlatformError as exc:

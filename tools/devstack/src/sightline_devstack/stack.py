@@ -1,0 +1,235 @@
+"""`make run`: the platform, every service and the dashboard, with a demo source, in the foreground.
+
+Prints where everything is (dashboard, RTMP URL and stream key for OBS, a demo API token) and
+supervises the services until Ctrl-C, then stops everything it started — the platform too, when
+this run was the one that brought it up.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+from sightline_devstack.envfile import PlatformEnv
+from sightline_devstack.platform import down, ensure_up, status
+from sightline_devstack.settings import DevstackSettings
+from sightline_devstack.supervisor import ServiceSpec, Supervisor
+
+
+@dataclass(frozen=True)
+class ServiceEntry:
+    """A service of the stack: how to start it and which port its HTTP side uses."""
+
+    name: str
+    module: str
+    port: int
+    args: tuple[str, ...] = ()
+
+
+SERVICES: tuple[ServiceEntry, ...] = (
+    ServiceEntry("results-api", "sightline_results_api", 8000, ("serve",)),
+    ServiceEntry("notifier", "sightline_notifier", 8001),
+    ServiceEntry("ingest", "sightline_ingest", 8010),
+    ServiceEntry("detector-logo", "sightline_detector_logo", 8020),
+    ServiceEntry("detector-visual", "sightline_detector_visual", 8030),
+)
+DASHBOARD_PORT = 4200
+
+
+def service_specs(settings: DevstackSettings, platform: PlatformEnv) -> list[ServiceSpec]:
+    """Every process `make run` supervises, with the platform's settings in its environment."""
+    base_env = platform.as_env()
+    logs = settings.state_dir / "logs"
+    specs = [
+        ServiceSpec(
+            name=entry.name,
+            argv=[sys.executable, "-m", entry.module, *entry.args],
+            env={
+                **base_env,
+                "SIGHTLINE_SERVICE_NAME": entry.name,
+                "SIGHTLINE_HTTP_PORT": str(entry.port),
+            },
+            log_path=logs / f"{entry.name}.log",
+            health_url=f"http://127.0.0.1:{entry.port}/readyz",
+        )
+        for entry in SERVICES
+    ]
+    specs.append(
+        ServiceSpec(
+            name="dashboard",
+            argv=["bash", str(settings.repo_root / "frontend/scripts/serve.sh")],
+            env={"SIGHTLINE_DASHBOARD_PORT": str(DASHBOARD_PORT)},
+            log_path=logs / "dashboard.log",
+            health_url=f"http://127.0.0.1:{DASHBOARD_PORT}/",
+        )
+    )
+    return specs
+
+
+def run(settings: DevstackSettings, say: Callable[[str], None]) -> int:
+    """Bring everything up, print the banner, supervise until Ctrl-C, stop what was started."""
+    platform_was_up = all(row.state == "running" and row.healthy for row in status(settings))
+    platform = ensure_up(settings, say=say)
+    _migrate(settings, platform)
+    supervisor = Supervisor(service_specs(settings, platform), say)
+
+    def _interrupt(_signum: int, _frame: FrameType | None) -> None:
+        supervisor.stop()
+
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        supervisor.start_all()
+        specs = service_specs(settings, platform)
+        _wait_healthy(specs, say, timeout=900.0)
+        demo = DemoSetup(settings.state_dir / "demo.json", platform.as_env()).ensure()
+        _banner(platform, demo, say)
+        supervisor.watch()
+    finally:
+        say("stopping services ...")
+        supervisor.shutdown()
+        if not platform_was_up:
+            down(settings, say=say)
+    return 0
+
+
+def _migrate(settings: DevstackSettings, platform: PlatformEnv) -> None:
+    """Apply database migrations before the services start (they would race otherwise)."""
+    subprocess.run(
+        [sys.executable, "-m", "sightline_results_api", "migrate"],
+        env={**os.environ, **platform.as_env()},
+        check=True,
+        stdout=subprocess.DEVNULL,
+        cwd=settings.repo_root,
+    )
+
+
+def _wait_healthy(specs: list[ServiceSpec], say: Callable[[str], None], timeout: float) -> None:
+    """Wait for each health URL; a slow one (the first dashboard build) is reported, not fatal."""
+    deadline = time.monotonic() + timeout
+    for spec in specs:
+        if spec.health_url is None:
+            continue
+        while not _answers(spec.health_url):
+            if time.monotonic() > deadline:
+                say(f"{spec.name}: not healthy yet; see {spec.log_path}")
+                break
+            time.sleep(0.5)
+        else:
+            say(f"{spec.name}: ready")
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback URL
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@dataclass(frozen=True)
+class Demo:
+    """What a newcomer needs to try the stack."""
+
+    token: str
+    obs_key: str
+    obs_stream_id: str
+    demo_stream_id: str
+
+
+class DemoSetup:
+    """Creates (once) a demo API token, an OBS stream and a test-pattern stream.
+
+    Keys are shown once by the API; for the local stack they are kept in the git-ignored state
+    folder so every `make run` can print them again.
+    """
+
+    def __init__(self, path: Path, env: Mapping[str, str]) -> None:
+        self._path = path
+        self._env = dict(env)
+
+    def ensure(self) -> Demo:
+        """The saved demo if its token still works, else a new one."""
+        saved = self._load()
+        if saved is not None and self._token_works(saved.token):
+            return saved
+        token = self._cli("token", "create", "--name", f"make-run-{int(time.time())}")[-1]
+        obs = self._cli("streams", "add", "--name", "OBS", "--source", "rtmp")
+        test = self._cli("streams", "add", "--name", "Demo test pattern", "--source", "test")
+        demo = Demo(
+            token=token.strip(),
+            obs_key=_field(obs, "stream key:").split()[0],
+            obs_stream_id=_stream_id(obs),
+            demo_stream_id=_stream_id(test),
+        )
+        self._path.write_text(json.dumps(demo.__dict__, indent=2))
+        self._path.chmod(0o600)
+        return demo
+
+    def _load(self) -> Demo | None:
+        try:
+            return Demo(**json.loads(self._path.read_text()))
+        except (OSError, ValueError, TypeError):
+            return None
+
+    def _token_works(self, token: str) -> bool:
+        request = urllib.request.Request(
+            "http://127.0.0.1:8000/api/streams", headers={"Authorization": f"Bearer {token}"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+                return bool(response.status == 200)
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def _cli(self, *args: str) -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-m", "sightline_results_api.cli", *args],
+            env={**os.environ, **self._env},
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        return done.stdout.strip().splitlines()
+
+
+def _field(lines: list[str], label: str) -> str:
+    for line in lines:
+        if line.startswith(label):
+            return line.removeprefix(label).strip()
+    raise ValueError(f"{label!r} not in CLI output")
+
+
+def _stream_id(lines: list[str]) -> str:
+    first = lines[0]  # "stream NAME (ID) registered"
+    return first[first.rindex("(") + 1 : first.rindex(")")]
+
+
+def _banner(platform: PlatformEnv, demo: Demo, say: Callable[[str], None]) -> None:
+    lines = [
+        "",
+        "Sightline is running. Ctrl-C stops everything this command started.",
+        f"  dashboard      http://127.0.0.1:{DASHBOARD_PORT}/",
+        "  REST API       http://127.0.0.1:8000/docs",
+        "  WebSocket      ws://127.0.0.1:8001/ws?token=<token>",
+        f"  API token      {demo.token}",
+        "  OBS            Settings > Stream > Service: Custom",
+        f"                 Server:     {platform.rtmp_url}",
+        f"                 Stream Key: {demo.obs_key}",
+        f"  demo source    test pattern, stream {demo.demo_stream_id}",
+        f"  MinIO console  {platform.minio_console_url}",
+        f"  logs           {platform.state_dir}/logs/",
+        "",
+    ]
+    for line in lines:
+        say(line)

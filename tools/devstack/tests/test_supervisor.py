@@ -1,0 +1,54 @@
+"""The `make run` supervisor restarts a crashed service with back-off and stops everything."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from pathlib import Path
+
+from sightline_devstack.supervisor import ServiceSpec, Supervisor
+
+
+def spec(tmp_path: Path, name: str, code: str) -> ServiceSpec:
+    return ServiceSpec(name, [sys.executable, "-c", code], {}, tmp_path / f"{name}.log")
+
+
+def test_a_crashed_service_is_restarted_with_growing_back_off(tmp_path: Path) -> None:
+    starts = tmp_path / "starts"
+    crasher = spec(
+        tmp_path, "crasher", f"open({str(starts)!r}, 'a').write('x'); raise SystemExit(3)"
+    )
+    messages: list[str] = []
+    supervisor = Supervisor([crasher], messages.append)
+    supervisor.start_all()
+    watcher = threading.Thread(target=supervisor.watch, kwargs={"interval": 0.05})
+    watcher.start()
+    deadline = time.monotonic() + 20
+    while len(starts.read_text() if starts.exists() else "") < 3:
+        assert time.monotonic() < deadline, messages
+        time.sleep(0.05)
+    supervisor.stop()
+    watcher.join(10)
+    supervisor.shutdown(grace=5)
+    exits = [m for m in messages if "exited with 3" in m]
+    assert "restarting in 1s" in exits[0]
+    assert "restarting in 2s" in exits[1]
+    assert supervisor.restarts()["crasher"] >= 2
+
+
+def test_shutdown_terminates_running_services(tmp_path: Path) -> None:
+    marker = tmp_path / "terminated"
+    code = (
+        "import signal, sys, time\n"
+        f"signal.signal(signal.SIGTERM, lambda *a: (open({str(marker)!r}, 'w').close(), "
+        "sys.exit(0)))\n"
+        "time.sleep(60)\n"
+    )
+    supervisor = Supervisor([spec(tmp_path, "sleeper", code)], lambda _m: None)
+    supervisor.start_all()
+    time.sleep(1.0)
+    started = time.monotonic()
+    supervisor.shutdown(grace=10)
+    assert marker.exists()  # it got SIGTERM and shut down gracefully
+    assert time.monotonic() - started < 10

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 
 from sightline_common.logging import configure_logging
@@ -42,8 +43,10 @@ async def run(settings: NotifierSettings) -> None:
     hub = Hub(ReplayBuffer(settings.stream_buffer, settings.max_streams))
     notifier = Notifier(settings, hub, TokenRegistry(), lambda: feed.alive)
 
+    batches: asyncio.Queue[FeedBatch] = asyncio.Queue()
+
     def handoff(batch: FeedBatch) -> None:
-        loop.call_soon_threadsafe(notifier.take, batch)
+        loop.call_soon_threadsafe(batches.put_nowait, batch)
 
     feed = KafkaFeed(
         bootstrap=settings.kafka_bootstrap,
@@ -55,7 +58,7 @@ async def run(settings: NotifierSettings) -> None:
     )
     feed.start()
     try:
-        await notifier.serve_until(stop)
+        await notifier.serve_until(stop, batches)
     finally:
         feed.stop()
 
@@ -64,6 +67,8 @@ def main() -> None:
     """Build settings and logging, then run the notifier until told to stop."""
     settings = NotifierSettings()
     configure_logging(settings.service_name, settings.log_level)
+    # websockets logs every connection and HTTP response at INFO; the sessions log their own.
+    logging.getLogger("websockets").setLevel(logging.WARNING)
     asyncio.run(run(settings))
 
 

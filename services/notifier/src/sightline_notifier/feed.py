@@ -29,7 +29,8 @@ from sightline_notifier.frames import Event, event_from_message
 
 log = structlog.get_logger(__name__)
 
-BATCH_SIZE = 500
+# Small hand-off batches: the event loop fans each one out before taking the next.
+BATCH_SIZE = 100
 POLL_SECONDS = 0.2
 METADATA_RETRY_SECONDS = 2.0
 

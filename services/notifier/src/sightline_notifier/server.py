@@ -1,12 +1,15 @@
 """The notifier's one port: the WebSocket at `/ws`, and `/healthz`, `/readyz`, `/metrics`.
 
 Everything here runs on the event loop: the Kafka feed's batches arrive through
-`call_soon_threadsafe`, so the token registry and the hub need no locks.
+`call_soon_threadsafe` into a queue that one pump task applies, so the token registry and the
+hub need no locks. The pump yields after each batch so that client senders drain their
+outboxes between batches instead of seeing several batches pile up at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
 
@@ -61,6 +64,12 @@ class Notifier:
             self._caught_up = True
             log.info("notifier.ready", tokens=len(self._tokens))
 
+    async def pump(self, batches: asyncio.Queue[FeedBatch]) -> None:
+        """Apply feed batches as they arrive, letting the senders run between batches."""
+        while True:
+            self.take(await batches.get())
+            await asyncio.sleep(0)
+
     def process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         """Answer ops paths over plain HTTP; refuse a WebSocket handshake without a valid token."""
         url = urlsplit(request.path)
@@ -95,9 +104,10 @@ class Notifier:
         )
         await session.run()
 
-    async def serve_until(self, stop: asyncio.Event) -> None:
-        """Listen until `stop` is set, then close every client with 1001 (going away)."""
+    async def serve_until(self, stop: asyncio.Event, batches: asyncio.Queue[FeedBatch]) -> None:
+        """Listen and pump feed batches until `stop` is set, then close clients with 1001."""
         settings = self._settings
+        pump = asyncio.create_task(self.pump(batches))
         async with serve(
             self.handle,
             settings.http_host,
@@ -107,10 +117,16 @@ class Notifier:
             ping_timeout=settings.ping_timeout,
             close_timeout=settings.close_timeout,
             max_size=MAX_CLIENT_FRAME_BYTES,
+            # permessage-deflate would compress every frame once per client (its context is per
+            # connection): the fan-out cost would grow with the audience. Frames go uncompressed.
+            compression=None,
         ) as server:
             log.info("notifier.listening", host=settings.http_host, port=settings.http_port)
             await stop.wait()
             await _close(server)
+        pump.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await pump
 
 
 async def _close(server: Server) -> None:

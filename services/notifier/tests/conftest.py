@@ -1,0 +1,174 @@
+"""Helpers for the notifier's integration tests: a running notifier, tokens, detections."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from websockets.asyncio.client import ClientConnection
+
+from sightline_common.api_tokens import hash_token, publish_api_token
+from sightline_common.envelope import wrap
+from sightline_common.kafka import EventProducer
+from sightline_common.messages import Detection
+from sightline_common.topics import Topic
+from sightline_testkit.plugin import Isolated
+from sightline_testkit.processes import ChildProcess
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class RunningNotifier:
+    process: ChildProcess
+    port: int
+
+    def url(self, **query: str) -> str:
+        suffix = f"?{urlencode(query)}" if query else ""
+        return f"ws://127.0.0.1:{self.port}/ws{suffix}"
+
+    def http(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+
+StartNotifier = Callable[..., RunningNotifier]
+
+
+@pytest.fixture
+def start_notifier(isolated: Isolated) -> StartNotifier:
+    def start(**env: str) -> RunningNotifier:
+        port = free_port()
+        child = isolated.spawn("sightline_notifier", SIGHTLINE_HTTP_PORT=str(port), **env)
+        child.wait_http_ok(f"http://127.0.0.1:{port}/readyz")
+        return RunningNotifier(child, port)
+
+    return start
+
+
+def issue_token(isolated: Isolated, *, revoked: bool = False, token: str | None = None) -> str:
+    """Publish a token to `api-tokens` the way results-api does; returns the token."""
+    token = token or uuid.uuid4().hex
+    producer = EventProducer(isolated.bootstrap, "test-tokens")
+    publish_api_token(
+        producer,
+        isolated.topics,
+        token_id=f"tok-{hash_token(token)[:12]}",
+        name="test",
+        token_hash=hash_token(token),
+        revoked=revoked,
+        producer_id="test",
+    )
+    producer.flush()
+    return token
+
+
+@pytest.fixture
+def token(isolated: Isolated) -> str:
+    return issue_token(isolated)
+
+
+def detection(stream_id: str, sequence: int, results: int = 1) -> Detection:
+    return Detection.model_validate(
+        {
+            "stream_id": stream_id,
+            "segment": {
+                "sequence": sequence,
+                "bucket": "b",
+                "object_key": f"{stream_id}/{sequence}.ts",
+                "media_start": float(sequence * 2),
+                "duration": 2.0,
+            },
+            "run_id": "live",
+            "detector": {"name": "logo", "version": "1", "config_hash": "x"},
+            "executor": {"kind": "local", "latency_ms": 1.0},
+            "frames": [
+                {
+                    "media_ts": float(sequence * 2),
+                    "results": [
+                        {"kind": "logo", "label": f"brand-{i}", "confidence": 0.9}
+                        for i in range(results)
+                    ],
+                }
+            ],
+            "timings": {"total_ms": 1.0},
+        }
+    )
+
+
+class DetectionWriter:
+    """Produces detections to the test's isolated `detections` topic."""
+
+    def __init__(self, isolated: Isolated) -> None:
+        self._producer = EventProducer(isolated.bootstrap, "test-detections")
+        self._topic = isolated.topics.name(Topic.DETECTIONS)
+
+    def publish(self, stream_id: str, sequences: range, results: int = 1) -> list[str]:
+        ids = []
+        for sequence in sequences:
+            envelope = wrap(detection(stream_id, sequence, results), key=stream_id, producer="t")
+            self._producer.publish(self._topic, envelope)
+            ids.append(str(envelope.event_id))
+        self._producer.flush()
+        return ids
+
+
+@pytest.fixture
+def writer(isolated: Isolated) -> DetectionWriter:
+    return DetectionWriter(isolated)
+
+
+async def next_frame(ws: ClientConnection, timeout: float = 30.0) -> dict[str, Any]:
+    return dict(json.loads(await asyncio.wait_for(ws.recv(), timeout)))
+
+
+async def subscribe(
+    ws: ClientConnection, streams: list[str], last_event_id: str | None = None
+) -> list[dict[str, Any]]:
+    """Subscribe and wait for the acknowledgement; returns it and any frames before it."""
+    op: dict[str, Any] = {"op": "subscribe", "streams": streams}
+    if last_event_id is not None:
+        op["last_event_id"] = last_event_id
+    await ws.send(json.dumps(op))
+    seen = []
+    while True:
+        frame = await next_frame(ws)
+        seen.append(frame)
+        if frame["type"] == "subscribed":
+            return seen
+
+
+async def collect(
+    ws: ClientConnection, count: int, kind: str = "detection", timeout: float = 60.0
+) -> list[dict[str, Any]]:
+    """The next `count` frames of type `kind` (other frames are skipped)."""
+    out: list[dict[str, Any]] = []
+    async with asyncio.timeout(timeout):
+        while len(out) < count:
+            frame = await next_frame(ws, timeout)
+            if frame["type"] == kind:
+                out.append(frame)
+    return out
+
+
+@pytest.fixture
+def kit() -> SimpleNamespace:
+    """The helpers above, for test modules (conftest is not importable by name)."""
+    return SimpleNamespace(
+        next_frame=next_frame,
+        subscribe=subscribe,
+        collect=collect,
+        issue_token=issue_token,
+        free_port=free_port,
+    )

@@ -1,0 +1,192 @@
+"""The notifier against the real broker, with real WebSocket clients and real processes."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import socket
+import urllib.request
+
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+from sightline_testkit.plugin import Isolated
+
+pytestmark = pytest.mark.integration
+
+
+def test_a_subscriber_receives_each_detection_once_in_order(
+    start_notifier, token, writer, kit
+) -> None:
+    notifier = start_notifier()
+
+    async def scenario() -> None:
+        async with connect(notifier.url(token=token)) as ws:
+            await kit.subscribe(ws, ["cam-1"])
+            sent = []
+            for batch in range(5):
+                sent += writer.publish("cam-1", range(batch * 10, batch * 10 + 10))
+                writer.publish("cam-2", range(batch, batch + 1))  # not subscribed
+            got = await kit.collect(ws, len(sent))
+            assert [f["event_id"] for f in got] == sent
+            assert {f["stream_id"] for f in got} == {"cam-1"}
+            assert got[0]["payload"]["segment"]["sequence"] == 0
+            # Nothing more queued: the next frame is a fresh marker, not a duplicate or cam-2.
+            marker = writer.publish("cam-1", range(99, 100))
+            assert (await kit.next_frame(ws))["event_id"] == marker[0]
+
+    asyncio.run(scenario())
+
+
+def test_unauthenticated_and_revoked_clients_are_refused_and_ops_paths_answer(
+    isolated: Isolated, start_notifier, kit
+) -> None:
+    notifier = start_notifier()
+    revoked = kit.issue_token(isolated)
+    kit.issue_token(isolated, token=revoked, revoked=True)
+    # Issued after the notifier started, and last: once it is accepted, the revocation before
+    # it on the one-partition token topic has been applied too.
+    late = kit.issue_token(isolated)
+
+    async def status_of(url: str) -> int:
+        try:
+            async with connect(url) as ws:
+                await kit.subscribe(ws, ["*"])
+                return 101
+        except InvalidStatus as exc:
+            return exc.response.status_code
+
+    async def scenario() -> None:
+        assert await status_of(notifier.url()) == 401
+        assert await status_of(notifier.url(token="not-a-token")) == 401
+        for _ in range(100):  # the feed may take a moment to read the new token
+            if await status_of(notifier.url(token=late)) == 101:
+                break
+            await asyncio.sleep(0.1)
+        assert await status_of(notifier.url(token=late)) == 101
+        assert await status_of(notifier.url(token=revoked)) == 401
+
+    asyncio.run(scenario())
+    with urllib.request.urlopen(notifier.http("/healthz")) as response:
+        assert response.status == 200
+    with urllib.request.urlopen(notifier.http("/metrics")) as response:
+        assert b"sightline_notifier_rejected_total" in response.read()
+
+
+def stalled_socket(port: int) -> socket.socket:
+    """A connected socket with a tiny receive buffer, so a client that never reads stalls fast."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(("127.0.0.1", port))
+    sock.setblocking(False)
+    return sock
+
+
+def test_a_client_that_never_reads_does_not_delay_another(start_notifier, token, writer, kit):
+    notifier = start_notifier(SIGHTLINE_CLIENT_QUEUE="200")
+    total = 3000  # ~12 MB of frames: far more than the stalled client's buffers and outbox
+
+    async def scenario() -> None:
+        stalled_sock = stalled_socket(notifier.port)
+        async with (
+            connect(notifier.url(token=token), sock=stalled_sock, max_queue=1) as stalled,
+            connect(notifier.url(token=token)) as reader,
+        ):
+            await kit.subscribe(stalled, ["cam-1"])
+            await kit.subscribe(reader, ["cam-1"])
+
+            def produce() -> list[str]:
+                return [
+                    event_id
+                    for start in range(0, total, 500)
+                    for event_id in writer.publish("cam-1", range(start, start + 500), results=40)
+                ]
+
+            producing = asyncio.create_task(asyncio.to_thread(produce))
+            got = await kit.collect(reader, total, timeout=120)
+            sent = await producing
+            assert [f["event_id"] for f in got] == sent
+
+            # The stalled client lost its oldest frames; every frame is either delivered or
+            # counted in a `dropped` notice, and the rest arrive in order once it reads.
+            delivered, dropped = [], 0
+            async with asyncio.timeout(120):
+                while len(delivered) + dropped < total:
+                    frame = await kit.next_frame(stalled)
+                    if frame["type"] == "dropped":
+                        dropped += frame["count"]
+                    elif frame["type"] == "detection":
+                        delivered.append(frame["event_id"])
+            assert dropped > 0
+            assert delivered == [e for e in sent if e in set(delivered)]
+            assert delivered[-1] == sent[-1]
+
+    asyncio.run(scenario())
+
+
+def test_a_client_resumes_after_its_last_event_id_or_is_told_to_resync(
+    start_notifier, token, writer, kit
+) -> None:
+    notifier = start_notifier(SIGHTLINE_STREAM_BUFFER="30")
+
+    async def scenario() -> None:
+        async with connect(notifier.url(token=token)) as ws:
+            await kit.subscribe(ws, ["cam-1"])
+            first = writer.publish("cam-1", range(10))
+            assert [f["event_id"] for f in await kit.collect(ws, 10)] == first
+        missed = writer.publish("cam-1", range(10, 20))
+        async with connect(notifier.url(token=token, last_event_id=first[-1])) as ws:
+            await kit.subscribe(ws, ["cam-1"])
+            live = writer.publish("cam-1", range(20, 25))
+            got = await kit.collect(ws, 15)
+            assert [f["event_id"] for f in got] == missed + live
+
+        async with connect(notifier.url(token=token)) as observer:
+            await kit.subscribe(observer, ["cam-1"])
+            writer.publish("cam-1", range(25, 60))  # pushes the first events out of the buffer
+            await kit.collect(observer, 35)  # the notifier has read them all
+        async with connect(notifier.url(token=token)) as ws:
+            acked = await kit.subscribe(ws, ["cam-1"], last_event_id=first[0])
+            assert acked[-1]["type"] == "subscribed"
+            resync = await kit.next_frame(ws)
+            assert resync["type"] == "resync"
+            assert resync["streams"] == ["cam-1"]
+
+    asyncio.run(scenario())
+
+
+def test_two_replicas_each_deliver_every_event_and_resume_across_each_other(
+    start_notifier, token, writer, kit
+) -> None:
+    one, two = start_notifier(), start_notifier()
+
+    async def scenario() -> None:
+        async with connect(one.url(token=token)) as a, connect(two.url(token=token)) as b:
+            await kit.subscribe(a, ["*"])
+            await kit.subscribe(b, ["cam-1"])
+            sent = writer.publish("cam-1", range(20))
+            assert [f["event_id"] for f in await kit.collect(a, 20)] == sent
+            assert [f["event_id"] for f in await kit.collect(b, 20)] == sent
+        later = writer.publish("cam-1", range(20, 30))
+        # A client of replica one that saw up to sent[-1] resumes on replica two.
+        async with connect(two.url(token=token, last_event_id=sent[-1])) as b:
+            await kit.subscribe(b, ["cam-1"])
+            assert [f["event_id"] for f in await kit.collect(b, 10)] == later
+
+    asyncio.run(scenario())
+
+
+def test_sigterm_closes_clients_with_going_away_and_exits_zero(start_notifier, token, kit):
+    notifier = start_notifier()
+
+    async def scenario() -> int | None:
+        async with connect(notifier.url(token=token)) as ws:
+            await kit.subscribe(ws, ["cam-1"])
+            notifier.process.signal(signal.SIGTERM)
+            with pytest.raises(ConnectionClosed) as closed:
+                await asyncio.wait_for(ws.recv(), 20)
+            return closed.value.rcvd.code if closed.value.rcvd else None
+
+    assert asyncio.run(scenario()) == 1001
+    assert notifier.process.wait(20) == 0

@@ -1,0 +1,109 @@
+"""docker-compose.yml is valid for docker-compose and wires the system together the safe way:
+health checks, start order on health, named volumes, the published ports, the optional profiles."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import yaml
+
+from .manifests import COMPOSE_FILE, REPO, compose, services
+
+PLATFORM = {"kafka", "postgres", "minio", "nginx-rtmp"}
+
+
+def config(docker_compose: str, path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [docker_compose, "--project-directory", str(REPO), "-f", str(path), "config", "-q"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_docker_compose_accepts_the_file(docker_compose: str) -> None:
+    result = config(docker_compose, COMPOSE_FILE)
+    assert result.returncode == 0, result.stderr
+
+
+def test_docker_compose_rejects_a_broken_file(docker_compose: str, tmp_path: Path) -> None:
+    broken = compose()
+    broken["services"]["ingest"]["depends_on"] = {"no-such-service": {"condition": "healthy"}}
+    broken["services"]["notifier"]["healthcheck"] = {"test": 42, "intervall": "5s"}
+    path = tmp_path / "docker-compose.yml"
+    path.write_text(yaml.safe_dump(broken))
+    result = config(docker_compose, path)
+    assert result.returncode != 0
+    assert "no-such-service" in result.stderr or "healthcheck" in result.stderr
+
+
+def test_every_service_and_the_platform_run_in_compose() -> None:
+    defined = set(compose()["services"])
+    wanted = {service.name for service in services()} | PLATFORM | {"dashboard", "provision"}
+    assert wanted <= defined
+
+
+def test_every_long_running_container_is_health_checked() -> None:
+    dockerfile_healthchecks = {service.name for service in services()} | {
+        "dashboard",
+        "nginx-rtmp",
+    }
+    for name, spec in compose()["services"].items():
+        if name == "provision" or "profiles" in spec:
+            continue
+        has_check = "test" in spec.get("healthcheck", {}) or name in dockerfile_healthchecks
+        assert has_check, f"{name} has no health check"
+
+
+def test_services_start_only_once_what_they_need_is_healthy() -> None:
+    specs = compose()["services"]
+    for name, spec in specs.items():
+        for dependency, condition in spec.get("depends_on", {}).items():
+            assert dependency in specs, f"{name} depends on unknown {dependency}"
+            wanted = (
+                "service_completed_successfully" if dependency == "provision" else "service_healthy"
+            )
+            assert condition == {"condition": wanted}, f"{name} -> {dependency}"
+    for service in services():
+        assert "provision" in specs[service.name]["depends_on"]
+
+
+def test_state_lives_in_named_volumes() -> None:
+    spec = compose()
+    named = set(spec["volumes"])
+    for name in ("kafka", "postgres", "minio"):
+        mounts = spec["services"][name]["volumes"]
+        assert mounts
+        assert all(mount.split(":")[0] in named for mount in mounts)
+    assert "hls:/var/lib/sightline/hls" in spec["services"]["ingest"]["volumes"]
+    assert "hls:/var/lib/sightline/hls" in spec["services"]["nginx-rtmp"]["volumes"]
+
+
+def test_rtmp_and_dashboard_ports_are_published() -> None:
+    specs = compose()["services"]
+    assert specs["nginx-rtmp"]["ports"] == ["${SIGHTLINE_RTMP_PORT:-1935}:1935"]
+    assert specs["dashboard"]["ports"] == ["${SIGHTLINE_DASHBOARD_PORT:-4200}:8080"]
+
+
+def test_sightline_containers_run_read_only_without_privileges() -> None:
+    specs = compose()["services"]
+    for name in [service.name for service in services()] + ["dashboard", "nginx-rtmp"]:
+        spec = specs[name]
+        assert spec["read_only"] is True, name
+        assert spec["tmpfs"] == ["/tmp"], name
+        assert spec["cap_drop"] == ["ALL"], name
+
+
+def test_lan_and_cloud_profiles_run_the_optional_executors() -> None:
+    specs = compose()["services"]
+    by_profile = {p: n for n, s in specs.items() for p in s.get("profiles", [])}
+    lan = {n: s["command"] for n, s in specs.items() if "lan" in s.get("profiles", [])}
+    for detector, port in (("logo", "8020"), ("visual", "8030")):
+        command = lan[f"detector-{detector}-executor"]
+        assert command[2:] == [f"sightline_detector_{detector}", "executor", "--port", port]
+        env = specs[f"detector-{detector}-executor"]["environment"]
+        # The image's HEALTHCHECK probes SIGHTLINE_HTTP_PORT: the executor must listen there.
+        assert env["SIGHTLINE_HTTP_PORT"] == port
+    assert specs[by_profile["cloud"]]["command"][2] == "sightline_analysis.cloud_standin"

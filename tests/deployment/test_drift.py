@@ -1,0 +1,132 @@
+"""No drift between code and deployment: every service, every `SIGHTLINE_*` variable a settings
+class reads, every port and every topic in code appears in docker-compose.yml and in k8s/, with
+values the service's own settings class accepts."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+from typing import Any
+
+import pytest
+
+from .manifests import (
+    K8S,
+    OVERLAYS,
+    REPO,
+    Service,
+    compose,
+    container_env,
+    env_names,
+    render,
+    services,
+    workloads,
+)
+from .manifests import containers as containers_of
+
+# Set per process, never by configuration: compose leaves it to the container's hostname, and
+# Kubernetes sets it from the pod name (checked below).
+PER_PROCESS = {"SIGHTLINE_INSTANCE_ID"}
+INTERPOLATION = re.compile(r"\$\{(\w+)(?::-([^}]*))?\}")
+
+
+def compose_env(service: str) -> dict[str, str | None]:
+    """A compose service's environment with `${VAR:-default}` resolved to its default."""
+    raw: dict[str, Any] = compose()["services"][service].get("environment", {})
+    return {
+        key: None if value is None else INTERPOLATION.sub(lambda m: m.group(2) or "", str(value))
+        for key, value in raw.items()
+    }
+
+
+def k8s_env(kubectl: str, overlay: str, workload: str) -> dict[str, str | None]:
+    rendered = render(kubectl, K8S / "overlays" / overlay)
+    container = next(
+        c for c in containers_of(workloads(rendered)[workload]) if c["name"] == workload
+    )
+    return dict(container_env(container, rendered))
+
+
+def settings_accept(
+    service: Service, env: dict[str, str | None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Build the service's settings from exactly `env` (pass-through and secret values as
+    placeholders); a pydantic ValidationError fails the test with the field named."""
+    settings = service.settings_class()
+    assert settings is not None
+    for key in [k for k in os.environ if k.startswith("SIGHTLINE_")]:
+        monkeypatch.delenv(key)
+    for key, value in env.items():
+        if value is not None:
+            monkeypatch.setenv(key, value)
+    settings()
+
+
+def written_services() -> list[Service]:
+    return [s for s in services() if s.settings_class() is not None]
+
+
+def test_every_service_is_deployed_by_compose_and_kubernetes(kubectl: str) -> None:
+    names = {service.name for service in services()}
+    assert names <= set(compose()["services"])
+    for overlay in OVERLAYS:
+        assert names <= set(workloads(render(kubectl, K8S / "overlays" / overlay)))
+
+
+@pytest.mark.parametrize("service", written_services(), ids=lambda s: s.name)
+def test_every_setting_is_in_compose(service: Service, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = service.settings_class()
+    assert settings is not None
+    env = compose_env(service.name)
+    missing = env_names(settings) - PER_PROCESS - set(env)
+    assert not missing, f"add to {service.name} in docker-compose.yml: {sorted(missing)}"
+    settings_accept(service, env, monkeypatch)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+@pytest.mark.parametrize("service", written_services(), ids=lambda s: s.name)
+def test_every_setting_is_in_kubernetes(
+    kubectl: str, overlay: str, service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = service.settings_class()
+    assert settings is not None
+    env = k8s_env(kubectl, overlay, service.name)
+    missing = env_names(settings) - set(env)
+    assert not missing, f"add to k8s/base/config/{service.name}.env: {sorted(missing)}"
+    settings_accept(service, env, monkeypatch)
+
+
+@pytest.mark.parametrize("service", written_services(), ids=lambda s: s.name)
+def test_ports_agree_between_code_compose_and_kubernetes(kubectl: str, service: Service) -> None:
+    settings = service.settings_class()
+    assert settings is not None
+    port = settings.model_fields["http_port"].default
+    assert compose_env(service.name)["SIGHTLINE_HTTP_PORT"] == str(port)
+    workload = workloads(render(kubectl, K8S / "overlays" / "prod"))[service.name]
+    container = next(c for c in containers_of(workload) if c["name"] == service.name)
+    assert container["ports"][0]["containerPort"] == port
+    assert k8s_env(kubectl, "prod", service.name)["SIGHTLINE_HTTP_PORT"] == str(port)
+
+
+def test_kafka_topics_manifest_is_rendered_from_the_topic_specs() -> None:
+    spec = importlib.util.spec_from_file_location(
+        "render_kafka_topics", REPO / "deploy" / "render_kafka_topics.py"
+    )
+    assert spec
+    assert spec.loader
+    renderer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(renderer)
+    committed = (K8S / "base" / "platform" / "kafka-topics.yaml").read_text()
+    assert committed == renderer.render(), (
+        "regenerate: .venv/bin/python deploy/render_kafka_topics.py "
+        "> k8s/base/platform/kafka-topics.yaml"
+    )
+
+
+def test_compose_creates_topics_from_the_specs_before_services_start() -> None:
+    specs = compose()["services"]
+    assert specs["provision"]["command"][:3] == ["python", "-m", "sightline_common.provision"]
+    for service in services():
+        condition = specs[service.name]["depends_on"]["provision"]["condition"]
+        assert condition == "service_completed_successfully"

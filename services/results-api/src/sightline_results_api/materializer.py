@@ -65,4 +65,5 @@ def build_consumer(
         producer=producer,
         batch_handler=Materializer(sink),
         batch_size=settings.materializer_batch_size,
+        consumer_overrides={"session.timeout.ms": settings.materializer_session_timeout_ms},
     )

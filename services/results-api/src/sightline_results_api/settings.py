@@ -27,6 +27,9 @@ class ResultsApiSettings(ServiceSettings):
 
     materializer_group: str = "results-api-materializer"
     materializer_batch_size: int = 500
+    # How soon a crashed materializer's partitions move to a live member (Kafka's default 30 s;
+    # tests lower it so a SIGKILL-and-restart rejoins quickly).
+    materializer_session_timeout_ms: int = 30_000
     # `serve` runs the materializer beside the API unless this is off (then run `materialize`).
     run_materializer: bool = True
 

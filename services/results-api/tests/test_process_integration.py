@@ -1,0 +1,133 @@
+"""results-api as a real process: crash safety of the materializer, serve mode end to end."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import time
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from sightline_common.api_tokens import hash_token
+from sightline_common.envelope import wrap
+from sightline_common.kafka import EventProducer
+from sightline_common.messages import SourceKind, StreamLifecycle, StreamStatus
+from sightline_common.topics import Topic
+from sightline_results_api import cli
+from sightline_testkit.kafka import read_messages
+
+pytestmark = pytest.mark.integration
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _produce(isolated, topic: Topic, envelopes) -> None:
+    producer = EventProducer(isolated.bootstrap, "test-producer")
+    for envelope in envelopes:
+        producer.publish(isolated.topics.name(topic), envelope)
+    producer.flush()
+
+
+def _keys(engine) -> list[tuple[str, int]]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(text("SELECT event_id, item_index FROM detections"))]
+
+
+def _wait(condition, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise TimeoutError(what)
+
+
+def test_a_sigkill_mid_stream_then_restart_loses_and_duplicates_nothing(
+    isolated, engine, detection_factory
+):
+    envelopes = [detection_factory("s1", seq, labels=("a", "b")) for seq in range(6000)]
+    expected = {(str(e.event_id), i) for e in envelopes for i in range(4)}
+    _produce(isolated, Topic.DETECTIONS, envelopes)
+    port = str(_free_port())
+    child = isolated.spawn(
+        "sightline_results_api",
+        "materialize",
+        SIGHTLINE_HTTP_PORT=port,
+        SIGHTLINE_MATERIALIZER_BATCH_SIZE="100",
+        SIGHTLINE_MATERIALIZER_SESSION_TIMEOUT_MS="6000",
+    )
+
+    _wait(lambda: len(_keys(engine)) > 0, 60, "materializer wrote nothing")
+    child.kill()
+    written_before_kill = len(_keys(engine))
+    assert 0 < written_before_kill < len(expected), "the kill should land mid-stream"
+
+    child.start()
+    child.wait_http_ok(f"http://127.0.0.1:{port}/readyz")
+    _wait(lambda: len(_keys(engine)) >= len(expected), 120, "not every row arrived")
+    time.sleep(1.0)  # anything redelivered after the last batch would show up now
+
+    keys = _keys(engine)
+    assert len(keys) == len(expected)
+    assert set(keys) == expected
+    assert child.stop() == 0
+
+
+def _cli(capsys, *args: str) -> str:
+    assert cli.main(list(args)) == 0
+    return str(capsys.readouterr().out)
+
+
+def test_the_operator_cli_manages_tokens_and_streams(isolated, engine, monkeypatch, capsys):
+    for name, value in isolated.env.items():
+        monkeypatch.setenv(name, value)
+    token = _cli(capsys, "token", "create", "--name", "ops").splitlines()[1]
+    assert token.startswith("sl_")
+    assert cli.main(["token", "create", "--name", "ops"]) == 1  # names are unique
+    assert "ops" in _cli(capsys, "token", "list")
+    added = _cli(capsys, "streams", "add", "--name", "studio", "--source", "test")
+    assert "stream key:" in added
+    assert "studio" in _cli(capsys, "streams", "list")
+    _cli(capsys, "token", "revoke", "ops")
+    assert "revoked" in _cli(capsys, "token", "list")
+    assert cli.main(["token", "revoke", "nobody"]) == 1
+    [created, revoked] = [
+        m.payload for m in read_messages(isolated.bootstrap, isolated.topics.name(Topic.API_TOKENS))
+    ]
+    assert created.token_hash == hash_token(token)
+    assert (created.revoked, revoked.revoked) == (False, True)
+
+
+def test_serve_mode_serves_the_api_and_materializes_lifecycle(
+    isolated, engine, monkeypatch, capsys
+):
+    for name, value in isolated.env.items():
+        monkeypatch.setenv(name, value)
+    token = _cli(capsys, "token", "create", "--name", "ops").splitlines()[1]
+    port = _free_port()
+    child = isolated.spawn("sightline_results_api", SIGHTLINE_HTTP_PORT=str(port))
+    child.wait_http_ok(f"http://127.0.0.1:{port}/readyz")
+    api = httpx.Client(
+        base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {token}"}
+    )
+    created = api.post("/api/streams", json={"name": "cam", "source": {"kind": "rtmp"}})
+    assert created.status_code == 201
+    stream_id = created.json()["id"]
+    started = StreamLifecycle(
+        stream_id=stream_id, status=StreamStatus.started, source_kind=SourceKind.rtmp
+    )
+    _produce(isolated, Topic.STREAMS, [wrap(started, key=stream_id, producer="ingest-test")])
+    _wait(
+        lambda: api.get(f"/api/streams/{stream_id}").json()["status"] == "live",
+        30,
+        "stream never went live",
+    )
+
+    child.signal(signal.SIGTERM)
+    assert child.wait(30) == 0

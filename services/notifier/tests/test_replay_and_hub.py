@@ -8,7 +8,10 @@ import json
 import pytest
 
 from sightline_common.api_tokens import hash_token
-from sightline_common.messages import ApiToken
+from sightline_common.envelope import decode, encode, wrap
+from sightline_common.messages import ApiToken, StreamLifecycle
+from sightline_common.messages.schema.notifier_frame_schema import EventFrame, NotifierFrame
+from sightline_notifier import frames
 from sightline_notifier.client_queue import ClientQueue
 from sightline_notifier.frames import Event, ProtocolError, Subscribe, Unsubscribe, parse_operation
 from sightline_notifier.hub import Hub
@@ -134,3 +137,19 @@ def test_tokens_are_accepted_until_revoked() -> None:
     registry.apply(record)
     registry.forget("t1")
     assert not registry.accepts("secret")
+
+
+def test_every_frame_the_server_builds_matches_the_published_frame_schema() -> None:
+    lifecycle = StreamLifecycle(stream_id="cam-1", status="started", source_kind="test")
+    message = decode(encode(wrap(lifecycle, key="cam-1", producer="t")))
+    built = [
+        frames.event_from_message("stream.lifecycle", message).text,
+        frames.subscribed_frame(["cam-1"]),
+        frames.unsubscribed_frame(["*"]),
+        frames.resync_frame(["cam-1"], "too old"),
+        frames.dropped_frame(3),
+        frames.error_frame("bad"),
+    ]
+    for text in built:
+        NotifierFrame.model_validate_json(text)
+    assert EventFrame.model_validate_json(built[0]).stream_id == "cam-1"

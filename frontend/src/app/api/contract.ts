@@ -1,60 +1,30 @@
 /**
- * The results-api contract the dashboard relies on (issue #5). Message shapes come from
- * schemas/ via generated/messages; these are the REST shapes. When results-api publishes its
- * OpenAPI document, `scripts/gen-api-types.sh` saves it and generates `generated/api.ts`, and
- * these names become aliases of the generated ones.
+ * The REST shapes the dashboard uses, by the names the screens speak. Those results-api already
+ * serves are aliases of the types generated from its OpenAPI document (`generated/api.ts`, made
+ * by `scripts/gen-api-types.sh`); reanalysis is not in that document yet, so its shapes follow
+ * issue #5's contract by hand until it is.
  */
-import type { AnalysisPolicy, Box, Source, SourceKind } from '../generated/messages';
+import type { components } from '../generated/api';
 
-export type { AnalysisPolicy, Box, Source, SourceKind };
-export type StreamStatus = 'live' | 'stalled' | 'stopped' | 'idle';
+type Schemas = components['schemas'];
 
-export interface StreamCreate {
-  name: string;
-  source: Source;
-  policy?: AnalysisPolicy;
-}
-
-export interface StreamCreated {
-  id: string;
-  /** Shown once: the API keeps only its hash. */
-  stream_key: string;
-  rtmp_url: string;
-}
-
-export interface StreamSummary {
-  id: string;
-  name: string;
-  source: Source;
-  policy?: AnalysisPolicy;
-  status: StreamStatus;
-  enabled?: boolean;
-  created_at?: string;
-  /** Media time of the newest stored segment, seconds. */
-  last_media_ts?: number | null;
-  rtmp_url?: string;
-}
-
-export interface StreamUpdate {
-  name?: string;
-  enabled?: boolean;
-  policy?: AnalysisPolicy;
-}
-
-/** One thing a detector found in one frame, flattened; media_ts is the stream time in seconds. */
-export interface DetectionItem {
-  id?: string;
-  stream_id?: string;
-  media_ts: number;
-  kind: string;
-  label: string;
-  confidence: number;
-  box?: Box | null;
-  area_share?: number | null;
-  run_id: string;
-  detector: string;
-  executor: string;
-}
+export type Box = Schemas['Box'];
+export type Source = Schemas['Source'];
+export type SourceKind = Schemas['SourceKind'];
+export type AnalysisPolicy = Schemas['AnalysisPolicy'];
+export type StreamStatus = Schemas['LiveStatus'];
+export type StreamCreate = Schemas['StreamCreate'];
+/** Includes `stream_key`, shown once: the API keeps only its hash. */
+export type StreamCreated = Schemas['StreamCreated'];
+export type StreamSummary = Schemas['StreamPublic'];
+export type StreamUpdate = Schemas['StreamUpdate'];
+/** One result item of one frame; `event_id` + `item_index` identify it, `media_ts` is stream time. */
+export type DetectionItem = Schemas['DetectionPublic'];
+export type Page<T> = { items: T[]; next_cursor: string | null };
+export type BrandExposure = Schemas['BrandExposurePublic'];
+export type ExposureWindow = Schemas['ExposureWindowPublic'];
+export type ExposureReport = Schemas['ExposureReport'];
+export type Logo = Schemas['LogoPublic'];
 
 export interface DetectionQuery {
   from?: number;
@@ -66,40 +36,10 @@ export interface DetectionQuery {
   cursor?: string;
 }
 
-export interface Page<T> {
-  items: T[];
-  next_cursor?: string | null;
-}
-
-export interface BrandExposure {
-  brand: string;
-  /** Seconds the brand was visible. */
-  screen_time: number;
-  /** Share of all brand screen time, 0..1. */
-  share_of_voice: number;
-  /** Mean share of the frame the brand covered while visible, 0..1. */
-  prominence: number;
-}
-
-export interface ExposureWindow {
-  start: number;
-  end: number;
-  brands: BrandExposure[];
-}
-
-export interface ExposureReport {
-  stream_id?: string;
-  from?: number | null;
-  to?: number | null;
-  totals: BrandExposure[];
-  windows: ExposureWindow[];
-}
-
-export interface Logo {
-  id: string;
-  brand: string;
-  created_at?: string;
-  content_type?: string;
+export interface ExposureQuery {
+  from?: number;
+  to?: number;
+  window?: number;
 }
 
 export interface ReanalysisCreate {

@@ -4,6 +4,7 @@ import { Observable } from 'rxjs';
 import {
   DetectionItem,
   DetectionQuery,
+  ExposureQuery,
   ExposureReport,
   Page,
   StreamCreate,
@@ -48,9 +49,9 @@ export class StreamsApi {
     });
   }
 
-  exposure(id: string, query: { from?: number; to?: number; window?: number } = {}): Observable<ExposureReport> {
+  exposure(id: string, query: ExposureQuery = {}): Observable<ExposureReport> {
     return this.http.get<ExposureReport>(`/api/streams/${encodeURIComponent(id)}/exposure`, {
-      params: toParams(query),
+      params: toParams({ ...query }),
     });
   }
 }

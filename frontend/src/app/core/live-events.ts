@@ -9,6 +9,17 @@ export interface LiveEvent<T = unknown> {
   payload: T;
 }
 
+/**
+ * What the notifier says about the connection itself: `dropped` (this client fell behind and lost
+ * events) and `resync` (resuming was not possible) mean a screen should reload from the API.
+ */
+export interface ControlFrame {
+  type: 'subscribed' | 'unsubscribed' | 'resync' | 'dropped' | 'error' | string;
+  streams?: string[];
+  count?: number;
+  reason?: string;
+}
+
 export type DetectionEvent = LiveEvent<Detection> & { type: 'detection' };
 export type LifecycleEvent = LiveEvent<StreamLifecycle> & { type: 'stream.lifecycle' };
 
@@ -21,27 +32,30 @@ export function isLifecycleEvent(event: LiveEvent): event is LifecycleEvent {
 }
 
 /**
- * Flattens one detection message (a segment's frames, each with results) into the same items the
- * REST detections endpoint returns, so that the overlay, feed and timeline handle both alike.
+ * Flattens one detection message (a segment's frames, each with results) into the items the REST
+ * detections endpoint returns, numbered in message order across frames as results-api numbers
+ * them, so that `event_id` + `item_index` identify an item whichever way it arrived.
  */
-export function flattenDetection(message: Detection, eventId?: string): DetectionItem[] {
+export function flattenDetection(message: Detection, eventId: string): DetectionItem[] {
   const items: DetectionItem[] = [];
-  message.frames.forEach((frame, frameIndex) =>
-    frame.results.forEach((result, resultIndex) =>
+  for (const frame of message.frames) {
+    for (const result of frame.results) {
       items.push({
-        id: eventId ? `${eventId}:${frameIndex}:${resultIndex}` : undefined,
-        stream_id: message.stream_id,
+        event_id: eventId,
+        item_index: items.length,
+        run_id: message.run_id,
+        detector: { name: message.detector.name, version: message.detector.version, config_hash: message.detector.config_hash },
+        executor: message.executor.kind,
+        segment_sequence: message.segment.sequence,
         media_ts: frame.media_ts,
         kind: result.kind,
         label: result.label,
         confidence: result.confidence,
         box: result.box ?? null,
         area_share: result.area_share ?? null,
-        run_id: message.run_id,
-        detector: `${message.detector.name}@${message.detector.version}`,
-        executor: message.executor.kind,
-      }),
-    ),
-  );
+        attributes: result.attributes ?? {},
+      });
+    }
+  }
   return items;
 }

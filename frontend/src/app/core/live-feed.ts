@@ -1,7 +1,7 @@
 import { DestroyRef, Injectable, InjectionToken, effect, inject, signal } from '@angular/core';
 import { Observable, Subject } from 'rxjs';
 import { backoffDelay } from './backoff';
-import { LiveEvent } from './live-events';
+import { ControlFrame, LiveEvent } from './live-events';
 import { SettingsStore } from './settings';
 
 export type ConnectionState = 'offline' | 'connecting' | 'connected' | 'reconnecting' | 'refused';
@@ -25,6 +25,7 @@ export class LiveFeed {
   private readonly settings = inject(SettingsStore);
   private readonly openSocket = inject(WEBSOCKET_FACTORY);
   private readonly events$ = new Subject<LiveEvent>();
+  private readonly control$ = new Subject<ControlFrame>();
   private readonly watchers = new Map<string, number>();
   private socket: WebSocket | null = null;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
@@ -36,6 +37,8 @@ export class LiveFeed {
   readonly nextRetryAt = signal<number | null>(null);
   readonly lastError = signal<string | null>(null);
   readonly events: Observable<LiveEvent> = this.events$.asObservable();
+  /** Frames about the connection (`dropped`, `resync`, ...): a cue to reload from the API. */
+  readonly control: Observable<ControlFrame> = this.control$.asObservable();
 
   constructor() {
     // New token or URL: drop the old connection and start again with the new settings.
@@ -128,17 +131,17 @@ export class LiveFeed {
     if (typeof data !== 'string') {
       return;
     }
-    let event: LiveEvent;
+    let frame: LiveEvent | ControlFrame;
     try {
-      event = JSON.parse(data) as LiveEvent;
+      frame = JSON.parse(data) as LiveEvent | ControlFrame;
     } catch {
       return;
     }
-    if (event.event_id) {
-      this.lastEventId = event.event_id;
-    }
-    if (event.stream_id && event.type) {
-      this.events$.next(event);
+    if ('event_id' in frame && frame.event_id && frame.stream_id) {
+      this.lastEventId = frame.event_id;
+      this.events$.next(frame);
+    } else if (frame.type) {
+      this.control$.next(frame);
     }
   }
 

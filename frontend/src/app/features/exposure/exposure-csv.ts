@@ -14,7 +14,7 @@ export function exposureCsv(streamId: string, report: ExposureReport): string {
   const header = ['stream_id', 'scope', 'window_start_s', 'window_end_s', 'brand', 'screen_time_s', 'share_of_voice', 'prominence'];
   const rows: (string | number)[][] = [header];
   for (const b of report.totals) {
-    rows.push([streamId, 'total', report.from ?? '', report.to ?? '', b.brand, b.screen_time, b.share_of_voice, b.prominence]);
+    rows.push([streamId, 'total', report.start, report.end, b.brand, b.screen_time, b.share_of_voice, b.prominence]);
   }
   for (const w of report.windows) {
     for (const b of w.brands) {

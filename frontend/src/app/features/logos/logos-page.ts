@@ -64,6 +64,7 @@ export function rejectReason(file: File): string | null {
     .drop.over, .drop:focus-within { border-color: var(--accent); background: #16283a; }
     .file { position: absolute; inset: 0; opacity: 0; cursor: pointer; }
     .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(180px, 1fr)); gap: 12px; margin-top: 16px; }
+    .grid .empty { grid-column: 1 / -1; }
     .tile { margin: 0; padding: 10px; display: flex; flex-direction: column; gap: 8px; }
   `,
 })

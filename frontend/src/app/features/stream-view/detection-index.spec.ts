@@ -1,8 +1,9 @@
 import type { DetectionItem } from '../../api/contract';
+import { detectionItem } from '../../testing/detection-item';
 import { DetectionIndex } from './detection-index';
 
-function item(media_ts: number, label = 'acme', kind = 'logo', detector = 'logo@1'): DetectionItem {
-  return { media_ts, kind, label, confidence: 0.9, box: { x: 0.1, y: 0.1, w: 0.2, h: 0.2 }, run_id: 'live', detector, executor: 'local' };
+function item(media_ts: number, label = 'acme', kind = 'logo', detector = 'logo'): DetectionItem {
+  return detectionItem({ event_id: `${detector}-${media_ts}`, item_index: label.charCodeAt(0), media_ts, kind, label, detector: { name: detector, version: '1', config_hash: 'h' } });
 }
 
 describe('DetectionIndex', () => {
@@ -16,7 +17,7 @@ describe('DetectionIndex', () => {
 
   it('shows the newest frame at or before the current time, per detector and kind', () => {
     const index = new DetectionIndex();
-    index.add([item(1.0, 'acme'), item(1.5, 'acme'), item(1.5, 'zeta'), item(2.0, 'acme'), item(1.4, 'Ann', 'face', 'visual@1')]);
+    index.add([item(1.0, 'acme'), item(1.5, 'acme'), item(1.5, 'zeta'), item(2.0, 'acme'), item(1.4, 'Ann', 'face', 'visual')]);
     expect(index.at(1.7).map((i) => `${i.kind}:${i.label}@${i.media_ts}`)).toEqual(['face:Ann@1.4', 'logo:acme@1.5', 'logo:zeta@1.5']);
   });
 

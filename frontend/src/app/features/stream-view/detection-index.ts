@@ -2,12 +2,7 @@ import type { DetectionItem } from '../../api/contract';
 
 /** A detection's identity across the REST backfill and the live feed, which can both carry it. */
 export function detectionKey(item: DetectionItem): string {
-  return `${item.run_id}|${item.detector}|${item.media_ts.toFixed(3)}|${item.kind}|${item.label}|${boxKey(item)}`;
-}
-
-function boxKey(item: DetectionItem): string {
-  const b = item.box;
-  return b ? `${b.x.toFixed(3)},${b.y.toFixed(3)},${b.w.toFixed(3)},${b.h.toFixed(3)}` : '-';
+  return `${item.event_id}:${item.item_index}`;
 }
 
 /**
@@ -55,7 +50,7 @@ export class DetectionIndex {
       if (item.media_ts < t - hold) {
         break;
       }
-      const group = `${item.detector}|${item.kind}`;
+      const group = `${item.detector.name}|${item.kind}`;
       const frameTs = newestFrame.get(group);
       if (frameTs === undefined) {
         newestFrame.set(group, item.media_ts);

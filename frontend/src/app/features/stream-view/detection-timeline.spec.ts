@@ -1,14 +1,11 @@
 import { TestBed } from '@angular/core/testing';
-import type { DetectionItem } from '../../api/contract';
+import { detectionItem } from '../../testing/detection-item';
 import { DetectionTimeline } from './detection-timeline';
 
 describe('DetectionTimeline', () => {
   it('draws a lane per brand and seeks to a span when it is clicked', async () => {
     const fixture = TestBed.createComponent(DetectionTimeline);
-    const items: DetectionItem[] = [
-      { media_ts: 4, kind: 'logo', label: 'acme', confidence: 1, run_id: 'live', detector: 'd', executor: 'local' },
-      { media_ts: 8, kind: 'face', label: 'Ann', confidence: 1, run_id: 'live', detector: 'd', executor: 'local' },
-    ];
+    const items = [detectionItem({ media_ts: 4, label: 'acme' }), detectionItem({ media_ts: 8, kind: 'face', label: 'Ann' })];
     fixture.componentRef.setInput('items', items);
     fixture.componentRef.setInput('duration', 20);
     await fixture.whenStable();

@@ -87,6 +87,10 @@ export class StreamViewPage implements OnInit {
       this.liveItems.update((feed) => [...items.reverse(), ...feed].slice(0, FEED_LENGTH));
     });
     mine.pipe(filter(isLifecycleEvent)).subscribe(() => this.loadStream());
+    // Missed events (this client fell behind, or could not resume): fill the gap from the API.
+    this.feed.control
+      .pipe(takeUntilDestroyed(this.destroyRef), filter((frame) => frame.type === 'dropped' || frame.type === 'resync'))
+      .subscribe(() => this.loadDetections());
   }
 
   protected toggleKind(kind: string): void {

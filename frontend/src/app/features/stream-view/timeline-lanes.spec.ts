@@ -1,9 +1,7 @@
-import type { DetectionItem } from '../../api/contract';
+import { detectionItem } from '../../testing/detection-item';
 import { buildLanes } from './timeline-lanes';
 
-const at = (media_ts: number, label: string, kind = 'logo'): DetectionItem => ({
-  media_ts, kind, label, confidence: 1, run_id: 'live', detector: 'd', executor: 'local',
-});
+const at = (media_ts: number, label: string, kind = 'logo') => detectionItem({ media_ts, kind, label });
 
 describe('buildLanes', () => {
   it('merges close sightings of a brand into spans and splits at gaps', () => {

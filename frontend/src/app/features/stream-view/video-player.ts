@@ -32,10 +32,10 @@ import { contentRect, paintDetections } from './overlay-painter';
     </div>
   `,
   styles: `
-    .frame { position: relative; background: #000; aspect-ratio: 16 / 9; border-radius: var(--radius); overflow: hidden; }
+    .frame { position: relative; background: #000; aspect-ratio: 16 / 9; max-height: calc(100vh - 250px); min-height: 240px; margin: 0 auto; border-radius: var(--radius); overflow: hidden; }
     video { width: 100%; height: 100%; display: block; object-fit: contain; }
     .overlay { position: absolute; inset: 0; width: 100%; height: 100%; pointer-events: none; }
-    .message { position: absolute; inset: auto 0 48px 0; text-align: center; color: var(--muted); }
+    .message { position: absolute; top: 12px; left: 50%; transform: translateX(-50%); padding: 6px 12px; border-radius: var(--radius); background: #000b; color: var(--text); font-size: 0.9rem; }
   `,
 })
 export class VideoPlayer {

@@ -1,6 +1,6 @@
 import { ChangeDetectionStrategy, Component, inject, output, signal } from '@angular/core';
 import { FormsModule } from '@angular/forms';
-import { StreamCreated, StreamCreate, SourceKind, StreamSummary } from '../../api/contract';
+import { SourceKind, StreamCreate, StreamCreated, StreamSummary } from '../../api/contract';
 import { StreamsApi } from '../../api/streams-api';
 import { describeApiError } from '../../core/api-error';
 import { CopyButton } from '../../shared/copy-button';
@@ -83,9 +83,9 @@ export function toStreamCreate(draft: Draft): StreamCreate {
           <div class="secret">
             <span>RTMP server</span><code data-testid="rtmp-url">{{ c.rtmp_url }}</code><app-copy-button [value]="c.rtmp_url" what="RTMP server URL" />
             <span>Stream key</span><code data-testid="stream-key">{{ c.stream_key }}</code><app-copy-button [value]="c.stream_key" what="stream key" />
-            <span>Full publish URL</span><code data-testid="publish-url">{{ publishUrl(c) }}</code><app-copy-button [value]="publishUrl(c)" what="publish URL" />
+            <span>Full publish URL</span><code data-testid="publish-url">{{ c.publish_url }}</code><app-copy-button [value]="c.publish_url" what="publish URL" />
           </div>
-          <p class="muted">OBS: Settings → Stream → Custom, paste the server and the key. ffmpeg: <code>ffmpeg -re -i input.mp4 -c:v libx264 -f flv "{{ publishUrl(c) }}"</code></p>
+          <p class="muted">OBS: Settings → Stream → Custom, paste the server and the key. ffmpeg: <code>ffmpeg -re -i input.mp4 -c:v libx264 -f flv "{{ c.publish_url }}"</code></p>
         </section>
       }
     </form>
@@ -116,7 +116,7 @@ export class NewStreamForm {
       next: (created) => {
         this.busy.set(false);
         this.created.set(created);
-        this.createdStream.emit({ id: created.id, name: body.name, source: body.source, status: 'idle' });
+        this.createdStream.emit(created);
         this.draft = this.blank();
       },
       error: (error: unknown) => {
@@ -124,11 +124,6 @@ export class NewStreamForm {
         this.error.set(describeApiError(error));
       },
     });
-  }
-
-  /** What ffmpeg or a single-field client needs: the server URL joined with the key. */
-  publishUrl(created: StreamCreated): string {
-    return `${created.rtmp_url.replace(/\/+$/, '')}/${created.stream_key}`;
   }
 
   private blank(): Draft {

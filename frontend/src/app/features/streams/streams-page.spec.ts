@@ -25,8 +25,8 @@ describe('Streams', () => {
     const fixture = TestBed.createComponent(StreamsPage);
     await fixture.whenStable();
     backend.expectOne('/api/streams').flush([
-      { id: 's1', name: 'Final', status: 'live', source: { kind: 'rtmp' } },
-      { id: 's2', name: 'Replay', status: 'stopped', source: { kind: 'file', uri: '/m.mp4' } },
+      { id: 's1', name: 'Final', status: 'live', source: { kind: 'rtmp' }, policy: { detectors: ['logo'], sample_fps: 2 } },
+      { id: 's2', name: 'Replay', status: 'stopped', source: { kind: 'file', uri: '/m.mp4' }, policy: {} },
     ]);
     await fixture.whenStable();
     const rows = [...fixture.nativeElement.querySelectorAll('tbody tr')].map((row) => (row as HTMLElement).textContent!.replace(/\s+/g, ' '));
@@ -47,7 +47,7 @@ describe('Streams', () => {
     (form.querySelector('[data-testid=create-stream]') as HTMLButtonElement).click();
     const create = backend.expectOne({ method: 'POST', url: '/api/streams' });
     expect(create.request.body.name).toBe('Derby');
-    create.flush({ id: 's9', stream_key: 'sk_123', rtmp_url: 'rtmp://127.0.0.1:1935/live' });
+    create.flush({ id: 's9', name: 'Derby', status: 'idle', source: { kind: 'rtmp' }, policy: {}, stream_key: 'sk_123', rtmp_url: 'rtmp://127.0.0.1:1935/live', publish_url: 'rtmp://127.0.0.1:1935/live/sk_123' });
     await fixture.whenStable();
     expect(form.querySelector('[data-testid=stream-key]')!.textContent).toBe('sk_123');
     expect(form.querySelector('[data-testid=publish-url]')!.textContent).toBe('rtmp://127.0.0.1:1935/live/sk_123');

@@ -8,7 +8,6 @@ import { describeApiError } from '../../core/api-error';
 import { LiveFeed } from '../../core/live-feed';
 import { flattenDetection, isDetectionEvent, isLifecycleEvent } from '../../core/live-events';
 import { ErrorBanner } from '../../shared/error-banner';
-import { formatMediaTime } from '../../shared/format';
 import { NewStreamForm } from './new-stream-form';
 
 const REFRESH_MS = 10_000;
@@ -30,7 +29,7 @@ const RECENT_PER_STREAM = 4;
           <p class="empty">No streams yet. Create one below.</p>
         } @else {
           <table data-testid="streams-table">
-            <thead><tr><th>Name</th><th>Status</th><th>Source</th><th>Latest detections</th><th class="num">Media time</th><th><span class="visually-hidden">Actions</span></th></tr></thead>
+            <thead><tr><th>Name</th><th>Status</th><th>Source</th><th>Latest detections</th><th>Analysis</th><th><span class="visually-hidden">Actions</span></th></tr></thead>
             <tbody>
               @for (stream of streams(); track stream.id) {
                 <tr>
@@ -40,7 +39,7 @@ const RECENT_PER_STREAM = 4;
                   <td>
                     @for (label of recent()[stream.id] ?? []; track $index) { <span class="chip">{{ label }}</span> } @empty { <span class="muted">–</span> }
                   </td>
-                  <td class="num mono">{{ time(stream.last_media_ts) }}</td>
+                  <td class="muted">{{ stream.policy.detectors?.join(', ') }} · {{ stream.policy.sample_fps }} fps</td>
                   <td class="actions">
                     <a class="button" [routerLink]="['/streams', stream.id]">Open</a>
                     <a class="button" routerLink="/exposure" [queryParams]="{ stream: stream.id }">Exposure</a>
@@ -70,14 +69,13 @@ export class StreamsPage implements OnInit {
   /** Newest distinct labels per stream, from the live feed. */
   protected readonly recent = signal<Partial<Record<string, string[]>>>({});
   protected readonly ids = computed(() => this.streams().map((s) => s.id));
-  protected readonly time = formatMediaTime;
 
   ngOnInit(): void {
     this.load();
     interval(REFRESH_MS).pipe(takeUntilDestroyed(this.destroyRef)).subscribe(() => this.load(true));
     this.feed.events.pipe(takeUntilDestroyed(this.destroyRef), filter(isLifecycleEvent)).subscribe(() => this.load(true));
     this.feed.events.pipe(takeUntilDestroyed(this.destroyRef), filter(isDetectionEvent)).subscribe((event) => {
-      const labels = flattenDetection(event.payload).map((item) => `${item.kind}: ${item.label}`);
+      const labels = flattenDetection(event.payload, event.event_id).map((item) => `${item.kind}: ${item.label}`);
       this.recent.update((current) => {
         const merged = [...new Set([...labels.reverse(), ...(current[event.stream_id] ?? [])])];
         return { ...current, [event.stream_id]: merged.slice(0, RECENT_PER_STREAM) };

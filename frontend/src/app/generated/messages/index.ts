@@ -3,6 +3,7 @@ export * from './dead-letter';
 export * from './detection';
 export * from './envelope';
 export * from './logo-library';
+export * from './notifier-frame';
 export * from './reanalysis-request';
 export * from './segment-ready';
 export * from './stream-config';

@@ -1,0 +1,151 @@
+import { Page, expect, test } from '@playwright/test';
+import { ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { answers, apiToken, apiUrl, artifactsDir, makeMedia, pushRtmp } from './stack';
+
+const shot = (page: Page, name: string) => page.screenshot({ path: path.join(artifactsDir, `${name}.png`), fullPage: true });
+
+/** Saves the token the way an operator does: on the Settings screen. */
+async function signIn(page: Page, token: string): Promise<void> {
+  await page.goto('/');
+  await expect(page).toHaveURL(/\/settings\?first=1/);
+  await page.getByTestId('token').fill(token);
+  await shot(page, '01-settings');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page).toHaveURL(/\/streams$/);
+}
+
+/** Creates a stream through the "New stream" form; returns its id and the publish URL shown. */
+async function createStream(page: Page, name: string): Promise<{ id: string; publishUrl: string }> {
+  await page.getByTestId('stream-name').fill(name);
+  await page.getByTestId('stream-kind').selectOption('rtmp');
+  const created = page.waitForResponse((r) => r.url().endsWith('/api/streams') && r.request().method() === 'POST');
+  await page.getByTestId('create-stream').click();
+  const body = (await (await created).json()) as { id: string; stream_key: string; publish_url: string };
+  await expect(page.getByTestId('stream-key')).toHaveText(body.stream_key);
+  await expect(page.getByTestId('rtmp-url')).toHaveText(/^rtmps?:\/\/\S+/);
+  await expect(page.getByTestId('publish-url')).toHaveText(body.publish_url);
+  return { id: body.id, publishUrl: body.publish_url };
+}
+
+test.describe('dashboard against the real results-api', () => {
+  let token = '';
+
+  test.beforeAll(async () => {
+    test.skip(!(await answers(`${apiUrl}/readyz`)), `results-api is not ready at ${apiUrl}`);
+    token = apiToken();
+  });
+
+  test('loads, lists streams, creates a stream and shows its key and RTMP URL; every screen renders', async ({ page }) => {
+    await signIn(page, token);
+    await expect(page.getByRole('alert')).toHaveCount(0);
+    await expect(page.getByTestId('streams-table').or(page.getByText('No streams yet'))).toBeVisible();
+    await shot(page, '02-streams');
+
+    const name = `e2e list ${Date.now()}`;
+    const { id } = await createStream(page, name);
+    await expect(page.getByTestId('streams-table')).toContainText(name);
+    await shot(page, '03-new-stream-created');
+
+    await page.goto(`/streams/${id}`);
+    await expect(page.getByRole('heading', { level: 1 })).toContainText(name);
+    await expect(page.getByTestId('stream-status')).toHaveText(/idle|live|stalled|stopped/);
+    await shot(page, '04-stream-view-idle');
+
+    for (const [route, heading, file] of [
+      ['/logos', 'Logo library', '05-logos'],
+      [`/exposure?stream=${id}`, 'Brand exposure', '06-exposure-empty'],
+      [`/reanalysis?stream=${id}`, 'Reanalysis', '07-reanalysis'],
+    ] as const) {
+      await page.goto(route);
+      await expect(page.getByRole('heading', { level: 1 })).toHaveText(heading);
+      await expect(page.locator('app-error-banner [role=alert]')).toHaveCount(0);
+      await shot(page, file);
+    }
+  });
+});
+
+test.describe('live pipeline: RTMP push → detection → overlay, feed, timeline, exposure', () => {
+  let token = '';
+  let ffmpeg: ChildProcess | null = null;
+
+  test.beforeAll(async () => {
+    const needed = {
+      'results-api': `${apiUrl}/readyz`,
+      notifier: 'http://127.0.0.1:8001/readyz',
+      ingest: 'http://127.0.0.1:8010/readyz',
+      'detector-logo': 'http://127.0.0.1:8020/readyz',
+    };
+    const down = [];
+    for (const [name, url] of Object.entries(needed)) {
+      if (!(await answers(url))) down.push(name);
+    }
+    test.skip(down.length > 0, `not running: ${down.join(', ')}`);
+    token = apiToken();
+  });
+
+  test.afterAll(() => {
+    ffmpeg?.kill('SIGINT');
+  });
+
+  test('a pushed stream with a known logo plays with its box drawn, in the feed, timeline and exposure', async ({ page }) => {
+    const brand = `e2e${Date.now() % 1_000_000}`;
+    const media = makeMedia(mkdtempSync(path.join(os.tmpdir(), 'sightline-e2e-')), brand);
+    await signIn(page, token);
+
+    await test.step('upload the logo in the Logo library', async () => {
+      await page.goto('/logos');
+      await page.getByTestId('logo-brand').fill(brand);
+      const uploaded = page.waitForResponse((r) => r.url().endsWith('/api/logos') && r.request().method() === 'POST');
+      await page.getByTestId('logo-file').setInputFiles(media.logo);
+      expect((await uploaded).status()).toBe(201);
+      await expect(page.getByTestId('logo-grid')).toContainText(brand);
+      await expect(page.getByTestId('logo-grid').locator('img').first()).toBeVisible();
+      await shot(page, '10-logo-uploaded');
+    });
+
+    const stream = await test.step('create a stream and push to the RTMP URL and key shown', async () => {
+      await page.goto('/streams');
+      const created = await createStream(page, `e2e live ${brand}`);
+      ffmpeg = pushRtmp(media.scene, created.publishUrl, 150);
+      return created;
+    });
+
+    await test.step('the video plays: currentTime advances', async () => {
+      await page.goto(`/streams/${stream.id}`);
+      await expect(page.getByTestId('ws-state')).toContainText('Live');
+      const video = page.getByTestId('video');
+      await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 120_000 }).toBeGreaterThan(1);
+      const before = await video.evaluate((v: HTMLVideoElement) => v.currentTime);
+      await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 30_000 }).toBeGreaterThan(before + 1);
+    });
+
+    await test.step('a box for the brand is drawn over the video, and the kind toggle hides it', async () => {
+      const overlay = page.getByTestId('overlay');
+      await expect(overlay).toHaveAttribute('data-labels', new RegExp(brand), { timeout: 150_000 });
+      expect(Number(await overlay.getAttribute('data-boxes'))).toBeGreaterThan(0);
+      await shot(page, '11-stream-view-box');
+      await page.getByTestId('kind-logo').uncheck();
+      await expect(overlay).toHaveAttribute('data-boxes', '0');
+      await page.getByTestId('kind-logo').check();
+    });
+
+    await test.step('the detection is in the live feed and on the timeline', async () => {
+      await expect(page.getByTestId('live-feed')).toContainText(brand);
+      await expect(page.getByTestId('timeline')).toContainText(brand);
+      await page.getByTestId('timeline').getByRole('button', { name: new RegExp(`^${brand} at`) }).first().click();
+      await shot(page, '12-stream-view-feed-timeline');
+    });
+
+    await test.step('brand exposure for the brand is above zero', async () => {
+      await page.goto(`/exposure?stream=${stream.id}`);
+      const row = page.getByTestId('exposure-table').getByRole('row', { name: new RegExp(brand) });
+      await expect(row).toBeVisible({ timeout: 120_000 });
+      const seconds = parseFloat((await row.getByRole('cell').nth(1).textContent()) ?? '0');
+      expect(seconds).toBeGreaterThan(0);
+      await shot(page, '13-exposure');
+    });
+  });
+});

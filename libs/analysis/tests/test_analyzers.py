@@ -5,6 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+from skimage import data
 
 from sightline_analysis.analyzers import AnalyzerContext, AnalyzerRegistry, AnalyzerSet
 from sightline_analysis.analyzers.registry import UnknownAnalyzerError
@@ -20,7 +21,7 @@ def solid(bgr: tuple[int, int, int], offset: float = 0.0) -> Frame:
 
 
 def test_the_registry_discovers_every_plugin_by_key() -> None:
-    assert REGISTRY.keys == ["colours", "faces", "logo", "quality", "shots"]
+    assert REGISTRY.keys == ["colours", "faces", "faces_mtcnn", "logo", "quality", "shots"]
 
 
 def test_an_unknown_key_or_bad_config_is_refused() -> None:
@@ -89,3 +90,23 @@ def test_an_analyzer_set_merges_results_per_frame_in_order() -> None:
     analyzers = AnalyzerSet([REGISTRY.build(k, CONTEXT) for k in keys])
     out = analyzers.analyze("s", [solid((200, 30, 30)), solid((20, 200, 40), 0.5)])
     assert [[r.kind for r in frame] for frame in out] == [["quality"], ["shot_change", "quality"]]
+
+
+@pytest.fixture(scope="module")
+def astronaut_frame() -> Frame:
+    """scikit-image's astronaut portrait (one face) on a 720p frame."""
+    portrait = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
+    frame = background(12)
+    frame[100:612, 600:1112] = portrait
+    return Frame(frame, 0.0)
+
+
+@pytest.mark.parametrize("key", ["faces", "faces_mtcnn"])
+def test_a_face_in_a_photo_is_found_with_its_box(key: str, astronaut_frame: Frame) -> None:
+    found = [r for r in REGISTRY.build(key, CONTEXT).analyze("s", [astronaut_frame])[0]]
+    assert len(found) == 1
+    box = found[0].box
+    assert box is not None
+    centre = ((box.x + box.w / 2) * 1280, (box.y + box.h / 2) * 720)
+    assert 600 + 170 < centre[0] < 600 + 280  # the face sits at x 170..277, y 64..171 of it
+    assert 100 + 64 < centre[1] < 100 + 171

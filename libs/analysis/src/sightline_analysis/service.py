@@ -92,7 +92,7 @@ def run_detector(spec: DetectorSpec, settings: DetectorSettings) -> int:
     """Consume `segments`, publish `detections` until SIGTERM; returns the exit code."""
     log = configure_logging(settings.service_name, settings.log_level)
     store = ObjectStore.from_settings(settings)
-    runtime = build_analyzers(spec.analyzers, settings, store)
+    runtime = build_analyzers(settings.analyzer_keys(spec.analyzers), settings, store)
     policies = StreamPolicies()
     config_follower = CompactedTopicFollower(
         settings.kafka_bootstrap,
@@ -163,7 +163,9 @@ def run_detector(spec: DetectorSpec, settings: DetectorSettings) -> int:
 def run_executor(spec: DetectorSpec, settings: DetectorSettings, port: int) -> int:
     """Serve the detector's analyzers over HTTP for LAN clients until SIGTERM."""
     log = configure_logging(f"{settings.service_name}-executor", settings.log_level)
-    runtime = build_analyzers(spec.analyzers, settings, ObjectStore.from_settings(settings))
+    runtime = build_analyzers(
+        settings.analyzer_keys(spec.analyzers), settings, ObjectStore.from_settings(settings)
+    )
     app = executor_app(runtime.analyzers, runtime.caught_up, f"{settings.http_host}:{port}")
     runtime.start()
     log.info("executor.started", detector=spec.name, analyzers=runtime.analyzers.keys, port=port)

@@ -12,6 +12,7 @@ from sightline_common.settings import ServiceSettings
 class DetectorSettings(ServiceSettings):
     """Executor endpoints and limits; env `SIGHTLINE_LAN_HOSTS=host:port,host:port` etc."""
 
+    analyzers: str = ""  # comma-separated plugin keys; empty: the detector's default set
     keyframe_interval: float = 2.0
     follow_timeout: float = 30.0
     lan_hosts: str = ""
@@ -21,6 +22,11 @@ class DetectorSettings(ServiceSettings):
     cloud_timeout: float = 10.0
     breaker_failures: int = 3
     breaker_reset_seconds: float = 15.0
+
+    def analyzer_keys(self, default: tuple[str, ...]) -> tuple[str, ...]:
+        """The analyzers to run: `SIGHTLINE_ANALYZERS` when set, else the detector's default."""
+        chosen = tuple(k.strip() for k in self.analyzers.split(",") if k.strip())
+        return chosen or default
 
     def executor_configs(self) -> list[dict[str, Any]]:
         """Config of every executor plugin this deployment can use."""

@@ -28,8 +28,6 @@ from sightline_analysis.frames import Frame
 from sightline_analysis.wire import UndecodableImageError, decode_base64_image
 from sightline_common.ops import Readiness, ops_router
 
-ANALYZER_OF_FEATURE = {feature: key for key, feature in FEATURE_OF_ANALYZER.items()}
-
 
 def _error(code: int, status: str, message: str) -> JSONResponse:
     """Google's error body: {"error": {"code", "message", "status"}}."""
@@ -42,6 +40,9 @@ def standin_app(
     analyzers: Mapping[str, Analyzer], api_key: str, ready: Readiness, delay: float = 0.0
 ) -> FastAPI:
     """The stand-in API; `analyzers` by key answer the features that map to them."""
+    by_feature = {
+        feature: analyzers[key] for key, feature in FEATURE_OF_ANALYZER.items() if key in analyzers
+    }
     app = FastAPI(title="Cloud Vision stand-in")
     app.include_router(ops_router(ready))
 
@@ -53,14 +54,14 @@ def standin_app(
             return _error(403, "PERMISSION_DENIED", "The request is missing a valid API key.")
         if delay:
             time.sleep(delay)
-        responses = [_annotate_one(analyzers, request) for request in body.requests]
+        responses = [_annotate_one(by_feature, request) for request in body.requests]
         return dump(BatchAnnotateImagesResponse(responses=responses))
 
     return app
 
 
 def _annotate_one(
-    analyzers: Mapping[str, Analyzer], request: AnnotateImageRequest
+    by_feature: Mapping[str, Analyzer], request: AnnotateImageRequest
 ) -> AnnotateImageResponse:
     try:
         image = decode_base64_image(request.image.content)
@@ -69,7 +70,7 @@ def _annotate_one(
     frame = Frame(image=image, offset=0.0)
     results = []
     for feature in request.features:
-        analyzer = analyzers.get(ANALYZER_OF_FEATURE.get(feature.type, ""))
+        analyzer = by_feature.get(feature.type)
         if analyzer is None:
             continue
         found = analyzer.analyze("cloud-standin", [frame])[0]

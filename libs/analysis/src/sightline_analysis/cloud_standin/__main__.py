@@ -23,12 +23,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="sightline-cloud-standin")
     parser.add_argument("--port", type=int, default=8090)
     parser.add_argument("--api-key", default="standin-key")
+    parser.add_argument("--analyzers", default="logo,faces,colours", help="plugin keys")
     parser.add_argument("--delay", type=float, default=0.0, help="seconds to wait per call")
     args = parser.parse_args()
     settings = DetectorSettings(service_name="cloud-standin")
     configure_logging(settings.service_name, settings.log_level)
     runtime = build_analyzers(
-        ("logo", "faces", "colours"), settings, ObjectStore.from_settings(settings)
+        tuple(args.analyzers.split(",")), settings, ObjectStore.from_settings(settings)
     )
     analyzers = {a.key: a for a in runtime.analyzers.analyzers}
     app = standin_app(analyzers, args.api_key, runtime.caught_up, args.delay)

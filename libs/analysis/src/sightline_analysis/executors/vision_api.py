@@ -22,6 +22,7 @@ MAX_IMAGES_PER_REQUEST = 16
 FEATURE_OF_ANALYZER = {
     "logo": "LOGO_DETECTION",
     "faces": "FACE_DETECTION",
+    "faces_mtcnn": "FACE_DETECTION",
     "labels": "LABEL_DETECTION",
     "text": "TEXT_DETECTION",
     "colours": "IMAGE_PROPERTIES",

@@ -1,0 +1,84 @@
+"""Face analyzer on TensorFlow: MTCNN (weights ship inside the `mtcnn` wheel, runs offline).
+
+Needs the `tensorflow` extra of sightline-analysis; TensorFlow is imported only when this
+analyzer is built, so detectors that do not use it never pay for loading it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Final, Literal
+
+import cv2
+
+from sightline_analysis.analyzers.base import (
+    Analyzer,
+    AnalyzerConfig,
+    AnalyzerContext,
+    collect,
+    normalised_box,
+)
+from sightline_analysis.frames import Frame
+from sightline_common.messages import ResultItem
+
+KEY: Final = "faces_mtcnn"
+
+
+class MtcnnConfig(AnalyzerConfig):
+    """Detection width, smallest face (px at that width), confidence floor, CPU threads."""
+
+    type: Literal["faces_mtcnn"] = KEY
+    detect_width: int = 640
+    min_face_px: int = 20
+    min_confidence: float = 0.9
+    threads: int = 1
+
+
+def _load_detector(threads: int) -> Any:
+    import tensorflow as tf  # noqa: PLC0415 - heavy; loaded only when this analyzer is used
+    from mtcnn import MTCNN  # noqa: PLC0415
+
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+    except RuntimeError:  # TensorFlow already initialised in this process: keep its setting
+        pass
+    return MTCNN(stages="face_detection_only", device="CPU:0")
+
+
+class MtcnnFacesAnalyzer(Analyzer):
+    """Boxes of faces found by MTCNN's three networks, with their confidence."""
+
+    key = KEY
+    config_model = MtcnnConfig
+
+    def __init__(self, config: AnalyzerConfig, context: AnalyzerContext) -> None:
+        super().__init__(config, context)
+        assert isinstance(config, MtcnnConfig)
+        self._cfg = config
+        self._detector = _load_detector(config.threads)
+
+    def analyze(self, stream_id: str, frames: Sequence[Frame]) -> list[list[ResultItem]]:
+        """Faces per frame (count = number of `face` results)."""
+        out = collect(frames)
+        for slot, frame in zip(out, frames, strict=True):
+            scale = min(1.0, self._cfg.detect_width / frame.width)
+            small = cv2.resize(frame.image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+            rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
+            for face in self._detector.detect_faces(rgb, min_face_size=self._cfg.min_face_px):
+                confidence = float(face["confidence"])
+                if confidence < self._cfg.min_confidence:
+                    continue
+                x, y, w, h = (float(v) / scale for v in face["box"])
+                box = normalised_box((x, y, w, h), frame.width, frame.height)
+                slot.append(
+                    ResultItem(
+                        kind="face",
+                        label="face",
+                        confidence=round(confidence, 4),
+                        box=box,
+                        area_share=round(box.w * box.h, 6),
+                        attributes={"model": "mtcnn"},
+                    )
+                )
+        return out

@@ -1,0 +1,65 @@
+"""detector-visual end to end on the real platform: faces (MTCNN on TensorFlow), a cut
+across a segment boundary, colours and picture quality, published as Detections."""
+
+from __future__ import annotations
+
+import socket
+
+import cv2
+import numpy as np
+import pytest
+from skimage import data
+
+from sightline_analysis.scenario import Scenario
+from sightline_analysis.synthetic import background, write_ts
+from sightline_common.messages import Detection, ExecutorKind
+from sightline_common.topics import Topic
+from sightline_testkit.kafka import wait_for_messages
+from sightline_testkit.plugin import Isolated
+
+pytestmark = pytest.mark.integration
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def kinds(detection: Detection, kind: str) -> list[tuple[float, float]]:
+    """(media_ts, confidence) of every result of `kind`."""
+    return [
+        (f.media_ts, r.confidence) for f in detection.frames for r in f.results if r.kind == kind
+    ]
+
+
+def test_faces_cuts_colours_and_quality_are_published(isolated: Isolated) -> None:
+    pitch = (background(21) * np.array([0.2, 0.9, 0.3])).astype(np.uint8)  # a green shot
+    with_face = background(22)
+    with_face[100:612, 600:1112] = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
+    scenario = Scenario(isolated.settings())
+    port = free_port()
+    child = isolated.spawn("sightline_detector_visual", SIGHTLINE_HTTP_PORT=str(port))
+    child.wait_http_ok(f"http://127.0.0.1:{port}/readyz", timeout=120)
+
+    scenario.add_segment(
+        "studio", 0, write_ts([pitch] * 30, isolated.tmp / "a.ts", 15).read_bytes()
+    )
+    scenario.add_segment(
+        "studio", 1, write_ts([with_face] * 30, isolated.tmp / "b.ts", 15).read_bytes()
+    )
+
+    found = wait_for_messages(isolated.bootstrap, isolated.topics.name(Topic.DETECTIONS), 2, 180)
+    by_seq = {m.payload.segment.sequence: m.payload for m in found}
+    first, second = by_seq[0], by_seq[1]
+    assert first.detector.name == "visual"
+    assert first.executor.kind is ExecutorKind.local
+    assert kinds(first, "face") == []
+    assert [ts for ts, _ in kinds(second, "face")] == [f.media_ts for f in second.frames]
+    assert kinds(first, "shot_change") == []
+    assert [ts for ts, _ in kinds(second, "shot_change")] == [2.0]  # the cut at the boundary
+    for detection in (first, second):
+        assert all(
+            len(kinds_) > 0 for kinds_ in [kinds(detection, "colour"), kinds(detection, "quality")]
+        )
+        assert len(kinds(detection, "quality")) == len(detection.frames)

@@ -3,6 +3,7 @@ health checks, start order on health, named volumes, the published ports, the op
 
 from __future__ import annotations
 
+import base64
 import subprocess
 from pathlib import Path
 
@@ -107,3 +108,17 @@ def test_lan_and_cloud_profiles_run_the_optional_executors() -> None:
         # The image's HEALTHCHECK probes SIGHTLINE_HTTP_PORT: the executor must listen there.
         assert env["SIGHTLINE_HTTP_PORT"] == port
     assert specs[by_profile["cloud"]]["command"][2] == "sightline_analysis.cloud_standin"
+
+
+def test_kafka_runs_kraft_with_a_valid_cluster_id() -> None:
+    env = compose()["services"]["kafka"]["environment"]
+    cluster_id = env["CLUSTER_ID"]
+    # Kafka formats storage only with a base64url-encoded 16-byte UUID.
+    assert len(cluster_id) == 22
+    assert len(base64.urlsafe_b64decode(cluster_id + "==")) == 16
+    assert (
+        base64.urlsafe_b64encode(base64.urlsafe_b64decode(cluster_id + "==")).decode()[:22]
+        == cluster_id
+    )
+    assert env["KAFKA_PROCESS_ROLES"] == "broker,controller"
+    assert env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"

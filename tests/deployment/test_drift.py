@@ -4,12 +4,15 @@ values the service's own settings class accepts."""
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import os
 import re
 from typing import Any
 
 import pytest
+
+from sightline_common.topics import Topic, TopicNames
 
 from .manifests import (
     K8S,
@@ -19,6 +22,7 @@ from .manifests import (
     compose,
     container_env,
     env_names,
+    of_kind,
     render,
     services,
     workloads,
@@ -130,3 +134,26 @@ def test_compose_creates_topics_from_the_specs_before_services_start() -> None:
     for service in services():
         condition = specs[service.name]["depends_on"]["provision"]["condition"]
         assert condition == "service_completed_successfully"
+
+
+def detector_group_id(service: Service) -> str:
+    """The consumer group a detector's entry point declares (`DetectorSpec(group_id=...)`)."""
+    source = (service.folder / "src" / service.module / "__main__.py").read_text()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "DetectorSpec":
+            for keyword in node.keywords:
+                if keyword.arg == "group_id" and isinstance(keyword.value, ast.Constant):
+                    return str(keyword.value.value)
+    raise AssertionError(f"no DetectorSpec(group_id=...) in {service.module}.__main__")
+
+
+@pytest.mark.parametrize(
+    "service", [s for s in services() if s.name.startswith("detector-")], ids=lambda s: s.name
+)
+def test_keda_watches_the_lag_of_the_group_the_detector_consumes_as(
+    kubectl: str, service: Service
+) -> None:
+    rendered = render(kubectl, K8S / "overlays" / "prod")
+    trigger = of_kind(rendered, "ScaledObject")[service.name]["spec"]["triggers"][0]["metadata"]
+    assert trigger["consumerGroup"] == detector_group_id(service)
+    assert trigger["topic"] == TopicNames().name(Topic.SEGMENTS)

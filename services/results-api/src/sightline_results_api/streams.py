@@ -67,6 +67,12 @@ def default_policy() -> AnalysisPolicy:
     return AnalysisPolicy.model_validate({"executors": [ExecutorKind.local]})
 
 
+def _stored(policy: AnalysisPolicy) -> dict[str, object]:
+    # The generated model keeps unvalidated defaults (plain strings for enums), which pydantic
+    # warns about when dumping; the JSON it produces is right either way.
+    return policy.model_dump(mode="json", warnings=False)
+
+
 def check_source(source: Source) -> None:
     """Reject sources that cannot produce video."""
     if source.kind == SourceKind.file and not source.uri:
@@ -94,7 +100,7 @@ class StreamRegistry:
             source_kind=source.kind.value,
             source_uri=source.uri,
             source_loop=source.loop,
-            policy=(policy or default_policy()).model_dump(mode="json"),
+            policy=_stored(policy or default_policy()),
             enabled=True,
             created_at=now,
             updated_at=now,
@@ -127,7 +133,7 @@ class StreamRegistry:
         if changes.name is not None:
             stream.name = changes.name
         if changes.policy is not None:
-            stream.policy = changes.policy.model_dump(mode="json")
+            stream.policy = _stored(changes.policy)
         if changes.enabled is not None:
             stream.enabled = changes.enabled
         stream.updated_at = utcnow()

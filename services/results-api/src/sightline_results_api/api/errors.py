@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 import structlog
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 
 from sightline_common.errors import MissingObjectError, TransientError
 from sightline_results_api.cursor import InvalidCursorError
@@ -31,6 +31,9 @@ _STATUS_OF_ERROR: dict[type[Exception], tuple[int, str]] = {
         status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
         "image must be a PNG, JPEG or WebP file",
     ),
+    # The database refused a value the schema allowed (a NUL character in text, say): the
+    # statement failed before anything was committed or published.
+    DataError: (status.HTTP_422_UNPROCESSABLE_CONTENT, "a value cannot be stored (e.g. NUL)"),
     TransientError: (status.HTTP_503_SERVICE_UNAVAILABLE, "a dependency is unavailable; retry"),
     OperationalError: (status.HTTP_503_SERVICE_UNAVAILABLE, "database unavailable; retry"),
 }

@@ -1,0 +1,69 @@
+"""The install step of every service image, run here: `uv sync --frozen --no-dev --no-editable
+--package sightline-<name>` (exactly the Dockerfiles' command) into a fresh virtualenv, whose
+entry modules must then import. This proves each image gets every runtime dependency from the
+lock — nothing the service only finds because the developer venv holds the whole workspace —
+and no dev or test tooling."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .manifests import REPO, Service, services
+
+# Modules each image runs besides `python -m <service module>` (compose/k8s commands).
+EXTRA_ENTRY_MODULES = {
+    "results-api": ["sightline_common.provision", "sightline_results_api.cli"],
+    "detector-logo": ["sightline_analysis.cloud_standin.__main__"],
+}
+DEV_ONLY = ("pytest", "ruff", "mypy", "sightline_devstack", "sightline_testkit", "hadolint")
+
+
+def uv() -> str:
+    cache = Path(os.environ.get("SIGHTLINE_CACHE_DIR", Path.home() / ".cache" / "sightline"))
+    found = shutil.which("uv") or next(iter(sorted(cache.glob("uv-*/bin/uv"))), None)
+    assert found, "uv missing: run `make setup`"
+    return str(found)
+
+
+@pytest.mark.parametrize("service", services(), ids=lambda s: s.name)
+def test_image_install_step_gives_a_runnable_service(service: Service, tmp_path: Path) -> None:
+    venv = tmp_path / "venv"
+    env = {
+        **os.environ,
+        "UV_PROJECT_ENVIRONMENT": str(venv),
+        "UV_PYTHON_DOWNLOADS": "never",
+        # Links instead of copies: same packages as the image, a fraction of the disk and time.
+        "UV_LINK_MODE": "symlink",
+        "UV_COMPILE_BYTECODE": "0",
+    }
+    env.setdefault("UV_CACHE_DIR", str(Path.home() / ".cache" / "sightline" / "uv-cache"))
+    command = [uv(), "sync", "--frozen", "--no-dev", "--no-editable", "--quiet"]
+    command += ["--package", f"sightline-{service.name}", "--python", sys.executable]
+    result = subprocess.run(
+        command, cwd=REPO, env=env, capture_output=True, text=True, check=False, timeout=600
+    )
+    assert result.returncode == 0, result.stderr
+
+    modules = [f"{service.module}.__main__", *EXTRA_ENTRY_MODULES.get(service.name, [])]
+    probe = (
+        "import importlib, importlib.util, sys\n"
+        f"for name in {modules!r}: importlib.import_module(name)\n"
+        f"leaked = [m for m in {DEV_ONLY!r} if importlib.util.find_spec(m)]\n"
+        "sys.exit(f'dev-only packages installed: {leaked}' if leaked else 0)\n"
+    )
+    # -I: isolated from this checkout (no cwd on sys.path), as in the image.
+    result = subprocess.run(
+        [str(venv / "bin" / "python"), "-I", "-c", probe],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr

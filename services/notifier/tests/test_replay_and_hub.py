@@ -20,21 +20,21 @@ from sightline_notifier.tokens import TokenRegistry
 
 
 def event(stream: str, n: int) -> Event:
-    return Event(event_id=f"{stream}-{n}", stream_id=stream, text=f"{stream}:{n}")
+    return Event(event_id=f"{stream}-{n}", stream_id=stream, frame=f"{stream}:{n}".encode())
 
 
 class Recorder:
     def __init__(self) -> None:
-        self.frames: list[str] = []
+        self.frames: list[bytes] = []
 
-    def deliver(self, frame: str) -> None:
+    def deliver(self, frame: bytes) -> None:
         self.frames.append(frame)
 
     def events(self) -> list[str]:
-        return [f for f in self.frames if not f.startswith("{")]
+        return [f.decode() for f in self.frames if not f.startswith(b"{")]
 
     def controls(self) -> list[dict[str, object]]:
-        return [json.loads(f) for f in self.frames if f.startswith("{")]
+        return [json.loads(f) for f in self.frames if f.startswith(b"{")]
 
 
 def test_resume_replays_events_after_the_last_one_seen_across_streams_in_arrival_order() -> None:
@@ -43,7 +43,7 @@ def test_resume_replays_events_after_the_last_one_seen_across_streams_in_arrival
         buffer.append(event("a", n))
         buffer.append(event("b", n))
     replay = buffer.since("a-1", ["a", "b"])
-    assert [e.text for e in replay.events] == ["b:1", "a:2", "b:2"]
+    assert [e.frame for e in replay.events] == [b"b:1", b"a:2", b"b:2"]
     assert not replay.gaps
 
 
@@ -106,13 +106,13 @@ def test_subscribe_with_last_event_id_replays_then_goes_live_and_unknown_ids_res
 
 
 def test_a_full_client_queue_drops_its_oldest_frames_and_says_how_many() -> None:
-    async def scenario() -> list[str]:
+    async def scenario() -> list[bytes]:
         queue = ClientQueue(capacity=3)
-        kept = [queue.offer(str(n)) for n in range(5)]
+        kept = [queue.offer(str(n).encode()) for n in range(5)]
         assert kept == [True, True, True, False, False]
         return [await queue.next_frame() for _ in range(4)]
 
-    assert asyncio.run(scenario()) == ['{"type":"dropped","count":2}', "2", "3", "4"]
+    assert asyncio.run(scenario()) == [b'{"type":"dropped","count":2}', b"2", b"3", b"4"]
 
 
 def test_operations_are_parsed_and_bad_ones_explained() -> None:
@@ -143,7 +143,7 @@ def test_every_frame_the_server_builds_matches_the_published_frame_schema() -> N
     lifecycle = StreamLifecycle(stream_id="cam-1", status="started", source_kind="test")
     message = decode(encode(wrap(lifecycle, key="cam-1", producer="t")))
     built = [
-        frames.event_from_message("stream.lifecycle", message).text,
+        frames.event_from_message("stream.lifecycle", message).frame,
         frames.subscribed_frame(["cam-1"]),
         frames.unsubscribed_frame(["*"]),
         frames.resync_frame(["cam-1"], "too old"),

@@ -18,14 +18,14 @@ class ClientQueue:
 
     def __init__(self, capacity: int) -> None:
         self._capacity = capacity
-        self._frames: deque[str] = deque()
+        self._frames: deque[bytes] = deque()
         self._dropped = 0
         self._nonempty = asyncio.Event()
 
     def __len__(self) -> int:
         return len(self._frames)
 
-    def offer(self, frame: str) -> bool:
+    def offer(self, frame: bytes) -> bool:
         """Queue `frame`; returns False when that discarded the oldest queued frame."""
         kept_all = True
         if len(self._frames) >= self._capacity:
@@ -36,7 +36,7 @@ class ClientQueue:
         self._nonempty.set()
         return kept_all
 
-    async def next_frame(self) -> str:
+    async def next_frame(self) -> bytes:
         """The next frame to send: a pending `dropped` notice first, else the oldest frame."""
         while not self._frames and not self._dropped:
             self._nonempty.clear()

@@ -121,7 +121,7 @@ class KafkaFeed:
             if caught_up:
                 self._handoff(FeedBatch(caught_up=True))
             while not self._stopping.is_set():
-                messages = consumer.consume(num_messages=BATCH_SIZE, timeout=POLL_SECONDS)
+                messages = _next_messages(consumer)
                 items = [item for msg in messages if (item := self._convert(msg)) is not None]
                 if not caught_up:
                     caught_up = _caught_up(consumer, pending)
@@ -185,6 +185,17 @@ class KafkaFeed:
             return None
         metrics.EVENTS.labels(type=source.frame_type).inc()
         return event
+
+
+def _next_messages(consumer: Consumer) -> list[KafkaMessage]:
+    """Wait for one message, then take what else is already fetched, without waiting.
+
+    `consume(n, timeout)` alone would hold a partial batch until the timeout: latency.
+    """
+    first = consumer.poll(POLL_SECONDS)
+    if first is None:
+        return []
+    return [first, *consumer.consume(num_messages=BATCH_SIZE - 1, timeout=0)]
 
 
 def _token_change(msg: KafkaMessage) -> TokenChange:

@@ -1,8 +1,8 @@
 """The WebSocket protocol: frames the server pushes and operations a client sends.
 
-Pure: no sockets, no Kafka. Event frames are encoded to text once, when they enter the
-notifier, and the same string is sent to every subscriber. The protocol is documented in the
-service README and in `schemas/notifier-frame.schema.json`.
+Pure: no sockets, no Kafka. Every frame is encoded to UTF-8 JSON bytes once, when it is built,
+and the same bytes go to every subscriber (sent as text frames: no per-client encoding). The
+protocol is documented in the service README and in `schemas/notifier-frame.schema.json`.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ class Event:
 
     event_id: str
     stream_id: str
-    text: str
+    frame: bytes
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def event_from_message(frame_type: str, message: Message[Any]) -> Event:
     envelope = message.envelope
     stream_id = str(getattr(message.payload, "stream_id", None) or envelope.key)
     event_id = str(envelope.event_id)
-    text = _dump(
+    frame = _dump(
         {
             "type": frame_type,
             "event_id": event_id,
@@ -73,7 +73,7 @@ def event_from_message(frame_type: str, message: Message[Any]) -> Event:
             "payload": envelope.payload,
         }
     )
-    return Event(event_id=event_id, stream_id=stream_id, text=text)
+    return Event(event_id=event_id, stream_id=stream_id, frame=frame)
 
 
 def parse_operation(text: str | bytes) -> Operation:
@@ -106,30 +106,30 @@ def _streams(value: object) -> frozenset[str]:
     return frozenset(value)
 
 
-def subscribed_frame(streams: Iterable[str]) -> str:
+def subscribed_frame(streams: Iterable[str]) -> bytes:
     """Acknowledges a subscribe: frames for these streams follow (replayed, then live)."""
     return _dump({"type": "subscribed", "streams": sorted(streams)})
 
 
-def unsubscribed_frame(streams: Iterable[str]) -> str:
+def unsubscribed_frame(streams: Iterable[str]) -> bytes:
     """Acknowledges an unsubscribe: no further frames for these streams."""
     return _dump({"type": "unsubscribed", "streams": sorted(streams)})
 
 
-def resync_frame(streams: Iterable[str], reason: str) -> str:
+def resync_frame(streams: Iterable[str], reason: str) -> bytes:
     """Tells the client that events it missed on `streams` cannot be replayed: refetch them."""
     return _dump({"type": "resync", "streams": sorted(streams), "reason": reason})
 
 
-def dropped_frame(count: int) -> str:
+def dropped_frame(count: int) -> bytes:
     """Tells a slow client that its `count` oldest queued frames were discarded."""
     return _dump({"type": "dropped", "count": count})
 
 
-def error_frame(reason: str) -> str:
+def error_frame(reason: str) -> bytes:
     """Answers an invalid client frame; the connection stays open."""
     return _dump({"type": "error", "reason": reason})
 
 
-def _dump(frame: dict[str, Any]) -> str:
-    return json.dumps(frame, separators=(",", ":"))
+def _dump(frame: dict[str, Any]) -> bytes:
+    return json.dumps(frame, separators=(",", ":")).encode()

@@ -26,7 +26,7 @@ UNKNOWN_EVENT = "last_event_id is older than this notifier's buffer or unknown t
 class Subscriber(Protocol):
     """A connected client; `deliver` must return at once (it queues, never sends)."""
 
-    def deliver(self, frame: str) -> None:
+    def deliver(self, frame: bytes) -> None:
         """Queue one frame for the client."""
 
 
@@ -43,10 +43,10 @@ class Hub:
         self._buffer.append(event)
         recipients = self._by_stream.get(event.stream_id, ())
         for subscriber in self._everything:
-            subscriber.deliver(event.text)
+            subscriber.deliver(event.frame)
         for subscriber in recipients:
             if subscriber not in self._everything:
-                subscriber.deliver(event.text)
+                subscriber.deliver(event.frame)
 
     def subscribe(
         self, subscriber: Subscriber, streams: frozenset[str], last_event_id: str | None
@@ -64,7 +64,7 @@ class Hub:
             for event in replay.events:
                 # A stream the subscriber already receives live was not missed.
                 if not self._is_subscribed(subscriber, event.stream_id):
-                    subscriber.deliver(event.text)
+                    subscriber.deliver(event.frame)
         for stream in streams:
             if stream == ALL_STREAMS:
                 self._everything.add(subscriber)

@@ -44,7 +44,7 @@ class Session:
         self._closing: asyncio.Task[None] | None = None
         self._log = log.bind(client=str(ws.id))
 
-    def deliver(self, frame: str) -> None:
+    def deliver(self, frame: bytes) -> None:
         """Queue a frame; never blocks (a full outbox drops its oldest frame)."""
         if not self._queue.offer(frame):
             metrics.FRAMES_DROPPED.inc()
@@ -88,7 +88,7 @@ class Session:
     async def _send_forever(self) -> None:
         while True:
             frame = await self._queue.next_frame()
-            await self._ws.send(frame)
+            await self._ws.send(frame, text=True)
             metrics.FRAMES_SENT.inc()
 
     def _rearm_idle_timer(self) -> None:

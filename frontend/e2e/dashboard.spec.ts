@@ -74,9 +74,9 @@ test.describe('live pipeline: RTMP push → detection → overlay, feed, timelin
   test.beforeAll(async () => {
     const needed = {
       'results-api': `${apiUrl}/readyz`,
-      notifier: 'http://127.0.0.1:8001/readyz',
-      ingest: 'http://127.0.0.1:8010/readyz',
-      'detector-logo': 'http://127.0.0.1:8020/readyz',
+      notifier: `${process.env['SIGHTLINE_NOTIFIER_URL'] ?? 'http://127.0.0.1:8001'}/readyz`,
+      ingest: `${process.env['SIGHTLINE_INGEST_URL'] ?? 'http://127.0.0.1:8010'}/readyz`,
+      'detector-logo': `${process.env['SIGHTLINE_DETECTOR_LOGO_URL'] ?? 'http://127.0.0.1:8020'}/readyz`,
     };
     const down = [];
     for (const [name, url] of Object.entries(needed)) {
@@ -122,21 +122,24 @@ test.describe('live pipeline: RTMP push → detection → overlay, feed, timelin
       await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 30_000 }).toBeGreaterThan(before + 1);
     });
 
-    await test.step('a box for the brand is drawn over the video, and the kind toggle hides it', async () => {
+    await test.step('the detection arrives in the live feed and on the timeline', async () => {
+      await expect(page.getByTestId('live-feed')).toContainText(brand, { timeout: 180_000 });
+      await expect(page.getByTestId('timeline')).toContainText(brand);
+    });
+
+    await test.step('seeking to it from the timeline draws the brand box over the video; the kind toggle hides it', async () => {
+      // Analysis runs behind the live edge (more so on a busy 2-core machine): boxes are drawn for
+      // the media time on screen, so go to where the brand was analysed, as an operator would.
+      await page.getByTestId('timeline').getByRole('button', { name: new RegExp(`^${brand} at`) }).first().click();
       const overlay = page.getByTestId('overlay');
-      await expect(overlay).toHaveAttribute('data-labels', new RegExp(brand), { timeout: 150_000 });
+      await expect(overlay).toHaveAttribute('data-labels', new RegExp(brand), { timeout: 30_000 });
       expect(Number(await overlay.getAttribute('data-boxes'))).toBeGreaterThan(0);
-      await shot(page, '11-stream-view-box');
+      await page.getByTestId('video').evaluate((v: HTMLVideoElement) => v.pause());
+      await shot(page, '11-stream-view-box-feed-timeline');
       await page.getByTestId('kind-logo').uncheck();
       await expect(overlay).toHaveAttribute('data-boxes', '0');
       await page.getByTestId('kind-logo').check();
-    });
-
-    await test.step('the detection is in the live feed and on the timeline', async () => {
-      await expect(page.getByTestId('live-feed')).toContainText(brand);
-      await expect(page.getByTestId('timeline')).toContainText(brand);
-      await page.getByTestId('timeline').getByRole('button', { name: new RegExp(`^${brand} at`) }).first().click();
-      await shot(page, '12-stream-view-feed-timeline');
+      await expect(overlay).not.toHaveAttribute('data-boxes', '0');
     });
 
     await test.step('brand exposure for the brand is above zero', async () => {
@@ -145,7 +148,7 @@ test.describe('live pipeline: RTMP push → detection → overlay, feed, timelin
       await expect(row).toBeVisible({ timeout: 120_000 });
       const seconds = parseFloat((await row.getByRole('cell').nth(1).textContent()) ?? '0');
       expect(seconds).toBeGreaterThan(0);
-      await shot(page, '13-exposure');
+      await shot(page, '12-exposure');
     });
   });
 });

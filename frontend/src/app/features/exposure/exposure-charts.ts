@@ -11,7 +11,7 @@ function loadChartJs(): Promise<typeof import('chart.js/auto')> {
   return chartModule;
 }
 
-/** Screen time per brand over the range (bars) and per time window (lines). */
+/** Screen time per brand over the range, and per time window (stacked, so a window's total shows). */
 @Component({
   selector: 'app-exposure-charts',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -52,23 +52,22 @@ export class ExposureCharts {
         type: 'bar',
         data: {
           labels: brands,
-          datasets: [{ label: 'screen time (s)', data: report.totals.map((b) => b.screen_time), backgroundColor: brands.map((_, i) => colour(i)) }],
+          datasets: [{ label: 'screen time (s)', data: report.totals.map((b) => b.screen_time), backgroundColor: brands.map((_, i) => colour(i)), maxBarThickness: 36 }],
         },
         options: { animation, maintainAspectRatio: false, indexAxis: 'y', plugins: { legend: { display: false } } },
       }),
       new ChartJs(this.overTimeCanvas().nativeElement, {
-        type: 'line',
+        type: 'bar',
         data: {
-          labels: report.windows.map((w) => `${Math.round(w.start)}s`),
+          labels: report.windows.map((w) => `${Math.round(w.start)}–${Math.round(w.end)} s`),
           datasets: brands.map((brand, i) => ({
             label: brand,
             data: report.windows.map((w) => w.brands.find((b) => b.brand === brand)?.screen_time ?? 0),
-            borderColor: colour(i),
             backgroundColor: colour(i),
-            tension: 0.2,
+            maxBarThickness: 48,
           })),
         },
-        options: { animation, maintainAspectRatio: false, scales: { y: { beginAtZero: true } } },
+        options: { animation, maintainAspectRatio: false, scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } },
       }),
     ];
   }

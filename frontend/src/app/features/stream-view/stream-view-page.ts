@@ -50,6 +50,8 @@ export class StreamViewPage implements OnInit {
   private readonly version = signal(0);
   protected readonly items = computed(() => (this.version(), [...this.index.all()]));
   protected readonly kinds = computed(() => (this.version(), this.index.kinds()));
+  /** Newest analysed media time: analysis trails the live edge, and the operator should see by how much. */
+  protected readonly analysedTo = computed(() => (this.version(), this.index.end()));
   protected readonly hiddenKinds = signal<ReadonlySet<string>>(new Set());
   protected readonly visibleItems = computed(() => this.items().filter((item) => !this.hiddenKinds().has(item.kind)));
   protected readonly liveItems = signal<DetectionItem[]>([]);

@@ -74,6 +74,31 @@ def test_unauthenticated_and_revoked_clients_are_refused_and_ops_paths_answer(
         assert b"sightline_notifier_rejected_total" in response.read()
 
 
+def test_a_revoked_token_ends_its_open_connections_and_idle_ones_are_closed(
+    isolated: Isolated, start_notifier, token, kit
+) -> None:
+    notifier = start_notifier(SIGHTLINE_IDLE_TIMEOUT="1")
+    other = kit.issue_token(isolated)
+
+    async def close_of(ws) -> tuple[int, str]:
+        with pytest.raises(ConnectionClosed) as closed:
+            await asyncio.wait_for(ws.recv(), 20)
+        assert closed.value.rcvd is not None
+        return closed.value.rcvd.code, closed.value.rcvd.reason
+
+    async def scenario() -> None:
+        async with connect(notifier.url(token=token)) as idle:
+            assert await close_of(idle) == (1000, "idle")
+        async with connect(notifier.url(token=token)) as ws:
+            await kit.subscribe(ws, ["cam-1"])
+            kit.issue_token(isolated, token=token, revoked=True)
+            assert await close_of(ws) == (1008, "token revoked")
+        async with connect(notifier.url(token=other)) as ws:  # other tokens still work
+            await kit.subscribe(ws, ["cam-1"])
+
+    asyncio.run(scenario())
+
+
 def stalled_socket(port: int) -> socket.socket:
     """A connected socket with a tiny receive buffer, so a client that never reads stalls fast."""
     sock = socket.socket()

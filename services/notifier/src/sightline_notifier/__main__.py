@@ -34,10 +34,22 @@ def event_sources(settings: NotifierSettings) -> dict[str, EventSource]:
     }
 
 
-async def run(settings: NotifierSettings) -> None:
-    """Serve until SIGTERM/SIGINT, then close clients (1001) and stop the feed."""
+async def run(settings: NotifierSettings) -> bool:
+    """Serve until SIGTERM/SIGINT, then close clients (1001) and stop the feed.
+
+    Returns False when it stopped because the Kafka feed failed.
+    """
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
+    feed_failed = asyncio.Event()
+
+    def fail() -> None:
+        feed_failed.set()
+        stop.set()
+
+    def report_failure() -> None:
+        loop.call_soon_threadsafe(fail)
+
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     hub = Hub(ReplayBuffer(settings.stream_buffer, settings.max_streams))
@@ -55,12 +67,14 @@ async def run(settings: NotifierSettings) -> None:
         tokens_topic=settings.topics.name(Topic.API_TOKENS),
         warm_start=settings.warm_start,
         handoff=handoff,
+        on_failure=report_failure,
     )
     feed.start()
     try:
         await notifier.serve_until(stop, batches)
     finally:
         feed.stop()
+    return not feed_failed.is_set()
 
 
 def main() -> None:
@@ -69,7 +83,8 @@ def main() -> None:
     configure_logging(settings.service_name, settings.log_level)
     # websockets logs every connection and HTTP response at INFO; the sessions log their own.
     logging.getLogger("websockets").setLevel(logging.WARNING)
-    asyncio.run(run(settings))
+    if not asyncio.run(run(settings)):
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":

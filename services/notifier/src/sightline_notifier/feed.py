@@ -77,6 +77,7 @@ class KafkaFeed:
         tokens_topic: str,
         warm_start: int,
         handoff: Handoff,
+        on_failure: Callable[[], None],
     ) -> None:
         self._bootstrap = bootstrap
         self._client_id = client_id
@@ -84,8 +85,9 @@ class KafkaFeed:
         self._tokens_topic = tokens_topic
         self._warm_start = warm_start
         self._handoff = handoff
+        self._on_failure = on_failure
         self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="kafka-feed", daemon=True)
+        self._thread = threading.Thread(target=self._guarded_run, name="kafka-feed", daemon=True)
 
     def start(self) -> None:
         """Start reading in the background."""
@@ -100,6 +102,15 @@ class KafkaFeed:
     def alive(self) -> bool:
         """Whether the reading thread is still running."""
         return self._thread.is_alive()
+
+    def _guarded_run(self) -> None:
+        """A feed that died would leave clients connected to a silent notifier: report it."""
+        try:
+            self._run()
+        # Whatever it is, a failure here must end the process (exit 1), not just this thread.
+        except Exception:
+            log.exception("feed.failed")
+            self._on_failure()
 
     def _run(self) -> None:
         consumer = Consumer(

@@ -17,6 +17,7 @@ import structlog
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.http11 import Request, Response
 
+from sightline_common.api_tokens import hash_token
 from sightline_common.ops import ops_response
 from sightline_notifier import metrics
 from sightline_notifier.feed import FeedBatch, TokenChange
@@ -28,6 +29,7 @@ from sightline_notifier.tokens import TokenRegistry
 log = structlog.get_logger(__name__)
 
 MAX_CLIENT_FRAME_BYTES = 64 * 1024
+REVOKED_CLOSE_CODE = 1008  # policy violation: the token this connection used was revoked
 
 
 class Notifier:
@@ -45,6 +47,7 @@ class Notifier:
         self._tokens = tokens
         self._feed_alive = feed_alive
         self._caught_up = False
+        self._sessions: dict[str, set[Session]] = {}  # by token hash, to end revoked ones
 
     def ready(self) -> bool:
         """Ready once the feed read the tokens (and warm-up events) present at start."""
@@ -54,15 +57,20 @@ class Notifier:
         """Apply one batch from the Kafka feed, in order (called on the event loop)."""
         for item in batch.items:
             if isinstance(item, TokenChange):
-                if item.record is None:
-                    self._tokens.forget(item.token_id)
-                else:
-                    self._tokens.apply(item.record)
+                self._apply_token(item)
             else:
                 self._hub.publish(item)
         if batch.caught_up and not self._caught_up:
             self._caught_up = True
             log.info("notifier.ready", tokens=len(self._tokens))
+
+    def _apply_token(self, change: TokenChange) -> None:
+        if change.record is None:
+            invalid = self._tokens.forget(change.token_id)
+        else:
+            invalid = self._tokens.apply(change.record)
+        for session in self._sessions.get(invalid or "", set()).copy():
+            session.close(REVOKED_CLOSE_CODE, "token revoked")
 
     async def pump(self, batches: asyncio.Queue[FeedBatch]) -> None:
         """Apply feed batches as they arrive, letting the senders run between batches."""
@@ -93,16 +101,25 @@ class Notifier:
 
     async def handle(self, ws: ServerConnection) -> None:
         """Serve one authenticated client until it disconnects."""
-        query = parse_qs(urlsplit(ws.request.path).query) if ws.request else {}
-        resume_from = query.get("last_event_id", [])
+        assert ws.request is not None  # set once the handshake (already checked) is done
+        query = urlsplit(ws.request.path).query
+        resume_from = parse_qs(query).get("last_event_id", [])
         session = Session(
             ws,
             self._hub,
             queue_capacity=self._settings.client_queue,
             idle_timeout=self._settings.idle_timeout,
             resume_from=resume_from[0] if resume_from else None,
+            token_hash=hash_token(_token(ws.request, query) or ""),
         )
-        await session.run()
+        sessions = self._sessions.setdefault(session.token_hash, set())
+        sessions.add(session)
+        try:
+            await session.run()
+        finally:
+            sessions.discard(session)
+            if not sessions:
+                self._sessions.pop(session.token_hash, None)
 
     async def serve_until(self, stop: asyncio.Event, batches: asyncio.Queue[FeedBatch]) -> None:
         """Listen and pump feed batches until `stop` is set, then close clients with 1001."""

@@ -34,6 +34,7 @@ class Session:
         queue_capacity: int,
         idle_timeout: float,
         resume_from: str | None,
+        token_hash: str,
     ) -> None:
         self._ws = ws
         self._hub = hub
@@ -42,6 +43,7 @@ class Session:
         self._resume_from = resume_from
         self._idle_timer: asyncio.TimerHandle | None = None
         self._closing: asyncio.Task[None] | None = None
+        self.token_hash = token_hash
         self._log = log.bind(client=str(ws.id))
 
     def deliver(self, frame: bytes) -> None:
@@ -100,6 +102,10 @@ class Session:
             loop = asyncio.get_running_loop()
             self._idle_timer = loop.call_later(self._idle_timeout, self._close_idle)
 
+    def close(self, code: int, reason: str) -> None:
+        """Start closing the connection (the close handshake runs in the background)."""
+        self._log.info("client.closing", code=code, reason=reason)
+        self._closing = asyncio.create_task(self._ws.close(code, reason))
+
     def _close_idle(self) -> None:
-        self._log.info("client.idle_timeout", seconds=self._idle_timeout)
-        self._closing = asyncio.create_task(self._ws.close(IDLE_CLOSE_CODE, "idle"))
+        self.close(IDLE_CLOSE_CODE, "idle")

@@ -15,7 +15,11 @@ class NotifierSettings(ServiceSettings):
     ws_path: str = "/ws"
 
     stream_buffer: int = Field(default=1000, ge=1, description="events kept per stream for resume")
-    max_streams: int = Field(default=10_000, ge=1, description="streams with a resume buffer")
+    max_streams: int = Field(
+        default=100,
+        ge=1,
+        description="streams with a resume buffer (memory: max_streams * stream_buffer frames)",
+    )
     client_queue: int = Field(default=1000, ge=1, description="frames queued per client")
     warm_start: int = Field(
         default=1000,

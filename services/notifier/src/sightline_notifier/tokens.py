@@ -21,18 +21,26 @@ class TokenRegistry:
     def __len__(self) -> int:
         return len(self._hash_of)
 
-    def apply(self, record: ApiToken) -> None:
-        """Take the latest state of one token: issued, or revoked."""
-        self.forget(record.token_id)
+    def apply(self, record: ApiToken) -> str | None:
+        """Take the latest state of one token (issued, or revoked).
+
+        Returns the token hash that stopped being valid, if any, so its connections can end.
+        """
+        old = self._hash_of.pop(record.token_id, None)
         if not record.revoked:
             self._hash_of[record.token_id] = record.token_hash
             self._valid_hashes.add(record.token_hash)
+        return self._invalidate(old)
 
-    def forget(self, token_id: str) -> None:
-        """Remove a token (a revocation, or a tombstone on the compacted topic)."""
-        old = self._hash_of.pop(token_id, None)
-        if old is not None and old not in self._hash_of.values():
-            self._valid_hashes.discard(old)
+    def forget(self, token_id: str) -> str | None:
+        """Remove a token (a tombstone on the compacted topic); returns its hash if it was valid."""
+        return self._invalidate(self._hash_of.pop(token_id, None))
+
+    def _invalidate(self, old: str | None) -> str | None:
+        if old is None or old in self._hash_of.values():
+            return None
+        self._valid_hashes.discard(old)
+        return old
 
     def accepts(self, token: str | None) -> bool:
         """Whether `token` is one results-api issued and has not revoked."""

@@ -19,7 +19,7 @@ def config(stream_id: str, key: str, *, enabled: bool = True, kind: str = "rtmp"
         name=stream_id,
         key_hash=hash_key(key),
         source=Source(kind=kind),
-        policy=AnalysisPolicy.model_validate({}),
+        policy=AnalysisPolicy.model_validate({"executors": ["local"]}),
         enabled=enabled,
     )
 

@@ -55,7 +55,7 @@ class Rig:
                 name="s1",
                 key_hash=hash_key(KEY),
                 source=Source(kind="rtmp"),
-                policy=AnalysisPolicy.model_validate({}),
+                policy=AnalysisPolicy.model_validate({"executors": ["local"]}),
                 enabled=True,
             )
         )
@@ -189,3 +189,18 @@ def test_a_silent_stream_is_stalled_once_and_resumed_by_its_next_segment(
     statuses = [e.value for e in rig.state.outbox() if e.topic == "streams"]
     assert [b'"status":"stalled"' in v for v in statuses].count(True) == 1
     assert [b'"status":"resumed"' in v for v in statuses].count(True) == 1
+
+
+def test_segments_that_expired_unseen_are_reported_as_a_gap_in_stream_time(
+    tmp_path: Path,
+) -> None:
+    rig = Rig(tmp_path)
+    rig.publish("1")
+    rig.nginx.segment(0, marker=0)
+    rig.pickup.scan_once()
+    for n in (1, 2, 3):
+        rig.nginx.segment(n, marker=n)
+    rig.nginx.listed = ["3.ts"]  # 1.ts and 2.ts left nginx's window while ingest was down
+    rig.nginx.segment(4, marker=4)
+    rig.pickup.scan_once()
+    assert drain(rig) == [(0, 0.0, False), (1, 6.0, True), (2, 8.0, False)]

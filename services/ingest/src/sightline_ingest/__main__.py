@@ -17,6 +17,7 @@ from sightline_ingest.keys import SourceKeys
 from sightline_ingest.media import probe
 from sightline_ingest.outbox import OutboxRelay
 from sightline_ingest.pickup import PickupTimings, SegmentPickup
+from sightline_ingest.publishers import NginxPublishers
 from sightline_ingest.registry import StreamRegistry
 from sightline_ingest.registry_feed import RegistryFeed
 from sightline_ingest.service import IngestService
@@ -49,6 +50,10 @@ def build(settings: IngestSettings) -> IngestService:
         topics=topics,
         producer_id=producer_id,
         timings=PickupTimings(settings.stall_seconds, settings.close_grace_seconds),
+        publishers=NginxPublishers(
+            f"{settings.nginx_http_url.rstrip('/')}/stat" if settings.nginx_http_url else None,
+            settings.rtmp_app,
+        ),
     )
     uploader = SegmentUploader(
         state=state,

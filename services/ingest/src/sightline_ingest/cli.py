@@ -40,7 +40,7 @@ def _add(settings: IngestSettings, args: argparse.Namespace) -> int:
         name=args.name,
         key_hash=hash_key(key),
         source=Source(kind=SourceKind(args.kind), uri=args.uri, loop=args.loop),
-        policy=AnalysisPolicy.model_validate({}),
+        policy=AnalysisPolicy.model_validate({"executors": ["local"]}),
         enabled=not args.disabled,
     )
     _publish(settings, config)

@@ -30,6 +30,7 @@ from sightline_ingest.state import CLOSING, OPEN, NewSegment, OutboxEvent, Sessi
 log = structlog.get_logger(__name__)
 
 Prober = Callable[[Path], MediaInfo]
+Publishers = Callable[[], set[str] | None]  # key hashes nginx is receiving now; None: unknown
 PLAYLIST_NAME = "index.m3u8"
 
 
@@ -54,6 +55,7 @@ class SegmentPickup:
         topics: TopicNames,
         producer_id: str,
         timings: PickupTimings,
+        publishers: Publishers = lambda: None,
     ) -> None:
         self._state = state
         self._folders = folders
@@ -62,19 +64,25 @@ class SegmentPickup:
         self._topics = topics
         self._producer_id = producer_id
         self._timings = timings
+        self._publishers = publishers
+        self._reconciled = False
         self._missing_logged: set[str] = set()
 
     def scan_once(self, now: float | None = None) -> int:
         """Pick up what is new in every scanned folder; returns how many segments were taken."""
         now = time.time() if now is None else now
+        if not self._reconciled:
+            self._close_unpublished(self._state.active_sessions(), now)
+            self._reconciled = True
+        sessions = self._state.active_sessions()
         taken = 0
-        for session in self._state.active_sessions():
-            folder = self._folders.find(session.dir_hash)
+        for dir_hash, group in _by_folder(sessions).items():
+            folder = self._folders.find(dir_hash)
             if folder is not None:
-                taken += self._scan_folder(session, folder, now)
-            if session.state == CLOSING and now >= (session.closed_at or now) + (
-                self._timings.close_grace
-            ):
+                taken += self._scan_folder(group, folder, now)
+        for session in sessions:
+            closed_at = session.closed_at if session.closed_at is not None else now
+            if session.state == CLOSING and now >= closed_at + self._timings.close_grace:
                 self._state.mark_closed(session.stream_id, session.session_no)
                 log.info(
                     "pickup.publish_closed", stream_id=session.stream_id, session=session.session_no
@@ -83,26 +91,56 @@ class SegmentPickup:
                 self._check_stall(session, now)
         return taken
 
-    def _scan_folder(self, session: Session, folder: Path, now: float) -> int:
+    def _scan_folder(self, group: list[Session], folder: Path, now: float) -> int:
+        """Take the folder's new segments; each belongs to the publish open when it was made.
+
+        A reconnect with the same key writes into the same folder: the old publish's last
+        segment (closed as it hung up) predates the new publish, the new one's come after.
+        """
         try:
             listed = parse_media_playlist((folder / PLAYLIST_NAME).read_text())
         except (FileNotFoundError, PlaylistError):
             return 0
-        known = self._state.known_fingerprints(session.stream_id)
+        known = self._state.known_fingerprints(group[0].stream_id)
+        dir_hash = group[0].dir_hash
         taken = 0
         for entry in listed:
             path = folder / entry.name
             try:
                 stat = path.stat()
             except FileNotFoundError:
-                self._log_missing(session, entry)
+                self._log_missing(group[0], entry)
                 continue
-            fingerprint = f"{session.dir_hash[:16]}/{entry.name}/{stat.st_size}/{stat.st_mtime_ns}"
+            fingerprint = f"{dir_hash[:16]}/{entry.name}/{stat.st_size}/{stat.st_mtime_ns}"
             if fingerprint in known:
                 continue
-            if self._take(session, entry, path, fingerprint, now):
+            owner = max(
+                (s for s in group if s.opened_at <= stat.st_mtime),
+                key=lambda s: s.session_no,
+                default=group[0],
+            )
+            if self._take(owner, entry, path, fingerprint, now):
                 taken += 1
         return taken
+
+    def _close_unpublished(self, sessions: list[Session], now: float) -> None:
+        """Close open publishes nginx no longer has (their publish_done came while we were
+        down). Only publishes older than a few seconds are judged, so a publish accepted a
+        moment ago but not yet on nginx's stat page is left alone."""
+        candidates = [s for s in sessions if s.state == OPEN and now - s.opened_at > 5.0]
+        if not candidates:
+            return
+        publishing = self._publishers()
+        if publishing is None:
+            return
+        for session in candidates:
+            if session.dir_hash not in publishing:
+                self._state.close_session(session.dir_hash, session.client_id, now)
+                log.warning(
+                    "pickup.publish_done_missed",
+                    stream_id=session.stream_id,
+                    session=session.session_no,
+                )
 
     def _take(
         self, session: Session, entry: ListedSegment, path: Path, fingerprint: str, now: float
@@ -126,6 +164,14 @@ class SegmentPickup:
         events: list[OutboxEvent] = []
         if stream is not None and stream.stalled:
             events.append(self._lifecycle(session, StreamStatus.resumed, stream.stall_count))
+        file_no = _file_number(entry.name)
+        lost_seconds = 0.0
+        missing = stream.missing_before(session.dir_hash, file_no) if stream else 0
+        if stream is not None and missing and stream.last_file_mtime is not None:
+            # Each file's mtime is when it was closed: the gap is the time between them.
+            lost_seconds = max(wall_clock - entry.duration - stream.last_file_mtime, 0.001)
+            log.warning("pickup.segments_lost", stream_id=session.stream_id, count=missing,
+                        seconds=round(lost_seconds, 3), before=entry.name)  # fmt: skip
         record = self._state.assign(
             session,
             NewSegment(
@@ -138,6 +184,9 @@ class SegmentPickup:
                 width=info.width,
                 height=info.height,
                 codec=info.codec,
+                dir_hash=session.dir_hash,
+                file_no=file_no,
+                lost_seconds=lost_seconds,
             ),
             now,
             events,
@@ -171,7 +220,7 @@ class SegmentPickup:
             reason=exc.reason,
             error_type=type(exc).__name__,
         )
-        self._state.record_dead(session.stream_id, fingerprint, exc.reason, entry.duration, [event])
+        self._state.record_dead(session.stream_id, fingerprint, exc.reason, [event])
         log.warning(
             "pickup.segment_dead_lettered",
             stream_id=session.stream_id,
@@ -184,6 +233,10 @@ class SegmentPickup:
         if stream is None or stream.stalled:
             return
         if now - stream.last_activity < self._timings.stall_seconds:
+            return
+        publishing = self._publishers()
+        if publishing is not None and session.dir_hash not in publishing:
+            self._close_unpublished([session], now)
             return
         event = self._lifecycle(session, StreamStatus.stalled, stream.stall_count + 1)
         self._state.set_stalled(session.stream_id, [event])
@@ -214,3 +267,17 @@ class SegmentPickup:
                 self._missing_logged.clear()
             self._missing_logged.add(marker)
             log.warning("pickup.segment_missed", stream_id=session.stream_id, file=entry.name)
+
+
+def _by_folder(sessions: list[Session]) -> dict[str, list[Session]]:
+    """Scanned publishes grouped by folder, oldest publish first."""
+    groups: dict[str, list[Session]] = {}
+    for session in sessions:
+        groups.setdefault(session.dir_hash, []).append(session)
+    return groups
+
+
+def _file_number(name: str) -> int | None:
+    """nginx-rtmp's fragment number from `N.ts` (None for other names)."""
+    stem = name.removesuffix(".ts")
+    return int(stem) if stem.isdigit() else None

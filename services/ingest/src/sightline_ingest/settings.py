@@ -29,6 +29,10 @@ class IngestSettings(ServiceSettings):
     close_grace_seconds: float = Field(
         default=3.0, ge=0, description="keep scanning a stopped publish this long for its tail"
     )
+    nginx_http_url: str = Field(
+        default="http://127.0.0.1:8080",
+        description="nginx-rtmp's HTTP side, whose /stat says who publishes; empty: never ask",
+    )
     run_sources: bool = Field(default=True, description="run ffmpeg for test/file/webcam streams")
     ffmpeg: str = "ffmpeg"
     ffprobe: str = "ffprobe"

@@ -27,7 +27,10 @@ CREATE TABLE IF NOT EXISTS streams (
     gap_pending INTEGER NOT NULL DEFAULT 0,
     stalled INTEGER NOT NULL DEFAULT 0,
     stall_count INTEGER NOT NULL DEFAULT 0,
-    last_activity REAL NOT NULL DEFAULT 0
+    last_activity REAL NOT NULL DEFAULT 0,
+    last_dir TEXT,
+    last_file_no INTEGER,
+    last_file_mtime REAL
 );
 CREATE TABLE IF NOT EXISTS sessions (
     stream_id TEXT NOT NULL,
@@ -114,6 +117,16 @@ class StreamState:
     stalled: bool
     stall_count: int
     last_activity: float
+    last_dir: str | None
+    last_file_no: int | None
+    last_file_mtime: float | None
+
+    def missing_before(self, dir_hash: str, file_no: int | None) -> int:
+        """How many of nginx's numbered files in this folder were never taken before
+        `file_no` (they expired while ingest was down); 0 after a renumbering."""
+        if file_no is None or self.last_file_no is None or self.last_dir != dir_hash:
+            return 0
+        return max(file_no - self.last_file_no - 1, 0)
 
 
 @dataclass(frozen=True)
@@ -129,6 +142,9 @@ class NewSegment:
     width: int | None
     height: int | None
     codec: str | None
+    dir_hash: str = ""
+    file_no: int | None = None
+    lost_seconds: float = 0.0  # stream time of segments lost just before this one
 
 
 @dataclass(frozen=True)
@@ -306,7 +322,9 @@ class StateStore:
         """Give a new segment the stream's next sequence number and stream time.
 
         A segment is a discontinuity when it is the first of a publish after earlier ones, or
-        when a segment before it was lost (dead-lettered). Resets `stalled`.
+        when a segment before it was lost (dead-lettered, or expired unseen). nginx's own
+        discontinuity tags are not used: it tags the first segment of every publish.
+        Resets `stalled`.
         """
         with self._tx() as db:
             srow = db.execute(
@@ -320,14 +338,15 @@ class StateStore:
                 == 0
             )
             state = _stream(srow)
-            discontinuity = state.gap_pending or (first_of_session and state.next_seq > 0)
+            lost = segment.lost_seconds > 0
+            discontinuity = state.gap_pending or lost or (first_of_session and state.next_seq > 0)
             record = SegmentRecord(
                 stream_id=session.stream_id,
                 seq=state.next_seq,
                 fingerprint=segment.fingerprint,
                 spool_name=segment.spool_name,
                 duration=segment.duration,
-                media_start=state.media_clock,
+                media_start=state.media_clock + segment.lost_seconds,
                 wall_clock=segment.wall_clock,
                 size_bytes=segment.size_bytes,
                 sha256=segment.sha256,
@@ -357,10 +376,14 @@ class StateStore:
                 ),
             )
             db.execute(
-                "UPDATE streams SET next_seq = next_seq + 1, media_clock = media_clock + ?,"
-                " gap_pending = 0, stalled = 0, last_activity = ? WHERE stream_id = ?",
-                (segment.duration, now, session.stream_id),
-            )
+                "UPDATE streams SET next_seq = next_seq + 1, media_clock = ?, gap_pending = 0,"
+                " stalled = 0, last_activity = ?, last_dir = ?, last_file_no = ?,"
+                " last_file_mtime = ? WHERE stream_id = ?",
+                (
+                    record.media_start + segment.duration, now, segment.dir_hash,
+                    segment.file_no, segment.wall_clock, session.stream_id,
+                ),
+            )  # fmt: skip
             db.execute(
                 "UPDATE sessions SET segments = segments + 1 WHERE stream_id = ?"
                 " AND session_no = ?",
@@ -374,20 +397,16 @@ class StateStore:
         stream_id: str,
         fingerprint: str,
         reason: str,
-        duration: float,
         events: Sequence[OutboxEvent] = (),
     ) -> None:
-        """A file that cannot be used: never retried, and the stream clock skips over it."""
+        """A file that cannot be used: never retried; the next segment marks the gap (its
+        stream time then skips the lost file, found by nginx's numbering)."""
         with self._tx() as db:
             db.execute(
                 "INSERT OR IGNORE INTO dead_segments VALUES (?, ?, ?)",
                 (stream_id, fingerprint, reason),
             )
-            db.execute(
-                "UPDATE streams SET gap_pending = 1, media_clock = media_clock + ?"
-                " WHERE stream_id = ?",
-                (duration, stream_id),
-            )
+            db.execute("UPDATE streams SET gap_pending = 1 WHERE stream_id = ?", (stream_id,))
             self._add_events(db, events)
 
     def next_to_upload(self) -> list[SegmentRecord]:
@@ -465,6 +484,9 @@ def _stream(row: sqlite3.Row) -> StreamState:
         stalled=bool(row["stalled"]),
         stall_count=row["stall_count"],
         last_activity=row["last_activity"],
+        last_dir=row["last_dir"],
+        last_file_no=row["last_file_no"],
+        last_file_mtime=row["last_file_mtime"],
     )
 
 

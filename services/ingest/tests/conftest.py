@@ -1,0 +1,156 @@
+"""Fixtures for ingest's integration tests: a private nginx-rtmp and ingest started on it.
+
+Each test gets its own nginx-rtmp (fresh ports, its own HLS folder) whose publish callbacks
+point at a free port where the test's ingest listens, so these tests never touch the shared
+nginx or port 8010 that a developer's running ingest may hold.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from sightline_common.envelope import wrap
+from sightline_common.kafka import EventProducer
+from sightline_common.messages import AnalysisPolicy, Source, StreamConfig
+from sightline_common.storage import ObjectStore
+from sightline_common.topics import Topic
+from sightline_ingest.keys import hash_key, new_key
+from sightline_testkit.plugin import Isolated
+from sightline_testkit.processes import ChildProcess
+
+
+@dataclass(frozen=True)
+class PrivateNginx:
+    """A throwaway nginx-rtmp: where to push and where it writes HLS."""
+
+    rtmp_url: str
+    http_url: str
+    hls_dir: Path
+    callback_port: int
+
+
+@pytest.fixture
+def private_nginx(platform_env: dict[str, str]) -> Iterator[PrivateNginx]:
+    from sightline_devstack import ports  # noqa: PLC0415 - integration-only dependency
+    from sightline_devstack.platform import down, ensure_up  # noqa: PLC0415
+    from sightline_devstack.settings import DevstackSettings  # noqa: PLC0415
+
+    folder = Path(tempfile.mkdtemp(prefix="sightline-ingest-nginx-"))
+    folder.chmod(0o755)
+    callback_port = ports.ephemeral_port()
+    settings = dataclasses.replace(
+        DevstackSettings.from_env(),
+        state_dir=folder / "state",
+        rtmp_port=ports.ephemeral_port(),
+        nginx_http_port=ports.ephemeral_port(),
+        rtmp_callback_url=f"http://127.0.0.1:{callback_port}/rtmp",
+    )
+    env = ensure_up(settings, only=["nginx"], say=lambda _: None, install_packages=False)
+    try:
+        yield PrivateNginx(env.rtmp_url, env.nginx_http_url, Path(env.hls_dir), callback_port)
+    finally:
+        down(settings, only=["nginx"], say=lambda _: None)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@dataclass
+class IngestRig:
+    """One test's ingest process and the clients to drive and observe it."""
+
+    isolated: Isolated
+    nginx: PrivateNginx
+    process: ChildProcess | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.nginx.callback_port}"
+
+    @property
+    def bucket(self) -> str:
+        return self.isolated.env["SIGHTLINE_SEGMENTS_BUCKET"]
+
+    def start(self, **env: str) -> ChildProcess:
+        """Start ingest (or restart the same process definition) and wait until ready."""
+        if self.process is None:
+            self.process = self.isolated.spawn(
+                "sightline_ingest",
+                SIGHTLINE_HTTP_PORT=str(self.nginx.callback_port),
+                SIGHTLINE_HLS_DIR=str(self.nginx.hls_dir),
+                SIGHTLINE_RTMP_URL=self.nginx.rtmp_url,
+                SIGHTLINE_NGINX_HTTP_URL=self.nginx.http_url,
+                SIGHTLINE_INGEST_STATE_DIR=str(self.isolated.tmp / "ingest-state"),
+                SIGHTLINE_LOG_LEVEL="INFO",
+                **env,
+            )
+        else:
+            self.process.start()
+        self.process.wait_http_ok(f"{self.base_url}/readyz", timeout=60)
+        return self.process
+
+    def add_stream(self, kind: str = "rtmp", **source: object) -> tuple[str, str]:
+        """Register a stream on this test's stream-config topic; returns (id, key)."""
+        key = new_key()
+        config = StreamConfig(
+            stream_id=f"s-{uuid.uuid4().hex[:12]}",
+            name=f"test {kind}",
+            key_hash=hash_key(key),
+            source=Source.model_validate({"kind": kind, **source}),
+            policy=AnalysisPolicy.model_validate({"executors": ["local"]}),
+            enabled=True,
+        )
+        producer = EventProducer(self.isolated.bootstrap, "ingest-test")
+        topic = self.isolated.topics.name(Topic.STREAM_CONFIG)
+        producer.publish(topic, wrap(config, key=config.stream_id, producer="ingest-test"))
+        producer.flush()
+        return config.stream_id, key
+
+    def store(self) -> ObjectStore:
+        return ObjectStore.from_settings(self.isolated.settings())
+
+    def objects(self, stream_id: str) -> list[str]:
+        return list(self.store().list_keys(self.bucket, f"streams/{stream_id}/"))
+
+
+@pytest.fixture
+def rig(isolated: Isolated, private_nginx: PrivateNginx) -> IngestRig:
+    return IngestRig(isolated, private_nginx)
+
+
+def push_command(url: str, seconds: float) -> list[str]:
+    """ffmpeg pushing a 720p30 test pattern with a 2 s GOP, as OBS would."""
+    return [
+        "ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-re",
+        "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30",
+        "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",
+        "-t", str(seconds),
+        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+        "-g", "60", "-keyint_min", "60", "-sc_threshold", "0",
+        "-c:a", "aac", "-f", "flv", url,
+    ]  # fmt: skip
+
+
+def push(url: str, seconds: float) -> subprocess.CompletedProcess[str]:
+    """Push for `seconds` and wait for ffmpeg to exit."""
+    return subprocess.run(
+        push_command(url, seconds),
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+        check=False,
+    )
+
+
+def start_push(url: str, seconds: float) -> subprocess.Popen[str]:
+    """Start pushing in the background."""
+    return subprocess.Popen(
+        push_command(url, seconds), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )

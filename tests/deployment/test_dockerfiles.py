@@ -122,3 +122,31 @@ def test_build_context_excludes_local_state() -> None:
     ignored = (REPO / ".dockerignore").read_text().split()
     for path in (".venv", ".state", "frontend/node_modules", ".git"):
         assert path in ignored
+
+
+def copy_sources(dockerfile: Path) -> list[str]:
+    """Build-context paths the Dockerfile COPYs (not those from another stage)."""
+    sources = []
+    for keyword, rest in instructions(dockerfile):
+        if keyword == "COPY" and not rest.startswith("--from"):
+            sources += [part for part in rest.split()[:-1] if not part.startswith("--")]
+    return sources
+
+
+@pytest.mark.parametrize("dockerfile", ALL_DOCKERFILES, ids=lambda p: str(p.relative_to(REPO)))
+def test_everything_copied_is_in_the_build_context(dockerfile: Path) -> None:
+    # nginx-rtmp builds from its own folder; every other image from the repository root.
+    context = dockerfile.parent if dockerfile.parent.parent.name == "deploy" else REPO
+    ignored = set((REPO / ".dockerignore").read_text().split())
+    for source in copy_sources(dockerfile):
+        assert (context / source).exists(), source
+        if context == REPO:
+            assert source.rstrip("/") not in ignored, f"{source} is excluded by .dockerignore"
+
+
+def test_entrypoint_script_parses() -> None:
+    script = REPO / "deploy" / "nginx-rtmp" / "entrypoint.sh"
+    result = subprocess.run(
+        ["sh", "-n", str(script)], capture_output=True, text=True, check=False, timeout=30
+    )
+    assert result.returncode == 0, result.stderr

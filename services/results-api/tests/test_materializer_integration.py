@@ -32,20 +32,6 @@ def _produce(isolated: Any, envelopes: list[Any]) -> None:
     producer.flush()
 
 
-def _count(engine: Engine) -> int:
-    with engine.connect() as conn:
-        return int(conn.execute(text("SELECT count(*) FROM detections")).scalar_one())
-
-
-def _wait_for_count(engine: Engine, expected: int, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if _count(engine) >= expected:
-            return
-        time.sleep(0.2)
-    raise TimeoutError(f"{_count(engine)} of {expected} rows after {timeout}s")
-
-
 def _lag(bootstrap: str, group: str, topic: str) -> int:
     """Messages on `topic` that `group` has not committed yet."""
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group})

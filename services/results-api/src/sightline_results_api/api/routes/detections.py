@@ -32,9 +32,10 @@ def check_range(start: float | None, end: float | None) -> None:
 
 def to_public(row: DetectionRow) -> DetectionPublic:
     """The API view of a detection row."""
+    x, y, w, h = row.box_x, row.box_y, row.box_w, row.box_h
     box = None
-    if row.box_x is not None and row.box_y is not None and row.box_w is not None:
-        box = Box(x=row.box_x, y=row.box_y, w=row.box_w, h=row.box_h or 0.0)
+    if x is not None and y is not None and w is not None and h is not None:
+        box = Box(x=x, y=y, w=w, h=h)
     return DetectionPublic(
         event_id=row.event_id,
         item_index=row.item_index,

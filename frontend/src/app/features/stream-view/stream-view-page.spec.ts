@@ -1,0 +1,71 @@
+import { provideHttpClient } from '@angular/common/http';
+import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { Component, input } from '@angular/core';
+import { TestBed } from '@angular/core/testing';
+import { By } from '@angular/platform-browser';
+import { provideRouter } from '@angular/router';
+import type { DetectionItem } from '../../api/contract';
+import { WEBSOCKET_FACTORY } from '../../core/live-feed';
+import { SettingsStore } from '../../core/settings';
+import { detectionMessage } from '../../testing/detection-message';
+import { detectionItem } from '../../testing/detection-item';
+import { FakeSocket } from '../../testing/fake-socket';
+import { StreamViewPage } from './stream-view-page';
+import { VideoPlayer } from './video-player';
+
+/** The real player needs MediaSource and a canvas, which jsdom lacks; the page's wiring is under test. */
+@Component({ selector: 'app-video-player', template: '' })
+class PlayerStub {
+  readonly src = input('');
+  readonly token = input('');
+  readonly apiPrefix = input('');
+  readonly boxesAt = input<(t: number) => DetectionItem[]>(() => []);
+  readonly mediaOffset = input(0);
+}
+
+describe('StreamViewPage', () => {
+  it('merges stored and live detections into the feed, timeline and overlay, with kind toggles', async () => {
+    localStorage.clear();
+    const sockets: FakeSocket[] = [];
+    TestBed.configureTestingModule({
+      providers: [
+        provideHttpClient(),
+        provideHttpClientTesting(),
+        provideRouter([]),
+        { provide: WEBSOCKET_FACTORY, useValue: (url: string) => sockets[sockets.push(new FakeSocket(url)) - 1] },
+      ],
+    });
+    TestBed.overrideComponent(StreamViewPage, { remove: { imports: [VideoPlayer] }, add: { imports: [PlayerStub] } });
+    TestBed.inject(SettingsStore).save({ token: 't', apiBase: '', wsBase: 'ws://n.test' });
+    const backend = TestBed.inject(HttpTestingController);
+    const fixture = TestBed.createComponent(StreamViewPage);
+    fixture.componentRef.setInput('id', 's1');
+    await fixture.whenStable();
+
+    backend.expectOne('/api/streams/s1').flush({ id: 's1', name: 'Final', status: 'live', source: { kind: 'rtmp' }, policy: {} });
+    const page = backend.expectOne((r) => r.url === '/api/streams/s1/detections');
+    expect(page.request.params.get('run')).toBe('live');
+    page.flush({ items: [detectionItem({ media_ts: 2, label: 'stored-brand' })], next_cursor: null });
+
+    sockets[0].open();
+    expect(sockets[0].sent).toContainEqual({ op: 'subscribe', streams: ['s1'] });
+    sockets[0].push({ type: 'detection', event_id: 'ev1', stream_id: 's1', payload: detectionMessage({ stream_id: 's1' }) });
+    sockets[0].push({ type: 'detection', event_id: 'ev2', stream_id: 'other', payload: detectionMessage({ stream_id: 'other' }) });
+    await fixture.whenStable();
+
+    const text = (testId: string) => (fixture.nativeElement.querySelector(`[data-testid=${testId}]`) as HTMLElement).textContent!;
+    expect(text('live-feed')).toContain('acme');
+    expect(text('live-feed')).not.toContain('stored-brand');
+    expect(text('timeline')).toContain('stored-brand');
+    expect(text('timeline')).toContain('acme');
+    expect(text('timeline')).toContain('scene change');
+
+    const player = fixture.debugElement.query(By.directive(PlayerStub)).componentInstance as PlayerStub;
+    expect(player.boxesAt()(6.6).map((i) => i.label)).toEqual(['acme']);
+    (fixture.nativeElement.querySelector('[data-testid=kind-logo]') as HTMLInputElement).click();
+    await fixture.whenStable();
+    expect(player.boxesAt()(6.6)).toEqual([]);
+    expect(text('timeline')).not.toContain('acme');
+    backend.verify();
+  });
+});

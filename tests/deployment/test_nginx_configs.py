@@ -4,21 +4,11 @@ upstream names mapped onto this machine."""
 
 from __future__ import annotations
 
-import shutil
 import string
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from .manifests import REPO
-
-
-@pytest.fixture(scope="module")
-def nginx(kubectl: str) -> str:
-    path = shutil.which("nginx") or "/usr/sbin/nginx"
-    assert Path(path).exists(), "nginx missing after scripts/ensure_deploy_tools.sh"
-    return path
 
 
 def nginx_test(nginx: str, config: Path) -> subprocess.CompletedProcess[str]:

@@ -69,6 +69,7 @@ class IngestRig:
     isolated: Isolated
     nginx: PrivateNginx
     process: ChildProcess | None = None
+    s3_endpoint: str | None = None  # a private MinIO instead of the shared one
 
     @property
     def base_url(self) -> str:
@@ -89,6 +90,7 @@ class IngestRig:
                 SIGHTLINE_NGINX_HTTP_URL=self.nginx.http_url,
                 SIGHTLINE_INGEST_STATE_DIR=str(self.isolated.tmp / "ingest-state"),
                 SIGHTLINE_LOG_LEVEL="INFO",
+                **({"SIGHTLINE_S3_ENDPOINT": self.s3_endpoint} if self.s3_endpoint else {}),
                 **env,
             )
         else:
@@ -114,7 +116,8 @@ class IngestRig:
         return config.stream_id, key
 
     def store(self) -> ObjectStore:
-        return ObjectStore.from_settings(self.isolated.settings())
+        overrides = {"SIGHTLINE_S3_ENDPOINT": self.s3_endpoint} if self.s3_endpoint else {}
+        return ObjectStore.from_settings(self.isolated.settings(**overrides))
 
     def objects(self, stream_id: str) -> list[str]:
         return list(self.store().list_keys(self.bucket, f"streams/{stream_id}/"))

@@ -56,6 +56,7 @@ class SegmentUploader:
         self._topics = topics
         self._producer_id = producer_id
         self._stopping = stopping
+        self._bucket_checked = False
 
     def upload_once(self) -> int:
         """Upload the lowest spooled segment of each stream, then end finished streams.
@@ -63,6 +64,9 @@ class SegmentUploader:
         Returns how many segments were published. Raises `StorageUnavailableError` when
         storage does not answer (the caller backs off; the spool keeps everything).
         """
+        if not self._bucket_checked:
+            self._store.ensure_bucket(self._bucket)
+            self._bucket_checked = True
         done = 0
         for record in self._state.next_to_upload():
             if self._stopping.is_set() or not self._upload(record):

@@ -2,6 +2,7 @@ export * from './api-token';
 export * from './dead-letter';
 export * from './detection';
 export * from './envelope';
+export * from './exposure-update';
 export * from './logo-library';
 export * from './notifier-frame';
 export * from './reanalysis-request';

@@ -23,6 +23,7 @@ from sightline_common.messages.schema.detection_schema import (
     Timings,
 )
 from sightline_common.messages.schema.envelope_schema import Envelope
+from sightline_common.messages.schema.exposure_update_schema import BrandShare, ExposureUpdate
 from sightline_common.messages.schema.logo_library_schema import LogoEntry
 from sightline_common.messages.schema.reanalysis_request_schema import (
     Action as ReanalysisAction,
@@ -51,6 +52,7 @@ MESSAGE_TYPES: dict[str, tuple[int, type[BaseModel]]] = {
     "logo.entry": (1, LogoEntry),
     "dead.letter": (1, DeadLetter),
     "api.token": (1, ApiToken),
+    "exposure.update": (1, ExposureUpdate),
 }
 
 TYPE_OF_MODEL: dict[type[BaseModel], tuple[str, int]] = {
@@ -63,12 +65,14 @@ __all__ = [
     "AnalysisPolicy",
     "ApiToken",
     "Box",
+    "BrandShare",
     "DeadLetter",
     "Detection",
     "DetectorInfo",
     "Envelope",
     "ExecutorInfo",
     "ExecutorKind",
+    "ExposureUpdate",
     "FrameResult",
     "LogoEntry",
     "Point",

@@ -25,6 +25,11 @@ class ClientQueue:
     def __len__(self) -> int:
         return len(self._frames)
 
+    @property
+    def idle(self) -> bool:
+        """Nothing waiting: no frame and no `dropped` notice."""
+        return not self._frames and not self._dropped
+
     def offer(self, frame: bytes) -> bool:
         """Queue `frame`; returns False when that discarded the oldest queued frame."""
         kept_all = True

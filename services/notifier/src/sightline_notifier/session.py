@@ -1,7 +1,9 @@
 """One connected WebSocket client: its outbox, its own sender task, and its operations.
 
 Each client has its own sender, so a client that stops reading only fills its own outbox
-(which then drops its oldest frames) and never delays the hub or any other client.
+(which then drops its oldest frames) and never delays the hub or any other client. While a
+client keeps up (nothing queued, little unsent in its socket buffer) a frame is written at once,
+synchronously, which spares a task switch per frame per client on the fan-out's hot path.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import asyncio
 import contextlib
 
 import structlog
-from websockets.asyncio.server import ServerConnection
+from websockets.asyncio.server import ServerConnection, broadcast
 from websockets.exceptions import ConnectionClosed
 
 from sightline_notifier import metrics
@@ -21,6 +23,9 @@ from sightline_notifier.hub import Hub
 log = structlog.get_logger(__name__)
 
 IDLE_CLOSE_CODE = 1000
+# Below this many unsent bytes in the socket's buffer a frame is written directly; above it,
+# frames wait in the outbox for the sender, which honours the socket's backpressure.
+DIRECT_WRITE_LIMIT = 32 * 1024
 
 
 class Session:
@@ -47,7 +52,13 @@ class Session:
         self._log = log.bind(client=str(ws.id))
 
     def deliver(self, frame: bytes) -> None:
-        """Queue a frame; never blocks (a full outbox drops its oldest frame)."""
+        """Write or queue a frame; never blocks (a full outbox drops its oldest frame)."""
+        if self._queue.idle and self._ws.transport.get_write_buffer_size() < DIRECT_WRITE_LIMIT:
+            # Nothing older is waiting, so writing now keeps the order; `broadcast` is
+            # websockets' synchronous write (it skips a connection that is closing).
+            broadcast([self._ws], frame, text=True)
+            metrics.FRAMES_SENT.inc()
+            return
         if not self._queue.offer(frame):
             metrics.FRAMES_DROPPED.inc()
 

@@ -64,6 +64,15 @@ test.describe('dashboard against the real results-api', () => {
       await expect(page.locator('app-error-banner [role=alert]')).toHaveCount(0);
       await shot(page, file);
     }
+
+    await page.goto('/streams');
+    page.once('dialog', (dialog) => void dialog.accept());
+    const deleted = page.waitForResponse((r) => r.url().endsWith(`/api/streams/${id}`) && r.request().method() === 'DELETE');
+    await page.getByRole('button', { name: `Delete ${name}` }).click();
+    expect((await deleted).status()).toBe(204);
+    await page.reload();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Streams');
+    await expect(page.getByRole('link', { name })).toHaveCount(0);
   });
 });
 
@@ -86,8 +95,14 @@ test.describe('live pipeline: RTMP push → detection → overlay, feed, timelin
     token = apiToken();
   });
 
-  test.afterAll(() => {
+  const created: string[] = [];
+
+  test.afterAll(async () => {
     ffmpeg?.kill('SIGINT');
+    // Leave no test logo behind: a later run's look-alike logo would be matched against it.
+    for (const resource of created) {
+      await fetch(`${apiUrl}${resource}`, { method: 'DELETE', headers: { Authorization: `Bearer ${token}` } });
+    }
   });
 
   test('a pushed stream with a known logo plays with its box drawn, in the feed, timeline and exposure', async ({ page }) => {
@@ -100,7 +115,9 @@ test.describe('live pipeline: RTMP push → detection → overlay, feed, timelin
       await page.getByTestId('logo-brand').fill(brand);
       const uploaded = page.waitForResponse((r) => r.url().endsWith('/api/logos') && r.request().method() === 'POST');
       await page.getByTestId('logo-file').setInputFiles(media.logo);
-      expect((await uploaded).status()).toBe(201);
+      const response = await uploaded;
+      expect(response.status()).toBe(201);
+      created.push(`/api/logos/${((await response.json()) as { id: string }).id}`);
       await expect(page.getByTestId('logo-grid')).toContainText(brand);
       await expect(page.getByTestId('logo-grid').locator('img').first()).toBeVisible();
       await shot(page, '10-logo-uploaded');
@@ -108,9 +125,10 @@ test.describe('live pipeline: RTMP push → detection → overlay, feed, timelin
 
     const stream = await test.step('create a stream and push to the RTMP URL and key shown', async () => {
       await page.goto('/streams');
-      const created = await createStream(page, `e2e live ${brand}`);
-      ffmpeg = pushRtmp(media.scene, created.publishUrl, 150);
-      return created;
+      const result = await createStream(page, `e2e live ${brand}`);
+      created.push(`/api/streams/${result.id}`);
+      ffmpeg = pushRtmp(media.scene, result.publishUrl, 150);
+      return result;
     });
 
     await test.step('the video plays: currentTime advances', async () => {

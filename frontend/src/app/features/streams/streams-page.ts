@@ -29,7 +29,7 @@ const RECENT_PER_STREAM = 4;
           <p class="empty">No streams yet. Create one below.</p>
         } @else {
           <table data-testid="streams-table">
-            <thead><tr><th>Name</th><th>Status</th><th>Source</th><th>Latest detections</th><th>Analysis</th><th><span class="visually-hidden">Actions</span></th></tr></thead>
+            <thead><tr><th>Name</th><th>Status</th><th>Source</th><th>Live detections</th><th>Analysis</th><th><span class="visually-hidden">Actions</span></th></tr></thead>
             <tbody>
               @for (stream of streams(); track stream.id) {
                 <tr>

@@ -189,3 +189,21 @@ def test_manifests_in_the_repository_are_sources_not_renders() -> None:
                 listed.add((kustomization.parent / patch["path"]).resolve())
     stray = [p for p in K8S.rglob("*.yaml") if p.resolve() not in listed and p not in listed]
     assert stray == []
+
+
+def test_services_are_pointed_at_the_platform_the_overlay_runs(
+    overlay: tuple[dict[str, Any], ...],
+) -> None:
+    shared = next(
+        cm["data"]
+        for name, cm in of_kind(overlay, "ConfigMap").items()
+        if name.startswith("sightline-shared")
+    )
+    kafka_name, kafka = next(iter(of_kind(overlay, "Kafka").items()))
+    plain = next(
+        listener for listener in kafka["spec"]["kafka"]["listeners"] if not listener["tls"]
+    )
+    assert shared["SIGHTLINE_KAFKA_BOOTSTRAP"] == f"{kafka_name}-kafka-bootstrap:{plain['port']}"
+    host, port = shared["SIGHTLINE_S3_ENDPOINT"].split(":")
+    assert int(port) in {p["port"] for p in of_kind(overlay, "Service")[host]["spec"]["ports"]}
+    assert shared["SIGHTLINE_TOPIC_PREFIX"] == ""

@@ -47,7 +47,8 @@ def kafka_topics(names: TopicNames | None = None) -> list[dict[str, Any]]:
 
 def render() -> str:
     """The whole file: header plus one YAML document per topic."""
-    return HEADER + yaml.safe_dump_all(kafka_topics(), sort_keys=False, explicit_start=True)
+    documents: str = yaml.safe_dump_all(kafka_topics(), sort_keys=False, explicit_start=True)
+    return HEADER + documents
 
 
 if __name__ == "__main__":

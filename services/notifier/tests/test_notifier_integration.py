@@ -11,6 +11,10 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from sightline_common.envelope import wrap
+from sightline_common.kafka import EventProducer
+from sightline_common.messages import ExposureUpdate, StreamLifecycle
+from sightline_common.topics import Topic
 from sightline_testkit.plugin import Isolated
 
 pytestmark = pytest.mark.integration
@@ -35,6 +39,33 @@ def test_a_subscriber_receives_each_detection_once_in_order(
             # Nothing more queued: the next frame is a fresh marker, not a duplicate or cam-2.
             marker = writer.publish("cam-1", range(99, 100))
             assert (await kit.next_frame(ws))["event_id"] == marker[0]
+
+    asyncio.run(scenario())
+
+
+def test_stream_status_and_exposure_updates_are_pushed_with_their_frame_types(
+    isolated: Isolated, start_notifier, token, kit
+) -> None:
+    notifier = start_notifier()
+    producer = EventProducer(isolated.bootstrap, "test-other-topics")
+    lifecycle = StreamLifecycle(stream_id="cam-1", status="started", source_kind="test")
+    exposure = ExposureUpdate.model_validate(
+        {"stream_id": "cam-1", "run_id": "live", "window_start": 0, "window_end": 10, "brands": []}
+    )
+
+    async def scenario() -> None:
+        async with connect(notifier.url(token=token)) as ws:
+            await kit.subscribe(ws, ["*"])
+            for topic, payload in ((Topic.STREAMS, lifecycle), (Topic.EXPOSURE, exposure)):
+                envelope = wrap(payload, key="cam-1", producer="t")
+                producer.publish(isolated.topics.name(topic), envelope)
+            producer.flush()
+            first, second = await kit.next_frame(ws), await kit.next_frame(ws)
+            assert {first["type"], second["type"]} == {"stream.lifecycle", "exposure"}
+            by_type = {f["type"]: f for f in (first, second)}
+            assert by_type["stream.lifecycle"]["payload"]["status"] == "started"
+            assert by_type["exposure"]["payload"]["window_end"] == 10
+            assert {f["stream_id"] for f in (first, second)} == {"cam-1"}
 
     asyncio.run(scenario())
 

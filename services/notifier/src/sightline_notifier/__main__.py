@@ -6,8 +6,10 @@ import asyncio
 import logging
 import signal
 
+from pydantic import BaseModel
+
 from sightline_common.logging import configure_logging
-from sightline_common.messages import Detection, SegmentReady, StreamLifecycle
+from sightline_common.messages import Detection, ExposureUpdate, SegmentReady, StreamLifecycle
 from sightline_common.topics import Topic
 from sightline_notifier.feed import EventSource, FeedBatch, KafkaFeed
 from sightline_notifier.frames import FRAME_TYPE_OF_TOPIC
@@ -20,10 +22,10 @@ from sightline_notifier.tokens import TokenRegistry
 
 def event_sources(settings: NotifierSettings) -> dict[str, EventSource]:
     """The topics pushed to clients, with the payload model each must carry."""
-    models = {
+    models: dict[Topic, type[BaseModel]] = {
         Topic.DETECTIONS: Detection,
         Topic.STREAMS: StreamLifecycle,
-        Topic.EXPOSURE: None,  # any registered exposure message type
+        Topic.EXPOSURE: ExposureUpdate,
         Topic.SEGMENTS: SegmentReady,
     }
     if not settings.include_segments:

@@ -40,7 +40,7 @@ class EventSource:
     """An event topic: the frame type its messages become and the payload model expected."""
 
     frame_type: str
-    model: type[BaseModel] | None
+    model: type[BaseModel]
 
 
 @dataclass(frozen=True)

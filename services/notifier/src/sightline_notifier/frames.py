@@ -18,8 +18,7 @@ from sightline_common.topics import Topic
 ALL_STREAMS = "*"
 MAX_STREAMS_PER_OP = 1000
 
-# The frame `type` is named after what the topic carries, so a client never needs to know the
-# envelope type registry (exposure, for one, may be produced under several message types).
+# The frame `type` is named after the topic, so a client needs only one name per kind of event.
 FRAME_TYPE_OF_TOPIC: dict[Topic, str] = {
     Topic.DETECTIONS: "detection",
     Topic.STREAMS: "stream.lifecycle",

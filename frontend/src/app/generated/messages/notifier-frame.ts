@@ -21,7 +21,7 @@ export interface ClientOperation {
 }
 export interface EventFrame {
   /**
-   * What the payload is: detection (Detection), exposure (the exposure message), stream.lifecycle (StreamLifecycle), segment.ready (SegmentReady, only when the notifier is configured to push segments).
+   * What the payload is: detection (Detection), exposure (ExposureUpdate), stream.lifecycle (StreamLifecycle), segment.ready (SegmentReady, only when the notifier is configured to push segments).
    */
   type: "detection" | "exposure" | "stream.lifecycle" | "segment.ready";
   /**

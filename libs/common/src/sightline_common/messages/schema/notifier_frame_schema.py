@@ -37,7 +37,7 @@ class ClientOperation(BaseModel):
 
 class Type(StrEnum):
     """
-    What the payload is: detection (Detection), exposure (the exposure message), stream.lifecycle (StreamLifecycle), segment.ready (SegmentReady, only when the notifier is configured to push segments).
+    What the payload is: detection (Detection), exposure (ExposureUpdate), stream.lifecycle (StreamLifecycle), segment.ready (SegmentReady, only when the notifier is configured to push segments).
     """
 
     detection = "detection"
@@ -52,7 +52,7 @@ class EventFrame(BaseModel):
     )
     type: Type = Field(
         ...,
-        description="What the payload is: detection (Detection), exposure (the exposure message), stream.lifecycle (StreamLifecycle), segment.ready (SegmentReady, only when the notifier is configured to push segments).",
+        description="What the payload is: detection (Detection), exposure (ExposureUpdate), stream.lifecycle (StreamLifecycle), segment.ready (SegmentReady, only when the notifier is configured to push segments).",
     )
     event_id: str = Field(
         ...,

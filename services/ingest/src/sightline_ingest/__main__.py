@@ -69,8 +69,9 @@ def build(settings: IngestSettings) -> IngestService:
         state, EventProducer(settings.kafka_bootstrap, f"{producer_id}-outbox"), stopping
     )
     workers = [
+        # Pickup backs off little: nginx deletes segments ~20 s after listing them.
         RepeatingWorker("pickup", pickup.scan_once, interval=settings.poll_interval,
-                        stopping=stopping, max_backoff=settings.max_backoff),
+                        stopping=stopping, max_backoff=min(settings.max_backoff, 2.0)),
         RepeatingWorker("upload", uploader.upload_once, interval=settings.poll_interval / 2,
                         stopping=stopping, max_backoff=settings.max_backoff),
         RepeatingWorker("outbox", relay.relay_once, interval=settings.poll_interval / 2,

@@ -16,6 +16,7 @@ import structlog
 
 from sightline_common.messages import StreamConfig, StreamStatus
 from sightline_common.topics import TopicNames
+from sightline_ingest import metrics
 from sightline_ingest.events import lifecycle_event
 from sightline_ingest.folders import HlsFolders
 from sightline_ingest.keys import SourceKeys, hash_key, is_safe_key
@@ -93,6 +94,7 @@ class PublishGate:
             now=now,
             events=[started],
         )
+        metrics.PUBLISHES.labels("accepted").inc()
         log.info(
             "rtmp.publish_accepted",
             stream_id=found.stream_id,
@@ -123,6 +125,7 @@ class PublishGate:
         return config
 
     def _refuse(self, refusal: Refusal, addr: str) -> Decision:
+        metrics.PUBLISHES.labels("refused").inc()
         log.warning(
             "rtmp.publish_refused", reason=refusal.reason, stream_id=refusal.stream_id, addr=addr
         )

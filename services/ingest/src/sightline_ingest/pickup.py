@@ -20,6 +20,7 @@ import structlog
 from sightline_common.errors import CorruptMediaError
 from sightline_common.messages import StreamStatus
 from sightline_common.topics import TopicNames
+from sightline_ingest import metrics
 from sightline_ingest.events import dead_segment_event, lifecycle_event
 from sightline_ingest.folders import HlsFolders
 from sightline_ingest.media import MediaInfo, check_transport_stream
@@ -170,8 +171,14 @@ class SegmentPickup:
         if stream is not None and missing and stream.last_file_mtime is not None:
             # Each file's mtime is when it was closed: the gap is the time between them.
             lost_seconds = max(wall_clock - entry.duration - stream.last_file_mtime, 0.001)
-            log.warning("pickup.segments_lost", stream_id=session.stream_id, count=missing,
-                        seconds=round(lost_seconds, 3), before=entry.name)  # fmt: skip
+            metrics.SEGMENTS_LOST.inc(missing)
+            log.warning(
+                "pickup.segments_lost",
+                stream_id=session.stream_id,
+                count=missing,
+                seconds=round(lost_seconds, 3),
+                before=entry.name,
+            )
         record = self._state.assign(
             session,
             NewSegment(
@@ -191,6 +198,7 @@ class SegmentPickup:
             now,
             events,
         )
+        metrics.SEGMENTS_SPOOLED.inc()
         log.info(
             "pickup.segment_spooled",
             stream_id=record.stream_id,
@@ -221,6 +229,7 @@ class SegmentPickup:
             error_type=type(exc).__name__,
         )
         self._state.record_dead(session.stream_id, fingerprint, exc.reason, [event])
+        metrics.SEGMENTS_DEAD.inc()
         log.warning(
             "pickup.segment_dead_lettered",
             stream_id=session.stream_id,

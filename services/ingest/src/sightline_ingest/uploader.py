@@ -9,6 +9,7 @@ names. While storage is down, segments wait in the spool and nothing is publishe
 from __future__ import annotations
 
 import threading
+import time
 
 import structlog
 
@@ -16,6 +17,7 @@ from sightline_common.kafka import EventProducer
 from sightline_common.messages import StreamStatus
 from sightline_common.storage import ObjectStore
 from sightline_common.topics import Topic, TopicNames
+from sightline_ingest import metrics
 from sightline_ingest.delivery import deliver
 from sightline_ingest.events import (
     lifecycle_event,
@@ -97,6 +99,8 @@ class SegmentUploader:
             return False
         self._state.mark_published(record.stream_id, record.seq)
         self._spool.remove(record.spool_name)
+        metrics.SEGMENTS_READY.inc()
+        metrics.READY_SECONDS.observe(max(time.time() - record.wall_clock, 0.0))
         log.info(
             "upload.segment_ready",
             stream_id=record.stream_id,

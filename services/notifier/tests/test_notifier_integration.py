@@ -80,9 +80,9 @@ def test_unauthenticated_and_revoked_clients_are_refused_and_ops_paths_answer(
     # it on the one-partition token topic has been applied too.
     late = kit.issue_token(isolated)
 
-    async def status_of(url: str) -> int:
+    async def status_of(url: str, headers: dict[str, str] | None = None) -> int:
         try:
-            async with connect(url) as ws:
+            async with connect(url, additional_headers=headers) as ws:
                 await kit.subscribe(ws, ["*"])
                 return 101
         except InvalidStatus as exc:
@@ -96,6 +96,7 @@ def test_unauthenticated_and_revoked_clients_are_refused_and_ops_paths_answer(
                 break
             await asyncio.sleep(0.1)
         assert await status_of(notifier.url(token=late)) == 101
+        assert await status_of(notifier.url(), {"Authorization": f"Bearer {late}"}) == 101
         assert await status_of(notifier.url(token=revoked)) == 401
 
     asyncio.run(scenario())

@@ -6,7 +6,9 @@ import path from 'node:path';
  * the local platform) through the built dashboard served by scripts/serve.mjs. Debian's Chromium
  * is used: browser downloads cannot be reached here, so `playwright install` is never run.
  */
-const artifacts = process.env['SIGHTLINE_ARTIFACTS_DIR'] ?? path.resolve(__dirname, '..', 'test-artifacts', 'dashboard');
+const artifacts =
+  process.env['SIGHTLINE_ARTIFACTS_DIR'] ??
+  path.resolve(__dirname, '..', 'test-artifacts', 'dashboard');
 const baseURL = process.env['SIGHTLINE_DASHBOARD_URL'] ?? 'http://127.0.0.1:4200';
 
 export default defineConfig({

@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { answers, apiToken, apiUrl, artifactsDir, makeMedia, pushRtmp } from './stack';
 
-const shot = (page: Page, name: string) => page.screenshot({ path: path.join(artifactsDir, `${name}.png`), fullPage: true });
+const shot = (page: Page, name: string) =>
+  page.screenshot({ path: path.join(artifactsDir, `${name}.png`), fullPage: true });
 
 /** Saves the token the way an operator does: on the Settings screen. */
 async function signIn(page: Page, token: string): Promise<void> {
@@ -21,9 +22,15 @@ async function signIn(page: Page, token: string): Promise<void> {
 async function createStream(page: Page, name: string): Promise<{ id: string; publishUrl: string }> {
   await page.getByTestId('stream-name').fill(name);
   await page.getByTestId('stream-kind').selectOption('rtmp');
-  const created = page.waitForResponse((r) => r.url().endsWith('/api/streams') && r.request().method() === 'POST');
+  const created = page.waitForResponse(
+    (r) => r.url().endsWith('/api/streams') && r.request().method() === 'POST',
+  );
   await page.getByTestId('create-stream').click();
-  const body = (await (await created).json()) as { id: string; stream_key: string; publish_url: string };
+  const body = (await (await created).json()) as {
+    id: string;
+    stream_key: string;
+    publish_url: string;
+  };
   await expect(page.getByTestId('stream-key')).toHaveText(body.stream_key);
   await expect(page.getByTestId('rtmp-url')).toHaveText(/^rtmps?:\/\/\S+/);
   await expect(page.getByTestId('publish-url')).toHaveText(body.publish_url);
@@ -38,10 +45,14 @@ test.describe('dashboard against the real results-api', () => {
     token = apiToken();
   });
 
-  test('loads, lists streams, creates a stream and shows its key and RTMP URL; every screen renders', async ({ page }) => {
+  test('loads, lists streams, creates a stream and shows its key and RTMP URL; every screen renders', async ({
+    page,
+  }) => {
     await signIn(page, token);
     await expect(page.getByRole('alert')).toHaveCount(0);
-    await expect(page.getByTestId('streams-table').or(page.getByText('No streams yet'))).toBeVisible();
+    await expect(
+      page.getByTestId('streams-table').or(page.getByText('No streams yet')),
+    ).toBeVisible();
     await shot(page, '02-streams');
 
     const name = `e2e list ${Date.now()}`;
@@ -67,7 +78,9 @@ test.describe('dashboard against the real results-api', () => {
 
     await page.goto('/streams');
     page.once('dialog', (dialog) => void dialog.accept());
-    const deleted = page.waitForResponse((r) => r.url().endsWith(`/api/streams/${id}`) && r.request().method() === 'DELETE');
+    const deleted = page.waitForResponse(
+      (r) => r.url().endsWith(`/api/streams/${id}`) && r.request().method() === 'DELETE',
+    );
     await page.getByRole('button', { name: `Delete ${name}` }).click();
     expect((await deleted).status()).toBe(204);
     await page.reload();
@@ -101,11 +114,16 @@ test.describe('live pipeline: RTMP push → detection → overlay, feed, timelin
     ffmpeg?.kill('SIGINT');
     // Leave no test logo behind: a later run's look-alike logo would be matched against it.
     for (const resource of created) {
-      await fetch(`${apiUrl}${resource}`, { method: 'DELETE', headers: { Authorization: `Bearer ${token}` } });
+      await fetch(`${apiUrl}${resource}`, {
+        method: 'DELETE',
+        headers: { Authorization: `Bearer ${token}` },
+      });
     }
   });
 
-  test('a pushed stream with a known logo plays with its box drawn, in the feed, timeline and exposure', async ({ page }) => {
+  test('a pushed stream with a known logo plays with its box drawn, in the feed, timeline and exposure', async ({
+    page,
+  }) => {
     const brand = `e2e${Date.now() % 1_000_000}`;
     const media = makeMedia(mkdtempSync(path.join(os.tmpdir(), 'sightline-e2e-')), brand);
     await signIn(page, token);
@@ -113,7 +131,9 @@ test.describe('live pipeline: RTMP push → detection → overlay, feed, timelin
     await test.step('upload the logo in the Logo library', async () => {
       await page.goto('/logos');
       await page.getByTestId('logo-brand').fill(brand);
-      const uploaded = page.waitForResponse((r) => r.url().endsWith('/api/logos') && r.request().method() === 'POST');
+      const uploaded = page.waitForResponse(
+        (r) => r.url().endsWith('/api/logos') && r.request().method() === 'POST',
+      );
       await page.getByTestId('logo-file').setInputFiles(media.logo);
       const response = await uploaded;
       expect(response.status()).toBe(201);
@@ -123,21 +143,26 @@ test.describe('live pipeline: RTMP push → detection → overlay, feed, timelin
       await shot(page, '10-logo-uploaded');
     });
 
-    const stream = await test.step('create a stream and push to the RTMP URL and key shown', async () => {
-      await page.goto('/streams');
-      const result = await createStream(page, `e2e live ${brand}`);
-      created.push(`/api/streams/${result.id}`);
-      ffmpeg = pushRtmp(media.scene, result.publishUrl, 150);
-      return result;
-    });
+    const stream =
+      await test.step('create a stream and push to the RTMP URL and key shown', async () => {
+        await page.goto('/streams');
+        const result = await createStream(page, `e2e live ${brand}`);
+        created.push(`/api/streams/${result.id}`);
+        ffmpeg = pushRtmp(media.scene, result.publishUrl, 150);
+        return result;
+      });
 
     await test.step('the video plays: currentTime advances', async () => {
       await page.goto(`/streams/${stream.id}`);
       await expect(page.getByTestId('ws-state')).toContainText('Live');
       const video = page.getByTestId('video');
-      await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 120_000 }).toBeGreaterThan(1);
+      await expect
+        .poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 120_000 })
+        .toBeGreaterThan(1);
       const before = await video.evaluate((v: HTMLVideoElement) => v.currentTime);
-      await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 30_000 }).toBeGreaterThan(before + 1);
+      await expect
+        .poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 30_000 })
+        .toBeGreaterThan(before + 1);
     });
 
     await test.step('the detection arrives in the live feed and on the timeline', async () => {
@@ -148,7 +173,11 @@ test.describe('live pipeline: RTMP push → detection → overlay, feed, timelin
     await test.step('seeking to it from the timeline draws the brand box over the video; the kind toggle hides it', async () => {
       // Analysis runs behind the live edge (more so on a busy 2-core machine): boxes are drawn for
       // the media time on screen, so go to where the brand was analysed, as an operator would.
-      await page.getByTestId('timeline').getByRole('button', { name: new RegExp(`^${brand} at`) }).first().click();
+      await page
+        .getByTestId('timeline')
+        .getByRole('button', { name: new RegExp(`^${brand} at`) })
+        .first()
+        .click();
       const overlay = page.getByTestId('overlay');
       await expect(overlay).toHaveAttribute('data-labels', new RegExp(brand), { timeout: 30_000 });
       expect(Number(await overlay.getAttribute('data-boxes'))).toBeGreaterThan(0);

@@ -5,7 +5,8 @@ import path from 'node:path';
 /** Paths and URLs of the local stack the e2e test runs against. */
 export const repoRoot = path.resolve(__dirname, '..', '..');
 export const apiUrl = process.env['SIGHTLINE_API_URL'] ?? 'http://127.0.0.1:8000';
-export const artifactsDir = process.env['SIGHTLINE_ARTIFACTS_DIR'] ?? path.join(repoRoot, 'test-artifacts', 'dashboard');
+export const artifactsDir =
+  process.env['SIGHTLINE_ARTIFACTS_DIR'] ?? path.join(repoRoot, 'test-artifacts', 'dashboard');
 const python = path.join(repoRoot, '.venv', 'bin', 'python');
 
 /** Whether a URL answers 2xx within a few seconds. */
@@ -48,16 +49,22 @@ export function apiToken(): string {
       return token;
     }
   }
-  const out = execFileSync(python, ['-m', 'sightline_results_api.cli', 'token', 'create', '--name', `e2e-dashboard-${Date.now()}`], {
-    env: { ...process.env, ...platformEnv() },
-    encoding: 'utf8',
-  });
+  const out = execFileSync(
+    python,
+    ['-m', 'sightline_results_api.cli', 'token', 'create', '--name', `e2e-dashboard-${Date.now()}`],
+    {
+      env: { ...process.env, ...platformEnv() },
+      encoding: 'utf8',
+    },
+  );
   return out.trim().split('\n').pop()!.trim();
 }
 
 /** Draws the logo and a scene containing it (see fixtures/make_media.py); returns their paths. */
 export function makeMedia(dir: string, brand: string): { logo: string; scene: string } {
-  execFileSync(python, [path.join(__dirname, 'fixtures', 'make_media.py'), dir, brand], { stdio: 'inherit' });
+  execFileSync(python, [path.join(__dirname, 'fixtures', 'make_media.py'), dir, brand], {
+    stdio: 'inherit',
+  });
   return { logo: path.join(dir, 'logo.png'), scene: path.join(dir, 'scene.png') };
 }
 
@@ -69,13 +76,39 @@ export function pushRtmp(scene: string, publishUrl: string, seconds: number): Ch
   const ffmpeg = spawn(
     'ffmpeg',
     [
-      '-hide_banner', '-loglevel', 'error', '-re',
-      '-loop', '1', '-framerate', '15', '-i', scene,
-      '-f', 'lavfi', '-i', 'anullsrc=r=44100:cl=stereo',
-      '-t', String(seconds),
-      '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p', '-g', '30',
-      '-c:a', 'aac', '-b:a', '64k',
-      '-f', 'flv', publishUrl,
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-re',
+      '-loop',
+      '1',
+      '-framerate',
+      '15',
+      '-i',
+      scene,
+      '-f',
+      'lavfi',
+      '-i',
+      'anullsrc=r=44100:cl=stereo',
+      '-t',
+      String(seconds),
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-tune',
+      'zerolatency',
+      '-pix_fmt',
+      'yuv420p',
+      '-g',
+      '30',
+      '-c:a',
+      'aac',
+      '-b:a',
+      '64k',
+      '-f',
+      'flv',
+      publishUrl,
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );

@@ -8,15 +8,25 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(process.env.SIGHTLINE_DASHBOARD_DIR ?? path.join(here, '..', 'dist', 'sightline-dashboard', 'browser'));
+const root = path.resolve(
+  process.env.SIGHTLINE_DASHBOARD_DIR ??
+    path.join(here, '..', 'dist', 'sightline-dashboard', 'browser'),
+);
 const host = process.env.SIGHTLINE_DASHBOARD_HOST ?? '127.0.0.1';
 const port = Number(process.env.SIGHTLINE_DASHBOARD_PORT ?? 4200);
 const api = new URL(process.env.SIGHTLINE_API_URL ?? 'http://127.0.0.1:8000');
 const notifier = new URL(process.env.SIGHTLINE_NOTIFIER_URL ?? 'http://127.0.0.1:8001');
 
 const TYPES = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json',
-  '.ico': 'image/x-icon', '.png': 'image/png', '.svg': 'image/svg+xml', '.txt': 'text/plain', '.map': 'application/json',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.json': 'application/json',
+  '.ico': 'image/x-icon',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+  '.txt': 'text/plain',
+  '.map': 'application/json',
 };
 
 function log(event, fields = {}) {
@@ -31,7 +41,13 @@ function targetFor(url) {
 
 function proxyRequest(req, res, target) {
   const upstream = http.request(
-    { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
+    {
+      host: target.hostname,
+      port: target.port,
+      method: req.method,
+      path: req.url,
+      headers: { ...req.headers, host: target.host },
+    },
     (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
@@ -40,7 +56,11 @@ function proxyRequest(req, res, target) {
   upstream.on('error', (error) => {
     log('proxy_error', { url: req.url, target: target.host, reason: error.message });
     if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ detail: `${target.host} is not reachable (${error.code ?? error.message})` }));
+    res.end(
+      JSON.stringify({
+        detail: `${target.host} is not reachable (${error.code ?? error.message})`,
+      }),
+    );
   });
   req.pipe(upstream);
 }
@@ -58,7 +78,10 @@ function serveStatic(req, res) {
   const ext = path.extname(file);
   res.writeHead(200, {
     'content-type': TYPES[ext] ?? 'application/octet-stream',
-    'cache-control': isAsset && /-[A-Z0-9]{8}\.(js|css)$/.test(file) ? 'public, max-age=31536000, immutable' : 'no-cache',
+    'cache-control':
+      isAsset && /-[A-Z0-9]{8}\.(js|css)$/.test(file)
+        ? 'public, max-age=31536000, immutable'
+        : 'no-cache',
   });
   createReadStream(file).pipe(res);
 }
@@ -77,10 +100,16 @@ server.on('upgrade', (req, socket, head) => {
     socket.destroy();
     return;
   }
-  const upstream = http.request({ host: target.hostname, port: target.port, path: req.url, headers: { ...req.headers, host: target.host } });
+  const upstream = http.request({
+    host: target.hostname,
+    port: target.port,
+    path: req.url,
+    headers: { ...req.headers, host: target.host },
+  });
   upstream.on('upgrade', (answer, upstreamSocket, upstreamHead) => {
     const lines = [`HTTP/1.1 ${answer.statusCode} ${answer.statusMessage}`];
-    for (let i = 0; i < answer.rawHeaders.length; i += 2) lines.push(`${answer.rawHeaders[i]}: ${answer.rawHeaders[i + 1]}`);
+    for (let i = 0; i < answer.rawHeaders.length; i += 2)
+      lines.push(`${answer.rawHeaders[i]}: ${answer.rawHeaders[i + 1]}`);
     socket.write(lines.join('\r\n') + '\r\n\r\n');
     if (upstreamHead.length) socket.write(upstreamHead);
     if (head.length) upstreamSocket.write(head);
@@ -90,7 +119,9 @@ server.on('upgrade', (req, socket, head) => {
   });
   upstream.on('response', (answer) => {
     // The notifier refused the upgrade (e.g. 401): pass its answer on and close.
-    socket.end(`HTTP/1.1 ${answer.statusCode} ${answer.statusMessage}\r\nconnection: close\r\n\r\n`);
+    socket.end(
+      `HTTP/1.1 ${answer.statusCode} ${answer.statusMessage}\r\nconnection: close\r\n\r\n`,
+    );
   });
   upstream.on('error', (error) => {
     log('proxy_error', { url: req.url, target: target.host, reason: error.message });
@@ -107,6 +138,11 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => server.close(() => process.exit(0)));
 }
 server.listen(port, host, () => {
-  log('listening', { url: `http://${host}:${port}/`, api: api.origin, notifier: notifier.origin, root });
+  log('listening', {
+    url: `http://${host}:${port}/`,
+    api: api.origin,
+    notifier: notifier.origin,
+    root,
+  });
   process.stdout.write(`Sightline dashboard: http://${host}:${port}/\n`);
 });

@@ -3,7 +3,8 @@ import { Router, Routes } from '@angular/router';
 import { SettingsStore } from './core/settings';
 
 /** Screens that need the API send the operator to Settings until a token is saved. */
-const needsToken = () => inject(SettingsStore).hasToken() || inject(Router).parseUrl('/settings?first=1');
+const needsToken = () =>
+  inject(SettingsStore).hasToken() || inject(Router).parseUrl('/settings?first=1');
 
 export const routes: Routes = [
   { path: '', pathMatch: 'full', redirectTo: 'streams' },
@@ -17,7 +18,8 @@ export const routes: Routes = [
     path: 'streams/:id',
     title: 'Stream · Sightline',
     canActivate: [needsToken],
-    loadComponent: () => import('./features/stream-view/stream-view-page').then((m) => m.StreamViewPage),
+    loadComponent: () =>
+      import('./features/stream-view/stream-view-page').then((m) => m.StreamViewPage),
   },
   {
     path: 'exposure',
@@ -35,7 +37,8 @@ export const routes: Routes = [
     path: 'reanalysis',
     title: 'Reanalysis · Sightline',
     canActivate: [needsToken],
-    loadComponent: () => import('./features/reanalysis/reanalysis-page').then((m) => m.ReanalysisPage),
+    loadComponent: () =>
+      import('./features/reanalysis/reanalysis-page').then((m) => m.ReanalysisPage),
   },
   {
     path: 'settings',

@@ -8,8 +8,12 @@ describe('App shell', () => {
     TestBed.configureTestingModule({ providers: [provideRouter([])] });
     const fixture = TestBed.createComponent(App);
     await fixture.whenStable();
-    const nav = [...fixture.nativeElement.querySelectorAll('nav a')].map((a) => (a as HTMLElement).textContent?.trim());
+    const nav = [...fixture.nativeElement.querySelectorAll('nav a')].map((a) =>
+      (a as HTMLElement).textContent?.trim(),
+    );
     expect(nav).toEqual(['Streams', 'Brand exposure', 'Logo library', 'Reanalysis', 'Settings']);
-    expect(fixture.nativeElement.querySelector('[data-testid=ws-state]').textContent).toContain('Live feed off');
+    expect(fixture.nativeElement.querySelector('[data-testid=ws-state]').textContent).toContain(
+      'Live feed off',
+    );
   });
 });

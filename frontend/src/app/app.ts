@@ -16,10 +16,20 @@ import { ConnectionBadge } from './shared/connection-badge';
       </a>
       <nav aria-label="Main">
         @for (link of links; track link.path) {
-          <a [routerLink]="link.path" routerLinkActive="active" [routerLinkActiveOptions]="{ exact: false }">{{ link.label }}</a>
+          <a
+            [routerLink]="link.path"
+            routerLinkActive="active"
+            [routerLinkActiveOptions]="{ exact: false }"
+            >{{ link.label }}</a
+          >
         }
       </nav>
-      <app-connection-badge [state]="feed.state()" [nextRetryAt]="feed.nextRetryAt()" [error]="feed.lastError()" (retry)="feed.reconnectNow()" />
+      <app-connection-badge
+        [state]="feed.state()"
+        [nextRetryAt]="feed.nextRetryAt()"
+        [error]="feed.lastError()"
+        (retry)="feed.reconnectNow()"
+      />
     </header>
     <main id="main" tabindex="-1">
       <router-outlet />

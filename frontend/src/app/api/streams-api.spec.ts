@@ -8,7 +8,9 @@ describe('StreamsApi', () => {
   let backend: HttpTestingController;
 
   beforeEach(() => {
-    TestBed.configureTestingModule({ providers: [provideHttpClient(), provideHttpClientTesting()] });
+    TestBed.configureTestingModule({
+      providers: [provideHttpClient(), provideHttpClientTesting()],
+    });
     api = TestBed.inject(StreamsApi);
     backend = TestBed.inject(HttpTestingController);
   });
@@ -17,15 +19,22 @@ describe('StreamsApi', () => {
 
   it('creates a stream and returns the key shown once', () => {
     let key = '';
-    api.create({ name: 'Match', source: { kind: 'rtmp' } }).subscribe((created) => (key = created.stream_key));
+    api
+      .create({ name: 'Match', source: { kind: 'rtmp' } })
+      .subscribe((created) => (key = created.stream_key));
     const req = backend.expectOne({ method: 'POST', url: '/api/streams' });
     expect(req.request.body).toEqual({ name: 'Match', source: { kind: 'rtmp' } });
-    req.flush({ id: 's1', stream_key: 'k3y', rtmp_url: 'rtmp://127.0.0.1:1935/live' }, { status: 201, statusText: 'Created' });
+    req.flush(
+      { id: 's1', stream_key: 'k3y', rtmp_url: 'rtmp://127.0.0.1:1935/live' },
+      { status: 201, statusText: 'Created' },
+    );
     expect(key).toBe('k3y');
   });
 
   it('queries detections by media-time range, kind and cursor, leaving unset filters out', () => {
-    api.detections('s 1', { from: 10, to: 20, kind: 'logo', cursor: 'c2', label: undefined }).subscribe();
+    api
+      .detections('s 1', { from: 10, to: 20, kind: 'logo', cursor: 'c2', label: undefined })
+      .subscribe();
     const req = backend.expectOne((r) => r.url === '/api/streams/s%201/detections');
     expect(req.request.params.keys().sort()).toEqual(['cursor', 'from', 'kind', 'to']);
     expect(req.request.params.get('from')).toBe('10');
@@ -43,6 +52,8 @@ describe('StreamsApi', () => {
     api.update('s1', { enabled: false }).subscribe();
     backend.expectOne({ method: 'PATCH', url: '/api/streams/s1' }).flush({});
     api.remove('s1').subscribe();
-    backend.expectOne({ method: 'DELETE', url: '/api/streams/s1' }).flush(null, { status: 204, statusText: 'No Content' });
+    backend
+      .expectOne({ method: 'DELETE', url: '/api/streams/s1' })
+      .flush(null, { status: 204, statusText: 'No Content' });
   });
 });

@@ -15,7 +15,9 @@ export function describeApiError(error: unknown): string {
     return `The API refused the token (${error.status}): paste a valid token in Settings.`;
   }
   const detail = detailOf(error.error);
-  return detail ? `${detail} (HTTP ${error.status})` : `${error.statusText || 'Request failed'} (HTTP ${error.status})`;
+  return detail
+    ? `${detail} (HTTP ${error.status})`
+    : `${error.statusText || 'Request failed'} (HTTP ${error.status})`;
 }
 
 function detailOf(body: unknown): string | null {
@@ -30,7 +32,9 @@ function detailOf(body: unknown): string | null {
     if (Array.isArray(detail)) {
       return detail
         .map((item: { loc?: unknown[]; msg?: string }) =>
-          item.loc ? `${item.loc.filter((part) => part !== 'body').join('.')}: ${item.msg}` : item.msg,
+          item.loc
+            ? `${item.loc.filter((part) => part !== 'body').join('.')}: ${item.msg}`
+            : item.msg,
         )
         .join('; ');
     }

@@ -11,7 +11,10 @@ describe('authInterceptor', () => {
   beforeEach(() => {
     localStorage.clear();
     TestBed.configureTestingModule({
-      providers: [provideHttpClient(withInterceptors([authInterceptor])), provideHttpClientTesting()],
+      providers: [
+        provideHttpClient(withInterceptors([authInterceptor])),
+        provideHttpClientTesting(),
+      ],
     });
     TestBed.inject(SettingsStore).save({ token: 'secret', apiBase: 'http://api.test', wsBase: '' });
     http = TestBed.inject(HttpClient);

@@ -1,24 +1,28 @@
-import type { Detection, StreamLifecycle } from '../generated/messages';
 import type { DetectionItem } from '../api/contract';
+import type {
+  ClientOperation,
+  Detection,
+  DroppedFrame,
+  ErrorFrame,
+  EventFrame,
+  ResyncFrame,
+  StreamLifecycle,
+  SubscriptionFrame,
+} from '../generated/messages';
 
-/** What the notifier pushes: one Kafka event, with its id for resuming after a reconnect. */
-export interface LiveEvent<T = unknown> {
-  type: 'detection' | 'exposure' | 'stream.lifecycle' | string;
-  event_id: string;
-  stream_id: string;
-  payload: T;
-}
+export type { ClientOperation };
+
+/**
+ * What the notifier pushes for one Kafka event (schemas/notifier-frame.schema.json), with its
+ * payload typed by the message schema it carries.
+ */
+export type LiveEvent<T = unknown> = Omit<EventFrame, 'payload'> & { payload: T };
 
 /**
  * What the notifier says about the connection itself: `dropped` (this client fell behind and lost
  * events) and `resync` (resuming was not possible) mean a screen should reload from the API.
  */
-export interface ControlFrame {
-  type: 'subscribed' | 'unsubscribed' | 'resync' | 'dropped' | 'error' | string;
-  streams?: string[];
-  count?: number;
-  reason?: string;
-}
+export type ControlFrame = SubscriptionFrame | ResyncFrame | DroppedFrame | ErrorFrame;
 
 export type DetectionEvent = LiveEvent<Detection> & { type: 'detection' };
 export type LifecycleEvent = LiveEvent<StreamLifecycle> & { type: 'stream.lifecycle' };
@@ -44,7 +48,11 @@ export function flattenDetection(message: Detection, eventId: string): Detection
         event_id: eventId,
         item_index: items.length,
         run_id: message.run_id,
-        detector: { name: message.detector.name, version: message.detector.version, config_hash: message.detector.config_hash },
+        detector: {
+          name: message.detector.name,
+          version: message.detector.version,
+          config_hash: message.detector.config_hash,
+        },
         executor: message.executor.kind,
         segment_sequence: message.segment.sequence,
         media_ts: frame.media_ts,

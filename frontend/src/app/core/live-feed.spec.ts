@@ -11,7 +11,12 @@ describe('LiveFeed', () => {
     localStorage.clear();
     sockets = [];
     TestBed.configureTestingModule({
-      providers: [{ provide: WEBSOCKET_FACTORY, useValue: (url: string) => sockets[sockets.push(new FakeSocket(url)) - 1] }],
+      providers: [
+        {
+          provide: WEBSOCKET_FACTORY,
+          useValue: (url: string) => sockets[sockets.push(new FakeSocket(url)) - 1],
+        },
+      ],
     });
     TestBed.inject(SettingsStore).save({ token, apiBase: '', wsBase: 'ws://notifier.test' });
     const feed = TestBed.inject(LiveFeed);

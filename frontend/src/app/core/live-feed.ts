@@ -1,16 +1,19 @@
 import { DestroyRef, Injectable, InjectionToken, effect, inject, signal } from '@angular/core';
 import { Observable, Subject } from 'rxjs';
 import { backoffDelay } from './backoff';
-import { ControlFrame, LiveEvent } from './live-events';
+import { ClientOperation, ControlFrame, LiveEvent } from './live-events';
 import { SettingsStore } from './settings';
 
 export type ConnectionState = 'offline' | 'connecting' | 'connected' | 'reconnecting' | 'refused';
 
 /** Opens a WebSocket; a token so that unit tests can hand in a fake. */
-export const WEBSOCKET_FACTORY = new InjectionToken<(url: string) => WebSocket>('WEBSOCKET_FACTORY', {
-  providedIn: 'root',
-  factory: () => (url: string) => new WebSocket(url),
-});
+export const WEBSOCKET_FACTORY = new InjectionToken<(url: string) => WebSocket>(
+  'WEBSOCKET_FACTORY',
+  {
+    providedIn: 'root',
+    factory: () => (url: string) => new WebSocket(url),
+  },
+);
 
 /** Close codes with which the notifier refuses a token: reconnecting would not help. */
 const REFUSED_CODES = new Set([1008, 4001, 4003]);
@@ -57,7 +60,7 @@ export class LiveFeed {
       return count === 0;
     });
     if (added.length) {
-      this.send({ op: 'subscribe', streams: added });
+      this.send({ op: 'subscribe', streams: nonEmpty(added) });
     }
     return () => this.unwatch(streamIds);
   }
@@ -78,7 +81,7 @@ export class LiveFeed {
       return false;
     });
     if (removed.length) {
-      this.send({ op: 'unsubscribe', streams: removed });
+      this.send({ op: 'unsubscribe', streams: nonEmpty(removed) });
     }
   }
 
@@ -108,7 +111,11 @@ export class LiveFeed {
       this.lastError.set(null);
       const streams = [...this.watchers.keys()];
       if (streams.length) {
-        this.send({ op: 'subscribe', streams, ...(this.lastEventId ? { last_event_id: this.lastEventId } : {}) });
+        this.send({
+          op: 'subscribe',
+          streams: nonEmpty(streams),
+          ...(this.lastEventId ? { last_event_id: this.lastEventId } : {}),
+        });
       }
     };
     socket.onmessage = (message: MessageEvent) => this.receive(message.data);
@@ -137,7 +144,7 @@ export class LiveFeed {
     } catch {
       return;
     }
-    if ('event_id' in frame && frame.event_id && frame.stream_id) {
+    if (isEventFrame(frame)) {
       this.lastEventId = frame.event_id;
       this.events$.next(frame);
     } else if (frame.type) {
@@ -152,7 +159,7 @@ export class LiveFeed {
     this.retryTimer = setTimeout(() => this.connect(), delay);
   }
 
-  private send(message: object): void {
+  private send(message: ClientOperation): void {
     if (this.socket?.readyState === WebSocket.OPEN) {
       this.socket.send(JSON.stringify(message));
     }
@@ -169,4 +176,13 @@ export class LiveFeed {
     this.state.set('offline');
     this.nextRetryAt.set(null);
   }
+}
+
+/** The frame schema wants at least one stream; callers check for emptiness first. */
+function nonEmpty(streams: string[]): ClientOperation['streams'] {
+  return streams as ClientOperation['streams'];
+}
+
+function isEventFrame(frame: LiveEvent | ControlFrame): frame is LiveEvent {
+  return 'event_id' in frame && Boolean(frame.event_id) && Boolean(frame.stream_id);
 }

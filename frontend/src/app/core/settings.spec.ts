@@ -6,8 +6,16 @@ describe('SettingsStore', () => {
 
   it('persists trimmed settings and strips trailing slashes from base URLs', () => {
     const store = TestBed.inject(SettingsStore);
-    store.save({ token: '  tok  ', apiBase: 'http://127.0.0.1:8000/', wsBase: 'ws://127.0.0.1:8001//' });
-    expect(store.settings()).toEqual({ token: 'tok', apiBase: 'http://127.0.0.1:8000', wsBase: 'ws://127.0.0.1:8001' });
+    store.save({
+      token: '  tok  ',
+      apiBase: 'http://127.0.0.1:8000/',
+      wsBase: 'ws://127.0.0.1:8001//',
+    });
+    expect(store.settings()).toEqual({
+      token: 'tok',
+      apiBase: 'http://127.0.0.1:8000',
+      wsBase: 'ws://127.0.0.1:8001',
+    });
     expect(JSON.parse(localStorage.getItem(SETTINGS_STORAGE_KEY)!).token).toBe('tok');
     expect(store.apiUrl('/api/streams')).toBe('http://127.0.0.1:8000/api/streams');
     expect(store.wsUrl()).toBe('ws://127.0.0.1:8001/ws?token=tok');

@@ -14,7 +14,12 @@ const LABELS: Record<ConnectionState, string> = {
   selector: 'app-connection-badge',
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
-    <span class="conn conn-{{ state() }}" role="status" [attr.title]="error() ?? ''" data-testid="ws-state">
+    <span
+      class="conn conn-{{ state() }}"
+      role="status"
+      [attr.title]="error() ?? ''"
+      data-testid="ws-state"
+    >
       <span class="dot" aria-hidden="true"></span>
       {{ label() }}
       @if (retryIn() !== null) {

@@ -4,7 +4,14 @@ import { ChangeDetectionStrategy, Component, input, signal } from '@angular/core
 @Component({
   selector: 'app-copy-button',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  template: `<button type="button" class="copy" (click)="copy()" [attr.aria-label]="'Copy ' + what()">{{ copied() ? 'Copied' : 'Copy' }}</button>`,
+  template: `<button
+    type="button"
+    class="copy"
+    (click)="copy()"
+    [attr.aria-label]="'Copy ' + what()"
+  >
+    {{ copied() ? 'Copied' : 'Copy' }}
+  </button>`,
 })
 export class CopyButton {
   readonly value = input.required<string>();

@@ -14,5 +14,7 @@ export function formatMediaTime(seconds: number | null | undefined, withTenths =
 
 /** A 0..1 ratio as a percentage with one decimal. */
 export function formatPercent(ratio: number | null | undefined): string {
-  return ratio === null || ratio === undefined || !Number.isFinite(ratio) ? '–' : `${(ratio * 100).toFixed(1)} %`;
+  return ratio === null || ratio === undefined || !Number.isFinite(ratio)
+    ? '–'
+    : `${(ratio * 100).toFixed(1)} %`;
 }

@@ -3,7 +3,9 @@ import type { DetectionItem } from '../api/contract';
 let counter = 0;
 
 /** A detection item as results-api returns it, with just the fields a test cares about set. */
-export function detectionItem(fields: Partial<DetectionItem> & { media_ts: number }): DetectionItem {
+export function detectionItem(
+  fields: Partial<DetectionItem> & { media_ts: number },
+): DetectionItem {
   return {
     event_id: `e${++counter}`,
     item_index: 0,

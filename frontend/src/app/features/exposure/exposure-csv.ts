@@ -11,14 +11,41 @@ function field(value: string | number): string {
  * the whole range, then one row per brand and time window. Ratios stay 0..1, times in seconds.
  */
 export function exposureCsv(streamId: string, report: ExposureReport): string {
-  const header = ['stream_id', 'scope', 'window_start_s', 'window_end_s', 'brand', 'screen_time_s', 'share_of_voice', 'prominence'];
+  const header = [
+    'stream_id',
+    'scope',
+    'window_start_s',
+    'window_end_s',
+    'brand',
+    'screen_time_s',
+    'share_of_voice',
+    'prominence',
+  ];
   const rows: (string | number)[][] = [header];
   for (const b of report.totals) {
-    rows.push([streamId, 'total', report.start, report.end, b.brand, b.screen_time, b.share_of_voice, b.prominence]);
+    rows.push([
+      streamId,
+      'total',
+      report.start,
+      report.end,
+      b.brand,
+      b.screen_time,
+      b.share_of_voice,
+      b.prominence,
+    ]);
   }
   for (const w of report.windows) {
     for (const b of w.brands) {
-      rows.push([streamId, 'window', w.start, w.end, b.brand, b.screen_time, b.share_of_voice, b.prominence]);
+      rows.push([
+        streamId,
+        'window',
+        w.start,
+        w.end,
+        b.brand,
+        b.screen_time,
+        b.share_of_voice,
+        b.prominence,
+      ]);
     }
   }
   return rows.map((row) => row.map(field).join(',')).join('\r\n') + '\r\n';

@@ -1,4 +1,12 @@
-import { ChangeDetectionStrategy, Component, DestroyRef, OnInit, inject, input, signal } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  DestroyRef,
+  OnInit,
+  inject,
+  input,
+  signal,
+} from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { FormsModule } from '@angular/forms';
 import { Router } from '@angular/router';
@@ -20,17 +28,31 @@ import { downloadText, exposureCsv } from './exposure-csv';
   template: `
     <h1>Brand exposure</h1>
     <form class="card row query" (ngSubmit)="load()">
-      <label>Stream
-        <select name="stream" [(ngModel)]="streamId" (ngModelChange)="load()" data-testid="exposure-stream">
+      <label
+        >Stream
+        <select
+          name="stream"
+          [(ngModel)]="streamId"
+          (ngModelChange)="load()"
+          data-testid="exposure-stream"
+        >
           <option value="" disabled>Choose a stream</option>
-          @for (s of streams(); track s.id) { <option [value]="s.id">{{ s.name }} ({{ s.status }})</option> }
+          @for (s of streams(); track s.id) {
+            <option [value]="s.id">{{ s.name }} ({{ s.status }})</option>
+          }
         </select>
       </label>
-      <label>From (s) <input name="from" type="number" min="0" [(ngModel)]="from" placeholder="start" /></label>
-      <label>To (s) <input name="to" type="number" min="0" [(ngModel)]="to" placeholder="now" /></label>
+      <label
+        >From (s) <input name="from" type="number" min="0" [(ngModel)]="from" placeholder="start"
+      /></label>
+      <label
+        >To (s) <input name="to" type="number" min="0" [(ngModel)]="to" placeholder="now"
+      /></label>
       <label>Window (s) <input name="window" type="number" min="1" [(ngModel)]="window" /></label>
       <button class="primary" type="submit" [disabled]="!streamId">Show</button>
-      <button type="button" (click)="exportCsv()" [disabled]="!report()" data-testid="export-csv">Export CSV</button>
+      <button type="button" (click)="exportCsv()" [disabled]="!report()" data-testid="export-csv">
+        Export CSV
+      </button>
     </form>
     <app-error-banner [message]="error()" [retryable]="!!streamId" (retry)="load()" />
     @if (report(); as r) {
@@ -39,10 +61,22 @@ import { downloadText, exposureCsv } from './exposure-csv';
       } @else {
         <section class="card stack">
           <table data-testid="exposure-table">
-            <thead><tr><th>Brand</th><th class="num">Screen time</th><th class="num">Share of voice</th><th class="num">Prominence</th></tr></thead>
+            <thead>
+              <tr>
+                <th>Brand</th>
+                <th class="num">Screen time</th>
+                <th class="num">Share of voice</th>
+                <th class="num">Prominence</th>
+              </tr>
+            </thead>
             <tbody>
               @for (b of r.totals; track b.brand) {
-                <tr><td>{{ b.brand }}</td><td class="num">{{ b.screen_time.toFixed(1) }} s</td><td class="num">{{ pct(b.share_of_voice) }}</td><td class="num">{{ pct(b.prominence) }}</td></tr>
+                <tr>
+                  <td>{{ b.brand }}</td>
+                  <td class="num">{{ b.screen_time.toFixed(1) }} s</td>
+                  <td class="num">{{ pct(b.share_of_voice) }}</td>
+                  <td class="num">{{ pct(b.prominence) }}</td>
+                </tr>
               }
             </tbody>
           </table>
@@ -53,7 +87,15 @@ import { downloadText, exposureCsv } from './exposure-csv';
       <p class="card empty">Choose a stream to see its brand exposure.</p>
     }
   `,
-  styles: `.query { align-items: end; margin-bottom: 12px; } .query input { width: 110px; }`,
+  styles: `
+    .query {
+      align-items: end;
+      margin-bottom: 12px;
+    }
+    .query input {
+      width: 110px;
+    }
+  `,
 })
 export class ExposurePage implements OnInit {
   private readonly api = inject(StreamsApi);
@@ -86,7 +128,11 @@ export class ExposurePage implements OnInit {
     this.feed.events
       .pipe(
         takeUntilDestroyed(this.destroyRef),
-        filter((event) => event.stream_id === this.streamId && (event.type === 'exposure' || event.type === 'detection')),
+        filter(
+          (event) =>
+            event.stream_id === this.streamId &&
+            (event.type === 'exposure' || event.type === 'detection'),
+        ),
         throttleTime(5000, undefined, { leading: true, trailing: true }),
       )
       .subscribe(() => this.load(true));
@@ -102,7 +148,11 @@ export class ExposurePage implements OnInit {
       this.unwatch?.();
       this.unwatch = this.feed.watch([this.streamId]);
     }
-    const query = { from: this.from ?? undefined, to: this.to ?? undefined, window: this.window || undefined };
+    const query = {
+      from: this.from ?? undefined,
+      to: this.to ?? undefined,
+      window: this.window || undefined,
+    };
     this.api.exposure(this.streamId, query).subscribe({
       next: (report) => {
         this.error.set(null);

@@ -1,4 +1,12 @@
-import { ChangeDetectionStrategy, Component, DestroyRef, OnInit, inject, input, signal } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  DestroyRef,
+  OnInit,
+  inject,
+  input,
+  signal,
+} from '@angular/core';
 import { LogosApi } from '../../api/logos-api';
 
 /** A logo's image fetched with the bearer token (an <img src> cannot send it) as an object URL. */
@@ -6,10 +14,27 @@ import { LogosApi } from '../../api/logos-api';
   selector: 'app-logo-thumbnail',
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
-    @if (url(); as src) { <img [src]="src" [alt]="alt()" /> } @else { <span class="muted">{{ failed() ? 'no image' : '…' }}</span> }
+    @if (url(); as src) {
+      <img [src]="src" [alt]="alt()" />
+    } @else {
+      <span class="muted">{{ failed() ? 'no image' : '…' }}</span>
+    }
   `,
-  styles: `:host { display: flex; align-items: center; justify-content: center; height: 110px; background: #fff1; border-radius: 4px; }
-    img { max-width: 100%; max-height: 110px; object-fit: contain; }`,
+  styles: `
+    :host {
+      display: flex;
+      align-items: center;
+      justify-content: center;
+      height: 110px;
+      background: #fff1;
+      border-radius: 4px;
+    }
+    img {
+      max-width: 100%;
+      max-height: 110px;
+      object-fit: contain;
+    }
+  `,
 })
 export class LogoThumbnail implements OnInit {
   private readonly api = inject(LogosApi);

@@ -9,12 +9,16 @@ describe('Logo library', () => {
   });
 
   it('rejects files that are not images before uploading', () => {
-    expect(rejectReason(new File(['x'], 'notes.txt', { type: 'text/plain' }))).toContain('not an image');
+    expect(rejectReason(new File(['x'], 'notes.txt', { type: 'text/plain' }))).toContain(
+      'not an image',
+    );
     expect(rejectReason(new File(['x'], 'a.png', { type: 'image/png' }))).toBeNull();
   });
 
   it('lists logos, uploads a dropped image and shows an API error as a message', async () => {
-    TestBed.configureTestingModule({ providers: [provideHttpClient(), provideHttpClientTesting()] });
+    TestBed.configureTestingModule({
+      providers: [provideHttpClient(), provideHttpClientTesting()],
+    });
     const backend = TestBed.inject(HttpTestingController);
     const fixture = TestBed.createComponent(LogosPage);
     await fixture.whenStable();
@@ -28,6 +32,8 @@ describe('Logo library', () => {
     expect((upload.request.body as FormData).get('brand')).toBe('zeta');
     upload.flush({ detail: 'image too large' }, { status: 413, statusText: 'Payload Too Large' });
     await fixture.whenStable();
-    expect(fixture.nativeElement.querySelector('[role=alert]').textContent).toContain('zeta.png: image too large (HTTP 413)');
+    expect(fixture.nativeElement.querySelector('[role=alert]').textContent).toContain(
+      'zeta.png: image too large (HTTP 413)',
+    );
   });
 });

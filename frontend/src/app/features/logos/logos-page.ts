@@ -10,7 +10,10 @@ const MAX_BYTES = 5 * 1024 * 1024;
 
 /** The brand from a file name: "acme-cola_logo.png" → "acme cola logo". */
 export function brandFromFileName(name: string): string {
-  return name.replace(/\.[^.]+$/, '').replace(/[-_]+/g, ' ').trim();
+  return name
+    .replace(/\.[^.]+$/, '')
+    .replace(/[-_]+/g, ' ')
+    .trim();
 }
 
 /** Checks a file before upload so the operator hears about a wrong file at once. */
@@ -37,35 +40,103 @@ export function rejectReason(file: File): string | null {
     <h1>Logo library</h1>
     <app-error-banner [message]="error()" [retryable]="true" (retry)="load()" />
     <section class="card stack">
-      <label class="inline brand">Brand <input name="brand" [(ngModel)]="brand" placeholder="from the file name if empty" data-testid="logo-brand" /></label>
-      <label class="drop" [class.over]="dragOver()" (dragover)="$event.preventDefault(); dragOver.set(true)" (dragleave)="dragOver.set(false)" (drop)="onDrop($event)" data-testid="drop-zone">
-        <input type="file" accept="image/*" multiple (change)="onPick($event)" class="file" data-testid="logo-file" />
+      <label class="inline brand"
+        >Brand
+        <input
+          name="brand"
+          [(ngModel)]="brand"
+          placeholder="from the file name if empty"
+          data-testid="logo-brand"
+      /></label>
+      <label
+        class="drop"
+        [class.over]="dragOver()"
+        (dragover)="$event.preventDefault(); dragOver.set(true)"
+        (dragleave)="dragOver.set(false)"
+        (drop)="onDrop($event)"
+        data-testid="drop-zone"
+      >
+        <input
+          type="file"
+          accept="image/*"
+          multiple
+          (change)="onPick($event)"
+          class="file"
+          data-testid="logo-file"
+        />
         <strong>Drop logo images here</strong>
-        <span class="muted">or press Enter / click to choose files · PNG, JPEG, WebP · up to 5 MB</span>
+        <span class="muted"
+          >or press Enter / click to choose files · PNG, JPEG, WebP · up to 5 MB</span
+        >
       </label>
-      @if (uploading() > 0) { <p role="status">Uploading {{ uploading() }} file(s)…</p> }
+      @if (uploading() > 0) {
+        <p role="status">Uploading {{ uploading() }} file(s)…</p>
+      }
     </section>
     <section class="grid" aria-label="Logos" data-testid="logo-grid">
       @for (logo of logos(); track logo.id) {
         <figure class="card tile">
           <app-logo-thumbnail [logoId]="logo.id" [alt]="logo.brand + ' logo'" />
-          <figcaption class="spread"><span>{{ logo.brand }}</span>
-            <button type="button" class="danger" (click)="remove(logo)" [attr.aria-label]="'Delete ' + logo.brand + ' logo'">Delete</button>
+          <figcaption class="spread">
+            <span>{{ logo.brand }}</span>
+            <button
+              type="button"
+              class="danger"
+              (click)="remove(logo)"
+              [attr.aria-label]="'Delete ' + logo.brand + ' logo'"
+            >
+              Delete
+            </button>
           </figcaption>
         </figure>
       } @empty {
-        @if (!loading()) { <p class="empty">No logos yet: the logo detector has nothing to look for.</p> }
+        @if (!loading()) {
+          <p class="empty">No logos yet: the logo detector has nothing to look for.</p>
+        }
       }
     </section>
   `,
   styles: `
-    .brand input { width: 260px; }
-    .drop { position: relative; border: 2px dashed var(--line); border-radius: var(--radius); padding: 28px; align-items: center; text-align: center; color: var(--text); cursor: pointer; }
-    .drop.over, .drop:focus-within { border-color: var(--accent); background: #16283a; }
-    .file { position: absolute; inset: 0; opacity: 0; cursor: pointer; }
-    .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(180px, 1fr)); gap: 12px; margin-top: 16px; }
-    .grid .empty { grid-column: 1 / -1; }
-    .tile { margin: 0; padding: 10px; display: flex; flex-direction: column; gap: 8px; }
+    .brand input {
+      width: 260px;
+    }
+    .drop {
+      position: relative;
+      border: 2px dashed var(--line);
+      border-radius: var(--radius);
+      padding: 28px;
+      align-items: center;
+      text-align: center;
+      color: var(--text);
+      cursor: pointer;
+    }
+    .drop.over,
+    .drop:focus-within {
+      border-color: var(--accent);
+      background: #16283a;
+    }
+    .file {
+      position: absolute;
+      inset: 0;
+      opacity: 0;
+      cursor: pointer;
+    }
+    .grid {
+      display: grid;
+      grid-template-columns: repeat(auto-fill, minmax(180px, 1fr));
+      gap: 12px;
+      margin-top: 16px;
+    }
+    .grid .empty {
+      grid-column: 1 / -1;
+    }
+    .tile {
+      margin: 0;
+      padding: 10px;
+      display: flex;
+      flex-direction: column;
+      gap: 8px;
+    }
   `,
 })
 export class LogosPage implements OnInit {

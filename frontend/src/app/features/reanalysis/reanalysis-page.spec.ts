@@ -3,7 +3,9 @@ import { isFinished, parseConfig } from './reanalysis-page';
 describe('Reanalysis helpers', () => {
   it('accepts an empty or object config and rejects other JSON', () => {
     expect(parseConfig('  ')).toBeUndefined();
-    expect(parseConfig('{"logo": {"min_confidence": 0.6}}')).toEqual({ logo: { min_confidence: 0.6 } });
+    expect(parseConfig('{"logo": {"min_confidence": 0.6}}')).toEqual({
+      logo: { min_confidence: 0.6 },
+    });
     expect(() => parseConfig('[1]')).toThrow('JSON object');
     expect(() => parseConfig('{oops')).toThrow();
   });

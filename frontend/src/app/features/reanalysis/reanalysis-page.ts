@@ -1,4 +1,12 @@
-import { ChangeDetectionStrategy, Component, DestroyRef, OnInit, inject, input, signal } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  DestroyRef,
+  OnInit,
+  inject,
+  input,
+  signal,
+} from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { FormsModule } from '@angular/forms';
 import { Subscription, switchMap, takeWhile, timer } from 'rxjs';
@@ -37,11 +45,27 @@ export function parseConfig(text: string): Record<string, unknown> | undefined {
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './reanalysis-page.html',
   styles: `
-    .fields { display: grid; grid-template-columns: repeat(auto-fill, minmax(180px, 1fr)); gap: 12px; align-items: end; }
-    fieldset { border: none; padding: 0; margin: 0; }
-    textarea { min-height: 60px; font-family: ui-monospace, monospace; }
-    progress { width: 160px; }
-    .selected { background: var(--panel-2); }
+    .fields {
+      display: grid;
+      grid-template-columns: repeat(auto-fill, minmax(180px, 1fr));
+      gap: 12px;
+      align-items: end;
+    }
+    fieldset {
+      border: none;
+      padding: 0;
+      margin: 0;
+    }
+    textarea {
+      min-height: 60px;
+      font-family: ui-monospace, monospace;
+    }
+    progress {
+      width: 160px;
+    }
+    .selected {
+      background: var(--panel-2);
+    }
   `,
 })
 export class ReanalysisPage implements OnInit {
@@ -58,7 +82,13 @@ export class ReanalysisPage implements OnInit {
   protected readonly diff = signal<RunDiff | null>(null);
   protected readonly detectors = DETECTORS;
   protected readonly fmt = formatMediaTime;
-  protected form = { streamId: '', from: 0, to: 60, detectors: { logo: true, visual: true } as Record<string, boolean>, config: '' };
+  protected form = {
+    streamId: '',
+    from: 0,
+    to: 60,
+    detectors: { logo: true, visual: true } as Record<string, boolean>,
+    config: '',
+  };
   protected compare = { runId: '', against: 'live' };
 
   ngOnInit(): void {
@@ -67,7 +97,10 @@ export class ReanalysisPage implements OnInit {
       next: (streams) => this.streams.set(streams),
       error: (error: unknown) => this.error.set(describeApiError(error)),
     });
-    this.history.runs().filter((run) => !isFinished(run)).forEach((run) => this.follow(run.run_id));
+    this.history
+      .runs()
+      .filter((run) => !isFinished(run))
+      .forEach((run) => this.follow(run.run_id));
     this.destroyRef.onDestroy(() => this.polls.forEach((poll) => poll.unsubscribe()));
   }
 
@@ -113,7 +146,9 @@ export class ReanalysisPage implements OnInit {
     if (run.progress !== undefined) {
       return Math.round(run.progress * 100);
     }
-    return run.segments_total ? Math.round(((run.segments_done ?? 0) / run.segments_total) * 100) : 0;
+    return run.segments_total
+      ? Math.round(((run.segments_done ?? 0) / run.segments_total) * 100)
+      : 0;
   }
 
   protected streamName(id: string): string {

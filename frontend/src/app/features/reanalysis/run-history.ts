@@ -13,7 +13,9 @@ export class RunHistory {
   readonly runs = signal<ReanalysisRun[]>(read());
 
   remember(run: ReanalysisRun): void {
-    this.runs.update((runs) => [run, ...runs.filter((r) => r.run_id !== run.run_id)].slice(0, LIMIT));
+    this.runs.update((runs) =>
+      [run, ...runs.filter((r) => r.run_id !== run.run_id)].slice(0, LIMIT),
+    );
     localStorage.setItem(KEY, JSON.stringify(this.runs()));
   }
 }

@@ -13,17 +13,45 @@ import { ConnectionSettings, SettingsStore } from '../../core/settings';
   template: `
     <h1>Settings</h1>
     @if (first()) {
-      <div class="banner banner-info" role="status">Paste an API token to start. <span class="muted">Create one with <code>sightline token create --name you</code>; <code>make run</code> prints a demo token.</span></div>
+      <div class="banner banner-info" role="status">
+        Paste an API token to start.
+        <span class="muted"
+          >Create one with <code>sightline token create --name you</code>;
+          <code>make run</code> prints a demo token.</span
+        >
+      </div>
     }
     <form class="card stack settings-form" (ngSubmit)="save()">
-      <label>API token
-        <input name="token" type="password" autocomplete="off" [(ngModel)]="draft.token" required data-testid="token" />
+      <label
+        >API token
+        <input
+          name="token"
+          type="password"
+          autocomplete="off"
+          [(ngModel)]="draft.token"
+          required
+          data-testid="token"
+        />
       </label>
-      <label>results-api base URL <span class="muted">empty: this origin, /api proxied to results-api</span>
-        <input name="apiBase" type="url" placeholder="http://127.0.0.1:8000" [(ngModel)]="draft.apiBase" />
+      <label
+        >results-api base URL
+        <span class="muted">empty: this origin, /api proxied to results-api</span>
+        <input
+          name="apiBase"
+          type="url"
+          placeholder="http://127.0.0.1:8000"
+          [(ngModel)]="draft.apiBase"
+        />
       </label>
-      <label>Notifier WebSocket base URL <span class="muted">empty: this origin, /ws proxied to the notifier</span>
-        <input name="wsBase" type="url" placeholder="ws://127.0.0.1:8001" [(ngModel)]="draft.wsBase" />
+      <label
+        >Notifier WebSocket base URL
+        <span class="muted">empty: this origin, /ws proxied to the notifier</span>
+        <input
+          name="wsBase"
+          type="url"
+          placeholder="ws://127.0.0.1:8001"
+          [(ngModel)]="draft.wsBase"
+        />
       </label>
       <div class="row">
         <button class="primary" type="submit">Save</button>
@@ -34,7 +62,17 @@ import { ConnectionSettings, SettingsStore } from '../../core/settings';
       </div>
     </form>
   `,
-  styles: `.settings-form { max-width: 640px; } .ok { color: var(--ok); } .bad { color: var(--bad); }`,
+  styles: `
+    .settings-form {
+      max-width: 640px;
+    }
+    .ok {
+      color: var(--ok);
+    }
+    .bad {
+      color: var(--bad);
+    }
+  `,
 })
 export class SettingsPage {
   private readonly store = inject(SettingsStore);
@@ -58,7 +96,8 @@ export class SettingsPage {
     this.store.save(this.draft);
     this.result.set(null);
     this.http.get<unknown[]>('/api/streams').subscribe({
-      next: (streams) => this.result.set({ ok: true, text: `Connected: ${streams.length} stream(s).` }),
+      next: (streams) =>
+        this.result.set({ ok: true, text: `Connected: ${streams.length} stream(s).` }),
       error: (error: unknown) => this.result.set({ ok: false, text: describeApiError(error) }),
     });
   }

@@ -13,17 +13,30 @@ import { INSTANT_KINDS, buildLanes } from './timeline-lanes';
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <div class="timeline" data-testid="timeline" role="group" aria-label="Detection timeline">
-      <div class="axis"><span>{{ fmt(0) }}</span><span>{{ fmt(span() / 2) }}</span><span>{{ fmt(span()) }}</span></div>
+      <div class="axis">
+        <span>{{ fmt(0) }}</span><span>{{ fmt(span() / 2) }}</span
+        ><span>{{ fmt(span()) }}</span>
+      </div>
       @for (lane of lanes(); track lane.kind + lane.label) {
         <div class="lane">
-          <div class="lane-label" [title]="lane.kind + ': ' + lane.label"><span class="swatch" [style.background]="colour(lane.kind)"></span>{{ lane.label }}</div>
+          <div class="lane-label" [title]="lane.kind + ': ' + lane.label">
+            <span class="swatch" [style.background]="colour(lane.kind)"></span>{{ lane.label }}
+          </div>
           <div class="track" (click)="seekTrack($event)">
             @for (s of lane.spans; track s.start) {
-              <button type="button" class="span" [class.instant]="instant(lane.kind)"
-                [style.left.%]="pct(s.start)" [style.width.%]="width(s.start, s.end)" [style.background]="colour(lane.kind)"
+              <button
+                type="button"
+                class="span"
+                [class.instant]="instant(lane.kind)"
+                [style.left.%]="pct(s.start)"
+                [style.width.%]="width(s.start, s.end)"
+                [style.background]="colour(lane.kind)"
                 (click)="$event.stopPropagation(); seek.emit(s.start)"
-                [attr.aria-label]="lane.label + ' at ' + fmt(s.start) + (s.end > s.start ? ' to ' + fmt(s.end) : '')"
-                [title]="lane.label + ' ' + fmt(s.start) + '–' + fmt(s.end)"></button>
+                [attr.aria-label]="
+                  lane.label + ' at ' + fmt(s.start) + (s.end > s.start ? ' to ' + fmt(s.end) : '')
+                "
+                [title]="lane.label + ' ' + fmt(s.start) + '–' + fmt(s.end)"
+              ></button>
             }
             <div class="playhead" [style.left.%]="pct(currentTime())" aria-hidden="true"></div>
           </div>
@@ -34,17 +47,75 @@ import { INSTANT_KINDS, buildLanes } from './timeline-lanes';
     </div>
   `,
   styles: `
-    .timeline { display: flex; flex-direction: column; gap: 3px; font-size: 0.8rem; }
-    .axis { display: flex; justify-content: space-between; margin-left: 150px; color: var(--muted); }
-    .lane { display: grid; grid-template-columns: 150px 1fr; align-items: center; gap: 0; }
-    .lane-label { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; padding-right: 8px; }
-    .swatch { display: inline-block; width: 8px; height: 8px; border-radius: 2px; margin-right: 6px; }
-    .track { position: relative; height: 16px; background: var(--panel-2); border-radius: 3px; cursor: pointer; }
-    .span { position: absolute; top: 2px; height: 12px; min-width: 4px; padding: 0; border: none; border-radius: 2px; opacity: 0.85; }
-    .span.instant { width: 3px !important; min-width: 3px; top: 0; height: 16px; }
-    .span:hover, .span:focus-visible { opacity: 1; }
-    .playhead { position: absolute; top: -2px; bottom: -2px; width: 2px; background: #fff; pointer-events: none; }
-    .empty-lanes { margin: 6px 0; }
+    .timeline {
+      display: flex;
+      flex-direction: column;
+      gap: 3px;
+      font-size: 0.8rem;
+    }
+    .axis {
+      display: flex;
+      justify-content: space-between;
+      margin-left: 150px;
+      color: var(--muted);
+    }
+    .lane {
+      display: grid;
+      grid-template-columns: 150px 1fr;
+      align-items: center;
+      gap: 0;
+    }
+    .lane-label {
+      white-space: nowrap;
+      overflow: hidden;
+      text-overflow: ellipsis;
+      padding-right: 8px;
+    }
+    .swatch {
+      display: inline-block;
+      width: 8px;
+      height: 8px;
+      border-radius: 2px;
+      margin-right: 6px;
+    }
+    .track {
+      position: relative;
+      height: 16px;
+      background: var(--panel-2);
+      border-radius: 3px;
+      cursor: pointer;
+    }
+    .span {
+      position: absolute;
+      top: 2px;
+      height: 12px;
+      min-width: 4px;
+      padding: 0;
+      border: none;
+      border-radius: 2px;
+      opacity: 0.85;
+    }
+    .span.instant {
+      width: 3px !important;
+      min-width: 3px;
+      top: 0;
+      height: 16px;
+    }
+    .span:hover,
+    .span:focus-visible {
+      opacity: 1;
+    }
+    .playhead {
+      position: absolute;
+      top: -2px;
+      bottom: -2px;
+      width: 2px;
+      background: #fff;
+      pointer-events: none;
+    }
+    .empty-lanes {
+      margin: 6px 0;
+    }
   `,
 })
 export class DetectionTimeline {

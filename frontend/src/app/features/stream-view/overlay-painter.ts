@@ -23,7 +23,12 @@ export function kindColour(kind: string): string {
  * Where the picture sits inside the element: a <video> letterboxes (object-fit: contain), and
  * boxes are normalised to the picture, not to the element.
  */
-export function contentRect(elementW: number, elementH: number, videoW: number, videoH: number): Rect {
+export function contentRect(
+  elementW: number,
+  elementH: number,
+  videoW: number,
+  videoH: number,
+): Rect {
   if (!videoW || !videoH || !elementW || !elementH) {
     return { x: 0, y: 0, w: elementW, h: elementH };
   }
@@ -34,7 +39,12 @@ export function contentRect(elementW: number, elementH: number, videoW: number, 
 }
 
 /** Draws each boxed detection with its label and confidence; boxless ones (a cut) are skipped. */
-export function paintDetections(ctx: CanvasRenderingContext2D, items: readonly DetectionItem[], picture: Rect, pixelRatio = 1): void {
+export function paintDetections(
+  ctx: CanvasRenderingContext2D,
+  items: readonly DetectionItem[],
+  picture: Rect,
+  pixelRatio = 1,
+): void {
   ctx.clearRect(0, 0, ctx.canvas.width, ctx.canvas.height);
   ctx.save();
   ctx.scale(pixelRatio, pixelRatio);

@@ -32,36 +32,63 @@ describe('StreamViewPage', () => {
         provideHttpClient(),
         provideHttpClientTesting(),
         provideRouter([]),
-        { provide: WEBSOCKET_FACTORY, useValue: (url: string) => sockets[sockets.push(new FakeSocket(url)) - 1] },
+        {
+          provide: WEBSOCKET_FACTORY,
+          useValue: (url: string) => sockets[sockets.push(new FakeSocket(url)) - 1],
+        },
       ],
     });
-    TestBed.overrideComponent(StreamViewPage, { remove: { imports: [VideoPlayer] }, add: { imports: [PlayerStub] } });
+    TestBed.overrideComponent(StreamViewPage, {
+      remove: { imports: [VideoPlayer] },
+      add: { imports: [PlayerStub] },
+    });
     TestBed.inject(SettingsStore).save({ token: 't', apiBase: '', wsBase: 'ws://n.test' });
     const backend = TestBed.inject(HttpTestingController);
     const fixture = TestBed.createComponent(StreamViewPage);
     fixture.componentRef.setInput('id', 's1');
     await fixture.whenStable();
 
-    backend.expectOne('/api/streams/s1').flush({ id: 's1', name: 'Final', status: 'live', source: { kind: 'rtmp' }, policy: {} });
+    backend
+      .expectOne('/api/streams/s1')
+      .flush({ id: 's1', name: 'Final', status: 'live', source: { kind: 'rtmp' }, policy: {} });
     const page = backend.expectOne((r) => r.url === '/api/streams/s1/detections');
     expect(page.request.params.get('run')).toBe('live');
-    page.flush({ items: [detectionItem({ media_ts: 2, label: 'stored-brand' })], next_cursor: null });
+    page.flush({
+      items: [detectionItem({ media_ts: 2, label: 'stored-brand' })],
+      next_cursor: null,
+    });
 
     sockets[0].open();
     expect(sockets[0].sent).toContainEqual({ op: 'subscribe', streams: ['s1'] });
-    sockets[0].push({ type: 'detection', event_id: 'ev1', stream_id: 's1', payload: detectionMessage({ stream_id: 's1' }) });
-    sockets[0].push({ type: 'detection', event_id: 'ev2', stream_id: 'other', payload: detectionMessage({ stream_id: 'other' }) });
+    sockets[0].push({
+      type: 'detection',
+      event_id: 'ev1',
+      stream_id: 's1',
+      payload: detectionMessage({ stream_id: 's1' }),
+    });
+    sockets[0].push({
+      type: 'detection',
+      event_id: 'ev2',
+      stream_id: 'other',
+      payload: detectionMessage({ stream_id: 'other' }),
+    });
     await fixture.whenStable();
 
-    const text = (testId: string) => (fixture.nativeElement.querySelector(`[data-testid=${testId}]`) as HTMLElement).textContent!;
+    const text = (testId: string) =>
+      (fixture.nativeElement.querySelector(`[data-testid=${testId}]`) as HTMLElement).textContent!;
     expect(text('live-feed')).toContain('acme');
     expect(text('live-feed')).not.toContain('stored-brand');
     expect(text('timeline')).toContain('stored-brand');
     expect(text('timeline')).toContain('acme');
     expect(text('timeline')).toContain('scene change');
 
-    const player = fixture.debugElement.query(By.directive(PlayerStub)).componentInstance as PlayerStub;
-    expect(player.boxesAt()(6.6).map((i) => i.label)).toEqual(['acme']);
+    const player = fixture.debugElement.query(By.directive(PlayerStub))
+      .componentInstance as PlayerStub;
+    expect(
+      player
+        .boxesAt()(6.6)
+        .map((i) => i.label),
+    ).toEqual(['acme']);
     (fixture.nativeElement.querySelector('[data-testid=kind-logo]') as HTMLInputElement).click();
     await fixture.whenStable();
     expect(player.boxesAt()(6.6)).toEqual([]);

@@ -1,4 +1,14 @@
-import { ChangeDetectionStrategy, Component, DestroyRef, OnInit, computed, inject, input, signal, viewChild } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  DestroyRef,
+  OnInit,
+  computed,
+  inject,
+  input,
+  signal,
+  viewChild,
+} from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { RouterLink } from '@angular/router';
 import { EMPTY, expand, filter, reduce, take } from 'rxjs';
@@ -53,12 +63,16 @@ export class StreamViewPage implements OnInit {
   /** Newest analysed media time: analysis trails the live edge, and the operator should see by how much. */
   protected readonly analysedTo = computed(() => (this.version(), this.index.end()));
   protected readonly hiddenKinds = signal<ReadonlySet<string>>(new Set());
-  protected readonly visibleItems = computed(() => this.items().filter((item) => !this.hiddenKinds().has(item.kind)));
+  protected readonly visibleItems = computed(() =>
+    this.items().filter((item) => !this.hiddenKinds().has(item.kind)),
+  );
   protected readonly liveItems = signal<DetectionItem[]>([]);
   protected readonly currentTime = signal(0);
   protected readonly duration = signal(0);
   protected readonly mediaOffset = signal(0);
-  protected readonly playlistUrl = computed(() => this.settings.apiUrl(this.api.playlistPath(this.id())));
+  protected readonly playlistUrl = computed(() =>
+    this.settings.apiUrl(this.api.playlistPath(this.id())),
+  );
   protected readonly token = computed(() => this.settings.settings().token);
   protected readonly apiPrefix = computed(() => this.settings.apiUrl('/api/'));
   protected readonly fmt = formatMediaTime;
@@ -91,7 +105,10 @@ export class StreamViewPage implements OnInit {
     mine.pipe(filter(isLifecycleEvent)).subscribe(() => this.loadStream());
     // Missed events (this client fell behind, or could not resume): fill the gap from the API.
     this.feed.control
-      .pipe(takeUntilDestroyed(this.destroyRef), filter((frame) => frame.type === 'dropped' || frame.type === 'resync'))
+      .pipe(
+        takeUntilDestroyed(this.destroyRef),
+        filter((frame) => frame.type === 'dropped' || frame.type === 'resync'),
+      )
       .subscribe(() => this.loadDetections());
   }
 
@@ -135,7 +152,8 @@ export class StreamViewPage implements OnInit {
 
   /** Backfills stored live detections page by page (bounded), then the live feed keeps it current. */
   private loadDetections(): void {
-    const page = (cursor?: string) => this.api.detections(this.id(), { run: 'live', limit: PAGE_SIZE, cursor });
+    const page = (cursor?: string) =>
+      this.api.detections(this.id(), { run: 'live', limit: PAGE_SIZE, cursor });
     page()
       .pipe(
         expand((result) => (result.next_cursor ? page(result.next_cursor) : EMPTY)),

@@ -40,5 +40,7 @@ export function buildLanes(items: readonly DetectionItem[], gap = 1.5): Timeline
       lane.spans.push({ start: item.media_ts, end: item.media_ts, count: 1 });
     }
   }
-  return [...lanes.values()].sort((a, b) => a.kind.localeCompare(b.kind) || a.label.localeCompare(b.label));
+  return [...lanes.values()].sort(
+    (a, b) => a.kind.localeCompare(b.kind) || a.label.localeCompare(b.label),
+  );
 }

@@ -26,16 +26,56 @@ import { contentRect, paintDetections } from './overlay-painter';
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <div class="frame">
-      <video #video [muted]="true" autoplay playsinline controls data-testid="video" aria-label="Stream video"></video>
+      <video
+        #video
+        [muted]="true"
+        autoplay
+        playsinline
+        controls
+        data-testid="video"
+        aria-label="Stream video"
+      ></video>
       <canvas #overlay class="overlay" aria-hidden="true" data-testid="overlay"></canvas>
-      @if (message()) { <div class="message" role="status">{{ message() }}</div> }
+      @if (message()) {
+        <div class="message" role="status">{{ message() }}</div>
+      }
     </div>
   `,
   styles: `
-    .frame { position: relative; background: #000; aspect-ratio: 16 / 9; max-height: calc(100vh - 250px); min-height: 240px; margin: 0 auto; border-radius: var(--radius); overflow: hidden; }
-    video { width: 100%; height: 100%; display: block; object-fit: contain; }
-    .overlay { position: absolute; inset: 0; width: 100%; height: 100%; pointer-events: none; }
-    .message { position: absolute; top: 12px; left: 50%; transform: translateX(-50%); padding: 6px 12px; border-radius: var(--radius); background: #000b; color: var(--text); font-size: 0.9rem; }
+    .frame {
+      position: relative;
+      background: #000;
+      aspect-ratio: 16 / 9;
+      max-height: calc(100vh - 250px);
+      min-height: 240px;
+      margin: 0 auto;
+      border-radius: var(--radius);
+      overflow: hidden;
+    }
+    video {
+      width: 100%;
+      height: 100%;
+      display: block;
+      object-fit: contain;
+    }
+    .overlay {
+      position: absolute;
+      inset: 0;
+      width: 100%;
+      height: 100%;
+      pointer-events: none;
+    }
+    .message {
+      position: absolute;
+      top: 12px;
+      left: 50%;
+      transform: translateX(-50%);
+      padding: 6px 12px;
+      border-radius: var(--radius);
+      background: #000b;
+      color: var(--text);
+      font-size: 0.9rem;
+    }
   `,
 })
 export class VideoPlayer {
@@ -173,7 +213,10 @@ export class VideoPlayer {
     const ratio = window.devicePixelRatio || 1;
     const width = canvas.clientWidth;
     const height = canvas.clientHeight;
-    if (canvas.width !== Math.round(width * ratio) || canvas.height !== Math.round(height * ratio)) {
+    if (
+      canvas.width !== Math.round(width * ratio) ||
+      canvas.height !== Math.round(height * ratio)
+    ) {
       canvas.width = Math.round(width * ratio);
       canvas.height = Math.round(height * ratio);
     }

@@ -10,14 +10,29 @@ describe('Streams', () => {
 
   beforeEach(() => {
     localStorage.clear();
-    TestBed.configureTestingModule({ providers: [provideHttpClient(), provideHttpClientTesting(), provideRouter([])] });
+    TestBed.configureTestingModule({
+      providers: [provideHttpClient(), provideHttpClientTesting(), provideRouter([])],
+    });
     backend = TestBed.inject(HttpTestingController);
   });
 
   it('builds the create request with only the fields the source kind uses', () => {
-    const base = { name: ' Match ', uri: '/dev/video0', loop: true, sampleFps: 2, detectors: { logo: true, visual: false } };
-    expect(toStreamCreate({ ...base, kind: 'rtmp' })).toEqual({ name: 'Match', source: { kind: 'rtmp' }, policy: { sample_fps: 2, detectors: ['logo'] } });
-    expect(toStreamCreate({ ...base, kind: 'webcam' }).source).toEqual({ kind: 'webcam', uri: '/dev/video0' });
+    const base = {
+      name: ' Match ',
+      uri: '/dev/video0',
+      loop: true,
+      sampleFps: 2,
+      detectors: { logo: true, visual: false },
+    };
+    expect(toStreamCreate({ ...base, kind: 'rtmp' })).toEqual({
+      name: 'Match',
+      source: { kind: 'rtmp' },
+      policy: { sample_fps: 2, detectors: ['logo'] },
+    });
+    expect(toStreamCreate({ ...base, kind: 'webcam' }).source).toEqual({
+      kind: 'webcam',
+      uri: '/dev/video0',
+    });
     expect(toStreamCreate({ ...base, kind: 'test' }).source).toEqual({ kind: 'test', loop: true });
   });
 
@@ -25,11 +40,25 @@ describe('Streams', () => {
     const fixture = TestBed.createComponent(StreamsPage);
     await fixture.whenStable();
     backend.expectOne('/api/streams').flush([
-      { id: 's1', name: 'Final', status: 'live', source: { kind: 'rtmp' }, policy: { detectors: ['logo'], sample_fps: 2 } },
-      { id: 's2', name: 'Replay', status: 'stopped', source: { kind: 'file', uri: '/m.mp4' }, policy: {} },
+      {
+        id: 's1',
+        name: 'Final',
+        status: 'live',
+        source: { kind: 'rtmp' },
+        policy: { detectors: ['logo'], sample_fps: 2 },
+      },
+      {
+        id: 's2',
+        name: 'Replay',
+        status: 'stopped',
+        source: { kind: 'file', uri: '/m.mp4' },
+        policy: {},
+      },
     ]);
     await fixture.whenStable();
-    const rows = [...fixture.nativeElement.querySelectorAll('tbody tr')].map((row) => (row as HTMLElement).textContent!.replace(/\s+/g, ' '));
+    const rows = [...fixture.nativeElement.querySelectorAll('tbody tr')].map((row) =>
+      (row as HTMLElement).textContent!.replace(/\s+/g, ' '),
+    );
     expect(rows[0]).toContain('Final');
     expect(rows[0]).toContain('live');
     expect(rows[1]).toContain('file /m.mp4');
@@ -47,17 +76,35 @@ describe('Streams', () => {
     (form.querySelector('[data-testid=create-stream]') as HTMLButtonElement).click();
     const create = backend.expectOne({ method: 'POST', url: '/api/streams' });
     expect(create.request.body.name).toBe('Derby');
-    create.flush({ id: 's9', name: 'Derby', status: 'idle', source: { kind: 'rtmp' }, policy: {}, stream_key: 'sk_123', rtmp_url: 'rtmp://127.0.0.1:1935/live', publish_url: 'rtmp://127.0.0.1:1935/live/sk_123' });
+    create.flush({
+      id: 's9',
+      name: 'Derby',
+      status: 'idle',
+      source: { kind: 'rtmp' },
+      policy: {},
+      stream_key: 'sk_123',
+      rtmp_url: 'rtmp://127.0.0.1:1935/live',
+      publish_url: 'rtmp://127.0.0.1:1935/live/sk_123',
+    });
     await fixture.whenStable();
     expect(form.querySelector('[data-testid=stream-key]')!.textContent).toBe('sk_123');
-    expect(form.querySelector('[data-testid=publish-url]')!.textContent).toBe('rtmp://127.0.0.1:1935/live/sk_123');
+    expect(form.querySelector('[data-testid=publish-url]')!.textContent).toBe(
+      'rtmp://127.0.0.1:1935/live/sk_123',
+    );
   });
 
   it('shows an API error as a message, not a blank page', async () => {
     const fixture = TestBed.createComponent(StreamsPage);
     await fixture.whenStable();
-    backend.expectOne('/api/streams').flush({ detail: 'database unavailable' }, { status: 503, statusText: 'Service Unavailable' });
+    backend
+      .expectOne('/api/streams')
+      .flush(
+        { detail: 'database unavailable' },
+        { status: 503, statusText: 'Service Unavailable' },
+      );
     await fixture.whenStable();
-    expect(fixture.nativeElement.querySelector('[role=alert]').textContent).toContain('database unavailable (HTTP 503)');
+    expect(fixture.nativeElement.querySelector('[role=alert]').textContent).toContain(
+      'database unavailable (HTTP 503)',
+    );
   });
 });

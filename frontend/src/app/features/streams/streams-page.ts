@@ -1,4 +1,12 @@
-import { ChangeDetectionStrategy, Component, DestroyRef, OnInit, computed, inject, signal } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  DestroyRef,
+  OnInit,
+  computed,
+  inject,
+  signal,
+} from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { RouterLink } from '@angular/router';
 import { filter, interval } from 'rxjs';
@@ -19,7 +27,8 @@ const RECENT_PER_STREAM = 4;
   imports: [RouterLink, ErrorBanner, NewStreamForm],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
-    <div class="spread"><h1>Streams</h1>
+    <div class="spread">
+      <h1>Streams</h1>
       <button type="button" (click)="load()" [disabled]="loading()">Refresh</button>
     </div>
     <app-error-banner [message]="error()" [retryable]="true" (retry)="load()" />
@@ -29,21 +38,55 @@ const RECENT_PER_STREAM = 4;
           <p class="empty">No streams yet. Create one below.</p>
         } @else {
           <table data-testid="streams-table">
-            <thead><tr><th>Name</th><th>Status</th><th>Source</th><th>Live detections</th><th>Analysis</th><th><span class="visually-hidden">Actions</span></th></tr></thead>
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>Status</th>
+                <th>Source</th>
+                <th>Live detections</th>
+                <th>Analysis</th>
+                <th><span class="visually-hidden">Actions</span></th>
+              </tr>
+            </thead>
             <tbody>
               @for (stream of streams(); track stream.id) {
                 <tr>
-                  <td><a [routerLink]="['/streams', stream.id]">{{ stream.name }}</a><div class="muted mono">{{ stream.id }}</div></td>
-                  <td><span class="badge status-{{ stream.status }}">{{ stream.status }}</span></td>
-                  <td>{{ stream.source.kind }}@if (stream.source.uri) { <span class="muted mono"> {{ stream.source.uri }}</span> }</td>
                   <td>
-                    @for (label of recent()[stream.id] ?? []; track $index) { <span class="chip">{{ label }}</span> } @empty { <span class="muted">–</span> }
+                    <a [routerLink]="['/streams', stream.id]">{{ stream.name }}</a>
+                    <div class="muted mono">{{ stream.id }}</div>
                   </td>
-                  <td class="muted">{{ stream.policy.detectors?.join(', ') }} · {{ stream.policy.sample_fps }} fps</td>
+                  <td>
+                    <span class="badge status-{{ stream.status }}">{{ stream.status }}</span>
+                  </td>
+                  <td>
+                    {{ stream.source.kind }}
+                    @if (stream.source.uri) {
+                      <span class="muted mono"> {{ stream.source.uri }}</span>
+                    }
+                  </td>
+                  <td>
+                    @for (label of recent()[stream.id] ?? []; track $index) {
+                      <span class="chip">{{ label }}</span>
+                    } @empty {
+                      <span class="muted">–</span>
+                    }
+                  </td>
+                  <td class="muted">
+                    {{ stream.policy.detectors?.join(', ') }} · {{ stream.policy.sample_fps }} fps
+                  </td>
                   <td class="actions">
                     <a class="button" [routerLink]="['/streams', stream.id]">Open</a>
-                    <a class="button" routerLink="/exposure" [queryParams]="{ stream: stream.id }">Exposure</a>
-                    <button type="button" class="danger" (click)="remove(stream)" [attr.aria-label]="'Delete ' + stream.name">Delete</button>
+                    <a class="button" routerLink="/exposure" [queryParams]="{ stream: stream.id }"
+                      >Exposure</a
+                    >
+                    <button
+                      type="button"
+                      class="danger"
+                      (click)="remove(stream)"
+                      [attr.aria-label]="'Delete ' + stream.name"
+                    >
+                      Delete
+                    </button>
                   </td>
                 </tr>
               }
@@ -54,8 +97,22 @@ const RECENT_PER_STREAM = 4;
       <app-new-stream-form (createdStream)="onCreated($event)" />
     </div>
   `,
-  styles: `.actions { white-space: nowrap; text-align: right; } .actions > * { margin-left: 6px; }
-    .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }`,
+  styles: `
+    .actions {
+      white-space: nowrap;
+      text-align: right;
+    }
+    .actions > * {
+      margin-left: 6px;
+    }
+    .visually-hidden {
+      position: absolute;
+      width: 1px;
+      height: 1px;
+      overflow: hidden;
+      clip: rect(0 0 0 0);
+    }
+  `,
 })
 export class StreamsPage implements OnInit {
   private readonly api = inject(StreamsApi);
@@ -72,15 +129,23 @@ export class StreamsPage implements OnInit {
 
   ngOnInit(): void {
     this.load();
-    interval(REFRESH_MS).pipe(takeUntilDestroyed(this.destroyRef)).subscribe(() => this.load(true));
-    this.feed.events.pipe(takeUntilDestroyed(this.destroyRef), filter(isLifecycleEvent)).subscribe(() => this.load(true));
-    this.feed.events.pipe(takeUntilDestroyed(this.destroyRef), filter(isDetectionEvent)).subscribe((event) => {
-      const labels = flattenDetection(event.payload, event.event_id).map((item) => `${item.kind}: ${item.label}`);
-      this.recent.update((current) => {
-        const merged = [...new Set([...labels.reverse(), ...(current[event.stream_id] ?? [])])];
-        return { ...current, [event.stream_id]: merged.slice(0, RECENT_PER_STREAM) };
+    interval(REFRESH_MS)
+      .pipe(takeUntilDestroyed(this.destroyRef))
+      .subscribe(() => this.load(true));
+    this.feed.events
+      .pipe(takeUntilDestroyed(this.destroyRef), filter(isLifecycleEvent))
+      .subscribe(() => this.load(true));
+    this.feed.events
+      .pipe(takeUntilDestroyed(this.destroyRef), filter(isDetectionEvent))
+      .subscribe((event) => {
+        const labels = flattenDetection(event.payload, event.event_id).map(
+          (item) => `${item.kind}: ${item.label}`,
+        );
+        this.recent.update((current) => {
+          const merged = [...new Set([...labels.reverse(), ...(current[event.stream_id] ?? [])])];
+          return { ...current, [event.stream_id]: merged.slice(0, RECENT_PER_STREAM) };
+        });
       });
-    });
     this.destroyRef.onDestroy(() => this.unwatch?.());
   }
 

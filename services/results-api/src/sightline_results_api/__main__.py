@@ -4,6 +4,8 @@
   consumer loop on the main thread (it owns SIGTERM), uvicorn in a background thread.
 - `api`: the REST API only (scale it apart from the materializer).
 - `materialize`: the materializer only, with `/healthz` `/readyz` `/metrics` on the HTTP port.
+- `exposure`: the brand-exposure stream processor (faust: `detections` → `exposure`), with
+  `/healthz` `/readyz` `/metrics` on the HTTP port.
 - `migrate`: bring the database schema up to date and exit.
 """
 
@@ -23,6 +25,7 @@ from sightline_common.ops import BackgroundServer, ops_router
 from sightline_common.storage import ObjectStore
 from sightline_results_api.api.app import create_app
 from sightline_results_api.api.deps import AppContext
+from sightline_results_api.exposure_stream import run_worker
 from sightline_results_api.materializer import build_consumer
 from sightline_results_api.readiness import CachedReadiness, database_answers, kafka_answers
 from sightline_results_api.runtime import build_publisher, open_database
@@ -36,11 +39,16 @@ def main(argv: list[str] | None = None) -> int:
     """Run the chosen mode until SIGTERM/SIGINT; returns the exit code."""
     parser = argparse.ArgumentParser(prog="sightline-results-api", description=__doc__)
     parser.add_argument(
-        "mode", nargs="?", default="serve", choices=["serve", "api", "materialize", "migrate"]
+        "mode",
+        nargs="?",
+        default="serve",
+        choices=["serve", "api", "materialize", "exposure", "migrate"],
     )
     mode = parser.parse_args(argv).mode
     settings = ResultsApiSettings()
     configure_logging(settings.service_name, settings.log_level)
+    if mode == "exposure":
+        return _exposure(settings)
     engine = open_database(settings)
     log.info("results_api.migrated", schema=settings.database_schema or "public", mode=mode)
     if mode == "migrate":
@@ -83,6 +91,18 @@ def _api(settings: ResultsApiSettings, engine: Engine, ready: Callable[[], bool]
         ready=ready,
     )
     return create_app(context)
+
+
+def _exposure(settings: ResultsApiSettings) -> int:
+    """The stream processor needs no database: its state lives in its changelog topic."""
+    app = FastAPI(title="Sightline exposure processor")
+    app.include_router(ops_router(CachedReadiness(kafka_answers(settings.kafka_bootstrap))))
+    server = BackgroundServer(app, settings.http_host, settings.http_port)
+    server.start()
+    log.info("results_api.started", mode="exposure", port=settings.http_port)
+    run_worker(settings)
+    server.stop()
+    return 0
 
 
 if __name__ == "__main__":

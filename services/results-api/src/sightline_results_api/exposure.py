@@ -48,27 +48,53 @@ class ExposureWindow:
     brands: list[BrandExposure]
 
 
-def summarize(frames: Iterable[BrandFrame]) -> list[BrandExposure]:
-    """Per-brand exposure over all `frames`, most screen time first."""
-    time_by_brand: dict[str, float] = defaultdict(float)
-    weighted_area: dict[str, float] = defaultdict(float)
-    count: dict[str, int] = defaultdict(int)
+@dataclass
+class BrandTotals:
+    """Running sums for one brand: what exposure is computed from (and what a stream
+    processor keeps per window)."""
+
+    screen_time: float = 0.0
+    weighted_area: float = 0.0
+    frames: int = 0
+
+    def add(self, frame: BrandFrame) -> None:
+        """Count one more frame of the brand."""
+        self.screen_time += frame.span
+        self.weighted_area += frame.span * (frame.area_share or 0.0)
+        self.frames += 1
+
+
+def accumulate(
+    frames: Iterable[BrandFrame], totals: dict[str, BrandTotals] | None = None
+) -> dict[str, BrandTotals]:
+    """Add `frames` to per-brand running sums (a new dict when none is given)."""
+    out = totals if totals is not None else defaultdict(BrandTotals)
     for frame in frames:
-        time_by_brand[frame.brand] += frame.span
-        weighted_area[frame.brand] += frame.span * (frame.area_share or 0.0)
-        count[frame.brand] += 1
-    total = sum(time_by_brand.values())
+        if frame.brand not in out:
+            out[frame.brand] = BrandTotals()
+        out[frame.brand].add(frame)
+    return out
+
+
+def exposures(totals: dict[str, BrandTotals]) -> list[BrandExposure]:
+    """Per-brand exposure from running sums, most screen time first."""
+    total = sum(t.screen_time for t in totals.values())
     out = [
         BrandExposure(
             brand=brand,
-            screen_time=seconds,
-            share_of_voice=seconds / total if total > 0 else 0.0,
-            prominence=weighted_area[brand] / seconds if seconds > 0 else 0.0,
-            frames=count[brand],
+            screen_time=t.screen_time,
+            share_of_voice=min(t.screen_time / total, 1.0) if total > 0 else 0.0,
+            prominence=min(t.weighted_area / t.screen_time, 1.0) if t.screen_time > 0 else 0.0,
+            frames=t.frames,
         )
-        for brand, seconds in time_by_brand.items()
+        for brand, t in totals.items()
     ]
     return sorted(out, key=lambda e: (-e.screen_time, e.brand))
+
+
+def summarize(frames: Iterable[BrandFrame]) -> list[BrandExposure]:
+    """Per-brand exposure over all `frames`, most screen time first."""
+    return exposures(accumulate(frames))
 
 
 def windows(

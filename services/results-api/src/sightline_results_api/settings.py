@@ -33,6 +33,10 @@ class ResultsApiSettings(ServiceSettings):
     # `serve` runs the materializer beside the API unless this is off (then run `materialize`).
     run_materializer: bool = True
 
+    # The exposure stream processor (`python -m sightline_results_api exposure`).
+    exposure_app_id: str = "results-api-exposure"
+    exposure_window_s: float = 10.0
+
     @field_validator("database_schema")
     @classmethod
     def _plain_identifier(cls, value: str) -> str:

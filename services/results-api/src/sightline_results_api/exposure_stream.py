@@ -1,0 +1,98 @@
+"""The brand-exposure stream processor (faust-streaming): `detections` → `exposure`.
+
+A faust agent folds each Detection's logo frames into per-window state held in a faust Table
+(changelog-backed: the state survives restarts by replaying its changelog topic) keyed by
+`stream/run/window`, and publishes the window's new `exposure.update` to the `exposure` topic.
+Windows are tumbling windows of media time (stream seconds), not of arrival time, so a replay
+or a late segment lands in the window it belongs to. Each window remembers the Detection event
+ids it folded, which makes redelivery harmless.
+"""
+
+from __future__ import annotations
+
+import faust
+import structlog
+from faust.types import StreamT
+
+from sightline_common.envelope import decode, deterministic_event_id, encode, wrap
+from sightline_common.errors import PermanentError
+from sightline_common.messages import Detection
+from sightline_common.topics import TOPIC_SPECS, Topic
+from sightline_results_api.exposure_state import by_window, fold, logo_frames, window_update
+from sightline_results_api.settings import ResultsApiSettings
+
+log = structlog.get_logger(__name__)
+
+TABLE = "exposure-windows"
+
+
+def _partitions(topic: Topic) -> int:
+    return next(spec.partitions for spec in TOPIC_SPECS if spec.topic == topic)
+
+
+def build_app(settings: ResultsApiSettings) -> faust.App:
+    """The faust application: one agent over `detections`, one table, output to `exposure`."""
+    topics = settings.topics
+    app = faust.App(
+        f"{settings.topic_prefix}{settings.exposure_app_id}",
+        broker=f"kafka://{settings.kafka_bootstrap}",
+        store="memory://",
+        web_enabled=False,
+        topic_replication_factor=1,
+        consumer_auto_offset_reset="earliest",
+        producer_acks=-1,
+        table_cleanup_interval=60.0,
+    )
+    detections = app.topic(
+        topics.name(Topic.DETECTIONS),
+        key_serializer="raw",
+        value_serializer="raw",
+        partitions=_partitions(Topic.DETECTIONS),
+    )
+    exposure = app.topic(topics.name(Topic.EXPOSURE), key_serializer="raw", value_serializer="raw")
+    # Co-partitioned with `detections` (both keyed by stream id), as faust requires.
+    windows = app.Table(
+        TABLE,
+        default=None,
+        partitions=_partitions(Topic.DETECTIONS),
+        key_type=str,
+    )
+    window_s = settings.exposure_window_s
+    producer_id = settings.producer_id
+
+    @app.agent(detections)
+    async def fold_detections(stream: StreamT[bytes]) -> None:
+        async for raw in stream:
+            try:
+                message = decode(raw, Detection)
+            except PermanentError as exc:
+                log.warning("exposure.skipped_invalid", reason=exc.reason)
+                continue
+            detection = message.payload
+            for index, frames in by_window(logo_frames(detection), window_s).items():
+                key = f"{detection.stream_id}/{detection.run_id}/{index}"
+                state = fold(windows.get(key), message.event_id, frames)
+                if state is None:
+                    continue  # already folded: a redelivery or a replay
+                windows[key] = state
+                update = window_update(
+                    detection.stream_id, detection.run_id, index, window_s, state
+                )
+                envelope = wrap(
+                    update,
+                    key=detection.stream_id,
+                    producer=producer_id,
+                    event_id=deterministic_event_id(
+                        "exposure", detection.stream_id, detection.run_id, index, update.detections
+                    ),
+                )
+                await exposure.send(key=detection.stream_id.encode(), value=encode(envelope))
+
+    return app
+
+
+def run_worker(settings: ResultsApiSettings) -> None:
+    """Run the processor until SIGTERM/SIGINT (faust's worker owns the event loop)."""
+    app = build_app(settings)
+    worker = faust.Worker(app, loglevel=settings.log_level.lower(), quiet=True)
+    worker.execute_from_commandline()

@@ -1,0 +1,47 @@
+"""The exposure processor's per-window state: folding detections, once each."""
+
+from __future__ import annotations
+
+import pytest
+
+from sightline_common.messages import Detection
+from sightline_results_api.exposure import BrandFrame
+from sightline_results_api.exposure_state import by_window, fold, logo_frames, window_update
+
+
+def _detection(factory, seq: int, **kwargs) -> Detection:
+    return Detection.model_validate(factory("s1", seq, **kwargs).payload)
+
+
+def test_logo_frames_keep_one_frame_per_brand_with_its_largest_area(detection_factory):
+    detection = _detection(detection_factory, 0, labels=("acme", "acme", "globex"), frames=2)
+    frames = logo_frames(detection)
+    assert len(frames) == 4
+    acme = [f for f in frames if f.brand == "acme"]
+    assert {f.area_share for f in acme} == {0.04}  # the larger of 0.02 and 0.04
+    assert {f.span for f in frames} == {1.0}
+
+
+def test_non_logo_results_are_not_exposure(detection_factory):
+    assert logo_frames(_detection(detection_factory, 0, kind="face")) == []
+
+
+def test_frames_fall_into_media_time_windows():
+    frames = [BrandFrame("a", ts, 1.0, None) for ts in (0.0, 9.99, 10.0, 35.0)]
+    assert {k: len(v) for k, v in by_window(frames, 10.0).items()} == {0: 2, 1: 1, 3: 1}
+
+
+def test_folding_the_same_detection_twice_changes_nothing():
+    frames = [BrandFrame("a", 0.0, 1.0, 0.5), BrandFrame("b", 0.0, 1.0, 0.1)]
+    state = fold(None, "e1", frames)
+    assert state is not None
+    assert fold(state, "e1", frames) is None
+    state = fold(state, "e2", [BrandFrame("a", 1.0, 1.0, 0.3)])
+    assert state is not None
+    update = window_update("s1", "live", 2, 10.0, state)
+    assert (update.window_start, update.window_end, update.detections) == (20.0, 30.0, 2)
+    a, b = update.brands
+    assert (a.brand, a.screen_time, a.frames) == ("a", 2.0, 2)
+    assert a.share_of_voice == pytest.approx(2 / 3)
+    assert a.prominence == pytest.approx(0.4)
+    assert b.share_of_voice == pytest.approx(1 / 3)

@@ -79,20 +79,35 @@ def composite(frame: Image, logo: Image, place: Placement) -> tuple[Image, tuple
     matrix = cv2.getRotationMatrix2D((w / 2, h / 2), place.angle, scale)
     matrix[0, 2] += place.centre[0] - w / 2
     matrix[1, 2] += place.centre[1] - h / 2
-    size = (frame.shape[1], frame.shape[0])
-    warped = cv2.warpAffine(logo, matrix, size)
-    mask = cv2.warpAffine(np.full((h, w), 255, np.uint8), matrix, size)
-    if place.blur > 0:
-        warped = cv2.GaussianBlur(warped, (0, 0), place.blur)
-    out = frame.copy()
-    out[mask > 127] = warped[mask > 127]
     corners = cv2.transform(np.array([[[0, 0], [w, 0], [w, h], [0, h]]], np.float32), matrix)[0]
     x0, y0 = corners.min(axis=0)
     x1, y1 = corners.max(axis=0)
+    # Warp only into the region the logo covers (plus blur margin): far cheaper than a frame.
+    pad = int(3 * place.blur) + 2
+    left, top = max(0, int(x0) - pad), max(0, int(y0) - pad)
+    right, bottom = min(frame.shape[1], int(x1) + pad + 1), min(frame.shape[0], int(y1) + pad + 1)
+    out = frame.copy()
+    if right > left and bottom > top:
+        local = matrix.copy()
+        local[0, 2] -= left
+        local[1, 2] -= top
+        size = (right - left, bottom - top)
+        warped = cv2.warpAffine(logo, local, size)
+        mask = cv2.warpAffine(np.full((h, w), 255, np.uint8), local, size)
+        if place.blur > 0:
+            warped = cv2.GaussianBlur(warped, (0, 0), place.blur)
+        region = out[top:bottom, left:right]
+        region[mask > 127] = warped[mask > 127]
     return out, (float(x0), float(y0), float(x1 - x0), float(y1 - y0))
 
 
-def write_ts(frames: Iterable[Image], path: Path, fps: int = 30, gop_seconds: float = 2.0) -> Path:
+def write_ts(
+    frames: Iterable[Image],
+    path: Path,
+    fps: int = 30,
+    gop_seconds: float = 2.0,
+    preset: str = "veryfast",
+) -> Path:
     """Encode BGR `frames` as an H.264 MPEG-TS file like an HLS segment (via ffmpeg)."""
     source = iter(frames)
     first = next(source)
@@ -101,7 +116,7 @@ def write_ts(frames: Iterable[Image], path: Path, fps: int = 30, gop_seconds: fl
         "ffmpeg", "-hide_banner", "-loglevel", "error", "-y",
         "-f", "rawvideo", "-pix_fmt", "bgr24", "-s", f"{width}x{height}", "-r", str(fps),
         "-i", "-",
-        "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p",
+        "-c:v", "libx264", "-preset", preset, "-pix_fmt", "yuv420p",
         "-g", str(int(fps * gop_seconds)), "-f", "mpegts", str(path),
     ]  # fmt: skip
     with subprocess.Popen(command, stdin=subprocess.PIPE) as encoder:

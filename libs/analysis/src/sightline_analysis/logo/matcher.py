@@ -20,6 +20,10 @@ from pydantic import BaseModel, ConfigDict
 from sightline_analysis.frames import Image
 
 Points = npt.NDArray[np.float32]
+Descriptors = npt.NDArray[np.float32]
+Matrix = npt.NDArray[np.float64]
+_TEMPLATE_WIDTH = 80
+_TEMPLATE_BLUR = 1.0
 
 
 class MatcherConfig(BaseModel):
@@ -29,11 +33,15 @@ class MatcherConfig(BaseModel):
     reference_width: int = 400
     reference_scales: tuple[float, ...] = (1.0, 0.5, 0.25)
     frame_features: int = 4000
+    contrast_threshold: float = 0.02
     ratio: float = 0.75
-    min_matches: int = 10
+    min_matches: int = 6
     min_inliers: int = 10
+    min_similarity_inliers: int = 6
+    full_support_inliers: int = 15
     ransac_threshold: float = 5.0
-    min_confidence: float = 0.35
+    min_appearance: float = 0.7
+    min_confidence: float = 0.3
     min_box_px: int = 16
 
 
@@ -62,7 +70,8 @@ class _Reference:
     width: int
     height: int
     points: Points
-    descriptors: npt.NDArray[np.float32]
+    descriptors: Descriptors
+    template: Image
 
 
 class LogoMatcher:
@@ -75,7 +84,8 @@ class LogoMatcher:
     def __init__(self, config: MatcherConfig | None = None) -> None:
         self.config = config or MatcherConfig()
         self._sift = cv2.SIFT_create(  # type: ignore[attr-defined]
-            nfeatures=self.config.frame_features
+            nfeatures=self.config.frame_features,
+            contrastThreshold=self.config.contrast_threshold,
         )
         self._sift_lock = threading.Lock()
         self._references: dict[str, _Reference] = {}
@@ -102,12 +112,13 @@ class LogoMatcher:
         references = self._references
         if not references:
             return []
-        points, descriptors = self._features(_gray(frame))
+        gray = _gray(frame)
+        points, descriptors = self._features(gray)
         if descriptors is None or len(points) < self.config.min_matches:
             return []
         best: dict[str, LogoMatch] = {}
         for ref in references.values():
-            found = self._verify(ref, points, descriptors, frame.shape[1], frame.shape[0])
+            found = self._verify(ref, points, descriptors, gray)
             if found and (ref.brand not in best or found.confidence > best[ref.brand].confidence):
                 best[ref.brand] = found
         return _suppress_overlaps(sorted(best.values(), key=lambda m: -m.confidence))
@@ -128,7 +139,13 @@ class LogoMatcher:
             all_desc.append(desc)
         if not all_desc or sum(len(d) for d in all_desc) < self.config.min_matches:
             raise ValueError(f"reference {logo_id} of {brand} has too few features")
+        template_size = (
+            _TEMPLATE_WIDTH,
+            max(8, round(_TEMPLATE_WIDTH * gray.shape[0] / gray.shape[1])),
+        )
+        template = cv2.resize(gray, template_size, interpolation=cv2.INTER_AREA)
         return _Reference(
+            template=np.asarray(cv2.GaussianBlur(template, (0, 0), _TEMPLATE_BLUR), np.uint8),
             logo_id=logo_id,
             brand=brand,
             width=int(gray.shape[1]),
@@ -144,12 +161,7 @@ class LogoMatcher:
         return points, descriptors
 
     def _verify(
-        self,
-        ref: _Reference,
-        frame_points: Points,
-        frame_desc: npt.NDArray[np.float32],
-        width: int,
-        height: int,
+        self, ref: _Reference, frame_points: Points, frame_desc: Descriptors, frame_gray: Image
     ) -> LogoMatch | None:
         cfg = self.config
         pairs = cv2.BFMatcher(cv2.NORM_L2).knnMatch(ref.descriptors, frame_desc, k=2)
@@ -158,24 +170,58 @@ class LogoMatcher:
             return None
         src = ref.points[[m.queryIdx for m in good]].reshape(-1, 1, 2)
         dst = frame_points[[m.trainIdx for m in good]].reshape(-1, 1, 2)
-        homography, mask = cv2.findHomography(src, dst, cv2.RANSAC, cfg.ransac_threshold)
-        if homography is None or mask is None:
-            return None
-        inliers = int(mask.sum())
-        if inliers < cfg.min_inliers:
-            return None
         outline = np.array(
             [[0, 0], [ref.width, 0], [ref.width, ref.height], [0, ref.height]], np.float32
         )
-        projected = cv2.perspectiveTransform(outline.reshape(-1, 1, 2), homography)
-        corners = np.asarray(projected, np.float32).reshape(-1, 2)
-        if not _plausible(corners, outline, width, height, cfg.min_box_px):
-            return None
-        # Share of matches that agree on one transform, damped while the count is still small.
-        confidence = (inliers / len(good)) * min(1.0, inliers / (3 * cfg.min_inliers))
-        if confidence < cfg.min_confidence:
-            return None
-        return LogoMatch(ref.brand, ref.logo_id, corners, inliers, round(confidence, 4))
+        height, width = frame_gray.shape[:2]
+        # A full homography (perspective) needs many inliers to be stable; a small logo has
+        # few, so a similarity transform (rotation, scale, shift) is tried next.
+        for matrix, inliers in (self._homography(src, dst), self._similarity(src, dst)):
+            if matrix is None:
+                continue
+            projected = cv2.perspectiveTransform(outline.reshape(-1, 1, 2), matrix)
+            corners = np.asarray(projected, np.float32).reshape(-1, 2)
+            if not _plausible(corners, outline, width, height, cfg.min_box_px):
+                continue
+            appearance = _appearance(ref, frame_gray, matrix)
+            if appearance < cfg.min_appearance:
+                continue
+            support = min(1.0, inliers / cfg.full_support_inliers)
+            confidence = round(min(1.0, (inliers / len(good)) ** 0.5 * appearance * support), 4)
+            if confidence >= cfg.min_confidence:
+                return LogoMatch(ref.brand, ref.logo_id, corners, inliers, confidence)
+        return None
+
+    def _homography(self, src: Points, dst: Points) -> tuple[Matrix | None, int]:
+        matrix, mask = cv2.findHomography(src, dst, cv2.RANSAC, self.config.ransac_threshold)
+        if matrix is None or mask is None or int(mask.sum()) < self.config.min_inliers:
+            return None, 0
+        return np.asarray(matrix, np.float64), int(mask.sum())
+
+    def _similarity(self, src: Points, dst: Points) -> tuple[Matrix | None, int]:
+        affine, mask = cv2.estimateAffinePartial2D(
+            src, dst, method=cv2.RANSAC, ransacReprojThreshold=self.config.ransac_threshold
+        )
+        if affine is None or mask is None or int(mask.sum()) < self.config.min_similarity_inliers:
+            return None, 0
+        return np.vstack([np.asarray(affine, np.float64), [0.0, 0.0, 1.0]]), int(mask.sum())
+
+
+def _appearance(ref: _Reference, frame_gray: Image, matrix: Matrix) -> float:
+    """Normalised correlation of the frame region mapped back onto the reference template.
+
+    Keypoints can agree on a transform for a look-alike that shares lettering; the pixels
+    inside the projected outline still differ, so they are compared directly.
+    """
+    th, tw = ref.template.shape[:2]
+    to_template = np.diag([tw / ref.width, th / ref.height, 1.0])
+    inverse_map = matrix @ np.linalg.inv(to_template)
+    patch = cv2.warpPerspective(
+        frame_gray, inverse_map, (tw, th), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    )
+    patch = cv2.GaussianBlur(patch, (0, 0), _TEMPLATE_BLUR)
+    score = cv2.matchTemplate(patch, ref.template, cv2.TM_CCOEFF_NORMED)
+    return max(0.0, float(score[0, 0]))
 
 
 def _gray(image: Image) -> Image:

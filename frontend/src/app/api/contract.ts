@@ -50,7 +50,8 @@ export interface ReanalysisCreate {
   config?: Record<string, unknown>;
 }
 
-export type RunState = 'queued' | 'running' | 'done' | 'failed';
+/** Final states of a run; anything else (requested, queued, running...) is still in progress. */
+export const FINISHED_RUN_STATES = ['done', 'completed', 'failed', 'cancelled'] as const;
 
 export interface ReanalysisRun {
   run_id: string;
@@ -58,11 +59,15 @@ export interface ReanalysisRun {
   from?: number;
   to?: number;
   detectors?: string[];
-  state: RunState;
-  /** 0..1 */
+  /** requested, running, done, failed, cancelled (issue #7). */
+  status: string;
+  /** 0..1, when the API reports it directly. */
   progress?: number;
   segments_total?: number;
   segments_done?: number;
+  /** Media seconds analysed per wall-clock second. */
+  rate?: number | null;
+  eta_s?: number | null;
   created_at?: string;
   error?: string | null;
 }

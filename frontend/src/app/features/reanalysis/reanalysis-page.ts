@@ -10,7 +10,7 @@ import {
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { FormsModule } from '@angular/forms';
 import { Subscription, switchMap, takeWhile, timer } from 'rxjs';
-import { ReanalysisRun, RunDiff, StreamSummary } from '../../api/contract';
+import { FINISHED_RUN_STATES, ReanalysisRun, RunDiff, StreamSummary } from '../../api/contract';
 import { ReanalysisApi } from '../../api/reanalysis-api';
 import { StreamsApi } from '../../api/streams-api';
 import { describeApiError } from '../../core/api-error';
@@ -23,7 +23,7 @@ import { RunHistory } from './run-history';
 const POLL_MS = 2000;
 
 export function isFinished(run: ReanalysisRun): boolean {
-  return run.state === 'done' || run.state === 'failed';
+  return (FINISHED_RUN_STATES as readonly string[]).includes(run.status);
 }
 
 /** Parses the optional detector config; an empty field means the detectors' defaults. */

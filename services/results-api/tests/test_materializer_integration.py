@@ -10,7 +10,9 @@ import pytest
 from confluent_kafka import Consumer, TopicPartition
 from sqlalchemy import Engine, text
 
+from sightline_common.envelope import wrap
 from sightline_common.kafka import EventProducer
+from sightline_common.messages import BrandShare, Envelope, ExposureUpdate
 from sightline_common.topics import Topic
 from sightline_results_api.materializer import build_consumer
 from sightline_results_api.sink import BatchSink
@@ -56,15 +58,17 @@ def _wait_caught_up(bootstrap: str, group: str, topic: str, timeout: float = 60.
     raise TimeoutError(f"{group} still lags on {topic} after {timeout}s")
 
 
-def _run_materializer(isolated: Any, api_settings: Any, engine: Engine, group: str) -> None:
-    """Materialize in-process until the group committed everything on the detections topic."""
+def _run_materializer(
+    isolated: Any, api_settings: Any, engine: Engine, group: str, topic: Topic = Topic.DETECTIONS
+) -> None:
+    """Materialize in-process until the group committed everything on `topic`."""
     settings = api_settings.model_copy(update={"materializer_group": group})
     producer = EventProducer(settings.kafka_bootstrap, "test-materializer")
     loop = build_consumer(settings, BatchSink(engine), producer)
     thread = threading.Thread(target=loop.run, daemon=True)
     thread.start()
     try:
-        _wait_caught_up(isolated.bootstrap, group, isolated.topics.name(Topic.DETECTIONS))
+        _wait_caught_up(isolated.bootstrap, group, isolated.topics.name(topic))
     finally:
         loop.stop()
         thread.join(timeout=30)
@@ -88,3 +92,38 @@ def test_replaying_the_same_detections_twice_yields_identical_tables(
 
     assert len(first) == expected
     assert first == second
+
+
+def _update(stream_id: str, detections: int, acme: float) -> Envelope:
+    update = ExposureUpdate(
+        stream_id=stream_id,
+        run_id="live",
+        window_start=10.0,
+        window_end=20.0,
+        detections=detections,
+        brands=[
+            BrandShare(brand="acme", screen_time=acme, share_of_voice=1.0, prominence=0.1, frames=2)
+        ],
+    )
+    return wrap(update, key=stream_id, producer="exposure-test")
+
+
+def test_exposure_windows_keep_the_latest_update_whatever_the_order(
+    isolated, api_settings, engine, client
+):
+    stream_id = client.post("/api/streams", json={"name": "x", "source": {"kind": "test"}}).json()[
+        "id"
+    ]
+    first, second, third = (_update(stream_id, n, float(n)) for n in (1, 2, 3))
+    producer = EventProducer(isolated.bootstrap, "test-producer")
+    for envelope in (first, third, second, third):  # out of order, and a duplicate
+        producer.publish(isolated.topics.name(Topic.EXPOSURE), envelope)
+    producer.flush()
+
+    _run_materializer(isolated, api_settings, engine, "exposure-pass", Topic.EXPOSURE)
+
+    [window] = client.get(f"/api/streams/{stream_id}/exposure/windows").json()
+    assert window["detections"] == 3
+    assert (window["start"], window["end"]) == (10.0, 20.0)
+    assert window["brands"][0]["screen_time"] == 3.0
+    assert client.get(f"/api/streams/{stream_id}/exposure/windows", params={"to": 5}).json() == []

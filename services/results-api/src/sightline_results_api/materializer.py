@@ -1,4 +1,4 @@
-"""The materializer: `streams`, `segments` and `detections` topics → Postgres tables.
+"""The materializer: `streams`, `segments`, `detections` and `exposure` topics → Postgres.
 
 A `ConsumerLoop` with a batch handler: each poll's messages become rows written in one
 transaction by `BatchSink`; the loop commits offsets only after the handler returned, i.e.
@@ -12,7 +12,7 @@ import structlog
 from prometheus_client import Counter
 
 from sightline_common.kafka import ConsumerLoop, EventProducer, Received
-from sightline_common.messages import Detection, SegmentReady, StreamLifecycle
+from sightline_common.messages import Detection, ExposureUpdate, SegmentReady, StreamLifecycle
 from sightline_common.topics import Topic
 from sightline_results_api.rows import rows_for
 from sightline_results_api.settings import ResultsApiSettings
@@ -40,6 +40,7 @@ class Materializer:
         ROWS_WRITTEN.labels("lifecycle_events").inc(result.lifecycle)
         ROWS_WRITTEN.labels("segments").inc(result.segments)
         ROWS_WRITTEN.labels("detections").inc(result.detections)
+        ROWS_WRITTEN.labels("exposure_windows").inc(result.exposure)
         log.debug(
             "materializer.batch_written",
             messages=len(messages),
@@ -61,6 +62,7 @@ def build_consumer(
             topics.name(Topic.STREAMS): StreamLifecycle,
             topics.name(Topic.SEGMENTS): SegmentReady,
             topics.name(Topic.DETECTIONS): Detection,
+            topics.name(Topic.EXPOSURE): ExposureUpdate,
         },
         producer=producer,
         batch_handler=Materializer(sink),

@@ -161,3 +161,18 @@ class ReanalysisRun(SQLModel, table=True):
     status: str = Field(max_length=16, default="requested")
     created_at: datetime = _tz()
     updated_at: datetime = _tz()
+
+
+class ExposureWindowRow(SQLModel, table=True):
+    """The latest `exposure.update` of one media-time window (from the exposure processor)."""
+
+    __tablename__ = "exposure_windows"
+
+    stream_id: str = Field(primary_key=True)
+    run_id: str = Field(primary_key=True)
+    window_start: float = Field(primary_key=True)
+    window_end: float
+    detections: int
+    brands: list[dict[str, Any]] = Field(sa_column=Column(JSONB, nullable=False))
+    event_id: str = Field(max_length=36)
+    occurred_at: datetime = _tz()

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from sightline_results_api.cursor import DetectionKey
 from sightline_results_api.exposure import BrandFrame
-from sightline_results_api.models import DetectionRow
+from sightline_results_api.models import DetectionRow, ExposureWindowRow
 
 LOGO_KIND = "logo"
 
@@ -80,3 +80,17 @@ def exposure_frames(
         BrandFrame(brand=label, media_ts=ts, span=span, area_share=area)
         for label, ts, span, area in session.exec(query).all()
     ]
+
+
+def streamed_windows(
+    session: Session, stream_id: str, run_id: str, start: float | None, end: float | None
+) -> Sequence[ExposureWindowRow]:
+    """The exposure processor's windows of a stream and run overlapping [start, end)."""
+    query = select(ExposureWindowRow).where(
+        ExposureWindowRow.stream_id == stream_id, ExposureWindowRow.run_id == run_id
+    )
+    if start is not None:
+        query = query.where(col(ExposureWindowRow.window_end) > start)
+    if end is not None:
+        query = query.where(col(ExposureWindowRow.window_start) < end)
+    return session.exec(query.order_by(col(ExposureWindowRow.window_start))).all()

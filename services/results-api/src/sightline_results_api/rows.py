@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sightline_common.kafka import Received
-from sightline_common.messages import Detection, SegmentReady, StreamLifecycle
+from sightline_common.messages import Detection, ExposureUpdate, SegmentReady, StreamLifecycle
 
 LIFECYCLE_COLUMNS = (
     "event_id",
@@ -64,6 +64,17 @@ DETECTION_COLUMNS = (
     "occurred_at",
 )
 
+EXPOSURE_COLUMNS = (
+    "stream_id",
+    "run_id",
+    "window_start",
+    "window_end",
+    "detections",
+    "brands",
+    "event_id",
+    "occurred_at",
+)
+
 Row = tuple[Any, ...]
 
 
@@ -74,9 +85,10 @@ class RowBatch:
     lifecycle: list[Row] = field(default_factory=list)
     segments: list[Row] = field(default_factory=list)
     detections: list[Row] = field(default_factory=list)
+    exposure: list[Row] = field(default_factory=list)
 
     def __len__(self) -> int:
-        return len(self.lifecycle) + len(self.segments) + len(self.detections)
+        return len(self.lifecycle) + len(self.segments) + len(self.detections) + len(self.exposure)
 
 
 def lifecycle_row(event_id: str, occurred_at: datetime, event: StreamLifecycle) -> Row:
@@ -151,6 +163,20 @@ def detection_rows(event_id: str, occurred_at: datetime, detection: Detection) -
     return rows
 
 
+def exposure_row(event_id: str, occurred_at: datetime, update: ExposureUpdate) -> Row:
+    """The `exposure_windows` row for one exposure update."""
+    return (
+        update.stream_id,
+        update.run_id,
+        update.window_start,
+        update.window_end,
+        update.detections,
+        [brand.model_dump(mode="json") for brand in update.brands],
+        event_id,
+        occurred_at,
+    )
+
+
 def rows_for(messages: Iterable[Received]) -> RowBatch:
     """Sort a consumed batch into table rows; payload types it does not store are skipped."""
     batch = RowBatch()
@@ -164,4 +190,6 @@ def rows_for(messages: Iterable[Received]) -> RowBatch:
             batch.segments.append(segment_row(event_id, payload))
         elif isinstance(payload, StreamLifecycle):
             batch.lifecycle.append(lifecycle_row(event_id, envelope.occurred_at, payload))
+        elif isinstance(payload, ExposureUpdate):
+            batch.exposure.append(exposure_row(event_id, envelope.occurred_at, payload))
     return batch

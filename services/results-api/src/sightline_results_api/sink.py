@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 from sightline_common.errors import PermanentError, TransientError
 from sightline_results_api.rows import (
     DETECTION_COLUMNS,
+    EXPOSURE_COLUMNS,
     LIFECYCLE_COLUMNS,
     SEGMENT_COLUMNS,
     Row,
@@ -36,6 +37,28 @@ class SinkTable:
     columns: tuple[str, ...]
     key: tuple[str, ...]
     json_columns: tuple[str, ...] = ()
+    # For state tables (latest value per key): replace a row when this column grows. None: the
+    # table is an append-only log where the first write of a key wins.
+    newer_by: str | None = None
+
+    def merge_sql(self, stage: str) -> str:
+        """INSERT ... SELECT from the staging table, idempotent either way."""
+        columns = ", ".join(self.columns)
+        key = ", ".join(self.key)
+        if self.newer_by is None:
+            return (
+                f"INSERT INTO {self.name} ({columns}) SELECT {columns} FROM {stage} "  # noqa: S608
+                f"ON CONFLICT ({key}) DO NOTHING"
+            )
+        # One row per key from the batch (the newest), else ON CONFLICT would touch a row twice.
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in self.columns if c not in self.key)
+        return (
+            f"INSERT INTO {self.name} ({columns}) "  # noqa: S608
+            f"SELECT DISTINCT ON ({key}) {columns} FROM {stage} "
+            f"ORDER BY {key}, {self.newer_by} DESC "
+            f"ON CONFLICT ({key}) DO UPDATE SET {updates} "
+            f"WHERE {self.name}.{self.newer_by} < EXCLUDED.{self.newer_by}"
+        )
 
     def adapt(self, rows: Sequence[Row]) -> list[Row]:
         """Rows with JSON columns wrapped for psycopg (dicts have no default adapter)."""
@@ -56,6 +79,13 @@ SEGMENTS = SinkTable("segments", SEGMENT_COLUMNS, ("event_id",))
 DETECTIONS = SinkTable(
     "detections", DETECTION_COLUMNS, ("event_id", "item_index"), json_columns=("attributes",)
 )
+EXPOSURE = SinkTable(
+    "exposure_windows",
+    EXPOSURE_COLUMNS,
+    ("stream_id", "run_id", "window_start"),
+    json_columns=("brands",),
+    newer_by="detections",
+)
 
 
 @dataclass(frozen=True)
@@ -65,6 +95,7 @@ class SinkResult:
     lifecycle: int = 0
     segments: int = 0
     detections: int = 0
+    exposure: int = 0
 
 
 class BatchSink:
@@ -82,6 +113,7 @@ class BatchSink:
                 lifecycle=_copy_upsert(conn, LIFECYCLE, batch.lifecycle),
                 segments=_copy_upsert(conn, SEGMENTS, batch.segments),
                 detections=_copy_upsert(conn, DETECTIONS, batch.detections),
+                exposure=_copy_upsert(conn, EXPOSURE, batch.exposure),
             )
 
     @contextmanager
@@ -112,10 +144,7 @@ def _copy_upsert(
         with cur.copy(f"COPY {stage} ({columns}) FROM STDIN") as copy:
             for row in table.adapt(rows):
                 copy.write_row(row)
-        cur.execute(
-            f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {stage} "  # noqa: S608
-            f"ON CONFLICT ({', '.join(table.key)}) DO NOTHING"
-        )
+        cur.execute(table.merge_sql(stage))
         return max(cur.rowcount, 0)
 
 

@@ -119,6 +119,12 @@ class ExposureReport(BaseModel):
     windows: list[ExposureWindowPublic]
 
 
+class StreamedExposureWindow(ExposureWindowPublic):
+    """A window as the exposure stream processor last published it (updated live)."""
+
+    detections: int = Field(description="Detection messages folded into the window so far")
+
+
 class LogoPublic(BaseModel):
     """A reference image in the logo library."""
 

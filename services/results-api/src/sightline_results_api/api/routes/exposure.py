@@ -13,9 +13,10 @@ from sightline_results_api.api.schemas import (
     BrandExposurePublic,
     ExposureReport,
     ExposureWindowPublic,
+    StreamedExposureWindow,
 )
 from sightline_results_api.exposure import BrandExposure, summarize, windows
-from sightline_results_api.queries import exposure_frames
+from sightline_results_api.queries import exposure_frames, streamed_windows
 
 router = APIRouter(prefix="/streams", tags=["exposure"])
 
@@ -68,3 +69,28 @@ def stream_exposure(
         totals=_public(summarize(frames)),
         windows=per_window,
     )
+
+
+@router.get("/{stream_id}/exposure/windows")
+def streamed_exposure(
+    stream_id: str,
+    registry: RegistryDep,
+    session: SessionDep,
+    *,
+    start: From = None,
+    end: To = None,
+    run: Annotated[str, Query(min_length=1, max_length=64)] = "live",
+) -> list[StreamedExposureWindow]:
+    """The exposure stream processor's fixed windows overlapping [from, to), as last updated
+    (the same figures the notifier pushes live)."""
+    check_range(start, end)
+    stream = registry.get(stream_id)
+    return [
+        StreamedExposureWindow(
+            start=row.window_start,
+            end=row.window_end,
+            detections=row.detections,
+            brands=[BrandExposurePublic.model_validate(brand) for brand in row.brands],
+        )
+        for row in streamed_windows(session, stream.id, run, start, end)
+    ]

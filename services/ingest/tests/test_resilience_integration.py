@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import time
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from sightline_common.topics import Topic
 from sightline_testkit.kafka import read_messages
 
-from .conftest import IngestRig, push, start_push
+from .conftest import IngestRig, push, push_command, start_push
 from .test_rtmp_integration import messages_for
 
 pytestmark = pytest.mark.integration
@@ -125,3 +126,23 @@ def test_the_test_source_produces_a_stream_like_rtmp(rig: IngestRig) -> None:
     started = messages_for(rig, Topic.STREAMS, stream_id)[0].payload
     assert (started.status.value, started.source_kind.value) == ("started", "test")
     assert read_messages(rig.isolated.bootstrap, rig.isolated.topics.name(Topic.SEGMENTS))
+
+
+def test_a_file_source_played_once_is_a_whole_stream_like_rtmp(rig: IngestRig) -> None:
+    clip = rig.isolated.tmp / "clip.mp4"
+    subprocess.run(
+        [*push_command(str(clip), 8)[:-3], str(clip)], check=True, capture_output=True, timeout=120
+    )
+    rig.start()
+    stream_id, _key = rig.add_stream("file", uri=str(clip))
+    wait_until_stopped(rig, stream_id, starts=1, timeout=90)
+    lifecycle = [m.payload for m in messages_for(rig, Topic.STREAMS, stream_id)]
+    assert [(p.status.value, p.source_kind.value) for p in lifecycle] == [
+        ("started", "file"),
+        ("stopped", "file"),
+    ]
+    ready = [m.payload for m in messages_for(rig, Topic.SEGMENTS, stream_id)]
+    assert [r.sequence for r in ready] == list(range(len(ready)))
+    assert 3 <= len(ready) <= 5
+    assert abs(sum(r.duration for r in ready) - 8) < 1.5
+    assert {(r.width, r.height, r.codec) for r in ready} == {(1280, 720, "h264")}

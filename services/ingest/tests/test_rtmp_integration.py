@@ -105,5 +105,7 @@ def test_an_unknown_key_is_refused_and_nothing_is_stored_or_published(rig: Inges
     for topic in (Topic.STREAMS, Topic.SEGMENTS):
         assert read_messages(rig.isolated.bootstrap, rig.isolated.topics.name(topic)) == []
     assert list(rig.store().list_keys(rig.bucket, "")) == []
-    assert "not-a-registered-key" not in rig.process.log_path.read_text()  # type: ignore[union-attr]
+    assert rig.process is not None
+    assert rig.process.stop() == 0  # SIGTERM: a graceful exit
+    assert "not-a-registered-key" not in rig.process.log_path.read_text()
     assert stream_id

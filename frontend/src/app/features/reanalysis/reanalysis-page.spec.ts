@@ -54,30 +54,26 @@ describe('ReanalysisPage', () => {
     );
 
     vi.advanceTimersByTime(0);
-    backend
-      .expectOne('/api/reanalysis/r1')
-      .flush({
-        run_id: 'r1',
-        stream_id: 's1',
-        status: 'running',
-        segments_done: 15,
-        segments_total: 30,
-      });
+    backend.expectOne('/api/reanalysis/r1').flush({
+      run_id: 'r1',
+      stream_id: 's1',
+      status: 'running',
+      segments_done: 15,
+      segments_total: 30,
+    });
     fixture.detectChanges();
     expect(fixture.nativeElement.querySelector('[data-testid=runs-table]').textContent).toContain(
       '50%',
     );
 
     vi.advanceTimersByTime(2000);
-    backend
-      .expectOne('/api/reanalysis/r1')
-      .flush({
-        run_id: 'r1',
-        stream_id: 's1',
-        status: 'done',
-        segments_done: 30,
-        segments_total: 30,
-      });
+    backend.expectOne('/api/reanalysis/r1').flush({
+      run_id: 'r1',
+      stream_id: 's1',
+      status: 'done',
+      segments_done: 30,
+      segments_total: 30,
+    });
     vi.advanceTimersByTime(10_000);
     backend.expectNone('/api/reanalysis/r1');
 

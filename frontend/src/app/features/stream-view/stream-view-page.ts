@@ -62,6 +62,10 @@ export class StreamViewPage implements OnInit {
   protected readonly kinds = computed(() => (this.version(), this.index.kinds()));
   /** Newest analysed media time: analysis trails the live edge, and the operator should see by how much. */
   protected readonly analysedTo = computed(() => (this.version(), this.index.end()));
+  /** How far the picture is ahead of the analysis; beyond a few seconds no box can be drawn. */
+  protected readonly analysisLag = computed(() =>
+    this.analysedTo() > 0 ? this.currentTime() - this.analysedTo() : 0,
+  );
   protected readonly hiddenKinds = signal<ReadonlySet<string>>(new Set());
   protected readonly visibleItems = computed(() =>
     this.items().filter((item) => !this.hiddenKinds().has(item.kind)),

@@ -92,7 +92,8 @@ def run(settings: DevstackSettings, say: Callable[[str], None]) -> int:
         supervisor.start_all()
         specs = service_specs(settings, platform)
         _wait_healthy(specs, say, timeout=900.0)
-        demo = DemoSetup(settings.state_dir / "demo.json", platform.as_env()).ensure()
+        with_source = os.environ.get("SIGHTLINE_DEMO_SOURCE", "1") != "0"
+        demo = DemoSetup(settings.state_dir / "demo.json", platform.as_env()).ensure(with_source)
         _banner(platform, demo, say)
         supervisor.watch()
     finally:
@@ -158,19 +159,26 @@ class DemoSetup:
         self._path = path
         self._env = dict(env)
 
-    def ensure(self) -> Demo:
-        """The saved demo if its token still works, else a new one."""
+    def ensure(self, with_source: bool = True) -> Demo:
+        """The saved demo if its token still works, else a new one.
+
+        `with_source=False` (SIGHTLINE_DEMO_SOURCE=0, used by `make test`) registers no
+        test-pattern stream, so nothing encodes video in the background.
+        """
         saved = self._load()
         if saved is not None and self._token_works(saved.token):
             return saved
         token = self._cli("token", "create", "--name", f"make-run-{int(time.time())}")[-1]
         obs = self._cli("streams", "add", "--name", "OBS", "--source", "rtmp")
-        test = self._cli("streams", "add", "--name", "Demo test pattern", "--source", "test")
+        test_id = ""
+        if with_source:
+            test = self._cli("streams", "add", "--name", "Demo test pattern", "--source", "test")
+            test_id = _stream_id(test)
         demo = Demo(
             token=token.strip(),
             obs_key=_field(obs, "stream key:").split()[0],
             obs_stream_id=_stream_id(obs),
-            demo_stream_id=_stream_id(test),
+            demo_stream_id=test_id,
         )
         self._path.write_text(json.dumps(demo.__dict__, indent=2))
         self._path.chmod(0o600)
@@ -226,7 +234,7 @@ def _banner(platform: PlatformEnv, demo: Demo, say: Callable[[str], None]) -> No
         "  OBS            Settings > Stream > Service: Custom",
         f"                 Server:     {platform.rtmp_url}",
         f"                 Stream Key: {demo.obs_key}",
-        f"  demo source    test pattern, stream {demo.demo_stream_id}",
+        f"  demo source    test pattern, stream {demo.demo_stream_id or '(none)'}",
         f"  MinIO console  {platform.minio_console_url}",
         f"  logs           {platform.state_dir}/logs/",
         "",

@@ -79,6 +79,12 @@ def test_an_oversize_upload_is_413_and_leaves_nothing_behind(client, isolated, a
         "/api/logos", data={"brand": "Acme"}, files={"image": ("big.png", too_big, "image/png")}
     )
     assert response.status_code == 413
+    far_too_big = too_big + b"\x00" * 200_000  # refused from Content-Length, before parsing
+    response = client.post(
+        "/api/logos", data={"brand": "Acme"}, files={"image": ("big.png", far_too_big, "image/png")}
+    )
+    assert response.status_code == 413
+    assert "request larger" in response.json()["detail"]
     assert client.get("/api/logos").json() == []
     assert _entries(isolated) == []
     assert _stored_keys(api_settings) == []

@@ -31,15 +31,16 @@ def to_public(logo: Logo) -> LogoPublic:
     status_code=status.HTTP_201_CREATED,
     responses={413: {"description": "image too large"}, 415: {"description": "not an image"}},
 )
-async def upload_logo(
+def upload_logo(
     brand: Annotated[str, Form(min_length=1, max_length=200)],
     image: Annotated[UploadFile, File(description="PNG, JPEG or WebP")],
     logos: LogosDep,
     context: ContextDep,
 ) -> LogoPublic:
     """Add a brand's reference image (type checked from its bytes) and announce it."""
+    # A plain (threadpool) route: storing, committing and publishing block, the loop must not.
     limit = context.settings.max_logo_bytes
-    data = await image.read(limit + 1)
+    data = image.file.read(limit + 1)
     if len(data) > limit:
         raise HTTPException(
             status_code=status.HTTP_413_CONTENT_TOO_LARGE,

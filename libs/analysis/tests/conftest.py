@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from sightline_analysis.analyzers import AnalyzerContext, AnalyzerRegistry, AnalyzerSet
+from sightline_analysis.engine import AnalysisEngine, DetectorIdentity
+from sightline_analysis.executors import ExecutorRouter, build_executor
+from sightline_analysis.logo.matcher import LogoMatcher
 from sightline_analysis.synthetic import Placement, background, composite, make_logo, write_ts
+from sightline_common.errors import MissingObjectError
+from sightline_common.messages import ExecutorKind, SegmentReady
 
 LOGO = make_logo("ACME", seed=1)
 
@@ -18,3 +25,53 @@ def logo_segment(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     frame, _ = composite(base, LOGO, Placement(centre=(320, 180), width=160))
     path = tmp_path_factory.mktemp("seg") / "logo.ts"
     return write_ts([frame] * 30, Path(path), fps=15).read_bytes()
+
+
+class Memory:
+    """Segment bytes by (bucket, key), as the store would hand them out."""
+
+    def __init__(self, objects: dict[tuple[str, str], bytes]) -> None:
+        self.objects = objects
+
+    def get_bytes(self, bucket: str, key: str) -> bytes:
+        try:
+            return self.objects[(bucket, key)]
+        except KeyError:
+            raise MissingObjectError(f"object {bucket}/{key} not found") from None
+
+
+def segment(key: str, sequence: int = 7, media_start: float = 14.0) -> SegmentReady:
+    return SegmentReady(
+        stream_id="cam-1",
+        sequence=sequence,
+        bucket="seg",
+        object_key=key,
+        playlist_key="cam-1/index.m3u8",
+        media_start=media_start,
+        duration=2.0,
+        wall_clock=datetime.now(UTC),
+        size_bytes=1,
+        sha256="0" * 64,
+    )
+
+
+@pytest.fixture
+def engine(logo_segment: bytes, logo_analyzers: AnalyzerSet) -> AnalysisEngine:
+    """An engine over in-memory segments `logo.ts` (ACME in it) and `bad.ts` (not video)."""
+    analyzers = logo_analyzers
+    router = ExecutorRouter(
+        "logo", {ExecutorKind.local: build_executor({"type": "local"}, analyzers)}
+    )
+    identity = DetectorIdentity("logo", "0.1.0", analyzers.fingerprint())
+    store = Memory({("seg", "logo.ts"): logo_segment, ("seg", "bad.ts"): b"\x47" * 1000})
+    return AnalysisEngine(identity, router, store)
+
+
+@pytest.fixture
+def logo_analyzers() -> AnalyzerSet:
+    """A logo analyzer set whose library holds ACME."""
+    matcher = LogoMatcher()
+    matcher.add("acme-1", "acme", LOGO)
+    return AnalyzerSet(
+        [AnalyzerRegistry.discover().build("logo", AnalyzerContext(logo_matcher=matcher))]
+    )

@@ -21,7 +21,15 @@ def solid(bgr: tuple[int, int, int], offset: float = 0.0) -> Frame:
 
 
 def test_the_registry_discovers_every_plugin_by_key() -> None:
-    assert REGISTRY.keys == ["colours", "faces", "faces_mtcnn", "logo", "quality", "shots"]
+    assert REGISTRY.keys == [
+        "colours",
+        "faces",
+        "faces_mtcnn",
+        "logo",
+        "people",
+        "quality",
+        "shots",
+    ]
 
 
 def test_an_unknown_key_or_bad_config_is_refused() -> None:
@@ -110,3 +118,15 @@ def test_a_face_in_a_photo_is_found_with_its_box(key: str, astronaut_frame: Fram
     centre = ((box.x + box.w / 2) * 1280, (box.y + box.h / 2) * 720)
     assert 600 + 170 < centre[0] < 600 + 280  # the face sits at x 170..277, y 64..171 of it
     assert 100 + 64 < centre[1] < 100 + 171
+
+
+def test_a_person_is_boxed_and_the_person_area_reported(astronaut_frame: Frame) -> None:
+    people = REGISTRY.build("people", CONTEXT)
+    found, empty = people.analyze("s", [astronaut_frame, Frame(background(4), 0.0)])
+    assert empty == []
+    assert len(found) >= 1
+    for person in found:
+        assert person.kind == "person"
+        assert person.box is not None
+        assert 600 / 1280 <= person.box.x <= 1112 / 1280  # inside the portrait
+        assert 0 < person.attributes["people_area_share"] < 0.5

@@ -2,61 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
-from sightline_analysis.analyzers import AnalyzerContext, AnalyzerRegistry, AnalyzerSet
-from sightline_analysis.engine import AnalysisEngine, DetectorIdentity, detection_event_id
-from sightline_analysis.executors import ExecutorRouter, build_executor
-from sightline_analysis.logo.matcher import LogoMatcher
+from sightline_analysis.engine import AnalysisEngine, detection_event_id
 from sightline_common.errors import CorruptMediaError, MissingObjectError
-from sightline_common.messages import AnalysisPolicy, ExecutorKind, SegmentReady
+from sightline_common.messages import AnalysisPolicy, ExecutorKind
 
-from .conftest import LOGO
-
-
-class Memory:
-    """Segment bytes by (bucket, key), as the store would hand them out."""
-
-    def __init__(self, objects: dict[tuple[str, str], bytes]) -> None:
-        self.objects = objects
-
-    def get_bytes(self, bucket: str, key: str) -> bytes:
-        try:
-            return self.objects[(bucket, key)]
-        except KeyError:
-            raise MissingObjectError(f"object {bucket}/{key} not found") from None
-
-
-def segment(key: str, sequence: int = 7, media_start: float = 14.0) -> SegmentReady:
-    return SegmentReady(
-        stream_id="cam-1",
-        sequence=sequence,
-        bucket="seg",
-        object_key=key,
-        playlist_key="cam-1/index.m3u8",
-        media_start=media_start,
-        duration=2.0,
-        wall_clock=datetime.now(UTC),
-        size_bytes=1,
-        sha256="0" * 64,
-    )
-
-
-@pytest.fixture
-def engine(logo_segment: bytes) -> AnalysisEngine:
-    matcher = LogoMatcher()
-    matcher.add("acme-1", "acme", LOGO)
-    analyzers = AnalyzerSet(
-        [AnalyzerRegistry.discover().build("logo", AnalyzerContext(logo_matcher=matcher))]
-    )
-    router = ExecutorRouter(
-        "logo", {ExecutorKind.local: build_executor({"type": "local"}, analyzers)}
-    )
-    identity = DetectorIdentity("logo", "0.1.0", analyzers.fingerprint())
-    store = Memory({("seg", "logo.ts"): logo_segment, ("seg", "bad.ts"): b"\x47" * 1000})
-    return AnalysisEngine(identity, router, store)
+from .conftest import segment
 
 
 def test_a_segment_becomes_one_detection_in_stream_time(engine: AnalysisEngine) -> None:

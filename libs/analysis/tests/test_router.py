@@ -13,7 +13,9 @@ from sightline_analysis.executors import (
     ExecutorConfig,
     ExecutorFailedError,
     ExecutorRouter,
+    build_executor,
 )
+from sightline_analysis.executors.plugins.local import AnalyzerFailedError
 from sightline_analysis.executors.router import ExecutorsExhaustedError
 from sightline_analysis.frames import Frame
 from sightline_common.errors import CorruptMediaError
@@ -91,3 +93,13 @@ def test_a_permanent_error_is_not_masked_by_fallback() -> None:
     with pytest.raises(CorruptMediaError):
         router(lan, local).run([ExecutorKind.lan, ExecutorKind.local], CALL)
     assert local.calls == 0
+
+
+def test_an_analyzer_crash_in_the_local_executor_is_a_permanent_error() -> None:
+    class Broken(AnalyzerSet):
+        def analyze(self, stream_id, frames):
+            raise ZeroDivisionError("division by zero")
+
+    local = build_executor({"type": "local"}, Broken(ANALYZERS.analyzers))
+    with pytest.raises(AnalyzerFailedError, match="ZeroDivisionError"):
+        router(local).run([ExecutorKind.local], CALL)  # type: ignore[arg-type]

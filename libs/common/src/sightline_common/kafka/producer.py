@@ -60,9 +60,9 @@ class EventProducer:
             raise DeliveryError(f"{remaining} message(s) still in flight after {timeout}s")
 
     def in_flight(self) -> int:
-        """Messages queued or awaiting acknowledgement; a failed one no longer counts, so a
-        caller whose `flush` raised can tell "still trying" (wait) from "gave up" (produce again).
-        """
+        """Messages (and protocol requests) librdkafka still holds; a message it gave up on no
+        longer counts, so a caller whose `flush` raised can tell "still trying" (wait, > 0)
+        from "gave up" (0: produce again)."""
         return len(self._producer)
 
     def close(self, timeout: float = 30.0) -> None:

@@ -68,10 +68,16 @@ def build(settings: IngestSettings) -> IngestService:
     relay = OutboxRelay(
         state, EventProducer(settings.kafka_bootstrap, f"{producer_id}-outbox"), stopping
     )
+    # Pickup backs off little: nginx deletes segments ~20 s after listing them.
+    pickup_worker = RepeatingWorker(
+        "pickup",
+        pickup.scan_once,
+        interval=settings.poll_interval,
+        stopping=stopping,
+        max_backoff=min(settings.max_backoff, 2.0),
+    )
     workers = [
-        # Pickup backs off little: nginx deletes segments ~20 s after listing them.
-        RepeatingWorker("pickup", pickup.scan_once, interval=settings.poll_interval,
-                        stopping=stopping, max_backoff=min(settings.max_backoff, 2.0)),
+        pickup_worker,
         RepeatingWorker("upload", uploader.upload_once, interval=settings.poll_interval / 2,
                         stopping=stopping, max_backoff=settings.max_backoff),
         RepeatingWorker("outbox", relay.relay_once, interval=settings.poll_interval / 2,
@@ -106,7 +112,9 @@ def build(settings: IngestSettings) -> IngestService:
     )
 
     def ready() -> bool:
-        return feed.ready and all(worker.healthy for worker in workers)
+        # Not upload/outbox health: while MinIO or Kafka are down segments spool and events
+        # wait, and publishes must still be accepted.
+        return feed.ready and pickup_worker.healthy
 
     server = BackgroundServer(build_app(gate, ready), settings.http_host, settings.http_port)
     return IngestService(

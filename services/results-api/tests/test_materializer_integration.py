@@ -8,14 +8,17 @@ from typing import Any
 
 import pytest
 from confluent_kafka import Consumer, TopicPartition
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from sightline_common.envelope import wrap
+from sightline_common.errors import TransientError
 from sightline_common.kafka import EventProducer
-from sightline_common.messages import BrandShare, Envelope, ExposureUpdate
+from sightline_common.messages import BrandShare, Detection, Envelope, ExposureUpdate
 from sightline_common.topics import Topic
 from sightline_results_api.materializer import build_consumer
+from sightline_results_api.rows import RowBatch, detection_rows
 from sightline_results_api.sink import BatchSink
+from sightline_testkit.kafka import read_messages
 
 pytestmark = pytest.mark.integration
 
@@ -127,3 +130,38 @@ def test_exposure_windows_keep_the_latest_update_whatever_the_order(
     assert (window["start"], window["end"]) == (10.0, 20.0)
     assert window["brands"][0]["screen_time"] == 3.0
     assert client.get(f"/api/streams/{stream_id}/exposure/windows", params={"to": 5}).json() == []
+
+
+def test_a_database_outage_is_transient_never_a_dead_letter(api_settings, detection_factory):
+    unreachable = api_settings.model_copy(
+        update={"database_url": "postgresql+psycopg://sightline:sightline@127.0.0.1:9/sightline"}
+    )
+    engine = create_engine(unreachable.database_url, connect_args={"connect_timeout": 2})
+    envelope = detection_factory("s1", 0)
+    batch = RowBatch(
+        detections=detection_rows(
+            str(envelope.event_id),
+            envelope.occurred_at,
+            Detection.model_validate(envelope.payload),
+        )
+    )
+    with pytest.raises(TransientError):
+        BatchSink(engine).write(batch)
+
+
+def test_a_row_the_database_refuses_is_dead_lettered_and_the_rest_are_written(
+    isolated, api_settings, engine, detection_factory
+):
+    good = [detection_factory("s1", seq) for seq in range(3)]
+    poison = detection_factory("s1", 99, labels=("bad\x00label",))
+    _produce(isolated, [good[0], poison, *good[1:]])
+
+    _run_materializer(isolated, api_settings, engine, "poison-pass")
+
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT DISTINCT event_id FROM detections")).scalars().all()
+    assert set(rows) == {str(e.event_id) for e in good}
+    dlq = isolated.topics.dlq(isolated.topics.name(Topic.DETECTIONS))
+    [dead] = read_messages(isolated.bootstrap, dlq)
+    assert dead.payload.event_id == str(poison.event_id)
+    assert "database rejected" in dead.payload.reason

@@ -29,7 +29,7 @@ from sightline_results_api.db import make_engine
 from sightline_results_api.events import StatePublisher
 from sightline_results_api.migrate import upgrade
 from sightline_results_api.readiness import CachedReadiness, database_answers
-from sightline_results_api.rows import RowBatch, detection_rows
+from sightline_results_api.rows import RowBatch, analysed_row, detection_rows
 from sightline_results_api.runtime import build_publisher
 from sightline_results_api.settings import ResultsApiSettings
 from sightline_results_api.sink import BatchSink
@@ -151,6 +151,9 @@ def store_detections(engine: Engine) -> Callable[[list[Envelope]], None]:
             detection = Detection.model_validate(envelope.payload)
             batch.detections.extend(
                 detection_rows(str(envelope.event_id), envelope.occurred_at, detection)
+            )
+            batch.analysed.append(
+                analysed_row(str(envelope.event_id), envelope.occurred_at, detection)
             )
         BatchSink(engine).write(batch)
 

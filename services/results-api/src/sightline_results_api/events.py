@@ -9,6 +9,7 @@ rolls the change back instead of leaving the database and the topic disagreeing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sightline_common.api_tokens import publish_api_token
 from sightline_common.envelope import deterministic_event_id, wrap
@@ -16,12 +17,14 @@ from sightline_common.kafka import EventProducer
 from sightline_common.messages import (
     AnalysisPolicy,
     LogoEntry,
+    ReanalysisAction,
+    ReanalysisRequest,
     Source,
     SourceKind,
     StreamConfig,
 )
 from sightline_common.topics import Topic, TopicNames
-from sightline_results_api.models import ApiToken, Logo, Stream
+from sightline_results_api.models import ApiToken, Logo, ReanalysisRun, Stream
 
 # How long an API request waits for the broker before answering 503; the API's producer is
 # built with a delivery timeout below this, so an unacknowledged message is a failed one.
@@ -70,6 +73,24 @@ class StatePublisher:
         event_id = deterministic_event_id("logo-entry", logo.id, deleted)
         envelope = wrap(entry, key=logo.id, producer=self.producer_id, event_id=event_id)
         self.producer.publish(self.topics.name(Topic.LOGO_LIBRARY), envelope)
+        self.producer.flush(PUBLISH_TIMEOUT_S)
+
+    def reanalysis(
+        self, run: ReanalysisRun, action: ReanalysisAction, config: dict[str, Any]
+    ) -> None:
+        """Ask the detectors to start (or cancel) a run and wait for the ack."""
+        request = ReanalysisRequest(
+            run_id=run.run_id,
+            action=action,
+            stream_id=run.stream_id,
+            media_from=run.from_ts,
+            media_to=run.to_ts,
+            detectors=run.detectors,
+            config=config,
+        )
+        event_id = deterministic_event_id("reanalysis", run.run_id, action.value)
+        envelope = wrap(request, key=run.run_id, producer=self.producer_id, event_id=event_id)
+        self.producer.publish(self.topics.name(Topic.REANALYSIS), envelope)
         self.producer.flush(PUBLISH_TIMEOUT_S)
 
     def api_token(self, token: ApiToken) -> None:

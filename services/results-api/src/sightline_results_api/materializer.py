@@ -41,6 +41,7 @@ class Materializer:
         ROWS_WRITTEN.labels("segments").inc(result.segments)
         ROWS_WRITTEN.labels("detections").inc(result.detections)
         ROWS_WRITTEN.labels("exposure_windows").inc(result.exposure)
+        ROWS_WRITTEN.labels("analysed_segments").inc(result.analysed)
         log.debug(
             "materializer.batch_written",
             messages=len(messages),

@@ -158,6 +158,7 @@ class ReanalysisRun(SQLModel, table=True):
     from_ts: float
     to_ts: float
     detectors: list[str] = Field(sa_column=Column(JSONB, nullable=False))
+    # requested or cancelled; running / done are derived from the analysed segments.
     status: str = Field(max_length=16, default="requested")
     created_at: datetime = _tz()
     updated_at: datetime = _tz()
@@ -175,4 +176,24 @@ class ExposureWindowRow(SQLModel, table=True):
     detections: int
     brands: list[dict[str, Any]] = Field(sa_column=Column(JSONB, nullable=False))
     event_id: str = Field(max_length=36)
+    occurred_at: datetime = _tz()
+
+
+class AnalysedSegment(SQLModel, table=True):
+    """One Detection message: a detector finished a segment for a run (even with no results).
+
+    Detection rows exist only for things found; this records coverage, which is what a run's
+    progress is measured by.
+    """
+
+    __tablename__ = "analysed_segments"
+    __table_args__ = (Index("ix_analysed_run", "stream_id", "run_id", "segment_sequence"),)
+
+    event_id: str = Field(primary_key=True, max_length=36)
+    stream_id: str
+    run_id: str
+    segment_sequence: int
+    media_start: float
+    detector_name: str
+    detector_version: str
     occurred_at: datetime = _tz()

@@ -64,6 +64,16 @@ DETECTION_COLUMNS = (
     "occurred_at",
 )
 
+ANALYSED_COLUMNS = (
+    "event_id",
+    "stream_id",
+    "run_id",
+    "segment_sequence",
+    "media_start",
+    "detector_name",
+    "detector_version",
+    "occurred_at",
+)
 EXPOSURE_COLUMNS = (
     "stream_id",
     "run_id",
@@ -86,9 +96,11 @@ class RowBatch:
     segments: list[Row] = field(default_factory=list)
     detections: list[Row] = field(default_factory=list)
     exposure: list[Row] = field(default_factory=list)
+    analysed: list[Row] = field(default_factory=list)
 
     def __len__(self) -> int:
-        return len(self.lifecycle) + len(self.segments) + len(self.detections) + len(self.exposure)
+        tables = (self.lifecycle, self.segments, self.detections, self.exposure, self.analysed)
+        return sum(len(rows) for rows in tables)
 
 
 def lifecycle_row(event_id: str, occurred_at: datetime, event: StreamLifecycle) -> Row:
@@ -163,6 +175,20 @@ def detection_rows(event_id: str, occurred_at: datetime, detection: Detection) -
     return rows
 
 
+def analysed_row(event_id: str, occurred_at: datetime, detection: Detection) -> Row:
+    """The `analysed_segments` row for one Detection message (results or not)."""
+    return (
+        event_id,
+        detection.stream_id,
+        detection.run_id,
+        detection.segment.sequence,
+        detection.segment.media_start,
+        detection.detector.name,
+        detection.detector.version,
+        occurred_at,
+    )
+
+
 def exposure_row(event_id: str, occurred_at: datetime, update: ExposureUpdate) -> Row:
     """The `exposure_windows` row for one exposure update."""
     return (
@@ -186,6 +212,7 @@ def rows_for(messages: Iterable[Received]) -> RowBatch:
         event_id = str(envelope.event_id)
         if isinstance(payload, Detection):
             batch.detections.extend(detection_rows(event_id, envelope.occurred_at, payload))
+            batch.analysed.append(analysed_row(event_id, envelope.occurred_at, payload))
         elif isinstance(payload, SegmentReady):
             batch.segments.append(segment_row(event_id, payload))
         elif isinstance(payload, StreamLifecycle):

@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 
 from sightline_common.errors import PermanentError, TransientError
 from sightline_results_api.rows import (
+    ANALYSED_COLUMNS,
     DETECTION_COLUMNS,
     EXPOSURE_COLUMNS,
     LIFECYCLE_COLUMNS,
@@ -79,6 +80,7 @@ SEGMENTS = SinkTable("segments", SEGMENT_COLUMNS, ("event_id",))
 DETECTIONS = SinkTable(
     "detections", DETECTION_COLUMNS, ("event_id", "item_index"), json_columns=("attributes",)
 )
+ANALYSED = SinkTable("analysed_segments", ANALYSED_COLUMNS, ("event_id",))
 EXPOSURE = SinkTable(
     "exposure_windows",
     EXPOSURE_COLUMNS,
@@ -96,6 +98,7 @@ class SinkResult:
     segments: int = 0
     detections: int = 0
     exposure: int = 0
+    analysed: int = 0
 
 
 class BatchSink:
@@ -114,6 +117,7 @@ class BatchSink:
                 segments=_copy_upsert(conn, SEGMENTS, batch.segments),
                 detections=_copy_upsert(conn, DETECTIONS, batch.detections),
                 exposure=_copy_upsert(conn, EXPOSURE, batch.exposure),
+                analysed=_copy_upsert(conn, ANALYSED, batch.analysed),
             )
 
     @contextmanager

@@ -11,7 +11,14 @@ from fastapi.responses import JSONResponse
 from sightline_common.ops import ops_router
 from sightline_results_api.api.deps import AppContext, require_token
 from sightline_results_api.api.errors import install_error_handlers
-from sightline_results_api.api.routes import detections, exposure, logos, media, streams
+from sightline_results_api.api.routes import (
+    detections,
+    exposure,
+    logos,
+    media,
+    reanalysis,
+    streams,
+)
 
 # Multipart framing around the image: headers, boundary, the brand field.
 _MULTIPART_OVERHEAD = 64 * 1024
@@ -27,7 +34,7 @@ def create_app(context: AppContext) -> FastAPI:
     app.state.context = context
 
     api = APIRouter(prefix="/api", dependencies=[Depends(require_token)])
-    for module in (streams, media, detections, exposure, logos):
+    for module in (streams, media, detections, exposure, logos, reanalysis):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(ops_router(context.ready))

@@ -16,6 +16,7 @@ from sqlalchemy.exc import DataError, OperationalError
 from sightline_common.errors import MissingObjectError, TransientError
 from sightline_results_api.cursor import InvalidCursorError
 from sightline_results_api.logos import LogoNotFoundError
+from sightline_results_api.reanalysis import RunNotFoundError
 from sightline_results_api.streams import InvalidSourceError, StreamNotFoundError
 from sightline_results_api.uploads import NotAnImageError
 
@@ -24,6 +25,7 @@ log = structlog.get_logger(__name__)
 _STATUS_OF_ERROR: dict[type[Exception], tuple[int, str]] = {
     StreamNotFoundError: (status.HTTP_404_NOT_FOUND, "stream not found"),
     LogoNotFoundError: (status.HTTP_404_NOT_FOUND, "logo not found"),
+    RunNotFoundError: (status.HTTP_404_NOT_FOUND, "reanalysis run not found"),
     MissingObjectError: (status.HTTP_404_NOT_FOUND, "not found in storage"),
     InvalidCursorError: (status.HTTP_422_UNPROCESSABLE_CONTENT, "invalid cursor"),
     InvalidSourceError: (status.HTTP_422_UNPROCESSABLE_CONTENT, ""),

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from sightline_common.messages import AnalysisPolicy, Box, Source
 from sightline_results_api.streams import LiveStatus
@@ -135,3 +135,56 @@ class LogoPublic(BaseModel):
     sha256: str
     created_at: datetime
     image_url: str
+
+
+DetectorName = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class ReanalysisCreate(BaseModel):
+    """A re-run of detectors over [from, to) of a stream's stored segments."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    stream_id: str = Field(min_length=1, max_length=64)
+    start: float = Field(alias="from", ge=0, le=1e9, description="Stream seconds")
+    end: float = Field(alias="to", ge=0, le=1e9, description="Stream seconds")
+    detectors: list[DetectorName] = Field(default=["logo"], min_length=1, max_length=10)
+    config: dict[str, Any] = Field(default_factory=dict, description="Detector overrides")
+
+
+class ReanalysisRunPublic(BaseModel):
+    """A run and its progress (status: requested, running, done, cancelled)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    run_id: str
+    stream_id: str
+    start: float = Field(alias="from")
+    end: float = Field(alias="to")
+    detectors: list[str]
+    status: str
+    progress: float = Field(description="0..1")
+    segments_total: int
+    segments_done: int
+    rate: float | None = Field(description="Media seconds analysed per wall-clock second")
+    eta_s: float | None
+    created_at: datetime
+    error: str | None = None
+
+
+class DetectionChange(BaseModel):
+    """A detection found by both runs whose confidence or box moved."""
+
+    before: DetectionPublic
+    after: DetectionPublic
+
+
+class RunDiffPublic(BaseModel):
+    """What a run found differently from another run (or live) over the same range."""
+
+    run_id: str
+    against: str
+    added: list[DetectionPublic]
+    removed: list[DetectionPublic]
+    changed: list[DetectionChange]
+    truncated: bool = Field(description="True when a run had more detections than compared")

@@ -1,0 +1,165 @@
+"""Reanalysis runs: requested here, executed by the detectors (they read the `reanalysis` topic
+and tag their Detections with the run id), measured here from what the materializer stores.
+
+A run's progress is the share of the stream's stored segments in its range that every
+requested detector has reported on (`analysed_segments`, one row per Detection message).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from sightline_common.messages import ReanalysisAction
+from sightline_results_api.events import StatePublisher
+from sightline_results_api.models import (
+    AnalysedSegment,
+    DetectionRow,
+    ReanalysisRun,
+    Segment,
+    utcnow,
+)
+from sightline_results_api.streams import StreamRegistry
+
+LIVE_RUN = "live"
+DIFF_ROW_LIMIT = 5000
+
+
+class RunNotFoundError(LookupError):
+    """No reanalysis run has this id."""
+
+
+@dataclass(frozen=True)
+class RunProgress:
+    """Where a run stands: status, segments, and speed in media seconds per wall second."""
+
+    status: str
+    segments_total: int
+    segments_done: int
+    progress: float
+    rate: float | None
+    eta_s: float | None
+
+
+def measure(
+    requested: str, total: int, done: int, media_span: float, elapsed_s: float
+) -> RunProgress:
+    """The progress of a run from its counts (pure).
+
+    `requested` is the stored state (requested or cancelled); `media_span` the range's length.
+    """
+    done = min(done, total)
+    progress = done / total if total else 1.0
+    if requested == "cancelled":
+        status = "cancelled"
+    elif done >= total:
+        status = "done"
+    else:
+        status = "running" if done else "requested"
+    rate = eta = None
+    if done and elapsed_s > 0 and total:
+        rate = media_span * progress / elapsed_s
+        eta = media_span * (1 - progress) / rate if status == "running" else 0.0
+    return RunProgress(status, total, done, progress, rate, eta)
+
+
+class ReanalysisRuns:
+    """Starts, reads, cancels and compares runs."""
+
+    def __init__(self, session: Session, publisher: StatePublisher) -> None:
+        self._session = session
+        self._publisher = publisher
+
+    def start(
+        self,
+        stream_id: str,
+        start: float,
+        end: float,
+        detectors: list[str],
+        config: dict[str, Any],
+    ) -> ReanalysisRun:
+        """Record a run and publish its start request; the stream must exist."""
+        stream = StreamRegistry(self._session, self._publisher).get(stream_id)
+        now = utcnow()
+        run = ReanalysisRun(
+            run_id=f"run-{uuid.uuid4().hex[:12]}",
+            stream_id=stream.id,
+            from_ts=start,
+            to_ts=end,
+            detectors=detectors,
+            status="requested",
+            created_at=now,
+            updated_at=now,
+        )
+        self._session.add(run)
+        self._session.flush()
+        self._publisher.reanalysis(run, ReanalysisAction.start, config)
+        self._session.commit()
+        return run
+
+    def get(self, run_id: str) -> tuple[ReanalysisRun, RunProgress]:
+        """The run and its progress; raises RunNotFoundError."""
+        run = self._session.get(ReanalysisRun, run_id)
+        if run is None:
+            raise RunNotFoundError(run_id)
+        return run, self._progress(run)
+
+    def cancel(self, run_id: str) -> tuple[ReanalysisRun, RunProgress]:
+        """Mark the run cancelled and tell the detectors (idempotent)."""
+        run, _ = self.get(run_id)
+        run.status = "cancelled"
+        run.updated_at = utcnow()
+        self._session.add(run)
+        self._session.flush()
+        self._publisher.reanalysis(run, ReanalysisAction.cancel, {})
+        self._session.commit()
+        return run, self._progress(run)
+
+    def detections(self, run: ReanalysisRun, run_id: str) -> Sequence[DetectionRow]:
+        """Detections of `run_id` over `run`'s stream and range (bounded), in media order."""
+        return self._session.exec(
+            select(DetectionRow)
+            .where(
+                DetectionRow.stream_id == run.stream_id,
+                DetectionRow.run_id == run_id,
+                col(DetectionRow.media_ts) >= run.from_ts,
+                col(DetectionRow.media_ts) < run.to_ts,
+            )
+            .order_by(
+                col(DetectionRow.media_ts),
+                col(DetectionRow.event_id),
+                col(DetectionRow.item_index),
+            )
+            .limit(DIFF_ROW_LIMIT)
+        ).all()
+
+    def _progress(self, run: ReanalysisRun) -> RunProgress:
+        in_range = (col(Segment.media_start) >= run.from_ts) & (
+            col(Segment.media_start) < run.to_ts
+        )
+        total = self._session.exec(
+            select(func.count(func.distinct(Segment.sequence))).where(
+                Segment.stream_id == run.stream_id, in_range
+            )
+        ).one()
+        finished = (
+            select(AnalysedSegment.segment_sequence)
+            .where(
+                AnalysedSegment.stream_id == run.stream_id,
+                AnalysedSegment.run_id == run.run_id,
+                col(AnalysedSegment.media_start) >= run.from_ts,
+                col(AnalysedSegment.media_start) < run.to_ts,
+                col(AnalysedSegment.detector_name).in_(run.detectors),
+            )
+            .group_by(col(AnalysedSegment.segment_sequence))
+            .having(func.count(func.distinct(AnalysedSegment.detector_name)) >= len(run.detectors))
+            .subquery()
+        )
+        done = self._session.exec(select(func.count()).select_from(finished)).one()
+        elapsed = (utcnow() - run.created_at).total_seconds()
+        return measure(run.status, int(total), int(done), run.to_ts - run.from_ts, elapsed)

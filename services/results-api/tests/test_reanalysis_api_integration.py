@@ -1,0 +1,107 @@
+"""`/api/reanalysis` over real Postgres and Kafka: start, progress, diff, cancel."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from sightline_common.messages import ReanalysisRequest, SegmentReady
+from sightline_common.topics import Topic
+from sightline_results_api.rows import RowBatch, segment_row
+from sightline_results_api.sink import BatchSink
+from sightline_testkit.kafka import read_messages
+
+pytestmark = pytest.mark.integration
+
+
+def _store_segments(engine, stream_id: str, count: int) -> None:
+    rows = [
+        segment_row(
+            f"00000000-0000-0000-0000-{seq:012d}",
+            SegmentReady(
+                stream_id=stream_id,
+                sequence=seq,
+                bucket="b",
+                object_key=f"streams/{stream_id}/{seq}.ts",
+                playlist_key=f"streams/{stream_id}/index.m3u8",
+                media_start=seq * 2.0,
+                duration=2.0,
+                wall_clock=datetime.now(UTC),
+                size_bytes=1000,
+                sha256="0" * 64,
+            ),
+        )
+        for seq in range(count)
+    ]
+    BatchSink(engine).write(RowBatch(segments=rows))
+
+
+def test_a_run_is_requested_followed_compared_and_cancelled(
+    client, isolated, engine, new_stream, store_detections, detection_factory
+):
+    _store_segments(engine, new_stream, 10)
+    store_detections([detection_factory(new_stream, seq) for seq in range(10)])
+
+    started = client.post(
+        "/api/reanalysis",
+        json={"stream_id": new_stream, "from": 0, "to": 10, "detectors": ["logo"]},
+    )
+    assert started.status_code == 202, started.text
+    run = started.json()
+    assert (run["status"], run["segments_total"], run["segments_done"]) == ("requested", 5, 0)
+    assert (run["from"], run["to"]) == (0.0, 10.0)
+    [request] = [
+        m.payload for m in read_messages(isolated.bootstrap, isolated.topics.name(Topic.REANALYSIS))
+    ]
+    assert isinstance(request, ReanalysisRequest)
+    assert (request.run_id, request.action.value, request.media_to) == (
+        run["run_id"],
+        "start",
+        10.0,
+    )
+
+    # The detectors re-run segments 0-2 so far; the re-run no longer sees globex in segment 1.
+    rid = run["run_id"]
+    store_detections(
+        [
+            detection_factory(new_stream, 0, run_id=rid),
+            detection_factory(new_stream, 2, run_id=rid),
+            detection_factory(new_stream, 1, run_id=rid, labels=("acme",)),
+        ]
+    )
+    progress = client.get(f"/api/reanalysis/{rid}").json()
+    assert (progress["status"], progress["segments_done"]) == ("running", 3)
+    assert progress["progress"] == pytest.approx(0.6)
+    assert progress["rate"] > 0
+
+    diff = client.get(f"/api/reanalysis/{rid}/diff", params={"against": "live"}).json()
+    assert diff["added"] == []
+    assert {(d["segment_sequence"], d["label"]) for d in diff["removed"]} == {
+        (1, "globex"),
+        (3, "acme"),
+        (3, "globex"),
+        (4, "acme"),
+        (4, "globex"),
+    }
+
+    cancelled = client.post(f"/api/reanalysis/{rid}/cancel")
+    assert cancelled.json()["status"] == "cancelled"
+    actions = [
+        m.payload.action.value
+        for m in read_messages(isolated.bootstrap, isolated.topics.name(Topic.REANALYSIS))
+    ]
+    assert actions == ["start", "cancel"]
+
+
+def test_bad_reanalysis_requests(client, new_stream):
+    body = {"stream_id": new_stream, "from": 10, "to": 5}
+    assert client.post("/api/reanalysis", json=body).status_code == 422
+    assert (
+        client.post("/api/reanalysis", json={**body, "to": 20, "detectors": []}).status_code == 422
+    )
+    unknown = client.post("/api/reanalysis", json={"stream_id": "nope", "from": 0, "to": 5})
+    assert unknown.status_code == 404
+    assert client.get("/api/reanalysis/nope").status_code == 404
+    assert client.get("/api/reanalysis/nope/diff").status_code == 404
+    assert client.post("/api/reanalysis/nope/cancel").status_code == 404

@@ -50,7 +50,7 @@ def _clip(
 ) -> Clip:
     rng = np.random.default_rng(seed)
     base = background(seed, SIZE)
-    appears = 1.0 if logo is not None else SECONDS
+    appears = round(float(rng.uniform(0.3, 2.5)), 3) if logo is not None else SECONDS
     start = (float(rng.uniform(250, 1030)), float(rng.uniform(150, 570)))
     drift = (float(rng.uniform(-40, 40)), float(rng.uniform(-20, 20)))
     angle, blur = float(rng.uniform(-20, 20)), float(rng.uniform(0, 1.5))
@@ -142,7 +142,7 @@ def analyzer_costs(frames: list[Frame]) -> dict[str, float]:
     """Mean seconds per sampled 720p frame for every visual analyzer plugin."""
     registry = AnalyzerRegistry.discover()
     costs = {}
-    for key in ("faces", "faces_mtcnn", "shots", "colours", "quality"):
+    for key in ("faces", "faces_mtcnn", "people", "shots", "colours", "quality"):
         analyzer = registry.build(key, AnalyzerContext())
         analyzer.analyze("warmup", frames[:1])
         started = time.perf_counter()
@@ -190,7 +190,7 @@ def main() -> None:
     _line("decode of a 4 s segment, sampled at 2 fps", f"{decode_per_segment * 1000:.1f} ms")
 
     decode_per_video_second = decode_per_segment / SECONDS
-    visual = sum(costs[k] for k in ("faces_mtcnn", "shots", "colours", "quality"))
+    visual = sum(costs[k] for k in ("faces_mtcnn", "people", "shots", "colours", "quality"))
     per_second: dict[str, float] = {
         "decode only (ceiling)": decode_per_video_second,
         "detector-logo": decode_per_video_second + SAMPLE_FPS * costs["logo"],

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from typing import Any, Final, Literal
 
 import cv2
+import numpy as np
+from pydantic import Field
 
 from sightline_analysis.analyzers.base import (
     Analyzer,
@@ -18,18 +20,23 @@ from sightline_analysis.analyzers.base import (
     collect,
     normalised_box,
 )
-from sightline_analysis.frames import Frame
+from sightline_analysis.frames import Frame, Image
 from sightline_common.messages import ResultItem
 
 KEY: Final = "faces_mtcnn"
 
 
 class MtcnnConfig(AnalyzerConfig):
-    """Detection width, smallest face (px at that width), confidence floor, CPU threads."""
+    """Detection canvas, smallest face (px on it), confidence floor, CPU threads.
+
+    Every frame is letterboxed onto one fixed canvas: MTCNN's image pyramid then has the same
+    shape for every input (some input sizes make its smallest pyramid level fail).
+    """
 
     type: Literal["faces_mtcnn"] = KEY
-    detect_width: int = 640
-    min_face_px: int = 20
+    detect_size: tuple[int, int] = (640, 360)
+    # mtcnn 1.0's pyramid fails on this canvas for some values (28, 40 seen); 12..24 work.
+    min_face_px: int = Field(20, ge=12, le=24)
     min_confidence: float = 0.9
     threads: int = 1
 
@@ -44,6 +51,16 @@ def _load_detector(threads: int) -> Any:
     except RuntimeError:  # TensorFlow already initialised in this process: keep its setting
         pass
     return MTCNN(stages="face_detection_only", device="CPU:0")
+
+
+def _letterbox(image: Image, size: tuple[int, int]) -> tuple[Image, float]:
+    """`image` scaled to fit `size` (width, height), top-left aligned on black; and the scale."""
+    width, height = size
+    scale = min(width / image.shape[1], height / image.shape[0])
+    resized = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    canvas = np.zeros((height, width, 3), np.uint8)
+    canvas[: resized.shape[0], : resized.shape[1]] = resized[:height, :width]
+    return canvas, scale
 
 
 class MtcnnFacesAnalyzer(Analyzer):
@@ -62,9 +79,8 @@ class MtcnnFacesAnalyzer(Analyzer):
         """Faces per frame (count = number of `face` results)."""
         out = collect(frames)
         for slot, frame in zip(out, frames, strict=True):
-            scale = min(1.0, self._cfg.detect_width / frame.width)
-            small = cv2.resize(frame.image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-            rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
+            canvas, scale = _letterbox(frame.image, self._cfg.detect_size)
+            rgb = cv2.cvtColor(canvas, cv2.COLOR_BGR2RGB)
             for face in self._detector.detect_faces(rgb, min_face_size=self._cfg.min_face_px):
                 confidence = float(face["confidence"])
                 if confidence < self._cfg.min_confidence:

@@ -29,6 +29,7 @@ def test_the_registry_discovers_every_plugin_by_key() -> None:
         "people",
         "quality",
         "shots",
+        "text",
     ]
 
 
@@ -130,3 +131,18 @@ def test_a_person_is_boxed_and_the_person_area_reported(astronaut_frame: Frame) 
         assert person.box is not None
         assert 600 / 1280 <= person.box.x <= 1112 / 1280  # inside the portrait
         assert 0 < person.attributes["people_area_share"] < 0.5
+
+
+def test_a_caption_is_read_on_the_first_frame_of_the_segment() -> None:
+    caption = background(3)
+    cv2.rectangle(caption, (80, 560), (900, 660), (20, 20, 20), -1)
+    cv2.putText(
+        caption, "BREAKING NEWS 24", (100, 630), cv2.FONT_HERSHEY_DUPLEX, 2.0, (255, 255, 255), 3
+    )
+    text = REGISTRY.build("text", CONTEXT)
+    first, second = text.analyze("s", [Frame(caption, 0.0), Frame(caption, 0.5)])
+    assert [r.label for r in first] == ["BREAKING NEWS 24"]
+    assert first[0].box is not None
+    assert first[0].box.y > 0.7  # the lower third
+    assert second == []  # one read per segment by default
+    assert text.analyze("s", [Frame(background(4), 0.0)]) == [[]]

@@ -9,7 +9,7 @@ from sightline_analysis.service import DetectorSpec
 from sightline_analysis.service import main as run
 from sightline_detector_visual.settings import VisualDetectorSettings
 
-ANALYZERS = ("faces_mtcnn", "people", "shots", "colours", "quality")
+ANALYZERS = ("faces_mtcnn", "people", "shots", "colours", "quality", "text")
 
 
 def main() -> int:

@@ -263,3 +263,12 @@ def test_each_detector_scales_on_its_lag_within_the_partitions(
         assert trigger["topic"] in topics
         # Replicas beyond the partition count would sit idle.
         assert spec["maxReplicaCount"] <= topics[trigger["topic"]]["partitions"]
+
+
+def test_prod_topics_survive_a_broker_loss(kubectl: str) -> None:
+    rendered = render(kubectl, K8S / "overlays" / "prod")
+    pools = of_kind(rendered, "KafkaNodePool").values()
+    assert sum(p["spec"]["replicas"] for p in pools if "broker" in p["spec"]["roles"]) >= 3
+    for topic in of_kind(rendered, "KafkaTopic").values():
+        assert topic["spec"]["replicas"] == 3
+        assert topic["spec"]["config"]["min.insync.replicas"] == "2"

@@ -52,7 +52,10 @@ def problems(dockerfile: Path, service: Service) -> list[str]:
         found.append("base image is not python:3.11-slim")
     if len(froms) < 3 or not any(" AS runtime" in f for f in froms):
         found.append("not a multi-stage build with a runtime stage")
-    if f"uv sync --frozen --no-dev --no-editable --package sightline-{service.name}" not in runs:
+    package = f"--package sightline-{service.name}"
+    third_party = f"uv sync --frozen --no-dev --no-editable --no-install-workspace {package}"
+    own = f"uv sync --frozen --no-dev --no-editable --no-cache {package}"
+    if third_party not in runs or own not in runs:
         found.append("dependencies not installed from the workspace lock for this package")
     user = [rest for keyword, rest in steps if keyword == "USER"]
     if not user or user[-1].split(":")[0] in {"root", "0"} or not user[-1][0].isdigit():

@@ -157,3 +157,26 @@ def test_keda_watches_the_lag_of_the_group_the_detector_consumes_as(
     trigger = of_kind(rendered, "ScaledObject")[service.name]["spec"]["triggers"][0]["metadata"]
     assert trigger["consumerGroup"] == detector_group_id(service)
     assert trigger["topic"] == TopicNames().name(Topic.SEGMENTS)
+
+
+# Long-running modes of a service's image that run as their own workload (name -> image owner,
+# command after `python -m`).
+EXTRA_PROCESSES = {"exposure": ("results-api", ["sightline_results_api", "exposure"])}
+
+
+@pytest.mark.parametrize("process", sorted(EXTRA_PROCESSES))
+def test_extra_processes_run_in_compose_and_kubernetes(
+    kubectl: str, process: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    owner, command = EXTRA_PROCESSES[process]
+    service = next(s for s in services() if s.name == owner)
+    spec = compose()["services"][process]
+    assert spec["image"].startswith(f"sightline/{owner}:")
+    assert spec["command"] == ["python", "-m", *command]
+    settings_accept(service, compose_env(process), monkeypatch)
+    for overlay in OVERLAYS:
+        workload = workloads(render(kubectl, K8S / "overlays" / overlay))[process]
+        container = containers_of(workload)[0]
+        assert container["args"] == ["python", "-m", *command]
+        assert f"/{owner}:" in container["image"]
+        settings_accept(service, k8s_env(kubectl, overlay, process), monkeypatch)

@@ -1,8 +1,8 @@
-"""The install step of every service image, run here: `uv sync --frozen --no-dev --no-editable
---package sightline-<name>` (exactly the Dockerfiles' command) into a fresh virtualenv, whose
-entry modules must then import. This proves each image gets every runtime dependency from the
-lock — nothing the service only finds because the developer venv holds the whole workspace —
-and no dev or test tooling."""
+"""The install steps of every service image, run here: `uv sync --frozen --no-dev --no-editable
+--package sightline-<name>`, third-party packages first, then the workspace's own (exactly the
+Dockerfiles' commands), into a fresh virtualenv whose entry modules must then import. This
+proves each image gets every runtime dependency from the lock — nothing the service only finds
+because the developer venv holds the whole workspace — and no dev or test tooling."""
 
 from __future__ import annotations
 
@@ -26,7 +26,8 @@ DEV_ONLY = ("pytest", "ruff", "mypy", "sightline_devstack", "sightline_testkit",
 
 def uv() -> str:
     cache = Path(os.environ.get("SIGHTLINE_CACHE_DIR", Path.home() / ".cache" / "sightline"))
-    found = shutil.which("uv") or next(iter(sorted(cache.glob("uv-*/bin/uv"))), None)
+    # The workspace's own uv (scripts/bootstrap.sh) first: a `uv` on PATH may be another version.
+    found = next(iter(sorted(cache.glob("uv-*/bin/uv"))), None) or shutil.which("uv")
     assert found, "uv missing: run `make setup`"
     return str(found)
 
@@ -43,12 +44,23 @@ def test_image_install_step_gives_a_runnable_service(service: Service, tmp_path:
         "UV_COMPILE_BYTECODE": "0",
     }
     env.setdefault("UV_CACHE_DIR", str(Path.home() / ".cache" / "sightline" / "uv-cache"))
-    command = [uv(), "sync", "--frozen", "--no-dev", "--no-editable", "--quiet"]
-    command += ["--package", f"sightline-{service.name}", "--python", sys.executable]
-    result = subprocess.run(
-        command, cwd=REPO, env=env, capture_output=True, text=True, check=False, timeout=600
-    )
-    assert result.returncode == 0, result.stderr
+    # The Dockerfiles' two steps: third-party packages (cached), then the workspace's own
+    # packages built afresh.
+    base = [uv(), "sync", "--frozen", "--no-dev", "--no-editable", "--quiet"]
+    base += ["--package", f"sightline-{service.name}", "--python", sys.executable]
+    # Without a cache to link to, the second step copies (two small packages).
+    steps = ((["--no-install-workspace"], {}), (["--no-cache"], {"UV_LINK_MODE": "copy"}))
+    for flags, overrides in steps:
+        result = subprocess.run(
+            base + flags,
+            cwd=REPO,
+            env={**env, **overrides},
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=600,
+        )
+        assert result.returncode == 0, result.stderr
 
     modules = [f"{service.module}.__main__", *EXTRA_ENTRY_MODULES.get(service.name, [])]
     probe = (

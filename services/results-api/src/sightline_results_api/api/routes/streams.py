@@ -78,6 +78,6 @@ def update_stream(
 
 @router.delete("/{stream_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_stream(stream_id: str, registry: RegistryDep) -> Response:
-    """Delete a stream; ingest stops accepting its key. Its detections stay queryable."""
+    """Delete a stream; ingest stops accepting its key. Its stored detections are kept."""
     registry.delete(stream_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,80 @@
+"""A real player reads a stream through the API: ffprobe follows the proxied playlist and its
+segments with only a query token, as a browser's video element would."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+
+import httpx
+import pytest
+
+from sightline_common.storage import ObjectStore
+from sightline_results_api import cli
+
+pytestmark = pytest.mark.integration
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _encode_hls(folder) -> list[str]:
+    """Three 2-second MPEG-TS segments of a test pattern, named as ingest names them."""
+    subprocess.run(
+        [
+            "ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10",
+            "-t", "6", "-c:v", "libx264", "-g", "20", "-f", "hls", "-hls_time", "2",
+            "-hls_list_size", "0", "-hls_segment_filename", str(folder / "%08d.ts"),
+            str(folder / "index.m3u8"),
+        ],
+        check=True,
+    )  # fmt: skip
+    return sorted(p.name for p in folder.glob("*.ts"))
+
+
+@pytest.mark.skipif(shutil.which("ffprobe") is None, reason="ffmpeg is not installed")
+def test_ffprobe_plays_the_proxied_playlist_end_to_end(
+    isolated, api_settings, engine, monkeypatch, capsys
+):
+    for name, value in isolated.env.items():
+        monkeypatch.setenv(name, value)
+    assert cli.main(["token", "create", "--name", "player"]) == 0
+    token = capsys.readouterr().out.splitlines()[-1]
+    port = _free_port()
+    child = isolated.spawn("sightline_results_api", "api", SIGHTLINE_HTTP_PORT=str(port))
+    child.wait_http_ok(f"http://127.0.0.1:{port}/readyz")
+    base = f"http://127.0.0.1:{port}"
+    created = httpx.post(
+        f"{base}/api/streams",
+        json={"name": "vod", "source": {"kind": "test"}},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    stream_id = created.json()["id"]
+
+    folder = isolated.tmp / "hls"
+    folder.mkdir()
+    names = _encode_hls(folder)
+    assert len(names) == 3
+    store = ObjectStore.from_settings(api_settings)
+    for path in folder.iterdir():
+        store.put_bytes(
+            api_settings.segments_bucket, f"streams/{stream_id}/{path.name}", path.read_bytes()
+        )
+
+    probe = subprocess.run(
+        [
+            "ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "json",
+            f"{base}/api/streams/{stream_id}/playlist.m3u8?access_token={token}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )  # fmt: skip
+    duration = float(json.loads(probe.stdout)["format"]["duration"])
+    assert duration == pytest.approx(6.0, abs=0.3)

@@ -14,6 +14,7 @@ from sightline_common.messages import DeadLetter, Detection, ExecutorKind
 from sightline_common.topics import Topic
 from sightline_testkit.kafka import wait_for_messages
 from sightline_testkit.plugin import Isolated
+from sightline_testkit.processes import ChildProcess
 
 pytestmark = pytest.mark.integration
 
@@ -51,18 +52,18 @@ def logos(detection: Detection) -> list[tuple[float, str, tuple[float, ...]]]:
     return out
 
 
-def start_detector(iso: Isolated, **env: str) -> int:
+def start_detector(iso: Isolated, **env: str) -> ChildProcess:
     port = free_port()
     child = iso.spawn("sightline_detector_logo", SIGHTLINE_HTTP_PORT=str(port), **env)
     child.wait_http_ok(f"http://127.0.0.1:{port}/readyz", timeout=90)
-    return port
+    return child
 
 
 def test_logo_found_with_box_logo_free_gives_none_corrupt_goes_to_dlq(isolated: Isolated) -> None:
     scenario = Scenario(isolated.settings())
     scenario.add_logo("acme-1", "acme", ACME)
     scenario.add_logo("acne-1", "acne", make_logo("ACNE", seed=1))  # look-alike in the library
-    start_detector(isolated)
+    detector = start_detector(isolated)
 
     with_logo, truth = clip(isolated.tmp, "logo", with_logo=True)
     without, _ = clip(isolated.tmp, "plain", with_logo=False)
@@ -88,6 +89,7 @@ def test_logo_found_with_box_logo_free_gives_none_corrupt_goes_to_dlq(isolated: 
     )
     assert isinstance(dead.payload, DeadLetter)
     assert dead.payload.error_type == "CorruptMediaError"
+    assert detector.stop() == 0  # SIGTERM: finish, commit, exit cleanly
 
 
 def test_a_logo_added_while_running_takes_effect_without_restart(isolated: Isolated) -> None:

@@ -37,10 +37,14 @@ def test_faces_cuts_colours_and_quality_are_published(isolated: Isolated) -> Non
     pitch = (background(21) * np.array([0.2, 0.9, 0.3])).astype(np.uint8)  # a green shot
     with_face = background(22)
     with_face[100:612, 600:1112] = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
+    cv2.rectangle(with_face, (60, 620), (560, 690), (20, 20, 20), -1)
+    cv2.putText(
+        with_face, "LIVE STUDIO", (80, 675), cv2.FONT_HERSHEY_DUPLEX, 1.6, (255, 255, 255), 3
+    )
     scenario = Scenario(isolated.settings())
     port = free_port()
     child = isolated.spawn("sightline_detector_visual", SIGHTLINE_HTTP_PORT=str(port))
-    child.wait_http_ok(f"http://127.0.0.1:{port}/readyz", timeout=120)
+    child.wait_http_ok(f"http://127.0.0.1:{port}/readyz", timeout=180)
 
     scenario.add_segment(
         "studio", 0, write_ts([pitch] * 30, isolated.tmp / "a.ts", 15).read_bytes()
@@ -58,8 +62,14 @@ def test_faces_cuts_colours_and_quality_are_published(isolated: Isolated) -> Non
     assert [ts for ts, _ in kinds(second, "face")] == [f.media_ts for f in second.frames]
     assert kinds(first, "shot_change") == []
     assert [ts for ts, _ in kinds(second, "shot_change")] == [2.0]  # the cut at the boundary
+    assert kinds(first, "person") == []
+    assert kinds(second, "person")
+    assert [r.label for f in second.frames for r in f.results if r.kind == "text"] == [
+        "LIVE STUDIO"
+    ]
     for detection in (first, second):
         assert all(
             len(kinds_) > 0 for kinds_ in [kinds(detection, "colour"), kinds(detection, "quality")]
         )
         assert len(kinds(detection, "quality")) == len(detection.frames)
+    assert child.stop() == 0  # SIGTERM: finish, commit, exit cleanly

@@ -54,6 +54,7 @@ def build(settings: IngestSettings) -> IngestService:
             f"{settings.nginx_http_url.rstrip('/')}/stat" if settings.nginx_http_url else None,
             settings.rtmp_app,
         ),
+        threads=settings.pickup_threads,
     )
     uploader = SegmentUploader(
         state=state,

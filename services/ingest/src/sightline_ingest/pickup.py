@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,6 +58,7 @@ class SegmentPickup:
         producer_id: str,
         timings: PickupTimings,
         publishers: Publishers = lambda: None,
+        threads: int = 4,
     ) -> None:
         self._state = state
         self._folders = folders
@@ -68,6 +70,7 @@ class SegmentPickup:
         self._publishers = publishers
         self._reconciled = False
         self._missing_logged: set[str] = set()
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="pickup")
 
     def scan_once(self, now: float | None = None) -> int:
         """Pick up what is new in every scanned folder; returns how many segments were taken."""
@@ -76,11 +79,14 @@ class SegmentPickup:
             self._close_unpublished(self._state.active_sessions(), now)
             self._reconciled = True
         sessions = self._state.active_sessions()
-        taken = 0
-        for dir_hash, group in _by_folder(sessions).items():
-            folder = self._folders.find(dir_hash)
-            if folder is not None:
-                taken += self._scan_folder(group, folder, now)
+        # Folders are independent streams: probe them in parallel, so segments that several
+        # publishers complete at the same moment do not queue behind each other's ffprobe.
+        jobs = [
+            (group, folder)
+            for dir_hash, group in _by_folder(sessions).items()
+            if (folder := self._folders.find(dir_hash)) is not None
+        ]
+        taken = sum(self._pool.map(lambda job: self._scan_folder(job[0], job[1], now), jobs))
         for session in sessions:
             closed_at = session.closed_at if session.closed_at is not None else now
             if session.state == CLOSING and now >= closed_at + self._timings.close_grace:

@@ -33,6 +33,7 @@ class IngestSettings(ServiceSettings):
         default="http://127.0.0.1:8080",
         description="nginx-rtmp's HTTP side, whose /stat says who publishes; empty: never ask",
     )
+    pickup_threads: int = Field(default=4, ge=1, description="folders read/probed in parallel")
     run_sources: bool = Field(default=True, description="run ffmpeg for test/file/webcam streams")
     ffmpeg: str = "ffmpeg"
     ffprobe: str = "ffprobe"

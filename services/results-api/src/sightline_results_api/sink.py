@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import cast
 
 import psycopg
 import sqlalchemy.exc
@@ -145,7 +146,15 @@ def _copy_upsert(
             f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS "  # noqa: S608
             f"SELECT {columns} FROM {table.name} WITH NO DATA"
         )
-        with cur.copy(f"COPY {stage} ({columns}) FROM STDIN") as copy:
+        # Binary COPY (about twice the rate of text here) needs each column's type: take them
+        # from the staging table itself, so they always match what the server expects.
+        types = cur.execute(
+            "SELECT atttypid::int FROM pg_attribute "
+            "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+            (f"pg_temp.{stage}",),
+        ).fetchall()
+        with cur.copy(f"COPY {stage} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types([cast(int, oid) for (oid,) in types])
             for row in table.adapt(rows):
                 copy.write_row(row)
         cur.execute(table.merge_sql(stage))

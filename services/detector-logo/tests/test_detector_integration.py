@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -116,7 +117,7 @@ def test_lan_and_cloud_policies_and_fallback_when_the_lan_executor_dies(isolated
     )
     lan.wait_http_ok(f"http://127.0.0.1:{lan_port}/readyz", timeout=90)
     cloud.wait_http_ok(f"http://127.0.0.1:{cloud_port}/readyz", timeout=90)
-    start_detector(
+    detector = start_detector(
         isolated,
         SIGHTLINE_LAN_HOSTS=f"127.0.0.1:{lan_port}",
         SIGHTLINE_CLOUD_ENDPOINT=f"http://127.0.0.1:{cloud_port}",
@@ -145,3 +146,8 @@ def test_lan_and_cloud_policies_and_fallback_when_the_lan_executor_dies(isolated
     assert fallback.executor.kind is ExecutorKind.local
     assert fallback.executor.fallback_from == [ExecutorKind.lan]
     assert {label for _, label, _ in logos(fallback)} == {"acme"}
+    metrics_url = f"http://127.0.0.1:{detector.env['SIGHTLINE_HTTP_PORT']}/metrics"
+    with urllib.request.urlopen(metrics_url, timeout=5) as response:
+        exposition = response.read().decode()
+    fallbacks = 'from_executor="lan",to_executor="local"} 1.0'
+    assert f'sightline_executor_fallbacks_total{{detector="logo",{fallbacks}' in exposition

@@ -1,0 +1,64 @@
+"""Migrations land in the configured schema (version table included) and are re-runnable."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import text
+
+from sightline_results_api.db import make_engine
+from sightline_results_api.migrate import upgrade
+
+pytestmark = pytest.mark.integration
+
+TABLES = {
+    "alembic_version",
+    "analysed_segments",
+    "api_tokens",
+    "detections",
+    "exposure_windows",
+    "lifecycle_events",
+    "logos",
+    "reanalysis_runs",
+    "segments",
+    "streams",
+}
+
+
+def test_concurrent_starts_migrate_the_private_schema_once(api_settings):
+    schema = api_settings.database_schema
+    engine = make_engine(api_settings)
+    try:
+        errors: list[BaseException] = []
+
+        def start() -> None:
+            try:
+                upgrade(engine, schema)
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=start) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert errors == []
+        upgrade(engine, schema)  # and again: nothing to do
+
+        with engine.connect() as conn:
+            tables = set(
+                conn.execute(
+                    text(
+                        "SELECT table_name FROM information_schema.tables WHERE table_schema = :s"
+                    ),
+                    {"s": schema},
+                ).scalars()
+            )
+            version = conn.execute(
+                text(f'SELECT version_num FROM "{schema}".alembic_version')
+            ).all()
+        assert tables == TABLES
+        assert version == [("0003",)]
+    finally:
+        engine.dispose()

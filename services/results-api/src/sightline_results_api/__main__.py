@@ -58,7 +58,14 @@ def main(argv: list[str] | None = None) -> int:
     kafka_ready = kafka_answers(settings.kafka_bootstrap)
     if mode == "api" or (mode == "serve" and not settings.run_materializer):
         app = _api(settings, engine, CachedReadiness(db_ready, kafka_ready))
-        uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None)
+        # No access log: a player's URLs carry its token in the query string.
+        uvicorn.run(
+            app,
+            host=settings.http_host,
+            port=settings.http_port,
+            log_config=None,
+            access_log=False,
+        )
         return 0
 
     producer = EventProducer(settings.kafka_bootstrap, settings.producer_id)

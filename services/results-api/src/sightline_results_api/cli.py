@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from sqlmodel import Session
 
 from sightline_common.errors import TransientError
+from sightline_common.logging import configure_logging
 from sightline_common.messages import Source, SourceKind
 from sightline_results_api.events import StatePublisher
 from sightline_results_api.runtime import build_publisher, open_database
@@ -93,6 +94,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one CLI command; returns the exit code (1 with a message on a known failure)."""
     args = _parser().parse_args(argv)
     settings = ResultsApiSettings()
+    # stdout is the CLI's answer (scripts read the token from its last line); logs go to stderr.
+    configure_logging("sightline-cli", "WARNING")
     engine = open_database(settings)
     publisher = build_publisher(settings)
     try:

@@ -8,6 +8,7 @@ import hashlib
 import uuid
 from collections.abc import Sequence
 
+import structlog
 from minio.error import MinioException
 from sqlmodel import Session, col, select
 from urllib3.exceptions import HTTPError
@@ -16,6 +17,8 @@ from sightline_common.storage import ObjectStore
 from sightline_results_api.events import StatePublisher
 from sightline_results_api.models import Logo, utcnow
 from sightline_results_api.uploads import sniff_image
+
+log = structlog.get_logger(__name__)
 
 
 class LogoNotFoundError(LookupError):
@@ -61,6 +64,7 @@ class LogoLibrary:
             self._session.rollback()
             self._remove_object(logo.object_key)
             raise
+        log.info("logo.added", logo_id=logo.id, brand=brand, bytes=len(image))
         return logo
 
     def list(self) -> Sequence[Logo]:
@@ -87,6 +91,7 @@ class LogoLibrary:
         self._session.flush()
         self._publisher.logo_entry(logo, deleted=True)
         self._session.commit()
+        log.info("logo.removed", logo_id=logo_id)
         self._remove_object(logo.object_key)
 
     def _remove_object(self, key: str) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import structlog
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
@@ -28,6 +29,8 @@ from sightline_results_api.streams import StreamRegistry
 
 LIVE_RUN = "live"
 DIFF_ROW_LIMIT = 5000
+
+log = structlog.get_logger(__name__)
 
 
 class RunNotFoundError(LookupError):
@@ -100,6 +103,7 @@ class ReanalysisRuns:
         self._session.flush()
         self._publisher.reanalysis(run, ReanalysisAction.start, config)
         self._session.commit()
+        log.info("reanalysis.requested", run_id=run.run_id, stream_id=run.stream_id)
         return run
 
     def get(self, run_id: str) -> tuple[ReanalysisRun, RunProgress]:
@@ -118,6 +122,7 @@ class ReanalysisRuns:
         self._session.flush()
         self._publisher.reanalysis(run, ReanalysisAction.cancel, {})
         self._session.commit()
+        log.info("reanalysis.cancelled", run_id=run_id)
         return run, self._progress(run)
 
     def detections(self, run: ReanalysisRun, run_id: str) -> Sequence[DetectionRow]:

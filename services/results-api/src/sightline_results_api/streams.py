@@ -13,12 +13,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+import structlog
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from sightline_common.messages import AnalysisPolicy, ExecutorKind, Source, SourceKind
 from sightline_results_api.events import StatePublisher
 from sightline_results_api.models import LifecycleEvent, Stream, utcnow
+
+log = structlog.get_logger(__name__)
 
 
 class StreamNotFoundError(LookupError):
@@ -109,6 +112,7 @@ class StreamRegistry:
         self._session.flush()
         self._publisher.stream_config(stream)
         self._session.commit()
+        log.info("stream.created", stream_id=stream.id, source=stream.source_kind)
         return stream, key
 
     def list(self) -> Sequence[Stream]:
@@ -142,6 +146,7 @@ class StreamRegistry:
         self._publisher.stream_config(stream)
         self._session.commit()
         self._session.refresh(stream)
+        log.info("stream.updated", stream_id=stream.id, enabled=stream.enabled)
         return stream
 
     def delete(self, stream_id: str) -> None:
@@ -152,6 +157,7 @@ class StreamRegistry:
         self._session.flush()
         self._publisher.stream_config(stream, deleted=True)
         self._session.commit()
+        log.info("stream.deleted", stream_id=stream_id)
 
     def statuses(self, stream_ids: Sequence[str]) -> dict[str, LiveStatus]:
         """Each stream's live status from its latest lifecycle event (idle when none)."""

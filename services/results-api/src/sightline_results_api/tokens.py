@@ -10,12 +10,15 @@ import secrets
 import uuid
 from collections.abc import Sequence
 
+import structlog
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, or_, select
 
 from sightline_common.api_tokens import hash_token
 from sightline_results_api.events import StatePublisher
 from sightline_results_api.models import ApiToken, utcnow
+
+log = structlog.get_logger(__name__)
 
 
 class TokenNameTakenError(ValueError):
@@ -40,6 +43,7 @@ def issue_token(session: Session, publisher: StatePublisher, name: str) -> tuple
         raise TokenNameTakenError(name) from exc
     publisher.api_token(record)
     session.commit()
+    log.info("token.issued", token_id=record.id, name=name)
     return record, token
 
 
@@ -61,6 +65,7 @@ def revoke_token(session: Session, publisher: StatePublisher, name_or_id: str) -
         session.flush()
     publisher.api_token(record)
     session.commit()
+    log.info("token.revoked", token_id=record.id, name=record.name)
     return record
 
 

@@ -41,6 +41,9 @@ def make_engine(settings: ResultsApiSettings) -> Engine:
         settings.database_url,
         connect_args=connect_args,
         pool_pre_ping=True,
-        pool_size=5,
-        max_overflow=5,
+        # The API's threadpool and the materializer share it; beyond this, requests wait
+        # (then get a 503) rather than open unbounded connections.
+        pool_size=10,
+        max_overflow=10,
+        pool_timeout=10,
     )

@@ -12,6 +12,7 @@ import structlog
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from sightline_common.errors import MissingObjectError, TransientError
 from sightline_results_api.cursor import InvalidCursorError
@@ -38,6 +39,7 @@ _STATUS_OF_ERROR: dict[type[Exception], tuple[int, str]] = {
     DataError: (status.HTTP_422_UNPROCESSABLE_CONTENT, "a value cannot be stored (e.g. NUL)"),
     TransientError: (status.HTTP_503_SERVICE_UNAVAILABLE, "a dependency is unavailable; retry"),
     OperationalError: (status.HTTP_503_SERVICE_UNAVAILABLE, "database unavailable; retry"),
+    PoolTimeoutError: (status.HTTP_503_SERVICE_UNAVAILABLE, "database busy; retry"),
 }
 
 

@@ -23,6 +23,7 @@ Points = npt.NDArray[np.float32]
 Descriptors = npt.NDArray[np.float32]
 Matrix = npt.NDArray[np.float64]
 _TEMPLATE_WIDTH = 80
+_FLANN_KDTREE = 1
 _TEMPLATE_BLUR = 1.0
 
 
@@ -116,9 +117,14 @@ class LogoMatcher:
         points, descriptors = self._features(gray)
         if descriptors is None or len(points) < self.config.min_matches:
             return []
+        # One approximate-nearest-neighbour index over the frame, queried by every reference:
+        # cost grows gently with the library instead of one brute-force pass per logo.
+        index = cv2.FlannBasedMatcher({"algorithm": _FLANN_KDTREE, "trees": 4}, {"checks": 48})
+        index.add([descriptors])
+        index.train()
         best: dict[str, LogoMatch] = {}
         for ref in references.values():
-            found = self._verify(ref, points, descriptors, gray)
+            found = self._verify(ref, points, index, gray)
             if found and (ref.brand not in best or found.confidence > best[ref.brand].confidence):
                 best[ref.brand] = found
         return _suppress_overlaps(sorted(best.values(), key=lambda m: -m.confidence))
@@ -161,10 +167,14 @@ class LogoMatcher:
         return points, descriptors
 
     def _verify(
-        self, ref: _Reference, frame_points: Points, frame_desc: Descriptors, frame_gray: Image
+        self,
+        ref: _Reference,
+        frame_points: Points,
+        frame_index: cv2.FlannBasedMatcher,
+        frame_gray: Image,
     ) -> LogoMatch | None:
         cfg = self.config
-        pairs = cv2.BFMatcher(cv2.NORM_L2).knnMatch(ref.descriptors, frame_desc, k=2)
+        pairs = frame_index.knnMatch(ref.descriptors, k=2)
         good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < cfg.ratio * p[1].distance]
         if len(good) < cfg.min_matches:
             return None

@@ -60,7 +60,7 @@ def start_detector(iso: Isolated, **env: str) -> ChildProcess:
     return child
 
 
-def test_logo_found_with_box_logo_free_gives_none_corrupt_goes_to_dlq(isolated: Isolated) -> None:
+def test_logo_found_with_box_logo_free_none_corrupt_and_missing_to_dlq(isolated: Isolated) -> None:
     scenario = Scenario(isolated.settings())
     scenario.add_logo("acme-1", "acme", ACME)
     scenario.add_logo("acne-1", "acne", make_logo("ACNE", seed=1))  # look-alike in the library
@@ -71,12 +71,13 @@ def test_logo_found_with_box_logo_free_gives_none_corrupt_goes_to_dlq(isolated: 
     scenario.add_segment("cam-1", 0, without)
     scenario.add_segment("cam-1", 1, with_logo)
     scenario.add_segment("cam-1", 2, b"\x47\x00garbage" * 500)  # corrupt: DLQ, then carry on
-    scenario.add_segment("cam-1", 3, with_logo)
+    scenario.add_segment("cam-1", 3, with_logo, store=False)  # missing object: DLQ too
+    scenario.add_segment("cam-1", 4, with_logo)
 
     found = detections(isolated, 3)
-    assert set(found) == {("cam-1", 0), ("cam-1", 1), ("cam-1", 3)}
+    assert set(found) == {("cam-1", 0), ("cam-1", 1), ("cam-1", 4)}
     assert logos(found[("cam-1", 0)]) == []
-    for sequence in (1, 3):
+    for sequence in (1, 4):
         detection = found[("cam-1", sequence)]
         assert detection.executor.kind is ExecutorKind.local
         sightings = logos(detection)
@@ -85,11 +86,10 @@ def test_logo_found_with_box_logo_free_gives_none_corrupt_goes_to_dlq(isolated: 
         assert all(iou(box, truth) > 0.5 for _, _, box in sightings)
         assert all(2.0 * sequence <= ts < 2.0 * sequence + 2 for ts, _, _ in sightings)
 
-    (dead,) = wait_for_messages(
-        isolated.bootstrap, isolated.topics.dlq(isolated.topics.name(Topic.SEGMENTS)), 1
-    )
-    assert isinstance(dead.payload, DeadLetter)
-    assert dead.payload.error_type == "CorruptMediaError"
+    dlq = isolated.topics.dlq(isolated.topics.name(Topic.SEGMENTS))
+    dead = [m.payload for m in wait_for_messages(isolated.bootstrap, dlq, 2)]
+    assert all(isinstance(d, DeadLetter) for d in dead)
+    assert [d.error_type for d in dead] == ["CorruptMediaError", "MissingObjectError"]
     assert detector.stop() == 0  # SIGTERM: finish, commit, exit cleanly
 
 

@@ -72,11 +72,18 @@ class Scenario:
         self.producer.flush()
 
     def add_segment(
-        self, stream_id: str, sequence: int, data: bytes, duration: float = 2.0
+        self,
+        stream_id: str,
+        sequence: int,
+        data: bytes,
+        duration: float = 2.0,
+        *,
+        store: bool = True,
     ) -> SegmentReady:
         """Store segment bytes and publish its SegmentReady (media time = sequence * duration)."""
         key = f"{stream_id}/{sequence:08d}.ts"
-        self.store.put_bytes(self.settings.segments_bucket, key, data, "video/mp2t")
+        if store:  # `store=False` announces a segment whose object is missing
+            self.store.put_bytes(self.settings.segments_bucket, key, data, "video/mp2t")
         segment = SegmentReady(
             stream_id=stream_id,
             sequence=sequence,

@@ -60,11 +60,12 @@ def build(settings: IngestSettings) -> IngestService:
         state=state,
         spool=spool,
         store=store,
-        producer=EventProducer(settings.kafka_bootstrap, f"{producer_id}-segments"),
+        new_producer=lambda: EventProducer(settings.kafka_bootstrap, f"{producer_id}-segments"),
         bucket=settings.segments_bucket,
         topics=topics,
         producer_id=producer_id,
         stopping=stopping,
+        threads=settings.upload_threads,
     )
     relay = OutboxRelay(
         state, EventProducer(settings.kafka_bootstrap, f"{producer_id}-outbox"), stopping

@@ -34,6 +34,7 @@ class IngestSettings(ServiceSettings):
         description="nginx-rtmp's HTTP side, whose /stat says who publishes; empty: never ask",
     )
     pickup_threads: int = Field(default=4, ge=1, description="folders read/probed in parallel")
+    upload_threads: int = Field(default=4, ge=1, description="streams uploaded in parallel")
     run_sources: bool = Field(default=True, description="run ffmpeg for test/file/webcam streams")
     ffmpeg: str = "ffmpeg"
     ffprobe: str = "ffprobe"

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import structlog
 
@@ -44,16 +46,21 @@ class SegmentUploader:
         state: StateStore,
         spool: Spool,
         store: ObjectStore,
-        producer: EventProducer,
+        new_producer: Callable[[], EventProducer],
         bucket: str,
         topics: TopicNames,
         producer_id: str,
         stopping: threading.Event,
+        threads: int = 4,
     ) -> None:
         self._state = state
         self._spool = spool
         self._store = store
-        self._producer = producer
+        self._new_producer = new_producer
+        # One producer per upload thread: a delivery failure is then seen by the thread whose
+        # event failed, never by another one that would wrongly mark its segment published.
+        self._local = threading.local()
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="upload")
         self._bucket = bucket
         self._topics = topics
         self._producer_id = producer_id
@@ -61,7 +68,8 @@ class SegmentUploader:
         self._bucket_checked = False
 
     def upload_once(self) -> int:
-        """Upload the lowest spooled segment of each stream, then end finished streams.
+        """Upload the lowest spooled segment of each stream (streams in parallel, each in
+        sequence order), then end finished streams.
 
         Returns how many segments were published. Raises `StorageUnavailableError` when
         storage does not answer (the caller backs off; the spool keeps everything).
@@ -69,16 +77,21 @@ class SegmentUploader:
         if not self._bucket_checked:
             self._store.ensure_bucket(self._bucket)
             self._bucket_checked = True
-        done = 0
-        for record in self._state.next_to_upload():
-            if self._stopping.is_set() or not self._upload(record):
-                return done
-            done += 1
-        for stream in self._state.streams_to_finish():
-            self._finish(stream)
+        done = sum(self._pool.map(self._upload, self._state.next_to_upload()))
+        if not self._stopping.is_set():
+            for stream in self._state.streams_to_finish():
+                self._finish(stream)
         return done
 
+    def _producer(self) -> EventProducer:
+        producer: EventProducer | None = getattr(self._local, "producer", None)
+        if producer is None:
+            producer = self._local.producer = self._new_producer()
+        return producer
+
     def _upload(self, record: SegmentRecord) -> bool:
+        if self._stopping.is_set():
+            return False
         try:
             data = self._spool.read(record.spool_name)
         except FileNotFoundError:
@@ -91,10 +104,9 @@ class SegmentUploader:
         self._put_playlist(record.stream_id, [*self._state.published(record.stream_id), record])
         envelope = segment_ready(self._bucket, record, self._producer_id)
         segments_topic = self._topics.name(Topic.SEGMENTS)
+        producer = self._producer()
         if not deliver(
-            self._producer,
-            lambda: self._producer.publish(segments_topic, envelope),
-            self._stopping,
+            producer, lambda: producer.publish(segments_topic, envelope), self._stopping
         ):
             return False
         self._state.mark_published(record.stream_id, record.seq)

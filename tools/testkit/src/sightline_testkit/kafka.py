@@ -7,28 +7,18 @@ import uuid
 from typing import Any
 
 from confluent_kafka import Consumer, KafkaException, TopicPartition
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient
 
 from sightline_common.envelope import Message, decode
+from sightline_common.provision import ensure_topics
 from sightline_common.topics import TopicNames
 
 
 def create_topics(bootstrap: str, names: TopicNames) -> list[str]:
     """Create every topic (and DLQ) under `names.prefix`; returns the on-broker names."""
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+    ensure_topics(bootstrap, names)
     specs = names.all_names()
-    new = [
-        NewTopic(
-            name,
-            num_partitions=int(spec["partitions"]),
-            replication_factor=1,
-            config={k: str(v) for k, v in spec.items() if k != "partitions"},
-        )
-        for name, spec in specs.items()
-    ]
-    for future in admin.create_topics(new, operation_timeout=30).values():
-        future.result()
-    _wait_for_metadata(admin, set(specs))
+    _wait_for_metadata(AdminClient({"bootstrap.servers": bootstrap}), set(specs))
     return list(specs)
 
 

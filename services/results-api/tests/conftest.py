@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -166,3 +169,27 @@ def new_stream(client: TestClient) -> str:
     response = client.post("/api/streams", json={"name": "cam", "source": {"kind": "test"}})
     assert response.status_code == 201
     return str(response.json()["id"])
+
+
+@pytest.fixture
+def sightline_cli(isolated: Any) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Runs the operator CLI as operators (and `make run`) do: a process with the test's env.
+
+    A subprocess, not `cli.main` in-process: the CLI configures logging for its process, which
+    must not leak into the test process's other tests.
+    """
+
+    def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            [sys.executable, "-m", "sightline_results_api.cli", *args],
+            env={**os.environ, **isolated.env},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        if ok:
+            assert done.returncode == 0, done.stderr
+        return done
+
+    return run

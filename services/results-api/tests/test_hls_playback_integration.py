@@ -12,7 +12,6 @@ import httpx
 import pytest
 
 from sightline_common.storage import ObjectStore
-from sightline_results_api import cli
 
 pytestmark = pytest.mark.integration
 
@@ -39,12 +38,9 @@ def _encode_hls(folder) -> list[str]:
 
 @pytest.mark.skipif(shutil.which("ffprobe") is None, reason="ffmpeg is not installed")
 def test_ffprobe_plays_the_proxied_playlist_end_to_end(
-    isolated, api_settings, engine, monkeypatch, capsys
+    isolated, api_settings, engine, sightline_cli
 ):
-    for name, value in isolated.env.items():
-        monkeypatch.setenv(name, value)
-    assert cli.main(["token", "create", "--name", "player"]) == 0
-    token = capsys.readouterr().out.splitlines()[-1]
+    token = sightline_cli("token", "create", "--name", "player").stdout.splitlines()[-1]
     port = _free_port()
     child = isolated.spawn("sightline_results_api", "api", SIGHTLINE_HTTP_PORT=str(port))
     child.wait_http_ok(f"http://127.0.0.1:{port}/readyz")

@@ -15,7 +15,6 @@ from sightline_common.envelope import wrap
 from sightline_common.kafka import EventProducer
 from sightline_common.messages import SourceKind, StreamLifecycle, StreamStatus
 from sightline_common.topics import Topic
-from sightline_results_api import cli
 from sightline_testkit.kafka import read_messages
 
 pytestmark = pytest.mark.integration
@@ -79,37 +78,27 @@ def test_a_sigkill_mid_stream_then_restart_loses_and_duplicates_nothing(
     assert child.stop() == 0
 
 
-def _cli(capsys, *args: str) -> str:
-    assert cli.main(list(args)) == 0
-    return str(capsys.readouterr().out)
-
-
-def test_the_operator_cli_manages_tokens_and_streams(isolated, engine, monkeypatch, capsys):
-    for name, value in isolated.env.items():
-        monkeypatch.setenv(name, value)
-    token = _cli(capsys, "token", "create", "--name", "ops").splitlines()[1]
+def test_the_operator_cli_manages_tokens_and_streams(isolated, engine, sightline_cli):
+    created = sightline_cli("token", "create", "--name", "ops").stdout.splitlines()
+    token = created[-1]
     assert token.startswith("sl_")
-    assert cli.main(["token", "create", "--name", "ops"]) == 1  # names are unique
-    assert "ops" in _cli(capsys, "token", "list")
-    added = _cli(capsys, "streams", "add", "--name", "studio", "--source", "test")
+    assert sightline_cli("token", "create", "--name", "ops", ok=False).returncode == 1
+    assert "ops" in sightline_cli("token", "list").stdout
+    added = sightline_cli("streams", "add", "--name", "studio", "--source", "test").stdout
     assert "stream key:" in added
-    assert "studio" in _cli(capsys, "streams", "list")
-    _cli(capsys, "token", "revoke", "ops")
-    assert "revoked" in _cli(capsys, "token", "list")
-    assert cli.main(["token", "revoke", "nobody"]) == 1
-    [created, revoked] = [
+    assert "studio" in sightline_cli("streams", "list").stdout
+    sightline_cli("token", "revoke", "ops")
+    assert "revoked" in sightline_cli("token", "list").stdout
+    assert sightline_cli("token", "revoke", "nobody", ok=False).returncode == 1
+    [created_event, revoked_event] = [
         m.payload for m in read_messages(isolated.bootstrap, isolated.topics.name(Topic.API_TOKENS))
     ]
-    assert created.token_hash == hash_token(token)
-    assert (created.revoked, revoked.revoked) == (False, True)
+    assert created_event.token_hash == hash_token(token)
+    assert (created_event.revoked, revoked_event.revoked) == (False, True)
 
 
-def test_serve_mode_serves_the_api_and_materializes_lifecycle(
-    isolated, engine, monkeypatch, capsys
-):
-    for name, value in isolated.env.items():
-        monkeypatch.setenv(name, value)
-    token = _cli(capsys, "token", "create", "--name", "ops").splitlines()[1]
+def test_serve_mode_serves_the_api_and_materializes_lifecycle(isolated, engine, sightline_cli):
+    token = sightline_cli("token", "create", "--name", "ops").stdout.splitlines()[-1]
     port = _free_port()
     child = isolated.spawn("sightline_results_api", SIGHTLINE_HTTP_PORT=str(port))
     child.wait_http_ok(f"http://127.0.0.1:{port}/readyz")

@@ -16,6 +16,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+# Bumped whenever _SCHEMA changes; a state file of another version is refused with a clear
+# error instead of failing later on a missing column.
+SCHEMA_VERSION = 1
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS streams (
     stream_id TEXT PRIMARY KEY,
@@ -167,6 +171,10 @@ class SegmentRecord:
     status: str
 
 
+class StateVersionError(RuntimeError):
+    """The state file was written by an incompatible version of ingest."""
+
+
 class StateStore:
     """The SQLite state file; safe to share between threads (one connection, one lock)."""
 
@@ -176,8 +184,21 @@ class StateStore:
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
+        self._check_version(path)
         self._db.executescript(_SCHEMA)
+        self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         self._lock = threading.RLock()
+
+    def _check_version(self, path: Path) -> None:
+        version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        tables = self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        if tables and version != SCHEMA_VERSION:
+            self._db.close()
+            raise StateVersionError(
+                f"ingest state {path} has schema version {version}, this ingest needs"
+                f" {SCHEMA_VERSION}; move the file aside (segments already uploaded stay in"
+                " object storage) and restart"
+            )
 
     def close(self) -> None:
         """Close the database."""

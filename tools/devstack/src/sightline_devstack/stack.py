@@ -38,6 +38,7 @@ class ServiceEntry:
 
 SERVICES: tuple[ServiceEntry, ...] = (
     ServiceEntry("results-api", "sightline_results_api", 8000, ("serve",)),
+    ServiceEntry("exposure", "sightline_results_api", 8002, ("exposure",)),
     ServiceEntry("notifier", "sightline_notifier", 8001),
     ServiceEntry("ingest", "sightline_ingest", 8010),
     ServiceEntry("detector-logo", "sightline_detector_logo", 8020),

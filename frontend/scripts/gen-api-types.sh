@@ -9,7 +9,7 @@ API_URL="${SIGHTLINE_API_URL:-http://127.0.0.1:8000}"
 SPEC="$FRONTEND/openapi.json"
 OUT="$FRONTEND/src/app/generated/api.ts"
 if curl -fsS --max-time 5 "$API_URL/openapi.json" -o "$SPEC.new"; then
-  mv "$SPEC.new" "$SPEC"
+  python3 -m json.tool "$SPEC.new" > "$SPEC" && rm "$SPEC.new"  # indented: readable diffs
   echo "openapi: refreshed $SPEC from $API_URL"
 else
   rm -f "$SPEC.new"

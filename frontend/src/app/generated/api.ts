@@ -69,6 +69,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/reanalysis": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start Run
+         * @description Ask the detectors to re-run over [from, to) of the stream; follow it with GET.
+         */
+        post: operations["start_run_api_reanalysis_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reanalysis/{run_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Run
+         * @description A run's status and progress (segments done of those stored in its range).
+         */
+        get: operations["get_run_api_reanalysis__run_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reanalysis/{run_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel Run
+         * @description Stop a run; what it produced so far stays.
+         */
+        post: operations["cancel_run_api_reanalysis__run_id__cancel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reanalysis/{run_id}/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Diff Run
+         * @description Detections the run added, removed or changed relative to `against` (a run id or live).
+         */
+        get: operations["diff_run_api_reanalysis__run_id__diff_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/streams": {
         parameters: {
             query?: never;
@@ -109,7 +189,7 @@ export interface paths {
         post?: never;
         /**
          * Delete Stream
-         * @description Delete a stream; ingest stops accepting its key. Its detections stay queryable.
+         * @description Delete a stream; ingest stops accepting its key. Its stored detections are kept.
          */
         delete: operations["delete_stream_api_streams__stream_id__delete"];
         options?: never;
@@ -155,6 +235,27 @@ export interface paths {
          *     Without `to`, the range ends after the last logo seen.
          */
         get: operations["stream_exposure_api_streams__stream_id__exposure_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/streams/{stream_id}/exposure/windows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Streamed Exposure
+         * @description The exposure stream processor's fixed windows overlapping [from, to), as last updated
+         *     (the same figures the notifier pushes live).
+         */
+        get: operations["streamed_exposure_api_streams__stream_id__exposure_windows_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -284,6 +385,14 @@ export interface components {
             share_of_voice: number;
         };
         /**
+         * DetectionChange
+         * @description A detection found by both runs whose confidence or box moved.
+         */
+        DetectionChange: {
+            after: components["schemas"]["DetectionPublic"];
+            before: components["schemas"]["DetectionPublic"];
+        };
+        /**
          * DetectionPage
          * @description A page of detections in media-time order; pass `next_cursor` back as `cursor`.
          */
@@ -411,6 +520,100 @@ export interface components {
             /** Size Bytes */
             size_bytes: number;
         };
+        /**
+         * ReanalysisCreate
+         * @description A re-run of detectors over [from, to) of a stream's stored segments.
+         */
+        ReanalysisCreate: {
+            /**
+             * Config
+             * @description Detector overrides
+             */
+            config?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Detectors
+             * @default [
+             *       "logo"
+             *     ]
+             */
+            detectors?: string[];
+            /**
+             * From
+             * @description Stream seconds
+             */
+            from: number;
+            /** Stream Id */
+            stream_id: string;
+            /**
+             * To
+             * @description Stream seconds
+             */
+            to: number;
+        };
+        /**
+         * ReanalysisRunPublic
+         * @description A run and its progress (status: requested, running, done, cancelled).
+         */
+        ReanalysisRunPublic: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Detectors */
+            detectors: string[];
+            /** Error */
+            error?: string | null;
+            /** Eta S */
+            eta_s: number | null;
+            /** From */
+            from: number;
+            /**
+             * Progress
+             * @description 0..1
+             */
+            progress: number;
+            /**
+             * Rate
+             * @description Media seconds analysed per wall-clock second
+             */
+            rate: number | null;
+            /** Run Id */
+            run_id: string;
+            /** Segments Done */
+            segments_done: number;
+            /** Segments Total */
+            segments_total: number;
+            /** Status */
+            status: string;
+            /** Stream Id */
+            stream_id: string;
+            /** To */
+            to: number;
+        };
+        /**
+         * RunDiffPublic
+         * @description What a run found differently from another run (or live) over the same range.
+         */
+        RunDiffPublic: {
+            /** Added */
+            added: components["schemas"]["DetectionPublic"][];
+            /** Against */
+            against: string;
+            /** Changed */
+            changed: components["schemas"]["DetectionChange"][];
+            /** Removed */
+            removed: components["schemas"]["DetectionPublic"][];
+            /** Run Id */
+            run_id: string;
+            /**
+             * Truncated
+             * @description True when a run had more detections than compared
+             */
+            truncated: boolean;
+        };
         /** Source */
         Source: {
             kind: components["schemas"]["SourceKind"];
@@ -485,6 +688,23 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+        };
+        /**
+         * StreamedExposureWindow
+         * @description A window as the exposure stream processor last published it (updated live).
+         */
+        StreamedExposureWindow: {
+            /** Brands */
+            brands: components["schemas"]["BrandExposurePublic"][];
+            /**
+             * Detections
+             * @description Detection messages folded into the window so far
+             */
+            detections: number;
+            /** End */
+            end: number;
+            /** Start */
+            start: number;
         };
         /**
          * StreamPublic
@@ -670,6 +890,134 @@ export interface operations {
                 };
                 content: {
                     "image/*": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    start_run_api_reanalysis_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReanalysisCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReanalysisRunPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_run_api_reanalysis__run_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReanalysisRunPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    cancel_run_api_reanalysis__run_id__cancel_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReanalysisRunPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    diff_run_api_reanalysis__run_id__diff_get: {
+        parameters: {
+            query?: {
+                against?: string;
+            };
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunDiffPublic"];
                 };
             };
             /** @description Validation Error */
@@ -898,6 +1246,43 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ExposureReport"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    streamed_exposure_api_streams__stream_id__exposure_windows_get: {
+        parameters: {
+            query?: {
+                /** @description Start, stream seconds */
+                from?: number | null;
+                run?: string;
+                /** @description End, stream seconds */
+                to?: number | null;
+            };
+            header?: never;
+            path: {
+                stream_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StreamedExposureWindow"][];
                 };
             };
             /** @description Validation Error */

@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -89,14 +90,20 @@ def run(settings: DevstackSettings, say: Callable[[str], None]) -> int:
 
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
+    # Restarts must already work while we wait for health: a service that crashes at start
+    # (a bad state file, a port in use) is retried with back-off, not waited on forever.
+    watcher = threading.Thread(target=supervisor.watch, name="supervisor", daemon=True)
     try:
         supervisor.start_all()
+        watcher.start()
         specs = service_specs(settings, platform)
-        _wait_healthy(specs, say, timeout=900.0)
-        with_source = os.environ.get("SIGHTLINE_DEMO_SOURCE", "1") != "0"
-        demo = DemoSetup(settings.state_dir / "demo.json", platform.as_env()).ensure(with_source)
-        _banner(platform, demo, say)
-        supervisor.watch()
+        if _wait_healthy(specs, supervisor, say, timeout=900.0):
+            with_source = os.environ.get("SIGHTLINE_DEMO_SOURCE", "1") != "0"
+            state = settings.state_dir / "demo.json"
+            demo = DemoSetup(state, platform.as_env()).ensure(with_source)
+            _banner(platform, demo, say)
+        while watcher.is_alive():
+            watcher.join(0.5)
     finally:
         say("stopping services ...")
         supervisor.shutdown()
@@ -116,19 +123,24 @@ def _migrate(settings: DevstackSettings, platform: PlatformEnv) -> None:
     )
 
 
-def _wait_healthy(specs: list[ServiceSpec], say: Callable[[str], None], timeout: float) -> None:
-    """Wait for each health URL; a slow one (the first dashboard build) is reported, not fatal."""
+def _wait_healthy(
+    specs: list[ServiceSpec], supervisor: Supervisor, say: Callable[[str], None], timeout: float
+) -> bool:
+    """Wait for each health URL; False when interrupted. A slow one is reported, not fatal."""
     deadline = time.monotonic() + timeout
     for spec in specs:
         if spec.health_url is None:
             continue
         while not _answers(spec.health_url):
+            if supervisor.stopping:
+                return False
             if time.monotonic() > deadline:
                 say(f"{spec.name}: not healthy yet; see {spec.log_path}")
                 break
             time.sleep(0.5)
         else:
             say(f"{spec.name}: ready")
+    return True
 
 
 def _answers(url: str) -> bool:

@@ -69,6 +69,11 @@ class Supervisor:
         """Make `watch` return."""
         self._stopping.set()
 
+    @property
+    def stopping(self) -> bool:
+        """True once `stop()` was called (Ctrl-C): waits elsewhere should give up."""
+        return self._stopping.is_set()
+
     def shutdown(self, grace: float = 20.0) -> None:
         """SIGTERM every process group, wait up to `grace` seconds, then SIGKILL the rest."""
         self._stopping.set()

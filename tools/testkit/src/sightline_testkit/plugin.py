@@ -89,12 +89,6 @@ def isolated(platform_env: dict[str, str], tmp_path: Path) -> Iterator[Isolated]
 
 
 @pytest.fixture
-def db_conninfo(platform_env: dict[str, str]) -> str:
-    """A libpq connection string for the platform's Sightline database."""
-    return platform_env["SIGHTLINE_DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://")
-
-
-@pytest.fixture
 def on_teardown() -> Iterator[Callable[[Callable[[], None]], None]]:
     """Register clean-up callables that run after the test, last registered first."""
     callbacks: list[Callable[[], None]] = []

@@ -10,6 +10,7 @@ with in real time on this machine beside the decode-only ceiling.
 
 from __future__ import annotations
 
+import math
 import os
 import statistics
 import tempfile
@@ -24,6 +25,7 @@ from sightline_analysis.decode import decode_sampled
 from sightline_analysis.frames import Frame, Image
 from sightline_analysis.logo.matcher import LogoMatcher, iou
 from sightline_analysis.synthetic import Placement, background, composite, make_logo, write_ts
+from sightline_benchkit import BenchResults, profile_top
 
 FPS = 30
 SECONDS = 4.0
@@ -157,9 +159,101 @@ def _line(label: str, value: str) -> None:
     print(f"  {label:<46} {value}")
 
 
+def hot_path_profile(clips: list[Clip], matcher: LogoMatcher) -> str:
+    """cProfile top functions of what detector-logo does per segment: decode, then match."""
+
+    def work() -> None:
+        for clip in clips:
+            for frame in decode_sampled(clip.data, SAMPLE_FPS):
+                matcher.match(frame.image)
+
+    return profile_top(work, top=20)[1]
+
+
+def record_quality(results: BenchResults, result: Score) -> None:
+    """Quality figures for the report (targets of the logo detector issue)."""
+    positives = result.tp + result.fn
+    results.figure(
+        "quality.precision",
+        result.tp / max(1, result.tp + result.fp),
+        label="logo precision (frame level)",
+        target=0.95,
+    )
+    results.figure(
+        "quality.recall",
+        result.tp / max(1, positives),
+        label="logo recall, widths 80..320 px",
+        target=0.90,
+    )
+    for width, (hits, total) in sorted(result.by_width.items()):
+        results.figure(
+            f"quality.recall.{width:.0f}px", hits / total, label=f"logo recall, {width:.0f} px wide"
+        )
+    results.figure("quality.iou_mean", statistics.mean(result.ious or [0.0]), label="box IoU")
+    results.figure(
+        "quality.ttfd_mean_s",
+        statistics.mean(result.first_detection or [math.nan]),
+        "s",
+        label="time to first detection, mean",
+    )
+
+
+def record_capacity(
+    results: BenchResults, costs: dict[str, float], per_second: dict[str, float]
+) -> None:
+    """Cost and capacity figures, and the CPU breakdown per video second."""
+    cores = results.nproc
+    for key, seconds in costs.items():
+        results.figure(f"cost.{key}_ms", seconds * 1000, "ms", label=f"{key} per sampled frame")
+    ceiling = cores / per_second["decode only (ceiling)"]
+    explain = ("cpu_per_video_second", "logo hot path (cProfile, tottime)")
+    for label, cpu_seconds in per_second.items():
+        key = label.split(" ")[0].removeprefix("detector-")
+        results.figure(
+            f"capacity.{key}.streams",
+            cores / cpu_seconds,
+            "streams",
+            label=f"{label}: concurrent 720p30 streams",
+            target=6.0 if key == "logo" else None,
+            explained_by=explain if key == "logo" else (),
+        )
+    logo_streams = cores / per_second["detector-logo"]
+    results.figure(
+        "capacity.logo.vs_ceiling",
+        logo_streams / ceiling,
+        "x ceiling",
+        label="detector-logo streams / decode-only streams",
+        target=0.7,
+        explained_by=explain,
+    )
+    decode = per_second["decode only (ceiling)"]
+    visual = {k: SAMPLE_FPS * costs[k] for k in ("faces_mtcnn", "people", "shots", "colours")}
+    visual |= {"quality": SAMPLE_FPS * costs["quality"], "text": costs["text"] / 2.0}
+    logo = {"logo match": SAMPLE_FPS * costs["logo"]}
+    results.breakdown(
+        "cpu_per_video_second",
+        {
+            "decode only (ceiling)": {"decode": decode},
+            "detector-logo": {"decode": decode, **logo},
+            "detector-visual": {"decode": decode, **visual},
+            "both detectors": {"decode": decode, **logo, **visual},
+        },
+        "CPU-s per second of 720p30 video",
+        label="Where the CPU goes per second of video (one stream)",
+        notes="streams on this machine = nproc / total; decode is the sampled decode "
+        f"({SAMPLE_FPS:g} frames/s kept), analyzers run on each sampled frame.",
+    )
+
+
 def main() -> None:
     """Generate, analyse, score and print."""
     cores = os.cpu_count() or 1
+    results = BenchResults(
+        "analysis",
+        "Detectors: logo quality and real-time capacity",
+        source=__file__,
+        params={"clip_s": SECONDS, "sample_fps": SAMPLE_FPS, "size": "1280x720@30"},
+    )
     print(f"nproc: {cores}  (720p30 clips of {SECONDS:.0f} s, {SAMPLE_FPS:g} sampled frames/s)")
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
@@ -182,6 +276,8 @@ def main() -> None:
         "time to first detection: mean / max (s)", f"{statistics.mean(ttfd):.2f} / {max(ttfd):.2f}"
     )
     _line("counts tp / fp / fn", f"{result.tp} / {result.fp} / {result.fn}")
+    record_quality(results, result)
+    results.attach("logo hot path (cProfile, tottime)", hot_path_profile(clips[:4], matcher))
 
     frames = decode_sampled(clips[0].data, SAMPLE_FPS)
     costs = {"logo": statistics.mean(logo_costs), **analyzer_costs(frames)}
@@ -197,6 +293,7 @@ def main() -> None:
         matcher.match(frame.image)
     per_frame = (time.perf_counter() - started) / len(frames)
     _line("logo with 40 logos in the library", f"{per_frame * 1000:.1f} ms")
+    results.figure("cost.logo_40_ms", per_frame * 1000, "ms", label="logo, 40-logo library")
 
     decode_per_video_second = decode_per_segment / SECONDS
     visual = sum(costs[k] for k in ("faces_mtcnn", "people", "shots", "colours", "quality"))
@@ -212,6 +309,8 @@ def main() -> None:
     print(f"concurrent 720p30 streams kept up with in real time on {cores} cores")
     for label, cpu_seconds in per_second.items():
         _line(label, f"{cores / cpu_seconds:.1f}  ({cpu_seconds:.3f} CPU-s per video second)")
+    record_capacity(results, costs, per_second)
+    results.write()
 
 
 if __name__ == "__main__":

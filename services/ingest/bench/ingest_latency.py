@@ -26,6 +26,7 @@ from pathlib import Path
 
 from confluent_kafka import Consumer
 
+from sightline_benchkit import BenchResults
 from sightline_common.envelope import decode, wrap
 from sightline_common.kafka import EventProducer
 from sightline_common.messages import AnalysisPolicy, SegmentReady, Source, StreamConfig
@@ -214,20 +215,57 @@ def main() -> None:
             f"{args.seconds:g}s per level, 720p30 2s segments"
         )
         kept_up = 0
-        for level in (int(n) for n in args.streams.split(",")):
-            figures = run_level(level, args.seconds, ctx)
+        levels = [run_level(int(n), args.seconds, ctx) for n in args.streams.split(",")]
+        for figures in levels:
             print(figures, flush=True)
             if figures["keeps_up"]:
-                kept_up = max(kept_up, level)
+                kept_up = max(kept_up, int(str(figures["streams"])))
         print(
             f"ingest kept up with {kept_up} concurrent 720p30 stream(s) on {os.cpu_count()} cores"
         )
+        record(levels, kept_up, args.seconds)
     finally:
         ingest.stop()
         down(nginx_settings, only=["nginx"], say=lambda _: None)
         delete_topics(bootstrap, created)
         remove_bucket(env)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def record(levels: list[dict[str, object]], kept_up: int, seconds: float) -> None:
+    """Write the results file: latency against concurrent streams, and the streams kept up."""
+    results = BenchResults(
+        "ingest_latency",
+        "Ingest: segment listed -> SegmentReady on Kafka",
+        source=__file__,
+        params={"seconds_per_level": seconds, "segment_s": SEGMENT_SECONDS},
+    )
+    streams = [float(str(level["streams"])) for level in levels]
+    curves = {q: [float(str(level[f"{q}_s"])) for level in levels] for q in ("p50", "p95")}
+    results.add_series(
+        "latency",
+        streams,
+        curves,
+        x_label="concurrent 720p30 streams",
+        y_label="seconds",
+        label="Ingest latency: listed -> SegmentReady",
+        target=SEGMENT_SECONDS,
+    )
+    for level in levels:
+        results.figure(
+            f"ingest.p95_s.{level['streams']}",
+            float(str(level["p95_s"])),
+            "s",
+            label=f"p95 at {level['streams']} stream(s)",
+            notes=f"{level['segments']} segments, {level['unpublished']} unpublished",
+        )
+    results.figure(
+        "ingest.streams_kept_up",
+        kept_up,
+        "streams",
+        label="streams ingest keeps up with (all published, p95 < 2 s)",
+    )
+    results.write()
 
 
 def remove_bucket(env: dict[str, str]) -> None:

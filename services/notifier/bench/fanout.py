@@ -31,6 +31,7 @@ from pathlib import Path
 
 from websockets.asyncio.client import ClientConnection, connect
 
+from sightline_benchkit import BenchResults
 from sightline_common.api_tokens import hash_token, publish_api_token
 from sightline_common.envelope import wrap
 from sightline_common.kafka import EventProducer
@@ -76,12 +77,20 @@ def main() -> None:
         notifier.terminate()
         notifier.wait(30)
         delete_topics(bootstrap, created)
-    _report(args, latencies, expected)
+    results = _report(args, latencies, expected)
     own = resource.getrusage(resource.RUSAGE_SELF)
     print(
         f"cpu seconds: notifier={notifier_cpu:.1f} "
         f"bench clients+producer={own.ru_utime + own.ru_stime:.1f}"
     )
+    results.figure("cpu.notifier_s", notifier_cpu, "CPU-s", label="notifier CPU for the run")
+    results.figure(
+        "cpu.clients_s",
+        own.ru_utime + own.ru_stime,
+        "CPU-s",
+        label="bench clients + producer CPU (same machine)",
+    )
+    results.write()
 
 
 async def _run(
@@ -125,8 +134,17 @@ async def _read(ws: ClientConnection, events: int, latencies: list[float]) -> No
         seen += 1
 
 
-def _report(args: argparse.Namespace, latencies: list[float], expected: int) -> None:
+def _report(args: argparse.Namespace, latencies: list[float], expected: int) -> BenchResults:
     ms = sorted(latency * 1000 for latency in latencies)
+    results = BenchResults(
+        "ws_fanout",
+        "WebSocket fan-out (notifier)",
+        source=__file__,
+        params={"clients": args.clients, "events": args.events, "rate_per_s": args.rate},
+    )
+    results.figure(
+        "delivered.share", len(ms) / max(expected, 1), label="delivered share", target=1.0
+    )
     cut = statistics.quantiles(ms, n=100) if len(ms) > 1 else ms * 99
     print(f"nproc={os.cpu_count()} clients={args.clients} events={args.events} rate={args.rate}/s")
     print(f"delivered {len(ms)}/{expected} ({100 * len(ms) / max(expected, 1):.1f}%)")
@@ -135,6 +153,10 @@ def _report(args: argparse.Namespace, latencies: list[float], expected: int) -> 
             f"produce->client latency ms: p50={cut[49]:.1f} p95={cut[94]:.1f} "
             f"p99={cut[98]:.1f} max={ms[-1]:.1f}"
         )
+        where = f"{args.clients} clients, produce -> client"
+        for name, value in (("p50", cut[49]), ("p95", cut[94]), ("p99", cut[98])):
+            results.figure(f"latency.{name}_ms", value, "ms", label=f"{where}: {name}")
+    return results
 
 
 def _detection(sequence: int) -> Detection:

@@ -17,6 +17,7 @@ from _common import scratch_engine, synthetic_rows
 from sqlalchemy import text
 from sqlmodel import Session
 
+from sightline_benchkit import BenchResults
 from sightline_results_api.queries import DetectionFilter, detection_page
 from sightline_results_api.rows import Row, RowBatch
 from sightline_results_api.sink import BatchSink
@@ -80,13 +81,24 @@ def main() -> None:
                     detection_page(session, flt, 100, cursor)
                 timings.append((time.perf_counter() - began) * 1000 / 2)
         timings.sort()
+        p50, p95 = statistics.median(timings), timings[int(len(timings) * 0.95) - 1]
         print(f"nproc: {os.cpu_count()}")
         print(f"rows: {total:,} (loaded in {load_s:.1f}s through the batch sink)")
         print(
             f"detections page (limit 100, 60 s range, optional label): {QUERIES * 2} queries, "
-            f"p50 {statistics.median(timings):.2f} ms, "
-            f"p95 {timings[int(len(timings) * 0.95) - 1]:.2f} ms"
+            f"p50 {p50:.2f} ms, p95 {p95:.2f} ms"
         )
+    results = BenchResults(
+        "detections_query",
+        "Detections API query at 1M rows",
+        source=__file__,
+        params={"rows": total, "queries": QUERIES * 2},
+    )
+    page = "GET /api/streams/{id}/detections page (limit 100, 60 s range, optional label)"
+    results.figure("page.p50_ms", p50, "ms", label=f"{page}: p50")
+    results.figure("page.p95_ms", p95, "ms", label=f"{page}: p95", notes=f"{total:,} rows")
+    results.figure("load.rows_per_s", total / load_s, "rows/s", label="bulk load via batch sink")
+    results.write()
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import time
 # The script's folder is on sys.path when run as a file, as `make bench` does.
 from _common import scratch_engine, synthetic_rows
 
+from sightline_benchkit import BenchResults
 from sightline_results_api.rows import DETECTION_COLUMNS, Row, RowBatch
 from sightline_results_api.sink import DETECTIONS, BatchSink
 
@@ -77,6 +78,26 @@ def main() -> None:
         f"{len(naive_messages) / naive_s:,.0f} messages/s, {naive_rate:,.0f} detection rows/s"
     )
     print(f"speed-up: {batch_rate / naive_rate:.1f}x")
+    results = BenchResults(
+        "sink_throughput",
+        "Results sink: batch (COPY + ON CONFLICT) against naive row-by-row",
+        source=__file__,
+        params={"messages": len(messages), "naive_messages": NAIVE_MESSAGES, "batch": BATCH},
+    )
+    note = f"{rows_per_message} detection rows (result items) per Detection message"
+    results.figure(
+        "batch.rows_per_s",
+        batch_rate,
+        "rows/s",
+        label="batch sink, detection rows/s",
+        target=20_000,
+        notes=note,
+    )
+    results.figure("naive.rows_per_s", naive_rate, "rows/s", label="naive sink, detection rows/s")
+    results.figure(
+        "batch.speedup", batch_rate / naive_rate, "x", label="batch / naive", target=20.0
+    )
+    results.write()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,74 @@
+"""Fixtures for the cross-service security checks: a real results-api process and its tokens.
+
+Every check here talks to services as separate processes over their real ports, started with
+the test's `isolated` environment (own topics, buckets and database schema).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from sightline_devstack.ports import ephemeral_port
+from sightline_testkit.plugin import Isolated
+from sightline_testkit.processes import ChildProcess
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest-xdist registers this marker when installed; without it --strict-markers would
+    # refuse the RTMP tests' group.
+    config.addinivalue_line("markers", "xdist_group(name): run in one xdist worker")
+
+
+@dataclass
+class ResultsApi:
+    """A running results-api process, an operator CLI on its database, and a live token."""
+
+    isolated: Isolated
+    process: ChildProcess
+    base_url: str
+    token: str
+
+    def client(self, token: str | None = None) -> httpx.Client:
+        """An HTTP client on the API, authenticated with `token` (default: the live one)."""
+        headers = {"Authorization": f"Bearer {token or self.token}"}
+        return httpx.Client(base_url=self.base_url, headers=headers, timeout=30)
+
+    def cli(self, *args: str) -> str:
+        """Run the operator CLI (as operators do) and return what it printed on stdout."""
+        return run_cli(self.isolated, *args)
+
+
+def run_cli(isolated: Isolated, *args: str) -> str:
+    """`sightline ...` as a subprocess with the test's environment; fails on a non-zero exit."""
+    done = subprocess.run(
+        [sys.executable, "-m", "sightline_results_api.cli", *args],
+        env={**os.environ, **isolated.env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def start_results_api(isolated: Isolated, mode: str = "api", **env: str) -> ResultsApi:
+    """Start results-api in `mode` on a free port, wait for /readyz, and issue a token."""
+    port = ephemeral_port()
+    process = isolated.spawn("sightline_results_api", mode, SIGHTLINE_HTTP_PORT=str(port), **env)
+    base_url = f"http://127.0.0.1:{port}"
+    process.wait_http_ok(f"{base_url}/readyz", timeout=90)
+    token = run_cli(isolated, "token", "create", "--name", "security").strip().splitlines()[-1]
+    return ResultsApi(isolated, process, base_url, token)
+
+
+@pytest.fixture
+def results_api(isolated: Isolated) -> ResultsApi:
+    """results-api (API only) as a process on the test's isolated platform slice."""
+    return start_results_api(isolated)

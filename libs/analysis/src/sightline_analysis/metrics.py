@@ -28,3 +28,7 @@ SEGMENTS_ANALYSED = Counter(
 STAGE_SECONDS = Histogram(
     "sightline_analysis_stage_seconds", "Time per analysis stage", ["detector", "stage"]
 )
+REPLAY_SEGMENTS = Counter(
+    "sightline_replay_segments_total", "Segments re-analysed for reanalysis runs", ["detector"]
+)
+REPLAY_RUNS = Gauge("sightline_replay_runs_active", "Reanalysis runs executing", ["detector"])

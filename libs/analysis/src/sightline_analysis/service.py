@@ -15,19 +15,18 @@ from dataclasses import dataclass
 import uvicorn
 from fastapi import FastAPI
 
-from sightline_analysis.analyzers import AnalyzerContext, AnalyzerRegistry, AnalyzerSet
 from sightline_analysis.engine import AnalysisEngine, DetectorIdentity
 from sightline_analysis.executor_server import executor_app
 from sightline_analysis.executors import ExecutorRouter, build_executor
 from sightline_analysis.follower import CompactedTopicFollower
 from sightline_analysis.handler import SegmentHandler
-from sightline_analysis.logo.library import LogoLibrary
-from sightline_analysis.logo.matcher import LogoMatcher
 from sightline_analysis.policies import StreamPolicies
+from sightline_analysis.replay.service import run_replay
+from sightline_analysis.runtime import build_analyzers
 from sightline_analysis.settings import DetectorSettings
 from sightline_common.kafka import ConsumerLoop, EventProducer
 from sightline_common.logging import configure_logging
-from sightline_common.messages import ExecutorKind, LogoEntry, SegmentReady, StreamConfig
+from sightline_common.messages import ExecutorKind, SegmentReady, StreamConfig
 from sightline_common.ops import BackgroundServer, ops_router
 from sightline_common.storage import ObjectStore
 from sightline_common.topics import Topic
@@ -41,51 +40,6 @@ class DetectorSpec:
     version: str
     analyzers: tuple[str, ...]
     group_id: str
-
-
-@dataclass
-class AnalyzerRuntime:
-    """A built analyzer set and the followers that keep its live inputs current."""
-
-    analyzers: AnalyzerSet
-    followers: list[CompactedTopicFollower]
-
-    def start(self) -> None:
-        """Start following."""
-        for follower in self.followers:
-            follower.start()
-
-    def stop(self) -> None:
-        """Stop following."""
-        for follower in self.followers:
-            follower.stop()
-
-    def caught_up(self) -> bool:
-        """Whether every followed table has been read to where it stood at start."""
-        return all(f.caught_up.is_set() for f in self.followers)
-
-
-def build_analyzers(
-    keys: Sequence[str], settings: DetectorSettings, store: ObjectStore
-) -> AnalyzerRuntime:
-    """The analyzers named by `keys`; a logo analyzer gets a matcher fed by the logo library."""
-    followers: list[CompactedTopicFollower] = []
-    matcher: LogoMatcher | None = None
-    if "logo" in keys:
-        matcher = LogoMatcher()
-        library = LogoLibrary(matcher, store)
-        followers.append(
-            CompactedTopicFollower(
-                settings.kafka_bootstrap,
-                settings.topics.name(Topic.LOGO_LIBRARY),
-                LogoEntry,
-                library.apply,
-                settings.producer_id,
-            )
-        )
-    registry = AnalyzerRegistry.discover()
-    context = AnalyzerContext(logo_matcher=matcher)
-    return AnalyzerRuntime(AnalyzerSet([registry.build(k, context) for k in keys]), followers)
 
 
 def run_detector(spec: DetectorSpec, settings: DetectorSettings) -> int:
@@ -177,12 +131,17 @@ def run_executor(spec: DetectorSpec, settings: DetectorSettings, port: int) -> i
 
 
 def main(spec: DetectorSpec, settings: DetectorSettings, argv: Sequence[str] | None = None) -> int:
-    """`python -m <detector>` runs the detector; `... executor --port N` the executor mode."""
+    """`python -m <detector>` runs the live detector; `... executor --port N` the LAN executor
+    mode; `... replay --port N` the reanalysis worker."""
     parser = argparse.ArgumentParser(prog=f"sightline-detector-{spec.name}")
     modes = parser.add_subparsers(dest="mode")
     executor = modes.add_parser("executor", help="serve the analyzers over HTTP (LAN executor)")
     executor.add_argument("--port", type=int, default=settings.http_port + 1)
+    replay = modes.add_parser("replay", help="execute reanalysis runs (separate from live)")
+    replay.add_argument("--port", type=int, default=settings.http_port + 2)
     args = parser.parse_args(argv)
     if args.mode == "executor":
         return run_executor(spec, settings, args.port)
+    if args.mode == "replay":
+        return run_replay(spec, settings, args.port)
     return run_detector(spec, settings)

@@ -22,6 +22,12 @@ class DetectorSettings(ServiceSettings):
     cloud_timeout: float = 10.0
     breaker_failures: int = 3
     breaker_reset_seconds: float = 15.0
+    # Reanalysis (the `replay` mode): runs at once, segments in flight per run, CPU niceness
+    # (live analysis keeps priority), and how far before a range's first stored segment to seek.
+    replay_concurrency: int = 1
+    replay_workers: int = 2
+    replay_nice: int = 10
+    replay_seek_slack: float = 120.0
 
     def analyzer_keys(self, default: tuple[str, ...]) -> tuple[str, ...]:
         """The analyzers to run: `SIGHTLINE_ANALYZERS` when set, else the detector's default."""

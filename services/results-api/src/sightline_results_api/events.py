@@ -9,6 +9,7 @@ rolls the change back instead of leaving the database and the topic disagreeing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sightline_common.api_tokens import publish_api_token
@@ -76,9 +77,17 @@ class StatePublisher:
         self.producer.flush(PUBLISH_TIMEOUT_S)
 
     def reanalysis(
-        self, run: ReanalysisRun, action: ReanalysisAction, config: dict[str, Any]
+        self,
+        run: ReanalysisRun,
+        action: ReanalysisAction,
+        config: dict[str, Any],
+        stored: tuple[datetime, datetime] | None = None,
     ) -> None:
-        """Ask the detectors to start (or cancel) a run and wait for the ack."""
+        """Ask the detectors to start (or cancel) a run and wait for the ack.
+
+        `stored` is when the range's first and last segments were stored, so the detectors
+        can seek the segments topic by time instead of reading it from the start.
+        """
         request = ReanalysisRequest(
             run_id=run.run_id,
             action=action,
@@ -87,6 +96,8 @@ class StatePublisher:
             media_to=run.to_ts,
             detectors=run.detectors,
             config=config,
+            wall_from=stored[0] if stored else None,
+            wall_to=stored[1] if stored else None,
         )
         event_id = deterministic_event_id("reanalysis", run.run_id, action.value)
         envelope = wrap(request, key=run.run_id, producer=self.producer_id, event_id=event_id)

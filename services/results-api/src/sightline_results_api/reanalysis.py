@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -101,7 +102,7 @@ class ReanalysisRuns:
         )
         self._session.add(run)
         self._session.flush()
-        self._publisher.reanalysis(run, ReanalysisAction.start, config)
+        self._publisher.reanalysis(run, ReanalysisAction.start, config, self._stored(run))
         self._session.commit()
         log.info("reanalysis.requested", run_id=run.run_id, stream_id=run.stream_id)
         return run
@@ -143,13 +144,35 @@ class ReanalysisRuns:
             .limit(DIFF_ROW_LIMIT)
         ).all()
 
+    def screen_time(self, run: ReanalysisRun, run_id: str) -> dict[str, float]:
+        """Seconds each brand's logo was on screen in `run_id`'s detections over `run`'s range
+        (a logo is reported at most once per brand and frame, so frame spans add up)."""
+        rows = self._session.exec(
+            select(DetectionRow.label, func.sum(DetectionRow.frame_span))
+            .where(
+                DetectionRow.stream_id == run.stream_id,
+                DetectionRow.run_id == run_id,
+                DetectionRow.kind == "logo",
+                col(DetectionRow.media_ts) >= run.from_ts,
+                col(DetectionRow.media_ts) < run.to_ts,
+            )
+            .group_by(col(DetectionRow.label))
+        ).all()
+        return {label: round(float(seconds), 3) for label, seconds in rows}
+
+    def _stored(self, run: ReanalysisRun) -> tuple[datetime, datetime] | None:
+        """When the run's first and last segments were stored (None: none stored yet)."""
+        first, last = self._session.exec(
+            select(func.min(Segment.wall_clock), func.max(Segment.wall_clock)).where(
+                Segment.stream_id == run.stream_id, _in_range(run)
+            )
+        ).one()
+        return (first, last) if first is not None and last is not None else None
+
     def _progress(self, run: ReanalysisRun) -> RunProgress:
-        in_range = (col(Segment.media_start) >= run.from_ts) & (
-            col(Segment.media_start) < run.to_ts
-        )
         total = self._session.exec(
             select(func.count(func.distinct(Segment.sequence))).where(
-                Segment.stream_id == run.stream_id, in_range
+                Segment.stream_id == run.stream_id, _in_range(run)
             )
         ).one()
         finished = (
@@ -168,3 +191,8 @@ class ReanalysisRuns:
         done = self._session.exec(select(func.count()).select_from(finished)).one()
         elapsed = (utcnow() - run.created_at).total_seconds()
         return measure(run.status, int(total), int(done), run.to_ts - run.from_ts, elapsed)
+
+
+def _in_range(run: ReanalysisRun) -> Any:
+    """The SQL condition: a stored segment starts inside the run's range."""
+    return (col(Segment.media_start) >= run.from_ts) & (col(Segment.media_start) < run.to_ts)

@@ -83,3 +83,14 @@ def diff_runs(run: Sequence[T], against: Sequence[T]) -> RunDiff[T]:
             changed.append((previous, row))
     removed = [row for rows in before.values() for row in rows]
     return RunDiff(added=added, removed=removed, changed=changed)
+
+
+def exposure_deltas(
+    run: dict[str, float], against: dict[str, float]
+) -> list[tuple[str, float, float, float]]:
+    """(brand, screen time in run, in against, change) for every brand in either, by brand."""
+    return [
+        (brand, run.get(brand, 0.0), against.get(brand, 0.0),
+         round(run.get(brand, 0.0) - against.get(brand, 0.0), 3))
+        for brand in sorted(set(run) | set(against))
+    ]  # fmt: skip

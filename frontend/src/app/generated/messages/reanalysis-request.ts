@@ -10,7 +10,18 @@ export interface ReanalysisRequest {
   media_from?: number;
   media_to?: number | null;
   detectors?: string[];
+  /**
+   * Overrides: `policy` (AnalysisPolicy fields, e.g. sample_fps) and, per analyzer key, that analyzer's settings (for `logo`: the matcher's).
+   */
   config?: {
     [k: string]: unknown;
   };
+  /**
+   * When the first segment in range was stored, if known: where replay starts reading the segments topic (offsets for times).
+   */
+  wall_from?: string | null;
+  /**
+   * When the last segment in range was stored, if known.
+   */
+  wall_to?: string | null;
 }

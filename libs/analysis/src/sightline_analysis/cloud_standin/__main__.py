@@ -12,7 +12,7 @@ import sys
 import uvicorn
 
 from sightline_analysis.cloud_standin import standin_app
-from sightline_analysis.service import build_analyzers
+from sightline_analysis.runtime import build_analyzers
 from sightline_analysis.settings import DetectorSettings
 from sightline_common.logging import configure_logging
 from sightline_common.storage import ObjectStore

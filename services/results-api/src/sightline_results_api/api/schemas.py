@@ -179,6 +179,15 @@ class DetectionChange(BaseModel):
     after: DetectionPublic
 
 
+class BrandExposureDelta(BaseModel):
+    """A brand's logo screen time in a run beside the run it is compared against (seconds)."""
+
+    brand: str
+    screen_time: float
+    against_screen_time: float
+    delta: float
+
+
 class RunDiffPublic(BaseModel):
     """What a run found differently from another run (or live) over the same range."""
 
@@ -187,4 +196,7 @@ class RunDiffPublic(BaseModel):
     added: list[DetectionPublic]
     removed: list[DetectionPublic]
     changed: list[DetectionChange]
+    exposure: list[BrandExposureDelta] = Field(
+        description="Per brand seen in either run, its screen time in each and the change"
+    )
     truncated: bool = Field(description="True when a run had more detections than compared")

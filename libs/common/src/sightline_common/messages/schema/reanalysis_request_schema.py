@@ -6,7 +6,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 
 class Action(StrEnum):
@@ -28,4 +28,14 @@ class ReanalysisRequest(BaseModel):
     media_from: float = Field(0, ge=0.0)
     media_to: float | None = None
     detectors: list[str] = []
-    config: dict[str, Any] = {}
+    config: dict[str, Any] = Field(
+        {},
+        description="Overrides: `policy` (AnalysisPolicy fields, e.g. sample_fps) and, per analyzer key, that analyzer's settings (for `logo`: the matcher's).",
+    )
+    wall_from: AwareDatetime | None = Field(
+        None,
+        description="When the first segment in range was stored, if known: where replay starts reading the segments topic (offsets for times).",
+    )
+    wall_to: AwareDatetime | None = Field(
+        None, description="When the last segment in range was stored, if known."
+    )

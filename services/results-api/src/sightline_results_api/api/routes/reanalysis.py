@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 from sightline_results_api.api.deps import ContextDep, SessionDep
 from sightline_results_api.api.routes.detections import to_public as detection_public
 from sightline_results_api.api.schemas import (
+    BrandExposureDelta,
     DetectionChange,
     ReanalysisCreate,
     ReanalysisRunPublic,
@@ -22,7 +23,7 @@ from sightline_results_api.reanalysis import (
     RunNotFoundError,
     RunProgress,
 )
-from sightline_results_api.run_diff import diff_runs
+from sightline_results_api.run_diff import diff_runs, exposure_deltas
 
 router = APIRouter(prefix="/reanalysis", tags=["reanalysis"])
 
@@ -99,6 +100,14 @@ def diff_run(
         changed=[
             DetectionChange(before=detection_public(a), after=detection_public(b))
             for a, b in diff.changed
+        ],
+        exposure=[
+            BrandExposureDelta(
+                brand=brand, screen_time=seconds, against_screen_time=before, delta=delta
+            )
+            for brand, seconds, before, delta in exposure_deltas(
+                runs.screen_time(run, run.run_id), runs.screen_time(run, against)
+            )
         ],
         truncated=DIFF_ROW_LIMIT in (len(mine), len(theirs)),
     )

@@ -1,0 +1,264 @@
+"""One reanalysis run executed by one detector: read the range, analyse, publish, checkpoint.
+
+The run builds its own analyzer set from its overrides (so its detections carry their own
+configuration hash) and analyses on this worker's local executor: a LAN or cloud executor runs
+its own configuration, which would not be the one under test. Up to `workers` segments are
+analysed at once, but detections are published and checkpointed in stream order, so the
+committed position never passes a segment whose detection is not acknowledged. Detection event
+ids are derived from (detector, config hash, run, stream, sequence): a segment analysed twice
+after a crash yields the same event, which the sinks store once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from enum import StrEnum
+
+import structlog
+from pydantic import ValidationError
+
+from sightline_analysis import metrics
+from sightline_analysis.analyzers import AnalyzerRegistry
+from sightline_analysis.engine import AnalysisEngine, DetectorIdentity, detection_event_id
+from sightline_analysis.executors import ExecutorRouter, build_executor
+from sightline_analysis.policies import StreamPolicies
+from sightline_analysis.replay.run_config import RunConfig, RunConfigError
+from sightline_analysis.replay.segment_range import RangeItem, RangeSpec, SegmentRange
+from sightline_analysis.runtime import AnalyzerRuntime, build_analyzers
+from sightline_analysis.settings import DetectorSettings
+from sightline_common.envelope import wrap
+from sightline_common.errors import PermanentError, TransientError
+from sightline_common.kafka import EventProducer
+from sightline_common.messages import AnalysisPolicy, Detection, ExecutorKind, ReanalysisRequest
+from sightline_common.storage import ObjectStore
+from sightline_common.topics import Topic
+
+log = structlog.get_logger(__name__)
+
+
+class Outcome(StrEnum):
+    """How a run's execution ended here."""
+
+    completed = "completed"
+    cancelled = "cancelled"
+    stopped = "stopped"  # this worker stops or lost the request: another resumes it
+
+
+@dataclass(frozen=True)
+class ReplayContext:
+    """What every run of one detector shares."""
+
+    detector: str
+    version: str
+    analyzer_keys: tuple[str, ...]
+    group_id: str
+    settings: DetectorSettings
+    store: ObjectStore
+    policies: StreamPolicies
+    producer: EventProducer
+
+
+@dataclass
+class RunSignals:
+    """Set from outside while a run executes: cancel it, or stop working on it here."""
+
+    cancel: threading.Event
+    stop: threading.Event
+
+    @classmethod
+    def new(cls) -> RunSignals:
+        """Neither set."""
+        return cls(threading.Event(), threading.Event())
+
+    def halted(self) -> bool:
+        """Whether the run must not take another segment."""
+        return self.cancel.is_set() or self.stop.is_set()
+
+
+class ReplayRun:
+    """Executes `request` for this detector until done, cancelled or stopped."""
+
+    def __init__(
+        self, request: ReanalysisRequest, context: ReplayContext, signals: RunSignals
+    ) -> None:
+        self.request = request
+        self._ctx = context
+        self._signals = signals
+        self._log = log.bind(
+            run_id=request.run_id, stream_id=request.stream_id, detector=context.detector
+        )
+        self.analysed = 0
+        self._abort = threading.Event()  # in-flight analyses stop retrying
+
+    def execute(self) -> Outcome:
+        """Run to the end of the range; raises RunConfigError (bad overrides) or TransientError."""
+        ctx = self._ctx
+        overrides = RunConfig.parse(
+            self.request.config, ctx.analyzer_keys, AnalyzerRegistry.discover().keys
+        )
+        policy = overrides.apply(ctx.policies.policy_for(self.request.stream_id))
+        policy = policy.model_copy(update={"executors": [ExecutorKind.local]})
+        runtime = self._runtime(overrides)
+        router = ExecutorRouter(
+            ctx.detector,
+            {ExecutorKind.local: build_executor({"type": "local"}, runtime.analyzers)},
+            ctx.settings.breaker_failures,
+            ctx.settings.breaker_reset_seconds,
+        )
+        identity = DetectorIdentity(ctx.detector, ctx.version, runtime.analyzers.fingerprint())
+        engine = AnalysisEngine(identity, router, ctx.store, ctx.settings.keyframe_interval)
+        reader = SegmentRange(
+            bootstrap=ctx.settings.kafka_bootstrap,
+            topic=ctx.settings.topics.name(Topic.SEGMENTS),
+            group_id=f"{ctx.group_id}-replay-{self.request.run_id}",
+            client_id=ctx.settings.producer_id,
+            spec=RangeSpec(
+                self.request.stream_id,
+                self.request.media_from,
+                self.request.media_to,
+                self.request.wall_from,
+                ctx.settings.replay_seek_slack,
+            ),
+            halted=self._signals.halted,
+        )
+        metrics.REPLAY_RUNS.labels(ctx.detector).inc()
+        started = time.monotonic()
+        self._log.info(
+            "replay.run_started",
+            config_hash=identity.config_hash,
+            media_from=self.request.media_from,
+            media_to=self.request.media_to,
+        )
+        try:
+            runtime.start()
+            self._await_tables(runtime)
+            self._pump(reader, engine, identity, policy)
+        finally:
+            reader.close()
+            router.close()
+            runtime.stop()
+            metrics.REPLAY_RUNS.labels(ctx.detector).dec()
+        outcome = (
+            Outcome.cancelled
+            if self._signals.cancel.is_set()
+            else Outcome.stopped
+            if self._signals.stop.is_set()
+            else Outcome.completed
+        )
+        self._log.info(
+            "replay.run_ended",
+            outcome=outcome.value,
+            segments=self.analysed,
+            seconds=round(time.monotonic() - started, 3),
+        )
+        return outcome
+
+    def _runtime(self, overrides: RunConfig) -> AnalyzerRuntime:
+        try:
+            return build_analyzers(
+                self._ctx.analyzer_keys, self._ctx.settings, self._ctx.store, overrides.analyzers
+            )
+        except ValidationError as exc:
+            raise RunConfigError(f"config invalid: {exc.errors(include_url=False)}") from exc
+
+    def _await_tables(self, runtime: AnalyzerRuntime) -> None:
+        """Analyse nothing before the logo library is loaded (bounded wait)."""
+        deadline = time.monotonic() + self._ctx.settings.follow_timeout
+        while not runtime.caught_up() and not self._signals.halted():
+            if time.monotonic() > deadline:
+                raise TransientError("the logo library could not be read in time")
+            time.sleep(0.05)
+
+    def _pump(
+        self,
+        reader: SegmentRange,
+        engine: AnalysisEngine,
+        identity: DetectorIdentity,
+        policy: AnalysisPolicy,
+    ) -> None:
+        workers = max(1, self._ctx.settings.replay_workers)
+        in_flight: deque[tuple[RangeItem, Future[Detection | None]]] = deque()
+        with ThreadPoolExecutor(workers, thread_name_prefix="replay") as pool:
+            try:
+                for item in reader:
+                    if self._signals.halted():
+                        break
+                    in_flight.append((item, pool.submit(self._analyse, engine, item, policy)))
+                    if len(in_flight) >= workers:
+                        self._publish(reader, identity, *in_flight.popleft())
+                while in_flight and not self._signals.stop.is_set():
+                    self._publish(reader, identity, *in_flight.popleft())
+            finally:
+                self._abort.set()
+                for _, future in in_flight:
+                    future.cancel()
+
+    def _analyse(
+        self, engine: AnalysisEngine, item: RangeItem, policy: AnalysisPolicy
+    ) -> Detection | None:
+        """The segment's detection; None when it can never be analysed (logged)."""
+        return _retrying(
+            lambda: engine.analyse(item.segment, policy, self.request.run_id, item.event_id),
+            self._abort,
+            self._log.bind(sequence=item.segment.sequence),
+        )
+
+    def _publish(
+        self,
+        reader: SegmentRange,
+        identity: DetectorIdentity,
+        item: RangeItem,
+        future: Future[Detection | None],
+    ) -> None:
+        try:
+            detection = future.result()
+        except AbortedError:
+            return
+        if detection is not None:
+            segment = item.segment
+            event_id = detection_event_id(
+                identity, self.request.run_id, segment.stream_id, segment.sequence
+            )
+            self._ctx.producer.publish(
+                self._ctx.settings.topics.name(Topic.DETECTIONS),
+                wrap(
+                    detection,
+                    key=segment.stream_id,
+                    producer=self._ctx.settings.producer_id,
+                    event_id=event_id,
+                ),
+            )
+            self._ctx.producer.flush()
+            self.analysed += 1
+            metrics.REPLAY_SEGMENTS.labels(self._ctx.detector).inc()
+        reader.done(item)
+
+
+class AbortedError(Exception):
+    """A segment's analysis gave up because the run stopped before it succeeded."""
+
+
+def _retrying(
+    attempt: Callable[[], Detection], stop: threading.Event, bound: structlog.BoundLogger
+) -> Detection | None:
+    """`attempt()` retried with back-off on TransientError until it succeeds or `stop` is set
+    (AbortedError); a PermanentError (corrupt or missing segment) is logged and gives None."""
+    backoff = 0.5
+    while True:
+        try:
+            return attempt()
+        except PermanentError as exc:
+            bound.warning(
+                "replay.segment_unanalysable", reason=exc.reason, error_type=type(exc).__name__
+            )
+            return None
+        except TransientError as exc:
+            bound.warning("replay.segment_retry", reason=str(exc), backoff=backoff)
+            if stop.wait(backoff):
+                raise AbortedError from exc
+            backoff = min(backoff * 2, 10.0)

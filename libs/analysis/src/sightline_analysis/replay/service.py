@@ -1,0 +1,88 @@
+"""The `replay` mode of a detector: a separate process that executes reanalysis runs.
+
+Replay is kept apart from live analysis so that it cannot slow it: its own process (scaled on
+its own), its own consumer groups, a bounded number of runs at once, and a lower CPU priority
+(`nice`), so on a shared machine the live detector is served first.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI
+
+from sightline_analysis.follower import CompactedTopicFollower
+from sightline_analysis.policies import StreamPolicies
+from sightline_analysis.replay.coordinator import ReplayCoordinator
+from sightline_analysis.replay.run import ReplayContext, ReplayRun, RunSignals
+from sightline_analysis.settings import DetectorSettings
+from sightline_common.kafka import EventProducer
+from sightline_common.logging import configure_logging
+from sightline_common.messages import ReanalysisRequest, StreamConfig
+from sightline_common.ops import BackgroundServer, ops_router
+from sightline_common.storage import ObjectStore
+from sightline_common.topics import Topic
+
+if TYPE_CHECKING:
+    from sightline_analysis.service import DetectorSpec
+
+
+def run_replay(spec: DetectorSpec, settings: DetectorSettings, port: int) -> int:
+    """Execute reanalysis runs for this detector until SIGTERM; returns the exit code."""
+    log = configure_logging(f"{settings.service_name}-replay", settings.log_level)
+    if settings.replay_nice:
+        os.nice(settings.replay_nice)
+    policies = StreamPolicies()
+    config_follower = CompactedTopicFollower(
+        settings.kafka_bootstrap,
+        settings.topics.name(Topic.STREAM_CONFIG),
+        StreamConfig,
+        policies.apply,
+        settings.producer_id,
+    )
+    producer = EventProducer(settings.kafka_bootstrap, f"{settings.producer_id}-replay")
+    context = ReplayContext(
+        detector=spec.name,
+        version=spec.version,
+        analyzer_keys=settings.analyzer_keys(spec.analyzers),
+        group_id=spec.group_id,
+        settings=settings,
+        store=ObjectStore.from_settings(settings),
+        policies=policies,
+        producer=producer,
+    )
+
+    def make_run(request: ReanalysisRequest, signals: RunSignals) -> ReplayRun:
+        return ReplayRun(request, context, signals)
+
+    coordinator = ReplayCoordinator(
+        bootstrap=settings.kafka_bootstrap,
+        topic=settings.topics.name(Topic.REANALYSIS),
+        group_id=f"{spec.group_id}-replay",
+        client_id=f"{settings.producer_id}-replay",
+        detector=spec.name,
+        producer=producer,
+        make_run=make_run,
+        concurrency=settings.replay_concurrency,
+    )
+
+    def ready() -> bool:
+        return coordinator.ready and config_follower.caught_up.is_set()
+
+    app = FastAPI(title=f"Sightline detector-{spec.name} replay")
+    app.include_router(ops_router(ready))
+    server = BackgroundServer(app, settings.http_host, port)
+    config_follower.start()
+    server.start()
+    coordinator.install_signal_handlers()
+    log.info("replay.started", detector=spec.name, port=port, nice=settings.replay_nice,
+             concurrency=settings.replay_concurrency, workers=settings.replay_workers)  # fmt: skip
+    try:
+        coordinator.run()
+    finally:
+        server.stop()
+        config_follower.stop()
+        producer.close()
+    log.info("replay.stopped", detector=spec.name)
+    return 0

@@ -46,7 +46,7 @@ def test_the_report_marks_targets_and_explains_a_miss(tmp_path):
     report = (tmp_path / "report.md").read_text()
     assert "| ≥ 6 concurrent 720p30 streams analysed live | 2.5 streams |" in report
     assert "❌ missed by 58%" in report
-    assert "✅ met (+5% margin)" in report
+    assert "✅ met (5% margin)" in report
     assert "| reanalysis ≥ 10x real time | — | — | — | not measured | `reanalysis` |" in report
     assert "### ≥ 6 concurrent 720p30 streams analysed live" in report
     assert (tmp_path / "targets.png").stat().st_size > 0

@@ -22,17 +22,17 @@ def target_ratios(figures: list[tuple[str, Figure]], path: Path) -> Path:
     """
     labels, ratios, colours = [], [], []
     for text, figure in figures:
-        if figure.margin is None:
+        if figure.score is None:
             continue
         labels.append(text)
-        ratios.append(max(1.0 + figure.margin, 1e-3))
+        ratios.append(max(figure.score, 1e-3))
         colours.append(MET if figure.met else MISSED)
     fig, ax = plt.subplots(figsize=(9, 0.45 * len(labels) + 1.4))
     ax.barh(labels, ratios, color=colours)
     ax.axvline(1.0, color="black", linestyle="--", linewidth=1)
     ax.set_xscale("log")
     ax.invert_yaxis()
-    ax.set_xlabel("measured ÷ target (≤ targets: target ÷ measured); right of 1 = met")
+    ax.set_xlabel("measured / target (for ≤ targets: target / measured); right of 1 = met")
     for y, ratio in enumerate(ratios):
         ax.annotate(f"{ratio:.2f}x", (ratio, y), xytext=(4, 0), textcoords="offset points",
                     va="center", fontsize=8)  # fmt: skip
@@ -46,7 +46,7 @@ def breakdown(item: Breakdown, path: Path) -> Path:
     parts: list[str] = []
     for values in item.rows.values():
         parts += [p for p in values if p not in parts]
-    fig, ax = plt.subplots(figsize=(9, 0.5 * len(rows) + 1.6))
+    fig, ax = plt.subplots(figsize=(11, 0.5 * len(rows) + 1.8))
     left = [0.0] * len(rows)
     cmap = plt.get_cmap("tab10")
     for index, part in enumerate(parts):
@@ -57,17 +57,19 @@ def breakdown(item: Breakdown, path: Path) -> Path:
         ax.annotate(f"{total:.3g}", (total, y), xytext=(4, 0), textcoords="offset points",
                     va="center", fontsize=8)  # fmt: skip
     ax.invert_yaxis()
+    ax.margins(x=0.08)
     ax.set_xlabel(item.unit)
     ax.set_title(item.label)
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     return _save(fig, path)
 
 
 def series(item: Series, path: Path) -> Path:
     """One line per curve against the load level; the target as a dashed line."""
     fig, ax = plt.subplots(figsize=(7, 4))
-    for name, values in item.curves.items():
-        ax.plot(item.x, values, marker="o", label=name)
+    styles = ("-", "--", ":", "-.")
+    for index, (name, values) in enumerate(item.curves.items()):
+        ax.plot(item.x, values, marker="o", linestyle=styles[index % 4], label=name)
     if item.target is not None:
         ax.axhline(item.target, color=MISSED, linestyle="--", linewidth=1, label="target")
     ax.set_xlabel(item.x_label)

@@ -60,16 +60,16 @@ def render(benches: dict[str, BenchResults], runs: list[Run], out: Path) -> str:
 
 def _header(benches: dict[str, BenchResults], runs: list[Run]) -> list[str]:
     nprocs = sorted({str(b.nproc) for b in benches.values()}) or ["?"]
-    loads = [b.load_at_start[0] for b in benches.values()]
-    load_text = f"{min(loads):.1f}-{max(loads):.1f}" if loads else "?"
+    loads = [b.load_avg[1] for b in benches.values()]
+    load_text = f"{min(loads):.1f} to {max(loads):.1f}" if loads else "?"
     failed = [r for r in runs if r.exit_code != 0]
     lines = [
         "# Sightline benchmark report",
         "",
         f"Generated {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} at commit "
         f"`{_commit()}` on {', '.join(sorted({b.host for b in benches.values()})) or '?'}, "
-        f"**{', '.join(nprocs)} cores** (`nproc`). One-minute load average when "
-        f"each benchmark started: {load_text} — figures on a shared machine are taken under load.",
+        f"**{', '.join(nprocs)} cores** (`nproc`). Five-minute load average as each benchmark "
+        f"finished: {load_text}. The machine is shared: figures are taken under that load.",
         "",
     ]
     if failed:
@@ -82,7 +82,7 @@ def _targets(benches: dict[str, BenchResults], out: Path) -> list[str]:
     lines = [
         "## Targets (issue #9)",
         "",
-        "| target | measured | target | measured ÷ target | status | bench |",
+        "| target | measured | target | measured / target | status | bench |",
         "|---|---|---|---|---|---|",
     ]
     found: list[tuple[str, Figure]] = []
@@ -99,7 +99,7 @@ def _targets(benches: dict[str, BenchResults], out: Path) -> list[str]:
     lines.append("")
     if any(f.margin is not None for _, f in found):
         plots.target_ratios(found, out / "targets.png")
-        lines += ["![targets: measured ÷ target](targets.png)", ""]
+        lines += ["![targets: measured / target](targets.png)", ""]
     return lines
 
 
@@ -147,13 +147,12 @@ def _breakdown_table(rows: dict[str, dict[str, float]], unit: str) -> list[str]:
 
 
 def _bench_section(bench: BenchResults, out: Path) -> list[str]:
-    took = (bench.finished_at or bench.started_at) - bench.started_at
     params = ", ".join(f"{k}={v}" for k, v in bench.params.items())
     lines = [
         f"## {bench.title}",
         "",
-        f"`{bench.source}` · nproc {bench.nproc} · load {bench.load_at_start[0]:.1f} at start · "
-        f"{took:.0f} s" + (f" · {params}" if params else ""),
+        f"`{bench.source}` · nproc {bench.nproc} · load average (1/5/15 min) at the end "
+        f"{' / '.join(f'{v:.1f}' for v in bench.load_avg)}" + (f" · {params}" if params else ""),
         "",
         "| figure | value | per core | target | status | notes |",
         "|---|---|---|---|---|---|",
@@ -211,7 +210,7 @@ def _target(figure: Figure) -> str:
 
 
 def _ratio(figure: Figure) -> str:
-    return "—" if figure.margin is None else f"{1.0 + figure.margin:.2f}x"
+    return "—" if figure.ratio is None else f"{figure.ratio:.2f}x"
 
 
 def _status(figure: Figure) -> str:
@@ -219,13 +218,17 @@ def _status(figure: Figure) -> str:
         return "reported (no numeric target)" if figure.target is None else "not measured"
     margin = figure.margin or 0.0
     if figure.met:
-        return f"✅ met ({margin:+.0%} margin)"
-    return f"❌ missed by {-margin:.0%}"
+        return f"✅ met ({margin:.0%} margin)"
+    if figure.comparison == "<=":
+        return f"❌ missed: {figure.ratio or 0:.2f}x the limit ({-margin:.0%} over)"
+    return f"❌ missed by {-margin:.0%} (reaches {figure.ratio or 0:.2f}x of the target)"
 
 
 def _num(value: float) -> str:
     if math.isnan(value):
         return "n/a"
+    if abs(value) < 0.0005:
+        return "0"
     if abs(value) >= 1000:
         return f"{value:,.0f}"
     if abs(value) >= 10:

@@ -9,7 +9,9 @@ The JSON layout is versioned by `SCHEMA_VERSION`; `load()` reads it back for the
 
 from __future__ import annotations
 
+import contextlib
 import json
+import math
 import os
 import platform
 import time
@@ -52,6 +54,22 @@ class Figure:
         if self.target is None or self.value != self.value:  # NaN: not measured
             return None
         return self.value >= self.target if self.comparison == ">=" else self.value <= self.target
+
+    @property
+    def ratio(self) -> float | None:
+        """value / target (for a "<=" target too: 3.0 means three times the limit)."""
+        if self.target is None or self.target == 0 or self.value != self.value:
+            return None
+        return self.value / self.target
+
+    @property
+    def score(self) -> float | None:
+        """How many times the target is reached, higher is better: the ratio, inverted for
+        "<=" targets. 1.0 = exactly on target."""
+        ratio = self.ratio
+        if ratio is None or (self.comparison == "<=" and ratio == 0):
+            return None
+        return ratio if self.comparison == ">=" else 1.0 / ratio
 
     @property
     def margin(self) -> float | None:
@@ -101,10 +119,10 @@ class BenchResults:
     series: list[Series] = field(default_factory=list)
     attachments: dict[str, str] = field(default_factory=dict)
     nproc: int = field(default_factory=lambda: os.cpu_count() or 1)
-    load_at_start: tuple[float, float, float] = field(default_factory=os.getloadavg)
-    started_at: float = field(default_factory=time.time)
-    finished_at: float | None = None
     host: str = field(default_factory=platform.node)
+    # Taken by write(): the 1/5/15-minute load averages then also describe the run before it.
+    load_avg: tuple[float, float, float] = (math.nan, math.nan, math.nan)
+    written_at: float = math.nan
 
     def figure(
         self,
@@ -178,7 +196,11 @@ class BenchResults:
 
     def write(self, folder: Path | None = None) -> Path:
         """Save `<folder>/<name>.json` (folder: `results_dir()`); returns the path."""
-        self.finished_at = time.time()
+        self.load_avg = os.getloadavg()
+        self.written_at = time.time()
+        if self.source and Path(self.source).is_absolute():
+            with contextlib.suppress(ValueError):
+                self.source = str(Path(self.source).relative_to(Path.cwd()))
         target = folder or results_dir()
         target.mkdir(parents=True, exist_ok=True)
         path = target / f"{self.name}.json"
@@ -198,5 +220,5 @@ def load(path: Path) -> BenchResults:
     ]
     raw["breakdowns"] = [Breakdown(**b) for b in raw["breakdowns"]]
     raw["series"] = [Series(**s) for s in raw["series"]]
-    raw["load_at_start"] = tuple(raw["load_at_start"])
+    raw["load_avg"] = tuple(raw["load_avg"])
     return BenchResults(**raw)

@@ -1,0 +1,227 @@
+"""The whole live pipeline on a private slice of the local platform, for the end-to-end bench.
+
+A private nginx-rtmp (its own ports and HLS folder, publish callbacks to this pipeline's
+ingest), its own topic set, buckets and database schema (the testkit's isolation, so the shared
+stack and other people's tests are not disturbed), and real service processes: results-api
+(REST + materializer), notifier (with `segment.ready` frames), ingest and detector-logo.
+Streams and the logo library are set up through the REST API, as an operator would.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.request
+import uuid
+from contextlib import AbstractContextManager
+from pathlib import Path
+from types import TracebackType
+
+import cv2
+
+from sightline_common.storage import ObjectStore
+from sightline_common.topics import TopicNames
+from sightline_devstack import ports
+from sightline_devstack.platform import down, ensure_up
+from sightline_devstack.settings import DevstackSettings
+from sightline_testkit.kafka import create_topics, delete_topics
+from sightline_testkit.plugin import Isolated, _drop_schema, _remove_buckets
+from sightline_testkit.processes import ChildProcess
+
+
+@dataclasses.dataclass(frozen=True)
+class Stream:
+    """A registered stream: its id, the URL to push to and its HLS folder."""
+
+    stream_id: str
+    publish_url: str
+    hls_folder: Path
+
+
+class Pipeline(AbstractContextManager["Pipeline"]):
+    """Starts everything on `__enter__`, stops and removes everything on `__exit__`."""
+
+    def __init__(self, detectors: int, log_dir: Path | None = None) -> None:
+        self.detectors = detectors
+        self.folder = Path(tempfile.mkdtemp(prefix="sightline-e2e-bench-"))
+        self.folder.chmod(0o755)  # nginx (another user) writes HLS below it
+        self.log_dir = log_dir or self.folder / "logs"
+        self.api_port, self.ws_port = ports.ephemeral_port(), ports.ephemeral_port()
+        self.ingest_port = ports.ephemeral_port()
+        self.token = ""
+        self._nginx_settings: DevstackSettings | None = None
+        self._isolated: Isolated | None = None
+        self._created: list[str] = []
+        self._platform: dict[str, str] = {}
+
+    @property
+    def isolated(self) -> Isolated:
+        """The private slice (environment, topics) the services run on."""
+        assert self._isolated is not None, "pipeline not started"
+        return self._isolated
+
+    @property
+    def ws_url(self) -> str:
+        """The notifier's WebSocket, with this pipeline's token."""
+        return f"ws://127.0.0.1:{self.ws_port}/ws?token={self.token}"
+
+    def __enter__(self) -> Pipeline:
+        try:
+            self._start()
+        except BaseException:
+            self._stop()
+            raise
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._stop()
+
+    def _start(self) -> None:
+        self._platform = ensure_up(say=lambda _: None).as_env()
+        self._nginx_settings = dataclasses.replace(
+            DevstackSettings.from_env(),
+            state_dir=self.folder / "nginx",
+            rtmp_port=ports.ephemeral_port(),
+            nginx_http_port=ports.ephemeral_port(),
+            rtmp_callback_url=f"http://127.0.0.1:{self.ingest_port}/rtmp",
+        )
+        nginx = ensure_up(
+            self._nginx_settings, only=["nginx"], say=lambda _: None, install_packages=False
+        )
+        tag = f"e2e{uuid.uuid4().hex[:8]}"
+        names = TopicNames(prefix=f"{tag}.")
+        self._created = create_topics(self._platform["SIGHTLINE_KAFKA_BOOTSTRAP"], names)
+        env = {
+            **self._platform,
+            "SIGHTLINE_TOPIC_PREFIX": names.prefix,
+            "SIGHTLINE_SEGMENTS_BUCKET": f"{tag}-segments",
+            "SIGHTLINE_LOGOS_BUCKET": f"{tag}-logos",
+            "SIGHTLINE_DATABASE_SCHEMA": tag,
+            "SIGHTLINE_RTMP_URL": nginx.rtmp_url,
+            "SIGHTLINE_HLS_DIR": str(nginx.hls_dir),
+            "SIGHTLINE_NGINX_HTTP_URL": nginx.nginx_http_url,
+            "SIGHTLINE_LOG_LEVEL": "WARNING",
+        }
+        self._isolated = Isolated(env=env, topics=names, tmp=self.folder)
+        store = ObjectStore.from_settings(self.isolated.settings())
+        for bucket in (env["SIGHTLINE_SEGMENTS_BUCKET"], env["SIGHTLINE_LOGOS_BUCKET"]):
+            store.ensure_bucket(bucket)
+        api = self._spawn("sightline_results_api", "serve", SIGHTLINE_HTTP_PORT=self.api_port)
+        api.wait_http_ok(f"http://127.0.0.1:{self.api_port}/readyz", timeout=120)
+        notifier = self._spawn(
+            "sightline_notifier", SIGHTLINE_HTTP_PORT=self.ws_port, SIGHTLINE_INCLUDE_SEGMENTS=1
+        )
+        self.token = self._cli("token", "create", "--name", f"e2e-bench-{tag}")[-1].strip()
+        notifier.wait_http_ok(f"http://127.0.0.1:{self.ws_port}/readyz", timeout=120)
+
+    def start_workers(self) -> None:
+        """Start ingest and the detectors, after the streams and logos exist (so the detectors
+        load the library before their first segment)."""
+        ingest = self._spawn(
+            "sightline_ingest",
+            SIGHTLINE_HTTP_PORT=self.ingest_port,
+            SIGHTLINE_INGEST_STATE_DIR=str(self.folder / "ingest-state"),
+        )
+        detectors = [
+            self._spawn("sightline_detector_logo", SIGHTLINE_HTTP_PORT=ports.ephemeral_port())
+            for _ in range(self.detectors)
+        ]
+        ingest.wait_http_ok(f"http://127.0.0.1:{self.ingest_port}/readyz", timeout=120)
+        for detector in detectors:
+            port = detector.env["SIGHTLINE_HTTP_PORT"]
+            detector.wait_http_ok(f"http://127.0.0.1:{port}/readyz", timeout=180)
+
+    def add_logo(self, brand: str, image: object) -> None:
+        """Upload a reference image (BGR array) to the logo library through the API."""
+        ok, png = cv2.imencode(".png", image)  # type: ignore[call-overload]
+        assert ok
+        boundary = uuid.uuid4().hex
+        body = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="brand"\r\n\r\n{brand}\r\n'
+                f"--{boundary}\r\nContent-Disposition: form-data; "
+                'name="image"; filename="logo.png"\r\nContent-Type: image/png\r\n\r\n'
+            ).encode()
+            + png.tobytes()
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        self._api("POST", "/api/logos", body, f"multipart/form-data; boundary={boundary}")
+
+    def add_stream(self, name: str) -> Stream:
+        """Register an RTMP stream analysed by the logo detector only."""
+        body = {
+            "name": name,
+            "source": {"kind": "rtmp"},
+            "policy": {"executors": ["local"], "detectors": ["logo"]},
+        }
+        created = self._api("POST", "/api/streams", json.dumps(body).encode(), "application/json")
+        hls = Path(self.isolated.env["SIGHTLINE_HLS_DIR"]) / created["stream_key"]
+        return Stream(created["id"], created["publish_url"], hls)
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time each service process used so far (from /proc), by service name."""
+        out: dict[str, float] = {}
+        for child in self.isolated.children:
+            if child.returncode() is None:
+                name = child.name.removeprefix("sightline_")
+                out[name] = out.get(name, 0.0) + _cpu_seconds(child.pid)
+        return out
+
+    def _spawn(self, module: str, *args: str, **env: object) -> ChildProcess:
+        return self.isolated.spawn(module, *args, **{k: str(v) for k, v in env.items()})
+
+    def _api(self, method: str, path: str, body: bytes, content_type: str) -> dict[str, str]:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.api_port}{path}",
+            data=body,
+            method=method,
+            headers={"Authorization": f"Bearer {self.token}", "Content-Type": content_type},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return dict(json.loads(response.read()))
+
+    def _cli(self, *args: str) -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-m", "sightline_results_api.cli", *args],
+            env={**os.environ, **self.isolated.env},
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        return done.stdout.strip().splitlines()
+
+    def _stop(self) -> None:
+        if self._isolated is not None:
+            for child in reversed(self._isolated.children):
+                child.stop()
+            log_copy = self.log_dir
+            log_copy.mkdir(parents=True, exist_ok=True)
+            for log in (self.folder / "logs").glob("*.log"):
+                if log_copy != self.folder / "logs":
+                    shutil.copy(log, log_copy / log.name)
+            store = ObjectStore.from_settings(self._isolated.settings())
+            env = self._isolated.env
+            _remove_buckets(
+                store, [env["SIGHTLINE_SEGMENTS_BUCKET"], env["SIGHTLINE_LOGOS_BUCKET"]]
+            )
+            _drop_schema(self._platform, env["SIGHTLINE_DATABASE_SCHEMA"])
+        if self._created:
+            delete_topics(self._platform["SIGHTLINE_KAFKA_BOOTSTRAP"], self._created)
+        if self._nginx_settings is not None:
+            down(self._nginx_settings, only=["nginx"], say=lambda _: None)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

@@ -107,6 +107,7 @@ def _where_time_goes(benches: dict[str, BenchResults], out: Path) -> list[str]:
     """For each missed target: the breakdowns and attachments its figure points at."""
     lines = ["## Where the time goes (missed targets)", ""]
     missed = 0
+    shown: set[tuple[str, str]] = set()
     for claim in CHECKLIST:
         figure = _find(benches, claim)
         if figure is None or figure.met is not False:
@@ -117,6 +118,10 @@ def _where_time_goes(benches: dict[str, BenchResults], out: Path) -> list[str]:
         if figure.notes:
             lines += [figure.notes, ""]
         for ref in figure.explained_by:
+            if (bench.name, ref) in shown:
+                lines += [f"*{ref}*: shown above.", ""]
+                continue
+            shown.add((bench.name, ref))
             lines += _explain(bench, ref, out)
     if not missed:
         lines += ["Every measured target is met.", ""]

@@ -22,6 +22,7 @@ pytestmark = pytest.mark.integration
 TWO_MINUTES = 60  # segments of 2 s
 
 
+@pytest.mark.timeout(900)  # a 2-minute stream analysed twice at 720p on 2 shared cores
 def test_a_logo_added_after_the_live_run_is_found_only_by_the_reanalysis(
     isolated: Isolated,
 ) -> None:
@@ -71,6 +72,7 @@ def test_a_logo_added_after_the_live_run_is_found_only_by_the_reanalysis(
     stack.close()
 
 
+@pytest.mark.timeout(900)
 def test_a_run_is_cancelled_and_a_killed_replay_worker_resumes_without_duplicates(
     isolated: Isolated,
 ) -> None:

@@ -84,6 +84,13 @@ def test_a_run_is_requested_followed_compared_and_cancelled(
         (4, "acme"),
         (4, "globex"),
     }
+    # Screen time over [0, 10): live saw both brands in 5 segments; the run so far acme in 3,
+    # globex in 2 (frame spans of 1 s, 2 frames a segment).
+    exposure = {e["brand"]: e for e in diff["exposure"]}
+    assert exposure["acme"] == {
+        "brand": "acme", "screen_time": 6.0, "against_screen_time": 10.0, "delta": -4.0
+    }  # fmt: skip
+    assert (exposure["globex"]["screen_time"], exposure["globex"]["delta"]) == (4.0, -6.0)
 
     cancelled = client.post(f"/api/reanalysis/{rid}/cancel")
     assert cancelled.json()["status"] == "cancelled"
@@ -105,3 +112,34 @@ def test_bad_reanalysis_requests(client, new_stream):
     assert client.get("/api/reanalysis/nope").status_code == 404
     assert client.get("/api/reanalysis/nope/diff").status_code == 404
     assert client.post("/api/reanalysis/nope/cancel").status_code == 404
+
+
+def test_the_cli_starts_follows_diffs_and_cancels_a_run(
+    sightline_cli, client, engine, new_stream, store_detections, detection_factory
+):
+    _store_segments(engine, new_stream, 3)
+    store_detections([detection_factory(new_stream, seq) for seq in range(3)])
+    started = sightline_cli(
+        "reanalysis", "start", "--stream", new_stream, "--from", "0", "--to", "6",
+        "--config", '{"logo": {"min_inliers": 12}}',
+    ).stdout  # fmt: skip
+    rid = started.split()[1]
+    assert client.get(f"/api/reanalysis/{rid}").json()["status"] == "requested"
+    assert "requested, 0/3 segments" in sightline_cli("reanalysis", "status", rid).stdout
+
+    store_detections(
+        [detection_factory(new_stream, seq, run_id=rid, labels=("acme",)) for seq in range(3)]
+    )
+    followed = sightline_cli("reanalysis", "follow", rid)
+    assert f"{rid}: done, 3/3 segments" in followed.stdout
+    assert "3/3 segments" in followed.stderr  # the progress bar
+
+    diff = sightline_cli("reanalysis", "diff", rid).stdout
+    assert "removed       6  logo:globex x6" in diff
+    assert "exposure globex" in diff
+    assert "(-6.0 s)" in diff
+
+    assert "cancelled" in sightline_cli("reanalysis", "cancel", rid).stdout
+    missing = sightline_cli("reanalysis", "status", "run-nope", ok=False)
+    assert missing.returncode == 1
+    assert "RunNotFoundError" in missing.stderr

@@ -5,6 +5,10 @@
     sightline token revoke NAME|ID
     sightline streams add --name NAME [--source test|file|webcam|rtmp] [--uri URI] [--loop]
     sightline streams list
+    sightline reanalysis start --stream ID --from S --to S [--detector logo] [--config JSON]
+                               [--follow]
+    sightline reanalysis status|follow|cancel RUN
+    sightline reanalysis diff RUN [--against live|RUN]
 
 Reads the same `SIGHTLINE_*` environment as the service (database, Kafka, topic prefix).
 """
@@ -20,10 +24,12 @@ from sqlmodel import Session
 from sightline_common.errors import TransientError
 from sightline_common.logging import configure_logging
 from sightline_common.messages import Source, SourceKind
+from sightline_results_api import reanalysis_cli
 from sightline_results_api.events import StatePublisher
+from sightline_results_api.reanalysis import RunNotFoundError
 from sightline_results_api.runtime import build_publisher, open_database
 from sightline_results_api.settings import ResultsApiSettings
-from sightline_results_api.streams import InvalidSourceError, StreamRegistry
+from sightline_results_api.streams import InvalidSourceError, StreamNotFoundError, StreamRegistry
 from sightline_results_api.tokens import (
     TokenNameTakenError,
     TokenNotFoundError,
@@ -53,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--uri")
     add.add_argument("--loop", action="store_true")
     streams.add_parser("list", help="list streams")
+    reanalysis_cli.add_parser(groups)
     return parser
 
 
@@ -102,9 +109,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         with Session(engine) as session:
             if args.group == "token":
                 _tokens(args, session, publisher)
+            elif args.group == "reanalysis":
+                return reanalysis_cli.handle(args, session, publisher)
             else:
                 _streams(args, session, publisher, settings)
-    except (TokenNameTakenError, TokenNotFoundError, InvalidSourceError) as exc:
+    except (
+        TokenNameTakenError,
+        TokenNotFoundError,
+        InvalidSourceError,
+        RunNotFoundError,
+        StreamNotFoundError,
+    ) as exc:
         print(f"sightline: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
     except TransientError as exc:

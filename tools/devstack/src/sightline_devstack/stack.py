@@ -16,7 +16,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -48,8 +48,18 @@ SERVICES: tuple[ServiceEntry, ...] = (
 DASHBOARD_PORT = 4200
 
 
-def service_specs(settings: DevstackSettings, platform: PlatformEnv) -> list[ServiceSpec]:
-    """Every process `make run` supervises, with the platform's settings in its environment."""
+def service_specs(
+    settings: DevstackSettings,
+    platform: PlatformEnv,
+    entries: Sequence[ServiceEntry] = SERVICES,
+    *,
+    dashboard: bool = True,
+) -> list[ServiceSpec]:
+    """Every process `make run` supervises, with the platform's settings in its environment.
+
+    `entries` and `dashboard` let a throwaway stack (the chaos harness) run some services on
+    other ports beside the developer's one.
+    """
     base_env = platform.as_env()
     logs = settings.state_dir / "logs"
     specs = [
@@ -64,8 +74,10 @@ def service_specs(settings: DevstackSettings, platform: PlatformEnv) -> list[Ser
             log_path=logs / f"{entry.name}.log",
             health_url=f"http://127.0.0.1:{entry.port}/readyz",
         )
-        for entry in SERVICES
+        for entry in entries
     ]
+    if not dashboard:
+        return specs
     specs.append(
         ServiceSpec(
             name="dashboard",
@@ -82,7 +94,7 @@ def run(settings: DevstackSettings, say: Callable[[str], None]) -> int:
     """Bring everything up, print the banner, supervise until Ctrl-C, stop what was started."""
     platform_was_up = all(row.state == "running" and row.healthy for row in status(settings))
     platform = ensure_up(settings, say=say)
-    _migrate(settings, platform)
+    migrate(settings, platform)
     supervisor = Supervisor(service_specs(settings, platform), say)
 
     def _interrupt(_signum: int, _frame: FrameType | None) -> None:
@@ -112,7 +124,7 @@ def run(settings: DevstackSettings, say: Callable[[str], None]) -> int:
     return 0
 
 
-def _migrate(settings: DevstackSettings, platform: PlatformEnv) -> None:
+def migrate(settings: DevstackSettings, platform: PlatformEnv) -> None:
     """Apply database migrations before the services start (they would race otherwise)."""
     subprocess.run(
         [sys.executable, "-m", "sightline_results_api", "migrate"],

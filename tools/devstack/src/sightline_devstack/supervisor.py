@@ -90,6 +90,13 @@ class Supervisor:
         for proc in alive:
             _signal_group(proc, signal.SIGKILL)  # sweep children left in the group (ffmpeg)
 
+    def pid(self, name: str) -> int | None:
+        """The pid of `name`'s current process while it runs (for fault injection), else None."""
+        for item in self._running:
+            if item.spec.name == name and item.proc is not None and item.proc.poll() is None:
+                return item.proc.pid
+        return None
+
     def restarts(self) -> dict[str, int]:
         """How often each process was restarted."""
         return {item.spec.name: item.restarts for item in self._running}

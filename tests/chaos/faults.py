@@ -1,0 +1,238 @@
+"""The faults, one small class each: `inject(ctx)` does it, waits until it is over, and returns
+what happened as a `FaultRecord` (wall-clock start and end, detail).
+
+A fault never fails the run by raising: an injection that could not be done is recorded with
+its error, and the checker fails the run for it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+
+from sightline_common.envelope import wrap
+from sightline_common.kafka import EventProducer
+from sightline_common.messages import SegmentReady
+from sightline_common.storage import ObjectStore
+from sightline_common.topics import Topic, TopicNames
+
+from .evidence import BadInput, FaultRecord
+from .hls_watch import INJECTED_PREFIX, listed_names
+from .publisher import Publisher
+from .rig import ChaosRig, Say
+
+# Topics whose consumers run a ConsumerLoop, which dead-letters what it cannot process. The
+# others are compacted tables every replica follows from the beginning (stream-config,
+# logo-library, api-tokens), which log and skip a bad record by design, and `reanalysis`,
+# which no service of the chaos stack consumes yet.
+DEAD_LETTERED_TOPICS = frozenset({Topic.STREAMS, Topic.SEGMENTS, Topic.DETECTIONS, Topic.EXPOSURE})
+CORRUPT_STREAM = "chaos-corrupt"
+T = TypeVar("T")
+
+
+@dataclass
+class Context:
+    """What faults act on, and where they note the bad inputs they injected."""
+
+    rig: ChaosRig
+    publisher: Publisher
+    stream_folder: Path
+    producer: EventProducer
+    store: ObjectStore
+    topics: TopicNames
+    say: Say
+    bad_inputs: list[BadInput] = field(default_factory=list)
+
+
+class Fault(ABC):
+    """One kind of fault."""
+
+    name: str = ""
+
+    def inject(self, ctx: Context) -> FaultRecord:
+        """Do the fault and wait until it is over; errors become the record's `error`."""
+        started = time.time()
+        try:
+            return self._inject(ctx)
+        except Exception as exc:  # noqa: BLE001 - the report says what failed; the run goes on
+            return FaultRecord(
+                self.name, started, time.time(), error=f"{type(exc).__name__}: {exc}"
+            )
+
+    @abstractmethod
+    def _inject(self, ctx: Context) -> FaultRecord: ...
+
+
+class KillService(Fault):
+    """SIGKILL a service's process group (as a node losing a pod would); the supervisor
+    restarts it with back-off. The fault is the kill itself: it returns once the supervisor has
+    started a new process; the run times the way back to ready from its health samples."""
+
+    def __init__(self, service: str) -> None:
+        self.service = service
+        self.name = f"kill {service}"
+
+    def _inject(self, ctx: Context) -> FaultRecord:
+        pid = _wait_for(lambda: ctx.rig.pid(self.service), 120, f"{self.service} to run")
+        os.killpg(pid, signal.SIGKILL)
+        killed = time.time()
+        _wait_for(
+            lambda: (ctx.rig.pid(self.service) or pid) != pid, 120, f"{self.service} restarted"
+        )
+        return FaultRecord(self.name, killed, killed, f"pid {pid}", service=self.service)
+
+
+class StopServer(Fault):
+    """Stop a platform server of the rig for `hold_s`, then start it and wait for health."""
+
+    def __init__(self, server: str, hold_s: float = 30.0) -> None:
+        self.server = server
+        self.hold_s = hold_s
+        self.name = f"stop {server} {hold_s:.0f}s"
+
+    def _inject(self, ctx: Context) -> FaultRecord:
+        started = time.time()
+        ctx.rig.stop_server(self.server)
+        stopped = time.time()
+        time.sleep(max(0.0, self.hold_s - (time.time() - stopped)))
+        ctx.rig.start_server(self.server)
+        return FaultRecord(self.name, started, time.time(), f"down {time.time() - stopped:.0f}s")
+
+
+class RestartKafka(Fault):
+    """Restart the broker mid-stream (SIGTERM, then start again)."""
+
+    name = "restart kafka"
+
+    def _inject(self, ctx: Context) -> FaultRecord:
+        started = time.time()
+        ctx.rig.stop_server("kafka")
+        ctx.rig.start_server("kafka")
+        return FaultRecord(self.name, started, time.time(), "broker stopped and started")
+
+
+class DisconnectPublisher(Fault):
+    """Drop the RTMP publisher abruptly and reconnect it with the same key after `gap_s`."""
+
+    def __init__(self, gap_s: float = 5.0) -> None:
+        self.gap_s = gap_s
+        self.name = f"disconnect publisher {gap_s:.0f}s"
+
+    def _inject(self, ctx: Context) -> FaultRecord:
+        dropped, reconnected = ctx.publisher.disconnect(self.gap_s)
+        return FaultRecord(self.name, dropped, reconnected, "SIGKILL ffmpeg, then reconnect")
+
+
+class CorruptSegment(Fault):
+    """Two corrupt segments: a truncated file nginx "wrote" (listed in the stream's playlist)
+    for ingest to dead-letter, and a garbage object announced on `segments` for the detectors
+    to dead-letter."""
+
+    name = "corrupt segments"
+
+    def __init__(self) -> None:
+        self._count = 0
+
+    def _inject(self, ctx: Context) -> FaultRecord:
+        started = time.time()
+        self._count += 1
+        file_name = self._into_hls_folder(ctx)
+        event_id = self._announce_garbage(ctx)
+        segments = ctx.topics.name(Topic.SEGMENTS)
+        ctx.bad_inputs += [
+            BadInput(f"truncated HLS file {file_name}", segments, file_name.encode()),
+            BadInput(f"garbage object, SegmentReady {event_id[:8]}", segments, event_id.encode()),
+        ]
+        return FaultRecord(self.name, started, time.time(), file_name)
+
+    def _into_hls_folder(self, ctx: Context, hold_s: float = 4.0) -> str:
+        """Put a truncated copy of a real segment into the folder and keep it listed in the
+        playlist for a few seconds (nginx rewrites the playlist every fragment)."""
+        folder = ctx.stream_folder
+        playlist = folder / "index.m3u8"
+        real = [n for n in listed_names(playlist.read_text()) if not n.startswith(INJECTED_PREFIX)]
+        data = (folder / real[-1]).read_bytes()
+        name = f"{INJECTED_PREFIX}corrupt-{self._count}.ts"
+        (folder / name).write_bytes(data[: len(data) // 2 + 1])  # ends mid-packet
+        deadline = time.time() + hold_s
+        while time.time() < deadline:
+            text = playlist.read_text()
+            if name not in text:
+                tmp = folder / f".{name}.m3u8"
+                tmp.write_text(text.rstrip("\n") + f"\n#EXTINF:2.000,\n{name}\n")
+                tmp.replace(playlist)
+            time.sleep(0.1)
+        return name
+
+    def _announce_garbage(self, ctx: Context) -> str:
+        data = b"\x47\x00garbage" * 500
+        key = f"streams/{CORRUPT_STREAM}/{self._count:08d}.ts"
+        bucket = ctx.rig.env.segments_bucket
+        ctx.store.put_bytes(bucket, key, data, "video/mp2t")
+        segment = SegmentReady(
+            stream_id=CORRUPT_STREAM,
+            sequence=self._count,
+            bucket=bucket,
+            object_key=key,
+            playlist_key=f"streams/{CORRUPT_STREAM}/index.m3u8",
+            media_start=2.0 * self._count,
+            duration=2.0,
+            wall_clock=datetime.now(UTC),
+            size_bytes=len(data),
+            sha256="0" * 64,
+        )
+        envelope = wrap(segment, key=CORRUPT_STREAM, producer="chaos")
+        ctx.producer.publish(ctx.topics.name(Topic.SEGMENTS), envelope)
+        ctx.producer.flush()
+        return str(envelope.event_id)
+
+
+class MalformedMessages(Fault):
+    """On every topic: bytes that are not JSON, and an envelope whose payload fits no schema."""
+
+    name = "malformed messages"
+
+    def _inject(self, ctx: Context) -> FaultRecord:
+        started = time.time()
+        for topic in Topic:
+            name = ctx.topics.name(topic)
+            marker = f"chaos-malformed-{topic.value}-{uuid.uuid4().hex[:8]}"
+            envelope = {
+                "event_id": str(uuid.uuid4()),
+                "type": "segment.ready",
+                "version": 1,
+                "occurred_at": datetime.now(UTC).isoformat(),
+                "producer": "chaos",
+                "key": "chaos-malformed",
+                "payload": {"marker": marker},
+            }
+            values = {
+                f"not JSON on {topic.value}": f"\x00{marker}: not json".encode(),
+                f"bad payload on {topic.value}": json.dumps(envelope).encode(),
+            }
+            for label, value in values.items():
+                ctx.producer.publish_raw(name, b"chaos-malformed", value)
+                expect = topic in DEAD_LETTERED_TOPICS
+                ctx.bad_inputs.append(BadInput(label, name, marker.encode(), expect_dlq=expect))
+        ctx.producer.flush()
+        return FaultRecord(self.name, started, time.time(), f"{2 * len(Topic)} messages")
+
+
+def _wait_for(probe: Callable[[], T | None], timeout: float, what: str) -> T:
+    """Poll `probe()` until it returns something truthy; returns it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = probe()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise TimeoutError(f"waited {timeout:.0f}s for {what}")

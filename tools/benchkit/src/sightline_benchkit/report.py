@@ -92,8 +92,9 @@ def _targets(benches: dict[str, BenchResults], out: Path) -> list[str]:
             lines.append(f"| {claim.text} | — | — | — | not measured | `{claim.bench}` |")
             continue
         found.append((claim.text, figure))
+        short = f" ({figure.notes})" if 0 < len(figure.notes) <= 40 else ""
         lines.append(
-            f"| {claim.text} | {_value(figure)} | {_target(figure)} | {_ratio(figure)} | "
+            f"| {claim.text} | {_value(figure)}{short} | {_target(figure)} | {_ratio(figure)} | "
             f"{_status(figure)} | `{claim.bench}` |"
         )
     lines.append("")

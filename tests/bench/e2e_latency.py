@@ -11,6 +11,8 @@ at 20 Hz), the same from the segment file's completion (its mtime, carried in Se
 where the time goes per stage, and the CPU each service used.
 
     .venv/bin/python tests/bench/e2e_latency.py [--seconds 75] [--streams 1,auto] [--detectors N]
+
+`make bench` takes the push time from BENCH_E2E_SECONDS (longer runs: BENCH_E2E_SECONDS=300).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from _pipeline import Pipeline, Stream
 from websockets.asyncio.client import connect
 
 from sightline_analysis.synthetic import Placement, background, composite, make_logo, write_ts
-from sightline_benchkit import BenchResults, load, results_dir, wait_with_progress
+from sightline_benchkit import BenchResults, load, results_dir, wait_for_count, wait_with_progress
 from sightline_ingest.playlist import PlaylistError, parse_media_playlist
 
 SEGMENT_S = 2.0
@@ -183,10 +185,12 @@ def run_level(pipeline: Pipeline, clip: Path, count: int, seconds: float) -> Lev
     wait_with_progress(seconds, f"{count} stream(s) live")
     for pusher in pushers:
         pusher.wait(60)
-    deadline = time.monotonic() + DRAIN_S
     time.sleep(5)  # the last segment: closed at hang-up, then listed
-    while time.monotonic() < deadline and set(timeline.listed) - set(timeline.detected):
-        time.sleep(0.5)
+
+    def delivered() -> tuple[int, int]:
+        return len(set(timeline.listed) & set(timeline.detected)), len(timeline.listed)
+
+    wait_for_count(delivered, DRAIN_S, "segments delivered")
     cpu_after, wall = pipeline.cpu_seconds(), time.monotonic() - started
     busy = (busy_seconds() - busy_before) / wall
     timeline.stop.set()
@@ -357,7 +361,12 @@ def record(levels: list[Level], args: argparse.Namespace) -> BenchResults:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--seconds", type=float, default=75.0, help="push time per level")
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=float(os.environ.get("BENCH_E2E_SECONDS", "75")),
+        help="push time per level (env BENCH_E2E_SECONDS; default 75)",
+    )
     parser.add_argument("--streams", default="1,auto", help="levels; auto = measured capacity")
     parser.add_argument(
         "--detectors",

@@ -10,7 +10,7 @@ with PNG plots.
 """
 
 from sightline_benchkit.profiling import profile_top
-from sightline_benchkit.progress import progress, wait_with_progress
+from sightline_benchkit.progress import progress, wait_for_count, wait_with_progress
 from sightline_benchkit.results import BenchResults, Breakdown, Figure, Series, load, results_dir
 
 __all__ = [
@@ -22,5 +22,6 @@ __all__ = [
     "profile_top",
     "progress",
     "results_dir",
+    "wait_for_count",
     "wait_with_progress",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
 from tqdm import tqdm
@@ -30,3 +30,19 @@ def wait_with_progress(seconds: float, desc: str, stop: threading.Event | None =
             bar.update(round(elapsed) - bar.n)
             time.sleep(min(1.0, seconds - elapsed))
         bar.update(bar.total - bar.n)
+
+
+def wait_for_count(
+    count: Callable[[], tuple[int, int]], timeout: float, desc: str, poll: float = 0.5
+) -> bool:
+    """Wait until `count()` = (done, total) has done >= total, at most `timeout` seconds,
+    showing done/total; True when everything was done in time."""
+    deadline = time.monotonic() + timeout
+    done, total = count()
+    with tqdm(total=total, desc=desc, file=sys.stderr, mininterval=1.0, leave=False) as bar:
+        while done < total and time.monotonic() < deadline:
+            time.sleep(poll)
+            done, total = count()
+            bar.total = total
+            bar.update(done - bar.n)
+    return done >= total

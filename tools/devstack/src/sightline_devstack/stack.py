@@ -34,7 +34,14 @@ class ServiceEntry:
     name: str
     module: str
     port: int
-    args: tuple[str, ...] = ()
+    args: tuple[str, ...] = ()  # "{port}" stands for `port`
+
+    def argv(self) -> list[str]:
+        """The command line that starts it."""
+        return [sys.executable, "-m", self.module, *(a.format(port=self.port) for a in self.args)]
+
+
+REPLAY = ("replay", "--port", "{port}")  # a detector's reanalysis worker
 
 
 SERVICES: tuple[ServiceEntry, ...] = (
@@ -44,6 +51,8 @@ SERVICES: tuple[ServiceEntry, ...] = (
     ServiceEntry("ingest", "sightline_ingest", 8010),
     ServiceEntry("detector-logo", "sightline_detector_logo", 8020),
     ServiceEntry("detector-visual", "sightline_detector_visual", 8030),
+    ServiceEntry("detector-logo-replay", "sightline_detector_logo", 8022, REPLAY),
+    ServiceEntry("detector-visual-replay", "sightline_detector_visual", 8032, REPLAY),
 )
 DASHBOARD_PORT = 4200
 
@@ -65,7 +74,7 @@ def service_specs(
     specs = [
         ServiceSpec(
             name=entry.name,
-            argv=[sys.executable, "-m", entry.module, *entry.args],
+            argv=entry.argv(),
             env={
                 **base_env,
                 "SIGHTLINE_SERVICE_NAME": entry.name,

@@ -1,0 +1,334 @@
+"""Reanalysis benchmark: how many times faster than real time a stored stream is re-analysed
+for logos, and what a replay does to live latency beside it.
+
+On the running local platform (own topics and buckets), with the real processes: a live
+detector-logo and its replay worker (`replay` mode, at its default lower CPU priority). A
+stored 720p30 stream of `--segments` 2 s segments (logos in half of them) is put where ingest
+puts one; then
+1. live alone: a second stream is fed one segment every 2 s; latency = the detection's broker
+   timestamp minus its segment's;
+2. a reanalysis run of the stored stream while the live feed goes on: its speed (media seconds
+   per wall second, from the request to its last detection) and the live latency meanwhile;
+3. the same reanalysis with nothing else running: the speed the target is about.
+Detections' own timings give where a replayed segment's time goes (fetch, decode, analyse).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import threading
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+
+from sightline_analysis.scenario import Scenario
+from sightline_analysis.synthetic import Placement, background, composite, make_logo, write_ts
+from sightline_benchkit import BenchResults
+from sightline_benchkit.progress import progress
+from sightline_common.envelope import decode, wrap
+from sightline_common.messages import Detection, ReanalysisAction, ReanalysisRequest
+from sightline_common.settings import ServiceSettings
+from sightline_common.storage import ObjectStore
+from sightline_common.topics import Topic, TopicNames
+from sightline_devstack.platform import ensure_up
+from sightline_devstack.settings import DevstackSettings
+from sightline_testkit.kafka import create_topics, delete_topics
+from sightline_testkit.processes import ChildProcess
+
+SEGMENT_S = 2.0
+FPS = 30
+SIZE = (1280, 720)
+LOGO = make_logo("ACME", seed=1)
+TARGET_X = 10.0
+
+
+@dataclass
+class Seen:
+    """Detections observed on the topic: broker timestamps and timings, per run."""
+
+    at: dict[tuple[str, str, int], float] = field(default_factory=dict)  # (run, stream, seq)
+    stages: dict[str, list[tuple[float, float, float]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def count(self, run_id: str) -> int:
+        """Detections seen for `run_id`."""
+        with self.lock:
+            return sum(1 for run, _, _ in self.at if run == run_id)
+
+    def last(self, run_id: str) -> float:
+        """Broker time (s) of the run's last detection."""
+        with self.lock:
+            return max(t for (run, _, _), t in self.at.items() if run == run_id)
+
+
+def watch(bootstrap: str, topic: str, seen: Seen, stop: threading.Event) -> None:
+    """Record every detection on `topic` until `stop`."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"bench-{uuid.uuid4().hex}",
+            "enable.auto.commit": False,
+        }
+    )
+    partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+    consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
+    while not stop.is_set():
+        msg = consumer.poll(0.5)
+        if msg is None or msg.error() is not None:
+            continue
+        detection: Detection = decode(msg.value() or b"", Detection).payload
+        key = (detection.run_id, detection.stream_id, detection.segment.sequence)
+        t = detection.timings
+        with seen.lock:
+            seen.at.setdefault(key, msg.timestamp()[1] / 1000)
+            seen.stages[detection.run_id].append((t.fetch_ms, t.decode_ms, t.analyze_ms))
+    consumer.close()
+
+
+def clips(tmp: Path) -> list[bytes]:
+    """Four 2 s 720p30 segments: two with the logo (moving), two without."""
+    out = []
+    for index in range(4):
+        base = background(index + 10, SIZE)
+        frames = []
+        for f in range(int(SEGMENT_S * FPS)):
+            if index % 2:
+                place = Placement(centre=(400 + 3 * f, 300), width=220, angle=5)
+                frames.append(composite(base, LOGO, place)[0])
+            else:
+                frames.append(base)
+        out.append(write_ts(frames, tmp / f"clip{index}.ts", fps=FPS).read_bytes())
+    return out
+
+
+def spawn(env: dict[str, str], logs: Path, *args: str) -> ChildProcess:
+    """A detector-logo process (live, or `replay`), ready."""
+    port = _free_port()
+    argv = (*args, "--port", str(port)) if args else ()
+    child = ChildProcess.python_module(
+        "sightline_detector_logo",
+        argv,
+        {**env, "SIGHTLINE_HTTP_PORT": str(port)},
+        logs / f"detector-{'-'.join(args) or 'live'}.log",
+    ).start()
+    child.wait_http_ok(f"http://127.0.0.1:{port}/readyz", timeout=180)
+    return child
+
+
+def _free_port() -> int:
+    import socket  # noqa: PLC0415 - one use
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def feed_live(
+    scenario: Scenario,
+    data: list[bytes],
+    stop: threading.Event,
+    sent: dict[int, float],
+    start_seq: int,
+) -> None:
+    """One live segment every 2 s until `stop`; `sent` gets each one's publish time."""
+    seq = start_seq
+    while not stop.is_set():
+        began = time.time()
+        scenario.add_segment("live-cam", seq, data[seq % len(data)], SEGMENT_S)
+        sent[seq] = began
+        seq += 1
+        stop.wait(max(0.0, SEGMENT_S - (time.time() - began)))
+
+
+def latencies(seen: Seen, sent: dict[int, float], seqs: range) -> list[float]:
+    """Seconds from a live segment's publish to its detection, for `seqs` that got one."""
+    with seen.lock:
+        return [
+            seen.at[("live", "live-cam", s)] - sent[s]
+            for s in seqs
+            if ("live", "live-cam", s) in seen.at
+        ]
+
+
+def request_run(scenario: Scenario, topics: TopicNames, run_id: str, segments: int) -> float:
+    """Publish a start request for the stored stream; returns when."""
+    request = ReanalysisRequest(
+        run_id=run_id,
+        action=ReanalysisAction.start,
+        stream_id="stored",
+        media_from=0,
+        media_to=segments * SEGMENT_S,
+        detectors=["logo"],
+    )
+    at = time.time()
+    scenario.producer.publish(
+        topics.name(Topic.REANALYSIS), wrap(request, key=run_id, producer="bench")
+    )
+    scenario.producer.flush()
+    return at
+
+
+def wait_run(seen: Seen, run_id: str, segments: int, desc: str) -> None:
+    """Until every segment of the run has a detection (progress shown)."""
+    for done in progress(range(segments), desc, total=segments):
+        while seen.count(run_id) <= done:
+            time.sleep(0.2)
+
+
+def p(values: list[float], q: float) -> float:
+    """The q-quantile (nearest rank)."""
+    ordered = sorted(values)
+    return (
+        ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
+    )
+
+
+@dataclass
+class Measured:
+    """What one bench run saw."""
+
+    media_s: float
+    alone_s: float
+    beside_s: float
+    lat_alone: list[float]
+    lat_during: list[float]
+    stages: list[float]
+
+
+def environment(tag: str) -> tuple[dict[str, str], ServiceSettings, list[str]]:
+    """The platform's settings with this run's own topics and buckets (created)."""
+    platform = ensure_up(DevstackSettings.from_env())
+    topics = TopicNames(prefix=f"{tag}.")
+    env = {
+        **os.environ,
+        **platform.as_env(),
+        "SIGHTLINE_TOPIC_PREFIX": topics.prefix,
+        "SIGHTLINE_SEGMENTS_BUCKET": f"{tag}-segments",
+        "SIGHTLINE_LOGOS_BUCKET": f"{tag}-logos",
+    }
+    created = create_topics(env["SIGHTLINE_KAFKA_BOOTSTRAP"], topics)
+    settings = ServiceSettings.model_validate(
+        {k.removeprefix("SIGHTLINE_").lower(): v for k, v in env.items()
+         if k.startswith("SIGHTLINE_")}
+    )  # fmt: skip
+    store = ObjectStore.from_settings(settings)
+    for bucket in (settings.segments_bucket, settings.logos_bucket):
+        store.ensure_bucket(bucket)
+    return env, settings, created
+
+
+def measure(args: argparse.Namespace, env: dict[str, str], settings: ServiceSettings) -> Measured:
+    """Store the stream, start the processes, run the three phases."""
+    scenario = Scenario(settings)
+    scenario.add_logo("acme-1", "acme", LOGO)
+    seen, stop_watch = Seen(), threading.Event()
+    detections = settings.topics.name(Topic.DETECTIONS)
+    watcher = threading.Thread(
+        target=watch, args=(settings.kafka_bootstrap, detections, seen, stop_watch), daemon=True
+    )
+    watcher.start()
+    with tempfile.TemporaryDirectory() as tmp:
+        data = clips(Path(tmp))
+        for seq in progress(range(args.segments), "storing the stream", total=args.segments):
+            scenario.add_segment("stored", seq, data[seq % len(data)], SEGMENT_S)
+        live = spawn(env, Path(tmp))
+        replay = spawn(env, Path(tmp), "replay")
+        try:
+            sent: dict[int, float] = {}
+            stop_feed = threading.Event()
+            feeder = threading.Thread(target=feed_live, args=(scenario, data, stop_feed, sent, 0))
+            feeder.start()
+            time.sleep(args.live_window)
+            alone_seqs = range(0, len(sent))
+            during_from = len(sent)
+            beside_at = request_run(scenario, settings.topics, "beside-live", args.segments)
+            wait_run(seen, "beside-live", args.segments, "reanalysis beside live")
+            beside_s = seen.last("beside-live") - beside_at
+            during_seqs = range(during_from, len(sent))
+            stop_feed.set()
+            feeder.join()
+            time.sleep(2 * SEGMENT_S)  # the last live segments' detections
+            alone_at = request_run(scenario, settings.topics, "alone", args.segments)
+            wait_run(seen, "alone", args.segments, "reanalysis alone")
+            alone_s = seen.last("alone") - alone_at
+        finally:
+            replay.stop()
+            live.stop()
+            stop_watch.set()
+            watcher.join(5)
+    stages = np.array(seen.stages["alone"]).mean(axis=0).tolist()
+    return Measured(
+        args.segments * SEGMENT_S,
+        alone_s,
+        beside_s,
+        latencies(seen, sent, alone_seqs),
+        latencies(seen, sent, during_seqs),
+        stages,
+    )
+
+
+def report(args: argparse.Namespace, m: Measured) -> None:
+    """Record the figures for the report and print them."""
+    results = BenchResults(
+        "reanalysis", "Reanalysis speed and live latency beside it", source=__file__,
+        params=vars(args),
+    )  # fmt: skip
+    speed = results.figure(
+        "reanalysis.speed_x", m.media_s / m.alone_s, "x real time",
+        label="reanalysis speed (logo, 2 fps sampled, nothing else running)",
+        target=TARGET_X, explained_by=("reanalysis.stages",),
+    )  # fmt: skip
+    results.figure(
+        "reanalysis.speed_x.beside_live", m.media_s / m.beside_s, "x real time",
+        label="reanalysis speed while one live stream is analysed",
+    )  # fmt: skip
+    for name, values in (("alone", m.lat_alone), ("during_replay", m.lat_during)):
+        words = name.replace("_", " ")
+        results.figure(f"live.p50_s.{name}", p(values, 0.5), "s",
+                       label=f"live detection latency p50, {words}")  # fmt: skip
+        results.figure(f"live.p95_s.{name}", p(values, 0.95), "s",
+                       label=f"live detection latency p95, {words}")  # fmt: skip
+    fetch, decode_ms, analyse = m.stages
+    results.breakdown(
+        "reanalysis.stages",
+        {"replayed segment": {"fetch": fetch, "decode": decode_ms, "analyse": analyse}},
+        "ms", label="where a replayed segment's time goes (mean per segment)",
+    )  # fmt: skip
+    results.write()
+    verdict = "met" if speed.met else "missed"
+    print(f"nproc={os.cpu_count()}  stored stream: {args.segments} segments = {m.media_s:.0f} s")
+    print(f"reanalysis alone:       {speed.value:6.1f}x real time ({m.alone_s:.1f} s), "
+          f"target >= {TARGET_X:.0f}x {verdict}")  # fmt: skip
+    print(f"reanalysis beside live: {m.media_s / m.beside_s:6.1f}x real time ({m.beside_s:.1f} s)")
+    for name, values in (("alone", m.lat_alone), ("during replay", m.lat_during)):
+        print(f"live latency {name:<14} p50 {p(values, 0.5):.2f} s  p95 {p(values, 0.95):.2f} s"
+              f"  (n={len(values)})")  # fmt: skip
+    print(f"replayed segment, mean: fetch {fetch:.0f} ms, decode {decode_ms:.0f} ms, "
+          f"analyse {analyse:.0f} ms")  # fmt: skip
+
+
+def main() -> None:
+    """Run the bench on the local platform and write its results."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--segments", type=int, default=60, help="stored stream length / 2 s")
+    parser.add_argument("--live-window", type=float, default=40.0, help="seconds of live alone")
+    args = parser.parse_args()
+    env, settings, created = environment(f"bench{uuid.uuid4().hex[:8]}")
+    try:
+        measured = measure(args, env, settings)
+    finally:
+        delete_topics(settings.kafka_bootstrap, created)
+    report(args, measured)
+
+
+if __name__ == "__main__":
+    main()

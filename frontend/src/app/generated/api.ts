@@ -357,6 +357,20 @@ export interface components {
             y: number;
         };
         /**
+         * BrandExposureDelta
+         * @description A brand's logo screen time in a run beside the run it is compared against (seconds).
+         */
+        BrandExposureDelta: {
+            /** Against Screen Time */
+            against_screen_time: number;
+            /** Brand */
+            brand: string;
+            /** Delta */
+            delta: number;
+            /** Screen Time */
+            screen_time: number;
+        };
+        /**
          * BrandExposurePublic
          * @description A brand's exposure in a window.
          */
@@ -604,6 +618,11 @@ export interface components {
             against: string;
             /** Changed */
             changed: components["schemas"]["DetectionChange"][];
+            /**
+             * Exposure
+             * @description Per brand seen in either run, its screen time in each and the change
+             */
+            exposure: components["schemas"]["BrandExposureDelta"][];
             /** Removed */
             removed: components["schemas"]["DetectionPublic"][];
             /** Run Id */

@@ -347,8 +347,9 @@ def record(levels: list[Level], args: argparse.Namespace) -> BenchResults:
         "seconds (mean)",
         label="Where a segment's time goes, listed -> WebSocket (mean per segment)",
         notes="ingest: listed -> SegmentReady published; queue: Kafka + waiting for a detector; "
-        "fetch/decode/analyze/engine other: the detector's own timings; deliver: Detection "
-        "published -> WebSocket frame received (Kafka + notifier).",
+        "fetch/decode/analyze/engine other: the detector's own timings (analyze is the logo "
+        "matcher: see the analysis bench's profile); deliver: Detection published -> WebSocket "
+        "frame received (Kafka + notifier).",
     )
     results.breakdown(
         "cpu_by_service",

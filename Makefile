@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PY := .venv/bin/python
 
-.PHONY: help setup up down status run test test-unit test-integration lint fmt bench schemas
+.PHONY: help setup up down status run test test-unit test-integration lint fmt bench schemas chaos
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -35,6 +35,9 @@ fmt: setup ## Format and auto-fix Python
 
 bench: up ## Run every benchmark and print the figures (per machine: nproc is reported)
 	@bash scripts/bench.sh
+
+chaos: setup ## Faults on a throwaway stack + checker + recovery table (CHAOS_ARGS="--duration 900 --seed N")
+	@$(PY) -m tests.chaos $(CHAOS_ARGS)
 
 schemas: setup ## Regenerate message models (Python, TypeScript) from schemas/
 	@bash scripts/gen_schemas.sh

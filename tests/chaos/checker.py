@@ -8,8 +8,10 @@ playlist), identified by content (SHA-256), not by file name: nginx renumbers it
 publisher reconnects, and the same name can then hold another segment. Frames an encoder had not
 delivered when its connection dropped never became a segment on disk, so they are not a loss of
 the pipeline; everything nginx did write must be published, stored byte-identical, materialized
-and analysed by every detector. (Ingest is down only for seconds during a kill, well inside
-nginx's 60 s playlist window, so no segment may expire before pickup either.)
+and analysed by every detector. A logo detection that does not name the logo which is on
+screen the whole time counts as lost too: it is a segment analysed blind (say, with an empty
+logo library), which no row count would reveal. (Ingest is down only for seconds during a
+kill, well inside nginx's 60 s playlist window, so no segment may expire before pickup either.)
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from .evidence import (
     WrittenSegment,
 )
 
-LIVE_RUN = "live"
+LOGO_DETECTOR = "logo"
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,7 @@ class Verdict:
     duplicates: list[Duplicate] = field(default_factory=list)
     dlq: list[DlqOutcome] = field(default_factory=list)
     recoveries: list[Recovery] = field(default_factory=list)
+    blind: list[DetectionFact] = field(default_factory=list)
     sequence_gaps: list[int] = field(default_factory=list)
     unmatched_published: list[PublishedSegment] = field(default_factory=list)
     fault_errors: list[FaultRecord] = field(default_factory=list)
@@ -98,6 +101,7 @@ class Verdict:
         return not (
             self.losses
             or self.duplicates
+            or self.blind
             or self.sequence_gaps
             or self.fault_errors
             or any(not outcome.ok for outcome in self.dlq)
@@ -117,6 +121,11 @@ def check(evidence: Evidence) -> Verdict:
         *_duplicate_facts("detections table", _ours(e, e.detection_rows)),
         *_duplicate_facts("analysed_segments table", _ours(e, e.analysed_rows)),
         *_repeated_event_ids("analysed_segments table", _ours(e, e.analysed_rows)),
+    ]
+    verdict.blind = [
+        f
+        for f in _ours(e, e.detection_messages)
+        if f.detector == LOGO_DETECTOR and f.brand_hits == 0
     ]
     verdict.dlq = [_dead_lettered(bad, e.dead_letters) for bad in e.bad_inputs]
     verdict.sequence_gaps = _gaps({p.sequence for p in published})

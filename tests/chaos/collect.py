@@ -163,7 +163,18 @@ def read_kafka(bootstrap: str, topics: TopicNames, evidence: Evidence) -> None:
         if (p := m.payload)
     ]
     evidence.detection_messages = [
-        DetectionFact(m.event_id, d.detector.name, d.run_id, d.stream_id, d.segment.sequence)
+        DetectionFact(
+            m.event_id,
+            d.detector.name,
+            d.run_id,
+            d.stream_id,
+            d.segment.sequence,
+            brand_hits=sum(
+                r.kind == "logo" and r.label == evidence.brand
+                for frame in d.frames
+                for r in frame.results
+            ),
+        )
         for m in _decoded(bootstrap, topics.name(Topic.DETECTIONS), Detection)
         if (d := m.payload)
     ]

@@ -61,6 +61,7 @@ class DetectionFact:
     run_id: str
     stream_id: str
     sequence: int
+    brand_hits: int | None = None  # frames' results naming the pushed logo (messages only)
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,7 @@ class Evidence:
 
     stream_id: str
     detectors: tuple[str, ...]
+    brand: str = ""  # the logo always on screen: every logo detection must name it
     written: list[WrittenSegment] = field(default_factory=list)
     published: list[PublishedSegment] = field(default_factory=list)
     stored: dict[str, StoredObject] = field(default_factory=dict)

@@ -63,6 +63,10 @@ def render(
     if verdict.unmatched_published:
         seqs = [p.sequence for p in verdict.unmatched_published]
         lines.append(f"- published but not seen written by nginx (info): sequences {seqs}")
+    lines += ["", "## Logo detections that missed the logo on screen", ""]
+    lines += _listing(
+        [f"{f.detector} {f.run_id} seq {f.sequence} (event {f.event_id})" for f in verdict.blind]
+    )
     lines += ["", "## Duplicates", ""]
     lines += _listing(
         [f"{d.where}: {d.key} -> {', '.join(d.event_ids)}" for d in verdict.duplicates]

@@ -122,7 +122,7 @@ class ChaosRig:
     def start_platform(self) -> PlatformEnv:
         """Kafka, Postgres, MinIO, nginx-rtmp on fresh ports; migrations applied."""
         started = time.monotonic()
-        self.platform = ensure_up(self.settings, say=self._say, install_packages=False)
+        self.platform = ensure_up(self.settings, say=self._say)
         migrate(self.settings, self.platform)
         self._say(f"platform up in {time.monotonic() - started:.0f}s under {self.root}")
         return self.platform

@@ -94,7 +94,7 @@ def run(options: Options, say: Say) -> Outcome:
         _drain(watcher, monitor, rig.detectors)
         health.stop()
         records = [_with_way_back(r, health) for r in records]
-        evidence = Evidence(STREAM_ID, rig.detectors, watcher.stop(), faults=records)
+        evidence = Evidence(STREAM_ID, rig.detectors, BRAND, watcher.stop(), faults=records)
         monitor.stop()
         evidence.segment_seen_at = monitor.segment_seen_at
         evidence.analysed_seen_at = monitor.analysed_seen_at

@@ -3,6 +3,7 @@ how recovery is timed. (The seeded plan is tested here too: it is pure as well.)
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 
 from .checker import check
@@ -45,7 +46,7 @@ def healthy(count: int) -> Evidence:
         e.stored[key] = StoredObject(key, w.size, f'"{w.md5}"')
         e.segment_rows.append(SegmentRow(f"seg-{seq}", STREAM, seq, w.sha256))
         fact = DetectionFact(f"det-{seq}", "logo", "live", STREAM, seq)
-        e.detection_messages.append(fact)
+        e.detection_messages.append(dataclasses.replace(fact, brand_hits=2))
         e.detection_rows.append(fact)
         e.analysed_rows.append(fact)
         e.segment_seen_at[seq] = w.mtime + 2
@@ -101,6 +102,14 @@ def test_redelivered_same_event_is_fine_but_a_second_event_id_is_a_duplicate() -
         ("detections topic", f"logo/live/{STREAM}/1"),
         ("analysed_segments table", f"logo/live/{STREAM}/2"),
     }
+
+
+def test_a_logo_detection_without_the_logo_on_screen_is_analysed_blind() -> None:
+    e = healthy(3)
+    e.detection_messages[1] = dataclasses.replace(e.detection_messages[1], brand_hits=0)
+    verdict = check(e)
+    assert [f.sequence for f in verdict.blind] == [1]
+    assert not verdict.passed
 
 
 def test_one_file_sequenced_twice_is_a_duplicate_segment() -> None:

@@ -18,7 +18,7 @@ from types import FrameType
 from typing import Any
 
 import structlog
-from confluent_kafka import OFFSET_INVALID, Consumer, KafkaError, TopicPartition
+from confluent_kafka import OFFSET_INVALID, Consumer, KafkaError, KafkaException, TopicPartition
 from confluent_kafka import Message as KafkaMessage
 from pydantic import BaseModel
 
@@ -271,10 +271,16 @@ class ConsumerLoop:
         return next_backoff
 
     def _commit(self, positions: Mapping[tuple[str, int], int]) -> None:
+        """Commit `positions`. A failed commit (the group coordinator loading or moving while a
+        broker restarts, a rebalance) is logged, not raised: the effects are already durable,
+        so at worst they are redelivered to idempotent sinks, and a later commit covers them."""
         if not positions:
             return
         offsets = [TopicPartition(t, p, o) for (t, p), o in positions.items()]
-        self._consumer.commit(offsets=offsets, asynchronous=False)
+        try:
+            self._consumer.commit(offsets=offsets, asynchronous=False)
+        except KafkaException as exc:
+            self._log.warning("consumer.commit_failed", reason=str(exc))
 
     def _is_noise(self, msg: KafkaMessage) -> bool:
         error = msg.error()

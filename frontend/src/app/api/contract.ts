@@ -1,8 +1,7 @@
 /**
  * The REST shapes the dashboard uses, by the names the screens speak. Those results-api already
  * serves are aliases of the types generated from its OpenAPI document (`generated/api.ts`, made
- * by `scripts/gen-api-types.sh`); reanalysis is not in that document yet, so its shapes follow
- * issue #5's contract by hand until it is.
+ * by `scripts/gen-api-types.sh`); query parameters are written out here.
  */
 import type { components } from '../generated/api';
 
@@ -42,45 +41,17 @@ export interface ExposureQuery {
   window?: number;
 }
 
-export interface ReanalysisCreate {
-  stream_id: string;
-  from: number;
-  to: number;
-  detectors: string[];
-  config?: Record<string, unknown>;
-}
+export type ReanalysisCreate = Schemas['ReanalysisCreate'];
 
 /** Final states of a run; anything else (requested, queued, running...) is still in progress. */
 export const FINISHED_RUN_STATES = ['done', 'completed', 'failed', 'cancelled'] as const;
 
-export interface ReanalysisRun {
-  run_id: string;
-  stream_id: string;
-  from?: number;
-  to?: number;
-  detectors?: string[];
-  /** requested, running, done, failed, cancelled (issue #7). */
-  status: string;
-  /** 0..1, when the API reports it directly. */
-  progress?: number;
-  segments_total?: number;
-  segments_done?: number;
-  /** Media seconds analysed per wall-clock second. */
-  rate?: number | null;
-  eta_s?: number | null;
-  created_at?: string;
-  error?: string | null;
-}
-
-export interface DetectionChange {
-  before: DetectionItem;
-  after: DetectionItem;
-}
-
-export interface RunDiff {
-  run_id: string;
-  against: string;
-  added: DetectionItem[];
-  removed: DetectionItem[];
-  changed: DetectionChange[];
-}
+/**
+ * A run and its progress: status (requested, running, done, failed, cancelled), segments done of
+ * total, `rate` (media seconds analysed per wall-clock second, i.e. × real time) and `eta_s`.
+ */
+export type ReanalysisRun = Schemas['ReanalysisRunPublic'];
+export type DetectionChange = Schemas['DetectionChange'];
+/** A brand's logo screen time (seconds) in a run and in the run it is compared against. */
+export type ExposureDelta = Schemas['BrandExposureDelta'];
+export type RunDiff = Schemas['RunDiffPublic'];

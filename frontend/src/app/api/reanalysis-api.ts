@@ -16,6 +16,11 @@ export class ReanalysisApi {
     return this.http.get<ReanalysisRun>(`/api/reanalysis/${encodeURIComponent(runId)}`);
   }
 
+  /** Stops a run; what it produced so far stays. */
+  cancel(runId: string): Observable<ReanalysisRun> {
+    return this.http.post<ReanalysisRun>(`/api/reanalysis/${encodeURIComponent(runId)}/cancel`, {});
+  }
+
   diff(runId: string, against: string): Observable<RunDiff> {
     return this.http.get<RunDiff>(`/api/reanalysis/${encodeURIComponent(runId)}/diff`, {
       params: { against },

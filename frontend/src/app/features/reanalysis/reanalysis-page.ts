@@ -19,10 +19,11 @@ import { formatMediaTime } from '../../shared/format';
 import { DETECTORS } from '../streams/new-stream-form';
 import { RunDiffView } from './run-diff-view';
 import { RunHistory } from './run-history';
+import { RunProgress } from './run-progress';
 
 const POLL_MS = 2000;
 
-export function isFinished(run: ReanalysisRun): boolean {
+export function isFinished(run: Pick<ReanalysisRun, 'status'>): boolean {
   return (FINISHED_RUN_STATES as readonly string[]).includes(run.status);
 }
 
@@ -41,7 +42,7 @@ export function parseConfig(text: string): Record<string, unknown> | undefined {
 /** Re-run detectors over a stored time range, follow the run, compare it with another run. */
 @Component({
   selector: 'app-reanalysis-page',
-  imports: [FormsModule, ErrorBanner, RunDiffView],
+  imports: [FormsModule, ErrorBanner, RunDiffView, RunProgress],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './reanalysis-page.html',
   styles: `
@@ -59,9 +60,6 @@ export function parseConfig(text: string): Record<string, unknown> | undefined {
     textarea {
       min-height: 60px;
       font-family: ui-monospace, monospace;
-    }
-    progress {
-      width: 160px;
     }
     .selected {
       background: var(--panel-2);
@@ -134,21 +132,30 @@ export class ReanalysisPage implements OnInit {
     });
   }
 
+  /** Compares the chosen runs, and follows the run so that its progress shows while it works. */
   showDiff(): void {
     this.diff.set(null);
-    this.api.diff(this.compare.runId, this.compare.against).subscribe({
-      next: (diff) => this.diff.set(diff),
-      error: (error: unknown) => this.error.set(describeApiError(error)),
+    this.loadDiff(this.compare.runId, this.compare.against);
+    const known = this.selected();
+    if (!known || !isFinished(known)) {
+      this.follow(this.compare.runId);
+    }
+  }
+
+  cancel(runId: string): void {
+    this.api.cancel(runId).subscribe({
+      next: (run) => this.update(run),
+      error: (error: unknown) => this.error.set(`Run ${runId}: ${describeApiError(error)}`),
     });
   }
 
-  protected percent(run: ReanalysisRun): number {
-    if (run.progress !== undefined) {
-      return Math.round(run.progress * 100);
-    }
-    return run.segments_total
-      ? Math.round(((run.segments_done ?? 0) / run.segments_total) * 100)
-      : 0;
+  /** The run chosen for comparison, as last polled. */
+  protected selected(): ReanalysisRun | undefined {
+    return this.history.runs().find((run) => run.run_id === this.compare.runId);
+  }
+
+  protected finished(run: ReanalysisRun): boolean {
+    return isFinished(run);
   }
 
   protected streamName(id: string): string {
@@ -168,8 +175,12 @@ export class ReanalysisPage implements OnInit {
       )
       .subscribe({
         next: (run) => {
-          const known = this.history.runs().find((r) => r.run_id === runId);
-          this.history.remember({ ...known, ...run });
+          this.update(run);
+          // A diff of a run still working is partial: compare again once it has finished.
+          const shown = this.diff();
+          if (isFinished(run) && shown?.run_id === runId) {
+            this.loadDiff(runId, shown.against);
+          }
         },
         error: (error: unknown) => {
           this.polls.delete(runId);
@@ -178,5 +189,17 @@ export class ReanalysisPage implements OnInit {
         complete: () => this.polls.delete(runId),
       });
     this.polls.set(runId, poll);
+  }
+
+  private update(run: ReanalysisRun): void {
+    const known = this.history.runs().find((r) => r.run_id === run.run_id);
+    this.history.remember({ ...known, ...run });
+  }
+
+  private loadDiff(runId: string, against: string): void {
+    this.api.diff(runId, against).subscribe({
+      next: (diff) => this.diff.set(diff),
+      error: (error: unknown) => this.error.set(describeApiError(error)),
+    });
   }
 }

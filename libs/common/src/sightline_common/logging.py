@@ -17,6 +17,9 @@ def configure_logging(service: str, level: str = "INFO") -> structlog.stdlib.Bou
     if not isinstance(numeric_level, int):
         numeric_level = logging.INFO
     logging.basicConfig(format="%(message)s", stream=sys.stderr, level=numeric_level, force=True)
+    # httpx logs every request's full URL at INFO, query string included: the cloud executor's
+    # `?key=` API key would land in the log on every call.
+    logging.getLogger("httpx").setLevel(max(numeric_level, logging.WARNING))
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

@@ -1,0 +1,221 @@
+"""No secret ever reaches a log: the whole pipeline runs as processes through a flow that uses
+every kind of secret, then every line those processes wrote is searched for them.
+
+Secrets used: an API token (REST with a header and `?access_token=`, WebSocket `?token=`), a
+stream key (RTMP publish through nginx-rtmp's callback to ingest), a wrong stream key, the S3
+secret key (every service), the database credentials (results-api) and the cloud vision API
+key (detector-logo calling the cloud stand-in with `?key=`). The stand-in plays the hosted
+API, which legitimately receives the key, so its own log is not searched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import subprocess
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import cv2
+import httpx
+import pytest
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import InvalidStatus
+
+from sightline_analysis.synthetic import make_logo
+from sightline_devstack.ports import can_bind, ephemeral_port
+from sightline_testkit.plugin import Isolated
+from sightline_testkit.processes import ChildProcess
+
+from .conftest import ResultsApi, run_cli, start_results_api
+
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("rtmp")]
+
+INGEST_PORT = 8010  # where the shared nginx-rtmp sends its publish callbacks
+PUSH_SECONDS = 8
+
+
+def spawn_ready(
+    isolated: Isolated, module: str, *args: str, **env: str
+) -> tuple[ChildProcess, int]:
+    """Start a service on a free port and wait for its /readyz."""
+    port = ephemeral_port()
+    child = isolated.spawn(module, *args, SIGHTLINE_HTTP_PORT=str(port), **env)
+    child.wait_http_ok(f"http://127.0.0.1:{port}/readyz", timeout=120)
+    return child, port
+
+
+def push(url: str, seconds: float) -> subprocess.CompletedProcess[str]:
+    """An encoder publishing a 720p30 test pattern to `url` for `seconds`, as OBS would."""
+    return subprocess.run(
+        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-re",
+         "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30", "-t", str(seconds),
+         "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+         "-g", "60", "-keyint_min", "60", "-sc_threshold", "0", "-f", "flv", url],
+        capture_output=True, text=True, timeout=seconds + 60, check=False,
+    )  # fmt: skip
+
+
+async def handshake_status(url: str) -> int:
+    try:
+        async with connect(url):
+            return 101
+    except InvalidStatus as exc:
+        return exc.response.status_code
+
+
+async def frames_until_detection(ws: ClientConnection, stream_id: str) -> list[dict[str, Any]]:
+    """Frames for `stream_id` until its first detection arrives."""
+    await ws.send(json.dumps({"op": "subscribe", "streams": [stream_id]}))
+    seen: list[dict[str, Any]] = []
+    async with asyncio.timeout(180):
+        while not any(f["type"] == "detection" for f in seen):
+            seen.append(json.loads(await ws.recv()))
+    return seen
+
+
+def wait_for_playlist(client: httpx.Client, stream_id: str, token: str) -> str:
+    """The stream's playlist through the API, as a player loads it (token in the query)."""
+    deadline = time.monotonic() + 90
+    while True:
+        response = client.get(
+            f"/api/streams/{stream_id}/playlist.m3u8", params={"access_token": token}
+        )
+        if response.status_code == 200 and "segments/" in response.text:
+            return response.text
+        assert time.monotonic() < deadline, (response.status_code, response.text)
+        time.sleep(0.5)
+
+
+def short_clip(path: Path) -> Path:
+    """A 4 s 360p file for ingest's file source adapter to push with a key it mints."""
+    subprocess.run(
+        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
+         "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30", "-t", "4",
+         "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(path)],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    return path
+
+
+def test_no_key_token_or_password_appears_in_any_service_log(isolated: Isolated) -> None:
+    assert can_bind(INGEST_PORT), "port 8010 is taken: nginx-rtmp's callbacks must reach ours"
+    cloud_key = f"cloud-{uuid.uuid4().hex}"
+    ingest_state = isolated.tmp / "ingest-state"
+
+    api: ResultsApi = start_results_api(isolated, "serve")
+    with api.client() as client:
+        ok, logo = cv2.imencode(".png", make_logo("ACME", seed=1))
+        assert ok
+        created = client.post(
+            "/api/logos",
+            data={"brand": "Acme"},
+            files={"image": ("a.png", logo.tobytes(), "image/png")},
+        )
+        assert created.status_code == 201, created.text
+        stream = client.post(
+            "/api/streams",
+            json={"name": "cam", "source": {"kind": "rtmp"}, "policy": {"executors": ["cloud"]}},
+        )
+        assert stream.status_code == 201, stream.text
+        clip = short_clip(isolated.tmp / "clip.mp4")
+        from_file = client.post(
+            "/api/streams", json={"name": "file", "source": {"kind": "file", "uri": str(clip)}}
+        )
+        assert from_file.status_code == 201, from_file.text
+    stream_id, stream_key = stream.json()["id"], stream.json()["stream_key"]
+
+    _notifier, notifier_port = spawn_ready(isolated, "sightline_notifier")
+    standin_port = ephemeral_port()
+    standin = isolated.spawn(
+        "sightline_analysis.cloud_standin",
+        "--port", str(standin_port), "--api-key", cloud_key, "--analyzers", "logo",
+    )  # fmt: skip
+    standin.wait_http_ok(f"http://127.0.0.1:{standin_port}/readyz", timeout=120)
+    spawn_ready(
+        isolated,
+        "sightline_detector_logo",
+        SIGHTLINE_CLOUD_ENDPOINT=f"http://127.0.0.1:{standin_port}",
+        SIGHTLINE_CLOUD_API_KEY=cloud_key,
+    )
+    ingest = isolated.spawn(
+        "sightline_ingest",
+        SIGHTLINE_HTTP_PORT=str(INGEST_PORT),
+        SIGHTLINE_INGEST_STATE_DIR=str(ingest_state),
+    )
+    ingest.wait_http_ok(f"http://127.0.0.1:{INGEST_PORT}/readyz", timeout=120)
+    rtmp_url = isolated.env["SIGHTLINE_RTMP_URL"].rstrip("/")
+    wrong_key = f"wrong-{uuid.uuid4().hex}"
+
+    ws_url = f"ws://127.0.0.1:{notifier_port}/ws"
+
+    async def scenario() -> list[dict[str, Any]]:
+        assert await handshake_status(ws_url) == 401
+        assert await handshake_status(f"{ws_url}?token={wrong_key}") == 401
+        deadline = time.monotonic() + 60  # the notifier learns the token from `api-tokens`
+        while await handshake_status(f"{ws_url}?token={api.token}") != 101:
+            assert time.monotonic() < deadline, "the notifier never accepted results-api's token"
+            await asyncio.sleep(0.5)
+        async with connect(f"{ws_url}?token={api.token}") as ws:
+            refused = await asyncio.to_thread(push, f"{rtmp_url}/{wrong_key}", 3)
+            assert refused.returncode != 0, "a wrong stream key was allowed to publish"
+            pushing = asyncio.create_task(
+                asyncio.to_thread(push, f"{rtmp_url}/{stream_key}", PUSH_SECONDS)
+            )
+            frames = await frames_until_detection(ws, stream_id)
+            assert (await pushing).returncode == 0
+            return frames
+
+    frames = asyncio.run(scenario())
+    detection = next(f for f in frames if f["type"] == "detection")
+    assert detection["payload"]["executor"]["kind"] == "cloud"
+
+    with httpx.Client(base_url=api.base_url, timeout=30) as anonymous:
+        playlist = wait_for_playlist(anonymous, stream_id, api.token)
+        segment = next(line for line in playlist.splitlines() if line.startswith("segments/"))
+        assert anonymous.get(f"/api/streams/{stream_id}/{segment}").status_code == 200
+        wait_for_playlist(anonymous, from_file.json()["id"], api.token)  # the adapter published
+        assert anonymous.get("/api/streams", params={"access_token": wrong_key}).status_code == 401
+        detections = anonymous.get(
+            f"/api/streams/{stream_id}/detections", headers={"Authorization": f"Bearer {api.token}"}
+        )
+        assert detections.status_code == 200
+    run_cli(isolated, "token", "revoke", "security")
+
+    for child in reversed(isolated.children):
+        code = child.stop()
+        # The stand-in is uvicorn.run, which re-raises the SIGTERM it handled once it is done.
+        assert code == 0 or child is standin, child.tail()
+    service_logs = [p for p in (isolated.tmp / "logs").glob("*.log") if p != standin.log_path]
+    assert len(service_logs) == 4  # results-api, notifier, detector-logo, ingest
+    source_logs = list(ingest_state.rglob("*.log"))  # ffmpeg's output per source adapter
+    assert source_logs
+    logs = {path: path.read_text(errors="replace") for path in [*service_logs, *source_logs]}
+    secrets = {
+        "API token": api.token,
+        "stream key": stream_key,
+        "wrong stream key": wrong_key,
+        "S3 secret key": isolated.env["SIGHTLINE_S3_SECRET_KEY"],
+        "cloud API key": cloud_key,
+        "database credentials": re.sub(
+            r"^.*//([^@]*)@.*$", r"\1@", isolated.env["SIGHTLINE_DATABASE_URL"]
+        ),
+    }
+    # Any key in an RTMP URL, including the ones ingest mints for its own source adapters.
+    key_in_url = re.compile(
+        re.escape(rtmp_url) + r"/[^\s'\"]+|[?&](key|token|access_token)=[^&\s'\"]+"
+    )
+    found = [
+        f"{path.name}: {what}"
+        for path, text in logs.items()
+        for what, value in secrets.items()
+        if value in text
+    ] + [
+        f"{path.name}: {m.group(0)[:60]}"
+        for path, text in logs.items()
+        for m in key_in_url.finditer(text)
+    ]
+    assert found == []

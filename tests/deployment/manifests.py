@@ -74,6 +74,16 @@ def services() -> list[Service]:
     return found
 
 
+def detectors() -> list[Service]:
+    """The detector services; each image also runs as a `replay` worker (`replay_worker`)."""
+    return [service for service in services() if service.name.startswith("detector-")]
+
+
+def replay_worker(detector: Service) -> str:
+    """The compose service / Kubernetes workload that runs a detector's reanalysis runs."""
+    return f"{detector.name}-replay"
+
+
 def env_names(settings: type[ServiceSettings]) -> set[str]:
     """Every environment variable a settings class reads (prefix + field name, upper case)."""
     prefix = settings.model_config.get("env_prefix", "")

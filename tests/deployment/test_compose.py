@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from .manifests import COMPOSE_FILE, REPO, compose, services
+from .manifests import COMPOSE_FILE, REPO, compose, detectors, replay_worker, services
 
 PLATFORM = {"kafka", "postgres", "minio", "nginx-rtmp"}
 
@@ -107,6 +107,21 @@ def test_lan_and_cloud_profiles_run_the_optional_executors() -> None:
         # The image's HEALTHCHECK probes SIGHTLINE_HTTP_PORT: the executor must listen there.
         assert env["SIGHTLINE_HTTP_PORT"] == port
     assert specs[by_profile["cloud"]]["command"][2] == "sightline_analysis.cloud_standin"
+
+
+def test_replay_workers_yield_the_cpu_to_the_live_detectors() -> None:
+    """Each container has its own cgroup, so the worker's `nice` ranks it only against its own
+    processes; its CPU weight (cpu_shares, default 1024) is what ranks it against live."""
+    specs = compose()["services"]
+    for detector in detectors():
+        live = specs[detector.name].get("cpu_shares", 1024)
+        worker = specs[replay_worker(detector)]
+        assert worker["cpu_shares"] < live
+        assert worker["image"] == specs[detector.name]["image"]
+        assert worker["read_only"] is True
+        assert worker["depends_on"] == {
+            "provision": {"condition": "service_completed_successfully"}
+        }
 
 
 def test_kafka_runs_kraft_with_a_valid_cluster_id() -> None:

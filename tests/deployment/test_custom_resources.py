@@ -11,9 +11,9 @@ from typing import Any
 import jsonschema
 import pytest
 
-from sightline_common.topics import TopicNames
+from sightline_common.topics import Topic, TopicNames
 
-from .manifests import K8S, OVERLAYS, of_kind, render, workloads
+from .manifests import K8S, OVERLAYS, detectors, of_kind, render, replay_worker, workloads
 
 STRING_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
 CLUSTER_LABEL = {
@@ -255,14 +255,49 @@ def test_each_detector_scales_on_its_lag_within_the_partitions(
     deployments = workloads(overlay)
     topics = {t["spec"]["topicName"]: t["spec"] for t in of_kind(overlay, "KafkaTopic").values()}
     bootstrap = f"{next(iter(of_kind(overlay, 'Kafka')))}-kafka-bootstrap:9092"
-    for detector in ("detector-logo", "detector-visual"):
-        spec = scaled[detector]["spec"]
+    for detector in detectors():
+        spec = scaled[detector.name]["spec"]
         assert spec["scaleTargetRef"]["name"] in deployments
         trigger = spec["triggers"][0]["metadata"]
         assert trigger["bootstrapServers"] == bootstrap
         assert trigger["topic"] in topics
         # Replicas beyond the partition count would sit idle.
         assert spec["maxReplicaCount"] <= topics[trigger["topic"]]["partitions"]
+
+
+def test_replay_workers_scale_from_zero_on_their_lag_within_the_partitions(
+    overlay: tuple[dict[str, Any], ...],
+) -> None:
+    scaled = of_kind(overlay, "ScaledObject")
+    deployments = workloads(overlay)
+    topics = {t["spec"]["topicName"]: t["spec"] for t in of_kind(overlay, "KafkaTopic").values()}
+    reanalysis = TopicNames().name(Topic.REANALYSIS)
+    for detector in detectors():
+        spec = scaled[replay_worker(detector)]["spec"]
+        assert spec["scaleTargetRef"]["name"] in deployments
+        # Runs are rare: no pod while none is pending (a run keeps its request's lag at 1).
+        assert spec["minReplicaCount"] == 0
+        trigger = spec["triggers"][0]["metadata"]
+        assert trigger["topic"] == reanalysis
+        # The worker's own auto.offset.reset: a group that never committed counts every request.
+        assert trigger["offsetResetPolicy"] == "earliest"
+        assert spec["maxReplicaCount"] <= topics[reanalysis]["partitions"]
+
+
+def test_groups_scaled_to_zero_keep_their_offsets_while_requests_are_kept(
+    overlay: tuple[dict[str, Any], ...],
+) -> None:
+    """A group without members loses its committed offsets after offsets.retention.minutes
+    (Kafka's default: 7 days); the next worker of a scaled-to-zero group would then read every
+    request its topic still keeps again."""
+    kafka = next(iter(of_kind(overlay, "Kafka").values()))
+    minutes = int(kafka["spec"]["kafka"]["config"].get("offsets.retention.minutes", 7 * 24 * 60))
+    topics = {t["spec"]["topicName"]: t["spec"] for t in of_kind(overlay, "KafkaTopic").values()}
+    for name, scaled in of_kind(overlay, "ScaledObject").items():
+        if scaled["spec"].get("minReplicaCount", 1) == 0:
+            topic = scaled["spec"]["triggers"][0]["metadata"]["topic"]
+            retention_ms = int(topics[topic]["config"]["retention.ms"])
+            assert 0 <= retention_ms < minutes * 60_000, name
 
 
 def test_prod_topics_survive_a_broker_loss(kubectl: str) -> None:

@@ -21,9 +21,11 @@ from .manifests import (
     Service,
     compose,
     container_env,
+    detectors,
     env_names,
     of_kind,
     render,
+    replay_worker,
     services,
     workloads,
 )
@@ -147,9 +149,7 @@ def detector_group_id(service: Service) -> str:
     raise AssertionError(f"no DetectorSpec(group_id=...) in {service.module}.__main__")
 
 
-@pytest.mark.parametrize(
-    "service", [s for s in services() if s.name.startswith("detector-")], ids=lambda s: s.name
-)
+@pytest.mark.parametrize("service", detectors(), ids=lambda s: s.name)
 def test_keda_watches_the_lag_of_the_group_the_detector_consumes_as(
     kubectl: str, service: Service
 ) -> None:
@@ -159,9 +159,58 @@ def test_keda_watches_the_lag_of_the_group_the_detector_consumes_as(
     assert trigger["topic"] == TopicNames().name(Topic.SEGMENTS)
 
 
+REPLAY_SERVICE = REPO / "libs" / "analysis" / "src" / "sightline_analysis" / "replay" / "service.py"
+
+
+def replay_group_id(service: Service) -> str:
+    """The group a detector's replay worker consumes `reanalysis` as: the f-string given to
+    `ReplayCoordinator(group_id=...)` in sightline_analysis.replay.service, with the detector's
+    own group (`DetectorSpec(group_id=...)`) for `spec.group_id`."""
+    for node in ast.walk(ast.parse(REPLAY_SERVICE.read_text())):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "ReplayCoordinator":
+            value = next(k.value for k in node.keywords if k.arg == "group_id")
+            parts = value.values if isinstance(value, ast.JoinedStr) else [value]
+            return "".join(group_part(part, service) for part in parts)
+    raise AssertionError(f"no ReplayCoordinator(group_id=...) in {REPLAY_SERVICE}")
+
+
+def group_part(node: ast.expr, service: Service) -> str:
+    if isinstance(node, ast.Constant):
+        return str(node.value)
+    if isinstance(node, ast.FormattedValue) and ast.unparse(node.value) == "spec.group_id":
+        return detector_group_id(service)
+    raise AssertionError(f"cannot read the replay group from {ast.unparse(node)}")
+
+
+@pytest.mark.parametrize("service", detectors(), ids=lambda s: s.name)
+def test_keda_watches_the_lag_of_the_group_the_replay_worker_consumes_as(
+    kubectl: str, service: Service
+) -> None:
+    rendered = render(kubectl, K8S / "overlays" / "prod")
+    worker = replay_worker(service)
+    spec = of_kind(rendered, "ScaledObject")[worker]["spec"]
+    assert spec["scaleTargetRef"]["name"] == worker
+    trigger = spec["triggers"][0]["metadata"]
+    assert trigger["consumerGroup"] == replay_group_id(service)
+    assert trigger["topic"] == TopicNames().name(Topic.REANALYSIS)
+
+
 # Long-running modes of a service's image that run as their own workload (name -> image owner,
 # command after `python -m`).
-EXTRA_PROCESSES = {"exposure": ("results-api", ["sightline_results_api", "exposure"])}
+EXTRA_PROCESSES = {
+    "exposure": ("results-api", ["sightline_results_api", "exposure"]),
+    "detector-logo-replay": (
+        "detector-logo",
+        ["sightline_detector_logo", "replay", "--port", "8022"],
+    ),
+    "detector-visual-replay": (
+        "detector-visual",
+        ["sightline_detector_visual", "replay", "--port", "8032"],
+    ),
+}
+# A reanalysis run analyses on the replay worker's local executor only
+# (sightline_analysis.replay.run), so the workers are given no LAN hosts and no cloud API key.
+REPLAY_UNUSED = {"SIGHTLINE_LAN_HOSTS", "SIGHTLINE_CLOUD_API_KEY"}
 
 
 @pytest.mark.parametrize("process", sorted(EXTRA_PROCESSES))
@@ -180,3 +229,32 @@ def test_extra_processes_run_in_compose_and_kubernetes(
         assert container["args"] == ["python", "-m", *command]
         assert f"/{owner}:" in container["image"]
         settings_accept(service, k8s_env(kubectl, overlay, process), monkeypatch)
+
+
+@pytest.mark.parametrize("service", detectors(), ids=lambda s: s.name)
+def test_replay_workers_get_every_setting_and_serve_where_they_are_probed(
+    kubectl: str, service: Service
+) -> None:
+    """The worker reads its detector's settings class; it serves /healthz on `--port`, which
+    must be the image HEALTHCHECK's SIGHTLINE_HTTP_PORT (compose) and the probed containerPort
+    (Kubernetes)."""
+    settings = service.settings_class()
+    assert settings is not None
+    worker = replay_worker(service)
+    wanted = env_names(settings) - REPLAY_UNUSED
+    command = compose()["services"][worker]["command"]
+    assert command[-2] == "--port"
+    port = command[-1]
+    env = compose_env(worker)
+    missing = wanted - PER_PROCESS - set(env)
+    assert not missing, f"add to {worker} in docker-compose.yml: {sorted(missing)}"
+    assert env["SIGHTLINE_HTTP_PORT"] == port
+    for overlay in OVERLAYS:
+        env = k8s_env(kubectl, overlay, worker)
+        missing = wanted - set(env)
+        assert not missing, f"add to k8s/base/config/{service.name}.env: {sorted(missing)}"
+        workload = workloads(render(kubectl, K8S / "overlays" / overlay))[worker]
+        container = next(c for c in containers_of(workload) if c["name"] == worker)
+        assert container["args"][-2:] == ["--port", port]
+        assert str(container["ports"][0]["containerPort"]) == port
+        assert env["SIGHTLINE_HTTP_PORT"] == port

@@ -15,9 +15,11 @@ from .manifests import (
     K8S,
     OVERLAYS,
     containers,
+    detectors,
     kustomize,
     of_kind,
     render,
+    replay_worker,
     services,
     validate_all,
     workloads,
@@ -99,6 +101,44 @@ def test_every_service_has_a_service_account_a_service_and_a_disruption_budget(
         assert name in accounts, name
         assert name in kube_services, name
         assert name in budgets, name
+
+
+def cpu_cores(quantity: str) -> float:
+    """A Kubernetes CPU quantity (`250m`, `2`) in cores."""
+    return int(quantity[:-1]) / 1000 if quantity.endswith("m") else float(quantity)
+
+
+def test_replay_workers_rank_below_the_live_detectors(overlay: tuple[dict[str, Any], ...]) -> None:
+    """Replay cannot slow live analysis: a lower PriorityClass that never preempts (on a full
+    cluster live pods are scheduled first and may evict a replay pod), a smaller CPU request
+    (its weight under contention on a node), and the same probes and supporting objects as
+    every service; KEDA owns the replica count."""
+    found = workloads(overlay)
+    classes = of_kind(overlay, "PriorityClass")
+    for detector in detectors():
+        worker = replay_worker(detector)
+        pod = found[worker]["spec"]["template"]["spec"]
+        live_pod = found[detector.name]["spec"]["template"]["spec"]
+        replay_class = classes[pod["priorityClassName"]]
+        live_priority = (
+            classes[live_pod["priorityClassName"]]["value"]
+            if "priorityClassName" in live_pod
+            else 0
+        )
+        assert replay_class["value"] < live_priority, worker
+        assert replay_class["preemptionPolicy"] == "Never", worker
+        assert replay_class.get("globalDefault", False) is False, worker
+        container = next(c for c in containers(found[worker]) if c["name"] == worker)
+        live = next(c for c in containers(found[detector.name]) if c["name"] == detector.name)
+        requested = cpu_cores(container["resources"]["requests"]["cpu"])
+        assert requested < cpu_cores(live["resources"]["requests"]["cpu"]), worker
+        assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+        assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        assert pod["serviceAccountName"] in of_kind(overlay, "ServiceAccount")
+        assert worker in of_kind(overlay, "Service")
+        assert worker in of_kind(overlay, "PodDisruptionBudget")
+        assert "replicas" not in found[worker]["spec"], worker
 
 
 def test_apis_scale_on_cpu(overlay: tuple[dict[str, Any], ...]) -> None:

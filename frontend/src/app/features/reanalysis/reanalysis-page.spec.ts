@@ -1,6 +1,7 @@
 import { provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { ComponentFixture, TestBed } from '@angular/core/testing';
+import { provideRouter } from '@angular/router';
 import { detectionItem } from '../../testing/detection-item';
 import { reanalysisRun } from '../../testing/reanalysis-run';
 import { ReanalysisPage, isFinished, parseConfig } from './reanalysis-page';
@@ -35,7 +36,7 @@ describe('ReanalysisPage', () => {
     vi.useFakeTimers();
     localStorage.clear();
     TestBed.configureTestingModule({
-      providers: [provideHttpClient(), provideHttpClientTesting()],
+      providers: [provideHttpClient(), provideHttpClientTesting(), provideRouter([])],
     });
     known.reverse().forEach((run) => TestBed.inject(RunHistory).remember(run));
     backend = TestBed.inject(HttpTestingController);
@@ -99,6 +100,9 @@ describe('ReanalysisPage', () => {
     fixture.detectChanges();
     expect(text('runs-table')).toContain('30/30 segments');
     expect(text('runs-table')).not.toContain('ETA');
+    expect(fixture.nativeElement.querySelector('[data-testid=run-view]').getAttribute('href')).toBe(
+      '/streams/s1?run=r1',
+    );
 
     fixture.componentInstance.showDiff();
     backend

@@ -9,6 +9,7 @@ import {
 } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { FormsModule } from '@angular/forms';
+import { RouterLink } from '@angular/router';
 import { Subscription, switchMap, takeWhile, timer } from 'rxjs';
 import { FINISHED_RUN_STATES, ReanalysisRun, RunDiff, StreamSummary } from '../../api/contract';
 import { ReanalysisApi } from '../../api/reanalysis-api';
@@ -42,7 +43,7 @@ export function parseConfig(text: string): Record<string, unknown> | undefined {
 /** Re-run detectors over a stored time range, follow the run, compare it with another run. */
 @Component({
   selector: 'app-reanalysis-page',
-  imports: [FormsModule, ErrorBanner, RunDiffView, RunProgress],
+  imports: [FormsModule, RouterLink, ErrorBanner, RunDiffView, RunProgress],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './reanalysis-page.html',
   styles: `

@@ -3,13 +3,15 @@ import { HttpTestingController, provideHttpClientTesting } from '@angular/common
 import { Component, input } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { By } from '@angular/platform-browser';
-import { provideRouter } from '@angular/router';
+import { Router, provideRouter } from '@angular/router';
 import type { DetectionItem } from '../../api/contract';
 import { WEBSOCKET_FACTORY } from '../../core/live-feed';
 import { SettingsStore } from '../../core/settings';
 import { detectionMessage } from '../../testing/detection-message';
 import { detectionItem } from '../../testing/detection-item';
 import { FakeSocket } from '../../testing/fake-socket';
+import { reanalysisRun } from '../../testing/reanalysis-run';
+import { RunHistory } from '../reanalysis/run-history';
 import { StreamViewPage } from './stream-view-page';
 import { VideoPlayer } from './video-player';
 
@@ -93,6 +95,103 @@ describe('StreamViewPage', () => {
     await fixture.whenStable();
     expect(player.boxesAt()(6.6)).toEqual([]);
     expect(text('timeline')).not.toContain('acme');
+    backend.verify();
+  });
+
+  it('shows a reanalysis run chosen with ?run=: its stored detections only, no live events, and switches back to live', async () => {
+    localStorage.clear();
+    const sockets: FakeSocket[] = [];
+    TestBed.configureTestingModule({
+      providers: [
+        provideHttpClient(),
+        provideHttpClientTesting(),
+        provideRouter([]),
+        {
+          provide: WEBSOCKET_FACTORY,
+          useValue: (url: string) => sockets[sockets.push(new FakeSocket(url)) - 1],
+        },
+      ],
+    });
+    TestBed.overrideComponent(StreamViewPage, {
+      remove: { imports: [VideoPlayer] },
+      add: { imports: [PlayerStub] },
+    });
+    TestBed.inject(SettingsStore).save({ token: 't', apiBase: '', wsBase: 'ws://n.test' });
+    const history = TestBed.inject(RunHistory);
+    history.remember(reanalysisRun({ run_id: 'other-stream-run', stream_id: 's2' }));
+    history.remember(reanalysisRun({ run_id: 'r1', status: 'done', from: 0, to: 120 }));
+    const backend = TestBed.inject(HttpTestingController);
+    const fixture = TestBed.createComponent(StreamViewPage);
+    fixture.componentRef.setInput('id', 's1');
+    fixture.componentRef.setInput('run', 'r1');
+    await fixture.whenStable();
+    const text = (testId: string) =>
+      (fixture.nativeElement.querySelector(`[data-testid=${testId}]`) as HTMLElement).textContent!;
+
+    backend
+      .expectOne('/api/streams/s1')
+      .flush({ id: 's1', name: 'Final', status: 'live', source: { kind: 'rtmp' }, policy: {} });
+    const first = backend.expectOne((r) => r.url === '/api/streams/s1/detections');
+    expect(first.request.params.get('run')).toBe('r1');
+    first.flush({
+      items: [detectionItem({ media_ts: 2, label: 'found-by-rerun', run_id: 'r1' })],
+      next_cursor: 'c2',
+    });
+    const second = backend.expectOne((r) => r.url === '/api/streams/s1/detections');
+    expect(second.request.params.get('run')).toBe('r1');
+    expect(second.request.params.get('cursor')).toBe('c2');
+    second.flush({
+      items: [detectionItem({ media_ts: 9, label: 'late-brand', run_id: 'r1' })],
+      next_cursor: null,
+    });
+
+    sockets[0].open();
+    sockets[0].push({
+      type: 'detection',
+      event_id: 'ev1',
+      stream_id: 's1',
+      payload: detectionMessage({ stream_id: 's1' }),
+    });
+    await fixture.whenStable();
+
+    const select = fixture.nativeElement.querySelector(
+      '[data-testid=run-select]',
+    ) as HTMLSelectElement;
+    expect([...select.options].map((o) => o.value)).toEqual(['live', 'r1']);
+    expect(select.value).toBe('r1');
+    expect(text('run-count')).toContain('2 detections');
+    expect(text('live-feed')).toContain('found-by-rerun');
+    expect(text('live-feed')).toContain('late-brand');
+    expect(text('live-feed')).not.toContain('acme');
+    expect(text('timeline')).toContain('found-by-rerun');
+    expect(text('timeline')).not.toContain('acme');
+    const player = fixture.debugElement.query(By.directive(PlayerStub))
+      .componentInstance as PlayerStub;
+    expect(
+      player
+        .boxesAt()(2.1)
+        .map((i) => i.label),
+    ).toEqual(['found-by-rerun']);
+
+    // The choice goes to the URL; the router binds it back to the `run` input.
+    select.value = 'live';
+    select.dispatchEvent(new Event('change'));
+    await fixture.whenStable();
+    expect(TestBed.inject(Router).url).toBe('/');
+    fixture.componentRef.setInput('run', undefined);
+    await fixture.whenStable();
+    const live = backend.expectOne((r) => r.url === '/api/streams/s1/detections');
+    expect(live.request.params.get('run')).toBe('live');
+    live.flush({ items: [detectionItem({ media_ts: 4, label: 'live-brand' })], next_cursor: null });
+    await fixture.whenStable();
+    expect(text('timeline')).toContain('live-brand');
+    expect(text('timeline')).not.toContain('found-by-rerun');
+    expect(fixture.nativeElement.querySelector('[data-testid=run-count]')).toBeNull();
+
+    select.value = 'r1';
+    select.dispatchEvent(new Event('change'));
+    await fixture.whenStable();
+    expect(TestBed.inject(Router).url).toBe('/?run=r1');
     backend.verify();
   });
 });

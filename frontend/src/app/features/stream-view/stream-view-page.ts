@@ -9,9 +9,21 @@ import {
   signal,
   viewChild,
 } from '@angular/core';
-import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
-import { RouterLink } from '@angular/router';
-import { EMPTY, expand, filter, reduce, take } from 'rxjs';
+import { takeUntilDestroyed, toObservable } from '@angular/core/rxjs-interop';
+import { ActivatedRoute, Router, RouterLink } from '@angular/router';
+import {
+  EMPTY,
+  Subject,
+  catchError,
+  expand,
+  filter,
+  map,
+  merge,
+  reduce,
+  switchMap,
+  take,
+  tap,
+} from 'rxjs';
 import { DetectionItem, StreamSummary } from '../../api/contract';
 import { StreamsApi } from '../../api/streams-api';
 import { describeApiError } from '../../core/api-error';
@@ -20,6 +32,7 @@ import { flattenDetection, isDetectionEvent, isLifecycleEvent } from '../../core
 import { SettingsStore } from '../../core/settings';
 import { ErrorBanner } from '../../shared/error-banner';
 import { formatMediaTime } from '../../shared/format';
+import { RunHistory } from '../reanalysis/run-history';
 import { DetectionIndex } from './detection-index';
 import { DetectionTimeline } from './detection-timeline';
 import { kindColour } from './overlay-painter';
@@ -28,11 +41,21 @@ import { VideoPlayer } from './video-player';
 const PAGE_SIZE = 1000;
 const MAX_BACKFILL_PAGES = 20;
 const FEED_LENGTH = 150;
+/** Stored detections listed for a reanalysis run (the timeline and overlay take them all). */
+const RUN_LIST_LENGTH = 500;
+export const LIVE_RUN = 'live';
+
+/** A run the stream view can show: `live`, or a reanalysis run of this stream. */
+export interface RunOption {
+  id: string;
+  label: string;
+}
 
 /**
- * One stream: the player with boxes in sync with media time, kind toggles, the live feed from the
- * notifier and the timeline of what appeared when. Live analysis only (run `live`); reanalysis
- * runs are compared on their own screen.
+ * One stream: the player with boxes in sync with media time, kind toggles, the detections list and
+ * the timeline of what appeared when — for the live analysis (stored, then kept current by the
+ * notifier's feed) or for any reanalysis run of the stream (its stored detections), chosen with
+ * `?run=`.
  */
 @Component({
   selector: 'app-stream-view-page',
@@ -46,13 +69,37 @@ export class StreamViewPage implements OnInit {
   private readonly feed = inject(LiveFeed);
   private readonly settings = inject(SettingsStore);
   private readonly destroyRef = inject(DestroyRef);
+  private readonly router = inject(Router);
+  private readonly route = inject(ActivatedRoute);
+  private readonly history = inject(RunHistory);
   private readonly player = viewChild(VideoPlayer);
-  private readonly index = new DetectionIndex();
+  private index = new DetectionIndex();
+  /** Asks for the shown run's stored detections again (after missed live events, or a retry). */
+  private readonly refetch = new Subject<void>();
   /** Media start of each segment by sequence number, learned from detection messages. */
   private readonly segmentStarts = new Map<number, number>();
 
   /** Route parameter. */
   readonly id = input.required<string>();
+  /** `?run=` query parameter: a reanalysis run id; absent means live. */
+  readonly run = input<string | undefined>();
+  protected readonly shownRun = computed(() => this.run() || LIVE_RUN);
+  protected readonly live = computed(() => this.shownRun() === LIVE_RUN);
+  /** Live, then this stream's runs started from this browser (newest first), and the shown one. */
+  protected readonly runOptions = computed<RunOption[]>(() => {
+    const runs = this.history.runs().filter((run) => run.stream_id === this.id());
+    const options = [
+      { id: LIVE_RUN, label: 'live' },
+      ...runs.map((run) => ({
+        id: run.run_id,
+        label: `${run.run_id} · ${formatMediaTime(run.from)}–${formatMediaTime(run.to)} · ${run.status}`,
+      })),
+    ];
+    if (!options.some((option) => option.id === this.shownRun())) {
+      options.push({ id: this.shownRun(), label: this.shownRun() });
+    }
+    return options;
+  });
 
   protected readonly stream = signal<StreamSummary | null>(null);
   protected readonly error = signal<string | null>(null);
@@ -71,6 +118,10 @@ export class StreamViewPage implements OnInit {
     this.items().filter((item) => !this.hiddenKinds().has(item.kind)),
   );
   protected readonly liveItems = signal<DetectionItem[]>([]);
+  /** The list beside the player: the live feed, or the shown run's detections in media order. */
+  protected readonly listItems = computed(() =>
+    this.live() ? this.liveItems() : this.items().slice(0, RUN_LIST_LENGTH),
+  );
   protected readonly currentTime = signal(0);
   protected readonly duration = signal(0);
   protected readonly mediaOffset = signal(0);
@@ -88,9 +139,26 @@ export class StreamViewPage implements OnInit {
     return (t: number) => this.index.at(t).filter((item) => !hidden.has(item.kind));
   });
 
+  /** The shown run's stored detections, fetched afresh (into an empty index) when the run changes. */
+  private readonly stored = merge(
+    toObservable(this.shownRun).pipe(tap(() => this.clearItems())),
+    this.refetch.pipe(map(() => this.shownRun())),
+  ).pipe(
+    switchMap((run) =>
+      this.fetchDetections(run).pipe(
+        catchError((error: unknown) => {
+          this.error.set(describeApiError(error));
+          return EMPTY;
+        }),
+      ),
+    ),
+  );
+
   ngOnInit(): void {
     this.loadStream();
-    this.loadDetections();
+    this.stored
+      .pipe(takeUntilDestroyed(this.destroyRef))
+      .subscribe((items) => this.addItems(items));
     const unwatch = this.feed.watch([this.id()]);
     this.destroyRef.onDestroy(unwatch);
     const mine = this.feed.events.pipe(
@@ -98,10 +166,10 @@ export class StreamViewPage implements OnInit {
       filter((event) => event.stream_id === this.id()),
     );
     mine.pipe(filter(isDetectionEvent)).subscribe((event) => {
-      if (event.payload.run_id !== 'live') {
+      this.segmentStarts.set(event.payload.segment.sequence, event.payload.segment.media_start);
+      if (event.payload.run_id !== LIVE_RUN || !this.live()) {
         return;
       }
-      this.segmentStarts.set(event.payload.segment.sequence, event.payload.segment.media_start);
       const items = flattenDetection(event.payload, event.event_id);
       this.addItems(items);
       this.liveItems.update((feed) => [...items.reverse(), ...feed].slice(0, FEED_LENGTH));
@@ -113,7 +181,16 @@ export class StreamViewPage implements OnInit {
         takeUntilDestroyed(this.destroyRef),
         filter((frame) => frame.type === 'dropped' || frame.type === 'resync'),
       )
-      .subscribe(() => this.loadDetections());
+      .subscribe(() => this.refetch.next());
+  }
+
+  /** Shows another run: the choice lives in the URL (`?run=`), so it can be shared and reloaded. */
+  protected selectRun(runId: string): void {
+    void this.router.navigate([], {
+      relativeTo: this.route,
+      queryParams: { run: runId === LIVE_RUN ? null : runId },
+      queryParamsHandling: 'merge',
+    });
   }
 
   protected toggleKind(kind: string): void {
@@ -144,7 +221,7 @@ export class StreamViewPage implements OnInit {
   protected retry(): void {
     this.error.set(null);
     this.loadStream();
-    this.loadDetections();
+    this.refetch.next();
   }
 
   private loadStream(): void {
@@ -154,21 +231,20 @@ export class StreamViewPage implements OnInit {
     });
   }
 
-  /** Backfills stored live detections page by page (bounded), then the live feed keeps it current. */
-  private loadDetections(): void {
+  /** A run's stored detections, page by page (bounded); for live the feed then keeps it current. */
+  private fetchDetections(run: string) {
     const page = (cursor?: string) =>
-      this.api.detections(this.id(), { run: 'live', limit: PAGE_SIZE, cursor });
-    page()
-      .pipe(
-        expand((result) => (result.next_cursor ? page(result.next_cursor) : EMPTY)),
-        take(MAX_BACKFILL_PAGES),
-        reduce((all, result) => all.concat(result.items), [] as DetectionItem[]),
-        takeUntilDestroyed(this.destroyRef),
-      )
-      .subscribe({
-        next: (items) => this.addItems(items),
-        error: (error: unknown) => this.error.set(describeApiError(error)),
-      });
+      this.api.detections(this.id(), { run, limit: PAGE_SIZE, cursor });
+    return page().pipe(
+      expand((result) => (result.next_cursor ? page(result.next_cursor) : EMPTY)),
+      take(MAX_BACKFILL_PAGES),
+      reduce((all, result) => all.concat(result.items), [] as DetectionItem[]),
+    );
+  }
+
+  private clearItems(): void {
+    this.index = new DetectionIndex();
+    this.version.update((v) => v + 1);
   }
 
   private addItems(items: DetectionItem[]): void {

@@ -37,7 +37,7 @@ from websockets.asyncio.client import connect
 
 from sightline_analysis.synthetic import Placement, background, composite, make_logo, write_ts
 from sightline_benchkit import BenchResults, load, results_dir, wait_for_count, wait_with_progress
-from sightline_ingest.playlist import PlaylistError, parse_media_playlist
+from sightline_common.hls import PlaylistError, parse_media_playlist
 
 SEGMENT_S = 2.0
 FPS = 30

@@ -8,6 +8,8 @@ import signal
 import time
 
 import pytest
+from confluent_kafka import OFFSET_END, TopicPartition
+from confluent_kafka.admin import AdminClient
 
 from sightline_analysis.scenario import Scenario
 from sightline_common.messages import Detection
@@ -81,6 +83,7 @@ def test_a_run_is_cancelled_and_a_killed_replay_worker_resumes_without_duplicate
     segments = 30
     plain, acme = clip(isolated.tmp, "plain", []), clip(isolated.tmp, "acme", [(ACME, ACME_AT)])
     stack.store([acme if seq % 2 else plain for seq in range(segments)])
+    stack.scenario.store_playlist(stack.stream_id, [2.0] * segments)
     wait_until(
         lambda: stack.count("SELECT count(*) FROM segments WHERE stream_id = :stream") == segments,
         120,
@@ -135,4 +138,18 @@ def test_a_run_is_cancelled_and_a_killed_replay_worker_resumes_without_duplicate
     ]
     assert len(published) <= segments + 4, len(published)
     assert {d.segment.sequence for d in published} == set(range(segments))
+
+    # Past the topic's retention (records deleted), the stored playlist stands in for it.
+    admin = AdminClient({"bootstrap.servers": isolated.bootstrap})
+    topic = isolated.topics.name(Topic.SEGMENTS)
+    partitions = admin.list_topics(topic, timeout=10).topics[topic].partitions
+    deleted = admin.delete_records([TopicPartition(topic, p, OFFSET_END) for p in partitions])
+    for future in deleted.values():
+        future.result(30)
+    from_storage = stack.run(10, 22)
+    done = wait_until(
+        lambda: (s := stack.status(from_storage))["status"] == "done" and s, 300, "not done"
+    )
+    assert (done["segments_total"], done["segments_done"]) == (6, 6)
+    assert '"replay.stored_source"' in replay.log_path.read_text()
     stack.close()

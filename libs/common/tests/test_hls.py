@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sightline_ingest.playlist import (
+from sightline_common.hls import (
     ListedSegment,
     PlaylistError,
     StoredSegment,

@@ -28,6 +28,7 @@ from confluent_kafka import Consumer
 
 from sightline_benchkit import BenchResults
 from sightline_common.envelope import decode, wrap
+from sightline_common.hls import PlaylistError, parse_media_playlist
 from sightline_common.kafka import EventProducer
 from sightline_common.messages import AnalysisPolicy, SegmentReady, Source, StreamConfig
 from sightline_common.storage import ObjectStore
@@ -36,7 +37,6 @@ from sightline_devstack import ports
 from sightline_devstack.platform import down, ensure_up
 from sightline_devstack.settings import DevstackSettings
 from sightline_ingest.keys import hash_key, new_key
-from sightline_ingest.playlist import PlaylistError, parse_media_playlist
 from sightline_ingest.settings import IngestSettings
 from sightline_testkit.kafka import create_topics, delete_topics
 from sightline_testkit.processes import ChildProcess

@@ -23,7 +23,6 @@ from sightline_common.messages import (
     DetectorInfo,
     ExecutorInfo,
     FrameResult,
-    SegmentReady,
     SegmentRef,
     Timings,
 )
@@ -37,6 +36,24 @@ class SegmentSource(Protocol):
     def get_bytes(self, bucket: str, key: str) -> bytes:
         """The whole object; raises MissingObjectError / StorageUnavailableError."""
         ...
+
+
+class SegmentToAnalyse(Protocol):
+    """What analysis needs of a segment: a SegmentReady, or a reference from the stored
+    playlist when the topic no longer holds it."""
+
+    @property
+    def stream_id(self) -> str: ...
+    @property
+    def sequence(self) -> int: ...
+    @property
+    def bucket(self) -> str: ...
+    @property
+    def object_key(self) -> str: ...
+    @property
+    def media_start(self) -> float: ...
+    @property
+    def duration(self) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -78,7 +95,7 @@ class AnalysisEngine:
 
     def analyse(
         self,
-        segment: SegmentReady,
+        segment: SegmentToAnalyse,
         policy: AnalysisPolicy,
         run_id: str = LIVE_RUN,
         segment_event_id: str | None = None,

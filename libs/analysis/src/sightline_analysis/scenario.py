@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sightline_analysis.frames import Image
 from sightline_analysis.wire import encode_image
 from sightline_common.envelope import wrap
+from sightline_common.hls import PLAYLIST_TYPE, StoredSegment, render_playlist
 from sightline_common.kafka import EventProducer
+from sightline_common.media_layout import playlist_key, segment_file_name, segment_object_key
 from sightline_common.messages import (
     AnalysisPolicy,
     ExecutorKind,
@@ -80,8 +83,9 @@ class Scenario:
         *,
         store: bool = True,
     ) -> SegmentReady:
-        """Store segment bytes and publish its SegmentReady (media time = sequence * duration)."""
-        key = f"{stream_id}/{sequence:08d}.ts"
+        """Store segment bytes where ingest stores them and publish its SegmentReady (media
+        time = sequence * duration)."""
+        key = segment_object_key(stream_id, sequence)
         if store:  # `store=False` announces a segment whose object is missing
             self.store.put_bytes(self.settings.segments_bucket, key, data, "video/mp2t")
         segment = SegmentReady(
@@ -89,7 +93,7 @@ class Scenario:
             sequence=sequence,
             bucket=self.settings.segments_bucket,
             object_key=key,
-            playlist_key=f"{stream_id}/index.m3u8",
+            playlist_key=playlist_key(stream_id),
             media_start=sequence * duration,
             duration=duration,
             wall_clock=datetime.now(UTC),
@@ -100,3 +104,11 @@ class Scenario:
         self.producer.publish(topic, wrap(segment, key=stream_id, producer="scenario"))
         self.producer.flush()
         return segment
+
+    def store_playlist(self, stream_id: str, durations: Sequence[float]) -> None:
+        """Write the stream's stored playlist as ingest does: segments 0..n-1, ended."""
+        listed = [StoredSegment(segment_file_name(i), d) for i, d in enumerate(durations)]
+        text = render_playlist(listed, ended=True)
+        self.store.put_bytes(
+            self.settings.segments_bucket, playlist_key(stream_id), text.encode(), PLAYLIST_TYPE
+        )

@@ -11,6 +11,7 @@ import json
 from datetime import UTC, datetime
 
 from sightline_common.envelope import deterministic_event_id, encode, wrap
+from sightline_common.media_layout import playlist_key, segment_object_key
 from sightline_common.messages import (
     DeadLetter,
     Envelope,
@@ -23,16 +24,6 @@ from sightline_common.topics import Topic, TopicNames
 from sightline_ingest.state import OutboxEvent, SegmentRecord
 
 CONSUMER_GROUP = "ingest"
-
-
-def segment_object_key(stream_id: str, seq: int) -> str:
-    """Where a segment is stored: the same key whenever the segment is (re)uploaded."""
-    return f"streams/{stream_id}/{seq:08d}.ts"
-
-
-def playlist_key(stream_id: str) -> str:
-    """Where the stream's playlist is stored."""
-    return f"streams/{stream_id}/index.m3u8"
 
 
 def lifecycle_event(

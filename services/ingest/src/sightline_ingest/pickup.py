@@ -19,13 +19,13 @@ from pathlib import Path
 import structlog
 
 from sightline_common.errors import CorruptMediaError
+from sightline_common.hls import ListedSegment, PlaylistError, parse_media_playlist
 from sightline_common.messages import StreamStatus
 from sightline_common.topics import TopicNames
 from sightline_ingest import metrics
 from sightline_ingest.events import dead_segment_event, lifecycle_event
 from sightline_ingest.folders import HlsFolders
 from sightline_ingest.media import MediaInfo, check_transport_stream
-from sightline_ingest.playlist import ListedSegment, PlaylistError, parse_media_playlist
 from sightline_ingest.spool import Spool
 from sightline_ingest.state import CLOSING, OPEN, NewSegment, OutboxEvent, Session, StateStore
 

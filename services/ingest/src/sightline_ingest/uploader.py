@@ -15,26 +15,21 @@ from concurrent.futures import ThreadPoolExecutor
 
 import structlog
 
+from sightline_common.hls import PLAYLIST_TYPE, StoredSegment, render_playlist
 from sightline_common.kafka import EventProducer
+from sightline_common.media_layout import playlist_key, segment_file_name, segment_object_key
 from sightline_common.messages import StreamStatus
 from sightline_common.storage import ObjectStore
 from sightline_common.topics import Topic, TopicNames
 from sightline_ingest import metrics
 from sightline_ingest.delivery import deliver
-from sightline_ingest.events import (
-    lifecycle_event,
-    playlist_key,
-    segment_object_key,
-    segment_ready,
-)
-from sightline_ingest.playlist import StoredSegment, render_playlist
+from sightline_ingest.events import lifecycle_event, segment_ready
 from sightline_ingest.spool import Spool
 from sightline_ingest.state import SegmentRecord, StateStore, StreamState
 
 log = structlog.get_logger(__name__)
 
 SEGMENT_TYPE = "video/mp2t"
-PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
 
 
 class SegmentUploader:
@@ -140,7 +135,7 @@ class SegmentUploader:
         self, stream_id: str, records: list[SegmentRecord], *, ended: bool = False
     ) -> None:
         text = render_playlist(
-            [StoredSegment(f"{r.seq:08d}.ts", r.duration, r.discontinuity) for r in records],
+            [StoredSegment(segment_file_name(r.seq), r.duration, r.discontinuity) for r in records],
             ended=ended,
         )
         self._store.put_bytes(self._bucket, playlist_key(stream_id), text.encode(), PLAYLIST_TYPE)

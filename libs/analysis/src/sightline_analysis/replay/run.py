@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
@@ -29,6 +29,7 @@ from sightline_analysis.executors import ExecutorRouter, build_executor
 from sightline_analysis.policies import StreamPolicies
 from sightline_analysis.replay.run_config import RunConfig, RunConfigError
 from sightline_analysis.replay.segment_range import RangeItem, RangeSpec, SegmentRange
+from sightline_analysis.replay.stored_range import stored_range
 from sightline_analysis.runtime import AnalyzerRuntime, build_analyzers
 from sightline_analysis.settings import DetectorSettings
 from sightline_common.envelope import wrap
@@ -137,7 +138,8 @@ class ReplayRun:
         try:
             runtime.start()
             self._await_tables(runtime)
-            self._pump(reader, engine, identity, policy)
+            items, done = self._source(reader)
+            self._pump(items, done, engine, identity, policy)
         finally:
             reader.close()
             router.close()
@@ -174,9 +176,22 @@ class ReplayRun:
                 raise TransientError("the logo library could not be read in time")
             time.sleep(0.05)
 
+    def _source(
+        self, reader: SegmentRange
+    ) -> tuple[Iterable[RangeItem], Callable[[RangeItem], None]]:
+        """The topic, unless retention may have cut the range: then the stored playlist."""
+        if reader.open().retention_cut:
+            bucket = self._ctx.settings.segments_bucket
+            stored = stored_range(self._ctx.store, bucket, reader.spec)
+            if stored:
+                self._log.info("replay.stored_source", segments=len(stored))
+                return [RangeItem(ref, None) for ref in stored], lambda _item: None
+        return reader, reader.done
+
     def _pump(
         self,
-        reader: SegmentRange,
+        items: Iterable[RangeItem],
+        done: Callable[[RangeItem], None],
         engine: AnalysisEngine,
         identity: DetectorIdentity,
         policy: AnalysisPolicy,
@@ -185,14 +200,14 @@ class ReplayRun:
         in_flight: deque[tuple[RangeItem, Future[Detection | None]]] = deque()
         with ThreadPoolExecutor(workers, thread_name_prefix="replay") as pool:
             try:
-                for item in reader:
+                for item in items:
                     if self._signals.halted():
                         break
                     in_flight.append((item, pool.submit(self._analyse, engine, item, policy)))
                     if len(in_flight) >= workers:
-                        self._publish(reader, identity, *in_flight.popleft())
+                        self._publish(done, identity, *in_flight.popleft())
                 while in_flight and not self._signals.stop.is_set():
-                    self._publish(reader, identity, *in_flight.popleft())
+                    self._publish(done, identity, *in_flight.popleft())
             finally:
                 self._abort.set()
                 for _, future in in_flight:
@@ -210,7 +225,7 @@ class ReplayRun:
 
     def _publish(
         self,
-        reader: SegmentRange,
+        done: Callable[[RangeItem], None],
         identity: DetectorIdentity,
         item: RangeItem,
         future: Future[Detection | None],
@@ -236,7 +251,7 @@ class ReplayRun:
             self._ctx.producer.flush()
             self.analysed += 1
             metrics.REPLAY_SEGMENTS.labels(self._ctx.detector).inc()
-        reader.done(item)
+        done(item)
 
 
 class AbortedError(Exception):

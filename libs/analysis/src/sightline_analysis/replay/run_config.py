@@ -50,6 +50,8 @@ class RunConfig:
     def apply(self, policy: AnalysisPolicy) -> AnalysisPolicy:
         """The stream's policy with this run's overrides."""
         try:
-            return AnalysisPolicy.model_validate({**policy.model_dump(), **self.policy})
+            return AnalysisPolicy.model_validate(
+                {**policy.model_dump(mode="json", warnings=False), **self.policy}
+            )
         except ValidationError as exc:
             raise RunConfigError(f"config.policy invalid: {exc.errors(include_url=False)}") from exc

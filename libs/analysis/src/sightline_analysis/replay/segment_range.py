@@ -18,6 +18,7 @@ import structlog
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 from confluent_kafka import Message as KafkaMessage
 
+from sightline_analysis.engine import SegmentToAnalyse
 from sightline_common.envelope import Message, decode
 from sightline_common.errors import PermanentError, TransientError
 from sightline_common.kafka.config import consumer_config
@@ -51,12 +52,12 @@ class RangeSpec:
 
 @dataclass(frozen=True)
 class RangeItem:
-    """One segment of the range and where it sits on the topic."""
+    """One segment of the range and where it sits on the topic (-1: not from the topic)."""
 
-    segment: SegmentReady
-    event_id: str
-    partition: int
-    offset: int
+    segment: SegmentToAnalyse
+    event_id: str | None
+    partition: int = -1
+    offset: int = -1
 
 
 class SegmentRange:
@@ -76,15 +77,24 @@ class SegmentRange:
         config["enable.auto.offset.store"] = False
         self._consumer = Consumer(config)
         self._topic = topic
-        self._spec = spec
+        self.spec = spec
         self._halted = halted
         self._ends: dict[int, int] = {}
+        self._opened = False
+        self.retention_cut = False
         self._positions: dict[int, int] = {}
         self._log = log.bind(group=group_id, stream_id=spec.stream_id)
 
+    def open(self) -> SegmentRange:
+        """Find where to read each partition; sets `retention_cut`."""
+        if not self._opened:
+            self._assign()
+            self._opened = True
+        return self
+
     def __iter__(self) -> Iterator[RangeItem]:
         try:
-            self._assign()
+            self.open()
             while self._ends and not self._halted():
                 msg = self._consumer.poll(1.0)
                 if msg is None:
@@ -97,6 +107,8 @@ class SegmentRange:
 
     def done(self, item: RangeItem) -> None:
         """The item's effect is durable: commit past it (and past skipped records before it)."""
+        if item.partition < 0:
+            return
         self._positions[item.partition] = item.offset + 1
         self.commit()
 
@@ -127,6 +139,10 @@ class SegmentRange:
                     TopicPartition(self._topic, p), timeout=_TIMEOUT_S
                 )
                 start = max(starts.get(p, self._seek(p, low, high)), low)
+                # Reading would begin at the oldest record kept while older ones were deleted:
+                # part of the range may have been there (retention), so it may be incomplete.
+                if not starts and low > 0 and start == low:
+                    self.retention_cut = True
                 if start < high:
                     self._ends[p] = high
                     self._positions[p] = start
@@ -142,9 +158,9 @@ class SegmentRange:
 
     def _seek(self, partition: int, low: int, high: int) -> int:
         """Where a first read of `partition` starts: by time when known, else the beginning."""
-        if self._spec.wall_from is None:
+        if self.spec.wall_from is None:
             return low
-        at_ms = int((self._spec.wall_from.timestamp() - self._spec.seek_slack_s) * 1000)
+        at_ms = int((self.spec.wall_from.timestamp() - self.spec.seek_slack_s) * 1000)
         (found,) = self._consumer.offsets_for_times(
             [TopicPartition(self._topic, partition, at_ms)], timeout=_TIMEOUT_S
         )
@@ -167,10 +183,10 @@ class SegmentRange:
             return None
         self._only(partition)
         segment: SegmentReady = message.payload
-        if self._spec.past(segment.media_start):
+        if self.spec.past(segment.media_start):
             self._finish(partition)
             return None
-        if not self._spec.contains(segment.media_start):
+        if not self.spec.contains(segment.media_start):
             return None
         self._positions[partition] = offset  # committed past only once handled
         return RangeItem(segment, message.event_id, partition, offset)
@@ -178,7 +194,7 @@ class SegmentRange:
     def _decode_if_ours(self, msg: KafkaMessage) -> Message[SegmentReady] | None:
         """The record's SegmentReady when it is of this range's stream (else None)."""
         key = msg.key()
-        if key is None or key.decode(errors="replace") != self._spec.stream_id:
+        if key is None or key.decode(errors="replace") != self.spec.stream_id:
             return None
         try:
             return decode(msg.value() or b"", SegmentReady)

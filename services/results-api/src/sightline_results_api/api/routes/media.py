@@ -10,12 +10,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
 
+from sightline_common.hls import PLAYLIST_TYPE
+from sightline_common.media_layout import playlist_key
 from sightline_results_api.api.deps import ContextDep, RegistryDep
 from sightline_results_api.playlist import SEGMENT_NAME, rewrite_playlist
 
 router = APIRouter(prefix="/streams", tags=["media"])
 
-PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
 SEGMENT_TYPE = "video/mp2t"
 
 
@@ -29,8 +30,9 @@ def playlist(
 ) -> Response:
     """The stream's HLS playlist (live while it runs, VOD after), segments served below."""
     stream = registry.get(stream_id)
-    key = f"streams/{stream.id}/index.m3u8"
-    text = context.store.get_bytes(context.settings.segments_bucket, key).decode("utf-8", "replace")
+    text = context.store.get_bytes(
+        context.settings.segments_bucket, playlist_key(stream.id)
+    ).decode("utf-8", "replace")
     body = rewrite_playlist(text, request.query_params.get("access_token"))
     return Response(body, media_type=PLAYLIST_TYPE, headers={"Cache-Control": "no-cache"})
 

@@ -1,9 +1,11 @@
-"""HLS playlists: reading nginx-rtmp's live playlist, writing the stream's playlist in storage.
+"""HLS media playlists: nginx-rtmp's live one (read by ingest) and the one ingest keeps in
+object storage for each stream (written by ingest, read by playback and by replay). The stored
+playlist lists every segment of the stream: an EVENT playlist while it is live, a VOD one with
+`#EXT-X-ENDLIST` once it stopped, `#EXT-X-DISCONTINUITY` where a publisher reconnected.
 
-nginx-rtmp lists a segment only once it is complete, so the playlist (not the folder) says
-which `.ts` files may be picked up. The playlist ingest keeps in object storage lists every
-segment of the stream: an EVENT playlist while it is live, a VOD one with `#EXT-X-ENDLIST`
-once it stopped, and `#EXT-X-DISCONTINUITY` where a publisher reconnected.
+Only what Sightline's playlists use: `#EXTINF` durations, `#EXT-X-DISCONTINUITY`, and segment
+URIs that are plain file names next to the playlist (anything with a path separator or a scheme
+is skipped, so a playlist can never point a reader at another stream's objects).
 """
 
 from __future__ import annotations
@@ -12,21 +14,14 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
+
 
 @dataclass(frozen=True)
 class ListedSegment:
-    """One complete segment as nginx-rtmp's playlist lists it."""
+    """One complete segment as a playlist lists it."""
 
     name: str
-    duration: float
-    discontinuity: bool = False
-
-
-@dataclass(frozen=True)
-class StoredSegment:
-    """One segment in the stored playlist (its object name relative to the playlist)."""
-
-    uri: str
     duration: float
     discontinuity: bool = False
 
@@ -57,6 +52,15 @@ def parse_media_playlist(text: str) -> list[ListedSegment]:
                 out.append(ListedSegment(line, duration, discontinuity))
             duration, discontinuity = None, False
     return out
+
+
+@dataclass(frozen=True)
+class StoredSegment:
+    """One segment in the stored playlist (its object name relative to the playlist)."""
+
+    uri: str
+    duration: float
+    discontinuity: bool = False
 
 
 def render_playlist(segments: Sequence[StoredSegment], *, ended: bool) -> str:

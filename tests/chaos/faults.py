@@ -57,6 +57,9 @@ class Fault(ABC):
     """One kind of fault."""
 
     name: str = ""
+    # An outage takes a platform server away for a while; the other faults are over in seconds
+    # and may strike during an outage (a service killed while MinIO is down).
+    outage: bool = False
 
     def inject(self, ctx: Context) -> FaultRecord:
         """Do the fault and wait until it is over; errors become the record's `error`."""
@@ -94,6 +97,8 @@ class KillService(Fault):
 class StopServer(Fault):
     """Stop a platform server of the rig for `hold_s`, then start it and wait for health."""
 
+    outage = True
+
     def __init__(self, server: str, hold_s: float = 30.0) -> None:
         self.server = server
         self.hold_s = hold_s
@@ -112,6 +117,7 @@ class RestartKafka(Fault):
     """Restart the broker mid-stream (SIGTERM, then start again)."""
 
     name = "restart kafka"
+    outage = True
 
     def _inject(self, ctx: Context) -> FaultRecord:
         started = time.time()

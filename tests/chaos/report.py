@@ -35,9 +35,10 @@ def render(
         "## Faults and recovery",
         "",
         "Times in seconds. `at` is after the stream started; `back` is a killed service's",
-        "/readyz answering again; `next` the first segment fully processed (materialized and",
-        "analysed) after the fault ended; `caught up` every segment nginx wrote before the end",
-        "fully processed. Progress is sampled once a second.",
+        "/readyz answering again (`never`: not by the end of the run); `next` the first",
+        "segment fully processed (materialized and analysed) after the fault ended; `caught up`",
+        "every segment nginx wrote before the end fully processed. Progress is sampled once a",
+        "second. Outages run one after another; the short faults may strike during one.",
         "",
         "| # | fault | at | lasted | back | next | caught up | pending | detail |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -45,9 +46,10 @@ def render(
     for i, r in enumerate(verdict.recoveries, 1):
         f = r.fault
         detail = f"ERROR {f.error}" if f.error else f.detail
+        back = "never" if f.service and f.service_back_s is None else _s(f.service_back_s)
         lines.append(
             f"| {i} | {f.name} | {f.started - t0:.0f} ({_clock(f.started)}) |"
-            f" {f.ended - f.started:.1f} | {_s(f.service_back_s)} | {_s(r.next_done_s)} |"
+            f" {f.ended - f.started:.1f} | {back} | {_s(r.next_done_s)} |"
             f" {_s(r.caught_up_s)} | {r.pending} | {detail} |"
         )
     lines += ["", "## Segments lost", ""]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ from .hls_watch import HlsWatcher
 from .publisher import BRAND, LOGO_SEED, Publisher, make_media
 from .report import render
 from .rig import ChaosRig, Say
-from .schedule import faults_for, plan
+from .schedule import Planned, faults_for, plan
 
 STREAM_ID = "chaos-stream"
 SETTLE_S = 3.0  # between the end of one fault and the start of the next
@@ -162,20 +163,33 @@ def _store(env: PlatformEnv) -> ObjectStore:
 
 
 def _inject_all(ctx: Context, options: Options, t0: float, say: Say) -> list[FaultRecord]:
+    """Run the seeded plan in two lanes: outages one after another, and the short faults one
+    after another, each at its planned moment or when its lane's previous fault is over."""
     faults = faults_for(ctx.rig.services, options.kill_rounds, options.outage_s)
     schedule = plan(options.seed, options.duration_s, faults)
     say("chaos: plan " + ", ".join(f"{p.at_s:.0f}s {p.fault.name}" for p in schedule))
     records: list[FaultRecord] = []
-    ready_at = t0
-    for planned in schedule:
-        _sleep_until(max(t0 + planned.at_s, ready_at))
-        say(f"chaos: {time.time() - t0:5.0f}s  {planned.fault.name}")
-        record = planned.fault.inject(ctx)
-        if record.error:
-            say(f"chaos: {planned.fault.name} failed: {record.error}")
-        records.append(record)
-        ready_at = time.time() + SETTLE_S
-    return records
+
+    def lane(planned: list[Planned]) -> None:
+        ready_at = t0
+        for item in planned:
+            _sleep_until(max(t0 + item.at_s, ready_at))
+            say(f"chaos: {time.time() - t0:5.0f}s  {item.fault.name}")
+            record = item.fault.inject(ctx)
+            if record.error:
+                say(f"chaos: {item.fault.name} failed: {record.error}")
+            records.append(record)
+            ready_at = time.time() + SETTLE_S
+
+    lanes = [
+        threading.Thread(target=lane, args=([p for p in schedule if p.fault.outage is kind],))
+        for kind in (True, False)
+    ]
+    for thread in lanes:
+        thread.start()
+    for thread in lanes:
+        thread.join()
+    return sorted(records, key=lambda r: r.started)
 
 
 def _drain(watcher: HlsWatcher, monitor: ProgressMonitor, detectors: tuple[str, ...]) -> None:

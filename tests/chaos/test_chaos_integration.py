@@ -1,4 +1,4 @@
-"""The shortened chaos run of `make test`: ~2.5 min of 720p30 on a throwaway stack while every
+"""The shortened chaos run of `make test`: 2 min of 720p30 on a throwaway stack while every
 service is SIGKILLed once, the broker restarted, MinIO and Postgres stopped for 30 s each, the
 publisher dropped, corrupt segments and malformed messages injected. Nothing may be lost or
 duplicated, and every bad input must be dead-lettered.
@@ -27,7 +27,7 @@ SHORT_SERVICES = ("results-api", "notifier", "ingest", "detector-logo")
 def test_nothing_lost_or_duplicated_and_every_bad_input_dead_lettered_under_faults() -> None:
     seed = int(os.environ.get("SIGHTLINE_CHAOS_SEED") or secrets.randbelow(10**6))
     options = Options(
-        duration_s=150,
+        duration_s=120,
         seed=seed,
         services=SHORT_SERVICES,
         kill_rounds=1,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -84,11 +85,9 @@ class LogoMatcher:
 
     def __init__(self, config: MatcherConfig | None = None) -> None:
         self.config = config or MatcherConfig()
-        self._sift = cv2.SIFT_create(  # type: ignore[attr-defined]
-            nfeatures=self.config.frame_features,
-            contrastThreshold=self.config.contrast_threshold,
-        )
-        self._sift_lock = threading.Lock()
+        # A SIFT extractor is not safe to share between threads; one per thread lets segments
+        # analysed in parallel (a replay's workers) extract features at the same time.
+        self._per_thread = threading.local()
         self._references: dict[str, _Reference] = {}
         self._lock = threading.Lock()
 
@@ -160,9 +159,18 @@ class LogoMatcher:
             descriptors=np.concatenate(all_desc),
         )
 
+    def _sift(self) -> Any:  # cv2's stubs type SIFT's outputs loosely (Mat | ndarray)
+        sift = getattr(self._per_thread, "sift", None)
+        if sift is None:
+            sift = cv2.SIFT_create(  # type: ignore[attr-defined]
+                nfeatures=self.config.frame_features,
+                contrastThreshold=self.config.contrast_threshold,
+            )
+            self._per_thread.sift = sift
+        return sift
+
     def _features(self, gray: Image) -> tuple[Points, npt.NDArray[np.float32] | None]:
-        with self._sift_lock:
-            keypoints, descriptors = self._sift.detectAndCompute(gray, None)
+        keypoints, descriptors = self._sift().detectAndCompute(gray, None)
         points = np.array([kp.pt for kp in keypoints], dtype=np.float32).reshape(-1, 2)
         return points, descriptors
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response, status
 from fastapi.middleware.cors import CORSMiddleware
@@ -39,6 +40,7 @@ def create_app(context: AppContext) -> FastAPI:
     app.include_router(api)
     app.include_router(ops_router(context.ready))
     install_error_handlers(app)
+    _document_string_details(app)
 
     upload_limit = context.settings.max_logo_bytes + _MULTIPART_OVERHEAD
 
@@ -64,3 +66,25 @@ def create_app(context: AppContext) -> FastAPI:
         max_age=600,
     )
     return app
+
+
+def _document_string_details(app: FastAPI) -> None:
+    """Document the 422 answers as they are: FastAPI's own validation errors carry a list in
+    `detail`, while checks beyond the schema (a reversed range, a file source without a uri, a
+    bad cursor) answer one sentence; clients (and schemathesis) read both from the document."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = generate()  # cached by FastAPI on app.openapi_schema: amended in place
+        error = schema["components"]["schemas"].get("HTTPValidationError")
+        if error is not None:
+            listed = error["properties"]["detail"]
+            error["properties"]["detail"] = {
+                "title": listed.pop("title", "Detail"),
+                "anyOf": [listed, {"type": "string"}],
+            }
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,11 +1,12 @@
 """No secret ever reaches a log: the whole pipeline runs as processes through a flow that uses
 every kind of secret, then every line those processes wrote is searched for them.
 
-Secrets used: an API token (REST with a header and `?access_token=`, WebSocket `?token=`), a
-stream key (RTMP publish through nginx-rtmp's callback to ingest), a wrong stream key, the S3
-secret key (every service), the database credentials (results-api) and the cloud vision API
-key (detector-logo calling the cloud stand-in with `?key=`). The stand-in plays the hosted
-API, which legitimately receives the key, so its own log is not searched.
+Secrets used: an API token (REST with a header and `?access_token=`, WebSocket `?token=`,
+refused once revoked), a stream key (RTMP publish through nginx-rtmp's callback to ingest,
+refused once the stream is disabled), a wrong stream key, the keys ingest mints for its own
+source adapters, the S3 secret key (every service), the database credentials (results-api) and
+the cloud vision API key (detector-logo calling the cloud stand-in with `?key=`). The stand-in
+plays the hosted API, which legitimately receives the key, so its own log is not searched.
 """
 
 from __future__ import annotations
@@ -26,15 +27,14 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus
 
 from sightline_analysis.synthetic import make_logo
-from sightline_devstack.ports import can_bind, ephemeral_port
+from sightline_devstack.ports import ephemeral_port
 from sightline_testkit.plugin import Isolated
 from sightline_testkit.processes import ChildProcess
 
-from .conftest import ResultsApi, run_cli, start_results_api
+from .conftest import PrivateNginx, ResultsApi, run_cli, start_results_api
 
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("rtmp")]
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]  # a whole pipeline, on a busy box
 
-INGEST_PORT = 8010  # where the shared nginx-rtmp sends its publish callbacks
 PUSH_SECONDS = 8
 
 
@@ -77,6 +77,22 @@ async def frames_until_detection(ws: ClientConnection, stream_id: str) -> list[d
     return seen
 
 
+def eventually_refused(url: str, attempts: int = 10) -> bool:
+    """Whether publishing to `url` is refused within a few tries (ingest follows the change on
+    `stream-config`, so the first try may still be accepted)."""
+    return any(push(url, 2).returncode != 0 for _ in range(attempts))
+
+
+async def eventually_refused_ws(url: str, timeout: float = 60) -> bool:
+    """Whether the notifier refuses `url`'s token once it has read the revocation."""
+    deadline = time.monotonic() + timeout
+    while await handshake_status(url) != 401:
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.5)
+    return True
+
+
 def wait_for_playlist(client: httpx.Client, stream_id: str, token: str) -> str:
     """The stream's playlist through the API, as a player loads it (token in the query)."""
     deadline = time.monotonic() + 90
@@ -101,8 +117,11 @@ def short_clip(path: Path) -> Path:
     return path
 
 
-def test_no_key_token_or_password_appears_in_any_service_log(isolated: Isolated) -> None:
-    assert can_bind(INGEST_PORT), "port 8010 is taken: nginx-rtmp's callbacks must reach ours"
+def test_no_key_token_or_password_appears_in_any_service_log(
+    isolated: Isolated, private_nginx: PrivateNginx
+) -> None:
+    # DEBUG: every line a service can write at any level (INFO's lines included) is searched.
+    isolated.env["SIGHTLINE_LOG_LEVEL"] = "DEBUG"
     cloud_key = f"cloud-{uuid.uuid4().hex}"
     ingest_state = isolated.tmp / "ingest-state"
 
@@ -143,11 +162,14 @@ def test_no_key_token_or_password_appears_in_any_service_log(isolated: Isolated)
     )
     ingest = isolated.spawn(
         "sightline_ingest",
-        SIGHTLINE_HTTP_PORT=str(INGEST_PORT),
+        SIGHTLINE_HTTP_PORT=str(private_nginx.callback_port),
+        SIGHTLINE_HLS_DIR=str(private_nginx.hls_dir),
+        SIGHTLINE_RTMP_URL=private_nginx.rtmp_url,
+        SIGHTLINE_NGINX_HTTP_URL=private_nginx.http_url,
         SIGHTLINE_INGEST_STATE_DIR=str(ingest_state),
     )
-    ingest.wait_http_ok(f"http://127.0.0.1:{INGEST_PORT}/readyz", timeout=120)
-    rtmp_url = isolated.env["SIGHTLINE_RTMP_URL"].rstrip("/")
+    ingest.wait_http_ok(f"http://127.0.0.1:{private_nginx.callback_port}/readyz", timeout=120)
+    rtmp_url = private_nginx.rtmp_url.rstrip("/")
     wrong_key = f"wrong-{uuid.uuid4().hex}"
 
     ws_url = f"ws://127.0.0.1:{notifier_port}/ws"
@@ -178,12 +200,20 @@ def test_no_key_token_or_password_appears_in_any_service_log(isolated: Isolated)
         segment = next(line for line in playlist.splitlines() if line.startswith("segments/"))
         assert anonymous.get(f"/api/streams/{stream_id}/{segment}").status_code == 200
         wait_for_playlist(anonymous, from_file.json()["id"], api.token)  # the adapter published
+        disabled = anonymous.patch(
+            f"/api/streams/{stream_id}",
+            json={"enabled": False},
+            headers={"Authorization": f"Bearer {api.token}"},
+        )
+        assert disabled.status_code == 200, disabled.text
         assert anonymous.get("/api/streams", params={"access_token": wrong_key}).status_code == 401
         detections = anonymous.get(
             f"/api/streams/{stream_id}/detections", headers={"Authorization": f"Bearer {api.token}"}
         )
         assert detections.status_code == 200
+    assert eventually_refused(f"{rtmp_url}/{stream_key}"), "a disabled stream's key still publishes"
     run_cli(isolated, "token", "revoke", "security")
+    assert asyncio.run(eventually_refused_ws(f"{ws_url}?token={api.token}"))
 
     for child in reversed(isolated.children):
         code = child.stop()

@@ -4,10 +4,7 @@ one (segments in MinIO, SegmentReady on Kafka), driven through the real API."""
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -77,7 +74,9 @@ class ReanalysisStack:
         api_port = free_port()
         api = iso.spawn("sightline_results_api", "serve", SIGHTLINE_HTTP_PORT=str(api_port))
         api.wait_http_ok(f"http://127.0.0.1:{api_port}/readyz", timeout=90)
-        token = _cli(iso, "token", "create", "--name", "reanalysis-test").splitlines()[-1]
+        created_token = iso.run("sightline_results_api.cli", "token", "create", "--name", "t")
+        assert created_token.returncode == 0, created_token.stderr
+        token = created_token.stdout.strip().splitlines()[-1]
         client = httpx.Client(
             base_url=f"http://127.0.0.1:{api_port}",
             headers={"Authorization": f"Bearer {token}"},
@@ -154,15 +153,3 @@ class ReanalysisStack:
         response = self.api.get(f"/api/reanalysis/{run_id}")
         assert response.status_code == 200, response.text
         return dict(response.json())
-
-
-def _cli(iso: Isolated, *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "sightline_results_api.cli", *args],
-        env={**os.environ, **iso.env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return done.stdout.strip()

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -180,14 +178,7 @@ def sightline_cli(isolated: Any) -> Callable[..., subprocess.CompletedProcess[st
     """
 
     def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(
-            [sys.executable, "-m", "sightline_results_api.cli", *args],
-            env={**os.environ, **isolated.env},
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        done: subprocess.CompletedProcess[str] = isolated.run("sightline_results_api.cli", *args)
         if ok:
             assert done.returncode == 0, done.stderr
         return done

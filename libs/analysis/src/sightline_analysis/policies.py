@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import threading
 
+from sightline_analysis.follower import CompactedTopicFollower
 from sightline_common.messages import AnalysisPolicy, StreamConfig
+from sightline_common.settings import ServiceSettings
+from sightline_common.topics import Topic
 
 
 class StreamPolicies:
@@ -27,3 +30,16 @@ class StreamPolicies:
         """The stream's current policy."""
         with self._lock:
             return self._policies.get(stream_id, self._default)
+
+
+def followed_policies(settings: ServiceSettings) -> tuple[StreamPolicies, CompactedTopicFollower]:
+    """Stream policies and the (not yet started) follower of `stream-config` that fills them."""
+    policies = StreamPolicies()
+    follower = CompactedTopicFollower(
+        settings.kafka_bootstrap,
+        settings.topics.name(Topic.STREAM_CONFIG),
+        StreamConfig,
+        policies.apply,
+        settings.producer_id,
+    )
+    return policies, follower

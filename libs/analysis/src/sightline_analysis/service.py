@@ -18,15 +18,14 @@ from fastapi import FastAPI
 from sightline_analysis.engine import AnalysisEngine, DetectorIdentity
 from sightline_analysis.executor_server import executor_app
 from sightline_analysis.executors import ExecutorRouter, build_executor
-from sightline_analysis.follower import CompactedTopicFollower
 from sightline_analysis.handler import SegmentHandler
-from sightline_analysis.policies import StreamPolicies
+from sightline_analysis.policies import followed_policies
 from sightline_analysis.replay.service import run_replay
 from sightline_analysis.runtime import build_analyzers
 from sightline_analysis.settings import DetectorSettings
 from sightline_common.kafka import ConsumerLoop, EventProducer
 from sightline_common.logging import configure_logging
-from sightline_common.messages import ExecutorKind, SegmentReady, StreamConfig
+from sightline_common.messages import ExecutorKind, SegmentReady
 from sightline_common.ops import BackgroundServer, ops_router
 from sightline_common.storage import ObjectStore
 from sightline_common.topics import Topic
@@ -47,14 +46,7 @@ def run_detector(spec: DetectorSpec, settings: DetectorSettings) -> int:
     log = configure_logging(settings.service_name, settings.log_level)
     store = ObjectStore.from_settings(settings)
     runtime = build_analyzers(settings.analyzer_keys(spec.analyzers), settings, store)
-    policies = StreamPolicies()
-    config_follower = CompactedTopicFollower(
-        settings.kafka_bootstrap,
-        settings.topics.name(Topic.STREAM_CONFIG),
-        StreamConfig,
-        policies.apply,
-        settings.producer_id,
-    )
+    policies, config_follower = followed_policies(settings)
     executors = {
         ExecutorKind(cfg["type"]): build_executor(cfg, runtime.analyzers)
         for cfg in settings.executor_configs()

@@ -3,14 +3,13 @@ source adapters; started in dependency order and stopped in reverse on SIGTERM."
 
 from __future__ import annotations
 
-import signal
 import threading
 from dataclasses import dataclass
-from types import FrameType
 
 import structlog
 
 from sightline_common.ops import BackgroundServer
+from sightline_common.shutdown import stop_on_signals
 from sightline_ingest.registry_feed import RegistryFeed
 from sightline_ingest.supervisor import SourceSupervisor
 from sightline_ingest.workers import RepeatingWorker
@@ -60,9 +59,4 @@ class IngestService:
         log.info("ingest.stopped")
 
     def _install_signal_handlers(self) -> None:
-        def _graceful(signum: int, _frame: FrameType | None) -> None:
-            log.info("ingest.signal", signal=signal.Signals(signum).name)
-            self.stopping.set()
-
-        signal.signal(signal.SIGTERM, _graceful)
-        signal.signal(signal.SIGINT, _graceful)
+        stop_on_signals(self.stopping.set, "ingest.signal")

@@ -8,6 +8,8 @@ all removed afterwards, so tests can run in any order against one long-lived pla
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -42,6 +44,20 @@ class Isolated:
         values = {**self.env, **overrides}
         return ServiceSettings.model_validate(
             {k.removeprefix("SIGHTLINE_").lower(): v for k, v in values.items()}
+        )
+
+    def run(
+        self, module: str, *args: str, timeout: float = 60.0
+    ) -> subprocess.CompletedProcess[str]:
+        """Run `python -m module args` to its end with this test's environment (a CLI, as an
+        operator runs it: its own process, so its logging setup stays out of the test's)."""
+        return subprocess.run(
+            [sys.executable, "-m", module, *args],
+            env={**os.environ, **self.env},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
         )
 
     def spawn(self, module: str, *args: str, **env: str) -> ChildProcess:

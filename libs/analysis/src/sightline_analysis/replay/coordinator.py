@@ -9,12 +9,10 @@ seen while a run is busy and the group membership stays alive however long a run
 
 from __future__ import annotations
 
-import signal
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from types import FrameType
 
 import structlog
 from confluent_kafka import Consumer, KafkaException, TopicPartition
@@ -27,6 +25,7 @@ from sightline_common.kafka import EventProducer
 from sightline_common.kafka.config import consumer_config
 from sightline_common.kafka.dead_letter import dead_letter_envelope
 from sightline_common.messages import ReanalysisAction, ReanalysisRequest
+from sightline_common.shutdown import stop_on_signals
 
 log = structlog.get_logger(__name__)
 
@@ -108,13 +107,7 @@ class ReplayCoordinator:
 
     def install_signal_handlers(self) -> None:
         """SIGTERM / SIGINT stop the coordinator gracefully."""
-
-        def _graceful(signum: int, _frame: FrameType | None) -> None:
-            self._log.info("replay.signal", signal=signal.Signals(signum).name)
-            self.stop()
-
-        signal.signal(signal.SIGTERM, _graceful)
-        signal.signal(signal.SIGINT, _graceful)
+        stop_on_signals(self.stop, "replay.signal")
 
     def run(self) -> None:
         """Poll until stopped; then stop every run, commit what finished and leave."""

@@ -12,14 +12,13 @@ from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
-from sightline_analysis.follower import CompactedTopicFollower
-from sightline_analysis.policies import StreamPolicies
+from sightline_analysis.policies import followed_policies
 from sightline_analysis.replay.coordinator import ReplayCoordinator
 from sightline_analysis.replay.run import ReplayContext, ReplayRun, RunSignals
 from sightline_analysis.settings import DetectorSettings
 from sightline_common.kafka import EventProducer
 from sightline_common.logging import configure_logging
-from sightline_common.messages import ReanalysisRequest, StreamConfig
+from sightline_common.messages import ReanalysisRequest
 from sightline_common.ops import BackgroundServer, ops_router
 from sightline_common.storage import ObjectStore
 from sightline_common.topics import Topic
@@ -33,14 +32,7 @@ def run_replay(spec: DetectorSpec, settings: DetectorSettings, port: int) -> int
     log = configure_logging(f"{settings.service_name}-replay", settings.log_level)
     if settings.replay_nice:
         os.nice(settings.replay_nice)
-    policies = StreamPolicies()
-    config_follower = CompactedTopicFollower(
-        settings.kafka_bootstrap,
-        settings.topics.name(Topic.STREAM_CONFIG),
-        StreamConfig,
-        policies.apply,
-        settings.producer_id,
-    )
+    policies, config_follower = followed_policies(settings)
     producer = EventProducer(settings.kafka_bootstrap, f"{settings.producer_id}-replay")
     context = ReplayContext(
         detector=spec.name,

@@ -9,12 +9,10 @@ with back-off, acknowledging nothing early.
 
 from __future__ import annotations
 
-import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from types import FrameType
 from typing import Any
 
 import structlog
@@ -28,6 +26,7 @@ from sightline_common.errors import PermanentError, TransientError
 from sightline_common.kafka.config import consumer_config
 from sightline_common.kafka.dead_letter import dead_letter_envelope
 from sightline_common.kafka.producer import EventProducer
+from sightline_common.shutdown import stop_on_signals
 
 log = structlog.get_logger(__name__)
 
@@ -145,13 +144,7 @@ class ConsumerLoop:
 
     def install_signal_handlers(self) -> None:
         """Stop gracefully on SIGTERM and SIGINT (main thread only)."""
-
-        def _graceful(signum: int, _frame: FrameType | None) -> None:
-            self._log.info("consumer.stopping", signal=signal.Signals(signum).name)
-            self.stop()
-
-        signal.signal(signal.SIGTERM, _graceful)
-        signal.signal(signal.SIGINT, _graceful)
+        stop_on_signals(self.stop, "consumer.stopping")
 
     def run(self) -> None:
         """Consume until stopped; always closes the consumer (leaving the group) on exit."""

@@ -122,11 +122,12 @@ def check(evidence: Evidence) -> Verdict:
         *_duplicate_facts("analysed_segments table", _ours(e, e.analysed_rows)),
         *_repeated_event_ids("analysed_segments table", _ours(e, e.analysed_rows)),
     ]
-    verdict.blind = [
-        f
+    blind = {
+        f.event_id: f
         for f in _ours(e, e.detection_messages)
         if f.detector == LOGO_DETECTOR and f.brand_hits == 0
-    ]
+    }
+    verdict.blind = sorted(blind.values(), key=lambda f: f.sequence)  # redeliveries once
     verdict.dlq = [_dead_lettered(bad, e.dead_letters) for bad in e.bad_inputs]
     verdict.sequence_gaps = _gaps({p.sequence for p in published})
     written_shas = {w.sha256 for w in e.written}

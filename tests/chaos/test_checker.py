@@ -107,6 +107,7 @@ def test_redelivered_same_event_is_fine_but_a_second_event_id_is_a_duplicate() -
 def test_a_logo_detection_without_the_logo_on_screen_is_analysed_blind() -> None:
     e = healthy(3)
     e.detection_messages[1] = dataclasses.replace(e.detection_messages[1], brand_hits=0)
+    e.detection_messages.append(e.detection_messages[1])  # redelivered: still one
     verdict = check(e)
     assert [f.sequence for f in verdict.blind] == [1]
     assert not verdict.passed

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import structlog
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, TopicPartition
 from pydantic import BaseModel
 
 from sightline_common.envelope import decode
@@ -61,21 +61,35 @@ class CompactedTopicFollower:
 
     def _run(self) -> None:
         try:
-            pending = self._assign_all()
+            pending = self._assign_with_retry()
             while not self._stopping.is_set():
                 msg = self._consumer.poll(0.5)
                 if msg is None:
                     continue
-                if msg.error() is not None:
+                error = msg.error()
+                if error is None:
+                    self._handle(msg.key(), msg.value())
+                elif error.code() == KafkaError._PARTITION_EOF:
                     pending.discard(msg.partition() or 0)
                     if not pending:
                         self.caught_up.set()
-                    continue
-                self._handle(msg.key(), msg.value())
-        except KafkaException:
-            self._log.exception("follower.crashed")
+                else:
+                    self._log.warning("follower.consumer_error", reason=str(error))
         finally:
             self._consumer.close()
+
+    def _assign_with_retry(self) -> set[int]:
+        """Assign every partition, retrying while the broker cannot be reached (a detector
+        started during a Kafka outage must not run on an empty table for good)."""
+        backoff = 0.5
+        while not self._stopping.is_set():
+            try:
+                return self._assign_all()
+            except KafkaException as exc:
+                self._log.warning("follower.assign_retry", reason=str(exc), backoff=backoff)
+                self._stopping.wait(backoff)
+                backoff = min(backoff * 2, 10.0)
+        return set()
 
     def _assign_all(self) -> set[int]:
         metadata = self._consumer.list_topics(self._topic, timeout=10).topics[self._topic]

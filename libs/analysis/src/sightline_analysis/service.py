@@ -86,12 +86,16 @@ def run_detector(spec: DetectorSpec, settings: DetectorSettings) -> int:
     config_follower.start()
     server.start()
     loop.install_signal_handlers()
-    # Analyse nothing before the logo library and stream policies are loaded (bounded wait).
-    deadline = time.monotonic() + settings.follow_timeout
+    # Analyse nothing before the logo library and stream policies are loaded: a detection made
+    # without them would be stored under the segment's final event id, blind for good. Not
+    # ready meanwhile; a warning every `follow_timeout` seconds; SIGTERM still stops at once.
+    waited_since = time.monotonic()
     while not (runtime.caught_up() and config_follower.caught_up.is_set()):
-        if time.monotonic() > deadline:
-            log.warning("detector.tables_not_caught_up", waited=settings.follow_timeout)
+        if loop.stop_requested:
             break
+        if time.monotonic() - waited_since > settings.follow_timeout:
+            log.warning("detector.tables_not_caught_up", waited=settings.follow_timeout)
+            waited_since = time.monotonic()
         time.sleep(0.05)
     log.info("detector.started", detector=spec.name, config_hash=identity.config_hash,
              analyzers=runtime.analyzers.keys, port=settings.http_port)  # fmt: skip

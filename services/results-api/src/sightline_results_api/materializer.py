@@ -1,4 +1,5 @@
-"""The materializer: `streams`, `segments`, `detections` and `exposure` topics → Postgres.
+"""The materializer: `streams`, `segments`, `detections`, `exposure` and `reanalysis.dlq`
+(runs a detector refused) → Postgres.
 
 A `ConsumerLoop` with a batch handler: each poll's messages become rows written in one
 transaction by `BatchSink`; the loop commits offsets only after the handler returned, i.e.
@@ -12,7 +13,13 @@ import structlog
 from prometheus_client import Counter
 
 from sightline_common.kafka import ConsumerLoop, EventProducer, Received
-from sightline_common.messages import Detection, ExposureUpdate, SegmentReady, StreamLifecycle
+from sightline_common.messages import (
+    DeadLetter,
+    Detection,
+    ExposureUpdate,
+    SegmentReady,
+    StreamLifecycle,
+)
 from sightline_common.topics import Topic
 from sightline_results_api.rows import rows_for
 from sightline_results_api.settings import ResultsApiSettings
@@ -42,6 +49,7 @@ class Materializer:
         ROWS_WRITTEN.labels("detections").inc(result.detections)
         ROWS_WRITTEN.labels("exposure_windows").inc(result.exposure)
         ROWS_WRITTEN.labels("analysed_segments").inc(result.analysed)
+        ROWS_WRITTEN.labels("reanalysis_failures").inc(result.failures)
         log.debug(
             "materializer.batch_written",
             messages=len(messages),
@@ -64,6 +72,7 @@ def build_consumer(
             topics.name(Topic.SEGMENTS): SegmentReady,
             topics.name(Topic.DETECTIONS): Detection,
             topics.name(Topic.EXPOSURE): ExposureUpdate,
+            topics.dlq(topics.name(Topic.REANALYSIS)): DeadLetter,
         },
         producer=producer,
         batch_handler=Materializer(sink),

@@ -197,3 +197,15 @@ class AnalysedSegment(SQLModel, table=True):
     detector_name: str
     detector_version: str
     occurred_at: datetime = _tz()
+
+
+class ReanalysisFailure(SQLModel, table=True):
+    """A detector refused a run (its request went to `reanalysis.dlq` with this reason)."""
+
+    __tablename__ = "reanalysis_failures"
+    __table_args__ = (Index("ix_reanalysis_failures_run", "run_id"),)
+
+    event_id: str = Field(primary_key=True, max_length=36)
+    run_id: str
+    reason: str
+    occurred_at: datetime = _tz()

@@ -22,6 +22,7 @@ from sightline_results_api.events import StatePublisher
 from sightline_results_api.models import (
     AnalysedSegment,
     DetectionRow,
+    ReanalysisFailure,
     ReanalysisRun,
     Segment,
     utcnow,
@@ -48,18 +49,28 @@ class RunProgress:
     progress: float
     rate: float | None
     eta_s: float | None
+    error: str | None = None
 
 
 def measure(
-    requested: str, total: int, done: int, media_span: float, elapsed_s: float
+    requested: str,
+    total: int,
+    done: int,
+    media_span: float,
+    elapsed_s: float,
+    *,
+    error: str | None = None,
 ) -> RunProgress:
     """The progress of a run from its counts (pure).
 
-    `requested` is the stored state (requested or cancelled); `media_span` the range's length.
+    `requested` is the stored state (requested or cancelled); `media_span` the range's length;
+    `error` why a detector refused the run, if one did.
     """
     done = min(done, total)
     progress = done / total if total else 1.0
-    if requested == "cancelled":
+    if error is not None:
+        status = "failed"
+    elif requested == "cancelled":
         status = "cancelled"
     elif done >= total:
         status = "done"
@@ -69,7 +80,7 @@ def measure(
     if done and elapsed_s > 0 and total:
         rate = media_span * progress / elapsed_s
         eta = media_span * (1 - progress) / rate if status == "running" else 0.0
-    return RunProgress(status, total, done, progress, rate, eta)
+    return RunProgress(status, total, done, progress, rate, eta, error)
 
 
 class ReanalysisRuns:
@@ -189,8 +200,15 @@ class ReanalysisRuns:
             .subquery()
         )
         done = self._session.exec(select(func.count()).select_from(finished)).one()
+        error = self._session.exec(
+            select(ReanalysisFailure.reason)
+            .where(ReanalysisFailure.run_id == run.run_id)
+            .order_by(col(ReanalysisFailure.occurred_at))
+            .limit(1)
+        ).first()
         elapsed = (utcnow() - run.created_at).total_seconds()
-        return measure(run.status, int(total), int(done), run.to_ts - run.from_ts, elapsed)
+        span = run.to_ts - run.from_ts
+        return measure(run.status, int(total), int(done), span, elapsed, error=error)
 
 
 def _in_range(run: ReanalysisRun) -> Any:

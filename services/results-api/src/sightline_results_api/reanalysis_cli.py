@@ -20,7 +20,7 @@ from sightline_results_api.events import StatePublisher
 from sightline_results_api.reanalysis import LIVE_RUN, ReanalysisRuns, RunProgress
 from sightline_results_api.run_diff import diff_runs, exposure_deltas
 
-FINISHED = {"done", "cancelled"}
+FINISHED = {"done", "cancelled", "failed"}
 POLL_S = 1.0
 
 
@@ -68,7 +68,8 @@ def describe(run_id: str, p: RunProgress) -> str:
     """One line on where a run stands."""
     rate = f", {p.rate:.1f}x real time" if p.rate else ""
     eta = f", about {p.eta_s:.0f} s left" if p.eta_s else ""
-    return f"{run_id}: {p.status}, {p.segments_done}/{p.segments_total} segments{rate}{eta}"
+    error = f": {p.error}" if p.error else ""
+    return f"{run_id}: {p.status}, {p.segments_done}/{p.segments_total} segments{rate}{eta}{error}"
 
 
 def follow(

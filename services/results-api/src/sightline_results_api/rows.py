@@ -12,7 +12,13 @@ from datetime import datetime
 from typing import Any
 
 from sightline_common.kafka import Received
-from sightline_common.messages import Detection, ExposureUpdate, SegmentReady, StreamLifecycle
+from sightline_common.messages import (
+    DeadLetter,
+    Detection,
+    ExposureUpdate,
+    SegmentReady,
+    StreamLifecycle,
+)
 
 LIFECYCLE_COLUMNS = (
     "event_id",
@@ -85,6 +91,8 @@ EXPOSURE_COLUMNS = (
     "occurred_at",
 )
 
+FAILURE_COLUMNS = ("event_id", "run_id", "reason", "occurred_at")
+
 Row = tuple[Any, ...]
 
 
@@ -97,9 +105,17 @@ class RowBatch:
     detections: list[Row] = field(default_factory=list)
     exposure: list[Row] = field(default_factory=list)
     analysed: list[Row] = field(default_factory=list)
+    failures: list[Row] = field(default_factory=list)
 
     def __len__(self) -> int:
-        tables = (self.lifecycle, self.segments, self.detections, self.exposure, self.analysed)
+        tables = (
+            self.lifecycle,
+            self.segments,
+            self.detections,
+            self.exposure,
+            self.analysed,
+            self.failures,
+        )
         return sum(len(rows) for rows in tables)
 
 
@@ -219,4 +235,8 @@ def rows_for(messages: Iterable[Received]) -> RowBatch:
             batch.lifecycle.append(lifecycle_row(event_id, envelope.occurred_at, payload))
         elif isinstance(payload, ExposureUpdate):
             batch.exposure.append(exposure_row(event_id, envelope.occurred_at, payload))
+        elif isinstance(payload, DeadLetter) and payload.original_key:
+            # Only `reanalysis.dlq` is consumed: keyed by run id, a request a detector refused.
+            row = (event_id, payload.original_key, payload.reason, envelope.occurred_at)
+            batch.failures.append(row)
     return batch

@@ -24,6 +24,7 @@ from sightline_results_api.rows import (
     ANALYSED_COLUMNS,
     DETECTION_COLUMNS,
     EXPOSURE_COLUMNS,
+    FAILURE_COLUMNS,
     LIFECYCLE_COLUMNS,
     SEGMENT_COLUMNS,
     Row,
@@ -82,6 +83,7 @@ DETECTIONS = SinkTable(
     "detections", DETECTION_COLUMNS, ("event_id", "item_index"), json_columns=("attributes",)
 )
 ANALYSED = SinkTable("analysed_segments", ANALYSED_COLUMNS, ("event_id",))
+FAILURES = SinkTable("reanalysis_failures", FAILURE_COLUMNS, ("event_id",))
 EXPOSURE = SinkTable(
     "exposure_windows",
     EXPOSURE_COLUMNS,
@@ -100,6 +102,7 @@ class SinkResult:
     detections: int = 0
     exposure: int = 0
     analysed: int = 0
+    failures: int = 0
 
 
 class BatchSink:
@@ -119,6 +122,7 @@ class BatchSink:
                 detections=_copy_upsert(conn, DETECTIONS, batch.detections),
                 exposure=_copy_upsert(conn, EXPOSURE, batch.exposure),
                 analysed=_copy_upsert(conn, ANALYSED, batch.analysed),
+                failures=_copy_upsert(conn, FAILURES, batch.failures),
             )
 
     @contextmanager

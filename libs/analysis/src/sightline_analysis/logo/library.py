@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import structlog
 
 from sightline_analysis.engine import SegmentSource
@@ -30,9 +32,22 @@ class LogoLibrary:
             log.info("logo.removed", logo_id=entry.logo_id if entry else key)
             return
         try:
-            image = decode_image(self._source.get_bytes(entry.bucket, entry.object_key))
+            image = decode_image(self._fetch(entry))
             self.matcher.add(entry.logo_id, entry.brand, image)
-        except (PermanentError, TransientError, UndecodableImageError, ValueError) as exc:
+        except (PermanentError, UndecodableImageError, ValueError) as exc:
             log.warning("logo.skipped", logo_id=entry.logo_id, brand=entry.brand, reason=str(exc))
             return
         log.info("logo.added", logo_id=entry.logo_id, brand=entry.brand)
+
+    def _fetch(self, entry: LogoEntry) -> bytes:
+        """The reference image's bytes, retried while storage is unavailable: a library missing
+        a logo would analyse blind, so the follower (and readiness) waits instead."""
+        backoff = 0.5
+        while True:
+            try:
+                return self._source.get_bytes(entry.bucket, entry.object_key)
+            except TransientError as exc:
+                log.warning("logo.fetch_retry", logo_id=entry.logo_id, reason=str(exc),
+                            backoff=backoff)  # fmt: skip
+                time.sleep(backoff)
+                backoff = min(backoff * 2, 10.0)

@@ -138,6 +138,11 @@ class ConsumerLoop:
         """True once the consumer reached the broker and joined its group."""
         return self._ready.is_set()
 
+    @property
+    def stop_requested(self) -> bool:
+        """True once `stop()` was called (e.g. by SIGTERM), even before `run()`."""
+        return self._stopping.is_set()
+
     def stop(self) -> None:
         """Ask the loop to finish the in-flight batch, commit and exit."""
         self._stopping.set()

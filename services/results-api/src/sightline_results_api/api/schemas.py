@@ -153,7 +153,8 @@ class ReanalysisCreate(BaseModel):
 
 
 class ReanalysisRunPublic(BaseModel):
-    """A run and its progress (status: requested, running, done, cancelled)."""
+    """A run and its progress (status: requested, running, done, cancelled, or failed when a
+    detector refused it: `error` says why)."""
 
     model_config = ConfigDict(populate_by_name=True)
 

@@ -51,6 +51,7 @@ def to_public(run: ReanalysisRun, progress: RunProgress) -> ReanalysisRunPublic:
             "segments_done": progress.segments_done,
             "rate": progress.rate,
             "eta_s": progress.eta_s,
+            "error": progress.error,
             "created_at": run.created_at,
         }
     )

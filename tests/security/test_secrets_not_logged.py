@@ -59,9 +59,9 @@ def push(url: str, seconds: float) -> subprocess.CompletedProcess[str]:
     )  # fmt: skip
 
 
-async def handshake_status(url: str) -> int:
+async def handshake_status(url: str, headers: dict[str, str] | None = None) -> int:
     try:
-        async with connect(url):
+        async with connect(url, additional_headers=headers):
             return 101
     except InvalidStatus as exc:
         return exc.response.status_code
@@ -177,6 +177,7 @@ def test_no_key_token_or_password_appears_in_any_service_log(
     async def scenario() -> list[dict[str, Any]]:
         assert await handshake_status(ws_url) == 401
         assert await handshake_status(f"{ws_url}?token={wrong_key}") == 401
+        assert await handshake_status(ws_url, {"Authorization": f"Bearer {wrong_key}"}) == 401
         deadline = time.monotonic() + 60  # the notifier learns the token from `api-tokens`
         while await handshake_status(f"{ws_url}?token={api.token}") != 101:
             assert time.monotonic() < deadline, "the notifier never accepted results-api's token"

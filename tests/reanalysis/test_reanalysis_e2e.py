@@ -105,6 +105,14 @@ def test_a_run_is_cancelled_and_a_killed_replay_worker_resumes_without_duplicate
     assert stack.covered(cancelled) == settled < segments
     assert stack.status(cancelled)["status"] == "cancelled"
 
+    # Overrides a detector cannot apply: the run fails with the reason, nothing is analysed.
+    refused = stack.run(0, 60, {"logo": {"min_inliers": "many"}})
+    failed = wait_until(
+        lambda: (s := stack.status(refused))["status"] == "failed" and s, 120, "not refused"
+    )
+    assert "min_inliers" in failed["error"]
+    assert failed["segments_done"] == 0
+
     # Kill -9 mid-run, restart: the run completes, resuming from its checkpoint.
     run_id = stack.run(0, 60, {"logo": {"min_inliers": 9}})
     wait_until(lambda: stack.covered(run_id) >= 6, 300, "run never got going")

@@ -94,6 +94,10 @@ def test_a_run_is_requested_followed_compared_and_cancelled(
 
     cancelled = client.post(f"/api/reanalysis/{rid}/cancel")
     assert cancelled.json()["status"] == "cancelled"
+    listed = client.get("/api/reanalysis", params={"stream_id": new_stream}).json()
+    assert [(r["run_id"], r["status"], r["segments_done"]) for r in listed] == [
+        (rid, "cancelled", 3)
+    ]
     actions = [
         m.payload.action.value
         for m in read_messages(isolated.bootstrap, isolated.topics.name(Topic.REANALYSIS))
@@ -112,6 +116,8 @@ def test_bad_reanalysis_requests(client, new_stream):
     assert client.get("/api/reanalysis/nope").status_code == 404
     assert client.get("/api/reanalysis/nope/diff").status_code == 404
     assert client.post("/api/reanalysis/nope/cancel").status_code == 404
+    assert client.get("/api/reanalysis", params={"stream_id": "nope"}).status_code == 404
+    assert client.get("/api/reanalysis").status_code == 422
 
 
 def test_the_cli_starts_follows_diffs_and_cancels_a_run(

@@ -125,6 +125,17 @@ class ReanalysisRuns:
             raise RunNotFoundError(run_id)
         return run, self._progress(run)
 
+    def of_stream(self, stream_id: str, limit: int) -> list[tuple[ReanalysisRun, RunProgress]]:
+        """The stream's runs, newest first, with their progress; raises StreamNotFoundError."""
+        stream = StreamRegistry(self._session, self._publisher).get(stream_id)
+        runs = self._session.exec(
+            select(ReanalysisRun)
+            .where(ReanalysisRun.stream_id == stream.id)
+            .order_by(col(ReanalysisRun.created_at).desc())
+            .limit(limit)
+        ).all()
+        return [(run, self._progress(run)) for run in runs]
+
     def cancel(self, run_id: str) -> tuple[ReanalysisRun, RunProgress]:
         """Mark the run cancelled and tell the detectors (idempotent)."""
         run, _ = self.get(run_id)
@@ -206,7 +217,14 @@ class ReanalysisRuns:
             .order_by(col(ReanalysisFailure.occurred_at))
             .limit(1)
         ).first()
-        elapsed = (utcnow() - run.created_at).total_seconds()
+        # A finished (or cancelled) run's speed is measured up to its last detection.
+        last = self._session.exec(
+            select(func.max(AnalysedSegment.occurred_at)).where(
+                AnalysedSegment.stream_id == run.stream_id, AnalysedSegment.run_id == run.run_id
+            )
+        ).one()
+        ended = last is not None and (done >= total or run.status == "cancelled")
+        elapsed = ((last if ended else utcnow()) - run.created_at).total_seconds()
         span = run.to_ts - run.from_ts
         return measure(run.status, int(total), int(done), span, elapsed, error=error)
 

@@ -69,6 +69,16 @@ def start_run(body: ReanalysisCreate, runs: RunsDep) -> ReanalysisRunPublic:
     return to_public(*runs.get(run.run_id))
 
 
+@router.get("")
+def list_runs(
+    stream_id: Annotated[str, Query(min_length=1, max_length=64)],
+    runs: RunsDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[ReanalysisRunPublic]:
+    """A stream's reanalysis runs, newest first (the live run is `live` and not listed)."""
+    return [to_public(run, progress) for run, progress in runs.of_stream(stream_id, limit)]
+
+
 @router.get("/{run_id}")
 def get_run(run_id: str, runs: RunsDep) -> ReanalysisRunPublic:
     """A run's status and progress (segments done of those stored in its range)."""

@@ -76,7 +76,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List Runs
+         * @description A stream's reanalysis runs, newest first (the live run is `live` and not listed).
+         */
+        get: operations["list_runs_api_reanalysis_get"];
         put?: never;
         /**
          * Start Run
@@ -503,7 +507,7 @@ export interface components {
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
-            detail?: components["schemas"]["ValidationError"][];
+            detail?: components["schemas"]["ValidationError"][] | string;
         };
         /**
          * LiveStatus
@@ -568,7 +572,8 @@ export interface components {
         };
         /**
          * ReanalysisRunPublic
-         * @description A run and its progress (status: requested, running, done, cancelled).
+         * @description A run and its progress (status: requested, running, done, cancelled, or failed when a
+         *     detector refused it: `error` says why).
          */
         ReanalysisRunPublic: {
             /**
@@ -909,6 +914,38 @@ export interface operations {
                 };
                 content: {
                     "image/*": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_runs_api_reanalysis_get: {
+        parameters: {
+            query: {
+                limit?: number;
+                stream_id: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReanalysisRunPublic"][];
                 };
             };
             /** @description Validation Error */

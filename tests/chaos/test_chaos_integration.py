@@ -3,14 +3,15 @@ service is SIGKILLed once, the broker restarted, MinIO and Postgres stopped for 
 publisher dropped, corrupt segments and malformed messages injected. Nothing may be lost or
 duplicated, and every bad input must be dead-lettered.
 
-The seed is random and printed (and in the report); `SIGHTLINE_CHAOS_SEED=N` repeats a run.
+The seed is fixed, so every run injects the same faults in the same order (the one chosen kills
+detector-logo during the MinIO outage, which once left it blind); `SIGHTLINE_CHAOS_SEED=N` runs
+another plan. The seed is printed and in the report.
 `make chaos` runs the long form (`python -m tests.chaos`).
 """
 
 from __future__ import annotations
 
 import os
-import secrets
 
 import pytest
 
@@ -21,11 +22,12 @@ from .run import Options, run
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("chaos")]
 
 SHORT_SERVICES = ("results-api", "notifier", "ingest", "detector-logo")
+DEFAULT_SEED = 592984
 
 
 @pytest.mark.timeout(900)
 def test_nothing_lost_or_duplicated_and_every_bad_input_dead_lettered_under_faults() -> None:
-    seed = int(os.environ.get("SIGHTLINE_CHAOS_SEED") or secrets.randbelow(10**6))
+    seed = int(os.environ.get("SIGHTLINE_CHAOS_SEED") or DEFAULT_SEED)
     options = Options(
         duration_s=120,
         seed=seed,

@@ -169,6 +169,8 @@ def replay_group_id(service: Service) -> str:
     for node in ast.walk(ast.parse(REPLAY_SERVICE.read_text())):
         if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "ReplayCoordinator":
             value = next(k.value for k in node.keywords if k.arg == "group_id")
+            if isinstance(value, ast.Call) and ast.unparse(value.func) == "settings.topics.group":
+                value = value.args[0]  # the deployment's prefix: empty in compose and k8s
             parts = value.values if isinstance(value, ast.JoinedStr) else [value]
             return "".join(group_part(part, service) for part in parts)
     raise AssertionError(f"no ReplayCoordinator(group_id=...) in {REPLAY_SERVICE}")

@@ -71,7 +71,9 @@ def _run_materializer(
     thread = threading.Thread(target=loop.run, daemon=True)
     thread.start()
     try:
-        _wait_caught_up(isolated.bootstrap, group, isolated.topics.name(topic))
+        _wait_caught_up(
+            isolated.bootstrap, isolated.topics.group(group), isolated.topics.name(topic)
+        )
     finally:
         loop.stop()
         thread.join(timeout=30)

@@ -67,7 +67,7 @@ def run_detector(spec: DetectorSpec, settings: DetectorSettings) -> int:
     )
     loop = ConsumerLoop(
         bootstrap=settings.kafka_bootstrap,
-        group_id=spec.group_id,
+        group_id=settings.topics.group(spec.group_id),
         client_id=settings.producer_id,
         topics={settings.topics.name(Topic.SEGMENTS): SegmentReady},
         producer=producer,

@@ -74,6 +74,11 @@ class TopicNames:
         """The on-broker name of `topic`."""
         return f"{self.prefix}{topic.value}"
 
+    def group(self, name: str) -> str:
+        """A consumer group's name under the same prefix: deployments (and tests) sharing a
+        broker must not share groups, or each one's members rebalance the other's."""
+        return f"{self.prefix}{name}"
+
     def dlq(self, topic_name: str) -> str:
         """The dead-letter topic for an on-broker topic name."""
         return f"{topic_name}{DLQ_SUFFIX}"

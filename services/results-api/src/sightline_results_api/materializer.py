@@ -65,7 +65,7 @@ def build_consumer(
     topics = settings.topics
     return ConsumerLoop(
         bootstrap=settings.kafka_bootstrap,
-        group_id=settings.materializer_group,
+        group_id=settings.topics.group(settings.materializer_group),
         client_id=settings.producer_id,
         topics={
             topics.name(Topic.STREAMS): StreamLifecycle,

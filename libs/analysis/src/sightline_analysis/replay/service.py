@@ -38,7 +38,7 @@ def run_replay(spec: DetectorSpec, settings: DetectorSettings, port: int) -> int
         detector=spec.name,
         version=spec.version,
         analyzer_keys=settings.analyzer_keys(spec.analyzers),
-        group_id=spec.group_id,
+        group_id=settings.topics.group(spec.group_id),
         settings=settings,
         store=ObjectStore.from_settings(settings),
         policies=policies,
@@ -51,7 +51,7 @@ def run_replay(spec: DetectorSpec, settings: DetectorSettings, port: int) -> int
     coordinator = ReplayCoordinator(
         bootstrap=settings.kafka_bootstrap,
         topic=settings.topics.name(Topic.REANALYSIS),
-        group_id=f"{spec.group_id}-replay",
+        group_id=settings.topics.group(f"{spec.group_id}-replay"),
         client_id=f"{settings.producer_id}-replay",
         detector=spec.name,
         producer=producer,

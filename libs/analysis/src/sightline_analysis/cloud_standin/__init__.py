@@ -9,10 +9,11 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 
-from fastapi import FastAPI, Query
+from fastapi import FastAPI, Header, Query
 from fastapi.responses import JSONResponse
 
 from sightline_analysis.analyzers import Analyzer
+from sightline_analysis.executors.plugins.cloud import API_KEY_HEADER
 from sightline_analysis.executors.vision_api import (
     ANNOTATE_PATH,
     FEATURE_OF_ANALYZER,
@@ -48,9 +49,11 @@ def standin_app(
 
     @app.post(ANNOTATE_PATH, response_model=None)
     def annotate(
-        body: BatchAnnotateImagesRequest, key: str = Query("")
+        body: BatchAnnotateImagesRequest,
+        key: str = Query(""),
+        header_key: str = Header("", alias=API_KEY_HEADER),
     ) -> dict[str, object] | JSONResponse:
-        if key != api_key:
+        if api_key not in (key, header_key):
             return _error(403, "PERMISSION_DENIED", "The request is missing a valid API key.")
         if delay:
             time.sleep(delay)

@@ -36,6 +36,8 @@ from sightline_analysis.executors.vision_api import (
 from sightline_analysis.wire import encode_image
 from sightline_common.messages import ExecutorKind, ResultItem
 
+API_KEY_HEADER = "X-Goog-Api-Key"  # Google APIs take the key here as well as in `?key=`
+
 
 class CloudConfig(ExecutorConfig):
     """Endpoint, API key and the per-call timeout that bounds a slow answer."""
@@ -100,7 +102,8 @@ class CloudExecutor(Executor):
         try:
             response = self._client.post(
                 self._cfg.endpoint.rstrip("/") + ANNOTATE_PATH,
-                params={"key": self._cfg.api_key.get_secret_value()},
+                # In a header, not `?key=`: URLs end up in logs and proxies' access logs.
+                headers={API_KEY_HEADER: self._cfg.api_key.get_secret_value()},
                 json=dump(request),
             )
             response.raise_for_status()

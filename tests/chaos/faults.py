@@ -30,11 +30,12 @@ from .hls_watch import INJECTED_PREFIX, listed_names
 from .publisher import Publisher
 from .rig import ChaosRig, Say
 
-# Topics whose consumers run a ConsumerLoop, which dead-letters what it cannot process. The
-# others are compacted tables every replica follows from the beginning (stream-config,
-# logo-library, api-tokens), which log and skip a bad record by design, and `reanalysis`,
-# which no service of the chaos stack consumes yet.
+# Topics whose consumers run a ConsumerLoop, which dead-letters what it cannot process, and
+# `reanalysis`, whose consumers (the replay workers) do too when the stack runs one. The others
+# are compacted tables every replica follows from the beginning (stream-config, logo-library,
+# api-tokens), which log and skip a bad record by design.
 DEAD_LETTERED_TOPICS = frozenset({Topic.STREAMS, Topic.SEGMENTS, Topic.DETECTIONS, Topic.EXPOSURE})
+REPLAY_SUFFIX = "-replay"
 CORRUPT_STREAM = "chaos-corrupt"
 T = TypeVar("T")
 
@@ -225,9 +226,10 @@ class MalformedMessages(Fault):
                 f"not JSON on {topic.value}": f"\x00{marker}: not json".encode(),
                 f"bad payload on {topic.value}": json.dumps(envelope).encode(),
             }
+            replaying = any(e.name.endswith(REPLAY_SUFFIX) for e in ctx.rig.entries)
             for label, value in values.items():
                 ctx.producer.publish_raw(name, b"chaos-malformed", value)
-                expect = topic in DEAD_LETTERED_TOPICS
+                expect = topic in DEAD_LETTERED_TOPICS or (topic is Topic.REANALYSIS and replaying)
                 ctx.bad_inputs.append(BadInput(label, name, marker.encode(), expect_dlq=expect))
         ctx.producer.flush()
         return FaultRecord(self.name, started, time.time(), f"{2 * len(Topic)} messages")

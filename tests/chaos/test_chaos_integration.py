@@ -21,7 +21,7 @@ from .run import Options, run
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("chaos")]
 
-SHORT_SERVICES = ("results-api", "notifier", "ingest", "detector-logo")
+SHORT_SERVICES = ("results-api", "notifier", "ingest", "detector-logo", "detector-logo-replay")
 DEFAULT_SEED = 592984
 
 

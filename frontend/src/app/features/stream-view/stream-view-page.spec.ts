@@ -11,7 +11,6 @@ import { detectionMessage } from '../../testing/detection-message';
 import { detectionItem } from '../../testing/detection-item';
 import { FakeSocket } from '../../testing/fake-socket';
 import { reanalysisRun } from '../../testing/reanalysis-run';
-import { RunHistory } from '../reanalysis/run-history';
 import { StreamViewPage } from './stream-view-page';
 import { VideoPlayer } from './video-player';
 
@@ -53,6 +52,9 @@ describe('StreamViewPage', () => {
     backend
       .expectOne('/api/streams/s1')
       .flush({ id: 's1', name: 'Final', status: 'live', source: { kind: 'rtmp' }, policy: {} });
+    backend
+      .expectOne((r) => r.url === '/api/reanalysis' && r.params.get('stream_id') === 's1')
+      .flush([]);
     const page = backend.expectOne((r) => r.url === '/api/streams/s1/detections');
     expect(page.request.params.get('run')).toBe('live');
     page.flush({
@@ -98,7 +100,7 @@ describe('StreamViewPage', () => {
     backend.verify();
   });
 
-  it('shows a reanalysis run chosen with ?run=: its stored detections only, no live events, and switches back to live', async () => {
+  it("offers the stream's runs from the API and shows one chosen with ?run=: its stored detections only, no live events, and switches back to live", async () => {
     localStorage.clear();
     const sockets: FakeSocket[] = [];
     TestBed.configureTestingModule({
@@ -117,9 +119,6 @@ describe('StreamViewPage', () => {
       add: { imports: [PlayerStub] },
     });
     TestBed.inject(SettingsStore).save({ token: 't', apiBase: '', wsBase: 'ws://n.test' });
-    const history = TestBed.inject(RunHistory);
-    history.remember(reanalysisRun({ run_id: 'other-stream-run', stream_id: 's2' }));
-    history.remember(reanalysisRun({ run_id: 'r1', status: 'done', from: 0, to: 120 }));
     const backend = TestBed.inject(HttpTestingController);
     const fixture = TestBed.createComponent(StreamViewPage);
     fixture.componentRef.setInput('id', 's1');
@@ -131,6 +130,13 @@ describe('StreamViewPage', () => {
     backend
       .expectOne('/api/streams/s1')
       .flush({ id: 's1', name: 'Final', status: 'live', source: { kind: 'rtmp' }, policy: {} });
+    // Every run of the stream, newest first: started from a dashboard or from the CLI.
+    backend
+      .expectOne((r) => r.url === '/api/reanalysis' && r.params.get('stream_id') === 's1')
+      .flush([
+        reanalysisRun({ run_id: 'r2-cli', status: 'failed', error: 'bad override' }),
+        reanalysisRun({ run_id: 'r1', status: 'done', from: 0, to: 120 }),
+      ]);
     const first = backend.expectOne((r) => r.url === '/api/streams/s1/detections');
     expect(first.request.params.get('run')).toBe('r1');
     first.flush({
@@ -157,7 +163,8 @@ describe('StreamViewPage', () => {
     const select = fixture.nativeElement.querySelector(
       '[data-testid=run-select]',
     ) as HTMLSelectElement;
-    expect([...select.options].map((o) => o.value)).toEqual(['live', 'r1']);
+    expect([...select.options].map((o) => o.value)).toEqual(['live', 'r2-cli', 'r1']);
+    expect(select.options[2].textContent).toContain('r1 · 0:00:00–0:02:00 · done');
     expect(select.value).toBe('r1');
     expect(text('run-count')).toContain('2 detections');
     expect(text('live-feed')).toContain('found-by-rerun');

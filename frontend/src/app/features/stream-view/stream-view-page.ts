@@ -24,7 +24,8 @@ import {
   take,
   tap,
 } from 'rxjs';
-import { DetectionItem, StreamSummary } from '../../api/contract';
+import { DetectionItem, ReanalysisRun, StreamSummary } from '../../api/contract';
+import { ReanalysisApi } from '../../api/reanalysis-api';
 import { StreamsApi } from '../../api/streams-api';
 import { describeApiError } from '../../core/api-error';
 import { LiveFeed } from '../../core/live-feed';
@@ -32,7 +33,6 @@ import { flattenDetection, isDetectionEvent, isLifecycleEvent } from '../../core
 import { SettingsStore } from '../../core/settings';
 import { ErrorBanner } from '../../shared/error-banner';
 import { formatMediaTime } from '../../shared/format';
-import { RunHistory } from '../reanalysis/run-history';
 import { DetectionIndex } from './detection-index';
 import { DetectionTimeline } from './detection-timeline';
 import { kindColour } from './overlay-painter';
@@ -71,7 +71,7 @@ export class StreamViewPage implements OnInit {
   private readonly destroyRef = inject(DestroyRef);
   private readonly router = inject(Router);
   private readonly route = inject(ActivatedRoute);
-  private readonly history = inject(RunHistory);
+  private readonly reanalysis = inject(ReanalysisApi);
   private readonly player = viewChild(VideoPlayer);
   private index = new DetectionIndex();
   /** Asks for the shown run's stored detections again (after missed live events, or a retry). */
@@ -85,12 +85,13 @@ export class StreamViewPage implements OnInit {
   readonly run = input<string | undefined>();
   protected readonly shownRun = computed(() => this.run() || LIVE_RUN);
   protected readonly live = computed(() => this.shownRun() === LIVE_RUN);
-  /** Live, then this stream's runs started from this browser (newest first), and the shown one. */
+  /** This stream's reanalysis runs as the API lists them (newest first), wherever they were started. */
+  private readonly runs = signal<ReanalysisRun[]>([]);
+  /** Live, then this stream's runs, and the shown one if the list lacks it. */
   protected readonly runOptions = computed<RunOption[]>(() => {
-    const runs = this.history.runs().filter((run) => run.stream_id === this.id());
     const options = [
       { id: LIVE_RUN, label: 'live' },
-      ...runs.map((run) => ({
+      ...this.runs().map((run) => ({
         id: run.run_id,
         label: `${run.run_id} · ${formatMediaTime(run.from)}–${formatMediaTime(run.to)} · ${run.status}`,
       })),
@@ -156,6 +157,7 @@ export class StreamViewPage implements OnInit {
 
   ngOnInit(): void {
     this.loadStream();
+    this.loadRuns();
     this.stored
       .pipe(takeUntilDestroyed(this.destroyRef))
       .subscribe((items) => this.addItems(items));
@@ -221,6 +223,7 @@ export class StreamViewPage implements OnInit {
   protected retry(): void {
     this.error.set(null);
     this.loadStream();
+    this.loadRuns();
     this.refetch.next();
   }
 
@@ -228,6 +231,13 @@ export class StreamViewPage implements OnInit {
     this.api.get(this.id()).subscribe({
       next: (stream) => this.stream.set(stream),
       error: (error: unknown) => this.error.set(describeApiError(error)),
+    });
+  }
+
+  private loadRuns(): void {
+    this.reanalysis.list(this.id()).subscribe({
+      next: (runs) => this.runs.set(runs),
+      error: (error: unknown) => this.error.set(`Reanalysis runs: ${describeApiError(error)}`),
     });
   }
 

@@ -4,8 +4,7 @@ import { ComponentFixture, TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
 import { detectionItem } from '../../testing/detection-item';
 import { reanalysisRun } from '../../testing/reanalysis-run';
-import { ReanalysisPage, isFinished, parseConfig } from './reanalysis-page';
-import { RunHistory } from './run-history';
+import { ReanalysisPage, parseConfig } from './reanalysis-page';
 
 describe('Reanalysis helpers', () => {
   it('accepts an empty or object config and rejects other JSON', () => {
@@ -16,12 +15,6 @@ describe('Reanalysis helpers', () => {
     expect(() => parseConfig('[1]')).toThrow('JSON object');
     expect(() => parseConfig('{oops')).toThrow();
   });
-
-  it('stops polling only at a final state', () => {
-    expect(isFinished({ status: 'running' })).toBe(false);
-    expect(isFinished({ status: 'failed' })).toBe(true);
-    expect(isFinished({ status: 'cancelled' })).toBe(true);
-  });
 });
 
 describe('ReanalysisPage', () => {
@@ -30,30 +23,39 @@ describe('ReanalysisPage', () => {
   const text = (testId: string) =>
     (fixture.nativeElement.querySelector(`[data-testid=${testId}]`) as HTMLElement).textContent!;
 
-  /** The page for stream s1, with the given runs already in this browser's history. */
-  function open(...known: ReturnType<typeof reanalysisRun>[]): void {
+  const listOf =
+    (streamId: string) => (r: { url: string; params: { get(name: string): unknown } }) =>
+      r.url === '/api/reanalysis' && r.params.get('stream_id') === streamId;
+
+  /** The page, opened with `?stream=` or without. */
+  function render(stream: string | undefined): void {
     // Angular's scheduler waits on timers too: render with detectChanges() while time is faked.
     vi.useFakeTimers();
-    localStorage.clear();
     TestBed.configureTestingModule({
       providers: [provideHttpClient(), provideHttpClientTesting(), provideRouter([])],
     });
-    known.reverse().forEach((run) => TestBed.inject(RunHistory).remember(run));
     backend = TestBed.inject(HttpTestingController);
     fixture = TestBed.createComponent(ReanalysisPage);
-    fixture.componentRef.setInput('stream', 's1');
+    fixture.componentRef.setInput('stream', stream);
     fixture.detectChanges();
-    backend
-      .expectOne('/api/streams')
-      .flush([
-        { id: 's1', name: 'Final', status: 'stopped', source: { kind: 'rtmp' }, policy: {} },
-      ]);
+    backend.expectOne('/api/streams').flush([
+      { id: 's1', name: 'Final', status: 'stopped', source: { kind: 'rtmp' }, policy: {} },
+      { id: 's2', name: 'Semi', status: 'stopped', source: { kind: 'rtmp' }, policy: {} },
+    ]);
+  }
+
+  /** The page for stream s1, whose runs the API lists as given. */
+  function open(...listed: ReturnType<typeof reanalysisRun>[]): void {
+    render('s1');
+    backend.expectOne(listOf('s1')).flush(listed);
+    fixture.detectChanges();
   }
 
   afterEach(() => vi.useRealTimers());
 
   it('starts a run for the chosen range and detectors, follows its progress to the end, then compares it', () => {
     open();
+    expect(text('runs-empty')).toContain('No runs of this stream yet');
     fixture.componentInstance.start();
     const start = backend.expectOne({ method: 'POST', url: '/api/reanalysis' });
     expect(start.request.body).toEqual({
@@ -137,7 +139,7 @@ describe('ReanalysisPage', () => {
 
   it('shows the progress of a run still working while compared, and compares again when it ends', () => {
     open(reanalysisRun({ run_id: 'r2', status: 'running', segments_done: 2, segments_total: 8 }));
-    // Unfinished runs in the history are followed from the start.
+    // Unfinished runs the API lists are followed from the start.
     vi.advanceTimersByTime(0);
     backend
       .expectOne('/api/reanalysis/r2')
@@ -194,6 +196,85 @@ describe('ReanalysisPage', () => {
     fixture.detectChanges();
     expect(text('runs-table')).toContain('cancelled');
     expect(fixture.nativeElement.querySelector('[data-testid=run-cancel]')).toBeNull();
+    backend.verify();
+  });
+
+  it("lists the chosen stream's runs from the API, those started with the CLI too, and the next stream's when another is chosen", () => {
+    render(undefined);
+    fixture.detectChanges();
+    expect(fixture.nativeElement.textContent).toContain('Choose a stream to see its runs');
+    backend.expectNone((r) => r.url === '/api/reanalysis');
+
+    fixture.componentInstance.selectStream('s1');
+    fixture.detectChanges();
+    expect(fixture.nativeElement.textContent).toContain('Loading runs');
+    backend
+      .expectOne(listOf('s1'))
+      .flush([
+        reanalysisRun({ run_id: 'from-cli', status: 'running', segments_total: 4 }),
+        reanalysisRun({ run_id: 'r-old', status: 'done' }),
+      ]);
+    fixture.detectChanges();
+    const rows = () =>
+      [...fixture.nativeElement.querySelectorAll('[data-testid=runs-table] tbody tr')].map(
+        (row: HTMLElement) => row.querySelector('td')!.textContent!.trim(),
+      );
+    expect(rows()).toEqual(['from-cli', 'r-old']);
+
+    // The run still working is followed; once another stream is chosen it no longer is.
+    vi.advanceTimersByTime(0);
+    backend
+      .expectOne('/api/reanalysis/from-cli')
+      .flush(reanalysisRun({ run_id: 'from-cli', status: 'running', segments_total: 4 }));
+    fixture.componentInstance.selectStream('s2');
+    backend.expectOne(listOf('s2')).flush([reanalysisRun({ run_id: 'r9', stream_id: 's2' })]);
+    fixture.detectChanges();
+    expect(rows()).toEqual(['r9']);
+    vi.advanceTimersByTime(0);
+    backend.expectOne('/api/reanalysis/r9').flush(reanalysisRun({ run_id: 'r9', status: 'done' }));
+    vi.advanceTimersByTime(10_000);
+    backend.expectNone('/api/reanalysis/from-cli');
+
+    // Refresh lists again: a run started meanwhile elsewhere appears.
+    (
+      fixture.nativeElement.querySelector('[data-testid=runs-refresh]') as HTMLButtonElement
+    ).click();
+    backend
+      .expectOne(listOf('s2'))
+      .flush([
+        reanalysisRun({ run_id: 'r10', stream_id: 's2', status: 'done' }),
+        reanalysisRun({ run_id: 'r9', stream_id: 's2', status: 'done' }),
+      ]);
+    fixture.detectChanges();
+    expect(rows()).toEqual(['r10', 'r9']);
+    backend.verify();
+  });
+
+  it('shows a run that failed with the reason, and stops polling it', () => {
+    open(reanalysisRun({ run_id: 'r4', status: 'requested', segments_total: 6 }));
+    fixture.componentInstance['compare'].runId = 'r4';
+    vi.advanceTimersByTime(0);
+    const reason = 'detector-logo refused the overrides: unknown setting "min_confidenze"';
+    backend.expectOne('/api/reanalysis/r4').flush(
+      reanalysisRun({
+        run_id: 'r4',
+        status: 'failed',
+        segments_total: 6,
+        eta_s: 30,
+        error: reason,
+      }),
+    );
+    vi.advanceTimersByTime(10_000);
+    backend.expectNone('/api/reanalysis/r4');
+    fixture.detectChanges();
+
+    const row = fixture.nativeElement.querySelector('[data-testid=runs-table] tbody tr');
+    expect(row.querySelector('.badge').textContent.trim()).toBe('failed');
+    expect(row.querySelector('[data-testid=run-error]').textContent).toContain(reason);
+    expect(row.textContent).not.toContain('ETA');
+    expect(row.querySelector('[data-testid=run-cancel]')).toBeNull();
+    expect(text('selected-run-progress')).toContain('failed');
+    expect(text('selected-run-progress')).toContain(reason);
     backend.verify();
   });
 });

@@ -11,7 +11,7 @@ import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { FormsModule } from '@angular/forms';
 import { RouterLink } from '@angular/router';
 import { Subscription, switchMap, takeWhile, timer } from 'rxjs';
-import { FINISHED_RUN_STATES, ReanalysisRun, RunDiff, StreamSummary } from '../../api/contract';
+import { ReanalysisRun, RunDiff, StreamSummary } from '../../api/contract';
 import { ReanalysisApi } from '../../api/reanalysis-api';
 import { StreamsApi } from '../../api/streams-api';
 import { describeApiError } from '../../core/api-error';
@@ -19,14 +19,9 @@ import { ErrorBanner } from '../../shared/error-banner';
 import { formatMediaTime } from '../../shared/format';
 import { DETECTORS } from '../streams/new-stream-form';
 import { RunDiffView } from './run-diff-view';
-import { RunHistory } from './run-history';
-import { RunProgress } from './run-progress';
+import { RunProgress, isFinished } from './run-progress';
 
 const POLL_MS = 2000;
-
-export function isFinished(run: Pick<ReanalysisRun, 'status'>): boolean {
-  return (FINISHED_RUN_STATES as readonly string[]).includes(run.status);
-}
 
 /** Parses the optional detector config; an empty field means the detectors' defaults. */
 export function parseConfig(text: string): Record<string, unknown> | undefined {
@@ -65,24 +60,31 @@ export function parseConfig(text: string): Record<string, unknown> | undefined {
     .selected {
       background: var(--panel-2);
     }
+    .run-failed {
+      color: var(--bad);
+      border-color: var(--bad);
+    }
   `,
 })
 export class ReanalysisPage implements OnInit {
   private readonly streamsApi = inject(StreamsApi);
   private readonly api = inject(ReanalysisApi);
   private readonly destroyRef = inject(DestroyRef);
-  protected readonly history = inject(RunHistory);
   private polls = new Map<string, Subscription>();
+  private listing?: Subscription;
 
   /** `?stream=` query parameter. */
   readonly stream = input<string | undefined>();
   protected readonly streams = signal<StreamSummary[]>([]);
+  /** The stream runs are started for and listed of. */
+  protected readonly streamId = signal('');
+  /** The chosen stream's runs from the API, newest first, kept current while polled; null until listed. */
+  protected readonly runs = signal<ReanalysisRun[] | null>(null);
   protected readonly error = signal<string | null>(null);
   protected readonly diff = signal<RunDiff | null>(null);
   protected readonly detectors = DETECTORS;
   protected readonly fmt = formatMediaTime;
   protected form = {
-    streamId: '',
     from: 0,
     to: 60,
     detectors: { logo: true, visual: true } as Record<string, boolean>,
@@ -91,16 +93,46 @@ export class ReanalysisPage implements OnInit {
   protected compare = { runId: '', against: 'live' };
 
   ngOnInit(): void {
-    this.form.streamId = this.stream() ?? '';
+    this.streamId.set(this.stream() ?? '');
     this.streamsApi.list().subscribe({
       next: (streams) => this.streams.set(streams),
       error: (error: unknown) => this.error.set(describeApiError(error)),
     });
-    this.history
-      .runs()
-      .filter((run) => !isFinished(run))
-      .forEach((run) => this.follow(run.run_id));
-    this.destroyRef.onDestroy(() => this.polls.forEach((poll) => poll.unsubscribe()));
+    this.loadRuns();
+    this.destroyRef.onDestroy(() => {
+      this.listing?.unsubscribe();
+      this.polls.forEach((poll) => poll.unsubscribe());
+    });
+  }
+
+  /** Another stream chosen: its runs replace the list. */
+  selectStream(streamId: string): void {
+    this.streamId.set(streamId);
+    this.loadRuns();
+  }
+
+  /**
+   * Lists the chosen stream's runs, wherever they were started (here or with the CLI), and follows
+   * those still working. Runs of the stream shown before are no longer polled, except the one
+   * being compared.
+   */
+  loadRuns(): void {
+    this.listing?.unsubscribe();
+    this.runs.set(null);
+    [...this.polls.keys()]
+      .filter((runId) => runId !== this.compare.runId)
+      .forEach((runId) => this.stopFollowing(runId));
+    const streamId = this.streamId();
+    if (!streamId) {
+      return;
+    }
+    this.listing = this.api.list(streamId).subscribe({
+      next: (runs) => {
+        this.runs.set(runs);
+        runs.filter((run) => !isFinished(run)).forEach((run) => this.follow(run.run_id));
+      },
+      error: (error: unknown) => this.error.set(`Runs: ${describeApiError(error)}`),
+    });
   }
 
   start(): void {
@@ -117,7 +149,7 @@ export class ReanalysisPage implements OnInit {
     }
     this.error.set(null);
     const body = {
-      stream_id: this.form.streamId,
+      stream_id: this.streamId(),
       from: this.form.from,
       to: this.form.to,
       detectors: this.detectors.filter((name) => this.form.detectors[name]),
@@ -125,7 +157,7 @@ export class ReanalysisPage implements OnInit {
     };
     this.api.start(body).subscribe({
       next: (run) => {
-        this.history.remember({ ...body, ...run });
+        this.runs.update((runs) => [run, ...(runs ?? []).filter((r) => r.run_id !== run.run_id)]);
         this.compare.runId = run.run_id;
         this.follow(run.run_id);
       },
@@ -150,20 +182,16 @@ export class ReanalysisPage implements OnInit {
     });
   }
 
-  /** The run chosen for comparison, as last polled. */
+  /** The run chosen for comparison, as last polled, when it is one of the listed runs. */
   protected selected(): ReanalysisRun | undefined {
-    return this.history.runs().find((run) => run.run_id === this.compare.runId);
+    return this.runs()?.find((run) => run.run_id === this.compare.runId);
   }
 
   protected finished(run: ReanalysisRun): boolean {
     return isFinished(run);
   }
 
-  protected streamName(id: string): string {
-    return this.streams().find((s) => s.id === id)?.name ?? id;
-  }
-
-  /** Polls a run until it is done or failed, keeping the history entry current. */
+  /** Polls a run until it is done, failed or cancelled, keeping its entry in the list current. */
   private follow(runId: string): void {
     if (this.polls.has(runId)) {
       return;
@@ -192,9 +220,13 @@ export class ReanalysisPage implements OnInit {
     this.polls.set(runId, poll);
   }
 
+  private stopFollowing(runId: string): void {
+    this.polls.get(runId)?.unsubscribe();
+    this.polls.delete(runId);
+  }
+
   private update(run: ReanalysisRun): void {
-    const known = this.history.runs().find((r) => r.run_id === run.run_id);
-    this.history.remember({ ...known, ...run });
+    this.runs.update((runs) => runs && runs.map((r) => (r.run_id === run.run_id ? run : r)));
   }
 
   private loadDiff(runId: string, against: string): void {

@@ -1,7 +1,15 @@
 import { reanalysisRun } from '../../testing/reanalysis-run';
-import { describeProgress, runPercent } from './run-progress';
+import { describeProgress, isFinished, runPercent } from './run-progress';
 
 describe('run progress', () => {
+  it('takes done, failed and cancelled as final, so polling stops there', () => {
+    expect(isFinished({ status: 'running' })).toBe(false);
+    expect(isFinished({ status: 'requested' })).toBe(false);
+    expect(isFinished({ status: 'done' })).toBe(true);
+    expect(isFinished({ status: 'failed' })).toBe(true);
+    expect(isFinished({ status: 'cancelled' })).toBe(true);
+  });
+
   it("takes the API's progress, else segments done of total, bounded to 0..100", () => {
     expect(runPercent(reanalysisRun({ run_id: 'r', progress: 0.426 }))).toBe(43);
     expect(runPercent(reanalysisRun({ run_id: 'r', progress: 1.2 }))).toBe(100);
@@ -26,5 +34,15 @@ describe('run progress', () => {
     expect(describeProgress(reanalysisRun({ run_id: 'r', segments_total: 60 }))).toBe(
       '0/60 segments',
     );
+  });
+
+  it('gives no time left for a run that has ended', () => {
+    for (const status of ['done', 'failed', 'cancelled']) {
+      expect(
+        describeProgress(
+          reanalysisRun({ run_id: 'r', status, segments_done: 2, segments_total: 6, eta_s: 40 }),
+        ),
+      ).toBe('2/6 segments');
+    }
   });
 });

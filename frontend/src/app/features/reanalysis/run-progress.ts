@@ -1,6 +1,11 @@
 import { ChangeDetectionStrategy, Component, computed, input } from '@angular/core';
-import type { ReanalysisRun } from '../../api/contract';
+import { FINISHED_RUN_STATES, ReanalysisRun } from '../../api/contract';
 import { formatMediaTime } from '../../shared/format';
+
+/** Whether a run has reached a final state (done, failed, cancelled): nothing more to poll. */
+export function isFinished(run: Pick<ReanalysisRun, 'status'>): boolean {
+  return (FINISHED_RUN_STATES as readonly string[]).includes(run.status);
+}
 
 /** A run's progress 0..100: the API's own figure, else segments done of total. */
 export function runPercent(run: ReanalysisRun): number {
@@ -15,13 +20,13 @@ export function describeProgress(run: ReanalysisRun): string {
   if (run.rate) {
     parts.push(`${run.rate.toFixed(1)}× real time`);
   }
-  if (run.eta_s !== null && run.eta_s !== undefined && run.status !== 'done') {
+  if (run.eta_s !== null && run.eta_s !== undefined && !isFinished(run)) {
     parts.push(`ETA ${formatMediaTime(run.eta_s)}`);
   }
   return parts.join(' · ');
 }
 
-/** A progress bar with the run's segments, speed and time left. */
+/** A progress bar with the run's segments, speed and time left; for a failed run, why it failed. */
 @Component({
   selector: 'app-run-progress',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -33,11 +38,18 @@ export function describeProgress(run: ReanalysisRun): string {
     ></progress>
     {{ percent() }}%
     <span class="muted" data-testid="run-progress-detail">{{ detail() }}</span>
+    @if (run().error; as error) {
+      <span class="run-error" data-testid="run-error">{{ error }}</span>
+    }
   `,
   styles: `
     progress {
       width: 140px;
       vertical-align: middle;
+    }
+    .run-error {
+      display: block;
+      color: var(--bad);
     }
   `,
 })

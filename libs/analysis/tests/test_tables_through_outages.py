@@ -10,12 +10,12 @@ import time
 
 import pytest
 
-from sightline_analysis.follower import CompactedTopicFollower
 from sightline_analysis.logo.library import LogoLibrary
 from sightline_analysis.logo.matcher import LogoMatcher
 from sightline_analysis.scenario import Scenario
 from sightline_analysis.wire import encode_image
 from sightline_common.errors import StorageUnavailableError
+from sightline_common.kafka.follower import CompactedTopicFollower
 from sightline_common.messages import LogoEntry
 from sightline_common.topics import Topic
 from sightline_testkit.plugin import Isolated

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from sightline_analysis.follower import CompactedTopicFollower
+from sightline_common.kafka.follower import CompactedTopicFollower
 from sightline_common.messages import AnalysisPolicy, StreamConfig
 from sightline_common.settings import ServiceSettings
 from sightline_common.topics import Topic

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sightline_analysis.analyzers import AnalyzerContext, AnalyzerRegistry, AnalyzerSet
-from sightline_analysis.follower import CompactedTopicFollower
 from sightline_analysis.logo.library import LogoLibrary
 from sightline_analysis.logo.matcher import LogoMatcher, MatcherConfig
 from sightline_analysis.settings import DetectorSettings
+from sightline_common.kafka.follower import CompactedTopicFollower
 from sightline_common.messages import LogoEntry
 from sightline_common.storage import ObjectStore
 from sightline_common.topics import Topic

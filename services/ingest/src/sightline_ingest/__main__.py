@@ -6,7 +6,9 @@ import functools
 import threading
 
 from sightline_common.kafka import EventProducer
+from sightline_common.kafka.follower import CompactedTopicFollower
 from sightline_common.logging import configure_logging
+from sightline_common.messages import StreamConfig
 from sightline_common.ops import BackgroundServer
 from sightline_common.storage import ObjectStore
 from sightline_common.topics import Topic
@@ -19,7 +21,6 @@ from sightline_ingest.outbox import OutboxRelay
 from sightline_ingest.pickup import PickupTimings, SegmentPickup
 from sightline_ingest.publishers import NginxPublishers
 from sightline_ingest.registry import StreamRegistry
-from sightline_ingest.registry_feed import RegistryFeed
 from sightline_ingest.service import IngestService
 from sightline_ingest.settings import IngestSettings
 from sightline_ingest.spool import Spool
@@ -85,10 +86,11 @@ def build(settings: IngestSettings) -> IngestService:
         RepeatingWorker("outbox", relay.relay_once, interval=settings.poll_interval / 2,
                         stopping=stopping, max_backoff=settings.max_backoff),
     ]  # fmt: skip
-    feed = RegistryFeed(
+    feed = CompactedTopicFollower(
         settings.kafka_bootstrap,
         topics.name(Topic.STREAM_CONFIG),
-        registry,
+        StreamConfig,
+        registry.apply_record,
         f"{producer_id}-registry",
     )
     gate = PublishGate(
@@ -116,7 +118,7 @@ def build(settings: IngestSettings) -> IngestService:
     def ready() -> bool:
         # Not upload/outbox health: while MinIO or Kafka are down segments spool and events
         # wait, and publishes must still be accepted.
-        return feed.ready and pickup_worker.healthy
+        return feed.caught_up.is_set() and pickup_worker.healthy
 
     server = BackgroundServer(build_app(gate, ready), settings.http_host, settings.http_port)
     return IngestService(

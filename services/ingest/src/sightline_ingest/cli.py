@@ -18,11 +18,11 @@ from collections.abc import Sequence
 
 from sightline_common.envelope import wrap
 from sightline_common.kafka import EventProducer
+from sightline_common.kafka.follower import CompactedTopicFollower
 from sightline_common.messages import AnalysisPolicy, Source, SourceKind, StreamConfig
 from sightline_common.topics import Topic
 from sightline_ingest.keys import hash_key, new_key
 from sightline_ingest.registry import StreamRegistry
-from sightline_ingest.registry_feed import RegistryFeed
 from sightline_ingest.settings import IngestSettings
 
 
@@ -53,15 +53,16 @@ def _add(settings: IngestSettings, args: argparse.Namespace) -> int:
 
 def _set_enabled(settings: IngestSettings, stream_id: str, enabled: bool) -> int:
     registry = StreamRegistry()
-    feed = RegistryFeed(
+    feed = CompactedTopicFollower(
         settings.kafka_bootstrap,
         settings.topics.name(Topic.STREAM_CONFIG),
-        registry,
+        StreamConfig,
+        registry.apply_record,
         f"{settings.producer_id}-cli",
     )
     feed.start()
     try:
-        if not feed.wait_ready(30):
+        if not feed.caught_up.wait(30):
             print("stream-config topic not readable", file=sys.stderr)
             return 2
     finally:

@@ -41,6 +41,13 @@ class StreamRegistry:
                 self._configs[config.stream_id] = config
         self._notify()
 
+    def apply_record(self, key: str, config: StreamConfig | None) -> None:
+        """Take one record of the compacted topic: a configuration, or a tombstone (None)."""
+        if config is None:
+            self.remove(key)
+        else:
+            self.apply(config)
+
     def remove(self, stream_id: str) -> None:
         """Forget a stream (a tombstone on the compacted topic)."""
         with self._lock:

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 import structlog
 
+from sightline_common.kafka.follower import CompactedTopicFollower
 from sightline_common.ops import BackgroundServer
 from sightline_common.shutdown import stop_on_signals
-from sightline_ingest.registry_feed import RegistryFeed
 from sightline_ingest.supervisor import SourceSupervisor
 from sightline_ingest.workers import RepeatingWorker
 
@@ -21,7 +21,7 @@ log = structlog.get_logger(__name__)
 class IngestService:
     """The assembled service; `run` blocks until SIGTERM/SIGINT."""
 
-    feed: RegistryFeed
+    feed: CompactedTopicFollower
     server: BackgroundServer
     workers: list[RepeatingWorker]
     supervisor: SourceSupervisor | None
@@ -35,7 +35,7 @@ class IngestService:
             worker.start()
         self.server.start()
         log.info("ingest.http_started")
-        while not self.feed.wait_ready(1.0):
+        while not self.feed.caught_up.wait(1.0):
             if self.stopping.is_set():
                 break
         if self.supervisor is not None and not self.stopping.is_set():

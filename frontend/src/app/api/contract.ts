@@ -25,6 +25,9 @@ export type ExposureWindow = Schemas['ExposureWindowPublic'];
 export type ExposureReport = Schemas['ExposureReport'];
 export type Logo = Schemas['LogoPublic'];
 
+/** The run id of the live analysis; any other run id is a reanalysis run. */
+export const LIVE_RUN = 'live';
+
 export interface DetectionQuery {
   from?: number;
   to?: number;
@@ -39,6 +42,8 @@ export interface ExposureQuery {
   from?: number;
   to?: number;
   window?: number;
+  /** A reanalysis run id; absent means the live analysis. */
+  run?: string;
 }
 
 export type ReanalysisCreate = Schemas['ReanalysisCreate'];

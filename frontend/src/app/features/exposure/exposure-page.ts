@@ -11,16 +11,26 @@ import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { FormsModule } from '@angular/forms';
 import { Router } from '@angular/router';
 import { filter, throttleTime } from 'rxjs';
-import { ExposureReport, StreamSummary } from '../../api/contract';
+import { ExposureReport, LIVE_RUN, StreamSummary } from '../../api/contract';
 import { StreamsApi } from '../../api/streams-api';
 import { describeApiError } from '../../core/api-error';
 import { LiveFeed } from '../../core/live-feed';
+import type { LiveEvent } from '../../core/live-events';
+import type { Detection, ExposureUpdate } from '../../generated/messages';
 import { ErrorBanner } from '../../shared/error-banner';
 import { formatPercent } from '../../shared/format';
 import { ExposureCharts } from './exposure-charts';
 import { downloadText, exposureCsv } from './exposure-csv';
 
-/** Per-brand screen time, share of voice and prominence for one stream, live-updating, exportable. */
+/** The run a detection or exposure event belongs to (LIVE_RUN or a reanalysis run id). */
+function eventRun(event: LiveEvent): string {
+  return (event.payload as Detection | ExposureUpdate).run_id;
+}
+
+/**
+ * Per-brand screen time, share of voice and prominence for one stream, live-updating, exportable;
+ * for the live analysis, or for a reanalysis run chosen with `?run=`.
+ */
 @Component({
   selector: 'app-exposure-page',
   imports: [FormsModule, ErrorBanner, ExposureCharts],
@@ -33,7 +43,7 @@ import { downloadText, exposureCsv } from './exposure-csv';
         <select
           name="stream"
           [(ngModel)]="streamId"
-          (ngModelChange)="load()"
+          (ngModelChange)="showLive()"
           data-testid="exposure-stream"
         >
           <option value="" disabled>Choose a stream</option>
@@ -54,6 +64,16 @@ import { downloadText, exposureCsv } from './exposure-csv';
         Export CSV
       </button>
     </form>
+    @if (runId) {
+      <p class="row" data-testid="exposure-run">
+        <span
+          >Reanalysis run <span class="mono">{{ runId }}</span></span
+        >
+        <button type="button" (click)="showLive()" data-testid="exposure-show-live">
+          Show live
+        </button>
+      </p>
+    }
     <app-error-banner [message]="error()" [retryable]="!!streamId" (retry)="load()" />
     @if (report(); as r) {
       @if (r.totals.length === 0) {
@@ -106,7 +126,10 @@ export class ExposurePage implements OnInit {
 
   /** `?stream=` query parameter. */
   readonly stream = input<string | undefined>();
+  /** `?run=` query parameter: a reanalysis run id; absent means live. */
+  readonly run = input<string | undefined>();
   protected streamId = '';
+  protected runId = '';
   protected from: number | null = null;
   protected to: number | null = null;
   protected window = 10;
@@ -117,6 +140,7 @@ export class ExposurePage implements OnInit {
 
   ngOnInit(): void {
     this.streamId = this.stream() ?? '';
+    this.runId = this.run() ?? '';
     this.api.list().subscribe({
       next: (streams) => this.streams.set(streams),
       error: (error: unknown) => this.error.set(describeApiError(error)),
@@ -131,7 +155,8 @@ export class ExposurePage implements OnInit {
         filter(
           (event) =>
             event.stream_id === this.streamId &&
-            (event.type === 'exposure' || event.type === 'detection'),
+            (event.type === 'exposure' || event.type === 'detection') &&
+            eventRun(event) === (this.runId || LIVE_RUN),
         ),
         throttleTime(5000, undefined, { leading: true, trailing: true }),
       )
@@ -144,7 +169,10 @@ export class ExposurePage implements OnInit {
       return;
     }
     if (!quiet) {
-      void this.router.navigate([], { queryParams: { stream: this.streamId }, replaceUrl: true });
+      void this.router.navigate([], {
+        queryParams: { stream: this.streamId, run: this.runId || null },
+        replaceUrl: true,
+      });
       this.unwatch?.();
       this.unwatch = this.feed.watch([this.streamId]);
     }
@@ -152,6 +180,7 @@ export class ExposurePage implements OnInit {
       from: this.from ?? undefined,
       to: this.to ?? undefined,
       window: this.window || undefined,
+      run: this.runId || undefined,
     };
     this.api.exposure(this.streamId, query).subscribe({
       next: (report) => {
@@ -162,10 +191,17 @@ export class ExposurePage implements OnInit {
     });
   }
 
+  /** Shows the chosen stream's live analysis: a reanalysis run belongs to one stream. */
+  showLive(): void {
+    this.runId = '';
+    this.load();
+  }
+
   exportCsv(): void {
     const report = this.report();
     if (report) {
-      downloadText(`exposure-${this.streamId}.csv`, exposureCsv(this.streamId, report));
+      const name = this.runId ? `${this.streamId}-${this.runId}` : this.streamId;
+      downloadText(`exposure-${name}.csv`, exposureCsv(this.streamId, report));
     }
   }
 }

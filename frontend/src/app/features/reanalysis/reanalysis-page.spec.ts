@@ -105,6 +105,9 @@ describe('ReanalysisPage', () => {
     expect(fixture.nativeElement.querySelector('[data-testid=run-view]').getAttribute('href')).toBe(
       '/streams/s1?run=r1',
     );
+    expect(
+      fixture.nativeElement.querySelector('[data-testid=run-exposure]').getAttribute('href'),
+    ).toBe('/exposure?stream=s1&run=r1');
 
     fixture.componentInstance.showDiff();
     backend

@@ -24,7 +24,7 @@ import {
   take,
   tap,
 } from 'rxjs';
-import { DetectionItem, ReanalysisRun, StreamSummary } from '../../api/contract';
+import { DetectionItem, LIVE_RUN, ReanalysisRun, StreamSummary } from '../../api/contract';
 import { ReanalysisApi } from '../../api/reanalysis-api';
 import { StreamsApi } from '../../api/streams-api';
 import { describeApiError } from '../../core/api-error';
@@ -43,7 +43,6 @@ const MAX_BACKFILL_PAGES = 20;
 const FEED_LENGTH = 150;
 /** Stored detections listed for a reanalysis run (the timeline and overlay take them all). */
 const RUN_LIST_LENGTH = 500;
-export const LIVE_RUN = 'live';
 
 /** A run the stream view can show: `live`, or a reanalysis run of this stream. */
 export interface RunOption {

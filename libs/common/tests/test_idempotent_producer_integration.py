@@ -29,22 +29,29 @@ BATCH = 10
 def send_losing_the_first_answer(
     iso: Isolated, **producer_overrides: Any
 ) -> tuple[list[str], list[str]]:
-    """Send BATCH envelopes on one key while the broker's first Produce answer is lost.
-
-    One envelope is delivered first, so the lost answer is a success for a partition whose
-    leader is known (on a fresh topic it could be an error answer that wrote nothing).
-    Returns the event ids sent and the event ids on the topic afterwards, in log order.
-    """
+    """Send through a proxy that loses the broker's answer to the batch; returns the event
+    ids sent and the event ids on the topic afterwards, in log order."""
     topic = iso.topics.name(Topic.STREAMS)
     with KafkaProxy(iso.bootstrap) as proxy:
-        producer = EventProducer(proxy.bootstrap, "test-idempotence", **producer_overrides)
-        sent = [publish(producer, topic, 0)]
-        producer.flush(60)
-        proxy.lose_produce_responses(1)
-        sent += [publish(producer, topic, i) for i in range(1, BATCH + 1)]
-        producer.flush(60)
+        sent = send_through(proxy, topic, **producer_overrides)
         assert proxy.lost_produce_responses == 1, "the fault was never injected"
     return sent, [m.event_id for m in read_messages(iso.bootstrap, topic)]
+
+
+def send_through(proxy: KafkaProxy, topic: str, **producer_overrides: Any) -> list[str]:
+    """One envelope delivered, then BATCH more on the same key whose first answer is lost.
+
+    The first delivery settles the partition's leader, so the lost answer is a success (on a
+    fresh topic it could be an error answer that wrote nothing). The producer is released on
+    return, while the proxy still runs.
+    """
+    producer = EventProducer(proxy.bootstrap, "test-idempotence", **producer_overrides)
+    sent = [publish(producer, topic, 0)]
+    producer.flush(60)
+    proxy.lose_produce_responses(1)
+    sent += [publish(producer, topic, i) for i in range(1, BATCH + 1)]
+    producer.flush(60)
+    return sent
 
 
 def publish(producer: EventProducer, topic: str, number: int) -> str:

@@ -33,7 +33,12 @@ from sightline_analysis.synthetic import Placement, background, composite, make_
 from sightline_benchkit import BenchResults
 from sightline_benchkit.progress import progress
 from sightline_common.envelope import decode, wrap
-from sightline_common.messages import Detection, ReanalysisAction, ReanalysisRequest
+from sightline_common.messages import (
+    Detection,
+    ExecutorKind,
+    ReanalysisAction,
+    ReanalysisRequest,
+)
 from sightline_common.settings import ServiceSettings
 from sightline_common.storage import ObjectStore
 from sightline_common.topics import Topic, TopicNames
@@ -230,6 +235,8 @@ def measure(args: argparse.Namespace, env: dict[str, str], settings: ServiceSett
     """Store the stream, start the processes, run the three phases."""
     scenario = Scenario(settings)
     scenario.add_logo("acme-1", "acme", LOGO)
+    # The stored stream was analysed live long ago: the live detector leaves it alone now.
+    scenario.set_policy("stored", [ExecutorKind.local], detectors=[])
     seen, stop_watch = Seen(), threading.Event()
     detections = settings.topics.name(Topic.DETECTIONS)
     watcher = threading.Thread(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 import urllib.request
 from pathlib import Path
 
@@ -95,12 +96,17 @@ def test_logo_found_with_box_logo_free_none_corrupt_and_missing_to_dlq(isolated:
 
 def test_a_logo_added_while_running_takes_effect_without_restart(isolated: Isolated) -> None:
     scenario = Scenario(isolated.settings())
-    start_detector(isolated)
+    detector = start_detector(isolated)
     with_logo, _ = clip(isolated.tmp, "logo", with_logo=True)
     scenario.add_segment("cam-2", 0, with_logo)
     assert logos(detections(isolated, 1)[("cam-2", 0)]) == []
 
     scenario.add_logo("acme-1", "acme", ACME)
+    # The library is followed in the background: within moments, not before the next segment.
+    deadline = time.monotonic() + 60
+    while '"logo.added"' not in detector.log_path.read_text():
+        assert time.monotonic() < deadline, "the detector never took the new logo"
+        time.sleep(0.2)
     scenario.add_segment("cam-2", 1, with_logo)
     assert {label for _, label, _ in logos(detections(isolated, 2)[("cam-2", 1)])} == {"acme"}
 

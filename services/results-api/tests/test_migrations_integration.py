@@ -20,6 +20,7 @@ TABLES = {
     "exposure_windows",
     "lifecycle_events",
     "logos",
+    "reanalysis_failures",
     "reanalysis_runs",
     "segments",
     "streams",

@@ -57,16 +57,25 @@ class Scenario:
         return entry
 
     def set_policy(
-        self, stream_id: str, executors: list[ExecutorKind], sample_fps: float = 2
+        self,
+        stream_id: str,
+        executors: list[ExecutorKind],
+        sample_fps: float = 2,
+        detectors: list[str] | None = None,
     ) -> None:
-        """Publish a stream configuration whose policy routes to `executors`."""
+        """Publish a stream configuration whose policy routes to `executors` (and names the
+        detectors that analyse it live: all by default)."""
         config = StreamConfig(
             stream_id=stream_id,
             name=stream_id,
             key_hash="0" * 64,
             source=Source(kind=SourceKind.test, uri=None),
             policy=AnalysisPolicy.model_validate(
-                {"executors": [e.value for e in executors], "sample_fps": sample_fps}
+                {
+                    "executors": [e.value for e in executors],
+                    "sample_fps": sample_fps,
+                    **({} if detectors is None else {"detectors": detectors}),
+                }
             ),
             enabled=True,
         )

@@ -60,6 +60,6 @@ def test_concurrent_starts_migrate_the_private_schema_once(api_settings):
                 text(f'SELECT version_num FROM "{schema}".alembic_version')
             ).all()
         assert tables == TABLES
-        assert version == [("0004",)]
+        assert version == [("0005",)]
     finally:
         engine.dispose()

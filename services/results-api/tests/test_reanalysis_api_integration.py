@@ -15,7 +15,7 @@ from sightline_testkit.kafka import read_messages
 pytestmark = pytest.mark.integration
 
 
-def _store_segments(engine, stream_id: str, count: int) -> None:
+def _store_segments(engine, stream_id: str, count: int, first: int = 0) -> None:
     rows = [
         segment_row(
             f"00000000-0000-0000-0000-{seq:012d}",
@@ -32,7 +32,7 @@ def _store_segments(engine, stream_id: str, count: int) -> None:
                 sha256="0" * 64,
             ),
         )
-        for seq in range(count)
+        for seq in range(first, first + count)
     ]
     BatchSink(engine).write(RowBatch(segments=rows))
 
@@ -149,3 +149,13 @@ def test_the_cli_starts_follows_diffs_and_cancels_a_run(
     missing = sightline_cli("reanalysis", "status", "run-nope", ok=False)
     assert missing.returncode == 1
     assert "RunNotFoundError" in missing.stderr
+
+
+def test_a_run_covers_the_segments_stored_when_it_was_requested(client, engine, new_stream):
+    _store_segments(engine, new_stream, 3)
+    started = client.post(
+        "/api/reanalysis", json={"stream_id": new_stream, "from": 0, "to": 100}
+    ).json()
+    _store_segments(engine, new_stream, 2, first=3)  # the stream is live: more arrive later
+    run = client.get(f"/api/reanalysis/{started['run_id']}").json()
+    assert (started["segments_total"], run["segments_total"]) == (3, 3)

@@ -160,6 +160,8 @@ class ReanalysisRun(SQLModel, table=True):
     detectors: list[str] = Field(sa_column=Column(JSONB, nullable=False))
     # requested or cancelled; running / done are derived from the analysed segments.
     status: str = Field(max_length=16, default="requested")
+    # When the range's last segment known at request was stored: the run covers up to there.
+    stored_to: datetime | None = _tz(nullable=True)
     created_at: datetime = _tz()
     updated_at: datetime = _tz()
 

@@ -1,8 +1,9 @@
 """Reanalysis runs: requested here, executed by the detectors (they read the `reanalysis` topic
 and tag their Detections with the run id), measured here from what the materializer stores.
 
-A run's progress is the share of the stream's stored segments in its range that every
-requested detector has reported on (`analysed_segments`, one row per Detection message).
+A run's progress is the share of the stream's segments in its range, stored when the run was
+requested, that every requested detector has reported on (`analysed_segments`, one row per
+Detection message). Segments a live stream adds to the range later belong to a later run.
 """
 
 from __future__ import annotations
@@ -111,9 +112,11 @@ class ReanalysisRuns:
             created_at=now,
             updated_at=now,
         )
+        stored = self._stored(run)
+        run.stored_to = stored[1] if stored else None
         self._session.add(run)
         self._session.flush()
-        self._publisher.reanalysis(run, ReanalysisAction.start, config, self._stored(run))
+        self._publisher.reanalysis(run, ReanalysisAction.start, config, stored)
         self._session.commit()
         log.info("reanalysis.requested", run_id=run.run_id, stream_id=run.stream_id)
         return run
@@ -192,9 +195,11 @@ class ReanalysisRuns:
         return (first, last) if first is not None and last is not None else None
 
     def _progress(self, run: ReanalysisRun) -> RunProgress:
+        # The segments stored when the run was requested: those the detectors re-analyse.
+        known = col(Segment.wall_clock) <= run.stored_to if run.stored_to is not None else False
         total = self._session.exec(
             select(func.count(func.distinct(Segment.sequence))).where(
-                Segment.stream_id == run.stream_id, _in_range(run)
+                Segment.stream_id == run.stream_id, _in_range(run), known
             )
         ).one()
         finished = (

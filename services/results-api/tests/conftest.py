@@ -46,6 +46,7 @@ def build_detection(
     duration: float = 2.0,
     run_id: str = "live",
     kind: str = "logo",
+    detector: str = "logo",
 ) -> Envelope:
     """A Detection envelope for one segment, with a deterministic event id."""
     span = duration / frames
@@ -75,7 +76,7 @@ def build_detection(
             duration=duration,
         ),
         run_id=run_id,
-        detector=DetectorInfo(name="logo", version="1.0.0", config_hash="abc"),
+        detector=DetectorInfo(name=detector, version="1.0.0", config_hash="abc"),
         executor=ExecutorInfo(kind="local", latency_ms=12.0),
         frames=frame_results,
         timings=Timings(total_ms=20.0),

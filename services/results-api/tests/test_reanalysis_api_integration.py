@@ -42,6 +42,10 @@ def test_a_run_is_requested_followed_compared_and_cancelled(
 ):
     _store_segments(engine, new_stream, 10)
     store_detections([detection_factory(new_stream, seq) for seq in range(10)])
+    # Live visual results: not compared by a logo-only run.
+    store_detections(
+        [detection_factory(new_stream, 0, labels=("person",), kind="person", detector="visual")]
+    )
 
     started = client.post(
         "/api/reanalysis",

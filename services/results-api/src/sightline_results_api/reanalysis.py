@@ -152,12 +152,14 @@ class ReanalysisRuns:
         return run, self._progress(run)
 
     def detections(self, run: ReanalysisRun, run_id: str) -> Sequence[DetectionRow]:
-        """Detections of `run_id` over `run`'s stream and range (bounded), in media order."""
+        """Detections of `run_id` over `run`'s stream and range (bounded), in media order, by
+        the detectors `run` re-ran (a logo-only run is not compared with live faces)."""
         return self._session.exec(
             select(DetectionRow)
             .where(
                 DetectionRow.stream_id == run.stream_id,
                 DetectionRow.run_id == run_id,
+                col(DetectionRow.detector_name).in_(run.detectors),
                 col(DetectionRow.media_ts) >= run.from_ts,
                 col(DetectionRow.media_ts) < run.to_ts,
             )

@@ -6,19 +6,12 @@ the test's `isolated` environment (own topics, buckets and database schema).
 
 from __future__ import annotations
 
-import dataclasses
-import shutil
-import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
 
-from sightline_devstack import platform
 from sightline_devstack.ports import ephemeral_port
-from sightline_devstack.settings import DevstackSettings
 from sightline_testkit.plugin import Isolated
 from sightline_testkit.processes import ChildProcess
 
@@ -63,36 +56,3 @@ def start_results_api(isolated: Isolated, mode: str = "api", **env: str) -> Resu
 def results_api(isolated: Isolated) -> ResultsApi:
     """results-api (API only) as a process on the test's isolated platform slice."""
     return start_results_api(isolated)
-
-
-@dataclass(frozen=True)
-class PrivateNginx:
-    """A throwaway nginx-rtmp whose publish callbacks go to `callback_port`."""
-
-    rtmp_url: str
-    http_url: str
-    hls_dir: Path
-    callback_port: int
-
-
-@pytest.fixture
-def private_nginx(platform_env: dict[str, str]) -> Iterator[PrivateNginx]:
-    """nginx-rtmp on fresh ports with its own HLS folder, so the ingest a test starts for it
-    needs neither the shared nginx nor port 8010 (which `make run` or another test may hold).
-    The same set-up as ingest's own integration tests."""
-    folder = Path(tempfile.mkdtemp(prefix="sightline-security-nginx-"))
-    folder.chmod(0o755)
-    callback_port = ephemeral_port()
-    settings = dataclasses.replace(
-        DevstackSettings.from_env(),
-        state_dir=folder / "state",
-        rtmp_port=ephemeral_port(),
-        nginx_http_port=ephemeral_port(),
-        rtmp_callback_url=f"http://127.0.0.1:{callback_port}/rtmp",
-    )
-    env = platform.ensure_up(settings, only=["nginx"], say=lambda _: None, install_packages=False)
-    try:
-        yield PrivateNginx(env.rtmp_url, env.nginx_http_url, Path(env.hls_dir), callback_port)
-    finally:
-        platform.down(settings, only=["nginx"], say=lambda _: None)
-        shutil.rmtree(folder, ignore_errors=True)

@@ -28,10 +28,11 @@ from websockets.exceptions import InvalidStatus
 
 from sightline_analysis.synthetic import make_logo
 from sightline_devstack.ports import ephemeral_port
+from sightline_testkit.nginx import PrivateNginx
 from sightline_testkit.plugin import Isolated
 from sightline_testkit.processes import ChildProcess
 
-from .conftest import PrivateNginx, ResultsApi, run_cli, start_results_api
+from .conftest import ResultsApi, run_cli, start_results_api
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]  # a whole pipeline, on a busy box
 

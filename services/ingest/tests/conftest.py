@@ -7,14 +7,9 @@ nginx or port 8010 that a developer's running ingest may hold.
 
 from __future__ import annotations
 
-import dataclasses
-import shutil
 import subprocess
-import tempfile
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -24,42 +19,9 @@ from sightline_common.messages import AnalysisPolicy, Source, StreamConfig
 from sightline_common.storage import ObjectStore
 from sightline_common.topics import Topic
 from sightline_ingest.keys import hash_key, new_key
+from sightline_testkit.nginx import PrivateNginx
 from sightline_testkit.plugin import Isolated
 from sightline_testkit.processes import ChildProcess
-
-
-@dataclass(frozen=True)
-class PrivateNginx:
-    """A throwaway nginx-rtmp: where to push and where it writes HLS."""
-
-    rtmp_url: str
-    http_url: str
-    hls_dir: Path
-    callback_port: int
-
-
-@pytest.fixture
-def private_nginx(platform_env: dict[str, str]) -> Iterator[PrivateNginx]:
-    from sightline_devstack import ports  # noqa: PLC0415 - integration-only dependency
-    from sightline_devstack.platform import down, ensure_up  # noqa: PLC0415
-    from sightline_devstack.settings import DevstackSettings  # noqa: PLC0415
-
-    folder = Path(tempfile.mkdtemp(prefix="sightline-ingest-nginx-"))
-    folder.chmod(0o755)
-    callback_port = ports.ephemeral_port()
-    settings = dataclasses.replace(
-        DevstackSettings.from_env(),
-        state_dir=folder / "state",
-        rtmp_port=ports.ephemeral_port(),
-        nginx_http_port=ports.ephemeral_port(),
-        rtmp_callback_url=f"http://127.0.0.1:{callback_port}/rtmp",
-    )
-    env = ensure_up(settings, only=["nginx"], say=lambda _: None, install_packages=False)
-    try:
-        yield PrivateNginx(env.rtmp_url, env.nginx_http_url, Path(env.hls_dir), callback_port)
-    finally:
-        down(settings, only=["nginx"], say=lambda _: None)
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 @dataclass

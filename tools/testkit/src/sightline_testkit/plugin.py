@@ -22,7 +22,10 @@ from sightline_common.settings import ServiceSettings
 from sightline_common.storage import ObjectStore
 from sightline_common.topics import TopicNames
 from sightline_testkit.kafka import create_topics, delete_topics
+from sightline_testkit.nginx import private_nginx
 from sightline_testkit.processes import ChildProcess
+
+__all__ = ["Isolated", "private_nginx"]  # fixtures this plugin provides beside its own
 
 
 @dataclass

@@ -80,6 +80,7 @@ def test_exposure_updates_per_media_time_window_and_replays_change_nothing(
         "exposure",
         SIGHTLINE_HTTP_PORT=str(port),
         SIGHTLINE_EXPOSURE_WINDOW_S="10",
+        SIGHTLINE_EXPOSURE_DATA_DIR=str(isolated.tmp / "exposure"),
     )
     child.wait_http_ok(f"http://127.0.0.1:{port}/readyz")
 
@@ -107,3 +108,5 @@ def test_exposure_updates_per_media_time_window_and_replays_change_nothing(
     after = read_messages(isolated.bootstrap, isolated.topics.name(Topic.EXPOSURE))
     assert len(after) == count_before + 1  # only the new segment's window was republished
     assert child.stop() == 0
+    # faust's folder is where the settings put it, not in the working directory.
+    assert (isolated.tmp / "exposure" / f"{isolated.topics.prefix}results-api-exposure").is_dir()

@@ -33,8 +33,10 @@ def _partitions(topic: Topic) -> int:
 def build_app(settings: ResultsApiSettings) -> faust.App:
     """The faust application: one agent over `detections`, one table, output to `exposure`."""
     topics = settings.topics
+    app_id = f"{settings.topic_prefix}{settings.exposure_app_id}"
     app = faust.App(
-        f"{settings.topic_prefix}{settings.exposure_app_id}",
+        app_id,
+        datadir=settings.exposure_data_dir / app_id,
         broker=f"kafka://{settings.kafka_bootstrap}",
         store="memory://",
         web_enabled=False,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import tempfile
+from pathlib import Path
 
 from pydantic import field_validator
 
@@ -36,6 +38,9 @@ class ResultsApiSettings(ServiceSettings):
     # The exposure stream processor (`python -m sightline_results_api exposure`).
     exposure_app_id: str = "results-api-exposure"
     exposure_window_s: float = 10.0
+    # Faust insists on a data folder even for in-memory tables; kept out of the working
+    # directory, which is read-only in the k8s pods and the repo when run locally.
+    exposure_data_dir: Path = Path(tempfile.gettempdir()) / "sightline-exposure"
 
     @field_validator("database_schema")
     @classmethod

@@ -79,6 +79,8 @@ def service_specs(
                 **base_env,
                 "SIGHTLINE_SERVICE_NAME": entry.name,
                 "SIGHTLINE_HTTP_PORT": str(entry.port),
+                # The exposure processor's faust folder, with the rest of this stack's state.
+                "SIGHTLINE_EXPOSURE_DATA_DIR": str(settings.state_dir / "exposure"),
             },
             log_path=logs / f"{entry.name}.log",
             health_url=f"http://127.0.0.1:{entry.port}/readyz",

@@ -34,6 +34,7 @@ def build_app(settings: ResultsApiSettings) -> faust.App:
     """The faust application: one agent over `detections`, one table, output to `exposure`."""
     topics = settings.topics
     app_id = f"{settings.topic_prefix}{settings.exposure_app_id}"
+    settings.exposure_data_dir.mkdir(parents=True, exist_ok=True)  # faust makes only the last level
     app = faust.App(
         app_id,
         datadir=settings.exposure_data_dir / app_id,

@@ -123,11 +123,16 @@ def test_lan_and_cloud_policies_and_fallback_when_the_lan_executor_dies(isolated
     )
     lan.wait_http_ok(f"http://127.0.0.1:{lan_port}/readyz", timeout=90)
     cloud.wait_http_ok(f"http://127.0.0.1:{cloud_port}/readyz", timeout=90)
+    # Generous call timeouts: this test is about routing, and a loaded test machine can take
+    # longer than the default 10 s for an executor's first answer (the fallback below is a dead
+    # executor, refused at once, not a timeout).
     detector = start_detector(
         isolated,
         SIGHTLINE_LAN_HOSTS=f"127.0.0.1:{lan_port}",
+        SIGHTLINE_LAN_TIMEOUT="60",
         SIGHTLINE_CLOUD_ENDPOINT=f"http://127.0.0.1:{cloud_port}",
         SIGHTLINE_CLOUD_API_KEY="k-test",
+        SIGHTLINE_CLOUD_TIMEOUT="60",
     )
     with_logo, truth = clip(isolated.tmp, "logo", with_logo=True)
     scenario.add_segment("cam-lan", 0, with_logo)

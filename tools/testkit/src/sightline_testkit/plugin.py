@@ -21,8 +21,6 @@ import pytest
 from sightline_common.settings import ServiceSettings
 from sightline_common.storage import ObjectStore
 from sightline_common.topics import TopicNames
-from sightline_testkit import durations
-from sightline_testkit.durations import DurationRecorder
 from sightline_testkit.kafka import create_topics, delete_topics
 from sightline_testkit.nginx import private_nginx
 from sightline_testkit.processes import ChildProcess
@@ -74,22 +72,15 @@ class Isolated:
         return child
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    """Record this run's durations for the next one's order (in the process that sees every
-    report: the xdist controller, or pytest itself when run serially)."""
-    if not os.environ.get("PYTEST_XDIST_WORKER"):
-        recorder = DurationRecorder(durations.book_path())
-        config.pluginmanager.register(recorder, "sightline-durations")
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under pytest-xdist, hand out the longest tests first (see `durations`).
+    """Under pytest-xdist, hand out the integration tests first.
 
-    Every worker reads the same book, so every worker collects the same order, as xdist
-    requires.
+    Workers take tests in collection order as they free up; the long integration tests
+    (streams pushed in real time, services started) at the end would leave one worker busy
+    while the other idles. A stable sort, the same on every worker, as xdist requires.
     """
     if os.environ.get("PYTEST_XDIST_WORKER"):
-        items[:] = durations.longest_first(items, durations.load(durations.book_path()))
+        items.sort(key=lambda item: item.get_closest_marker("integration") is None)
 
 
 @pytest.fixture(scope="session")

@@ -242,7 +242,8 @@ def _write(options: Options, report: str, evidence: Evidence, rig: ChaosRig) -> 
     ]
     dump["bad_inputs"] = [{**b, "marker": b["marker"].decode()} for b in dump["bad_inputs"]]
     (folder / "evidence.json").write_text(json.dumps(dump, indent=1))
-    for name in [*rig.services, "publisher"]:
+    # The platform's logs too: the broker's group-coordinator lines explain a stalled group.
+    for name in [*rig.services, "publisher", "kafka", "postgres", "minio", "nginx"]:
         log = rig.log_dir / f"{name}.log"
         if log.exists():
             shutil.copy(log, folder / log.name)

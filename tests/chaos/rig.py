@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
 import shutil
+import signal
 import tempfile
 import threading
 import time
@@ -152,6 +154,16 @@ class ChaosRig:
     def pid(self, name: str) -> int | None:
         """The supervised process of service `name`, while it runs."""
         return self.supervisor.pid(name) if self.supervisor else None
+
+    def dump_stacks(self) -> None:
+        """Every running service writes each thread's stack to its log (SIGUSR1, see
+        `sightline_common.logging`); waits a moment for the lines to land."""
+        for name in self.services:
+            pid = self.pid(name)
+            if pid is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGUSR1)
+        time.sleep(2)
 
     def restarts(self) -> dict[str, int]:
         """How often the supervisor restarted each service."""

@@ -104,6 +104,8 @@ def run(options: Options, say: Say) -> Outcome:
         read_minio(env, f"streams/{STREAM_ID}/", evidence)
         read_postgres(env.postgres_dsn, evidence)
         verdict = check(evidence)
+        if not verdict.passed:
+            rig.dump_stacks()  # where a stuck service waits, into its log (copied below)
         header = {
             "seed": options.seed,
             "stream": f"{options.duration_s:.0f} s of 720p30 with faults",

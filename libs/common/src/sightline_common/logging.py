@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import faulthandler
 import logging
+import signal
 import sys
 
 import structlog
@@ -12,7 +14,15 @@ def configure_logging(service: str, level: str = "INFO") -> structlog.stdlib.Bou
     """Route structlog and stdlib logging to one JSON line per event on stderr.
 
     Every line carries `service`, so logs from many processes can be merged and filtered.
+    The same stream gets Python's stack of every thread on a fatal signal (a crash in native
+    code: OpenCV, librdkafka) and on SIGUSR1, which is how one sees where a stuck service waits
+    without stopping it (`kill -USR1 <pid>`).
     """
+    # fd 2 itself, even while a test captures `sys.stderr` in an object without a descriptor.
+    process_stderr = sys.__stderr__
+    if process_stderr is not None:
+        faulthandler.enable(file=process_stderr, all_threads=True)
+        faulthandler.register(signal.SIGUSR1, file=process_stderr, all_threads=True)
     numeric_level = logging.getLevelName(level.upper())
     if not isinstance(numeric_level, int):
         numeric_level = logging.INFO

@@ -88,12 +88,8 @@ class Pipeline(AbstractContextManager["Pipeline"]):
 
     def _start(self) -> None:
         self._platform = ensure_up(say=lambda _: None).as_env()
-        self._nginx_settings = dataclasses.replace(
-            DevstackSettings.from_env(),
-            state_dir=self.folder / "nginx",
-            rtmp_port=ports.ephemeral_port(),
-            nginx_http_port=ports.ephemeral_port(),
-            rtmp_callback_url=f"http://127.0.0.1:{self.ingest_port}/rtmp",
+        self._nginx_settings = DevstackSettings.from_env().private_nginx(
+            self.folder / "nginx", self.ingest_port
         )
         nginx = ensure_up(
             self._nginx_settings, only=["nginx"], say=lambda _: None, install_packages=False

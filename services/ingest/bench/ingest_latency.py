@@ -13,7 +13,6 @@ every listed segment published and p95 below one segment duration (2 s).
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import shutil
 import statistics
@@ -181,13 +180,7 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="sightline-ingest-bench-"))
     folder.chmod(0o755)
     callback_port = ports.ephemeral_port()
-    nginx_settings = dataclasses.replace(
-        DevstackSettings.from_env(),
-        state_dir=folder / "nginx",
-        rtmp_port=ports.ephemeral_port(),
-        nginx_http_port=ports.ephemeral_port(),
-        rtmp_callback_url=f"http://127.0.0.1:{callback_port}/rtmp",
-    )
+    nginx_settings = DevstackSettings.from_env().private_nginx(folder / "nginx", callback_port)
     nginx = ensure_up(nginx_settings, only=["nginx"], say=lambda _: None, install_packages=False)
     names = TopicNames(prefix=f"bench{uuid.uuid4().hex[:8]}.")
     bootstrap = platform["SIGHTLINE_KAFKA_BOOTSTRAP"]

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import func
+from sqlalchemy import false, func
 from sqlmodel import Session, col, select
 
 from sightline_common.messages import ReanalysisAction
@@ -198,7 +198,7 @@ class ReanalysisRuns:
 
     def _progress(self, run: ReanalysisRun) -> RunProgress:
         # The segments stored when the run was requested: those the detectors re-analyse.
-        known = col(Segment.wall_clock) <= run.stored_to if run.stored_to is not None else False
+        known = col(Segment.wall_clock) <= run.stored_to if run.stored_to is not None else false()
         total = self._session.exec(
             select(func.count(func.distinct(Segment.sequence))).where(
                 Segment.stream_id == run.stream_id, _in_range(run), known

@@ -7,10 +7,13 @@ instance beside the shared platform.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from sightline_devstack import ports
 
 ENV_PREFIX = "SIGHTLINE_"
 
@@ -89,6 +92,18 @@ class DevstackSettings:
     def hls_dir(self) -> Path:
         """Where nginx-rtmp writes one folder of .m3u8/.ts per stream key."""
         return self.state_dir / "hls"
+
+    def private_nginx(self, state_dir: Path, callback_port: int) -> DevstackSettings:
+        """These settings for a throwaway nginx-rtmp beside the shared one: its own state (and
+        HLS) under `state_dir`, fresh ports, publish callbacks to an ingest on `callback_port`.
+        Start it with `ensure_up(..., only=["nginx"])`, stop it with `down(..., only=["nginx"])`."""
+        return dataclasses.replace(
+            self,
+            state_dir=state_dir,
+            rtmp_port=ports.ephemeral_port(),
+            nginx_http_port=ports.ephemeral_port(),
+            rtmp_callback_url=f"http://{self.host}:{callback_port}/rtmp",
+        )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> DevstackSettings:

@@ -3,7 +3,6 @@ nor port 8010 (which `make run` or another test may hold)."""
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -33,13 +32,7 @@ def private_nginx(platform_env: dict[str, str]) -> Iterator[PrivateNginx]:
     folder = Path(tempfile.mkdtemp(prefix="sightline-nginx-"))
     folder.chmod(0o755)  # nginx's workers run unprivileged and must reach the HLS folder
     callback_port = ports.ephemeral_port()
-    settings = dataclasses.replace(
-        DevstackSettings.from_env(),
-        state_dir=folder / "state",
-        rtmp_port=ports.ephemeral_port(),
-        nginx_http_port=ports.ephemeral_port(),
-        rtmp_callback_url=f"http://127.0.0.1:{callback_port}/rtmp",
-    )
+    settings = DevstackSettings.from_env().private_nginx(folder / "state", callback_port)
     env = ensure_up(settings, only=["nginx"], say=lambda _: None, install_packages=False)
     try:
         yield PrivateNginx(env.rtmp_url, env.nginx_http_url, Path(env.hls_dir), callback_port)

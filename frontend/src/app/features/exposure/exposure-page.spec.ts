@@ -1,12 +1,8 @@
-import { provideHttpClient } from '@angular/common/http';
-import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { Component, input } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
-import { Router, provideRouter } from '@angular/router';
-import { WEBSOCKET_FACTORY } from '../../core/live-feed';
-import { SettingsStore } from '../../core/settings';
-import { FakeSocket } from '../../testing/fake-socket';
+import { Router } from '@angular/router';
 import type { ExposureReport } from '../../api/contract';
+import { setUpPage } from '../../testing/page-test-bed';
 import { ExposureCharts } from './exposure-charts';
 import { ExposurePage } from './exposure-page';
 
@@ -18,25 +14,10 @@ class ChartsStub {
 
 describe('ExposurePage', () => {
   it('shows the exposure of the run chosen with ?run=, refreshed by that run’s events only, and goes back to live', async () => {
-    localStorage.clear();
-    const sockets: FakeSocket[] = [];
-    TestBed.configureTestingModule({
-      providers: [
-        provideHttpClient(),
-        provideHttpClientTesting(),
-        provideRouter([]),
-        {
-          provide: WEBSOCKET_FACTORY,
-          useValue: (url: string) => sockets[sockets.push(new FakeSocket(url)) - 1],
-        },
-      ],
+    const { backend, sockets } = setUpPage(ExposurePage, {
+      remove: ExposureCharts,
+      add: ChartsStub,
     });
-    TestBed.overrideComponent(ExposurePage, {
-      remove: { imports: [ExposureCharts] },
-      add: { imports: [ChartsStub] },
-    });
-    TestBed.inject(SettingsStore).save({ token: 't', apiBase: '', wsBase: 'ws://n.test' });
-    const backend = TestBed.inject(HttpTestingController);
     const fixture = TestBed.createComponent(ExposurePage);
     fixture.componentRef.setInput('stream', 's1');
     fixture.componentRef.setInput('run', 'r1');

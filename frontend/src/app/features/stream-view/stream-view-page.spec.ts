@@ -1,16 +1,12 @@
-import { provideHttpClient } from '@angular/common/http';
-import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { Component, input } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { By } from '@angular/platform-browser';
-import { Router, provideRouter } from '@angular/router';
+import { Router } from '@angular/router';
 import type { DetectionItem } from '../../api/contract';
-import { WEBSOCKET_FACTORY } from '../../core/live-feed';
-import { SettingsStore } from '../../core/settings';
 import { detectionMessage } from '../../testing/detection-message';
 import { detectionItem } from '../../testing/detection-item';
-import { FakeSocket } from '../../testing/fake-socket';
 import { reanalysisRun } from '../../testing/reanalysis-run';
+import { setUpPage } from '../../testing/page-test-bed';
 import { StreamViewPage } from './stream-view-page';
 import { VideoPlayer } from './video-player';
 
@@ -26,25 +22,10 @@ class PlayerStub {
 
 describe('StreamViewPage', () => {
   it('merges stored and live detections into the feed, timeline and overlay, with kind toggles', async () => {
-    localStorage.clear();
-    const sockets: FakeSocket[] = [];
-    TestBed.configureTestingModule({
-      providers: [
-        provideHttpClient(),
-        provideHttpClientTesting(),
-        provideRouter([]),
-        {
-          provide: WEBSOCKET_FACTORY,
-          useValue: (url: string) => sockets[sockets.push(new FakeSocket(url)) - 1],
-        },
-      ],
+    const { backend, sockets } = setUpPage(StreamViewPage, {
+      remove: VideoPlayer,
+      add: PlayerStub,
     });
-    TestBed.overrideComponent(StreamViewPage, {
-      remove: { imports: [VideoPlayer] },
-      add: { imports: [PlayerStub] },
-    });
-    TestBed.inject(SettingsStore).save({ token: 't', apiBase: '', wsBase: 'ws://n.test' });
-    const backend = TestBed.inject(HttpTestingController);
     const fixture = TestBed.createComponent(StreamViewPage);
     fixture.componentRef.setInput('id', 's1');
     await fixture.whenStable();
@@ -101,25 +82,10 @@ describe('StreamViewPage', () => {
   });
 
   it("offers the stream's runs from the API and shows one chosen with ?run=: its stored detections only, no live events, and switches back to live", async () => {
-    localStorage.clear();
-    const sockets: FakeSocket[] = [];
-    TestBed.configureTestingModule({
-      providers: [
-        provideHttpClient(),
-        provideHttpClientTesting(),
-        provideRouter([]),
-        {
-          provide: WEBSOCKET_FACTORY,
-          useValue: (url: string) => sockets[sockets.push(new FakeSocket(url)) - 1],
-        },
-      ],
+    const { backend, sockets } = setUpPage(StreamViewPage, {
+      remove: VideoPlayer,
+      add: PlayerStub,
     });
-    TestBed.overrideComponent(StreamViewPage, {
-      remove: { imports: [VideoPlayer] },
-      add: { imports: [PlayerStub] },
-    });
-    TestBed.inject(SettingsStore).save({ token: 't', apiBase: '', wsBase: 'ws://n.test' });
-    const backend = TestBed.inject(HttpTestingController);
     const fixture = TestBed.createComponent(StreamViewPage);
     fixture.componentRef.setInput('id', 's1');
     fixture.componentRef.setInput('run', 'r1');

@@ -124,7 +124,8 @@ class CompactedTopicFollower:
             payload = None if value is None else decode(value, self._model).payload
             self._apply(text_key, payload)
         except PermanentError as exc:
-            self._log.warning("follower.record_skipped", key=text_key, offset=msg.offset(),
-                              reason=exc.reason)  # fmt: skip
+            self._log.warning(
+                "follower.record_skipped", key=text_key, offset=msg.offset(), reason=exc.reason
+            )
         except Exception:  # noqa: BLE001 - one bad record must not stop the table from following
             self._log.exception("follower.apply_failed", key=text_key, offset=msg.offset())

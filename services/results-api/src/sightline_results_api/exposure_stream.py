@@ -10,8 +10,13 @@ ids it folded, which makes redelivery harmless.
 
 from __future__ import annotations
 
+import time
+
 import faust
 import structlog
+from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka.admin import AdminClient
+from confluent_kafka.cimpl import NewTopic
 from faust.types import StreamT
 
 from sightline_common.envelope import decode, deterministic_event_id, encode, wrap
@@ -33,7 +38,7 @@ def _partitions(topic: Topic) -> int:
 def build_app(settings: ResultsApiSettings) -> faust.App:
     """The faust application: one agent over `detections`, one table, output to `exposure`."""
     topics = settings.topics
-    app_id = f"{settings.topic_prefix}{settings.exposure_app_id}"
+    app_id = topics.group(settings.exposure_app_id)  # faust's consumer group, prefixed like all
     settings.exposure_data_dir.mkdir(parents=True, exist_ok=True)  # faust makes only the last level
     app = faust.App(
         app_id,
@@ -97,5 +102,28 @@ def build_app(settings: ResultsApiSettings) -> faust.App:
 def run_worker(settings: ResultsApiSettings) -> None:
     """Run the processor until SIGTERM/SIGINT (faust's worker owns the event loop)."""
     app = build_app(settings)
+    ensure_changelog(settings.kafka_bootstrap, app.tables[TABLE].changelog_topic.get_topic_name())
     worker = faust.Worker(app, loglevel=settings.log_level.lower(), quiet=True)
     worker.execute_from_commandline()
+
+
+def ensure_changelog(bootstrap: str, name: str, timeout: float = 60.0) -> None:
+    """Create the table's changelog topic and wait until the broker lists it.
+
+    faust creates it itself, but may read the cluster's metadata before a topic it just created
+    shows there; it then sees no partitions, and its agent crashes on a partition mismatch at
+    every restart, for good (seen under load).
+    """
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    partitions = _partitions(Topic.DETECTIONS)  # co-partitioned with its source, as faust checks
+    topic = NewTopic(name, partitions, 1, config={"cleanup.policy": "compact"})
+    try:
+        admin.create_topics([topic], operation_timeout=30)[name].result()
+    except KafkaException as exc:
+        if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
+            raise
+    deadline = time.monotonic() + timeout
+    while len(admin.list_topics(name, timeout=10).topics[name].partitions) != partitions:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"changelog topic {name} not listed with {partitions} partitions")
+        time.sleep(0.5)

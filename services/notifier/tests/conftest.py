@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import urllib.request
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -150,16 +151,50 @@ async def subscribe(
 
 
 async def collect(
-    ws: ClientConnection, count: int, kind: str = "detection", timeout: float = 60.0
+    ws: ClientConnection, count: int, kind: str | None = "detection", timeout: float = 60.0
 ) -> list[dict[str, Any]]:
-    """The next `count` frames of type `kind` (other frames are skipped)."""
+    """The next `count` frames of type `kind` (other frames are skipped; None: every frame)."""
     out: list[dict[str, Any]] = []
     async with asyncio.timeout(timeout):
         while len(out) < count:
             frame = await next_frame(ws, timeout)
-            if frame["type"] == kind:
+            if kind is None or frame["type"] == kind:
                 out.append(frame)
     return out
+
+
+async def read_accounted(
+    ws: ClientConnection, total: int, timeout: float = 120.0
+) -> tuple[list[str], int]:
+    """Read until `total` detections are delivered or counted as dropped: (ids, dropped)."""
+    delivered: list[str] = []
+    dropped = 0
+    async with asyncio.timeout(timeout):
+        while len(delivered) + dropped < total:
+            frame = await next_frame(ws)
+            if frame["type"] == "dropped":
+                dropped += frame["count"]
+            elif frame["type"] == "detection":
+                delivered.append(frame["event_id"])
+    return delivered, dropped
+
+
+def metric_value(notifier: RunningNotifier, name: str) -> float:
+    """The notifier's current value of an unlabelled Prometheus counter or gauge."""
+    with urllib.request.urlopen(notifier.http("/metrics")) as response:
+        for line in response.read().decode().splitlines():
+            metric, _, value = line.partition(" ")
+            if metric == name:
+                return float(value)
+    return 0.0
+
+
+async def wait_for_metric(notifier: RunningNotifier, name: str, timeout: float = 30.0) -> float:
+    """Wait until the notifier's metric `name` is above zero; returns its value."""
+    async with asyncio.timeout(timeout):
+        while (value := await asyncio.to_thread(metric_value, notifier, name)) <= 0:
+            await asyncio.sleep(0.2)
+    return value
 
 
 @pytest.fixture
@@ -169,6 +204,9 @@ def kit() -> SimpleNamespace:
         next_frame=next_frame,
         subscribe=subscribe,
         collect=collect,
+        read_accounted=read_accounted,
         issue_token=issue_token,
         free_port=free_port,
+        metric_value=metric_value,
+        wait_for_metric=wait_for_metric,
     )

@@ -105,14 +105,43 @@ def test_subscribe_with_last_event_id_replays_then_goes_live_and_unknown_ids_res
     assert late.events() == []
 
 
-def test_a_full_client_queue_drops_its_oldest_frames_and_says_how_many() -> None:
+def test_a_burst_of_any_size_to_a_client_that_keeps_reading_is_kept_whole() -> None:
     async def scenario() -> list[bytes]:
-        queue = ClientQueue(capacity=3)
-        kept = [queue.offer(str(n).encode()) for n in range(5)]
-        assert kept == [True, True, True, False, False]
-        return [await queue.next_frame() for _ in range(4)]
+        queue = ClientQueue(stalled_capacity=3, max_bytes=1_000_000)
+        assert [queue.offer(b"%d" % n) for n in range(10_000)] == [0] * 10_000
+        return [await queue.next_frame() for _ in range(10_000)]
 
-    assert asyncio.run(scenario()) == [b'{"type":"dropped","count":2}', b"2", b"3", b"4"]
+    assert asyncio.run(scenario()) == [b"%d" % n for n in range(10_000)]
+
+
+def test_a_stalled_client_keeps_its_newest_frames_and_is_told_how_many_it_lost() -> None:
+    async def scenario() -> list[bytes]:
+        queue = ClientQueue(stalled_capacity=3, max_bytes=1_000_000)
+        for n in range(5):
+            queue.offer(str(n).encode())
+        assert queue.stalled() == 2
+        assert queue.offer(b"5") == 1  # still slow: the oldest kept frame makes room
+        out = [await queue.next_frame() for _ in range(4)]
+        queue.drained()  # it reads again: a new burst is kept whole
+        assert [queue.offer(str(n).encode()) for n in range(6, 11)] == [0] * 5
+        return out + [await queue.next_frame() for _ in range(5)]
+
+    assert asyncio.run(scenario()) == [
+        b'{"type":"dropped","count":3}',
+        b"3",
+        b"4",
+        b"5",
+        *(str(n).encode() for n in range(6, 11)),
+    ]
+
+
+def test_more_bytes_waiting_than_the_bound_makes_a_client_slow() -> None:
+    queue = ClientQueue(stalled_capacity=2, max_bytes=12)
+    assert [queue.offer(b"abcd") for _ in range(3)] == [0, 0, 0]
+    assert not queue.slow
+    assert queue.offer(b"abcd") == 2  # 16 bytes > 12: keep the newest 2
+    assert queue.slow
+    assert queue.queued_bytes == 8
 
 
 def test_operations_are_parsed_and_bad_ones_explained() -> None:

@@ -11,7 +11,10 @@ INVALID_MESSAGES = Counter(
 )
 FRAMES_SENT = Counter("sightline_notifier_frames_sent_total", "Frames written to clients")
 FRAMES_DROPPED = Counter(
-    "sightline_notifier_frames_dropped_total", "Frames discarded from full client queues"
+    "sightline_notifier_frames_dropped_total", "Frames discarded from slow clients' outboxes"
+)
+STALLS = Counter(
+    "sightline_notifier_stalls_total", "Times a client's socket did not drain within the timeout"
 )
 RESYNCS = Counter("sightline_notifier_resyncs_total", "Resumes that could not be replayed")
 REJECTED = Counter("sightline_notifier_rejected_total", "Handshakes refused", ["reason"])

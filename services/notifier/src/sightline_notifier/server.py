@@ -107,7 +107,7 @@ class Notifier:
         session = Session(
             ws,
             self._hub,
-            queue_capacity=self._settings.client_queue,
+            outbox=self._settings.outbox(),
             idle_timeout=self._settings.idle_timeout,
             resume_from=resume_from[0] if resume_from else None,
             token_hash=hash_token(_token(ws.request, query) or ""),

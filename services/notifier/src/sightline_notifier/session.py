@@ -1,9 +1,11 @@
 """One connected WebSocket client: its outbox, its own sender task, and its operations.
 
-Each client has its own sender, so a client that stops reading only fills its own outbox
-(which then drops its oldest frames) and never delays the hub or any other client. While a
-client keeps up (nothing queued, little unsent in its socket buffer) a frame is written at once,
-synchronously, which spares a task switch per frame per client on the fan-out's hot path.
+Each client has its own sender, so a client that stops reading only fills its own outbox and
+never delays the hub or any other client. While a client keeps up (nothing queued, little unsent
+in its socket buffer) a frame is written at once, synchronously, which spares a task switch per
+frame per client on the fan-out's hot path. Behind that, the sender writes the outbox in chunks,
+yielding to the loop between them, and waits for the socket to drain whenever its buffer is full:
+only a wait longer than the stall timeout makes the client slow (see `ClientQueue`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from websockets.asyncio.server import ServerConnection, broadcast
 from websockets.exceptions import ConnectionClosed
 
 from sightline_notifier import metrics
-from sightline_notifier.client_queue import ClientQueue
+from sightline_notifier.client_queue import ClientQueue, OutboxLimits
 from sightline_notifier.frames import ProtocolError, Subscribe, error_frame, parse_operation
 from sightline_notifier.hub import Hub
 
@@ -24,8 +26,11 @@ log = structlog.get_logger(__name__)
 
 IDLE_CLOSE_CODE = 1000
 # Below this many unsent bytes in the socket's buffer a frame is written directly; above it,
-# frames wait in the outbox for the sender, which honours the socket's backpressure.
+# frames wait in the outbox for the sender, which honours the socket's backpressure. It is
+# websockets' own high-water mark: above it the connection pauses writing until it drains.
 DIRECT_WRITE_LIMIT = 32 * 1024
+# Frames the sender writes in a row before it lets the loop (the hub, other senders) run.
+SEND_CHUNK = 64
 
 
 class Session:
@@ -36,14 +41,15 @@ class Session:
         ws: ServerConnection,
         hub: Hub,
         *,
-        queue_capacity: int,
+        outbox: OutboxLimits,
         idle_timeout: float,
         resume_from: str | None,
         token_hash: str,
     ) -> None:
         self._ws = ws
         self._hub = hub
-        self._queue = ClientQueue(queue_capacity)
+        self._queue = ClientQueue(stalled_capacity=outbox.stalled_frames, max_bytes=outbox.max_bytes)
+        self._stall_timeout = outbox.stall_timeout
         self._idle_timeout = idle_timeout
         self._resume_from = resume_from
         self._idle_timer: asyncio.TimerHandle | None = None
@@ -59,8 +65,9 @@ class Session:
             broadcast([self._ws], frame, text=True)
             metrics.FRAMES_SENT.inc()
             return
-        if not self._queue.offer(frame):
-            metrics.FRAMES_DROPPED.inc()
+        discarded = self._queue.offer(frame)
+        if discarded:
+            metrics.FRAMES_DROPPED.inc(discarded)
 
     async def run(self) -> None:
         """Read operations until the client leaves; the sender runs beside it."""
@@ -99,10 +106,31 @@ class Session:
         self._rearm_idle_timer()
 
     async def _send_forever(self) -> None:
+        written = 0
         while True:
             frame = await self._queue.next_frame()
-            await self._ws.send(frame, text=True)
+            broadcast([self._ws], frame, text=True)
             metrics.FRAMES_SENT.inc()
+            written += 1
+            if self._ws.transport.get_write_buffer_size() >= DIRECT_WRITE_LIMIT:
+                await self._drain()
+                written = 0
+            elif written >= SEND_CHUNK:
+                await asyncio.sleep(0)
+                written = 0
+
+    async def _drain(self) -> None:
+        """Wait until the socket takes more; a wait past the stall timeout makes the client slow."""
+        try:
+            async with asyncio.timeout(self._stall_timeout):
+                await self._ws.drain()
+        except TimeoutError:
+            discarded = self._queue.stalled()
+            metrics.FRAMES_DROPPED.inc(discarded)
+            metrics.STALLS.inc()
+            self._log.info("client.stalled", discarded=discarded, timeout=self._stall_timeout)
+            await self._ws.drain()
+        self._queue.drained()
 
     def _rearm_idle_timer(self) -> None:
         """A connection that subscribes to nothing for `idle_timeout` is closed."""

@@ -48,7 +48,9 @@ class Session:
     ) -> None:
         self._ws = ws
         self._hub = hub
-        self._queue = ClientQueue(stalled_capacity=outbox.stalled_frames, max_bytes=outbox.max_bytes)
+        self._queue = ClientQueue(
+            stalled_capacity=outbox.stalled_frames, max_bytes=outbox.max_bytes
+        )
         self._stall_timeout = outbox.stall_timeout
         self._idle_timeout = idle_timeout
         self._resume_from = resume_from

@@ -26,3 +26,19 @@ HANDLER_SECONDS = Histogram(
 CONSUMER_READY = Gauge(
     "sightline_consumer_ready", "1 when the consumer reached the broker", ["group"]
 )
+DEAD_LETTERS_DROPPED = Counter(
+    "sightline_dead_letters_dropped_total",
+    "Unprocessable messages skipped without a dead letter (read from a dead-letter topic, or "
+    "whose dead letter could not be produced); each one is logged",
+    ["topic", "error"],
+)
+RETRIES_EXHAUSTED = Counter(
+    "sightline_retries_exhausted_total",
+    "Messages dead-lettered because a transient failure outlasted the retry policy",
+    ["topic", "group"],
+)
+CONSUMER_LOOP_HEARTBEAT = Gauge(
+    "sightline_consumer_loop_heartbeat_seconds",
+    "Unix time of the consumer loop's last turn (a stuck loop stops moving it)",
+    ["group"],
+)

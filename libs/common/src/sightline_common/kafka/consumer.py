@@ -1,17 +1,24 @@
-"""The consume → handle → commit-after-effect → dead-letter loop every consumer runs.
+"""The consume → handle → store-after-effect → dead-letter loop every consumer runs.
 
-Offsets are committed only after the handler returned and everything it produced (and every
-dead letter) is acknowledged by the broker, so a crash at any point redelivers rather than
-loses. A `PermanentError` (or any unexpected exception) sends the message to `<topic>.dlq`
-and the loop moves on; a `TransientError` rewinds to the first unfinished message and retries
-with back-off, acknowledging nothing early.
+An offset is stored only after the handler returned and everything it produced (and every
+dead letter) is acknowledged by the broker; librdkafka commits stored offsets in the
+background and on revoke and close, so the polling thread never waits on the group
+coordinator (a synchronous commit while the group is re-forming after a broker restart blocked
+the only thread that could serve the re-assignment, and the member stalled for good). A crash
+at any point redelivers rather than loses.
+
+A `PermanentError` (or any unexpected exception) sends the message to `<topic>.dlq` and the loop
+moves on; a `TransientError` pauses the batch's partitions at their first unfinished message
+and retries after a back-off (other partitions keep flowing), until `RetryPolicy` gives up and
+dead-letters the message. A dead-letter topic's own unprocessable records are logged, counted
+and skipped (see `dead_letter_topic`).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,11 +31,16 @@ from sightline_common import metrics
 from sightline_common.envelope import Message, decode
 from sightline_common.errors import PermanentError, TransientError
 from sightline_common.kafka.config import consumer_config
-from sightline_common.kafka.dead_letter import dead_letter_envelope
+from sightline_common.kafka.dead_letter import dead_letter_envelope, dead_letter_topic
+from sightline_common.kafka.group import group_progress
 from sightline_common.kafka.producer import EventProducer
+from sightline_common.kafka.retry import RetryLedger, RetryPolicy
+from sightline_common.kafka.watchdog import LoopWatchdog
 from sightline_common.shutdown import stop_on_signals
 
 log = structlog.get_logger(__name__)
+
+TP = tuple[str, int]
 
 
 @dataclass(frozen=True)
@@ -56,28 +68,32 @@ BatchHandler = Callable[[list[Received]], None]
 PartitionsCallback = Callable[[list[TopicPartition]], None]
 
 
+def _tp(msg: KafkaMessage) -> TP:
+    return (msg.topic() or "", msg.partition() or 0)
+
+
 @dataclass
 class _Batch:
     """One poll's worth of messages and what became of each."""
 
     messages: list[KafkaMessage]
     done: set[int] = field(default_factory=set)  # indexes whose effect is durable or dead-lettered
+    failure_mark: int = 0  # the producer's failure count when the batch began
 
-    def first_unfinished(self) -> dict[tuple[str, int], int]:
+    def first_unfinished(self) -> dict[TP, int]:
         """Per partition, the offset of the first message not yet done."""
-        firsts: dict[tuple[str, int], int] = {}
+        firsts: dict[TP, int] = {}
         for index, msg in enumerate(self.messages):
-            tp = (msg.topic() or "", msg.partition() or 0)
-            if index not in self.done and tp not in firsts:
-                firsts[tp] = msg.offset() or 0
+            if index not in self.done and _tp(msg) not in firsts:
+                firsts[_tp(msg)] = msg.offset() or 0
         return firsts
 
-    def commit_positions(self) -> dict[tuple[str, int], int]:
+    def commit_positions(self) -> dict[TP, int]:
         """Per partition, the offset to commit: after the last done message before any gap."""
-        positions: dict[tuple[str, int], int] = {}
-        blocked: set[tuple[str, int]] = set()
+        positions: dict[TP, int] = {}
+        blocked: set[TP] = set()
         for index, msg in enumerate(self.messages):
-            tp = (msg.topic() or "", msg.partition() or 0)
+            tp = _tp(msg)
             if tp in blocked:
                 continue
             if index in self.done:
@@ -93,7 +109,8 @@ class ConsumerLoop:
     `topics` maps each topic name to the payload model expected on it (None: any registered
     type). Give either `handler` (one message at a time) or `batch_handler` (a list: for sinks
     that write in bulk; a `PermanentError` from it re-runs the batch one message at a time to
-    isolate the bad one).
+    isolate the bad one). `ready` says the member owns partitions; `alive` (for `/healthz`)
+    turns False when the loop is stuck or stalled (see `LoopWatchdog`).
     """
 
     def __init__(
@@ -109,6 +126,7 @@ class ConsumerLoop:
         batch_size: int = 500,
         poll_timeout: float = 0.5,
         max_backoff: float = 10.0,
+        retry: RetryPolicy | None = None,
         on_assign: PartitionsCallback | None = None,
         on_revoke: PartitionsCallback | None = None,
         consumer_overrides: Mapping[str, Any] | None = None,
@@ -116,6 +134,9 @@ class ConsumerLoop:
         if (handler is None) == (batch_handler is None):
             raise ValueError("give exactly one of handler or batch_handler")
         config = consumer_config(bootstrap, group_id, client_id)
+        # Offsets are stored by the loop once effects are durable and committed by librdkafka
+        # in the background (and on revoke / close): never a blocking commit on this thread.
+        config.update({"enable.auto.commit": True, "auto.commit.interval.ms": 1000})
         config.update(consumer_overrides or {})
         self._consumer = Consumer(config)
         self._group = group_id
@@ -126,17 +147,30 @@ class ConsumerLoop:
         self._batch_handler = batch_handler
         self._batch_size = batch_size
         self._poll_timeout = poll_timeout
-        self._max_backoff = max_backoff
+        self._retry = retry or RetryPolicy(max_backoff_s=max_backoff)
+        self._retries = RetryLedger(self._retry)
         self._on_assign = on_assign
         self._on_revoke = on_revoke
+        self._owned: set[TP] = set()
+        self._paused: dict[TP, float] = {}  # partition -> monotonic time to resume it
+        self._fresh: list[TopicPartition] = []  # assigned since the last turn
         self._stopping = threading.Event()
         self._ready = threading.Event()
+        session_s = float(config.get("session.timeout.ms", 45_000)) / 1000
+        poll_interval_s = float(config.get("max.poll.interval.ms", 300_000)) / 1000
+        self._watchdog = LoopWatchdog(
+            stuck_after_s=poll_interval_s + session_s, unassigned_grace_s=2 * session_s
+        )
         self._log = log.bind(group=group_id)
 
     @property
     def ready(self) -> bool:
-        """True once the consumer reached the broker and joined its group."""
-        return self._ready.is_set()
+        """True once the member joined its group (first assignment), while it is alive."""
+        return self._ready.is_set() and self._watchdog.alive()
+
+    def alive(self) -> bool:
+        """False when the loop is stuck or stalled unassigned while work waits (restart it)."""
+        return self._watchdog.alive()
 
     @property
     def stop_requested(self) -> bool:
@@ -154,41 +188,60 @@ class ConsumerLoop:
     def run(self) -> None:
         """Consume until stopped; always closes the consumer (leaving the group) on exit."""
         self._consumer.subscribe(
-            list(self._topics), on_assign=self._assigned, on_revoke=self._revoked
+            list(self._topics),
+            on_assign=self._assigned,
+            on_revoke=self._revoked,
+            on_lost=self._lost,
         )
-        backoff = 0.0
         try:
             while not self._stopping.is_set():
-                if backoff:
-                    self._stopping.wait(backoff)
-                messages = self._consumer.consume(self._batch_size, self._poll_timeout)
-                messages = [m for m in messages if not self._is_noise(m)]
-                if not messages:
-                    continue
-                backoff = self._process(_Batch(messages), backoff)
+                self._turn()
         finally:
-            self._producer.flush()
-            self._consumer.close()
-            metrics.CONSUMER_READY.labels(self._group).set(0)
-            self._log.info("consumer.closed")
+            try:
+                self._producer.flush()
+            except TransientError as exc:
+                self._log.warning("consumer.final_flush_failed", reason=str(exc))
+            finally:
+                self._consumer.close()  # commits the stored offsets, leaves the group
+                self._ready.clear()
+                metrics.CONSUMER_READY.labels(self._group).set(0)
+                self._log.info("consumer.closed")
 
-    def _process(self, batch: _Batch, backoff: float) -> float:
-        """Handle one batch; returns the back-off before the next poll (0 when healthy)."""
+    def _turn(self) -> None:
+        self._watchdog.beat(assigned=bool(self._owned))
+        metrics.CONSUMER_LOOP_HEARTBEAT.labels(self._group).set(time.time())
+        if self._watchdog.wants_sample():
+            self._watchdog.sampled(group_progress(self._consumer, list(self._topics)))
+        self._resume_due()
+        messages = self._consumer.consume(self._batch_size, self._poll_timeout)
+        if self._fresh:
+            self._resume_fresh()
+        # Messages of partitions revoked (or paused) meanwhile are another member's now, or
+        # will be read again from the stored position.
+        messages = [m for m in messages if not self._is_noise(m) and self._mine(_tp(m))]
+        if messages:
+            self._process(_Batch(messages, failure_mark=self._producer.failure_mark()))
+
+    def _mine(self, tp: TP) -> bool:
+        return tp in self._owned and tp not in self._paused
+
+    def _process(self, batch: _Batch) -> None:
+        """Handle one batch: store its offsets, or pause its partitions to retry it."""
         for msg in batch.messages:
             metrics.MESSAGES_CONSUMED.labels(msg.topic(), self._group).inc()
         started = time.perf_counter()
         try:
             received = self._decode_all(batch)
             self._handle(batch, received)
-            self._producer.flush()
+            self._producer.flush(since=batch.failure_mark)
         except TransientError as exc:
-            return self._rewind(batch, exc, backoff)
+            self._retry_later(batch, exc)
+            return
         finally:
             metrics.HANDLER_SECONDS.labels(self._group).observe(time.perf_counter() - started)
-        self._commit(batch.commit_positions())
+        self._store(batch.commit_positions())
         for msg in batch.messages:
             metrics.MESSAGES_HANDLED.labels(msg.topic(), self._group).inc()
-        return 0.0
 
     def _decode_all(self, batch: _Batch) -> list[tuple[int, Received]]:
         decoded: list[tuple[int, Received]] = []
@@ -206,7 +259,12 @@ class ConsumerLoop:
     def _handle(self, batch: _Batch, received: list[tuple[int, Received]]) -> None:
         if not received:
             return
-        if self._batch_handler is not None:
+        # A batch holding a message out of retries runs one message at a time, so only that
+        # message is given up on.
+        isolate = any(
+            self._retries.exhausted((r.topic, r.partition, r.offset)) for _, r in received
+        )
+        if self._batch_handler is not None and not isolate:
             try:
                 self._batch_handler([r for _, r in received])
             except TransientError:
@@ -225,8 +283,13 @@ class ConsumerLoop:
                 self._handler(item)
             elif self._batch_handler is not None:
                 self._batch_handler([item])
-        except TransientError:
-            raise
+        except TransientError as exc:
+            position = (item.topic, item.partition, item.offset)
+            if not self._retries.exhausted(position):
+                raise
+            self._retries.failed(position, str(exc))
+            metrics.RETRIES_EXHAUSTED.labels(item.topic, self._group).inc()
+            self._dead_letter(batch, index, self._retries.describe(position), type(exc).__name__)
         except PermanentError as exc:
             self._dead_letter(batch, index, exc.reason, type(exc).__name__)
         except Exception as exc:  # noqa: BLE001 - an unexpected failure is a dead letter, logged
@@ -236,49 +299,130 @@ class ConsumerLoop:
             batch.done.add(index)
 
     def _dead_letter(self, batch: _Batch, index: int, reason: str, error_type: str) -> None:
+        """Route message `index` to its dead-letter topic and mark it done.
+
+        A dead letter librdkafka refuses at once (too large even when cut) and a record of a
+        dead-letter topic are logged and counted instead: nothing could ever take them, and
+        holding the partition for them would stop everything behind.
+        """
         msg = batch.messages[index]
+        source = msg.topic() or ""
+        where = {"topic": source, "partition": msg.partition(), "offset": msg.offset()}
         envelope = dead_letter_envelope(
             msg, group=self._group, reason=reason, error_type=error_type, producer=self._producer_id
         )
-        topic = f"{msg.topic()}.dlq"
-        self._producer.publish(topic, envelope)
-        metrics.DEAD_LETTERS.labels(msg.topic(), error_type).inc()
-        self._log.warning(
-            "consumer.dead_lettered",
-            topic=msg.topic(),
-            partition=msg.partition(),
-            offset=msg.offset(),
-            event_id=envelope.payload.get("event_id"),
-            reason=reason,
-        )
+        target = dead_letter_topic(source)
+        refused = "the source is a dead-letter topic" if target is None else None
+        if target is not None:
+            try:
+                self._producer.publish(target, envelope)
+            except KafkaException as exc:
+                refused = str(exc)
+        if refused is not None:
+            metrics.DEAD_LETTERS_DROPPED.labels(source, error_type).inc()
+            self._log.error(
+                "consumer.unprocessable_skipped",
+                **where,
+                reason=reason,
+                not_dead_lettered_because=refused,
+                original_sha256=envelope.payload.get("original_sha256"),
+                original_size=envelope.payload.get("original_size"),
+            )
+        else:
+            metrics.DEAD_LETTERS.labels(source, error_type).inc()
+            self._log.warning(
+                "consumer.dead_lettered",
+                **where,
+                event_id=envelope.payload.get("event_id"),
+                reason=reason,
+            )
         batch.done.add(index)
 
-    def _rewind(self, batch: _Batch, exc: TransientError, backoff: float) -> float:
-        """Commit what is done, seek back to the rest, and back off before retrying it."""
+    def _retry_later(self, batch: _Batch, exc: TransientError) -> None:
+        """Store what is durable, then rewind the batch's partitions to their first unfinished
+        message and pause them for a back-off; the rest of the assignment keeps flowing."""
         metrics.HANDLER_RETRIES.labels(self._group).inc()
-        next_backoff = min(max(backoff * 2, 0.5), self._max_backoff)
-        self._log.warning("consumer.transient_failure", reason=str(exc), retry_in=next_backoff)
         try:
-            self._producer.flush()
-            self._commit(batch.commit_positions())
+            # `since`: a delivery failure of this batch (reported by the flush that raised)
+            # still counts, so nothing of the batch is taken as durable.
+            self._producer.flush(since=batch.failure_mark)
         except TransientError:
-            batch.done.clear()  # nothing is known durable: replay the whole batch
-        positions = batch.first_unfinished() if batch.done else _firsts(batch.messages)
-        for (topic, partition), offset in positions.items():
-            self._consumer.seek(TopicPartition(topic, partition, offset))
-        return next_backoff
+            batch.done.clear()
+        else:
+            self._store(batch.commit_positions())
+        firsts = batch.first_unfinished() if batch.done else _firsts(batch.messages)
+        now = time.monotonic()
+        for (topic, partition), offset in firsts.items():
+            attempts = self._retries.failed((topic, partition, offset), str(exc))
+            delay = self._retry.backoff(attempts)
+            self._log.warning(
+                "consumer.transient_failure",
+                topic=topic,
+                partition=partition,
+                offset=offset,
+                attempt=attempts,
+                retry_in=delay,
+                reason=str(exc),
+            )
+            self._rewind_and_pause((topic, partition), offset, now + delay)
 
-    def _commit(self, positions: Mapping[tuple[str, int], int]) -> None:
-        """Commit `positions`. A failed commit (the group coordinator loading or moving while a
-        broker restarts, a rebalance) is logged, not raised: the effects are already durable,
-        so at worst they are redelivered to idempotent sinks, and a later commit covers them."""
-        if not positions:
-            return
-        offsets = [TopicPartition(t, p, o) for (t, p), o in positions.items()]
+    def _rewind_and_pause(self, tp: TP, offset: int, resume_at: float) -> None:
+        if tp not in self._owned:
+            return  # revoked meanwhile: the new owner starts from the stored offset
+        part = TopicPartition(tp[0], tp[1], offset)
         try:
-            self._consumer.commit(offsets=offsets, asynchronous=False)
+            self._consumer.pause([part])
+            self._consumer.seek(part)
         except KafkaException as exc:
-            self._log.warning("consumer.commit_failed", reason=str(exc))
+            # The partition went away under us (lost, or not yet fetching): the stored offset
+            # is where its next owner, maybe this member, starts again.
+            self._log.warning(
+                "consumer.rewind_failed", partition=_describe([part]), reason=str(exc)
+            )
+        self._paused[tp] = resume_at
+
+    def _resume_due(self) -> None:
+        now = time.monotonic()
+        due = [tp for tp, at in self._paused.items() if at <= now]
+        if not due:
+            return
+        for tp in due:
+            del self._paused[tp]
+        parts = [TopicPartition(t, p) for t, p in due if (t, p) in self._owned]
+        if parts:
+            try:
+                self._consumer.resume(parts)
+            except KafkaException as exc:
+                self._log.warning("consumer.resume_failed", reason=str(exc))
+
+    def _resume_fresh(self) -> None:
+        """A partition paused here, revoked and assigned back must not stay paused: resume
+        every newly assigned partition (a no-op for one that never was)."""
+        fresh, self._fresh = (
+            [tp for tp in self._fresh if (tp.topic, tp.partition) in self._owned],
+            [],
+        )
+        if fresh:
+            try:
+                self._consumer.resume(fresh)
+            except KafkaException as exc:
+                self._log.warning("consumer.resume_failed", reason=str(exc))
+
+    def _store(self, positions: Mapping[TP, int]) -> None:
+        """Store `positions` for the background commit. A partition revoked or lost meanwhile
+        is skipped: its effects are durable, so at worst its next owner redelivers them to
+        idempotent sinks."""
+        offsets = [
+            TopicPartition(t, p, o) for (t, p), o in positions.items() if (t, p) in self._owned
+        ]
+        for part in offsets:
+            self._retries.passed(part.topic, part.partition, part.offset)
+        if not offsets:
+            return
+        try:
+            self._consumer.store_offsets(offsets=offsets)
+        except KafkaException as exc:
+            self._log.warning("consumer.store_failed", reason=str(exc))
 
     def _is_noise(self, msg: KafkaMessage) -> bool:
         error = msg.error()
@@ -288,23 +432,42 @@ class ConsumerLoop:
             self._log.warning("consumer.error", reason=error.str())
         return True
 
+    # Rebalance callbacks run on the polling thread inside consume(): they only update state,
+    # never wait (librdkafka commits the stored offsets of revoked partitions itself).
     def _assigned(self, _consumer: Consumer, partitions: list[TopicPartition]) -> None:
-        self._ready.set()
-        metrics.CONSUMER_READY.labels(self._group).set(1)
+        self._owned.update((tp.topic, tp.partition) for tp in partitions)
+        self._fresh.extend(TopicPartition(tp.topic, tp.partition) for tp in partitions)
+        if self._owned:
+            self._ready.set()
+            metrics.CONSUMER_READY.labels(self._group).set(1)
         self._log.info("consumer.assigned", partitions=_describe(partitions))
         if self._on_assign is not None:
             self._on_assign(partitions)
 
     def _revoked(self, _consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        self._disown(partitions)
         self._log.info("consumer.revoked", partitions=_describe(partitions))
         if self._on_revoke is not None:
             self._on_revoke(partitions)
 
+    def _lost(self, _consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        self._disown(partitions)
+        self._log.warning("consumer.partitions_lost", partitions=_describe(partitions))
+        if self._on_revoke is not None:
+            self._on_revoke(partitions)
 
-def _firsts(messages: Iterable[KafkaMessage]) -> dict[tuple[str, int], int]:
-    firsts: dict[tuple[str, int], int] = {}
+    def _disown(self, partitions: list[TopicPartition]) -> None:
+        for tp in partitions:
+            key = (tp.topic, tp.partition)
+            self._owned.discard(key)
+            self._paused.pop(key, None)
+            self._retries.forget_partition(*key)
+
+
+def _firsts(messages: list[KafkaMessage]) -> dict[TP, int]:
+    firsts: dict[TP, int] = {}
     for msg in messages:
-        firsts.setdefault((msg.topic() or "", msg.partition() or 0), msg.offset() or 0)
+        firsts.setdefault(_tp(msg), msg.offset() or 0)
     return firsts
 
 

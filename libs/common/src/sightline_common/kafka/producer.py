@@ -28,14 +28,22 @@ class EventProducer:
         config.update(overrides)
         self._producer = Producer(config)
         self._lock = threading.Lock()
-        self._failures: list[str] = []
+        # Every delivery failure, numbered: a caller that marks where its unit of work began
+        # sees the unit's failures on every flush until it starts over (see `flush(since=)`).
+        self._failed = 0
+        self._reported = 0
+        self._last_failure = ""
 
     def publish(self, topic: str, envelope: Envelope) -> None:
         """Queue one envelope; delivery is confirmed by `flush`."""
         self.publish_raw(topic, envelope.key.encode(), encode(envelope))
 
     def publish_raw(self, topic: str, key: bytes | None, value: bytes | None) -> None:
-        """Queue raw bytes (dead letters, tombstones); delivery is confirmed by `flush`."""
+        """Queue raw bytes (dead letters, tombstones); delivery is confirmed by `flush`.
+
+        Raises `KafkaException` when librdkafka refuses the message at once (e.g. larger than
+        `message.max.bytes`): that message can never be produced as it is.
+        """
         while True:
             try:
                 self._producer.produce(topic, value=value, key=key, on_delivery=self._on_delivery)
@@ -45,17 +53,27 @@ class EventProducer:
                 self._producer.poll(0.5)
         self._producer.poll(0)
 
-    def flush(self, timeout: float = 30.0) -> None:
+    def failure_mark(self) -> int:
+        """A mark to pass to `flush(since=...)`: the failures recorded so far."""
+        with self._lock:
+            return self._failed
+
+    def flush(self, timeout: float = 30.0, *, since: int | None = None) -> None:
         """Wait until everything queued is acknowledged by the broker.
 
         Raises `DeliveryError` if a message failed or the wait timed out, so a caller never
-        commits input offsets for output that is not durable.
+        commits input offsets for output that is not durable. Without `since` a failure is
+        reported once (to the first flush after it); with `since` (a `failure_mark()` taken
+        when a unit of work began) every flush raises while any failure after the mark stands,
+        so a retry that flushes again cannot mistake the unit for delivered.
         """
         remaining = self._producer.flush(timeout)
         with self._lock:
-            failures, self._failures = self._failures, []
-        if failures:
-            raise DeliveryError(f"{len(failures)} message(s) not delivered: {failures[0]}")
+            start = self._reported if since is None else since
+            failures, last = self._failed - start, self._last_failure
+            self._reported = self._failed
+        if failures > 0:
+            raise DeliveryError(f"{failures} message(s) not delivered: {last}")
         if remaining:
             raise DeliveryError(f"{remaining} message(s) still in flight after {timeout}s")
 
@@ -74,4 +92,5 @@ class EventProducer:
             reason = f"{msg.topic()}: {err.str()}"
             log.error("kafka.delivery_failed", topic=msg.topic(), reason=err.str())
             with self._lock:
-                self._failures.append(reason)
+                self._failed += 1
+                self._last_failure = reason

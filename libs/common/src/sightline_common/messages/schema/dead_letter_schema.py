@@ -21,7 +21,21 @@ class DeadLetter(BaseModel):
     original_key: str | None = None
     reason: str = Field(..., min_length=1)
     error_type: str = Field(..., min_length=1)
-    original_b64: str = Field(..., description="The original message value, base64.")
+    original_b64: str = Field(
+        ...,
+        description="The original message value, base64; only its first bytes when `original_truncated`.",
+    )
     event_id: str | None = Field(
         None, description="The original envelope's event id, when it could be read."
+    )
+    original_size: int | None = Field(
+        None, description="Size in bytes of the whole original value.", ge=0
+    )
+    original_sha256: str | None = Field(
+        None,
+        description="SHA-256 (hex) of the whole original value, to match it when it is truncated here.",
+    )
+    original_truncated: bool = Field(
+        False,
+        description="True when `original_b64` holds only a prefix of the original (a dead letter must stay producible).",
     )

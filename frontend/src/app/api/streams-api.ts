@@ -1,6 +1,6 @@
 import { HttpClient, HttpParams } from '@angular/common/http';
 import { Injectable, inject } from '@angular/core';
-import { Observable } from 'rxjs';
+import { EMPTY, Observable, expand, reduce, take } from 'rxjs';
 import {
   DetectionItem,
   DetectionQuery,
@@ -49,11 +49,40 @@ export class StreamsApi {
     });
   }
 
+  /**
+   * Every page of a detections query, oldest first, following `next_cursor` for at most
+   * `maxPages` pages; `complete` is false when more remained after the last page fetched.
+   */
+  allDetections(
+    id: string,
+    query: Omit<DetectionQuery, 'cursor'>,
+    maxPages: number,
+  ): Observable<DetectionPages> {
+    const page = (cursor?: string) => this.detections(id, { ...query, cursor });
+    return page().pipe(
+      expand((result) => (result.next_cursor ? page(result.next_cursor) : EMPTY)),
+      take(maxPages),
+      reduce<Page<DetectionItem>, DetectionPages>(
+        (all, result) => ({
+          items: all.items.concat(result.items),
+          complete: result.next_cursor === null,
+        }),
+        { items: [], complete: false },
+      ),
+    );
+  }
+
   exposure(id: string, query: ExposureQuery = {}): Observable<ExposureReport> {
     return this.http.get<ExposureReport>(`/api/streams/${encodeURIComponent(id)}/exposure`, {
       params: toParams({ ...query }),
     });
   }
+}
+
+/** Detections gathered from several pages; `complete` is false when a page limit cut them short. */
+export interface DetectionPages {
+  items: DetectionItem[];
+  complete: boolean;
 }
 
 /** Drops unset values so that the API applies its own defaults. */

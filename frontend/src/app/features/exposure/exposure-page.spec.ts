@@ -69,4 +69,36 @@ describe('ExposurePage', () => {
     expect(text('exposure-table')).toContain('live-brand');
     backend.verify();
   });
+
+  it('reloads the report when the notifier dropped or could not replay events of its stream', async () => {
+    const { backend, sockets } = setUpPage(ExposurePage, {
+      remove: ExposureCharts,
+      add: ChartsStub,
+    });
+    const fixture = TestBed.createComponent(ExposurePage);
+    fixture.componentRef.setInput('stream', 's1');
+    await fixture.whenStable();
+    backend.expectOne('/api/streams').flush([]);
+    const exposure = () => backend.expectOne((r) => r.url === '/api/streams/s1/exposure');
+    const report = (screenTime: number) => ({
+      start: 0,
+      end: 60,
+      window: 10,
+      totals: [{ brand: 'acme', screen_time: screenTime, share_of_voice: 1, prominence: 0.2 }],
+      windows: [],
+    });
+    exposure().flush(report(12));
+    sockets[0].open();
+
+    sockets[0].push({ type: 'resync', streams: ['other'], reason: 'unknown event' });
+    backend.expectNone((r) => r.url === '/api/streams/s1/exposure');
+    sockets[0].push({ type: 'dropped', count: 40 });
+    exposure().flush(report(31));
+    await fixture.whenStable();
+    expect(
+      (fixture.nativeElement.querySelector('[data-testid=exposure-table]') as HTMLElement)
+        .textContent,
+    ).toContain('31.0 s');
+    backend.verify();
+  });
 });

@@ -14,6 +14,7 @@ import { filter, throttleTime } from 'rxjs';
 import { ExposureReport, LIVE_RUN, StreamSummary } from '../../api/contract';
 import { StreamsApi } from '../../api/streams-api';
 import { describeApiError } from '../../core/api-error';
+import { missedStreams } from '../../core/gap-fill';
 import { LiveFeed } from '../../core/live-feed';
 import type { LiveEvent } from '../../core/live-events';
 import type { Detection, ExposureUpdate } from '../../generated/messages';
@@ -159,6 +160,14 @@ export class ExposurePage implements OnInit {
             eventRun(event) === (this.runId || LIVE_RUN),
         ),
         throttleTime(5000, undefined, { leading: true, trailing: true }),
+      )
+      .subscribe(() => this.load(true));
+    // Missed events: the report is computed by results-api from everything stored, so reloading
+    // it fills the gap (an error shows with Retry, as for any load).
+    this.feed.control
+      .pipe(
+        takeUntilDestroyed(this.destroyRef),
+        filter((frame) => !!this.streamId && missedStreams(frame, [this.streamId]).length > 0),
       )
       .subscribe(() => this.load(true));
     this.destroyRef.onDestroy(() => this.unwatch?.());

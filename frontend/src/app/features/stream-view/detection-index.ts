@@ -6,6 +6,34 @@ export function detectionKey(item: DetectionItem): string {
 }
 
 /**
+ * The newest `limit` of a newest-first list and incoming items, newest first by media time (items
+ * of one frame in reverse result order), without repeating an item: the live feed stays ordered
+ * however late an item arrives, from the notifier or from filling a gap.
+ */
+export function mergeNewestFirst(
+  list: readonly DetectionItem[],
+  incoming: readonly DetectionItem[],
+  limit: number,
+): DetectionItem[] {
+  const seen = new Set<string>();
+  return [...incoming, ...list]
+    .filter((item) => {
+      const key = detectionKey(item);
+      return !seen.has(key) && Boolean(seen.add(key));
+    })
+    .sort(
+      (a, b) =>
+        b.media_ts - a.media_ts ||
+        (a.event_id === b.event_id
+          ? b.item_index - a.item_index
+          : a.event_id < b.event_id
+            ? 1
+            : -1),
+    )
+    .slice(0, limit);
+}
+
+/**
  * Detections of one stream ordered by media time, deduplicated, so that the overlay can ask
  * "what is on screen at t" with a binary search on every video frame.
  */
@@ -23,7 +51,12 @@ export class DetectionIndex {
 
   /** Adds items, ignoring ones already present; returns how many were new. */
   add(incoming: readonly DetectionItem[]): number {
-    let added = 0;
+    return this.addNew(incoming).length;
+  }
+
+  /** Adds items, ignoring ones already present (or repeated); returns the ones that were new. */
+  addNew(incoming: readonly DetectionItem[]): DetectionItem[] {
+    const added: DetectionItem[] = [];
     for (const item of incoming) {
       const key = detectionKey(item);
       if (this.keys.has(key)) {
@@ -31,7 +64,7 @@ export class DetectionIndex {
       }
       this.keys.add(key);
       this.items.splice(this.upperBound(item.media_ts), 0, item);
-      added++;
+      added.push(item);
     }
     return added;
   }

@@ -1,24 +1,13 @@
-import { Component, input } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { By } from '@angular/platform-browser';
 import { Router } from '@angular/router';
-import type { DetectionItem } from '../../api/contract';
 import { detectionMessage } from '../../testing/detection-message';
 import { detectionItem } from '../../testing/detection-item';
+import { PlayerStub } from '../../testing/player-stub';
 import { reanalysisRun } from '../../testing/reanalysis-run';
 import { setUpPage } from '../../testing/page-test-bed';
 import { StreamViewPage } from './stream-view-page';
 import { VideoPlayer } from './video-player';
-
-/** The real player needs MediaSource and a canvas, which jsdom lacks; the page's wiring is under test. */
-@Component({ selector: 'app-video-player', template: '' })
-class PlayerStub {
-  readonly src = input('');
-  readonly token = input('');
-  readonly apiPrefix = input('');
-  readonly boxesAt = input<(t: number) => DetectionItem[]>(() => []);
-  readonly mediaOffset = input(0);
-}
 
 describe('StreamViewPage', () => {
   it('merges stored and live detections into the feed, timeline and overlay, with kind toggles', async () => {

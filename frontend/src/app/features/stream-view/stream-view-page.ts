@@ -11,35 +11,33 @@ import {
 } from '@angular/core';
 import { takeUntilDestroyed, toObservable } from '@angular/core/rxjs-interop';
 import { ActivatedRoute, Router, RouterLink } from '@angular/router';
-import {
-  EMPTY,
-  Subject,
-  catchError,
-  expand,
-  filter,
-  map,
-  merge,
-  reduce,
-  switchMap,
-  take,
-  tap,
-} from 'rxjs';
+import { EMPTY, Observable, Subject, catchError, filter, map, merge, switchMap, tap } from 'rxjs';
 import { DetectionItem, LIVE_RUN, ReanalysisRun, StreamSummary } from '../../api/contract';
 import { ReanalysisApi } from '../../api/reanalysis-api';
 import { StreamsApi } from '../../api/streams-api';
 import { describeApiError } from '../../core/api-error';
+import {
+  GapFill,
+  GapFillResult,
+  missedDetections,
+  missedStreams,
+  resumePoint,
+} from '../../core/gap-fill';
 import { LiveFeed } from '../../core/live-feed';
 import { flattenDetection, isDetectionEvent, isLifecycleEvent } from '../../core/live-events';
 import { SettingsStore } from '../../core/settings';
 import { ErrorBanner } from '../../shared/error-banner';
+import { GapFillNotice } from '../../shared/gap-fill-notice';
 import { formatMediaTime } from '../../shared/format';
-import { DetectionIndex } from './detection-index';
+import { DetectionIndex, mergeNewestFirst } from './detection-index';
 import { DetectionTimeline } from './detection-timeline';
 import { kindColour } from './overlay-painter';
 import { VideoPlayer } from './video-player';
 
 const PAGE_SIZE = 1000;
 const MAX_BACKFILL_PAGES = 20;
+/** Pages reloaded for one gap in the live feed: a gap is seconds to minutes of detections. */
+const MAX_GAP_PAGES = 20;
 const FEED_LENGTH = 150;
 /** Stored detections listed for a reanalysis run (the timeline and overlay take them all). */
 const RUN_LIST_LENGTH = 500;
@@ -58,7 +56,7 @@ export interface RunOption {
  */
 @Component({
   selector: 'app-stream-view-page',
-  imports: [RouterLink, ErrorBanner, VideoPlayer, DetectionTimeline],
+  imports: [RouterLink, ErrorBanner, GapFillNotice, VideoPlayer, DetectionTimeline],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './stream-view-page.html',
   styleUrl: './stream-view-page.css',
@@ -73,8 +71,10 @@ export class StreamViewPage implements OnInit {
   private readonly reanalysis = inject(ReanalysisApi);
   private readonly player = viewChild(VideoPlayer);
   private index = new DetectionIndex();
-  /** Asks for the shown run's stored detections again (after missed live events, or a retry). */
+  /** Asks for the shown run's stored detections again (Retry after an error). */
   private readonly refetch = new Subject<void>();
+  /** Live detections the notifier had to drop (or could not replay): reloaded from results-api. */
+  protected readonly gap = new GapFill<number>((from) => this.fillGap(from), Math.min);
   /** Media start of each segment by sequence number, learned from detection messages. */
   private readonly segmentStarts = new Map<number, number>();
 
@@ -117,6 +117,7 @@ export class StreamViewPage implements OnInit {
   protected readonly visibleItems = computed(() =>
     this.items().filter((item) => !this.hiddenKinds().has(item.kind)),
   );
+  /** Live detections newest first (by media time), including those a gap fill reloaded. */
   protected readonly liveItems = signal<DetectionItem[]>([]);
   /** The list beside the player: the live feed, or the shown run's detections in media order. */
   protected readonly listItems = computed(() =>
@@ -173,16 +174,17 @@ export class StreamViewPage implements OnInit {
       }
       const items = flattenDetection(event.payload, event.event_id);
       this.addItems(items);
-      this.liveItems.update((feed) => [...items.reverse(), ...feed].slice(0, FEED_LENGTH));
+      this.liveItems.update((feed) => mergeNewestFirst(feed, items, FEED_LENGTH));
     });
     mine.pipe(filter(isLifecycleEvent)).subscribe(() => this.loadStream());
-    // Missed events (this client fell behind, or could not resume): fill the gap from the API.
+    // Missed events (this client fell behind, or could not resume): the gap starts after what the
+    // index holds now, before the live events that follow the frame arrive.
     this.feed.control
       .pipe(
         takeUntilDestroyed(this.destroyRef),
-        filter((frame) => frame.type === 'dropped' || frame.type === 'resync'),
+        filter((frame) => this.live() && missedStreams(frame, [this.id()]).length > 0),
       )
-      .subscribe(() => this.refetch.next());
+      .subscribe(() => this.gap.open(resumePoint(this.index.all())));
   }
 
   /** Shows another run: the choice lives in the URL (`?run=`), so it can be shared and reloaded. */
@@ -241,18 +243,34 @@ export class StreamViewPage implements OnInit {
   }
 
   /** A run's stored detections, page by page (bounded); for live the feed then keeps it current. */
-  private fetchDetections(run: string) {
-    const page = (cursor?: string) =>
-      this.api.detections(this.id(), { run, limit: PAGE_SIZE, cursor });
-    return page().pipe(
-      expand((result) => (result.next_cursor ? page(result.next_cursor) : EMPTY)),
-      take(MAX_BACKFILL_PAGES),
-      reduce((all, result) => all.concat(result.items), [] as DetectionItem[]),
-    );
+  private fetchDetections(run: string): Observable<DetectionItem[]> {
+    return this.api
+      .allDetections(this.id(), { run, limit: PAGE_SIZE }, MAX_BACKFILL_PAGES)
+      .pipe(map((pages) => pages.items));
+  }
+
+  /**
+   * Reloads the live detections stored from media time `from` on and merges those the screen
+   * lacks into the timeline and the live feed, beside whatever live events arrived meanwhile.
+   */
+  private fillGap(from: number): Observable<GapFillResult> {
+    return this.api
+      .allDetections(this.id(), { run: LIVE_RUN, from, limit: PAGE_SIZE }, MAX_GAP_PAGES)
+      .pipe(
+        map(({ items, complete }) => {
+          const missed = this.index.addNew(items);
+          if (missed.length) {
+            this.version.update((v) => v + 1);
+            this.liveItems.update((feed) => mergeNewestFirst(feed, missed, FEED_LENGTH));
+          }
+          return { summary: `${missedDetections(missed.length)} reloaded`, complete };
+        }),
+      );
   }
 
   private clearItems(): void {
     this.index = new DetectionIndex();
+    this.gap.reset();
     this.version.update((v) => v + 1);
   }
 

@@ -9,22 +9,58 @@ import {
 } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { RouterLink } from '@angular/router';
-import { filter, interval } from 'rxjs';
-import { StreamSummary } from '../../api/contract';
+import { Observable, filter, forkJoin, interval, map } from 'rxjs';
+import { DetectionItem, LIVE_RUN, StreamSummary } from '../../api/contract';
 import { StreamsApi } from '../../api/streams-api';
 import { describeApiError } from '../../core/api-error';
+import { GapFill, GapFillResult, missedStreams, resumePoint } from '../../core/gap-fill';
 import { LiveFeed } from '../../core/live-feed';
 import { flattenDetection, isDetectionEvent, isLifecycleEvent } from '../../core/live-events';
 import { ErrorBanner } from '../../shared/error-banner';
+import { GapFillNotice } from '../../shared/gap-fill-notice';
 import { NewStreamForm } from './new-stream-form';
 
 const REFRESH_MS = 10_000;
 const RECENT_PER_STREAM = 4;
+const GAP_PAGE_SIZE = 1000;
+const MAX_GAP_PAGES = 5;
+
+/** Per stream, where its gap in the live feed starts (media time). */
+type GapStarts = ReadonlyMap<string, number>;
+
+/** A chip: what was seen. */
+function chipLabel(item: DetectionItem): string {
+  return `${item.kind}: ${item.label}`;
+}
+
+/** The newest item of each distinct label among `held` and `incoming`, newest first, bounded. */
+export function newestLabels(
+  held: readonly DetectionItem[],
+  incoming: readonly DetectionItem[],
+): DetectionItem[] {
+  const byLabel = new Map<string, DetectionItem>();
+  for (const item of [...held, ...incoming]) {
+    const kept = byLabel.get(chipLabel(item));
+    if (!kept || item.media_ts >= kept.media_ts) {
+      byLabel.set(chipLabel(item), item);
+    }
+  }
+  return [...byLabel.values()].sort((a, b) => b.media_ts - a.media_ts).slice(0, RECENT_PER_STREAM);
+}
+
+/** Both gaps' starts, the earlier where both have one stream. */
+function earlierStarts(a: GapStarts, b: GapStarts): GapStarts {
+  const starts = new Map(a);
+  for (const [id, from] of b) {
+    starts.set(id, Math.min(from, starts.get(id) ?? from));
+  }
+  return starts;
+}
 
 /** Every stream with its live status, source and what was seen last; plus "new stream". */
 @Component({
   selector: 'app-streams-page',
-  imports: [RouterLink, ErrorBanner, NewStreamForm],
+  imports: [RouterLink, ErrorBanner, GapFillNotice, NewStreamForm],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <div class="spread">
@@ -32,6 +68,7 @@ const RECENT_PER_STREAM = 4;
       <button type="button" (click)="load()" [disabled]="loading()">Refresh</button>
     </div>
     <app-error-banner [message]="error()" [retryable]="true" (retry)="load()" />
+    <app-gap-fill-notice [state]="gap.state()" (retry)="gap.retry()" />
     <div class="stack">
       <section class="card" aria-label="Streams">
         @if (streams().length === 0 && !loading()) {
@@ -123,8 +160,18 @@ export class StreamsPage implements OnInit {
   protected readonly streams = signal<StreamSummary[]>([]);
   protected readonly loading = signal(false);
   protected readonly error = signal<string | null>(null);
-  /** Newest distinct labels per stream, from the live feed. */
-  protected readonly recent = signal<Partial<Record<string, string[]>>>({});
+  /** Per stream, the newest live item of each distinct label (newest first), from the live feed. */
+  private readonly recentItems = signal<Partial<Record<string, DetectionItem[]>>>({});
+  /** Newest distinct labels per stream. */
+  protected readonly recent = computed<Partial<Record<string, string[]>>>(() =>
+    Object.fromEntries(
+      Object.entries(this.recentItems()).map(([id, items]) => [id, items!.map(chipLabel)]),
+    ),
+  );
+  /** Per stream and detector, the newest live item seen: where a gap in the feed starts. */
+  private readonly newestSeen = new Map<string, Map<string, DetectionItem>>();
+  /** Live detections the notifier had to drop (or could not replay): reloaded from results-api. */
+  protected readonly gap = new GapFill<GapStarts>((starts) => this.fillGap(starts), earlierStarts);
   protected readonly ids = computed(() => this.streams().map((s) => s.id));
 
   ngOnInit(): void {
@@ -138,14 +185,24 @@ export class StreamsPage implements OnInit {
     this.feed.events
       .pipe(takeUntilDestroyed(this.destroyRef), filter(isDetectionEvent))
       .subscribe((event) => {
-        const labels = flattenDetection(event.payload, event.event_id).map(
-          (item) => `${item.kind}: ${item.label}`,
-        );
-        this.recent.update((current) => {
-          const merged = [...new Set([...labels.reverse(), ...(current[event.stream_id] ?? [])])];
-          return { ...current, [event.stream_id]: merged.slice(0, RECENT_PER_STREAM) };
-        });
+        if (event.payload.run_id === LIVE_RUN) {
+          this.addRecent(event.stream_id, flattenDetection(event.payload, event.event_id));
+        }
       });
+    // Missed events: each stream's gap starts after what the page holds now, before the live
+    // events that follow the frame arrive. A stream with nothing held yet has no chip to correct.
+    this.feed.control.pipe(takeUntilDestroyed(this.destroyRef)).subscribe((frame) => {
+      const starts = new Map<string, number>();
+      for (const id of missedStreams(frame, this.ids())) {
+        const seen = this.newestSeen.get(id);
+        if (seen) {
+          starts.set(id, resumePoint(seen.values()));
+        }
+      }
+      if (starts.size) {
+        this.gap.open(starts);
+      }
+    });
     this.destroyRef.onDestroy(() => this.unwatch?.());
   }
 
@@ -181,6 +238,42 @@ export class StreamsPage implements OnInit {
       next: () => this.streams.update((streams) => streams.filter((s) => s.id !== stream.id)),
       error: (error: unknown) => this.error.set(describeApiError(error)),
     });
+  }
+
+  private addRecent(streamId: string, items: DetectionItem[]): void {
+    const seen = this.newestSeen.get(streamId) ?? new Map<string, DetectionItem>();
+    for (const item of items) {
+      const kept = seen.get(item.detector.name);
+      if (!kept || item.media_ts >= kept.media_ts) {
+        seen.set(item.detector.name, item);
+      }
+    }
+    this.newestSeen.set(streamId, seen);
+    this.recentItems.update((current) => ({
+      ...current,
+      [streamId]: newestLabels(current[streamId] ?? [], items),
+    }));
+  }
+
+  /** Reloads each stream's live detections stored since its gap started, for its chips. */
+  private fillGap(starts: GapStarts): Observable<GapFillResult> {
+    const fills = [...starts].map(([id, from]) =>
+      this.api
+        .allDetections(id, { run: LIVE_RUN, from, limit: GAP_PAGE_SIZE }, MAX_GAP_PAGES)
+        .pipe(map((pages) => ({ id, ...pages }))),
+    );
+    return forkJoin(fills).pipe(
+      map((results) => {
+        for (const { id, items } of results) {
+          this.addRecent(id, items);
+        }
+        const count = results.length;
+        return {
+          summary: `latest detections of ${count} stream${count === 1 ? '' : 's'} reloaded`,
+          complete: results.every((result) => result.complete),
+        };
+      }),
+    );
   }
 
   private rewatch(): void {

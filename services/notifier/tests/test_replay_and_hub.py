@@ -6,6 +6,10 @@ import asyncio
 import json
 
 import pytest
+from websockets.client import ClientProtocol
+from websockets.frames import Frame, Opcode
+from websockets.protocol import State
+from websockets.uri import parse_uri
 
 from sightline_common.api_tokens import hash_token
 from sightline_common.envelope import decode, encode, wrap
@@ -13,22 +17,31 @@ from sightline_common.messages import ApiToken, StreamLifecycle
 from sightline_common.messages.schema.notifier_frame_schema import EventFrame, NotifierFrame
 from sightline_notifier import frames
 from sightline_notifier.client_queue import ClientQueue
-from sightline_notifier.frames import Event, ProtocolError, Subscribe, Unsubscribe, parse_operation
+from sightline_notifier.frames import (
+    Event,
+    ProtocolError,
+    ServerFrame,
+    Subscribe,
+    Unsubscribe,
+    parse_operation,
+)
 from sightline_notifier.hub import Hub
 from sightline_notifier.replay import ReplayBuffer
 from sightline_notifier.tokens import TokenRegistry
 
 
 def event(stream: str, n: int) -> Event:
-    return Event(event_id=f"{stream}-{n}", stream_id=stream, frame=f"{stream}:{n}".encode())
+    return Event(
+        event_id=f"{stream}-{n}", stream_id=stream, frame=ServerFrame.of(f"{stream}:{n}".encode())
+    )
 
 
 class Recorder:
     def __init__(self) -> None:
         self.frames: list[bytes] = []
 
-    def deliver(self, frame: bytes) -> None:
-        self.frames.append(frame)
+    def deliver(self, frame: ServerFrame) -> None:
+        self.frames.append(frame.text)
 
     def events(self) -> list[str]:
         return [f.decode() for f in self.frames if not f.startswith(b"{")]
@@ -43,7 +56,7 @@ def test_resume_replays_events_after_the_last_one_seen_across_streams_in_arrival
         buffer.append(event("a", n))
         buffer.append(event("b", n))
     replay = buffer.since("a-1", ["a", "b"])
-    assert [e.frame for e in replay.events] == [b"b:1", b"a:2", b"b:2"]
+    assert [e.frame.text for e in replay.events] == [b"b:1", b"a:2", b"b:2"]
     assert not replay.gaps
 
 
@@ -127,12 +140,22 @@ def test_a_stalled_client_keeps_its_newest_frames_and_is_told_how_many_it_lost()
         return out + [await queue.next_frame() for _ in range(5)]
 
     assert asyncio.run(scenario()) == [
-        b'{"type":"dropped","count":3}',
+        frames.dropped_frame(3).wire,
         b"3",
         b"4",
         b"5",
         *(str(n).encode() for n in range(6, 11)),
     ]
+
+
+def test_a_frame_is_encoded_once_as_the_websocket_text_frame_a_client_reads() -> None:
+    client = ClientProtocol(parse_uri("ws://localhost/ws"), state=State.OPEN)
+    text = json.dumps({"type": "detection", "payload": "x" * 70_000}).encode()
+    for frame in (frames.error_frame("bad"), ServerFrame.of(text)):
+        client.receive_data(frame.wire)
+        [received] = client.events_received()
+        assert isinstance(received, Frame)
+        assert (received.opcode, received.data) == (Opcode.TEXT, frame.text)
 
 
 def test_more_bytes_waiting_than_the_bound_makes_a_client_slow() -> None:
@@ -172,12 +195,12 @@ def test_every_frame_the_server_builds_matches_the_published_frame_schema() -> N
     lifecycle = StreamLifecycle(stream_id="cam-1", status="started", source_kind="test")
     message = decode(encode(wrap(lifecycle, key="cam-1", producer="t")))
     built = [
-        frames.event_from_message("stream.lifecycle", message).frame,
-        frames.subscribed_frame(["cam-1"]),
-        frames.unsubscribed_frame(["*"]),
-        frames.resync_frame(["cam-1"], "too old"),
-        frames.dropped_frame(3),
-        frames.error_frame("bad"),
+        frames.event_from_message("stream.lifecycle", message).frame.text,
+        frames.subscribed_frame(["cam-1"]).text,
+        frames.unsubscribed_frame(["*"]).text,
+        frames.resync_frame(["cam-1"], "too old").text,
+        frames.dropped_frame(3).text,
+        frames.error_frame("bad").text,
     ]
     for text in built:
         NotifierFrame.model_validate_json(text)

@@ -7,8 +7,8 @@ client keeps only its newest `stalled_capacity` frames: the older ones are disca
 counted, and its sender sends one `dropped` notice with the count, in the place of the frames it
 lost, before the next frame. It stops being slow when its socket drains again (`drained`).
 
-Producers (the hub) never wait: `offer` always returns at once. The frames are the hub's shared
-bytes, so a queued frame costs one reference per client, not a copy.
+Producers (the hub) never wait: `offer` always returns at once. It holds WebSocket frames as
+encoded once for every client, so a queued frame costs one reference per client, not a copy.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ class ClientQueue:
         """The next frame to send now; raises IndexError when nothing waits."""
         if self._dropped:
             count, self._dropped = self._dropped, 0
-            return dropped_frame(count)
+            return dropped_frame(count).wire
         frame = self._frames.popleft()
         self._bytes -= len(frame)
         return frame

@@ -1,8 +1,10 @@
 """The WebSocket protocol: frames the server pushes and operations a client sends.
 
-Pure: no sockets, no Kafka. Every frame is encoded to UTF-8 JSON bytes once, when it is built,
-and the same bytes go to every subscriber (sent as text frames: no per-client encoding). The
-protocol is documented in the service README and in `schemas/notifier-frame.schema.json`.
+Pure: no sockets, no Kafka. Every frame is encoded once, when it is built: to UTF-8 JSON, and
+that to the WebSocket text frame that carries it (a server's frames are unmasked and, without
+compression, the same bytes for every client). Fan-out then writes those bytes to each socket:
+no per-client encoding. The protocol is documented in the service README and in
+`schemas/notifier-frame.schema.json`.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+
+from websockets.frames import Frame, Opcode
 
 from sightline_common.envelope import Message
 from sightline_common.topics import Topic
@@ -32,12 +36,25 @@ class ProtocolError(ValueError):
 
 
 @dataclass(frozen=True)
+class ServerFrame:
+    """A frame the server pushes: its JSON text and the WebSocket frame that carries it."""
+
+    text: bytes
+    wire: bytes
+
+    @classmethod
+    def of(cls, text: bytes) -> ServerFrame:
+        """Encode `text` as an unmasked, uncompressed WebSocket text frame, once for everyone."""
+        return cls(text, Frame(Opcode.TEXT, text).serialize(mask=False))
+
+
+@dataclass(frozen=True)
 class Event:
     """One Kafka event as the frame every subscriber of its stream receives."""
 
     event_id: str
     stream_id: str
-    frame: bytes
+    frame: ServerFrame
 
 
 @dataclass(frozen=True)
@@ -72,7 +89,7 @@ def event_from_message(frame_type: str, message: Message[Any]) -> Event:
             "payload": envelope.payload,
         }
     )
-    return Event(event_id=event_id, stream_id=stream_id, frame=frame)
+    return Event(event_id=event_id, stream_id=stream_id, frame=ServerFrame.of(frame))
 
 
 def parse_operation(text: str | bytes) -> Operation:
@@ -105,29 +122,33 @@ def _streams(value: object) -> frozenset[str]:
     return frozenset(value)
 
 
-def subscribed_frame(streams: Iterable[str]) -> bytes:
+def subscribed_frame(streams: Iterable[str]) -> ServerFrame:
     """Acknowledges a subscribe: frames for these streams follow (replayed, then live)."""
-    return _dump({"type": "subscribed", "streams": sorted(streams)})
+    return _control({"type": "subscribed", "streams": sorted(streams)})
 
 
-def unsubscribed_frame(streams: Iterable[str]) -> bytes:
+def unsubscribed_frame(streams: Iterable[str]) -> ServerFrame:
     """Acknowledges an unsubscribe: no further frames for these streams."""
-    return _dump({"type": "unsubscribed", "streams": sorted(streams)})
+    return _control({"type": "unsubscribed", "streams": sorted(streams)})
 
 
-def resync_frame(streams: Iterable[str], reason: str) -> bytes:
+def resync_frame(streams: Iterable[str], reason: str) -> ServerFrame:
     """Tells the client that events it missed on `streams` cannot be replayed: refetch them."""
-    return _dump({"type": "resync", "streams": sorted(streams), "reason": reason})
+    return _control({"type": "resync", "streams": sorted(streams), "reason": reason})
 
 
-def dropped_frame(count: int) -> bytes:
+def dropped_frame(count: int) -> ServerFrame:
     """Tells a slow client that its `count` oldest queued frames were discarded."""
-    return _dump({"type": "dropped", "count": count})
+    return _control({"type": "dropped", "count": count})
 
 
-def error_frame(reason: str) -> bytes:
+def error_frame(reason: str) -> ServerFrame:
     """Answers an invalid client frame; the connection stays open."""
-    return _dump({"type": "error", "reason": reason})
+    return _control({"type": "error", "reason": reason})
+
+
+def _control(frame: dict[str, Any]) -> ServerFrame:
+    return ServerFrame.of(_dump(frame))
 
 
 def _dump(frame: dict[str, Any]) -> bytes:

@@ -14,6 +14,7 @@ from sightline_notifier import metrics
 from sightline_notifier.frames import (
     ALL_STREAMS,
     Event,
+    ServerFrame,
     resync_frame,
     subscribed_frame,
     unsubscribed_frame,
@@ -26,7 +27,7 @@ UNKNOWN_EVENT = "last_event_id is older than this notifier's buffer or unknown t
 class Subscriber(Protocol):
     """A connected client; `deliver` must return at once (it queues, never sends)."""
 
-    def deliver(self, frame: bytes) -> None:
+    def deliver(self, frame: ServerFrame) -> None:
         """Queue one frame for the client."""
 
 

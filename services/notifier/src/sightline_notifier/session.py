@@ -14,12 +14,19 @@ import asyncio
 import contextlib
 
 import structlog
-from websockets.asyncio.server import ServerConnection, broadcast
+from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
+from websockets.protocol import State
 
 from sightline_notifier import metrics
 from sightline_notifier.client_queue import ClientQueue, OutboxLimits
-from sightline_notifier.frames import ProtocolError, Subscribe, error_frame, parse_operation
+from sightline_notifier.frames import (
+    ProtocolError,
+    ServerFrame,
+    Subscribe,
+    error_frame,
+    parse_operation,
+)
 from sightline_notifier.hub import Hub
 
 log = structlog.get_logger(__name__)
@@ -59,15 +66,13 @@ class Session:
         self.token_hash = token_hash
         self._log = log.bind(client=str(ws.id))
 
-    def deliver(self, frame: bytes) -> None:
-        """Write or queue a frame; never blocks (a full outbox drops its oldest frame)."""
+    def deliver(self, frame: ServerFrame) -> None:
+        """Write or queue a frame; never blocks (a slow client's outbox drops its oldest)."""
         if self._queue.idle and self._ws.transport.get_write_buffer_size() < DIRECT_WRITE_LIMIT:
-            # Nothing older is waiting, so writing now keeps the order; `broadcast` is
-            # websockets' synchronous write (it skips a connection that is closing).
-            broadcast([self._ws], frame, text=True)
-            metrics.FRAMES_SENT.inc()
+            # Nothing older is waiting, so writing now keeps the order.
+            self._write(frame.wire)
             return
-        discarded = self._queue.offer(frame)
+        discarded = self._queue.offer(frame.wire)
         if discarded:
             metrics.FRAMES_DROPPED.inc(discarded)
 
@@ -110,9 +115,7 @@ class Session:
     async def _send_forever(self) -> None:
         written = 0
         while True:
-            frame = await self._queue.next_frame()
-            broadcast([self._ws], frame, text=True)
-            metrics.FRAMES_SENT.inc()
+            self._write(await self._queue.next_frame())
             written += 1
             if self._ws.transport.get_write_buffer_size() >= DIRECT_WRITE_LIMIT:
                 await self._drain()
@@ -120,6 +123,17 @@ class Session:
             elif written >= SEND_CHUNK:
                 await asyncio.sleep(0)
                 written = 0
+
+    def _write(self, wire: bytes) -> None:
+        """Write one encoded frame, as websockets would, unless the connection is closing.
+
+        The frame was encoded once for every client (`ServerFrame`); going through the
+        connection's `send` would encode it again per client. Whole frames only, on the event
+        loop, so they never interleave with websockets' own control frames.
+        """
+        if self._ws.protocol.state is State.OPEN:
+            self._ws.transport.write(wire)
+            metrics.FRAMES_SENT.inc()
 
     async def _drain(self) -> None:
         """Wait until the socket takes more; a wait past the stall timeout makes the client slow."""

@@ -10,6 +10,9 @@ they learn it from Metadata responses and (KIP-951) from the leader endpoints in
 responses. So the proxy rewrites the broker's address to its own in every response but Fetch
 (whose record bytes are data): all of the client's traffic then goes through it. Only the port
 changes (same host), so frames keep their length and need no parsing beyond the header.
+
+`outage()` cuts every connection and refuses new ones until it ends: to the clients behind the
+proxy the broker is gone (a broker restart, a network partition), while it stays up for others.
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ class KafkaProxy:
         self._faults = _Faults()
         self._address_swaps = _address_swaps(host.encode(), int(port), self.port)
         self._closing = threading.Event()
+        self._down = threading.Event()
         self._sockets: list[socket.socket] = []
         self._threads: list[threading.Thread] = []
 
@@ -74,6 +78,26 @@ class KafkaProxy:
         """
         with self._faults.lock:
             self._faults.produce_responses_to_lose += count
+
+    def cut(self) -> None:
+        """Drop every open connection and refuse new ones until `restore()`."""
+        self._down.set()
+        for sock in list(self._sockets):
+            _close(sock)
+        self._sockets.clear()
+
+    def restore(self) -> None:
+        """Accept and relay connections again."""
+        self._down.clear()
+
+    @contextlib.contextmanager
+    def outage(self) -> Iterator[None]:
+        """The broker is unreachable through the proxy for the duration of the block."""
+        self.cut()
+        try:
+            yield
+        finally:
+            self.restore()
 
     def __enter__(self) -> KafkaProxy:
         self._spawn(self._accept_loop)
@@ -98,6 +122,9 @@ class KafkaProxy:
                 client, _ = self._listener.accept()
             except OSError:
                 return
+            if self._down.is_set():
+                _close(client)
+                continue
             upstream = socket.create_connection(self._broker)
             self._sockets += [client, upstream]
             pending: dict[int, int] = {}

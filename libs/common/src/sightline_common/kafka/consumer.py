@@ -274,8 +274,18 @@ class ConsumerLoop:
             else:
                 batch.done.update(index for index, _ in received)
                 return
+        # A transient failure holds back its partition only: the others' messages go on.
+        blocked: dict[TP, TransientError] = {}
         for index, item in received:
-            self._handle_one(batch, index, item)
+            tp = (item.topic, item.partition)
+            if tp in blocked:
+                continue
+            try:
+                self._handle_one(batch, index, item)
+            except TransientError as exc:
+                blocked[tp] = exc
+        if blocked:
+            raise next(iter(blocked.values()))
 
     def _handle_one(self, batch: _Batch, index: int, item: Received) -> None:
         try:

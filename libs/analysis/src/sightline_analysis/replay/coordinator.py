@@ -5,13 +5,18 @@ that dies mid-run gets the request again on restart (or another replica gets it 
 rebalance) and the run resumes from the checkpoint its segment reader committed. Runs execute
 on a bounded pool (`replay_concurrency`); the consumer keeps polling meanwhile, so cancels are
 seen while a run is busy and the group membership stays alive however long a run takes.
+
+Offsets are stored (never committed synchronously on the polling thread) and librdkafka
+commits them in the background and on revoke. A revoke only tells the runs of the revoked
+partitions to stop: it never waits for them inside the rebalance callback, which would hold up
+the group (and the polling thread) for as long as a run takes to checkpoint.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 import structlog
@@ -23,7 +28,7 @@ from sightline_common.envelope import decode
 from sightline_common.errors import PermanentError, TransientError
 from sightline_common.kafka import EventProducer
 from sightline_common.kafka.config import consumer_config
-from sightline_common.kafka.dead_letter import dead_letter_envelope
+from sightline_common.kafka.dead_letter import dead_letter_envelope, dead_letter_topic
 from sightline_common.messages import ReanalysisAction, ReanalysisRequest
 from sightline_common.shutdown import stop_on_signals
 
@@ -74,7 +79,9 @@ class ReplayCoordinator:
         make_run: RunFactory,
         concurrency: int,
     ) -> None:
-        self._consumer = Consumer(consumer_config(bootstrap, group_id, client_id))
+        config = consumer_config(bootstrap, group_id, client_id)
+        config.update({"enable.auto.commit": True, "auto.commit.interval.ms": 1000})
+        self._consumer = Consumer(config)
         self._topic = topic
         self._group = group_id
         self._client_id = client_id
@@ -111,7 +118,9 @@ class ReplayCoordinator:
 
     def run(self) -> None:
         """Poll until stopped; then stop every run, commit what finished and leave."""
-        self._consumer.subscribe([self._topic], on_assign=self._assigned, on_revoke=self._revoked)
+        self._consumer.subscribe(
+            [self._topic], on_assign=self._assigned, on_revoke=self._revoked, on_lost=self._revoked
+        )
         try:
             while not self._stopping.is_set():
                 msg = self._consumer.poll(0.5)
@@ -121,11 +130,13 @@ class ReplayCoordinator:
                     self._log.warning("replay.consumer_error", reason=str(msg.error()))
                 self._commit()
         finally:
-            self._halt(list(self._ledgers))
-            self._pool.shutdown(wait=True)
-            self._commit()
-            self._consumer.close()
-            self._log.info("replay.coordinator_stopped")
+            try:
+                self._halt(list(self._ledgers))
+                self._pool.shutdown(wait=True)
+                self._commit()
+            finally:
+                self._consumer.close()  # commits what was stored, leaves the group
+                self._log.info("replay.coordinator_stopped")
 
     def _take(self, msg: KafkaMessage) -> None:
         partition, offset = msg.partition() or 0, msg.offset() or 0
@@ -145,15 +156,24 @@ class ReplayCoordinator:
             return
         mine = not request.detectors or self._detector in request.detectors
         with self._lock:
-            duplicate = request.run_id in self._jobs
-        if not mine or duplicate or request.run_id in self._cancelled:
+            earlier = self._jobs.get(request.run_id)
+        # A run still stopping after its partition was revoked is no duplicate: the request
+        # came back (assigned here again) and must run once the stopping one checkpointed.
+        stopping = earlier is not None and earlier.signals.stop.is_set()
+        if not mine or (earlier is not None and not stopping) or request.run_id in self._cancelled:
             ledger.pending[offset] = True
             return
         job = _Job(msg, request)
         with self._lock:
             self._jobs[request.run_id] = job
-        job.future = self._pool.submit(self._execute, job)
-        bound.info("replay.run_queued")
+        after = earlier.future if earlier is not None else None
+        job.future = self._pool.submit(self._execute_after, after, job)
+        bound.info("replay.run_queued", after_stopping_run=stopping)
+
+    def _execute_after(self, earlier: Future[None] | None, job: _Job) -> None:
+        if earlier is not None:
+            wait([earlier])  # its outcome is handled by its own job
+        self._execute(job)
 
     def _execute(self, job: _Job) -> None:
         """Run `job` to an end; transient failures retry (resuming from the checkpoint)."""
@@ -182,7 +202,8 @@ class ReplayCoordinator:
 
     def _finished(self, job: _Job, outcome: Outcome) -> None:
         with self._lock:
-            self._jobs.pop(job.request.run_id, None)
+            if self._jobs.get(job.request.run_id) is job:
+                del self._jobs[job.request.run_id]
             if outcome is Outcome.stopped:
                 return  # not finished: the request stays uncommitted and is resumed
             ledger = self._ledgers.get(job.msg.partition() or 0)
@@ -196,12 +217,18 @@ class ReplayCoordinator:
         if job is not None:
             job.signals.cancel.set()
 
-    def _halt(self, partitions: list[int]) -> None:
-        """Stop the runs of `partitions` and wait until each checkpointed."""
+    def _signal_stop(self, partitions: list[int]) -> list[_Job]:
+        """Tell the runs of `partitions` to stop (they checkpoint and end on their own)."""
         with self._lock:
             jobs = [j for j in self._jobs.values() if (j.msg.partition() or 0) in partitions]
         for job in jobs:
             job.signals.stop.set()
+        return jobs
+
+    def _halt(self, partitions: list[int]) -> None:
+        """Stop the runs of `partitions` and wait until each checkpointed (shutdown only:
+        never from a rebalance callback)."""
+        jobs = self._signal_stop(partitions)
         for job in jobs:
             if job.future is not None and not job.future.cancel():
                 job.future.result()
@@ -218,12 +245,13 @@ class ReplayCoordinator:
         if not wanted:
             return
         try:
-            self._consumer.commit(
-                offsets=[TopicPartition(self._topic, p, o) for p, o in wanted.items()],
-                asynchronous=False,
+            self._consumer.store_offsets(
+                offsets=[TopicPartition(self._topic, p, o) for p, o in wanted.items()]
             )
         except KafkaException as exc:
-            self._log.warning("replay.commit_failed", reason=str(exc))
+            # A partition revoked or lost meanwhile: its next owner starts from the last
+            # stored offset and skips what finished (runs are idempotent by run id).
+            self._log.warning("replay.store_failed", reason=str(exc))
             return
         self._committed.update(wanted)
 
@@ -232,7 +260,13 @@ class ReplayCoordinator:
         envelope = dead_letter_envelope(
             msg, group=self._group, reason=reason, error_type=error_type, producer=self._client_id
         )
-        self._producer.publish(f"{msg.topic()}.dlq", envelope)
+        target = dead_letter_topic(msg.topic() or "")
+        try:
+            if target is not None:
+                self._producer.publish(target, envelope)
+        except KafkaException as exc:
+            self._log.error("replay.dead_letter_refused", offset=msg.offset(), reason=str(exc))
+            return
         self._producer.flush()
 
     def _assigned(self, _consumer: Consumer, partitions: list[TopicPartition]) -> None:
@@ -241,8 +275,8 @@ class ReplayCoordinator:
 
     def _revoked(self, _consumer: Consumer, partitions: list[TopicPartition]) -> None:
         lost = [tp.partition for tp in partitions]
-        self._halt(lost)
-        self._commit()
+        self._signal_stop(lost)
+        self._commit()  # stores what finished; librdkafka commits it as part of the revoke
         with self._lock:
             for p in lost:
                 self._ledgers.pop(p, None)

@@ -32,3 +32,9 @@ REPLAY_SEGMENTS = Counter(
     "sightline_replay_segments_total", "Segments re-analysed for reanalysis runs", ["detector"]
 )
 REPLAY_RUNS = Gauge("sightline_replay_runs_active", "Reanalysis runs executing", ["detector"])
+LOGO_REFERENCES = Gauge(
+    "sightline_logo_references",
+    "Logo-library references by state: usable (matched in frames) or unusable (undecodable, "
+    "featureless or fully transparent; never matched, logged as logo.unusable)",
+    ["state"],
+)

@@ -47,6 +47,33 @@ def make_logo(name: str, seed: int, size: tuple[int, int] = (400, 200)) -> Image
     return logo
 
 
+def make_transparent_logo(name: str, seed: int, size: tuple[int, int] = (400, 240)) -> Image:
+    """A brand-kit style BGRA logo: an emblem and the lettered `name` on a transparent canvas,
+    with a transparent margin around them (what a PNG from a brand kit looks like)."""
+    rng = np.random.default_rng(seed)
+    width, height = size
+    palette = [tuple(int(c) for c in rng.integers(0, 256, size=3)) for _ in range(4)]
+    colour = np.zeros((height, width, 3), np.uint8)  # black under the transparent part
+    alpha = np.zeros((height, width), np.uint8)
+    left, top, right, bottom = width // 8, height // 5, width - width // 8, height - height // 5
+    emblem = (bottom - top) // 2
+    centre = (left + emblem, (top + bottom) // 2)
+    shape_rng = np.random.default_rng(zlib.crc32(name.encode()))
+    for target, value in ((colour, palette[0]), (alpha, 255)):
+        cv2.circle(target, centre, emblem, value, -1, cv2.LINE_AA)
+    for _ in range(5):
+        tint = palette[int(shape_rng.integers(1, 4))]
+        pts = (shape_rng.integers(-emblem, emblem, size=(3, 2)) * 0.7 + centre).astype(np.int32)
+        cv2.fillPoly(colour, [pts], tint, cv2.LINE_AA)
+    text_left = centre[0] + emblem + 8
+    scale = min((right - text_left) / (len(name) * 20 + 4), 2.0)
+    org = (text_left, centre[1] + int(12 * scale))
+    font = _FONTS[int(shape_rng.integers(0, len(_FONTS)))]
+    for target, value in ((colour, palette[1]), (alpha, 255)):
+        cv2.putText(target, name, org, font, scale, value, 4, cv2.LINE_AA)
+    return np.dstack([colour, alpha])
+
+
 def background(seed: int, size: tuple[int, int] = (1280, 720)) -> Image:
     """A textured, noisy frame with no logo in it."""
     rng = np.random.default_rng(seed)
@@ -73,7 +100,10 @@ class Placement:
 
 
 def composite(frame: Image, logo: Image, place: Placement) -> tuple[Image, tuple[float, ...]]:
-    """`frame` with `logo` pasted as `place` says, and the pasted logo's (x, y, w, h) box."""
+    """`frame` with `logo` pasted as `place` says, and the pasted logo's (x, y, w, h) box.
+
+    A BGRA `logo` is blended by its alpha, and the box is its opaque part's (alpha ≥ 128).
+    """
     h, w = logo.shape[:2]
     scale = place.width / w
     matrix = cv2.getRotationMatrix2D((w / 2, h / 2), place.angle, scale)
@@ -92,6 +122,8 @@ def composite(frame: Image, logo: Image, place: Placement) -> tuple[Image, tuple
         local[0, 2] -= left
         local[1, 2] -= top
         size = (right - left, bottom - top)
+        if logo.ndim == 3 and logo.shape[2] == 4:
+            return _blend(out, logo, local, (left, top, right, bottom), place.blur)
         warped = cv2.warpAffine(logo, local, size)
         mask = cv2.warpAffine(np.full((h, w), 255, np.uint8), local, size)
         if place.blur > 0:
@@ -99,6 +131,28 @@ def composite(frame: Image, logo: Image, place: Placement) -> tuple[Image, tuple
         region = out[top:bottom, left:right]
         region[mask > 127] = warped[mask > 127]
     return out, (float(x0), float(y0), float(x1 - x0), float(y1 - y0))
+
+
+def _blend(
+    out: Image, logo: Image, local: np.ndarray, bounds: tuple[int, int, int, int], blur: float
+) -> tuple[Image, tuple[float, ...]]:
+    """Alpha-blend BGRA `logo` warped by `local` into `out`[bounds]; the opaque part's box."""
+    left, top, right, bottom = bounds
+    region = out[top:bottom, left:right]
+    size = (right - left, bottom - top)
+    alpha = cv2.warpAffine(logo[:, :, 3], local, size).astype(np.float32) / 255.0
+    # Premultiplied, so blurring does not bleed the colour under transparent pixels in.
+    colour = cv2.warpAffine(logo[:, :, :3], local, size).astype(np.float32) * alpha[:, :, None]
+    ys, xs = np.nonzero(alpha >= 0.5)
+    if blur > 0:
+        colour = np.asarray(cv2.GaussianBlur(colour, (0, 0), blur), np.float32)
+        alpha = np.asarray(cv2.GaussianBlur(alpha, (0, 0), blur), np.float32)
+    blended = colour + region.astype(np.float32) * (1.0 - alpha[:, :, None])
+    region[:] = np.clip(blended, 0, 255).astype(np.uint8)
+    if len(xs) == 0:
+        return out, (float(left), float(top), 0.0, 0.0)
+    w, h = float(xs.max() + 1 - xs.min()), float(ys.max() + 1 - ys.min())
+    return out, (float(left + xs.min()), float(top + ys.min()), w, h)
 
 
 def write_ts(

@@ -31,6 +31,36 @@ def decode_image(data: bytes) -> Image:
     return np.asarray(image, dtype=np.uint8)
 
 
+def decode_reference(data: bytes) -> Image:
+    """Pixels of an uploaded reference logo, keeping its transparency: BGR, or BGRA when the
+    image has an alpha channel (8 bits per channel either way).
+
+    Gray, gray + alpha, BGR, BGRA and 16-bit images are accepted; frames are never read with
+    this (video has no alpha), only logos, whose transparent background must not turn black.
+    Raises UndecodableImageError.
+    """
+    image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
+    if image is None:
+        raise UndecodableImageError("not a decodable image")
+    decoded = np.asarray(image)
+    if decoded.dtype == np.uint16:
+        decoded = np.right_shift(decoded, 8)
+    elif decoded.dtype != np.uint8:  # 32-bit float (EXR, TIFF): 0..1 intensities
+        decoded = np.clip(decoded.astype(np.float64) * 255.0, 0, 255)
+    pixels: Image = decoded.astype(np.uint8)
+    if pixels.ndim == 2:
+        return np.asarray(cv2.cvtColor(pixels, cv2.COLOR_GRAY2BGR), np.uint8)
+    channels = pixels.shape[2]
+    if channels == 1:
+        return np.asarray(cv2.cvtColor(pixels[:, :, 0], cv2.COLOR_GRAY2BGR), np.uint8)
+    if channels == 2:  # gray + alpha (most decoders already expand it to BGRA)
+        gray = pixels[:, :, 0]
+        return np.dstack([gray, gray, gray, pixels[:, :, 1]])
+    if channels == 4:
+        return np.ascontiguousarray(pixels)
+    return np.ascontiguousarray(pixels[:, :, :3])
+
+
 def decode_base64_image(text: str) -> Image:
     """BGR pixels of a base64-encoded image."""
     try:

@@ -8,7 +8,8 @@ import structlog
 
 from sightline_analysis.engine import SegmentSource
 from sightline_analysis.logo.matcher import LogoMatcher
-from sightline_analysis.wire import UndecodableImageError, decode_image
+from sightline_analysis.metrics import LOGO_REFERENCES
+from sightline_analysis.wire import UndecodableImageError, decode_reference
 from sightline_common.errors import PermanentError, TransientError
 from sightline_common.messages import LogoEntry
 
@@ -21,23 +22,44 @@ class LogoLibrary:
     def __init__(self, matcher: LogoMatcher, source: SegmentSource) -> None:
         self.matcher = matcher
         self._source = source
+        self.unusable: dict[str, str] = {}
+        """References the matcher cannot use, by logo id: the reason."""
 
     def apply(self, key: str, entry: LogoEntry | None) -> None:
         """Add, replace or (tombstone / `deleted`) remove one reference logo.
 
-        A reference that is missing, unreadable or featureless is logged and skipped.
+        The image is read with its transparency. A reference that is missing, unreadable,
+        featureless or fully transparent cannot be matched: it is logged as an error
+        (`logo.unusable`), kept in `unusable` and counted in the `sightline_logo_references`
+        gauge, so it never goes missing unnoticed. (results-api refuses such uploads; this
+        catches references it could not judge, e.g. under a detector's own matcher tuning.)
         """
+        logo_id = entry.logo_id if entry else key
         if entry is None or entry.deleted:
-            self.matcher.remove(entry.logo_id if entry else key)
-            log.info("logo.removed", logo_id=entry.logo_id if entry else key)
+            self.matcher.remove(logo_id)
+            self.unusable.pop(logo_id, None)
+            self._count()
+            log.info("logo.removed", logo_id=logo_id)
             return
+        reason = None
         try:
-            image = decode_image(self._fetch(entry))
+            image = decode_reference(self._fetch(entry))
             self.matcher.add(entry.logo_id, entry.brand, image)
         except (PermanentError, UndecodableImageError, ValueError) as exc:
-            log.warning("logo.skipped", logo_id=entry.logo_id, brand=entry.brand, reason=str(exc))
+            reason = str(exc)
+        if reason is not None:
+            self.unusable[logo_id] = reason
+            self._count()
+            log.error("logo.unusable", logo_id=logo_id, brand=entry.brand, reason=reason)
             return
-        log.info("logo.added", logo_id=entry.logo_id, brand=entry.brand)
+        self.unusable.pop(logo_id, None)
+        self._count()
+        log.info("logo.added", logo_id=logo_id, brand=entry.brand,
+                 features=sum(self.matcher.features(logo_id)))  # fmt: skip
+
+    def _count(self) -> None:
+        LOGO_REFERENCES.labels("usable").set(len(self.matcher.logo_ids))
+        LOGO_REFERENCES.labels("unusable").set(len(self.unusable))
 
     def _fetch(self, entry: LogoEntry) -> bytes:
         """The reference image's bytes, retried while storage is unavailable: a library missing

@@ -5,6 +5,10 @@ all of those, and a homography fitted with RANSAC is the geometric check that se
 logo (many matches agreeing on one plane transform) from a look-alike (a few scattered
 matches). References are described at several scales so a logo shown small still shares fine
 detail with some scale of its reference.
+
+A reference with transparency (see `reference.py`) is described only where it is opaque:
+keypoints inside its (slightly eroded) opaque mask, the appearance check over opaque pixels,
+and the reported outline is the opaque part's, projected.
 """
 
 from __future__ import annotations
@@ -19,6 +23,13 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict
 
 from sightline_analysis.frames import Image
+from sightline_analysis.logo.reference import (
+    Mask,
+    ReferenceImage,
+    masked_correlation,
+    prepare_reference,
+    resized_mask,
+)
 
 Points = npt.NDArray[np.float32]
 Descriptors = npt.NDArray[np.float32]
@@ -45,6 +56,13 @@ class MatcherConfig(BaseModel):
     min_appearance: float = 0.7
     min_confidence: float = 0.3
     min_box_px: int = 16
+    # Transparent references: alpha at or above this is opaque; keypoints and the appearance
+    # check keep this far inside the opaque part, so they do not describe the background.
+    alpha_threshold: int = 128
+    mask_erosion_px: int = 2
+    # Below this grey-level spread over its opaque pixels a reference is one flat colour (a
+    # single-colour wordmark): its appearance is checked by its silhouette instead.
+    min_template_contrast: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -56,12 +74,18 @@ class LogoMatch:
     corners: Points
     inliers: int
     confidence: float
+    outline: Points | None = None
+
+    @property
+    def polygon(self) -> Points:
+        """The reference's opaque outline projected into the frame (its corners when opaque)."""
+        return self.corners if self.outline is None else self.outline
 
     @property
     def box(self) -> tuple[float, float, float, float]:
-        """Axis-aligned (x, y, w, h) around the projected reference corners."""
-        x0, y0 = self.corners.min(axis=0)
-        x1, y1 = self.corners.max(axis=0)
+        """Axis-aligned (x, y, w, h) around the projected opaque outline."""
+        x0, y0 = self.polygon.min(axis=0)
+        x1, y1 = self.polygon.max(axis=0)
         return float(x0), float(y0), float(x1 - x0), float(y1 - y0)
 
 
@@ -73,7 +97,11 @@ class _Reference:
     height: int
     points: Points
     descriptors: Descriptors
+    features_per_scale: tuple[int, ...]
     template: Image
+    template_mask: Mask | None
+    silhouette: bool
+    outline: Points
 
 
 class LogoMatcher:
@@ -97,10 +125,20 @@ class LogoMatcher:
         return {ref.brand for ref in self._references.values()}
 
     def add(self, logo_id: str, brand: str, image: Image) -> None:
-        """Add or replace reference `logo_id` of `brand`; raises ValueError if featureless."""
+        """Add or replace reference `logo_id` of `brand` (gray, BGR or BGRA: transparency is
+        honoured); raises ValueError if it is featureless or fully transparent."""
         reference = self._describe_reference(logo_id, brand, image)
         with self._lock:
             self._references = {**self._references, logo_id: reference}
+
+    @property
+    def logo_ids(self) -> set[str]:
+        """Ids of the references held."""
+        return set(self._references)
+
+    def features(self, logo_id: str) -> tuple[int, ...]:
+        """Keypoints described for reference `logo_id`, per reference scale; raises KeyError."""
+        return self._references[logo_id].features_per_scale
 
     def remove(self, logo_id: str) -> None:
         """Forget reference `logo_id` (no error when unknown)."""
@@ -129,34 +167,38 @@ class LogoMatcher:
         return _suppress_overlaps(sorted(best.values(), key=lambda m: -m.confidence))
 
     def _describe_reference(self, logo_id: str, brand: str, image: Image) -> _Reference:
-        gray = _gray(image)
-        scale0 = self.config.reference_width / gray.shape[1]
+        cfg = self.config
+        ref = prepare_reference(image, cfg.alpha_threshold)
+        scale0 = cfg.reference_width / ref.width
         all_points: list[Points] = []
         all_desc: list[npt.NDArray[np.float32]] = []
-        for scale in self.config.reference_scales:
+        counts: list[int] = []
+        for scale in cfg.reference_scales:
             factor = scale0 * scale
-            size = (max(8, round(gray.shape[1] * factor)), max(8, round(gray.shape[0] * factor)))
-            resized = np.asarray(cv2.resize(gray, size, interpolation=cv2.INTER_AREA), np.uint8)
-            points, desc = self._features(resized)
+            size = (max(8, round(ref.width * factor)), max(8, round(ref.height * factor)))
+            resized = cv2.resize(ref.gray, size, interpolation=cv2.INTER_AREA)
+            mask = resized_mask(ref.opaque, size, cfg.mask_erosion_px) if ref.transparent else None
+            points, desc = self._features(np.asarray(resized, np.uint8), mask)
+            counts.append(0 if desc is None else len(desc))
             if desc is None:
                 continue
             all_points.append(points / np.float32(factor))
             all_desc.append(desc)
-        if not all_desc or sum(len(d) for d in all_desc) < self.config.min_matches:
+        if not all_desc or sum(counts) < cfg.min_matches:
             raise ValueError(f"reference {logo_id} of {brand} has too few features")
-        template_size = (
-            _TEMPLATE_WIDTH,
-            max(8, round(_TEMPLATE_WIDTH * gray.shape[0] / gray.shape[1])),
-        )
-        template = cv2.resize(gray, template_size, interpolation=cv2.INTER_AREA)
+        template, template_mask, silhouette = _template(ref, cfg)
         return _Reference(
-            template=np.asarray(cv2.GaussianBlur(template, (0, 0), _TEMPLATE_BLUR), np.uint8),
+            template=template,
+            template_mask=template_mask,
+            silhouette=silhouette,
             logo_id=logo_id,
             brand=brand,
-            width=int(gray.shape[1]),
-            height=int(gray.shape[0]),
+            width=ref.width,
+            height=ref.height,
             points=np.concatenate(all_points),
             descriptors=np.concatenate(all_desc),
+            features_per_scale=tuple(counts),
+            outline=ref.outline(),
         )
 
     def _sift(self) -> Any:  # cv2's stubs type SIFT's outputs loosely (Mat | ndarray)
@@ -169,8 +211,10 @@ class LogoMatcher:
             self._per_thread.sift = sift
         return sift
 
-    def _features(self, gray: Image) -> tuple[Points, npt.NDArray[np.float32] | None]:
-        keypoints, descriptors = self._sift().detectAndCompute(gray, None)
+    def _features(
+        self, gray: Image, mask: Mask | None = None
+    ) -> tuple[Points, npt.NDArray[np.float32] | None]:
+        keypoints, descriptors = self._sift().detectAndCompute(gray, mask)
         points = np.array([kp.pt for kp in keypoints], dtype=np.float32).reshape(-1, 2)
         return points, descriptors
 
@@ -207,7 +251,9 @@ class LogoMatcher:
             support = min(1.0, inliers / cfg.full_support_inliers)
             confidence = round(min(1.0, (inliers / len(good)) ** 0.5 * appearance * support), 4)
             if confidence >= cfg.min_confidence:
-                return LogoMatch(ref.brand, ref.logo_id, corners, inliers, confidence)
+                projected = cv2.perspectiveTransform(ref.outline.reshape(-1, 1, 2), matrix)
+                polygon = np.asarray(projected, np.float32).reshape(-1, 2)
+                return LogoMatch(ref.brand, ref.logo_id, corners, inliers, confidence, polygon)
         return None
 
     def _homography(self, src: Points, dst: Points) -> tuple[Matrix | None, int]:
@@ -225,11 +271,33 @@ class LogoMatcher:
         return np.vstack([np.asarray(affine, np.float64), [0.0, 0.0, 1.0]]), int(mask.sum())
 
 
+def _template(ref: ReferenceImage, cfg: MatcherConfig) -> tuple[Image, Mask | None, bool]:
+    """The small blurred picture the appearance check compares against, the pixels of it to
+    compare (None: all) and whether it is a silhouette.
+
+    An opaque reference compares every pixel. A transparent one compares its opaque pixels
+    only; if those are one flat colour (nothing to correlate), the template is its silhouette
+    compared over the whole canvas: a flat logo differs from whatever lies around it.
+    """
+    size = (_TEMPLATE_WIDTH, max(8, round(_TEMPLATE_WIDTH * ref.height / ref.width)))
+    resized = cv2.resize(ref.gray, size, interpolation=cv2.INTER_AREA)
+    template: Image = np.asarray(cv2.GaussianBlur(resized, (0, 0), _TEMPLATE_BLUR), np.uint8)
+    if not ref.transparent:
+        return template, None, False
+    mask = resized_mask(ref.opaque, size, 1)
+    if np.count_nonzero(mask) and float(template[mask > 0].std()) >= cfg.min_template_contrast:
+        return template, mask, False
+    silhouette = cv2.resize(ref.opaque, size, interpolation=cv2.INTER_AREA)
+    return np.asarray(cv2.GaussianBlur(silhouette, (0, 0), _TEMPLATE_BLUR), np.uint8), None, True
+
+
 def _appearance(ref: _Reference, frame_gray: Image, matrix: Matrix) -> float:
     """Normalised correlation of the frame region mapped back onto the reference template.
 
     Keypoints can agree on a transform for a look-alike that shares lettering; the pixels
-    inside the projected outline still differ, so they are compared directly.
+    inside the projected outline still differ, so they are compared directly (only the
+    opaque ones for a transparent reference: the background behind a logo is anybody's).
+    A silhouette may show darker or lighter than its surroundings, so its sign is ignored.
     """
     th, tw = ref.template.shape[:2]
     to_template = np.diag([tw / ref.width, th / ref.height, 1.0])
@@ -238,8 +306,8 @@ def _appearance(ref: _Reference, frame_gray: Image, matrix: Matrix) -> float:
         frame_gray, inverse_map, (tw, th), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
     )
     patch = cv2.GaussianBlur(patch, (0, 0), _TEMPLATE_BLUR)
-    score = cv2.matchTemplate(patch, ref.template, cv2.TM_CCOEFF_NORMED)
-    return max(0.0, float(score[0, 0]))
+    score = masked_correlation(np.asarray(patch, np.uint8), ref.template, ref.template_mask)
+    return abs(score) if ref.silhouette else max(0.0, score)
 
 
 def _gray(image: Image) -> Image:

@@ -50,7 +50,7 @@ class LogoAnalyzer(Analyzer):
                         box=box,
                         polygon=[
                             Point(x=float(x) / frame.width, y=float(y) / frame.height)
-                            for x, y in match.corners
+                            for x, y in match.polygon
                         ],
                         area_share=round(box.w * box.h, 6),
                         attributes={"logo_id": match.logo_id, "inliers": match.inliers},

@@ -1,0 +1,115 @@
+"""Feeding a kit's clips to a matcher-like callable and collecting predictions and CPU cost.
+
+Frames are sampled at `sample_fps` as the detector samples a segment. Raw mode renders only
+the sampled frames (fast, for tests); encoded mode renders every frame, encodes the clip as
+H.264 with a 2-s GOP (libx264, yuv420p, MPEG-TS, as an OBS push lands in a segment), and
+decodes it with the detector's own sampled decode, so the matcher sees compression artefacts.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sightline_analysis.decode import decode_sampled
+from sightline_analysis.frames import Image
+from sightline_analysis.logo_eval.brands import Brand
+from sightline_analysis.logo_eval.render import ClipRenderer
+from sightline_analysis.logo_eval.scene import ClipSpec
+from sightline_analysis.logo_eval.scoring import Prediction
+from sightline_analysis.logo_eval.truth import Box, FrameTruth
+from sightline_analysis.synthetic import write_ts
+
+Detector = Callable[[Image], Sequence[tuple[str, Box, float]]]
+GOP_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class SampledFrame:
+    """A frame as the detector gets it: seconds from the clip's start, BGR pixels."""
+
+    time: float
+    image: Image
+
+
+@dataclass(frozen=True)
+class ClipRun:
+    """One clip's truth (every frame), the detector's predictions and CPU-s per frame."""
+
+    clip: ClipSpec
+    truth: list[FrameTruth]
+    predictions: list[Prediction]
+    costs: list[float]
+
+
+def sample_indices(clip: ClipSpec, sample_fps: float) -> list[int]:
+    """Frame indices sampled at `sample_fps` from the clip's first frame."""
+    step = clip.fps / sample_fps
+    count = int(clip.frames / step - 1e-9) + 1
+    return [round(k * step) for k in range(count) if round(k * step) < clip.frames]
+
+
+def rendered_frames(
+    clip: ClipSpec, brands: Mapping[str, Brand], sample_fps: float
+) -> list[SampledFrame]:
+    """The sampled frames rendered straight (no codec)."""
+    renderer = ClipRenderer(clip, brands)
+    return [
+        SampledFrame(i / clip.fps, renderer.frame(i)[0]) for i in sample_indices(clip, sample_fps)
+    ]
+
+
+def raw_frames(
+    clip: ClipSpec, brands: Mapping[str, Brand], sample_fps: float
+) -> tuple[list[FrameTruth], list[SampledFrame]]:
+    """Truth of every frame, and the sampled frames rendered straight (no codec)."""
+    renderer = ClipRenderer(clip, brands)
+    truth = [renderer.truth(i) for i in range(clip.frames)]
+    return truth, rendered_frames(clip, brands, sample_fps)
+
+
+def encoded_frames(
+    clip: ClipSpec, brands: Mapping[str, Brand], sample_fps: float, workdir: Path
+) -> tuple[list[FrameTruth], list[SampledFrame]]:
+    """Truth of every frame, and the sampled frames after an H.264 round trip."""
+    renderer = ClipRenderer(clip, brands)
+    truth: list[FrameTruth] = []
+
+    def frames() -> Iterator[Image]:
+        for index in range(clip.frames):
+            image, frame_truth = renderer.frame(index)
+            truth.append(frame_truth)
+            yield image
+
+    path = write_ts(frames(), workdir / f"{clip.name}.ts", fps=clip.fps, gop_seconds=GOP_SECONDS)
+    decoded = decode_sampled(path.read_bytes(), sample_fps, keyframe_interval=GOP_SECONDS)
+    path.unlink()
+    return truth, [SampledFrame(f.offset, f.image) for f in decoded]
+
+
+def run_clip(
+    clip: ClipSpec,
+    brands: Mapping[str, Brand],
+    detector: Detector,
+    *,
+    sample_fps: float = 2.0,
+    encode: bool = True,
+    workdir: Path | None = None,
+) -> ClipRun:
+    """Render (and encode) `clip`, run `detector` on its sampled frames, time each call."""
+    if encode:
+        with tempfile.TemporaryDirectory(dir=workdir) as tmp:
+            truth, sampled = encoded_frames(clip, brands, sample_fps, Path(tmp))
+    else:
+        truth, sampled = raw_frames(clip, brands, sample_fps)
+    predictions: list[Prediction] = []
+    costs: list[float] = []
+    for frame in sampled:
+        started = time.process_time()
+        found = detector(frame.image)
+        costs.append(time.process_time() - started)
+        predictions.extend(Prediction(frame.time, b, box, c) for b, box, c in found)
+    return ClipRun(clip, truth, predictions, costs)

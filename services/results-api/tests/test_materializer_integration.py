@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import os
 import threading
 import time
 from typing import Any
@@ -16,7 +18,7 @@ from sightline_common.kafka import EventProducer
 from sightline_common.messages import BrandShare, Detection, Envelope, ExposureUpdate
 from sightline_common.topics import Topic
 from sightline_results_api.materializer import build_consumer
-from sightline_results_api.rows import RowBatch, detection_rows
+from sightline_results_api.rows import LABEL_MAX_BYTES, RowBatch, detection_rows
 from sightline_results_api.sink import BatchSink
 from sightline_testkit.kafka import read_messages
 
@@ -167,3 +169,27 @@ def test_a_row_the_database_refuses_is_dead_lettered_and_the_rest_are_written(
     [dead] = read_messages(isolated.bootstrap, dlq)
     assert dead.payload.event_id == str(poison.event_id)
     assert "database rejected" in dead.payload.reason
+
+
+def test_a_label_too_long_for_its_index_is_stored_cut_not_retried_forever(
+    isolated, api_settings, engine, detection_factory
+):
+    """An OCR label of a page of text once overflowed `ix_detections_kind_label` (a btree
+    entry is at most ~2.7 kB): ProgramLimitExceeded read as an outage, retried forever."""
+    page = base64.b64encode(os.urandom(6000)).decode()  # incompressible, ~8 kB
+    envelope = detection_factory("s1", 0, labels=(page,))
+    _produce(isolated, [envelope])
+
+    _run_materializer(isolated, api_settings, engine, "long-label")
+
+    with engine.connect() as conn:
+        labels = conn.execute(text("SELECT label FROM detections")).scalars().all()
+    assert labels
+    assert all(page.startswith(label) for label in labels)
+    assert all(len(label.encode()) <= LABEL_MAX_BYTES for label in labels)
+    assert (
+        read_messages(
+            isolated.bootstrap, isolated.topics.dlq(isolated.topics.name(Topic.DETECTIONS))
+        )
+        == []
+    )

@@ -20,6 +20,9 @@ from sightline_common.messages import (
     StreamLifecycle,
 )
 
+# Room for stream id and kind beside the label in one btree index entry (at most ~2.7 kB).
+LABEL_MAX_BYTES = 1024
+
 LIFECYCLE_COLUMNS = (
     "event_id",
     "stream_id",
@@ -177,7 +180,7 @@ def detection_rows(event_id: str, occurred_at: datetime, detection: Detection) -
                     frame.media_ts,
                     frame_span,
                     item.kind,
-                    item.label,
+                    bounded_label(item.label),
                     item.confidence,
                     box.x if box else None,
                     box.y if box else None,
@@ -189,6 +192,18 @@ def detection_rows(event_id: str, occurred_at: datetime, detection: Detection) -
                 )
             )
     return rows
+
+
+def bounded_label(label: str) -> str:
+    """`label` cut to `LABEL_MAX_BYTES` of UTF-8 (at a character boundary).
+
+    Labels are indexed (`ix_detections_kind_label`), and a btree entry cannot exceed about
+    2.7 kB: an OCR label of a whole page of text would make the insert fail for good.
+    """
+    raw = label.encode()
+    if len(raw) <= LABEL_MAX_BYTES:
+        return label
+    return raw[:LABEL_MAX_BYTES].decode(errors="ignore")
 
 
 def analysed_row(event_id: str, occurred_at: datetime, detection: Detection) -> Row:

@@ -169,7 +169,10 @@ def _copy_upsert(
 def _classified_errors() -> Iterator[None]:
     try:
         yield
-    except (psycopg.DataError, psycopg.IntegrityError) as exc:
+    except (psycopg.DataError, psycopg.IntegrityError, psycopg.errors.ProgramLimitExceeded) as exc:
+        # The data itself is refused (bad value, constraint, a value over a size limit such as
+        # an index entry): retrying cannot help. ProgramLimitExceeded is an OperationalError,
+        # which would otherwise read as an outage.
         raise PermanentError(f"database rejected the data: {exc}") from exc
     except (psycopg.Error, sqlalchemy.exc.SQLAlchemyError, OSError) as exc:
         raise TransientError(f"database unavailable: {exc}") from exc

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pytest
 
@@ -16,7 +18,7 @@ from sightline_analysis.executors import (
     build_executor,
 )
 from sightline_analysis.executors.plugins.local import AnalyzerFailedError
-from sightline_analysis.executors.router import ExecutorsExhaustedError
+from sightline_analysis.executors.router import ExecutorsExhaustedError, PolicyUnsatisfiableError
 from sightline_analysis.frames import Frame
 from sightline_common.errors import CorruptMediaError
 from sightline_common.messages import ExecutorKind, ResultItem
@@ -87,6 +89,15 @@ def test_when_every_executor_fails_the_segment_is_retried_later() -> None:
         router(lan).run([ExecutorKind.lan], CALL)
 
 
+def test_a_policy_that_can_never_succeed_is_a_permanent_error_not_a_retry() -> None:
+    lan = build_executor({"type": "lan", "hosts": []}, ANALYZERS)
+    routes = ExecutorRouter("test", {ExecutorKind.lan: lan})
+    with pytest.raises(PolicyUnsatisfiableError, match="lan: no LAN executor hosts configured"):
+        routes.run([ExecutorKind.lan], CALL)
+    with pytest.raises(PolicyUnsatisfiableError, match="cloud: not configured"):
+        routes.run([ExecutorKind.cloud], CALL)
+
+
 def test_a_permanent_error_is_not_masked_by_fallback() -> None:
     lan = Scripted(ExecutorKind.lan, CorruptMediaError("bad frames"))
     local = Scripted(ExecutorKind.local, "local")
@@ -97,7 +108,7 @@ def test_a_permanent_error_is_not_masked_by_fallback() -> None:
 
 def test_an_analyzer_crash_in_the_local_executor_is_a_permanent_error() -> None:
     class Broken(AnalyzerSet):
-        def analyze(self, stream_id, frames):
+        def analyze(self, stream_id: str, frames: Sequence[Frame]) -> list[list[ResultItem]]:
             raise ZeroDivisionError("division by zero")
 
     local = build_executor({"type": "local"}, Broken(ANALYZERS.analyzers))

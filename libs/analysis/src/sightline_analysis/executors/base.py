@@ -60,6 +60,13 @@ class Executor(ABC):
     def run(self, call: AnalysisCall) -> ExecutorAnswer:
         """Analyse `call.frames`; exactly one result list per frame, in order."""
 
+    def unusable_because(self) -> str | None:
+        """Why this executor can never answer as configured (e.g. no LAN hosts), or None.
+
+        Not a passing outage: a policy made only of unusable executors can never succeed.
+        """
+        return None
+
     def close(self) -> None:  # noqa: B027 - only remote executors hold connections
         """Release connections."""
 

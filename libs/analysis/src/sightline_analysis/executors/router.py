@@ -15,7 +15,7 @@ import structlog
 from sightline_analysis import metrics
 from sightline_analysis.breaker import BreakerState, CircuitBreaker
 from sightline_analysis.executors.base import AnalysisCall, Executor, ExecutorFailedError
-from sightline_common.errors import TransientError
+from sightline_common.errors import PermanentError, TransientError
 from sightline_common.messages import ExecutorKind, ResultItem
 
 log = structlog.get_logger(__name__)
@@ -23,6 +23,11 @@ log = structlog.get_logger(__name__)
 
 class ExecutorsExhaustedError(TransientError):
     """No executor of the policy could analyse the segment now; retry it later."""
+
+
+class PolicyUnsatisfiableError(PermanentError):
+    """No executor of the policy can ever answer as deployed (none configured, or each one
+    unusable, e.g. `["lan"]` without LAN hosts): retrying would stall the stream for good."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,7 @@ class ExecutorRouter:
         Raises `ExecutorsExhaustedError` when none does; a `PermanentError` from an executor
         (the input is at fault) propagates at once.
         """
+        self._check_satisfiable(chain)
         failed: list[ExecutorKind] = []
         reasons: list[str] = []
         for kind in (ExecutorKind(k) for k in chain):  # schema defaults arrive as plain str
@@ -95,6 +101,18 @@ class ExecutorRouter:
                 fallback_from=list(dict.fromkeys(failed)),
             )
         raise ExecutorsExhaustedError("no executor answered: " + "; ".join(reasons))
+
+    def _check_satisfiable(self, chain: Sequence[ExecutorKind]) -> None:
+        reasons: list[str] = []
+        for kind in (ExecutorKind(k) for k in chain):
+            executor = self._executors.get(kind)
+            why = "not configured" if executor is None else executor.unusable_because()
+            if why is None:
+                return
+            reasons.append(f"{kind.value}: {why}")
+        raise PolicyUnsatisfiableError(
+            "the executor policy can never succeed here: " + ("; ".join(reasons) or "empty")
+        )
 
     def close(self) -> None:
         """Close every executor's connections."""

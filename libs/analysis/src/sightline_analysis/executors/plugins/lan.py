@@ -64,6 +64,10 @@ class LanExecutor(Executor):
         self._down_until: dict[str, float] = {}
         self._lock = threading.Lock()
 
+    def unusable_because(self) -> str | None:
+        """No host to send frames to."""
+        return None if self._hosts else "no LAN executor hosts configured"
+
     def run(self, call: AnalysisCall) -> ExecutorAnswer:
         """Results from the first host in rotation that answers."""
         if not self._hosts:

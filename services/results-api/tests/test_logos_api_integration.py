@@ -1,18 +1,30 @@
-"""`/api/logos` against real MinIO, Postgres and Kafka: typed by bytes, size-limited, announced."""
+"""`/api/logos` against real MinIO, Postgres and Kafka: typed by bytes, size-limited, judged for
+detectability (an undetectable reference refused), announced."""
 
 from __future__ import annotations
 
 import hashlib
 
+import cv2
+import numpy as np
 import pytest
 
+from sightline_analysis.synthetic import make_logo, make_transparent_logo
 from sightline_common.storage import ObjectStore
 from sightline_common.topics import Topic
 from sightline_testkit.kafka import read_messages
 
 pytestmark = pytest.mark.integration
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x01" * 64
+
+def encoded(image: np.ndarray, extension: str) -> bytes:
+    ok, data = cv2.imencode(extension, image)
+    assert ok
+    return data.tobytes()
+
+
+PNG = encoded(make_transparent_logo("NOVA", seed=3), ".png")
+JPEG = encoded(make_logo("ACME", seed=1), ".jpg")
 
 
 def _entries(isolated):
@@ -57,6 +69,63 @@ def test_upload_list_fetch_and_delete_a_logo(client, isolated, api_settings):
     _added, removed = _entries(isolated)
     assert removed.deleted
     assert removed.logo_id == logo["id"]
+    assert _stored_keys(api_settings) == []
+
+
+def test_the_upload_says_how_detectable_the_logo_is(client):
+    transparent = client.post(
+        "/api/logos", data={"brand": "Nova"}, files={"image": ("nova.png", PNG, "image/png")}
+    )
+    assert transparent.status_code == 201, transparent.text
+    judged = transparent.json()["detectability"]
+    assert judged["detectable"] is True
+    assert judged["transparent"] is True
+    assert 0 < judged["opaque_share"] < 1
+    # The transparent margin is cropped: the opaque content is smaller than the 400x240 canvas.
+    assert judged["width_px"] < 400
+    assert judged["height_px"] < 240
+    assert judged["features"] > 0
+    assert 0 < judged["min_width_px"] <= 200
+    assert isinstance(judged["warnings"], list)
+
+    opaque = client.post(
+        "/api/logos", data={"brand": "Acme"}, files={"image": ("acme.jpg", JPEG, "image/jpeg")}
+    )
+    assert opaque.status_code == 201, opaque.text
+    assert opaque.json()["detectability"]["transparent"] is False
+    assert (opaque.json()["detectability"]["width_px"], opaque.json()["content_type"]) == (
+        400,
+        "image/jpeg",
+    )
+
+
+def test_a_logo_that_cannot_be_found_at_all_is_422_and_leaves_nothing_behind(
+    client, isolated, api_settings
+):
+    flat = encoded(np.full((120, 300, 3), 200, np.uint8), ".png")
+    see_through = encoded(np.zeros((120, 300, 4), np.uint8), ".png")
+    for name, image in (("flat.png", flat), ("clear.png", see_through)):
+        response = client.post(
+            "/api/logos", data={"brand": "Blank"}, files={"image": (name, image, "image/png")}
+        )
+        assert response.status_code == 422, response.text
+        body = response.json()
+        assert body["detail"].startswith("this logo cannot be detected in video: cannot be found")
+        assert body["detectability"]["detectable"] is False
+    assert client.get("/api/logos").json() == []
+    assert _entries(isolated) == []
+    assert _stored_keys(api_settings) == []
+
+
+def test_a_damaged_image_is_415(client, isolated, api_settings):
+    damaged = PNG[:64]  # the signature and header, the pixels cut off
+    response = client.post(
+        "/api/logos", data={"brand": "Acme"}, files={"image": ("cut.png", damaged, "image/png")}
+    )
+    assert response.status_code == 415, response.text
+    assert "cannot be decoded" in response.json()["detail"]
+    assert client.get("/api/logos").json() == []
+    assert _entries(isolated) == []
     assert _stored_keys(api_settings) == []
 
 

@@ -7,6 +7,7 @@ Bad input is a 4xx with a message; a dependency that is down (database, broker, 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import asdict
 
 import structlog
 from fastapi import FastAPI, Request, status
@@ -16,6 +17,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from sightline_common.errors import MissingObjectError, TransientError
 from sightline_results_api.cursor import InvalidCursorError
+from sightline_results_api.logo_check import UndecodableLogoError, UndetectableLogoError
 from sightline_results_api.logos import LogoNotFoundError
 from sightline_results_api.reanalysis import RunNotFoundError
 from sightline_results_api.streams import InvalidSourceError, StreamNotFoundError
@@ -30,6 +32,10 @@ _STATUS_OF_ERROR: dict[type[Exception], tuple[int, str]] = {
     MissingObjectError: (status.HTTP_404_NOT_FOUND, "not found in storage"),
     InvalidCursorError: (status.HTTP_422_UNPROCESSABLE_CONTENT, "invalid cursor"),
     InvalidSourceError: (status.HTTP_422_UNPROCESSABLE_CONTENT, ""),
+    UndecodableLogoError: (
+        status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+        "the image cannot be decoded (a damaged or truncated PNG, JPEG or WebP file)",
+    ),
     NotAnImageError: (
         status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
         "image must be a PNG, JPEG or WebP file",
@@ -52,7 +58,15 @@ def _handler(code: int, message: str) -> Callable[[Request, Exception], Awaitabl
     return handle
 
 
+async def _undetectable_logo(request: Request, exc: Exception) -> JSONResponse:
+    """422 with the reason and the whole judgement, so the uploader knows what to change."""
+    assert isinstance(exc, UndetectableLogoError)
+    content = {"detail": str(exc), "detectability": asdict(exc.detectability)}
+    return JSONResponse(status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, content=content)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the mapping above on `app`."""
     for error, (code, message) in _STATUS_OF_ERROR.items():
         app.add_exception_handler(error, _handler(code, message))
+    app.add_exception_handler(UndetectableLogoError, _undetectable_logo)

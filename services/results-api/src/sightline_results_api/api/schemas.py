@@ -137,6 +137,27 @@ class LogoPublic(BaseModel):
     image_url: str
 
 
+class LogoDetectability(BaseModel):
+    """How well the logo detector can find a reference, judged on upload."""
+
+    detectable: bool = Field(description="Whether the detector can find it at all")
+    features: int = Field(description="Distinctive keypoints on its opaque part")
+    min_width_px: int | None = Field(
+        description="Smallest on-screen width (px) it was found at; null if never"
+    )
+    width_px: int = Field(description="Width of its opaque content (transparent margin cropped)")
+    height_px: int = Field(description="Height of its opaque content")
+    transparent: bool = Field(description="Whether the image has a transparent part")
+    opaque_share: float = Field(description="Share of the image that is opaque, 0..1")
+    warnings: list[str] = Field(description="Problems in plain language; empty when none")
+
+
+class LogoCreated(LogoPublic):
+    """A logo just added, with how detectable it is."""
+
+    detectability: LogoDetectability
+
+
 DetectorName = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, HTTPException, Response, UploadFile, status
 
 from sightline_results_api.api.deps import ContextDep, LogosDep
-from sightline_results_api.api.schemas import LogoPublic
+from sightline_results_api.api.schemas import LogoCreated, LogoDetectability, LogoPublic
+from sightline_results_api.logo_check import assess_logo
 from sightline_results_api.models import Logo
 
 router = APIRouter(prefix="/logos", tags=["logos"])
@@ -29,15 +31,23 @@ def to_public(logo: Logo) -> LogoPublic:
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses={413: {"description": "image too large"}, 415: {"description": "not an image"}},
+    responses={
+        413: {"description": "image too large"},
+        415: {"description": "not an image, or a damaged one"},
+        422: {"description": "a reference the logo detector cannot find at all (or bad fields)"},
+    },
 )
 def upload_logo(
     brand: Annotated[str, Form(min_length=1, max_length=200)],
     image: Annotated[UploadFile, File(description="PNG, JPEG or WebP")],
     logos: LogosDep,
     context: ContextDep,
-) -> LogoPublic:
-    """Add a brand's reference image (type checked from its bytes) and announce it."""
+) -> LogoCreated:
+    """Add a brand's reference image (type checked from its bytes) and announce it.
+
+    The image is judged first as the logo detector will see it (transparency honoured); the
+    answer says how detectable it is, and one that cannot be found at all is refused (422).
+    """
     # A plain (threadpool) route: storing, committing and publishing block, the loop must not.
     limit = context.settings.max_logo_bytes
     data = image.file.read(limit + 1)
@@ -46,7 +56,11 @@ def upload_logo(
             status_code=status.HTTP_413_CONTENT_TOO_LARGE,
             detail=f"image larger than {limit} bytes",
         )
-    return to_public(logos.add(brand, data))
+    detectability = assess_logo(data)
+    public = to_public(logos.add(brand, data))
+    return LogoCreated(
+        **public.model_dump(), detectability=LogoDetectability(**asdict(detectability))
+    )
 
 
 @router.get("")

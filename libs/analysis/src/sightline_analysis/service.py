@@ -80,7 +80,7 @@ def run_detector(spec: DetectorSpec, settings: DetectorSettings) -> int:
         return loop.ready and runtime.caught_up() and config_follower.caught_up.is_set()
 
     app = FastAPI(title=f"Sightline detector-{spec.name}")
-    app.include_router(ops_router(ready))
+    app.include_router(ops_router(ready, loop.alive))
     server = BackgroundServer(app, settings.http_host, settings.http_port)
     runtime.start()
     config_follower.start()

@@ -15,19 +15,27 @@ from fastapi import APIRouter, FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 Readiness = Callable[[], bool]
+Liveness = Callable[[], bool]
 OPS_PATHS = ("/healthz", "/readyz", "/metrics")
 
 
-def ops_response(path: str, ready: Readiness) -> tuple[int, str, bytes] | None:
+def ops_response(
+    path: str, ready: Readiness, alive: Liveness | None = None
+) -> tuple[int, str, bytes] | None:
     """(status, content type, body) for an operations path, or None for any other path.
 
-    `/healthz` says the process is alive; `/readyz` whether it can do its job now (broker
-    reached, dependencies answering) so an orchestrator routes work only to ready replicas.
+    `/healthz` says the process is alive and its work loop is not stuck (`alive`, e.g. a
+    consumer loop's watchdog): a 503 there gets the process restarted. `/readyz` says whether
+    it can do its job now (broker reached, dependencies answering, not stalled) so an
+    orchestrator routes work only to ready replicas.
     """
+    live = alive is None or alive()
     if path == "/healthz":
-        return 200, "application/json", b'{"status":"ok"}'
+        if live:
+            return 200, "application/json", b'{"status":"ok"}'
+        return 503, "application/json", b'{"status":"stalled"}'
     if path == "/readyz":
-        if ready():
+        if live and ready():
             return 200, "application/json", b'{"status":"ready"}'
         return 503, "application/json", b'{"status":"not ready"}'
     if path == "/metrics":
@@ -35,12 +43,12 @@ def ops_response(path: str, ready: Readiness) -> tuple[int, str, bytes] | None:
     return None
 
 
-def ops_router(ready: Readiness) -> APIRouter:
+def ops_router(ready: Readiness, alive: Liveness | None = None) -> APIRouter:
     """A FastAPI router answering the operations paths (hidden from the API's OpenAPI)."""
     router = APIRouter(include_in_schema=False)
 
     def _answer(path: str) -> Response:
-        answer = ops_response(path, ready)
+        answer = ops_response(path, ready, alive)
         assert answer is not None
         status, content_type, body = answer
         return Response(content=body, status_code=status, media_type=content_type)

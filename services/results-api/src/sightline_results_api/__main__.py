@@ -73,9 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     ready = CachedReadiness(db_ready, kafka_ready, lambda: loop.ready)
     if mode == "materialize":
         app = FastAPI(title="Sightline results materializer")
-        app.include_router(ops_router(ready))
+        app.include_router(ops_router(ready, loop.alive))
     else:
-        app = _api(settings, engine, ready)
+        app = _api(settings, engine, ready, loop.alive)
     server = BackgroundServer(app, settings.http_host, settings.http_port)
     server.start()
     loop.install_signal_handlers()
@@ -89,13 +89,19 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _api(settings: ResultsApiSettings, engine: Engine, ready: Callable[[], bool]) -> FastAPI:
+def _api(
+    settings: ResultsApiSettings,
+    engine: Engine,
+    ready: Callable[[], bool],
+    alive: Callable[[], bool] | None = None,
+) -> FastAPI:
     context = AppContext(
         settings=settings,
         engine=engine,
         publisher=build_publisher(settings),
         store=ObjectStore.from_settings(settings),
         ready=ready,
+        alive=alive,
     )
     return create_app(context)
 

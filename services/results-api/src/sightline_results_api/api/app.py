@@ -38,7 +38,7 @@ def create_app(context: AppContext) -> FastAPI:
     for module in (streams, media, detections, exposure, logos, reanalysis):
         api.include_router(module.router)
     app.include_router(api)
-    app.include_router(ops_router(context.ready))
+    app.include_router(ops_router(context.ready, context.alive))
     install_error_handlers(app)
     _document_string_details(app)
 

@@ -28,6 +28,7 @@ class AppContext:
     publisher: StatePublisher
     store: ObjectStore
     ready: Callable[[], bool]
+    alive: Callable[[], bool] | None = None  # the materializer's watchdog, when it runs here
 
 
 def get_context(request: Request) -> AppContext:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import socket
 import sys
 import threading
 import time
 from pathlib import Path
 
-from sightline_devstack.supervisor import ServiceSpec, Supervisor
+from sightline_devstack.supervisor import LivenessProbe, ServiceSpec, Supervisor
 
 
 def spec(tmp_path: Path, name: str, code: str) -> ServiceSpec:
@@ -52,3 +53,38 @@ def test_shutdown_terminates_running_services(tmp_path: Path) -> None:
     supervisor.shutdown(grace=10)
     assert marker.exists()  # it got SIGTERM and shut down gracefully
     assert time.monotonic() - started < 10
+
+
+def test_a_service_failing_its_liveness_probe_is_terminated_and_restarted(tmp_path: Path) -> None:
+    """A stalled consumer's process stays up; its /healthz (503) is what gets it restarted."""
+    starts = tmp_path / "starts"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    code = (
+        "import http.server\n"
+        f"open({str(starts)!r}, 'a').write('x')\n"
+        "class H(http.server.BaseHTTPRequestHandler):\n"
+        "    def do_GET(self):\n"
+        "        self.send_response(503); self.end_headers()\n"
+        f"http.server.HTTPServer(('127.0.0.1', {port}), H).serve_forever()\n"
+    )
+    stalled = spec(tmp_path, "stalled", code)
+    stalled.liveness_url = f"http://127.0.0.1:{port}/healthz"
+    messages: list[str] = []
+    probe_fast = LivenessProbe(initial_delay_s=0.5, period_s=0.2, failure_threshold=3)
+    supervisor = Supervisor([stalled], messages.append, probe_fast)
+    supervisor.start_all()
+    watcher = threading.Thread(target=supervisor.watch, kwargs={"interval": 0.05})
+    watcher.start()
+    try:
+        deadline = time.monotonic() + 30
+        while len(starts.read_text() if starts.exists() else "") < 2:
+            assert time.monotonic() < deadline, messages
+            time.sleep(0.05)
+    finally:
+        supervisor.stop()
+        watcher.join(10)
+        supervisor.shutdown(grace=5)
+    assert any("failed 3 times; terminating it" in m for m in messages), messages
+    assert supervisor.restarts()["stalled"] >= 1

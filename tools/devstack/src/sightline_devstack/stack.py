@@ -84,6 +84,7 @@ def service_specs(
             },
             log_path=logs / f"{entry.name}.log",
             health_url=f"http://127.0.0.1:{entry.port}/readyz",
+            liveness_url=f"http://127.0.0.1:{entry.port}/healthz",
         )
         for entry in entries
     ]

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 
+import cv2
 import httpx
 import pytest
 from fastapi.routing import APIWebSocketRoute, RouteContext, iter_route_contexts
 
+from sightline_analysis.synthetic import make_logo
 from sightline_results_api.api.app import create_app
 from sightline_results_api.api.deps import AppContext
 from sightline_results_api.settings import ResultsApiSettings
@@ -21,7 +23,8 @@ from .conftest import ResultsApi
 
 pytestmark = pytest.mark.integration
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x01" * 64
+# Real images: an upload is decoded and judged for detectability, so signatures alone are refused.
+PNG = cv2.imencode(".png", make_logo("ACME", seed=1))[1].tobytes()
 OPEN_PATHS = ("/healthz", "/readyz", "/metrics")
 DOCS_PATHS = ("/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc")
 

@@ -7,9 +7,11 @@ import http.client
 import re
 from collections.abc import Iterator
 
+import cv2
 import httpx
 import pytest
 
+from sightline_analysis.synthetic import make_logo
 from sightline_common.storage import ObjectStore
 from sightline_testkit.plugin import Isolated
 
@@ -18,8 +20,9 @@ from .conftest import ResultsApi, start_results_api
 pytestmark = pytest.mark.integration
 
 LIMIT = 100_000
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x01" * 64
-WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 32
+# Real images: an upload is decoded and judged for detectability, so signatures alone are refused.
+PNG = cv2.imencode(".png", make_logo("ACME", seed=1))[1].tobytes()
+WEBP = cv2.imencode(".webp", make_logo("ACME", seed=1))[1].tobytes()
 SERVER_KEY = re.compile(r"^logos/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.")
 PLAYLIST = b"#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.0,\n00000000.ts\n"
 SEGMENT = b"\x47" + b"other stream's secret video" + b"\x00" * 160

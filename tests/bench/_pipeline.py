@@ -21,6 +21,7 @@ import uuid
 from contextlib import AbstractContextManager
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import cv2
 
@@ -137,21 +138,23 @@ class Pipeline(AbstractContextManager["Pipeline"]):
             port = detector.env["SIGHTLINE_HTTP_PORT"]
             detector.wait_http_ok(f"http://127.0.0.1:{port}/readyz", timeout=180)
 
-    def add_logo(self, brand: str, image: object) -> None:
-        """Upload a reference image (BGR array) to the logo library through the API."""
-        ok, png = cv2.imencode(".png", image)  # type: ignore[call-overload]
+    def add_logo(self, brand: str, image: object, extension: str = ".png") -> dict[str, Any]:
+        """Upload a reference image (BGR or BGRA array, encoded as `extension`) to the logo
+        library through the API; the API's answer (with the logo's detectability)."""
+        ok, png = cv2.imencode(extension, image)  # type: ignore[call-overload]
         assert ok
+        content_type = "image/jpeg" if extension == ".jpg" else "image/png"
         boundary = uuid.uuid4().hex
         body = (
             (
                 f'--{boundary}\r\nContent-Disposition: form-data; name="brand"\r\n\r\n{brand}\r\n'
                 f"--{boundary}\r\nContent-Disposition: form-data; "
-                'name="image"; filename="logo.png"\r\nContent-Type: image/png\r\n\r\n'
+                f'name="image"; filename="logo{extension}"\r\nContent-Type: {content_type}\r\n\r\n'
             ).encode()
             + png.tobytes()
             + f"\r\n--{boundary}--\r\n".encode()
         )
-        self._api("POST", "/api/logos", body, f"multipart/form-data; boundary={boundary}")
+        return self._api("POST", "/api/logos", body, f"multipart/form-data; boundary={boundary}")
 
     def add_stream(self, name: str) -> Stream:
         """Register an RTMP stream analysed by the logo detector only."""
@@ -176,7 +179,7 @@ class Pipeline(AbstractContextManager["Pipeline"]):
     def _spawn(self, module: str, *args: str, **env: object) -> ChildProcess:
         return self.isolated.spawn(module, *args, **{k: str(v) for k, v in env.items()})
 
-    def _api(self, method: str, path: str, body: bytes, content_type: str) -> dict[str, str]:
+    def _api(self, method: str, path: str, body: bytes, content_type: str) -> dict[str, Any]:
         request = urllib.request.Request(
             f"http://127.0.0.1:{self.api_port}{path}",
             data=body,

@@ -1,0 +1,125 @@
+"""Logos as users supply them, end to end: a transparent PNG, a JPEG and a logo on a white box,
+uploaded through the REST API, are all found in a stream pushed over RTMP as OBS does
+(private nginx-rtmp → ingest → detector-logo), with boxes around what is really shown."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import pytest
+
+from sightline_analysis.logo.matcher import iou
+from sightline_analysis.synthetic import (
+    Placement,
+    background,
+    composite,
+    make_logo,
+    make_transparent_logo,
+    write_ts,
+)
+from sightline_common.messages import Detection
+from sightline_common.topics import Topic
+from sightline_testkit.kafka import wait_for_messages
+
+pytestmark = pytest.mark.integration
+
+SIZE = (1280, 720)
+FPS = 30
+SECONDS = 8
+NOVA = make_transparent_logo("NOVA", seed=3)  # brand-kit PNG, transparent background
+ACME = make_logo("ACME", seed=1)  # uploaded as a JPEG
+ZENITH_BOXED = cv2.copyMakeBorder(  # a logo on a white box, the box part of the artwork
+    make_logo("ZENITH", seed=2), 50, 50, 70, 70, cv2.BORDER_CONSTANT, value=(255, 255, 255)
+)
+SHOWN = {
+    "nova": (NOVA, Placement((330, 200), 300, angle=6)),
+    "acme": (ACME, Placement((950, 210), 260, angle=-8)),
+    "zenith": (ZENITH_BOXED, Placement((640, 530), 280, angle=4)),
+}
+
+
+def _pipeline_class() -> Any:
+    """The bench's pipeline harness (tests/bench is a folder of scripts, not a package)."""
+    path = Path(__file__).resolve().parents[1] / "bench" / "_pipeline.py"
+    spec = importlib.util.spec_from_file_location("_pipeline", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("_pipeline", module)
+    spec.loader.exec_module(module)
+    return module.Pipeline
+
+
+def make_clip(folder: Path) -> tuple[Path, dict[str, tuple[float, float, float, float]]]:
+    """An 8 s 720p30 FLV (2 s GOPs) with the three logos on textured footage; their true boxes."""
+    frame = background(21, SIZE)
+    truth: dict[str, tuple[float, float, float, float]] = {}
+    for brand, (logo, place) in SHOWN.items():
+        frame, box = composite(frame, logo, place)
+        x, y, w, h = box
+        truth[brand] = (x, y, w, h)
+    rng = np.random.default_rng(0)
+    frames = (
+        np.clip(frame.astype(np.int16) + rng.integers(-3, 4, frame.shape), 0, 255).astype(np.uint8)
+        for _ in range(SECONDS * FPS)
+    )
+    ts = write_ts(frames, folder / "clip.ts", fps=FPS, gop_seconds=2.0)
+    flv = folder / "clip.flv"
+    subprocess.run(
+        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-i", str(ts),
+         "-c", "copy", "-f", "flv", str(flv)],
+        check=True,
+    )  # fmt: skip
+    return flv, truth
+
+
+def sightings(detection: Detection) -> dict[str, list[tuple[float, float, float, float]]]:
+    out: dict[str, list[tuple[float, float, float, float]]] = {}
+    for frame in detection.frames:
+        for r in frame.results:
+            if r.kind == "logo" and r.box is not None:
+                box = (r.box.x * SIZE[0], r.box.y * SIZE[1], r.box.w * SIZE[0], r.box.h * SIZE[1])
+                out.setdefault(r.label, []).append(box)
+    return out
+
+
+@pytest.mark.timeout(600)
+def test_transparent_jpeg_and_white_box_logos_uploaded_through_the_api_are_found_in_a_pushed_stream(
+    tmp_path: Path,
+) -> None:
+    pipeline_class = _pipeline_class()
+    clip, truth = make_clip(tmp_path)
+    with pipeline_class(detectors=1, log_dir=tmp_path / "logs") as pipeline:
+        uploads = {
+            "nova": pipeline.add_logo("nova", NOVA, ".png"),
+            "acme": pipeline.add_logo("acme", ACME, ".jpg"),
+            "zenith": pipeline.add_logo("zenith", ZENITH_BOXED, ".png"),
+        }
+        assert uploads["nova"]["detectability"]["transparent"] is True
+        assert all(u["detectability"]["detectable"] for u in uploads.values())
+        assert uploads["acme"]["content_type"] == "image/jpeg"
+        stream = pipeline.add_stream("three kinds of logo")
+        pipeline.start_workers()
+        subprocess.run(
+            ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-re", "-i", str(clip),
+             "-c", "copy", "-f", "flv", stream.publish_url],
+            check=True, timeout=120,
+        )  # fmt: skip
+        iso = pipeline.isolated
+        found = wait_for_messages(iso.bootstrap, iso.topics.name(Topic.DETECTIONS), 3, timeout=240)
+    seen: dict[str, list[tuple[float, float, float, float]]] = {}
+    for message in found:
+        assert message.payload.stream_id == stream.stream_id
+        for brand, boxes in sightings(message.payload).items():
+            seen.setdefault(brand, []).extend(boxes)
+    assert set(seen) == {"nova", "acme", "zenith"}
+    for brand, boxes in seen.items():
+        # The box is around what is shown: the opaque part of the transparent PNG, the white
+        # box with its logo for the boxed one.
+        assert max(iou(box, truth[brand]) for box in boxes) >= 0.7, (brand, boxes, truth[brand])

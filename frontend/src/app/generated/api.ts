@@ -21,6 +21,9 @@ export interface paths {
         /**
          * Upload Logo
          * @description Add a brand's reference image (type checked from its bytes) and announce it.
+         *
+         *     The image is judged first as the logo detector will see it (transparency honoured); the
+         *     answer says how detectable it is, and one that cannot be found at all is refused (422).
          */
         post: operations["upload_logo_api_logos_post"];
         delete?: never;
@@ -516,6 +519,76 @@ export interface components {
          */
         LiveStatus: "live" | "stalled" | "stopped" | "idle";
         /**
+         * LogoCreated
+         * @description A logo just added, with how detectable it is.
+         */
+        LogoCreated: {
+            /** Brand */
+            brand: string;
+            /** Content Type */
+            content_type: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            detectability: components["schemas"]["LogoDetectability"];
+            /** Id */
+            id: string;
+            /** Image Url */
+            image_url: string;
+            /** Sha256 */
+            sha256: string;
+            /** Size Bytes */
+            size_bytes: number;
+        };
+        /**
+         * LogoDetectability
+         * @description How well the logo detector can find a reference, judged on upload.
+         */
+        LogoDetectability: {
+            /**
+             * Detectable
+             * @description Whether the detector can find it at all
+             */
+            detectable: boolean;
+            /**
+             * Features
+             * @description Distinctive keypoints on its opaque part
+             */
+            features: number;
+            /**
+             * Height Px
+             * @description Height of its opaque content
+             */
+            height_px: number;
+            /**
+             * Min Width Px
+             * @description Smallest on-screen width (px) it was found at; null if never
+             */
+            min_width_px: number | null;
+            /**
+             * Opaque Share
+             * @description Share of the image that is opaque, 0..1
+             */
+            opaque_share: number;
+            /**
+             * Transparent
+             * @description Whether the image has a transparent part
+             */
+            transparent: boolean;
+            /**
+             * Warnings
+             * @description Problems in plain language; empty when none
+             */
+            warnings: string[];
+            /**
+             * Width Px
+             * @description Width of its opaque content (transparent margin cropped)
+             */
+            width_px: number;
+        };
+        /**
          * LogoPublic
          * @description A reference image in the logo library.
          */
@@ -839,7 +912,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["LogoPublic"];
+                    "application/json": components["schemas"]["LogoCreated"];
                 };
             };
             /** @description image too large */
@@ -849,21 +922,19 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description not an image */
+            /** @description not an image, or a damaged one */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Validation Error */
+            /** @description a reference the logo detector cannot find at all (or bad fields) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
+                content?: never;
             };
         };
     };

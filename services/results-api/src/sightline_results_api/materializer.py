@@ -4,7 +4,10 @@
 A `ConsumerLoop` with a batch handler: each poll's messages become rows written in one
 transaction by `BatchSink`; the loop commits offsets only after the handler returned, i.e.
 after the transaction committed, so a crash anywhere replays the batch and the conflict clause
-makes the replay a no-op. A database outage raises `TransientError`: retried, never dead-lettered.
+makes the replay a no-op. A database outage raises `TransientError`: the batch's partitions are
+retried with back-off until the loop's `RetryPolicy` gives up on a message (then dead-lettered).
+Data the database refuses (a bad value, a size limit) is a `PermanentError`: dead-lettered. A
+record of `reanalysis.dlq` that cannot be read is logged, counted and skipped (no `.dlq.dlq`).
 """
 
 from __future__ import annotations

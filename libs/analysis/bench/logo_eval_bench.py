@@ -4,11 +4,12 @@
 matcher must be tuned on `TUNE_SEED` only): one 720p30 clip per condition (scale 57-400 px,
 tilt, rotation, motion blur, defocus, brightness, occlusion, frame edges, look-alikes,
 logo-free, mixed), cut every ~3 s, encoded as H.264 with a 2-s GOP and decoded back; gives
-today's `LogoMatcher` the six library references exactly as an upload reaches it
-(`wire.decode_image` on the reference file's bytes); samples 2 frames/s; prints precision,
-recall, box IoU, time to first detection, appearances found and screen-time error per clip,
-brand and condition, with the CPU per frame; then the CPU per frame with 6, 25 and 100
-references. `--quick` runs 2 shots per clip and fewer cost frames; `--raw` skips the codec.
+the `LogoMatcher` the six library references exactly as an upload reaches it
+(`wire.decode_reference` on the file's bytes, as `LogoLibrary` does); samples 2 frames/s;
+prints precision, recall, box IoU, time to first detection, appearances found and
+screen-time error per clip, brand and condition, with the CPU per frame; then the CPU per
+frame with 6, 25 and 100 references. `--quick` runs 2 shots per clip and fewer cost
+frames; `--raw` skips the codec.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from sightline_analysis.logo_eval.kit import build_kit
 from sightline_analysis.logo_eval.runner import ClipRun, Detector, rendered_frames, run_clip
 from sightline_analysis.logo_eval.table import Scored, percentile, render_table, score_runs
 from sightline_analysis.logo_eval.truth import MIN_VISIBILITY, MIN_WIDTH_PX, Box
-from sightline_analysis.wire import decode_image
+from sightline_analysis.wire import decode_reference
 from sightline_benchkit import BenchResults
 
 LIBRARY_SIZES = (6, 25, 100)
@@ -44,11 +45,11 @@ def _arguments() -> argparse.Namespace:
 
 
 def _add_references(matcher: LogoMatcher, brands: Sequence[Brand]) -> None:
-    """Give the matcher each reference as the upload path decodes the file."""
+    """Give the matcher each reference as the logo library decodes the uploaded file."""
     for brand in brands:
         try:
             matcher.add(f"{brand.name}.{brand.reference_ext}", brand.name,
-                        decode_image(brand.reference))  # fmt: skip
+                        decode_reference(brand.reference))  # fmt: skip
         except ValueError as exc:  # the library skips such a reference too (logged there)
             print(f"  reference {brand.name} refused by the matcher: {exc}")
 
@@ -78,6 +79,8 @@ def library_costs(
             matcher.match(image)
             costs.append(time.process_time() - started)
         result[size] = costs
+        if len(matcher.brands) != size:
+            print(f"  library of {size}: {len(matcher.brands)} references accepted")
     return result
 
 
@@ -150,7 +153,7 @@ def main() -> None:
     for clip in kit.clips:
         runs.append(run_clip(clip, kit.brands, detect, sample_fps=args.sample_fps,
                              encode=not args.raw))  # fmt: skip
-    print(f"today's LogoMatcher (references through wire.decode_image), "
+    print(f"LogoMatcher (references through wire.decode_reference), "
           f"{time.perf_counter() - started:.0f} s wall")  # fmt: skip
     scored = score_runs(runs, kit.library, kit.look_alikes)
     print(render_table(scored))

@@ -212,7 +212,7 @@ EXTRA_PROCESSES = {
 }
 # A reanalysis run analyses on the replay worker's local executor only
 # (sightline_analysis.replay.run), so the workers are given no LAN hosts and no cloud API key.
-REPLAY_UNUSED = {"SIGHTLINE_LAN_HOSTS", "SIGHTLINE_CLOUD_API_KEY"}
+REPLAY_UNUSED = {"SIGHTLINE_LAN_HOSTS", "SIGHTLINE_CLOUD_API_KEY", "SIGHTLINE_LAN_SECRET"}
 
 
 @pytest.mark.parametrize("process", sorted(EXTRA_PROCESSES))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import http.client
 import re
+import struct
+import zlib
 from collections.abc import Iterator
 
 import cv2
@@ -200,3 +202,32 @@ def test_no_media_or_logo_route_reaches_another_streams_objects(api: ResultsApi)
         if status < 300 or b"secret video" in body or b"#OTHER" in body:
             leaks.append(f"{path}: {status} {body[:80]!r}")
     assert leaks == []
+
+
+def png_bomb(width: int, height: int) -> bytes:
+    """A real PNG of `width` x `height` black gray pixels: a few hundred kB that decode to
+    width * height bytes (400 MB for 20,000 x 20,000)."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        checksum = struct.pack(">I", zlib.crc32(kind + body))
+        return struct.pack(">I", len(body)) + kind + body + checksum
+
+    deflate = zlib.compressobj(9)
+    row = b"\x00" * (width + 1)  # filter byte + pixels
+    pixels = b"".join(deflate.compress(row) for _ in range(height)) + deflate.flush()
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+def test_a_decompression_bomb_is_refused_at_upload_without_being_decoded(isolated: Isolated):
+    bomb = png_bomb(20_000, 20_000)
+    assert len(bomb) < 5 * 1024 * 1024
+    api = start_results_api(isolated)
+    with api.client() as client:
+        refused = upload(client, "Acme", "bomb.png", bomb, "image/png")
+        assert refused.status_code == 422, refused.text
+        assert "20000x20000" in refused.json()["detail"]
+        assert client.get("/api/logos").json() == []
+    assert all_objects(isolated)[isolated.env["SIGHTLINE_LOGOS_BUCKET"]] == set()

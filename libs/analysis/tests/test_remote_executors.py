@@ -11,12 +11,14 @@ import pytest
 from sightline_analysis.analyzers import AnalyzerContext, AnalyzerRegistry, AnalyzerSet
 from sightline_analysis.cloud_standin import standin_app
 from sightline_analysis.decode import decode_sampled
-from sightline_analysis.executor_server import executor_app
+from sightline_analysis.executor_server import ExecutorLimits, executor_app
 from sightline_analysis.executors import AnalysisCall, ExecutorFailedError, build_executor
 from sightline_analysis.logo.matcher import LogoMatcher
 from sightline_common.ops import BackgroundServer
 
 from .conftest import LOGO
+
+SECRET = "lan-test-secret"
 
 
 def free_port() -> int:
@@ -51,7 +53,7 @@ def serve(app: object) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def lan_host(analyzers: AnalyzerSet) -> Iterator[str]:
-    yield from serve(executor_app(analyzers, lambda: True, "lan-a"))
+    yield from serve(executor_app(analyzers, lambda: True, ExecutorLimits(SECRET), "lan-a"))
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +70,9 @@ def test_the_lan_executor_skips_a_dead_host_and_answers_from_a_live_one(
     analyzers: AnalyzerSet, lan_host: str, call: AnalysisCall
 ) -> None:
     dead = f"127.0.0.1:{free_port()}"
-    lan = build_executor({"type": "lan", "hosts": [dead, lan_host], "timeout": 5}, analyzers)
+    lan = build_executor(
+        {"type": "lan", "hosts": [dead, lan_host], "secret": SECRET, "timeout": 5}, analyzers
+    )
     for _ in range(2):  # whichever host the rotation starts at
         answer = lan.run(call)
         assert answer.host == "lan-a"
@@ -78,7 +82,9 @@ def test_the_lan_executor_skips_a_dead_host_and_answers_from_a_live_one(
 def test_the_lan_executor_fails_when_no_host_answers(
     analyzers: AnalyzerSet, call: AnalysisCall
 ) -> None:
-    lan = build_executor({"type": "lan", "hosts": [f"127.0.0.1:{free_port()}"]}, analyzers)
+    lan = build_executor(
+        {"type": "lan", "hosts": [f"127.0.0.1:{free_port()}"], "secret": SECRET}, analyzers
+    )
     with pytest.raises(ExecutorFailedError, match="no LAN host answered"):
         lan.run(call)
 

@@ -117,7 +117,13 @@ def test_lan_and_cloud_policies_and_fallback_when_the_lan_executor_dies(isolated
     scenario.set_policy("cam-lan", [ExecutorKind.lan, ExecutorKind.local])
     scenario.set_policy("cam-cloud", [ExecutorKind.cloud])
     lan_port, cloud_port = free_port(), free_port()
-    lan = isolated.spawn("sightline_detector_logo", "executor", "--port", str(lan_port))
+    lan = isolated.spawn(
+        "sightline_detector_logo",
+        "executor",
+        "--port",
+        str(lan_port),
+        SIGHTLINE_LAN_SECRET="lan-test-secret",
+    )
     cloud = isolated.spawn(
         "sightline_analysis.cloud_standin", "--port", str(cloud_port), "--api-key", "k-test"
     )
@@ -129,6 +135,7 @@ def test_lan_and_cloud_policies_and_fallback_when_the_lan_executor_dies(isolated
     detector = start_detector(
         isolated,
         SIGHTLINE_LAN_HOSTS=f"127.0.0.1:{lan_port}",
+        SIGHTLINE_LAN_SECRET="lan-test-secret",
         SIGHTLINE_LAN_TIMEOUT="60",
         SIGHTLINE_CLOUD_ENDPOINT=f"http://127.0.0.1:{cloud_port}",
         SIGHTLINE_CLOUD_API_KEY="k-test",

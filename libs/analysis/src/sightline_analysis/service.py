@@ -113,14 +113,27 @@ def run_detector(spec: DetectorSpec, settings: DetectorSettings) -> int:
 def run_executor(spec: DetectorSpec, settings: DetectorSettings, port: int) -> int:
     """Serve the detector's analyzers over HTTP for LAN clients until SIGTERM."""
     log = configure_logging(f"{settings.service_name}-executor", settings.log_level)
+    limits = settings.executor_limits()
+    if not limits.secret:
+        log.error("executor.refused", reason="SIGHTLINE_LAN_SECRET is not set")
+        return 2
     runtime = build_analyzers(
         settings.analyzer_keys(spec.analyzers), settings, ObjectStore.from_settings(settings)
     )
-    app = executor_app(runtime.analyzers, runtime.caught_up, f"{settings.http_host}:{port}")
+    app = executor_app(runtime.analyzers, runtime.caught_up, limits, f"{settings.http_host}:{port}")
     runtime.start()
-    log.info("executor.started", detector=spec.name, analyzers=runtime.analyzers.keys, port=port)
+    log.info("executor.started", detector=spec.name, analyzers=runtime.analyzers.keys, port=port,
+             tls=bool(settings.executor_tls_cert))  # fmt: skip
     try:
-        uvicorn.run(app, host=settings.http_host, port=port, log_config=None, access_log=False)
+        uvicorn.run(
+            app,
+            host=settings.http_host,
+            port=port,
+            log_config=None,
+            access_log=False,
+            ssl_certfile=settings.executor_tls_cert or None,
+            ssl_keyfile=settings.executor_tls_key or None,
+        )
     finally:
         runtime.stop()
     return 0

@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from sightline_analysis.executor_server import ExecutorLimits
+from sightline_analysis.image_size import MAX_IMAGE_PIXELS
 from sightline_common.settings import ServiceSettings
 
 
@@ -17,6 +19,16 @@ class DetectorSettings(ServiceSettings):
     follow_timeout: float = 30.0
     lan_hosts: str = ""
     lan_timeout: float = 10.0
+    # The secret LAN executors ask callers for (both sides), the CA that signed the executors'
+    # certificates (callers), and the executor mode's own TLS certificate and key and limits.
+    lan_secret: SecretStr = SecretStr("")
+    lan_ca_file: str = ""
+    executor_tls_cert: str = ""
+    executor_tls_key: str = ""
+    executor_max_body_bytes: int = 32 * 1024 * 1024
+    executor_max_frames: int = 64
+    executor_max_pixels: int = MAX_IMAGE_PIXELS
+    executor_max_concurrent: int = 2
     cloud_endpoint: str = "https://vision.googleapis.com"
     cloud_api_key: SecretStr = SecretStr("")
     cloud_timeout: float = 10.0
@@ -28,6 +40,16 @@ class DetectorSettings(ServiceSettings):
     replay_workers: int = 2
     replay_nice: int = 10
     replay_seek_slack: float = 120.0
+
+    def executor_limits(self) -> ExecutorLimits:
+        """What the `executor` mode accepts from its callers."""
+        return ExecutorLimits(
+            secret=self.lan_secret.get_secret_value(),
+            max_body_bytes=self.executor_max_body_bytes,
+            max_frames=self.executor_max_frames,
+            max_pixels=self.executor_max_pixels,
+            max_concurrent=self.executor_max_concurrent,
+        )
 
     def analyzer_keys(self, default: tuple[str, ...]) -> tuple[str, ...]:
         """The analyzers to run: `SIGHTLINE_ANALYZERS` when set, else the detector's default."""
@@ -41,6 +63,8 @@ class DetectorSettings(ServiceSettings):
             {
                 "type": "lan",
                 "hosts": [h.strip() for h in self.lan_hosts.split(",") if h.strip()],
+                "secret": self.lan_secret.get_secret_value(),
+                "ca_file": self.lan_ca_file,
                 "timeout": self.lan_timeout,
             },
             {

@@ -9,10 +9,15 @@ import cv2
 import numpy as np
 
 from sightline_analysis.frames import Image
+from sightline_analysis.image_size import MAX_IMAGE_PIXELS, ImageSizeError, check_pixels
 
 
 class UndecodableImageError(ValueError):
     """The bytes are not an image OpenCV can decode."""
+
+
+class ImageTooLargeError(UndecodableImageError):
+    """The image declares more pixels than allowed (or no readable size): never decoded."""
 
 
 def encode_image(image: Image, quality: int = 92) -> str:
@@ -31,14 +36,24 @@ def decode_image(data: bytes) -> Image:
     return np.asarray(image, dtype=np.uint8)
 
 
-def decode_reference(data: bytes) -> Image:
+def checked_size(data: bytes, max_pixels: int = MAX_IMAGE_PIXELS) -> tuple[int, int]:
+    """(width, height) an outside image declares; raises ImageTooLargeError over `max_pixels`."""
+    try:
+        return check_pixels(data, max_pixels)
+    except ImageSizeError as exc:
+        raise ImageTooLargeError(str(exc)) from exc
+
+
+def decode_reference(data: bytes, max_pixels: int = MAX_IMAGE_PIXELS) -> Image:
     """Pixels of an uploaded reference logo, keeping its transparency: BGR, or BGRA when the
     image has an alpha channel (8 bits per channel either way).
 
     Gray, gray + alpha, BGR, BGRA and 16-bit images are accepted; frames are never read with
     this (video has no alpha), only logos, whose transparent background must not turn black.
-    Raises UndecodableImageError.
+    The declared size is checked before decoding (PNG, JPEG or WebP only). Raises
+    UndecodableImageError (ImageTooLargeError for a decompression bomb).
     """
+    checked_size(data, max_pixels)
     image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
     if image is None:
         raise UndecodableImageError("not a decodable image")
@@ -61,9 +76,11 @@ def decode_reference(data: bytes) -> Image:
     return np.ascontiguousarray(pixels[:, :, :3])
 
 
-def decode_base64_image(text: str) -> Image:
-    """BGR pixels of a base64-encoded image."""
+def decode_base64_image(text: str, max_pixels: int = MAX_IMAGE_PIXELS) -> Image:
+    """BGR pixels of a base64-encoded image from the wire, its declared size checked first."""
     try:
-        return decode_image(base64.b64decode(text, validate=True))
+        data = base64.b64decode(text, validate=True)
     except binascii.Error as exc:
         raise UndecodableImageError(f"not base64: {exc}") from exc
+    checked_size(data, max_pixels)
+    return decode_image(data)

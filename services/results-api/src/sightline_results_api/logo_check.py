@@ -18,6 +18,10 @@ class UndecodableLogoError(NotAnImageError):
     """The bytes announce an image format but do not decode (damaged or truncated file)."""
 
 
+class OversizedLogoError(ValueError):
+    """The image declares more pixels than a reference may have (a decompression bomb, say)."""
+
+
 class UndetectableLogoError(ValueError):
     """The matcher cannot find this reference at all; `detectability` says why."""
 
@@ -30,16 +34,23 @@ class UndetectableLogoError(ValueError):
 def assess_logo(data: bytes) -> Detectability:
     """How detectable the reference image `data` is.
 
-    Raises NotAnImageError (not a PNG, JPEG or WebP), UndecodableLogoError (damaged) or
-    UndetectableLogoError (a blank, flat or fully transparent image the detector could never
-    find), so such a reference is refused at upload instead of skipped by the detector.
+    Raises NotAnImageError (not a PNG, JPEG or WebP), OversizedLogoError (declares more pixels
+    than allowed: never decoded), UndecodableLogoError (damaged) or UndetectableLogoError (a
+    blank, flat or fully transparent image the detector could never find), so such a reference
+    is refused at upload instead of skipped by the detector.
     """
     sniff_image(data)
     from sightline_analysis.logo.detectability import describe_detectability  # noqa: PLC0415
-    from sightline_analysis.wire import UndecodableImageError, decode_reference  # noqa: PLC0415
+    from sightline_analysis.wire import (  # noqa: PLC0415
+        ImageTooLargeError,
+        UndecodableImageError,
+        decode_reference,
+    )
 
     try:
         image = decode_reference(data)
+    except ImageTooLargeError as exc:
+        raise OversizedLogoError(str(exc)) from exc
     except UndecodableImageError as exc:
         raise UndecodableLogoError(f"the image cannot be decoded: {exc}") from exc
     detectability = describe_detectability(image)

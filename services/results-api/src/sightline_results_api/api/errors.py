@@ -17,7 +17,11 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from sightline_common.errors import MissingObjectError, TransientError
 from sightline_results_api.cursor import InvalidCursorError
-from sightline_results_api.logo_check import UndecodableLogoError, UndetectableLogoError
+from sightline_results_api.logo_check import (
+    OversizedLogoError,
+    UndecodableLogoError,
+    UndetectableLogoError,
+)
 from sightline_results_api.logos import LogoNotFoundError
 from sightline_results_api.reanalysis import RunNotFoundError
 from sightline_results_api.streams import InvalidSourceError, StreamNotFoundError
@@ -32,6 +36,7 @@ _STATUS_OF_ERROR: dict[type[Exception], tuple[int, str]] = {
     MissingObjectError: (status.HTTP_404_NOT_FOUND, "not found in storage"),
     InvalidCursorError: (status.HTTP_422_UNPROCESSABLE_CONTENT, "invalid cursor"),
     InvalidSourceError: (status.HTTP_422_UNPROCESSABLE_CONTENT, ""),
+    OversizedLogoError: (status.HTTP_422_UNPROCESSABLE_CONTENT, ""),
     UndecodableLogoError: (
         status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
         "the image cannot be decoded (a damaged or truncated PNG, JPEG or WebP file)",

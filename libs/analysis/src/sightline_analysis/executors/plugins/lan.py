@@ -34,10 +34,14 @@ from sightline_common.messages import ExecutorKind
 
 
 class LanConfig(ExecutorConfig):
-    """Executor hosts (`host:port` or URLs), per-call timeout and down-host back-off."""
+    """Executor hosts (`host:port` or URLs, `https://` for TLS), the shared secret they ask for,
+    the CA file that signed their certificates (else the system's), per-call timeout and
+    down-host back-off."""
 
     type: Literal["lan"] = "lan"
     hosts: list[str] = Field(default_factory=list)
+    secret: str = ""
+    ca_file: str = ""
     timeout: float = 10.0
     retry_down_after: float = 5.0
     jpeg_quality: int = 92
@@ -59,14 +63,20 @@ class LanExecutor(Executor):
         assert isinstance(config, LanConfig)
         self._cfg = config
         self._hosts = [base_url(h) for h in config.hosts]
-        self._client = httpx.Client(timeout=config.timeout)
+        self._client = httpx.Client(
+            timeout=config.timeout,
+            verify=config.ca_file or True,
+            headers={"authorization": f"Bearer {config.secret}"},
+        )
         self._next = 0
         self._down_until: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def unusable_because(self) -> str | None:
-        """No host to send frames to."""
-        return None if self._hosts else "no LAN executor hosts configured"
+        """No host to send frames to, or no secret to present to them."""
+        if not self._hosts:
+            return "no LAN executor hosts configured"
+        return None if self._cfg.secret else "no LAN executor secret configured"
 
     def run(self, call: AnalysisCall) -> ExecutorAnswer:
         """Results from the first host in rotation that answers."""

@@ -1,0 +1,137 @@
+"""The LAN executor trusts nobody: a secret, bounded requests, a concurrency limit, callers
+isolated from each other, and a detector that falls back when it is refused.
+
+The executor here is the real `executor` mode of detector-visual (a separate process on a real
+port); the limits are set low through its settings so that the test stays small.
+"""
+
+from __future__ import annotations
+
+import base64
+import concurrent.futures
+import io
+import struct
+import zlib
+
+import cv2
+import httpx
+import numpy as np
+import pytest
+
+from sightline_analysis.analyzers import AnalyzerContext, AnalyzerRegistry, AnalyzerSet
+from sightline_analysis.executors import AnalysisCall, ExecutorFailedError, build_executor
+from sightline_analysis.executors.lan_protocol import ANALYZE_PATH
+from sightline_analysis.frames import Frame
+from sightline_devstack.ports import ephemeral_port
+from sightline_testkit.plugin import Isolated
+from sightline_testkit.processes import ChildProcess
+
+pytestmark = pytest.mark.integration
+
+SECRET = "a-lan-secret-for-tests"
+ANALYZERS = ["colours"]
+
+
+@pytest.fixture
+def executor(isolated: Isolated) -> tuple[ChildProcess, str]:
+    port = ephemeral_port()
+    child = isolated.spawn(
+        "sightline_detector_visual",
+        "executor",
+        "--port",
+        str(port),
+        SIGHTLINE_ANALYZERS=",".join(ANALYZERS),
+        SIGHTLINE_LAN_SECRET=SECRET,
+        SIGHTLINE_EXECUTOR_MAX_BODY_BYTES=str(2 * 1024 * 1024),
+        SIGHTLINE_EXECUTOR_MAX_FRAMES="4",
+        SIGHTLINE_EXECUTOR_MAX_PIXELS=str(1920 * 1080),
+        SIGHTLINE_EXECUTOR_MAX_CONCURRENT="1",
+    )
+    child.wait_http_ok(f"http://127.0.0.1:{port}/readyz", timeout=90)
+    return child, f"127.0.0.1:{port}"
+
+
+def jpeg(width: int = 320, height: int = 180) -> str:
+    image = np.full((height, width, 3), (40, 120, 200), np.uint8)
+    ok, data = cv2.imencode(".jpg", image)
+    assert ok
+    return base64.b64encode(data.tobytes()).decode()
+
+
+def png_bomb(width: int, height: int) -> str:
+    """A valid, tiny PNG header that declares `width` x `height` (its pixels never follow)."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    data = io.BytesIO()
+    data.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header))
+    data.write(chunk(b"IDAT", zlib.compress(b"\x00" * 1024)) + chunk(b"IEND", b""))
+    return base64.b64encode(data.getvalue()).decode()
+
+
+def request(frames: list[str], stream: str = "cam-1") -> dict[str, object]:
+    return {
+        "stream_id": stream,
+        "analyzers": ANALYZERS,
+        "frames": [{"offset": float(i), "image": image} for i, image in enumerate(frames)],
+    }
+
+
+def post(host: str, body: object, secret: str | None = SECRET, **kwargs: object) -> int:
+    headers = {"authorization": f"Bearer {secret}"} if secret else {}
+    with httpx.Client(timeout=60) as client:
+        response = client.post(f"http://{host}{ANALYZE_PATH}", json=body, headers=headers, **kwargs)
+    return response.status_code
+
+
+def test_the_executor_refuses_the_unauthenticated_the_oversized_and_the_too_many(
+    executor: tuple[ChildProcess, str],
+) -> None:
+    _, host = executor
+    assert post(host, request([jpeg()])) == 200
+    assert post(host, request([jpeg()]), secret=None) == 401
+    assert post(host, request([jpeg()]), secret="wrong") == 401
+    assert post(host, {"padding": "x" * (3 * 1024 * 1024)}) == 413
+    assert post(host, request([jpeg()] * 5)) == 422  # more frames than allowed
+    assert post(host, request([jpeg(1921, 1080)])) == 422  # more pixels than allowed
+    assert post(host, request([png_bomb(20_000, 20_000)])) == 422  # never decoded
+
+
+def test_over_the_concurrency_limit_a_caller_is_told_to_come_back(
+    executor: tuple[ChildProcess, str],
+) -> None:
+    _, host = executor
+    heavy = request([jpeg(1920, 1080)] * 4)
+    seen: set[int] = set()
+    for _ in range(5):  # bursts until two requests overlapped (the first burst almost always)
+        with concurrent.futures.ThreadPoolExecutor(6) as pool:
+            seen |= set(pool.map(lambda _: post(host, heavy), range(6)))
+        if 429 in seen:
+            break
+    assert seen == {200, 429}
+
+
+def test_a_refused_detector_falls_back_and_a_dead_secretless_executor_never_starts(
+    isolated: Isolated, executor: tuple[ChildProcess, str]
+) -> None:
+    _, host = executor
+    analyzers = AnalyzerSet(
+        [AnalyzerRegistry.discover().build(key, AnalyzerContext()) for key in ANALYZERS]
+    )
+    image = np.full((180, 320, 3), 128, np.uint8)
+    call = AnalysisCall("cam-1", [Frame(image, 0.0)])
+    good = build_executor({"type": "lan", "hosts": [host], "secret": SECRET}, analyzers)
+    assert len(good.run(call).results) == 1
+    wrong = build_executor({"type": "lan", "hosts": [host], "secret": "wrong"}, analyzers)
+    with pytest.raises(ExecutorFailedError, match="401"):
+        wrong.run(call)
+
+    port = ephemeral_port()
+    unlocked = isolated.spawn(
+        "sightline_detector_visual", "executor", "--port", str(port), SIGHTLINE_LAN_SECRET=""
+    )
+    assert unlocked.wait(60) == 2

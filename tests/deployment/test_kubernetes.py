@@ -27,7 +27,7 @@ from .manifests import (
 
 PYTHON_SERVICES = [service.name for service in services()]
 # Secrets an operator creates in production (docs/deploy.md), so they are never rendered there.
-EXTERNAL_SECRETS = {"sightline-secrets", "sightline-cloud", "sightline-tls"}
+EXTERNAL_SECRETS = {"sightline-secrets", "sightline-cloud", "sightline-lan", "sightline-tls"}
 
 
 @pytest.fixture(params=OVERLAYS)

@@ -1,10 +1,18 @@
 """Decoding only the frames an analysis samples from an MPEG-TS segment held in memory.
 
-Measured on a 4 s 720p30 H.264 segment on this machine: decoding every frame with PyAV costs
-~600 ms, skipping non-reference frames ~500 ms, keyframes only ~40 ms, OpenCV's VideoCapture
-(grab all, retrieve sampled) ~600-800 ms. So PyAV decodes with non-reference frames skipped
-and converts to BGR only the frames it samples, and drops to keyframes only when the sampling
-interval is at least the keyframe interval (then keyframes are all the frames it needs).
+The decoder does as little as the samples allow (each choice measured by
+`libs/analysis/bench/visual_cost_bench.py`, CPU time per second of 720p30 video):
+
+- non-reference frames are skipped (nothing else is predicted from them), and only keyframes
+  are decoded when the sampling interval is at least the keyframe interval;
+- decoding stops once the segment's last sample slot is filled (`duration` given): the frames
+  after it would only be thrown away (a quarter of a 2-s segment at 2 samples/s);
+- one decoding thread: threads lower wall time but add CPU (and frame threading's start-up
+  delay), and a live system with many streams is bound by CPU, not by one segment's latency;
+- the loop filter is kept: skipping it saves little and its error drifts through every frame
+  predicted from a reference, blurring the edges logo and text matching rely on;
+- only the sampled frames are converted to BGR, at full size (the logo matcher and OCR read
+  detail); analyzers that work smaller share one reduced copy (`Frame.scaled`).
 """
 
 from __future__ import annotations
@@ -21,13 +29,25 @@ from sightline_common.errors import CorruptMediaError
 _EPSILON = 1e-6
 
 
-def decode_sampled(data: bytes, sample_fps: float, keyframe_interval: float = 2.0) -> list[Frame]:
+def decode_sampled(
+    data: bytes,
+    sample_fps: float,
+    keyframe_interval: float = 2.0,
+    duration: float | None = None,
+    *,
+    skip_loop_filter: str | None = None,
+    threads: int = 1,
+) -> list[Frame]:
     """Frames of the first video stream in `data`, one per 1/`sample_fps` seconds.
 
     `keyframe_interval` is the encoder's GOP length in seconds as the ingest side configures
-    it; when sampling is no denser than that, only keyframes are decoded. Raises
-    `CorruptMediaError` when the bytes hold no decodable video (empty, truncated header, not
-    media); a segment truncated mid-stream yields the frames before the damage.
+    it; when sampling is no denser than that, only keyframes are decoded. `duration` is the
+    segment's length (from its playlist entry): decoding stops after the last sample slot it
+    holds; without it the whole segment is read. `skip_loop_filter` (an FFmpeg discard level,
+    e.g. "noref") and `threads` exist for the benchmark's comparison; the defaults are the
+    cheapest that keep picture quality. Raises `CorruptMediaError` when the bytes hold no
+    decodable video (empty, truncated header, not media); a segment truncated mid-stream
+    yields the frames before the damage.
     """
     if not data:
         raise CorruptMediaError("segment is empty")
@@ -40,8 +60,13 @@ def decode_sampled(data: bytes, sample_fps: float, keyframe_interval: float = 2.
         if not container.streams.video:
             raise CorruptMediaError("segment has no video stream")
         stream = container.streams.video[0]
-        stream.codec_context.skip_frame = "NONKEY" if interval >= keyframe_interval else "NONREF"
-        frames = _sample(container, stream, interval)
+        context = stream.codec_context
+        context.skip_frame = "NONKEY" if interval >= keyframe_interval else "NONREF"
+        context.thread_count = threads
+        context.thread_type = "SLICE" if threads == 1 else "AUTO"
+        if skip_loop_filter:
+            context.options = {**context.options, "skip_loop_filter": skip_loop_filter}
+        frames = _sample(container, stream, interval, _last_slot(stream, duration))
     except (av.error.FFmpegError, ValueError, OSError) as exc:
         raise CorruptMediaError(f"segment cannot be decoded: {exc}") from exc
     finally:
@@ -51,8 +76,21 @@ def decode_sampled(data: bytes, sample_fps: float, keyframe_interval: float = 2.
     return frames
 
 
+def _last_slot(stream: av.video.stream.VideoStream, duration: float | None) -> float | None:
+    """The latest offset a sample slot may have and still find a frame in the segment: half a
+    frame before its end (a slot later than that has no frame of its own)."""
+    if duration is None:
+        return None
+    rate = stream.average_rate or stream.guessed_rate
+    frame_s = 1.0 / float(rate) if rate else 1.0 / 30.0
+    return duration - frame_s / 2
+
+
 def _sample(
-    container: av.container.InputContainer, stream: av.video.stream.VideoStream, interval: float
+    container: av.container.InputContainer,
+    stream: av.video.stream.VideoStream,
+    interval: float,
+    last_slot: float | None,
 ) -> list[Frame]:
     frames: list[Frame] = []
     first: float | None = None
@@ -70,6 +108,8 @@ def _sample(
             frames.append(Frame(image=image, offset=offset))
             while due <= offset + _EPSILON:
                 due += interval
+            if last_slot is not None and due > last_slot + _EPSILON:
+                break  # every slot of the segment is filled: the rest would be thrown away
     except av.error.InvalidDataError:
         if not frames:
             raise

@@ -108,7 +108,9 @@ class AnalysisEngine:
         started = time.perf_counter()
         data = self._source.get_bytes(segment.bucket, segment.object_key)
         fetched = time.perf_counter()
-        frames = decode_sampled(data, policy.sample_fps, self._keyframe_interval)
+        frames = decode_sampled(
+            data, policy.sample_fps, self._keyframe_interval, duration=segment.duration
+        )
         decoded = time.perf_counter()
         answer = self._router.run(policy.executors, AnalysisCall(segment.stream_id, frames))
         done = time.perf_counter()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -20,6 +21,10 @@ class Frame:
 
     image: Image
     offset: float
+    # Downscaled copies by (width, gray), made once and shared by every analyzer of a set.
+    _scaled: dict[tuple[int, bool], Image] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def width(self) -> int:
@@ -30,3 +35,32 @@ class Frame:
     def height(self) -> int:
         """Height in pixels."""
         return int(self.image.shape[0])
+
+    def scaled(self, width: int, *, gray: bool = False) -> Image:
+        """The frame at most `width` px wide (aspect kept, area-averaged, never enlarged), in
+        BGR or as one luma channel; computed once per frame and reused, so must not be
+        written to.
+
+        Analyzers that work below full size ask for the same few widths (640 for detectors,
+        160 for thumbnails), so a 720p frame is reduced once instead of once per analyzer,
+        and the small sizes are reduced from the 640 copy rather than from 720p.
+        """
+        width = min(width, self.width)
+        key = (width, gray)
+        found = self._scaled.get(key)
+        if found is not None:
+            return found
+        if gray:
+            source = self.scaled(width)
+            made: Image = np.asarray(cv2.cvtColor(source, cv2.COLOR_BGR2GRAY), np.uint8)
+        elif width == self.width:
+            made = self.image
+        else:
+            larger = [w for (w, g) in self._scaled if not g and w > width]
+            source = self._scaled[(min(larger), False)] if larger else self.image
+            height = max(1, round(self.height * width / self.width))
+            made = np.asarray(
+                cv2.resize(source, (width, height), interpolation=cv2.INTER_AREA), np.uint8
+            )
+        self._scaled[key] = made
+        return made

@@ -79,7 +79,7 @@ class ColoursAnalyzer(Analyzer):
         assert isinstance(cfg, ColoursConfig)
         out = collect(frames)
         for slot, frame in zip(out, frames, strict=True):
-            for rgb, share in dominant_colours(frame.image, cfg.clusters, cfg.sample_width):
+            for rgb, share in dominant_colours(frame.scaled(640), cfg.clusters, cfg.sample_width):
                 if share < cfg.min_share:
                     continue
                 slot.append(

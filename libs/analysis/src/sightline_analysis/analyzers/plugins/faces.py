@@ -54,11 +54,9 @@ class FacesAnalyzer(Analyzer):
         assert isinstance(cfg, FacesConfig)
         out = collect(frames)
         for slot, frame in zip(out, frames, strict=True):
-            scale = min(1.0, cfg.detect_width / frame.width)
-            gray = cv2.cvtColor(frame.image, cv2.COLOR_BGR2GRAY)
-            if scale < 1.0:
-                gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-            gray = cv2.equalizeHist(gray)
+            small = frame.scaled(cfg.detect_width, gray=True)
+            scale = small.shape[1] / frame.width
+            gray = cv2.equalizeHist(small)
             with self._lock:
                 boxes, _levels, weights = self._cascade.detectMultiScale3(
                     gray,

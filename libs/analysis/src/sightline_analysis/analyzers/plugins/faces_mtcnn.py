@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Final, Literal
 
-import cv2
 import numpy as np
 from pydantic import Field
 
@@ -50,17 +49,24 @@ def _load_detector(threads: int) -> Any:
         tf.config.threading.set_inter_op_parallelism_threads(threads)
     except RuntimeError:  # TensorFlow already initialised in this process: keep its setting
         pass
-    return MTCNN(stages="face_detection_only", device="CPU:0")
+    detector = MTCNN(stages="face_detection_only", device="CPU:0")
+    # mtcnn runs its Keras networks eagerly, layer by layer from Python: most of a frame's
+    # cost was that overhead. Compiled as graphs (traced once per pyramid level, whose shapes
+    # are fixed by the canvas) the same weights give the same boxes at ~1/3 of the CPU.
+    for stage in detector.stages:
+        stage._model = tf.function(stage._model, reduce_retracing=True)
+    return detector
 
 
-def _letterbox(image: Image, size: tuple[int, int]) -> tuple[Image, float]:
-    """`image` scaled to fit `size` (width, height), top-left aligned on black; and the scale."""
+def _letterbox(frame: Frame, size: tuple[int, int]) -> tuple[Image, float]:
+    """`frame` scaled to fit `size` (width, height), top-left aligned on black, in RGB; and
+    the scale. The reduced copy is the frame's shared one (`Frame.scaled`)."""
     width, height = size
-    scale = min(width / image.shape[1], height / image.shape[0])
-    resized = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    scale = min(width / frame.width, height / frame.height)
+    resized = frame.scaled(max(1, round(frame.width * scale)))
     canvas = np.zeros((height, width, 3), np.uint8)
-    canvas[: resized.shape[0], : resized.shape[1]] = resized[:height, :width]
-    return canvas, scale
+    canvas[: resized.shape[0], : resized.shape[1]] = resized[:height, :width, ::-1]  # BGR->RGB
+    return canvas, resized.shape[1] / frame.width
 
 
 class MtcnnFacesAnalyzer(Analyzer):
@@ -78,10 +84,16 @@ class MtcnnFacesAnalyzer(Analyzer):
     def analyze(self, stream_id: str, frames: Sequence[Frame]) -> list[list[ResultItem]]:
         """Faces per frame (count = number of `face` results)."""
         out = collect(frames)
-        for slot, frame in zip(out, frames, strict=True):
-            canvas, scale = _letterbox(frame.image, self._cfg.detect_size)
-            rgb = cv2.cvtColor(canvas, cv2.COLOR_BGR2RGB)
-            for face in self._detector.detect_faces(rgb, min_face_size=self._cfg.min_face_px):
+        if not frames:
+            return out
+        canvases = [_letterbox(frame, self._cfg.detect_size) for frame in frames]
+        # One batch per segment: every canvas has the same shape, so the networks run once
+        # per pyramid level for all frames instead of once per frame (same boxes, less CPU).
+        found = self._detector.detect_faces(
+            [canvas for canvas, _ in canvases], min_face_size=self._cfg.min_face_px
+        )
+        for slot, frame, (_, scale), faces in zip(out, frames, canvases, found, strict=True):
+            for face in faces:
                 confidence = float(face["confidence"])
                 if confidence < self._cfg.min_confidence:
                     continue

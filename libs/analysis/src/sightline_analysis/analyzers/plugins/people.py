@@ -53,8 +53,8 @@ class PeopleAnalyzer(Analyzer):
         """People per frame."""
         out = collect(frames)
         for slot, frame in zip(out, frames, strict=True):
-            scale = min(1.0, self._cfg.detect_width / frame.width)
-            small = cv2.resize(frame.image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+            small = frame.scaled(self._cfg.detect_width)
+            scale = small.shape[1] / frame.width
             with self._lock:
                 boxes, scores = self._hog.detectMultiScale(small, winStride=(8, 8), scale=1.05)
             kept = [
@@ -67,7 +67,7 @@ class PeopleAnalyzer(Analyzer):
                 coverage[int(y) : int(y + h), int(x) : int(x + w)] = 1
             share = round(float(coverage.mean()), 6)
             for box_px, score in kept:
-                box = normalised_box(box_px, frame.width, frame.height)  # type: ignore[arg-type]
+                box = normalised_box(box_px, frame.width, frame.height)
                 slot.append(
                     ResultItem(
                         kind="person",

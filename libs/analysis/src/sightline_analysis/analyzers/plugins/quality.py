@@ -20,6 +20,7 @@ from sightline_common.messages import ResultItem
 
 KEY: Final = "quality"
 Small = npt.NDArray[np.float32]
+SIZE = 640  # px wide: the size sharpness is defined at
 
 
 class QualityConfig(AnalyzerConfig):
@@ -31,26 +32,20 @@ class QualityConfig(AnalyzerConfig):
     still_below: float = 0.01
 
 
-def brightness(image: Image) -> float:
-    """Mean luma, 0 (black) to 1 (white)."""
-    return float(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY).mean()) / 255.0
+def brightness(gray: Image) -> float:
+    """Mean luma of a grey frame, 0 (black) to 1 (white)."""
+    return float(gray.mean()) / 255.0
 
 
-def sharpness(image: Image) -> float:
-    """Variance of the Laplacian at 640 px wide: low for a blurred frame."""
-    scale = min(1.0, 640 / image.shape[1])
-    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-    if scale < 1.0:
-        gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+def sharpness(gray: Image) -> float:
+    """Variance of the Laplacian of a grey frame (measured at 640 px wide): low when blurred."""
     return float(cv2.Laplacian(gray, cv2.CV_64F).var())
 
 
-def thumbnail(image: Image) -> Small:
+def thumbnail(gray: Image) -> Small:
     """A small grey copy of the frame, to measure motion against the next one."""
-    gray = cv2.cvtColor(
-        cv2.resize(image, (160, 90), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2GRAY
-    )
-    return np.asarray(gray, dtype=np.float32) / np.float32(255.0)
+    small = cv2.resize(gray, (160, 90), interpolation=cv2.INTER_AREA)
+    return np.asarray(small, dtype=np.float32) / np.float32(255.0)
 
 
 class QualityAnalyzer(Analyzer):
@@ -69,11 +64,14 @@ class QualityAnalyzer(Analyzer):
         assert isinstance(cfg, QualityConfig)
         out = collect(frames)
         for slot, frame in zip(out, frames, strict=True):
-            small = thumbnail(frame.image)
+            # Every measure on the frame's shared 640-px grey copy: brightness is a mean (the
+            # same at any size), sharpness was always measured at 640, motion at 160x90.
+            gray = frame.scaled(SIZE, gray=True)
+            small = thumbnail(gray)
             previous = self._previous.get(stream_id)
             self._previous[stream_id] = small
             motion = float(np.abs(small - previous).mean()) if previous is not None else None
-            light, sharp = brightness(frame.image), sharpness(frame.image)
+            light, sharp = brightness(gray), sharpness(gray)
             flags = [
                 name
                 for name, on in (

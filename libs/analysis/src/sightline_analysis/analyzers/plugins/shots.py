@@ -34,7 +34,8 @@ class ShotsConfig(AnalyzerConfig):
 
 
 def histogram(image: Image) -> Histogram:
-    """A normalised hue-saturation-value histogram of a downscaled frame."""
+    """A normalised hue-saturation-value histogram of a downscaled frame (give it a reduced
+    copy, `Frame.scaled(640)`: reducing 720p to 160x90 costs more than the histogram)."""
     small = cv2.resize(image, (160, 90), interpolation=cv2.INTER_AREA)
     hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
     hist = cv2.calcHist([hsv], [0, 1, 2], None, [16, 4, 4], [0, 180, 0, 256, 0, 256])
@@ -62,7 +63,7 @@ class ShotsAnalyzer(Analyzer):
         assert isinstance(cfg, ShotsConfig)
         out = collect(frames)
         for slot, frame in zip(out, frames, strict=True):
-            current = histogram(frame.image)
+            current = histogram(frame.scaled(640))
             previous = self._previous.get(stream_id)
             self._previous[stream_id] = current
             if previous is None:

@@ -109,6 +109,7 @@ def build(settings: IngestSettings) -> IngestService:
             ffmpeg=settings.ffmpeg,
             rtmp_url=settings.rtmp_url,
             log_dir=state_dir / "sources",
+            policy=settings.source_policy(),
             max_backoff=60.0,
         )
         if settings.run_sources

@@ -7,6 +7,7 @@ event produced again after a crash carries the same id and consumers deduplicate
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from datetime import UTC, datetime
 
@@ -108,6 +109,9 @@ def dead_segment_event(
         reason=reason[:2000],
         error_type=error_type,
         original_b64=base64.b64encode(original).decode(),
+        original_size=len(original),
+        original_sha256=hashlib.sha256(original).hexdigest(),
+        original_truncated=False,
         event_id=None,
     )
     envelope = wrap(

@@ -7,9 +7,10 @@ from pathlib import Path
 from pydantic import Field
 
 from sightline_common.settings import ServiceSettings
+from sightline_common.source_policy import SourcePolicySettings
 
 
-class IngestSettings(ServiceSettings):
+class IngestSettings(ServiceSettings, SourcePolicySettings):
     """Where nginx-rtmp writes HLS, where ingest keeps its durable state, and its timings."""
 
     service_name: str = "ingest"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 from sightline_common.messages import Source, SourceKind
+from sightline_common.source_policy import SourceNotAllowedError, SourcePolicy
 
 GOP_SECONDS = 2
 _LIVE_SCHEMES = {"rtsp", "rtsps", "rtmp", "rtmps", "srt", "udp", "rtp", "tcp"}
@@ -30,13 +31,17 @@ def _encode(with_audio: bool) -> list[str]:
     ]  # fmt: skip
 
 
-def _input(source: Source) -> tuple[list[str], bool]:
+def _input(source: Source, policy: SourcePolicy) -> tuple[list[str], bool]:
     """ffmpeg input arguments for `source`, and whether it has audio to encode."""
     if source.kind == SourceKind.test:
         return [
             "-re", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30",
             "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",
         ], True  # fmt: skip
+    try:
+        policy.check(source)  # again here: a name may resolve differently than at creation
+    except SourceNotAllowedError as exc:
+        raise SourceConfigError(str(exc)) from exc
     if source.kind == SourceKind.webcam:
         device = source.uri or "/dev/video0"
         return ["-f", "v4l2", "-framerate", "30", "-video_size", "1280x720", "-i", device], False
@@ -47,13 +52,14 @@ def _input(source: Source) -> tuple[list[str], bool]:
         args = [] if live else ["-re"]
         if source.loop and not live:
             args += ["-stream_loop", "-1"]
-        return [*args, "-i", source.uri], True
+        return [*args, "-protocol_whitelist", policy.protocols(source), "-i", source.uri], True
     raise SourceConfigError(f"source kind {source.kind.value!r} is not run by ingest")
 
 
-def ffmpeg_command(ffmpeg: str, source: Source, push_url: str) -> list[str]:
-    """The full command that runs `source` and pushes it to `push_url` (rtmp://…/app/key)."""
-    inputs, audio = _input(source)
+def ffmpeg_command(ffmpeg: str, source: Source, push_url: str, policy: SourcePolicy) -> list[str]:
+    """The full command that runs `source` and pushes it to `push_url` (rtmp://…/app/key);
+    raises SourceConfigError for a source that cannot run or that `policy` forbids."""
+    inputs, audio = _input(source, policy)
     mapping = ["-map", "0:v:0"] + (["-map", "1:a:0"] if source.kind == SourceKind.test else [])
     if source.kind == SourceKind.file:
         mapping = ["-map", "0:v:0", "-map", "0:a:0?"]

@@ -17,6 +17,7 @@ from pathlib import Path
 import structlog
 
 from sightline_common.messages import StreamConfig
+from sightline_common.source_policy import SourcePolicy
 from sightline_ingest.keys import SourceKeys
 from sightline_ingest.registry import StreamRegistry
 from sightline_ingest.sources import (
@@ -43,8 +44,10 @@ class SourceRunner:
         rtmp_url: str,
         log_dir: Path,
         max_backoff: float,
+        policy: SourcePolicy,
     ) -> None:
         self.config = config
+        self._policy = policy
         self._keys = keys
         self._ffmpeg = ffmpeg
         self._rtmp_url = rtmp_url.rstrip("/")
@@ -104,7 +107,9 @@ class SourceRunner:
             backoff = min(backoff * 2, self._max_backoff)
 
     def _run_ffmpeg(self, key: str) -> int:
-        command = ffmpeg_command(self._ffmpeg, self.config.source, f"{self._rtmp_url}/{key}")
+        command = ffmpeg_command(
+            self._ffmpeg, self.config.source, f"{self._rtmp_url}/{key}", self._policy
+        )
         if shutil.which("setpriv"):
             command = ["setpriv", "--pdeathsig", "KILL", "--", *command]
         self._log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -145,9 +150,11 @@ class SourceSupervisor:
         ffmpeg: str,
         rtmp_url: str,
         log_dir: Path,
+        policy: SourcePolicy,
         max_backoff: float = 60.0,
     ) -> None:
         self._registry = registry
+        self._policy = policy
         self._keys = keys
         self._ffmpeg = ffmpeg
         self._rtmp_url = rtmp_url
@@ -178,6 +185,7 @@ class SourceSupervisor:
                         rtmp_url=self._rtmp_url,
                         log_dir=self._log_dir,
                         max_backoff=self._max_backoff,
+                        policy=self._policy,
                     )
                     runner.start()
                     self._runners[stream_id] = runner

@@ -83,7 +83,7 @@ def _streams(
     publisher: StatePublisher,
     settings: ResultsApiSettings,
 ) -> None:
-    registry = StreamRegistry(session, publisher)
+    registry = StreamRegistry(session, publisher, settings.source_policy())
     if args.action == "add":
         source = Source(kind=SourceKind(args.source), uri=args.uri, loop=args.loop)
         stream, key = registry.create(args.name, source, None)

@@ -9,11 +9,12 @@ from pathlib import Path
 from pydantic import field_validator
 
 from sightline_common.settings import ServiceSettings
+from sightline_common.source_policy import SourcePolicySettings
 
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
-class ResultsApiSettings(ServiceSettings):
+class ResultsApiSettings(ServiceSettings, SourcePolicySettings):
     """Everything results-api reads from the environment (prefix `SIGHTLINE_`)."""
 
     service_name: str = "results-api"

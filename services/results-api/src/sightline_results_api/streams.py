@@ -18,6 +18,11 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from sightline_common.messages import AnalysisPolicy, ExecutorKind, Source, SourceKind
+from sightline_common.source_policy import (
+    SourceNotAllowedError,
+    SourcePolicy,
+    SourcePolicySettings,
+)
 from sightline_results_api.events import StatePublisher
 from sightline_results_api.models import LifecycleEvent, Stream, utcnow
 
@@ -76,24 +81,32 @@ def _stored(policy: AnalysisPolicy) -> dict[str, object]:
     return policy.model_dump(mode="json", warnings=False)
 
 
-def check_source(source: Source) -> None:
-    """Reject sources that cannot produce video."""
+def check_source(source: Source, policy: SourcePolicy) -> None:
+    """Reject sources that cannot produce video or that the source policy forbids."""
     if source.kind == SourceKind.file and not source.uri:
         raise InvalidSourceError("a file source needs a uri")
+    try:
+        policy.check(source)
+    except SourceNotAllowedError as exc:
+        raise InvalidSourceError(str(exc)) from exc
 
 
 class StreamRegistry:
     """Creates, reads, changes and deletes streams, keeping `stream-config` in step."""
 
-    def __init__(self, session: Session, publisher: StatePublisher) -> None:
+    def __init__(
+        self, session: Session, publisher: StatePublisher, policy: SourcePolicy | None = None
+    ) -> None:
         self._session = session
         self._publisher = publisher
+        # Reading and deleting need no policy; creating or changing a source does.
+        self._policy = policy or SourcePolicySettings().source_policy()
 
     def create(
         self, name: str, source: Source, policy: AnalysisPolicy | None
     ) -> tuple[Stream, str]:
         """Register a stream; returns it and its key (the only time the key is seen)."""
-        check_source(source)
+        check_source(source, self._policy)
         key = secrets.token_urlsafe(24)
         now = utcnow()
         stream = Stream(
@@ -130,7 +143,7 @@ class StreamRegistry:
         """Apply `changes` and publish the new configuration."""
         stream = self.get(stream_id)
         if changes.source is not None:
-            check_source(changes.source)
+            check_source(changes.source, self._policy)
             stream.source_kind = changes.source.kind.value
             stream.source_uri = changes.source.uri
             stream.source_loop = changes.source.loop

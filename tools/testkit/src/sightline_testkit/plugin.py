@@ -104,6 +104,8 @@ def isolated(platform_env: dict[str, str], tmp_path: Path) -> Iterator[Isolated]
         "SIGHTLINE_SEGMENTS_BUCKET": f"{tag}-segments",
         "SIGHTLINE_LOGOS_BUCKET": f"{tag}-logos",
         "SIGHTLINE_DATABASE_SCHEMA": tag,
+        # File sources may be read from the test's own folder only (the source policy).
+        "SIGHTLINE_MEDIA_DIR": str(tmp_path),
     }
     box = Isolated(env=env, topics=names, tmp=tmp_path)
     store = ObjectStore.from_settings(box.settings())

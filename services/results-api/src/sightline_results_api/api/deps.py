@@ -72,7 +72,7 @@ def require_token(
 
 def get_registry(session: SessionDep, context: ContextDep) -> StreamRegistry:
     """The stream registry for this request."""
-    return StreamRegistry(session, context.publisher)
+    return StreamRegistry(session, context.publisher, context.settings.source_policy())
 
 
 def get_logos(session: SessionDep, context: ContextDep) -> LogoLibrary:

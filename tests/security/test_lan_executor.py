@@ -11,7 +11,10 @@ import base64
 import concurrent.futures
 import io
 import struct
+import subprocess
+import time
 import zlib
+from pathlib import Path
 
 import cv2
 import httpx
@@ -135,3 +138,48 @@ def test_a_refused_detector_falls_back_and_a_dead_secretless_executor_never_star
         "sightline_detector_visual", "executor", "--port", str(port), SIGHTLINE_LAN_SECRET=""
     )
     assert unlocked.wait(60) == 2
+
+
+def test_the_executor_serves_tls_that_a_detector_verifies(
+    isolated: Isolated, tmp_path: Path
+) -> None:
+    cert, key = tmp_path / "executor.crt", tmp_path / "executor.key"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    port = ephemeral_port()
+    child = isolated.spawn(
+        "sightline_detector_visual",
+        "executor",
+        "--port",
+        str(port),
+        SIGHTLINE_ANALYZERS=",".join(ANALYZERS),
+        SIGHTLINE_LAN_SECRET=SECRET,
+        SIGHTLINE_EXECUTOR_TLS_CERT=str(cert),
+        SIGHTLINE_EXECUTOR_TLS_KEY=str(key),
+    )
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            if httpx.get(f"https://127.0.0.1:{port}/readyz", verify=str(cert)).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        assert child.returncode() is None, "the TLS executor exited"
+        assert time.monotonic() < deadline, "the TLS executor never became ready"
+        time.sleep(0.5)
+    analyzers = AnalyzerSet(
+        [AnalyzerRegistry.discover().build(key, AnalyzerContext()) for key in ANALYZERS]
+    )
+    call = AnalysisCall("cam-1", [Frame(np.full((180, 320, 3), 128, np.uint8), 0.0)])
+    host = f"https://127.0.0.1:{port}"
+    trusted = build_executor(
+        {"type": "lan", "hosts": [host], "secret": SECRET, "ca_file": str(cert)}, analyzers
+    )
+    assert len(trusted.run(call).results) == 1
+    untrusted = build_executor({"type": "lan", "hosts": [host], "secret": SECRET}, analyzers)
+    with pytest.raises(ExecutorFailedError, match="CERTIFICATE_VERIFY_FAILED"):
+        untrusted.run(call)

@@ -225,7 +225,12 @@ def test_no_key_token_or_password_appears_in_any_service_log(
     assert len(service_logs) == 4  # results-api, notifier, detector-logo, ingest
     source_logs = list(ingest_state.rglob("*.log"))  # ffmpeg's output per source adapter
     assert source_logs
-    logs = {path: path.read_text(errors="replace") for path in [*service_logs, *source_logs]}
+    nginx_logs = sorted(private_nginx.log_dir.glob("*.log"))  # nginx-rtmp's error and access logs
+    assert {p.name for p in nginx_logs} >= {"error.log", "access.log"}
+    logs = {
+        path: path.read_text(errors="replace")
+        for path in [*service_logs, *source_logs, *nginx_logs]
+    }
     secrets = {
         "API token": api.token,
         "stream key": stream_key,

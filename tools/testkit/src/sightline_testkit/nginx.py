@@ -20,6 +20,7 @@ class PrivateNginx:
     http_url: str
     hls_dir: Path
     callback_port: int
+    log_dir: Path  # nginx's error and access logs
 
 
 @pytest.fixture
@@ -35,7 +36,13 @@ def private_nginx(platform_env: dict[str, str]) -> Iterator[PrivateNginx]:
     settings = DevstackSettings.from_env().private_nginx(folder / "state", callback_port)
     env = ensure_up(settings, only=["nginx"], say=lambda _: None, install_packages=False)
     try:
-        yield PrivateNginx(env.rtmp_url, env.nginx_http_url, Path(env.hls_dir), callback_port)
+        yield PrivateNginx(
+            env.rtmp_url,
+            env.nginx_http_url,
+            Path(env.hls_dir),
+            callback_port,
+            settings.state_dir / "nginx" / "logs",
+        )
     finally:
         down(settings, only=["nginx"], say=lambda _: None)
         shutil.rmtree(folder, ignore_errors=True)

@@ -162,6 +162,21 @@ class StreamRegistry:
         log.info("stream.updated", stream_id=stream.id, enabled=stream.enabled)
         return stream
 
+    def rotate_key(self, stream_id: str) -> tuple[Stream, str]:
+        """Give the stream a new key and publish it: ingest refuses the old one from its next
+        publish on (a running publish is not cut). Returns the stream and the new key."""
+        stream = self.get(stream_id)
+        key = secrets.token_urlsafe(24)
+        stream.key_hash = hash_key(key)
+        stream.updated_at = utcnow()
+        self._session.add(stream)
+        self._session.flush()
+        self._publisher.stream_config(stream)
+        self._session.commit()
+        self._session.refresh(stream)
+        log.info("stream.key_rotated", stream_id=stream.id)
+        return stream, key
+
     def delete(self, stream_id: str) -> None:
         """Remove the stream and publish its deletion (ingest then refuses its key)."""
         stream = self.get(stream_id)

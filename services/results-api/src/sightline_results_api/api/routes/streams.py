@@ -36,15 +36,18 @@ def to_public(stream: Stream, live: LiveStatus, rtmp_url: str) -> StreamPublic:
     )
 
 
+def _with_key(public: StreamPublic, key: str) -> StreamCreated:
+    """The stream's view with its key and publish URL, the one time the key is shown."""
+    return StreamCreated(
+        **public.model_dump(), stream_key=key, publish_url=f"{public.rtmp_url.rstrip('/')}/{key}"
+    )
+
+
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create_stream(body: StreamCreate, registry: RegistryDep, context: ContextDep) -> StreamCreated:
     """Register a stream and publish its configuration; the key is in this response only."""
     stream, key = registry.create(body.name, body.source, body.policy)
-    rtmp_url = context.settings.rtmp_url
-    public = to_public(stream, LiveStatus.idle, rtmp_url)
-    return StreamCreated(
-        **public.model_dump(), stream_key=key, publish_url=f"{rtmp_url.rstrip('/')}/{key}"
-    )
+    return _with_key(to_public(stream, LiveStatus.idle, context.settings.rtmp_url), key)
 
 
 @router.get("")
@@ -74,6 +77,15 @@ def update_stream(
     stream = registry.update(stream_id, changes)
     live = registry.statuses([stream.id])[stream.id]
     return to_public(stream, live, context.settings.rtmp_url)
+
+
+@router.post("/{stream_id}/key")
+def rotate_stream_key(stream_id: str, registry: RegistryDep, context: ContextDep) -> StreamCreated:
+    """Replace the stream's key (shown in this response only); the old key is refused from
+    the next publish on."""
+    stream, key = registry.rotate_key(stream_id)
+    live = registry.statuses([stream.id])[stream.id]
+    return _with_key(to_public(stream, live, context.settings.rtmp_url), key)
 
 
 @router.delete("/{stream_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -10,6 +10,7 @@ import urllib.request
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.typing import Subprotocol
 
 from sightline_common.envelope import wrap
 from sightline_common.kafka import EventProducer
@@ -104,6 +105,27 @@ def test_unauthenticated_and_revoked_clients_are_refused_and_ops_paths_answer(
         assert response.status == 200
     with urllib.request.urlopen(notifier.http("/metrics")) as response:
         assert b"sightline_notifier_rejected_total" in response.read()
+
+
+def test_a_browser_presents_its_token_as_a_subprotocol_never_in_the_url(
+    start_notifier, token, writer, kit
+) -> None:
+    notifier = start_notifier()
+
+    async def scenario() -> None:
+        offered = [Subprotocol("sightline.v1"), Subprotocol(f"bearer.{token}")]
+        async with connect(notifier.url(), subprotocols=offered) as ws:
+            assert ws.subprotocol == "sightline.v1"  # the token is never echoed back
+            await kit.subscribe(ws, ["cam-1"])
+            sent = writer.publish("cam-1", range(3))
+            assert [f["event_id"] for f in await kit.collect(ws, 3)] == sent
+        wrong = [Subprotocol("sightline.v1"), Subprotocol("bearer.not-a-token")]
+        with pytest.raises(InvalidStatus) as refused:
+            async with connect(notifier.url(), subprotocols=wrong):
+                pass
+        assert refused.value.response.status_code == 401
+
+    asyncio.run(scenario())
 
 
 def test_a_revoked_token_ends_its_open_connections_and_idle_ones_are_closed(

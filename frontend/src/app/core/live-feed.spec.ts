@@ -14,7 +14,8 @@ describe('LiveFeed', () => {
       providers: [
         {
           provide: WEBSOCKET_FACTORY,
-          useValue: (url: string) => sockets[sockets.push(new FakeSocket(url)) - 1],
+          useValue: (url: string, protocols: string[]) =>
+            sockets[sockets.push(new FakeSocket(url, protocols)) - 1],
         },
       ],
     });
@@ -37,7 +38,8 @@ describe('LiveFeed', () => {
     const received: LiveEvent[] = [];
     feed.events.subscribe((event) => received.push(event));
     feed.watch(['s1', 's2']);
-    expect(sockets[0].url).toBe('ws://notifier.test/ws?token=tok');
+    expect(sockets[0].url).toBe('ws://notifier.test/ws');
+    expect(sockets[0].protocols).toEqual(['sightline.v1', 'bearer.tok']);
     sockets[0].open();
     expect(feed.state()).toBe('connected');
     expect(sockets[0].sent).toEqual([{ op: 'subscribe', streams: ['s1', 's2'] }]);

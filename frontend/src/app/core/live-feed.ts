@@ -6,14 +6,13 @@ import { SettingsStore } from './settings';
 
 export type ConnectionState = 'offline' | 'connecting' | 'connected' | 'reconnecting' | 'refused';
 
-/** Opens a WebSocket; a token so that unit tests can hand in a fake. */
-export const WEBSOCKET_FACTORY = new InjectionToken<(url: string) => WebSocket>(
-  'WEBSOCKET_FACTORY',
-  {
-    providedIn: 'root',
-    factory: () => (url: string) => new WebSocket(url),
-  },
-);
+/** Opens a WebSocket offering `protocols`; a token so that unit tests can hand in a fake. */
+export const WEBSOCKET_FACTORY = new InjectionToken<
+  (url: string, protocols: string[]) => WebSocket
+>('WEBSOCKET_FACTORY', {
+  providedIn: 'root',
+  factory: () => (url: string, protocols: string[]) => new WebSocket(url, protocols),
+});
 
 /** Close codes with which the notifier refuses a token: reconnecting would not help. */
 const REFUSED_CODES = new Set([1008, 4001, 4003]);
@@ -98,7 +97,7 @@ export class LiveFeed {
     this.nextRetryAt.set(null);
     let socket: WebSocket;
     try {
-      socket = this.openSocket(this.settings.wsUrl());
+      socket = this.openSocket(this.settings.wsUrl(), this.settings.wsProtocols());
     } catch (error) {
       this.lastError.set(String(error));
       this.scheduleRetry();

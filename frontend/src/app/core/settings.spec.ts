@@ -18,14 +18,15 @@ describe('SettingsStore', () => {
     });
     expect(JSON.parse(localStorage.getItem(SETTINGS_STORAGE_KEY)!).token).toBe('tok');
     expect(store.apiUrl('/api/streams')).toBe('http://127.0.0.1:8000/api/streams');
-    expect(store.wsUrl()).toBe('ws://127.0.0.1:8001/ws?token=tok');
+    expect(store.wsUrl()).toBe('ws://127.0.0.1:8001/ws');
+    expect(store.wsProtocols()).toEqual(['sightline.v1', 'bearer.tok']);
   });
 
   it('defaults to this origin so that the proxy serves /api and /ws', () => {
     const store = TestBed.inject(SettingsStore);
     store.save({ token: 'a b', apiBase: '', wsBase: '' });
     expect(store.apiUrl('/api/streams')).toBe('/api/streams');
-    expect(store.wsUrl()).toBe(`ws://${location.host}/ws?token=a%20b`);
+    expect(store.wsUrl()).toBe(`ws://${location.host}/ws`);
   });
 
   it('survives a corrupt stored entry', () => {

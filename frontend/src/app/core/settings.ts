@@ -37,12 +37,24 @@ export class SettingsStore {
     return `${this.state().apiBase}${path}`;
   }
 
-  /** URL of the notifier WebSocket, carrying the token as the notifier expects. */
+  /** URL of the notifier WebSocket; the token travels in `wsProtocols`, never in the URL. */
   wsUrl(): string {
     const base = this.state().wsBase || defaultWsBase();
-    return `${base}/ws?token=${encodeURIComponent(this.state().token)}`;
+    return `${base}/ws`;
+  }
+
+  /**
+   * The subprotocols the WebSocket offers: the notifier's protocol and the token as
+   * `bearer.<token>` (a browser cannot set an Authorization header on a WebSocket, and a token in
+   * the URL would end up in the access logs of every proxy on the way).
+   */
+  wsProtocols(): string[] {
+    return [WS_PROTOCOL, `bearer.${this.state().token}`];
   }
 }
+
+/** The notifier's protocol, which it selects when the connection opens. */
+export const WS_PROTOCOL = 'sightline.v1';
 
 function defaultWsBase(): string {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';

@@ -31,7 +31,8 @@ export function setUpPage(
       provideRouter([]),
       {
         provide: WEBSOCKET_FACTORY,
-        useValue: (url: string) => sockets[sockets.push(new FakeSocket(url)) - 1],
+        useValue: (url: string, protocols: string[]) =>
+          sockets[sockets.push(new FakeSocket(url, protocols)) - 1],
       },
     ],
   });

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from urllib.parse import parse_qs, urlsplit
 
 import structlog
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.http11 import Request, Response
+from websockets.typing import Subprotocol
 
 from sightline_common.api_tokens import hash_token
 from sightline_common.ops import ops_response
@@ -30,6 +31,11 @@ log = structlog.get_logger(__name__)
 
 MAX_CLIENT_FRAME_BYTES = 64 * 1024
 REVOKED_CLOSE_CODE = 1008  # policy violation: the token this connection used was revoked
+# A browser cannot set headers on a WebSocket, but it can offer subprotocols: the dashboard
+# offers `sightline.v1` and `bearer.<token>`, so the token never appears in a URL (nor in the
+# access logs of proxies and ingresses on the way). The server answers with `sightline.v1`.
+SUBPROTOCOL = Subprotocol("sightline.v1")
+BEARER_SUBPROTOCOL_PREFIX = "bearer."
 
 
 class Notifier:
@@ -137,6 +143,7 @@ class Notifier:
             # permessage-deflate would compress every frame once per client (its context is per
             # connection): the fan-out cost would grow with the audience. Frames go uncompressed.
             compression=None,
+            select_subprotocol=_select_subprotocol,
         ) as server:
             log.info("notifier.listening", host=settings.http_host, port=settings.http_port)
             await stop.wait()
@@ -152,10 +159,22 @@ async def _close(server: Server) -> None:
     log.info("notifier.closed")
 
 
+def _select_subprotocol(
+    connection: ServerConnection, offered: Sequence[Subprotocol]
+) -> Subprotocol | None:
+    """`sightline.v1` when the client offers it (the bearer entry is never echoed back)."""
+    return SUBPROTOCOL if SUBPROTOCOL in offered else None
+
+
 def _token(request: Request, query: str) -> str | None:
-    """The token from `?token=` (browsers cannot set headers) or `Authorization: Bearer`."""
-    values = parse_qs(query).get("token")
-    if values:
-        return values[0]
+    """The token from a `bearer.<token>` subprotocol (browsers), `Authorization: Bearer`
+    (other clients) or `?token=` (kept for older clients: it ends up in access logs)."""
+    for offered in request.headers.get_all("Sec-WebSocket-Protocol"):
+        for entry in offered.split(","):
+            if entry.strip().startswith(BEARER_SUBPROTOCOL_PREFIX):
+                return entry.strip().removeprefix(BEARER_SUBPROTOCOL_PREFIX)
     scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
-    return credentials.strip() if scheme.lower() == "bearer" else None
+    if scheme.lower() == "bearer":
+        return credentials.strip()
+    values = parse_qs(query).get("token")
+    return values[0] if values else None

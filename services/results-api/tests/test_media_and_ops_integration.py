@@ -36,6 +36,7 @@ def test_the_playlist_points_segments_at_the_proxy(client, stored_stream):
     assert segment.status_code == 200
     assert segment.content == SEGMENT
     assert segment.headers["content-type"] == "video/mp2t"
+    assert segment.headers["cache-control"] == "private, max-age=86400"  # behind a token
     assert client.get(f"/api/streams/{stored_stream}/segments/9.ts").status_code == 404
 
 

@@ -48,9 +48,13 @@ def segment(
     registry: RegistryDep,
     context: ContextDep,
 ) -> Response:
-    """One stored segment of the stream (immutable once written)."""
+    """One stored segment of the stream (immutable once written).
+
+    Cached by the browser only (`private`): a segment is behind a token, so a shared cache
+    (a CDN, a corporate proxy) must never hand it to someone else.
+    """
     stream = registry.get(stream_id)
     data = context.store.get_bytes(context.settings.segments_bucket, f"streams/{stream.id}/{name}")
     return Response(
-        data, media_type=SEGMENT_TYPE, headers={"Cache-Control": "public, max-age=86400"}
+        data, media_type=SEGMENT_TYPE, headers={"Cache-Control": "private, max-age=86400"}
     )

@@ -66,6 +66,16 @@ def test_the_smallest_face_mtcnn_found_before_is_still_found_in_a_batch() -> Non
     assert 600 / 1280 < face.box.x < (600 + 140) / 1280
 
 
+def test_a_stream_smaller_than_the_mtcnn_canvas_is_still_enlarged_onto_it() -> None:
+    """240p: the face (~25 px there) is found only because the frame is enlarged to 640x360,
+    which `Frame.scaled` never does; the letterbox must keep doing it."""
+    frame = background(12, (426, 240))
+    frame[10:130, 150:270] = cv2.resize(PORTRAIT, (120, 120), interpolation=cv2.INTER_AREA)
+    (face,) = REGISTRY.build("faces_mtcnn", CONTEXT).analyze("s", [Frame(frame, 0.0)])[0]
+    assert face.box is not None
+    assert 150 / 426 < face.box.x < 270 / 426
+
+
 def test_the_smallest_face_the_cascade_found_before_is_still_found() -> None:
     (face,) = REGISTRY.build("faces", CONTEXT).analyze("s", [portrait_frame(280)])[0]
     assert face.box is not None

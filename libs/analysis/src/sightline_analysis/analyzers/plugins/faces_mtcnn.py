@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Final, Literal
 
+import cv2
 import numpy as np
 from pydantic import Field
 
@@ -63,7 +64,13 @@ def _letterbox(frame: Frame, size: tuple[int, int]) -> tuple[Image, float]:
     the scale. The reduced copy is the frame's shared one (`Frame.scaled`)."""
     width, height = size
     scale = min(width / frame.width, height / frame.height)
-    resized = frame.scaled(max(1, round(frame.width * scale)))
+    if scale < 1.0:
+        resized = frame.scaled(max(1, round(frame.width * scale)))
+    else:  # a small stream is enlarged onto the canvas, as before (Frame.scaled never enlarges)
+        resized = np.asarray(
+            cv2.resize(frame.image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA),
+            np.uint8,
+        )
     canvas = np.zeros((height, width, 3), np.uint8)
     canvas[: resized.shape[0], : resized.shape[1]] = resized[:height, :width, ::-1]  # BGR->RGB
     return canvas, resized.shape[1] / frame.width

@@ -44,6 +44,7 @@ class DetectorSpec:
 def run_detector(spec: DetectorSpec, settings: DetectorSettings) -> int:
     """Consume `segments`, publish `detections` until SIGTERM; returns the exit code."""
     log = configure_logging(settings.service_name, settings.log_level)
+    settings.refuse_dev_credentials()
     store = ObjectStore.from_settings(settings)
     runtime = build_analyzers(settings.analyzer_keys(spec.analyzers), settings, store)
     policies, config_follower = followed_policies(settings)
@@ -113,6 +114,7 @@ def run_detector(spec: DetectorSpec, settings: DetectorSettings) -> int:
 def run_executor(spec: DetectorSpec, settings: DetectorSettings, port: int) -> int:
     """Serve the detector's analyzers over HTTP for LAN clients until SIGTERM."""
     log = configure_logging(f"{settings.service_name}-executor", settings.log_level)
+    settings.refuse_dev_credentials()
     limits = settings.executor_limits()
     if not limits.secret:
         log.error("executor.refused", reason="SIGHTLINE_LAN_SECRET is not set")

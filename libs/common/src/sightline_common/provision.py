@@ -71,6 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     settings = ServiceSettings(service_name="provision")
     log = configure_logging("provision", settings.log_level)
+    settings.refuse_dev_credentials()
     if not args.skip_topics:
         created = ensure_topics(settings.kafka_bootstrap, settings.topics, args.replication_factor)
         log.info("topics_ready", created=created, prefix=settings.topic_prefix)

@@ -9,9 +9,11 @@ from __future__ import annotations
 import os
 import socket
 
+import structlog
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from sightline_common.dev_credentials import DevCredentialsError, refuse_dev_credentials
 from sightline_common.topics import TopicNames
 
 
@@ -36,6 +38,20 @@ class ServiceSettings(BaseSettings):
 
     http_host: str = "127.0.0.1"
     http_port: int = 8000
+    # Development machines only: run although a credential is a built-in development value.
+    allow_dev_credentials: bool = False
+
+    def refuse_dev_credentials(self, database_url: str | None = None) -> None:
+        """Exit with code 2 and the reason in the log when a built-in development credential
+        (of MinIO, or of the `database_url` a service connects to) is in use outside
+        development. Services call this once at start, before they connect to anything."""
+        try:
+            refuse_dev_credentials(
+                self.allow_dev_credentials, self.s3_secret_key.get_secret_value(), database_url
+            )
+        except DevCredentialsError as exc:
+            structlog.get_logger(__name__).error("service.refused", reason=str(exc))
+            raise SystemExit(2) from exc
 
     @property
     def topics(self) -> TopicNames:

@@ -131,6 +131,7 @@ def main() -> None:
     """Run ingest until SIGTERM."""
     settings = IngestSettings()
     configure_logging(settings.service_name, settings.log_level)
+    settings.refuse_dev_credentials()
     build(settings).run()
 
 

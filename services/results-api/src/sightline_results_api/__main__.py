@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     mode = parser.parse_args(argv).mode
     settings = ResultsApiSettings()
     configure_logging(settings.service_name, settings.log_level)
+    settings.refuse_dev_credentials(settings.database_url)
     if mode == "exposure":
         return _exposure(settings)
     engine = open_database(settings)

@@ -103,6 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = ResultsApiSettings()
     # stdout is the CLI's answer (scripts read the token from its last line); logs go to stderr.
     configure_logging("sightline-cli", "WARNING")
+    settings.refuse_dev_credentials(settings.database_url)
     engine = open_database(settings)
     publisher = build_publisher(settings)
     try:

@@ -73,6 +73,8 @@ class PlatformEnv:
             "SIGHTLINE_NGINX_HTTP_URL": self.nginx_http_url,
             "SIGHTLINE_HLS_DIR": str(self.hls_dir),
             "SIGHTLINE_RTMP_CALLBACK_URL": self.rtmp_callback_url,
+            # The local platform is development: its well-known credentials are allowed.
+            "SIGHTLINE_ALLOW_DEV_CREDENTIALS": "true",
         }
 
     def write(self, path: Path) -> None:

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 def run_replay(spec: DetectorSpec, settings: DetectorSettings, port: int) -> int:
     """Execute reanalysis runs for this detector until SIGTERM; returns the exit code."""
     log = configure_logging(f"{settings.service_name}-replay", settings.log_level)
+    settings.refuse_dev_credentials()
     if settings.replay_nice:
         os.nice(settings.replay_nice)
     policies, config_follower = followed_policies(settings)

@@ -1,0 +1,47 @@
+"""Built-in development credentials never run a real deployment.
+
+The local platform (`make run`, the tests) and compose's first start use well-known passwords so
+that nothing has to be set up. A deployment that forgot to replace them would run with a MinIO
+and a database anyone can log into, silently. So every service refuses to start while one of
+them is in use, unless `SIGHTLINE_ALLOW_DEV_CREDENTIALS=true` says this is development (the
+local platform's environment sets it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+DEV_S3_SECRET_KEY = "sightline-secret"  # noqa: S105 - the documented development value
+DEV_DATABASE_PASSWORD = "sightline"  # noqa: S105 - the documented development value
+ALLOW_VARIABLE = "SIGHTLINE_ALLOW_DEV_CREDENTIALS"
+
+
+class DevCredentialsError(RuntimeError):
+    """A service outside development was given a built-in development credential."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        listed = ", ".join(names)
+        super().__init__(
+            f"{listed} still hold the built-in development credentials: set real ones (see "
+            f"docs/deploy.md), or {ALLOW_VARIABLE}=true on a development machine"
+        )
+
+
+def dev_credentials(s3_secret_key: str, database_url: str | None = None) -> list[str]:
+    """The settings among these that hold a built-in development credential."""
+    found = []
+    if s3_secret_key == DEV_S3_SECRET_KEY:
+        found.append("SIGHTLINE_S3_SECRET_KEY")
+    if database_url and urlsplit(database_url).password == DEV_DATABASE_PASSWORD:
+        found.append("SIGHTLINE_DATABASE_URL")
+    return found
+
+
+def refuse_dev_credentials(
+    allowed: bool, s3_secret_key: str, database_url: str | None = None
+) -> None:
+    """Raise DevCredentialsError when a development credential is in use and not allowed."""
+    found = dev_credentials(s3_secret_key, database_url)
+    if found and not allowed:
+        raise DevCredentialsError(found)

@@ -1,0 +1,38 @@
+"""Built-in development credentials stop a service outside development, with the reason."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from sightline_common.dev_credentials import DevCredentialsError, refuse_dev_credentials
+
+DEV_DB = "postgresql+psycopg://sightline:sightline@db:5432/sightline"
+REAL_DB = "postgresql+psycopg://sightline:s3cr3t-Long@db:5432/sightline"
+
+
+def test_development_values_are_refused_unless_allowed() -> None:
+    with pytest.raises(DevCredentialsError, match="SIGHTLINE_S3_SECRET_KEY"):
+        refuse_dev_credentials(False, "sightline-secret")
+    with pytest.raises(DevCredentialsError, match="SIGHTLINE_DATABASE_URL"):
+        refuse_dev_credentials(False, "a-real-secret", DEV_DB)
+    refuse_dev_credentials(True, "sightline-secret", DEV_DB)
+    refuse_dev_credentials(False, "a-real-secret", REAL_DB)
+
+
+@pytest.mark.parametrize("module", ["sightline_notifier", "sightline_results_api"])
+def test_a_service_on_default_credentials_exits_2_saying_why(module: str) -> None:
+    env = {"PATH": "/usr/bin:/bin", "SIGHTLINE_KAFKA_BOOTSTRAP": "127.0.0.1:1"}
+    done = subprocess.run(
+        [sys.executable, "-m", module],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "service.refused" in done.stdout + done.stderr
+    assert "SIGHTLINE_ALLOW_DEV_CREDENTIALS" in done.stdout + done.stderr

@@ -111,6 +111,9 @@ def run_detector(spec: DetectorSpec, settings: DetectorSettings) -> int:
     return 0
 
 
+EXECUTOR_SHUTDOWN_SECONDS = 5
+
+
 def run_executor(spec: DetectorSpec, settings: DetectorSettings, port: int) -> int:
     """Serve the detector's analyzers over HTTP for LAN clients until SIGTERM."""
     log = configure_logging(f"{settings.service_name}-executor", settings.log_level)
@@ -135,6 +138,8 @@ def run_executor(spec: DetectorSpec, settings: DetectorSettings, port: int) -> i
             access_log=False,
             ssl_certfile=settings.executor_tls_cert or None,
             ssl_keyfile=settings.executor_tls_key or None,
+            # Detectors keep their connections open between segments: do not wait on them.
+            timeout_graceful_shutdown=EXECUTOR_SHUTDOWN_SECONDS,
         )
     finally:
         runtime.stop()

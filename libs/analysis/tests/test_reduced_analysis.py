@@ -8,13 +8,14 @@ import numpy as np
 from skimage import data
 
 from sightline_analysis.analyzers import AnalyzerContext, AnalyzerRegistry
+from sightline_analysis.analyzers.plugins.text import TextAnalyzer
 from sightline_analysis.decode import decode_sampled
 from sightline_analysis.frames import Frame
 from sightline_analysis.synthetic import background
 
 REGISTRY = AnalyzerRegistry.discover()
 CONTEXT = AnalyzerContext()
-PORTRAIT = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
+PORTRAIT = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)  # type: ignore[no-untyped-call]
 
 
 def portrait_frame(side: int, seed: int = 12, x: int = 600) -> Frame:
@@ -102,6 +103,7 @@ def test_captions_from_10_px_up_are_read_as_well_as_by_a_full_size_pass() -> Non
 
 def test_with_detect_side_0_the_whole_frame_is_read_at_full_size() -> None:
     text = REGISTRY.build("text", CONTEXT, {"detect_side": 0})
+    assert isinstance(text, TextAnalyzer)
     frame, _ = captions(16, 3)
     assert text.likely_regions(frame) == [(0, 0, 1280, 720)]
     assert len(text.analyze("s", [frame])[0]) == 4

@@ -7,6 +7,10 @@ The decoder does as little as the samples allow (each choice measured by
   are decoded when the sampling interval is at least the keyframe interval;
 - decoding stops once the segment's last sample slot is filled (`duration` given): the frames
   after it would only be thrown away (a quarter of a 2-s segment at 2 samples/s);
+- B-frames used as references are decoded: skipping every B-frame saves another quarter on
+  x264 streams with B-pyramids and gives the same pixels there, but samples land up to 3
+  frames after their slot, and an encoder whose P-frames reference B-frames would decode
+  with errors;
 - one decoding thread: threads lower wall time but add CPU (and frame threading's start-up
   delay), and a live system with many streams is bound by CPU, not by one segment's latency;
 - the loop filter is kept: skipping it saves little and its error drifts through every frame
@@ -18,6 +22,7 @@ The decoder does as little as the samples allow (each choice measured by
 from __future__ import annotations
 
 import io
+from typing import Literal
 
 import av
 import av.error
@@ -27,6 +32,7 @@ from sightline_analysis.frames import Frame
 from sightline_common.errors import CorruptMediaError
 
 _EPSILON = 1e-6
+SkipLevel = Literal["NONE", "DEFAULT", "NONREF", "BIDIR", "NONINTRA", "NONKEY", "ALL"]
 
 
 def decode_sampled(
@@ -35,6 +41,7 @@ def decode_sampled(
     keyframe_interval: float = 2.0,
     duration: float | None = None,
     *,
+    skip_frame: SkipLevel | None = None,
     skip_loop_filter: str | None = None,
     threads: int = 1,
 ) -> list[Frame]:
@@ -43,11 +50,11 @@ def decode_sampled(
     `keyframe_interval` is the encoder's GOP length in seconds as the ingest side configures
     it; when sampling is no denser than that, only keyframes are decoded. `duration` is the
     segment's length (from its playlist entry): decoding stops after the last sample slot it
-    holds; without it the whole segment is read. `skip_loop_filter` (an FFmpeg discard level,
-    e.g. "noref") and `threads` exist for the benchmark's comparison; the defaults are the
-    cheapest that keep picture quality. Raises `CorruptMediaError` when the bytes hold no
-    decodable video (empty, truncated header, not media); a segment truncated mid-stream
-    yields the frames before the damage.
+    holds; without it the whole segment is read. `skip_frame` (a PyAV discard level, e.g.
+    "BIDIR"), `skip_loop_filter` (an FFmpeg one, e.g. "noref") and `threads` exist for the
+    benchmark's comparison; the defaults are the cheapest that keep picture quality.
+    Raises `CorruptMediaError` when the bytes hold no decodable video (empty, truncated
+    header, not media); a segment truncated mid-stream yields the frames before the damage.
     """
     if not data:
         raise CorruptMediaError("segment is empty")
@@ -61,7 +68,7 @@ def decode_sampled(
             raise CorruptMediaError("segment has no video stream")
         stream = container.streams.video[0]
         context = stream.codec_context
-        context.skip_frame = "NONKEY" if interval >= keyframe_interval else "NONREF"
+        context.skip_frame = skip_frame or ("NONKEY" if interval >= keyframe_interval else "NONREF")
         context.thread_count = threads
         context.thread_type = "SLICE" if threads == 1 else "AUTO"
         if skip_loop_filter:

@@ -37,12 +37,7 @@ def test_a_rotated_key_replaces_the_old_one_at_the_next_publish(
 ) -> None:
     api = start_results_api(isolated)
     ingest = isolated.spawn(
-        "sightline_ingest",
-        SIGHTLINE_HTTP_PORT=str(private_nginx.callback_port),
-        SIGHTLINE_HLS_DIR=str(private_nginx.hls_dir),
-        SIGHTLINE_RTMP_URL=private_nginx.rtmp_url,
-        SIGHTLINE_NGINX_HTTP_URL=private_nginx.http_url,
-        SIGHTLINE_INGEST_STATE_DIR=str(isolated.tmp / "ingest-state"),
+        "sightline_ingest", **private_nginx.ingest_env(isolated.tmp / "ingest-state")
     )
     ingest.wait_http_ok(f"http://127.0.0.1:{private_nginx.callback_port}/readyz", timeout=120)
     rtmp = private_nginx.rtmp_url.rstrip("/")

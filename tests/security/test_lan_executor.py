@@ -36,8 +36,8 @@ SECRET = "a-lan-secret-for-tests"
 ANALYZERS = ["colours"]
 
 
-@pytest.fixture
-def executor(isolated: Isolated) -> tuple[ChildProcess, str]:
+def spawn_executor(isolated: Isolated, **env: str) -> tuple[ChildProcess, int]:
+    """detector-visual's `executor` mode on a free port, with the secret and `env`."""
     port = ephemeral_port()
     child = isolated.spawn(
         "sightline_detector_visual",
@@ -46,6 +46,15 @@ def executor(isolated: Isolated) -> tuple[ChildProcess, str]:
         str(port),
         SIGHTLINE_ANALYZERS=",".join(ANALYZERS),
         SIGHTLINE_LAN_SECRET=SECRET,
+        **env,
+    )
+    return child, port
+
+
+@pytest.fixture
+def executor(isolated: Isolated) -> tuple[ChildProcess, str]:
+    child, port = spawn_executor(
+        isolated,
         SIGHTLINE_EXECUTOR_MAX_BODY_BYTES=str(2 * 1024 * 1024),
         SIGHTLINE_EXECUTOR_MAX_FRAMES="4",
         SIGHTLINE_EXECUTOR_MAX_PIXELS=str(1920 * 1080),
@@ -151,16 +160,8 @@ def test_the_executor_serves_tls_that_a_detector_verifies(
          "-addext", "subjectAltName=IP:127.0.0.1"],
         check=True, capture_output=True, timeout=60,
     )  # fmt: skip
-    port = ephemeral_port()
-    child = isolated.spawn(
-        "sightline_detector_visual",
-        "executor",
-        "--port",
-        str(port),
-        SIGHTLINE_ANALYZERS=",".join(ANALYZERS),
-        SIGHTLINE_LAN_SECRET=SECRET,
-        SIGHTLINE_EXECUTOR_TLS_CERT=str(cert),
-        SIGHTLINE_EXECUTOR_TLS_KEY=str(key),
+    child, port = spawn_executor(
+        isolated, SIGHTLINE_EXECUTOR_TLS_CERT=str(cert), SIGHTLINE_EXECUTOR_TLS_KEY=str(key)
     )
     deadline = time.monotonic() + 90
     while True:

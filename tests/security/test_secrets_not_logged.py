@@ -161,14 +161,7 @@ def test_no_key_token_or_password_appears_in_any_service_log(
         SIGHTLINE_CLOUD_ENDPOINT=f"http://127.0.0.1:{standin_port}",
         SIGHTLINE_CLOUD_API_KEY=cloud_key,
     )
-    ingest = isolated.spawn(
-        "sightline_ingest",
-        SIGHTLINE_HTTP_PORT=str(private_nginx.callback_port),
-        SIGHTLINE_HLS_DIR=str(private_nginx.hls_dir),
-        SIGHTLINE_RTMP_URL=private_nginx.rtmp_url,
-        SIGHTLINE_NGINX_HTTP_URL=private_nginx.http_url,
-        SIGHTLINE_INGEST_STATE_DIR=str(ingest_state),
-    )
+    ingest = isolated.spawn("sightline_ingest", **private_nginx.ingest_env(ingest_state))
     ingest.wait_http_ok(f"http://127.0.0.1:{private_nginx.callback_port}/readyz", timeout=120)
     rtmp_url = private_nginx.rtmp_url.rstrip("/")
     wrong_key = f"wrong-{uuid.uuid4().hex}"

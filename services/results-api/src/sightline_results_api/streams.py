@@ -153,12 +153,7 @@ class StreamRegistry:
             stream.policy = _stored(changes.policy)
         if changes.enabled is not None:
             stream.enabled = changes.enabled
-        stream.updated_at = utcnow()
-        self._session.add(stream)
-        self._session.flush()
-        self._publisher.stream_config(stream)
-        self._session.commit()
-        self._session.refresh(stream)
+        self._save_and_publish(stream)
         log.info("stream.updated", stream_id=stream.id, enabled=stream.enabled)
         return stream
 
@@ -168,14 +163,18 @@ class StreamRegistry:
         stream = self.get(stream_id)
         key = secrets.token_urlsafe(24)
         stream.key_hash = hash_key(key)
+        self._save_and_publish(stream)
+        log.info("stream.key_rotated", stream_id=stream.id)
+        return stream, key
+
+    def _save_and_publish(self, stream: Stream) -> None:
+        """Write the changed row and its `stream-config` record; commit only once both hold."""
         stream.updated_at = utcnow()
         self._session.add(stream)
         self._session.flush()
         self._publisher.stream_config(stream)
         self._session.commit()
         self._session.refresh(stream)
-        log.info("stream.key_rotated", stream_id=stream.id)
-        return stream, key
 
     def delete(self, stream_id: str) -> None:
         """Remove the stream and publish its deletion (ingest then refuses its key)."""

@@ -22,6 +22,16 @@ class PrivateNginx:
     callback_port: int
     log_dir: Path  # nginx's error and access logs
 
+    def ingest_env(self, state_dir: Path) -> dict[str, str]:
+        """The settings of an ingest that serves this nginx (callbacks, HLS, /stat, pushes)."""
+        return {
+            "SIGHTLINE_HTTP_PORT": str(self.callback_port),
+            "SIGHTLINE_HLS_DIR": str(self.hls_dir),
+            "SIGHTLINE_RTMP_URL": self.rtmp_url,
+            "SIGHTLINE_NGINX_HTTP_URL": self.http_url,
+            "SIGHTLINE_INGEST_STATE_DIR": str(state_dir),
+        }
+
 
 @pytest.fixture
 def private_nginx(platform_env: dict[str, str]) -> Iterator[PrivateNginx]:

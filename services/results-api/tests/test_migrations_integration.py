@@ -16,6 +16,7 @@ TABLES = {
     "alembic_version",
     "analysed_segments",
     "api_tokens",
+    "deletion_jobs",
     "detections",
     "exposure_windows",
     "lifecycle_events",
@@ -60,6 +61,6 @@ def test_concurrent_starts_migrate_the_private_schema_once(api_settings):
                 text(f'SELECT version_num FROM "{schema}".alembic_version')
             ).all()
         assert tables == TABLES
-        assert version == [("0005",)]
+        assert version == [("0006",)]
     finally:
         engine.dispose()

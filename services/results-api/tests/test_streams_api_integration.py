@@ -54,7 +54,7 @@ def test_listing_patching_and_deleting_a_stream(client, isolated):
     assert patched.json()["enabled"] is False
     assert [s["id"] for s in client.get("/api/streams").json()] == [stream_id]
 
-    assert client.delete(f"/api/streams/{stream_id}").status_code == 204
+    assert client.delete(f"/api/streams/{stream_id}").status_code == 202
     assert client.get(f"/api/streams/{stream_id}").status_code == 404
     assert client.get("/api/streams").json() == []
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import urllib3
 from minio import Minio
+from minio.deleteobjects import DeleteObject
 from minio.error import MinioException, S3Error
 
 from sightline_common.errors import MissingObjectError, StorageUnavailableError
@@ -103,3 +104,23 @@ class ObjectStore:
                     yield obj.object_name
         except (MinioException, urllib3.exceptions.HTTPError, OSError) as exc:
             raise StorageUnavailableError(f"list {bucket}/{prefix}: {exc}") from exc
+
+    def remove_keys(self, bucket: str, keys: list[str]) -> int:
+        """Delete the objects at `keys` (one request per 1000 keys); a key already gone is not
+        an error, so a retried deletion succeeds. Returns how many keys were asked for."""
+        if not keys:
+            return 0
+        try:
+            errors = list(self._client.remove_objects(bucket, (DeleteObject(key) for key in keys)))
+        except S3Error as exc:
+            if exc.code == "NoSuchBucket":
+                return 0
+            raise StorageUnavailableError(f"remove in {bucket}: {exc.code}") from exc
+        except (MinioException, urllib3.exceptions.HTTPError, OSError) as exc:
+            raise StorageUnavailableError(f"remove in {bucket}: {exc}") from exc
+        failed = [e for e in errors if e.code not in _MISSING_CODES]
+        if failed:
+            raise StorageUnavailableError(
+                f"remove in {bucket}: {failed[0].code} on {failed[0].name} ({len(failed)} keys)"
+            )
+        return len(keys)

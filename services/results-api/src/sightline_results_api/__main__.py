@@ -7,6 +7,9 @@
 - `exposure`: the brand-exposure stream processor (faust: `detections` → `exposure`), with
   `/healthz` `/readyz` `/metrics` on the HTTP port.
 - `migrate`: bring the database schema up to date and exit.
+
+`serve` and `api` also run the storage worker (deletion jobs, retention sweeper) in a thread
+unless SIGHTLINE_RUN_STORAGE_WORKER=false.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from sightline_results_api.readiness import CachedReadiness, database_answers, k
 from sightline_results_api.runtime import build_publisher, open_database
 from sightline_results_api.settings import ResultsApiSettings
 from sightline_results_api.sink import BatchSink
+from sightline_results_api.storage_lifecycle.worker import StorageWorker, build_storage_worker
 
 log = structlog.get_logger("sightline_results_api")
 
@@ -58,25 +62,30 @@ def main(argv: list[str] | None = None) -> int:
     db_ready = database_answers(engine)
     kafka_ready = kafka_answers(settings.kafka_bootstrap)
     if mode == "api" or (mode == "serve" and not settings.run_materializer):
-        app = _api(settings, engine, CachedReadiness(db_ready, kafka_ready))
-        # No access log: a player's URLs carry its token in the query string.
-        uvicorn.run(
-            app,
-            host=settings.http_host,
-            port=settings.http_port,
-            log_config=None,
-            access_log=False,
-        )
+        app, worker = _api(settings, engine, CachedReadiness(db_ready, kafka_ready))
+        try:
+            # No access log: a player's URLs carry its token in the query string.
+            uvicorn.run(
+                app,
+                host=settings.http_host,
+                port=settings.http_port,
+                log_config=None,
+                access_log=False,
+            )
+        finally:
+            if worker is not None:
+                worker.stop()
         return 0
 
     producer = EventProducer(settings.kafka_bootstrap, settings.producer_id)
     loop = build_consumer(settings, BatchSink(engine), producer)
     ready = CachedReadiness(db_ready, kafka_ready, lambda: loop.ready)
+    worker = None
     if mode == "materialize":
         app = FastAPI(title="Sightline results materializer")
         app.include_router(ops_router(ready, loop.alive))
     else:
-        app = _api(settings, engine, ready, loop.alive)
+        app, worker = _api(settings, engine, ready, loop.alive)
     server = BackgroundServer(app, settings.http_host, settings.http_port)
     server.start()
     loop.install_signal_handlers()
@@ -85,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
         loop.run()
     finally:
         server.stop()
+        if worker is not None:
+            worker.stop()
         engine.dispose()
     log.info("results_api.stopped", mode=mode)
     return 0
@@ -95,16 +106,23 @@ def _api(
     engine: Engine,
     ready: Callable[[], bool],
     alive: Callable[[], bool] | None = None,
-) -> FastAPI:
+) -> tuple[FastAPI, StorageWorker | None]:
+    """The API, and the storage worker beside it (started) unless settings turn it off."""
+    publisher = build_publisher(settings)
+    store = ObjectStore.from_settings(settings)
+    worker = build_storage_worker(settings, engine, publisher, store)
     context = AppContext(
         settings=settings,
         engine=engine,
-        publisher=build_publisher(settings),
-        store=ObjectStore.from_settings(settings),
+        publisher=publisher,
+        store=store,
         ready=ready,
         alive=alive,
+        wake_storage=worker.wake if worker else lambda: None,
     )
-    return create_app(context)
+    if worker is not None:
+        worker.start()
+    return create_app(context), worker
 
 
 def _exposure(settings: ResultsApiSettings) -> int:

@@ -61,6 +61,13 @@ class StatePublisher:
         self.producer.publish(self.topics.name(Topic.STREAM_CONFIG), envelope)
         self.producer.flush(PUBLISH_TIMEOUT_S)
 
+    def stream_tombstone(self, stream_id: str) -> None:
+        """Publish a tombstone (null value) for the stream's key on `stream-config` and wait for
+        the ack: once the topic is compacted, nothing of the stream (name, key hash) is left."""
+        topic = self.topics.name(Topic.STREAM_CONFIG)
+        self.producer.publish_raw(topic, stream_id.encode(), None)
+        self.producer.flush(PUBLISH_TIMEOUT_S)
+
     def logo_entry(self, logo: Logo, *, deleted: bool = False) -> None:
         """Publish a logo library entry (or its removal) and wait for the ack."""
         entry = LogoEntry(

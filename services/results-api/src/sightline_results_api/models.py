@@ -39,6 +39,13 @@ class Stream(SQLModel, table=True):
     enabled: bool = True
     created_at: datetime = _tz()
     updated_at: datetime = _tz()
+    # Per-stream lifetimes in seconds; None follows the global default (0 there: kept for ever).
+    video_retention_s: float | None = None
+    results_retention_s: float | None = None
+    # Set when a deletion job is accepted: the stream answers 404 from then on.
+    deleting: bool = False
+    # Media time before which the retention sweeper removed the stream's video (None: nothing).
+    video_kept_from: float | None = None
 
 
 class LifecycleEvent(SQLModel, table=True):
@@ -211,3 +218,33 @@ class ReanalysisFailure(SQLModel, table=True):
     run_id: str
     reason: str
     occurred_at: datetime = _tz()
+
+
+class DeletionJob(SQLModel, table=True):
+    """A durable request to delete a stream, or a range of it, everywhere it is stored.
+
+    The job row outlives a whole-stream deletion on purpose: it is the record of the erasure,
+    and the materializer refuses rows for a stream with one (late or replayed messages).
+    A range is resolved to whole segments (`seq_from`..`seq_to`) when the job is accepted, so a
+    resumed job erases exactly what the first attempt meant to.
+    """
+
+    __tablename__ = "deletion_jobs"
+    __table_args__ = (Index("ix_deletion_jobs_stream", "stream_id", "kind"),)
+
+    id: str = Field(primary_key=True, max_length=36)
+    stream_id: str = Field(max_length=64)
+    kind: str = Field(max_length=16)  # stream | range
+    # pending -> done (or failed with `error`, retried on the next pass).
+    status: str = Field(max_length=16, default="pending")
+    step: str = Field(max_length=32, default="accepted")
+    seq_from: int | None = None
+    seq_to: int | None = None
+    media_from: float | None = None
+    media_to: float | None = None
+    objects_deleted: int = 0
+    rows_deleted: int = 0
+    error: str | None = None
+    created_at: datetime = _tz()
+    updated_at: datetime = _tz()
+    finished_at: datetime | None = _tz(nullable=True)

@@ -22,10 +22,12 @@ from sightline_common.messages import ReanalysisAction
 from sightline_results_api.events import StatePublisher
 from sightline_results_api.models import (
     AnalysedSegment,
+    DeletionJob,
     DetectionRow,
     ReanalysisFailure,
     ReanalysisRun,
     Segment,
+    Stream,
     utcnow,
 )
 from sightline_results_api.streams import StreamRegistry
@@ -38,6 +40,10 @@ log = structlog.get_logger(__name__)
 
 class RunNotFoundError(LookupError):
     """No reanalysis run has this id."""
+
+
+class VideoGoneError(LookupError):
+    """Part of the requested range's video expired or was erased; the message says which."""
 
 
 @dataclass(frozen=True)
@@ -99,8 +105,10 @@ class ReanalysisRuns:
         detectors: list[str],
         config: dict[str, Any],
     ) -> ReanalysisRun:
-        """Record a run and publish its start request; the stream must exist."""
+        """Record a run and publish its start request; the stream must exist and the range's
+        video must still be stored (VideoGoneError names what expired or was erased)."""
         stream = StreamRegistry(self._session, self._publisher).get(stream_id)
+        self._check_stored(stream, start, end)
         now = utcnow()
         run = ReanalysisRun(
             run_id=f"run-{uuid.uuid4().hex[:12]}",
@@ -120,6 +128,30 @@ class ReanalysisRuns:
         self._session.commit()
         log.info("reanalysis.requested", run_id=run.run_id, stream_id=run.stream_id)
         return run
+
+    def _check_stored(self, stream: Stream, start: float, end: float) -> None:
+        """Refuse a range reaching into removed video: the run could never finish it."""
+        kept = stream.video_kept_from
+        if kept is not None and start < kept:
+            raise VideoGoneError(
+                f"the video of stream {stream.id} before {kept:.3f} s (stream time) expired "
+                f"under its retention; ask for a range from {kept:.3f} s on"
+            )
+        erased = self._session.exec(
+            select(DeletionJob)
+            .where(
+                DeletionJob.stream_id == stream.id,
+                DeletionJob.kind == "range",
+                col(DeletionJob.media_from) < end,
+                col(DeletionJob.media_to) > start,
+            )
+            .order_by(col(DeletionJob.media_from))
+        ).first()
+        if erased is not None:
+            raise VideoGoneError(
+                f"{erased.media_from:.3f}-{erased.media_to:.3f} s of stream {stream.id} was "
+                f"erased (deletion {erased.id}); ask for a range outside it"
+            )
 
     def get(self, run_id: str) -> tuple[ReanalysisRun, RunProgress]:
         """The run and its progress; raises RunNotFoundError."""

@@ -6,7 +6,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 
 from sightline_common.settings import ServiceSettings
 from sightline_common.source_policy import SourcePolicySettings
@@ -42,6 +42,16 @@ class ResultsApiSettings(ServiceSettings, SourcePolicySettings):
     # Faust insists on a data folder even for in-memory tables; kept out of the working
     # directory, which is read-only in the k8s pods and the repo when run locally.
     exposure_data_dir: Path = Path(tempfile.gettempdir()) / "sightline-exposure"
+
+    # Storage lifecycle (the storage worker in `serve` and `api`). Lifetimes in seconds, 0 keeps
+    # for ever; a stream's own `video_retention_s` / `results_retention_s` override them.
+    video_retention_s: float = Field(default=0.0, ge=0)
+    results_retention_s: float = Field(default=0.0, ge=0)
+    # How often the sweeper looks for what expired, and rows / objects per delete statement.
+    sweep_interval_s: float = Field(default=300.0, gt=0)
+    storage_batch_size: int = Field(default=1000, ge=1, le=1000)
+    # Run the storage worker (deletion jobs + retention sweeper) in this process.
+    run_storage_worker: bool = True
 
     @field_validator("database_schema")
     @classmethod

@@ -31,6 +31,9 @@ from sightline_results_api.rows import (
     RowBatch,
 )
 
+# A stream with an accepted whole-stream deletion job (`storage_lifecycle.jobs`) gets no rows.
+_NOT_DELETED = "WHERE stream_id NOT IN (SELECT stream_id FROM deletion_jobs WHERE kind = 'stream') "
+
 
 @dataclass(frozen=True)
 class SinkTable:
@@ -43,21 +46,25 @@ class SinkTable:
     # For state tables (latest value per key): replace a row when this column grows. None: the
     # table is an append-only log where the first write of a key wins.
     newer_by: str | None = None
+    # Rows of a stream whose deletion was accepted are dropped: a detection still in flight or
+    # a replayed topic must not bring a deleted stream back.
+    keyed_by_stream: bool = True
 
     def merge_sql(self, stage: str) -> str:
         """INSERT ... SELECT from the staging table, idempotent either way."""
         columns = ", ".join(self.columns)
         key = ", ".join(self.key)
+        alive = _NOT_DELETED if self.keyed_by_stream else ""
         if self.newer_by is None:
             return (
                 f"INSERT INTO {self.name} ({columns}) SELECT {columns} FROM {stage} "  # noqa: S608
-                f"ON CONFLICT ({key}) DO NOTHING"
+                f"{alive}ON CONFLICT ({key}) DO NOTHING"
             )
         # One row per key from the batch (the newest), else ON CONFLICT would touch a row twice.
         updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in self.columns if c not in self.key)
         return (
             f"INSERT INTO {self.name} ({columns}) "  # noqa: S608
-            f"SELECT DISTINCT ON ({key}) {columns} FROM {stage} "
+            f"SELECT DISTINCT ON ({key}) {columns} FROM {stage} {alive}"
             f"ORDER BY {key}, {self.newer_by} DESC "
             f"ON CONFLICT ({key}) DO UPDATE SET {updates} "
             f"WHERE {self.name}.{self.newer_by} < EXCLUDED.{self.newer_by}"
@@ -83,7 +90,7 @@ DETECTIONS = SinkTable(
     "detections", DETECTION_COLUMNS, ("event_id", "item_index"), json_columns=("attributes",)
 )
 ANALYSED = SinkTable("analysed_segments", ANALYSED_COLUMNS, ("event_id",))
-FAILURES = SinkTable("reanalysis_failures", FAILURE_COLUMNS, ("event_id",))
+FAILURES = SinkTable("reanalysis_failures", FAILURE_COLUMNS, ("event_id",), keyed_by_stream=False)
 EXPOSURE = SinkTable(
     "exposure_windows",
     EXPOSURE_COLUMNS,

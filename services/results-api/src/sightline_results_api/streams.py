@@ -56,6 +56,14 @@ _STATUS_OF_EVENT = {
 
 
 @dataclass(frozen=True)
+class RetentionChange:
+    """New per-stream lifetimes in seconds: None follows the global default, 0 keeps for ever."""
+
+    video_s: float | None
+    results_s: float | None
+
+
+@dataclass(frozen=True)
 class StreamChanges:
     """Fields a PATCH may change; None leaves a field as it is."""
 
@@ -63,6 +71,7 @@ class StreamChanges:
     source: Source | None = None
     policy: AnalysisPolicy | None = None
     enabled: bool | None = None
+    retention: RetentionChange | None = None
 
 
 def hash_key(key: str) -> str:
@@ -129,13 +138,16 @@ class StreamRegistry:
         return stream, key
 
     def list(self) -> Sequence[Stream]:
-        """Every stream, oldest first."""
-        return self._session.exec(select(Stream).order_by(col(Stream.created_at))).all()
+        """Every stream, oldest first (not those being deleted)."""
+        return self._session.exec(
+            select(Stream).where(col(Stream.deleting).is_(False)).order_by(col(Stream.created_at))
+        ).all()
 
     def get(self, stream_id: str) -> Stream:
-        """The stream with this id; raises StreamNotFoundError."""
+        """The stream with this id; raises StreamNotFoundError (also once its deletion is
+        accepted)."""
         stream = self._session.get(Stream, stream_id)
-        if stream is None:
+        if stream is None or stream.deleting:
             raise StreamNotFoundError(stream_id)
         return stream
 
@@ -153,6 +165,9 @@ class StreamRegistry:
             stream.policy = _stored(changes.policy)
         if changes.enabled is not None:
             stream.enabled = changes.enabled
+        if changes.retention is not None:
+            stream.video_retention_s = changes.retention.video_s
+            stream.results_retention_s = changes.retention.results_s
         self._save_and_publish(stream)
         log.info("stream.updated", stream_id=stream.id, enabled=stream.enabled)
         return stream
@@ -175,16 +190,6 @@ class StreamRegistry:
         self._publisher.stream_config(stream)
         self._session.commit()
         self._session.refresh(stream)
-
-    def delete(self, stream_id: str) -> None:
-        """Remove the stream and publish its deletion (ingest then refuses its key)."""
-        stream = self.get(stream_id)
-        stream.updated_at = utcnow()
-        self._session.delete(stream)
-        self._session.flush()
-        self._publisher.stream_config(stream, deleted=True)
-        self._session.commit()
-        log.info("stream.deleted", stream_id=stream_id)
 
     def statuses(self, stream_ids: Sequence[str]) -> dict[str, LiveStatus]:
         """Each stream's live status from its latest lifecycle event (idle when none)."""

@@ -13,6 +13,7 @@ from sightline_common.ops import ops_router
 from sightline_results_api.api.deps import AppContext, require_token
 from sightline_results_api.api.errors import install_error_handlers
 from sightline_results_api.api.routes import (
+    deletions,
     detections,
     exposure,
     logos,
@@ -35,7 +36,7 @@ def create_app(context: AppContext) -> FastAPI:
     app.state.context = context
 
     api = APIRouter(prefix="/api", dependencies=[Depends(require_token)])
-    for module in (streams, media, detections, exposure, logos, reanalysis):
+    for module in (streams, media, detections, exposure, logos, reanalysis, deletions):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(ops_router(context.ready, context.alive))

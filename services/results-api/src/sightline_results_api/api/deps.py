@@ -15,6 +15,7 @@ from sightline_common.storage import ObjectStore
 from sightline_results_api.events import StatePublisher
 from sightline_results_api.logos import LogoLibrary
 from sightline_results_api.settings import ResultsApiSettings
+from sightline_results_api.storage_lifecycle.jobs import DeletionJobs
 from sightline_results_api.streams import StreamRegistry
 from sightline_results_api.tokens import token_is_valid
 
@@ -29,6 +30,9 @@ class AppContext:
     store: ObjectStore
     ready: Callable[[], bool]
     alive: Callable[[], bool] | None = None  # the materializer's watchdog, when it runs here
+    # Tells the storage worker a deletion job is waiting (no-op when none runs here: another
+    # replica's worker finds the job within seconds).
+    wake_storage: Callable[[], None] = lambda: None
 
 
 def get_context(request: Request) -> AppContext:
@@ -80,5 +84,11 @@ def get_logos(session: SessionDep, context: ContextDep) -> LogoLibrary:
     return LogoLibrary(session, context.store, context.settings.logos_bucket, context.publisher)
 
 
+def get_deletions(session: SessionDep, context: ContextDep) -> DeletionJobs:
+    """Deletion jobs for this request."""
+    return DeletionJobs(session, context.publisher)
+
+
 RegistryDep = Annotated[StreamRegistry, Depends(get_registry)]
+DeletionsDep = Annotated[DeletionJobs, Depends(get_deletions)]
 LogosDep = Annotated[LogoLibrary, Depends(get_logos)]

@@ -23,7 +23,8 @@ from sightline_results_api.logo_check import (
     UndetectableLogoError,
 )
 from sightline_results_api.logos import LogoNotFoundError
-from sightline_results_api.reanalysis import RunNotFoundError
+from sightline_results_api.reanalysis import RunNotFoundError, VideoGoneError
+from sightline_results_api.storage_lifecycle.jobs import DeletionNotFoundError, NothingStoredError
 from sightline_results_api.streams import InvalidSourceError, StreamNotFoundError
 from sightline_results_api.uploads import NotAnImageError
 
@@ -33,7 +34,10 @@ _STATUS_OF_ERROR: dict[type[Exception], tuple[int, str]] = {
     StreamNotFoundError: (status.HTTP_404_NOT_FOUND, "stream not found"),
     LogoNotFoundError: (status.HTTP_404_NOT_FOUND, "logo not found"),
     RunNotFoundError: (status.HTTP_404_NOT_FOUND, "reanalysis run not found"),
+    VideoGoneError: (status.HTTP_410_GONE, ""),
     MissingObjectError: (status.HTTP_404_NOT_FOUND, "not found in storage"),
+    DeletionNotFoundError: (status.HTTP_404_NOT_FOUND, "deletion job not found"),
+    NothingStoredError: (status.HTTP_404_NOT_FOUND, ""),
     InvalidCursorError: (status.HTTP_422_UNPROCESSABLE_CONTENT, "invalid cursor"),
     InvalidSourceError: (status.HTTP_422_UNPROCESSABLE_CONTENT, ""),
     OversizedLogoError: (status.HTTP_422_UNPROCESSABLE_CONTENT, ""),

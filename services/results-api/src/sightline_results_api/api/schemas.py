@@ -5,12 +5,27 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from sightline_common.messages import AnalysisPolicy, Box, Source
 from sightline_results_api.streams import LiveStatus
 
 Name = Field(min_length=1, max_length=200)
+
+
+class Retention(BaseModel):
+    """How long a stream's video and results are kept, in seconds.
+
+    null follows the global default (`SIGHTLINE_VIDEO_RETENTION_S`,
+    `SIGHTLINE_RESULTS_RETENTION_S`); 0 keeps for ever.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    video_s: float | None = Field(default=None, ge=0, description="segments and playlist")
+    results_s: float | None = Field(
+        default=None, ge=0, description="detections, exposure, analysed segments, runs"
+    )
 
 
 class StreamCreate(BaseModel):
@@ -32,6 +47,9 @@ class StreamUpdate(BaseModel):
     source: Source | None = None
     policy: AnalysisPolicy | None = None
     enabled: bool | None = None
+    retention: Retention | None = Field(
+        default=None, description="replaces both lifetimes (a null one follows the default)"
+    )
 
 
 class StreamPublic(BaseModel):
@@ -45,6 +63,13 @@ class StreamPublic(BaseModel):
     status: LiveStatus = Field(description="live, stalled, stopped, or idle (never started)")
     rtmp_url: str = Field(description="RTMP server URL to publish to (OBS 'Server')")
     playlist_url: str = Field(description="HLS playlist of the stream, through this API")
+    retention: Retention = Field(description="the stream's own lifetimes (null: the default)")
+    effective_retention: Retention = Field(
+        description="the lifetimes applied, default included (0: kept for ever)"
+    )
+    video_kept_from: float | None = Field(
+        default=None, description="media time before which the video expired (null: none)"
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -222,3 +247,49 @@ class RunDiffPublic(BaseModel):
         description="Per brand seen in either run, its screen time in each and the change"
     )
     truncated: bool = Field(description="True when a run had more detections than compared")
+
+
+class DeletionJobPublic(BaseModel):
+    """A deletion job: a whole stream, or a range of it, removed from every store."""
+
+    id: str
+    stream_id: str
+    kind: str = Field(description="stream (everything of it) or range (segments and results)")
+    status: str = Field(description="pending or done; `error` says why a pending job waits")
+    step: str = Field(description="the last step finished")
+    seq_from: int | None = Field(default=None, description="first segment erased (range)")
+    seq_to: int | None = Field(default=None, description="last segment erased (range)")
+    media_from: float | None = None
+    media_to: float | None = None
+    objects_deleted: int
+    rows_deleted: int
+    error: str | None = None
+    created_at: datetime
+    finished_at: datetime | None = None
+
+
+class RangeErase(BaseModel):
+    """A range to erase: media time (`from`, `to`) or storage time (`wall_from`, `wall_to`).
+
+    Every stored segment overlapping it is erased whole, with its results.
+    """
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    start: float | None = Field(default=None, alias="from", ge=0, le=1e9, description="Stream s")
+    end: float | None = Field(default=None, alias="to", ge=0, le=1e9, description="Stream s")
+    wall_from: datetime | None = None
+    wall_to: datetime | None = None
+
+    @model_validator(mode="after")
+    def _one_whole_range(self) -> RangeErase:
+        media = (self.start, self.end)
+        wall = (self.wall_from, self.wall_to)
+        if all(v is None for v in (*media, *wall)):
+            raise ValueError("give from/to (media seconds) or wall_from/wall_to")
+        for low, high, name in ((*media, "from/to"), (*wall, "wall_from/wall_to")):
+            if (low is None) != (high is None):
+                raise ValueError(f"{name} go together")
+            if low is not None and high is not None and not low < high:  # type: ignore[operator]
+                raise ValueError(f"{name}: the range is empty or reversed")
+        return self

@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, status
 
 from sightline_common.messages import AnalysisPolicy, Source, SourceKind
-from sightline_results_api.api.deps import ContextDep, RegistryDep
+from sightline_results_api.api.deps import ContextDep, DeletionsDep, RegistryDep
+from sightline_results_api.api.routes.deletions import to_public as job_public
 from sightline_results_api.api.schemas import (
+    DeletionJobPublic,
+    RangeErase,
+    Retention,
     StreamCreate,
     StreamCreated,
     StreamPublic,
     StreamUpdate,
 )
 from sightline_results_api.models import Stream
-from sightline_results_api.streams import LiveStatus, StreamChanges
+from sightline_results_api.settings import ResultsApiSettings
+from sightline_results_api.streams import LiveStatus, RetentionChange, StreamChanges
 
 router = APIRouter(prefix="/streams", tags=["streams"])
 
 
-def to_public(stream: Stream, live: LiveStatus, rtmp_url: str) -> StreamPublic:
+def to_public(stream: Stream, live: LiveStatus, settings: ResultsApiSettings) -> StreamPublic:
     """The API view of a stream row."""
+    video, results = stream.video_retention_s, stream.results_retention_s
     return StreamPublic(
         id=stream.id,
         name=stream.name,
@@ -29,8 +35,14 @@ def to_public(stream: Stream, live: LiveStatus, rtmp_url: str) -> StreamPublic:
         policy=AnalysisPolicy.model_validate(stream.policy),
         enabled=stream.enabled,
         status=live,
-        rtmp_url=rtmp_url,
+        rtmp_url=settings.rtmp_url,
         playlist_url=f"/api/streams/{stream.id}/playlist.m3u8",
+        retention=Retention(video_s=video, results_s=results),
+        effective_retention=Retention(
+            video_s=settings.video_retention_s if video is None else video,
+            results_s=settings.results_retention_s if results is None else results,
+        ),
+        video_kept_from=stream.video_kept_from,
         created_at=stream.created_at,
         updated_at=stream.updated_at,
     )
@@ -47,7 +59,7 @@ def _with_key(public: StreamPublic, key: str) -> StreamCreated:
 def create_stream(body: StreamCreate, registry: RegistryDep, context: ContextDep) -> StreamCreated:
     """Register a stream and publish its configuration; the key is in this response only."""
     stream, key = registry.create(body.name, body.source, body.policy)
-    return _with_key(to_public(stream, LiveStatus.idle, context.settings.rtmp_url), key)
+    return _with_key(to_public(stream, LiveStatus.idle, context.settings), key)
 
 
 @router.get("")
@@ -55,7 +67,7 @@ def list_streams(registry: RegistryDep, context: ContextDep) -> list[StreamPubli
     """Every stream with its live status."""
     streams = registry.list()
     statuses = registry.statuses([s.id for s in streams])
-    return [to_public(s, statuses[s.id], context.settings.rtmp_url) for s in streams]
+    return [to_public(s, statuses[s.id], context.settings) for s in streams]
 
 
 @router.get("/{stream_id}")
@@ -63,7 +75,7 @@ def get_stream(stream_id: str, registry: RegistryDep, context: ContextDep) -> St
     """One stream with its live status."""
     stream = registry.get(stream_id)
     live = registry.statuses([stream.id])[stream.id]
-    return to_public(stream, live, context.settings.rtmp_url)
+    return to_public(stream, live, context.settings)
 
 
 @router.patch("/{stream_id}")
@@ -71,12 +83,21 @@ def update_stream(
     stream_id: str, body: StreamUpdate, registry: RegistryDep, context: ContextDep
 ) -> StreamPublic:
     """Change a stream's name, source, policy or enabled flag and publish the new config."""
+    retention = (
+        None
+        if body.retention is None
+        else RetentionChange(video_s=body.retention.video_s, results_s=body.retention.results_s)
+    )
     changes = StreamChanges(
-        name=body.name, source=body.source, policy=body.policy, enabled=body.enabled
+        name=body.name,
+        source=body.source,
+        policy=body.policy,
+        enabled=body.enabled,
+        retention=retention,
     )
     stream = registry.update(stream_id, changes)
     live = registry.statuses([stream.id])[stream.id]
-    return to_public(stream, live, context.settings.rtmp_url)
+    return to_public(stream, live, context.settings)
 
 
 @router.post("/{stream_id}/key")
@@ -85,11 +106,35 @@ def rotate_stream_key(stream_id: str, registry: RegistryDep, context: ContextDep
     the next publish on."""
     stream, key = registry.rotate_key(stream_id)
     live = registry.statuses([stream.id])[stream.id]
-    return _with_key(to_public(stream, live, context.settings.rtmp_url), key)
+    return _with_key(to_public(stream, live, context.settings), key)
 
 
-@router.delete("/{stream_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_stream(stream_id: str, registry: RegistryDep) -> Response:
-    """Delete a stream; ingest stops accepting its key. Its stored detections are kept."""
-    registry.delete(stream_id)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{stream_id}", status_code=status.HTTP_202_ACCEPTED)
+def delete_stream(
+    stream_id: str, deletions: DeletionsDep, context: ContextDep
+) -> DeletionJobPublic:
+    """Delete the stream everywhere: a durable job (follow it at `/api/deletions/{id}`).
+
+    At once the stream answers 404 and ingest refuses its key; the job then removes its objects
+    (segments, playlist), every row of it in every table, and tombstones its `stream-config`
+    key. Asking again returns the same job.
+    """
+    job = deletions.delete_stream(stream_id)
+    context.wake_storage()
+    return job_public(job)
+
+
+@router.post("/{stream_id}/erase", status_code=status.HTTP_202_ACCEPTED)
+def erase_range(
+    stream_id: str, body: RangeErase, deletions: DeletionsDep, context: ContextDep
+) -> DeletionJobPublic:
+    """Erase a range of the stream, keeping the stream: every stored segment overlapping it
+    (objects, playlist lines, rows) and every result of those segments. 404 when nothing is
+    stored there."""
+    media = None if body.start is None or body.end is None else (body.start, body.end)
+    wall = (
+        None if body.wall_from is None or body.wall_to is None else (body.wall_from, body.wall_to)
+    )
+    job = deletions.erase_range(stream_id, media=media, wall=wall)
+    context.wake_storage()
+    return job_public(job)

@@ -1,0 +1,129 @@
+"""The deleting itself: objects in batches, rows in batches, the stored playlist trimmed.
+
+Every operation here is idempotent (deleting what is already gone deletes nothing), which is
+what lets a deletion job or a sweep be resumed from any point after a crash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, text
+
+from sightline_common.errors import MissingObjectError
+from sightline_common.hls import PLAYLIST_TYPE, PlaylistError
+from sightline_common.media_layout import playlist_key, sequence_of
+from sightline_common.storage import ObjectStore
+from sightline_results_api.playlist import without_segments
+
+Progress = Callable[[int, int], None]  # (objects deleted, rows deleted) since the last call
+
+# Tables with a stream_id column, children before what they hang off (none has a foreign key,
+# the order only keeps a half-done deletion from leaving orphans that nothing lists).
+STREAM_TABLES = (
+    "detections",
+    "analysed_segments",
+    "exposure_windows",
+    "segments",
+    "lifecycle_events",
+)
+
+
+def stream_prefix(stream_id: str) -> str:
+    """Where every object of a stream lives (segments, playlist, anything added later)."""
+    return f"streams/{stream_id}/"
+
+
+def _ignore(_objects: int, _rows: int) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Eraser:
+    """Deletes objects and rows in bounded batches, reporting progress after each."""
+
+    engine: Engine
+    store: ObjectStore
+    bucket: str
+    batch: int
+
+    def delete_rows(
+        self, table: str, where: str, params: dict[str, Any], progress: Progress = _ignore
+    ) -> int:
+        """Delete `table`'s rows matching `where`, `batch` rows per transaction."""
+        # Table names and conditions are constants of this package, never input.
+        statement = text(
+            f"DELETE FROM {table} WHERE ctid IN "  # noqa: S608
+            f"(SELECT ctid FROM {table} WHERE {where} LIMIT :batch)"
+        )
+        total = 0
+        while True:
+            with self.engine.begin() as conn:
+                count = conn.execute(statement, {**params, "batch": self.batch}).rowcount
+            total += count
+            if count:
+                progress(0, count)
+            if count < self.batch:
+                return total
+
+    def delete_objects(
+        self, prefix: str, wanted: Callable[[str], bool], progress: Progress = _ignore
+    ) -> int:
+        """Delete the objects under `prefix` whose key `wanted` accepts, `batch` per request."""
+        total = 0
+        chunk: list[str] = []
+        for key in self._keys(prefix):
+            if wanted(key):
+                chunk.append(key)
+            if len(chunk) >= self.batch:
+                total += self._remove(chunk, progress)
+                chunk = []
+        return total + self._remove(chunk, progress)
+
+    def _keys(self, prefix: str) -> Iterable[str]:
+        if not self.store.client.bucket_exists(self.bucket):
+            return []
+        # Listed to the end before deleting: removing keys while paging through a listing can
+        # make S3 listings skip keys.
+        return list(self.store.list_keys(self.bucket, prefix))
+
+    def _remove(self, keys: list[str], progress: Progress) -> int:
+        if not keys:
+            return 0
+        count = self.store.remove_keys(self.bucket, keys)
+        progress(count, 0)
+        return count
+
+    def trim_playlist(self, stream_id: str, removed: Callable[[int], bool]) -> int:
+        """Rewrite the stored playlist without the segments `removed` accepts (by sequence).
+
+        A cut inside the list is marked as a discontinuity, so a player resets its timeline
+        there. Returns how many entries were dropped (0: the playlist is left untouched).
+        """
+        key = playlist_key(stream_id)
+        if not self.store.exists(self.bucket, key):
+            return 0
+        try:
+            text_ = self.store.get_bytes(self.bucket, key).decode("utf-8", "replace")
+            return self._put_trimmed(key, text_, removed)
+        except (MissingObjectError, PlaylistError):
+            return 0
+
+    def _put_trimmed(self, key: str, text_: str, removed: Callable[[int], bool]) -> int:
+        trimmed, dropped = without_segments(text_, removed)
+        if dropped:
+            self.store.put_bytes(self.bucket, key, trimmed.encode(), PLAYLIST_TYPE)
+        return dropped
+
+
+def segment_keys_in(stream_id: str, seq_from: int, seq_to: int) -> Callable[[str], bool]:
+    """A key filter: the stream's segment objects with a sequence in [seq_from, seq_to]."""
+    prefix = stream_prefix(stream_id)
+
+    def wanted(key: str) -> bool:
+        sequence = sequence_of(key.removeprefix(prefix))
+        return sequence is not None and seq_from <= sequence <= seq_to
+
+    return wanted

@@ -1,0 +1,441 @@
+"""Storage lifecycle on the real servers: deleting a stream removes it from every store, a range
+erase removes exactly that range, retention expires video and results each on its own lifetime,
+and reanalysis refuses what is gone."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from sightline_common.envelope import decode
+from sightline_common.hls import PLAYLIST_TYPE
+from sightline_common.media_layout import playlist_key, segment_object_key
+from sightline_common.messages import (
+    SegmentReady,
+    SourceKind,
+    StreamConfig,
+    StreamLifecycle,
+    StreamStatus,
+)
+from sightline_common.storage import ObjectStore
+from sightline_common.topics import Topic
+from sightline_results_api.rows import RowBatch, lifecycle_row, segment_row
+from sightline_results_api.sink import BatchSink
+from sightline_results_api.storage_lifecycle.worker import build_storage_worker
+from sightline_testkit.kafka import read_all
+
+pytestmark = pytest.mark.integration
+
+SEGMENT_S = 2.0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _encode(folder, seconds: int) -> list[bytes]:
+    """Real 2-second MPEG-TS segments of a test pattern (ffprobe must play what is left)."""
+    folder.mkdir(exist_ok=True)
+    subprocess.run(
+        [
+            "ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10",
+            "-t", str(seconds), "-c:v", "libx264", "-g", "20", "-f", "hls", "-hls_time", "2",
+            "-hls_list_size", "0", "-hls_segment_filename", str(folder / "%08d.ts"),
+            str(folder / "index.m3u8"),
+        ],
+        check=True,
+    )  # fmt: skip
+    return [p.read_bytes() for p in sorted(folder.glob("*.ts"))]
+
+
+def _store_stream(
+    settings, engine, stream_id: str, segments: list[bytes], *, stored_at: list[datetime]
+) -> None:
+    """What ingest and the materializer leave for a stream: objects, a VOD playlist, rows."""
+    store = ObjectStore.from_settings(settings)
+    bucket = settings.segments_bucket
+    lines = ["#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-PLAYLIST-TYPE:VOD", "#EXT-X-TARGETDURATION:2"]
+    batch = RowBatch()
+    for seq, data in enumerate(segments):
+        store.put_bytes(bucket, segment_object_key(stream_id, seq), data, "video/mp2t")
+        lines += [f"#EXTINF:{SEGMENT_S:.3f},", f"{seq:08d}.ts"]
+        ready = SegmentReady(
+            stream_id=stream_id,
+            sequence=seq,
+            bucket=bucket,
+            object_key=segment_object_key(stream_id, seq),
+            playlist_key=playlist_key(stream_id),
+            media_start=seq * SEGMENT_S,
+            duration=SEGMENT_S,
+            wall_clock=stored_at[seq],
+            size_bytes=len(data),
+            sha256="0" * 64,
+        )
+        batch.segments.append(segment_row(f"00000000-0000-0000-0001-{seq:012d}", ready))
+    lines.append("#EXT-X-ENDLIST")
+    store.put_bytes(bucket, playlist_key(stream_id), "\n".join(lines).encode(), PLAYLIST_TYPE)
+    # Something else under the prefix (a thumbnail, say): a stream deletion removes it too.
+    store.put_bytes(bucket, f"streams/{stream_id}/thumbs/0.jpg", b"jpeg", "image/jpeg")
+    started = StreamLifecycle(
+        stream_id=stream_id, status=StreamStatus.started, source_kind=SourceKind.rtmp
+    )
+    batch.lifecycle.append(lifecycle_row(f"lc-{stream_id[:30]}", stored_at[0], started))
+    BatchSink(engine).write(batch)
+
+
+def _detections(factory, stream_id: str, count: int, *, occurred_at: datetime | None = None):
+    envelopes = [factory(stream_id, seq) for seq in range(count)]
+    if occurred_at is not None:
+        envelopes = [e.model_copy(update={"occurred_at": occurred_at}) for e in envelopes]
+    return envelopes
+
+
+def _rows_of(engine, stream_id: str) -> dict[str, int]:
+    """Rows naming the stream in every table of the schema that has a stream_id column."""
+    with engine.connect() as conn:
+        tables = conn.execute(
+            text(
+                "SELECT table_name FROM information_schema.columns WHERE column_name = 'stream_id'"
+                " AND table_schema = current_schema() AND table_name <> 'deletion_jobs'"
+            )
+        ).scalars()
+        counts = {
+            table: conn.execute(
+                text(f"SELECT count(*) FROM {table} WHERE stream_id = :s"),
+                {"s": stream_id},
+            ).scalar_one()
+            for table in tables
+        }
+        counts["reanalysis_failures"] = conn.execute(
+            text("SELECT count(*) FROM reanalysis_failures WHERE run_id LIKE :r"),
+            {"r": f"run-{stream_id[:8]}%"},
+        ).scalar_one()
+    return counts
+
+
+def _listed(playlist: str) -> list[str]:
+    return [
+        line.split("?", 1)[0].rsplit("/", 1)[-1]
+        for line in playlist.splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+
+
+def _objects(settings, stream_id: str) -> list[str]:
+    store = ObjectStore.from_settings(settings)
+    return list(store.list_keys(settings.segments_bucket, f"streams/{stream_id}/"))
+
+
+def _add_run_with_failure(engine, stream_id: str) -> None:
+    run_id = f"run-{stream_id[:8]}"
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO reanalysis_runs (run_id, stream_id, from_ts, to_ts, detectors, status,"
+                " created_at, updated_at) VALUES (:r, :s, 0, 4, '[\"logo\"]', 'requested', :n, :n)"
+            ),
+            {"r": run_id, "s": stream_id, "n": now},
+        )
+        conn.execute(
+            text("INSERT INTO reanalysis_failures VALUES (:e, :r, 'detector refused', :n)"),
+            {"e": f"f-{stream_id[:30]}", "r": run_id, "n": now},
+        )
+
+
+@pytest.fixture
+def worker(api_settings, engine, publisher):
+    """The storage worker, driven pass by pass by the test."""
+    store = ObjectStore.from_settings(api_settings)
+    made = build_storage_worker(api_settings, engine, publisher, store)
+    assert made is not None
+    return made
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed")
+def test_deleting_a_stream_leaves_no_object_no_row_and_a_tombstone(
+    isolated, client, api_settings, engine, worker, detection_factory, store_detections
+):
+    stream_id = client.post(
+        "/api/streams", json={"name": "cam", "source": {"kind": "test"}}
+    ).json()["id"]
+    now = datetime.now(UTC)
+    _store_stream(
+        api_settings, engine, stream_id, _encode(isolated.tmp / "hls", 4), stored_at=[now] * 2
+    )
+    store_detections(_detections(detection_factory, stream_id, 2))
+    _add_run_with_failure(engine, stream_id)
+    assert all(
+        _rows_of(engine, stream_id)[t] for t in ("segments", "detections", "reanalysis_runs")
+    )
+    assert len(_objects(api_settings, stream_id)) == 4
+
+    accepted = client.delete(f"/api/streams/{stream_id}")
+    assert accepted.status_code == 202
+    job = accepted.json()
+    assert (job["kind"], job["status"]) == ("stream", "pending")
+    # Gone for clients at once, and asking again is the same job.
+    assert client.get(f"/api/streams/{stream_id}").status_code == 404
+    assert client.get(f"/api/streams/{stream_id}/playlist.m3u8").status_code == 404
+    assert client.delete(f"/api/streams/{stream_id}").json()["id"] == job["id"]
+
+    assert worker.run_once()
+    done = client.get(f"/api/deletions/{job['id']}").json()
+    assert done["status"] == "done", done
+    assert done["objects_deleted"] == 4
+    assert _objects(api_settings, stream_id) == []
+    assert set(_rows_of(engine, stream_id).values()) == {0}
+    with engine.connect() as conn:
+        assert (
+            conn.execute(
+                text("SELECT count(*) FROM streams WHERE id = :s"), {"s": stream_id}
+            ).scalar_one()
+            == 0
+        )
+
+    # The key: its config says deleted (ingest forgets it and refuses the key), then a tombstone.
+    records = [
+        m
+        for m in read_all(isolated.bootstrap, isolated.topics.name(Topic.STREAM_CONFIG))
+        if m.key() == stream_id.encode()
+    ]
+    assert records[-1].value() is None
+    assert decode(records[-2].value(), StreamConfig).payload.deleted is True
+
+    # A detection still in flight (or a replayed topic) does not bring the stream back.
+    store_detections(_detections(detection_factory, stream_id, 2))
+    assert _rows_of(engine, stream_id)["detections"] == 0
+    assert client.delete(f"/api/streams/{stream_id}").json()["status"] == "done"
+    assert client.get(f"/api/streams/{stream_id}").status_code == 404
+
+
+def test_a_deletion_killed_midway_completes_after_a_restart(
+    isolated, api_settings, engine, sightline_cli, detection_factory, store_detections
+):
+    token = sightline_cli("token", "create", "--name", "ops").stdout.splitlines()[-1]
+    headers = {"Authorization": f"Bearer {token}"}
+    env = {"SIGHTLINE_STORAGE_BATCH_SIZE": "25", "SIGHTLINE_RUN_MATERIALIZER": "false"}
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    child = isolated.spawn("sightline_results_api", "serve", SIGHTLINE_HTTP_PORT=str(port), **env)
+    child.wait_http_ok(f"{base}/readyz")
+    stream_id = httpx.post(
+        f"{base}/api/streams", json={"name": "cam", "source": {"kind": "test"}}, headers=headers
+    ).json()["id"]
+    store = ObjectStore.from_settings(api_settings)
+    for seq in range(150):
+        store.put_bytes(api_settings.segments_bucket, segment_object_key(stream_id, seq), b"ts")
+    store_detections(_detections(detection_factory, stream_id, 3000))
+
+    job = httpx.delete(f"{base}/api/streams/{stream_id}", headers=headers).json()
+
+    def progress() -> tuple[str, int, int]:
+        with engine.connect() as conn:
+            row = conn.execute(
+                text(
+                    "SELECT status, objects_deleted, rows_deleted FROM deletion_jobs WHERE id = :i"
+                ),
+                {"i": job["id"]},
+            ).one()
+        return row[0], row[1], row[2]
+
+    deadline = time.monotonic() + 60
+    while progress()[2] == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    child.signal(signal.SIGKILL)
+    child.wait(10)
+    status, objects, rows = progress()
+    assert status == "pending", "the job finished before the kill: make it bigger"
+    assert objects == 150
+    assert 0 < rows < 12000 + 3000
+    assert _rows_of(engine, stream_id)["detections"] > 0
+
+    again = isolated.spawn("sightline_results_api", "serve", SIGHTLINE_HTTP_PORT=str(port), **env)
+    again.wait_http_ok(f"{base}/readyz")
+    deadline = time.monotonic() + 60
+    while progress()[0] != "done" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert (
+        httpx.get(f"{base}/api/deletions/{job['id']}", headers=headers).json()["status"] == "done"
+    )
+    assert _objects(api_settings, stream_id) == []
+    assert set(_rows_of(engine, stream_id).values()) == {0}
+    assert httpx.get(f"{base}/api/streams/{stream_id}", headers=headers).status_code == 404
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed")
+def test_a_range_erase_removes_exactly_that_range(
+    isolated, client, api_settings, engine, worker, detection_factory, store_detections
+):
+    stream_id = client.post(
+        "/api/streams", json={"name": "cam", "source": {"kind": "test"}}
+    ).json()["id"]
+    now = datetime.now(UTC)
+    _store_stream(
+        api_settings, engine, stream_id, _encode(isolated.tmp / "hls", 12), stored_at=[now] * 6
+    )
+    store_detections(_detections(detection_factory, stream_id, 6))
+    assert (
+        client.post(f"/api/streams/{stream_id}/erase", json={"from": 5, "to": 4}).status_code == 422
+    )
+    assert (
+        client.post(f"/api/streams/{stream_id}/erase", json={"from": 100, "to": 104}).status_code
+        == 404
+    )
+
+    # 4.5..7 s touches segments 2 (4-6 s) and 3 (6-8 s): both go whole.
+    job = client.post(f"/api/streams/{stream_id}/erase", json={"from": 4.5, "to": 7}).json()
+    assert (job["seq_from"], job["seq_to"]) == (2, 3)
+    assert worker.run_once()
+    assert client.get(f"/api/deletions/{job['id']}").json()["status"] == "done"
+
+    names = sorted(k.rsplit("/", 1)[-1] for k in _objects(api_settings, stream_id))
+    assert names == [
+        "0.jpg",
+        "00000000.ts",
+        "00000001.ts",
+        "00000004.ts",
+        "00000005.ts",
+        "index.m3u8",
+    ]
+    with engine.connect() as conn:
+        segments = (
+            conn.execute(
+                text("SELECT sequence FROM segments WHERE stream_id = :s ORDER BY 1"),
+                {"s": stream_id},
+            )
+            .scalars()
+            .all()
+        )
+        detected = (
+            conn.execute(
+                text(
+                    "SELECT DISTINCT segment_sequence FROM detections"
+                    " WHERE stream_id = :s ORDER BY 1"
+                ),
+                {"s": stream_id},
+            )
+            .scalars()
+            .all()
+        )
+        analysed = (
+            conn.execute(
+                text(
+                    "SELECT segment_sequence FROM analysed_segments WHERE stream_id = :s ORDER BY 1"
+                ),
+                {"s": stream_id},
+            )
+            .scalars()
+            .all()
+        )
+    assert segments == detected == analysed == [0, 1, 4, 5]
+    playlist = client.get(f"/api/streams/{stream_id}/playlist.m3u8").text
+    assert _listed(playlist) == ["00000000.ts", "00000001.ts", "00000004.ts", "00000005.ts"]
+    assert playlist.count("#EXT-X-DISCONTINUITY") == 1
+    assert "#EXT-X-ENDLIST" in playlist
+    assert client.get(f"/api/streams/{stream_id}/segments/00000002.ts").status_code == 404
+    assert client.get(f"/api/streams/{stream_id}").status_code == 200
+    # Reanalysis of the erased stretch is refused, naming it; the rest is still allowed.
+    refused = client.post("/api/reanalysis", json={"stream_id": stream_id, "from": 5, "to": 6})
+    assert refused.status_code == 410
+    assert "erased" in refused.json()["detail"]
+    assert (
+        client.post(
+            "/api/reanalysis", json={"stream_id": stream_id, "from": 0, "to": 4}
+        ).status_code
+        == 202
+    )
+
+
+def _ffprobe_seconds(url: str) -> float:
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", url],
+        capture_output=True, text=True, check=True, timeout=60,
+    )  # fmt: skip
+    return float(probe.stdout.strip())
+
+
+@pytest.mark.skipif(shutil.which("ffprobe") is None, reason="ffmpeg is not installed")
+def test_retention_expires_old_video_and_results_each_on_its_own_lifetime(
+    isolated, api_settings, engine, sightline_cli, detection_factory, store_detections
+):
+    token = sightline_cli("token", "create", "--name", "player").stdout.splitlines()[-1]
+    headers = {"Authorization": f"Bearer {token}"}
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    # The global default keeps everything; the stream's own lifetimes are seconds long.
+    child = isolated.spawn(
+        "sightline_results_api",
+        "api",
+        SIGHTLINE_HTTP_PORT=str(port),
+        SIGHTLINE_SWEEP_INTERVAL_S="0.5",
+    )
+    child.wait_http_ok(f"{base}/readyz")
+    stream_id = httpx.post(
+        f"{base}/api/streams", json={"name": "cam", "source": {"kind": "test"}}, headers=headers
+    ).json()["id"]
+    now = datetime.now(UTC)
+    old = now - timedelta(seconds=30)
+    _store_stream(
+        api_settings, engine, stream_id, _encode(isolated.tmp / "hls", 6), stored_at=[old, old, now]
+    )
+    store_detections(_detections(detection_factory, stream_id, 2, occurred_at=old))
+    store_detections([detection_factory(stream_id, 2)])
+    playlist_url = f"{base}/api/streams/{stream_id}/playlist.m3u8?access_token={token}"
+    assert _ffprobe_seconds(playlist_url) == pytest.approx(6.0, abs=0.3)
+
+    patched = httpx.patch(
+        f"{base}/api/streams/{stream_id}", json={"retention": {"video_s": 10}}, headers=headers
+    ).json()
+    assert patched["retention"] == {"video_s": 10.0, "results_s": None}
+    assert patched["effective_retention"] == {"video_s": 10.0, "results_s": 0.0}
+
+    def objects() -> list[str]:
+        return sorted(
+            k.rsplit("/", 1)[-1] for k in _objects(api_settings, stream_id) if k.endswith(".ts")
+        )
+
+    deadline = time.monotonic() + 30
+    while objects() != ["00000002.ts"] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert objects() == ["00000002.ts"]
+    stored = ObjectStore.from_settings(api_settings).get_bytes(
+        api_settings.segments_bucket, playlist_key(stream_id)
+    )
+    assert _listed(stored.decode()) == ["00000002.ts"]
+    assert _listed(httpx.get(playlist_url).text) == ["00000002.ts"]
+    assert _ffprobe_seconds(playlist_url) == pytest.approx(2.0, abs=0.3)
+    stream = httpx.get(f"{base}/api/streams/{stream_id}", headers=headers).json()
+    assert stream["video_kept_from"] == pytest.approx(4.0)
+    # Results keep their own (unbounded) lifetime: the old detections are all still there.
+    assert _rows_of(engine, stream_id)["detections"] == 12
+    assert _rows_of(engine, stream_id)["segments"] == 1
+
+    # Reanalysis of the expired stretch is refused with the reason, never left running.
+    refused = httpx.post(
+        f"{base}/api/reanalysis", json={"stream_id": stream_id, "from": 0, "to": 6}, headers=headers
+    )
+    assert refused.status_code == 410
+    assert "expired" in refused.json()["detail"]
+
+    httpx.patch(
+        f"{base}/api/streams/{stream_id}",
+        json={"retention": {"video_s": 10, "results_s": 10}},
+        headers=headers,
+    ).raise_for_status()
+    deadline = time.monotonic() + 30
+    while _rows_of(engine, stream_id)["detections"] != 4 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    rows = _rows_of(engine, stream_id)
+    assert (rows["detections"], rows["analysed_segments"]) == (4, 1)
+    assert rows["lifecycle_events"] == 1  # the latest one says the stream's status: kept

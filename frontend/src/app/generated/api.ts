@@ -5,6 +5,26 @@
  */
 
 export interface paths {
+    "/api/deletions/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Deletion
+         * @description A deletion job and how far it got.
+         */
+        get: operations["get_deletion_api_deletions__job_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/logos": {
         parameters: {
             query?: never;
@@ -196,7 +216,11 @@ export interface paths {
         post?: never;
         /**
          * Delete Stream
-         * @description Delete a stream; ingest stops accepting its key. Its stored detections are kept.
+         * @description Delete the stream everywhere: a durable job (follow it at `/api/deletions/{id}`).
+         *
+         *     At once the stream answers 404 and ingest refuses its key; the job then removes its objects
+         *     (segments, playlist), every row of it in every table, and tombstones its `stream-config`
+         *     key. Asking again returns the same job.
          */
         delete: operations["delete_stream_api_streams__stream_id__delete"];
         options?: never;
@@ -222,6 +246,28 @@ export interface paths {
         get: operations["list_detections_api_streams__stream_id__detections_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/streams/{stream_id}/erase": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Erase Range
+         * @description Erase a range of the stream, keeping the stream: every stored segment overlapping it
+         *     (objects, playlist lines, rows) and every result of those segments. 404 when nothing is
+         *     stored there.
+         */
+        post: operations["erase_range_api_streams__stream_id__erase_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -302,6 +348,8 @@ export interface paths {
         /**
          * Playlist
          * @description The stream's HLS playlist (live while it runs, VOD after), segments served below.
+         *
+         *     Segments past the stream's video retention or in an erased range are not listed.
          */
         get: operations["playlist_api_streams__stream_id__playlist_m3u8_get"];
         put?: never;
@@ -321,7 +369,11 @@ export interface paths {
         };
         /**
          * Segment
-         * @description One stored segment of the stream (immutable once written).
+         * @description One stored segment of the stream (immutable once written); 404 once it expired or was
+         *     erased.
+         *
+         *     Cached by the browser only (`private`): a segment is behind a token, so a shared cache
+         *     (a CDN, a corporate proxy) must never hand it to someone else.
          */
         get: operations["segment_api_streams__stream_id__segments__name__get"];
         put?: never;
@@ -425,6 +477,58 @@ export interface components {
              * @description Screen time / all brands' screen time, 0..1
              */
             share_of_voice: number;
+        };
+        /**
+         * DeletionJobPublic
+         * @description A deletion job: a whole stream, or a range of it, removed from every store.
+         */
+        DeletionJobPublic: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Error */
+            error?: string | null;
+            /** Finished At */
+            finished_at?: string | null;
+            /** Id */
+            id: string;
+            /**
+             * Kind
+             * @description stream (everything of it) or range (segments and results)
+             */
+            kind: string;
+            /** Media From */
+            media_from?: number | null;
+            /** Media To */
+            media_to?: number | null;
+            /** Objects Deleted */
+            objects_deleted: number;
+            /** Rows Deleted */
+            rows_deleted: number;
+            /**
+             * Seq From
+             * @description first segment erased (range)
+             */
+            seq_from?: number | null;
+            /**
+             * Seq To
+             * @description last segment erased (range)
+             */
+            seq_to?: number | null;
+            /**
+             * Status
+             * @description pending or done; `error` says why a pending job waits
+             */
+            status: string;
+            /**
+             * Step
+             * @description the last step finished
+             */
+            step: string;
+            /** Stream Id */
+            stream_id: string;
         };
         /**
          * DetectionChange
@@ -633,6 +737,28 @@ export interface components {
             size_bytes: number;
         };
         /**
+         * RangeErase
+         * @description A range to erase: media time (`from`, `to`) or storage time (`wall_from`, `wall_to`).
+         *
+         *     Every stored segment overlapping it is erased whole, with its results.
+         */
+        RangeErase: {
+            /**
+             * From
+             * @description Stream s
+             */
+            from?: number | null;
+            /**
+             * To
+             * @description Stream s
+             */
+            to?: number | null;
+            /** Wall From */
+            wall_from?: string | null;
+            /** Wall To */
+            wall_to?: string | null;
+        };
+        /**
          * ReanalysisCreate
          * @description A re-run of detectors over [from, to) of a stream's stored segments.
          */
@@ -707,6 +833,25 @@ export interface components {
             to: number;
         };
         /**
+         * Retention
+         * @description How long a stream's video and results are kept, in seconds.
+         *
+         *     null follows the global default (`SIGHTLINE_VIDEO_RETENTION_S`,
+         *     `SIGHTLINE_RESULTS_RETENTION_S`); 0 keeps for ever.
+         */
+        Retention: {
+            /**
+             * Results S
+             * @description detections, exposure, analysed segments, runs
+             */
+            results_s?: number | null;
+            /**
+             * Video S
+             * @description segments and playlist
+             */
+            video_s?: number | null;
+        };
+        /**
          * RunDiffPublic
          * @description What a run found differently from another run (or live) over the same range.
          */
@@ -771,6 +916,8 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /** @description the lifetimes applied, default included (0: kept for ever) */
+            effective_retention: components["schemas"]["Retention"];
             /** Enabled */
             enabled: boolean;
             /** Id */
@@ -788,6 +935,8 @@ export interface components {
              * @description rtmp_url/stream_key, for ffmpeg
              */
             publish_url: string;
+            /** @description the stream's own lifetimes (null: the default) */
+            retention: components["schemas"]["Retention"];
             /**
              * Rtmp Url
              * @description RTMP server URL to publish to (OBS 'Server')
@@ -806,6 +955,11 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+            /**
+             * Video Kept From
+             * @description media time before which the video expired (null: none)
+             */
+            video_kept_from?: number | null;
         };
         /**
          * StreamedExposureWindow
@@ -834,6 +988,8 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /** @description the lifetimes applied, default included (0: kept for ever) */
+            effective_retention: components["schemas"]["Retention"];
             /** Enabled */
             enabled: boolean;
             /** Id */
@@ -846,6 +1002,8 @@ export interface components {
              */
             playlist_url: string;
             policy: components["schemas"]["AnalysisPolicy"];
+            /** @description the stream's own lifetimes (null: the default) */
+            retention: components["schemas"]["Retention"];
             /**
              * Rtmp Url
              * @description RTMP server URL to publish to (OBS 'Server')
@@ -859,6 +1017,11 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+            /**
+             * Video Kept From
+             * @description media time before which the video expired (null: none)
+             */
+            video_kept_from?: number | null;
         };
         /**
          * StreamUpdate
@@ -870,6 +1033,8 @@ export interface components {
             /** Name */
             name?: string | null;
             policy?: components["schemas"]["AnalysisPolicy"] | null;
+            /** @description replaces both lifetimes (a null one follows the default) */
+            retention?: components["schemas"]["Retention"] | null;
             source?: components["schemas"]["Source"] | null;
         };
         /** ValidationError */
@@ -894,6 +1059,37 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    get_deletion_api_deletions__job_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletionJobPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_logos_api_logos_get: {
         parameters: {
             query?: never;
@@ -1275,11 +1471,13 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Successful Response */
-            204: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DeletionJobPublic"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -1355,6 +1553,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DetectionPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    erase_range_api_streams__stream_id__erase_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                stream_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RangeErase"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletionJobPublic"];
                 };
             };
             /** @description Validation Error */

@@ -8,6 +8,8 @@ export const apiUrl = process.env['SIGHTLINE_API_URL'] ?? 'http://127.0.0.1:8000
 export const artifactsDir =
   process.env['SIGHTLINE_ARTIFACTS_DIR'] ?? path.join(repoRoot, 'test-artifacts', 'dashboard');
 const python = path.join(repoRoot, '.venv', 'bin', 'python');
+/** The local platform's state folder (`SIGHTLINE_STATE_DIR`, as devstack reads it). */
+const stateDir = process.env['SIGHTLINE_STATE_DIR'] ?? path.join(repoRoot, '.state');
 
 /** Whether a URL answers 2xx within a few seconds. */
 export async function answers(url: string): Promise<boolean> {
@@ -21,7 +23,7 @@ export async function answers(url: string): Promise<boolean> {
 
 /** The platform's settings as written by `make up` (.state/platform.env). */
 function platformEnv(): Record<string, string> {
-  const file = path.join(repoRoot, '.state', 'platform.env');
+  const file = path.join(stateDir, 'platform.env');
   if (!existsSync(file)) {
     return {};
   }
@@ -42,7 +44,7 @@ export function apiToken(): string {
   if (fromEnv) {
     return fromEnv;
   }
-  const demo = path.join(repoRoot, '.state', 'demo.json');
+  const demo = path.join(stateDir, 'demo.json');
   if (existsSync(demo)) {
     const token = (JSON.parse(readFileSync(demo, 'utf8')) as { token?: string }).token;
     if (token) {

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from . import stream_config_schema
 
@@ -16,11 +16,12 @@ class StreamStatus(StrEnum):
     stalled = "stalled"
     resumed = "resumed"
     failed = "failed"
+    retrying = "retrying"
 
 
 class StreamLifecycle(BaseModel):
     """
-    type `stream.lifecycle`, version 1, on the `streams` topic: a stream started, stopped, stalled, resumed or failed.
+    type `stream.lifecycle`, version 1, on the `streams` topic: a stream started, stopped, stalled, resumed, failed, or its source is retrying after a failure.
     """
 
     model_config = ConfigDict(
@@ -33,4 +34,12 @@ class StreamLifecycle(BaseModel):
     discontinuity: bool = Field(
         False,
         description="True when a publisher reconnected and continues an existing stream.",
+    )
+    attempt: int | None = Field(
+        None,
+        description="With `retrying` (and `failed` from a source adapter): how many times in a row the source failed to run.",
+        ge=1,
+    )
+    retry_at: AwareDatetime | None = Field(
+        None, description="With `retrying`: when the source is tried next."
     )

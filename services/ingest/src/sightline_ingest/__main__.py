@@ -12,6 +12,7 @@ from sightline_common.messages import StreamConfig
 from sightline_common.ops import BackgroundServer
 from sightline_common.storage import ObjectStore
 from sightline_common.topics import Topic
+from sightline_ingest import metrics
 from sightline_ingest.folders import HlsFolders
 from sightline_ingest.gate import PublishGate
 from sightline_ingest.http import build_app
@@ -23,9 +24,9 @@ from sightline_ingest.publishers import NginxPublishers
 from sightline_ingest.registry import StreamRegistry
 from sightline_ingest.service import IngestService
 from sightline_ingest.settings import IngestSettings
-from sightline_ingest.spool import Spool
+from sightline_ingest.spool import Spool, SpoolQuota
 from sightline_ingest.state import StateStore
-from sightline_ingest.supervisor import SourceSupervisor
+from sightline_ingest.supervisor import SourceSupervisor, source_reporter
 from sightline_ingest.uploader import SegmentUploader
 from sightline_ingest.workers import RepeatingWorker
 
@@ -37,6 +38,10 @@ def build(settings: IngestSettings) -> IngestService:
     state = StateStore(state_dir / "state.sqlite3")
     spool = Spool(state_dir / "spool")
     spool.prune(state.spooled_names())
+    quota = SpoolQuota(spool, settings.spool_max_bytes)
+    metrics.SPOOL_BYTES.set_function(spool.size_bytes)
+    metrics.SPOOL_LIMIT_BYTES.set(settings.spool_max_bytes)
+    metrics.SPOOL_FILL.set_function(quota.fill)
     registry = StreamRegistry()
     source_keys = SourceKeys()
     folders = HlsFolders(settings.hls_dir)
@@ -56,6 +61,7 @@ def build(settings: IngestSettings) -> IngestService:
             settings.rtmp_app,
         ),
         threads=settings.pickup_threads,
+        quarantine_bucket=settings.segments_bucket,
     )
     uploader = SegmentUploader(
         state=state,
@@ -101,6 +107,7 @@ def build(settings: IngestSettings) -> IngestService:
         topics=topics,
         producer_id=producer_id,
         rtmp_app=settings.rtmp_app,
+        spool_full=quota.full,
     )
     supervisor = (
         SourceSupervisor(
@@ -111,6 +118,7 @@ def build(settings: IngestSettings) -> IngestService:
             log_dir=state_dir / "sources",
             policy=settings.source_policy(),
             max_backoff=60.0,
+            report=source_reporter(state, topics, producer_id),
         )
         if settings.run_sources
         else None

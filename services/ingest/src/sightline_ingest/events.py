@@ -37,6 +37,8 @@ def lifecycle_event(
     id_parts: tuple[object, ...],
     discontinuity: bool = False,
     reason: str | None = None,
+    attempt: int | None = None,
+    retry_at: datetime | None = None,
 ) -> OutboxEvent:
     """A `stream.lifecycle` event for the outbox, its id derived from `id_parts`."""
     payload = StreamLifecycle(
@@ -45,6 +47,8 @@ def lifecycle_event(
         source_kind=SourceKind(source_kind),
         reason=reason,
         discontinuity=discontinuity,
+        attempt=attempt,
+        retry_at=retry_at,
     )
     envelope = wrap(
         payload,
@@ -91,15 +95,21 @@ def dead_segment_event(
     size_bytes: int,
     reason: str,
     error_type: str,
+    kept_at: tuple[str, str] | None = None,
 ) -> OutboxEvent:
     """A dead letter on `segments.dlq` for a segment file that cannot be read.
 
-    The original "message" is a small JSON description of the file, never the video bytes.
+    The original "message" is a small JSON description of the file, never the video bytes;
+    `kept_at` (bucket, key) says where its bytes are kept, also named in the reason.
     """
     segments = topics.name(Topic.SEGMENTS)
-    original = json.dumps(
-        {"stream_id": stream_id, "file": file_name, "size_bytes": size_bytes}
-    ).encode()
+    description: dict[str, object] = {
+        "stream_id": stream_id, "file": file_name, "size_bytes": size_bytes,
+    }  # fmt: skip
+    if kept_at is not None:
+        description["quarantine"] = {"bucket": kept_at[0], "key": kept_at[1]}
+        reason = f"{reason} (bytes kept at s3://{kept_at[0]}/{kept_at[1]})"
+    original = json.dumps(description).encode()
     payload = DeadLetter(
         source_topic=segments,
         partition=0,

@@ -3,7 +3,9 @@
 A publish is accepted only for the configured application and a key that belongs to an
 enabled stream (an operator's key from `stream-config`, or a key ingest minted for its own
 source adapter). Accepting opens a publish session and records the `started` event in the
-same state transaction. Keys are never logged: log lines carry the stream id or nothing.
+same state transaction. While the spool is near its quota, an authorized publish is refused
+(507) and its stream gets one `failed` event saying why. Keys are never logged: log lines
+carry the stream id or nothing.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from sightline_ingest.state import StateStore
 log = structlog.get_logger(__name__)
 
 Clock = Callable[[], float]
+SpoolFull = Callable[[], str | None]  # why new publishes must wait, or None
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ class PublishGate:
         producer_id: str,
         rtmp_app: str,
         clock: Clock = time.time,
+        spool_full: SpoolFull = lambda: None,
     ) -> None:
         self._registry = registry
         self._source_keys = source_keys
@@ -60,6 +64,8 @@ class PublishGate:
         self._producer_id = producer_id
         self._app = rtmp_app
         self._clock = clock
+        self._spool_full = spool_full
+        self._refused_full: set[str] = set()  # streams told `failed` since the spool filled
 
     def on_publish(self, form: Mapping[str, str]) -> Decision:
         """Accept (200) or refuse (403) a publish described by nginx-rtmp's form fields."""
@@ -72,6 +78,10 @@ class PublishGate:
         found = self._authorize(key)
         if isinstance(found, Refusal):
             return self._refuse(found, addr)
+        full = self._spool_full()
+        if full is not None:
+            return self._refuse_spool_full(found, full, addr)
+        self._refused_full.discard(found.stream_id)
         dir_hash = self._folders.remember(key)
         now = self._clock()
         previous = self._state.stream(found.stream_id)
@@ -83,7 +93,7 @@ class PublishGate:
             stream_id=found.stream_id,
             status=StreamStatus.started,
             source_kind=found.source.kind.value,
-            id_parts=(session_no,),
+            id_parts=self._state.id_parts(session_no),
             discontinuity=reconnect,
         )
         self._state.open_session(
@@ -123,6 +133,26 @@ class PublishGate:
         if config is None or not config.enabled:
             return Refusal("source stream no longer enabled", stream_id)
         return config
+
+    def _refuse_spool_full(self, config: StreamConfig, reason: str, addr: str) -> Decision:
+        """Refuse with 507 (nginx drops the publish) and tell the stream once on `streams`."""
+        if config.stream_id not in self._refused_full:
+            previous = self._state.stream(config.stream_id)
+            attempt = (previous.sessions if previous else 0) + 1
+            failed = lifecycle_event(
+                self._topics,
+                self._producer_id,
+                stream_id=config.stream_id,
+                status=StreamStatus.failed,
+                source_kind=config.source.kind.value,
+                id_parts=self._state.id_parts("spool-full", attempt, int(self._clock())),
+                reason=reason,
+            )
+            self._state.record_events([failed])
+            self._refused_full.add(config.stream_id)
+        metrics.PUBLISHES.labels("refused").inc()
+        log.error("rtmp.publish_refused", reason=reason, stream_id=config.stream_id, addr=addr)
+        return Decision(507, reason, config.stream_id)
 
     def _refuse(self, refusal: Refusal, addr: str) -> Decision:
         metrics.PUBLISHES.labels("refused").inc()

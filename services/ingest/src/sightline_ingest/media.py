@@ -7,10 +7,14 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from sightline_common.errors import CorruptMediaError
+from sightline_common.errors import CorruptMediaError, TransientError
 
 TS_PACKET = 188
 TS_SYNC = 0x47
+
+
+class ProbeTimeoutError(TransientError):
+    """ffprobe did not answer in time: a busy host, not a bad segment; try again later."""
 
 
 @dataclass(frozen=True)
@@ -36,7 +40,8 @@ def check_transport_stream(data: bytes) -> None:
 
 
 def probe(path: Path, ffprobe: str = "ffprobe", timeout: float = 15.0) -> MediaInfo:
-    """Read the segment with ffprobe; `CorruptMediaError` if ffprobe cannot."""
+    """Read the segment with ffprobe; `CorruptMediaError` if ffprobe cannot read it,
+    `ProbeTimeoutError` if it did not finish within `timeout` (under load, not corruption)."""
     try:
         result = subprocess.run(
             [
@@ -57,7 +62,7 @@ def probe(path: Path, ffprobe: str = "ffprobe", timeout: float = 15.0) -> MediaI
             check=False,
         )
     except subprocess.TimeoutExpired as exc:
-        raise CorruptMediaError(f"ffprobe timed out after {timeout}s") from exc
+        raise ProbeTimeoutError(f"ffprobe timed out after {timeout}s") from exc
     if result.returncode != 0:
         raise CorruptMediaError(f"ffprobe failed: {result.stderr.strip()[:500]}")
     try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 PUBLISHES = Counter(
     "sightline_ingest_publishes_total", "nginx-rtmp publish callbacks by outcome", ["outcome"]
@@ -14,6 +14,20 @@ SEGMENTS_READY = Counter(
 SEGMENTS_DEAD = Counter("sightline_ingest_segments_dead_total", "Unreadable segments dead-lettered")
 SEGMENTS_LOST = Counter(
     "sightline_ingest_segments_lost_total", "Segments nginx removed before ingest saw them"
+)
+PROBE_TIMEOUTS = Counter(
+    "sightline_ingest_probe_timeouts_total", "ffprobe runs that timed out (the segment is retried)"
+)
+SEGMENTS_QUARANTINED = Counter(
+    "sightline_ingest_segments_quarantined_total", "Unreadable segments kept in quarantine storage"
+)
+SPOOL_FILES_MISSING = Counter(
+    "sightline_ingest_spool_files_missing_total", "Spooled segments whose file vanished (skipped)"
+)
+SPOOL_BYTES = Gauge("sightline_ingest_spool_bytes", "Bytes held in the local spool")
+SPOOL_LIMIT_BYTES = Gauge("sightline_ingest_spool_limit_bytes", "The spool's quota")
+SPOOL_FILL = Gauge(
+    "sightline_ingest_spool_fill_ratio", "Spool bytes over its quota (new publishes refused >= 0.9)"
 )
 READY_SECONDS = Histogram(
     "sightline_ingest_segment_ready_seconds",

@@ -2,9 +2,11 @@
 
 Each pass reads the playlist of every publish being scanned; a listed file not seen before is
 read, checked, probed, spooled and given the stream's next sequence number in one state
-transaction. Unreadable files become dead letters. A live stream without a new segment for
-`stall_seconds` is reported stalled; a closed publish is scanned for `close_grace` more so its
-last segment (written as the publisher hangs up) is not missed.
+transaction. Unreadable files become dead letters, their bytes kept in quarantine storage (the
+uploader stores them, then sends the dead letter naming where); an ffprobe that times out is
+a busy host, so the folder is read again on the next pass instead. A live stream without a
+new segment for `stall_seconds` is reported stalled; a closed publish is scanned for
+`close_grace` more so its last segment (written as the publisher hangs up) is not missed.
 """
 
 from __future__ import annotations
@@ -20,14 +22,23 @@ import structlog
 
 from sightline_common.errors import CorruptMediaError
 from sightline_common.hls import ListedSegment, PlaylistError, parse_media_playlist
+from sightline_common.media_layout import quarantine_key
 from sightline_common.messages import StreamStatus
 from sightline_common.topics import TopicNames
 from sightline_ingest import metrics
 from sightline_ingest.events import dead_segment_event, lifecycle_event
 from sightline_ingest.folders import HlsFolders
-from sightline_ingest.media import MediaInfo, check_transport_stream
+from sightline_ingest.media import MediaInfo, ProbeTimeoutError, check_transport_stream
 from sightline_ingest.spool import Spool
-from sightline_ingest.state import CLOSING, OPEN, NewSegment, OutboxEvent, Session, StateStore
+from sightline_ingest.state import (
+    CLOSING,
+    OPEN,
+    NewSegment,
+    OutboxEvent,
+    QuarantinedFile,
+    Session,
+    StateStore,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -59,6 +70,7 @@ class SegmentPickup:
         timings: PickupTimings,
         publishers: Publishers = lambda: None,
         threads: int = 4,
+        quarantine_bucket: str = "",
     ) -> None:
         self._state = state
         self._folders = folders
@@ -68,6 +80,7 @@ class SegmentPickup:
         self._producer_id = producer_id
         self._timings = timings
         self._publishers = publishers
+        self._quarantine_bucket = quarantine_bucket
         self._reconciled = False
         self._missing_logged: set[str] = set()
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="pickup")
@@ -126,8 +139,20 @@ class SegmentPickup:
                 key=lambda s: s.session_no,
                 default=group[0],
             )
-            if self._take(owner, entry, path, fingerprint, now):
-                taken += 1
+            try:
+                if self._take(owner, entry, path, fingerprint, now):
+                    taken += 1
+            except ProbeTimeoutError as exc:
+                # Not corrupt, just slow: this file and those after it (order is kept) are
+                # read again on the next pass; nginx keeps them for ~60 s.
+                metrics.PROBE_TIMEOUTS.inc()
+                log.warning(
+                    "pickup.probe_timed_out",
+                    stream_id=owner.stream_id,
+                    file=entry.name,
+                    reason=str(exc),
+                )
+                break
         return taken
 
     def _close_unpublished(self, sessions: list[Session], now: float) -> None:
@@ -163,9 +188,16 @@ class SegmentPickup:
         try:
             check_transport_stream(data)
             info = self._probe(self._spool.write(spool_name, data))
-        except CorruptMediaError as exc:
+        except ProbeTimeoutError:
             self._spool.remove(spool_name)
-            self._dead_letter(session, entry, fingerprint, len(data), exc)
+            raise
+        except CorruptMediaError as exc:
+            kept = bool(data) and self._spool.path(spool_name).exists()
+            if not kept:
+                self._spool.remove(spool_name)
+            self._dead_letter(
+                session, entry, fingerprint, len(data), exc, spool_name if kept else None
+            )
             return False
         stream = self._state.stream(session.stream_id)
         events: list[OutboxEvent] = []
@@ -216,14 +248,19 @@ class SegmentPickup:
         )
         return True
 
-    def _dead_letter(
+    def _dead_letter(  # noqa: PLR0917 - one call site, all of it describes the one file
         self,
         session: Session,
         entry: ListedSegment,
         fingerprint: str,
         size: int,
         exc: CorruptMediaError,
+        spool_name: str | None,
     ) -> None:
+        """Dead-letter an unreadable file; with `spool_name` (its bytes spooled) the uploader
+        keeps the bytes in quarantine storage first, then sends the dead letter naming them."""
+        key = quarantine_key(session.stream_id, fingerprint)
+        kept_at = (self._quarantine_bucket, key) if spool_name else None
         event = dead_segment_event(
             self._topics,
             self._producer_id,
@@ -233,14 +270,22 @@ class SegmentPickup:
             size_bytes=size,
             reason=exc.reason,
             error_type=type(exc).__name__,
+            kept_at=kept_at,
         )
-        self._state.record_dead(session.stream_id, fingerprint, exc.reason, [event])
+        if spool_name is None:
+            self._state.record_dead(session.stream_id, fingerprint, exc.reason, [event])
+        else:
+            quarantined = QuarantinedFile(session.stream_id, fingerprint, spool_name, key, event)
+            self._state.record_dead(
+                session.stream_id, fingerprint, exc.reason, quarantine=quarantined
+            )
         metrics.SEGMENTS_DEAD.inc()
         log.warning(
             "pickup.segment_dead_lettered",
             stream_id=session.stream_id,
             file=entry.name,
             reason=exc.reason,
+            quarantine_key=key if spool_name else None,
         )
 
     def _check_stall(self, session: Session, now: float) -> None:
@@ -269,7 +314,7 @@ class SegmentPickup:
             stream_id=session.stream_id,
             status=status,
             source_kind=stream.source_kind if stream else "rtmp",
-            id_parts=(count,),
+            id_parts=self._state.id_parts(count),
             reason=f"no new segment for {self._timings.stall_seconds:g}s"
             if status == StreamStatus.stalled
             else None,

@@ -37,6 +37,12 @@ class IngestSettings(ServiceSettings, SourcePolicySettings):
     pickup_threads: int = Field(default=4, ge=1, description="folders read/probed in parallel")
     upload_threads: int = Field(default=4, ge=1, description="streams uploaded in parallel")
     run_sources: bool = Field(default=True, description="run ffmpeg for test/file/webcam streams")
+    spool_max_bytes: int = Field(
+        default=8 * 1024**3,
+        gt=0,
+        description="spool quota; new publishes are refused from 90% of it (or when the volume"
+        " has less free space than 10% of it)",
+    )
     ffmpeg: str = "ffmpeg"
     ffprobe: str = "ffprobe"
     max_backoff: float = Field(default=10.0, gt=0)

@@ -8,8 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
+
+# New publishes are refused from this share of the quota on, so segments of the publishes
+# already running still have room while storage catches up.
+REFUSE_AT = 0.9
 
 
 class Spool:
@@ -47,6 +53,21 @@ class Spool:
         """Drop a file once it is stored for good."""
         self.path(name).unlink(missing_ok=True)
 
+    def size_bytes(self) -> int:
+        """Bytes the spooled files take now."""
+        total = 0
+        with os.scandir(self._folder) as entries:
+            for entry in entries:
+                try:
+                    total += entry.stat().st_size
+                except FileNotFoundError:  # uploaded and removed while counting
+                    continue
+        return total
+
+    def free_bytes(self) -> int:
+        """Free space on the spool's volume."""
+        return shutil.disk_usage(self._folder).free
+
     def prune(self, keep: Iterable[str]) -> int:
         """Delete files no segment needs (left by a crash before sequencing); returns count."""
         wanted = set(keep)
@@ -56,3 +77,29 @@ class Spool:
                 entry.unlink(missing_ok=True)
                 removed += 1
         return removed
+
+
+@dataclass(frozen=True)
+class SpoolQuota:
+    """The spool's bound: `full()` says why new publishes must wait, or None."""
+
+    spool: Spool
+    max_bytes: int
+
+    def fill(self) -> float:
+        """Spooled bytes over the quota."""
+        return self.spool.size_bytes() / self.max_bytes
+
+    def full(self) -> str | None:
+        """Why no new publish may start (the spool at `REFUSE_AT` of its quota, or the volume
+        with less free space than the rest of the quota), else None."""
+        used = self.spool.size_bytes()
+        if used >= REFUSE_AT * self.max_bytes:
+            return (
+                f"ingest spool {used / self.max_bytes:.0%} full ({used} of {self.max_bytes}"
+                " bytes): storage is behind, new publishes refused until it catches up"
+            )
+        free = self.spool.free_bytes()
+        if free < (1 - REFUSE_AT) * self.max_bytes:
+            return f"ingest spool volume has {free} bytes free: new publishes refused"
+        return None

@@ -9,6 +9,7 @@ reconnect cannot collide (files are told apart by folder, name, size and mtime, 
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -17,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # Bumped whenever _SCHEMA changes; a state file of another version is refused with a clear
-# error instead of failing later on a missing column.
-SCHEMA_VERSION = 1
+# error instead of failing later on a missing column (version 1 is migrated in place).
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS streams (
@@ -34,7 +35,10 @@ CREATE TABLE IF NOT EXISTS streams (
     last_activity REAL NOT NULL DEFAULT 0,
     last_dir TEXT,
     last_file_no INTEGER,
-    last_file_mtime REAL
+    last_file_mtime REAL,
+    -- 0 until the uploader compared the stream with what storage already holds (see
+    -- `adopt_stored`); nothing of the stream is uploaded before that.
+    origin_checked INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS sessions (
     stream_id TEXT NOT NULL,
@@ -71,6 +75,19 @@ CREATE TABLE IF NOT EXISTS dead_segments (
     reason TEXT NOT NULL,
     PRIMARY KEY (stream_id, fingerprint)
 );
+CREATE TABLE IF NOT EXISTS quarantine (
+    stream_id TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    spool_name TEXT NOT NULL,
+    object_key TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    event BLOB NOT NULL,
+    PRIMARY KEY (stream_id, fingerprint)
+);
+CREATE TABLE IF NOT EXISTS meta (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS outbox (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     topic TEXT NOT NULL,
@@ -80,7 +97,8 @@ CREATE TABLE IF NOT EXISTS outbox (
 """
 
 OPEN, CLOSING, CLOSED = "open", "closing", "closed"
-SPOOLED, PUBLISHED = "spooled", "published"
+# LOST: its spool file vanished before upload; it is dead-lettered and skipped.
+SPOOLED, PUBLISHED, LOST = "spooled", "published", "lost"
 
 
 @dataclass(frozen=True)
@@ -124,6 +142,7 @@ class StreamState:
     last_dir: str | None
     last_file_no: int | None
     last_file_mtime: float | None
+    origin_checked: bool = True
 
     def missing_before(self, dir_hash: str, file_no: int | None) -> int:
         """How many of nginx's numbered files in this folder were never taken before
@@ -149,6 +168,27 @@ class NewSegment:
     dir_hash: str = ""
     file_no: int | None = None
     lost_seconds: float = 0.0  # stream time of segments lost just before this one
+
+
+@dataclass(frozen=True)
+class StoredEntry:
+    """A segment storage already lists for a stream this state file does not know."""
+
+    seq: int
+    duration: float
+    discontinuity: bool
+
+
+@dataclass(frozen=True)
+class QuarantinedFile:
+    """An unreadable segment whose bytes wait in the spool for their quarantine upload; its
+    dead letter (which names `object_key`) is sent once they are stored."""
+
+    stream_id: str
+    fingerprint: str
+    spool_name: str
+    object_key: str
+    event: OutboxEvent
 
 
 @dataclass(frozen=True)
@@ -184,14 +224,38 @@ class StateStore:
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
-        self._check_version(path)
+        if self._check_version(path) == 1:
+            self._migrate_from_1()
         self._db.executescript(_SCHEMA)
         self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        # The epoch tells this state file's event ids from those of a state file that was lost
+        # or moved aside (its publish and stall counters restart at 1). A file migrated from
+        # version 1 keeps the empty epoch, so its ids stay what they were.
+        self._db.execute("INSERT OR IGNORE INTO meta VALUES ('epoch', ?)", (secrets.token_hex(4),))
+        self.epoch: str = self._db.execute(
+            "SELECT value FROM meta WHERE name = 'epoch'"
+        ).fetchone()[0]
         self._lock = threading.RLock()
 
-    def _check_version(self, path: Path) -> None:
+    def _migrate_from_1(self) -> None:
+        self._db.executescript(
+            "BEGIN;"
+            " ALTER TABLE streams ADD COLUMN origin_checked INTEGER NOT NULL DEFAULT 1;"
+            " CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);"
+            " INSERT INTO meta VALUES ('epoch', '');"
+            " PRAGMA user_version=2;"
+            " COMMIT;"
+        )
+
+    def id_parts(self, *parts: object) -> tuple[object, ...]:
+        """`parts` of a deterministic event id, scoped to this state file's epoch."""
+        return (self.epoch, *parts) if self.epoch else parts
+
+    def _check_version(self, path: Path) -> int:
         version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
         tables = self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        if tables and version == 1:
+            return version
         if tables and version != SCHEMA_VERSION:
             self._db.close()
             raise StateVersionError(
@@ -199,6 +263,7 @@ class StateStore:
                 f" {SCHEMA_VERSION}; move the file aside (segments already uploaded stay in"
                 " object storage) and restart"
             )
+        return version
 
     def close(self) -> None:
         """Close the database."""
@@ -419,15 +484,125 @@ class StateStore:
         fingerprint: str,
         reason: str,
         events: Sequence[OutboxEvent] = (),
+        quarantine: QuarantinedFile | None = None,
     ) -> None:
         """A file that cannot be used: never retried; the next segment marks the gap (its
-        stream time then skips the lost file, found by nginx's numbering)."""
+        stream time then skips the lost file, found by nginx's numbering). With `quarantine`
+        its bytes wait in the spool for the uploader, which then sends its dead letter."""
         with self._tx() as db:
             db.execute(
                 "INSERT OR IGNORE INTO dead_segments VALUES (?, ?, ?)",
                 (stream_id, fingerprint, reason),
             )
             db.execute("UPDATE streams SET gap_pending = 1 WHERE stream_id = ?", (stream_id,))
+            if quarantine is not None:
+                q = quarantine
+                db.execute(
+                    "INSERT OR IGNORE INTO quarantine VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        q.stream_id,
+                        q.fingerprint,
+                        q.spool_name,
+                        q.object_key,
+                        q.event.topic,
+                        q.event.value,
+                    ),
+                )
+            self._add_events(db, events)
+
+    def pending_quarantine(self) -> list[QuarantinedFile]:
+        """Unreadable segments whose bytes are not in quarantine storage yet."""
+        with self._lock:
+            rows = self._db.execute("SELECT * FROM quarantine").fetchall()
+        return [
+            QuarantinedFile(
+                r["stream_id"], r["fingerprint"], r["spool_name"], r["object_key"],
+                OutboxEvent(r["topic"], r["stream_id"], bytes(r["event"])),
+            )
+            for r in rows
+        ]  # fmt: skip
+
+    def quarantine_stored(self, file: QuarantinedFile) -> None:
+        """The bytes are in quarantine storage: send the dead letter that says where."""
+        with self._tx() as db:
+            db.execute(
+                "DELETE FROM quarantine WHERE stream_id = ? AND fingerprint = ?",
+                (file.stream_id, file.fingerprint),
+            )
+            self._add_events(db, [file.event])
+
+    def mark_lost(self, stream_id: str, seq: int, events: Sequence[OutboxEvent] = ()) -> None:
+        """A spooled segment whose file vanished: skipped for good (dead-lettered through
+        `events`); the segment after it is marked as a discontinuity."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE segments SET status = ? WHERE stream_id = ? AND seq = ?",
+                (LOST, stream_id, seq),
+            )
+            marked = db.execute(
+                "UPDATE segments SET discontinuity = 1 WHERE stream_id = ? AND seq ="
+                " (SELECT MIN(seq) FROM segments WHERE stream_id = ? AND seq > ? AND status = ?)"
+                " RETURNING seq",
+                (stream_id, stream_id, seq, SPOOLED),
+            ).fetchall()
+            if not marked:
+                db.execute("UPDATE streams SET gap_pending = 1 WHERE stream_id = ?", (stream_id,))
+            self._add_events(db, events)
+
+    def adopt_stored(self, stream_id: str, stored: Sequence[StoredEntry], highest: int) -> None:
+        """Continue after what storage already holds for a stream this state file never knew
+        (the file was lost or moved aside): storage's segments up to `highest` become this
+        stream's published past (its playlist keeps listing them), and the segments spooled
+        since are renumbered after them (nothing of them was uploaded or announced yet), so no
+        object key or event id is reused. The first renumbered segment is a discontinuity."""
+        offset = highest + 1
+        media = sum(e.duration for e in stored if e.seq < offset)
+        with self._tx() as db:
+            checked = db.execute(
+                "SELECT origin_checked FROM streams WHERE stream_id = ?", (stream_id,)
+            ).fetchone()
+            if checked is None or checked[0]:
+                return
+            # Two steps, so no intermediate value collides with a row not yet moved.
+            db.execute(
+                "UPDATE segments SET seq = -(seq + ?) - 1, media_start = media_start + ?"
+                " WHERE stream_id = ?",
+                (offset, media, stream_id),
+            )
+            db.execute("UPDATE segments SET seq = -seq - 1 WHERE stream_id = ?", (stream_id,))
+            db.execute(
+                "UPDATE segments SET discontinuity = 1 WHERE stream_id = ? AND seq ="
+                " (SELECT MIN(seq) FROM segments WHERE stream_id = ?)",
+                (stream_id, stream_id),
+            )
+            start = 0.0
+            for entry in sorted(stored, key=lambda e: e.seq):
+                if entry.seq >= offset:
+                    continue
+                db.execute(
+                    "INSERT INTO segments VALUES (?, ?, ?, '', ?, ?, 0, 0, '', NULL, NULL, NULL,"
+                    " ?, ?)",
+                    (
+                        stream_id, entry.seq, f"stored/{entry.seq}", entry.duration, start,
+                        int(entry.discontinuity), PUBLISHED,
+                    ),
+                )  # fmt: skip
+                start += entry.duration
+            db.execute(
+                "UPDATE streams SET next_seq = next_seq + ?, media_clock = media_clock + ?,"
+                " gap_pending = CASE WHEN next_seq = 0 THEN 1 ELSE gap_pending END,"
+                " origin_checked = 1 WHERE stream_id = ?",
+                (offset, media, stream_id),
+            )
+
+    def mark_origin_checked(self, stream_id: str) -> None:
+        """Storage holds nothing of the stream: its sequences start here."""
+        with self._tx() as db:
+            db.execute("UPDATE streams SET origin_checked = 1 WHERE stream_id = ?", (stream_id,))
+
+    def record_events(self, events: Sequence[OutboxEvent]) -> None:
+        """Queue events that go with no state change (a refused publish, a failing source)."""
+        with self._tx() as db:
             self._add_events(db, events)
 
     def next_to_upload(self) -> list[SegmentRecord]:
@@ -454,7 +629,9 @@ class StateStore:
         """Spool files still needed."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT spool_name FROM segments WHERE status = ?", (SPOOLED,)
+                "SELECT spool_name FROM segments WHERE status = ?"
+                " UNION SELECT spool_name FROM quarantine",
+                (SPOOLED,),
             ).fetchall()
         return {r["spool_name"] for r in rows}
 
@@ -508,6 +685,7 @@ def _stream(row: sqlite3.Row) -> StreamState:
         last_dir=row["last_dir"],
         last_file_no=row["last_file_no"],
         last_file_mtime=row["last_file_mtime"],
+        origin_checked=bool(row["origin_checked"]),
     )
 
 

@@ -4,6 +4,12 @@ Per segment: put the `.ts` (same key on every retry), put the stream's playlist,
 SegmentReady (same event id on every retry) and wait for the broker, then mark it published
 and drop the spool file. A crash anywhere in between redoes the same steps with the same
 names. While storage is down, segments wait in the spool and nothing is published.
+
+Before the first upload of a stream this state file has not seen before, storage is asked what
+it already holds of the stream: after a lost or moved-aside state file, sequences continue
+after the highest one stored instead of overwriting objects and reusing event ids. A spool file
+that vanished is dead-lettered and skipped (the stream goes on); unreadable segments' bytes are
+stored under the stream's `quarantine/` folder before their dead letter is sent.
 """
 
 from __future__ import annotations
@@ -15,17 +21,35 @@ from concurrent.futures import ThreadPoolExecutor
 
 import structlog
 
-from sightline_common.hls import PLAYLIST_TYPE, StoredSegment, render_playlist
+from sightline_common.errors import MissingObjectError
+from sightline_common.hls import (
+    PLAYLIST_TYPE,
+    PlaylistError,
+    StoredSegment,
+    parse_media_playlist,
+    render_playlist,
+)
 from sightline_common.kafka import EventProducer
-from sightline_common.media_layout import playlist_key, segment_file_name, segment_object_key
+from sightline_common.media_layout import (
+    playlist_key,
+    segment_file_name,
+    segment_object_key,
+    sequence_of,
+)
 from sightline_common.messages import StreamStatus
 from sightline_common.storage import ObjectStore
 from sightline_common.topics import Topic, TopicNames
 from sightline_ingest import metrics
 from sightline_ingest.delivery import deliver
-from sightline_ingest.events import lifecycle_event, segment_ready
+from sightline_ingest.events import dead_segment_event, lifecycle_event, segment_ready
 from sightline_ingest.spool import Spool
-from sightline_ingest.state import SegmentRecord, StateStore, StreamState
+from sightline_ingest.state import (
+    QuarantinedFile,
+    SegmentRecord,
+    StateStore,
+    StoredEntry,
+    StreamState,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -72,6 +96,8 @@ class SegmentUploader:
         if not self._bucket_checked:
             self._store.ensure_bucket(self._bucket)
             self._bucket_checked = True
+        for file in self._state.pending_quarantine():
+            self._quarantine(file)
         done = sum(self._pool.map(self._upload, self._state.next_to_upload()))
         if not self._stopping.is_set():
             for stream in self._state.streams_to_finish():
@@ -87,13 +113,14 @@ class SegmentUploader:
     def _upload(self, record: SegmentRecord) -> bool:
         if self._stopping.is_set():
             return False
+        stream = self._state.stream(record.stream_id)
+        if stream is not None and not stream.origin_checked:
+            return self._check_origin(record.stream_id)
         try:
             data = self._spool.read(record.spool_name)
         except FileNotFoundError:
-            log.exception(
-                "upload.spool_file_missing", stream_id=record.stream_id, sequence=record.seq
-            )
-            raise
+            self._skip_missing(record)
+            return False
         key = segment_object_key(record.stream_id, record.seq)
         self._store.put_bytes(self._bucket, key, data, SEGMENT_TYPE)
         self._put_playlist(record.stream_id, [*self._state.published(record.stream_id), record])
@@ -117,6 +144,76 @@ class SegmentUploader:
         )
         return True
 
+    def _check_origin(self, stream_id: str) -> bool:
+        """Compare a stream new to this state file with what storage holds of it (see the
+        module docstring); its segments are renumbered if needed and uploaded next pass."""
+        prefix = f"streams/{stream_id}/"
+        stored = [
+            seq
+            for key in self._store.list_keys(self._bucket, prefix)
+            if "/" not in key[len(prefix) :]
+            and (seq := sequence_of(key[len(prefix) :])) is not None
+        ]
+        if not stored:
+            self._state.mark_origin_checked(stream_id)
+            return False
+        entries: list[StoredEntry] = []
+        try:
+            text = self._store.get_bytes(self._bucket, playlist_key(stream_id)).decode()
+            for listed in parse_media_playlist(text):
+                seq = sequence_of(listed.name)
+                if seq is not None:
+                    entries.append(StoredEntry(seq, listed.duration, listed.discontinuity))
+        except (MissingObjectError, PlaylistError, UnicodeDecodeError):
+            log.warning("upload.stored_playlist_unreadable", stream_id=stream_id)
+        highest = max(stored)
+        self._state.adopt_stored(stream_id, entries, highest)
+        log.warning(
+            "upload.stream_continues_stored",
+            stream_id=stream_id,
+            stored_up_to=highest,
+            reason="this state file did not know the stream; storage already holds segments",
+        )
+        return False
+
+    def _skip_missing(self, record: SegmentRecord) -> None:
+        """The spooled file is gone (deleted by hand, a lost volume): dead-letter the segment,
+        skip it, and let the stream carry on."""
+        metrics.SPOOL_FILES_MISSING.inc()
+        reason = f"spool file of segment {record.seq} is missing; segment skipped"
+        event = dead_segment_event(
+            self._topics,
+            self._producer_id,
+            stream_id=record.stream_id,
+            fingerprint=record.fingerprint,
+            file_name=record.spool_name,
+            size_bytes=record.size_bytes,
+            reason=reason,
+            error_type="FileNotFoundError",
+        )
+        self._state.mark_lost(record.stream_id, record.seq, [event])
+        log.error(
+            "upload.spool_file_missing",
+            stream_id=record.stream_id,
+            sequence=record.seq,
+            spool_name=record.spool_name,
+        )
+
+    def _quarantine(self, file: QuarantinedFile) -> None:
+        """Store an unreadable segment's bytes for inspection, then send its dead letter."""
+        try:
+            data = self._spool.read(file.spool_name)
+        except FileNotFoundError:
+            log.exception("upload.quarantine_file_missing", stream_id=file.stream_id)
+        else:
+            self._store.put_bytes(self._bucket, file.object_key, data, SEGMENT_TYPE)
+            metrics.SEGMENTS_QUARANTINED.inc()
+        self._state.quarantine_stored(file)
+        self._spool.remove(file.spool_name)
+        log.warning(
+            "upload.segment_quarantined", stream_id=file.stream_id, object_key=file.object_key
+        )
+
     def _finish(self, stream: StreamState) -> None:
         """The stream stopped and everything is uploaded: store the VOD playlist, say stopped."""
         self._put_playlist(stream.stream_id, self._state.published(stream.stream_id), ended=True)
@@ -126,7 +223,7 @@ class SegmentUploader:
             stream_id=stream.stream_id,
             status=StreamStatus.stopped,
             source_kind=stream.source_kind,
-            id_parts=(stream.sessions,),
+            id_parts=self._state.id_parts(stream.sessions),
         )
         self._state.mark_finished(stream.stream_id, [event])
         log.info("upload.stream_finished", stream_id=stream.stream_id, segments=stream.next_seq)

@@ -642,7 +642,7 @@ export interface components {
          * @description What the latest lifecycle event says about a stream.
          * @enum {string}
          */
-        LiveStatus: "live" | "stalled" | "stopped" | "idle";
+        LiveStatus: "live" | "stalled" | "stopped" | "idle" | "failed" | "retrying";
         /**
          * LogoCreated
          * @description A logo just added, with how detectable it is.
@@ -943,8 +943,14 @@ export interface components {
              */
             rtmp_url: string;
             source: components["schemas"]["Source"];
-            /** @description live, stalled, stopped, or idle (never started) */
+            /** @description live, stalled, stopped, idle (never started), retrying (its source failed and is tried again) or failed (its source cannot run) */
             status: components["schemas"]["LiveStatus"];
+            /**
+             * Status Reason
+             * @description why, for stalled / retrying / failed: e.g. ffmpeg's error and the next try
+             * @default null
+             */
+            status_reason?: string | null;
             /**
              * Stream Key
              * @description OBS 'Stream Key'; not retrievable later
@@ -1010,8 +1016,14 @@ export interface components {
              */
             rtmp_url: string;
             source: components["schemas"]["Source"];
-            /** @description live, stalled, stopped, or idle (never started) */
+            /** @description live, stalled, stopped, idle (never started), retrying (its source failed and is tried again) or failed (its source cannot run) */
             status: components["schemas"]["LiveStatus"];
+            /**
+             * Status Reason
+             * @description why, for stalled / retrying / failed: e.g. ffmpeg's error and the next try
+             * @default null
+             */
+            status_reason?: string | null;
             /**
              * Updated At
              * Format: date-time

@@ -94,6 +94,20 @@ class SourcePolicy:
         else:
             self._check_network(scheme, url.hostname)
 
+    def missing_file(self, source: Source) -> str | None:
+        """Why an allowed file source cannot be played now (its file is not in the media
+        folder), or None. Only asked where the media folder is mounted; ingest instead reports
+        a missing file from ffmpeg's output, since a file may appear later."""
+        if source.kind != SourceKind.file or not source.uri or self.media_dir is None:
+            return None
+        url = urlparse(source.uri)
+        if url.scheme.lower() not in ("", "file") or not self.media_dir.is_dir():
+            return None
+        path = Path(unquote(url.path) if url.scheme else source.uri).resolve()
+        if not path.is_file():
+            return f"no file {path.name!r} in the media folder"
+        return None
+
     def protocols(self, source: Source) -> str:
         """ffmpeg's `-protocol_whitelist` for an allowed file source."""
         scheme = urlparse(source.uri or "").scheme.lower()

@@ -94,7 +94,9 @@ def _streams(
         streams = registry.list()
         statuses = registry.statuses([s.id for s in streams])
         for stream in streams:
-            print(f"{stream.id}  {stream.name:<24} {stream.source_kind:<7} {statuses[stream.id]}")
+            live = statuses[stream.id]
+            why = f"  ({live.reason})" if live.reason else ""
+            print(f"{stream.id}  {stream.name:<24} {stream.source_kind:<7} {live.status}{why}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -44,6 +44,8 @@ class LiveStatus(StrEnum):
     stalled = "stalled"
     stopped = "stopped"
     idle = "idle"
+    failed = "failed"
+    retrying = "retrying"
 
 
 _STATUS_OF_EVENT = {
@@ -51,8 +53,17 @@ _STATUS_OF_EVENT = {
     "resumed": LiveStatus.live,
     "stalled": LiveStatus.stalled,
     "stopped": LiveStatus.stopped,
-    "failed": LiveStatus.stopped,
+    "failed": LiveStatus.failed,
+    "retrying": LiveStatus.retrying,
 }
+
+
+@dataclass(frozen=True)
+class LiveState:
+    """A stream's live status and why (the latest lifecycle event's reason, e.g. ffmpeg's)."""
+
+    status: LiveStatus
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +109,8 @@ def check_source(source: Source, policy: SourcePolicy) -> None:
         policy.check(source)
     except SourceNotAllowedError as exc:
         raise InvalidSourceError(str(exc)) from exc
+    if missing := policy.missing_file(source):
+        raise InvalidSourceError(missing)
 
 
 class StreamRegistry:
@@ -191,8 +204,9 @@ class StreamRegistry:
         self._session.commit()
         self._session.refresh(stream)
 
-    def statuses(self, stream_ids: Sequence[str]) -> dict[str, LiveStatus]:
-        """Each stream's live status from its latest lifecycle event (idle when none)."""
+    def statuses(self, stream_ids: Sequence[str]) -> dict[str, LiveState]:
+        """Each stream's live status and its reason from its latest lifecycle event (idle
+        when none)."""
         if not stream_ids:
             return {}
         latest = (
@@ -202,13 +216,15 @@ class StreamRegistry:
             .subquery()
         )
         rows = self._session.exec(
-            select(LifecycleEvent.stream_id, LifecycleEvent.status).join(
+            select(LifecycleEvent.stream_id, LifecycleEvent.status, LifecycleEvent.reason).join(
                 latest,
                 (col(LifecycleEvent.stream_id) == latest.c.stream_id)
                 & (col(LifecycleEvent.occurred_at) == latest.c.at),
             )
         ).all()
         found = {
-            stream_id: _STATUS_OF_EVENT.get(status, LiveStatus.idle) for stream_id, status in rows
+            stream_id: LiveState(_STATUS_OF_EVENT.get(status, LiveStatus.idle), reason)
+            for stream_id, status, reason in rows
         }
-        return {stream_id: found.get(stream_id, LiveStatus.idle) for stream_id in stream_ids}
+        idle = LiveState(LiveStatus.idle)
+        return {stream_id: found.get(stream_id, idle) for stream_id in stream_ids}

@@ -93,7 +93,12 @@ function earlierStarts(a: GapStarts, b: GapStarts): GapStarts {
                     <div class="muted mono">{{ stream.id }}</div>
                   </td>
                   <td>
-                    <span class="badge status-{{ stream.status }}">{{ stream.status }}</span>
+                    <span class="badge status-{{ stream.status }}" [attr.title]="stream.status_reason">{{
+                      stream.status
+                    }}</span>
+                    @if (stream.status_reason && stream.status !== 'live') {
+                      <div class="muted">{{ stream.status_reason }}</div>
+                    }
                   </td>
                   <td>
                     {{ stream.source.kind }}

@@ -60,7 +60,14 @@ class StreamPublic(BaseModel):
     source: Source
     policy: AnalysisPolicy
     enabled: bool
-    status: LiveStatus = Field(description="live, stalled, stopped, or idle (never started)")
+    status: LiveStatus = Field(
+        description="live, stalled, stopped, idle (never started), retrying (its source failed"
+        " and is tried again) or failed (its source cannot run)"
+    )
+    status_reason: str | None = Field(
+        default=None,
+        description="why, for stalled / retrying / failed: e.g. ffmpeg's error and the next try",
+    )
     rtmp_url: str = Field(description="RTMP server URL to publish to (OBS 'Server')")
     playlist_url: str = Field(description="HLS playlist of the stream, through this API")
     retention: Retention = Field(description="the stream's own lifetimes (null: the default)")

@@ -18,13 +18,17 @@ from sightline_results_api.api.schemas import (
 )
 from sightline_results_api.models import Stream
 from sightline_results_api.settings import ResultsApiSettings
-from sightline_results_api.streams import LiveStatus, RetentionChange, StreamChanges
+from sightline_results_api.streams import LiveState, LiveStatus, RetentionChange, StreamChanges
 
 router = APIRouter(prefix="/streams", tags=["streams"])
 
 
-def to_public(stream: Stream, live: LiveStatus, settings: ResultsApiSettings) -> StreamPublic:
+def to_public(
+    stream: Stream, live: LiveState | LiveStatus, settings: ResultsApiSettings
+) -> StreamPublic:
     """The API view of a stream row."""
+    if isinstance(live, LiveStatus):
+        live = LiveState(live)
     video, results = stream.video_retention_s, stream.results_retention_s
     return StreamPublic(
         id=stream.id,
@@ -34,7 +38,8 @@ def to_public(stream: Stream, live: LiveStatus, settings: ResultsApiSettings) ->
         ),
         policy=AnalysisPolicy.model_validate(stream.policy),
         enabled=stream.enabled,
-        status=live,
+        status=live.status,
+        status_reason=live.reason,
         rtmp_url=settings.rtmp_url,
         playlist_url=f"/api/streams/{stream.id}/playlist.m3u8",
         retention=Retention(video_s=video, results_s=results),

@@ -1,6 +1,11 @@
 /* Generated from schemas/detection.schema.json by frontend/scripts/gen-message-types.sh. Do not edit. */
 
 /**
+ * full: live, keeping up; degraded: live while the stream fell behind (segments before this one were skipped and handed to a backfill); backfill: a skipped segment analysed later by a backfill run.
+ */
+export type AnalysisMode = "full" | "degraded" | "backfill";
+
+/**
  * type `detection`, version 1, on the `detections` topic: what one detector found in one segment, for one analysis run.
  */
 export interface Detection {
@@ -14,6 +19,10 @@ export interface Detection {
   executor: ExecutorInfo;
   frames: FrameResult[];
   timings: Timings;
+  /**
+   * What was analysed at which rate, and whether the stream's live analysis was keeping up (absent in detections made before it existed).
+   */
+  analysis?: AnalysisInfo | null;
 }
 export interface SegmentRef {
   sequence: number;
@@ -76,4 +85,23 @@ export interface Timings {
   decode_ms?: number;
   analyze_ms?: number;
   total_ms: number;
+}
+export interface AnalysisInfo {
+  mode: AnalysisMode;
+  /**
+   * Frames per second of stream time that were sampled and analysed.
+   */
+  sample_fps: number;
+  /**
+   * Live: seconds between the segment being stored and its analysis starting.
+   */
+  lag_s?: number | null;
+  /**
+   * Live: segments of this stream skipped since its previous live detection (handed to a backfill).
+   */
+  shed_before?: number;
+  /**
+   * Backfill: the run that analysed the segment.
+   */
+  backfill_run_id?: string | null;
 }

@@ -12,6 +12,8 @@ from pydantic import BaseModel
 from sightline_common.messages.schema.api_token_schema import ApiToken
 from sightline_common.messages.schema.dead_letter_schema import DeadLetter
 from sightline_common.messages.schema.detection_schema import (
+    AnalysisInfo,
+    AnalysisMode,
     Box,
     Detection,
     DetectorInfo,
@@ -28,7 +30,10 @@ from sightline_common.messages.schema.logo_library_schema import LogoEntry
 from sightline_common.messages.schema.reanalysis_request_schema import (
     Action as ReanalysisAction,
 )
-from sightline_common.messages.schema.reanalysis_request_schema import ReanalysisRequest
+from sightline_common.messages.schema.reanalysis_request_schema import (
+    ReanalysisPurpose,
+    ReanalysisRequest,
+)
 from sightline_common.messages.schema.segment_ready_schema import SegmentReady
 from sightline_common.messages.schema.stream_config_schema import (
     AnalysisPolicy,
@@ -62,6 +67,8 @@ TYPE_OF_MODEL: dict[type[BaseModel], tuple[str, int]] = {
 __all__ = [
     "MESSAGE_TYPES",
     "TYPE_OF_MODEL",
+    "AnalysisInfo",
+    "AnalysisMode",
     "AnalysisPolicy",
     "ApiToken",
     "Box",
@@ -77,6 +84,7 @@ __all__ = [
     "LogoEntry",
     "Point",
     "ReanalysisAction",
+    "ReanalysisPurpose",
     "ReanalysisRequest",
     "ResultItem",
     "SegmentReady",

@@ -3,11 +3,51 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from . import stream_config_schema
+
+
+class AnalysisMode(StrEnum):
+    """
+    full: live, keeping up; degraded: live while the stream fell behind (segments before this one were skipped and handed to a backfill); backfill: a skipped segment analysed later by a backfill run.
+    """
+
+    full = "full"
+    degraded = "degraded"
+    backfill = "backfill"
+
+
+class AnalysisInfo(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    mode: AnalysisMode = Field(
+        ...,
+        description="full: live, keeping up; degraded: live while the stream fell behind (segments before this one were skipped and handed to a backfill); backfill: a skipped segment analysed later by a backfill run.",
+        title="AnalysisMode",
+    )
+    sample_fps: float = Field(
+        ...,
+        description="Frames per second of stream time that were sampled and analysed.",
+        gt=0.0,
+    )
+    lag_s: float | None = Field(
+        None,
+        description="Live: seconds between the segment being stored and its analysis starting.",
+        ge=0.0,
+    )
+    shed_before: int = Field(
+        0,
+        description="Live: segments of this stream skipped since its previous live detection (handed to a backfill).",
+        ge=0,
+    )
+    backfill_run_id: str | None = Field(
+        None, description="Backfill: the run that analysed the segment."
+    )
 
 
 class SegmentRef(BaseModel):
@@ -117,3 +157,7 @@ class Detection(BaseModel):
     executor: ExecutorInfo
     frames: list[FrameResult]
     timings: Timings
+    analysis: AnalysisInfo | None = Field(
+        None,
+        description="What was analysed at which rate, and whether the stream's live analysis was keeping up (absent in detections made before it existed).",
+    )

@@ -14,6 +14,15 @@ class Action(StrEnum):
     cancel = "cancel"
 
 
+class ReanalysisPurpose(StrEnum):
+    """
+    backfill: a live detector skipped the range's segments under overload; their detections complete the `live` run (same event ids) instead of forming a run of their own.
+    """
+
+    reanalysis = "reanalysis"
+    backfill = "backfill"
+
+
 class ReanalysisRequest(BaseModel):
     """
     type `reanalysis.request`, version 1, on the `reanalysis` topic, keyed by run_id: start or cancel a re-run of detectors over a stream's time range.
@@ -24,6 +33,11 @@ class ReanalysisRequest(BaseModel):
     )
     run_id: str = Field(..., min_length=1)
     action: Action
+    purpose: ReanalysisPurpose = Field(
+        "reanalysis",
+        description="backfill: a live detector skipped the range's segments under overload; their detections complete the `live` run (same event ids) instead of forming a run of their own.",
+        title="ReanalysisPurpose",
+    )
     stream_id: str = Field(..., min_length=1)
     media_from: float = Field(0, ge=0.0)
     media_to: float | None = None

@@ -24,6 +24,10 @@ class Topic(StrEnum):
     LOGO_LIBRARY = "logo-library"
     EXPOSURE = "exposure"
     API_TOKENS = "api-tokens"
+    ALERT_RULES = "alert-rules"
+    ALERTS = "alerts"
+    ALERT_DELIVERIES = "alert-deliveries"
+    ALERT_STATE = "alert-state"
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,10 @@ TOPIC_SPECS: tuple[TopicSpec, ...] = (
     TopicSpec(Topic.LOGO_LIBRARY, partitions=1, retention_ms=-1, compacted=True),
     TopicSpec(Topic.EXPOSURE, partitions=6, retention_ms=30 * DAY_MS),
     TopicSpec(Topic.API_TOKENS, partitions=1, retention_ms=-1, compacted=True),
+    TopicSpec(Topic.ALERT_RULES, partitions=1, retention_ms=-1, compacted=True),
+    TopicSpec(Topic.ALERTS, partitions=6, retention_ms=30 * DAY_MS),
+    TopicSpec(Topic.ALERT_DELIVERIES, partitions=3, retention_ms=-1, compacted=True),
+    TopicSpec(Topic.ALERT_STATE, partitions=6, retention_ms=-1, compacted=True),
 )
 
 DLQ_SUFFIX = ".dlq"

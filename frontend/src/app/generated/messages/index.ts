@@ -1,3 +1,7 @@
+export * from './alert-delivery';
+export * from './alert-rule';
+export * from './alert-state';
+export * from './alert';
 export * from './api-token';
 export * from './dead-letter';
 export * from './detection';

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from sightline_common.messages.schema.alert_delivery_schema import AlertDelivery, DeliveryStatus
+from sightline_common.messages.schema.alert_rule_schema import AlertKind, AlertRule, ZonePoint
+from sightline_common.messages.schema.alert_schema import Alert, AlertEvidence, AlertStatus
+from sightline_common.messages.schema.alert_state_schema import AlertState
 from sightline_common.messages.schema.api_token_schema import ApiToken
 from sightline_common.messages.schema.dead_letter_schema import DeadLetter
 from sightline_common.messages.schema.detection_schema import (
@@ -58,6 +62,10 @@ MESSAGE_TYPES: dict[str, tuple[int, type[BaseModel]]] = {
     "dead.letter": (1, DeadLetter),
     "api.token": (1, ApiToken),
     "exposure.update": (1, ExposureUpdate),
+    "alert.rule": (1, AlertRule),
+    "alert": (1, Alert),
+    "alert.delivery": (1, AlertDelivery),
+    "alert.state": (1, AlertState),
 }
 
 TYPE_OF_MODEL: dict[type[BaseModel], tuple[str, int]] = {
@@ -67,6 +75,13 @@ TYPE_OF_MODEL: dict[type[BaseModel], tuple[str, int]] = {
 __all__ = [
     "MESSAGE_TYPES",
     "TYPE_OF_MODEL",
+    "Alert",
+    "AlertDelivery",
+    "AlertEvidence",
+    "AlertKind",
+    "AlertRule",
+    "AlertState",
+    "AlertStatus",
     "AnalysisInfo",
     "AnalysisMode",
     "AnalysisPolicy",
@@ -74,6 +89,7 @@ __all__ = [
     "Box",
     "BrandShare",
     "DeadLetter",
+    "DeliveryStatus",
     "Detection",
     "DetectorInfo",
     "Envelope",
@@ -95,4 +111,5 @@ __all__ = [
     "StreamLifecycle",
     "StreamStatus",
     "Timings",
+    "ZonePoint",
 ]

@@ -1,0 +1,50 @@
+/* Generated from schemas/alert-rule.schema.json by frontend/scripts/gen-message-types.sh. Do not edit. */
+
+/**
+ * appearance: a brand visible for at least duration_s (optionally inside zone); absence: none of the brands seen for duration_s of analysed stream time; competitor: a brand appears at all; stream_health: no segment for duration_s of wall time.
+ */
+export type AlertKind = "appearance" | "absence" | "competitor" | "stream_health";
+
+/**
+ * type `alert.rule`, version 1, on the compacted `alert-rules` topic keyed by rule_id: an alert rule as results-api stores it; a tombstone deletes it. The alerts service follows this topic and evaluates the rules live.
+ */
+export interface AlertRule {
+  rule_id: string;
+  name: string;
+  kind: AlertKind;
+  stream_id: string;
+  /**
+   * Logo labels the rule is about (any of them); empty for stream_health.
+   */
+  brands?: string[];
+  /**
+   * appearance: seconds visible; absence: seconds unseen; stream_health: seconds without a segment.
+   */
+  duration_s?: number;
+  /**
+   * A simple polygon in normalised frame coordinates (0..1 from the top-left); a detection counts when its box centre lies inside.
+   */
+  zone?: [ZonePoint, ZonePoint, ZonePoint, ...ZonePoint[]] | null;
+  min_confidence?: number;
+  /**
+   * Smallest box area as a share of the frame.
+   */
+  min_area?: number;
+  /**
+   * A brand unseen for at most this long still counts as continuously visible (sampling, missed frames).
+   */
+  gap_s?: number;
+  /**
+   * After an alert resolves, the same rule and stream fire again only after this long.
+   */
+  cooldown_s?: number;
+  /**
+   * Where fired / resolved transitions are POSTed (signed); null: no webhook.
+   */
+  webhook_url?: string | null;
+  enabled?: boolean;
+}
+export interface ZonePoint {
+  x: number;
+  y: number;
+}

@@ -1,0 +1,58 @@
+/* Generated from schemas/alert.schema.json by frontend/scripts/gen-message-types.sh. Do not edit. */
+
+export type AlertStatus = "fired" | "resolved";
+
+/**
+ * type `alert`, version 1, on the `alerts` topic keyed by stream_id: an alert rule's condition began (fired) or ended (resolved) on a stream. One condition is one alert_id with one fired and at most one resolved message; the envelope's event_id is derived from alert_id and status, so a re-emission after a crash is a duplicate sinks drop.
+ */
+export interface Alert {
+  alert_id: string;
+  rule_id: string;
+  rule_name: string;
+  /**
+   * appearance: a brand visible for at least duration_s (optionally inside zone); absence: none of the brands seen for duration_s of analysed stream time; competitor: a brand appears at all; stream_health: no segment for duration_s of wall time.
+   */
+  kind: "appearance" | "absence" | "competitor" | "stream_health";
+  stream_id: string;
+  status: AlertStatus;
+  brand?: string | null;
+  /**
+   * Wall-clock time of the transition.
+   */
+  at: string;
+  evidence?: AlertEvidence;
+}
+/**
+ * What the transition is based on: times, the frame and the segment holding it.
+ */
+export interface AlertEvidence {
+  /**
+   * Stream time the condition began (first frame seen, or last seen for absence).
+   */
+  since_media_ts?: number | null;
+  /**
+   * Stream time of the frame that made the transition.
+   */
+  media_ts?: number | null;
+  segment_sequence?: number | null;
+  /**
+   * Object key of the segment holding that frame (the snapshot reference).
+   */
+  segment_key?: string | null;
+  confidence?: number | null;
+  /**
+   * The detection's box, normalised like a Detection's.
+   */
+  box?: EvidenceBox | null;
+  /**
+   * stream_health: when the last segment was complete.
+   */
+  last_segment_at?: string | null;
+  detail?: string | null;
+}
+export interface EvidenceBox {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}

@@ -1,10 +1,22 @@
 /* Generated from schemas/alert-state.schema.json by frontend/scripts/gen-message-types.sh. Do not edit. */
 
 /**
- * type `alert.state`, version 1, on the compacted `alert-state` topic keyed by stream_id: the alerts evaluator's state of one stream (its changelog), written with the alerts it caused before the input offsets are committed. `applied` holds the last input offset folded in per `topic:partition`, so redelivered input is skipped and a restart neither loses nor repeats an alert.
+ * type `alert.state`, version 1, on the compacted `alert-state` topic keyed by `<stream_id>|<input>`: the alerts evaluator's state of one stream as one input topic drives it (its changelog; detections and segments are separate records because their partitions may belong to different replicas), written with the alerts it caused before the input offsets are committed. `applied` holds the last input offset folded in per `topic:partition`, so redelivered input is skipped and a restart neither loses nor repeats an alert.
  */
 export interface AlertState {
   stream_id: string;
+  /**
+   * Base name of the input topic this state follows (`detections` or `segments`).
+   */
+  input: string;
+  /**
+   * The input partition the stream's messages arrive on.
+   */
+  partition?: number;
+  /**
+   * Latest stream time folded in (detections).
+   */
+  clock?: number | null;
   /**
    * Raised at every change; a replica applies another's snapshot only when it is newer.
    */

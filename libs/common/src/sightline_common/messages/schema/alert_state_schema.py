@@ -10,13 +10,22 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 class AlertState(BaseModel):
     """
-    type `alert.state`, version 1, on the compacted `alert-state` topic keyed by stream_id: the alerts evaluator's state of one stream (its changelog), written with the alerts it caused before the input offsets are committed. `applied` holds the last input offset folded in per `topic:partition`, so redelivered input is skipped and a restart neither loses nor repeats an alert.
+    type `alert.state`, version 1, on the compacted `alert-state` topic keyed by `<stream_id>|<input>`: the alerts evaluator's state of one stream as one input topic drives it (its changelog; detections and segments are separate records because their partitions may belong to different replicas), written with the alerts it caused before the input offsets are committed. `applied` holds the last input offset folded in per `topic:partition`, so redelivered input is skipped and a restart neither loses nor repeats an alert.
     """
 
     model_config = ConfigDict(
         extra="forbid",
     )
     stream_id: str = Field(..., min_length=1)
+    input: str = Field(
+        ...,
+        description="Base name of the input topic this state follows (`detections` or `segments`).",
+        min_length=1,
+    )
+    partition: int = Field(
+        0, description="The input partition the stream's messages arrive on.", ge=0
+    )
+    clock: float | None = Field(None, description="Latest stream time folded in (detections).")
     version: int = Field(
         ...,
         description="Raised at every change; a replica applies another's snapshot only when it is newer.",

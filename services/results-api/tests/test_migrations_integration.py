@@ -21,6 +21,7 @@ TABLES = {
     "exposure_windows",
     "lifecycle_events",
     "logos",
+    "pins",
     "rate_cards",
     "reanalysis_failures",
     "reanalysis_runs",
@@ -62,6 +63,6 @@ def test_concurrent_starts_migrate_the_private_schema_once(api_settings):
                 text(f'SELECT version_num FROM "{schema}".alembic_version')
             ).all()
         assert tables == TABLES
-        assert version == [("0007",)]
+        assert version == [("0008",)]
     finally:
         engine.dispose()

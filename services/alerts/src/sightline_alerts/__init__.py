@@ -1,0 +1,1 @@
+"""Sightline alerts: rules evaluated live on the detection and segment streams."""

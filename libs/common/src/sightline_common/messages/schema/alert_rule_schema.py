@@ -8,10 +8,6 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 
-class Brand(RootModel[str]):
-    root: str = Field(..., min_length=1)
-
-
 class AlertKind(StrEnum):
     """
     appearance: a brand visible for at least duration_s (optionally inside zone); absence: none of the brands seen for duration_s of analysed stream time; competitor: a brand appears at all; stream_health: no segment for duration_s of wall time.
@@ -51,10 +47,9 @@ class AlertRule(BaseModel):
     name: str = Field(..., max_length=200, min_length=1)
     kind: AlertKind
     stream_id: str = Field(..., min_length=1)
-    brands: list[Brand] = Field(
+    brands: list[str] = Field(
         [],
         description="Logo labels the rule is about (any of them); empty for stream_health.",
-        validate_default=True,
     )
     duration_s: float = Field(
         0,

@@ -1,0 +1,42 @@
+"""The alerts service's configuration: one settings object, read from `SIGHTLINE_*` in the entry
+point."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+
+from sightline_common.settings import ServiceSettings
+
+
+class AlertsSettings(ServiceSettings):
+    """Evaluation clock, input age and webhook delivery."""
+
+    service_name: str = "alerts"
+    http_port: int = 8040
+
+    tick_s: float = Field(
+        default=1.0, gt=0, description="seconds between checks of time-based rules (stream health)"
+    )
+    max_input_age_s: float = Field(
+        default=600.0,
+        gt=0,
+        description="input older than this is folded into offsets but not evaluated: alerts are "
+        "live, a new group must not fire on a month of history",
+    )
+    alert_detectors: str = Field(
+        default="logo",
+        description="detectors (comma-separated) whose detections drive brand rules; another "
+        "detector's empty answer for a segment must not read as 'brand gone'",
+    )
+    webhook_secret: SecretStr = Field(
+        default=SecretStr(""), description="HMAC-SHA256 key of the X-Sightline-Signature header"
+    )
+    webhook_allow_private: bool = False
+    webhook_attempts: int = Field(default=5, ge=1)
+    webhook_backoff_s: float = Field(default=1.0, ge=0)
+    webhook_backoff_max_s: float = Field(default=30.0, ge=0)
+    webhook_timeout_s: float = Field(default=5.0, gt=0)
+
+    def detector_names(self) -> frozenset[str]:
+        """The detectors of `alert_detectors`."""
+        return frozenset(n.strip() for n in self.alert_detectors.split(",") if n.strip())

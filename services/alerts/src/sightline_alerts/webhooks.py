@@ -1,0 +1,71 @@
+"""Signed webhook POSTs.
+
+The body is the alert's envelope as JSON. `X-Sightline-Signature: t=<unix seconds>,v1=<hex>`
+is HMAC-SHA256 over `<t>.<body>` with the deployment's webhook secret (the timestamp inside
+the MAC lets a receiver refuse replays); `X-Sightline-Event-Id` is the idempotency key (the
+same on a retry). Redirects are not followed: a 3xx could lead to an address the URL policy
+refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+import urllib.error
+import urllib.request
+from typing import Any
+
+SIGNATURE_HEADER = "X-Sightline-Signature"
+EVENT_ID_HEADER = "X-Sightline-Event-Id"
+
+
+class WebhookError(Exception):
+    """The POST did not get an answer (connection refused, timeout, TLS)."""
+
+
+def signature(secret: bytes, timestamp: int, body: bytes) -> str:
+    """The signature header's value for `body` sent at `timestamp`."""
+    mac = hmac.new(secret, f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={mac}"
+
+
+def verify(secret: bytes, header: str, body: bytes) -> bool:
+    """True when `header` is a valid signature of `body` (what a receiver does)."""
+    parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
+    try:
+        timestamp = int(parts["t"])
+    except (KeyError, ValueError):
+        return False
+    return hmac.compare_digest(signature(secret, timestamp, body), header)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *_args: Any, **_kwargs: Any) -> None:
+        return None
+
+
+class WebhookSender:
+    """POSTs signed bodies; answers the HTTP status, raises WebhookError without one."""
+
+    def __init__(self, secret: bytes, timeout_s: float) -> None:
+        self._secret = secret
+        self._timeout_s = timeout_s
+        self._opener = urllib.request.build_opener(_NoRedirect())
+
+    def post(self, url: str, body: bytes, event_id: str) -> int:
+        """Send once; the receiver's status code (any, 2xx meaning delivered)."""
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "sightline-alerts",
+            EVENT_ID_HEADER: event_id,
+            SIGNATURE_HEADER: signature(self._secret, int(time.time()), body),
+        }
+        request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 - scheme checked by the webhook policy
+        try:
+            with self._opener.open(request, timeout=self._timeout_s) as response:
+                return int(response.status)
+        except urllib.error.HTTPError as exc:
+            return int(exc.code)
+        except (urllib.error.URLError, OSError) as exc:
+            raise WebhookError(str(getattr(exc, "reason", exc))) from exc

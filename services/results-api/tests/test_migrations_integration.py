@@ -14,6 +14,9 @@ pytestmark = pytest.mark.integration
 
 TABLES = {
     "alembic_version",
+    "alert_deliveries",
+    "alert_rules",
+    "alerts",
     "analysed_segments",
     "api_tokens",
     "deletion_jobs",
@@ -63,6 +66,6 @@ def test_concurrent_starts_migrate_the_private_schema_once(api_settings):
                 text(f'SELECT version_num FROM "{schema}".alembic_version')
             ).all()
         assert tables == TABLES
-        assert version == [("0008",)]
+        assert version == [("0009",)]
     finally:
         engine.dispose()

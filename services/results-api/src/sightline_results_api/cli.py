@@ -9,6 +9,8 @@
                                [--follow]
     sightline reanalysis status|follow|cancel RUN
     sightline reanalysis diff RUN [--against live|RUN]
+    sightline report --streams ID[,ID...] [--from S] [--to S] [--run RUN] [--window S]
+                     [--format json|csv|pdf] [--table brands|exposures] [--output FILE]
 
 Reads the same `SIGHTLINE_*` environment as the service (database, Kafka, topic prefix).
 """
@@ -24,7 +26,7 @@ from sqlmodel import Session
 from sightline_common.errors import TransientError
 from sightline_common.logging import configure_logging
 from sightline_common.messages import Source, SourceKind
-from sightline_results_api import reanalysis_cli
+from sightline_results_api import reanalysis_cli, report_cli
 from sightline_results_api.events import StatePublisher
 from sightline_results_api.reanalysis import RunNotFoundError
 from sightline_results_api.runtime import build_publisher, open_database
@@ -60,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--loop", action="store_true")
     streams.add_parser("list", help="list streams")
     reanalysis_cli.add_parser(groups)
+    report_cli.add_parser(groups)
     return parser
 
 
@@ -114,6 +117,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 _tokens(args, session, publisher)
             elif args.group == "reanalysis":
                 return reanalysis_cli.handle(args, session, publisher)
+            elif args.group == "report":
+                return report_cli.handle(args, session, publisher, settings)
             else:
                 _streams(args, session, publisher, settings)
     except (

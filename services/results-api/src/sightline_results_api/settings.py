@@ -10,6 +10,7 @@ from pydantic import Field, field_validator
 
 from sightline_common.settings import ServiceSettings
 from sightline_common.source_policy import SourcePolicySettings
+from sightline_results_api.report.quality import QualityWeights
 
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -52,6 +53,12 @@ class ResultsApiSettings(ServiceSettings, SourcePolicySettings):
     storage_batch_size: int = Field(default=1000, ge=1, le=1000)
     # Run the storage worker (deletion jobs + retention sweeper) in this process.
     run_storage_worker: bool = True
+
+    # The exposure report (#19): sightings of a brand at most this far apart are one exposure;
+    # shorter exposures are not counted; the quality index's weights (JSON object, README).
+    report_gap_s: float = Field(default=1.0, ge=0, le=60)
+    report_min_exposure_s: float = Field(default=1.0, ge=0, le=60)
+    report_quality_weights: QualityWeights = Field(default_factory=QualityWeights)
 
     @field_validator("database_schema")
     @classmethod

@@ -18,7 +18,9 @@ from sightline_results_api.api.routes import (
     exposure,
     logos,
     media,
+    rate_cards,
     reanalysis,
+    reports,
     streams,
 )
 
@@ -37,6 +39,8 @@ def create_app(context: AppContext) -> FastAPI:
 
     api = APIRouter(prefix="/api", dependencies=[Depends(require_token)])
     for module in (streams, media, detections, exposure, logos, reanalysis, deletions):
+        api.include_router(module.router)
+    for module in (rate_cards, reports):  # the sponsor exposure report (#19)
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(ops_router(context.ready, context.alive))

@@ -1,0 +1,101 @@
+"""`/api/reports/exposure`: the sponsor exposure report over streams and a range, as JSON,
+CSV or PDF."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Response, status
+
+from sightline_results_api.api.deps import ContextDep, RegistryDep, SessionDep
+from sightline_results_api.api.routes.detections import From, To, check_range
+from sightline_results_api.report.assemble import MixedCurrencyError
+from sightline_results_api.report.build import ReportRequest, build_report, rules_from
+from sightline_results_api.report.csv_export import brands_csv, exposures_csv
+from sightline_results_api.report.model import ExposureReportDocument
+from sightline_results_api.report.pdf import render_pdf
+
+router = APIRouter(prefix="/reports", tags=["reports"])
+
+MAX_STREAMS = 50
+
+
+class ReportFormat(StrEnum):
+    """How the report is delivered."""
+
+    JSON = "json"
+    CSV = "csv"
+    PDF = "pdf"
+
+
+class CsvTable(StrEnum):
+    """Which rows the CSV holds."""
+
+    BRANDS = "brands"
+    EXPOSURES = "exposures"
+
+
+def _stream_ids(streams: list[str]) -> list[str]:
+    ids = [s.strip() for value in streams for s in value.split(",") if s.strip()]
+    if not ids or len(ids) > MAX_STREAMS:
+        raise HTTPException(
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+            detail=f"name 1 to {MAX_STREAMS} streams",
+        )
+    return ids
+
+
+@router.get(
+    "/exposure",
+    response_model=ExposureReportDocument,
+    responses={
+        200: {
+            "content": {"text/csv": {}, "application/pdf": {}},
+            "description": "The report (JSON, or CSV / PDF with `format`)",
+        }
+    },
+)
+def exposure_report(
+    context: ContextDep,
+    registry: RegistryDep,
+    session: SessionDep,
+    streams: Annotated[
+        list[str], Query(description="Stream ids, comma-separated or repeated", max_length=50)
+    ],
+    *,
+    start: From = None,
+    end: To = None,
+    run: Annotated[str, Query(min_length=1, max_length=64)] = "live",
+    window: Annotated[
+        float | None, Query(gt=0, le=1e9, description="Per-window sums, seconds")
+    ] = None,
+    format: Annotated[ReportFormat, Query()] = ReportFormat.JSON,
+    table: Annotated[CsvTable, Query(description="CSV rows")] = CsvTable.BRANDS,
+) -> ExposureReportDocument | Response:
+    """Exposures of every brand on the streams in [from, to) of stream time: quality-weighted
+    seconds, share of voice and media value per brand, per stream and (with `window`) per
+    window; every counted exposure with its quality factors; methodology and versions."""
+    check_range(start, end)
+    request = ReportRequest(_stream_ids(streams), start or 0.0, end, run, window)
+    try:
+        doc = build_report(session, registry, request, rules_from(context.settings))
+    except MixedCurrencyError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+    except ValueError as exc:  # too many windows
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+    if format is ReportFormat.JSON:
+        return doc
+    name = f"exposure-report-{doc.generated_at:%Y%m%dT%H%M%S}"
+    if format is ReportFormat.CSV:
+        body = brands_csv(doc) if table is CsvTable.BRANDS else exposures_csv(doc)
+        return Response(
+            body,
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}-{table}.csv"'},
+        )
+    return Response(
+        render_pdf(doc),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'},
+    )

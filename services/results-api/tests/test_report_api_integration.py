@@ -1,0 +1,155 @@
+"""`/api/reports/exposure` and `/api/streams/{id}/rate-card` on the real database: exposures
+merge across segments, short ones are not counted, value = rate card x weighted seconds, and
+the CSV and PDF come out of the same figures."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pypdfium2
+import pytest
+from sqlmodel import Session
+
+from sightline_results_api.report.build import ReportRequest, read_facts
+from sightline_results_api.settings import ResultsApiSettings
+from sightline_results_api.streams import StreamRegistry
+
+pytestmark = pytest.mark.integration
+
+CARD = {"currency": "EUR", "cost_per_30s": 3000.0, "audience": 100_000, "cpm": 15.0}
+
+
+@pytest.fixture
+def stream_with_logos(client, new_stream, detection_factory, store_detections) -> str:
+    # acme and globex in every frame of 5 two-second segments (0-10 s); `flash` in one 0.4-s
+    # segment at 40 s (too short to count); a reanalysis run sees only acme.
+    store_detections(
+        [detection_factory(new_stream, seq) for seq in range(5)]
+        + [detection_factory(new_stream, 100, labels=("flash",), frames=1, duration=0.4)]
+        + [detection_factory(new_stream, seq, labels=("acme",), run_id="r1") for seq in range(2)]
+    )
+    return new_stream
+
+
+def test_rate_card_is_set_read_and_removed(client, new_stream):
+    assert client.get(f"/api/streams/{new_stream}/rate-card").status_code == 404
+    put = client.put(f"/api/streams/{new_stream}/rate-card", json=CARD)
+    assert put.status_code == 200, put.text
+    assert client.get(f"/api/streams/{new_stream}/rate-card").json() == CARD
+    bad = client.put(f"/api/streams/{new_stream}/rate-card", json={**CARD, "currency": "euro"})
+    assert bad.status_code == 422
+    assert client.delete(f"/api/streams/{new_stream}/rate-card").status_code == 204
+    assert client.delete(f"/api/streams/{new_stream}/rate-card").status_code == 404
+    assert client.put("/api/streams/nope/rate-card", json=CARD).status_code == 404
+
+
+def test_report_merges_exposures_and_prices_them(client, stream_with_logos):
+    stream = stream_with_logos
+    client.put(f"/api/streams/{stream}/rate-card", json=CARD)
+    response = client.get("/api/reports/exposure", params={"streams": stream, "window": 5})
+    assert response.status_code == 200, response.text
+    doc = response.json()
+    brands = {b["brand"]: b for b in doc["brands"]}
+    assert set(brands) == {"acme", "globex", "flash"}
+    acme = brands["acme"]
+    assert (acme["exposures"], acme["seconds"], acme["short"]) == (1, 10.0, 0)
+    assert acme["share_of_voice"] == pytest.approx(0.5)
+    assert acme["value"]["full"] == pytest.approx(10.0 * 100.0)
+    assert acme["value"]["quality"] == pytest.approx(acme["quality_seconds"] * 100.0, abs=0.06)
+    assert acme["value"]["audience"] == pytest.approx(
+        acme["quality_seconds"] * 100 * 15 / 30, abs=0.06
+    )
+    flash = brands["flash"]
+    assert (flash["exposures"], flash["short"], flash["seconds"]) == (0, 1, 0.0)
+    # the quantities are rounded (seconds to ms, money to cents), hence "within rounding"
+    # the two brands share every frame: neither is solus
+    assert [e["factors"]["solus"] for e in doc["exposures"]] == [0.5, 0.5]
+    assert {e["brand"] for e in doc["exposures"]} == {"acme", "globex"}
+    assert doc["currency"] == "EUR"
+    assert doc["detectors"] == [{"name": "logo", "version": "1.0.0", "config_hash": "abc"}]
+    assert [len(w["brands"]) for w in doc["windows"]][:2] == [2, 0]
+    assert doc["methodology"]["quality_version"] == "q1"
+    assert doc["warnings"] == []
+
+
+def test_report_on_a_reanalysis_run_and_a_range(client, stream_with_logos):
+    stream = stream_with_logos
+    run = client.get("/api/reports/exposure", params={"streams": stream, "run": "r1"}).json()
+    assert [(b["brand"], b["seconds"]) for b in run["brands"]] == [("acme", 4.0)]
+    assert run["warnings"] == [f"stream {stream} (cam) has no rate card: not valued"]
+    assert run["brands"][0]["value"]["full"] is None
+    part = client.get(
+        "/api/reports/exposure", params={"streams": stream, "from": 2, "to": 6}
+    ).json()
+    assert {b["brand"]: b["seconds"] for b in part["brands"]} == {"acme": 4.0, "globex": 4.0}
+
+
+def test_report_as_csv_and_pdf(client, stream_with_logos):
+    stream = stream_with_logos
+    client.put(f"/api/streams/{stream}/rate-card", json=CARD)
+    params = {"streams": stream, "format": "csv"}
+    brands = client.get("/api/reports/exposure", params=params)
+    assert brands.headers["content-type"].startswith("text/csv")
+    assert "attachment" in brands.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(brands.text)))
+    assert {(r["stream_id"], r["brand"]) for r in rows} >= {("*", "acme"), (stream, "acme")}
+    exposures = client.get("/api/reports/exposure", params={**params, "table": "exposures"})
+    assert len(list(csv.DictReader(io.StringIO(exposures.text)))) == 2
+    pdf = client.get("/api/reports/exposure", params={"streams": stream, "format": "pdf"})
+    assert pdf.headers["content-type"] == "application/pdf"
+    document = pypdfium2.PdfDocument(pdf.content)
+    text = "".join(page.get_textpage().get_text_range() for page in document)
+    assert "acme" in text
+    assert "globex" in text
+    assert "logo 1.0.0" in text
+
+
+def test_report_refusals(client, stream_with_logos, new_stream):
+    other = client.post("/api/streams", json={"name": "b", "source": {"kind": "test"}}).json()
+    client.put(f"/api/streams/{stream_with_logos}/rate-card", json=CARD)
+    client.put(f"/api/streams/{other['id']}/rate-card", json={**CARD, "currency": "USD"})
+    url = "/api/reports/exposure"
+    mixed = client.get(url, params={"streams": f"{stream_with_logos},{other['id']}"})
+    assert mixed.status_code == 422
+    assert "EUR, USD" in mixed.json()["detail"]
+    assert client.get(url, params={"streams": "nope"}).status_code == 404
+    assert client.get(url, params={"streams": new_stream, "from": 5, "to": 1}).status_code == 422
+    assert client.get(url, params={"streams": new_stream, "window": 1e-6}).status_code == 422
+    assert client.get(url, params={"streams": ","}).status_code == 422
+
+
+def test_chunked_reading_finds_what_one_read_finds(stream_with_logos, engine, publisher):
+    request = ReportRequest([stream_with_logos])
+    with Session(engine) as session:
+        registry = StreamRegistry(session, publisher, ResultsApiSettings().source_policy())
+        whole = read_facts(session, registry, request)
+        seen: list[tuple[float, float]] = []
+        chunked = read_facts(
+            session, registry, request, progress=lambda d, t: seen.append((d, t)), chunk_s=3.0
+        )
+    assert sorted(whole.sightings, key=repr) == sorted(chunked.sightings, key=repr)
+    assert len(seen) == 14  # 41 s (last sighting at 40 s, + 1) in 3-s chunks
+    assert seen[-1] == (41.0, 41.0)
+
+
+def test_cli_writes_the_report(sightline_cli, client, stream_with_logos, tmp_path):
+    client.put(f"/api/streams/{stream_with_logos}/rate-card", json=CARD)
+    as_json = sightline_cli("report", "--streams", stream_with_logos)
+    doc = json.loads(as_json.stdout)
+    assert [b["brand"] for b in doc["brands"]][:2] == ["acme", "globex"]
+    out = tmp_path / "r.pdf"
+    done = sightline_cli(
+        "report", "--streams", stream_with_logos, "--format", "pdf", "-o", str(out)
+    )
+    assert "2 exposures" in done.stderr
+    text = "".join(
+        p.get_textpage().get_text_range() for p in pypdfium2.PdfDocument(out.read_bytes())
+    )
+    assert "globex" in text
+    csv_out = sightline_cli("report", "--streams", stream_with_logos, "--format", "csv")
+    assert csv_out.stdout.startswith("stream_id,brand,")
+    missing = sightline_cli("report", "--streams", "nope", ok=False)
+    assert missing.returncode == 1
+    assert "StreamNotFoundError" in missing.stderr

@@ -15,6 +15,7 @@ unless SIGHTLINE_RUN_STORAGE_WORKER=false.
 from __future__ import annotations
 
 import argparse
+import threading
 from collections.abc import Callable
 
 import structlog
@@ -26,6 +27,7 @@ from sightline_common.kafka import EventProducer
 from sightline_common.logging import configure_logging
 from sightline_common.ops import BackgroundServer, ops_router
 from sightline_common.storage import ObjectStore
+from sightline_results_api.alerts.materialize import build_alerts_consumer
 from sightline_results_api.api.app import create_app
 from sightline_results_api.api.deps import AppContext
 from sightline_results_api.exposure_stream import run_worker
@@ -79,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
 
     producer = EventProducer(settings.kafka_bootstrap, settings.producer_id)
     loop = build_consumer(settings, BatchSink(engine), producer)
+    # Alerts (#18) are materialized on a group of their own, beside the main materializer.
+    alert_loop = build_alerts_consumer(settings, engine, producer)
+    alert_thread = threading.Thread(target=alert_loop.run, name="alerts-sink", daemon=True)
     ready = CachedReadiness(db_ready, kafka_ready, lambda: loop.ready)
     worker = None
     if mode == "materialize":
@@ -90,9 +95,12 @@ def main(argv: list[str] | None = None) -> int:
     server.start()
     loop.install_signal_handlers()
     log.info("results_api.started", mode=mode, port=settings.http_port)
+    alert_thread.start()
     try:
         loop.run()
     finally:
+        alert_loop.stop()
+        alert_thread.join(timeout=30)
         server.stop()
         if worker is not None:
             worker.stop()

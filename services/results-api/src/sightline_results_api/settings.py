@@ -60,6 +60,9 @@ class ResultsApiSettings(ServiceSettings, SourcePolicySettings):
     report_min_exposure_s: float = Field(default=1.0, ge=0, le=60)
     report_quality_weights: QualityWeights = Field(default_factory=QualityWeights)
 
+    # Alerts (#18): rules may send webhooks to loopback / private / link-local addresses.
+    webhook_allow_private: bool = False
+
     @field_validator("database_schema")
     @classmethod
     def _plain_identifier(cls, value: str) -> str:

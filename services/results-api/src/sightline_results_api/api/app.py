@@ -13,6 +13,7 @@ from sightline_common.ops import ops_router
 from sightline_results_api.api.deps import AppContext, require_token
 from sightline_results_api.api.errors import install_error_handlers
 from sightline_results_api.api.routes import (
+    alerts,
     deletions,
     detections,
     exposure,
@@ -42,6 +43,7 @@ def create_app(context: AppContext) -> FastAPI:
         api.include_router(module.router)
     for module in (rate_cards, reports):  # the sponsor exposure report (#19)
         api.include_router(module.router)
+    api.include_router(alerts.router)  # alert rules and alerts (#18)
     app.include_router(api)
     app.include_router(ops_router(context.ready, context.alive))
     install_error_handlers(app)

@@ -1,0 +1,109 @@
+"""The API's view of rules, alerts and deliveries (request and response bodies)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from sightline_common.messages import AlertKind
+
+
+class ZonePointIn(BaseModel):
+    """A zone corner in normalised frame coordinates (0..1 from the top-left)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    x: float = Field(ge=0, le=1)
+    y: float = Field(ge=0, le=1)
+
+
+class RuleFields(BaseModel):
+    """What a rule says; see `schemas/alert-rule.schema.json` for each field's meaning."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    kind: AlertKind
+    stream_id: str = Field(min_length=1, max_length=64)
+    brands: list[str] = Field(default_factory=list, max_length=50)
+    duration_s: float = Field(default=0, ge=0, le=7 * 24 * 3600)
+    zone: list[ZonePointIn] | None = Field(default=None, min_length=3, max_length=64)
+    min_confidence: float = Field(default=0, ge=0, le=1)
+    min_area: float = Field(default=0, ge=0, le=1)
+    gap_s: float = Field(default=2, ge=0, le=3600)
+    cooldown_s: float = Field(default=0, ge=0, le=7 * 24 * 3600)
+    webhook_url: str | None = Field(default=None, max_length=2000)
+    enabled: bool = True
+
+
+class RuleCreate(RuleFields):
+    """A new rule."""
+
+
+class RuleUpdate(BaseModel):
+    """A change to a rule: the fields given replace the rule's; the result is checked whole."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    brands: list[str] | None = Field(default=None, max_length=50)
+    duration_s: float | None = Field(default=None, ge=0, le=7 * 24 * 3600)
+    zone: list[ZonePointIn] | None = Field(default=None, min_length=3, max_length=64)
+    clear_zone: bool = False
+    min_confidence: float | None = Field(default=None, ge=0, le=1)
+    min_area: float | None = Field(default=None, ge=0, le=1)
+    gap_s: float | None = Field(default=None, ge=0, le=3600)
+    cooldown_s: float | None = Field(default=None, ge=0, le=7 * 24 * 3600)
+    webhook_url: str | None = Field(default=None, max_length=2000)
+    clear_webhook: bool = False
+    enabled: bool | None = None
+
+
+class RulePublic(RuleFields):
+    """A stored rule."""
+
+    id: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class DeliveryPublic(BaseModel):
+    """A webhook delivery's latest state."""
+
+    alert_event_id: str
+    alert_status: str | None
+    url: str
+    status: str = Field(description="delivered, retrying or dead")
+    attempts: int
+    last_status_code: int | None
+    last_error: str | None
+    updated_at: datetime
+
+
+class AlertPublic(BaseModel):
+    """An alert: when it fired and resolved, on what evidence, and who acknowledged it."""
+
+    alert_id: str
+    rule_id: str
+    rule_name: str
+    kind: str
+    stream_id: str
+    brand: str | None
+    status: str = Field(description="fired (ongoing) or resolved")
+    fired_at: datetime | None
+    resolved_at: datetime | None
+    fired_evidence: dict[str, Any] | None
+    resolved_evidence: dict[str, Any] | None
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    deliveries: list[DeliveryPublic] = Field(default_factory=list)
+
+
+class Acknowledge(BaseModel):
+    """Who acknowledges (free text, e.g. a name)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    by: str | None = Field(default=None, max_length=200)

@@ -1,0 +1,178 @@
+"""`/api/rules` and `/api/alerts` on the real Postgres and Kafka: rules are checked (clear 422s),
+stored and announced on the compacted topic; alerts and webhook deliveries published on their
+topics are materialized once, filtered and acknowledged."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from sightline_common.envelope import deterministic_event_id, wrap
+from sightline_common.kafka import EventProducer
+from sightline_common.messages import Alert, AlertDelivery
+from sightline_common.topics import Topic
+from sightline_results_api.alerts.materialize import build_alerts_consumer
+from sightline_results_api.models import Logo
+from sightline_testkit.kafka import read_all
+
+pytestmark = pytest.mark.integration
+
+RIGHT_HALF = [{"x": 0.5, "y": 0}, {"x": 1, "y": 0}, {"x": 1, "y": 1}, {"x": 0.5, "y": 1}]
+
+
+@pytest.fixture
+def acme(engine) -> str:
+    with Session(engine) as session:
+        session.add(
+            Logo(
+                id=str(uuid.uuid4()),
+                brand="acme",
+                bucket="b",
+                object_key="logos/acme.png",
+                sha256="0" * 64,
+                content_type="image/png",
+                size_bytes=1,
+                created_at=datetime.now(UTC),
+            )
+        )
+        session.commit()
+    return "acme"
+
+
+def rule_body(stream: str, **fields):
+    return {
+        "name": "acme 10 s",
+        "kind": "appearance",
+        "stream_id": stream,
+        "brands": ["acme"],
+        "duration_s": 10,
+        **fields,
+    }
+
+
+def rule_records(isolated) -> list[tuple[str, bytes | None]]:
+    topic = isolated.topics.name(Topic.ALERT_RULES)
+    return [(m.key().decode(), m.value()) for m in read_all(isolated.bootstrap, topic)]
+
+
+def test_a_rule_is_stored_announced_changed_and_deleted(
+    client: TestClient, new_stream, acme, isolated
+):
+    created = client.post("/api/rules", json=rule_body(new_stream, zone=RIGHT_HALF))
+    assert created.status_code == 201, created.text
+    rule = created.json()
+    assert rule["zone"] == RIGHT_HALF
+    assert [r["id"] for r in client.get(f"/api/rules?stream_id={new_stream}").json()] == [
+        rule["id"]
+    ]
+
+    changed = client.patch(f"/api/rules/{rule['id']}", json={"duration_s": 20, "clear_zone": True})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["duration_s"] == 20
+    assert changed.json()["zone"] is None
+
+    assert client.delete(f"/api/rules/{rule['id']}").status_code == 204
+    assert client.get(f"/api/rules/{rule['id']}").status_code == 404
+    records = rule_records(isolated)
+    assert [k for k, _ in records] == [rule["id"]] * 3
+    assert records[-1][1] is None  # the tombstone the evaluators follow
+
+
+@pytest.mark.parametrize(
+    ("fields", "detail"),
+    [
+        ({"stream_id": "no-such-stream"}, "unknown stream"),
+        ({"brands": ["zenith"]}, "unknown brand"),
+        ({"brands": []}, "at least one brand"),
+        (
+            {"zone": [{"x": 0, "y": 0}, {"x": 1, "y": 1}, {"x": 1, "y": 0}, {"x": 0, "y": 1}]},
+            "intersects itself",
+        ),
+        ({"webhook_url": "ftp://example.com/hook"}, "http or https"),
+        ({"webhook_url": "http://127.0.0.1:8000/api/streams"}, "internal address"),
+        ({"webhook_url": "http://169.254.169.254/latest/meta-data/"}, "internal address"),
+        ({"kind": "stream_health", "brands": [], "duration_s": 0}, "duration_s > 0"),
+    ],
+)
+def test_a_rule_that_cannot_be_evaluated_is_a_clear_422(client, new_stream, acme, fields, detail):
+    response = client.post("/api/rules", json=rule_body(new_stream, **fields))
+    assert response.status_code == 422, response.text
+    assert detail in response.json()["detail"]
+
+
+def test_alerts_and_deliveries_are_materialized_once_filtered_and_acknowledged(
+    client: TestClient, api_settings, engine, isolated
+):
+    producer = EventProducer(isolated.bootstrap, "test")
+    loop = build_alerts_consumer(api_settings, engine, producer)
+    thread = threading.Thread(target=loop.run, daemon=True)
+    thread.start()
+    try:
+        alert_id = str(deterministic_event_id("alert", "r1", "cam", 1))
+        for status in ("fired", "resolved", "fired"):  # a replayed fired changes nothing
+            alert = Alert.model_validate(
+                {
+                    "alert_id": alert_id,
+                    "rule_id": "r1",
+                    "rule_name": "acme 10 s",
+                    "kind": "appearance",
+                    "stream_id": "cam",
+                    "status": status,
+                    "brand": "acme",
+                    "at": datetime.now(UTC).isoformat(),
+                    "evidence": {"media_ts": 10.0 if status == "fired" else 12.0},
+                }
+            )
+            producer.publish(
+                isolated.topics.name(Topic.ALERTS), wrap(alert, key="cam", producer="test")
+            )
+        for status, attempts in (("retrying", 1), ("delivered", 2), ("retrying", 1)):
+            delivery = AlertDelivery.model_validate(
+                {
+                    "alert_event_id": "e1",
+                    "alert_id": alert_id,
+                    "rule_id": "r1",
+                    "stream_id": "cam",
+                    "alert_status": "fired",
+                    "url": "http://hooks.example/x",
+                    "status": status,
+                    "attempts": attempts,
+                }
+            )
+            producer.publish(
+                isolated.topics.name(Topic.ALERT_DELIVERIES),
+                wrap(delivery, key="e1|http://hooks.example/x", producer="test"),
+            )
+        producer.flush()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            got = client.get(f"/api/alerts/{alert_id}")
+            if got.status_code == 200 and got.json()["deliveries"] and got.json()["resolved_at"]:
+                break
+            time.sleep(0.3)
+        body = client.get(f"/api/alerts/{alert_id}").json()
+        assert body["status"] == "resolved"
+        assert body["fired_evidence"]["media_ts"] == 10.0
+        assert body["resolved_evidence"]["media_ts"] == 12.0
+        time.sleep(1.0)  # the stale 'retrying' record after 'delivered' has been read by now
+        deliveries = client.get(f"/api/alerts/{alert_id}").json()["deliveries"]
+        assert [(d["status"], d["attempts"]) for d in deliveries] == [("delivered", 2)]
+
+        assert len(client.get("/api/alerts?stream_id=cam&kind=appearance").json()) == 1
+        assert client.get("/api/alerts?status=fired").json() == []
+        assert client.get("/api/alerts?brand=other").json() == []
+        assert len(client.get("/api/alerts?acknowledged=false").json()) == 1
+        acked = client.post(f"/api/alerts/{alert_id}/acknowledge", json={"by": "ops"})
+        assert acked.status_code == 200
+        assert acked.json()["acknowledged_by"] == "ops"
+        assert client.get("/api/alerts?acknowledged=false").json() == []
+        assert client.post("/api/alerts/nope/acknowledge", json={}).status_code == 404
+    finally:
+        loop.stop()
+        thread.join(30)

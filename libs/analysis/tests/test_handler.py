@@ -5,15 +5,20 @@ from __future__ import annotations
 from confluent_kafka import TopicPartition
 
 from sightline_analysis.analyzers import AnalyzerSet
+from sightline_analysis.backfill import BackfillRequests
 from sightline_analysis.engine import AnalysisEngine, detection_event_id
 from sightline_analysis.handler import SegmentHandler
 from sightline_analysis.policies import StreamPolicies
+from sightline_analysis.shedding import LiveShedder
 from sightline_common.envelope import decode, encode, wrap
 from sightline_common.kafka import Received
 from sightline_common.messages import (
+    AnalysisMode,
     AnalysisPolicy,
     Detection,
     Envelope,
+    ReanalysisPurpose,
+    ReanalysisRequest,
     Source,
     SourceKind,
     StreamConfig,
@@ -93,3 +98,45 @@ def test_losing_a_partition_forgets_the_state_of_its_streams(
     assert analyzers.forgotten == []
     handle.revoked([TopicPartition("segments", 3)])
     assert analyzers.forgotten == ["cam-1"]
+
+
+def test_a_stale_segment_is_handed_to_a_backfill_and_the_next_says_it_was_degraded(
+    engine: AnalysisEngine, logo_analyzers: AnalyzerSet
+) -> None:
+    sent: list[tuple[str, Envelope]] = []
+    stored_at = segment("logo.ts").wall_clock.timestamp()
+    now = [stored_at + 10]  # the detector reaches the segment 10 s after it was stored
+    handle = SegmentHandler(
+        engine=engine,
+        analyzers=logo_analyzers,
+        policies=StreamPolicies(),
+        publish=lambda topic, envelope: sent.append((topic, envelope)),
+        detections_topic="detections",
+        producer_id="detector-logo/test",
+        shedder=LiveShedder(max_lag_s=4),
+        backfill=BackfillRequests(
+            detector="logo",
+            publish=lambda topic, envelope: sent.append((topic, envelope)),
+            topic="reanalysis",
+            producer_id="detector-logo/test",
+        ),
+        clock=lambda: now[0],
+    )
+    handle(received())  # skipped: no fetch, no decode; its backfill is requested at once
+    now[0] = stored_at + 1
+    handle(received())
+    (request_topic, request), (detection_topic, detection) = sent
+    assert request_topic == "reanalysis"
+    backfill = ReanalysisRequest.model_validate(request.payload)
+    assert backfill.purpose is ReanalysisPurpose.backfill
+    assert backfill.detectors == ["logo"]
+    assert (backfill.stream_id, backfill.media_from, backfill.media_to) == ("cam-1", 14.0, 15.0)
+    assert request.key == backfill.run_id == "backfill-logo-cam-1-7"
+    assert detection_topic == "detections"
+    analysis = Detection.model_validate(detection.payload).analysis
+    assert analysis is not None
+    assert (analysis.mode, analysis.shed_before, analysis.sample_fps) == (
+        AnalysisMode.degraded,
+        1,
+        2,
+    )

@@ -18,6 +18,8 @@ from sightline_analysis.decode import decode_sampled
 from sightline_analysis.executors import AnalysisCall, ExecutorRouter
 from sightline_common.envelope import deterministic_event_id
 from sightline_common.messages import (
+    AnalysisInfo,
+    AnalysisMode,
     AnalysisPolicy,
     Detection,
     DetectorInfo,
@@ -99,8 +101,10 @@ class AnalysisEngine:
         policy: AnalysisPolicy,
         run_id: str = LIVE_RUN,
         segment_event_id: str | None = None,
+        analysis: AnalysisInfo | None = None,
     ) -> Detection:
-        """The Detection for `segment`.
+        """The Detection for `segment`; `analysis` says how it came to be analysed (default:
+        live at full rate), its `sample_fps` is always the policy's.
 
         Raises `MissingObjectError` / `CorruptMediaError` / an analyzer's `PermanentError`
         (dead letter), `StorageUnavailableError` / `ExecutorsExhaustedError` (retry).
@@ -143,12 +147,26 @@ class AnalysisEngine:
                 analyze_ms=_ms(done - decoded),
                 total_ms=_ms(done - started),
             ),
+            analysis=_at_rate(analysis, policy.sample_fps),
         )
 
     def _observe(self, fetch: float, decode: float, analyze: float) -> None:
         for stage, seconds in (("fetch", fetch), ("decode", decode), ("analyze", analyze)):
             metrics.STAGE_SECONDS.labels(self.detector.name, stage).observe(seconds)
         metrics.SEGMENTS_ANALYSED.labels(self.detector.name).inc()
+
+
+def _at_rate(analysis: AnalysisInfo | None, sample_fps: float) -> AnalysisInfo:
+    """`analysis` (live at full rate when None) with the rate the frames were sampled at."""
+    if analysis is None:
+        return AnalysisInfo(
+            mode=AnalysisMode.full,
+            sample_fps=sample_fps,
+            lag_s=None,
+            shed_before=0,
+            backfill_run_id=None,
+        )
+    return analysis.model_copy(update={"sample_fps": sample_fps})
 
 
 def _ms(seconds: float) -> float:

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Callable
 
 import structlog
 from confluent_kafka import TopicPartition
 
+from sightline_analysis import metrics
 from sightline_analysis.analyzers import AnalyzerSet
+from sightline_analysis.backfill import BackfillRequests
 from sightline_analysis.engine import LIVE_RUN, AnalysisEngine, detection_event_id
 from sightline_analysis.policies import StreamPolicies
+from sightline_analysis.shedding import LiveShedder, Verdict
 from sightline_common.envelope import wrap
 from sightline_common.kafka import Received
-from sightline_common.messages import Envelope, SegmentReady
+from sightline_common.messages import AnalysisInfo, AnalysisMode, Envelope, SegmentReady
 
 log = structlog.get_logger(__name__)
 
@@ -23,7 +27,12 @@ Publish = Callable[[str, Envelope], None]
 class SegmentHandler:
     """Analyses each segment whose stream policy includes this detector and publishes the
     Detection under its deterministic event id; errors propagate to the consumer loop (which
-    dead-letters permanent ones and retries transient ones)."""
+    dead-letters permanent ones and retries transient ones).
+
+    With a `shedder`, a segment older than the live lag bound is skipped instead (its range is
+    handed to `backfill` before its offset is stored), so a detector that cannot keep up stays
+    fresh; every Detection says its mode, rate, lag and how many segments were skipped before.
+    """
 
     def __init__(
         self,
@@ -34,13 +43,21 @@ class SegmentHandler:
         publish: Publish,
         detections_topic: str,
         producer_id: str,
+        shedder: LiveShedder | None = None,
+        backfill: BackfillRequests | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        if (shedder is None) != (backfill is None):
+            raise ValueError("a shedder needs backfill requests for what it skips, and back")
         self._engine = engine
         self._analyzers = analyzers
         self._policies = policies
         self._publish = publish
         self._topic = detections_topic
         self._producer_id = producer_id
+        self._shedder = shedder or LiveShedder(max_lag_s=0)
+        self._backfill = backfill
+        self._clock = clock
         self._streams_of: defaultdict[tuple[str, int], set[str]] = defaultdict(set)
 
     def __call__(self, received: Received) -> None:
@@ -51,7 +68,22 @@ class SegmentHandler:
         if detector.name not in policy.detectors:
             return
         self._streams_of[(received.topic, received.partition)].add(segment.stream_id)
-        detection = self._engine.analyse(segment, policy, LIVE_RUN, received.event_id)
+        verdict = self._shedder.take(segment, self._clock())
+        if self._backfill is not None and verdict.backfill is not None:
+            self._backfill.hand_over(verdict.backfill)
+        self._observe(segment.stream_id, verdict)
+        if not verdict.analyse:
+            log.info("segment.shed", stream_id=segment.stream_id, sequence=segment.sequence,
+                     lag_s=round(verdict.lag_s, 3), shed_before=verdict.shed_before)  # fmt: skip
+            return
+        analysis = AnalysisInfo(
+            mode=verdict.mode,
+            sample_fps=policy.sample_fps,
+            lag_s=round(verdict.lag_s, 3),
+            shed_before=verdict.shed_before,
+            backfill_run_id=None,
+        )
+        detection = self._engine.analyse(segment, policy, LIVE_RUN, received.event_id, analysis)
         event_id = detection_event_id(detector, LIVE_RUN, segment.stream_id, segment.sequence)
         self._publish(
             self._topic,
@@ -65,10 +97,26 @@ class SegmentHandler:
             fallback_from=[k.value for k in detection.executor.fallback_from],
             results=sum(len(f.results) for f in detection.frames),
             total_ms=detection.timings.total_ms,
+            mode=verdict.mode.value,
+            lag_s=round(verdict.lag_s, 3),
         )
 
     def revoked(self, partitions: list[TopicPartition]) -> None:
-        """Forget per-stream analyzer state of streams on partitions this member lost."""
+        """Forget per-stream state of streams on partitions this member lost (what they
+        skipped is handed over already)."""
+        name = self._engine.detector.name
         for tp in partitions:
-            for stream_id in self._streams_of.pop((tp.topic, tp.partition), set()):
+            streams = self._streams_of.pop((tp.topic, tp.partition), set())
+            self._shedder.forget(streams)
+            for stream_id in streams:
                 self._analyzers.forget(stream_id)
+                metrics.LIVE_LAG.remove(name, stream_id)
+                metrics.LIVE_DEGRADED.remove(name, stream_id)
+
+    def _observe(self, stream_id: str, verdict: Verdict) -> None:
+        name = self._engine.detector.name
+        metrics.LIVE_LAG.labels(name, stream_id).set(verdict.lag_s)
+        degraded = not verdict.analyse or verdict.mode is not AnalysisMode.full
+        metrics.LIVE_DEGRADED.labels(name, stream_id).set(1 if degraded else 0)
+        metrics.LIVE_SEGMENTS.labels(name, "analysed" if verdict.analyse else "shed").inc()
+        metrics.SHED_RATIO.labels(name).set(self._shedder.shed_ratio(self._clock()))

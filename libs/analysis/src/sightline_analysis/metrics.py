@@ -38,3 +38,33 @@ LOGO_REFERENCES = Gauge(
     "featureless or fully transparent; never matched, logged as logo.unusable)",
     ["state"],
 )
+LIVE_LAG = Gauge(
+    "sightline_live_lag_seconds",
+    "Age of a stream's latest live segment when the detector took it (stored -> picked up)",
+    ["detector", "stream_id"],
+)
+LIVE_DEGRADED = Gauge(
+    "sightline_live_degraded",
+    "1 while a stream's live analysis is degraded (segments skipped under overload)",
+    ["detector", "stream_id"],
+)
+LIVE_SEGMENTS = Counter(
+    "sightline_live_segments_total",
+    "Live segments by decision: analysed, or shed (skipped and handed to a backfill run)",
+    ["detector", "decision"],
+)
+SHED_RATIO = Gauge(
+    "sightline_live_shed_ratio",
+    "Share of live segments shed over the last minute",
+    ["detector"],
+)
+BACKFILL_REQUESTED = Counter(
+    "sightline_backfill_segments_requested_total",
+    "Shed segments handed to backfill runs (reanalysis topic, purpose backfill)",
+    ["detector"],
+)
+BACKFILL_SEGMENTS = Counter(
+    "sightline_backfill_segments_total",
+    "Segments analysed by backfill runs (replay worker)",
+    ["detector"],
+)

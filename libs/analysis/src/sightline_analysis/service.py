@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import uvicorn
 from fastapi import FastAPI
 
+from sightline_analysis.backfill import BackfillRequests
 from sightline_analysis.engine import AnalysisEngine, DetectorIdentity
 from sightline_analysis.executor_server import executor_app
 from sightline_analysis.executors import ExecutorRouter, build_executor
@@ -23,6 +24,7 @@ from sightline_analysis.policies import followed_policies
 from sightline_analysis.replay.service import run_replay
 from sightline_analysis.runtime import build_analyzers
 from sightline_analysis.settings import DetectorSettings
+from sightline_analysis.shedding import LiveShedder
 from sightline_common.kafka import ConsumerLoop, EventProducer
 from sightline_common.logging import configure_logging
 from sightline_common.messages import ExecutorKind, SegmentReady
@@ -58,6 +60,13 @@ def run_detector(spec: DetectorSpec, settings: DetectorSettings) -> int:
     identity = DetectorIdentity(spec.name, spec.version, runtime.analyzers.fingerprint())
     engine = AnalysisEngine(identity, router, store, settings.keyframe_interval)
     producer = EventProducer(settings.kafka_bootstrap, settings.producer_id)
+    shedder = LiveShedder(settings.max_live_lag_s, settings.backfill_max_segments)
+    backfill = BackfillRequests(
+        detector=spec.name,
+        publish=producer.publish,
+        topic=settings.topics.name(Topic.REANALYSIS),
+        producer_id=settings.producer_id,
+    )
     handler = SegmentHandler(
         engine=engine,
         analyzers=runtime.analyzers,
@@ -65,6 +74,8 @@ def run_detector(spec: DetectorSpec, settings: DetectorSettings) -> int:
         publish=producer.publish,
         detections_topic=settings.topics.name(Topic.DETECTIONS),
         producer_id=settings.producer_id,
+        shedder=shedder,
+        backfill=backfill,
     )
     loop = ConsumerLoop(
         bootstrap=settings.kafka_bootstrap,
@@ -99,7 +110,8 @@ def run_detector(spec: DetectorSpec, settings: DetectorSettings) -> int:
             waited_since = time.monotonic()
         time.sleep(0.05)
     log.info("detector.started", detector=spec.name, config_hash=identity.config_hash,
-             analyzers=runtime.analyzers.keys, port=settings.http_port)  # fmt: skip
+             analyzers=runtime.analyzers.keys, port=settings.http_port,
+             max_live_lag_s=settings.max_live_lag_s)  # fmt: skip
     try:
         loop.run()
     finally:

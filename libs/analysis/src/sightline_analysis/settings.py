@@ -40,6 +40,10 @@ class DetectorSettings(ServiceSettings):
     replay_workers: int = 2
     replay_nice: int = 10
     replay_seek_slack: float = 120.0
+    # Live freshness: a segment older than this when the detector takes it is skipped and
+    # handed to a backfill run (0: never skip); a backfill run holds at most this many segments.
+    max_live_lag_s: float = 4.0
+    backfill_max_segments: int = 30
 
     def executor_limits(self) -> ExecutorLimits:
         """What the `executor` mode accepts from its callers."""

@@ -1,5 +1,9 @@
 """The `reanalysis` topic's consumer: starts, cancels and resumes runs for one detector.
 
+A backfill request (a live detector's skipped range, re-requested wider at every skip under the
+same run id) widens the queued job of its run, or, while that run executes, queues a follow-up
+that resumes from the run's checkpoint once it ended: nothing is analysed twice.
+
 A start request stays uncommitted until its run has completed or was cancelled, so a worker
 that dies mid-run gets the request again on restart (or another replica gets it after a
 rebalance) and the run resumes from the checkpoint its segment reader committed. Runs execute
@@ -29,7 +33,7 @@ from sightline_common.errors import PermanentError, TransientError
 from sightline_common.kafka import EventProducer
 from sightline_common.kafka.config import consumer_config
 from sightline_common.kafka.dead_letter import dead_letter_envelope, dead_letter_topic
-from sightline_common.messages import ReanalysisAction, ReanalysisRequest
+from sightline_common.messages import ReanalysisAction, ReanalysisPurpose, ReanalysisRequest
 from sightline_common.shutdown import stop_on_signals
 
 log = structlog.get_logger(__name__)
@@ -46,6 +50,7 @@ class _Job:
     request: ReanalysisRequest
     signals: RunSignals = field(default_factory=RunSignals.new)
     future: Future[None] | None = None
+    started: bool = False  # set (under the coordinator's lock) when it begins executing
 
 
 @dataclass
@@ -160,7 +165,14 @@ class ReplayCoordinator:
         # A run still stopping after its partition was revoked is no duplicate: the request
         # came back (assigned here again) and must run once the stopping one checkpointed.
         stopping = earlier is not None and earlier.signals.stop.is_set()
-        if not mine or (earlier is not None and not stopping) or request.run_id in self._cancelled:
+        cancelled = request.run_id in self._cancelled
+        # A wider backfill of a run known here: widen its queued job, or follow the running one.
+        backfill = request.purpose is ReanalysisPurpose.backfill
+        if mine and backfill and not cancelled and earlier is not None:
+            if self._widen_queued(earlier, msg, request):
+                bound.info("replay.backfill_widened", media_to=request.media_to)
+                return
+        elif not mine or (earlier is not None and not stopping) or cancelled:
             ledger.pending[offset] = True
             return
         job = _Job(msg, request)
@@ -170,6 +182,18 @@ class ReplayCoordinator:
         job.future = self._pool.submit(self._execute_after, after, job)
         bound.info("replay.run_queued", after_stopping_run=stopping)
 
+    def _widen_queued(self, job: _Job, msg: KafkaMessage, request: ReanalysisRequest) -> bool:
+        """Give a job not yet executing the wider `request` (its earlier message is done with);
+        False when it already executes."""
+        with self._lock:
+            if job.started or job.signals.halted():
+                return False
+            earlier, job.msg, job.request = job.msg, msg, request
+            ledger = self._ledgers.get(earlier.partition() or 0)
+            if ledger is not None:
+                ledger.pending[earlier.offset() or 0] = True
+            return True
+
     def _execute_after(self, earlier: Future[None] | None, job: _Job) -> None:
         if earlier is not None:
             wait([earlier])  # its outcome is handled by its own job
@@ -177,6 +201,8 @@ class ReplayCoordinator:
 
     def _execute(self, job: _Job) -> None:
         """Run `job` to an end; transient failures retry (resuming from the checkpoint)."""
+        with self._lock:
+            job.started = True  # from here on its request is the one executed
         bound = self._log.bind(run_id=job.request.run_id)
         outcome = Outcome.stopped
         try:

@@ -24,7 +24,12 @@ from pydantic import ValidationError
 
 from sightline_analysis import metrics
 from sightline_analysis.analyzers import AnalyzerRegistry
-from sightline_analysis.engine import AnalysisEngine, DetectorIdentity, detection_event_id
+from sightline_analysis.engine import (
+    LIVE_RUN,
+    AnalysisEngine,
+    DetectorIdentity,
+    detection_event_id,
+)
 from sightline_analysis.executors import ExecutorRouter, build_executor
 from sightline_analysis.policies import StreamPolicies
 from sightline_analysis.replay.run_config import RunConfig, RunConfigError
@@ -35,7 +40,15 @@ from sightline_analysis.settings import DetectorSettings
 from sightline_common.envelope import wrap
 from sightline_common.errors import PermanentError, TransientError
 from sightline_common.kafka import EventProducer
-from sightline_common.messages import AnalysisPolicy, Detection, ExecutorKind, ReanalysisRequest
+from sightline_common.messages import (
+    AnalysisInfo,
+    AnalysisMode,
+    AnalysisPolicy,
+    Detection,
+    ExecutorKind,
+    ReanalysisPurpose,
+    ReanalysisRequest,
+)
 from sightline_common.storage import ObjectStore
 from sightline_common.topics import Topic
 
@@ -95,6 +108,10 @@ class ReplayRun:
         )
         self.analysed = 0
         self._abort = threading.Event()  # in-flight analyses stop retrying
+        # A backfill completes the live run (same event ids as live analysis would have used);
+        # a reanalysis forms a run of its own.
+        self._backfill = request.purpose is ReanalysisPurpose.backfill
+        self._detections_run = LIVE_RUN if self._backfill else request.run_id
 
     def execute(self) -> Outcome:
         """Run to the end of the range; raises RunConfigError (bad overrides) or TransientError."""
@@ -131,6 +148,7 @@ class ReplayRun:
         started = time.monotonic()
         self._log.info(
             "replay.run_started",
+            purpose=self.request.purpose.value,
             config_hash=identity.config_hash,
             media_from=self.request.media_from,
             media_to=self.request.media_to,
@@ -217,8 +235,21 @@ class ReplayRun:
         self, engine: AnalysisEngine, item: RangeItem, policy: AnalysisPolicy
     ) -> Detection | None:
         """The segment's detection; None when it can never be analysed (logged)."""
+        analysis = (
+            AnalysisInfo(
+                mode=AnalysisMode.backfill,
+                sample_fps=policy.sample_fps,
+                lag_s=None,
+                shed_before=0,
+                backfill_run_id=self.request.run_id,
+            )
+            if self._backfill
+            else None
+        )
         return _retrying(
-            lambda: engine.analyse(item.segment, policy, self.request.run_id, item.event_id),
+            lambda: engine.analyse(
+                item.segment, policy, self._detections_run, item.event_id, analysis
+            ),
             self._abort,
             self._log.bind(sequence=item.segment.sequence),
         )
@@ -237,7 +268,7 @@ class ReplayRun:
         if detection is not None:
             segment = item.segment
             event_id = detection_event_id(
-                identity, self.request.run_id, segment.stream_id, segment.sequence
+                identity, self._detections_run, segment.stream_id, segment.sequence
             )
             self._ctx.producer.publish(
                 self._ctx.settings.topics.name(Topic.DETECTIONS),
@@ -251,6 +282,8 @@ class ReplayRun:
             self._ctx.producer.flush()
             self.analysed += 1
             metrics.REPLAY_SEGMENTS.labels(self._ctx.detector).inc()
+            if self._backfill:
+                metrics.BACKFILL_SEGMENTS.labels(self._ctx.detector).inc()
         done(item)
 
 

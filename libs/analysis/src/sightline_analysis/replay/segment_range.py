@@ -184,6 +184,9 @@ class SegmentRange:
         self._only(partition)
         segment: SegmentReady = message.payload
         if self.spec.past(segment.media_start):
+            # Not committed past: a wider request of the same run (a growing backfill) resumes
+            # here and may hold this segment.
+            self._positions[partition] = offset
             self._finish(partition)
             return None
         if not self.spec.contains(segment.media_start):
@@ -210,5 +213,6 @@ class SegmentRange:
             self._finish(p)
 
     def _finish(self, partition: int) -> None:
-        self._ends.pop(partition, None)
-        self._consumer.incremental_unassign([TopicPartition(self._topic, partition)])
+        """Stop reading `partition` (once: unassigning it twice is an error)."""
+        if self._ends.pop(partition, None) is not None:
+            self._consumer.incremental_unassign([TopicPartition(self._topic, partition)])

@@ -1,0 +1,79 @@
+"""Watching an overloaded detector from outside: every Detection on the topic, and its metrics."""
+
+from __future__ import annotations
+
+import re
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+import httpx
+from confluent_kafka import Consumer
+
+from sightline_common.envelope import decode
+from sightline_common.kafka.config import consumer_config
+from sightline_common.messages import Detection
+
+
+@dataclass(frozen=True)
+class Seen:
+    """One Detection message as read from the topic."""
+
+    event_id: str
+    occurred_at: datetime
+    detection: Detection
+
+
+class DetectionTap:
+    """Reads the detections topic from the start on a thread until closed."""
+
+    def __init__(self, bootstrap: str, topic: str) -> None:
+        group = f"overload-tap-{uuid.uuid4().hex[:8]}"
+        self._consumer = Consumer(consumer_config(bootstrap, group, group))
+        self._consumer.subscribe([topic])
+        self._seen: list[Seen] = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="detection-tap", daemon=True)
+        self._thread.start()
+
+    def seen(self) -> list[Seen]:
+        """Every Detection read so far, in topic order per stream."""
+        with self._lock:
+            return list(self._seen)
+
+    def close(self) -> None:
+        """Stop reading and leave the group."""
+        self._stop.set()
+        self._thread.join(timeout=10)
+        self._consumer.close()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            msg = self._consumer.poll(0.5)
+            if msg is None or msg.error() is not None:
+                continue
+            message = decode(msg.value() or b"", Detection)
+            seen = Seen(message.event_id, message.envelope.occurred_at, message.payload)
+            with self._lock:
+                self._seen.append(seen)
+
+
+_SAMPLE = re.compile(r"^(?P<name>\w+)\{(?P<labels>[^}]*)\} (?P<value>\S+)$")
+
+
+def scrape(url: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    """Prometheus samples at `url`: (name, labels) -> value."""
+    samples: dict[tuple[str, frozenset[tuple[str, str]]], float] = {}
+    for line in httpx.get(url, timeout=5).text.splitlines():
+        match = _SAMPLE.match(line)
+        if match is None:
+            continue
+        labels = frozenset(
+            tuple(pair.split("=", 1)) for pair in re.findall(r'\w+="[^"]*"', match["labels"])
+        )
+        samples[(match["name"], frozenset((k, v.strip('"')) for k, v in labels))] = float(
+            match["value"]
+        )
+    return samples

@@ -1,0 +1,191 @@
+"""Overload on the real platform: a live detector given more streams than it can analyse stays
+within its lag bound by skipping stale segments, says so (Detections, /metrics), returns to full
+rate when the load drops, and its backfill runs leave every stored segment with exactly one
+live Detection.
+
+Streams are stored the way ingest stores them (segments in MinIO, SegmentReady on Kafka) at the
+real-time cadence of 2-s segments; the live detector-logo and its replay worker run as real
+processes. `SIGHTLINE_OVERLOAD_STREAMS` / `SIGHTLINE_OVERLOAD_SECONDS` run a bigger load (the
+issue's acceptance run: 12 streams for 120 s).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import defaultdict
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from sightline_analysis.scenario import Scenario
+from sightline_analysis.synthetic import Placement, background, composite, make_logo, write_ts
+from sightline_common.messages import AnalysisInfo, AnalysisMode, ExecutorKind
+from sightline_common.topics import Topic
+from sightline_devstack.ports import ephemeral_port
+from sightline_testkit.plugin import Isolated
+
+from .tap import DetectionTap, Seen, scrape
+
+pytestmark = [pytest.mark.integration]
+
+STREAMS = int(os.environ.get("SIGHTLINE_OVERLOAD_STREAMS") or 6)
+LOAD_S = float(os.environ.get("SIGHTLINE_OVERLOAD_SECONDS") or 16)
+SEGMENT_S = 2.0
+BOUND_S = 2.0  # SIGHTLINE_MAX_LIVE_LAG_S of the live detector: one segment
+SAMPLE_FPS = 15  # every frame of the 15-fps clip: ~3x more work than one core does in time
+ACME = make_logo("ACME", seed=1)
+
+
+def clip(tmp: Path) -> bytes:
+    """2 s of 640x360 at 15 fps with ACME on screen."""
+    frame, _ = composite(background(7, (640, 360)), ACME, Placement(centre=(320, 180), width=160))
+    return write_ts([frame] * 30, tmp / "acme.ts", fps=15).read_bytes()
+
+
+def live_of(seen: list[Seen]) -> dict[tuple[str, int], list[Seen]]:
+    """The `live` run's Detection messages per (stream, sequence)."""
+    by_segment: dict[tuple[str, int], list[Seen]] = defaultdict(list)
+    for s in seen:
+        if s.detection.run_id == "live":
+            by_segment[(s.detection.stream_id, s.detection.segment.sequence)].append(s)
+    return by_segment
+
+
+@pytest.mark.timeout(1200)
+def test_overload_keeps_live_fresh_marks_it_degraded_and_backfills_every_segment_once(
+    isolated: Isolated,
+) -> None:
+    settings = isolated.settings()
+    scenario = Scenario(settings)
+    scenario.add_logo("acme-1", "acme", ACME)
+    streams = [f"ovl-{n}" for n in range(STREAMS)]
+    for stream_id in streams:
+        scenario.set_policy(stream_id, [ExecutorKind.local], SAMPLE_FPS, detectors=["logo"])
+    live_port, replay_port = ephemeral_port(), ephemeral_port()
+    live = isolated.spawn(
+        "sightline_detector_logo",
+        SIGHTLINE_HTTP_PORT=str(live_port),
+        SIGHTLINE_MAX_LIVE_LAG_S=str(BOUND_S),
+    )
+    replay = isolated.spawn(
+        "sightline_detector_logo", "replay", "--port", str(replay_port),
+        SIGHTLINE_HTTP_PORT=str(replay_port),
+    )  # fmt: skip
+    live.wait_http_ok(f"http://127.0.0.1:{live_port}/readyz", timeout=120)
+    replay.wait_http_ok(f"http://127.0.0.1:{replay_port}/readyz", timeout=120)
+    tap = DetectionTap(isolated.bootstrap, settings.topics.name(Topic.DETECTIONS))
+    metrics_url = f"http://127.0.0.1:{live_port}/metrics"
+    data = clip(isolated.tmp)
+    stored: dict[tuple[str, int], datetime] = {}
+    degraded_streams: set[str] = set()
+    lag_gauges: set[str] = set()
+    shed_ratio = 0.0
+    cpu_before = _cpu_seconds(live.pid)
+    started = time.monotonic()
+    rounds = int(LOAD_S / SEGMENT_S)
+    try:
+        # Overload: every stream closes a segment every 2 s.
+        for k in range(rounds):
+            time.sleep(max(0.0, started + k * SEGMENT_S - time.monotonic()))
+            for stream_id in streams:
+                segment = scenario.add_segment(stream_id, k, data, SEGMENT_S)
+                stored[(stream_id, k)] = segment.wall_clock
+            for (name, labels), value in scrape(metrics_url).items():
+                labelled = dict(labels)
+                if name == "sightline_live_degraded" and value == 1:
+                    degraded_streams.add(labelled["stream_id"])
+                if name == "sightline_live_lag_seconds":
+                    lag_gauges.add(labelled["stream_id"])
+                if name == "sightline_live_shed_ratio":
+                    shed_ratio = max(shed_ratio, value)
+        load_ended = time.monotonic()
+        cpu_load = _cpu_seconds(live.pid) - cpu_before
+
+        # The load drops to one stream: live analysis returns to full rate by itself.
+        calm = streams[0]
+        for k in range(rounds, rounds + 3):
+            segment = scenario.add_segment(calm, k, data, SEGMENT_S)
+            stored[(calm, k)] = segment.wall_clock
+            time.sleep(3 * SEGMENT_S)
+        last_calm = _wait_for(lambda: live_of(tap.seen()).get((calm, rounds + 2)), 60, "calm")
+
+        # Nothing lost: the backfill runs complete the live run for every stored segment.
+        _wait_for(lambda: set(stored) <= set(live_of(tap.seen())), 900, "backfill coverage")
+        covered_after = time.monotonic() - load_ended
+        time.sleep(3)  # anything published twice would show up by now
+        by_segment = live_of(tap.seen())
+    finally:
+        tap.close()
+
+    analysed_live = [s[0] for s in by_segment.values() if info(s[0]).mode is not BACKFILL]
+    backfilled = [s[0] for s in by_segment.values() if info(s[0]).mode is BACKFILL]
+    lags = sorted(info(s).lag_s or 0.0 for s in analysed_live)
+    delays = sorted(
+        (s.occurred_at - stored[(s.detection.stream_id, s.detection.segment.sequence)])
+        .total_seconds()
+        for s in analysed_live
+    )  # fmt: skip
+    shed = len(stored) - len(analysed_live)
+    print(
+        f"\noverload: {STREAMS} streams x {rounds} segments at {SAMPLE_FPS} fps, bound {BOUND_S}s,"
+        f" nproc {os.cpu_count()}; live analysed {len(analysed_live)}, shed {shed}"
+        f" ({shed / len(stored):.0%}), peak shed ratio gauge {shed_ratio:.2f};"
+        f" live lag max {lags[-1]:.2f}s; stored->detection p50 {delays[len(delays) // 2]:.2f}s"
+        f" max {delays[-1]:.2f}s; live detector CPU {cpu_load:.1f}s over {LOAD_S:.0f}s of load;"
+        f" backfill complete {covered_after:.1f}s after the load ended"
+        f" ({len(backfilled)} segments by backfill runs)"
+    )
+    # Fresh: nothing analysed live older than the bound, so results never trail by more than the
+    # bound plus one segment's analysis.
+    assert lags[-1] <= BOUND_S
+    # Overloaded, and it says so: segments were skipped, streams degraded, metrics per stream.
+    assert shed > 0
+    assert any(info(s).mode is AnalysisMode.degraded and info(s).shed_before for s in analysed_live)
+    assert degraded_streams
+    assert lag_gauges == set(streams)
+    assert shed_ratio > 0
+    # Back to full rate once the load dropped.
+    assert info(last_calm[0]).mode is AnalysisMode.full
+    assert info(last_calm[0]).sample_fps == SAMPLE_FPS
+    calm_gauge = frozenset({("detector", "logo"), ("stream_id", calm)})
+    assert scrape(metrics_url)[("sightline_live_degraded", calm_gauge)] == 0
+    # Nothing lost, nothing twice: every stored segment has exactly one live Detection message,
+    # made either live or by a backfill run, and nothing else is in the live run.
+    assert set(by_segment) == set(stored)
+    assert {key: len(s) for key, s in by_segment.items() if len(s) > 1} == {}
+    assert len(backfilled) == shed
+    for s in backfilled:
+        run = info(s).backfill_run_id or ""
+        assert run.startswith(f"backfill-logo-{s.detection.stream_id}-")
+        assert info(s).sample_fps == SAMPLE_FPS
+    # The logo is found in backfilled segments as in live ones (the same analysis, later).
+    for s in backfilled + analysed_live:
+        assert any(r.label == "acme" for f in s.detection.frames for r in f.results)
+
+
+BACKFILL = AnalysisMode.backfill
+
+
+def info(seen: Seen) -> AnalysisInfo:
+    """The Detection's `analysis` (every Detection of this detector has one)."""
+    analysis = seen.detection.analysis
+    assert analysis is not None
+    return analysis
+
+
+def _wait_for(condition, timeout: float, what: str):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.5)
+    raise TimeoutError(what)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process `pid` so far (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

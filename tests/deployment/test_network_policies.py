@@ -154,6 +154,8 @@ def test_every_workload_is_behind_a_default_deny_and_has_its_own_allowances(
         (pod("dashboard"), "minio", "s3", False),
         (pod("detector-logo"), "minio", "console", False),
         (SCRAPER, "notifier", "http", True),
+        (SCRAPER, "alerts", "http", True),
+        (INGRESS_CONTROLLER, "alerts", "http", False),
         (SCRAPER, "detector-visual-replay", "http", True),
         (OTHER_NAMESPACE, "notifier", "http", False),
         (pod("dashboard"), "detector-logo", "http", False),

@@ -42,6 +42,7 @@ def main() -> int:
     settings = AlertsSettings()
     configure_logging(settings.service_name, settings.log_level)
     settings.refuse_dev_credentials()
+    signing_key = settings.signing_key()
     topics, client = settings.topics, settings.producer_id
     stopping = threading.Event()
     producer = EventProducer(settings.kafka_bootstrap, client)
@@ -57,9 +58,7 @@ def main() -> int:
     webhook_group = topics.group("alerts-webhooks")
     delivery = WebhookDelivery(
         rules=rules,
-        sender=WebhookSender(
-            settings.webhook_secret.get_secret_value().encode(), settings.webhook_timeout_s
-        ),
+        sender=WebhookSender(signing_key, settings.webhook_timeout_s),
         schedule=RetrySchedule(
             attempts=settings.webhook_attempts,
             backoff_s=settings.webhook_backoff_s,

@@ -3,9 +3,13 @@ point."""
 
 from __future__ import annotations
 
+import structlog
 from pydantic import Field, SecretStr
 
 from sightline_common.settings import ServiceSettings
+
+# The signing key on development machines (SIGHTLINE_ALLOW_DEV_CREDENTIALS=true) only.
+DEV_WEBHOOK_SECRET = "sightline-dev-webhook-secret"  # noqa: S105 - development only, by design
 
 
 class AlertsSettings(ServiceSettings):
@@ -36,6 +40,19 @@ class AlertsSettings(ServiceSettings):
     webhook_backoff_s: float = Field(default=1.0, ge=0)
     webhook_backoff_max_s: float = Field(default=30.0, ge=0)
     webhook_timeout_s: float = Field(default=5.0, gt=0)
+
+    def signing_key(self) -> bytes:
+        """The webhook signing key. Without one the service refuses to start (exit 2), except
+        with development credentials allowed, where a fixed development key is used."""
+        secret = self.webhook_secret.get_secret_value()
+        if secret:
+            return secret.encode()
+        if self.allow_dev_credentials:
+            return DEV_WEBHOOK_SECRET.encode()
+        structlog.get_logger(__name__).error(
+            "service.refused", reason="SIGHTLINE_WEBHOOK_SECRET is not set"
+        )
+        raise SystemExit(2)
 
     def detector_names(self) -> frozenset[str]:
         """The detectors of `alert_detectors`."""

@@ -48,6 +48,7 @@ SERVICES: tuple[ServiceEntry, ...] = (
     ServiceEntry("results-api", "sightline_results_api", 8000, ("serve",)),
     ServiceEntry("exposure", "sightline_results_api", 8002, ("exposure",)),
     ServiceEntry("notifier", "sightline_notifier", 8001),
+    ServiceEntry("alerts", "sightline_alerts", 8040),
     ServiceEntry("ingest", "sightline_ingest", 8010),
     ServiceEntry("detector-logo", "sightline_detector_logo", 8020),
     ServiceEntry("detector-visual", "sightline_detector_visual", 8030),

@@ -9,7 +9,13 @@ import signal
 from pydantic import BaseModel
 
 from sightline_common.logging import configure_logging
-from sightline_common.messages import Detection, ExposureUpdate, SegmentReady, StreamLifecycle
+from sightline_common.messages import (
+    Alert,
+    Detection,
+    ExposureUpdate,
+    SegmentReady,
+    StreamLifecycle,
+)
 from sightline_common.topics import Topic
 from sightline_notifier.feed import EventSource, FeedBatch, KafkaFeed
 from sightline_notifier.frames import FRAME_TYPE_OF_TOPIC
@@ -27,6 +33,7 @@ def event_sources(settings: NotifierSettings) -> dict[str, EventSource]:
         Topic.STREAMS: StreamLifecycle,
         Topic.EXPOSURE: ExposureUpdate,
         Topic.SEGMENTS: SegmentReady,
+        Topic.ALERTS: Alert,
     }
     if not settings.include_segments:
         del models[Topic.SEGMENTS]

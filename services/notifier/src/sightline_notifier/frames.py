@@ -28,6 +28,7 @@ FRAME_TYPE_OF_TOPIC: dict[Topic, str] = {
     Topic.STREAMS: "stream.lifecycle",
     Topic.EXPOSURE: "exposure",
     Topic.SEGMENTS: "segment.ready",
+    Topic.ALERTS: "alert",
 }
 
 

@@ -21,9 +21,9 @@ export interface ClientOperation {
 }
 export interface EventFrame {
   /**
-   * What the payload is: detection (Detection), exposure (ExposureUpdate), stream.lifecycle (StreamLifecycle), segment.ready (SegmentReady, only when the notifier is configured to push segments).
+   * What the payload is: detection (Detection), exposure (ExposureUpdate), stream.lifecycle (StreamLifecycle), segment.ready (SegmentReady, only when the notifier is configured to push segments), alert (Alert: a rule fired or resolved).
    */
-  type: "detection" | "exposure" | "stream.lifecycle" | "segment.ready";
+  type: "detection" | "exposure" | "stream.lifecycle" | "segment.ready" | "alert";
   /**
    * The Kafka envelope's event id: the same on every replica; remember the last one to resume.
    */

@@ -37,13 +37,14 @@ class ClientOperation(BaseModel):
 
 class Type(StrEnum):
     """
-    What the payload is: detection (Detection), exposure (ExposureUpdate), stream.lifecycle (StreamLifecycle), segment.ready (SegmentReady, only when the notifier is configured to push segments).
+    What the payload is: detection (Detection), exposure (ExposureUpdate), stream.lifecycle (StreamLifecycle), segment.ready (SegmentReady, only when the notifier is configured to push segments), alert (Alert: a rule fired or resolved).
     """
 
     detection = "detection"
     exposure = "exposure"
     stream_lifecycle = "stream.lifecycle"
     segment_ready = "segment.ready"
+    alert = "alert"
 
 
 class EventFrame(BaseModel):
@@ -52,7 +53,7 @@ class EventFrame(BaseModel):
     )
     type: Type = Field(
         ...,
-        description="What the payload is: detection (Detection), exposure (ExposureUpdate), stream.lifecycle (StreamLifecycle), segment.ready (SegmentReady, only when the notifier is configured to push segments).",
+        description="What the payload is: detection (Detection), exposure (ExposureUpdate), stream.lifecycle (StreamLifecycle), segment.ready (SegmentReady, only when the notifier is configured to push segments), alert (Alert: a rule fired or resolved).",
     )
     event_id: str = Field(
         ...,

@@ -18,6 +18,7 @@ import { LiveFeed } from '../../core/live-feed';
 import { flattenDetection, isDetectionEvent, isLifecycleEvent } from '../../core/live-events';
 import { ErrorBanner } from '../../shared/error-banner';
 import { GapFillNotice } from '../../shared/gap-fill-notice';
+import { DetectorsAnalysis, observeAnalysis, streamAnalysis } from './live-analysis';
 import { NewStreamForm } from './new-stream-form';
 
 const REFRESH_MS = 10_000;
@@ -99,6 +100,20 @@ function earlierStarts(a: GapStarts, b: GapStarts): GapStarts {
                     @if (stream.status_reason && stream.status !== 'live') {
                       <div class="muted">{{ stream.status_reason }}</div>
                     }
+                    @if (liveAnalysis()[stream.id]; as live) {
+                      @if (live.degraded) {
+                        <span
+                          class="badge status-degraded"
+                          title="Live analysis fell behind: stale segments are skipped and analysed later by a backfill"
+                          >degraded</span
+                        >
+                      }
+                      @if (live.skipped) {
+                        <div class="muted">
+                          backfill {{ live.backfilled }}/{{ live.skipped }} segments
+                        </div>
+                      }
+                    }
                   </td>
                   <td>
                     {{ stream.source.kind }}
@@ -173,6 +188,14 @@ export class StreamsPage implements OnInit {
       Object.entries(this.recentItems()).map(([id, items]) => [id, items!.map(chipLabel)]),
     ),
   );
+  /** Per stream and detector, what live detections say of the analysis (degraded, backfill). */
+  private readonly analysisByStream = signal<Partial<Record<string, DetectorsAnalysis>>>({});
+  /** Per stream, its live analysis over its detectors (absent: nothing seen yet). */
+  protected readonly liveAnalysis = computed(() =>
+    Object.fromEntries(
+      Object.entries(this.analysisByStream()).map(([id, held]) => [id, streamAnalysis(held)]),
+    ),
+  );
   /** Per stream and detector, the newest live item seen: where a gap in the feed starts. */
   private readonly newestSeen = new Map<string, Map<string, DetectionItem>>();
   /** Live detections the notifier had to drop (or could not replay): reloaded from results-api. */
@@ -192,6 +215,10 @@ export class StreamsPage implements OnInit {
       .subscribe((event) => {
         if (event.payload.run_id === LIVE_RUN) {
           this.addRecent(event.stream_id, flattenDetection(event.payload, event.event_id));
+          this.analysisByStream.update((held) => ({
+            ...held,
+            [event.stream_id]: observeAnalysis(held[event.stream_id], event.payload),
+          }));
         }
       });
     // Missed events: each stream's gap starts after what the page holds now, before the live

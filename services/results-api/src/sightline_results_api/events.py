@@ -19,6 +19,7 @@ from sightline_common.messages import (
     AnalysisPolicy,
     LogoEntry,
     ReanalysisAction,
+    ReanalysisPurpose,
     ReanalysisRequest,
     Source,
     SourceKind,
@@ -98,6 +99,7 @@ class StatePublisher:
         request = ReanalysisRequest(
             run_id=run.run_id,
             action=action,
+            purpose=ReanalysisPurpose.reanalysis,
             stream_id=run.stream_id,
             media_from=run.from_ts,
             media_to=run.to_ts,

@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -29,6 +30,7 @@ from sightline_common.storage import ObjectStore
 from sightline_common.topics import Topic
 from sightline_results_api.rows import RowBatch, lifecycle_row, segment_row
 from sightline_results_api.sink import BatchSink
+from sightline_results_api.storage_lifecycle.usage import StorageMeter
 from sightline_results_api.storage_lifecycle.worker import build_storage_worker
 from sightline_testkit.kafka import read_all
 
@@ -81,7 +83,8 @@ def _store_stream(
             size_bytes=len(data),
             sha256="0" * 64,
         )
-        batch.segments.append(segment_row(f"00000000-0000-0000-0001-{seq:012d}", ready))
+        event_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{stream_id}/{seq}"))
+        batch.segments.append(segment_row(event_id, ready))
     lines.append("#EXT-X-ENDLIST")
     store.put_bytes(bucket, playlist_key(stream_id), "\n".join(lines).encode(), PLAYLIST_TYPE)
     # Something else under the prefix (a thumbnail, say): a stream deletion removes it too.
@@ -157,7 +160,9 @@ def _add_run_with_failure(engine, stream_id: str) -> None:
 def worker(api_settings, engine, publisher):
     """The storage worker, driven pass by pass by the test."""
     store = ObjectStore.from_settings(api_settings)
-    made = build_storage_worker(api_settings, engine, publisher, store)
+    made = build_storage_worker(
+        api_settings, engine, publisher, store, StorageMeter(api_settings, store, engine)
+    )
     assert made is not None
     return made
 
@@ -307,6 +312,7 @@ def test_a_range_erase_removes_exactly_that_range(
         "00000004.ts",
         "00000005.ts",
         "index.m3u8",
+        "removed.json",  # what ingest's and the API's playlists leave out
     ]
     with engine.connect() as conn:
         segments = (
@@ -439,3 +445,182 @@ def test_retention_expires_old_video_and_results_each_on_its_own_lifetime(
     rows = _rows_of(engine, stream_id)
     assert (rows["detections"], rows["analysed_segments"]) == (4, 1)
     assert rows["lifecycle_events"] == 1  # the latest one says the stream's status: kept
+
+
+def _start_api(isolated, sightline_cli, **env: str) -> tuple[str, dict[str, str]]:
+    """results-api (`api`: the API and the storage worker) with these settings; base URL and
+    auth headers."""
+    name = f"storage-{uuid.uuid4().hex[:8]}"
+    token = sightline_cli("token", "create", "--name", name).stdout.splitlines()[-1]
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    child = isolated.spawn("sightline_results_api", "api", SIGHTLINE_HTTP_PORT=str(port), **env)
+    child.wait_http_ok(f"{base}/readyz")
+    return base, {"Authorization": f"Bearer {token}"}
+
+
+def _ts_objects(settings, stream_id: str) -> list[str]:
+    return sorted(k.rsplit("/", 1)[-1] for k in _objects(settings, stream_id) if k.endswith(".ts"))
+
+
+def _wait_for(condition, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert condition()
+
+
+@pytest.mark.skipif(shutil.which("ffprobe") is None, reason="ffmpeg is not installed")
+def test_a_pinned_stretch_outlives_retention_until_unpinned(
+    isolated, api_settings, engine, sightline_cli
+):
+    base, headers = _start_api(isolated, sightline_cli, SIGHTLINE_SWEEP_INTERVAL_S="0.5")
+    api = httpx.Client(base_url=base, headers=headers)
+    stream_id = api.post("/api/streams", json={"name": "cam", "source": {"kind": "test"}}).json()[
+        "id"
+    ]
+    now = datetime.now(UTC)
+    old = now - timedelta(seconds=30)
+    _store_stream(
+        api_settings,
+        engine,
+        stream_id,
+        _encode(isolated.tmp / "hls", 8),
+        stored_at=[old, old, old, now],
+    )
+    assert api.post(f"/api/streams/{stream_id}/pins", json={"from": 3, "to": 2}).status_code == 422
+    assert api.post("/api/streams/nope/pins", json={"from": 0, "to": 1}).status_code == 404
+    # 2.5-3.5 s lies in segment 1 (2-4 s): that segment is kept whole.
+    pin = api.post(
+        f"/api/streams/{stream_id}/pins", json={"from": 2.5, "to": 3.5, "reason": "evidence"}
+    )
+    assert pin.status_code == 201, pin.text
+    assert (pin.json()["from"], pin.json()["to"], pin.json()["reason"]) == (2.5, 3.5, "evidence")
+    assert [p["id"] for p in api.get(f"/api/streams/{stream_id}/pins").json()] == [pin.json()["id"]]
+
+    api.patch(f"/api/streams/{stream_id}", json={"retention": {"video_s": 10}}).raise_for_status()
+    _wait_for(lambda: _ts_objects(api_settings, stream_id) == ["00000001.ts", "00000003.ts"])
+    playlist_url = (
+        f"{base}/api/streams/{stream_id}/playlist.m3u8?access_token={headers['Authorization'][7:]}"
+    )
+    playlist = httpx.get(playlist_url).text
+    assert _listed(playlist) == ["00000001.ts", "00000003.ts"]
+    assert playlist.count("#EXT-X-DISCONTINUITY") == 1
+    assert _ffprobe_seconds(playlist_url) == pytest.approx(4.0, abs=0.3)
+    # The pinned stretch may still be reanalysed; the expired video around it may not.
+    assert (
+        api.post(
+            "/api/reanalysis", json={"stream_id": stream_id, "from": 2.5, "to": 3.5}
+        ).status_code
+        == 202
+    )
+    assert (
+        api.post("/api/reanalysis", json={"stream_id": stream_id, "from": 0, "to": 2}).status_code
+        == 410
+    )
+
+    assert api.delete(f"/api/streams/{stream_id}/pins/{pin.json()['id']}").status_code == 204
+    assert api.delete(f"/api/streams/{stream_id}/pins/{pin.json()['id']}").status_code == 404
+    assert api.get(f"/api/streams/{stream_id}/pins").json() == []
+    _wait_for(lambda: _ts_objects(api_settings, stream_id) == ["00000003.ts"])
+    assert _listed(httpx.get(playlist_url).text) == ["00000003.ts"]
+    assert _ffprobe_seconds(playlist_url) == pytest.approx(2.0, abs=0.3)
+
+
+def _metric(base: str, name: str, labels: str = "") -> float:
+    for line in httpx.get(f"{base}/metrics").text.splitlines():
+        if line.startswith(f"{name}{labels} ") or line.startswith(f"{name}{{{labels}}} "):
+            return float(line.rsplit(" ", 1)[1])
+    raise AssertionError(f"{name} {labels} not in /metrics")
+
+
+@pytest.mark.skipif(shutil.which("ffprobe") is None, reason="ffmpeg is not installed")
+def test_a_filling_store_warns_then_evicts_the_oldest_unpinned_video_past_its_minimum(
+    isolated, api_settings, engine, sightline_cli
+):
+    """The store is the test's bucket on the real MinIO with a capacity set just above what
+    it holds (SIGHTLINE_STORAGE_CAPACITY_BYTES): 90 % full."""
+    store = ObjectStore.from_settings(api_settings)
+    now = datetime.now(UTC)
+    old = now - timedelta(minutes=5)
+    streams = {}
+    for name, stored_at in (("old", [old] * 6), ("new", [now] * 2)):
+        stream_id = f"s-{name}-{isolated.topics.prefix.strip('.')}"
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO streams (id, name, key_hash, source_kind, source_uri, source_loop,"
+                    " policy, enabled, created_at, updated_at, deleting)"
+                    " VALUES (:id, :id, :id, 'test', NULL, false, '{}', false, :now, :now, false)"
+                ),
+                {"id": stream_id, "now": now},
+            )
+        segments = _encode(isolated.tmp / name, 2 * len(stored_at))
+        _store_stream(api_settings, engine, stream_id, segments, stored_at=stored_at)
+        streams[name] = (stream_id, sum(len(s) for s in segments))
+    old_id, new_id = streams["old"][0], streams["new"][0]
+    with engine.begin() as conn:  # segment 4 (8-10 s) of the old stream is evidence
+        conn.execute(
+            text("INSERT INTO pins VALUES ('p-1', :s, 8.5, 9.0, 'evidence', :now)"),
+            {"s": old_id, "now": now},
+        )
+    used = sum(
+        o.size or 0 for o in store.client.list_objects(api_settings.segments_bucket, recursive=True)
+    )
+    capacity = int(used / 0.9)
+    settings = {
+        "SIGHTLINE_STORAGE_CAPACITY_BYTES": str(capacity),
+        "SIGHTLINE_STORAGE_WARN_FRACTION": "0.5",
+        "SIGHTLINE_STORAGE_EVICT_FRACTION": "0.7",
+        "SIGHTLINE_SWEEP_INTERVAL_S": "0.5",
+    }
+
+    # Nothing may be evicted yet (all younger than an hour): the store stays full and says so.
+    base, headers = _start_api(
+        isolated, sightline_cli, SIGHTLINE_VIDEO_MIN_RETENTION_S="3600", **settings
+    )
+    report = httpx.get(f"{base}/api/storage", headers=headers).json()
+    assert report["store"]["source"] == "capacity setting"
+    assert (report["store"]["used_bytes"], report["store"]["total_bytes"]) == (used, capacity)
+    assert report["store"]["free_bytes"] == capacity - used
+    assert report["store"]["fill"] == pytest.approx(0.9, abs=0.01)
+    assert "90% full" in report["warning"]
+    by_id = {s["stream_id"]: s for s in report["streams"]}
+    assert (by_id[old_id]["bytes"], by_id[old_id]["segments"]) == (streams["old"][1], 6)
+    assert (by_id[new_id]["bytes"], by_id[new_id]["segments"]) == (streams["new"][1], 2)
+    assert by_id[old_id]["pins"] == 1
+    assert _metric(base, "sightline_storage_warning") == 1
+    assert _metric(base, "sightline_storage_used_bytes") == used
+    assert _metric(base, "sightline_storage_free_bytes") == capacity - used
+    assert (
+        _metric(base, "sightline_stream_stored_bytes", f'stream_id="{old_id}"')
+        == (streams["old"][1])
+    )
+    assert _ts_objects(api_settings, old_id) == [f"{seq:08d}.ts" for seq in range(6)]
+
+    # With a one-minute minimum, the old stream's oldest unpinned segments go until the store
+    # is back under the warning fill; the pinned one and the new stream stay.
+    isolated.children[-1].stop()
+    base, headers = _start_api(
+        isolated, sightline_cli, SIGHTLINE_VIDEO_MIN_RETENTION_S="60", **settings
+    )
+
+    def report_now():
+        return httpx.get(f"{base}/api/storage", headers=headers).json()
+
+    _wait_for(lambda: report_now()["warning"] is None)
+    report = report_now()
+    assert report["store"]["fill"] < 0.5
+    kept = _ts_objects(api_settings, old_id)
+    assert "00000004.ts" in kept
+    assert len(kept) < 6
+    unpinned = [f"{seq:08d}.ts" for seq in (0, 1, 2, 3, 5)]
+    evicted = [name for name in unpinned if name not in kept]
+    assert evicted == unpinned[: len(evicted)]  # the oldest first
+    assert _ts_objects(api_settings, new_id) == ["00000000.ts", "00000001.ts"]
+    assert _metric(base, "sightline_storage_warning") == 0
+    playlist_url = (
+        f"{base}/api/streams/{old_id}/playlist.m3u8?access_token={headers['Authorization'][7:]}"
+    )
+    assert _listed(httpx.get(playlist_url).text) == kept
+    assert _ffprobe_seconds(playlist_url) == pytest.approx(2.0 * len(kept), abs=0.3)

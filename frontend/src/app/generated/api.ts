@@ -5,6 +5,66 @@
  */
 
 export interface paths {
+    "/api/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Alerts
+         * @description Alerts newest first; `status=fired` lists the ongoing ones.
+         */
+        get: operations["list_alerts_api_alerts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/{alert_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Alert
+         * @description One alert with the status of its webhook deliveries.
+         */
+        get: operations["get_alert_api_alerts__alert_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/{alert_id}/acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Acknowledge Alert
+         * @description Mark an alert seen; the first acknowledgement stands.
+         */
+        post: operations["acknowledge_alert_api_alerts__alert_id__acknowledge_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/deletions/{job_id}": {
         parameters: {
             query?: never;
@@ -176,6 +236,103 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/reports/exposure": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Exposure Report
+         * @description Exposures of every brand on the streams in [from, to) of stream time: quality-weighted
+         *     seconds, share of voice and media value per brand, per stream and (with `window`) per
+         *     window; every counted exposure with its quality factors; methodology and versions.
+         */
+        get: operations["exposure_report_api_reports_exposure_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Rules
+         * @description Every rule (or a stream's), oldest first.
+         */
+        get: operations["list_rules_api_rules_get"];
+        put?: never;
+        /**
+         * Create Rule
+         * @description Create an alert rule; the alerts service evaluates it within seconds. 422 for an unknown
+         *     stream or brand, a self-intersecting zone, or a webhook URL that is not http(s) or points
+         *     at an internal address (unless SIGHTLINE_WEBHOOK_ALLOW_PRIVATE).
+         */
+        post: operations["create_rule_api_rules_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/rules/{rule_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Rule
+         * @description One rule.
+         */
+        get: operations["get_rule_api_rules__rule_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Rule
+         * @description Delete a rule; its ongoing alerts are no longer evaluated.
+         */
+        delete: operations["delete_rule_api_rules__rule_id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Rule
+         * @description Change a rule (kind and stream stay); checked whole like a new one.
+         */
+        patch: operations["update_rule_api_rules__rule_id__patch"];
+        trace?: never;
+    };
+    "/api/storage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Storage Report
+         * @description Stored video per stream (largest first) and the store's space; `warning` is set from
+         *     `warn_fraction` on and says what happens as the store fills (503 when it does not answer).
+         */
+        get: operations["storage_report_api_storage_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/streams": {
         parameters: {
             query?: never;
@@ -338,6 +495,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/streams/{stream_id}/pins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Pins
+         * @description The stream's pins, by start.
+         */
+        get: operations["list_pins_api_streams__stream_id__pins_get"];
+        put?: never;
+        /**
+         * Create Pin
+         * @description Pin [from, to) (stream seconds): every segment overlapping it outlives the stream's
+         *     video retention and a full store's eviction until the pin is deleted. Video that already
+         *     expired is not brought back.
+         */
+        post: operations["create_pin_api_streams__stream_id__pins_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/streams/{stream_id}/pins/{pin_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Pin
+         * @description Unpin: the stretch expires at the next sweep if it is past its lifetime.
+         */
+        delete: operations["delete_pin_api_streams__stream_id__pins__pin_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/streams/{stream_id}/playlist.m3u8": {
         parameters: {
             query?: never;
@@ -360,6 +563,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/streams/{stream_id}/rate-card": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Rate Card
+         * @description The stream's rate card; 404 when it has none.
+         */
+        get: operations["get_rate_card_api_streams__stream_id__rate_card_get"];
+        /**
+         * Put Rate Card
+         * @description Set the stream's rate card (currency, cost of a 30-s spot, optional audience and CPM).
+         */
+        put: operations["put_rate_card_api_streams__stream_id__rate_card_put"];
+        post?: never;
+        /**
+         * Delete Rate Card
+         * @description Remove the stream's rate card (its exposure is then reported without value).
+         */
+        delete: operations["delete_rate_card_api_streams__stream_id__rate_card_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/streams/{stream_id}/segments/{name}": {
         parameters: {
             query?: never;
@@ -370,7 +601,7 @@ export interface paths {
         /**
          * Segment
          * @description One stored segment of the stream (immutable once written); 404 once it expired or was
-         *     erased.
+         *     erased (its object is deleted after the playlist stopped listing it).
          *
          *     Cached by the browser only (`private`): a segment is behind a token, so a shared cache
          *     (a CDN, a corporate proxy) must never hand it to someone else.
@@ -388,6 +619,61 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * Acknowledge
+         * @description Who acknowledges (free text, e.g. a name).
+         */
+        Acknowledge: {
+            /** By */
+            by?: string | null;
+        };
+        /**
+         * AlertKind
+         * @description appearance: a brand visible for at least duration_s (optionally inside zone); absence: none of the brands seen for duration_s of analysed stream time; competitor: a brand appears at all; stream_health: no segment for duration_s of wall time.
+         * @enum {string}
+         */
+        AlertKind: "appearance" | "absence" | "competitor" | "stream_health";
+        /**
+         * AlertPublic
+         * @description An alert: when it fired and resolved, on what evidence, and who acknowledged it.
+         */
+        AlertPublic: {
+            /** Acknowledged At */
+            acknowledged_at: string | null;
+            /** Acknowledged By */
+            acknowledged_by: string | null;
+            /** Alert Id */
+            alert_id: string;
+            /** Brand */
+            brand: string | null;
+            /** Deliveries */
+            deliveries?: components["schemas"]["DeliveryPublic"][];
+            /** Fired At */
+            fired_at: string | null;
+            /** Fired Evidence */
+            fired_evidence: {
+                [key: string]: unknown;
+            } | null;
+            /** Kind */
+            kind: string;
+            /** Resolved At */
+            resolved_at: string | null;
+            /** Resolved Evidence */
+            resolved_evidence: {
+                [key: string]: unknown;
+            } | null;
+            /** Rule Id */
+            rule_id: string;
+            /** Rule Name */
+            rule_name: string;
+            /**
+             * Status
+             * @description fired (ongoing) or resolved
+             */
+            status: string;
+            /** Stream Id */
+            stream_id: string;
+        };
         /** AnalysisPolicy */
         AnalysisPolicy: {
             /**
@@ -479,6 +765,38 @@ export interface components {
             share_of_voice: number;
         };
         /**
+         * BrandSummary
+         * @description A brand's counted exposures over a stream, a window or the whole report.
+         *
+         *     `seconds`: counted exposure time; `quality_seconds`: the same weighted by quality;
+         *     `short`: appearances below the minimum duration, not counted anywhere else.
+         */
+        BrandSummary: {
+            /** Brand */
+            brand: string;
+            /** Exposures */
+            exposures: number;
+            /** Mean Quality */
+            mean_quality: number;
+            /** Quality Seconds */
+            quality_seconds: number;
+            /** Seconds */
+            seconds: number;
+            /** Share Of Voice */
+            share_of_voice: number;
+            /** Short */
+            short: number;
+            /** Short Seconds */
+            short_seconds: number;
+            value: components["schemas"]["MoneyFigures"];
+        };
+        /**
+         * CsvTable
+         * @description Which rows the CSV holds.
+         * @enum {string}
+         */
+        CsvTable: "brands" | "exposures";
+        /**
          * DeletionJobPublic
          * @description A deletion job: a whole stream, or a range of it, removed from every store.
          */
@@ -529,6 +847,34 @@ export interface components {
             step: string;
             /** Stream Id */
             stream_id: string;
+        };
+        /**
+         * DeliveryPublic
+         * @description A webhook delivery's latest state.
+         */
+        DeliveryPublic: {
+            /** Alert Event Id */
+            alert_event_id: string;
+            /** Alert Status */
+            alert_status: string | null;
+            /** Attempts */
+            attempts: number;
+            /** Last Error */
+            last_error: string | null;
+            /** Last Status Code */
+            last_status_code: number | null;
+            /**
+             * Status
+             * @description delivered, retrying or dead
+             */
+            status: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Url */
+            url: string;
         };
         /**
          * DetectionChange
@@ -596,6 +942,18 @@ export interface components {
             version: string;
         };
         /**
+         * DetectorVersion
+         * @description A detector build whose logo detections the report counts.
+         */
+        DetectorVersion: {
+            /** Config Hash */
+            config_hash: string;
+            /** Name */
+            name: string;
+            /** Version */
+            version: string;
+        };
+        /**
          * ExecutorKind
          * @enum {string}
          */
@@ -619,6 +977,44 @@ export interface components {
             window: number | null;
             /** Windows */
             windows: components["schemas"]["ExposureWindowPublic"][];
+        };
+        /**
+         * ExposureReportDocument
+         * @description The sponsor exposure report over a set of streams and a range of stream time.
+         */
+        ExposureReportDocument: {
+            /** Brands */
+            brands: components["schemas"]["BrandSummary"][];
+            /** Currency */
+            currency: string | null;
+            /** Detectors */
+            detectors: components["schemas"]["DetectorVersion"][];
+            /** End */
+            end: number | null;
+            /** Exposures */
+            exposures: components["schemas"]["ReportExposure"][];
+            /**
+             * Generated At
+             * Format: date-time
+             */
+            generated_at: string;
+            logo_library: components["schemas"]["LogoLibraryVersion"];
+            methodology: components["schemas"]["Methodology"];
+            /** Run */
+            run: string;
+            /** Start */
+            start: number;
+            /** Streams */
+            streams: components["schemas"]["StreamSummary"][];
+            /**
+             * Version
+             * @default exposure-report/1
+             */
+            version?: string;
+            /** Warnings */
+            warnings: string[];
+            /** Windows */
+            windows: components["schemas"]["WindowSummary"][];
         };
         /**
          * ExposureWindowPublic
@@ -714,6 +1110,18 @@ export interface components {
             width_px: number;
         };
         /**
+         * LogoLibraryVersion
+         * @description The logo library as it is now: size and a fingerprint of its images.
+         */
+        LogoLibraryVersion: {
+            /** Brands */
+            brands: number;
+            /** Fingerprint */
+            fingerprint: string;
+            /** Logos */
+            logos: number;
+        };
+        /**
          * LogoPublic
          * @description A reference image in the logo library.
          */
@@ -737,6 +1145,79 @@ export interface components {
             size_bytes: number;
         };
         /**
+         * Methodology
+         * @description How exposures were counted and weighted; enough to recompute every figure.
+         */
+        Methodology: {
+            /** Gap S */
+            gap_s: number;
+            /** Min Duration S */
+            min_duration_s: number;
+            /** Notes */
+            notes: string[];
+            /** Quality Version */
+            quality_version: string;
+            /** Weights */
+            weights: {
+                [key: string]: number;
+            };
+        };
+        /**
+         * MoneyFigures
+         * @description Media value in the report's currency (null without a rate card).
+         */
+        MoneyFigures: {
+            /** Audience */
+            audience?: number | null;
+            /** Full */
+            full?: number | null;
+            /** Quality */
+            quality?: number | null;
+        };
+        /**
+         * PinCreate
+         * @description A stretch of the stream to keep past its retention (media seconds, [from, to)).
+         */
+        PinCreate: {
+            /**
+             * From
+             * @description Stream s
+             */
+            from: number;
+            /**
+             * Reason
+             * @description e.g. sponsor report evidence
+             * @default
+             */
+            reason?: string;
+            /**
+             * To
+             * @description Stream s
+             */
+            to: number;
+        };
+        /**
+         * PinPublic
+         * @description A pin: every segment overlapping [from, to) is kept until the pin is deleted.
+         */
+        PinPublic: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** From */
+            from: number;
+            /** Id */
+            id: string;
+            /** Reason */
+            reason: string;
+            /** Stream Id */
+            stream_id: string;
+            /** To */
+            to: number;
+        };
+        /**
          * RangeErase
          * @description A range to erase: media time (`from`, `to`) or storage time (`wall_from`, `wall_to`).
          *
@@ -757,6 +1238,20 @@ export interface components {
             wall_from?: string | null;
             /** Wall To */
             wall_to?: string | null;
+        };
+        /**
+         * RateCardPublic
+         * @description What a 30-s spot costs on a stream; audience and CPM optional.
+         */
+        RateCardPublic: {
+            /** Audience */
+            audience?: number | null;
+            /** Cost Per 30S */
+            cost_per_30s: number;
+            /** Cpm */
+            cpm?: number | null;
+            /** Currency */
+            currency: string;
         };
         /**
          * ReanalysisCreate
@@ -833,6 +1328,49 @@ export interface components {
             to: number;
         };
         /**
+         * ReportExposure
+         * @description One exposure: a continuous appearance of a brand, with what its quality came from.
+         *
+         *     `best_*` name the detection of its best frame (the evidence thumbnail).
+         */
+        ReportExposure: {
+            /** Best Box */
+            best_box: number[];
+            /** Best Event Id */
+            best_event_id: string;
+            /** Best Item Index */
+            best_item_index: number;
+            /** Best Media Ts */
+            best_media_ts: number;
+            /** Brand */
+            brand: string;
+            /** Duration */
+            duration: number;
+            /** End */
+            end: number;
+            /** Factors */
+            factors: {
+                [key: string]: number;
+            };
+            /** Id */
+            id: string;
+            /** Quality */
+            quality: number;
+            /** Sightings */
+            sightings: number;
+            /** Start */
+            start: number;
+            /** Stream Id */
+            stream_id: string;
+            value: components["schemas"]["MoneyFigures"];
+        };
+        /**
+         * ReportFormat
+         * @description How the report is delivered.
+         * @enum {string}
+         */
+        ReportFormat: "json" | "csv" | "pdf";
+        /**
          * Retention
          * @description How long a stream's video and results are kept, in seconds.
          *
@@ -850,6 +1388,148 @@ export interface components {
              * @description segments and playlist
              */
             video_s?: number | null;
+        };
+        /**
+         * RuleCreate
+         * @description A new rule.
+         */
+        RuleCreate: {
+            /** Brands */
+            brands?: string[];
+            /**
+             * Cooldown S
+             * @default 0
+             */
+            cooldown_s?: number;
+            /**
+             * Duration S
+             * @default 0
+             */
+            duration_s?: number;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled?: boolean;
+            /**
+             * Gap S
+             * @default 2
+             */
+            gap_s?: number;
+            kind: components["schemas"]["AlertKind"];
+            /**
+             * Min Area
+             * @default 0
+             */
+            min_area?: number;
+            /**
+             * Min Confidence
+             * @default 0
+             */
+            min_confidence?: number;
+            /** Name */
+            name: string;
+            /** Stream Id */
+            stream_id: string;
+            /** Webhook Url */
+            webhook_url?: string | null;
+            /** Zone */
+            zone?: components["schemas"]["ZonePointIn"][] | null;
+        };
+        /**
+         * RulePublic
+         * @description A stored rule.
+         */
+        RulePublic: {
+            /** Brands */
+            brands?: string[];
+            /**
+             * Cooldown S
+             * @default 0
+             */
+            cooldown_s?: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Duration S
+             * @default 0
+             */
+            duration_s?: number;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled?: boolean;
+            /**
+             * Gap S
+             * @default 2
+             */
+            gap_s?: number;
+            /** Id */
+            id: string;
+            kind: components["schemas"]["AlertKind"];
+            /**
+             * Min Area
+             * @default 0
+             */
+            min_area?: number;
+            /**
+             * Min Confidence
+             * @default 0
+             */
+            min_confidence?: number;
+            /** Name */
+            name: string;
+            /** Stream Id */
+            stream_id: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Webhook Url */
+            webhook_url?: string | null;
+            /** Zone */
+            zone?: components["schemas"]["ZonePointIn"][] | null;
+        };
+        /**
+         * RuleUpdate
+         * @description A change to a rule: the fields given replace the rule's; the result is checked whole.
+         */
+        RuleUpdate: {
+            /** Brands */
+            brands?: string[] | null;
+            /**
+             * Clear Webhook
+             * @default false
+             */
+            clear_webhook?: boolean;
+            /**
+             * Clear Zone
+             * @default false
+             */
+            clear_zone?: boolean;
+            /** Cooldown S */
+            cooldown_s?: number | null;
+            /** Duration S */
+            duration_s?: number | null;
+            /** Enabled */
+            enabled?: boolean | null;
+            /** Gap S */
+            gap_s?: number | null;
+            /** Min Area */
+            min_area?: number | null;
+            /** Min Confidence */
+            min_confidence?: number | null;
+            /** Name */
+            name?: string | null;
+            /** Webhook Url */
+            webhook_url?: string | null;
+            /** Zone */
+            zone?: components["schemas"]["ZonePointIn"][] | null;
         };
         /**
          * RunDiffPublic
@@ -896,6 +1576,48 @@ export interface components {
          * @enum {string}
          */
         SourceKind: "rtmp" | "webcam" | "file" | "test";
+        /**
+         * StorageReport
+         * @description What storage holds, how full it is, and what happens when it fills.
+         */
+        StorageReport: {
+            /** Evict Fraction */
+            evict_fraction: number;
+            store: components["schemas"]["StoreSpace"];
+            /** Streams */
+            streams: components["schemas"]["StreamStorage"][];
+            /** Video Min Retention S */
+            video_min_retention_s: number;
+            /** Warn Fraction */
+            warn_fraction: number;
+            /**
+             * Warning
+             * @description set from warn_fraction on, says what happens next
+             */
+            warning: string | null;
+        };
+        /**
+         * StoreSpace
+         * @description The object store's space.
+         */
+        StoreSpace: {
+            /**
+             * Fill
+             * @description used / total
+             */
+            fill: number;
+            /** Free Bytes */
+            free_bytes: number;
+            /**
+             * Source
+             * @description 'object store drives' or 'capacity setting'
+             */
+            source: string;
+            /** Total Bytes */
+            total_bytes: number;
+            /** Used Bytes */
+            used_bytes: number;
+        };
         /**
          * StreamCreate
          * @description A stream to register.
@@ -948,7 +1670,6 @@ export interface components {
             /**
              * Status Reason
              * @description why, for stalled / retrying / failed: e.g. ffmpeg's error and the next try
-             * @default null
              */
             status_reason?: string | null;
             /**
@@ -1021,7 +1742,6 @@ export interface components {
             /**
              * Status Reason
              * @description why, for stalled / retrying / failed: e.g. ffmpeg's error and the next try
-             * @default null
              */
             status_reason?: string | null;
             /**
@@ -1034,6 +1754,50 @@ export interface components {
              * @description media time before which the video expired (null: none)
              */
             video_kept_from?: number | null;
+        };
+        /**
+         * StreamStorage
+         * @description One stream's stored video and its retention.
+         */
+        StreamStorage: {
+            /** Bytes */
+            bytes: number;
+            effective_retention: components["schemas"]["Retention"];
+            /** Name */
+            name: string;
+            /** Newest */
+            newest: string | null;
+            /**
+             * Oldest
+             * @description when its oldest stored segment was stored
+             */
+            oldest: string | null;
+            /** Pins */
+            pins: number;
+            /** @description its own lifetimes (null: the default) */
+            retention: components["schemas"]["Retention"];
+            /** Segments */
+            segments: number;
+            /** Stream Id */
+            stream_id: string;
+            /**
+             * Video Kept From
+             * @description stream s before which video expired
+             */
+            video_kept_from: number | null;
+        };
+        /**
+         * StreamSummary
+         * @description One stream's brands and the rate card they were priced with.
+         */
+        StreamSummary: {
+            /** Brands */
+            brands: components["schemas"]["BrandSummary"][];
+            /** Name */
+            name: string;
+            rate_card: components["schemas"]["RateCardPublic"] | null;
+            /** Stream Id */
+            stream_id: string;
         };
         /**
          * StreamUpdate
@@ -1062,6 +1826,28 @@ export interface components {
             /** Error Type */
             type: string;
         };
+        /**
+         * WindowSummary
+         * @description Brands over [start, end) of stream time (an exposure counts in the window it starts).
+         */
+        WindowSummary: {
+            /** Brands */
+            brands: components["schemas"]["BrandSummary"][];
+            /** End */
+            end: number;
+            /** Start */
+            start: number;
+        };
+        /**
+         * ZonePointIn
+         * @description A zone corner in normalised frame coordinates (0..1 from the top-left).
+         */
+        ZonePointIn: {
+            /** X */
+            x: number;
+            /** Y */
+            y: number;
+        };
     };
     responses: never;
     parameters: never;
@@ -1071,6 +1857,122 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    list_alerts_api_alerts_get: {
+        parameters: {
+            query?: {
+                acknowledged?: boolean | null;
+                brand?: string | null;
+                kind?: components["schemas"]["AlertKind"] | null;
+                limit?: number;
+                status?: string | null;
+                stream_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertPublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_alert_api_alerts__alert_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                alert_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertPublic"];
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    acknowledge_alert_api_alerts__alert_id__acknowledge_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                alert_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Acknowledge"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertPublic"];
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     get_deletion_api_deletions__job_id__get: {
         parameters: {
             query?: never;
@@ -1383,6 +2285,246 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    exposure_report_api_reports_exposure_get: {
+        parameters: {
+            query: {
+                format?: components["schemas"]["ReportFormat"];
+                /** @description Start, stream seconds */
+                from?: number | null;
+                run?: string;
+                /** @description Stream ids, comma-separated or repeated */
+                streams: string[];
+                /** @description CSV rows */
+                table?: components["schemas"]["CsvTable"];
+                /** @description End, stream seconds */
+                to?: number | null;
+                /** @description Per-window sums, seconds */
+                window?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report (JSON, or CSV / PDF with `format`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExposureReportDocument"];
+                    "application/pdf": unknown;
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_rules_api_rules_get: {
+        parameters: {
+            query?: {
+                stream_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RulePublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_rule_api_rules_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RuleCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RulePublic"];
+                };
+            };
+            /** @description the rule cannot be evaluated as written (the detail says why) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    get_rule_api_rules__rule_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RulePublic"];
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_rule_api_rules__rule_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_rule_api_rules__rule_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RuleUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RulePublic"];
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the rule cannot be evaluated as written (the detail says why) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    storage_report_api_storage_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StorageReport"];
                 };
             };
         };
@@ -1720,6 +2862,102 @@ export interface operations {
             };
         };
     };
+    list_pins_api_streams__stream_id__pins_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                stream_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PinPublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_pin_api_streams__stream_id__pins_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                stream_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PinCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PinPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_pin_api_streams__stream_id__pins__pin_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pin_id: string;
+                stream_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     playlist_api_streams__stream_id__playlist_m3u8_get: {
         parameters: {
             query?: never;
@@ -1739,6 +2977,101 @@ export interface operations {
                 content: {
                     "application/vnd.apple.mpegurl": unknown;
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_rate_card_api_streams__stream_id__rate_card_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                stream_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RateCardPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    put_rate_card_api_streams__stream_id__rate_card_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                stream_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RateCardPublic"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RateCardPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_rate_card_api_streams__stream_id__rate_card_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                stream_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {

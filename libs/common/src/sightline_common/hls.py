@@ -63,15 +63,22 @@ class StoredSegment:
     discontinuity: bool = False
 
 
-def render_playlist(segments: Sequence[StoredSegment], *, ended: bool) -> str:
-    """The stored playlist text for `segments` (all of the stream, in sequence order)."""
+def render_playlist(
+    segments: Sequence[StoredSegment], *, ended: bool, first_sequence: int = 0
+) -> str:
+    """The stored playlist text for `segments` (all of the stream, in sequence order).
+
+    `first_sequence` > 0: the head was removed (retention), so a live playlist is a sliding
+    window, not an append-only EVENT one.
+    """
     target = max((math.ceil(s.duration) for s in segments), default=1)
+    kind = "VOD" if ended else ("EVENT" if first_sequence == 0 else None)
     lines = [
         "#EXTM3U",
         "#EXT-X-VERSION:3",
-        f"#EXT-X-PLAYLIST-TYPE:{'VOD' if ended else 'EVENT'}",
+        *([f"#EXT-X-PLAYLIST-TYPE:{kind}"] if kind else []),
         f"#EXT-X-TARGETDURATION:{max(target, 1)}",
-        "#EXT-X-MEDIA-SEQUENCE:0",
+        f"#EXT-X-MEDIA-SEQUENCE:{first_sequence}",
     ]
     for index, segment in enumerate(segments):
         if segment.discontinuity and index > 0:

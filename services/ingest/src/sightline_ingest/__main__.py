@@ -72,6 +72,7 @@ def build(settings: IngestSettings) -> IngestService:
         topics=topics,
         producer_id=producer_id,
         stopping=stopping,
+        deleted=registry.is_deleted,
         threads=settings.upload_threads,
     )
     relay = OutboxRelay(

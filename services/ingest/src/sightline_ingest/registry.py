@@ -30,6 +30,9 @@ class StreamRegistry:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._configs: dict[str, StreamConfig] = {}
+        # Streams deleted since this process started reading the topic: their segments still
+        # spooled are dropped, never uploaded (see the uploader).
+        self._deleted: set[str] = set()
         self._listeners: list[ConfigListener] = []
 
     def apply(self, config: StreamConfig) -> None:
@@ -37,8 +40,10 @@ class StreamRegistry:
         with self._lock:
             if config.deleted:
                 self._configs.pop(config.stream_id, None)
+                self._deleted.add(config.stream_id)
             else:
                 self._configs[config.stream_id] = config
+                self._deleted.discard(config.stream_id)
         self._notify()
 
     def apply_record(self, key: str, config: StreamConfig | None) -> None:
@@ -52,7 +57,13 @@ class StreamRegistry:
         """Forget a stream (a tombstone on the compacted topic)."""
         with self._lock:
             self._configs.pop(stream_id, None)
+            self._deleted.add(stream_id)
         self._notify()
+
+    def is_deleted(self, stream_id: str) -> bool:
+        """Whether the stream was deleted (its config said so, or its key was tombstoned)."""
+        with self._lock:
+            return stream_id in self._deleted
 
     def get(self, stream_id: str) -> StreamConfig | None:
         """The current configuration of a stream, if known."""

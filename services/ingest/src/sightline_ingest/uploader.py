@@ -10,6 +10,11 @@ it already holds of the stream: after a lost or moved-aside state file, sequence
 after the highest one stored instead of overwriting objects and reusing event ids. A spool file
 that vanished is dead-lettered and skipped (the stream goes on); unreadable segments' bytes are
 stored under the stream's `quarantine/` folder before their dead letter is sent.
+
+The playlist leaves out the segments results-api removed (`removed.json`, see
+`sightline_common.removed_segments`). A deleted stream's segments still spooled (its publish
+was running when it was deleted) are dropped, and its playlist is not written again, so nothing
+of it reappears in storage.
 """
 
 from __future__ import annotations
@@ -27,7 +32,6 @@ from sightline_common.hls import (
     PlaylistError,
     StoredSegment,
     parse_media_playlist,
-    render_playlist,
 )
 from sightline_common.kafka import EventProducer
 from sightline_common.media_layout import (
@@ -37,6 +41,7 @@ from sightline_common.media_layout import (
     sequence_of,
 )
 from sightline_common.messages import StreamStatus
+from sightline_common.removed_segments import RemovedSegments, load_removed, render_kept
 from sightline_common.storage import ObjectStore
 from sightline_common.topics import Topic, TopicNames
 from sightline_ingest import metrics
@@ -70,6 +75,7 @@ class SegmentUploader:
         topics: TopicNames,
         producer_id: str,
         stopping: threading.Event,
+        deleted: Callable[[str], bool] = lambda _stream_id: False,
         threads: int = 4,
     ) -> None:
         self._state = state
@@ -84,6 +90,7 @@ class SegmentUploader:
         self._topics = topics
         self._producer_id = producer_id
         self._stopping = stopping
+        self._deleted = deleted
         self._bucket_checked = False
 
     def upload_once(self) -> int:
@@ -101,7 +108,10 @@ class SegmentUploader:
         done = sum(self._pool.map(self._upload, self._state.next_to_upload()))
         if not self._stopping.is_set():
             for stream in self._state.streams_to_finish():
-                self._finish(stream)
+                if self._deleted(stream.stream_id):
+                    self._state.mark_finished(stream.stream_id, [])
+                else:
+                    self._finish(stream)
         return done
 
     def _producer(self) -> EventProducer:
@@ -112,6 +122,9 @@ class SegmentUploader:
 
     def _upload(self, record: SegmentRecord) -> bool:
         if self._stopping.is_set():
+            return False
+        if self._deleted(record.stream_id):
+            self._drop_deleted(record)
             return False
         stream = self._state.stream(record.stream_id)
         if stream is not None and not stream.origin_checked:
@@ -176,6 +189,12 @@ class SegmentUploader:
         )
         return False
 
+    def _drop_deleted(self, record: SegmentRecord) -> None:
+        """The stream was deleted: its spooled segment goes, unannounced and not stored."""
+        self._state.mark_lost(record.stream_id, record.seq)
+        self._spool.remove(record.spool_name)
+        log.info("upload.deleted_stream_dropped", stream_id=record.stream_id, sequence=record.seq)
+
     def _skip_missing(self, record: SegmentRecord) -> None:
         """The spooled file is gone (deleted by hand, a lost volume): dead-letter the segment,
         skip it, and let the stream carry on."""
@@ -231,8 +250,16 @@ class SegmentUploader:
     def _put_playlist(
         self, stream_id: str, records: list[SegmentRecord], *, ended: bool = False
     ) -> None:
-        text = render_playlist(
+        """Store the playlist of `records` less what results-api removed (retention, erasure,
+        a full store), so playback of what is left keeps working."""
+        try:
+            removed = load_removed(self._store, self._bucket, stream_id)
+        except ValueError:
+            log.exception("upload.removed_marker_unreadable", stream_id=stream_id)
+            removed = RemovedSegments()
+        text = render_kept(
             [StoredSegment(segment_file_name(r.seq), r.duration, r.discontinuity) for r in records],
+            removed,
             ended=ended,
         )
         self._store.put_bytes(self._bucket, playlist_key(stream_id), text.encode(), PLAYLIST_TYPE)

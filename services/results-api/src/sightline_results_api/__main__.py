@@ -36,6 +36,7 @@ from sightline_results_api.readiness import CachedReadiness, database_answers, k
 from sightline_results_api.runtime import build_publisher, open_database
 from sightline_results_api.settings import ResultsApiSettings
 from sightline_results_api.sink import BatchSink
+from sightline_results_api.storage_lifecycle.usage import StorageMeter
 from sightline_results_api.storage_lifecycle.worker import StorageWorker, build_storage_worker
 
 log = structlog.get_logger("sightline_results_api")
@@ -118,7 +119,8 @@ def _api(
     """The API, and the storage worker beside it (started) unless settings turn it off."""
     publisher = build_publisher(settings)
     store = ObjectStore.from_settings(settings)
-    worker = build_storage_worker(settings, engine, publisher, store)
+    meter = StorageMeter(settings, store, engine)
+    worker = build_storage_worker(settings, engine, publisher, store, meter)
     context = AppContext(
         settings=settings,
         engine=engine,
@@ -127,6 +129,7 @@ def _api(
         ready=ready,
         alive=alive,
         wake_storage=worker.wake if worker else lambda: None,
+        meter=meter,
     )
     if worker is not None:
         worker.start()

@@ -248,3 +248,19 @@ class DeletionJob(SQLModel, table=True):
     created_at: datetime = _tz()
     updated_at: datetime = _tz()
     finished_at: datetime | None = _tz(nullable=True)
+
+
+class Pin(SQLModel, table=True):
+    """A stretch of a stream (media seconds) whose video outlives the stream's retention and
+    a full store's eviction until the pin is deleted: evidence for a report, an alert, a claim.
+    Every segment overlapping [media_from, media_to) is kept whole."""
+
+    __tablename__ = "pins"
+    __table_args__ = (Index("ix_pins_stream", "stream_id", "media_from"),)
+
+    id: str = Field(primary_key=True, max_length=36)
+    stream_id: str = Field(max_length=64)
+    media_from: float
+    media_to: float
+    reason: str = Field(max_length=500, default="")
+    created_at: datetime = _tz()

@@ -8,11 +8,11 @@ and the API's auth apply and no storage endpoint is exposed to the browser.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from urllib.parse import quote
 
-from sightline_common.hls import StoredSegment, parse_media_playlist, render_playlist
+from sightline_common.hls import StoredSegment, parse_media_playlist
 from sightline_common.media_layout import sequence_of
+from sightline_common.removed_segments import RemovedSegments, render_kept
 
 SEGMENT_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}\.ts$")
 
@@ -38,24 +38,15 @@ def rewrite_playlist(text: str, access_token: str | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def without_segments(text: str, removed: Callable[[int], bool]) -> tuple[str, int]:
-    """The stored playlist without the segments `removed` accepts (by sequence number), and
-    how many were dropped (0: `text` is returned as it is).
+def without_segments(text: str, removed: RemovedSegments) -> tuple[str, int]:
+    """The stored playlist without the `removed` segments, and how many were dropped (0:
+    `text` is returned as it is). See `render_kept` for how cuts are marked.
 
-    A cut inside the list becomes a discontinuity, so a player resets its timeline there; the
-    VOD end mark is kept. Raises `PlaylistError` when `text` is not a media playlist.
+    Raises `PlaylistError` when `text` is not a media playlist.
     """
     listed = parse_media_playlist(text)
-    kept: list[StoredSegment] = []
-    cut = False
-    for entry in listed:
-        sequence = sequence_of(entry.name)
-        if sequence is not None and removed(sequence):
-            cut = True
-            continue
-        kept.append(StoredSegment(entry.name, entry.duration, entry.discontinuity or cut))
-        cut = False
-    dropped = len(listed) - len(kept)
+    dropped = sum(1 for entry in listed if sequence_of(entry.name) in removed)
     if not dropped:
         return text, 0
-    return render_playlist(kept, ended="#EXT-X-ENDLIST" in text), dropped
+    segments = [StoredSegment(e.name, e.duration, e.discontinuity) for e in listed]
+    return render_kept(segments, removed, ended="#EXT-X-ENDLIST" in text), dropped

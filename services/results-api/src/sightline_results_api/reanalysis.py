@@ -30,6 +30,7 @@ from sightline_results_api.models import (
     Stream,
     utcnow,
 )
+from sightline_results_api.storage_lifecycle.pins import Pins
 from sightline_results_api.streams import StreamRegistry
 
 LIVE_RUN = "live"
@@ -132,7 +133,8 @@ class ReanalysisRuns:
     def _check_stored(self, stream: Stream, start: float, end: float) -> None:
         """Refuse a range reaching into removed video: the run could never finish it."""
         kept = stream.video_kept_from
-        if kept is not None and start < kept:
+        pinned = kept is not None and Pins(self._session).covering(stream.id, start, min(end, kept))
+        if kept is not None and start < kept and not pinned:
             raise VideoGoneError(
                 f"the video of stream {stream.id} before {kept:.3f} s (stream time) expired "
                 f"under its retention; ask for a range from {kept:.3f} s on"

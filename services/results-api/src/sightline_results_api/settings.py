@@ -53,6 +53,13 @@ class ResultsApiSettings(ServiceSettings, SourcePolicySettings):
     storage_batch_size: int = Field(default=1000, ge=1, le=1000)
     # Run the storage worker (deletion jobs + retention sweeper) in this process.
     run_storage_worker: bool = True
+    # Storage you can see (`/api/storage`, `/metrics`): the store's size (0: the MinIO drives';
+    # set: the segments bucket's quota), the fill that warns, the fill from which the oldest
+    # unpinned video older than `video_min_retention_s` is deleted (down to the warning fill).
+    storage_capacity_bytes: int = Field(default=0, ge=0)
+    storage_warn_fraction: float = Field(default=0.8, gt=0, le=1)
+    storage_evict_fraction: float = Field(default=0.9, gt=0, le=1)
+    video_min_retention_s: float = Field(default=86_400.0, ge=0)
 
     # The exposure report (#19): sightings of a brand at most this far apart are one exposure;
     # shorter exposures are not counted; the quality index's weights (JSON object, README).

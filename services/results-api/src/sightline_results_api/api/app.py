@@ -19,9 +19,11 @@ from sightline_results_api.api.routes import (
     exposure,
     logos,
     media,
+    pins,
     rate_cards,
     reanalysis,
     reports,
+    storage,
     streams,
 )
 
@@ -39,7 +41,17 @@ def create_app(context: AppContext) -> FastAPI:
     app.state.context = context
 
     api = APIRouter(prefix="/api", dependencies=[Depends(require_token)])
-    for module in (streams, media, detections, exposure, logos, reanalysis, deletions):
+    for module in (
+        streams,
+        media,
+        detections,
+        exposure,
+        logos,
+        reanalysis,
+        deletions,
+        pins,
+        storage,
+    ):
         api.include_router(module.router)
     for module in (rate_cards, reports):  # the sponsor exposure report (#19)
         api.include_router(module.router)

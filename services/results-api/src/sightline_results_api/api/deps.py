@@ -16,6 +16,8 @@ from sightline_results_api.events import StatePublisher
 from sightline_results_api.logos import LogoLibrary
 from sightline_results_api.settings import ResultsApiSettings
 from sightline_results_api.storage_lifecycle.jobs import DeletionJobs
+from sightline_results_api.storage_lifecycle.pins import Pins
+from sightline_results_api.storage_lifecycle.usage import StorageMeter
 from sightline_results_api.streams import StreamRegistry
 from sightline_results_api.tokens import token_is_valid
 
@@ -33,6 +35,8 @@ class AppContext:
     # Tells the storage worker a deletion job is waiting (no-op when none runs here: another
     # replica's worker finds the job within seconds).
     wake_storage: Callable[[], None] = lambda: None
+    # Shared with the storage worker, so a measurement is reused (None: one per request).
+    meter: StorageMeter | None = None
 
 
 def get_context(request: Request) -> AppContext:
@@ -89,6 +93,18 @@ def get_deletions(session: SessionDep, context: ContextDep) -> DeletionJobs:
     return DeletionJobs(session, context.publisher)
 
 
+def get_pins(session: SessionDep) -> Pins:
+    """Pins for this request."""
+    return Pins(session)
+
+
+def get_meter(context: ContextDep) -> StorageMeter:
+    """The storage meter."""
+    return context.meter or StorageMeter(context.settings, context.store, context.engine)
+
+
 RegistryDep = Annotated[StreamRegistry, Depends(get_registry)]
 DeletionsDep = Annotated[DeletionJobs, Depends(get_deletions)]
 LogosDep = Annotated[LogoLibrary, Depends(get_logos)]
+PinsDep = Annotated[Pins, Depends(get_pins)]
+MeterDep = Annotated[StorageMeter, Depends(get_meter)]

@@ -25,6 +25,7 @@ from sightline_results_api.logo_check import (
 from sightline_results_api.logos import LogoNotFoundError
 from sightline_results_api.reanalysis import RunNotFoundError, VideoGoneError
 from sightline_results_api.storage_lifecycle.jobs import DeletionNotFoundError, NothingStoredError
+from sightline_results_api.storage_lifecycle.pins import PinNotFoundError
 from sightline_results_api.streams import InvalidSourceError, StreamNotFoundError
 from sightline_results_api.uploads import NotAnImageError
 
@@ -38,6 +39,7 @@ _STATUS_OF_ERROR: dict[type[Exception], tuple[int, str]] = {
     MissingObjectError: (status.HTTP_404_NOT_FOUND, "not found in storage"),
     DeletionNotFoundError: (status.HTTP_404_NOT_FOUND, "deletion job not found"),
     NothingStoredError: (status.HTTP_404_NOT_FOUND, ""),
+    PinNotFoundError: (status.HTTP_404_NOT_FOUND, "pin not found"),
     InvalidCursorError: (status.HTTP_422_UNPROCESSABLE_CONTENT, "invalid cursor"),
     InvalidSourceError: (status.HTTP_422_UNPROCESSABLE_CONTENT, ""),
     OversizedLogoError: (status.HTTP_422_UNPROCESSABLE_CONTENT, ""),

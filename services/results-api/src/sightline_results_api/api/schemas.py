@@ -300,3 +300,68 @@ class RangeErase(BaseModel):
             if low is not None and high is not None and not low < high:  # type: ignore[operator]
                 raise ValueError(f"{name}: the range is empty or reversed")
         return self
+
+
+class PinCreate(BaseModel):
+    """A stretch of the stream to keep past its retention (media seconds, [from, to))."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    start: float = Field(alias="from", ge=0, le=1e9, description="Stream s")
+    end: float = Field(alias="to", ge=0, le=1e9, description="Stream s")
+    reason: str = Field(default="", max_length=500, description="e.g. sponsor report evidence")
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> PinCreate:
+        if not self.start < self.end:
+            raise ValueError("from/to: the range is empty or reversed")
+        return self
+
+
+class PinPublic(BaseModel):
+    """A pin: every segment overlapping [from, to) is kept until the pin is deleted."""
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+    id: str
+    stream_id: str
+    start: float = Field(alias="from")
+    end: float = Field(alias="to")
+    reason: str
+    created_at: datetime
+
+
+class StoreSpace(BaseModel):
+    """The object store's space."""
+
+    used_bytes: int
+    total_bytes: int
+    free_bytes: int
+    fill: float = Field(description="used / total")
+    source: str = Field(description="'object store drives' or 'capacity setting'")
+
+
+class StreamStorage(BaseModel):
+    """One stream's stored video and its retention."""
+
+    stream_id: str
+    name: str
+    bytes: int
+    segments: int
+    oldest: datetime | None = Field(description="when its oldest stored segment was stored")
+    newest: datetime | None
+    retention: Retention = Field(description="its own lifetimes (null: the default)")
+    effective_retention: Retention
+    video_kept_from: float | None = Field(description="stream s before which video expired")
+    pins: int
+
+
+class StorageReport(BaseModel):
+    """What storage holds, how full it is, and what happens when it fills."""
+
+    store: StoreSpace
+    warn_fraction: float
+    evict_fraction: float
+    video_min_retention_s: float
+    warning: str | None = Field(description="set from warn_fraction on, says what happens next")
+    streams: list[StreamStorage]

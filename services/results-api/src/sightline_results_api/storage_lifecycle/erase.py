@@ -1,4 +1,5 @@
-"""The deleting itself: objects in batches, rows in batches, the stored playlist trimmed.
+"""The deleting itself: objects in batches, rows in batches, the removed-segments marker
+written and an ended stream's stored playlist trimmed.
 
 Every operation here is idempotent (deleting what is already gone deletes nothing), which is
 what lets a deletion job or a sweep be resumed from any point after a crash.
@@ -15,6 +16,7 @@ from sqlalchemy import Engine, text
 from sightline_common.errors import MissingObjectError
 from sightline_common.hls import PLAYLIST_TYPE, PlaylistError
 from sightline_common.media_layout import playlist_key, sequence_of
+from sightline_common.removed_segments import RemovedSegments, load_removed, save_removed
 from sightline_common.storage import ObjectStore
 from sightline_results_api.playlist import without_segments
 
@@ -28,6 +30,7 @@ STREAM_TABLES = (
     "exposure_windows",
     "segments",
     "lifecycle_events",
+    "pins",
 )
 
 
@@ -96,23 +99,30 @@ class Eraser:
         progress(count, 0)
         return count
 
-    def trim_playlist(self, stream_id: str, removed: Callable[[int], bool]) -> int:
-        """Rewrite the stored playlist without the segments `removed` accepts (by sequence).
+    def mark_removed(self, stream_id: str, ranges: list[tuple[int, int]]) -> RemovedSegments:
+        """Add sequence ranges to the stream's removed-segments marker (before their objects
+        go: ingest and playback stop listing them first). Returns the whole marker."""
+        removed = load_removed(self.store, self.bucket, stream_id).with_ranges(ranges)
+        save_removed(self.store, self.bucket, stream_id, removed)
+        return removed
 
-        A cut inside the list is marked as a discontinuity, so a player resets its timeline
-        there. Returns how many entries were dropped (0: the playlist is left untouched).
+    def trim_playlist(self, stream_id: str, removed: RemovedSegments) -> int:
+        """Rewrite the stored playlist of an ended stream without the `removed` segments.
+
+        A live stream's playlist is left to ingest, which rewrites it at every segment from the
+        marker (two writers of one object would lose each other's lines). Returns how many
+        entries were dropped (0: the playlist is left untouched).
         """
         key = playlist_key(stream_id)
-        if not self.store.exists(self.bucket, key):
+        if not removed or not self.store.exists(self.bucket, key):
             return 0
         try:
             text_ = self.store.get_bytes(self.bucket, key).decode("utf-8", "replace")
-            return self._put_trimmed(key, text_, removed)
+            if "#EXT-X-ENDLIST" not in text_:
+                return 0
+            trimmed, dropped = without_segments(text_, removed)
         except (MissingObjectError, PlaylistError):
             return 0
-
-    def _put_trimmed(self, key: str, text_: str, removed: Callable[[int], bool]) -> int:
-        trimmed, dropped = without_segments(text_, removed)
         if dropped:
             self.store.put_bytes(self.bucket, key, trimmed.encode(), PLAYLIST_TYPE)
         return dropped

@@ -111,7 +111,8 @@ class DeletionRunner:
             )
 
         def playlist() -> None:
-            self.eraser.trim_playlist(job.stream_id, lambda seq: seq_from <= seq <= seq_to)
+            removed = self.eraser.mark_removed(job.stream_id, [(seq_from, seq_to)])
+            self.eraser.trim_playlist(job.stream_id, removed)
 
         wanted = segment_keys_in(job.stream_id, seq_from, seq_to)
         return [

@@ -1,12 +1,13 @@
 """The retention sweeper: what outlived its stream's lifetime is deleted, video and results
 each by their own.
 
-Video: the segments stored (wall clock) before `now - video lifetime` lose their objects, their
-`segments` rows and their lines in the stored playlist, oldest first, a batch at a time; the
-stream remembers from which media time its video is kept (`video_kept_from`), which playback
-and reanalysis read. Results: detections, analysed segments, exposure windows, lifecycle events
-(all but the latest, which says the stream's status) and reanalysis runs produced before
-`now - results lifetime` go, in batches. A lifetime of 0 keeps for ever.
+Video: the unpinned segments stored (wall clock) before `now - video lifetime` are removed
+(`segments.SegmentRemover`: the stream's removed-segments marker, so playlists stop listing
+them, then objects and rows, oldest first, a batch at a time); the stream remembers up to which
+media time its video expired (`video_kept_from`), which reanalysis reads. Results: detections,
+analysed segments, exposure windows, lifecycle events (all but the latest, which says the
+stream's status) and reanalysis runs produced before `now - results lifetime` go, in batches.
+A lifetime of 0 keeps for ever.
 
 MinIO lifecycle (ILM) rules were not used: their expiry counts whole days from an object's
 creation and cannot follow a per-stream lifetime kept in Postgres, and the playlist and the
@@ -19,12 +20,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import structlog
-from sqlalchemy import text
 from sqlmodel import Session, select
 
+from sightline_common.removed_segments import load_removed
 from sightline_results_api.models import DeletionJob, Stream, utcnow
 from sightline_results_api.storage_lifecycle.erase import Eraser, stream_prefix
 from sightline_results_api.storage_lifecycle.jobs import DONE, STREAM
+from sightline_results_api.storage_lifecycle.segments import SegmentRemover
 
 log = structlog.get_logger(__name__)
 
@@ -74,6 +76,8 @@ class RetentionSweeper:
             results = _lifetime(stream.results_retention_s, self.results_default_s)
             removed = self._expire_video(stream.id, now - video) if video else 0
             rows = self._expire_results(stream.id, now - results) if results else 0
+            if stream.video_kept_from is not None:
+                self._retrim(stream.id)
             if removed or rows:
                 result.streams.append(stream.id)
                 log.info("retention.swept", stream_id=stream.id, segments=removed, rows=rows)
@@ -84,48 +88,17 @@ class RetentionSweeper:
         return result
 
     def _expire_video(self, stream_id: str, cutoff: datetime) -> int:
-        """Delete the stream's segments stored before `cutoff`; returns how many."""
-        engine = self.eraser.engine
-        with engine.connect() as conn:
-            last, kept_from = conn.execute(
-                text(
-                    "SELECT max(sequence), max(media_start + duration) FROM segments"
-                    " WHERE stream_id = :s AND wall_clock < :cutoff"
-                ),
-                {"s": stream_id, "cutoff": cutoff},
-            ).one()
-        if last is None:
-            return 0
-        # Said first: playback and reanalysis stop offering the stretch before it disappears.
-        with engine.begin() as conn:
-            conn.execute(
-                text(
-                    "UPDATE streams SET video_kept_from = GREATEST(COALESCE(video_kept_from, 0),"
-                    " :kept) WHERE id = :s"
-                ),
-                {"s": stream_id, "kept": kept_from},
-            )
-        self.eraser.trim_playlist(stream_id, lambda seq: seq <= last)
-        removed = 0
-        while True:
-            with engine.connect() as conn:
-                batch = conn.execute(
-                    text(
-                        "SELECT event_id, object_key, bucket FROM segments"
-                        " WHERE stream_id = :s AND sequence <= :last ORDER BY sequence LIMIT :n"
-                    ),
-                    {"s": stream_id, "last": last, "n": self.eraser.batch},
-                ).all()
-            if not batch:
-                return removed
-            keys = [key for _event, key, bucket in batch if bucket == self.eraser.bucket]
-            self.eraser.store.remove_keys(self.eraser.bucket, keys)
-            with engine.begin() as conn:
-                conn.execute(
-                    text("DELETE FROM segments WHERE event_id = ANY(:ids)"),
-                    {"ids": [event for event, _key, _bucket in batch]},
-                )
-            removed += len(batch)
+        """Delete the stream's unpinned segments stored before `cutoff`; returns how many."""
+        removed, _bytes = SegmentRemover(self.eraser).remove(
+            stream_id, "wall_clock < :cutoff", {"cutoff": cutoff}
+        )
+        return removed
+
+    def _retrim(self, stream_id: str) -> None:
+        """Trim an ended stream's stored playlist again: ingest may have stored its final
+        playlist from a marker read just before the last removal."""
+        removed = load_removed(self.eraser.store, self.eraser.bucket, stream_id)
+        self.eraser.trim_playlist(stream_id, removed)
 
     def _expire_results(self, stream_id: str, cutoff: datetime) -> int:
         params = {"stream_id": stream_id, "cutoff": cutoff}

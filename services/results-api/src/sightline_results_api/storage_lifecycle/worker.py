@@ -1,5 +1,6 @@
 """The storage worker: one thread beside the API that runs pending deletion jobs (at start, when
-the API accepts one, and every few seconds) and the retention sweeper every sweep interval.
+the API accepts one, and every few seconds), and every sweep interval the retention sweeper
+then the full-store eviction.
 
 Several results-api replicas may run it: a Postgres advisory lock, held on a connection of its
 own for one pass, lets one replica work at a time. A replica killed mid-pass loses its
@@ -19,9 +20,12 @@ from sightline_common.storage import ObjectStore
 from sightline_results_api.events import StatePublisher
 from sightline_results_api.settings import ResultsApiSettings
 from sightline_results_api.storage_lifecycle.erase import Eraser
+from sightline_results_api.storage_lifecycle.eviction import Evictor
 from sightline_results_api.storage_lifecycle.jobs import PENDING
 from sightline_results_api.storage_lifecycle.runner import DeletionRunner
+from sightline_results_api.storage_lifecycle.segments import SegmentRemover
 from sightline_results_api.storage_lifecycle.sweeper import RetentionSweeper
+from sightline_results_api.storage_lifecycle.usage import StorageMeter
 
 log = structlog.get_logger(__name__)
 
@@ -40,11 +44,13 @@ class StorageWorker:
         engine: Engine,
         runner: DeletionRunner,
         sweeper: RetentionSweeper,
+        evictor: Evictor,
         sweep_interval_s: float,
     ) -> None:
         self._engine = engine
         self._runner = runner
         self._sweeper = sweeper
+        self._evictor = evictor
         self._sweep_interval_s = sweep_interval_s
         self._wake = threading.Event()
         self._stopping = threading.Event()
@@ -91,6 +97,7 @@ class StorageWorker:
                 if time.monotonic() >= self._next_sweep and not self._stopping.is_set():
                     self._next_sweep = time.monotonic() + self._sweep_interval_s
                     self._sweeper.sweep()
+                    self._evictor.evict()
             finally:
                 lock.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _STORAGE_LOCK})
                 lock.commit()
@@ -114,13 +121,24 @@ class StorageWorker:
 
 
 def build_storage_worker(
-    settings: ResultsApiSettings, engine: Engine, publisher: StatePublisher, store: ObjectStore
+    settings: ResultsApiSettings,
+    engine: Engine,
+    publisher: StatePublisher,
+    store: ObjectStore,
+    meter: StorageMeter,
 ) -> StorageWorker | None:
     """The worker for these settings (not started), or None when it is turned off."""
     if not settings.run_storage_worker:
         return None
     eraser = Eraser(engine, store, settings.segments_bucket, settings.storage_batch_size)
     sweeper = RetentionSweeper(eraser, settings.video_retention_s, settings.results_retention_s)
+    evictor = Evictor(
+        SegmentRemover(eraser),
+        meter,
+        evict_fraction=settings.storage_evict_fraction,
+        warn_fraction=settings.storage_warn_fraction,
+        min_retention_s=settings.video_min_retention_s,
+    )
     return StorageWorker(
-        engine, DeletionRunner(eraser, publisher), sweeper, settings.sweep_interval_s
+        engine, DeletionRunner(eraser, publisher), sweeper, evictor, settings.sweep_interval_s
     )

@@ -11,12 +11,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
 
-from sightline_common.errors import MissingObjectError
 from sightline_common.hls import PLAYLIST_TYPE, PlaylistError
-from sightline_common.media_layout import playlist_key, sequence_of
-from sightline_results_api.api.deps import ContextDep, RegistryDep, SessionDep
+from sightline_common.media_layout import playlist_key
+from sightline_common.removed_segments import load_removed
+from sightline_results_api.api.deps import ContextDep, RegistryDep
 from sightline_results_api.playlist import SEGMENT_NAME, rewrite_playlist, without_segments
-from sightline_results_api.storage_lifecycle.removed import removed_sequences
 
 router = APIRouter(prefix="/streams", tags=["media"])
 
@@ -32,7 +31,6 @@ def playlist(
     stream_id: str,
     request: Request,
     registry: RegistryDep,
-    session: SessionDep,
     context: ContextDep,
 ) -> Response:
     """The stream's HLS playlist (live while it runs, VOD after), segments served below.
@@ -40,11 +38,10 @@ def playlist(
     Segments past the stream's video retention or in an erased range are not listed.
     """
     stream = registry.get(stream_id)
-    text = context.store.get_bytes(
-        context.settings.segments_bucket, playlist_key(stream.id)
-    ).decode("utf-8", "replace")
-    removed = removed_sequences(session, stream)
-    if removed is not None:
+    bucket = context.settings.segments_bucket
+    text = context.store.get_bytes(bucket, playlist_key(stream.id)).decode("utf-8", "replace")
+    removed = load_removed(context.store, bucket, stream.id)
+    if removed:
         with contextlib.suppress(PlaylistError):  # not a media playlist: served as stored
             text, _ = without_segments(text, removed)
     body = rewrite_playlist(text, request.query_params.get("access_token"))
@@ -60,20 +57,15 @@ def segment(
     stream_id: str,
     name: Annotated[str, Path(pattern=SEGMENT_NAME.pattern, description="e.g. 42.ts")],
     registry: RegistryDep,
-    session: SessionDep,
     context: ContextDep,
 ) -> Response:
     """One stored segment of the stream (immutable once written); 404 once it expired or was
-    erased.
+    erased (its object is deleted after the playlist stopped listing it).
 
     Cached by the browser only (`private`): a segment is behind a token, so a shared cache
     (a CDN, a corporate proxy) must never hand it to someone else.
     """
     stream = registry.get(stream_id)
-    removed = removed_sequences(session, stream)
-    sequence = sequence_of(name)
-    if removed is not None and sequence is not None and removed(sequence):
-        raise MissingObjectError(f"segment {name} of {stream.id} expired or was erased")
     data = context.store.get_bytes(context.settings.segments_bucket, f"streams/{stream.id}/{name}")
     return Response(
         data, media_type=SEGMENT_TYPE, headers={"Cache-Control": "private, max-age=86400"}

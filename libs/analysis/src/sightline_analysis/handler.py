@@ -89,6 +89,8 @@ class SegmentHandler:
             self._topic,
             wrap(detection, key=segment.stream_id, producer=self._producer_id, event_id=event_id),
         )
+        ready = max(0.0, self._clock() - segment.wall_clock.timestamp())
+        metrics.LIVE_READY_SECONDS.labels(detector.name).observe(ready)
         log.info(
             "detection.published",
             stream_id=segment.stream_id,
@@ -116,6 +118,7 @@ class SegmentHandler:
     def _observe(self, stream_id: str, verdict: Verdict) -> None:
         name = self._engine.detector.name
         metrics.LIVE_LAG.labels(name, stream_id).set(verdict.lag_s)
+        metrics.LIVE_PICKUP_SECONDS.labels(name).observe(verdict.lag_s)
         degraded = not verdict.analyse or verdict.mode is not AnalysisMode.full
         metrics.LIVE_DEGRADED.labels(name, stream_id).set(1 if degraded else 0)
         metrics.LIVE_SEGMENTS.labels(name, "analysed" if verdict.analyse else "shed").inc()

@@ -68,3 +68,16 @@ BACKFILL_SEGMENTS = Counter(
     "Segments analysed by backfill runs (replay worker)",
     ["detector"],
 )
+_HOP_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 8.0, 16.0, 32.0, 64.0)
+LIVE_PICKUP_SECONDS = Histogram(
+    "sightline_live_pickup_seconds",
+    "Live hop: segment stored by ingest -> taken by the detector (queueing), every live segment",
+    ["detector"],
+    buckets=_HOP_BUCKETS,
+)
+LIVE_READY_SECONDS = Histogram(
+    "sightline_live_detection_ready_seconds",
+    "Live hops together: segment stored by ingest -> its Detection handed to the producer",
+    ["detector"],
+    buckets=_HOP_BUCKETS,
+)

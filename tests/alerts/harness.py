@@ -130,6 +130,9 @@ class Feed:
                 frames.append({"media_ts": t, "results": results})
             self.publish(Topic.DETECTIONS, detection(seq, frames), "cam")
 
+    def publish_detection(self, payload: Detection) -> None:
+        self.publish(Topic.DETECTIONS, payload, payload.stream_id)
+
     def segment(self, seq: int, stream_id: str = "cam") -> None:
         payload = SegmentReady.model_validate(
             {

@@ -1,0 +1,124 @@
+"""The whole path on the real platform: a rule created through results-api reaches the alerts
+service over the compacted topic; detections fire and resolve it; results-api lists the alert
+with its webhook deliveries, the notifier pushes both transitions to a subscribed dashboard
+client, and the receiver gets both, signed."""
+
+from __future__ import annotations
+
+import json
+import threading
+from contextlib import ExitStack
+
+import cv2
+import httpx
+import pytest
+from websockets.sync.client import connect
+from websockets.typing import Subprotocol
+
+from sightline_analysis.synthetic import make_logo
+from sightline_devstack.ports import ephemeral_port
+from sightline_testkit.plugin import Isolated
+
+from .harness import Feed, detection, eventually, receiver, start_alerts
+
+pytestmark = pytest.mark.integration
+
+
+def _jpeg() -> bytes:
+    ok, data = cv2.imencode(".jpg", make_logo("ACME", seed=1))
+    assert ok
+    return data.tobytes()
+
+
+def _results_api(isolated: Isolated) -> tuple[str, str]:
+    port = ephemeral_port()
+    process = isolated.spawn(
+        "sightline_results_api",
+        "serve",
+        SIGHTLINE_HTTP_PORT=str(port),
+        SIGHTLINE_WEBHOOK_ALLOW_PRIVATE="true",
+        SIGHTLINE_RUN_STORAGE_WORKER="false",
+    )
+    base = f"http://127.0.0.1:{port}"
+    process.wait_http_ok(f"{base}/readyz", timeout=90)
+    done = isolated.run("sightline_results_api.cli", "token", "create", "--name", "alerts-e2e")
+    assert done.returncode == 0, done.stderr
+    return base, done.stdout.strip().splitlines()[-1]
+
+
+def _dashboard(
+    isolated: Isolated, token: str, stream_id: str, frames: list[dict], stack: ExitStack
+) -> None:
+    """A dashboard client of a notifier process, collecting the alert frames it is pushed."""
+    port = ephemeral_port()
+    notifier = isolated.spawn("sightline_notifier", SIGHTLINE_HTTP_PORT=str(port))
+    notifier.wait_http_ok(f"http://127.0.0.1:{port}/readyz", timeout=60)
+    offered = [Subprotocol("sightline.v1"), Subprotocol(f"bearer.{token}")]
+    ws = stack.enter_context(connect(f"ws://127.0.0.1:{port}/ws", subprotocols=offered))
+    ws.send(json.dumps({"op": "subscribe", "streams": [stream_id]}))
+
+    def read() -> None:
+        for raw in ws:
+            frame = json.loads(raw)
+            if frame.get("type") == "alert":
+                frames.append(frame)
+
+    threading.Thread(target=read, daemon=True).start()
+
+
+def test_a_rule_made_in_the_api_fires_resolves_and_reaches_api_dashboard_and_webhook(
+    isolated: Isolated,
+) -> None:
+    base, token = _results_api(isolated)
+    api = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    stream = api.post("/api/streams", json={"name": "match", "source": {"kind": "test"}}).json()
+    logo = api.post("/api/logos", data={"brand": "acme"}, files={"image": ("a.jpg", _jpeg())})
+    assert logo.status_code == 201, logo.text
+    pushed: list[dict] = []
+    with ExitStack() as stack, receiver() as hook:
+        _dashboard(isolated, token, stream["id"], pushed, stack)
+        rule = api.post(
+            "/api/rules",
+            json={
+                "name": "acme 10 s",
+                "kind": "appearance",
+                "stream_id": stream["id"],
+                "brands": ["acme"],
+                "duration_s": 10,
+                "webhook_url": hook.url,
+            },
+        )
+        assert rule.status_code == 201, rule.text
+        start_alerts(isolated)
+        feed = Feed(isolated)
+        box = {"x": 0.6, "y": 0.4, "w": 0.1, "h": 0.1}
+        for seq in range(10):  # acme on screen 0..12 s of 20
+            frames = [
+                {
+                    "media_ts": seq * 2.0 + step * 0.5,
+                    "results": [{"kind": "logo", "label": "acme", "confidence": 0.9, "box": box}]
+                    if seq * 2.0 + step * 0.5 <= 12.0
+                    else [],
+                }
+                for step in range(4)
+            ]
+            feed.publish_detection(detection(seq, frames, stream_id=stream["id"]))
+
+        def resolved_with_deliveries() -> dict | None:
+            listed = api.get("/api/alerts", params={"stream_id": stream["id"]}).json()
+            if len(listed) != 1 or listed[0]["status"] != "resolved":
+                return None
+            detail = api.get(f"/api/alerts/{listed[0]['alert_id']}").json()
+            statuses = sorted(d["status"] for d in detail["deliveries"])
+            return detail if statuses == ["delivered", "delivered"] else None
+
+        alert = eventually(resolved_with_deliveries, timeout=60, what="alert in results-api")
+        assert alert["rule_id"] == rule.json()["id"]
+        assert alert["brand"] == "acme"
+        assert alert["fired_evidence"]["since_media_ts"] == 0.0
+        assert [e["payload"]["status"] for e in hook.accepted()] == ["fired", "resolved"]
+        eventually(lambda: len(pushed) >= 2, what="alert frames on the WebSocket")
+        assert [f["payload"]["status"] for f in pushed] == ["fired", "resolved"]
+        assert {f["event_id"] for f in pushed} == {e["event_id"] for e in hook.accepted()}
+        acked = api.post(f"/api/alerts/{alert['alert_id']}/acknowledge", json={"by": "ops"})
+        assert acked.json()["acknowledged_by"] == "ops"

@@ -7,14 +7,28 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
+import uuid
 
 import pypdfium2
 import pytest
+from sqlalchemy import Engine
 from sqlmodel import Session
 
-from sightline_results_api.report.build import ReportRequest, read_facts
-from sightline_results_api.settings import ResultsApiSettings
-from sightline_results_api.streams import StreamRegistry
+from sightline_common.envelope import wrap
+from sightline_common.messages import (
+    Box,
+    Detection,
+    DetectorInfo,
+    Envelope,
+    ExecutorInfo,
+    FrameResult,
+    ResultItem,
+    SegmentRef,
+    Timings,
+)
+from sightline_results_api.report import query
+from sightline_results_api.report.exposures import Measured
 
 pytestmark = pytest.mark.integration
 
@@ -120,18 +134,70 @@ def test_report_refusals(client, stream_with_logos, new_stream):
     assert client.get(url, params={"streams": ","}).status_code == 422
 
 
-def test_chunked_reading_finds_what_one_read_finds(stream_with_logos, engine, publisher):
-    request = ReportRequest([stream_with_logos])
+Item = tuple[str, tuple[float, float, float, float], float]  # label, box, confidence
+
+
+def _detection(stream: str, seq: int, frames: dict[float, list[Item]], span: float) -> Envelope:
+    """A Detection of one segment whose sampled frames (stream time -> items) stand for `span`
+    seconds each."""
+    detection = Detection(
+        stream_id=stream,
+        segment=SegmentRef(sequence=seq, bucket="b", object_key=f"{seq}.ts",
+                           media_start=min(frames), duration=span * len(frames)),
+        run_id="live",
+        detector=DetectorInfo(name="logo", version="1.0.0", config_hash="abc"),
+        executor=ExecutorInfo(kind="local", latency_ms=1.0),
+        frames=[
+            FrameResult(media_ts=ts, results=[
+                ResultItem(kind="logo", label=label, confidence=conf,
+                           box=Box(x=x, y=y, w=w, h=h), area_share=w * h)
+                for label, (x, y, w, h), conf in items
+            ])
+            for ts, items in frames.items()
+        ],
+        timings=Timings(total_ms=1.0),
+    )  # fmt: skip
+    return wrap(detection, key=stream, producer="test", event_id=uuid.uuid4())
+
+
+CENTRE = (0.4, 0.4, 0.2, 0.2)
+
+
+def _measured(engine: Engine, stream: str, gap_s: float = 1.0) -> list[Measured]:
     with Session(engine) as session:
-        registry = StreamRegistry(session, publisher, ResultsApiSettings().source_policy())
-        whole = read_facts(session, registry, request)
-        seen: list[tuple[float, float]] = []
-        chunked = read_facts(
-            session, registry, request, progress=lambda d, t: seen.append((d, t)), chunk_s=3.0
-        )
-    assert sorted(whole.sightings, key=repr) == sorted(chunked.sightings, key=repr)
-    assert len(seen) == 14  # 41 s (last sighting at 40 s, + 1) in 3-s chunks
-    assert seen[-1] == (41.0, 41.0)
+        return query.exposures(session, [stream], "live", 0.0, None, gap_s=gap_s)
+
+
+def test_sightings_merge_into_one_exposure_per_appearance(engine, new_stream, store_detections):
+    acme: list[Item] = [("acme", CENTRE, 0.8)]
+    # 0.5-s frames: 0-2 s seen, 2.5 missed (a 0.5-s hole: within 1 s), 3-4 s seen, then a
+    # 2-s hole (4.5-6.5 missed) and 6.5-7 seen again: two appearances
+    times = [0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 3.5, 4.0, 6.5, 7.0]
+    store_detections([_detection(new_stream, i, {t: acme}, 0.5) for i, t in enumerate(times)])
+    first, second = _measured(engine, new_stream)
+    assert (first.start, first.end, first.sightings) == (0.0, 4.5, 8)
+    assert (second.start, second.end, second.sightings) == (6.5, 7.5, 2)
+    [everything] = _measured(engine, new_stream, gap_s=2.5)  # a wider tolerance bridges it
+    assert everything.duration == 7.5
+
+
+def test_measures_per_frame_clutter_and_duplicates(engine, new_stream, store_detections):
+    big_corner_cut = (0.0, 0.0, 0.5, 0.4)
+    store_detections([
+        # acme twice in frame 0 (the larger box counts), with globex beside it
+        _detection(new_stream, 0, {0.0: [("acme", CENTRE, 0.6), ("acme", big_corner_cut, 0.9),
+                                         ("globex", CENTRE, 0.8)],
+                                   0.5: [("acme", CENTRE, 0.6)]}, 0.5),
+    ])  # fmt: skip
+    acme, globex = _measured(engine, new_stream)
+    assert (acme.brand, acme.sightings, acme.duration) == ("acme", 2, 1.0)
+    assert acme.mean_area == pytest.approx((0.2 + 0.04) / 2)
+    assert acme.mean_confidence == pytest.approx((0.9 + 0.6) / 2)
+    assert acme.edge_share == pytest.approx(0.5)  # the corner box touches the edge
+    assert acme.mean_centre_distance == pytest.approx(math.hypot(0.25, 0.3) / 2)
+    assert acme.mean_solus == pytest.approx((0.5 + 1.0) / 2)  # with globex, then alone
+    assert acme.best_box == big_corner_cut
+    assert (globex.sightings, globex.mean_solus, globex.duration) == (1, 0.5, 0.5)
 
 
 def test_cli_writes_the_report(sightline_cli, client, stream_with_logos, tmp_path):

@@ -15,7 +15,7 @@ from PIL import Image
 from sightline_results_api.report.assemble import CountingRules
 from sightline_results_api.report.build import ReportFacts, ReportRequest, compose
 from sightline_results_api.report.csv_export import brands_csv, exposures_csv
-from sightline_results_api.report.exposures import Sighting
+from sightline_results_api.report.exposures import Measured
 from sightline_results_api.report.model import (
     ExposureReportDocument,
     LogoLibraryVersion,
@@ -26,27 +26,28 @@ from sightline_results_api.report.pdf import render_pdf
 BRANDS = ["Acme Cola", "Globex", "Ünïcode Bräu", "=HYPERLINK(1)"]
 
 
-def _appearance(brand: str, start: float, frames: int, size: float) -> list[Sighting]:
-    x = 0.5 - size / 2
-    return [
-        Sighting("s1", brand, start + i * 0.5, 0.5, 0.8, x, x, size, size, 0, f"{brand}{i}", 0)
-        for i in range(frames)
-    ]
+def _exposure(brand: str, start: float, seconds: float, area: float) -> Measured:
+    return Measured(
+        stream_id="s1", brand=brand, start=start, end=start + seconds, sightings=int(seconds * 2),
+        mean_area=area, mean_confidence=0.8, mean_centre_distance=0.1, edge_share=0.0,
+        mean_solus=1.0, best_event_id=f"{brand}{start}", best_item_index=0,
+        best_media_ts=start, best_box=(0.4, 0.4, 0.2, 0.2),
+    )  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def document() -> ExposureReportDocument:
-    sightings = [
-        *_appearance(BRANDS[0], 0.0, 20, 0.3),
-        *_appearance(BRANDS[0], 30.0, 6, 0.2),
-        *_appearance(BRANDS[1], 12.0, 8, 0.1),
-        *_appearance(BRANDS[2], 40.0, 4, 0.15),
-        *_appearance(BRANDS[3], 50.0, 3, 0.1),
+    exposures = [
+        _exposure(BRANDS[0], 0.0, 10.0, 0.09),
+        _exposure(BRANDS[0], 30.0, 3.0, 0.04),
+        _exposure(BRANDS[1], 12.0, 4.0, 0.01),
+        _exposure(BRANDS[2], 40.0, 2.0, 0.02),
+        _exposure(BRANDS[3], 50.0, 1.5, 0.01),
     ]
     facts = ReportFacts(
         streams=[("s1", "Final, camera 1")],
         cards={"s1": RateCardPublic(currency="EUR", cost_per_30s=3000.0)},
-        sightings=sightings,
+        exposures=exposures,
         detectors=[],
         logo_library=LogoLibraryVersion(logos=4, brands=4, fingerprint="abc"),
     )

@@ -1,8 +1,7 @@
 """`sightline report ...`: the sponsor exposure report from a terminal, to a file or stdout.
 
-Runs the same code as `GET /api/reports/exposure`, in this process. Sightings are read ten
-minutes of stream time at a time behind a progress bar (on stderr), so a long range shows how
-far it is.
+Runs the same code as `GET /api/reports/exposure`, in this process, with a progress bar on
+stderr that moves as each stream's exposures are read (a season of streams takes a while).
 """
 
 from __future__ import annotations
@@ -64,18 +63,18 @@ def handle(
     ids = [s.strip() for s in args.streams.split(",") if s.strip()]
     request = ReportRequest(ids, args.start, args.end, args.run, args.window)
     registry = StreamRegistry(session, publisher, settings.source_policy())
-    console = Console(stderr=True)
+    rules = rules_from(settings)
     with Progress(
-        TextColumn("reading detections"), BarColumn(), TaskProgressColumn(),
-        console=console, transient=True,
+        TextColumn("reading exposures"), BarColumn(), TaskProgressColumn(),
+        console=Console(stderr=True), transient=True,
     ) as bar:  # fmt: skip
-        task = bar.add_task("read", total=None)
+        task = bar.add_task("read", total=len(ids))
         facts = read_facts(
-            session, registry, request,
+            session, registry, request, rules,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )  # fmt: skip
     try:
-        doc = compose(request, facts, rules_from(settings))
+        doc = compose(request, facts, rules)
     except ValueError as exc:  # mixed currencies, too many windows
         print(f"sightline: {exc}", file=sys.stderr)
         return 1

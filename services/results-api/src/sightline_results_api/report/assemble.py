@@ -1,7 +1,7 @@
-"""From sightings to the report's figures: exposures, per-brand sums, windows, value. Pure.
+"""From measured exposures to the report's figures: quality, value, per-brand sums, windows. Pure.
 
-What the database supplies (sightings, stream names, rate cards, versions) comes in as plain
-values; `report.build` does the reading.
+What the database supplies (measured exposures, stream names, rate cards, versions) comes in
+as plain values; `report.build` does the reading.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sightline_results_api.report import quality
-from sightline_results_api.report.exposures import Appearance, Sighting, counted, merge
+from sightline_results_api.report.exposures import Measured, counted
 from sightline_results_api.report.model import (
     BrandSummary,
     MoneyFigures,
@@ -37,9 +37,9 @@ class CountingRules:
 
 @dataclass(frozen=True, slots=True)
 class Exposure:
-    """A counted (or too short) appearance with its factors, index and value."""
+    """A counted (or too short) exposure with its factors, index and value."""
 
-    appearance: Appearance
+    measured: Measured
     factors: quality.Factors
     quality: float
     value: Value
@@ -48,20 +48,20 @@ class Exposure:
     @property
     def seconds(self) -> float:
         """The exposure's duration."""
-        return self.appearance.duration
+        return self.measured.duration
 
 
 def exposures(
-    sightings: Iterable[Sighting], rules: CountingRules, rates: Mapping[str, Rate]
+    measured: Iterable[Measured], rules: CountingRules, rates: Mapping[str, Rate]
 ) -> list[Exposure]:
-    """Every appearance of every brand, scored and priced (too-short ones marked, value 0)."""
+    """Every measured exposure scored and priced (too-short ones marked, no value)."""
     out = []
-    for appearance in merge(sightings, rules.gap_s):
-        f = quality.factors(appearance.sightings, appearance.duration)
+    for m in measured:
+        f = quality.factors(m)
         q = quality.index(f, rules.weights)
-        ok = counted(appearance, rules.min_duration_s)
-        value = price(appearance.duration, q, rates.get(appearance.stream_id)) if ok else NO_VALUE
-        out.append(Exposure(appearance, f, q, value, ok))
+        ok = counted(m, rules.min_duration_s)
+        value = price(m.duration, q, rates.get(m.stream_id)) if ok else NO_VALUE
+        out.append(Exposure(m, f, q, value, ok))
     return out
 
 
@@ -89,7 +89,7 @@ def brand_summaries(items: Iterable[Exposure]) -> list[BrandSummary]:
     listed_all = list(items)
     by_brand: dict[str, list[Exposure]] = defaultdict(list)
     for e in listed_all:
-        by_brand[e.appearance.brand].append(e)
+        by_brand[e.measured.brand].append(e)
     total = sum(e.seconds for e in _counted(listed_all))
     out = []
     for brand, listed in by_brand.items():
@@ -129,7 +129,7 @@ def window_summaries(
         raise ValueError(f"window too small: more than {limit} windows in the range")
     buckets: list[list[Exposure]] = [[] for _ in range(count)]
     for e in items:
-        at = e.appearance.start
+        at = e.measured.start
         if start <= at < end:
             buckets[min(int((at - start) // window), count - 1)].append(e)
     return [
@@ -144,21 +144,20 @@ def window_summaries(
 
 def public_exposure(e: Exposure) -> ReportExposure:
     """An exposure as listed in the report, its best frame named for the evidence."""
-    a = e.appearance
-    best = max(a.sightings, key=quality.sighting_score)
+    m = e.measured
     return ReportExposure(
-        id=f"{a.stream_id}/{a.brand}/{a.start:.3f}",
-        stream_id=a.stream_id,
-        brand=a.brand,
-        start=round(a.start, 3),
-        end=round(a.end, 3),
-        duration=round(a.duration, 3),
-        sightings=len(a.sightings),
+        id=f"{m.stream_id}/{m.brand}/{m.start:.3f}",
+        stream_id=m.stream_id,
+        brand=m.brand,
+        start=round(m.start, 3),
+        end=round(m.end, 3),
+        duration=round(m.duration, 3),
+        sightings=m.sightings,
         factors=e.factors.as_dict(),
         quality=round(e.quality, 4),
         value=money(e.value),
-        best_event_id=best.event_id,
-        best_item_index=best.item_index,
-        best_media_ts=best.media_ts,
-        best_box=[round(v, 4) for v in (best.box_x, best.box_y, best.box_w, best.box_h)],
+        best_event_id=m.best_event_id,
+        best_item_index=m.best_item_index,
+        best_media_ts=m.best_media_ts,
+        best_box=[round(v, 4) for v in m.best_box],
     )

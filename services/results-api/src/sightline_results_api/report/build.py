@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from sightline_results_api.report import assemble, query, rate_cards
 from sightline_results_api.report.assemble import CountingRules
-from sightline_results_api.report.exposures import Sighting, with_clutter
+from sightline_results_api.report.exposures import Measured
 from sightline_results_api.report.model import (
     DetectorVersion,
     ExposureReportDocument,
@@ -31,10 +31,11 @@ NOTES = [
     "frames at most the gap tolerance apart are merged; each sighting stands for the stream "
     "time its frame was sampled for.",
     "Exposures shorter than the minimum duration are not counted (listed as short).",
-    "Quality index q1 is the weighted mean of six factors in [0, 1]: size (sqrt of area share "
-    "over 5 %, capped), clarity (the logo detector's confidence), position (1 at the centre, 0 "
-    "at a corner), visibility (box not cut by the frame edge), solus (1 / (1 + other brands in "
-    "the frame)) and duration (seconds over 5 s, capped).",
+    "Quality index q1 is the weighted mean of six factors in [0, 1]: size (sqrt of the mean "
+    "area share over 5 %, capped), clarity (the logo detector's mean confidence), position (1 "
+    "at the centre, 0 at a corner), visibility (share of frames whose box is not cut by the "
+    "frame edge), solus (mean 1 / (1 + other brands in the frame)) and duration (seconds over "
+    "5 s, capped).",
     "Media value = exposure seconds / 30 x the stream's cost of a 30-s spot; quality-adjusted "
     "value multiplies each exposure by its quality index; audience value = audience / 1000 x "
     "CPM x quality-weighted seconds / 30.",
@@ -68,7 +69,7 @@ class ReportFacts:
 
     streams: Sequence[tuple[str, str]]  # (id, name)
     cards: Mapping[str, RateCardPublic]
-    sightings: Sequence[Sighting]
+    exposures: Sequence[Measured]
     detectors: list[DetectorVersion]
     logo_library: LogoLibraryVersion
 
@@ -77,34 +78,28 @@ def read_facts(
     session: Session,
     registry: StreamRegistry,
     request: ReportRequest,
-    progress: Callable[[float, float], None] | None = None,
-    chunk_s: float = 600.0,
+    rules: CountingRules,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ReportFacts:
     """Everything the report is made from; raises StreamNotFoundError for an unknown stream.
 
-    With `progress`, sightings are read `chunk_s` of stream time at a time and
-    `progress(done, total)` is called after each chunk (in seconds of stream time), so a long
-    range shows how far it is; without it they are read in one query.
+    Exposures are read one stream at a time, `progress(done, total)` called after each.
     """
     streams = [registry.get(stream_id) for stream_id in dict.fromkeys(request.stream_ids)]
     ids = [s.id for s in streams]
-    found: list[Sighting] = []
-    if progress is None:
-        found = query.sightings(session, ids, request.run, request.start, request.end)
-    else:
-        last = query.last_sighting(session, ids, request.run)
-        end = request.end if request.end is not None else (last or request.start) + 1.0
-        at = request.start
-        while at < end:
-            upto = min(at + chunk_s, end)
-            found.extend(query.sightings(session, ids, request.run, at, upto, clutter=False))
-            progress(upto - request.start, end - request.start)
-            at = upto
-        found = with_clutter(found)
+    found: list[Measured] = []
+    for done, stream_id in enumerate(ids, start=1):
+        found.extend(
+            query.exposures(
+                session, [stream_id], request.run, request.start, request.end, gap_s=rules.gap_s
+            )
+        )
+        if progress is not None:
+            progress(done, len(ids))
     return ReportFacts(
         streams=[(s.id, s.name) for s in streams],
         cards=rate_cards.cards(session, ids),
-        sightings=found,
+        exposures=found,
         detectors=query.detector_versions(session, ids, request.run, request.start, request.end),
         logo_library=query.logo_library(session),
     )
@@ -115,7 +110,7 @@ def build_report(
 ) -> ExposureReportDocument:
     """The report; raises StreamNotFoundError for an unknown stream, MixedCurrencyError when
     the streams are priced in different currencies, ValueError for too many windows."""
-    return compose(request, read_facts(session, registry, request), rules)
+    return compose(request, read_facts(session, registry, request, rules), rules)
 
 
 def compose(
@@ -125,10 +120,10 @@ def compose(
     ids = [stream_id for stream_id, _ in facts.streams]
     rates = {stream_id: rate_cards.rate(card) for stream_id, card in facts.cards.items()}
     currency = assemble.currency(rates, ids)
-    items = assemble.exposures(facts.sightings, rules, rates)
+    items = assemble.exposures(facts.exposures, rules, rates)
     end = request.end
     if end is None:
-        end = max((e.appearance.end for e in items), default=request.start)
+        end = max((e.measured.end for e in items), default=request.start)
     windows = (
         assemble.window_summaries(items, request.start, end, request.window, MAX_WINDOWS)
         if request.window is not None
@@ -136,7 +131,7 @@ def compose(
     )
     counted = sorted(
         (e for e in items if e.counted),
-        key=lambda e: (e.appearance.start, e.appearance.stream_id, e.appearance.brand),
+        key=lambda e: (e.measured.start, e.measured.stream_id, e.measured.brand),
     )
     return ExposureReportDocument(
         generated_at=datetime.now(UTC),
@@ -150,7 +145,7 @@ def compose(
                 name=name,
                 rate_card=facts.cards.get(stream_id),
                 brands=assemble.brand_summaries(
-                    e for e in items if e.appearance.stream_id == stream_id
+                    e for e in items if e.measured.stream_id == stream_id
                 ),
             )
             for stream_id, name in facts.streams

@@ -1,38 +1,38 @@
 """The exposure quality index, version `q1`: how much an exposure is worth next to a perfect one.
 
-Each exposure gets six factors in [0, 1], kept with it so the index can be recomputed under
-other weights:
+Each exposure gets six factors in [0, 1] from its measures (`exposures.Measured`), kept with it
+so the index can be recomputed under other weights:
 
-- `size`: how big the logo is, sqrt(area share / 5 %) capped at 1 (a logo covering 5 % of the
-  frame or more scores 1; half the width and height, a quarter of the area, scores 0.5).
-- `clarity`: the detector's own confidence (inlier ratio x appearance x support of the matched
-  homography). The logo detector reports no sharpness or occlusion measure of its own, so a
-  blurred or partly covered logo shows here as a lower confidence.
-- `position`: 1 at the frame centre, falling linearly to 0 at a corner (box centre).
-- `visibility`: the share of sightings whose box is not cut by the frame's edge (a logo running
-  off screen is only partly visible).
-- `solus`: 1 / (1 + other brands in the same frame), averaged: 1 when alone on screen.
+- `size`: sqrt(mean area share / 5 %) capped at 1 (a logo covering 5 % of the frame or more
+  scores 1; half the width and height, a quarter of the area, scores 0.5).
+- `clarity`: the detector's own mean confidence (inlier ratio x appearance x support of the
+  matched homography). The logo detector reports no sharpness or occlusion measure of its own,
+  so a blurred or partly covered logo shows here as a lower confidence.
+- `position`: 1 - mean distance of the box centre from the frame centre / the corner's
+  distance: 1 centred, 0 in a corner.
+- `visibility`: 1 - the share of sightings whose box touches the frame's edge (cut off).
+- `solus`: mean of 1 / (1 + other brands in the same frame): 1 when always alone on screen.
 - `duration`: seconds / 5 s capped at 1 (longer exposures are more likely to be read).
 
-Factors other than duration are means over the exposure's sightings. The index is the weighted
-mean of the factors, sum(w_f * f) / sum(w_f), so it stays in [0, 1] for any non-negative
-weights. Raising one factor with the others fixed never lowers the index.
+The index is the weighted mean of the factors, sum(w_f * f) / sum(w_f), so it stays in [0, 1]
+for any non-negative weights, and raising one factor with the others fixed never lowers it.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from sightline_results_api.report.exposures import Sighting
+from sightline_results_api.report.exposures import Measured
 
 VERSION = "q1"
 SIZE_FULL = 0.05  # area share that scores full size
 DURATION_FULL_S = 5.0  # seconds that score full duration
 EDGE = 0.005  # a box this close to the frame's edge is taken as cut by it
+CORNER = math.hypot(0.5, 0.5)  # distance of a corner from the frame centre
 FACTORS = ("size", "clarity", "position", "visibility", "solus", "duration")
 
 
@@ -71,40 +71,19 @@ class Factors:
         return {name: round(getattr(self, name), 4) for name in FACTORS}
 
 
-def size_score(area: float) -> float:
-    """Size factor of one sighting's area share."""
-    return min(math.sqrt(max(area, 0.0) / SIZE_FULL), 1.0)
+def _unit(value: float) -> float:
+    return min(max(value, 0.0), 1.0)
 
 
-def position_score(s: Sighting) -> float:
-    """Centrality of one sighting's box centre: 1 at the frame centre, 0 at a corner."""
-    dx = s.box_x + s.box_w / 2 - 0.5
-    dy = s.box_y + s.box_h / 2 - 0.5
-    return max(1.0 - math.hypot(dx, dy) / math.hypot(0.5, 0.5), 0.0)
-
-
-def visible(s: Sighting) -> bool:
-    """Whether the box lies inside the frame (not cut by an edge)."""
-    return (
-        s.box_x > EDGE
-        and s.box_y > EDGE
-        and s.box_x + s.box_w < 1 - EDGE
-        and s.box_y + s.box_h < 1 - EDGE
-    )
-
-
-def factors(sightings: Sequence[Sighting], duration: float) -> Factors:
-    """The factors of an exposure made of `sightings` lasting `duration` seconds."""
-    if not sightings:
-        raise ValueError("an exposure has at least one sighting")
-    n = len(sightings)
+def factors(m: Measured) -> Factors:
+    """The factors of a measured exposure."""
     return Factors(
-        size=sum(size_score(s.area) for s in sightings) / n,
-        clarity=sum(min(max(s.confidence, 0.0), 1.0) for s in sightings) / n,
-        position=sum(position_score(s) for s in sightings) / n,
-        visibility=sum(1 for s in sightings if visible(s)) / n,
-        solus=sum(1 / (1 + s.others) for s in sightings) / n,
-        duration=min(max(duration, 0.0) / DURATION_FULL_S, 1.0),
+        size=min(math.sqrt(max(m.mean_area, 0.0) / SIZE_FULL), 1.0),
+        clarity=_unit(m.mean_confidence),
+        position=_unit(1.0 - m.mean_centre_distance / CORNER),
+        visibility=_unit(1.0 - m.edge_share),
+        solus=_unit(m.mean_solus),
+        duration=_unit(m.duration / DURATION_FULL_S),
     )
 
 
@@ -113,9 +92,4 @@ def index(values: Factors | Mapping[str, float], weights: QualityWeights) -> flo
     named = {n: getattr(values, n) for n in FACTORS} if isinstance(values, Factors) else values
     w: dict[str, float] = weights.model_dump()
     total = sum(w.values())
-    return float(sum(w[name] * min(max(named[name], 0.0), 1.0) for name in FACTORS) / total)
-
-
-def sighting_score(s: Sighting) -> float:
-    """How good one frame of an exposure is as evidence: size x clarity x centrality."""
-    return size_score(s.area) * s.confidence * (0.5 + 0.5 * position_score(s))
+    return float(sum(w[name] * _unit(named[name]) for name in FACTORS) / total)

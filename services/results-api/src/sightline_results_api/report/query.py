@@ -1,21 +1,24 @@
-"""What the report reads from Postgres: logo sightings, detector versions, the logo library.
+"""What the report reads from Postgres: measured exposures, detector versions, the library.
 
-One query per kind of fact; the sightings query returns only the columns the math needs, so a
-1-hour stream with ~100k logo detections is read in one index range scan (see the bench).
+Sightings are merged into exposures and measured in Postgres (window functions over one index
+range scan), so only one row per exposure reaches Python: a 1-hour stream with ~100k logo
+detections is a few thousand rows (see `bench/report_exposure.py`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
 from sightline_results_api.models import DetectionRow, Logo
-from sightline_results_api.report.exposures import Sighting, with_clutter
+from sightline_results_api.report.exposures import Measured
 from sightline_results_api.report.model import DetectorVersion, LogoLibraryVersion
+from sightline_results_api.report.quality import EDGE
 
 LOGO_KIND = "logo"
 
@@ -34,64 +37,89 @@ def _in_range(
     return where
 
 
-def sightings(
+# Gaps and islands over the brand's sightings: one row per (stream, brand, frame) keeping the
+# largest box; `others` counts the other brands in the frame; a sighting opens a new exposure
+# when it starts more than :gap after the previous one's span ended; each exposure's measures
+# are averaged over its sightings. EDGE and the 1e-6 slack match `quality.EDGE` / `EPSILON`.
+_EXPOSURES = """
+WITH s AS (
+  SELECT DISTINCT ON (stream_id, label, media_ts)
+    stream_id, label, media_ts, frame_span, confidence, event_id, item_index,
+    coalesce(box_x, 0) AS x, coalesce(box_y, 0) AS y,
+    coalesce(box_w, 1) AS w, coalesce(box_h, 1) AS h
+  FROM detections
+  WHERE stream_id = ANY(:ids) AND run_id = :run AND kind = 'logo'
+    AND media_ts >= :start AND media_ts < :end
+  ORDER BY stream_id, label, media_ts, coalesce(box_w, 1) * coalesce(box_h, 1) DESC
+), c AS (
+  SELECT s.*,
+    count(*) OVER (PARTITION BY stream_id, media_ts) - 1 AS others,
+    CASE WHEN media_ts - lag(media_ts + frame_span) OVER brand > :gap + 1e-6
+      THEN 1 ELSE 0 END AS opens
+  FROM s WINDOW brand AS (PARTITION BY stream_id, label ORDER BY media_ts)
+), g AS (
+  SELECT c.*, sum(opens) OVER (PARTITION BY stream_id, label ORDER BY media_ts) AS island
+  FROM c
+)
+SELECT stream_id, label, min(media_ts),
+  (array_agg(media_ts + frame_span ORDER BY media_ts DESC))[1],
+  count(*),
+  avg(least(greatest(w * h, 0), 1)),
+  avg(confidence),
+  avg(sqrt(power(x + w / 2 - 0.5, 2) + power(y + h / 2 - 0.5, 2))),
+  avg(CASE WHEN x > :edge AND y > :edge AND x + w < 1 - :edge AND y + h < 1 - :edge
+      THEN 0 ELSE 1 END),
+  avg(1.0 / (1 + others)),
+  (array_agg(ARRAY[event_id, item_index::text, media_ts::text, x::text, y::text, w::text,
+                   h::text] ORDER BY w * h * confidence DESC, media_ts))[1:1]
+FROM g GROUP BY stream_id, label, island
+ORDER BY stream_id, label, min(media_ts)
+"""
+
+
+def exposures(
     session: Session,
     stream_ids: Sequence[str],
     run: str,
     start: float,
     end: float | None,
     *,
-    clutter: bool = True,
-) -> list[Sighting]:
-    """Logo sightings of the streams in [start, end) of stream time, with clutter counted
-    unless `clutter` is off (the caller counts it over all its reads).
-
-    A detection without a box (none is written so today) is taken as a whole-frame logo.
-    """
-    # SQLAlchemy's own select: sqlmodel's is typed for at most four columns.
-    query = sa.select(
-        col(DetectionRow.stream_id),
-        col(DetectionRow.label),
-        col(DetectionRow.media_ts),
-        col(DetectionRow.frame_span),
-        col(DetectionRow.confidence),
-        col(DetectionRow.box_x),
-        col(DetectionRow.box_y),
-        col(DetectionRow.box_w),
-        col(DetectionRow.box_h),
-        col(DetectionRow.event_id),
-        col(DetectionRow.item_index),
-    ).where(*_in_range(stream_ids, run, start, end))
-    rows = session.execute(query).all()
-    found = [
-        Sighting(
-            stream_id=stream,
-            brand=label,
-            media_ts=ts,
-            span=span,
-            confidence=conf,
-            box_x=0.0 if x is None else x,
-            box_y=0.0 if y is None else y,
-            box_w=1.0 if w is None else w,
-            box_h=1.0 if h is None else h,
-            others=0,
-            event_id=event_id,
-            item_index=item_index,
+    gap_s: float,
+) -> list[Measured]:
+    """Every appearance of a brand on the streams in [start, end) of stream time (sightings
+    at most `gap_s` apart merged), measured. A detection without a box (none is written so
+    today) is taken as a whole-frame logo."""
+    params = {
+        "ids": list(stream_ids),
+        "run": run,
+        "start": start,
+        "end": math.inf if end is None else end,
+        "gap": gap_s,
+        "edge": EDGE,
+    }
+    out = []
+    for row in session.execute(text(_EXPOSURES), params):
+        stream, brand, first, last, n, area, conf, dist, edge, solus, best = row
+        [[event_id, item, ts, x, y, w, h]] = best
+        out.append(
+            Measured(
+                stream_id=stream,
+                brand=brand,
+                start=first,
+                end=last,
+                sightings=n,
+                mean_area=float(area),
+                mean_confidence=float(conf),
+                mean_centre_distance=float(dist),
+                edge_share=float(edge),
+                mean_solus=float(solus),
+                best_event_id=event_id,
+                best_item_index=int(item),
+                best_media_ts=float(ts),
+                best_box=(float(x), float(y), float(w), float(h)),
+            )
         )
-        for stream, label, ts, span, conf, x, y, w, h, event_id, item_index in rows
-    ]
-    return with_clutter(found) if clutter else found
-
-
-def last_sighting(session: Session, stream_ids: Sequence[str], run: str) -> float | None:
-    """Stream time of the streams' last logo sighting in the run (None: none)."""
-    query = select(func.max(DetectionRow.media_ts)).where(
-        col(DetectionRow.stream_id).in_(stream_ids),
-        col(DetectionRow.run_id) == run,
-        col(DetectionRow.kind) == LOGO_KIND,
-    )
-    last = session.exec(query).one()
-    return None if last is None else float(last)
+    return out
 
 
 def detector_versions(

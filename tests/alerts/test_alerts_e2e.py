@@ -146,3 +146,23 @@ def test_killing_the_service_mid_stream_neither_loses_nor_repeats_an_alert(
         assert len({alert_id for alert_id, _ in seen}) == 1
         received = {e["event_id"] for e in hook.accepted()}
         assert len(received) == 2
+
+
+def test_a_pacing_rule_fires_while_live_with_a_forecast_within_ten_percent_of_the_final(
+    isolated: Isolated,
+) -> None:
+    feed = Feed(isolated)
+    rule = feed.rule(
+        rule_id="r-pace", kind="pacing", brands=["acme"], target_s=60, period_s=120, warmup_s=24
+    )
+    start_alerts(isolated)
+    # acme in 1 of 4 frames of 3 segments in 4: 18.75 % of the time, 22.5 s of the 120-s period.
+    feed.segments_with_brand(0, 64, lambda t: t % 8 < 6 and t % 2 == 0, RIGHT)
+    both = eventually(
+        lambda: len(transitions(isolated, rule.rule_id)) == 2 and alerts(isolated),
+        what="pacing fired and resolved",
+    )
+    fired, final = (a.evidence for a in both if a.rule_id == rule.rule_id)
+    assert fired.media_ts < 120  # while the period is still live
+    assert final.screen_time_s == pytest.approx(22.5, rel=0.01)
+    assert fired.forecast_s == pytest.approx(final.screen_time_s, rel=0.10)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from sightline_alerts.evaluator import fold_detection, fold_segment, tick
 from sightline_alerts.state import StreamState
 from sightline_common.messages import AlertRule, AlertStatus, Detection
@@ -148,3 +150,30 @@ def test_state_round_trips_through_its_changelog_record() -> None:
     state.applied["t:0"] = 7
     back = StreamState.from_message(state.to_message())
     assert back == state
+
+
+def test_pacing_fires_live_with_a_forecast_near_the_final_screen_time_and_resolves_at_the_end() -> (
+    None
+):
+    pacing = rule(kind="pacing", duration_s=0, target_s=60, period_s=120, warmup_s=24)
+    state = StreamState("cam", "detections")
+    out = []
+    for seq in range(70):  # a 2-s segment of 2 frames; acme in the first frame of 3 in 4 segments
+        visible = {seq * 2.0} if seq % 4 != 3 else set()
+        out += fold_detection(state, [pacing], detection(seq, visible))
+    assert [t.status for t in out] == [AlertStatus.fired, AlertStatus.resolved]
+    fired, final = out[0].evidence, out[1].evidence
+    assert fired.media_ts is not None
+    assert fired.media_ts < 120  # while the period is live
+    assert final.screen_time_s == pytest.approx(45.0)
+    assert fired.forecast_s == pytest.approx(final.screen_time_s, rel=0.10)
+    assert fired.target_s == 60
+
+
+def test_pacing_on_track_never_fires() -> None:
+    pacing = rule(kind="pacing", duration_s=0, target_s=30, period_s=60, warmup_s=6)
+    state = StreamState("cam", "detections")
+    out = []
+    for seq in range(40):
+        out += fold_detection(state, [pacing], detection(seq, {seq * 2.0, seq * 2.0 + 1.0}))
+    assert out == []

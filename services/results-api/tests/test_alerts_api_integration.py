@@ -73,6 +73,12 @@ def test_a_rule_is_stored_announced_changed_and_deleted(
     ]
 
     changed = client.patch(f"/api/rules/{rule['id']}", json={"duration_s": 20, "clear_zone": True})
+    pacing = client.post(
+        "/api/rules",
+        json=rule_body(new_stream, kind="pacing", target_s=300, period_s=5400, warmup_s=600),
+    )
+    assert pacing.status_code == 201, pacing.text
+    assert pacing.json()["period_s"] == 5400
     assert changed.status_code == 200, changed.text
     assert changed.json()["duration_s"] == 20
     assert changed.json()["zone"] is None
@@ -80,8 +86,8 @@ def test_a_rule_is_stored_announced_changed_and_deleted(
     assert client.delete(f"/api/rules/{rule['id']}").status_code == 204
     assert client.get(f"/api/rules/{rule['id']}").status_code == 404
     records = rule_records(isolated)
-    assert [k for k, _ in records] == [rule["id"]] * 3
-    assert records[-1][1] is None  # the tombstone the evaluators follow
+    assert [k for k, _ in records if k == rule["id"]] == [rule["id"]] * 3
+    assert records[-1] == (rule["id"], None)  # the tombstone the evaluators follow
 
 
 @pytest.mark.parametrize(
@@ -98,6 +104,8 @@ def test_a_rule_is_stored_announced_changed_and_deleted(
         ({"webhook_url": "http://127.0.0.1:8000/api/streams"}, "internal address"),
         ({"webhook_url": "http://169.254.169.254/latest/meta-data/"}, "internal address"),
         ({"kind": "stream_health", "brands": [], "duration_s": 0}, "duration_s > 0"),
+        ({"kind": "pacing"}, "needs target_s and period_s"),
+        ({"kind": "pacing", "target_s": 600, "period_s": 300}, "more screen time"),
     ],
 )
 def test_a_rule_that_cannot_be_evaluated_is_a_clear_422(client, new_stream, acme, fields, detail):

@@ -25,7 +25,9 @@ from sightline_common.messages import (
 )
 from sightline_common.zones import contains
 
-BRAND_KINDS = frozenset({AlertKind.appearance, AlertKind.absence, AlertKind.competitor})
+BRAND_KINDS = frozenset(
+    {AlertKind.appearance, AlertKind.absence, AlertKind.competitor, AlertKind.pacing}
+)
 HEALTH_KINDS = frozenset({AlertKind.stream_health})
 LOGO = "logo"
 
@@ -70,6 +72,9 @@ def fold_detection(
     out: list[Transition] = []
     for rule in rules:
         rs = state.rule(rule.rule_id)
+        if rule.kind == AlertKind.pacing:
+            out += _step_pacing(rule, rs, frames, segment.media_start, end, where)
+            continue
         for frame in frames:
             out += _step(rule, rs, frame.media_ts, _best_match(rule, frame), where)
         if clock is None or end > clock:
@@ -168,6 +173,52 @@ def _step_absence(
         detail=f"not seen for {t - reference:.1f} s",
     )
     rs.since = reference
+    return [_fire(rule, where.stream_id, rs, None, evidence)]
+
+
+def _step_pacing(  # noqa: PLR0917 - one segment's worth of input
+    rule: AlertRule,
+    rs: RuleState,
+    frames: list[FrameResult],
+    start: float,
+    end: float,
+    where: _Where,
+) -> list[Transition]:
+    """pacing: fold one segment into the period's screen time, then project it to the end of
+    the period at the rate so far. Fires when the forecast falls short of `target_s`, resolves
+    when it is back on track or when the period ends (with the final figure)."""
+    target, period = rule.target_s or 0.0, rule.period_s or 0.0
+    if rs.since is None:
+        rs.since = rule.period_start_s if rule.period_start_s is not None else start
+    period_end = rs.since + period
+    lo = max(start, rs.since, rs.observed_to if rs.observed_to is not None else start)
+    hi = min(end, period_end)
+    if hi <= lo:
+        return []
+    if frames:  # each sampled frame stands for an equal share of the segment's time
+        seen = sum(1 for f in frames if _best_match(rule, f) is not None)
+        rs.screen_time += (hi - lo) * seen / len(frames)
+    rs.observed_to = hi
+    elapsed = hi - rs.since
+    forecast = rs.screen_time * period / elapsed
+    warmup = rule.warmup_s if rule.warmup_s is not None else period / 10
+    evidence = _evidence(
+        since_media_ts=rs.since,
+        media_ts=hi,
+        segment_sequence=where.sequence,
+        segment_key=where.key,
+        screen_time_s=round(rs.screen_time, 3),
+        forecast_s=round(forecast, 3),
+        target_s=target,
+        detail=f"{rs.screen_time:.1f} s after {elapsed:.0f} s: projected {forecast:.1f} s "
+        f"of {target:g} s over {period:g} s",
+    )
+    ended = hi >= period_end
+    if rs.firing and (forecast >= target or ended):
+        rs.firing, rs.resolved_at = False, hi
+        return [_transition(rule, where.stream_id, rs, AlertStatus.resolved, evidence)]
+    if rs.firing or ended or elapsed < warmup or forecast >= target or not _cooled(rule, rs, hi):
+        return []
     return [_fire(rule, where.stream_id, rs, None, evidence)]
 
 

@@ -30,6 +30,9 @@ class RuleState:
     since: float | None = None
     last_seen: float | None = None
     resolved_at: float | None = None
+    # pacing: the brands' screen time since `since` (the period's start), up to `observed_to`.
+    screen_time: float = 0.0
+    observed_to: float | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RuleState:

@@ -1,9 +1,9 @@
 /* Generated from schemas/alert-rule.schema.json by frontend/scripts/gen-message-types.sh. Do not edit. */
 
 /**
- * appearance: a brand visible for at least duration_s (optionally inside zone); absence: none of the brands seen for duration_s of analysed stream time; competitor: a brand appears at all; stream_health: no segment for duration_s of wall time.
+ * appearance: a brand visible for at least duration_s (optionally inside zone); absence: none of the brands seen for duration_s of analysed stream time; competitor: a brand appears at all; stream_health: no segment for duration_s of wall time; pacing: the brands' screen time projected to the end of the period falls short of target_s.
  */
-export type AlertKind = "appearance" | "absence" | "competitor" | "stream_health";
+export type AlertKind = "appearance" | "absence" | "competitor" | "stream_health" | "pacing";
 
 /**
  * type `alert.rule`, version 1, on the compacted `alert-rules` topic keyed by rule_id: an alert rule as results-api stores it; a tombstone deletes it. The alerts service follows this topic and evaluates the rules live.
@@ -43,6 +43,22 @@ export interface AlertRule {
    */
   webhook_url?: string | null;
   enabled?: boolean;
+  /**
+   * pacing: contracted screen time (seconds) over the period.
+   */
+  target_s?: number | null;
+  /**
+   * pacing: length of the contracted period in stream seconds (e.g. 5400 for a 90-minute match).
+   */
+  period_s?: number | null;
+  /**
+   * pacing: stream time the period starts; null: the first analysed segment after the rule took effect.
+   */
+  period_start_s?: number | null;
+  /**
+   * pacing: stream seconds of the period before forecasting (null: a tenth of the period).
+   */
+  warmup_s?: number | null;
 }
 export interface ZonePoint {
   x: number;

@@ -10,9 +10,9 @@ export interface Alert {
   rule_id: string;
   rule_name: string;
   /**
-   * appearance: a brand visible for at least duration_s (optionally inside zone); absence: none of the brands seen for duration_s of analysed stream time; competitor: a brand appears at all; stream_health: no segment for duration_s of wall time.
+   * appearance: a brand visible for at least duration_s (optionally inside zone); absence: none of the brands seen for duration_s of analysed stream time; competitor: a brand appears at all; stream_health: no segment for duration_s of wall time; pacing: the brands' screen time projected to the end of the period falls short of target_s.
    */
-  kind: "appearance" | "absence" | "competitor" | "stream_health";
+  kind: "appearance" | "absence" | "competitor" | "stream_health" | "pacing";
   stream_id: string;
   status: AlertStatus;
   brand?: string | null;
@@ -48,6 +48,18 @@ export interface AlertEvidence {
    * stream_health: when the last segment was complete.
    */
   last_segment_at?: string | null;
+  /**
+   * pacing: the brands' screen time in the period so far.
+   */
+  screen_time_s?: number | null;
+  /**
+   * pacing: screen time projected to the end of the period at the rate so far.
+   */
+  forecast_s?: number | null;
+  /**
+   * pacing: the contracted screen time.
+   */
+  target_s?: number | null;
   detail?: string | null;
 }
 export interface EvidenceBox {

@@ -24,7 +24,9 @@ from sightline_results_api.alerts.tables import AlertRuleRow
 from sightline_results_api.events import PUBLISH_TIMEOUT_S, StatePublisher
 from sightline_results_api.models import Logo, Stream
 
-BRAND_KINDS = frozenset({AlertKind.appearance, AlertKind.absence, AlertKind.competitor})
+BRAND_KINDS = frozenset(
+    {AlertKind.appearance, AlertKind.absence, AlertKind.competitor, AlertKind.pacing}
+)
 
 
 class InvalidRuleError(ValueError):
@@ -116,6 +118,8 @@ class AlertRules:
             raise InvalidRuleError(f"a {rule.kind.value} rule names no brands")
         if rule.kind == AlertKind.stream_health and rule.duration_s <= 0:
             raise InvalidRuleError("a stream_health rule needs duration_s > 0")
+        if rule.kind == AlertKind.pacing:
+            _check_pacing(rule)
         if rule.zone is not None:
             try:
                 check_zone([(p.x, p.y) for p in rule.zone])
@@ -146,6 +150,15 @@ class AlertRules:
         envelope = wrap(message, key=row.id, producer=publisher.producer_id)
         publisher.producer.publish(publisher.topics.name(Topic.ALERT_RULES), envelope)
         publisher.producer.flush(PUBLISH_TIMEOUT_S)
+
+
+def _check_pacing(rule: RuleFields) -> None:
+    if rule.target_s is None or rule.period_s is None:
+        raise InvalidRuleError("a pacing rule needs target_s and period_s")
+    if rule.target_s > rule.period_s:
+        raise InvalidRuleError("target_s is more screen time than the period has")
+    if rule.warmup_s is not None and rule.warmup_s >= rule.period_s:
+        raise InvalidRuleError("warmup_s must end before the period does")
 
 
 def to_public(row: AlertRuleRow) -> RulePublic:

@@ -36,6 +36,10 @@ class RuleFields(BaseModel):
     cooldown_s: float = Field(default=0, ge=0, le=7 * 24 * 3600)
     webhook_url: str | None = Field(default=None, max_length=2000)
     enabled: bool = True
+    target_s: float | None = Field(default=None, gt=0, le=10 * 365 * 86400)
+    period_s: float | None = Field(default=None, gt=0, le=10 * 365 * 86400)
+    period_start_s: float | None = Field(default=None, ge=0, le=10 * 365 * 86400)
+    warmup_s: float | None = Field(default=None, ge=0, le=10 * 365 * 86400)
 
 
 class RuleCreate(RuleFields):
@@ -59,6 +63,10 @@ class RuleUpdate(BaseModel):
     webhook_url: str | None = Field(default=None, max_length=2000)
     clear_webhook: bool = False
     enabled: bool | None = None
+    target_s: float | None = Field(default=None, gt=0, le=10 * 365 * 86400)
+    period_s: float | None = Field(default=None, gt=0, le=10 * 365 * 86400)
+    period_start_s: float | None = Field(default=None, ge=0, le=10 * 365 * 86400)
+    warmup_s: float | None = Field(default=None, ge=0, le=10 * 365 * 86400)
 
 
 class RulePublic(RuleFields):

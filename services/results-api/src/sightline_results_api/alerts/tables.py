@@ -32,6 +32,10 @@ class AlertRuleRow(SQLModel, table=True):
     cooldown_s: float
     webhook_url: str | None = Field(default=None, max_length=2000)
     enabled: bool
+    target_s: float | None = None
+    period_s: float | None = None
+    period_start_s: float | None = None
+    warmup_s: float | None = None
     created_at: datetime = _tz()
     updated_at: datetime = _tz()
 

@@ -10,13 +10,14 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 class AlertKind(StrEnum):
     """
-    appearance: a brand visible for at least duration_s (optionally inside zone); absence: none of the brands seen for duration_s of analysed stream time; competitor: a brand appears at all; stream_health: no segment for duration_s of wall time.
+    appearance: a brand visible for at least duration_s (optionally inside zone); absence: none of the brands seen for duration_s of analysed stream time; competitor: a brand appears at all; stream_health: no segment for duration_s of wall time; pacing: the brands' screen time projected to the end of the period falls short of target_s.
     """
 
     appearance = "appearance"
     absence = "absence"
     competitor = "competitor"
     stream_health = "stream_health"
+    pacing = "pacing"
 
 
 class ZonePoint(BaseModel):
@@ -79,3 +80,23 @@ class AlertRule(BaseModel):
         description="Where fired / resolved transitions are POSTed (signed); null: no webhook.",
     )
     enabled: bool = True
+    target_s: float | None = Field(
+        None,
+        description="pacing: contracted screen time (seconds) over the period.",
+        gt=0.0,
+    )
+    period_s: float | None = Field(
+        None,
+        description="pacing: length of the contracted period in stream seconds (e.g. 5400 for a 90-minute match).",
+        gt=0.0,
+    )
+    period_start_s: float | None = Field(
+        None,
+        description="pacing: stream time the period starts; null: the first analysed segment after the rule took effect.",
+        ge=0.0,
+    )
+    warmup_s: float | None = Field(
+        None,
+        description="pacing: stream seconds of the period before forecasting (null: a tenth of the period).",
+        ge=0.0,
+    )

@@ -52,6 +52,14 @@ class AlertEvidence(BaseModel):
     last_segment_at: AwareDatetime | None = Field(
         None, description="stream_health: when the last segment was complete."
     )
+    screen_time_s: float | None = Field(
+        None, description="pacing: the brands' screen time in the period so far."
+    )
+    forecast_s: float | None = Field(
+        None,
+        description="pacing: screen time projected to the end of the period at the rate so far.",
+    )
+    target_s: float | None = Field(None, description="pacing: the contracted screen time.")
     detail: str | None = None
 
 

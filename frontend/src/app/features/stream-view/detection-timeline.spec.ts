@@ -3,7 +3,7 @@ import { detectionItem } from '../../testing/detection-item';
 import { DetectionTimeline } from './detection-timeline';
 
 describe('DetectionTimeline', () => {
-  it('draws a lane per brand and seeks to a span when it is clicked', async () => {
+  it('draws brand lanes first, a lane per other kind, and seeks to a span when clicked', async () => {
     const fixture = TestBed.createComponent(DetectionTimeline);
     const items = [
       detectionItem({ media_ts: 4, label: 'acme' }),
@@ -21,9 +21,25 @@ describe('DetectionTimeline', () => {
       [...fixture.nativeElement.querySelectorAll('.lane-label')].map((e) =>
         (e as HTMLElement).textContent?.trim(),
       ),
-    ).toEqual(['Ann', 'acme']);
-    expect(spans[1].style.left).toBe('20%');
-    spans[1].click();
+    ).toEqual(['acme', 'face']);
+    expect(spans[0].style.left).toBe('20%');
+    spans[0].click();
     expect(seeks).toEqual([4]);
+  });
+
+  it('paints the dominant colours on one palette strip in their own colours', async () => {
+    const fixture = TestBed.createComponent(DetectionTimeline);
+    const colours = ['#ff0000', '#00ff00', '#0000ff', '#ffff00'].map((label, i) =>
+      detectionItem({ media_ts: i, kind: 'colour', label, confidence: 0.5 }),
+    );
+    fixture.componentRef.setInput('items', colours);
+    fixture.componentRef.setInput('duration', 4);
+    await fixture.whenStable();
+    const lanes = fixture.nativeElement.querySelectorAll('.lane') as NodeListOf<HTMLElement>;
+    expect(lanes).toHaveLength(1);
+    expect(lanes[0].dataset['lane']).toBe('colour:palette');
+    const spans = lanes[0].querySelectorAll('button.span') as NodeListOf<HTMLButtonElement>;
+    expect(spans[0].style.background).toBe('rgb(255, 0, 0)');
+    expect(spans[0].title).toContain('#ff0000');
   });
 });

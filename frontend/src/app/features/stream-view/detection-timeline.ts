@@ -5,8 +5,8 @@ import { kindColour } from './overlay-painter';
 import { INSTANT_KINDS, buildLanes } from './timeline-lanes';
 
 /**
- * Under the player: one lane per brand, face or scene-change track, a bar where it was on screen,
- * a playhead at the current time. Every span is a button: click or Enter seeks there.
+ * Under the player: one lane per brand, one per other analysis kind and one palette strip of
+ * the dominant colours; a bar where it was on screen, a playhead at the current time. Every span is a button: click or Enter seeks there.
  */
 @Component({
   selector: 'app-detection-timeline',
@@ -18,7 +18,7 @@ import { INSTANT_KINDS, buildLanes } from './timeline-lanes';
         ><span>{{ fmt(span()) }}</span>
       </div>
       @for (lane of lanes(); track lane.kind + lane.label) {
-        <div class="lane">
+        <div class="lane" [attr.data-lane]="lane.kind + ':' + lane.label">
           <div class="lane-label" [title]="lane.kind + ': ' + lane.label">
             <span class="swatch" [style.background]="colour(lane.kind)"></span>{{ lane.label }}
           </div>
@@ -30,12 +30,15 @@ import { INSTANT_KINDS, buildLanes } from './timeline-lanes';
                 [class.instant]="instant(lane.kind)"
                 [style.left.%]="pct(s.start)"
                 [style.width.%]="width(s.start, s.end)"
-                [style.background]="colour(lane.kind)"
+                [style.background]="s.colour ?? colour(lane.kind)"
                 (click)="$event.stopPropagation(); seek.emit(s.start)"
                 [attr.aria-label]="
-                  lane.label + ' at ' + fmt(s.start) + (s.end > s.start ? ' to ' + fmt(s.end) : '')
+                  (s.colour ?? lane.label) +
+                  ' at ' +
+                  fmt(s.start) +
+                  (s.end > s.start ? ' to ' + fmt(s.end) : '')
                 "
-                [title]="lane.label + ' ' + fmt(s.start) + '–' + fmt(s.end)"
+                [title]="(s.colour ?? lane.label) + ' ' + fmt(s.start) + '–' + fmt(s.end)"
               ></button>
             }
             <div class="playhead" [style.left.%]="pct(currentTime())" aria-hidden="true"></div>

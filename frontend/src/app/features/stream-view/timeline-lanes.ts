@@ -5,27 +5,35 @@ export interface TimelineSpan {
   start: number;
   end: number;
   count: number;
+  /** On the palette strip: the dominant colour (hex) of this stretch. */
+  colour?: string;
 }
 
 export interface TimelineLane {
   kind: string;
   label: string;
   spans: TimelineSpan[];
+  /** The palette strip: spans painted in their own colour instead of the kind's. */
+  palette?: boolean;
 }
 
 /** Kinds that mark a moment rather than a presence (a cut), shown as ticks not bars. */
 export const INSTANT_KINDS = new Set(['shot_change']);
+/** Kinds whose labels are worth a lane each: brands. */
+const PER_LABEL_KINDS = new Set(['logo']);
+const COLOUR_KIND = 'colour';
 
 /**
- * Groups detections into one lane per (kind, label), merging sightings closer than `gap` seconds
- * into one span: the timeline shows when each brand, face or scene change occurred.
- * Scene changes share one lane whatever their label.
+ * The timeline's lanes: one per brand (logos first: what the product is about), one per other
+ * analysis kind (faces, text, picture quality, scene changes, whatever their labels), and one
+ * palette strip for the dominant colours (a lane per colour buried the logos under a hundred
+ * lanes of hex codes). Sightings closer than `gap` seconds merge into one span.
  */
 export function buildLanes(items: readonly DetectionItem[], gap = 1.5): TimelineLane[] {
   const lanes = new Map<string, TimelineLane>();
   const sorted = [...items].sort((a, b) => a.media_ts - b.media_ts);
-  for (const item of sorted) {
-    const label = INSTANT_KINDS.has(item.kind) ? 'scene change' : item.label;
+  for (const item of sorted.filter((i) => i.kind !== COLOUR_KIND)) {
+    const label = laneLabel(item);
     const key = `${item.kind}|${label}`;
     let lane = lanes.get(key);
     if (!lane) {
@@ -40,7 +48,46 @@ export function buildLanes(items: readonly DetectionItem[], gap = 1.5): Timeline
       lane.spans.push({ start: item.media_ts, end: item.media_ts, count: 1 });
     }
   }
-  return [...lanes.values()].sort(
-    (a, b) => a.kind.localeCompare(b.kind) || a.label.localeCompare(b.label),
+  const ordered = [...lanes.values()].sort(
+    (a, b) =>
+      rank(a.kind) - rank(b.kind) || a.kind.localeCompare(b.kind) || a.label.localeCompare(b.label),
   );
+  const palette = paletteLane(sorted.filter((i) => i.kind === COLOUR_KIND));
+  return palette ? [...ordered, palette] : ordered;
+}
+
+function laneLabel(item: DetectionItem): string {
+  if (INSTANT_KINDS.has(item.kind)) return 'scene change';
+  return PER_LABEL_KINDS.has(item.kind) ? item.label : item.kind;
+}
+
+function rank(kind: string): number {
+  return PER_LABEL_KINDS.has(kind) ? 0 : 1;
+}
+
+/**
+ * One strip of the most dominant colour at each sampled frame, from that frame to the next;
+ * neighbouring frames of the same colour join into one span. Null without colour results.
+ */
+export function paletteLane(colours: readonly DetectionItem[]): TimelineLane | null {
+  const dominant = new Map<number, DetectionItem>();
+  for (const item of colours) {
+    const best = dominant.get(item.media_ts);
+    if (!best || item.confidence > best.confidence) dominant.set(item.media_ts, item);
+  }
+  if (dominant.size === 0) return null;
+  const times = [...dominant.keys()].sort((a, b) => a - b);
+  const spans: TimelineSpan[] = [];
+  times.forEach((t, i) => {
+    const colour = dominant.get(t)!.label;
+    const end = times[i + 1] ?? t;
+    const last = spans[spans.length - 1];
+    if (last && last.colour === colour && last.end === t) {
+      last.end = end;
+      last.count++;
+    } else {
+      spans.push({ start: t, end, count: 1, colour });
+    }
+  });
+  return { kind: COLOUR_KIND, label: 'palette', spans, palette: true };
 }

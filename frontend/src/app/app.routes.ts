@@ -41,6 +41,12 @@ export const routes: Routes = [
       import('./features/reanalysis/reanalysis-page').then((m) => m.ReanalysisPage),
   },
   {
+    path: 'storage',
+    title: 'Storage · Sightline',
+    canActivate: [needsToken],
+    loadComponent: () => import('./features/storage/storage-page').then((m) => m.StoragePage),
+  },
+  {
     path: 'settings',
     title: 'Settings · Sightline',
     loadComponent: () => import('./features/settings/settings-page').then((m) => m.SettingsPage),

@@ -11,7 +11,14 @@ describe('App shell', () => {
     const nav = [...fixture.nativeElement.querySelectorAll('nav a')].map((a) =>
       (a as HTMLElement).textContent?.trim(),
     );
-    expect(nav).toEqual(['Streams', 'Brand exposure', 'Logo library', 'Reanalysis', 'Settings']);
+    expect(nav).toEqual([
+      'Streams',
+      'Brand exposure',
+      'Logo library',
+      'Reanalysis',
+      'Storage',
+      'Settings',
+    ]);
     expect(fixture.nativeElement.querySelector('[data-testid=ws-state]').textContent).toContain(
       'Live feed off',
     );

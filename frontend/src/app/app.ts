@@ -43,6 +43,7 @@ export class App {
     { path: '/exposure', label: 'Brand exposure' },
     { path: '/logos', label: 'Logo library' },
     { path: '/reanalysis', label: 'Reanalysis' },
+    { path: '/storage', label: 'Storage' },
     { path: '/settings', label: 'Settings' },
   ];
 }

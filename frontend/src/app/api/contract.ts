@@ -24,6 +24,11 @@ export type BrandExposure = Schemas['BrandExposurePublic'];
 export type ExposureWindow = Schemas['ExposureWindowPublic'];
 export type ExposureReport = Schemas['ExposureReport'];
 export type Logo = Schemas['LogoPublic'];
+/** Lifetimes in seconds: null follows the default, 0 keeps for ever. */
+export type Retention = Schemas['Retention'];
+/** The object store's space, video per stream, and the warning before the store fills. */
+export type StorageReport = Schemas['StorageReport'];
+export type StreamStorage = Schemas['StreamStorage'];
 
 /** The run id of the live analysis; any other run id is a reanalysis run. */
 export const LIVE_RUN = 'live';

@@ -629,10 +629,10 @@ export interface components {
         };
         /**
          * AlertKind
-         * @description appearance: a brand visible for at least duration_s (optionally inside zone); absence: none of the brands seen for duration_s of analysed stream time; competitor: a brand appears at all; stream_health: no segment for duration_s of wall time.
+         * @description appearance: a brand visible for at least duration_s (optionally inside zone); absence: none of the brands seen for duration_s of analysed stream time; competitor: a brand appears at all; stream_health: no segment for duration_s of wall time; pacing: the brands' screen time projected to the end of the period falls short of target_s.
          * @enum {string}
          */
-        AlertKind: "appearance" | "absence" | "competitor" | "stream_health";
+        AlertKind: "appearance" | "absence" | "competitor" | "stream_health" | "pacing";
         /**
          * AlertPublic
          * @description An alert: when it fired and resolved, on what evidence, and who acknowledged it.
@@ -1429,8 +1429,16 @@ export interface components {
             min_confidence?: number;
             /** Name */
             name: string;
+            /** Period S */
+            period_s?: number | null;
+            /** Period Start S */
+            period_start_s?: number | null;
             /** Stream Id */
             stream_id: string;
+            /** Target S */
+            target_s?: number | null;
+            /** Warmup S */
+            warmup_s?: number | null;
             /** Webhook Url */
             webhook_url?: string | null;
             /** Zone */
@@ -1483,13 +1491,21 @@ export interface components {
             min_confidence?: number;
             /** Name */
             name: string;
+            /** Period S */
+            period_s?: number | null;
+            /** Period Start S */
+            period_start_s?: number | null;
             /** Stream Id */
             stream_id: string;
+            /** Target S */
+            target_s?: number | null;
             /**
              * Updated At
              * Format: date-time
              */
             updated_at: string;
+            /** Warmup S */
+            warmup_s?: number | null;
             /** Webhook Url */
             webhook_url?: string | null;
             /** Zone */
@@ -1526,6 +1542,14 @@ export interface components {
             min_confidence?: number | null;
             /** Name */
             name?: string | null;
+            /** Period S */
+            period_s?: number | null;
+            /** Period Start S */
+            period_start_s?: number | null;
+            /** Target S */
+            target_s?: number | null;
+            /** Warmup S */
+            warmup_s?: number | null;
             /** Webhook Url */
             webhook_url?: string | null;
             /** Zone */

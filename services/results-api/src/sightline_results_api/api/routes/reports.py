@@ -14,7 +14,6 @@ from sightline_results_api.report.assemble import MixedCurrencyError
 from sightline_results_api.report.build import ReportRequest, build_report, rules_from
 from sightline_results_api.report.csv_export import brands_csv, exposures_csv
 from sightline_results_api.report.model import ExposureReportDocument
-from sightline_results_api.report.pdf import render_pdf
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
@@ -94,6 +93,9 @@ def exposure_report(
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{name}-{table}.csv"'},
         )
+    # fpdf and matplotlib cost ~1.8 CPU-s to import: only a PDF request pays it, not every start.
+    from sightline_results_api.report.pdf import render_pdf  # noqa: PLC0415
+
     return Response(
         render_pdf(doc),
         media_type="application/pdf",

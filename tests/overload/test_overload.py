@@ -25,6 +25,7 @@ from sightline_common.messages import AnalysisInfo, AnalysisMode, ExecutorKind
 from sightline_common.topics import Topic
 from sightline_devstack.ports import ephemeral_port
 from sightline_testkit.plugin import Isolated
+from sightline_testkit.processes import ChildProcess
 
 from .tap import DetectionTap, Seen, scrape
 
@@ -34,6 +35,7 @@ STREAMS = int(os.environ.get("SIGHTLINE_OVERLOAD_STREAMS") or 6)
 LOAD_S = float(os.environ.get("SIGHTLINE_OVERLOAD_SECONDS") or 16)
 SEGMENT_S = 2.0
 BOUND_S = 2.0  # SIGHTLINE_MAX_LIVE_LAG_S of the live detector: one segment
+CALM_SEGMENTS = 5  # at most, one at a time, until one is analysed at full rate
 SAMPLE_FPS = 15  # every frame of the 15-fps clip: ~3x more work than one core does in time
 ACME = make_logo("ACME", seed=1)
 
@@ -42,6 +44,37 @@ def clip(tmp: Path) -> bytes:
     """2 s of 640x360 at 15 fps with ACME on screen."""
     frame, _ = composite(background(7, (640, 360)), ACME, Placement(centre=(320, 180), width=160))
     return write_ts([frame] * 30, tmp / "acme.ts", fps=15).read_bytes()
+
+
+def prepare(isolated: Isolated, streams: list[str]) -> Scenario:
+    """The logo library and the streams' policies (logo only, every frame sampled)."""
+    scenario = Scenario(isolated.settings())
+    scenario.add_logo("acme-1", "acme", ACME)
+    for stream_id in streams:
+        scenario.set_policy(stream_id, [ExecutorKind.local], SAMPLE_FPS, detectors=["logo"])
+    return scenario
+
+
+def start_live(isolated: Isolated) -> tuple[ChildProcess, str]:
+    """A live detector-logo with the test's lag bound, ready; and its /metrics URL."""
+    port = ephemeral_port()
+    live = isolated.spawn(
+        "sightline_detector_logo",
+        SIGHTLINE_HTTP_PORT=str(port),
+        SIGHTLINE_MAX_LIVE_LAG_S=str(BOUND_S),
+    )
+    live.wait_http_ok(f"http://127.0.0.1:{port}/readyz", timeout=120)
+    return live, f"http://127.0.0.1:{port}/metrics"
+
+
+def start_replay(isolated: Isolated) -> ChildProcess:
+    """detector-logo's replay worker (niced as deployed), ready."""
+    port = ephemeral_port()
+    replay = isolated.spawn(
+        "sightline_detector_logo", "replay", "--port", str(port), SIGHTLINE_HTTP_PORT=str(port)
+    )
+    replay.wait_http_ok(f"http://127.0.0.1:{port}/readyz", timeout=120)
+    return replay
 
 
 def live_of(seen: list[Seen]) -> dict[tuple[str, int], list[Seen]]:
@@ -57,30 +90,14 @@ def live_of(seen: list[Seen]) -> dict[tuple[str, int], list[Seen]]:
 def test_overload_keeps_live_fresh_marks_it_degraded_and_backfills_every_segment_once(
     isolated: Isolated,
 ) -> None:
-    settings = isolated.settings()
-    scenario = Scenario(settings)
-    scenario.add_logo("acme-1", "acme", ACME)
     streams = [f"ovl-{n}" for n in range(STREAMS)]
-    for stream_id in streams:
-        scenario.set_policy(stream_id, [ExecutorKind.local], SAMPLE_FPS, detectors=["logo"])
-    live_port, replay_port = ephemeral_port(), ephemeral_port()
-    live = isolated.spawn(
-        "sightline_detector_logo",
-        SIGHTLINE_HTTP_PORT=str(live_port),
-        SIGHTLINE_MAX_LIVE_LAG_S=str(BOUND_S),
-    )
-    replay = isolated.spawn(
-        "sightline_detector_logo", "replay", "--port", str(replay_port),
-        SIGHTLINE_HTTP_PORT=str(replay_port),
-    )  # fmt: skip
-    live.wait_http_ok(f"http://127.0.0.1:{live_port}/readyz", timeout=120)
-    replay.wait_http_ok(f"http://127.0.0.1:{replay_port}/readyz", timeout=120)
-    tap = DetectionTap(isolated.bootstrap, settings.topics.name(Topic.DETECTIONS))
-    metrics_url = f"http://127.0.0.1:{live_port}/metrics"
+    scenario = prepare(isolated, streams)
+    live, metrics_url = start_live(isolated)
+    start_replay(isolated)
+    tap = DetectionTap(isolated.bootstrap, scenario.settings.topics.name(Topic.DETECTIONS))
     data = clip(isolated.tmp)
     stored: dict[tuple[str, int], datetime] = {}
     degraded_streams: set[str] = set()
-    lag_gauges: set[str] = set()
     shed_ratio = 0.0
     cpu_before = _cpu_seconds(live.pid)
     started = time.monotonic()
@@ -96,20 +113,31 @@ def test_overload_keeps_live_fresh_marks_it_degraded_and_backfills_every_segment
                 labelled = dict(labels)
                 if name == "sightline_live_degraded" and value == 1:
                     degraded_streams.add(labelled["stream_id"])
-                if name == "sightline_live_lag_seconds":
-                    lag_gauges.add(labelled["stream_id"])
                 if name == "sightline_live_shed_ratio":
                     shed_ratio = max(shed_ratio, value)
         load_ended = time.monotonic()
         cpu_load = _cpu_seconds(live.pid) - cpu_before
 
-        # The load drops to one stream: live analysis returns to full rate by itself.
+        # The load drops to one stream: live analysis returns to full rate by itself (each calm
+        # segment waits for the one before, as the machine may be busy with the backfill).
         calm = streams[0]
-        for k in range(rounds, rounds + 3):
+        calm_modes: list[AnalysisMode] = []
+        seen: list[Seen] = []
+        for k in range(rounds, rounds + CALM_SEGMENTS):
             segment = scenario.add_segment(calm, k, data, SEGMENT_S)
             stored[(calm, k)] = segment.wall_clock
-            time.sleep(3 * SEGMENT_S)
-        last_calm = _wait_for(lambda: live_of(tap.seen()).get((calm, rounds + 2)), 60, "calm")
+            key = (calm, k)
+            seen = _wait_for(lambda key=key: live_of(tap.seen()).get(key), 300, f"calm {k}")
+            calm_modes.append(info(seen[0]).mode)
+            if calm_modes[-1] is AnalysisMode.full:
+                break
+            time.sleep(SEGMENT_S)
+        last_calm = seen
+        lag_gauges = {
+            dict(labels)["stream_id"]
+            for name, labels in scrape(metrics_url)
+            if name == "sightline_live_lag_seconds"
+        }
 
         # Nothing lost: the backfill runs complete the live run for every stored segment.
         _wait_for(lambda: set(stored) <= set(live_of(tap.seen())), 900, "backfill coverage")
@@ -147,7 +175,7 @@ def test_overload_keeps_live_fresh_marks_it_degraded_and_backfills_every_segment
     assert lag_gauges == set(streams)
     assert shed_ratio > 0
     # Back to full rate once the load dropped.
-    assert info(last_calm[0]).mode is AnalysisMode.full
+    assert info(last_calm[0]).mode is AnalysisMode.full, calm_modes
     assert info(last_calm[0]).sample_fps == SAMPLE_FPS
     calm_gauge = frozenset({("detector", "logo"), ("stream_id", calm)})
     assert scrape(metrics_url)[("sightline_live_degraded", calm_gauge)] == 0
@@ -163,6 +191,46 @@ def test_overload_keeps_live_fresh_marks_it_degraded_and_backfills_every_segment
     # The logo is found in backfilled segments as in live ones (the same analysis, later).
     for s in backfilled + analysed_live:
         assert any(r.label == "acme" for f in s.detection.frames for r in f.results)
+
+
+@pytest.mark.timeout(900)
+def test_a_live_detector_killed_while_shedding_loses_nothing(isolated: Isolated) -> None:
+    streams = [f"kill-{n}" for n in range(3)]
+    scenario = prepare(isolated, streams)
+    live, metrics_url = start_live(isolated)
+    start_replay(isolated)
+    tap = DetectionTap(isolated.bootstrap, scenario.settings.topics.name(Topic.DETECTIONS))
+    data = clip(isolated.tmp)
+    shed_metric = (
+        "sightline_live_segments_total",
+        frozenset({("detector", "logo"), ("decision", "shed")}),
+    )
+    stored: set[tuple[str, int]] = set()
+    try:
+        # A burst the detector cannot keep up with; SIGKILL it as soon as it has shed some.
+        for k in range(6):
+            for stream_id in streams:
+                scenario.add_segment(stream_id, k, data, SEGMENT_S)
+                stored.add((stream_id, k))
+        _wait_for(lambda: scrape(metrics_url).get(shed_metric, 0) >= 3, 120, "shedding")
+        live.kill()
+        # A new live detector takes over from the committed offsets; the stream goes on.
+        start_live(isolated)
+        for stream_id in streams:
+            scenario.add_segment(stream_id, 6, data, SEGMENT_S)
+            stored.add((stream_id, 6))
+        _wait_for(lambda: stored <= set(live_of(tap.seen())), 600, "backfill coverage")
+        time.sleep(3)
+        by_segment = live_of(tap.seen())
+    finally:
+        tap.close()
+    assert set(by_segment) == stored
+    # Redelivered after the kill, a segment may be analysed again: under the same event id,
+    # which the sinks store once. Never under two.
+    assert {
+        key: ids for key, s in by_segment.items() if len(ids := {x.event_id for x in s}) > 1
+    } == {}
+    assert any(info(s[0]).mode is BACKFILL for s in by_segment.values())
 
 
 BACKFILL = AnalysisMode.backfill

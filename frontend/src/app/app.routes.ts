@@ -47,6 +47,12 @@ export const routes: Routes = [
     loadComponent: () => import('./features/storage/storage-page').then((m) => m.StoragePage),
   },
   {
+    path: 'alerts',
+    title: 'Alerts · Sightline',
+    canActivate: [needsToken],
+    loadComponent: () => import('./features/alerts/alerts-page').then((m) => m.AlertsPage),
+  },
+  {
     path: 'settings',
     title: 'Settings · Sightline',
     loadComponent: () => import('./features/settings/settings-page').then((m) => m.SettingsPage),

@@ -1,3 +1,5 @@
+import { provideHttpClient } from '@angular/common/http';
+import { provideHttpClientTesting } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
 import { App } from './app';
@@ -5,7 +7,9 @@ import { App } from './app';
 describe('App shell', () => {
   it('offers every screen in the navigation and shows the live-feed state', async () => {
     localStorage.clear();
-    TestBed.configureTestingModule({ providers: [provideRouter([])] });
+    TestBed.configureTestingModule({
+      providers: [provideRouter([]), provideHttpClient(), provideHttpClientTesting()],
+    });
     const fixture = TestBed.createComponent(App);
     await fixture.whenStable();
     const nav = [...fixture.nativeElement.querySelectorAll('nav a')].map((a) =>
@@ -17,6 +21,7 @@ describe('App shell', () => {
       'Logo library',
       'Reanalysis',
       'Storage',
+      'Alerts',
       'Settings',
     ]);
     expect(fixture.nativeElement.querySelector('[data-testid=ws-state]').textContent).toContain(

@@ -1,12 +1,13 @@
 import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
 import { RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
 import { LiveFeed } from './core/live-feed';
+import { AlertBadge } from './features/alerts/alert-badge';
 import { ConnectionBadge } from './shared/connection-badge';
 
 /** The shell: navigation, the notifier connection state, and the current screen. */
 @Component({
   selector: 'app-root',
-  imports: [RouterOutlet, RouterLink, RouterLinkActive, ConnectionBadge],
+  imports: [RouterOutlet, RouterLink, RouterLinkActive, ConnectionBadge, AlertBadge],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <a class="skip-link" href="#main">Skip to content</a>
@@ -24,6 +25,7 @@ import { ConnectionBadge } from './shared/connection-badge';
           >
         }
       </nav>
+      <app-alert-badge />
       <app-connection-badge
         [state]="feed.state()"
         [nextRetryAt]="feed.nextRetryAt()"
@@ -44,6 +46,7 @@ export class App {
     { path: '/logos', label: 'Logo library' },
     { path: '/reanalysis', label: 'Reanalysis' },
     { path: '/storage', label: 'Storage' },
+    { path: '/alerts', label: 'Alerts' },
     { path: '/settings', label: 'Settings' },
   ];
 }

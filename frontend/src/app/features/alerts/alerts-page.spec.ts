@@ -1,0 +1,55 @@
+import { provideHttpClient } from '@angular/common/http';
+import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { TestBed } from '@angular/core/testing';
+import { parseZone } from './alert-format';
+import { ruleFromDraft } from './alerts-page';
+
+describe('Alerts', () => {
+  it('parses a typed zone and says what is wrong with a bad one', () => {
+    expect(parseZone('')).toBeNull();
+    expect(parseZone('0.5,0 1,0 1,1')).toEqual([
+      { x: 0.5, y: 0 },
+      { x: 1, y: 0 },
+      { x: 1, y: 1 },
+    ]);
+    expect(parseZone('0,0 1,1')).toContain('at least 3');
+    expect(parseZone('0,0 2,1 1,1')).toContain('0 to 1');
+  });
+
+  it('turns the form into the API body', () => {
+    const rule = ruleFromDraft({
+      name: 'acme',
+      kind: 'appearance',
+      stream_id: 's1',
+      brands: 'acme, zenith',
+      duration_s: '10',
+      zone: '',
+      min_confidence: '',
+      cooldown_s: '30',
+      webhook_url: ' https://hooks.example/x ',
+      target_s: '',
+      period_s: '',
+    });
+    expect(rule).toMatchObject({
+      brands: ['acme', 'zenith'],
+      duration_s: 10,
+      cooldown_s: 30,
+      zone: null,
+      webhook_url: 'https://hooks.example/x',
+    });
+  });
+
+  it('asks for ongoing unacknowledged alerts with query parameters', async () => {
+    TestBed.configureTestingModule({
+      providers: [provideHttpClient(), provideHttpClientTesting()],
+    });
+    const backend = TestBed.inject(HttpTestingController);
+    const { AlertsApi } = await import('../../api/alerts-api');
+    TestBed.inject(AlertsApi).list({ status: 'fired', acknowledged: false }).subscribe();
+    const req = backend.expectOne((r) => r.url === '/api/alerts');
+    expect(req.request.params.get('status')).toBe('fired');
+    expect(req.request.params.get('acknowledged')).toBe('false');
+    req.flush([]);
+    backend.verify();
+  });
+});

@@ -1,0 +1,333 @@
+import { DatePipe } from '@angular/common';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  DestroyRef,
+  OnInit,
+  inject,
+  signal,
+} from '@angular/core';
+import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
+import { FormsModule } from '@angular/forms';
+import { filter, throttleTime } from 'rxjs';
+import {
+  AlertKind,
+  AlertQuery,
+  AlertRule,
+  AlertRuleCreate,
+  AlertSummary,
+  AlertsApi,
+} from '../../api/alerts-api';
+import { StreamSummary } from '../../api/contract';
+import { StreamsApi } from '../../api/streams-api';
+import { describeApiError } from '../../core/api-error';
+import { LiveFeed } from '../../core/live-feed';
+import { ErrorBanner } from '../../shared/error-banner';
+import { describeAlert, parseZone } from './alert-format';
+
+export const ALERT_KINDS: AlertKind[] = [
+  'appearance',
+  'competitor',
+  'absence',
+  'stream_health',
+  'pacing',
+];
+
+/** The rule form as typed (numbers and lists as text until it is sent). */
+interface RuleDraft {
+  name: string;
+  kind: AlertKind;
+  stream_id: string;
+  brands: string;
+  duration_s: string;
+  zone: string;
+  min_confidence: string;
+  cooldown_s: string;
+  webhook_url: string;
+  target_s: string;
+  period_s: string;
+}
+
+const EMPTY_DRAFT: RuleDraft = {
+  name: '',
+  kind: 'appearance',
+  stream_id: '',
+  brands: '',
+  duration_s: '10',
+  zone: '',
+  min_confidence: '',
+  cooldown_s: '',
+  webhook_url: '',
+  target_s: '',
+  period_s: '',
+};
+
+/** The API body for a draft, or the reason it cannot be sent. */
+export function ruleFromDraft(draft: RuleDraft): AlertRuleCreate | string {
+  const zone = parseZone(draft.zone);
+  if (typeof zone === 'string') {
+    return zone;
+  }
+  const number = (text: string) => (text.trim() === '' ? undefined : Number(text));
+  const rule: AlertRuleCreate = {
+    name: draft.name.trim() || `${draft.kind} rule`,
+    kind: draft.kind,
+    stream_id: draft.stream_id,
+    brands: draft.brands
+      .split(',')
+      .map((b) => b.trim())
+      .filter((b) => b),
+    duration_s: number(draft.duration_s) ?? 0,
+    zone,
+    min_confidence: number(draft.min_confidence),
+    cooldown_s: number(draft.cooldown_s),
+    webhook_url: draft.webhook_url.trim() || null,
+    target_s: number(draft.target_s) ?? null,
+    period_s: number(draft.period_s) ?? null,
+  };
+  return rule;
+}
+
+/**
+ * Alerts: the live list (filter by stream, kind, state; acknowledge), and the rules that raise
+ * them (create, delete). New and resolved alerts arrive through the notifier and reload the list.
+ */
+@Component({
+  selector: 'app-alerts-page',
+  imports: [FormsModule, DatePipe, ErrorBanner],
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  template: `
+    <h1>Alerts</h1>
+    <app-error-banner [message]="error()" [retryable]="true" (retry)="load()" />
+    <section class="card stack" aria-label="Alert filters">
+      <div class="row">
+        <label
+          >Stream
+          <select [(ngModel)]="query.stream_id" (ngModelChange)="load()" name="f-stream">
+            <option [ngValue]="undefined">All</option>
+            @for (s of streams(); track s.id) {
+              <option [ngValue]="s.id">{{ s.name }}</option>
+            }
+          </select>
+        </label>
+        <label
+          >Kind
+          <select [(ngModel)]="query.kind" (ngModelChange)="load()" name="f-kind">
+            <option [ngValue]="undefined">All</option>
+            @for (k of kinds; track k) {
+              <option [ngValue]="k">{{ k }}</option>
+            }
+          </select>
+        </label>
+        <label
+          >State
+          <select [(ngModel)]="query.status" (ngModelChange)="load()" name="f-status">
+            <option [ngValue]="undefined">All</option>
+            <option ngValue="fired">Ongoing</option>
+            <option ngValue="resolved">Resolved</option>
+          </select>
+        </label>
+      </div>
+    </section>
+    <section class="card" aria-label="Alerts">
+      @if (alerts().length === 0) {
+        <p class="empty">No alerts.</p>
+      } @else {
+        <table data-testid="alerts-table">
+          <thead>
+            <tr>
+              <th>Rule</th>
+              <th>Stream</th>
+              <th>State</th>
+              <th>Fired</th>
+              <th>What</th>
+              <th>Webhook</th>
+              <th><span class="visually-hidden">Actions</span></th>
+            </tr>
+          </thead>
+          <tbody>
+            @for (a of alerts(); track a.alert_id) {
+              <tr [attr.data-testid]="'alert-' + a.alert_id">
+                <td>
+                  {{ a.rule_name }} <span class="muted">({{ a.kind }})</span>
+                </td>
+                <td class="mono">{{ streamName(a.stream_id) }}</td>
+                <td [attr.data-testid]="'alert-status-' + a.alert_id">
+                  {{ a.status === 'fired' ? 'ongoing' : 'resolved' }}
+                </td>
+                <td class="muted">{{ a.fired_at ? (a.fired_at | date: 'medium') : '–' }}</td>
+                <td>{{ describe(a) }}</td>
+                <td class="muted">{{ deliveryOf(a) }}</td>
+                <td class="actions">
+                  @if (a.acknowledged_at) {
+                    <span class="muted">acknowledged</span>
+                  } @else {
+                    <button type="button" (click)="acknowledge(a)">Acknowledge</button>
+                  }
+                </td>
+              </tr>
+            }
+          </tbody>
+        </table>
+      }
+    </section>
+    <section class="card stack" aria-label="Rules">
+      <h2>Rules</h2>
+      <form class="stack" (ngSubmit)="create()" data-testid="rule-form">
+        <div class="row">
+          <label>Name <input name="name" [(ngModel)]="draft.name" /></label>
+          <label
+            >Kind
+            <select name="kind" [(ngModel)]="draft.kind">
+              @for (k of kinds; track k) {
+                <option [ngValue]="k">{{ k }}</option>
+              }
+            </select>
+          </label>
+          <label
+            >Stream
+            <select name="stream" [(ngModel)]="draft.stream_id" required>
+              @for (s of streams(); track s.id) {
+                <option [ngValue]="s.id">{{ s.name }}</option>
+              }
+            </select>
+          </label>
+          <label
+            >Brands <input name="brands" [(ngModel)]="draft.brands" placeholder="acme, zenith"
+          /></label>
+          <label
+            >Seconds <input name="duration" [(ngModel)]="draft.duration_s" inputmode="decimal"
+          /></label>
+        </div>
+        <div class="row">
+          <label
+            >Zone <input name="zone" [(ngModel)]="draft.zone" placeholder="0.5,0 1,0 1,1 0.5,1"
+          /></label>
+          <label
+            >Min confidence
+            <input name="conf" [(ngModel)]="draft.min_confidence" inputmode="decimal"
+          /></label>
+          <label
+            >Cooldown s <input name="cooldown" [(ngModel)]="draft.cooldown_s" inputmode="decimal"
+          /></label>
+          <label
+            >Webhook <input name="webhook" [(ngModel)]="draft.webhook_url" placeholder="https://…"
+          /></label>
+          @if (draft.kind === 'pacing') {
+            <label
+              >Target s <input name="target" [(ngModel)]="draft.target_s" inputmode="decimal"
+            /></label>
+            <label
+              >Period s <input name="period" [(ngModel)]="draft.period_s" inputmode="decimal"
+            /></label>
+          }
+          <button type="submit">Create rule</button>
+        </div>
+      </form>
+      <ul data-testid="rules-list">
+        @for (r of rules(); track r.id) {
+          <li>
+            {{ r.name }} · {{ r.kind }} · {{ streamName(r.stream_id) }}
+            @if (r.brands?.length) {
+              · {{ r.brands?.join(', ') }}
+            }
+            <button type="button" (click)="remove(r)" [attr.aria-label]="'Delete rule ' + r.name">
+              Delete
+            </button>
+          </li>
+        }
+      </ul>
+    </section>
+  `,
+})
+export class AlertsPage implements OnInit {
+  private readonly api = inject(AlertsApi);
+  private readonly streamsApi = inject(StreamsApi);
+  private readonly feed = inject(LiveFeed);
+  private readonly destroyRef = inject(DestroyRef);
+
+  protected readonly kinds = ALERT_KINDS;
+  protected readonly alerts = signal<AlertSummary[]>([]);
+  protected readonly rules = signal<AlertRule[]>([]);
+  protected readonly streams = signal<StreamSummary[]>([]);
+  protected readonly error = signal<string | null>(null);
+  protected query: AlertQuery = {};
+  protected draft: RuleDraft = { ...EMPTY_DRAFT };
+
+  ngOnInit(): void {
+    this.load();
+    this.streamsApi.list().subscribe({
+      next: (streams) => this.streams.set(streams),
+      error: (e: unknown) => this.error.set(describeApiError(e)),
+    });
+    // Every stream's events while the screen is open; an alert frame reloads the list.
+    this.destroyRef.onDestroy(this.feed.watch(['*']));
+    this.feed.events
+      .pipe(
+        filter((event) => event.type === 'alert'),
+        throttleTime(500, undefined, { leading: true, trailing: true }),
+        takeUntilDestroyed(this.destroyRef),
+      )
+      .subscribe(() => this.load());
+  }
+
+  load(): void {
+    this.api.list(this.query).subscribe({
+      next: (alerts) => {
+        this.alerts.set(alerts);
+        this.error.set(null);
+      },
+      error: (e: unknown) => this.error.set(describeApiError(e)),
+    });
+    this.api.rules().subscribe({
+      next: (rules) => this.rules.set(rules),
+      error: (e: unknown) => this.error.set(describeApiError(e)),
+    });
+  }
+
+  acknowledge(alert: AlertSummary): void {
+    this.api.acknowledge(alert.alert_id, null).subscribe({
+      next: (updated) =>
+        this.alerts.update((list) =>
+          list.map((a) => (a.alert_id === updated.alert_id ? updated : a)),
+        ),
+      error: (e: unknown) => this.error.set(describeApiError(e)),
+    });
+  }
+
+  create(): void {
+    const rule = ruleFromDraft(this.draft);
+    if (typeof rule === 'string') {
+      this.error.set(rule);
+      return;
+    }
+    this.api.createRule(rule).subscribe({
+      next: (created) => {
+        this.rules.update((list) => [...list, created]);
+        this.draft = { ...EMPTY_DRAFT, stream_id: this.draft.stream_id };
+        this.error.set(null);
+      },
+      error: (e: unknown) => this.error.set(describeApiError(e)),
+    });
+  }
+
+  remove(rule: AlertRule): void {
+    this.api.deleteRule(rule.id).subscribe({
+      next: () => this.rules.update((list) => list.filter((r) => r.id !== rule.id)),
+      error: (e: unknown) => this.error.set(describeApiError(e)),
+    });
+  }
+
+  protected describe(alert: AlertSummary): string {
+    return describeAlert(alert);
+  }
+
+  protected deliveryOf(alert: AlertSummary): string {
+    const deliveries = alert.deliveries ?? [];
+    return deliveries.map((d) => `${d.alert_status ?? ''} ${d.status}`.trim()).join(', ');
+  }
+
+  protected streamName(id: string): string {
+    return this.streams().find((s) => s.id === id)?.name ?? id;
+  }
+}

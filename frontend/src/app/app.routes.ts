@@ -28,6 +28,12 @@ export const routes: Routes = [
     loadComponent: () => import('./features/exposure/exposure-page').then((m) => m.ExposurePage),
   },
   {
+    path: 'report',
+    title: 'Sponsor report · Sightline',
+    canActivate: [needsToken],
+    loadComponent: () => import('./features/report/report-page').then((m) => m.ReportPage),
+  },
+  {
     path: 'logos',
     title: 'Logo library · Sightline',
     canActivate: [needsToken],

@@ -18,6 +18,7 @@ describe('App shell', () => {
     expect(nav).toEqual([
       'Streams',
       'Brand exposure',
+      'Sponsor report',
       'Logo library',
       'Reanalysis',
       'Storage',

@@ -43,6 +43,7 @@ export class App {
   protected readonly links = [
     { path: '/streams', label: 'Streams' },
     { path: '/exposure', label: 'Brand exposure' },
+    { path: '/report', label: 'Sponsor report' },
     { path: '/logos', label: 'Logo library' },
     { path: '/reanalysis', label: 'Reanalysis' },
     { path: '/storage', label: 'Storage' },

@@ -5,36 +5,72 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 
+# Phase timings, printed at the end (also after a failure): wall seconds and the CPU seconds
+# (user + sys) of the phase's finished child processes, counting their own children; servers
+# that were already running are not counted. On a shared machine compare CPU, not wall.
+phases=()
+phase_name="" phase_wall=0 phase_cpu=0
+times_file=$(mktemp)
+# `times` must run in this shell (not a $(...) subshell) to see this shell's children.
+children_cpu() { awk 'NR == 2 { gsub("s", ""); split($1, u, "m"); split($2, k, "m")
+  printf "%.1f", u[1] * 60 + u[2] + k[1] * 60 + k[2] }' "$times_file"; }
+phase_end() {
+  [ -n "$phase_name" ] || return 0
+  local wall cpu
+  times >"$times_file"
+  wall=$(awk -v a="$phase_wall" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }')
+  cpu=$(awk -v a="$phase_cpu" -v b="$(children_cpu)" 'BEGIN { printf "%.0f", b - a }')
+  phases+=("$(printf '%-22s %6s s wall %7s CPU-s' "$phase_name" "$wall" "$cpu")")
+  phase_name=""
+}
+phase() {
+  phase_end
+  echo "== $1"
+  times >"$times_file"
+  phase_name=$1 phase_wall=$(date +%s.%N) phase_cpu=$(children_cpu)
+}
+report_phases() {
+  phase_end
+  phase_name="all" phase_wall=$all_wall phase_cpu=0
+  phase_end
+  echo "== phase timings ($(nproc) CPUs)"
+  printf '%s\n' "${phases[@]}"
+  rm -f "$times_file"
+}
+
 started_here=0
 if ! $PY -m sightline_devstack status >/dev/null 2>&1; then
   started_here=1
 fi
 cleanup() {
+  report_phases
   if [ "$started_here" = 1 ]; then
     $PY -m sightline_devstack down || true
   fi
 }
+all_wall=$(date +%s.%N)
 trap cleanup EXIT
 
-echo "== lint"
+phase "lint"
 bash scripts/lint.sh
 
-echo "== platform"
+phase "platform"
 $PY -m sightline_devstack up
 
-echo "== deployment tools"
+phase "deployment tools"
 # Installed here once, before the parallel test workers would each try to.
 bash scripts/ensure_deploy_tools.sh >/dev/null
 
-echo "== python tests (unit + integration against the real platform)"
+phase "python tests"
+echo "(unit + integration against the real platform)"
 # Integration tests are never skipped: a missing server is a failure, not a skip.
 # Two workers (pytest-xdist); tests sharing a fixed resource carry the same xdist_group and run
 # on one worker (see the markers in pyproject.toml). SIGHTLINE_TEST_WORKERS=0 runs serially.
 $PY -m pytest libs tools services tests -p no:cacheprovider \
-  -n "${SIGHTLINE_TEST_WORKERS:-2}" --dist loadgroup --durations=25
+  -n "${SIGHTLINE_TEST_WORKERS:-2}" --dist loadgroup --durations=40
 
 for extra in scripts/test.d/*.sh; do
   [ -e "$extra" ] || continue
-  echo "== $(basename "$extra" .sh)"
+  phase "$(basename "$extra" .sh)"
   bash "$extra"
 done

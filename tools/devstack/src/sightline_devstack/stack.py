@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from urllib.parse import quote
 
 from sightline_devstack.envfile import PlatformEnv
 from sightline_devstack.platform import down, ensure_up, status
@@ -265,7 +266,8 @@ def _banner(platform: PlatformEnv, demo: Demo, say: Callable[[str], None]) -> No
     lines = [
         "",
         "Sightline is running. Ctrl-C stops everything this command started.",
-        f"  dashboard      http://127.0.0.1:{DASHBOARD_PORT}/",
+        # The link signs the browser in (the dashboard stores the token and drops it from the URL).
+        f"  dashboard      http://127.0.0.1:{DASHBOARD_PORT}/#token={quote(demo.token, safe='')}",
         "  REST API       http://127.0.0.1:8000/docs",
         "  WebSocket      ws://127.0.0.1:8001/ws?token=<token>",
         f"  API token      {demo.token}",

@@ -9,7 +9,7 @@ from sightline_common.messages import Alert, AlertDelivery, DeadLetter
 from sightline_common.topics import Topic
 from sightline_testkit.plugin import Isolated
 
-from .harness import Feed, eventually, messages, receiver, start_alerts
+from .harness import Feed, detection, eventually, messages, receiver, start_alerts
 
 pytestmark = pytest.mark.integration
 
@@ -166,3 +166,40 @@ def test_a_pacing_rule_fires_while_live_with_a_forecast_within_ten_percent_of_th
     assert fired.media_ts < 120  # while the period is still live
     assert final.screen_time_s == pytest.approx(22.5, rel=0.01)
     assert fired.forecast_s == pytest.approx(final.screen_time_s, rel=0.10)
+
+
+def test_a_black_frozen_picture_raises_a_picture_alert_beside_the_logo_detector(
+    isolated: Isolated,
+) -> None:
+    feed = Feed(isolated)
+    rule = feed.rule(rule_id="r-black", kind="picture", conditions=["dark"], duration_s=4)
+    start_alerts(isolated)
+    for seq in range(8):  # the visual detector: black from 4 s to 10 s
+        frames = [
+            {
+                "media_ts": t,
+                "results": [
+                    {
+                        "kind": "quality",
+                        "label": "dark,still" if 4 <= t <= 10 else "ok",
+                        "confidence": 1.0,
+                    }
+                ],
+            }
+            for t in (seq * 2.0, seq * 2.0 + 1.0)
+        ]
+        visual = detection(seq, frames).model_copy(
+            update={
+                "detector": detection(seq, frames).detector.model_copy(update={"name": "visual"})
+            }
+        )
+        feed.publish_detection(visual)
+        # The logo detector's detections of the same segments must not disturb the picture clock.
+        feed.publish_detection(detection(seq, [{"media_ts": seq * 2.0, "results": []}]))
+    seen = eventually(
+        lambda: (
+            len(transitions(isolated, rule.rule_id)) == 2 and transitions(isolated, rule.rule_id)
+        ),
+        what="picture alert fired and resolved",
+    )
+    assert [s for _, s in seen] == ["fired", "resolved"]

@@ -177,3 +177,53 @@ def test_pacing_on_track_never_fires() -> None:
     for seq in range(40):
         out += fold_detection(state, [pacing], detection(seq, {seq * 2.0, seq * 2.0 + 1.0}))
     assert out == []
+
+
+def quality(seq: int, flags: dict[float, str]) -> Detection:
+    """A visual detection of a 2-s segment at 1 fps; `flags` gives a frame's quality label."""
+    start = seq * 2.0
+    frames = [
+        {
+            "media_ts": t,
+            "results": [{"kind": "quality", "label": flags.get(t, "ok"), "confidence": 1.0}],
+        }
+        for t in (start, start + 1.0)
+    ]
+    return Detection.model_validate(
+        {
+            "stream_id": "cam",
+            "segment": {
+                "sequence": seq,
+                "bucket": "b",
+                "object_key": f"cam/{seq}.ts",
+                "media_start": start,
+                "duration": 2.0,
+            },
+            "run_id": "live",
+            "detector": {"name": "visual", "version": "1", "config_hash": "c"},
+            "executor": {"kind": "local", "latency_ms": 1},
+            "frames": frames,
+            "timings": {"total_ms": 1},
+        }
+    )
+
+
+def test_a_black_picture_for_long_enough_fires_a_picture_rule_and_resolves_when_it_returns() -> (
+    None
+):
+    picture = rule(kind="picture", brands=[], conditions=["dark", "still"], duration_s=5)
+    state = StreamState("cam", "detections.visual")
+    flags = {float(t): "dark,still" for t in range(4, 12)} | {5.0: "blurry,dark"}
+    out = []
+    for seq in range(10):
+        out += fold_detection(state, [picture], quality(seq, flags))
+    assert [t.status for t in out] == [AlertStatus.fired, AlertStatus.resolved]
+    assert out[0].evidence.since_media_ts == 4.0
+    assert out[0].evidence.media_ts == 9.0
+    assert out[0].brand is None
+    assert "dark" in (out[0].evidence.detail or "")
+    blurry_only = rule(kind="picture", brands=[], conditions=["blurry"], duration_s=5)
+    state = StreamState("cam", "detections.visual")
+    assert [
+        t for seq in range(10) for t in fold_detection(state, [blurry_only], quality(seq, flags))
+    ] == []

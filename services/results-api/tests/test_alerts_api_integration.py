@@ -79,6 +79,12 @@ def test_a_rule_is_stored_announced_changed_and_deleted(
     )
     assert pacing.status_code == 201, pacing.text
     assert pacing.json()["period_s"] == 5400
+    picture = client.post(
+        "/api/rules",
+        json=rule_body(new_stream, kind="picture", brands=[], conditions=["dark", "still"]),
+    )
+    assert picture.status_code == 201, picture.text
+    assert picture.json()["conditions"] == ["dark", "still"]
     assert changed.status_code == 200, changed.text
     assert changed.json()["duration_s"] == 20
     assert changed.json()["zone"] is None
@@ -105,6 +111,8 @@ def test_a_rule_is_stored_announced_changed_and_deleted(
         ({"webhook_url": "http://169.254.169.254/latest/meta-data/"}, "internal address"),
         ({"kind": "stream_health", "brands": [], "duration_s": 0}, "duration_s > 0"),
         ({"kind": "pacing"}, "needs target_s and period_s"),
+        ({"kind": "picture", "brands": []}, "at least one of dark, blurry, still"),
+        ({"conditions": ["dark"]}, "only a picture rule"),
         ({"kind": "pacing", "target_s": 600, "period_s": 300}, "more screen time"),
     ],
 )

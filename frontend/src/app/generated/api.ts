@@ -629,10 +629,10 @@ export interface components {
         };
         /**
          * AlertKind
-         * @description appearance: a brand visible for at least duration_s (optionally inside zone); absence: none of the brands seen for duration_s of analysed stream time; competitor: a brand appears at all; stream_health: no segment for duration_s of wall time; pacing: the brands' screen time projected to the end of the period falls short of target_s.
+         * @description picture: the picture shows one of `conditions` (the quality analyzer's dark / blurry / still flags) for duration_s of stream time; appearance: a brand visible for at least duration_s (optionally inside zone); absence: none of the brands seen for duration_s of analysed stream time; competitor: a brand appears at all; stream_health: no segment for duration_s of wall time; pacing: the brands' screen time projected to the end of the period falls short of target_s.
          * @enum {string}
          */
-        AlertKind: "appearance" | "absence" | "competitor" | "stream_health" | "pacing";
+        AlertKind: "appearance" | "absence" | "competitor" | "stream_health" | "pacing" | "picture";
         /**
          * AlertPublic
          * @description An alert: when it fired and resolved, on what evidence, and who acknowledged it.
@@ -1175,6 +1175,12 @@ export interface components {
             quality?: number | null;
         };
         /**
+         * PictureCondition
+         * @description A flag of the quality analyzer: dark (black), blurry, still (frozen).
+         * @enum {string}
+         */
+        PictureCondition: "dark" | "blurry" | "still";
+        /**
          * PinCreate
          * @description A stretch of the stream to keep past its retention (media seconds, [from, to)).
          */
@@ -1396,6 +1402,8 @@ export interface components {
         RuleCreate: {
             /** Brands */
             brands?: string[];
+            /** Conditions */
+            conditions?: components["schemas"]["PictureCondition"][];
             /**
              * Cooldown S
              * @default 0
@@ -1451,6 +1459,8 @@ export interface components {
         RulePublic: {
             /** Brands */
             brands?: string[];
+            /** Conditions */
+            conditions?: components["schemas"]["PictureCondition"][];
             /**
              * Cooldown S
              * @default 0
@@ -1528,6 +1538,8 @@ export interface components {
              * @default false
              */
             clear_zone?: boolean;
+            /** Conditions */
+            conditions?: components["schemas"]["PictureCondition"][] | null;
             /** Cooldown S */
             cooldown_s?: number | null;
             /** Duration S */

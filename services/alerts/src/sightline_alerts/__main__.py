@@ -53,6 +53,7 @@ def main() -> int:
         topics=topics,
         producer_id=client,
         detectors=settings.detector_names(),
+        picture_detectors=settings.picture_detector_names(),
         max_input_age_s=settings.max_input_age_s,
     )
     webhook_group = topics.group("alerts-webhooks")

@@ -22,21 +22,30 @@ from sightline_alerts import metrics
 from sightline_alerts.evaluator import (
     BRAND_KINDS,
     HEALTH_KINDS,
+    PICTURE_KINDS,
     Transition,
     fold_detection,
     fold_segment,
     tick,
 )
 from sightline_alerts.rules import RuleBook
-from sightline_alerts.state import StreamState, state_key
+from sightline_alerts.state import StreamState, state_input, state_key
 from sightline_common.envelope import deterministic_event_id, wrap
 from sightline_common.kafka import EventProducer, Received
-from sightline_common.messages import Alert, AlertState, Detection, SegmentReady
+from sightline_common.messages import Alert, AlertKind, AlertState, Detection, SegmentReady
 from sightline_common.topics import Topic, TopicNames
 
 log = structlog.get_logger(__name__)
 
 Clock = Callable[[], datetime]
+
+
+def _input_of(item: Received, detections_topic: str) -> str:
+    """Which state an input message drives: segments, or one detector's detections (each
+    detector analyses the same segments, so each keeps its own stream clock)."""
+    if item.topic != detections_topic:
+        return Topic.SEGMENTS.value
+    return state_input(item.payload.detector.name)
 
 
 def _utc_now() -> datetime:
@@ -55,6 +64,7 @@ class AlertEvaluator:
         topics: TopicNames,
         producer_id: str,
         detectors: frozenset[str],
+        picture_detectors: frozenset[str],
         max_input_age_s: float,
         clock: Clock = _utc_now,
     ) -> None:
@@ -63,6 +73,7 @@ class AlertEvaluator:
         self._topics = topics
         self._producer_id = producer_id
         self._detectors = detectors
+        self._picture_detectors = picture_detectors
         self._max_age_s = max_input_age_s
         self._clock = clock
         self._states: dict[str, StreamState] = {}
@@ -73,11 +84,12 @@ class AlertEvaluator:
 
     def handle(self, item: Received) -> None:
         """Fold one input message; publish its transitions and the stream's new state."""
-        base = Topic.DETECTIONS if item.topic == self._detections else Topic.SEGMENTS
         payload = item.payload
         position = f"{item.topic}:{item.partition}"
         with self._lock:
-            state = self._state(payload.stream_id, base.value, item.partition)
+            state = self._state(
+                payload.stream_id, _input_of(item, self._detections), item.partition
+            )
             if state.already_applied(position, item.offset):
                 metrics.SKIPPED_INPUT.labels("applied").inc()
                 return
@@ -97,11 +109,16 @@ class AlertEvaluator:
             rules = self._rules.for_stream(payload.stream_id, HEALTH_KINDS)
             return fold_segment(state, rules, payload.wall_clock)
         assert isinstance(payload, Detection)
-        if payload.run_id != "live" or payload.detector.name not in self._detectors:
-            metrics.SKIPPED_INPUT.labels("not_live_brand_input").inc()
+        name = payload.detector.name
+        if payload.run_id != "live" or name not in self._detectors | self._picture_detectors:
+            metrics.SKIPPED_INPUT.labels("not_live_rule_input").inc()
             return []
-        rules = self._rules.for_stream(payload.stream_id, BRAND_KINDS)
-        return fold_detection(state, rules, payload)
+        kinds = frozenset[AlertKind]()
+        if name in self._detectors:
+            kinds |= BRAND_KINDS
+        if name in self._picture_detectors:
+            kinds |= PICTURE_KINDS
+        return fold_detection(state, self._rules.for_stream(payload.stream_id, kinds), payload)
 
     def tick_owned(self) -> None:
         """Run the stream-health clock over the streams whose segments this replica owns."""

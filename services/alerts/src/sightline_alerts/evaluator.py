@@ -29,7 +29,9 @@ BRAND_KINDS = frozenset(
     {AlertKind.appearance, AlertKind.absence, AlertKind.competitor, AlertKind.pacing}
 )
 HEALTH_KINDS = frozenset({AlertKind.stream_health})
+PICTURE_KINDS = frozenset({AlertKind.picture})
 LOGO = "logo"
+QUALITY = "quality"
 
 
 @dataclass(frozen=True)
@@ -145,7 +147,12 @@ def _step_presence(
         rs.since = t
     rs.last_seen = t
     if not rs.firing and t - rs.since >= rule.duration_s and _cooled(rule, rs, t):
-        out.append(_fire(rule, where.stream_id, rs, match.label, _seen(rs.since, t, match, where)))
+        evidence = _seen(rs.since, t, match, where)
+        if rule.kind == AlertKind.picture:
+            evidence.detail = f"picture {match.label} since {rs.since:.1f} s"
+            out.append(_fire(rule, where.stream_id, rs, None, evidence))
+        else:
+            out.append(_fire(rule, where.stream_id, rs, match.label, evidence))
     return out
 
 
@@ -223,7 +230,10 @@ def _step_pacing(  # noqa: PLR0917 - one segment's worth of input
 
 
 def _best_match(rule: AlertRule, frame: FrameResult) -> ResultItem | None:
-    """The most confident logo of the frame that satisfies the rule's filters."""
+    """The most confident logo of the frame that satisfies the rule's filters (for a picture
+    rule: the frame's quality result when it carries one of the rule's flags)."""
+    if rule.kind == AlertKind.picture:
+        return _bad_picture(rule, frame)
     brands = set(rule.brands)
     best: ResultItem | None = None
     for item in frame.results:
@@ -242,6 +252,14 @@ def _best_match(rule: AlertRule, frame: FrameResult) -> ResultItem | None:
         if best is None or item.confidence > best.confidence:
             best = item
     return best
+
+
+def _bad_picture(rule: AlertRule, frame: FrameResult) -> ResultItem | None:
+    wanted = {c.value for c in rule.conditions}
+    for item in frame.results:
+        if item.kind == QUALITY and wanted & set(item.label.split(",")):
+            return item
+    return None
 
 
 def _seen(since: float | None, t: float, item: ResultItem, where: _Where) -> AlertEvidence:

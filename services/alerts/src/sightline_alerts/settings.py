@@ -32,6 +32,10 @@ class AlertsSettings(ServiceSettings):
         description="detectors (comma-separated) whose detections drive brand rules; another "
         "detector's empty answer for a segment must not read as 'brand gone'",
     )
+    picture_detectors: str = Field(
+        default="visual",
+        description="detectors (comma-separated) whose quality results drive picture rules",
+    )
     webhook_secret: SecretStr = Field(
         default=SecretStr(""), description="HMAC-SHA256 key of the X-Sightline-Signature header"
     )
@@ -56,4 +60,12 @@ class AlertsSettings(ServiceSettings):
 
     def detector_names(self) -> frozenset[str]:
         """The detectors of `alert_detectors`."""
-        return frozenset(n.strip() for n in self.alert_detectors.split(",") if n.strip())
+        return _names(self.alert_detectors)
+
+    def picture_detector_names(self) -> frozenset[str]:
+        """The detectors of `picture_detectors`."""
+        return _names(self.picture_detectors)
+
+
+def _names(listed: str) -> frozenset[str]:
+    return frozenset(n.strip() for n in listed.split(",") if n.strip())

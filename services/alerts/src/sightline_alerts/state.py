@@ -95,6 +95,12 @@ class StreamState:
         )
 
 
+def state_input(detector: str) -> str:
+    """The state input name of one detector's detections (the logo detector's keeps the plain
+    `detections`)."""
+    return "detections" if detector == "logo" else f"detections.{detector}"
+
+
 def state_key(stream_id: str, input_topic: str) -> str:
     """The changelog key of a stream's state for one input (base topic name)."""
     return f"{stream_id}|{input_topic}"

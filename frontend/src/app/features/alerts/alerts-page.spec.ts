@@ -29,6 +29,7 @@ describe('Alerts', () => {
       webhook_url: ' https://hooks.example/x ',
       target_s: '',
       period_s: '',
+      conditions: '',
     });
     expect(rule).toMatchObject({
       brands: ['acme', 'zenith'],

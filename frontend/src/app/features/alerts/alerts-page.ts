@@ -31,6 +31,7 @@ export const ALERT_KINDS: AlertKind[] = [
   'absence',
   'stream_health',
   'pacing',
+  'picture',
 ];
 
 /** The rule form as typed (numbers and lists as text until it is sent). */
@@ -46,6 +47,7 @@ interface RuleDraft {
   webhook_url: string;
   target_s: string;
   period_s: string;
+  conditions: string;
 }
 
 const EMPTY_DRAFT: RuleDraft = {
@@ -60,6 +62,7 @@ const EMPTY_DRAFT: RuleDraft = {
   webhook_url: '',
   target_s: '',
   period_s: '',
+  conditions: '',
 };
 
 /** The API body for a draft, or the reason it cannot be sent. */
@@ -84,6 +87,10 @@ export function ruleFromDraft(draft: RuleDraft): AlertRuleCreate | string {
     webhook_url: draft.webhook_url.trim() || null,
     target_s: number(draft.target_s) ?? null,
     period_s: number(draft.period_s) ?? null,
+    conditions: draft.conditions
+      .split(',')
+      .map((c) => c.trim())
+      .filter((c) => c) as AlertRuleCreate['conditions'],
   };
   return rule;
 }
@@ -213,6 +220,12 @@ export function ruleFromDraft(draft: RuleDraft): AlertRuleCreate | string {
           <label
             >Webhook <input name="webhook" [(ngModel)]="draft.webhook_url" placeholder="https://…"
           /></label>
+          @if (draft.kind === 'picture') {
+            <label
+              >Flags
+              <input name="conditions" [(ngModel)]="draft.conditions" placeholder="dark, still"
+            /></label>
+          }
           @if (draft.kind === 'pacing') {
             <label
               >Target s <input name="target" [(ngModel)]="draft.target_s" inputmode="decimal"

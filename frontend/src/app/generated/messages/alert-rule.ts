@@ -1,9 +1,13 @@
 /* Generated from schemas/alert-rule.schema.json by frontend/scripts/gen-message-types.sh. Do not edit. */
 
 /**
- * appearance: a brand visible for at least duration_s (optionally inside zone); absence: none of the brands seen for duration_s of analysed stream time; competitor: a brand appears at all; stream_health: no segment for duration_s of wall time; pacing: the brands' screen time projected to the end of the period falls short of target_s.
+ * picture: the picture shows one of `conditions` (the quality analyzer's dark / blurry / still flags) for duration_s of stream time; appearance: a brand visible for at least duration_s (optionally inside zone); absence: none of the brands seen for duration_s of analysed stream time; competitor: a brand appears at all; stream_health: no segment for duration_s of wall time; pacing: the brands' screen time projected to the end of the period falls short of target_s.
  */
-export type AlertKind = "appearance" | "absence" | "competitor" | "stream_health" | "pacing";
+export type AlertKind = "appearance" | "absence" | "competitor" | "stream_health" | "pacing" | "picture";
+/**
+ * A flag of the quality analyzer: dark (black), blurry, still (frozen).
+ */
+export type PictureCondition = "dark" | "blurry" | "still";
 
 /**
  * type `alert.rule`, version 1, on the compacted `alert-rules` topic keyed by rule_id: an alert rule as results-api stores it; a tombstone deletes it. The alerts service follows this topic and evaluates the rules live.
@@ -43,6 +47,10 @@ export interface AlertRule {
    */
   webhook_url?: string | null;
   enabled?: boolean;
+  /**
+   * picture: the quality flags that count as a bad picture (any of them).
+   */
+  conditions?: PictureCondition[];
   /**
    * pacing: contracted screen time (seconds) over the period.
    */

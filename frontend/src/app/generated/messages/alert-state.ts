@@ -6,7 +6,7 @@
 export interface AlertState {
   stream_id: string;
   /**
-   * Base name of the input topic this state follows (`detections` or `segments`).
+   * What drives this state: `segments`, `detections` (the logo detector's) or `detections.<detector>` (another detector's, e.g. the quality flags of `visual`).
    */
   input: string;
   /**

@@ -120,6 +120,7 @@ class AlertRules:
             raise InvalidRuleError("a stream_health rule needs duration_s > 0")
         if rule.kind == AlertKind.pacing:
             _check_pacing(rule)
+        _check_picture(rule)
         if rule.zone is not None:
             try:
                 check_zone([(p.x, p.y) for p in rule.zone])
@@ -150,6 +151,17 @@ class AlertRules:
         envelope = wrap(message, key=row.id, producer=publisher.producer_id)
         publisher.producer.publish(publisher.topics.name(Topic.ALERT_RULES), envelope)
         publisher.producer.flush(PUBLISH_TIMEOUT_S)
+
+
+def _check_picture(rule: RuleFields) -> None:
+    if rule.kind != AlertKind.picture:
+        if rule.conditions:
+            raise InvalidRuleError("only a picture rule has conditions")
+        return
+    if not rule.conditions:
+        raise InvalidRuleError("a picture rule watches at least one of dark, blurry, still")
+    if rule.duration_s <= 0:
+        raise InvalidRuleError("a picture rule needs duration_s > 0")
 
 
 def _check_pacing(rule: RuleFields) -> None:

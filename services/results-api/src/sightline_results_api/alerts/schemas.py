@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from sightline_common.messages import AlertKind
+from sightline_common.messages.schema.alert_rule_schema import PictureCondition
 
 
 class ZonePointIn(BaseModel):
@@ -36,6 +37,7 @@ class RuleFields(BaseModel):
     cooldown_s: float = Field(default=0, ge=0, le=7 * 24 * 3600)
     webhook_url: str | None = Field(default=None, max_length=2000)
     enabled: bool = True
+    conditions: list[PictureCondition] = Field(default_factory=list, max_length=3)
     target_s: float | None = Field(default=None, gt=0, le=10 * 365 * 86400)
     period_s: float | None = Field(default=None, gt=0, le=10 * 365 * 86400)
     period_start_s: float | None = Field(default=None, ge=0, le=10 * 365 * 86400)
@@ -63,6 +65,7 @@ class RuleUpdate(BaseModel):
     webhook_url: str | None = Field(default=None, max_length=2000)
     clear_webhook: bool = False
     enabled: bool | None = None
+    conditions: list[PictureCondition] | None = Field(default=None, max_length=3)
     target_s: float | None = Field(default=None, gt=0, le=10 * 365 * 86400)
     period_s: float | None = Field(default=None, gt=0, le=10 * 365 * 86400)
     period_start_s: float | None = Field(default=None, ge=0, le=10 * 365 * 86400)

@@ -32,6 +32,7 @@ class AlertRuleRow(SQLModel, table=True):
     cooldown_s: float
     webhook_url: str | None = Field(default=None, max_length=2000)
     enabled: bool
+    conditions: list[str] = Field(default_factory=list, sa_column=Column(JSONB, nullable=False))
     target_s: float | None = None
     period_s: float | None = None
     period_start_s: float | None = None

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 class AlertKind(StrEnum):
     """
-    appearance: a brand visible for at least duration_s (optionally inside zone); absence: none of the brands seen for duration_s of analysed stream time; competitor: a brand appears at all; stream_health: no segment for duration_s of wall time; pacing: the brands' screen time projected to the end of the period falls short of target_s.
+    picture: the picture shows one of `conditions` (the quality analyzer's dark / blurry / still flags) for duration_s of stream time; appearance: a brand visible for at least duration_s (optionally inside zone); absence: none of the brands seen for duration_s of analysed stream time; competitor: a brand appears at all; stream_health: no segment for duration_s of wall time; pacing: the brands' screen time projected to the end of the period falls short of target_s.
     """
 
     appearance = "appearance"
@@ -18,6 +18,17 @@ class AlertKind(StrEnum):
     competitor = "competitor"
     stream_health = "stream_health"
     pacing = "pacing"
+    picture = "picture"
+
+
+class PictureCondition(StrEnum):
+    """
+    A flag of the quality analyzer: dark (black), blurry, still (frozen).
+    """
+
+    dark = "dark"
+    blurry = "blurry"
+    still = "still"
 
 
 class ZonePoint(BaseModel):
@@ -80,6 +91,10 @@ class AlertRule(BaseModel):
         description="Where fired / resolved transitions are POSTed (signed); null: no webhook.",
     )
     enabled: bool = True
+    conditions: list[PictureCondition] = Field(
+        [],
+        description="picture: the quality flags that count as a bad picture (any of them).",
+    )
     target_s: float | None = Field(
         None,
         description="pacing: contracted screen time (seconds) over the period.",

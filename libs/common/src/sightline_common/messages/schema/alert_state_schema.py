@@ -19,7 +19,7 @@ class AlertState(BaseModel):
     stream_id: str = Field(..., min_length=1)
     input: str = Field(
         ...,
-        description="Base name of the input topic this state follows (`detections` or `segments`).",
+        description="What drives this state: `segments`, `detections` (the logo detector's) or `detections.<detector>` (another detector's, e.g. the quality flags of `visual`).",
         min_length=1,
     )
     partition: int = Field(

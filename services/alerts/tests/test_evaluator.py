@@ -10,7 +10,7 @@ import pytest
 
 from sightline_alerts.evaluator import fold_detection, fold_segment, tick
 from sightline_alerts.state import StreamState
-from sightline_common.messages import AlertRule, AlertStatus, Detection
+from sightline_common.messages import AlertRule, AlertStatus, AnalysisInfo, AnalysisMode, Detection
 
 LEFT_BOX = {"x": 0.05, "y": 0.4, "w": 0.1, "h": 0.1}
 RIGHT_ZONE = [
@@ -227,3 +227,22 @@ def test_a_black_picture_for_long_enough_fires_a_picture_rule_and_resolves_when_
     assert [
         t for seq in range(10) for t in fold_detection(state, [blurry_only], quality(seq, flags))
     ] == []
+
+
+def test_detector_lag_fires_above_the_bound_or_when_degraded_and_resolves_when_it_keeps_up() -> (
+    None
+):
+    lag_rule = rule(kind="detector_lag", brands=[], duration_s=5)
+    state = StreamState("cam", "detections")
+    lags = [(1.0, "full"), (7.0, "full"), (9.0, "full"), (2.0, "degraded"), (1.0, "full")]
+    out = []
+    for seq, (lag, mode) in enumerate(lags):
+        message = detection(seq, set()).model_copy(
+            update={"analysis": AnalysisInfo(mode=AnalysisMode(mode), sample_fps=1, lag_s=lag)}
+        )
+        out += fold_detection(state, [lag_rule], message)
+    assert [(t.status, t.evidence.segment_sequence) for t in out] == [
+        (AlertStatus.fired, 1),
+        (AlertStatus.resolved, 4),
+    ]
+    assert "lag 7.0 s" in (out[0].evidence.detail or "")

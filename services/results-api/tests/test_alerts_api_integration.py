@@ -111,6 +111,8 @@ def test_a_rule_is_stored_announced_changed_and_deleted(
         ({"webhook_url": "http://169.254.169.254/latest/meta-data/"}, "internal address"),
         ({"kind": "stream_health", "brands": [], "duration_s": 0}, "duration_s > 0"),
         ({"kind": "pacing"}, "needs target_s and period_s"),
+        ({"kind": "detector_lag", "brands": [], "duration_s": 0}, "duration_s > 0"),
+        ({"kind": "detector_lag", "brands": ["acme"], "duration_s": 5}, "names no brands"),
         ({"kind": "picture", "brands": []}, "at least one of dark, blurry, still"),
         ({"conditions": ["dark"]}, "only a picture rule"),
         ({"kind": "pacing", "target_s": 600, "period_s": 300}, "more screen time"),

@@ -19,6 +19,7 @@ from sightline_common.messages import (
     AlertKind,
     AlertRule,
     AlertStatus,
+    AnalysisMode,
     Detection,
     FrameResult,
     ResultItem,
@@ -26,7 +27,13 @@ from sightline_common.messages import (
 from sightline_common.zones import contains
 
 BRAND_KINDS = frozenset(
-    {AlertKind.appearance, AlertKind.absence, AlertKind.competitor, AlertKind.pacing}
+    {
+        AlertKind.appearance,
+        AlertKind.absence,
+        AlertKind.competitor,
+        AlertKind.pacing,
+        AlertKind.detector_lag,
+    }
 )
 HEALTH_KINDS = frozenset({AlertKind.stream_health})
 PICTURE_KINDS = frozenset({AlertKind.picture})
@@ -76,6 +83,10 @@ def fold_detection(
         rs = state.rule(rule.rule_id)
         if rule.kind == AlertKind.pacing:
             out += _step_pacing(rule, rs, frames, segment.media_start, end, where)
+            continue
+        if rule.kind == AlertKind.detector_lag:
+            if clock is None or end > clock:
+                out += _step_lag(rule, rs, detection, end, where)
             continue
         for frame in frames:
             out += _step(rule, rs, frame.media_ts, _best_match(rule, frame), where)
@@ -227,6 +238,33 @@ def _step_pacing(  # noqa: PLR0917 - one segment's worth of input
     if rs.firing or ended or elapsed < warmup or forecast >= target or not _cooled(rule, rs, hi):
         return []
     return [_fire(rule, where.stream_id, rs, None, evidence)]
+
+
+def _step_lag(
+    rule: AlertRule, rs: RuleState, detection: Detection, end: float, where: _Where
+) -> list[Transition]:
+    """detector_lag: live analysis started more than `duration_s` after the segment was stored,
+    or ran degraded (shedding segments to keep up); resolves once it keeps up again."""
+    analysis = detection.analysis
+    if analysis is None:
+        return []
+    lag = analysis.lag_s
+    behind = (lag is not None and lag > rule.duration_s) or analysis.mode == AnalysisMode.degraded
+    lag_text = "unknown" if lag is None else f"{lag:.1f} s"
+    evidence = _evidence(
+        media_ts=end,
+        segment_sequence=where.sequence,
+        segment_key=where.key,
+        detail=f"{detection.detector.name}: lag {lag_text} (bound {rule.duration_s:g} s), "
+        f"mode {analysis.mode.value}, {analysis.shed_before} segment(s) shed",
+    )
+    if behind and not rs.firing and _cooled(rule, rs, end):
+        rs.since = end
+        return [_fire(rule, where.stream_id, rs, None, evidence)]
+    if not behind and rs.firing:
+        rs.firing, rs.resolved_at = False, end
+        return [_transition(rule, where.stream_id, rs, AlertStatus.resolved, evidence)]
+    return []
 
 
 def _best_match(rule: AlertRule, frame: FrameResult) -> ResultItem | None:

@@ -32,6 +32,7 @@ export const ALERT_KINDS: AlertKind[] = [
   'stream_health',
   'pacing',
   'picture',
+  'detector_lag',
 ];
 
 /** The rule form as typed (numbers and lists as text until it is sent). */

@@ -1,9 +1,10 @@
 /* Generated from schemas/alert-rule.schema.json by frontend/scripts/gen-message-types.sh. Do not edit. */
 
 /**
- * picture: the picture shows one of `conditions` (the quality analyzer's dark / blurry / still flags) for duration_s of stream time; appearance: a brand visible for at least duration_s (optionally inside zone); absence: none of the brands seen for duration_s of analysed stream time; competitor: a brand appears at all; stream_health: no segment for duration_s of wall time; pacing: the brands' screen time projected to the end of the period falls short of target_s.
+ * detector_lag: the logo detector's live analysis starts more than duration_s after a segment was stored, or runs degraded (segments shed); picture: the picture shows one of `conditions` (the quality analyzer's dark / blurry / still flags) for duration_s of stream time; appearance: a brand visible for at least duration_s (optionally inside zone); absence: none of the brands seen for duration_s of analysed stream time; competitor: a brand appears at all; stream_health: no segment for duration_s of wall time; pacing: the brands' screen time projected to the end of the period falls short of target_s.
  */
-export type AlertKind = "appearance" | "absence" | "competitor" | "stream_health" | "pacing" | "picture";
+export type AlertKind =
+  "appearance" | "absence" | "competitor" | "stream_health" | "pacing" | "picture" | "detector_lag";
 /**
  * A flag of the quality analyzer: dark (black), blurry, still (frozen).
  */

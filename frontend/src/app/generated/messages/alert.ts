@@ -10,9 +10,9 @@ export interface Alert {
   rule_id: string;
   rule_name: string;
   /**
-   * picture: the picture shows one of `conditions` (the quality analyzer's dark / blurry / still flags) for duration_s of stream time; appearance: a brand visible for at least duration_s (optionally inside zone); absence: none of the brands seen for duration_s of analysed stream time; competitor: a brand appears at all; stream_health: no segment for duration_s of wall time; pacing: the brands' screen time projected to the end of the period falls short of target_s.
+   * detector_lag: the logo detector's live analysis starts more than duration_s after a segment was stored, or runs degraded (segments shed); picture: the picture shows one of `conditions` (the quality analyzer's dark / blurry / still flags) for duration_s of stream time; appearance: a brand visible for at least duration_s (optionally inside zone); absence: none of the brands seen for duration_s of analysed stream time; competitor: a brand appears at all; stream_health: no segment for duration_s of wall time; pacing: the brands' screen time projected to the end of the period falls short of target_s.
    */
-  kind: "appearance" | "absence" | "competitor" | "stream_health" | "pacing" | "picture";
+  kind: "appearance" | "absence" | "competitor" | "stream_health" | "pacing" | "picture" | "detector_lag";
   stream_id: string;
   status: AlertStatus;
   brand?: string | null;

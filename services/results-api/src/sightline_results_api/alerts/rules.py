@@ -29,6 +29,10 @@ BRAND_KINDS = frozenset(
 )
 
 
+# Kinds whose duration_s is a bound that must be positive (silence, lag).
+_BOUNDED = frozenset({AlertKind.stream_health, AlertKind.detector_lag})
+
+
 class InvalidRuleError(ValueError):
     """The rule cannot be evaluated as written; the message says why (a 422)."""
 
@@ -116,8 +120,8 @@ class AlertRules:
             self._check_brands(rule.brands)
         elif rule.brands:
             raise InvalidRuleError(f"a {rule.kind.value} rule names no brands")
-        if rule.kind == AlertKind.stream_health and rule.duration_s <= 0:
-            raise InvalidRuleError("a stream_health rule needs duration_s > 0")
+        if rule.kind in _BOUNDED and rule.duration_s <= 0:
+            raise InvalidRuleError(f"a {rule.kind.value} rule needs duration_s > 0")
         if rule.kind == AlertKind.pacing:
             _check_pacing(rule)
         _check_picture(rule)

@@ -18,7 +18,6 @@ from sightline_results_api.events import StatePublisher
 from sightline_results_api.report.build import ReportRequest, compose, read_facts, rules_from
 from sightline_results_api.report.csv_export import brands_csv, exposures_csv
 from sightline_results_api.report.model import ExposureReportDocument
-from sightline_results_api.report.pdf import render_pdf
 from sightline_results_api.settings import ResultsApiSettings
 from sightline_results_api.streams import StreamRegistry
 
@@ -40,6 +39,9 @@ def add_parser(groups: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def _body(doc: ExposureReportDocument, fmt: str, table: str) -> bytes:
     if fmt == "pdf":
+        # fpdf and matplotlib cost ~1.8 CPU-s to import: only a PDF pays it.
+        from sightline_results_api.report.pdf import render_pdf  # noqa: PLC0415
+
         return render_pdf(doc)
     if fmt == "csv":
         return (brands_csv(doc) if table == "brands" else exposures_csv(doc)).encode()

@@ -15,6 +15,7 @@ from sightline_results_api.report import quality
 from sightline_results_api.report.exposures import Measured, counted
 from sightline_results_api.report.model import (
     BrandSummary,
+    ExposureReportDocument,
     MoneyFigures,
     ReportExposure,
     WindowSummary,
@@ -161,3 +162,11 @@ def public_exposure(e: Exposure) -> ReportExposure:
         best_media_ts=m.best_media_ts,
         best_box=[round(v, 4) for v in m.best_box],
     )
+
+
+TOP_EXPOSURES = 15
+
+
+def top_exposures(doc: ExposureReportDocument, count: int = TOP_EXPOSURES) -> list[ReportExposure]:
+    """The exposures a report details (with evidence): most quality-weighted seconds first."""
+    return sorted(doc.exposures, key=lambda e: -(e.duration * e.quality))[:count]

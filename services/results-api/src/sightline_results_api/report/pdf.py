@@ -15,11 +15,11 @@ import matplotlib
 from fpdf import FPDF
 
 from sightline_results_api.report import charts
+from sightline_results_api.report.assemble import top_exposures
 from sightline_results_api.report.model import ExposureReportDocument, ReportExposure
 from sightline_results_api.report.quality import FACTORS
 
 _FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-TOP_EXPOSURES = 15
 WIDTH = 180  # mm of an A4 page inside the margins
 
 
@@ -123,7 +123,7 @@ def _top_exposures(
 ) -> None:
     pdf.add_page()
     pdf.heading("Top exposures")
-    top = sorted(doc.exposures, key=lambda e: -(e.duration * e.quality))[:TOP_EXPOSURES]
+    top = top_exposures(doc)
     if not top:
         pdf.para("No exposure in this range lasted the minimum duration.")
     for e in top:

@@ -6,11 +6,11 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 
 from sightline_results_api.api.deps import ContextDep, RegistryDep, SessionDep
 from sightline_results_api.api.routes.detections import From, To, check_range
-from sightline_results_api.report.assemble import MixedCurrencyError
+from sightline_results_api.report.assemble import MixedCurrencyError, top_exposures
 from sightline_results_api.report.build import ReportRequest, build_report, rules_from
 from sightline_results_api.report.csv_export import brands_csv, exposures_csv
 from sightline_results_api.report.model import ExposureReportDocument
@@ -94,10 +94,47 @@ def exposure_report(
             headers={"Content-Disposition": f'attachment; filename="{name}-{table}.csv"'},
         )
     # fpdf and matplotlib cost ~1.8 CPU-s to import: only a PDF request pays it, not every start.
+    from sightline_results_api.report.evidence import thumbnails_for  # noqa: PLC0415
     from sightline_results_api.report.pdf import render_pdf  # noqa: PLC0415
 
+    bucket = context.settings.segments_bucket
+    thumbs = thumbnails_for(session, context.store, bucket, top_exposures(doc))
     return Response(
-        render_pdf(doc),
+        render_pdf(doc, thumbs),
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'},
+    )
+
+
+@router.get(
+    "/evidence/{event_id}/{item_index}",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}}, "description": "JPEG thumbnail"}},
+)
+def evidence(
+    event_id: Annotated[str, Path(min_length=1, max_length=36)],
+    item_index: Annotated[int, Path(ge=0, le=100_000)],
+    context: ContextDep,
+    session: SessionDep,
+) -> Response:
+    """The frame of a detection (an exposure's `best_event_id` / `best_item_index`) with the
+    logo's box drawn: made from the stored segment on first request, then kept. 404 when the
+    detection or its video is gone (erased, expired)."""
+    # OpenCV is imported on the first thumbnail, not at app import (as the PDF renderer).
+    from sightline_results_api.report.evidence import (  # noqa: PLC0415
+        EvidenceUnavailableError,
+        FrameDecodeError,
+        thumbnail,
+    )
+
+    try:
+        jpeg = thumbnail(
+            session, context.store, context.settings.segments_bucket, event_id, item_index
+        )
+    except EvidenceUnavailableError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    except FrameDecodeError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"video: {exc}") from exc
+    return Response(
+        jpeg, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=86400"}
     )

@@ -1,0 +1,120 @@
+"""Evidence thumbnails: the best frame of an exposure with the logo's box drawn, so a number in
+a report can be clicked down to the picture behind it.
+
+Made on first request from the stored segment (ffmpeg decodes the one frame), kept in the
+segments bucket under the stream's prefix (`streams/<id>/evidence/`, so deleting or expiring
+the stream's storage removes them too) and served from there afterwards.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterable
+
+import cv2
+import numpy as np
+import structlog
+from sqlmodel import Session, col, select
+
+from sightline_common.errors import MissingObjectError
+from sightline_common.storage import ObjectStore
+from sightline_results_api.models import DetectionRow, Segment
+from sightline_results_api.report.model import ReportExposure
+
+log = structlog.get_logger(__name__)
+
+WIDTH = 480  # px: enough to read a logo, small enough for a PDF page of them
+BOX_COLOUR = (0, 200, 255)  # BGR: amber, visible on pitch green and on sky
+FFMPEG_TIMEOUT_S = 20
+
+
+class EvidenceUnavailableError(LookupError):
+    """No picture can be made: the detection, its segment or the segment's video is gone."""
+
+
+class FrameDecodeError(RuntimeError):
+    """ffmpeg could not decode the frame from the stored segment."""
+
+
+def evidence_key(stream_id: str, event_id: str, item_index: int) -> str:
+    """Where a detection's thumbnail is kept in the segments bucket."""
+    return f"streams/{stream_id}/evidence/{event_id}-{item_index}.jpg"
+
+
+def thumbnail(
+    session: Session, store: ObjectStore, bucket: str, event_id: str, item_index: int
+) -> bytes:
+    """The JPEG of the detection's frame with its box drawn (made once, then stored).
+
+    Raises EvidenceUnavailableError when the detection or its video is gone, FrameDecodeError
+    when ffmpeg cannot decode it, StorageUnavailableError when MinIO cannot be reached.
+    """
+    row = session.get(DetectionRow, (event_id, item_index))
+    if row is None:
+        raise EvidenceUnavailableError(f"detection {event_id}/{item_index} not found")
+    key = evidence_key(row.stream_id, event_id, item_index)
+    if store.exists(bucket, key):
+        return store.get_bytes(bucket, key)
+    segment = session.exec(
+        select(Segment).where(
+            col(Segment.stream_id) == row.stream_id,
+            col(Segment.sequence) == row.segment_sequence,
+        )
+    ).first()
+    if segment is None:
+        raise EvidenceUnavailableError(f"segment {row.segment_sequence} of the detection is gone")
+    try:
+        video = store.get_bytes(segment.bucket, segment.object_key)
+    except MissingObjectError as exc:
+        raise EvidenceUnavailableError(f"video of segment {segment.sequence} is gone") from exc
+    frame = decode_frame(video, max(row.media_ts - segment.media_start, 0.0))
+    box = None
+    if None not in (row.box_x, row.box_y, row.box_w, row.box_h):
+        box = (row.box_x or 0.0, row.box_y or 0.0, row.box_w or 0.0, row.box_h or 0.0)
+    jpeg = draw(frame, box)
+    store.put_bytes(bucket, key, jpeg, content_type="image/jpeg")
+    return jpeg
+
+
+def decode_frame(video: bytes, offset_s: float) -> np.ndarray:
+    """The frame `offset_s` seconds into an MPEG-TS segment, scaled to WIDTH px (BGR)."""
+    done = subprocess.run(
+        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-i", "pipe:0",
+         "-ss", f"{offset_s:.3f}", "-frames:v", "1", "-vf", f"scale={WIDTH}:-2",
+         "-f", "image2pipe", "-vcodec", "png", "pipe:1"],
+        input=video, capture_output=True, timeout=FFMPEG_TIMEOUT_S, check=False,
+    )  # fmt: skip
+    if done.returncode != 0 or not done.stdout:
+        raise FrameDecodeError(done.stderr.decode(errors="replace").strip() or "no frame")
+    image = cv2.imdecode(np.frombuffer(done.stdout, np.uint8), cv2.IMREAD_COLOR)
+    if image is None:
+        raise FrameDecodeError("ffmpeg's frame is not an image")
+    return image
+
+
+def draw(frame: np.ndarray, box: tuple[float, float, float, float] | None) -> bytes:
+    """The frame as JPEG with the normalised `box` outlined."""
+    out = frame.copy()
+    if box is not None:
+        h, w = out.shape[:2]
+        x, y, bw, bh = box
+        cv2.rectangle(out, (round(x * w), round(y * h)), (round((x + bw) * w), round((y + bh) * h)),
+                      BOX_COLOUR, 3)  # fmt: skip
+    ok, jpeg = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, 85])
+    if not ok:
+        raise FrameDecodeError("JPEG encoding failed")
+    return bytes(jpeg.tobytes())
+
+
+def thumbnails_for(
+    session: Session, store: ObjectStore, bucket: str, exposures: Iterable[ReportExposure]
+) -> dict[str, bytes]:
+    """Thumbnails of the exposures' best frames by exposure id; one that cannot be made is left
+    out (the PDF prints the exposure without its picture) and logged."""
+    out: dict[str, bytes] = {}
+    for e in exposures:
+        try:
+            out[e.id] = thumbnail(session, store, bucket, e.best_event_id, e.best_item_index)
+        except (EvidenceUnavailableError, FrameDecodeError, subprocess.TimeoutExpired) as exc:
+            log.warning("report.evidence_missing", exposure=e.id, reason=str(exc))
+    return out

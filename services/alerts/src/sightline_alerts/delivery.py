@@ -20,7 +20,7 @@ import structlog
 
 from sightline_alerts import metrics
 from sightline_alerts.rules import RuleBook
-from sightline_alerts.webhooks import WebhookError, WebhookSender
+from sightline_alerts.webhooks import WebhookError, WebhookSender, webhook_body
 from sightline_common.envelope import deterministic_event_id, encode, wrap
 from sightline_common.errors import TransientError
 from sightline_common.kafka import EventProducer, Received
@@ -93,7 +93,7 @@ class WebhookDelivery:
         with self._lock:
             if key in self._final:
                 return
-        body = encode(item.message.envelope)
+        body = webhook_body(item.message.envelope, url)
         attempt, code, error = 0, None, None
         while attempt < self._schedule.attempts:
             attempt += 1

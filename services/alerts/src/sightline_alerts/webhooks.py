@@ -1,23 +1,44 @@
 """Signed webhook POSTs.
 
-The body is the alert's envelope as JSON. `X-Sightline-Signature: t=<unix seconds>,v1=<hex>`
-is HMAC-SHA256 over `<t>.<body>` with the deployment's webhook secret (the timestamp inside
-the MAC lets a receiver refuse replays); `X-Sightline-Event-Id` is the idempotency key (the
-same on a retry). Redirects are not followed: a 3xx could lead to an address the URL policy
-refused.
+The body is the alert's envelope as JSON (a Slack message for Slack incoming webhooks).
+`X-Sightline-Signature: t=<unix seconds>,v1=<hex>` is HMAC-SHA256 over `<t>.<body>` with the
+deployment's webhook secret (the timestamp inside the MAC lets a receiver refuse replays);
+`X-Sightline-Event-Id` is the idempotency key (the same on a retry). Redirects are not followed:
+a 3xx could lead to an address the URL policy refused.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import time
 import urllib.error
 import urllib.request
 from typing import Any
+from urllib.parse import urlparse
+
+from sightline_common.envelope import encode
+from sightline_common.messages import Alert, Envelope
 
 SIGNATURE_HEADER = "X-Sightline-Signature"
 EVENT_ID_HEADER = "X-Sightline-Event-Id"
+
+
+SLACK_HOSTS = ("hooks.slack.com",)
+
+
+def webhook_body(envelope: Envelope, url: str) -> bytes:
+    """What is POSTed to `url`: the alert envelope as JSON, or for a Slack incoming webhook
+    (hooks.slack.com) a Slack message (`{"text": …}`) saying the same in one line."""
+    host = (urlparse(url).hostname or "").lower()
+    if not host.endswith(SLACK_HOSTS):
+        return encode(envelope)
+    alert = Alert.model_validate(envelope.payload)
+    what = alert.brand or alert.evidence.detail or alert.kind.value
+    icon = ":rotating_light:" if alert.status.value == "fired" else ":white_check_mark:"
+    text = f"{icon} {alert.rule_name} {alert.status.value} on stream {alert.stream_id}: {what}"
+    return json.dumps({"text": text}).encode()
 
 
 class WebhookError(Exception):

@@ -25,24 +25,27 @@ pytestmark = pytest.mark.integration
 
 
 def _push(url: str, seconds: float) -> subprocess.Popen[str]:
-    """A small test pattern with a 2-s GOP (nginx cuts 2-s segments), light on the CPU."""
+    """A small test pattern with a 2-s GOP (nginx cuts 2-s segments of about 100 kB), light
+    on the CPU."""
     return subprocess.Popen(
         [
             "ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-re",
             "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=15", "-t", str(seconds),
-            "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+            "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-b:v", "400k",
             "-g", "30", "-keyint_min", "30", "-sc_threshold", "0", "-f", "flv", url,
         ],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
 
 
-def _start_api(rig: IngestRig) -> tuple[httpx.Client, str]:
-    """results-api (API, materializer, storage worker sweeping every 0.5 s); client and token."""
+def _start_api(rig: IngestRig, **env: str) -> tuple[httpx.Client, str]:
+    """results-api (API, materializer, storage worker sweeping every 0.5 s) on the rig's
+    storage; client and token."""
     port = ephemeral_port()
+    store = {"SIGHTLINE_S3_ENDPOINT": rig.s3_endpoint} if rig.s3_endpoint else {}
     process = rig.isolated.spawn(
         "sightline_results_api", "serve", SIGHTLINE_HTTP_PORT=str(port),
-        SIGHTLINE_SWEEP_INTERVAL_S="0.5",
+        SIGHTLINE_SWEEP_INTERVAL_S="0.5", **store, **env,
     )  # fmt: skip
     process.wait_http_ok(f"http://127.0.0.1:{port}/readyz", timeout=90)
     done = rig.isolated.run(

@@ -1,15 +1,17 @@
 """Logo detection on the hard evaluation kit (issue #14): quality per 0.5-s bin and CPU cost.
 
 `make bench` runs this file. It generates the kit for `REPORT_SEED` (nothing downloaded; the
-matcher must be tuned on `TUNE_SEED` only): one 720p30 clip per condition (scale 57-400 px,
+pipeline must be tuned on `TUNE_SEED` only): one 720p30 clip per condition (scale 57-400 px,
 tilt, rotation, motion blur, defocus, brightness, occlusion, frame edges, look-alikes,
 logo-free, mixed), cut every ~3 s, encoded as H.264 with a 2-s GOP and decoded back; gives
 the `LogoMatcher` the six library references exactly as an upload reaches it
-(`wire.decode_reference` on the file's bytes, as `LogoLibrary` does); samples 2 frames/s;
-prints precision, recall, box IoU, time to first detection, appearances found and
-screen-time error per clip, brand and condition, with the CPU per frame; then the CPU per
-frame with 6, 25 and 100 references. `--quick` runs 2 shots per clip and fewer cost
-frames; `--raw` skips the codec.
+(`wire.decode_reference` on the file's bytes, as `LogoLibrary` does); samples 2 frames/s (the
+detector's default policy); runs the whole `LogoPipeline` (image matcher + OCR wordmark channel +
+tracker) with fresh state per clip, as the detector runs a stream, and the matcher alone beside
+it on the same decoded frames; prints precision, recall, box IoU, time to first detection,
+appearances found and screen-time error per clip, brand and condition, with the CPU per
+frame; then the CPU per frame with 6, 25 and 100 references. `--quick` runs 2 shots per clip
+and fewer cost frames; `--raw` skips the codec; `--only pipeline|matcher` runs one of the two.
 """
 
 from __future__ import annotations
@@ -21,12 +23,14 @@ import statistics
 import time
 from collections.abc import Sequence
 
-from sightline_analysis.frames import Image
+from sightline_analysis.frames import Frame, Image
 from sightline_analysis.logo.matcher import LogoMatcher
+from sightline_analysis.logo.pipeline import LogoPipeline, PipelineConfig
+from sightline_analysis.logo.wordmark import WordmarkReader
 from sightline_analysis.logo_eval import REPORT_SEED, TUNE_SEED
 from sightline_analysis.logo_eval.brands import Brand, extra_brands
 from sightline_analysis.logo_eval.kit import build_kit
-from sightline_analysis.logo_eval.runner import ClipRun, Detector, rendered_frames, run_clip
+from sightline_analysis.logo_eval.runner import ClipRun, Detector, rendered_frames, run_clip_each
 from sightline_analysis.logo_eval.table import Scored, percentile, render_table, score_runs
 from sightline_analysis.logo_eval.truth import MIN_VISIBILITY, MIN_WIDTH_PX, Box
 from sightline_analysis.wire import decode_reference
@@ -41,6 +45,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--raw", action="store_true", help="skip the H.264 round trip")
     parser.add_argument("--seed", type=int, default=REPORT_SEED, help="kit seed")
     parser.add_argument("--sample-fps", type=float, default=2.0)
+    parser.add_argument("--only", choices=("pipeline", "matcher"), help="run one detector")
     return parser.parse_args()
 
 
@@ -57,6 +62,13 @@ def _add_references(matcher: LogoMatcher, brands: Sequence[Brand]) -> None:
 def _detector(matcher: LogoMatcher) -> Detector:
     def detect(image: Image) -> list[tuple[str, Box, float]]:
         return [(m.brand, m.box, m.confidence) for m in matcher.match(image)]
+
+    return detect
+
+
+def _pipeline_detector(pipeline: LogoPipeline) -> Detector:
+    def detect(image: Image) -> list[tuple[str, Box, float]]:
+        return [(s.brand, s.box, s.confidence) for s in pipeline.process(Frame(image, 0.0))]
 
     return detect
 
@@ -84,8 +96,22 @@ def library_costs(
     return result
 
 
+def record_matcher(results: BenchResults, scored: Scored) -> None:
+    """The matcher-alone figures, beside the pipeline's."""
+    overall = scored.overall()
+    results.figure("matcher.precision", overall.precision, label="matcher alone: precision")
+    results.figure("matcher.recall", overall.recall, label="matcher alone: recall")
+    results.figure("matcher.appearances_found", overall.found / max(1, overall.appearances),
+                   label=f"matcher alone: appearances found ({overall.found}/"
+                   f"{overall.appearances})")  # fmt: skip
+    results.figure("matcher.screen_time_abs_error", abs(overall.screen_time_error) * 100, "%",
+                   label="matcher alone: |screen-time error|")  # fmt: skip
+    results.figure("matcher.kit_median_ms", statistics.median(scored.costs()) * 1000, "ms",
+                   label="matcher alone: CPU per sampled frame, median")  # fmt: skip
+
+
 def record(results: BenchResults, scored: Scored, costs: dict[int, list[float]]) -> None:
-    """Figures for the report, with the issue's targets."""
+    """The pipeline's figures for the report, with the issue's targets."""
     overall = scored.overall()
     results.figure("quality.precision", overall.precision, label="logo precision (0.5-s bins)",
                    target=0.97)  # fmt: skip
@@ -147,16 +173,27 @@ def main() -> None:
     )
     matcher = LogoMatcher()
     _add_references(matcher, kit.reference_brands())
-    detect = _detector(matcher)
+    config = PipelineConfig()
+    reader = WordmarkReader(config.wordmark) if config.wordmark.enabled else None
+    names = [n for n in ("pipeline", "matcher") if args.only in (None, n)]
     started = time.perf_counter()
-    runs: list[ClipRun] = []
+    runs: dict[str, list[ClipRun]] = {name: [] for name in names}
     for clip in kit.clips:
-        runs.append(run_clip(clip, kit.brands, detect, sample_fps=args.sample_fps,
-                             encode=not args.raw))  # fmt: skip
-    print(f"LogoMatcher (references through wire.decode_reference), "
-          f"{time.perf_counter() - started:.0f} s wall")  # fmt: skip
-    scored = score_runs(runs, kit.library, kit.look_alikes)
-    print(render_table(scored))
+        detectors = {"pipeline": lambda: _pipeline_detector(LogoPipeline(matcher, config, reader)),
+                     "matcher": lambda: _detector(matcher)}  # fmt: skip
+        each = run_clip_each(clip, kit.brands, [detectors[n]() for n in names],
+                             sample_fps=args.sample_fps, encode=not args.raw)  # fmt: skip
+        for name, run in zip(names, each, strict=True):
+            runs[name].append(run)
+    print(
+        f"{' and '.join(names)} (references through wire.decode_reference), "
+        f"{time.perf_counter() - started:.0f} s wall; pipeline: {config.model_dump_json()}"
+    )
+    scores = {name: score_runs(runs[name], kit.library, kit.look_alikes) for name in names}
+    for name in names:
+        print(f"=== {name}" + (" alone" if name == "matcher" else " (matcher + OCR + tracker)"))
+        print(render_table(scores[name]))
+    scored = scores[names[0]]
 
     per_clip = 2 if args.quick else 3
     frames = [
@@ -168,6 +205,8 @@ def main() -> None:
         print(f"  {size:>3} references: median {statistics.median(values) * 1000:6.0f} ms, "
               f"p90 {percentile(values, 0.9) * 1000:6.0f} ms")  # fmt: skip
     record(results, scored, costs)
+    if "matcher" in scores and names[0] != "matcher":
+        record_matcher(results, scores["matcher"])
     results.write()
     if math.isnan(scored.overall().recall):
         raise SystemExit("the kit had nothing to find")

@@ -100,16 +100,35 @@ def run_clip(
     workdir: Path | None = None,
 ) -> ClipRun:
     """Render (and encode) `clip`, run `detector` on its sampled frames, time each call."""
+    return run_clip_each(clip, brands, [detector], sample_fps=sample_fps, encode=encode,
+                         workdir=workdir)[0]  # fmt: skip
+
+
+def run_clip_each(
+    clip: ClipSpec,
+    brands: Mapping[str, Brand],
+    detectors: Sequence[Detector],
+    *,
+    sample_fps: float = 2.0,
+    encode: bool = True,
+    workdir: Path | None = None,
+) -> list[ClipRun]:
+    """Render (and encode) `clip` once and run each of `detectors` over all its sampled frames
+    in order (a stateful detector, e.g. a fresh `LogoPipeline` per clip, sees the clip as a
+    stream); one `ClipRun` per detector."""
     if encode:
         with tempfile.TemporaryDirectory(dir=workdir) as tmp:
             truth, sampled = encoded_frames(clip, brands, sample_fps, Path(tmp))
     else:
         truth, sampled = raw_frames(clip, brands, sample_fps)
-    predictions: list[Prediction] = []
-    costs: list[float] = []
-    for frame in sampled:
-        started = time.process_time()
-        found = detector(frame.image)
-        costs.append(time.process_time() - started)
-        predictions.extend(Prediction(frame.time, b, box, c) for b, box, c in found)
-    return ClipRun(clip, truth, predictions, costs)
+    runs = []
+    for detector in detectors:
+        predictions: list[Prediction] = []
+        costs: list[float] = []
+        for frame in sampled:
+            started = time.process_time()
+            found = detector(frame.image)
+            costs.append(time.process_time() - started)
+            predictions.extend(Prediction(frame.time, b, box, c) for b, box, c in found)
+        runs.append(ClipRun(clip, truth, predictions, costs))
+    return runs

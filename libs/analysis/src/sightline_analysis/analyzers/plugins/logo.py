@@ -1,29 +1,70 @@
-"""Logo analyzer: the shared `LogoMatcher` run on every sampled frame."""
+"""Logo analyzer: each stream's frames through its own `LogoPipeline` (image matcher + OCR
+wordmark channel + tracker).
+
+The pipeline keeps per-stream state across segments (live tracks, the last histogram for cut
+detection), so a logo followed at the end of one segment carries on into the next. The state
+is dropped in `forget` (partition revoked): the new owner starts fresh, as does a reanalysis run
+(it builds its own analyzers), so a replayed range begins without tracks from before it.
+Event ids do not depend on the state (segment + fingerprint), so a redelivered segment keeps
+its id; what it reports may differ only by tracks carried in from the previous segment.
+
+The OCR channel needs the `ocr` extra (rapidocr); without it the channel is off, said once in
+the log and in `describe()`, so the fingerprint tells the two apart.
+"""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Final, Literal
 
-from sightline_analysis.analyzers.base import Analyzer, AnalyzerConfig, collect, normalised_box
+import structlog
+
+from sightline_analysis.analyzers.base import (
+    Analyzer,
+    AnalyzerConfig,
+    AnalyzerContext,
+    collect,
+    normalised_box,
+)
 from sightline_analysis.frames import Frame
 from sightline_analysis.logo.matcher import LogoMatcher
+from sightline_analysis.logo.pipeline import LogoPipeline, PipelineConfig
+from sightline_analysis.logo.wordmark import WordmarkReader
 from sightline_common.messages import Point, ResultItem
 
 KEY: Final = "logo"
+log = structlog.get_logger(__name__)
 
 
 class LogoConfig(AnalyzerConfig):
-    """The logo analyzer has no settings of its own; the matcher carries the tuning."""
+    """The pipeline's settings (tracker, OCR channel); the matcher carries its own tuning."""
 
     type: Literal["logo"] = KEY
+    pipeline: PipelineConfig = PipelineConfig()
 
 
 class LogoAnalyzer(Analyzer):
-    """Reports each brand of the logo library seen in a frame: box, polygon, prominence."""
+    """Reports each brand of the logo library seen in a frame: box, polygon, prominence, and
+    the channel that saw it (`attributes.source`: image, zoom, text or track)."""
 
     key = KEY
     config_model = LogoConfig
+
+    def __init__(self, config: AnalyzerConfig, context: AnalyzerContext) -> None:
+        super().__init__(config, context)
+        assert isinstance(config, LogoConfig)
+        self._pipeline_config = config.pipeline
+        self._reader: WordmarkReader | None = None
+        if config.pipeline.wordmark.enabled:
+            try:
+                self._reader = WordmarkReader(config.pipeline.wordmark)
+            except ImportError as exc:
+                log.warning("logo.ocr_unavailable", reason=str(exc))
+                off = config.pipeline.wordmark.model_copy(update={"enabled": False})
+                self._pipeline_config = config.pipeline.model_copy(update={"wordmark": off})
+        self._reader_lock = threading.Lock()
+        self._pipelines: dict[str, LogoPipeline] = {}
 
     @property
     def matcher(self) -> LogoMatcher:
@@ -33,27 +74,49 @@ class LogoAnalyzer(Analyzer):
         return self.context.logo_matcher
 
     def describe(self) -> dict[str, object]:
-        """The matcher's tuning shapes the output, so it is part of the fingerprint."""
-        return {**super().describe(), "matcher": self.matcher.config.model_dump(mode="json")}
+        """The matcher's tuning and the pipeline's settings as in effect shape the output."""
+        return {
+            **super().describe(),
+            "pipeline": self._pipeline_config.model_dump(mode="json"),
+            "matcher": self.matcher.config.model_dump(mode="json"),
+        }
+
+    def pipeline(self, stream_id: str) -> LogoPipeline:
+        """The stream's pipeline, made on its first frames."""
+        found = self._pipelines.get(stream_id)
+        if found is None:
+            found = LogoPipeline(self.matcher, self._pipeline_config, self._reader,
+                                 self._reader_lock)  # fmt: skip
+            self._pipelines[stream_id] = found
+        return found
 
     def analyze(self, stream_id: str, frames: Sequence[Frame]) -> list[list[ResultItem]]:
-        """Verified logo sightings per frame."""
+        """Logo sightings per frame, in order, through the stream's pipeline."""
         out = collect(frames)
+        pipeline = self.pipeline(stream_id)
         for slot, frame in zip(out, frames, strict=True):
-            for match in self.matcher.match(frame.image):
-                box = normalised_box(match.box, frame.width, frame.height)
+            for sighting in pipeline.process(frame):
+                box = normalised_box(sighting.box, frame.width, frame.height)
                 slot.append(
                     ResultItem(
                         kind="logo",
-                        label=match.brand,
-                        confidence=match.confidence,
+                        label=sighting.brand,
+                        confidence=sighting.confidence,
                         box=box,
                         polygon=[
                             Point(x=float(x) / frame.width, y=float(y) / frame.height)
-                            for x, y in match.polygon
+                            for x, y in sighting.polygon
                         ],
                         area_share=round(box.w * box.h, 6),
-                        attributes={"logo_id": match.logo_id, "inliers": match.inliers},
+                        attributes={
+                            "logo_id": sighting.logo_id,
+                            "inliers": sighting.inliers,
+                            "source": sighting.source,
+                        },
                     )
                 )
         return out
+
+    def forget(self, stream_id: str) -> None:
+        """Drop the stream's tracks and cut-detection state."""
+        self._pipelines.pop(stream_id, None)

@@ -1,0 +1,188 @@
+"""One stream's logo sightings: the image matcher, the OCR channel and the tracker fused.
+
+Per sampled frame, in stream order:
+1. a cut (colour-histogram jump, as the shots analyzer sees one) ends every track;
+2. the `LogoMatcher` finds verified sightings in the whole frame (the image channel);
+3. each live track that the matcher did not confirm is re-verified on a crop around its last
+   box, enlarged so a small logo gets the pixels the matcher needs (a cheap, local second look);
+4. every `wordmark.every`-th frame the OCR channel reads the frame and adds the brands whose
+   text it reads and that neither channel already has there;
+5. the tracker refreshes its tracks with all verified sightings and carries the others by
+   local correlation, for at most `tracker.max_coast` frames without a verification.
+
+The state (tracks, last histogram, frame count) belongs to one stream: a `LogoPipeline` is
+made per stream and dropped with it. A new pipeline starts fresh, so a replay of a time range
+starts without tracks carried from before the range (a track then begins at the first
+verified sighting inside it).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from sightline_analysis.analyzers.plugins.shots import Histogram, distance, histogram
+from sightline_analysis.frames import Frame
+from sightline_analysis.logo.matcher import LogoMatch, LogoMatcher
+from sightline_analysis.logo.tracker import Box, LogoTracker, TrackerConfig, Verified
+from sightline_analysis.logo.wordmark import WordmarkConfig, WordmarkReader
+
+Points = list[tuple[float, float]]
+
+
+class PipelineConfig(BaseModel):
+    """Everything beyond the matcher's own tuning that shapes a stream's sightings."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    tracker: TrackerConfig = TrackerConfig()
+    wordmark: WordmarkConfig = WordmarkConfig()
+    track_width: int = Field(default=640, ge=160)
+    """Width of the grey copy the tracker correlates on."""
+    cut_threshold: float = Field(default=0.45, gt=0.0, le=1.0)
+    """Histogram (Bhattacharyya) distance between samples that counts as a cut."""
+    reverify: bool = True
+    """Re-verify unconfirmed tracks with the matcher on an enlarged crop."""
+    reverify_margin: float = Field(default=0.5, ge=0.0)
+    """Crop margin around a track's box, in box sizes on each side."""
+    reverify_min_width: int = Field(default=320, ge=64)
+    """A crop narrower than this is enlarged to it (zoom for small logos)."""
+    text_confidence: float = Field(default=0.9, gt=0.0, le=1.0)
+    """A text sighting's confidence is the recogniser's score times this."""
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """One brand on one frame: box and polygon in frame pixels, the fused confidence, which
+    channel produced it (`image`, `zoom`, `text` or `track`) and the matcher's inliers."""
+
+    brand: str
+    logo_id: str
+    box: Box
+    polygon: Points
+    confidence: float
+    source: str
+    inliers: int = 0
+
+
+class LogoPipeline:
+    """The sightings of one stream, frame after frame (see the module docstring)."""
+
+    def __init__(
+        self,
+        matcher: LogoMatcher,
+        config: PipelineConfig | None = None,
+        reader: WordmarkReader | None = None,
+        reader_lock: threading.Lock | None = None,
+    ) -> None:
+        self.matcher = matcher
+        self.config = config or PipelineConfig()
+        self._reader = reader if self.config.wordmark.enabled else None
+        self._reader_lock = reader_lock or threading.Lock()
+        self._tracker = LogoTracker(self.config.tracker)
+        self._previous: Histogram | None = None
+        self._frames = 0
+
+    def process(self, frame: Frame) -> list[Sighting]:
+        """The frame's sightings, updating the stream's state."""
+        cfg = self.config
+        current = histogram(frame.scaled(640))
+        if self._previous is not None and distance(self._previous, current) > cfg.cut_threshold:
+            self._tracker.reset()
+        self._previous = current
+        gray = frame.scaled(cfg.track_width, gray=True)
+        scale = gray.shape[1] / frame.width
+        matches = self.matcher.match(frame.image)
+        verified = [_verified(m.brand, m.logo_id, m.box, m.confidence, "image", scale)
+                    for m in matches]  # fmt: skip
+        polygons = {id(v): [(float(x), float(y)) for x, y in m.polygon]
+                    for v, m in zip(verified, matches, strict=True)}  # fmt: skip
+        inliers = {id(v): m.inliers for v, m in zip(verified, matches, strict=True)}
+        if cfg.reverify:
+            for zoomed in self._reverify(frame, scale, verified):
+                verified.append(_verified(zoomed.brand, zoomed.logo_id, zoomed.box,
+                                          zoomed.confidence, "zoom", scale))  # fmt: skip
+                polygons[id(verified[-1])] = [(float(x), float(y)) for x, y in zoomed.polygon]
+                inliers[id(verified[-1])] = zoomed.inliers
+        if self._reader is not None and self._frames % cfg.wordmark.every == 0:
+            verified.extend(self._read(frame, scale, verified))
+        self._frames += 1
+        out = []
+        for tracked in self._tracker.step(gray, verified):
+            s = tracked.sighting
+            box = (s.box[0] / scale, s.box[1] / scale, s.box[2] / scale, s.box[3] / scale)
+            polygon = polygons.get(id(s)) or _corners(box)
+            out.append(Sighting(s.brand, s.logo_id, box, polygon, round(s.confidence, 4),
+                                s.source, inliers.get(id(s), 0)))  # fmt: skip
+        return out
+
+    def _reverify(
+        self, frame: Frame, scale: float, verified: Sequence[Verified]
+    ) -> list[LogoMatch]:
+        """The matcher's sightings of each unconfirmed track's brand on an enlarged crop
+        around its last box, mapped back to frame pixels."""
+        cfg = self.config
+        found = []
+        for track in self._tracker.boxes():
+            if any(v.brand == track.brand and _overlaps(v.box, track.box) for v in verified):
+                continue
+            x, y, w, h = (value / scale for value in track.box)
+            left = max(0, int(x - cfg.reverify_margin * w))
+            top = max(0, int(y - cfg.reverify_margin * h))
+            right = min(frame.width, int(x + w + cfg.reverify_margin * w) + 1)
+            bottom = min(frame.height, int(y + h + cfg.reverify_margin * h) + 1)
+            if right - left < 16 or bottom - top < 16:
+                continue
+            zoom = max(1.0, cfg.reverify_min_width / (right - left))
+            crop = frame.image[top:bottom, left:right]
+            if zoom > 1.0:
+                crop = np.asarray(cv2.resize(crop, None, fx=zoom, fy=zoom,
+                                             interpolation=cv2.INTER_CUBIC), np.uint8)  # fmt: skip
+            for match in self.matcher.match(np.ascontiguousarray(crop)):
+                if match.brand != track.brand:
+                    continue
+                offset = np.array([left, top], np.float32)
+                corners = (match.corners / zoom + offset).astype(np.float32)
+                outline = None if match.outline is None else match.outline / zoom + offset
+                found.append(LogoMatch(match.brand, match.logo_id, corners, match.inliers,
+                                       match.confidence, outline))  # fmt: skip
+                break
+        return found
+
+    def _read(self, frame: Frame, scale: float, verified: Sequence[Verified]) -> list[Verified]:
+        """Brands the OCR channel reads where no channel or track already has them."""
+        assert self._reader is not None
+        with self._reader_lock:
+            reads = self._reader.read(frame, self.matcher.brands)
+        known = [*verified, *self._tracker.boxes()]
+        out = []
+        for read in reads:
+            confidence = read.score * self.config.text_confidence
+            candidate = _verified(read.brand, f"text:{read.brand}", read.box, confidence,
+                                  "text", scale)  # fmt: skip
+            if any(k.brand == read.brand and _overlaps(k.box, candidate.box) for k in known):
+                continue
+            out.append(candidate)
+        return out
+
+
+def _verified(  # noqa: PLR0917 - one sighting's fields and the scale
+    brand: str, logo_id: str, box: Box, confidence: float, source: str, scale: float
+) -> Verified:
+    x, y, w, h = box
+    return Verified(brand, logo_id, (x * scale, y * scale, w * scale, h * scale), confidence,
+                    source)  # fmt: skip
+
+
+def _overlaps(a: Box, b: Box) -> bool:
+    """Whether the boxes intersect at all."""
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
+def _corners(box: Box) -> Points:
+    x, y, w, h = box
+    return [(x, y), (x + w, y), (x + w, y + h), (x, y + h)]

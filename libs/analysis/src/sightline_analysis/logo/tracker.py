@@ -1,0 +1,195 @@
+"""Following verified logo sightings through the next sampled frames of a stream.
+
+The image matcher loses a logo it found a moment ago when motion blur, an occluder or a tilt
+takes its features away, although the logo is plainly still there: screen time, what a sponsor
+pays for, is then under-counted. A `LogoTracker` keeps each verified sighting as a track and
+looks for it in the next frame with a cheap local search (normalised cross-correlation of the
+sighting's own pixels, a few scales, in a window around the last box). A track only lives on
+evidence: it ends when the correlation drops (the logo left, or something else is there), when
+it went `max_coast` frames without a fresh verification by the matcher, and at every cut
+(`reset`). Tracks never start on their own: only a verified sighting (image or text channel)
+starts or refreshes one, so tracking lengthens true sightings and cannot invent a brand.
+
+All geometry is in the pixels of the grey frame the caller passes (the pipeline works on a
+reduced copy, where correlation costs a few milliseconds a track).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import cv2
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from sightline_analysis.frames import Image
+
+Box = tuple[float, float, float, float]  # x, y, w, h
+
+
+class TrackerConfig(BaseModel):
+    """How far and how hard a track may follow its logo without the matcher."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    min_correlation: float = Field(default=0.6, gt=0.0, lt=1.0)
+    """TM_CCOEFF_NORMED a tracked box must reach against the track's template."""
+    search_margin: float = Field(default=0.6, ge=0.0)
+    """Search window around the last box, in box sizes on each side (pans and slides)."""
+    scales: tuple[float, ...] = (0.9, 1.0, 1.1)
+    """Template scales tried per frame (zooms)."""
+    max_coast: int = Field(default=4, ge=0)
+    """Frames a track may be followed without a fresh verification."""
+    min_template_px: int = Field(default=8, ge=4)
+    """Smallest template side (px of the grey frame) worth correlating."""
+    confidence_decay: float = Field(default=0.85, gt=0.0, le=1.0)
+    """A tracked sighting's confidence is the verified one times decay ** frames coasted."""
+    same_sighting_iou: float = Field(default=0.2, ge=0.0, le=1.0)
+    """IoU above which a verified sighting refreshes a track of its brand."""
+
+
+@dataclass(frozen=True)
+class Verified:
+    """A sighting a channel verified in this frame: brand, logo id, box, confidence."""
+
+    brand: str
+    logo_id: str
+    box: Box
+    confidence: float
+    source: str
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """Where a track stands after a frame: its sighting, frames since the last verification
+    (0 = verified in this frame) and the correlation that carried it (1.0 when verified)."""
+
+    sighting: Verified
+    coasted: int
+    correlation: float
+
+
+@dataclass
+class _Track:
+    sighting: Verified
+    template: Image
+    coasted: int = 0
+
+
+class LogoTracker:
+    """The live tracks of one stream (not thread-safe: one stream's frames come in order)."""
+
+    def __init__(self, config: TrackerConfig | None = None) -> None:
+        self.config = config or TrackerConfig()
+        self._tracks: list[_Track] = []
+
+    def reset(self) -> None:
+        """Drop every track (a cut, a gap, a new run)."""
+        self._tracks = []
+
+    def __len__(self) -> int:
+        return len(self._tracks)
+
+    def boxes(self) -> list[Verified]:
+        """The live tracks' last sightings."""
+        return [t.sighting for t in self._tracks]
+
+    def step(self, gray: Image, verified: Sequence[Verified]) -> list[Tracked]:
+        """Advance every track to `gray` (the next sampled frame): a verified sighting of the
+        same brand refreshes a track (template re-cut); a track without one is searched for
+        locally and kept when it correlates; new verified sightings start tracks. Returns the
+        frame's sightings, one per live track."""
+        cfg = self.config
+        out: list[Tracked] = []
+        survivors: list[_Track] = []
+        fresh = list(verified)
+        for track in self._tracks:
+            partner = _best_partner(track.sighting, fresh, cfg.same_sighting_iou)
+            if partner is not None:
+                fresh.remove(partner)
+                template = _cut(gray, partner.box, cfg.min_template_px)
+                track.sighting = partner
+                track.coasted = 0
+                if template is not None:
+                    track.template = template
+                survivors.append(track)
+                out.append(Tracked(partner, 0, 1.0))
+                continue
+            if track.coasted >= cfg.max_coast:
+                continue
+            found = self._search(gray, track)
+            if found is None:
+                continue
+            box, correlation = found
+            track.coasted += 1
+            confidence = track.sighting.confidence * cfg.confidence_decay**track.coasted
+            track.sighting = replace(track.sighting, box=box, confidence=confidence,
+                                     source="track")  # fmt: skip
+            survivors.append(track)
+            out.append(Tracked(track.sighting, track.coasted, correlation))
+        for sighting in fresh:
+            template = _cut(gray, sighting.box, cfg.min_template_px)
+            if template is not None:
+                survivors.append(_Track(sighting, template))
+            out.append(Tracked(sighting, 0, 1.0))
+        self._tracks = survivors
+        return out
+
+    def _search(self, gray: Image, track: _Track) -> tuple[Box, float] | None:
+        """The best-correlating box near the track's last one, if good enough."""
+        cfg = self.config
+        x, y, w, h = track.sighting.box
+        height, width = gray.shape[:2]
+        best: tuple[Box, float] | None = None
+        for scale in cfg.scales:
+            tw, th = round(w * scale), round(h * scale)
+            if min(tw, th) < cfg.min_template_px:
+                continue
+            template = cv2.resize(track.template, (tw, th), interpolation=cv2.INTER_AREA)
+            mx, my = cfg.search_margin * w, cfg.search_margin * h
+            left, top = max(0, int(x - mx)), max(0, int(y - my))
+            right = min(width, int(x + w + mx) + 1)
+            bottom = min(height, int(y + h + my) + 1)
+            if right - left < tw or bottom - top < th or float(template.std()) < 1.0:
+                continue
+            scores = cv2.matchTemplate(gray[top:bottom, left:right], template,
+                                       cv2.TM_CCOEFF_NORMED)  # fmt: skip
+            _, peak, _, at = cv2.minMaxLoc(scores)
+            if best is None or peak > best[1]:
+                best = ((float(left + at[0]), float(top + at[1]), float(tw), float(th)), peak)
+        if best is None or best[1] < cfg.min_correlation:
+            return None
+        return best
+
+
+def _cut(gray: Image, box: Box, min_px: int) -> Image | None:
+    """The grey pixels under `box` (clipped to the frame), or None when too small."""
+    x, y, w, h = box
+    left, top = max(0, round(x)), max(0, round(y))
+    right, bottom = min(gray.shape[1], round(x + w)), min(gray.shape[0], round(y + h))
+    if right - left < min_px or bottom - top < min_px:
+        return None
+    return np.ascontiguousarray(gray[top:bottom, left:right])
+
+
+def _best_partner(
+    sighting: Verified, candidates: Sequence[Verified], min_iou: float
+) -> Verified | None:
+    """The candidate of the same brand overlapping `sighting` most (IoU > `min_iou`)."""
+    best, best_iou = None, min_iou
+    for candidate in candidates:
+        if candidate.brand != sighting.brand:
+            continue
+        overlap = box_iou(candidate.box, sighting.box)
+        if overlap > best_iou:
+            best, best_iou = candidate, overlap
+    return best
+
+
+def box_iou(a: Box, b: Box) -> float:
+    """Intersection over union of two (x, y, w, h) boxes."""
+    ix = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = a[2] * a[3] + b[2] * b[3] - inter
+    return inter / union if union > 0 else 0.0

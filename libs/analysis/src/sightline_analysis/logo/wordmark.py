@@ -1,0 +1,128 @@
+"""The OCR channel: a brand is seen when its own name is read on screen.
+
+Thin-stroke serif and script wordmarks give the image matcher too few stable features at
+broadcast sizes, yet a text recogniser reads them easily. This channel runs PP-OCR (the models
+inside the rapidocr wheel, extra `sightline-analysis[ocr]`, loaded as the text analyzer loads
+them) on the frame reduced to `width` px, and reports a brand when a line it reads is the
+brand's text. The brand's text is its name as the user set it in the logo library (letters and
+digits, case folded): the library has no separate "text on the logo" field yet.
+
+Precision comes first: look-alike brands share most letters with their target ("AURORE" for
+"AURORA"), so a read counts only when a word (or the whole line, spaces removed) equals the
+brand's text exactly after folding the characters OCR confuses (0/O, 1/I/|, 5/S); no fuzzy
+ratio is accepted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from sightline_analysis.frames import Frame
+
+Box = tuple[float, float, float, float]  # x, y, w, h in frame pixels
+_CONFUSED = str.maketrans({"0": "O", "1": "I", "|": "I", "5": "S"})
+_NOT_ALNUM = re.compile(r"[^0-9A-Z]+")
+
+
+class WordmarkConfig(BaseModel):
+    """When and how the OCR channel reads frames."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    enabled: bool = True
+    every: int = Field(default=2, ge=1)
+    """Read one sampled frame in `every` (OCR costs far more than the tracker)."""
+    width: int = Field(default=640, ge=160)
+    """Width of the reduced frame OCR reads."""
+    min_score: float = Field(default=0.75, ge=0.0, le=1.0)
+    """Recogniser score below which a line is ignored."""
+    min_chars: int = Field(default=3, ge=1)
+    """Brand texts shorter than this are not looked for (too easily read by chance)."""
+    threads: int = Field(default=1, ge=1)
+
+
+@dataclass(frozen=True)
+class TextSighting:
+    """A brand read on screen: brand, the line's box in frame pixels, recogniser score."""
+
+    brand: str
+    box: Box
+    score: float
+    text: str
+
+
+def fold(text: str) -> str:
+    """`text` as compared: upper case, confusable characters folded, letters/digits only."""
+    return _NOT_ALNUM.sub("", text.upper().translate(_CONFUSED))
+
+
+def brand_texts(brands: Iterable[str], min_chars: int) -> dict[str, str]:
+    """Folded text -> brand, for every brand whose folded name is long enough. Two brands
+    folding to the same text are both left out (a read could not tell them apart)."""
+    found: dict[str, list[str]] = {}
+    for brand in brands:
+        key = fold(brand)
+        if len(key) >= min_chars:
+            found.setdefault(key, []).append(brand)
+    return {key: names[0] for key, names in found.items() if len(names) == 1}
+
+
+def brand_in(line: str, texts: Mapping[str, str]) -> str | None:
+    """The brand whose text is `line` (whole, spaces removed) or one of its words."""
+    candidates = [fold(line), *(fold(word) for word in line.split())]
+    for candidate in candidates:
+        if candidate in texts:
+            return texts[candidate]
+    return None
+
+
+def load_engine(threads: int) -> Any:
+    """The rapidocr engine (optional dependency, imported on first use)."""
+    from rapidocr_onnxruntime import RapidOCR  # noqa: PLC0415 - optional and heavy
+
+    return RapidOCR(
+        intra_op_num_threads=threads,
+        inter_op_num_threads=threads,
+        use_cls=False,
+        # "max": never enlarge the reduced frame (the default "min" would blow it up).
+        det_limit_type="max",
+        det_limit_side_len=2000,
+    )
+
+
+class WordmarkReader:
+    """Reads frames and names the brands whose text is on them (thread-safe only under the
+    caller's lock: the rapidocr engine is shared)."""
+
+    def __init__(self, config: WordmarkConfig | None = None, engine: Any = None) -> None:
+        self.config = config or WordmarkConfig()
+        self._engine = engine if engine is not None else load_engine(self.config.threads)
+
+    def read(self, frame: Frame, brands: Iterable[str]) -> list[TextSighting]:
+        """The brands of `brands` whose text a line of `frame` reads as, best line first."""
+        texts = brand_texts(brands, self.config.min_chars)
+        if not texts:
+            return []
+        small = frame.scaled(self.config.width)
+        lines, _elapsed = self._engine(small)
+        scale = frame.width / small.shape[1]
+        found: dict[str, TextSighting] = {}
+        for quad, text, score in lines or []:
+            if float(score) < self.config.min_score:
+                continue
+            brand = brand_in(str(text), texts)
+            if brand is None:
+                continue
+            points = np.asarray(quad, np.float64) * scale
+            x0, y0 = points.min(axis=0)
+            x1, y1 = points.max(axis=0)
+            sighting = TextSighting(brand, (float(x0), float(y0), float(x1 - x0),
+                                            float(y1 - y0)), float(score), str(text))  # fmt: skip
+            if brand not in found or sighting.score > found[brand].score:
+                found[brand] = sighting
+        return sorted(found.values(), key=lambda s: -s.score)

@@ -35,6 +35,12 @@ export class ReportsApi {
     return this.http.get('/api/reports/exposure', { params, responseType: 'blob' });
   }
 
+  /** An exposure's best frame with the logo's box drawn (JPEG). */
+  evidence(eventId: string, itemIndex: number): Observable<Blob> {
+    const path = `/api/reports/evidence/${encodeURIComponent(eventId)}/${itemIndex}`;
+    return this.http.get(path, { responseType: 'blob' });
+  }
+
   setRateCard(streamId: string, card: RateCard): Observable<RateCard> {
     return this.http.put<RateCard>(`/api/streams/${encodeURIComponent(streamId)}/rate-card`, card);
   }

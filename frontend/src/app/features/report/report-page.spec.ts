@@ -81,6 +81,15 @@ describe('ReportPage', () => {
 
     URL.createObjectURL = () => 'blob:x';
     URL.revokeObjectURL = () => undefined;
+    // each top exposure fetches its evidence frame with the token
+    const frames = backend.match((r) => r.url.startsWith('/api/reports/evidence/'));
+    expect(frames.map((f) => f.request.url)).toEqual([
+      '/api/reports/evidence/e/0',
+      '/api/reports/evidence/e/0',
+    ]);
+    frames.forEach((f) => f.flush(new Blob(['jpeg'])));
+    await fixture.whenStable();
+    expect(page.querySelectorAll('[data-testid=evidence]')).toHaveLength(2);
     (page.querySelector('[data-testid=report-pdf]') as HTMLButtonElement).click();
     const pdf = backend.expectOne((r) => r.params.get('format') === 'pdf');
     expect(pdf.request.responseType).toBe('blob');
@@ -103,6 +112,7 @@ describe('ReportPage', () => {
     const put = backend.expectOne('/api/streams/s1/rate-card');
     expect(put.request.body).toEqual({ currency: 'EUR', cost_per_30s: 1000 });
     put.flush(put.request.body);
+    backend.match((r) => r.url.startsWith('/api/reports/evidence/'));
     backend.expectOne((r) => r.url === '/api/reports/exposure').flush(report(true));
   });
 });

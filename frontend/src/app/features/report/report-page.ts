@@ -13,17 +13,19 @@ import { StreamsApi } from '../../api/streams-api';
 import { describeApiError } from '../../core/api-error';
 import { ErrorBanner } from '../../shared/error-banner';
 import { formatMediaTime, formatPercent } from '../../shared/format';
+import { EvidenceThumbnail } from './evidence-thumbnail';
 import { BarRow, ReportBars } from './report-bars';
 import { timelineLanes, topExposures } from './report-view';
 
 /**
  * The sponsor exposure report: pick streams and a range of stream time, read the charts
  * (screen time and media value per brand, the exposure timeline, the top exposures), download
- * the PDF or CSV; set a stream's rate card when it has none.
+ * the PDF or CSV; each top exposure shows its evidence frame; set a stream's rate card when it
+ * has none.
  */
 @Component({
   selector: 'app-report-page',
-  imports: [FormsModule, ErrorBanner, ReportBars],
+  imports: [FormsModule, ErrorBanner, ReportBars, EvidenceThumbnail],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './report-page.html',
   styleUrl: './report-page.css',

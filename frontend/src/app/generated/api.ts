@@ -236,6 +236,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/reports/evidence/{event_id}/{item_index}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Evidence
+         * @description The frame of a detection (an exposure's `best_event_id` / `best_item_index`) with the
+         *     logo's box drawn: made from the stored segment on first request, then kept. 404 when the
+         *     detection or its video is gone (erased, expired).
+         */
+        get: operations["evidence_api_reports_evidence__event_id___item_index__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/reports/exposure": {
         parameters: {
             query?: never;
@@ -1655,6 +1677,27 @@ export interface components {
             used_bytes: number;
         };
         /**
+         * StreamAnalysis
+         * @description What a stream's live detections say of their analysis.
+         */
+        StreamAnalysis: {
+            /**
+             * Backfilled
+             * @description of those, segments backfill runs analysed since
+             */
+            backfilled: number;
+            /**
+             * Degraded
+             * @description a detector fell behind: stale segments are skipped (analysed later by a backfill) so that live results stay fresh
+             */
+            degraded: boolean;
+            /**
+             * Skipped
+             * @description segments skipped live in the last hour
+             */
+            skipped: number;
+        };
+        /**
          * StreamCreate
          * @description A stream to register.
          */
@@ -1669,6 +1712,8 @@ export interface components {
          * @description A newly registered stream, with its key: shown this once, stored only as a hash.
          */
         StreamCreated: {
+            /** @description live analysis as the detections report it (null: not yet) */
+            analysis?: components["schemas"]["StreamAnalysis"] | null;
             /**
              * Created At
              * Format: date-time
@@ -1746,6 +1791,8 @@ export interface components {
          * @description A stream as clients see it (never its key).
          */
         StreamPublic: {
+            /** @description live analysis as the detections report it (null: not yet) */
+            analysis?: components["schemas"]["StreamAnalysis"] | null;
             /**
              * Created At
              * Format: date-time
@@ -2312,6 +2359,38 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RunDiffPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    evidence_api_reports_evidence__event_id___item_index__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: string;
+                item_index: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JPEG thumbnail */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": unknown;
                 };
             };
             /** @description Validation Error */

@@ -206,6 +206,9 @@ class AnalysedSegment(SQLModel, table=True):
     detector_name: str
     detector_version: str
     occurred_at: datetime = _tz()
+    # How it was made (the Detection's `analysis`): full, degraded, backfill; None before #15.
+    analysis_mode: str | None = Field(default=None, max_length=16)
+    shed_before: int = 0
 
 
 class ReanalysisFailure(SQLModel, table=True):

@@ -82,6 +82,8 @@ ANALYSED_COLUMNS = (
     "detector_name",
     "detector_version",
     "occurred_at",
+    "analysis_mode",
+    "shed_before",
 )
 EXPOSURE_COLUMNS = (
     "stream_id",
@@ -217,6 +219,8 @@ def analysed_row(event_id: str, occurred_at: datetime, detection: Detection) -> 
         detection.detector.name,
         detection.detector.version,
         occurred_at,
+        analysis.mode.value if (analysis := detection.analysis) else None,
+        analysis.shed_before if analysis else 0,
     )
 
 

@@ -10,7 +10,7 @@ import hashlib
 import secrets
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 import structlog
@@ -25,6 +25,7 @@ from sightline_common.source_policy import (
 )
 from sightline_results_api.events import StatePublisher
 from sightline_results_api.models import LifecycleEvent, Stream, utcnow
+from sightline_results_api.stream_analysis import LiveAnalysis, live_analysis
 
 log = structlog.get_logger(__name__)
 
@@ -60,10 +61,12 @@ _STATUS_OF_EVENT = {
 
 @dataclass(frozen=True)
 class LiveState:
-    """A stream's live status and why (the latest lifecycle event's reason, e.g. ffmpeg's)."""
+    """A stream's live status and why (the latest lifecycle event's reason, e.g. ffmpeg's), and
+    what its live detections say of their analysis (None: nothing says)."""
 
     status: LiveStatus
     reason: str | None = None
+    analysis: LiveAnalysis | None = None
 
 
 @dataclass(frozen=True)
@@ -227,4 +230,8 @@ class StreamRegistry:
             for stream_id, status, reason in rows
         }
         idle = LiveState(LiveStatus.idle)
-        return {stream_id: found.get(stream_id, idle) for stream_id in stream_ids}
+        analysis = live_analysis(self._session, stream_ids)
+        return {
+            stream_id: replace(found.get(stream_id, idle), analysis=analysis.get(stream_id))
+            for stream_id in stream_ids
+        }

@@ -1,5 +1,5 @@
 import type { AnalysisInfo, Detection } from '../../generated/messages';
-import { observeAnalysis, streamAnalysis } from './live-analysis';
+import { observeAnalysis, shownAnalysis, streamAnalysis } from './live-analysis';
 
 function detection(detector: string, analysis: AnalysisInfo | null): Detection {
   return {
@@ -41,5 +41,16 @@ describe('live analysis of a stream', () => {
       detection('logo', { mode: 'backfill', sample_fps: 2, backfill_run_id: 'r' }),
     );
     expect(streamAnalysis(held)).toEqual({ degraded: false, skipped: 0, backfilled: 0 });
+  });
+});
+
+describe('a stream row', () => {
+  it("takes the feed's newer degraded state and results-api's hour of backfill counts", () => {
+    const stored = { degraded: true, skipped: 10, backfilled: 4 };
+    const fed = { degraded: false, skipped: 1, backfilled: 0 };
+    expect(shownAnalysis(stored, fed)).toEqual({ degraded: false, skipped: 10, backfilled: 4 });
+    expect(shownAnalysis(stored, null)).toEqual(stored);
+    expect(shownAnalysis({ degraded: false, skipped: 0, backfilled: 0 }, fed)).toEqual(fed);
+    expect(shownAnalysis(null, undefined)).toBeNull();
   });
 });

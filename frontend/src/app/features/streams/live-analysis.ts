@@ -60,3 +60,22 @@ export function streamAnalysis(held: DetectorsAnalysis | undefined): LiveAnalysi
     backfilled: Math.min(backfilled, skipped),
   };
 }
+
+/**
+ * What a stream row shows: the live feed's degraded state when it has one (it is newer), else
+ * results-api's; the backfill counts of results-api (the last hour) when it has them, else the
+ * feed's (since the page opened).
+ */
+export function shownAnalysis(
+  stored: LiveAnalysis | null | undefined,
+  fed: LiveAnalysis | null | undefined,
+): LiveAnalysis | null {
+  if (!fed) {
+    return stored ?? null;
+  }
+  if (!stored) {
+    return fed;
+  }
+  const counts = stored.skipped ? stored : fed;
+  return { degraded: fed.degraded, skipped: counts.skipped, backfilled: counts.backfilled };
+}

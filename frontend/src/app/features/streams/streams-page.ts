@@ -18,7 +18,12 @@ import { LiveFeed } from '../../core/live-feed';
 import { flattenDetection, isDetectionEvent, isLifecycleEvent } from '../../core/live-events';
 import { ErrorBanner } from '../../shared/error-banner';
 import { GapFillNotice } from '../../shared/gap-fill-notice';
-import { DetectorsAnalysis, observeAnalysis, streamAnalysis } from './live-analysis';
+import {
+  DetectorsAnalysis,
+  observeAnalysis,
+  shownAnalysis,
+  streamAnalysis,
+} from './live-analysis';
 import { NewStreamForm } from './new-stream-form';
 
 const REFRESH_MS = 10_000;
@@ -100,7 +105,7 @@ function earlierStarts(a: GapStarts, b: GapStarts): GapStarts {
                     @if (stream.status_reason && stream.status !== 'live') {
                       <div class="muted">{{ stream.status_reason }}</div>
                     }
-                    @if (liveAnalysis()[stream.id]; as live) {
+                    @if (shownAnalysis(stream.analysis, liveAnalysis()[stream.id]); as live) {
                       @if (live.degraded) {
                         <span
                           class="badge status-degraded"
@@ -196,6 +201,7 @@ export class StreamsPage implements OnInit {
       Object.entries(this.analysisByStream()).map(([id, held]) => [id, streamAnalysis(held)]),
     ),
   );
+  protected readonly shownAnalysis = shownAnalysis;
   /** Per stream and detector, the newest live item seen: where a gap in the feed starts. */
   private readonly newestSeen = new Map<string, Map<string, DetectionItem>>();
   /** Live detections the notifier had to drop (or could not replay): reloaded from results-api. */

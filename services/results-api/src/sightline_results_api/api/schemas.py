@@ -52,6 +52,17 @@ class StreamUpdate(BaseModel):
     )
 
 
+class StreamAnalysis(BaseModel):
+    """What a stream's live detections say of their analysis."""
+
+    degraded: bool = Field(
+        description="a detector fell behind: stale segments are skipped (analysed later by a"
+        " backfill) so that live results stay fresh"
+    )
+    skipped: int = Field(description="segments skipped live in the last hour")
+    backfilled: int = Field(description="of those, segments backfill runs analysed since")
+
+
 class StreamPublic(BaseModel):
     """A stream as clients see it (never its key)."""
 
@@ -67,6 +78,9 @@ class StreamPublic(BaseModel):
     status_reason: str | None = Field(
         default=None,
         description="why, for stalled / retrying / failed: e.g. ffmpeg's error and the next try",
+    )
+    analysis: StreamAnalysis | None = Field(
+        default=None, description="live analysis as the detections report it (null: not yet)"
     )
     rtmp_url: str = Field(description="RTMP server URL to publish to (OBS 'Server')")
     playlist_url: str = Field(description="HLS playlist of the stream, through this API")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from fastapi import APIRouter, status
 
 from sightline_common.messages import AnalysisPolicy, Source, SourceKind
@@ -11,6 +13,7 @@ from sightline_results_api.api.schemas import (
     DeletionJobPublic,
     RangeErase,
     Retention,
+    StreamAnalysis,
     StreamCreate,
     StreamCreated,
     StreamPublic,
@@ -40,6 +43,7 @@ def to_public(
         enabled=stream.enabled,
         status=live.status,
         status_reason=live.reason,
+        analysis=StreamAnalysis(**asdict(live.analysis)) if live.analysis else None,
         rtmp_url=settings.rtmp_url,
         playlist_url=f"/api/streams/{stream.id}/playlist.m3u8",
         retention=Retention(video_s=video, results_s=results),

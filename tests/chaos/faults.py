@@ -7,6 +7,7 @@ its error, and the checker fails the run for it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from sightline_common.envelope import wrap
+from sightline_common.errors import StorageUnavailableError
 from sightline_common.kafka import EventProducer
 from sightline_common.messages import SegmentReady
 from sightline_common.storage import ObjectStore
@@ -37,6 +39,8 @@ from .rig import ChaosRig, Say
 DEAD_LETTERED_TOPICS = frozenset({Topic.STREAMS, Topic.SEGMENTS, Topic.DETECTIONS, Topic.EXPOSURE})
 REPLAY_SUFFIX = "-replay"
 CORRUPT_STREAM = "chaos-corrupt"
+SESSION_TIMEOUT_S = 30.0  # the services' consumer session.timeout.ms (sightline_common)
+DELIVERY_TIMEOUT_S = 300.0  # the services' producer delivery.timeout.ms (sightline_common)
 T = TypeVar("T")
 
 
@@ -127,6 +131,70 @@ class RestartKafka(Fault):
         return FaultRecord(self.name, started, time.time(), "broker stopped and started")
 
 
+class RestartKafkaThenSessionTimeout(Fault):
+    """Restart the broker, and once it is back freeze a consumer service (SIGSTOP) for longer
+    than its session timeout: the group evicts the member and must assign it again when it
+    wakes (the stall seen once in chaos: evicted after the broker came back, never reassigned).
+    The rig's liveness probe is patient enough to let it wake up by itself (see `rig.LIVENESS`)."""
+
+    outage = True
+
+    def __init__(self, service: str, hold_s: float = SESSION_TIMEOUT_S + 6) -> None:
+        self.service = service
+        self.hold_s = hold_s
+        self.name = f"restart kafka, then freeze {service} {hold_s:.0f}s"
+
+    def _inject(self, ctx: Context) -> FaultRecord:
+        started = time.time()
+        ctx.rig.stop_server("kafka")
+        ctx.rig.start_server("kafka")
+        pid = _wait_for(lambda: ctx.rig.pid(self.service), 60, f"{self.service} running")
+        os.killpg(pid, signal.SIGSTOP)
+        try:
+            time.sleep(self.hold_s)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGCONT)
+        replaced = (ctx.rig.pid(self.service) or pid) != pid
+        detail = f"pid {pid} frozen; {'restarted by liveness' if replaced else 'woke up'}"
+        return FaultRecord(self.name, started, time.time(), detail, service=self.service)
+
+
+class PoisonOnDeadLetters(Fault):
+    """Unprocessable records on `reanalysis.dlq`, which the materializer consumes (a refused
+    run shows as failed): a dead-letter topic's own poison has no dead-letter topic, so it is
+    skipped and committed, and materializing goes on (or the checker finds segments missing)."""
+
+    name = "poison on reanalysis.dlq"
+
+    def _inject(self, ctx: Context) -> FaultRecord:
+        started = time.time()
+        topic = ctx.topics.dlq(ctx.topics.name(Topic.REANALYSIS))
+        for label, marker, value in _malformed(topic):
+            ctx.producer.publish_raw(topic, b"chaos-poison", value)
+            ctx.bad_inputs.append(BadInput(label, topic, marker, expect_dlq=False))
+        ctx.producer.flush()
+        return FaultRecord(self.name, started, time.time(), "2 messages")
+
+
+class OversizedInput(Fault):
+    """A record near the broker's size limit that is not JSON, on `segments`: its dead letter
+    (the original base64'd, 1.33x) is too large to produce whole, so the original is cut, the
+    dead letter lands and every consumer of the topic goes on."""
+
+    name = "oversized malformed message"
+    size = 900_000  # under message.max.bytes (1 MB); its base64 is not
+
+    def _inject(self, ctx: Context) -> FaultRecord:
+        started = time.time()
+        topic = ctx.topics.name(Topic.SEGMENTS)
+        marker = f"chaos-oversized-{uuid.uuid4().hex[:8]}".encode()
+        ctx.producer.publish_raw(topic, b"chaos-oversized", marker + os.urandom(self.size))
+        ctx.producer.flush()
+        ctx.bad_inputs.append(BadInput(f"{self.size} bytes, not JSON", topic, marker))
+        return FaultRecord(self.name, started, time.time(), f"{self.size} bytes")
+
+
 class DisconnectPublisher(Fault):
     """Drop the RTMP publisher abruptly and reconnect it with the same key after `gap_s`."""
 
@@ -184,7 +252,8 @@ class CorruptSegment(Fault):
         data = b"\x47\x00garbage" * 500
         key = f"streams/{CORRUPT_STREAM}/{self._count:08d}.ts"
         bucket = ctx.rig.env.segments_bucket
-        ctx.store.put_bytes(bucket, key, data, "video/mp2t")
+        # A short fault may strike during the MinIO outage: the object goes in once it is back.
+        _wait_for(lambda: _put(ctx.store, bucket, key, data), 180, "MinIO to take the object")
         segment = SegmentReady(
             stream_id=CORRUPT_STREAM,
             sequence=self._count,
@@ -210,29 +279,43 @@ class MalformedMessages(Fault):
 
     def _inject(self, ctx: Context) -> FaultRecord:
         started = time.time()
+        replaying = any(e.name.endswith(REPLAY_SUFFIX) for e in ctx.rig.entries)
         for topic in Topic:
             name = ctx.topics.name(topic)
-            marker = f"chaos-malformed-{topic.value}-{uuid.uuid4().hex[:8]}"
-            envelope = {
-                "event_id": str(uuid.uuid4()),
-                "type": "segment.ready",
-                "version": 1,
-                "occurred_at": datetime.now(UTC).isoformat(),
-                "producer": "chaos",
-                "key": "chaos-malformed",
-                "payload": {"marker": marker},
-            }
-            values = {
-                f"not JSON on {topic.value}": f"\x00{marker}: not json".encode(),
-                f"bad payload on {topic.value}": json.dumps(envelope).encode(),
-            }
-            replaying = any(e.name.endswith(REPLAY_SUFFIX) for e in ctx.rig.entries)
-            for label, value in values.items():
+            expect = topic in DEAD_LETTERED_TOPICS or (topic is Topic.REANALYSIS and replaying)
+            for label, marker, value in _malformed(topic.value):
                 ctx.producer.publish_raw(name, b"chaos-malformed", value)
-                expect = topic in DEAD_LETTERED_TOPICS or (topic is Topic.REANALYSIS and replaying)
-                ctx.bad_inputs.append(BadInput(label, name, marker.encode(), expect_dlq=expect))
+                ctx.bad_inputs.append(BadInput(label, name, marker, expect_dlq=expect))
         ctx.producer.flush()
         return FaultRecord(self.name, started, time.time(), f"{2 * len(Topic)} messages")
+
+
+def _put(store: ObjectStore, bucket: str, key: str, data: bytes) -> bool:
+    """Store the object; False while MinIO is away."""
+    try:
+        store.put_bytes(bucket, key, data, "video/mp2t")
+    except StorageUnavailableError:
+        return False
+    return True
+
+
+def _malformed(where: str) -> list[tuple[str, bytes, bytes]]:
+    """(label, marker, value): bytes that are not JSON, and an envelope whose payload fits no
+    schema, each carrying a fresh marker."""
+    marker = f"chaos-malformed-{where}-{uuid.uuid4().hex[:8]}"
+    envelope = {
+        "event_id": str(uuid.uuid4()),
+        "type": "segment.ready",
+        "version": 1,
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "producer": "chaos",
+        "key": "chaos-malformed",
+        "payload": {"marker": marker},
+    }
+    return [
+        (f"not JSON on {where}", marker.encode(), f"\x00{marker}: not json".encode()),
+        (f"bad payload on {where}", marker.encode(), json.dumps(envelope).encode()),
+    ]
 
 
 def _wait_for(probe: Callable[[], T | None], timeout: float, what: str) -> T:

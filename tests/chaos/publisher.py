@@ -1,4 +1,4 @@
-"""The synthetic live source: a 720p30 scene with a known logo, pushed over RTMP by ffmpeg.
+"""The synthetic live source: a scene with a known logo (720p30 by default), pushed over RTMP.
 
 The scene is drawn with the analysis library's synthetic footage (the logo detector's own tests
 prove it finds such a logo), with a small moving test pattern in a corner so every segment's
@@ -23,28 +23,33 @@ BRAND = "chaoscola"
 LOGO_SEED = 7
 
 
-def make_media(folder: Path) -> tuple[Path, Path]:
-    """Write the reference logo and the 1280x720 scene with it; returns (logo, scene)."""
+def make_media(folder: Path, size: tuple[int, int] = (1280, 720)) -> tuple[Path, Path]:
+    """Write the reference logo and the scene of `size` with it (the logo a quarter of the
+    width, right of centre, at any size); returns (logo, scene)."""
     folder.mkdir(parents=True, exist_ok=True)
     logo = make_logo(BRAND.upper(), seed=LOGO_SEED)
-    scene, _box = composite(background(3, (1280, 720)), logo, Placement((860, 260), 320))
+    width, height = size
+    place = Placement((width * 43 // 64, height * 13 // 36), width // 4)
+    scene, _box = composite(background(3, size), logo, place)
     logo_path, scene_path = folder / "logo.png", folder / "scene.png"
     cv2.imwrite(str(logo_path), logo)
     cv2.imwrite(str(scene_path), scene)
     return logo_path, scene_path
 
 
-def push_command(scene: Path, url: str) -> list[str]:
-    """ffmpeg publishing the scene live at 30 fps with 2 s GOPs (nginx cuts 2 s fragments)."""
+def push_command(scene: Path, url: str, fps: int = 30) -> list[str]:
+    """ffmpeg publishing the scene live at `fps` with 2 s GOPs (nginx cuts 2 s fragments); the
+    moving test pattern sits in the bottom-left corner of a scene of any height."""
+    gop = str(2 * fps)
     return [
         "ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-re",
-        "-loop", "1", "-framerate", "30", "-i", str(scene),
-        "-f", "lavfi", "-i", "testsrc2=size=240x135:rate=30",
+        "-loop", "1", "-framerate", str(fps), "-i", str(scene),
+        "-f", "lavfi", "-i", f"testsrc2=size=240x135:rate={fps}",
         "-f", "lavfi", "-i", "anullsrc=r=44100:cl=stereo",
-        "-filter_complex", "[0:v][1:v]overlay=x=40:y=540,format=yuv420p[v]",
+        "-filter_complex", "[0:v][1:v]overlay=x=40:y=main_h-180,format=yuv420p[v]",
         "-map", "[v]", "-map", "2:a",
         "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
-        "-g", "60", "-keyint_min", "60", "-sc_threshold", "0",
+        "-g", gop, "-keyint_min", gop, "-sc_threshold", "0",
         "-c:a", "aac", "-b:a", "64k", "-f", "flv", url,
     ]  # fmt: skip
 
@@ -52,8 +57,8 @@ def push_command(scene: Path, url: str) -> list[str]:
 class Publisher:
     """Keeps one ffmpeg publishing to `url` until `stop()`; `disconnect()` drops it on purpose."""
 
-    def __init__(self, scene: Path, url: str, log_path: Path) -> None:
-        self._command = push_command(scene, url)
+    def __init__(self, scene: Path, url: str, log_path: Path, fps: int = 30) -> None:
+        self._command = push_command(scene, url, fps)
         self._log_path = log_path
         self._proc: subprocess.Popen[bytes] | None = None
         self._wanted = threading.Event()

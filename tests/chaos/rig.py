@@ -27,12 +27,18 @@ from sightline_devstack.envfile import PlatformEnv
 from sightline_devstack.platform import down, ensure_up
 from sightline_devstack.settings import DevstackSettings
 from sightline_devstack.stack import SERVICES, ServiceEntry, migrate, service_specs
-from sightline_devstack.supervisor import ServiceSpec, Supervisor
+from sightline_devstack.supervisor import LivenessProbe, ServiceSpec, Supervisor
 
 Say = Callable[[str], None]
 
 # The services whose HTTP side answers nginx-rtmp's publish callbacks.
 INGEST = "ingest"
+# Liveness as `make run` probes it, with twice its patience: a service frozen a little past its
+# consumer session timeout (30 s) must recover by itself (evicted, then assigned again), not be
+# restarted; a probe failing for a minute still restarts it.
+LIVENESS = LivenessProbe(failure_threshold=6)
+# The service whose materializer group gets more members when asked (a rebalance on each kill).
+MATERIALIZER = "results-api"
 # Which detector each detector service is (its `detector.name` on Detection messages).
 DETECTOR_OF_SERVICE = {"detector-logo": "logo", "detector-visual": "visual"}
 
@@ -49,7 +55,9 @@ def http_ok(url: str, timeout: float = 2.0) -> bool:
 class ChaosRig:
     """One throwaway platform plus supervised services; `start()` then `stop()` (always)."""
 
-    def __init__(self, services: Sequence[str], say: Say, keep: bool = False) -> None:
+    def __init__(
+        self, services: Sequence[str], say: Say, keep: bool = False, materializers: int = 1
+    ) -> None:
         unknown = set(services) - {entry.name for entry in SERVICES}
         if unknown or INGEST not in services:
             raise ValueError(f"services must include ingest and be among {SERVICES}: {services}")
@@ -63,6 +71,12 @@ class ChaosRig:
             for entry in SERVICES
             if entry.name in services
         ]
+        if MATERIALIZER in services:  # more members of the materializer's group
+            first = self.entry(MATERIALIZER)
+            self.entries += [
+                dataclasses.replace(first, name=f"{first.name}-{n}", port=ports.ephemeral_port())
+                for n in range(2, materializers + 1)
+            ]
         ingest_port = self.entry(INGEST).port
         fresh = [ports.ephemeral_port() for _ in range(7)]
         self.settings = dataclasses.replace(
@@ -131,7 +145,7 @@ class ChaosRig:
 
     def start_services(self, timeout: float = 240.0) -> None:
         """Start every service under the supervisor and wait until each is ready."""
-        self.supervisor = Supervisor(self._specs(), self._say)
+        self.supervisor = Supervisor(self._specs(), self._say, LIVENESS)
         self.supervisor.start_all()
         self._watcher = threading.Thread(target=self.supervisor.watch, daemon=True)
         self._watcher.start()

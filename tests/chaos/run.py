@@ -53,6 +53,10 @@ class Options:
     out_dir: Path
     sample_fps: float = 1.0  # frames per second the detectors analyse (CPU on a shared box)
     keep: bool = False
+    size: tuple[int, int] = (1280, 720)  # of the pushed stream
+    fps: int = 30
+    materializers: int = 1  # results-api replicas: more than one rebalance on every kill
+    long_outage: bool = False  # the broker away for longer than the producers' delivery timeout
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,7 @@ class Outcome:
 
 def run(options: Options, say: Say) -> Outcome:
     """Do the whole run; the throwaway stack is always stopped (kept on disk with `keep`)."""
-    rig = ChaosRig(options.services, say, keep=options.keep)
+    rig = ChaosRig(options.services, say, keep=options.keep, materializers=options.materializers)
     say(f"chaos: seed {options.seed}, stream {options.duration_s:.0f}s, state {rig.root}")
     publisher: Publisher | None = None
     try:
@@ -77,8 +81,9 @@ def run(options: Options, say: Say) -> Outcome:
         rig.start_services()
         health = HealthMonitor({name: rig.health_url(name) for name in rig.services})
         health.start()
-        _, scene = make_media(rig.root / "media")
-        publisher = Publisher(scene, f"{env.rtmp_url}/{key}", rig.log_dir / "publisher.log")
+        _, scene = make_media(rig.root / "media", options.size)
+        url = f"{env.rtmp_url}/{key}"
+        publisher = Publisher(scene, url, rig.log_dir / "publisher.log", options.fps)
         watcher = HlsWatcher(rig.hls_dir / key)
         monitor = ProgressMonitor(env.postgres_dsn, STREAM_ID)
         publisher.start()
@@ -108,7 +113,7 @@ def run(options: Options, say: Say) -> Outcome:
             rig.dump_stacks()  # where a stuck service waits, into its log (copied below)
         header = {
             "seed": options.seed,
-            "stream": f"{options.duration_s:.0f} s of 720p30 with faults",
+            "stream": f"{options.duration_s:.0f} s of {options.size[1]}p{options.fps} with faults",
             "services": ", ".join(options.services),
             "when": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(t0)),
         }
@@ -167,7 +172,9 @@ def _store(env: PlatformEnv) -> ObjectStore:
 def _inject_all(ctx: Context, options: Options, t0: float, say: Say) -> list[FaultRecord]:
     """Run the seeded plan in two lanes: outages one after another, and the short faults one
     after another, each at its planned moment or when its lane's previous fault is over."""
-    faults = faults_for(ctx.rig.services, options.kill_rounds, options.outage_s)
+    faults = faults_for(
+        ctx.rig.services, options.kill_rounds, options.outage_s, long_outage=options.long_outage
+    )
     schedule = plan(options.seed, options.duration_s, faults)
     say("chaos: plan " + ", ".join(f"{p.at_s:.0f}s {p.fault.name}" for p in schedule))
     records: list[FaultRecord] = []

@@ -12,14 +12,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .faults import (
+    DELIVERY_TIMEOUT_S,
     CorruptSegment,
     DisconnectPublisher,
     Fault,
     KillService,
     MalformedMessages,
+    OversizedInput,
+    PoisonOnDeadLetters,
     RestartKafka,
+    RestartKafkaThenSessionTimeout,
     StopServer,
 )
+from .rig import MATERIALIZER
 
 
 @dataclass(frozen=True)
@@ -30,19 +35,30 @@ class Planned:
     fault: Fault
 
 
-def faults_for(services: Sequence[str], kill_rounds: int, outage_s: float) -> list[Fault]:
-    """Every fault of the issue: each service killed `kill_rounds` times, the broker restarted,
-    MinIO and Postgres stopped for `outage_s`, the publisher dropped, corrupt segments and
-    malformed messages injected."""
+def faults_for(
+    services: Sequence[str], kill_rounds: int, outage_s: float, *, long_outage: bool = False
+) -> list[Fault]:
+    """Every fault of the issues: each service killed `kill_rounds` times, the broker restarted
+    (then the materializer frozen past its session timeout, when it runs), MinIO and Postgres
+    stopped for `outage_s`, the publisher dropped, corrupt segments, malformed messages, poison
+    on a dead-letter topic and a message whose dead letter is too large injected; with
+    `long_outage`, the broker also away for longer than the producers' delivery timeout."""
     kills: list[Fault] = [KillService(s) for _ in range(kill_rounds) for s in services]
+    restart: Fault = (
+        RestartKafkaThenSessionTimeout(MATERIALIZER) if MATERIALIZER in services else RestartKafka()
+    )
+    long: list[Fault] = [StopServer("kafka", DELIVERY_TIMEOUT_S + 15)] if long_outage else []
     return [
         *kills,
-        RestartKafka(),
+        restart,
+        *long,
         StopServer("minio", outage_s),
         StopServer("postgres", outage_s),
         DisconnectPublisher(),
         CorruptSegment(),
         MalformedMessages(),
+        PoisonOnDeadLetters(),
+        OversizedInput(),
     ]
 
 

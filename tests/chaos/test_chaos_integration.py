@@ -1,7 +1,10 @@
-"""The shortened chaos run of `make test`: 2 min of 720p30 on a throwaway stack while every
-service is SIGKILLed once, the broker restarted, MinIO and Postgres stopped for 30 s each, the
-publisher dropped, corrupt segments and malformed messages injected. Nothing may be lost or
-duplicated, and every bad input must be dead-lettered.
+"""The shortened chaos run of `make test`: 2 min of 360p15 (resolution is not the subject; the
+CPU is shared by the whole suite) on a throwaway stack with two materializer replicas, while
+every service is SIGKILLed once (a rebalance of the materializer group each time), the broker
+restarted and the materializer frozen past its session timeout once it is back, MinIO and
+Postgres stopped for 20 s each, the publisher dropped, corrupt segments, malformed messages,
+poison on reanalysis.dlq and a message whose dead letter is too large injected. Nothing may be
+lost or duplicated, and every bad input must be dead-lettered.
 
 The seed is fixed, so every run injects the same faults in the same order (the one chosen kills
 detector-logo during the MinIO outage, which once left it blind); `SIGHTLINE_CHAOS_SEED=N` runs
@@ -33,8 +36,11 @@ def test_nothing_lost_or_duplicated_and_every_bad_input_dead_lettered_under_faul
         seed=seed,
         services=SHORT_SERVICES,
         kill_rounds=1,
-        outage_s=30,
+        outage_s=20,
         out_dir=find_repo_root() / "test-artifacts" / "chaos",
+        size=(640, 360),
+        fps=15,
+        materializers=2,
     )
     outcome = run(options, lambda line: print(line, flush=True))
     print(outcome.report)

@@ -472,7 +472,7 @@ def _wait_for(condition, timeout: float = 30.0) -> None:
 
 @pytest.mark.skipif(shutil.which("ffprobe") is None, reason="ffmpeg is not installed")
 def test_a_pinned_stretch_outlives_retention_until_unpinned(
-    isolated, api_settings, engine, sightline_cli
+    isolated, api_settings, engine, sightline_cli, detection_factory, store_detections
 ):
     base, headers = _start_api(isolated, sightline_cli, SIGHTLINE_SWEEP_INTERVAL_S="0.5")
     api = httpx.Client(base_url=base, headers=headers)
@@ -488,6 +488,7 @@ def test_a_pinned_stretch_outlives_retention_until_unpinned(
         _encode(isolated.tmp / "hls", 8),
         stored_at=[old, old, old, now],
     )
+    store_detections(_detections(detection_factory, stream_id, 4, occurred_at=old))
     assert api.post(f"/api/streams/{stream_id}/pins", json={"from": 3, "to": 2}).status_code == 422
     assert api.post("/api/streams/nope/pins", json={"from": 0, "to": 1}).status_code == 404
     # 2.5-3.5 s lies in segment 1 (2-4 s): that segment is kept whole.
@@ -498,8 +499,18 @@ def test_a_pinned_stretch_outlives_retention_until_unpinned(
     assert (pin.json()["from"], pin.json()["to"], pin.json()["reason"]) == (2.5, 3.5, "evidence")
     assert [p["id"] for p in api.get(f"/api/streams/{stream_id}/pins").json()] == [pin.json()["id"]]
 
-    api.patch(f"/api/streams/{stream_id}", json={"retention": {"video_s": 10}}).raise_for_status()
+    api.patch(
+        f"/api/streams/{stream_id}", json={"retention": {"video_s": 10, "results_s": 10}}
+    ).raise_for_status()
     _wait_for(lambda: _ts_objects(api_settings, stream_id) == ["00000001.ts", "00000003.ts"])
+    # What was found in the pinned stretch is kept with it (2 frames x 2 labels of segment 1).
+    _wait_for(lambda: _rows_of(engine, stream_id)["detections"] == 4)
+    with engine.connect() as conn:
+        kept = conn.execute(
+            text("SELECT DISTINCT segment_sequence FROM analysed_segments WHERE stream_id = :s"),
+            {"s": stream_id},
+        ).scalars()
+        assert list(kept) == [1]
     playlist_url = (
         f"{base}/api/streams/{stream_id}/playlist.m3u8?access_token={headers['Authorization'][7:]}"
     )
@@ -523,6 +534,7 @@ def test_a_pinned_stretch_outlives_retention_until_unpinned(
     assert api.delete(f"/api/streams/{stream_id}/pins/{pin.json()['id']}").status_code == 404
     assert api.get(f"/api/streams/{stream_id}/pins").json() == []
     _wait_for(lambda: _ts_objects(api_settings, stream_id) == ["00000003.ts"])
+    _wait_for(lambda: _rows_of(engine, stream_id)["detections"] == 0)
     assert _listed(httpx.get(playlist_url).text) == ["00000003.ts"]
     assert _ffprobe_seconds(playlist_url) == pytest.approx(2.0, abs=0.3)
 

@@ -1,8 +1,9 @@
 """Pins as the API sees them: keep a stretch of a stream past retention, list, unpin.
 
-The sweeper and the full-store eviction only ever delete segments matched by `UNPINNED`, so
-a pin protects every segment overlapping its range for as long as it exists; once unpinned,
-the stretch expires at the next sweep if it is past its lifetime.
+The sweeper and the full-store eviction only ever delete segments matched by `UNPINNED`, and
+the results sweeper keeps the results `PINNED_RESULT` matches, so a pin protects every segment
+overlapping its range and what was found in them for as long as it exists; once unpinned, the
+stretch expires at the next sweep if it is past its lifetime.
 """
 
 from __future__ import annotations
@@ -23,6 +24,30 @@ UNPINNED = (
     " AND pins.media_from < segments.media_start + segments.duration"
     " AND pins.media_to > segments.media_start)"
 )
+
+
+# Per results table: a condition true for a row a pin covers; the results sweeper keeps them
+# (the evidence is the video and what was found in it). An analysed segment is covered with
+# its (kept) segment.
+PINNED_RESULT = {
+    "detections": (
+        "EXISTS (SELECT 1 FROM pins WHERE pins.stream_id = detections.stream_id"
+        " AND pins.media_from < detections.media_ts + detections.frame_span"
+        " AND pins.media_to > detections.media_ts)"
+    ),
+    "analysed_segments": (
+        "EXISTS (SELECT 1 FROM segments JOIN pins ON pins.stream_id = segments.stream_id"
+        " AND pins.media_from < segments.media_start + segments.duration"
+        " AND pins.media_to > segments.media_start"
+        " WHERE segments.stream_id = analysed_segments.stream_id"
+        " AND segments.sequence = analysed_segments.segment_sequence)"
+    ),
+    "exposure_windows": (
+        "EXISTS (SELECT 1 FROM pins WHERE pins.stream_id = exposure_windows.stream_id"
+        " AND pins.media_from < exposure_windows.window_end"
+        " AND pins.media_to > exposure_windows.window_start)"
+    ),
+}
 
 
 class PinNotFoundError(LookupError):

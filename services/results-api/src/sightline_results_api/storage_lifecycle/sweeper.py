@@ -6,7 +6,8 @@ Video: the unpinned segments stored (wall clock) before `now - video lifetime` a
 them, then objects and rows, oldest first, a batch at a time); the stream remembers up to which
 media time its video expired (`video_kept_from`), which reanalysis reads. Results: detections,
 analysed segments, exposure windows, lifecycle events (all but the latest, which says the
-stream's status) and reanalysis runs produced before `now - results lifetime` go, in batches.
+stream's status) and reanalysis runs produced before `now - results lifetime` go, in batches,
+except the results of pinned stretches.
 A lifetime of 0 keeps for ever.
 
 MinIO lifecycle (ILM) rules were not used: their expiry counts whole days from an object's
@@ -26,6 +27,7 @@ from sightline_common.removed_segments import load_removed
 from sightline_results_api.models import DeletionJob, Stream, utcnow
 from sightline_results_api.storage_lifecycle.erase import Eraser, stream_prefix
 from sightline_results_api.storage_lifecycle.jobs import DONE, STREAM
+from sightline_results_api.storage_lifecycle.pins import PINNED_RESULT
 from sightline_results_api.storage_lifecycle.segments import SegmentRemover
 
 log = structlog.get_logger(__name__)
@@ -105,7 +107,9 @@ class RetentionSweeper:
         rows = 0
         for table, column in _RESULT_TABLES:
             rows += self.eraser.delete_rows(
-                table, f"stream_id = :stream_id AND {column} < :cutoff", params
+                table,
+                f"stream_id = :stream_id AND {column} < :cutoff AND NOT {PINNED_RESULT[table]}",
+                params,
             )
         rows += self.eraser.delete_rows(
             "lifecycle_events",

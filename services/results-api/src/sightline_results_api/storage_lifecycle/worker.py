@@ -98,6 +98,7 @@ class StorageWorker:
                     self._next_sweep = time.monotonic() + self._sweep_interval_s
                     self._sweeper.sweep()
                     self._evictor.evict()
+                    self._evictor.meter.streams()  # /metrics' bytes per stream, kept fresh
             finally:
                 lock.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _STORAGE_LOCK})
                 lock.commit()

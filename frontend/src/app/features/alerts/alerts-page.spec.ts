@@ -2,7 +2,7 @@ import { provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import { parseZone } from './alert-format';
-import { ruleFromDraft } from './alerts-page';
+import { mergePushed, ruleFromDraft } from './alerts-page';
 
 describe('Alerts', () => {
   it('parses a typed zone and says what is wrong with a bad one', () => {
@@ -52,5 +52,32 @@ describe('Alerts', () => {
     expect(req.request.params.get('acknowledged')).toBe('false');
     req.flush([]);
     backend.verify();
+  });
+
+  it('shows a pushed alert at once and completes it when it resolves, within the filters', () => {
+    const fired = {
+      alert_id: 'a1',
+      rule_id: 'r1',
+      rule_name: 'rival',
+      kind: 'competitor' as const,
+      stream_id: 's1',
+      status: 'fired' as const,
+      brand: 'acme',
+      at: '2026-01-01T00:00:00Z',
+      evidence: { media_ts: 3 },
+    };
+    const listed = mergePushed([], fired, {});
+    expect(listed.map((a) => [a.alert_id, a.status, a.fired_at])).toEqual([
+      ['a1', 'fired', '2026-01-01T00:00:00Z'],
+    ]);
+    const resolved = mergePushed(
+      listed,
+      { ...fired, status: 'resolved', at: '2026-01-01T00:00:09Z' },
+      {},
+    );
+    expect(resolved).toHaveLength(1);
+    expect(resolved[0].status).toBe('resolved');
+    expect(resolved[0].fired_at).toBe('2026-01-01T00:00:00Z');
+    expect(mergePushed([], fired, { stream_id: 'other' })).toEqual([]);
   });
 });

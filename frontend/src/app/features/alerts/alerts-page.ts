@@ -9,7 +9,7 @@ import {
 } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { FormsModule } from '@angular/forms';
-import { filter, throttleTime } from 'rxjs';
+import { debounceTime, filter } from 'rxjs';
 import {
   AlertKind,
   AlertQuery,
@@ -22,6 +22,8 @@ import { StreamSummary } from '../../api/contract';
 import { StreamsApi } from '../../api/streams-api';
 import { describeApiError } from '../../core/api-error';
 import { LiveFeed } from '../../core/live-feed';
+import type { LiveEvent } from '../../core/live-events';
+import type { Alert } from '../../generated/messages';
 import { ErrorBanner } from '../../shared/error-banner';
 import { describeAlert, parseZone } from './alert-format';
 
@@ -34,6 +36,49 @@ export const ALERT_KINDS: AlertKind[] = [
   'picture',
   'detector_lag',
 ];
+
+/** How long after the last pushed alert the list is reloaded from results-api. */
+export const RELOAD_AFTER_PUSH_MS = 1500;
+
+/**
+ * The list with a pushed alert transition merged in (a new alert first), unless the screen's
+ * filters would not show it.
+ */
+export function mergePushed(list: AlertSummary[], alert: Alert, query: AlertQuery): AlertSummary[] {
+  if (
+    (query.stream_id && query.stream_id !== alert.stream_id) ||
+    (query.kind && query.kind !== alert.kind) ||
+    (query.status && query.status !== alert.status)
+  ) {
+    return list;
+  }
+  const existing = list.find((a) => a.alert_id === alert.alert_id);
+  const evidence = (alert.evidence ?? {}) as Record<string, unknown>;
+  const merged: AlertSummary = {
+    ...(existing ?? {
+      alert_id: alert.alert_id,
+      rule_id: alert.rule_id,
+      rule_name: alert.rule_name,
+      kind: alert.kind,
+      stream_id: alert.stream_id,
+      brand: alert.brand ?? null,
+      fired_at: null,
+      resolved_at: null,
+      fired_evidence: null,
+      resolved_evidence: null,
+      acknowledged_at: null,
+      acknowledged_by: null,
+      deliveries: [],
+    }),
+    status: alert.status,
+    ...(alert.status === 'fired'
+      ? { fired_at: alert.at, fired_evidence: evidence }
+      : { resolved_at: alert.at, resolved_evidence: evidence }),
+  };
+  return existing
+    ? list.map((a) => (a.alert_id === alert.alert_id ? merged : a))
+    : [merged, ...list];
+}
 
 /** The rule form as typed (numbers and lists as text until it is sent). */
 interface RuleDraft {
@@ -183,10 +228,10 @@ export function ruleFromDraft(draft: RuleDraft): AlertRuleCreate | string {
       <h2>Rules</h2>
       <form class="stack" (ngSubmit)="create()" data-testid="rule-form">
         <div class="row">
-          <label>Name <input name="name" [(ngModel)]="draft.name" /></label>
+          <label>Name <input name="name" data-testid="rule-name" [(ngModel)]="draft.name" /></label>
           <label
             >Kind
-            <select name="kind" [(ngModel)]="draft.kind">
+            <select name="kind" data-testid="rule-kind" [(ngModel)]="draft.kind">
               @for (k of kinds; track k) {
                 <option [ngValue]="k">{{ k }}</option>
               }
@@ -194,17 +239,27 @@ export function ruleFromDraft(draft: RuleDraft): AlertRuleCreate | string {
           </label>
           <label
             >Stream
-            <select name="stream" [(ngModel)]="draft.stream_id" required>
+            <select name="stream" data-testid="rule-stream" [(ngModel)]="draft.stream_id" required>
               @for (s of streams(); track s.id) {
                 <option [ngValue]="s.id">{{ s.name }}</option>
               }
             </select>
           </label>
           <label
-            >Brands <input name="brands" [(ngModel)]="draft.brands" placeholder="acme, zenith"
+            >Brands
+            <input
+              name="brands"
+              data-testid="rule-brands"
+              [(ngModel)]="draft.brands"
+              placeholder="acme, zenith"
           /></label>
           <label
-            >Seconds <input name="duration" [(ngModel)]="draft.duration_s" inputmode="decimal"
+            >Seconds
+            <input
+              name="duration"
+              data-testid="rule-seconds"
+              [(ngModel)]="draft.duration_s"
+              inputmode="decimal"
           /></label>
         </div>
         <div class="row">
@@ -276,13 +331,16 @@ export class AlertsPage implements OnInit {
     });
     // Every stream's events while the screen is open; an alert frame reloads the list.
     this.destroyRef.onDestroy(this.feed.watch(['*']));
-    this.feed.events
-      .pipe(
-        filter((event) => event.type === 'alert'),
-        throttleTime(500, undefined, { leading: true, trailing: true }),
-        takeUntilDestroyed(this.destroyRef),
-      )
-      .subscribe(() => this.load());
+    // The pushed alert is shown at once; the list is reloaded a moment later, once results-api
+    // has materialized it (the push can beat the database row).
+    const pushed = this.feed.events.pipe(
+      filter((event): event is LiveEvent<Alert> => event.type === 'alert'),
+      takeUntilDestroyed(this.destroyRef),
+    );
+    pushed.subscribe((event) =>
+      this.alerts.update((list) => mergePushed(list, event.payload, this.query)),
+    );
+    pushed.pipe(debounceTime(RELOAD_AFTER_PUSH_MS)).subscribe(() => this.load());
   }
 
   load(): void {

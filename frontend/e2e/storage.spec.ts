@@ -4,7 +4,8 @@ import { answers, apiToken, apiUrl, artifactsDir } from './stack';
 
 /**
  * The Storage screen against the real results-api: the object store's space and a stream's
- * stored video are shown, and its retention typed in days is saved through the API.
+ * stored video are shown, its retention typed in days is saved through the API, and a stretch
+ * of it is pinned.
  */
 test.describe('storage: space, video per stream, retention', () => {
   let token = '';
@@ -51,6 +52,20 @@ test.describe('storage: space, video per stream, retention', () => {
       expect(stream.retention).toEqual({ video_s: 604_800, results_s: 15_552_000 });
       await page.reload();
       await expect(page.getByTestId(`video-days-${id}`)).toHaveValue('7');
+
+      // A stretch pinned as evidence is listed on the stream and in the API.
+      await page.getByTestId(`pins-${id}`).click();
+      await expect(page.getByTestId('pins-panel')).toContainText('Nothing pinned');
+      await page.getByTestId('pin-from').fill('0');
+      await page.getByTestId('pin-to').fill('10');
+      await page.getByTestId('pin-reason').fill('sponsor evidence');
+      await page.getByTestId('pin-add').click();
+      await expect(page.getByTestId('pins-panel')).toContainText('0:00:00–0:00:10');
+      await expect(page.getByTestId(`pins-${id}`)).toHaveText('1');
+      const pins = (await (
+        await fetch(`${apiUrl}/api/streams/${id}/pins`, { headers: auth })
+      ).json()) as { from: number; to: number; reason: string }[];
+      expect(pins.map((p) => [p.from, p.to, p.reason])).toEqual([[0, 10, 'sponsor evidence']]);
 
       // Emptied, the field follows the default again.
       await page.getByTestId(`video-days-${id}`).fill('');

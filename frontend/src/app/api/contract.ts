@@ -29,6 +29,8 @@ export type Retention = Schemas['Retention'];
 /** The object store's space, video per stream, and the warning before the store fills. */
 export type StorageReport = Schemas['StorageReport'];
 export type StreamStorage = Schemas['StreamStorage'];
+/** A stretch (stream seconds, [from, to)) whose video and results outlive retention until unpinned. */
+export type Pin = Schemas['PinPublic'];
 
 /** The run id of the live analysis; any other run id is a reanalysis run. */
 export const LIVE_RUN = 'live';

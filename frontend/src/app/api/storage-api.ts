@@ -1,7 +1,7 @@
 import { HttpClient } from '@angular/common/http';
 import { Injectable, inject } from '@angular/core';
 import { Observable } from 'rxjs';
-import { Retention, StorageReport, StreamSummary } from './contract';
+import { Pin, Retention, StorageReport, StreamSummary } from './contract';
 
 /** What storage holds and how full it is; each stream's retention. */
 @Injectable({ providedIn: 'root' })
@@ -17,5 +17,23 @@ export class StorageApi {
     return this.http.patch<StreamSummary>(`/api/streams/${encodeURIComponent(streamId)}`, {
       retention,
     });
+  }
+
+  pins(streamId: string): Observable<Pin[]> {
+    return this.http.get<Pin[]>(`/api/streams/${encodeURIComponent(streamId)}/pins`);
+  }
+
+  pin(streamId: string, from: number, to: number, reason: string): Observable<Pin> {
+    return this.http.post<Pin>(`/api/streams/${encodeURIComponent(streamId)}/pins`, {
+      from,
+      to,
+      reason,
+    });
+  }
+
+  unpin(streamId: string, pinId: string): Observable<void> {
+    return this.http.delete<void>(
+      `/api/streams/${encodeURIComponent(streamId)}/pins/${encodeURIComponent(pinId)}`,
+    );
   }
 }

@@ -61,4 +61,49 @@ describe('Storage page', () => {
     expect(page.querySelector('[data-testid=storage-warning]')).toBeNull();
     expect(page.querySelector('[data-testid=storage-saved]')?.textContent).toContain('Court 1');
   });
+
+  it('lists the pins of a stream, pins a stretch and unpins it', async () => {
+    TestBed.configureTestingModule({
+      providers: [provideHttpClient(), provideHttpClientTesting()],
+    });
+    const backend = TestBed.inject(HttpTestingController);
+    const fixture = TestBed.createComponent(StoragePage);
+    await fixture.whenStable();
+    backend.expectOne('/api/storage').flush(report(null, null));
+    await fixture.whenStable();
+    const page = fixture.nativeElement as HTMLElement;
+    (page.querySelector('[data-testid=pins-s1]') as HTMLElement).click();
+    backend.expectOne('/api/streams/s1/pins').flush([]);
+    await fixture.whenStable();
+    expect(page.querySelector('[data-testid=pins-panel]')?.textContent).toContain('Nothing pinned');
+
+    for (const [id, value] of [
+      ['pin-from', '60'],
+      ['pin-to', '90'],
+      ['pin-reason', 'sponsor report'],
+    ]) {
+      const field = page.querySelector(`[data-testid=${id}]`) as HTMLInputElement;
+      field.value = value;
+      field.dispatchEvent(new Event('input'));
+    }
+    (page.querySelector('[data-testid=pin-add]') as HTMLElement).click();
+    const post = backend.expectOne({ method: 'POST', url: '/api/streams/s1/pins' });
+    expect(post.request.body).toEqual({ from: 60, to: 90, reason: 'sponsor report' });
+    post.flush({});
+    const pin = { id: 'p1', stream_id: 's1', from: 60, to: 90, reason: 'sponsor report' };
+    backend
+      .expectOne('/api/streams/s1/pins')
+      .flush([{ ...pin, created_at: '2026-12-05T10:00:00Z' }]);
+    backend.expectOne('/api/storage').flush(report(null, null));
+    await fixture.whenStable();
+    expect(page.querySelector('[data-testid=pins-panel]')?.textContent).toContain(
+      '0:01:00–0:01:30',
+    );
+
+    (page.querySelector('button[aria-label="Unpin 0:01:00–0:01:30"]') as HTMLElement).click();
+    backend.expectOne({ method: 'DELETE', url: '/api/streams/s1/pins/p1' }).flush(null);
+    backend.expectOne('/api/streams/s1/pins').flush([]);
+    backend.expectOne('/api/storage').flush(report(null, null));
+    backend.verify();
+  });
 });

@@ -1,11 +1,11 @@
 import { DatePipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, OnInit, inject, signal } from '@angular/core';
 import { FormsModule } from '@angular/forms';
-import { StorageReport, StreamStorage } from '../../api/contract';
+import { Pin, StorageReport, StreamStorage } from '../../api/contract';
 import { StorageApi } from '../../api/storage-api';
 import { describeApiError } from '../../core/api-error';
 import { ErrorBanner } from '../../shared/error-banner';
-import { formatPercent } from '../../shared/format';
+import { formatMediaTime, formatPercent } from '../../shared/format';
 import { daysToLifetime, formatBytes, formatLifetime, lifetimeToDays } from './storage-format';
 
 /** The days typed for one stream, before they are saved. */
@@ -17,7 +17,8 @@ interface Draft {
 /**
  * Storage: how full the object store is (and the warning before it fills), the video each stream
  * keeps, and each stream's retention, editable in days (empty follows the default, 0 keeps for
- * ever). What happens when the store fills is said on the screen, as results-api does it.
+ * ever), and its pins (stretches kept past retention). What happens when the store fills is
+ * said on the screen, as results-api does it.
  */
 @Component({
   selector: 'app-storage-page',
@@ -109,7 +110,17 @@ interface Draft {
                     />
                     <div class="muted">{{ lifetime(stream.effective_retention.results_s) }}</div>
                   </td>
-                  <td>{{ stream.pins }}</td>
+                  <td>
+                    <button
+                      type="button"
+                      class="link"
+                      (click)="openPins(stream)"
+                      [attr.aria-label]="'Pins of ' + stream.name"
+                      [attr.data-testid]="'pins-' + stream.stream_id"
+                    >
+                      {{ stream.pins }}
+                    </button>
+                  </td>
                   <td class="actions">
                     <button
                       type="button"
@@ -129,6 +140,49 @@ interface Draft {
       @if (saved()) {
         <p role="status" data-testid="storage-saved">{{ saved() }}</p>
       }
+      @if (pinsOf(); as stream) {
+        <section class="card stack" aria-label="Pins" data-testid="pins-panel">
+          <h2>Pins of {{ stream.name }}</h2>
+          <p class="muted">
+            A pinned stretch keeps its video and results past retention and a full store's eviction
+            until it is unpinned. Video that already expired does not come back.
+          </p>
+          <ul class="pins">
+            @for (pin of pins(); track pin.id) {
+              <li class="spread">
+                <span
+                  >{{ mediaTime(pin.from) }}–{{ mediaTime(pin.to) }}
+                  <span class="muted">{{ pin.reason }}</span></span
+                >
+                <button
+                  type="button"
+                  class="danger"
+                  (click)="unpin(stream, pin.id)"
+                  [attr.aria-label]="'Unpin ' + mediaTime(pin.from) + '–' + mediaTime(pin.to)"
+                >
+                  Unpin
+                </button>
+              </li>
+            } @empty {
+              <li class="muted">Nothing pinned.</li>
+            }
+          </ul>
+          <div class="inline">
+            <label
+              >From (s)
+              <input class="secs" inputmode="decimal" [(ngModel)]="pinFrom" data-testid="pin-from"
+            /></label>
+            <label
+              >To (s)
+              <input class="secs" inputmode="decimal" [(ngModel)]="pinTo" data-testid="pin-to"
+            /></label>
+            <label
+              >Reason <input [(ngModel)]="pinReason" data-testid="pin-reason" maxlength="500"
+            /></label>
+            <button type="button" (click)="addPin(stream)" data-testid="pin-add">Pin</button>
+          </div>
+        </section>
+      }
     } @else if (!error()) {
       <p role="status">Loading…</p>
     }
@@ -140,6 +194,21 @@ interface Draft {
     }
     .days {
       width: 9em;
+    }
+    .secs {
+      width: 7em;
+    }
+    .pins {
+      list-style: none;
+      padding: 0;
+      margin: 0;
+    }
+    button.link {
+      background: none;
+      border: none;
+      text-decoration: underline;
+      cursor: pointer;
+      color: inherit;
     }
     .banner-warning {
       border-color: #b58900;
@@ -158,6 +227,13 @@ export class StoragePage implements OnInit {
   protected readonly bytes = formatBytes;
   protected readonly lifetime = formatLifetime;
   protected readonly percent = formatPercent;
+  protected readonly mediaTime = (seconds: number) => formatMediaTime(seconds);
+
+  protected readonly pinsOf = signal<StreamStorage | null>(null);
+  protected readonly pins = signal<Pin[]>([]);
+  protected pinFrom = '';
+  protected pinTo = '';
+  protected pinReason = '';
 
   ngOnInit(): void {
     this.load();
@@ -216,5 +292,42 @@ export class StoragePage implements OnInit {
         this.error.set(describeApiError(err));
       },
     });
+  }
+
+  protected openPins(stream: StreamStorage): void {
+    this.pinsOf.set(stream);
+    this.api.pins(stream.stream_id).subscribe({
+      next: (pins) => this.pins.set(pins),
+      error: (err: unknown) => this.error.set(describeApiError(err)),
+    });
+  }
+
+  protected addPin(stream: StreamStorage): void {
+    const from = Number(this.pinFrom);
+    const to = Number(this.pinTo);
+    if (this.pinFrom.trim() === '' || !(from >= 0) || !(to > from)) {
+      this.error.set('A pin needs From and To in stream seconds, with From before To.');
+      return;
+    }
+    this.api.pin(stream.stream_id, from, to, this.pinReason.trim()).subscribe({
+      next: () => {
+        this.error.set(null);
+        this.pinFrom = this.pinTo = this.pinReason = '';
+        this.refreshPins(stream);
+      },
+      error: (err: unknown) => this.error.set(describeApiError(err)),
+    });
+  }
+
+  protected unpin(stream: StreamStorage, pinId: string): void {
+    this.api.unpin(stream.stream_id, pinId).subscribe({
+      next: () => this.refreshPins(stream),
+      error: (err: unknown) => this.error.set(describeApiError(err)),
+    });
+  }
+
+  private refreshPins(stream: StreamStorage): void {
+    this.openPins(stream);
+    this.load();
   }
 }

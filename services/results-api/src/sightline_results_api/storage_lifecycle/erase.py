@@ -31,6 +31,7 @@ STREAM_TABLES = (
     "segments",
     "lifecycle_events",
     "pins",
+    "rate_cards",
 )
 
 

@@ -122,3 +122,20 @@ def test_the_pipeline_settings_are_in_the_fingerprint(analyzer: LogoAnalyzer) ->
         AnalyzerContext(logo_matcher=LogoMatcher()),
     )
     assert other.fingerprint() != analyzer.fingerprint()
+
+
+def test_a_thin_serif_wordmark_is_read_as_its_brand() -> None:
+    pytest.importorskip("rapidocr_onnxruntime")
+    from sightline_analysis.logo.wordmark import WordmarkReader  # noqa: PLC0415 - optional
+    from sightline_analysis.logo_eval.brands import library_brands  # noqa: PLC0415
+
+    art = next(b.art for b in library_brands() if b.name == "aurora")
+    frame = np.full((720, 1280, 3), 200, np.uint8)
+    alpha = art[:, :, 3:].astype(np.float32) / 255.0
+    spot = frame[200:440, 400:800].astype(np.float32)
+    frame[200:440, 400:800] = (art[:, :, :3] * alpha + spot * (1 - alpha)).astype(np.uint8)
+    reads = WordmarkReader().read(Frame(frame, 0.0), ["aurora", "aurore", "kestrel"])
+    assert [r.brand for r in reads] == ["aurora"]
+    x, y, w, h = reads[0].box
+    assert 400 <= x + w / 2 <= 800
+    assert 200 <= y + h / 2 <= 440

@@ -32,13 +32,13 @@ class TrackerConfig(BaseModel):
     """How far and how hard a track may follow its logo without the matcher."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    min_correlation: float = Field(default=0.6, gt=0.0, lt=1.0)
+    min_correlation: float = Field(default=0.65, gt=0.0, lt=1.0)
     """TM_CCOEFF_NORMED a tracked box must reach against the track's template."""
     search_margin: float = Field(default=0.6, ge=0.0)
     """Search window around the last box, in box sizes on each side (pans and slides)."""
     scales: tuple[float, ...] = (0.9, 1.0, 1.1)
     """Template scales tried per frame (zooms)."""
-    max_coast: int = Field(default=4, ge=0)
+    max_coast: int = Field(default=3, ge=0)
     """Frames a track may be followed without a fresh verification."""
     min_template_px: int = Field(default=8, ge=4)
     """Smallest template side (px of the grey frame) worth correlating."""

@@ -1,0 +1,86 @@
+"""A thin-stroke serif wordmark too small for the image matcher is found through the logo
+pipeline's OCR channel, end to end: the kit's transparent AURORA PNG uploaded through the REST
+API, a stream pushed over RTMP as OBS does (nginx-rtmp → ingest → detector-logo); its
+look-alike AURORE, shown beside it, is never reported as AURORA."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sightline_analysis.logo_eval.brands import library_brands, look_alike_brands
+from sightline_analysis.synthetic import Placement, background, composite, write_ts
+from sightline_common.messages import Detection
+from sightline_common.topics import Topic
+from sightline_testkit.kafka import wait_for_messages
+
+from .test_reference_kinds_e2e import _pipeline_class
+
+pytestmark = pytest.mark.integration
+
+SIZE = (1280, 720)
+FPS = 30
+SECONDS = 8
+AURORA = next(b for b in library_brands() if b.name == "aurora")
+AURORE = next(b for b in look_alike_brands() if b.name == "aurore")
+# 160 px wide: the hairline serif letters give SIFT too little to verify, OCR reads them.
+SHOWN = ((AURORA, Placement((400, 360), 160)), (AURORE, Placement((900, 360), 160)))
+
+
+def make_clip(folder: Path) -> tuple[Path, tuple[float, ...]]:
+    """An 8 s 720p30 FLV (2 s GOPs) with both wordmarks on textured footage; AURORA's box."""
+    frame = background(21, SIZE)
+    boxes = []
+    for brand, place in SHOWN:
+        frame, box = composite(frame, brand.art, place)
+        boxes.append(box)
+    rng = np.random.default_rng(0)
+    frames = (
+        np.clip(frame.astype(np.int16) + rng.integers(-3, 4, frame.shape), 0, 255).astype(np.uint8)
+        for _ in range(SECONDS * FPS)
+    )
+    ts = write_ts(frames, folder / "clip.ts", fps=FPS, gop_seconds=2.0)
+    flv = folder / "clip.flv"
+    subprocess.run(
+        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-i", str(ts),
+         "-c", "copy", "-f", "flv", str(flv)],
+        check=True,
+    )  # fmt: skip
+    return flv, boxes[0]
+
+
+def logo_results(detection: Detection) -> list[tuple[str, str, tuple[float, float, float, float]]]:
+    """(brand, channel, box in pixels) of every logo result."""
+    out = []
+    for frame in detection.frames:
+        for r in frame.results:
+            if r.kind == "logo" and r.box is not None:
+                box = (r.box.x * SIZE[0], r.box.y * SIZE[1], r.box.w * SIZE[0], r.box.h * SIZE[1])
+                out.append((r.label, str((r.attributes or {}).get("source")), box))
+    return out
+
+
+@pytest.mark.timeout(600)
+def test_a_thin_serif_wordmark_is_found_through_the_ocr_channel(tmp_path: Path) -> None:
+    pipeline_class = _pipeline_class()
+    clip, truth = make_clip(tmp_path)
+    with pipeline_class(detectors=1, log_dir=tmp_path / "logs") as pipeline:
+        pipeline.add_logo("aurora", AURORA.art, ".png")
+        stream = pipeline.add_stream("a small thin-stroke wordmark")
+        pipeline.start_workers()
+        subprocess.run(
+            ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-re", "-i", str(clip),
+             "-c", "copy", "-f", "flv", stream.publish_url],
+            check=True, timeout=120,
+        )  # fmt: skip
+        iso = pipeline.isolated
+        found = wait_for_messages(iso.bootstrap, iso.topics.name(Topic.DETECTIONS), 3, timeout=240)
+    results = [r for message in found for r in logo_results(message.payload)]
+    assert {brand for brand, _, _ in results} == {"aurora"}
+    assert "text" in {source for _, source, _ in results}, results
+    x, _, w, _ = truth
+    for _, _, box in results:  # every sighting is the real AURORA, never the look-alike
+        assert x - 20 <= box[0] + box[2] / 2 <= x + w + 20, (box, truth)

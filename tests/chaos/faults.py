@@ -11,10 +11,11 @@ import contextlib
 import json
 import os
 import signal
+import threading
 import time
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,7 +42,14 @@ REPLAY_SUFFIX = "-replay"
 CORRUPT_STREAM = "chaos-corrupt"
 SESSION_TIMEOUT_S = 30.0  # the services' consumer session.timeout.ms (sightline_common)
 DELIVERY_TIMEOUT_S = 300.0  # the services' producer delivery.timeout.ms (sightline_common)
+BROKER_WAIT_S = 900.0
 T = TypeVar("T")
+
+
+def _set_event() -> threading.Event:
+    event = threading.Event()
+    event.set()
+    return event
 
 
 @dataclass
@@ -56,6 +64,23 @@ class Context:
     topics: TopicNames
     say: Say
     bad_inputs: list[BadInput] = field(default_factory=list)
+    # Clear while a fault has the broker down: faults that produce bad inputs wait for it (the
+    # harness's own producer would give up on them after its delivery timeout).
+    broker_up: threading.Event = field(default_factory=_set_event)
+
+    @contextlib.contextmanager
+    def broker_away(self) -> Iterator[None]:
+        """Marks the broker down for the duration (and up again even if starting it failed)."""
+        self.broker_up.clear()
+        try:
+            yield
+        finally:
+            self.broker_up.set()
+
+    def produce_when_broker_up(self) -> None:
+        """Wait until no fault has the broker down."""
+        if not self.broker_up.wait(BROKER_WAIT_S):
+            raise TimeoutError(f"the broker was down for more than {BROKER_WAIT_S:.0f}s")
 
 
 class Fault(ABC):
@@ -111,10 +136,11 @@ class StopServer(Fault):
 
     def _inject(self, ctx: Context) -> FaultRecord:
         started = time.time()
-        ctx.rig.stop_server(self.server)
-        stopped = time.time()
-        time.sleep(max(0.0, self.hold_s - (time.time() - stopped)))
-        ctx.rig.start_server(self.server)
+        with ctx.broker_away() if self.server == "kafka" else contextlib.nullcontext():
+            ctx.rig.stop_server(self.server)
+            stopped = time.time()
+            time.sleep(max(0.0, self.hold_s - (time.time() - stopped)))
+            ctx.rig.start_server(self.server)
         return FaultRecord(self.name, started, time.time(), f"down {time.time() - stopped:.0f}s")
 
 
@@ -126,8 +152,9 @@ class RestartKafka(Fault):
 
     def _inject(self, ctx: Context) -> FaultRecord:
         started = time.time()
-        ctx.rig.stop_server("kafka")
-        ctx.rig.start_server("kafka")
+        with ctx.broker_away():
+            ctx.rig.stop_server("kafka")
+            ctx.rig.start_server("kafka")
         return FaultRecord(self.name, started, time.time(), "broker stopped and started")
 
 
@@ -146,8 +173,9 @@ class RestartKafkaThenSessionTimeout(Fault):
 
     def _inject(self, ctx: Context) -> FaultRecord:
         started = time.time()
-        ctx.rig.stop_server("kafka")
-        ctx.rig.start_server("kafka")
+        with ctx.broker_away():
+            ctx.rig.stop_server("kafka")
+            ctx.rig.start_server("kafka")
         pid = _wait_for(lambda: ctx.rig.pid(self.service), 60, f"{self.service} running")
         os.killpg(pid, signal.SIGSTOP)
         try:
@@ -170,6 +198,7 @@ class PoisonOnDeadLetters(Fault):
     def _inject(self, ctx: Context) -> FaultRecord:
         started = time.time()
         topic = ctx.topics.dlq(ctx.topics.name(Topic.REANALYSIS))
+        ctx.produce_when_broker_up()
         for label, marker, value in _malformed(topic):
             ctx.producer.publish_raw(topic, b"chaos-poison", value)
             ctx.bad_inputs.append(BadInput(label, topic, marker, expect_dlq=False))
@@ -189,6 +218,7 @@ class OversizedInput(Fault):
         started = time.time()
         topic = ctx.topics.name(Topic.SEGMENTS)
         marker = f"chaos-oversized-{uuid.uuid4().hex[:8]}".encode()
+        ctx.produce_when_broker_up()
         ctx.producer.publish_raw(topic, b"chaos-oversized", marker + os.urandom(self.size))
         ctx.producer.flush()
         ctx.bad_inputs.append(BadInput(f"{self.size} bytes, not JSON", topic, marker))
@@ -267,6 +297,7 @@ class CorruptSegment(Fault):
             sha256="0" * 64,
         )
         envelope = wrap(segment, key=CORRUPT_STREAM, producer="chaos")
+        ctx.produce_when_broker_up()
         ctx.producer.publish(ctx.topics.name(Topic.SEGMENTS), envelope)
         ctx.producer.flush()
         return str(envelope.event_id)
@@ -279,6 +310,7 @@ class MalformedMessages(Fault):
 
     def _inject(self, ctx: Context) -> FaultRecord:
         started = time.time()
+        ctx.produce_when_broker_up()
         replaying = any(e.name.endswith(REPLAY_SUFFIX) for e in ctx.rig.entries)
         for topic in Topic:
             name = ctx.topics.name(topic)

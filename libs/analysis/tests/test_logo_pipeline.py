@@ -11,7 +11,13 @@ from sightline_analysis.frames import Frame, Image
 from sightline_analysis.logo.matcher import LogoMatcher
 from sightline_analysis.logo.pipeline import LogoPipeline, PipelineConfig
 from sightline_analysis.logo.tracker import LogoTracker, TrackerConfig, Verified
-from sightline_analysis.logo.wordmark import WordmarkConfig, brand_in, brand_texts, fold
+from sightline_analysis.logo.wordmark import (
+    WordmarkConfig,
+    brand_in,
+    brand_texts,
+    contradicts,
+    fold,
+)
 
 TEXTS = brand_texts(["aurora", "kestrel", "Quill", "volta", "ab"], min_chars=3)
 
@@ -139,3 +145,23 @@ def test_a_thin_serif_wordmark_is_read_as_its_brand() -> None:
     x, y, w, h = reads[0].box
     assert 400 <= x + w / 2 <= 800
     assert 200 <= y + h / 2 <= 440
+
+
+def test_a_look_alikes_text_read_on_a_sighting_contradicts_it() -> None:
+    assert contradicts("AURORE", "aurora", 0.6)
+    assert contradicts("VOLTEX", "volta", 0.6)
+    assert not contradicts("AURORA", "aurora", 0.6)
+    assert not contradicts("KESTREL NEWS", "kestrel", 0.6)
+    assert not contradicts("REPLAY", "aurora", 0.6)
+
+
+def test_a_veto_ends_the_tracks_of_that_brand_there() -> None:
+    tracker = LogoTracker()
+    seen = Verified("volta", "v1", (100.0, 100.0, 80.0, 40.0), 0.9, "image")
+    tracker.step(_scene((100, 100), PATCH), [seen])
+    tracker.veto("kestrel", seen.box)
+    assert len(tracker) == 1
+    tracker.veto("volta", (300.0, 300.0, 10.0, 10.0))
+    assert len(tracker) == 1
+    tracker.veto("volta", (120.0, 110.0, 20.0, 10.0))
+    assert len(tracker) == 0

@@ -5,8 +5,9 @@ Per sampled frame, in stream order:
 2. the `LogoMatcher` finds verified sightings in the whole frame (the image channel);
 3. each live track that the matcher did not confirm is re-verified on a crop around its last
    box, enlarged so a small logo gets the pixels the matcher needs (a cheap, local second look);
-4. every `wordmark.every`-th frame the OCR channel reads the frame and adds the brands whose
-   text it reads and that neither channel already has there;
+4. every `wordmark.every`-th frame the OCR channel reads the frame: a sighting or track on which
+   it reads a look-alike's text (much like the brand's, but not it) is vetoed, and the brands
+   whose text it reads and that no channel already has there are added;
 5. the tracker refreshes its tracks with all verified sightings and carries the others by
    local correlation, for at most `tracker.max_coast` frames without a verification.
 
@@ -30,7 +31,7 @@ from sightline_analysis.analyzers.plugins.shots import Histogram, distance, hist
 from sightline_analysis.frames import Frame
 from sightline_analysis.logo.matcher import LogoMatch, LogoMatcher
 from sightline_analysis.logo.tracker import Box, LogoTracker, TrackerConfig, Verified
-from sightline_analysis.logo.wordmark import WordmarkConfig, WordmarkReader
+from sightline_analysis.logo.wordmark import WordmarkConfig, WordmarkReader, contradicts
 
 Points = list[tuple[float, float]]
 
@@ -153,11 +154,26 @@ class LogoPipeline:
                 break
         return found
 
-    def _read(self, frame: Frame, scale: float, verified: Sequence[Verified]) -> list[Verified]:
-        """Brands the OCR channel reads where no channel or track already has them."""
+    def _read(self, frame: Frame, scale: float, verified: list[Verified]) -> list[Verified]:
+        """Brands the OCR channel reads where no channel or track already has them; on the
+        way, sightings and tracks on which a look-alike's text is read are vetoed (removed
+        from `verified`, tracks ended)."""
         assert self._reader is not None
         with self._reader_lock:
-            reads = self._reader.read(frame, self.matcher.brands)
+            lines = self._reader.lines(frame)
+        similarity = self.config.wordmark.veto_similarity
+        for line in lines:
+            if line.score < self.config.wordmark.veto_score:
+                continue
+            box = _verified("", "", line.box, 0.0, "text", scale).box
+            for sighting in [*verified, *self._tracker.boxes()]:
+                if _centre_in(box, sighting.box) and contradicts(
+                    line.text, sighting.brand, similarity
+                ):
+                    if sighting in verified:
+                        verified.remove(sighting)
+                    self._tracker.veto(sighting.brand, sighting.box)
+        reads = self._reader.sightings(lines, self.matcher.brands)
         known = [*verified, *self._tracker.boxes()]
         out = []
         for read in reads:
@@ -181,6 +197,12 @@ def _verified(  # noqa: PLR0917 - one sighting's fields and the scale
 def _overlaps(a: Box, b: Box) -> bool:
     """Whether the boxes intersect at all."""
     return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
+def _centre_in(inner: Box, outer: Box) -> bool:
+    """Whether `inner`'s centre lies inside `outer`."""
+    cx, cy = inner[0] + inner[2] / 2, inner[1] + inner[3] / 2
+    return outer[0] <= cx <= outer[0] + outer[2] and outer[1] <= cy <= outer[1] + outer[3]
 
 
 def _corners(box: Box) -> Points:

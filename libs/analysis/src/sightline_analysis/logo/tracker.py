@@ -87,6 +87,14 @@ class LogoTracker:
         """Drop every track (a cut, a gap, a new run)."""
         self._tracks = []
 
+    def veto(self, brand: str, box: Box) -> None:
+        """End the tracks of `brand` overlapping `box` (another channel contradicts them)."""
+        self._tracks = [
+            t
+            for t in self._tracks
+            if t.sighting.brand != brand or box_iou(t.sighting.box, box) == 0
+        ]
+
     def __len__(self) -> int:
         return len(self._tracks)
 

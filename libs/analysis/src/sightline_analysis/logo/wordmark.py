@@ -11,7 +11,8 @@ digits, case folded): the library has no separate "text on the logo" field yet.
 Precision comes first: look-alike brands share most letters with their target ("AURORE" for
 "AURORA"), so a read counts only when a word (or the whole line, spaces removed) equals the
 brand's text exactly after folding the characters OCR confuses (0/O, 1/I/|, 5/S); no fuzzy
-ratio is accepted.
+ratio is accepted. The channel also speaks against the image channel: a line read on a
+sighting that is much like the brand's text but not it (`contradicts`) vetoes that sighting.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from typing import Any
 
 import numpy as np
@@ -47,6 +49,11 @@ class WordmarkConfig(BaseModel):
     min_chars: int = Field(default=3, ge=1)
     """Brand texts shorter than this are not looked for (too easily read by chance)."""
     threads: int = Field(default=1, ge=1)
+    veto_similarity: float = Field(default=0.6, gt=0.0, le=1.0)
+    """A line read on a sighting that is this similar to, yet not, the brand's text vetoes
+    the sighting (and its track): look-alikes share most letters with their target."""
+    veto_score: float = Field(default=0.97, ge=0.0, le=1.0)
+    """Only a line read this surely may veto (a thin serif brand is often half misread)."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,20 @@ def brand_in(line: str, texts: Mapping[str, str]) -> str | None:
     return None
 
 
+def contradicts(line: str, brand: str, min_similarity: float) -> bool:
+    """Whether `line` reads as a different word much like `brand`'s text ("AURORE" where
+    "AURORA" was matched): the image channel then saw a look-alike, not the brand."""
+    target = fold(brand)
+    words = [fold(word) for word in line.split()] + [fold(line)]
+    if not target or target in words:
+        return False
+    return any(
+        SequenceMatcher(None, word, target).ratio() >= min_similarity
+        for word in words
+        if word and word not in target  # a cut-short read of the brand ("QUIL") is no contradiction
+    )
+
+
 def load_engine(threads: int) -> Any:
     """The rapidocr engine (optional dependency, imported on first use)."""
     from rapidocr_onnxruntime import RapidOCR  # noqa: PLC0415 - optional and heavy
@@ -108,22 +129,31 @@ class WordmarkReader:
 
     def read(self, frame: Frame, brands: Iterable[str]) -> list[TextSighting]:
         """The brands of `brands` whose text a line of `frame` reads as, best line first."""
-        texts = brand_texts(brands, self.config.min_chars)
-        if not texts:
-            return []
+        return self.sightings(self.lines(frame), brands)
+
+    def lines(self, frame: Frame) -> list[TextSighting]:
+        """Every line read with a score of at least `min_score` (brand left empty)."""
         small = frame.scaled(self.config.width)
         scale = frame.width / small.shape[1]
-        found: dict[str, TextSighting] = {}
+        out = []
         for quad, text, score in self._lines(frame, small, scale):
             if score < self.config.min_score:
                 continue
-            brand = brand_in(text, texts)
-            if brand is None:
-                continue
             x0, y0 = quad.min(axis=0)
             x1, y1 = quad.max(axis=0)
-            sighting = TextSighting(brand, (float(x0), float(y0), float(x1 - x0),
-                                            float(y1 - y0)), score, text)  # fmt: skip
+            box = (float(x0), float(y0), float(x1 - x0), float(y1 - y0))
+            out.append(TextSighting("", box, score, text))
+        return out
+
+    def sightings(self, lines: Iterable[TextSighting], brands: Iterable[str]) -> list[TextSighting]:
+        """The brands of `brands` whose text one of `lines` reads as, best line first."""
+        texts = brand_texts(brands, self.config.min_chars)
+        found: dict[str, TextSighting] = {}
+        for line in lines:
+            brand = brand_in(line.text, texts)
+            if brand is None:
+                continue
+            sighting = TextSighting(brand, line.box, line.score, line.text)
             if brand not in found or sighting.score > found[brand].score:
                 found[brand] = sighting
         return sorted(found.values(), key=lambda s: -s.score)

@@ -19,7 +19,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from sightline_devstack import ports
@@ -56,13 +56,19 @@ class ChaosRig:
     """One throwaway platform plus supervised services; `start()` then `stop()` (always)."""
 
     def __init__(
-        self, services: Sequence[str], say: Say, keep: bool = False, materializers: int = 1
+        self,
+        services: Sequence[str],
+        say: Say,
+        keep: bool = False,
+        materializers: int = 1,
+        service_env: Mapping[str, str] | None = None,
     ) -> None:
         unknown = set(services) - {entry.name for entry in SERVICES}
         if unknown or INGEST not in services:
             raise ValueError(f"services must include ingest and be among {SERVICES}: {services}")
         self._say = say
         self._keep = keep
+        self._service_env = dict(service_env or {})
         self.root = Path(tempfile.mkdtemp(prefix="sightline-chaos-"))
         # PostgreSQL runs as `postgres` and must reach its data folder below this one.
         self.root.chmod(0o755)
@@ -208,5 +214,6 @@ class ChaosRig:
                 "SIGHTLINE_DEMO_SOURCE": "0",
                 # Log lines written just before a SIGKILL must reach the log, not die buffered.
                 "PYTHONUNBUFFERED": "1",
+                **self._service_env,
             }
         return specs

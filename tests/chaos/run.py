@@ -57,6 +57,7 @@ class Options:
     fps: int = 30
     materializers: int = 1  # results-api replicas: more than one rebalance on every kill
     long_outage: bool = False  # the broker away for longer than the producers' delivery timeout
+    service_env: tuple[tuple[str, str], ...] = ()  # more environment for every service
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,13 @@ class Outcome:
 
 def run(options: Options, say: Say) -> Outcome:
     """Do the whole run; the throwaway stack is always stopped (kept on disk with `keep`)."""
-    rig = ChaosRig(options.services, say, keep=options.keep, materializers=options.materializers)
+    rig = ChaosRig(
+        options.services,
+        say,
+        keep=options.keep,
+        materializers=options.materializers,
+        service_env=dict(options.service_env),
+    )
     say(f"chaos: seed {options.seed}, stream {options.duration_s:.0f}s, state {rig.root}")
     publisher: Publisher | None = None
     try:

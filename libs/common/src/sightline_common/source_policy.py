@@ -17,15 +17,14 @@ whitelist so that a playlist cannot pull in another protocol.
 
 from __future__ import annotations
 
-import ipaddress
 import re
-import socket
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from pydantic import BaseModel, Field
 
+from sightline_common.internal_hosts import UnresolvableHostError, first_internal_address
 from sightline_common.messages import Source, SourceKind
 
 DEFAULT_SCHEMES = "rtsp,rtsps,rtmp,rtmps,srt,http,https"
@@ -128,21 +127,12 @@ class SourcePolicy:
             raise SourceNotAllowedError("a network source needs a host")
         if self.allow_private:
             return
-        for address in _addresses(host):
-            if not address.is_global:
-                raise SourceNotAllowedError(
-                    f"{host} is an internal address ({address}); set "
-                    "SIGHTLINE_SOURCE_ALLOW_PRIVATE=true to allow cameras on the local network"
-                )
-
-
-def _addresses(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
-    try:
-        return [ipaddress.ip_address(host)]
-    except ValueError:
-        pass
-    try:
-        infos = socket.getaddrinfo(host, None)
-    except OSError as exc:
-        raise SourceNotAllowedError(f"{host} does not resolve: {exc}") from exc
-    return [ipaddress.ip_address(info[4][0]) for info in infos]
+        try:
+            address = first_internal_address(host)
+        except UnresolvableHostError as exc:
+            raise SourceNotAllowedError(str(exc)) from exc
+        if address is not None:
+            raise SourceNotAllowedError(
+                f"{host} is an internal address ({address}); set "
+                "SIGHTLINE_SOURCE_ALLOW_PRIVATE=true to allow cameras on the local network"
+            )

@@ -10,9 +10,9 @@ checks again before each delivery, since a name can resolve differently later.
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 from urllib.parse import urlparse
+
+from sightline_common.internal_hosts import UnresolvableHostError, first_internal_address
 
 WEBHOOK_SCHEMES = frozenset({"http", "https"})
 
@@ -31,21 +31,12 @@ def check_webhook_url(url: str, *, allow_private: bool) -> None:
         raise WebhookNotAllowedError("a webhook URL needs a host")
     if allow_private:
         return
-    for address in _addresses(host):
-        if not address.is_global:
-            raise WebhookNotAllowedError(
-                f"{host} is an internal address ({address}: loopback, private, link-local or "
-                "metadata); set SIGHTLINE_WEBHOOK_ALLOW_PRIVATE=true to allow it"
-            )
-
-
-def _addresses(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
     try:
-        return [ipaddress.ip_address(host)]
-    except ValueError:
-        pass
-    try:
-        infos = socket.getaddrinfo(host, None)
-    except OSError as exc:
-        raise WebhookNotAllowedError(f"{host} does not resolve: {exc}") from exc
-    return [ipaddress.ip_address(info[4][0]) for info in infos]
+        address = first_internal_address(host)
+    except UnresolvableHostError as exc:
+        raise WebhookNotAllowedError(str(exc)) from exc
+    if address is not None:
+        raise WebhookNotAllowedError(
+            f"{host} is an internal address ({address}: loopback, private, link-local or "
+            "metadata); set SIGHTLINE_WEBHOOK_ALLOW_PRIVATE=true to allow it"
+        )

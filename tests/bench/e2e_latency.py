@@ -35,7 +35,7 @@ from typing import Any
 from _pipeline import Pipeline, Stream
 from websockets.asyncio.client import connect
 
-from sightline_analysis.synthetic import Placement, background, composite, make_logo, write_ts
+from sightline_analysis.synthetic import Placement, background, composite, make_logo, write_flv
 from sightline_benchkit import BenchResults, load, results_dir, wait_for_count, wait_with_progress
 from sightline_common.hls import PlaylistError, parse_media_playlist
 
@@ -149,14 +149,7 @@ def make_clip(folder: Path) -> Path:
         composite(base, logo, Placement((330 + 50 * t, 220 + 25 * t), 260, angle=5.0))[0]
         for t in (i / FPS for i in range(CLIP_S * FPS))
     )
-    ts = write_ts(frames, folder / "clip.ts", fps=FPS, gop_seconds=SEGMENT_S)
-    flv = folder / "clip.flv"
-    subprocess.run(
-        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-i", str(ts),
-         "-c", "copy", "-f", "flv", str(flv)],
-        check=True,
-    )  # fmt: skip
-    return flv
+    return write_flv(frames, folder / "clip.flv", fps=FPS, gop_seconds=SEGMENT_S)
 
 
 def push(clip: Path, url: str, seconds: float) -> subprocess.Popen[bytes]:

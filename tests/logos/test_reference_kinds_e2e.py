@@ -4,11 +4,8 @@ uploaded through the REST API, are all found in a stream pushed over RTMP as OBS
 
 from __future__ import annotations
 
-import importlib.util
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
+from types import ModuleType
 
 import cv2
 import numpy as np
@@ -21,7 +18,7 @@ from sightline_analysis.synthetic import (
     composite,
     make_logo,
     make_transparent_logo,
-    write_ts,
+    write_flv,
 )
 from sightline_common.messages import Detection
 from sightline_common.topics import Topic
@@ -44,18 +41,6 @@ SHOWN = {
 }
 
 
-def _pipeline_class() -> Any:
-    """The bench's pipeline harness (tests/bench is a folder of scripts, not a package)."""
-    path = Path(__file__).resolve().parents[1] / "bench" / "_pipeline.py"
-    spec = importlib.util.spec_from_file_location("_pipeline", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("_pipeline", module)
-    spec.loader.exec_module(module)
-    return module.Pipeline
-
-
 def make_clip(folder: Path) -> tuple[Path, dict[str, tuple[float, float, float, float]]]:
     """An 8 s 720p30 FLV (2 s GOPs) with the three logos on textured footage; their true boxes."""
     frame = background(21, SIZE)
@@ -69,13 +54,7 @@ def make_clip(folder: Path) -> tuple[Path, dict[str, tuple[float, float, float, 
         np.clip(frame.astype(np.int16) + rng.integers(-3, 4, frame.shape), 0, 255).astype(np.uint8)
         for _ in range(SECONDS * FPS)
     )
-    ts = write_ts(frames, folder / "clip.ts", fps=FPS, gop_seconds=2.0)
-    flv = folder / "clip.flv"
-    subprocess.run(
-        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-i", str(ts),
-         "-c", "copy", "-f", "flv", str(flv)],
-        check=True,
-    )  # fmt: skip
+    flv = write_flv(frames, folder / "clip.flv", fps=FPS, gop_seconds=2.0)
     return flv, truth
 
 
@@ -92,10 +71,12 @@ def sightings(detection: Detection) -> dict[str, list[tuple[float, float, float,
 @pytest.mark.timeout(600)
 def test_transparent_jpeg_and_white_box_logos_uploaded_through_the_api_are_found_in_a_pushed_stream(
     tmp_path: Path,
+    pipeline_harness: ModuleType,
 ) -> None:
-    pipeline_class = _pipeline_class()
     clip, truth = make_clip(tmp_path)
-    with pipeline_class(detectors=1, log_dir=tmp_path / "logs") as pipeline:
+    with pipeline_harness.Pipeline(
+        detectors=1, log_dir=tmp_path / "logs", shed_late_segments=False
+    ) as pipeline:
         uploads = {
             "nova": pipeline.add_logo("nova", NOVA, ".png"),
             "acme": pipeline.add_logo("acme", ACME, ".jpg"),
@@ -106,11 +87,7 @@ def test_transparent_jpeg_and_white_box_logos_uploaded_through_the_api_are_found
         assert uploads["acme"]["content_type"] == "image/jpeg"
         stream = pipeline.add_stream("three kinds of logo")
         pipeline.start_workers()
-        subprocess.run(
-            ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-re", "-i", str(clip),
-             "-c", "copy", "-f", "flv", stream.publish_url],
-            check=True, timeout=120,
-        )  # fmt: skip
+        stream.publish(clip)
         iso = pipeline.isolated
         found = wait_for_messages(iso.bootstrap, iso.topics.name(Topic.DETECTIONS), 3, timeout=240)
     seen: dict[str, list[tuple[float, float, float, float]]] = {}

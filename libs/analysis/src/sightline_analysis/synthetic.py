@@ -182,3 +182,16 @@ def write_ts(
         if encoder.wait() != 0:
             raise RuntimeError(f"ffmpeg failed writing {path}")
     return path
+
+
+def write_flv(frames: Iterable[Image], path: Path, fps: int = 30, gop_seconds: float = 2.0) -> Path:
+    """Encode BGR `frames` as an H.264 FLV, ready to be pushed over RTMP as OBS would without
+    re-encoding (`-c copy`), so a push costs no encoder CPU while it runs."""
+    ts = write_ts(frames, path.with_suffix(".ts"), fps=fps, gop_seconds=gop_seconds)
+    subprocess.run(
+        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-i", str(ts),
+         "-c", "copy", "-f", "flv", str(path)],
+        check=True,
+    )  # fmt: skip
+    ts.unlink()
+    return path

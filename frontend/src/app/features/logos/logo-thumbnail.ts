@@ -5,8 +5,8 @@ import {
   OnInit,
   inject,
   input,
-  signal,
 } from '@angular/core';
+import { BlobImage, blobImage } from '../../core/blob-image';
 import { LogosApi } from '../../api/logos-api';
 
 /** A logo's image fetched with the bearer token (an <img src> cannot send it) as an object URL. */
@@ -14,10 +14,10 @@ import { LogosApi } from '../../api/logos-api';
   selector: 'app-logo-thumbnail',
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
-    @if (url(); as src) {
+    @if (image?.url(); as src) {
       <img [src]="src" [alt]="alt()" />
     } @else {
-      <span class="muted">{{ failed() ? 'no image' : '…' }}</span>
+      <span class="muted">{{ image?.failed() ? 'no image' : '…' }}</span>
     }
   `,
   styles: `
@@ -41,17 +41,9 @@ export class LogoThumbnail implements OnInit {
   private readonly destroyRef = inject(DestroyRef);
   readonly logoId = input.required<string>();
   readonly alt = input('');
-  protected readonly url = signal<string | null>(null);
-  protected readonly failed = signal(false);
+  protected image: BlobImage | null = null;
 
   ngOnInit(): void {
-    this.api.image(this.logoId()).subscribe({
-      next: (blob) => {
-        const url = URL.createObjectURL(blob);
-        this.url.set(url);
-        this.destroyRef.onDestroy(() => URL.revokeObjectURL(url));
-      },
-      error: () => this.failed.set(true),
-    });
+    this.image = blobImage(this.api.image(this.logoId()), this.destroyRef);
   }
 }

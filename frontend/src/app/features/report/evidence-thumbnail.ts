@@ -5,8 +5,8 @@ import {
   OnInit,
   inject,
   input,
-  signal,
 } from '@angular/core';
+import { BlobImage, blobImage } from '../../core/blob-image';
 import { ReportsApi } from '../../api/reports-api';
 
 /**
@@ -17,10 +17,10 @@ import { ReportsApi } from '../../api/reports-api';
   selector: 'app-evidence-thumbnail',
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
-    @if (url(); as src) {
+    @if (image?.url(); as src) {
       <img [src]="src" [alt]="alt()" data-testid="evidence" />
     } @else {
-      <span class="muted">{{ failed() ? 'video gone' : '…' }}</span>
+      <span class="muted">{{ image?.failed() ? 'video gone' : '…' }}</span>
     }
   `,
   styles: `
@@ -37,17 +37,9 @@ export class EvidenceThumbnail implements OnInit {
   readonly eventId = input.required<string>();
   readonly itemIndex = input.required<number>();
   readonly alt = input('');
-  protected readonly url = signal<string | null>(null);
-  protected readonly failed = signal(false);
+  protected image: BlobImage | null = null;
 
   ngOnInit(): void {
-    this.api.evidence(this.eventId(), this.itemIndex()).subscribe({
-      next: (blob) => {
-        const url = URL.createObjectURL(blob);
-        this.url.set(url);
-        this.destroyRef.onDestroy(() => URL.revokeObjectURL(url));
-      },
-      error: () => this.failed.set(true),
-    });
+    this.image = blobImage(this.api.evidence(this.eventId(), this.itemIndex()), this.destroyRef);
   }
 }

@@ -156,6 +156,35 @@ def _add_run_with_failure(engine, stream_id: str) -> None:
         )
 
 
+def _add_rule_with_alert(client, engine, stream_id: str) -> str:
+    """A stream-health rule made through the API, with a fired alert and its webhook delivery."""
+    rule = client.post(
+        "/api/rules",
+        json={"name": "silent", "kind": "stream_health", "stream_id": stream_id,
+              "brands": [], "duration_s": 30},
+    )  # fmt: skip
+    assert rule.status_code == 201, rule.text
+    rule_id = rule.json()["id"]
+    alert_id, now = str(uuid.uuid4()), datetime.now(UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO alerts (alert_id, rule_id, rule_name, kind, stream_id, status,"
+                " fired_at) VALUES (:a, :r, 'silent', 'stream_health', :s, 'fired', :n)"
+            ),
+            {"a": alert_id, "r": rule_id, "s": stream_id, "n": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO alert_deliveries (alert_event_id, url, alert_id, rule_id, stream_id,"
+                " status, attempts, updated_at)"
+                " VALUES (:e, 'https://example.com/hook', :a, :r, :s, 'delivered', 1, :n)"
+            ),
+            {"e": str(uuid.uuid4()), "a": alert_id, "r": rule_id, "s": stream_id, "n": now},
+        )
+    return rule_id
+
+
 @pytest.fixture
 def worker(api_settings, engine, publisher):
     """The storage worker, driven pass by pass by the test."""
@@ -180,9 +209,12 @@ def test_deleting_a_stream_leaves_no_object_no_row_and_a_tombstone(
     )
     store_detections(_detections(detection_factory, stream_id, 2))
     _add_run_with_failure(engine, stream_id)
+    rule_id = _add_rule_with_alert(client, engine, stream_id)
     assert all(
-        _rows_of(engine, stream_id)[t] for t in ("segments", "detections", "reanalysis_runs")
+        _rows_of(engine, stream_id)[t]
+        for t in ("segments", "detections", "reanalysis_runs", "alert_rules", "alerts")
     )
+    assert _rows_of(engine, stream_id)["alert_deliveries"] == 1
     assert len(_objects(api_settings, stream_id)) == 4
 
     accepted = client.delete(f"/api/streams/{stream_id}")
@@ -216,6 +248,13 @@ def test_deleting_a_stream_leaves_no_object_no_row_and_a_tombstone(
     ]
     assert records[-1].value() is None
     assert decode(records[-2].value(), StreamConfig).payload.deleted is True
+    # Its alert rules are tombstoned too: the alerts service stops evaluating them.
+    rules = [
+        m
+        for m in read_all(isolated.bootstrap, isolated.topics.name(Topic.ALERT_RULES))
+        if m.key() == rule_id.encode()
+    ]
+    assert rules[-1].value() is None
 
     # A detection still in flight (or a replayed topic) does not bring the stream back.
     store_detections(_detections(detection_factory, stream_id, 2))

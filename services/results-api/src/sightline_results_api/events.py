@@ -69,6 +69,14 @@ class StatePublisher:
         self.producer.publish_raw(topic, stream_id.encode(), None)
         self.producer.flush(PUBLISH_TIMEOUT_S)
 
+    def rule_tombstones(self, rule_ids: list[str]) -> None:
+        """Publish a tombstone for each alert rule on `alert-rules` and wait for the acks: the
+        alerts service drops the rules, and compaction leaves nothing of them."""
+        topic = self.topics.name(Topic.ALERT_RULES)
+        for rule_id in rule_ids:
+            self.producer.publish_raw(topic, rule_id.encode(), None)
+        self.producer.flush(PUBLISH_TIMEOUT_S)
+
     def logo_entry(self, logo: Logo, *, deleted: bool = False) -> None:
         """Publish a logo library entry (or its removal) and wait for the ack."""
         entry = LogoEntry(

@@ -90,9 +90,7 @@ class AlertRules:
         row = self._row(rule_id)
         self._session.delete(row)
         self._session.flush()
-        producer = self._publisher.producer
-        producer.publish_raw(self._publisher.topics.name(Topic.ALERT_RULES), rule_id.encode(), None)
-        producer.flush(PUBLISH_TIMEOUT_S)
+        self._publisher.rule_tombstones([rule_id])
         self._session.commit()
 
     def get(self, rule_id: str) -> RulePublic:

@@ -32,6 +32,9 @@ STREAM_TABLES = (
     "lifecycle_events",
     "pins",
     "rate_cards",
+    "alert_deliveries",
+    "alerts",
+    "alert_rules",
 )
 
 

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 import structlog
 from sqlalchemy import text
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from sightline_results_api.alerts.tables import AlertRuleRow
 from sightline_results_api.events import StatePublisher
 from sightline_results_api.models import DeletionJob, Stream, utcnow
 from sightline_results_api.storage_lifecycle.erase import (
@@ -74,8 +75,16 @@ class DeletionRunner:
                 "reanalysis_runs", "stream_id = :stream_id", by_stream, progress
             )
 
+        def rules() -> None:
+            # Tombstoned before their rows go: a crash in between repeats the (idempotent)
+            # tombstones, never leaves the alerts service evaluating a rule nothing lists.
+            with Session(self.eraser.engine) as session:
+                query = select(AlertRuleRow.id).where(AlertRuleRow.stream_id == stream_id)
+                self.publisher.rule_tombstones(list(session.exec(query)))
+
         return [
             ("objects", lambda: self.eraser.delete_objects(prefix, _everything, progress)),
+            ("rules", rules),
             ("rows", rows),
             ("tombstone", lambda: self.publisher.stream_tombstone(stream_id)),
             ("stragglers", lambda: self.eraser.delete_objects(prefix, _everything, progress)),

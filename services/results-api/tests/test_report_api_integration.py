@@ -100,6 +100,42 @@ def test_report_on_a_reanalysis_run_and_a_range(client, stream_with_logos):
     assert {b["brand"]: b["seconds"] for b in part["brands"]} == {"acme": 4.0, "globex": 4.0}
 
 
+def test_a_reanalysis_run_is_compared_with_live(client, stream_with_logos, sightline_cli):
+    stream = stream_with_logos
+    params = {"streams": stream, "run": "r1", "compare": "live"}
+    doc = client.get("/api/reports/exposure", params=params).json()
+    comparison = doc["comparison"]
+    assert comparison["baseline_run"] == "live"
+    assert [d["name"] for d in comparison["baseline_detectors"]] == ["logo"]
+    rows = {b["brand"]: b for b in comparison["brands"]}
+    assert list(rows) == ["globex", "acme"]  # the largest change first; `flash` never counted
+    acme, globex = rows["acme"], rows["globex"]
+    assert (acme["seconds"], acme["baseline_seconds"], acme["delta_seconds"]) == (4.0, 10.0, -6.0)
+    assert (acme["only_here"], acme["only_baseline"]) == (0, 0)  # the same appearance
+    assert (globex["exposures"], globex["baseline_exposures"], globex["only_baseline"]) == (0, 1, 1)
+    assert (
+        client.get("/api/reports/exposure", params={"streams": stream}).json()["comparison"] is None
+    )
+    table = client.get(
+        "/api/reports/exposure", params={**params, "format": "csv", "table": "comparison"}
+    )
+    csv_rows = {r["brand"]: r for r in csv.DictReader(io.StringIO(table.text))}
+    assert (csv_rows["acme"]["run"], csv_rows["acme"]["baseline_seconds"]) == ("r1", "10.0")
+    pdf = client.get("/api/reports/exposure", params={**params, "format": "pdf"})
+    text = "".join(p.get_textpage().get_text_range() for p in pypdfium2.PdfDocument(pdf.content))
+    assert "Run r1 compared with run live" in text
+    typo = client.get("/api/reports/exposure", params={**params, "compare": "r2"}).json()
+    assert "run r2 has no logo detections on these streams and range" in typo["warnings"]
+    same = client.get("/api/reports/exposure", params={**params, "compare": "r1"})
+    assert same.status_code == 422
+    lonely = client.get(
+        "/api/reports/exposure", params={"streams": stream, "format": "csv", "table": "comparison"}
+    )
+    assert lonely.status_code == 422
+    cli = sightline_cli("report", "--streams", stream, "--run", "r1", "--compare", "live")
+    assert json.loads(cli.stdout)["comparison"]["brands"][0]["brand"] == "globex"
+
+
 def test_report_as_csv_and_pdf(client, stream_with_logos):
     stream = stream_with_logos
     client.put(f"/api/streams/{stream}/rate-card", json=CARD)

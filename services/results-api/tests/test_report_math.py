@@ -17,6 +17,7 @@ from sightline_results_api.report.assemble import (
     exposures,
     window_summaries,
 )
+from sightline_results_api.report.compare import compare_runs
 from sightline_results_api.report.exposures import Measured, counted
 from sightline_results_api.report.value import Rate, price
 
@@ -145,3 +146,18 @@ def test_streams_priced_in_different_currencies_cannot_share_a_report():
     assert currency(rates, ["c"]) is None
     with pytest.raises(MixedCurrencyError):
         currency(rates, ["a", "b"])
+
+
+def test_runs_compare_by_brand_and_match_appearances_that_overlap():
+    new = exposures([measured(0, 4), measured(10, 12), measured(20, 23, brand="globex")], RULES, {})
+    old = exposures(
+        [measured(1, 3), measured(30, 32), measured(40, 40.5, brand="globex")], RULES, {}
+    )
+    globex, acme = compare_runs(new, "live", old, []).brands  # the largest change first
+    assert (acme.brand, acme.seconds, acme.baseline_seconds, acme.delta_seconds) == (
+        "acme", 6.0, 4.0, 2.0,
+    )  # fmt: skip
+    # 0-4 s is the baseline's 1-3 s appearance; 10-12 s is new; 30-32 s was lost
+    assert (acme.only_here, acme.only_baseline) == (1, 1)
+    # the baseline's 0.5-s globex sighting was never counted, so the appearance is new
+    assert (globex.exposures, globex.baseline_exposures, globex.only_here) == (1, 0, 1)

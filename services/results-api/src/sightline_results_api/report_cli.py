@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from sightline_results_api.events import StatePublisher
 from sightline_results_api.report.build import ReportRequest, compose, read_facts, rules_from
-from sightline_results_api.report.csv_export import brands_csv, exposures_csv
+from sightline_results_api.report.csv_export import TABLES
 from sightline_results_api.report.model import ExposureReportDocument
 from sightline_results_api.settings import ResultsApiSettings
 from sightline_results_api.streams import StreamRegistry
@@ -29,9 +29,11 @@ def add_parser(groups: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     report.add_argument("--from", dest="start", type=float, default=0.0, help="stream seconds")
     report.add_argument("--to", dest="end", type=float, default=None, help="stream seconds")
     report.add_argument("--run", default="live", help="live (default) or a reanalysis run id")
+    report.add_argument("--compare", default=None, metavar="RUN",
+                        help="another run to compare with (e.g. live)")  # fmt: skip
     report.add_argument("--window", type=float, default=None, help="per-window sums, seconds")
     report.add_argument("--format", choices=["json", "csv", "pdf"], default="json")
-    report.add_argument("--table", choices=["brands", "exposures"], default="brands",
+    report.add_argument("--table", choices=sorted(TABLES), default="brands",
                         help="CSV rows")  # fmt: skip
     report.add_argument("--output", "-o", type=Path, default=None,
                         help="file to write (stdout when omitted; required for pdf)")  # fmt: skip
@@ -44,7 +46,7 @@ def _body(doc: ExposureReportDocument, fmt: str, table: str) -> bytes:
 
         return render_pdf(doc)
     if fmt == "csv":
-        return (brands_csv(doc) if table == "brands" else exposures_csv(doc)).encode()
+        return TABLES[table](doc).encode()
     return doc.model_dump_json(indent=2).encode() + b"\n"
 
 
@@ -62,15 +64,18 @@ def handle(
     if args.end is not None and args.end < args.start:
         print("sightline: --to is before --from", file=sys.stderr)
         return 1
+    if args.compare == args.run:
+        print("sightline: --compare names the run reported on", file=sys.stderr)
+        return 1
     ids = [s.strip() for s in args.streams.split(",") if s.strip()]
-    request = ReportRequest(ids, args.start, args.end, args.run, args.window)
+    request = ReportRequest(ids, args.start, args.end, args.run, args.window, args.compare)
     registry = StreamRegistry(session, publisher, settings.source_policy())
     rules = rules_from(settings)
     with Progress(
         TextColumn("reading exposures"), BarColumn(), TaskProgressColumn(),
         console=Console(stderr=True), transient=True,
     ) as bar:  # fmt: skip
-        task = bar.add_task("read", total=len(ids))
+        task = bar.add_task("read", total=len(ids) * (1 if args.compare is None else 2))
         facts = read_facts(
             session, registry, request, rules,
             progress=lambda done, total: bar.update(task, completed=done, total=total),

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from sightline_results_api.report import assemble, query, rate_cards
 from sightline_results_api.report.assemble import CountingRules
+from sightline_results_api.report.compare import compare_runs
 from sightline_results_api.report.exposures import Measured
 from sightline_results_api.report.model import (
     DetectorVersion,
@@ -45,13 +46,15 @@ NOTES = [
 
 @dataclass(frozen=True)
 class ReportRequest:
-    """What to report on: streams, run and a range of stream time; optional window length."""
+    """What to report on: streams, run and a range of stream time; optional window length and
+    a run to compare with (e.g. `live` when `run` is a reanalysis)."""
 
     stream_ids: Sequence[str]
     start: float = 0.0
     end: float | None = None
     run: str = "live"
     window: float | None = None
+    compare_run: str | None = None
 
 
 def rules_from(settings: ResultsApiSettings) -> CountingRules:
@@ -64,6 +67,15 @@ def rules_from(settings: ResultsApiSettings) -> CountingRules:
 
 
 @dataclass(frozen=True)
+class BaselineFacts:
+    """The run a report is compared with: its exposures and the detectors that made them."""
+
+    run: str
+    exposures: Sequence[Measured]
+    detectors: list[DetectorVersion]
+
+
+@dataclass(frozen=True)
 class ReportFacts:
     """What the report is made from, as read from the database."""
 
@@ -72,6 +84,27 @@ class ReportFacts:
     exposures: Sequence[Measured]
     detectors: list[DetectorVersion]
     logo_library: LogoLibraryVersion
+    baseline: BaselineFacts | None = None
+
+
+def _read_exposures(
+    session: Session,
+    *,
+    ids: Sequence[str],
+    run: str,
+    request: ReportRequest,
+    rules: CountingRules,
+    progress: Callable[[], None],
+) -> list[Measured]:
+    found: list[Measured] = []
+    for stream_id in ids:
+        found.extend(
+            query.exposures(
+                session, [stream_id], run, request.start, request.end, gap_s=rules.gap_s
+            )
+        )
+        progress()
+    return found
 
 
 def read_facts(
@@ -83,25 +116,47 @@ def read_facts(
 ) -> ReportFacts:
     """Everything the report is made from; raises StreamNotFoundError for an unknown stream.
 
-    Exposures are read one stream at a time, `progress(done, total)` called after each.
+    Exposures are read one stream (and run) at a time, `progress(done, total)` called after
+    each.
     """
     streams = [registry.get(stream_id) for stream_id in dict.fromkeys(request.stream_ids)]
     ids = [s.id for s in streams]
-    found: list[Measured] = []
-    for done, stream_id in enumerate(ids, start=1):
-        found.extend(
-            query.exposures(
-                session, [stream_id], request.run, request.start, request.end, gap_s=rules.gap_s
-            )
-        )
+    runs = [request.run] if request.compare_run is None else [request.run, request.compare_run]
+    total = len(ids) * len(runs)
+    done = 0
+
+    def step() -> None:
+        nonlocal done
+        done += 1
         if progress is not None:
-            progress(done, len(ids))
+            progress(done, total)
+
+    def versions(run: str) -> list[DetectorVersion]:
+        return query.detector_versions(session, ids, run, request.start, request.end)
+
+    baseline = None
+    if request.compare_run is not None:
+        baseline = BaselineFacts(
+            run=request.compare_run,
+            exposures=_read_exposures(
+                session,
+                ids=ids,
+                run=request.compare_run,
+                request=request,
+                rules=rules,
+                progress=step,
+            ),
+            detectors=versions(request.compare_run),
+        )
     return ReportFacts(
         streams=[(s.id, s.name) for s in streams],
         cards=rate_cards.cards(session, ids),
-        exposures=found,
-        detectors=query.detector_versions(session, ids, request.run, request.start, request.end),
+        exposures=_read_exposures(
+            session, ids=ids, run=request.run, request=request, rules=rules, progress=step
+        ),
+        detectors=versions(request.run),
         logo_library=query.logo_library(session),
+        baseline=baseline,
     )
 
 
@@ -162,9 +217,28 @@ def compose(
         ),
         detectors=facts.detectors,
         logo_library=facts.logo_library,
-        warnings=[
-            f"stream {stream_id} ({name}) has no rate card: not valued"
-            for stream_id, name in facts.streams
-            if stream_id not in facts.cards
-        ],
+        warnings=_warnings(facts),
+        comparison=(
+            None
+            if facts.baseline is None
+            else compare_runs(
+                items,
+                facts.baseline.run,
+                assemble.exposures(facts.baseline.exposures, rules, rates),
+                facts.baseline.detectors,
+            )
+        ),
     )
+
+
+def _warnings(facts: ReportFacts) -> list[str]:
+    """What a reader must know about the figures: streams not valued, a compared run that
+    found nothing (a mistyped run id reads as "the new model found nothing")."""
+    out = [
+        f"stream {stream_id} ({name}) has no rate card: not valued"
+        for stream_id, name in facts.streams
+        if stream_id not in facts.cards
+    ]
+    if facts.baseline is not None and not facts.baseline.detectors:
+        out.append(f"run {facts.baseline.run} has no logo detections on these streams and range")
+    return out

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 
 from sightline_results_api.report.model import BrandSummary, ExposureReportDocument
 from sightline_results_api.report.quality import FACTORS
@@ -26,6 +27,23 @@ BRAND_COLUMNS = [
     "value_full",
     "value_quality",
     "value_audience",
+]
+COMPARISON_COLUMNS = [
+    "brand",
+    "run",
+    "baseline_run",
+    "exposures",
+    "baseline_exposures",
+    "seconds",
+    "baseline_seconds",
+    "delta_seconds",
+    "quality_seconds",
+    "baseline_quality_seconds",
+    "currency",
+    "value_quality",
+    "baseline_value_quality",
+    "only_in_run",
+    "only_in_baseline",
 ]
 EXPOSURE_COLUMNS = [
     "id",
@@ -112,3 +130,40 @@ def exposures_csv(doc: ExposureReportDocument) -> str:
             ]
         )
     return out.getvalue()
+
+
+def comparison_csv(doc: ExposureReportDocument) -> str:
+    """One row per brand: the report's run beside the compared run (header only without one)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COMPARISON_COLUMNS)
+    if doc.comparison is None:
+        return out.getvalue()
+    for b in doc.comparison.brands:
+        writer.writerow(
+            [
+                _text(b.brand),
+                _text(doc.run),
+                _text(doc.comparison.baseline_run),
+                b.exposures,
+                b.baseline_exposures,
+                b.seconds,
+                b.baseline_seconds,
+                b.delta_seconds,
+                b.quality_seconds,
+                b.baseline_quality_seconds,
+                doc.currency or "",
+                _amount(b.value.quality),
+                _amount(b.baseline_value.quality),
+                b.only_here,
+                b.only_baseline,
+            ]
+        )
+    return out.getvalue()
+
+
+TABLES: dict[str, Callable[[ExposureReportDocument], str]] = {
+    "brands": brands_csv,
+    "exposures": exposures_csv,
+    "comparison": comparison_csv,
+}

@@ -107,6 +107,35 @@ class Methodology(BaseModel):
     notes: list[str]
 
 
+class BrandComparison(BaseModel):
+    """A brand's counted exposures in the report's run and in the baseline run.
+
+    `only_here` / `only_baseline`: appearances (exposures) one run found that overlap no
+    exposure of the same brand and stream in the other."""
+
+    brand: str
+    exposures: int
+    baseline_exposures: int
+    seconds: float
+    baseline_seconds: float
+    delta_seconds: float
+    quality_seconds: float
+    baseline_quality_seconds: float
+    value: MoneyFigures
+    baseline_value: MoneyFigures
+    only_here: int
+    only_baseline: int
+
+
+class RunComparison(BaseModel):
+    """The report's run beside another run of the same streams and range (e.g. a reanalysis
+    with a new model against live), with the detectors the baseline was made by."""
+
+    baseline_run: str
+    baseline_detectors: list[DetectorVersion]
+    brands: list[BrandComparison]
+
+
 class ExposureReportDocument(BaseModel):
     """The sponsor exposure report over a set of streams and a range of stream time."""
 
@@ -124,3 +153,4 @@ class ExposureReportDocument(BaseModel):
     detectors: list[DetectorVersion]
     logo_library: LogoLibraryVersion
     warnings: list[str]
+    comparison: RunComparison | None = None

@@ -16,7 +16,7 @@ from fpdf import FPDF
 
 from sightline_results_api.report import charts
 from sightline_results_api.report.assemble import top_exposures
-from sightline_results_api.report.model import ExposureReportDocument, ReportExposure
+from sightline_results_api.report.model import ExposureReportDocument, ReportExposure, RunComparison
 from sightline_results_api.report.quality import FACTORS
 
 _FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
@@ -105,6 +105,8 @@ def render_pdf(doc: ExposureReportDocument, thumbnails: Mapping[str, bytes] | No
     pdf.ln(3)
     pdf.heading("Screen time per brand")
     pdf.chart(charts.screen_time_chart(doc))
+    if doc.comparison is not None:
+        _comparison(pdf, doc.run, doc.comparison)
     pdf.add_page()
     pdf.heading("Media value per brand")
     if doc.currency is None:
@@ -161,6 +163,35 @@ def _exposure_line(
         new_y="NEXT",
     )
     pdf.set_xy(pdf.l_margin, max(pdf.get_y(), y + (24 if thumb is not None else 0)) + 2)
+
+
+def _comparison(pdf: _Document, run: str, comparison: RunComparison) -> None:
+    base = comparison.baseline_run
+    pdf.add_page()
+    pdf.heading(f"Run {run} compared with run {base}")
+    pdf.para(
+        f"Counted seconds per brand in each run; 'only {run}' / 'only {base}': appearances "
+        "found by one run that overlap none of the other's."
+    )
+    pdf.grid(
+        ["Brand", f"{run} s"[:14], f"{base} s"[:14], "Change s", "Exposures", "Only new",
+         "Only base"],
+        [
+            [
+                b.brand,
+                f"{b.seconds:.1f}",
+                f"{b.baseline_seconds:.1f}",
+                f"{b.delta_seconds:+.1f}",
+                f"{b.exposures} / {b.baseline_exposures}",
+                str(b.only_here),
+                str(b.only_baseline),
+            ]
+            for b in comparison.brands
+        ],
+        [40, 24, 24, 22, 24, 22, 24],
+    )  # fmt: skip
+    for d in comparison.baseline_detectors:
+        pdf.para(f"Run {base}: detector {d.name} {d.version} (config {d.config_hash[:12]})")
 
 
 def _methodology(pdf: _Document, doc: ExposureReportDocument) -> None:

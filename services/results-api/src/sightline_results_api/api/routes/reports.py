@@ -12,7 +12,7 @@ from sightline_results_api.api.deps import ContextDep, RegistryDep, SessionDep
 from sightline_results_api.api.routes.detections import From, To, check_range
 from sightline_results_api.report.assemble import MixedCurrencyError, top_exposures
 from sightline_results_api.report.build import ReportRequest, build_report, rules_from
-from sightline_results_api.report.csv_export import brands_csv, exposures_csv
+from sightline_results_api.report.csv_export import TABLES
 from sightline_results_api.report.model import ExposureReportDocument
 
 router = APIRouter(prefix="/reports", tags=["reports"])
@@ -33,6 +33,7 @@ class CsvTable(StrEnum):
 
     BRANDS = "brands"
     EXPOSURES = "exposures"
+    COMPARISON = "comparison"
 
 
 def _stream_ids(streams: list[str]) -> list[str]:
@@ -66,6 +67,10 @@ def exposure_report(
     start: From = None,
     end: To = None,
     run: Annotated[str, Query(min_length=1, max_length=64)] = "live",
+    compare: Annotated[
+        str | None,
+        Query(min_length=1, max_length=64, description="Another run to compare with, e.g. live"),
+    ] = None,
     window: Annotated[
         float | None, Query(gt=0, le=1e9, description="Per-window sums, seconds")
     ] = None,
@@ -74,9 +79,16 @@ def exposure_report(
 ) -> ExposureReportDocument | Response:
     """Exposures of every brand on the streams in [from, to) of stream time: quality-weighted
     seconds, share of voice and media value per brand, per stream and (with `window`) per
-    window; every counted exposure with its quality factors; methodology and versions."""
+    window; every counted exposure with its quality factors; methodology and versions. With
+    `compare`, each brand's figures beside those of the other run (`table=comparison` as CSV)."""
     check_range(start, end)
-    request = ReportRequest(_stream_ids(streams), start or 0.0, end, run, window)
+    if compare == run:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "compare with another run")
+    if table is CsvTable.COMPARISON and compare is None:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, "table=comparison needs a run to compare"
+        )
+    request = ReportRequest(_stream_ids(streams), start or 0.0, end, run, window, compare)
     try:
         doc = build_report(session, registry, request, rules_from(context.settings))
     except MixedCurrencyError as exc:
@@ -87,7 +99,7 @@ def exposure_report(
         return doc
     name = f"exposure-report-{doc.generated_at:%Y%m%dT%H%M%S}"
     if format is ReportFormat.CSV:
-        body = brands_csv(doc) if table is CsvTable.BRANDS else exposures_csv(doc)
+        body = TABLES[table.value](doc)
         return Response(
             body,
             media_type="text/csv; charset=utf-8",

@@ -269,7 +269,8 @@ export interface paths {
          * Exposure Report
          * @description Exposures of every brand on the streams in [from, to) of stream time: quality-weighted
          *     seconds, share of voice and media value per brand, per stream and (with `window`) per
-         *     window; every counted exposure with its quality factors; methodology and versions.
+         *     window; every counted exposure with its quality factors; methodology and versions. With
+         *     `compare`, each brand's figures beside those of the other run (`table=comparison` as CSV).
          */
         get: operations["exposure_report_api_reports_exposure_get"];
         put?: never;
@@ -745,6 +746,37 @@ export interface components {
             y: number;
         };
         /**
+         * BrandComparison
+         * @description A brand's counted exposures in the report's run and in the baseline run.
+         *
+         *     `only_here` / `only_baseline`: appearances (exposures) one run found that overlap no
+         *     exposure of the same brand and stream in the other.
+         */
+        BrandComparison: {
+            /** Baseline Exposures */
+            baseline_exposures: number;
+            /** Baseline Quality Seconds */
+            baseline_quality_seconds: number;
+            /** Baseline Seconds */
+            baseline_seconds: number;
+            baseline_value: components["schemas"]["MoneyFigures"];
+            /** Brand */
+            brand: string;
+            /** Delta Seconds */
+            delta_seconds: number;
+            /** Exposures */
+            exposures: number;
+            /** Only Baseline */
+            only_baseline: number;
+            /** Only Here */
+            only_here: number;
+            /** Quality Seconds */
+            quality_seconds: number;
+            /** Seconds */
+            seconds: number;
+            value: components["schemas"]["MoneyFigures"];
+        };
+        /**
          * BrandExposureDelta
          * @description A brand's logo screen time in a run beside the run it is compared against (seconds).
          */
@@ -817,7 +849,7 @@ export interface components {
          * @description Which rows the CSV holds.
          * @enum {string}
          */
-        CsvTable: "brands" | "exposures";
+        CsvTable: "brands" | "exposures" | "comparison";
         /**
          * DeletionJobPublic
          * @description A deletion job: a whole stream, or a range of it, removed from every store.
@@ -1007,6 +1039,7 @@ export interface components {
         ExposureReportDocument: {
             /** Brands */
             brands: components["schemas"]["BrandSummary"][];
+            comparison?: components["schemas"]["RunComparison"] | null;
             /** Currency */
             currency: string | null;
             /** Detectors */
@@ -1588,6 +1621,19 @@ export interface components {
             webhook_url?: string | null;
             /** Zone */
             zone?: components["schemas"]["ZonePointIn"][] | null;
+        };
+        /**
+         * RunComparison
+         * @description The report's run beside another run of the same streams and range (e.g. a reanalysis
+         *     with a new model against live), with the detectors the baseline was made by.
+         */
+        RunComparison: {
+            /** Baseline Detectors */
+            baseline_detectors: components["schemas"]["DetectorVersion"][];
+            /** Baseline Run */
+            baseline_run: string;
+            /** Brands */
+            brands: components["schemas"]["BrandComparison"][];
         };
         /**
          * RunDiffPublic
@@ -2407,6 +2453,8 @@ export interface operations {
     exposure_report_api_reports_exposure_get: {
         parameters: {
             query: {
+                /** @description Another run to compare with, e.g. live */
+                compare?: string | null;
                 format?: components["schemas"]["ReportFormat"];
                 /** @description Start, stream seconds */
                 from?: number | null;

@@ -18,6 +18,8 @@ export interface ReportQuery {
   to?: number | null;
   /** A reanalysis run id; absent means the live analysis. */
   run?: string;
+  /** Another run to compare with, brand by brand (e.g. `live` beside a reanalysis). */
+  compare?: string;
 }
 
 /** `/api/reports/exposure` and the streams' rate cards. */
@@ -51,5 +53,6 @@ export function reportParams(query: ReportQuery): HttpParams {
   if (query.from != null) params = params.set('from', query.from);
   if (query.to != null) params = params.set('to', query.to);
   if (query.run) params = params.set('run', query.run);
+  if (query.compare) params = params.set('compare', query.compare);
   return params;
 }

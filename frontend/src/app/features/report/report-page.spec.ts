@@ -117,6 +117,63 @@ describe('ReportPage', () => {
   });
 });
 
+describe('ReportPage run comparison', () => {
+  it('asks for a reanalysis run beside live and shows the change per brand', async () => {
+    const { backend } = setUpPage(ReportPage);
+    const fixture = TestBed.createComponent(ReportPage);
+    await fixture.whenStable();
+    backend.expectOne('/api/streams').flush([{ id: 's1', name: 'Final', status: 'ended' }]);
+    await fixture.whenStable();
+    const page = fixture.nativeElement as HTMLElement;
+    const type = (id: string, value: string) => {
+      const input = page.querySelector(`[data-testid=${id}]`) as HTMLInputElement;
+      input.value = value;
+      input.dispatchEvent(new Event('input'));
+    };
+    type('report-run', 'r7');
+    type('report-compare', 'live');
+    await fixture.whenStable();
+    (page.querySelector('button.primary') as HTMLButtonElement).click();
+    const req = backend.expectOne((r) => r.url === '/api/reports/exposure');
+    expect(req.request.params.get('run')).toBe('r7');
+    expect(req.request.params.get('compare')).toBe('live');
+    const money = { full: null, quality: null, audience: null };
+    req.flush({
+      ...report(false),
+      run: 'r7',
+      warnings: ['run live has no logo detections on these streams and range'],
+      comparison: {
+        baseline_run: 'live',
+        baseline_detectors: [],
+        brands: [
+          {
+            brand: 'acme',
+            exposures: 2,
+            baseline_exposures: 1,
+            seconds: 20,
+            baseline_seconds: 12.5,
+            delta_seconds: 7.5,
+            quality_seconds: 10,
+            baseline_quality_seconds: 6,
+            value: money,
+            baseline_value: money,
+            only_here: 1,
+            only_baseline: 0,
+          },
+        ],
+      },
+    });
+    backend.match((r) => r.url.startsWith('/api/reports/evidence/'));
+    await fixture.whenStable();
+    const table = page.querySelector('[data-testid=report-comparison]')!;
+    expect(table.textContent).toContain('Run r7 compared with run live');
+    expect(table.querySelector('td.gain')!.textContent!.trim()).toBe('+7.5');
+    expect(page.querySelector('[data-testid=report-warnings]')!.textContent).toContain(
+      'run live has no logo detections',
+    );
+  });
+});
+
 describe('report view', () => {
   it('lays exposures on one lane per brand in percent of the range', () => {
     const t = timelineLanes(report(true));

@@ -38,6 +38,9 @@ export class ReportPage implements OnInit {
   protected readonly chosen = signal<ReadonlySet<string>>(new Set());
   protected from: number | null = null;
   protected to: number | null = null;
+  /** The run reported on (empty: live) and another run to set beside it (e.g. live). */
+  protected run = '';
+  protected compare = '';
   protected readonly report = signal<SponsorReport | null>(null);
   protected readonly error = signal('');
   protected readonly busy = signal(false);
@@ -68,6 +71,7 @@ export class ReportPage implements OnInit {
   });
   protected readonly top = computed(() => topExposures(this.report()?.exposures ?? [], 10));
   protected readonly seconds = (v: number) => `${v.toFixed(1)} s`;
+  protected readonly signed = (v: number) => `${v > 0 ? '+' : ''}${v.toFixed(1)}`;
   protected readonly money = (v: number) =>
     `${v.toLocaleString(undefined, { maximumFractionDigits: 0 })} ${this.report()?.currency ?? ''}`;
 
@@ -89,7 +93,13 @@ export class ReportPage implements OnInit {
   }
 
   private query(): ReportQuery {
-    return { streams: [...this.chosen()], from: this.from, to: this.to };
+    return {
+      streams: [...this.chosen()],
+      from: this.from,
+      to: this.to,
+      run: this.run.trim() || undefined,
+      compare: this.compare.trim() || undefined,
+    };
   }
 
   load(): void {

@@ -28,6 +28,7 @@ from sightline_analysis.analyzers.base import (
     normalised_box,
 )
 from sightline_analysis.frames import Frame
+from sightline_analysis.logo.clarity import sharpness
 from sightline_analysis.logo.matcher import LogoMatcher
 from sightline_analysis.logo.pipeline import LogoPipeline, PipelineConfig
 from sightline_analysis.logo.wordmark import WordmarkReader
@@ -45,8 +46,9 @@ class LogoConfig(AnalyzerConfig):
 
 
 class LogoAnalyzer(Analyzer):
-    """Reports each brand of the logo library seen in a frame: box, polygon, prominence, and
-    the channel that saw it (`attributes.source`: image, zoom, text or track)."""
+    """Reports each brand of the logo library seen in a frame: box, polygon, prominence, the
+    channel that saw it (`attributes.source`: image, zoom, text or track) and how sharp the
+    logo looked (`attributes.sharpness`, `logo.clarity`; absent for a box too small)."""
 
     key = KEY
     config_model = LogoConfig
@@ -79,6 +81,7 @@ class LogoAnalyzer(Analyzer):
             **super().describe(),
             "pipeline": self._pipeline_config.model_dump(mode="json"),
             "matcher": self.matcher.config.model_dump(mode="json"),
+            "sharpness": "blur-effect/1",
         }
 
     def pipeline(self, stream_id: str) -> LogoPipeline:
@@ -97,6 +100,14 @@ class LogoAnalyzer(Analyzer):
         for slot, frame in zip(out, frames, strict=True):
             for sighting in pipeline.process(frame):
                 box = normalised_box(sighting.box, frame.width, frame.height)
+                attributes: dict[str, object] = {
+                    "logo_id": sighting.logo_id,
+                    "inliers": sighting.inliers,
+                    "source": sighting.source,
+                }
+                sharp = sharpness(frame.image, sighting.box)
+                if sharp is not None:
+                    attributes["sharpness"] = round(sharp, 4)
                 slot.append(
                     ResultItem(
                         kind="logo",
@@ -108,11 +119,7 @@ class LogoAnalyzer(Analyzer):
                             for x, y in sighting.polygon
                         ],
                         area_share=round(box.w * box.h, 6),
-                        attributes={
-                            "logo_id": sighting.logo_id,
-                            "inliers": sighting.inliers,
-                            "source": sighting.source,
-                        },
+                        attributes=attributes,
                     )
                 )
         return out

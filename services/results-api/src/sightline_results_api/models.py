@@ -139,6 +139,9 @@ class ApiToken(SQLModel, table=True):
     token_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = _tz()
     revoked_at: datetime | None = _tz(nullable=True)
+    # `read`: safe methods only; `write`: everything (tokens issued before scopes existed).
+    scope: str = Field(default="write", max_length=16, sa_column_kwargs={"server_default": "write"})
+    expires_at: datetime | None = _tz(nullable=True)  # None: until revoked
 
 
 class Logo(SQLModel, table=True):

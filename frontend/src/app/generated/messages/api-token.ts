@@ -11,4 +11,8 @@ export interface ApiToken {
    */
   token_hash: string;
   revoked?: boolean;
+  /**
+   * When the token stops being valid (refused from then on, like a revoked one); null: valid until revoked.
+   */
+  expires_at?: string | null;
 }

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 
 class ApiToken(BaseModel):
@@ -22,3 +22,7 @@ class ApiToken(BaseModel):
         pattern="^[0-9a-f]{64}$",
     )
     revoked: bool = False
+    expires_at: AwareDatetime | None = Field(
+        None,
+        description="When the token stops being valid (refused from then on, like a revoked one); null: valid until revoked.",
+    )

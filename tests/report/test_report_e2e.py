@@ -88,6 +88,9 @@ def test_a_pushed_stream_with_known_logos_is_reported_exposure_by_exposure(
                 break
             time.sleep(3)
         pdf = _call(pipeline, "GET", f"{url}&format=pdf")
+        logos = json.loads(
+            _call(pipeline, "GET", f"/api/streams/{stream.stream_id}/detections?kind=logo")
+        )["items"]
         best = next(e for e in doc["exposures"] if e["brand"] == "acme")
         jpeg = _call(
             pipeline,
@@ -111,6 +114,10 @@ def test_a_pushed_stream_with_known_logos_is_reported_exposure_by_exposure(
     assert acme["factors"]["size"] > nova["factors"]["size"]
     assert acme["factors"]["position"] > nova["factors"]["position"]
     assert acme["quality"] > nova["quality"]
+    # Clarity comes from how sharp the detector saw each logo (the clip is not blurred).
+    assert logos, "no logo detections listed"
+    assert all(0.4 < item["attributes"]["sharpness"] <= 1.0 for item in logos), logos[:3]
+    assert acme["factors"]["clarity"] > 0.3
     # value = rate card x seconds (full) and x quality-weighted seconds (adjusted), to the cent
     per_s = CARD["cost_per_30s"] / 30
     assert brands["acme"]["value"]["full"] == pytest.approx(

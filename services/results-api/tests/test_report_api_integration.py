@@ -84,7 +84,7 @@ def test_report_merges_exposures_and_prices_them(client, stream_with_logos):
     assert doc["currency"] == "EUR"
     assert doc["detectors"] == [{"name": "logo", "version": "1.0.0", "config_hash": "abc"}]
     assert [len(w["brands"]) for w in doc["windows"]][:2] == [2, 0]
-    assert doc["methodology"]["quality_version"] == "q1"
+    assert doc["methodology"]["quality_version"] == "q2"
     assert doc["warnings"] == []
 
 
@@ -173,9 +173,15 @@ def test_report_refusals(client, stream_with_logos, new_stream):
 Item = tuple[str, tuple[float, float, float, float], float]  # label, box, confidence
 
 
-def _detection(stream: str, seq: int, frames: dict[float, list[Item]], span: float) -> Envelope:
+def _detection(
+    stream: str,
+    seq: int,
+    frames: dict[float, list[Item]],
+    span: float,
+    attributes: dict[str, object] | None = None,
+) -> Envelope:
     """A Detection of one segment whose sampled frames (stream time -> items) stand for `span`
-    seconds each."""
+    seconds each; every item carries `attributes`."""
     detection = Detection(
         stream_id=stream,
         segment=SegmentRef(sequence=seq, bucket="b", object_key=f"{seq}.ts",
@@ -186,7 +192,8 @@ def _detection(stream: str, seq: int, frames: dict[float, list[Item]], span: flo
         frames=[
             FrameResult(media_ts=ts, results=[
                 ResultItem(kind="logo", label=label, confidence=conf,
-                           box=Box(x=x, y=y, w=w, h=h), area_share=w * h)
+                           box=Box(x=x, y=y, w=w, h=h), area_share=w * h,
+                           attributes=attributes or {})
                 for label, (x, y, w, h), conf in items
             ])
             for ts, items in frames.items()
@@ -234,6 +241,22 @@ def test_measures_per_frame_clutter_and_duplicates(engine, new_stream, store_det
     assert acme.mean_solus == pytest.approx((0.5 + 1.0) / 2)  # with globex, then alone
     assert acme.best_box == big_corner_cut
     assert (globex.sightings, globex.mean_solus, globex.duration) == (1, 0.5, 0.5)
+
+
+def test_sharpness_is_averaged_over_the_sightings_that_have_one(
+    engine, new_stream, store_detections
+):
+    acme: list[Item] = [("acme", CENTRE, 0.8)]
+    store_detections([
+        _detection(new_stream, 0, {0.0: acme}, 0.5, {"sharpness": 0.6}),
+        _detection(new_stream, 1, {0.5: acme}, 0.5, {"sharpness": 0.8}),
+        _detection(new_stream, 2, {1.0: acme}, 0.5, {"sharpness": "crisp"}),  # not a number
+        _detection(new_stream, 3, {1.5: acme}, 0.5),  # an older detector: none
+    ])  # fmt: skip
+    [acme_exposure] = _measured(engine, new_stream)
+    assert acme_exposure.sightings == 4
+    assert acme_exposure.mean_sharpness == pytest.approx(0.7)
+    assert _measured(engine, new_stream, gap_s=1.0)[0].mean_confidence == pytest.approx(0.8)
 
 
 def test_cli_writes_the_report(sightline_cli, client, stream_with_logos, tmp_path):

@@ -57,7 +57,18 @@ def test_a_larger_logo_scores_higher():
     assert _index(measured(mean_area=0.04)) > _index(BASE) > _index(measured(mean_area=0.005))
 
 
-def test_a_clearer_logo_scores_higher():
+def test_a_sharper_logo_scores_higher():
+    sharp, soft = measured(mean_sharpness=0.85), measured(mean_sharpness=0.45)
+    assert _index(sharp) > _index(soft)
+    assert quality.factors(sharp).clarity == 1.0
+    assert quality.factors(measured(mean_sharpness=0.1)).clarity == 0.0
+    # the detector's confidence does not move clarity once sharpness is measured
+    assert _index(measured(mean_sharpness=0.6, mean_confidence=0.3)) == _index(
+        measured(mean_sharpness=0.6, mean_confidence=0.9)
+    )
+
+
+def test_without_a_sharpness_measure_clarity_is_the_confidence():
     assert _index(measured(mean_confidence=0.95)) > _index(BASE)
     assert _index(measured(mean_confidence=0.4)) < _index(BASE)
 

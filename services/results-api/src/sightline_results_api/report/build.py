@@ -32,8 +32,10 @@ NOTES = [
     "frames at most the gap tolerance apart are merged; each sighting stands for the stream "
     "time its frame was sampled for.",
     "Exposures shorter than the minimum duration are not counted (listed as short).",
-    "Quality index q1 is the weighted mean of six factors in [0, 1]: size (sqrt of the mean "
-    "area share over 5 %, capped), clarity (the logo detector's mean confidence), position (1 "
+    "Quality index q2 is the weighted mean of six factors in [0, 1]: size (sqrt of the mean "
+    "area share over 5 %, capped), clarity (the logo detector's mean sharpness of the logo's "
+    "region, 0.2 to 0.75 mapped to 0 to 1; its mean confidence for detections without one), "
+    "position (1 "
     "at the centre, 0 at a corner), visibility (share of frames whose box is not cut by the "
     "frame edge), solus (mean 1 / (1 + other brands in the frame)) and duration (seconds over "
     "5 s, capped).",

@@ -23,8 +23,10 @@ class Measured:
     `mean_area`: share of the frame the logo's box covered. `mean_confidence`: the detector's
     confidence. `mean_centre_distance`: distance of the box centre from the frame centre (0 to
     ~0.707). `edge_share`: share of sightings whose box touches the frame's edge (cut off).
-    `mean_solus`: mean of 1 / (1 + other brands in the same frame). `best_*` name the detection
-    of the largest, clearest frame (the evidence).
+    `mean_solus`: mean of 1 / (1 + other brands in the same frame). `mean_sharpness`: the logo
+    detector's sharpness of the box (0 blurred to 1 crisp), None when no sighting has one
+    (detections made before it was measured). `best_*` name the detection of the largest,
+    clearest frame (the evidence).
     """
 
     stream_id: str
@@ -41,6 +43,7 @@ class Measured:
     best_item_index: int
     best_media_ts: float
     best_box: tuple[float, float, float, float]
+    mean_sharpness: float | None = None
 
     @property
     def duration(self) -> float:

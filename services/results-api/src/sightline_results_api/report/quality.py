@@ -1,13 +1,15 @@
-"""The exposure quality index, version `q1`: how much an exposure is worth next to a perfect one.
+"""The exposure quality index, version `q2`: how much an exposure is worth next to a perfect one.
 
 Each exposure gets six factors in [0, 1] from its measures (`exposures.Measured`), kept with it
 so the index can be recomputed under other weights:
 
 - `size`: sqrt(mean area share / 5 %) capped at 1 (a logo covering 5 % of the frame or more
   scores 1; half the width and height, a quarter of the area, scores 0.5).
-- `clarity`: the detector's own mean confidence (inlier ratio x appearance x support of the
-  matched homography). The logo detector reports no sharpness or occlusion measure of its own,
-  so a blurred or partly covered logo shows here as a lower confidence.
+- `clarity`: how sharp the logo looked: the logo detector's mean sharpness of the box (the
+  blur effect of its region, `sightline_analysis.logo.clarity`: a crisp logo measures about
+  0.65-0.9, a defocused or motion-blurred one 0.25-0.55), mapped linearly from SHARP_NONE
+  (0) to SHARP_FULL (1). Detections made before the detector measured sharpness (q1) fall
+  back to its mean confidence, as q1 did.
 - `position`: 1 - mean distance of the box centre from the frame centre / the corner's
   distance: 1 centred, 0 in a corner.
 - `visibility`: 1 - the share of sightings whose box touches the frame's edge (cut off).
@@ -28,10 +30,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sightline_results_api.report.exposures import Measured
 
-VERSION = "q1"
+VERSION = "q2"  # q1: clarity was the detector's confidence only
 SIZE_FULL = 0.05  # area share that scores full size
 DURATION_FULL_S = 5.0  # seconds that score full duration
 EDGE = 0.005  # a box this close to the frame's edge is taken as cut by it
+SHARP_NONE = 0.2  # sharpness that scores no clarity
+SHARP_FULL = 0.75  # sharpness that scores full clarity
 CORNER = math.hypot(0.5, 0.5)  # distance of a corner from the frame centre
 FACTORS = ("size", "clarity", "position", "visibility", "solus", "duration")
 
@@ -75,11 +79,17 @@ def _unit(value: float) -> float:
     return min(max(value, 0.0), 1.0)
 
 
+def _clarity(m: Measured) -> float:
+    if m.mean_sharpness is None:
+        return _unit(m.mean_confidence)
+    return _unit((m.mean_sharpness - SHARP_NONE) / (SHARP_FULL - SHARP_NONE))
+
+
 def factors(m: Measured) -> Factors:
     """The factors of a measured exposure."""
     return Factors(
         size=min(math.sqrt(max(m.mean_area, 0.0) / SIZE_FULL), 1.0),
-        clarity=_unit(m.mean_confidence),
+        clarity=_clarity(m),
         position=_unit(1.0 - m.mean_centre_distance / CORNER),
         visibility=_unit(1.0 - m.edge_share),
         solus=_unit(m.mean_solus),

@@ -40,11 +40,14 @@ def _in_range(
 # Gaps and islands over the brand's sightings: one row per (stream, brand, frame) keeping the
 # largest box; `others` counts the other brands in the frame; a sighting opens a new exposure
 # when it starts more than :gap after the previous one's span ended; each exposure's measures
-# are averaged over its sightings. EDGE and the 1e-6 slack match `quality.EDGE` / `EPSILON`.
+# are averaged over its sightings (sharpness over those that have one: older detectors did not
+# measure it). EDGE and the 1e-6 slack match `quality.EDGE` / `EPSILON`.
 _EXPOSURES = """
 WITH s AS (
   SELECT DISTINCT ON (stream_id, label, media_ts)
     stream_id, label, media_ts, frame_span, confidence, event_id, item_index,
+    CASE WHEN jsonb_typeof(attributes -> 'sharpness') = 'number'
+      THEN (attributes ->> 'sharpness')::float END AS sharp,
     coalesce(box_x, 0) AS x, coalesce(box_y, 0) AS y,
     coalesce(box_w, 1) AS w, coalesce(box_h, 1) AS h
   FROM detections
@@ -70,6 +73,7 @@ SELECT stream_id, label, min(media_ts),
   avg(CASE WHEN x > :edge AND y > :edge AND x + w < 1 - :edge AND y + h < 1 - :edge
       THEN 0 ELSE 1 END),
   avg(1.0 / (1 + others)),
+  avg(sharp),
   (array_agg(ARRAY[event_id, item_index::text, media_ts::text, x::text, y::text, w::text,
                    h::text] ORDER BY w * h * confidence DESC, media_ts))[1:1]
 FROM g GROUP BY stream_id, label, island
@@ -99,7 +103,7 @@ def exposures(
     }
     out = []
     for row in session.execute(text(_EXPOSURES), params):
-        stream, brand, first, last, n, area, conf, dist, edge, solus, best = row
+        stream, brand, first, last, n, area, conf, dist, edge, solus, sharp, best = row
         [[event_id, item, ts, x, y, w, h]] = best
         out.append(
             Measured(
@@ -113,6 +117,7 @@ def exposures(
                 mean_centre_distance=float(dist),
                 edge_share=float(edge),
                 mean_solus=float(solus),
+                mean_sharpness=None if sharp is None else float(sharp),
                 best_event_id=event_id,
                 best_item_index=int(item),
                 best_media_ts=float(ts),

@@ -60,6 +60,7 @@ def _items(seq: int, frame: int) -> list[ResultItem]:
             confidence=0.5 + 0.02 * i,
             box=Box(x=0.04 * i, y=0.05 * (i % 10), w=0.15, h=0.1),
             area_share=0.015,
+            attributes={"logo_id": f"{brand}.png", "source": "image", "sharpness": 0.5 + 0.01 * i},
         )
         for i, brand in enumerate(on[:PER_FRAME])
     ]

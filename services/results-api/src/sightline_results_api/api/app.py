@@ -23,6 +23,7 @@ from sightline_results_api.api.routes import (
     rate_cards,
     reanalysis,
     reports,
+    snapshots,
     storage,
     streams,
 )
@@ -56,6 +57,7 @@ def create_app(context: AppContext) -> FastAPI:
     for module in (rate_cards, reports):  # the sponsor exposure report (#19)
         api.include_router(module.router)
     api.include_router(alerts.router)  # alert rules and alerts (#18)
+    api.include_router(snapshots.router)  # a still to draw alert zones on (#18)
     app.include_router(api)
     app.include_router(ops_router(context.ready, context.alive))
     install_error_handlers(app)
@@ -77,6 +79,19 @@ def create_app(context: AppContext) -> FastAPI:
             )
         return await call_next(request)
 
+    @app.middleware("http")
+    async def keep_api_answers_private(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        # Everything under /api is behind a token or a signature: no shared cache (CDN,
+        # corporate proxy) may keep an answer and hand it to someone else.
+        response = await call_next(request)
+        if request.url.path.startswith("/api/"):
+            response.headers["Cache-Control"] = private_cache_control(
+                response.headers.get("Cache-Control")
+            )
+        return response
+
     app.add_middleware(
         CORSMiddleware,
         allow_origins=context.settings.cors_origin_list,
@@ -85,6 +100,16 @@ def create_app(context: AppContext) -> FastAPI:
         max_age=600,
     )
     return app
+
+
+def private_cache_control(value: str | None) -> str:
+    """`value` with `private` instead of `public` (`private, no-store` when a route set none)."""
+    if not value:
+        return "private, no-store"
+    directives = [d.strip() for d in value.split(",") if d.strip().lower() != "public"]
+    if "private" not in (d.lower() for d in directives):
+        directives.insert(0, "private")
+    return ", ".join(directives)
 
 
 def _document_string_details(app: FastAPI) -> None:

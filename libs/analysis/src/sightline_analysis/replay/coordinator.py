@@ -27,12 +27,12 @@ import structlog
 from confluent_kafka import Consumer, KafkaException, TopicPartition
 from confluent_kafka import Message as KafkaMessage
 
+from sightline_analysis.replay.dead_letters import dead_letter
 from sightline_analysis.replay.run import Outcome, ReplayRun, RunSignals
 from sightline_common.envelope import decode
 from sightline_common.errors import PermanentError, TransientError
 from sightline_common.kafka import EventProducer
 from sightline_common.kafka.config import consumer_config
-from sightline_common.kafka.dead_letter import dead_letter_envelope, dead_letter_topic
 from sightline_common.messages import ReanalysisAction, ReanalysisPurpose, ReanalysisRequest
 from sightline_common.shutdown import stop_on_signals
 
@@ -282,18 +282,15 @@ class ReplayCoordinator:
         self._committed.update(wanted)
 
     def _dead_letter(self, msg: KafkaMessage, reason: str, error_type: str) -> None:
-        self._log.warning("replay.dead_letter", offset=msg.offset(), reason=reason)
-        envelope = dead_letter_envelope(
-            msg, group=self._group, reason=reason, error_type=error_type, producer=self._client_id
+        dead_letter(
+            self._producer,
+            msg,
+            group=self._group,
+            reason=reason,
+            error_type=error_type,
+            client_id=self._client_id,
+            log=self._log,
         )
-        target = dead_letter_topic(msg.topic() or "")
-        try:
-            if target is not None:
-                self._producer.publish(target, envelope)
-        except KafkaException as exc:
-            self._log.error("replay.dead_letter_refused", offset=msg.offset(), reason=str(exc))
-            return
-        self._producer.flush()
 
     def _assigned(self, _consumer: Consumer, partitions: list[TopicPartition]) -> None:
         self._ready.set()

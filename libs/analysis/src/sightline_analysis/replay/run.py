@@ -7,6 +7,16 @@ analysed at once, but detections are published and checkpointed in stream order,
 committed position never passes a segment whose detection is not acknowledged. Detection event
 ids are derived from (detector, config hash, run, stream, sequence): a segment analysed twice
 after a crash yields the same event, which the sinks store once.
+
+A segment that can never be analysed (corrupt, missing) is dead-lettered to `segments.dlq` as
+the live detector's consumer loop would, before the run checkpoints past it. A backfill does the
+live run's work, so it dead-letters under the live detector's group: the dead letter has the
+event id live analysis would have given it (same record, same group), and one that live
+analysis already produced (it failed on the segment, then shed it after a restart) is the same
+event again, not a second one. A reanalysis run dead-letters under its own reader group, so
+each run says which of its segments it could not analyse; a resumed run repeats its own event
+ids. A segment read from the stored playlist (the topic no longer holds its record) has no
+record to dead-letter: it is logged and counted as dropped.
 """
 
 from __future__ import annotations
@@ -32,11 +42,13 @@ from sightline_analysis.engine import (
 )
 from sightline_analysis.executors import ExecutorRouter, build_executor
 from sightline_analysis.policies import StreamPolicies
+from sightline_analysis.replay.dead_letters import dead_letter
 from sightline_analysis.replay.run_config import RunConfig, RunConfigError
 from sightline_analysis.replay.segment_range import RangeItem, RangeSpec, SegmentRange
 from sightline_analysis.replay.stored_range import stored_range
 from sightline_analysis.runtime import AnalyzerRuntime, build_analyzers
 from sightline_analysis.settings import DetectorSettings
+from sightline_common import metrics as common_metrics
 from sightline_common.envelope import wrap
 from sightline_common.errors import PermanentError, TransientError
 from sightline_common.kafka import EventProducer
@@ -112,6 +124,8 @@ class ReplayRun:
         # a reanalysis forms a run of its own.
         self._backfill = request.purpose is ReanalysisPurpose.backfill
         self._detections_run = LIVE_RUN if self._backfill else request.run_id
+        self._reader_group = f"{context.group_id}-replay-{request.run_id}"
+        self._dead_letter_group = context.group_id if self._backfill else self._reader_group
 
     def execute(self) -> Outcome:
         """Run to the end of the range; raises RunConfigError (bad overrides) or TransientError."""
@@ -133,7 +147,7 @@ class ReplayRun:
         reader = SegmentRange(
             bootstrap=ctx.settings.kafka_bootstrap,
             topic=ctx.settings.topics.name(Topic.SEGMENTS),
-            group_id=f"{ctx.group_id}-replay-{self.request.run_id}",
+            group_id=self._reader_group,
             client_id=ctx.settings.producer_id,
             spec=RangeSpec(
                 self.request.stream_id,
@@ -215,7 +229,7 @@ class ReplayRun:
         policy: AnalysisPolicy,
     ) -> None:
         workers = max(1, self._ctx.settings.replay_workers)
-        in_flight: deque[tuple[RangeItem, Future[Detection | None]]] = deque()
+        in_flight: deque[tuple[RangeItem, Future[Detection]]] = deque()
         with ThreadPoolExecutor(workers, thread_name_prefix="replay") as pool:
             try:
                 for item in items:
@@ -233,8 +247,8 @@ class ReplayRun:
 
     def _analyse(
         self, engine: AnalysisEngine, item: RangeItem, policy: AnalysisPolicy
-    ) -> Detection | None:
-        """The segment's detection; None when it can never be analysed (logged)."""
+    ) -> Detection:
+        """The segment's detection; raises PermanentError when it can never be analysed."""
         analysis = (
             AnalysisInfo(
                 mode=AnalysisMode.backfill,
@@ -259,32 +273,61 @@ class ReplayRun:
         done: Callable[[RangeItem], None],
         identity: DetectorIdentity,
         item: RangeItem,
-        future: Future[Detection | None],
+        future: Future[Detection],
     ) -> None:
+        """Make the segment's outcome durable (detection or dead letter), then checkpoint."""
         try:
             detection = future.result()
         except AbortedError:
             return
-        if detection is not None:
-            segment = item.segment
-            event_id = detection_event_id(
-                identity, self._detections_run, segment.stream_id, segment.sequence
-            )
-            self._ctx.producer.publish(
-                self._ctx.settings.topics.name(Topic.DETECTIONS),
-                wrap(
-                    detection,
-                    key=segment.stream_id,
-                    producer=self._ctx.settings.producer_id,
-                    event_id=event_id,
-                ),
-            )
-            self._ctx.producer.flush()
-            self.analysed += 1
-            metrics.REPLAY_SEGMENTS.labels(self._ctx.detector).inc()
-            if self._backfill:
-                metrics.BACKFILL_SEGMENTS.labels(self._ctx.detector).inc()
+        except PermanentError as exc:
+            self._unanalysable(item, exc)
+            done(item)
+            return
+        segment = item.segment
+        event_id = detection_event_id(
+            identity, self._detections_run, segment.stream_id, segment.sequence
+        )
+        self._ctx.producer.publish(
+            self._ctx.settings.topics.name(Topic.DETECTIONS),
+            wrap(
+                detection,
+                key=segment.stream_id,
+                producer=self._ctx.settings.producer_id,
+                event_id=event_id,
+            ),
+        )
+        self._ctx.producer.flush()
+        self.analysed += 1
+        metrics.REPLAY_SEGMENTS.labels(self._ctx.detector).inc()
+        if self._backfill:
+            metrics.BACKFILL_SEGMENTS.labels(self._ctx.detector).inc()
         done(item)
+
+    def _unanalysable(self, item: RangeItem, exc: PermanentError) -> None:
+        """Dead-letter a segment that can never be analysed (see the module docstring)."""
+        bound = self._log.bind(sequence=item.segment.sequence)
+        error_type = type(exc).__name__
+        if item.record is None:
+            common_metrics.DEAD_LETTERS_DROPPED.labels(
+                self._ctx.settings.topics.name(Topic.SEGMENTS), error_type
+            ).inc()
+            bound.error(
+                "replay.segment_unanalysable",
+                reason=exc.reason,
+                error_type=error_type,
+                not_dead_lettered_because="read from the stored playlist: no record to carry",
+            )
+            return
+        dead_letter(
+            self._ctx.producer,
+            item.record,
+            group=self._dead_letter_group,
+            reason=exc.reason,
+            error_type=error_type,
+            client_id=self._ctx.settings.producer_id,
+            log=bound,
+        )
 
 
 class AbortedError(Exception):
@@ -293,18 +336,13 @@ class AbortedError(Exception):
 
 def _retrying(
     attempt: Callable[[], Detection], stop: threading.Event, bound: structlog.BoundLogger
-) -> Detection | None:
+) -> Detection:
     """`attempt()` retried with back-off on TransientError until it succeeds or `stop` is set
-    (AbortedError); a PermanentError (corrupt or missing segment) is logged and gives None."""
+    (AbortedError); a PermanentError (corrupt or missing segment) is raised to the caller."""
     backoff = 0.5
     while True:
         try:
             return attempt()
-        except PermanentError as exc:
-            bound.warning(
-                "replay.segment_unanalysable", reason=exc.reason, error_type=type(exc).__name__
-            )
-            return None
         except TransientError as exc:
             bound.warning("replay.segment_retry", reason=str(exc), backoff=backoff)
             if stop.wait(backoff):

@@ -52,12 +52,17 @@ class RangeSpec:
 
 @dataclass(frozen=True)
 class RangeItem:
-    """One segment of the range and where it sits on the topic (-1: not from the topic)."""
+    """One segment of the range and where it sits on the topic (-1: not from the topic).
+
+    `record` is the segment's record as read (None when not from the topic): what its dead
+    letter carries if the segment cannot be analysed.
+    """
 
     segment: SegmentToAnalyse
     event_id: str | None
     partition: int = -1
     offset: int = -1
+    record: KafkaMessage | None = None
 
 
 class SegmentRange:
@@ -192,7 +197,7 @@ class SegmentRange:
         if not self.spec.contains(segment.media_start):
             return None
         self._positions[partition] = offset  # committed past only once handled
-        return RangeItem(segment, message.event_id, partition, offset)
+        return RangeItem(segment, message.event_id, partition, offset, msg)
 
     def _decode_if_ours(self, msg: KafkaMessage) -> Message[SegmentReady] | None:
         """The record's SegmentReady when it is of this range's stream (else None)."""

@@ -26,6 +26,13 @@ export class StreamsApi {
     return this.http.get<StreamSummary>(`/api/streams/${encodeURIComponent(id)}`);
   }
 
+  /** A still of the stream's newest stored video (JPEG), e.g. to draw an alert zone on. */
+  snapshot(id: string): Observable<Blob> {
+    return this.http.get(`/api/streams/${encodeURIComponent(id)}/snapshot`, {
+      responseType: 'blob',
+    });
+  }
+
   create(body: StreamCreate): Observable<StreamCreated> {
     return this.http.post<StreamCreated>('/api/streams', body);
   }

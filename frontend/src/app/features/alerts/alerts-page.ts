@@ -26,6 +26,7 @@ import type { LiveEvent } from '../../core/live-events';
 import type { Alert } from '../../generated/messages';
 import { ErrorBanner } from '../../shared/error-banner';
 import { describeAlert, parseZone } from './alert-format';
+import { ZoneDrawer } from './zone-drawer';
 
 export const ALERT_KINDS: AlertKind[] = [
   'appearance',
@@ -147,7 +148,7 @@ export function ruleFromDraft(draft: RuleDraft): AlertRuleCreate | string {
  */
 @Component({
   selector: 'app-alerts-page',
-  imports: [FormsModule, DatePipe, ErrorBanner],
+  imports: [FormsModule, DatePipe, ErrorBanner, ZoneDrawer],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <h1>Alerts</h1>
@@ -264,7 +265,12 @@ export function ruleFromDraft(draft: RuleDraft): AlertRuleCreate | string {
         </div>
         <div class="row">
           <label
-            >Zone <input name="zone" [(ngModel)]="draft.zone" placeholder="0.5,0 1,0 1,1 0.5,1"
+            >Zone
+            <input
+              name="zone"
+              data-testid="rule-zone"
+              [(ngModel)]="draft.zone"
+              placeholder="draw below, or 0.5,0 1,0 1,1 0.5,1"
           /></label>
           <label
             >Min confidence
@@ -292,6 +298,9 @@ export function ruleFromDraft(draft: RuleDraft): AlertRuleCreate | string {
           }
           <button type="submit">Create rule</button>
         </div>
+        @if (draft.kind === 'appearance' && draft.stream_id) {
+          <app-zone-drawer [streamId]="draft.stream_id" [(zone)]="draft.zone" />
+        }
       </form>
       <ul data-testid="rules-list">
         @for (r of rules(); track r.id) {

@@ -42,4 +42,26 @@ describe('DetectionTimeline', () => {
     expect(spans[0].style.background).toBe('rgb(255, 0, 0)');
     expect(spans[0].title).toContain('#ff0000');
   });
+
+  it('puts alert markers on a lane of their own, resolved ones apart, and seeks to one', async () => {
+    const fixture = TestBed.createComponent(DetectionTimeline);
+    fixture.componentRef.setInput('items', [detectionItem({ media_ts: 4, label: 'acme' })]);
+    fixture.componentRef.setInput('duration', 20);
+    fixture.componentRef.setInput('alerts', [
+      { at: 5, status: 'fired', alertId: 'a1', label: 'acme 10 s fired' },
+      { at: 15, status: 'resolved', alertId: 'a1', label: 'acme 10 s resolved' },
+    ]);
+    await fixture.whenStable();
+    const seeks: number[] = [];
+    fixture.componentInstance.seek.subscribe((t) => seeks.push(t));
+    const lanes = fixture.nativeElement.querySelectorAll('.lane') as NodeListOf<HTMLElement>;
+    expect(lanes[0].dataset['lane']).toBe('alerts');
+    const markers = lanes[0].querySelectorAll(
+      '[data-testid=alert-marker]',
+    ) as NodeListOf<HTMLButtonElement>;
+    expect([...markers].map((m) => m.style.left)).toEqual(['25%', '75%']);
+    expect(markers[1].classList).toContain('resolved');
+    markers[1].click();
+    expect(seeks).toEqual([15]);
+  });
 });

@@ -1,12 +1,15 @@
 import { ChangeDetectionStrategy, Component, computed, input, output } from '@angular/core';
 import type { DetectionItem } from '../../api/contract';
 import { formatMediaTime } from '../../shared/format';
+import { AlertMarker } from './alert-markers';
 import { kindColour } from './overlay-painter';
 import { INSTANT_KINDS, buildLanes } from './timeline-lanes';
 
 /**
- * Under the player: one lane per brand, one per other analysis kind and one palette strip of
- * the dominant colours; a bar where it was on screen, a playhead at the current time. Every span is a button: click or Enter seeks there.
+ * Under the player: a lane of the stream's alerts (where each fired and resolved), one lane per
+ * brand, one per other analysis kind and one palette strip of the dominant colours; a bar where it
+ * was on screen, a playhead at the current time. Every span and marker is a button: click or
+ * Enter seeks there.
  */
 @Component({
   selector: 'app-detection-timeline',
@@ -17,6 +20,28 @@ import { INSTANT_KINDS, buildLanes } from './timeline-lanes';
         <span>{{ fmt(0) }}</span><span>{{ fmt(span() / 2) }}</span
         ><span>{{ fmt(span()) }}</span>
       </div>
+      @if (alerts().length) {
+        <div class="lane" data-lane="alerts">
+          <div class="lane-label" title="Alerts of this stream">
+            <span class="swatch alert-swatch"></span>Alerts
+          </div>
+          <div class="track" (click)="seekTrack($event)">
+            @for (m of alerts(); track m.alertId + m.status) {
+              <button
+                type="button"
+                class="span instant alert-marker"
+                [class.resolved]="m.status === 'resolved'"
+                data-testid="alert-marker"
+                [style.left.%]="pct(m.at)"
+                (click)="$event.stopPropagation(); seek.emit(m.at)"
+                [attr.aria-label]="m.label + ' at ' + fmt(m.at)"
+                [title]="m.label + ' ' + fmt(m.at)"
+              ></button>
+            }
+            <div class="playhead" [style.left.%]="pct(currentTime())" aria-hidden="true"></div>
+          </div>
+        </div>
+      }
       @for (lane of lanes(); track lane.kind + lane.label) {
         <div class="lane" [attr.data-lane]="lane.kind + ':' + lane.label">
           <div class="lane-label" [title]="lane.kind + ': ' + lane.label">
@@ -104,6 +129,13 @@ import { INSTANT_KINDS, buildLanes } from './timeline-lanes';
       top: 0;
       height: 16px;
     }
+    .alert-swatch,
+    .alert-marker {
+      background: #e8590c;
+    }
+    .alert-marker.resolved {
+      background: #2f9e44;
+    }
     .span:hover,
     .span:focus-visible {
       opacity: 1;
@@ -126,6 +158,8 @@ export class DetectionTimeline {
   /** The end of the axis: the video's duration or the newest media time, whichever is larger. */
   readonly duration = input(0);
   readonly currentTime = input(0);
+  /** The stream's alert transitions (fired, resolved) at their stream times. */
+  readonly alerts = input<readonly AlertMarker[]>([]);
   readonly seek = output<number>();
 
   protected readonly lanes = computed(() => buildLanes(this.items()));

@@ -20,6 +20,7 @@ async function openLiveView(): Promise<
     .expectOne('/api/streams/s1')
     .flush({ id: 's1', name: 'Final', status: 'live', source: { kind: 'rtmp' }, policy: {} });
   bed.backend.expectOne((r) => r.url === '/api/reanalysis').flush([]);
+  bed.backend.expectOne((r) => r.url === '/api/alerts').flush([]);
   bed.backend
     .expectOne((r) => r.url === '/api/streams/s1/detections')
     .flush({ items: [detectionItem({ media_ts: 2, label: 'stored' })], next_cursor: null });

@@ -25,6 +25,7 @@ describe('StreamViewPage', () => {
     backend
       .expectOne((r) => r.url === '/api/reanalysis' && r.params.get('stream_id') === 's1')
       .flush([]);
+    backend.expectOne((r) => r.url === '/api/alerts').flush([]);
     const page = backend.expectOne((r) => r.url === '/api/streams/s1/detections');
     expect(page.request.params.get('run')).toBe('live');
     page.flush({
@@ -92,6 +93,7 @@ describe('StreamViewPage', () => {
         reanalysisRun({ run_id: 'r2-cli', status: 'failed', error: 'bad override' }),
         reanalysisRun({ run_id: 'r1', status: 'done', from: 0, to: 120 }),
       ]);
+    backend.expectOne((r) => r.url === '/api/alerts').flush([]);
     const first = backend.expectOne((r) => r.url === '/api/streams/s1/detections');
     expect(first.request.params.get('run')).toBe('r1');
     first.flush({
@@ -155,5 +157,88 @@ describe('StreamViewPage', () => {
     await fixture.whenStable();
     expect(TestBed.inject(Router).url).toBe('/?run=r1');
     backend.verify();
+  });
+
+  it('places the stream alerts on the timeline and adds pushed ones', async () => {
+    const { backend, sockets } = setUpPage(StreamViewPage, {
+      remove: VideoPlayer,
+      add: PlayerStub,
+    });
+    const fixture = TestBed.createComponent(StreamViewPage);
+    fixture.componentRef.setInput('id', 's1');
+    await fixture.whenStable();
+    backend
+      .expectOne('/api/streams/s1')
+      .flush({ id: 's1', name: 'Final', status: 'live', source: { kind: 'rtmp' }, policy: {} });
+    backend.expectOne((r) => r.url === '/api/reanalysis').flush([]);
+    const alerts = backend.expectOne((r) => r.url === '/api/alerts');
+    expect(alerts.request.params.get('stream_id')).toBe('s1');
+    alerts.flush([
+      {
+        alert_id: 'a1',
+        rule_id: 'r1',
+        rule_name: 'acme 10 s',
+        kind: 'appearance',
+        stream_id: 's1',
+        brand: 'acme',
+        status: 'resolved',
+        fired_at: '2026-12-05T12:00:10Z',
+        resolved_at: '2026-12-05T12:00:14Z',
+        fired_evidence: { media_ts: 10 },
+        resolved_evidence: { media_ts: 14 },
+        acknowledged_at: null,
+        acknowledged_by: null,
+        deliveries: [],
+      },
+      {
+        alert_id: 'a2',
+        rule_id: 'r2',
+        rule_name: 'silence',
+        kind: 'stream_health',
+        stream_id: 's1',
+        brand: null,
+        status: 'fired',
+        fired_at: '2026-12-05T12:01:00Z',
+        resolved_at: null,
+        fired_evidence: { last_segment_at: '2026-12-05T12:00:40Z' }, // no stream time
+        resolved_evidence: null,
+        acknowledged_at: null,
+        acknowledged_by: null,
+        deliveries: [],
+      },
+    ]);
+    backend
+      .expectOne((r) => r.url === '/api/streams/s1/detections')
+      .flush({ items: [detectionItem({ media_ts: 30 })], next_cursor: null });
+    await fixture.whenStable();
+    const page = fixture.nativeElement as HTMLElement;
+    const markers = () =>
+      [...page.querySelectorAll('[data-testid=alert-marker]')].map((m) =>
+        m.getAttribute('aria-label'),
+      );
+    expect(markers()).toEqual([
+      'acme 10 s · acme fired at 0:00:10',
+      'acme 10 s · acme resolved at 0:00:14',
+    ]);
+
+    sockets[0].open();
+    sockets[0].push({
+      type: 'alert',
+      event_id: 'ev-a3',
+      stream_id: 's1',
+      payload: {
+        alert_id: 'a3',
+        rule_id: 'r3',
+        rule_name: 'rival',
+        kind: 'competitor',
+        stream_id: 's1',
+        brand: 'zenith',
+        status: 'fired',
+        at: '2026-12-05T12:02:00Z',
+        evidence: { media_ts: 22.5 },
+      },
+    });
+    await fixture.whenStable();
+    expect(markers()).toContain('rival · zenith fired at 0:00:22');
   });
 });

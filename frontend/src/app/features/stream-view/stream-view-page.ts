@@ -12,6 +12,7 @@ import {
 import { takeUntilDestroyed, toObservable } from '@angular/core/rxjs-interop';
 import { ActivatedRoute, Router, RouterLink } from '@angular/router';
 import { EMPTY, Observable, Subject, catchError, filter, map, merge, switchMap, tap } from 'rxjs';
+import { AlertSummary, AlertsApi } from '../../api/alerts-api';
 import { DetectionItem, LIVE_RUN, ReanalysisRun, StreamSummary } from '../../api/contract';
 import { ReanalysisApi } from '../../api/reanalysis-api';
 import { StreamsApi } from '../../api/streams-api';
@@ -24,11 +25,19 @@ import {
   resumePoint,
 } from '../../core/gap-fill';
 import { LiveFeed } from '../../core/live-feed';
-import { flattenDetection, isDetectionEvent, isLifecycleEvent } from '../../core/live-events';
+import {
+  LiveEvent,
+  flattenDetection,
+  isDetectionEvent,
+  isLifecycleEvent,
+} from '../../core/live-events';
+import type { Alert } from '../../generated/messages';
 import { SettingsStore } from '../../core/settings';
 import { ErrorBanner } from '../../shared/error-banner';
 import { GapFillNotice } from '../../shared/gap-fill-notice';
 import { formatMediaTime } from '../../shared/format';
+import { mergePushed } from '../alerts/alerts-page';
+import { alertMarkers } from './alert-markers';
 import { DetectionIndex, mergeNewestFirst } from './detection-index';
 import { DetectionTimeline } from './detection-timeline';
 import { kindColour } from './overlay-painter';
@@ -41,6 +50,8 @@ const MAX_GAP_PAGES = 20;
 const FEED_LENGTH = 150;
 /** Stored detections listed for a reanalysis run (the timeline and overlay take them all). */
 const RUN_LIST_LENGTH = 500;
+/** A stream's alerts placed on its timeline (the newest; the Alerts screen lists them all). */
+const ALERT_LIST_LENGTH = 200;
 
 /** A run the stream view can show: `live`, or a reanalysis run of this stream. */
 export interface RunOption {
@@ -69,6 +80,7 @@ export class StreamViewPage implements OnInit {
   private readonly router = inject(Router);
   private readonly route = inject(ActivatedRoute);
   private readonly reanalysis = inject(ReanalysisApi);
+  private readonly alertsApi = inject(AlertsApi);
   private readonly player = viewChild(VideoPlayer);
   private index = new DetectionIndex();
   /** Asks for the shown run's stored detections again (Retry after an error). */
@@ -102,6 +114,9 @@ export class StreamViewPage implements OnInit {
   });
 
   protected readonly stream = signal<StreamSummary | null>(null);
+  /** This stream's alerts (newest first), kept current by the notifier's pushes. */
+  private readonly alerts = signal<AlertSummary[]>([]);
+  protected readonly alertMarks = computed(() => alertMarkers(this.alerts()));
   protected readonly error = signal<string | null>(null);
   /** Bumped whenever the index changes, so computed views of it refresh. */
   private readonly version = signal(0);
@@ -177,6 +192,12 @@ export class StreamViewPage implements OnInit {
       this.liveItems.update((feed) => mergeNewestFirst(feed, items, FEED_LENGTH));
     });
     mine.pipe(filter(isLifecycleEvent)).subscribe(() => this.loadStream());
+    this.loadAlerts();
+    mine
+      .pipe(filter((event): event is LiveEvent<Alert> => event.type === 'alert'))
+      .subscribe((event) =>
+        this.alerts.update((list) => mergePushed(list, event.payload, { stream_id: this.id() })),
+      );
     // Missed events (this client fell behind, or could not resume): the gap starts after what the
     // index holds now, before the live events that follow the frame arrive.
     this.feed.control
@@ -225,6 +246,7 @@ export class StreamViewPage implements OnInit {
     this.error.set(null);
     this.loadStream();
     this.loadRuns();
+    this.loadAlerts();
     this.refetch.next();
   }
 
@@ -239,6 +261,13 @@ export class StreamViewPage implements OnInit {
     this.reanalysis.list(this.id()).subscribe({
       next: (runs) => this.runs.set(runs),
       error: (error: unknown) => this.error.set(`Reanalysis runs: ${describeApiError(error)}`),
+    });
+  }
+
+  private loadAlerts(): void {
+    this.alertsApi.list({ stream_id: this.id(), limit: ALERT_LIST_LENGTH }).subscribe({
+      next: (alerts) => this.alerts.set(alerts),
+      error: (error: unknown) => this.error.set(`Alerts: ${describeApiError(error)}`),
     });
   }
 

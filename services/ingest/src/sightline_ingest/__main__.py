@@ -28,6 +28,7 @@ from sightline_ingest.spool import Spool, SpoolQuota
 from sightline_ingest.state import StateStore
 from sightline_ingest.supervisor import SourceSupervisor, source_reporter
 from sightline_ingest.uploader import SegmentUploader
+from sightline_ingest.watch import PlaylistWatcher
 from sightline_ingest.workers import RepeatingWorker
 
 
@@ -78,18 +79,23 @@ def build(settings: IngestSettings) -> IngestService:
     relay = OutboxRelay(
         state, EventProducer(settings.kafka_bootstrap, f"{producer_id}-outbox"), stopping
     )
-    # Pickup backs off little: nginx deletes segments ~20 s after listing them.
+    upload_worker = RepeatingWorker("upload", uploader.upload_once,
+                                    interval=settings.poll_interval / 2, stopping=stopping,
+                                    max_backoff=settings.max_backoff)  # fmt: skip
+    # Pickup backs off little: nginx deletes segments ~20 s after listing them. It runs when
+    # nginx rewrites a playlist (the watcher) and polls as a safety net; a segment it spools
+    # wakes the uploader at once.
     pickup_worker = RepeatingWorker(
         "pickup",
         pickup.scan_once,
         interval=settings.poll_interval,
         stopping=stopping,
         max_backoff=min(settings.max_backoff, 2.0),
+        then=upload_worker,
     )
     workers = [
         pickup_worker,
-        RepeatingWorker("upload", uploader.upload_once, interval=settings.poll_interval / 2,
-                        stopping=stopping, max_backoff=settings.max_backoff),
+        upload_worker,
         RepeatingWorker("outbox", relay.relay_once, interval=settings.poll_interval / 2,
                         stopping=stopping, max_backoff=settings.max_backoff),
     ]  # fmt: skip
@@ -132,7 +138,12 @@ def build(settings: IngestSettings) -> IngestService:
 
     server = BackgroundServer(build_app(gate, ready), settings.http_host, settings.http_port)
     return IngestService(
-        feed=feed, server=server, workers=workers, supervisor=supervisor, stopping=stopping
+        feed=feed,
+        server=server,
+        workers=workers,
+        supervisor=supervisor,
+        stopping=stopping,
+        watcher=PlaylistWatcher(settings.hls_dir, pickup_worker.nudge, stopping),
     )
 
 

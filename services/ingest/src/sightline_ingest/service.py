@@ -12,6 +12,7 @@ from sightline_common.kafka.follower import CompactedTopicFollower
 from sightline_common.ops import BackgroundServer
 from sightline_common.shutdown import stop_on_signals
 from sightline_ingest.supervisor import SourceSupervisor
+from sightline_ingest.watch import PlaylistWatcher
 from sightline_ingest.workers import RepeatingWorker
 
 log = structlog.get_logger(__name__)
@@ -26,6 +27,7 @@ class IngestService:
     workers: list[RepeatingWorker]
     supervisor: SourceSupervisor | None
     stopping: threading.Event
+    watcher: PlaylistWatcher | None = None
 
     def run(self, catch_up_timeout: float = 120.0) -> None:
         """Start everything, wait for a stop signal, stop everything."""
@@ -33,6 +35,8 @@ class IngestService:
         self.feed.start()
         for worker in self.workers:
             worker.start()
+        if self.watcher is not None:
+            self.watcher.start()
         self.server.start()
         log.info("ingest.http_started")
         while not self.feed.caught_up.wait(1.0):
@@ -54,7 +58,11 @@ class IngestService:
             self.supervisor.stop()
         self.server.stop()
         for worker in self.workers:
+            worker.nudge()  # an idle worker sees `stopping` now, not after its interval
+        for worker in self.workers:
             worker.join(timeout=30)
+        if self.watcher is not None:
+            self.watcher.join(timeout=5)
         self.feed.stop()
         log.info("ingest.stopped")
 

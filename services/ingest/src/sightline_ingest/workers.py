@@ -1,8 +1,10 @@
 """A thread that repeats one step (a pickup pass, an upload pass…) until told to stop.
 
-A step that did work runs again at once; an idle step waits `interval`. A `TransientError`
-(storage or broker down) backs off exponentially; any other failure is logged and backed off
-too, so one bad pass never kills the thread that keeps streams flowing.
+A step that did work runs again at once (and wakes the worker it feeds, `then`); an idle step
+waits `interval` or until `nudge` is called (pickup is nudged when nginx writes a playlist,
+upload when pickup spooled a segment), so a segment is not held a poll period at each hop. A
+`TransientError` (storage or broker down) backs off exponentially; any other failure is logged
+and backed off too, so one bad pass never kills the thread that keeps streams flowing.
 """
 
 from __future__ import annotations
@@ -30,12 +32,15 @@ class RepeatingWorker:
         interval: float,
         stopping: threading.Event,
         max_backoff: float = 10.0,
+        then: RepeatingWorker | None = None,
     ) -> None:
         self.name = name
         self._step = step
         self._interval = interval
         self._stopping = stopping
         self._max_backoff = max_backoff
+        self._then = then
+        self._wake = threading.Event()
         self._healthy = True
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
@@ -47,6 +52,10 @@ class RepeatingWorker:
     def start(self) -> None:
         """Start the thread."""
         self._thread.start()
+
+    def nudge(self) -> None:
+        """Run the next pass now rather than after the idle interval (thread-safe)."""
+        self._wake.set()
 
     def join(self, timeout: float) -> None:
         """Wait for the thread to finish its pass after `stopping` is set."""
@@ -68,8 +77,11 @@ class RepeatingWorker:
             else:
                 self._healthy, backoff = True, 0.0
                 if did:
+                    if self._then is not None:
+                        self._then.nudge()
                     continue
-                self._stopping.wait(self._interval)
+                self._wake.wait(self._interval)
+                self._wake.clear()
                 continue
             self._healthy = False
             self._stopping.wait(backoff)

@@ -1,0 +1,103 @@
+"""The playlist watcher and worker nudges: a pickup pass runs when nginx renames a playlist into
+place, not at the next poll (real inotify on a temporary folder)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from sightline_ingest.watch import PlaylistWatcher
+from sightline_ingest.workers import RepeatingWorker
+
+WAIT_S = 5.0
+
+
+def _write_playlist(folder: Path) -> None:
+    """As nginx-rtmp does: write a temporary file, rename it over the playlist."""
+    temporary = folder / "index.m3u8.bak"
+    temporary.write_text("#EXTM3U\n")
+    temporary.rename(folder / "index.m3u8")
+
+
+def _started(watcher: PlaylistWatcher) -> None:
+    watcher.start()
+    time.sleep(0.3)  # the thread adds its watches before the test writes
+
+
+def test_a_playlist_rename_in_a_new_or_existing_folder_wakes_pickup(tmp_path: Path) -> None:
+    existing = tmp_path / "existing-key"
+    existing.mkdir()
+    woke = threading.Event()
+    stopping = threading.Event()
+    watcher = PlaylistWatcher(tmp_path, woke.set, stopping)
+    _started(watcher)
+    try:
+        _write_playlist(existing)
+        assert woke.wait(WAIT_S)
+        woke.clear()
+        (existing / "index0.ts").write_bytes(b"x")  # a fragment alone does not wake it
+        assert not woke.wait(0.7)
+        created = tmp_path / "new-key"
+        created.mkdir()
+        assert woke.wait(WAIT_S)  # a new folder: its first playlist may be there already
+        woke.clear()
+        time.sleep(0.2)
+        _write_playlist(created)
+        assert woke.wait(WAIT_S)
+    finally:
+        stopping.set()
+        watcher.join(5)
+    assert not watcher._thread.is_alive()
+
+
+def test_a_missing_hls_directory_is_waited_for(tmp_path: Path) -> None:
+    root = tmp_path / "hls"
+    woke = threading.Event()
+    stopping = threading.Event()
+    watcher = PlaylistWatcher(root, woke.set, stopping)
+    _started(watcher)
+    try:
+        (root / "key").mkdir(parents=True)
+        time.sleep(1.2)  # the thread finds the directory at its next look
+        _write_playlist(root / "key")
+        assert woke.wait(WAIT_S)
+    finally:
+        stopping.set()
+        watcher.join(5)
+
+
+def test_a_nudged_worker_runs_at_once_and_wakes_the_one_it_feeds() -> None:
+    stopping = threading.Event()
+    passes: list[str] = []
+    downstream_ran = threading.Event()
+    pending = [1]
+
+    def upstream() -> int:
+        passes.append("up")
+        return pending.pop() if pending else 0
+
+    def downstream() -> int:
+        if "up" in passes:
+            downstream_ran.set()
+        return 0
+
+    feeds = RepeatingWorker("down", downstream, interval=60.0, stopping=stopping)
+    worker = RepeatingWorker("up", upstream, interval=60.0, stopping=stopping, then=feeds)
+    feeds.start()
+    time.sleep(0.2)  # both idle now: without a nudge neither would run again for a minute
+    started = time.monotonic()
+    worker.start()  # its first pass does work: the downstream worker is nudged
+    assert downstream_ran.wait(WAIT_S)
+    count = len(passes)
+    worker.nudge()
+    deadline = time.monotonic() + WAIT_S
+    while len(passes) == count and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(passes) > count
+    assert time.monotonic() - started < WAIT_S
+    stopping.set()
+    worker.nudge()
+    feeds.nudge()
+    worker.join(5)
+    feeds.join(5)

@@ -1,0 +1,44 @@
+"""Pickup reacts to nginx-rtmp writing a playlist, not to its poll: with the poll stretched to
+two minutes, a live RTMP push's segments still reach Kafka while it is pushing (real nginx,
+MinIO, Kafka, ffmpeg)."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+
+import pytest
+
+from sightline_common.topics import Topic
+from sightline_testkit.kafka import read_messages
+
+from .conftest import IngestRig, push_command
+
+pytestmark = pytest.mark.integration
+
+
+def test_segments_are_picked_up_as_nginx_writes_them_without_polling(rig: IngestRig) -> None:
+    rig.start(SIGHTLINE_POLL_INTERVAL="120")
+    stream_id, key = rig.add_stream("rtmp")
+    time.sleep(2)  # the registry follows the topic live
+    pusher = subprocess.Popen(
+        push_command(f"{rig.nginx.rtmp_url}/{key}", 40),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        topic = rig.isolated.topics.name(Topic.SEGMENTS)
+        deadline = time.monotonic() + 35
+        sequences: list[int] = []
+        while time.monotonic() < deadline and len(sequences) < 4:
+            time.sleep(1.0)
+            sequences = [
+                m.payload.sequence
+                for m in read_messages(rig.isolated.bootstrap, topic)
+                if m.envelope.key == stream_id
+            ]
+        assert pusher.poll() is None, "the push ended before its segments were seen"
+        assert sequences[:4] == [0, 1, 2, 3], sequences
+    finally:
+        pusher.terminate()
+        pusher.wait(10)

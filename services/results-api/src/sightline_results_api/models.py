@@ -46,6 +46,8 @@ class Stream(SQLModel, table=True):
     deleting: bool = False
     # Media time before which the retention sweeper removed the stream's video (None: nothing).
     video_kept_from: float | None = None
+    # When it was archived: out of the default lists, everything kept (None: not archived).
+    archived_at: datetime | None = _tz(nullable=True)
 
 
 class LifecycleEvent(SQLModel, table=True):

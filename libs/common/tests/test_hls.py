@@ -34,6 +34,12 @@ def test_only_listed_segments_with_their_extinf_durations_are_returned() -> None
     ]
 
 
+def test_a_fragment_listed_with_a_zero_duration_is_listed() -> None:
+    # nginx-rtmp closes the fragment it just opened when the publisher dies at a boundary.
+    text = "#EXTM3U\n#EXTINF:2.000,\n4.ts\n#EXTINF:0.000,\n5.ts\n#EXTINF:-1,\nbad.ts\n"
+    assert parse_media_playlist(text) == [ListedSegment("4.ts", 2.0), ListedSegment("5.ts", 0.0)]
+
+
 def test_an_empty_live_playlist_lists_nothing() -> None:
     assert parse_media_playlist("#EXTM3U\n#EXT-X-TARGETDURATION:2\n") == []
 

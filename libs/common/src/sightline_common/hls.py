@@ -91,12 +91,15 @@ def render_playlist(
 
 
 def _extinf_seconds(line: str) -> float | None:
+    """The listed duration; zero is one: nginx-rtmp lists a fragment it closed right after
+    opening it (the publisher died just after a fragment boundary) as `#EXTINF:0.000`, and that
+    file still holds a frame of video that must not be lost."""
     value = line.removeprefix("#EXTINF:").split(",", 1)[0].strip()
     try:
         seconds = float(value)
     except ValueError:
         return None
-    return seconds if seconds > 0 and math.isfinite(seconds) else None
+    return seconds if seconds >= 0 and math.isfinite(seconds) else None
 
 
 def _is_plain_name(name: str) -> bool:

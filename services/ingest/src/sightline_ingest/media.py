@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,11 +20,13 @@ class ProbeTimeoutError(TransientError):
 
 @dataclass(frozen=True)
 class MediaInfo:
-    """The first video stream's geometry and codec (None when there is no video)."""
+    """The first video stream's geometry and codec (None when there is no video), and the
+    file's duration as ffprobe reads it (None when it cannot tell)."""
 
     width: int | None
     height: int | None
     codec: str | None
+    duration: float | None = None
 
 
 def check_transport_stream(data: bytes) -> None:
@@ -51,7 +54,7 @@ def probe(path: Path, ffprobe: str = "ffprobe", timeout: float = 15.0) -> MediaI
                 "-select_streams",
                 "v:0",
                 "-show_entries",
-                "stream=codec_name,width,height",
+                "stream=codec_name,width,height:format=duration",
                 "-of",
                 "json",
                 str(path),
@@ -66,10 +69,21 @@ def probe(path: Path, ffprobe: str = "ffprobe", timeout: float = 15.0) -> MediaI
     if result.returncode != 0:
         raise CorruptMediaError(f"ffprobe failed: {result.stderr.strip()[:500]}")
     try:
-        streams = json.loads(result.stdout).get("streams") or []
+        found = json.loads(result.stdout)
     except ValueError as exc:
         raise CorruptMediaError("ffprobe output unreadable") from exc
+    streams = found.get("streams") or []
+    duration = _seconds((found.get("format") or {}).get("duration"))
     if not streams:
-        return MediaInfo(None, None, None)
+        return MediaInfo(None, None, None, duration)
     video = streams[0]
-    return MediaInfo(video.get("width"), video.get("height"), video.get("codec_name"))
+    return MediaInfo(video.get("width"), video.get("height"), video.get("codec_name"), duration)
+
+
+def _seconds(value: object) -> float | None:
+    """ffprobe's duration (a string, or "N/A") as positive seconds, else None."""
+    try:
+        seconds = float(str(value))
+    except ValueError:
+        return None
+    return seconds if 0 < seconds < math.inf else None

@@ -7,6 +7,9 @@ uploader stores them, then sends the dead letter naming where); an ffprobe that 
 a busy host, so the folder is read again on the next pass instead. A live stream without a
 new segment for `stall_seconds` is reported stalled; a closed publish is scanned for
 `close_grace` more so its last segment (written as the publisher hangs up) is not missed.
+nginx lists a fragment it closed right after opening it (the publisher died just after a
+fragment boundary) with a zero duration: it is taken like any other, with the duration ffprobe
+reads from it (a frame's worth; never zero, which no segment may have).
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ log = structlog.get_logger(__name__)
 Prober = Callable[[Path], MediaInfo]
 Publishers = Callable[[], set[str] | None]  # key hashes nginx is receiving now; None: unknown
 PLAYLIST_NAME = "index.m3u8"
+MIN_DURATION_S = 0.001  # a zero-listed fragment ffprobe cannot time either
 
 
 @dataclass(frozen=True)
@@ -199,6 +203,7 @@ class SegmentPickup:
                 session, entry, fingerprint, len(data), exc, spool_name if kept else None
             )
             return False
+        duration = entry.duration or info.duration or MIN_DURATION_S
         stream = self._state.stream(session.stream_id)
         events: list[OutboxEvent] = []
         if stream is not None and stream.stalled:
@@ -208,7 +213,7 @@ class SegmentPickup:
         missing = stream.missing_before(session.dir_hash, file_no) if stream else 0
         if stream is not None and missing and stream.last_file_mtime is not None:
             # Each file's mtime is when it was closed: the gap is the time between them.
-            lost_seconds = max(wall_clock - entry.duration - stream.last_file_mtime, 0.001)
+            lost_seconds = max(wall_clock - duration - stream.last_file_mtime, 0.001)
             metrics.SEGMENTS_LOST.inc(missing)
             log.warning(
                 "pickup.segments_lost",
@@ -222,7 +227,7 @@ class SegmentPickup:
             NewSegment(
                 fingerprint=fingerprint,
                 spool_name=spool_name,
-                duration=entry.duration,
+                duration=duration,
                 wall_clock=wall_clock,
                 size_bytes=len(data),
                 sha256=hashlib.sha256(data).hexdigest(),

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+import uuid
+from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import Session
 
-from sightline_common.messages import StreamConfig
+from sightline_common.messages import (
+    SourceKind,
+    StreamConfig,
+    StreamLifecycle,
+    StreamStatus,
+)
 from sightline_common.topics import Topic
+from sightline_results_api.rows import RowBatch, lifecycle_row
+from sightline_results_api.sink import BatchSink
 from sightline_results_api.tokens import revoke_token
 from sightline_testkit.kafka import read_messages
 
@@ -111,3 +120,41 @@ def test_unknown_stream_ids_are_404(client):
     ]:
         kwargs = {"json": {"name": "x"}} if method == "PATCH" else {}
         assert client.request(method, path, **kwargs).status_code == 404, path
+
+
+def _went(engine, stream_id: str, status: StreamStatus) -> None:
+    """Ingest's lifecycle event for the stream, as the materializer stores it."""
+    event = StreamLifecycle(stream_id=stream_id, status=status, source_kind=SourceKind.rtmp)
+    batch = RowBatch()
+    batch.lifecycle.append(lifecycle_row(str(uuid.uuid4()), datetime.now(UTC), event))
+    BatchSink(engine).write(batch)
+
+
+def test_a_finished_stream_is_archived_out_of_the_list_and_restored(client, engine):
+    test_run = client.post("/api/streams", json={**NEW_STREAM, "name": "Test run 3"}).json()
+    final = client.post("/api/streams", json={**NEW_STREAM, "name": "Cup final"}).json()
+    _went(engine, test_run["id"], StreamStatus.started)
+    on_air = client.patch(f"/api/streams/{test_run['id']}", json={"archived": True})
+    assert on_air.status_code == 409, on_air.text
+    assert "live" in on_air.json()["detail"]
+    _went(engine, test_run["id"], StreamStatus.stopped)
+
+    archived = client.patch(f"/api/streams/{test_run['id']}", json={"archived": True}).json()
+    assert archived["archived_at"] is not None
+    listed = {s["id"] for s in client.get("/api/streams").json()}
+    assert final["id"] in listed
+    assert test_run["id"] not in listed
+    everything = client.get("/api/streams", params={"archived": True}).json()
+    assert {final["id"], test_run["id"]} <= {s["id"] for s in everything}
+    found = client.get("/api/streams", params={"archived": True, "name": "TEST run"}).json()
+    assert [s["id"] for s in found] == [test_run["id"]]
+    assert client.get("/api/streams", params={"name": "%"}).json() == []  # not a wildcard
+    # Still there when asked for by id; a publisher coming back puts it on the list again.
+    assert client.get(f"/api/streams/{test_run['id']}").json()["archived_at"] is not None
+    _went(engine, test_run["id"], StreamStatus.started)
+    assert test_run["id"] in {s["id"] for s in client.get("/api/streams").json()}
+    _went(engine, test_run["id"], StreamStatus.stopped)
+
+    restored = client.patch(f"/api/streams/{test_run['id']}", json={"archived": False}).json()
+    assert restored["archived_at"] is None
+    assert test_run["id"] in {s["id"] for s in client.get("/api/streams").json()}

@@ -38,6 +38,10 @@ class InvalidSourceError(ValueError):
     """The source description cannot work (e.g. a file source without a file)."""
 
 
+class StreamOnAirError(RuntimeError):
+    """The change needs the stream off air (e.g. archiving it)."""
+
+
 class LiveStatus(StrEnum):
     """What the latest lifecycle event says about a stream."""
 
@@ -48,6 +52,9 @@ class LiveStatus(StrEnum):
     failed = "failed"
     retrying = "retrying"
 
+
+# A source is on air, or about to be again.
+ON_AIR = frozenset({LiveStatus.live, LiveStatus.stalled, LiveStatus.retrying})
 
 _STATUS_OF_EVENT = {
     "started": LiveStatus.live,
@@ -86,6 +93,7 @@ class StreamChanges:
     policy: AnalysisPolicy | None = None
     enabled: bool | None = None
     retention: RetentionChange | None = None
+    archived: bool | None = None
 
 
 def hash_key(key: str) -> str:
@@ -153,11 +161,19 @@ class StreamRegistry:
         log.info("stream.created", stream_id=stream.id, source=stream.source_kind)
         return stream, key
 
-    def list(self) -> Sequence[Stream]:
-        """Every stream, oldest first (not those being deleted)."""
-        return self._session.exec(
-            select(Stream).where(col(Stream.deleting).is_(False)).order_by(col(Stream.created_at))
-        ).all()
+    def list(self, *, include_archived: bool = True, name: str | None = None) -> Sequence[Stream]:
+        """Streams oldest first (not those being deleted); without `include_archived`, archived
+        ones are left out unless on air (a publisher came back to one); `name`: those whose
+        name contains it, any case."""
+        query = select(Stream).where(col(Stream.deleting).is_(False))
+        if name:
+            query = query.where(col(Stream.name).icontains(name, autoescape=True))
+        streams = self._session.exec(query.order_by(col(Stream.created_at))).all()
+        if include_archived:
+            return streams
+        archived = [s.id for s in streams if s.archived_at is not None]
+        on_air = {i for i, state in self.statuses(archived).items() if state.status in ON_AIR}
+        return [s for s in streams if s.archived_at is None or s.id in on_air]
 
     def get(self, stream_id: str) -> Stream:
         """The stream with this id; raises StreamNotFoundError (also once its deletion is
@@ -184,9 +200,22 @@ class StreamRegistry:
         if changes.retention is not None:
             stream.video_retention_s = changes.retention.video_s
             stream.results_retention_s = changes.retention.results_s
+        if changes.archived is not None:
+            self._archive(stream, changes.archived)
         self._save_and_publish(stream)
         log.info("stream.updated", stream_id=stream.id, enabled=stream.enabled)
         return stream
+
+    def _archive(self, stream: Stream, archived: bool) -> None:
+        """Archive or restore; a stream on air cannot be archived (it would vanish from the
+        lists while an operator may be watching it)."""
+        if not archived:
+            stream.archived_at = None
+            return
+        state = self.statuses([stream.id])[stream.id]
+        if state.status in ON_AIR:
+            raise StreamOnAirError(f"the stream is {state.status.value}: stop its source first")
+        stream.archived_at = stream.archived_at or utcnow()
 
     def rotate_key(self, stream_id: str) -> tuple[Stream, str]:
         """Give the stream a new key and publish it: ingest refuses the old one from its next

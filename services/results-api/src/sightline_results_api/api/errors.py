@@ -26,7 +26,11 @@ from sightline_results_api.logos import LogoNotFoundError
 from sightline_results_api.reanalysis import RunNotFoundError, VideoGoneError
 from sightline_results_api.storage_lifecycle.jobs import DeletionNotFoundError, NothingStoredError
 from sightline_results_api.storage_lifecycle.pins import PinNotFoundError
-from sightline_results_api.streams import InvalidSourceError, StreamNotFoundError
+from sightline_results_api.streams import (
+    InvalidSourceError,
+    StreamNotFoundError,
+    StreamOnAirError,
+)
 from sightline_results_api.uploads import NotAnImageError
 
 log = structlog.get_logger(__name__)
@@ -42,6 +46,7 @@ _STATUS_OF_ERROR: dict[type[Exception], tuple[int, str]] = {
     PinNotFoundError: (status.HTTP_404_NOT_FOUND, "pin not found"),
     InvalidCursorError: (status.HTTP_422_UNPROCESSABLE_CONTENT, "invalid cursor"),
     InvalidSourceError: (status.HTTP_422_UNPROCESSABLE_CONTENT, ""),
+    StreamOnAirError: (status.HTTP_409_CONFLICT, ""),
     OversizedLogoError: (status.HTTP_422_UNPROCESSABLE_CONTENT, ""),
     UndecodableLogoError: (
         status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,

@@ -50,6 +50,11 @@ class StreamUpdate(BaseModel):
     retention: Retention | None = Field(
         default=None, description="replaces both lifetimes (a null one follows the default)"
     )
+    archived: bool | None = Field(
+        default=None,
+        description="true archives a stream that is off air (409 while on air): it leaves the"
+        " default lists, its video, results and reports are kept; false restores it",
+    )
 
 
 class StreamAnalysis(BaseModel):
@@ -87,6 +92,9 @@ class StreamPublic(BaseModel):
     retention: Retention = Field(description="the stream's own lifetimes (null: the default)")
     effective_retention: Retention = Field(
         description="the lifetimes applied, default included (0: kept for ever)"
+    )
+    archived_at: datetime | None = Field(
+        default=None, description="when the stream was archived (null: not archived)"
     )
     video_kept_from: float | None = Field(
         default=None, description="media time before which the video expired (null: none)"

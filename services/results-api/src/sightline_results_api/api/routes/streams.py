@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, status
 
 from sightline_common.messages import AnalysisPolicy, Source, SourceKind
 from sightline_results_api.api.deps import ContextDep, DeletionsDep, RegistryDep
@@ -52,6 +53,7 @@ def to_public(
             results_s=settings.results_retention_s if results is None else results,
         ),
         video_kept_from=stream.video_kept_from,
+        archived_at=stream.archived_at,
         created_at=stream.created_at,
         updated_at=stream.updated_at,
     )
@@ -72,9 +74,19 @@ def create_stream(body: StreamCreate, registry: RegistryDep, context: ContextDep
 
 
 @router.get("")
-def list_streams(registry: RegistryDep, context: ContextDep) -> list[StreamPublic]:
-    """Every stream with its live status."""
-    streams = registry.list()
+def list_streams(
+    registry: RegistryDep,
+    context: ContextDep,
+    *,
+    archived: Annotated[
+        bool, Query(description="include archived streams (on-air ones are always listed)")
+    ] = False,
+    name: Annotated[
+        str | None, Query(max_length=200, description="only names containing this, any case")
+    ] = None,
+) -> list[StreamPublic]:
+    """Streams with their live status, oldest first."""
+    streams = registry.list(include_archived=archived, name=name)
     statuses = registry.statuses([s.id for s in streams])
     return [to_public(s, statuses[s.id], context.settings) for s in streams]
 
@@ -103,6 +115,7 @@ def update_stream(
         policy=body.policy,
         enabled=body.enabled,
         retention=retention,
+        archived=body.archived,
     )
     stream = registry.update(stream_id, changes)
     live = registry.statuses([stream.id])[stream.id]

@@ -365,7 +365,7 @@ export interface paths {
         };
         /**
          * List Streams
-         * @description Every stream with its live status.
+         * @description Streams with their live status, oldest first.
          */
         get: operations["list_streams_api_streams_get"];
         put?: never;
@@ -1783,6 +1783,11 @@ export interface components {
             /** @description live analysis as the detections report it (null: not yet) */
             analysis?: components["schemas"]["StreamAnalysis"] | null;
             /**
+             * Archived At
+             * @description when the stream was archived (null: not archived)
+             */
+            archived_at?: string | null;
+            /**
              * Created At
              * Format: date-time
              */
@@ -1861,6 +1866,11 @@ export interface components {
         StreamPublic: {
             /** @description live analysis as the detections report it (null: not yet) */
             analysis?: components["schemas"]["StreamAnalysis"] | null;
+            /**
+             * Archived At
+             * @description when the stream was archived (null: not archived)
+             */
+            archived_at?: string | null;
             /**
              * Created At
              * Format: date-time
@@ -1955,6 +1965,11 @@ export interface components {
          * @description Fields to change on a stream; omitted fields stay as they are.
          */
         StreamUpdate: {
+            /**
+             * Archived
+             * @description true archives a stream that is off air (409 while on air): it leaves the default lists, its video, results and reports are kept; false restores it
+             */
+            archived?: boolean | null;
             /** Enabled */
             enabled?: boolean | null;
             /** Name */
@@ -2716,7 +2731,12 @@ export interface operations {
     };
     list_streams_api_streams_get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description include archived streams (on-air ones are always listed) */
+                archived?: boolean;
+                /** @description only names containing this, any case */
+                name?: string | null;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2730,6 +2750,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StreamPublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

@@ -2,6 +2,15 @@
 
 Reports each standing person's box and the share of the frame people cover (union of boxes),
 the "person area" a broadcast analysis wants next to the face count.
+
+HOG was the costliest visual analyzer (0.12 CPU-s per second of 720p video at 2 sampled
+frames/s, more than faces and OCR together; libs/analysis/bench/visual_cost_bench.py), and the
+person area is a slow signal: by default HOG runs on every 2nd sampled frame of a segment
+(1 frame/s at the default 2 fps) and the frames between carry the previous analysed frame's
+boxes marked `held` (so overlays and the timeline do not blink). Coarser pyramid steps or a
+smaller detection width would cost as little, but lose people HOG finds today (a person must
+span HOG's 128-px window), and there is no person set here to show they do not.
+`every_nth: 1` analyses every frame again.
 """
 
 from __future__ import annotations
@@ -13,6 +22,7 @@ from typing import Final, Literal
 
 import cv2
 import numpy as np
+from pydantic import Field
 
 from sightline_analysis.analyzers.base import (
     Analyzer,
@@ -32,7 +42,9 @@ class PeopleConfig(AnalyzerConfig):
 
     type: Literal["people"] = KEY
     detect_width: int = 640
+    scale: float = Field(1.05, gt=1.0)
     min_score: float = 0.5
+    every_nth: int = Field(2, ge=1)
 
 
 class PeopleAnalyzer(Analyzer):
@@ -50,32 +62,47 @@ class PeopleAnalyzer(Analyzer):
         self._lock = threading.Lock()
 
     def analyze(self, stream_id: str, frames: Sequence[Frame]) -> list[list[ResultItem]]:
-        """People per frame."""
+        """People per frame: detected on every `every_nth` frame, held on those between."""
         out = collect(frames)
-        for slot, frame in zip(out, frames, strict=True):
-            small = frame.scaled(self._cfg.detect_width)
-            scale = small.shape[1] / frame.width
-            with self._lock:
-                boxes, scores = self._hog.detectMultiScale(small, winStride=(8, 8), scale=1.05)
-            kept = [
-                (tuple(float(v) / scale for v in box), float(score))
-                for box, score in zip(boxes, np.ravel(scores), strict=True)
-                if float(score) >= self._cfg.min_score
-            ]
-            coverage = np.zeros((frame.height, frame.width), np.uint8)
-            for (x, y, w, h), _ in kept:
-                coverage[int(y) : int(y + h), int(x) : int(x + w)] = 1
-            share = round(float(coverage.mean()), 6)
-            for box_px, score in kept:
-                box = normalised_box(box_px, frame.width, frame.height)
-                slot.append(
-                    ResultItem(
-                        kind="person",
-                        label="person",
-                        confidence=round(1.0 / (1.0 + math.exp(-score)), 4),
-                        box=box,
-                        area_share=round(box.w * box.h, 6),
-                        attributes={"people_area_share": share},
-                    )
+        found: list[ResultItem] = []
+        for index, (slot, frame) in enumerate(zip(out, frames, strict=True)):
+            if index % self._cfg.every_nth == 0:
+                found = self._detect(frame)
+                slot.extend(found)
+            else:
+                slot.extend(
+                    item.model_copy(update={"attributes": {**item.attributes, "held": True}})
+                    for item in found
                 )
         return out
+
+    def _detect(self, frame: Frame) -> list[ResultItem]:
+        small = frame.scaled(self._cfg.detect_width)
+        scale = small.shape[1] / frame.width
+        with self._lock:
+            boxes, scores = self._hog.detectMultiScale(
+                small, winStride=(8, 8), scale=self._cfg.scale
+            )
+        kept = [
+            (tuple(float(v) / scale for v in box), float(score))
+            for box, score in zip(boxes, np.ravel(scores), strict=True)
+            if float(score) >= self._cfg.min_score
+        ]
+        coverage = np.zeros((frame.height, frame.width), np.uint8)
+        for (x, y, w, h), _ in kept:
+            coverage[int(y) : int(y + h), int(x) : int(x + w)] = 1
+        share = round(float(coverage.mean()), 6)
+        found = []
+        for box_px, score in kept:
+            box = normalised_box(box_px, frame.width, frame.height)
+            found.append(
+                ResultItem(
+                    kind="person",
+                    label="person",
+                    confidence=round(1.0 / (1.0 + math.exp(-score)), 4),
+                    box=box,
+                    area_share=round(box.w * box.h, 6),
+                    attributes={"people_area_share": share},
+                )
+            )
+        return found

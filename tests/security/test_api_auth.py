@@ -1,13 +1,17 @@
-"""Every `/api` route of a running results-api refuses requests without a live token.
+"""Every `/api` route of a running results-api refuses requests without a live token, a
+read-only token on every route that changes something, and an expired token everywhere.
 
 The routes are read from the application itself (every route under `/api`, whether or not it is
 in the OpenAPI document), so a route added later is checked without touching this test; the
-OpenAPI document the server publishes must list the same operations.
+OpenAPI document the server publishes must list the same operations. The signed HLS routes
+(`/api/hls/...`) take a playback signature instead of a token and are checked for that.
 """
 
 from __future__ import annotations
 
+import json
 import re
+import time
 
 import cv2
 import httpx
@@ -26,6 +30,8 @@ pytestmark = pytest.mark.integration
 # Real images: an upload is decoded and judged for detectability, so signatures alone are refused.
 PNG = cv2.imencode(".png", make_logo("ACME", seed=1))[1].tobytes()
 OPEN_PATHS = ("/healthz", "/readyz", "/metrics")
+SIGNED_PREFIX = "/api/hls/"  # a playback signature instead of a token (test_signed_media_*)
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 DOCS_PATHS = ("/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc")
 
 
@@ -42,9 +48,14 @@ def app_routes() -> list[RouteContext]:
     return list(iter_route_contexts(create_app(context).routes))
 
 
-def api_operations() -> list[tuple[str, str]]:
-    """(method, path template) of every HTTP route under `/api`."""
-    routes = [r for r in app_routes() if (r.path or "").startswith("/api")]
+def api_operations(signed: bool = False) -> list[tuple[str, str]]:
+    """(method, path template) of every HTTP route under `/api` that takes a token (`signed`:
+    the ones that take a playback signature instead)."""
+    routes = [
+        r
+        for r in app_routes()
+        if (r.path or "").startswith("/api") and (r.path or "").startswith(SIGNED_PREFIX) == signed
+    ]
     assert not [r for r in routes if isinstance(r.original_route, APIWebSocketRoute)], (
         "a WebSocket under /api: check its handshake here too"
     )
@@ -96,6 +107,7 @@ def unauthenticated_variants(api: ResultsApi, revoked: str) -> dict[str, dict[st
         "live token, wrong scheme": {"headers": {"Authorization": f"Basic {api.token}"}},
         "wrong query token": {"params": {"access_token": "sl_not-a-real-token"}},
         "revoked query token": {"params": {"access_token": revoked}},
+        "live token in the query": {"params": {"access_token": api.token}},  # URLs get logged
     }
 
 
@@ -107,7 +119,7 @@ def test_every_api_route_refuses_missing_wrong_and_revoked_tokens(results_api: R
     documented = sorted(
         (method.upper(), path)
         for path, item in spec["paths"].items()
-        if path.startswith("/api")
+        if path.startswith("/api") and not path.startswith(SIGNED_PREFIX)
         for method in item
     )
     assert documented == operations  # the published document lists exactly the routes served
@@ -145,3 +157,96 @@ def test_only_ops_and_docs_live_outside_api_and_stay_open(results_api: ResultsAp
         for path in OPEN_PATHS:
             assert anonymous.get(path).status_code == 200, path
         assert "# TYPE" in anonymous.get("/metrics").text
+
+
+def documented_operations(api: ResultsApi) -> list[tuple[str, str]]:
+    """(method, path) of every token-protected operation in the OpenAPI document the server
+    publishes, so a route added later is covered without touching the tests below."""
+    with httpx.Client(base_url=api.base_url, timeout=30) as anonymous:
+        spec = anonymous.get("/openapi.json").json()
+    return sorted(
+        (method.upper(), path)
+        for path, item in spec["paths"].items()
+        if path.startswith("/api") and not path.startswith(SIGNED_PREFIX)
+        for method in item
+    )
+
+
+def test_a_read_only_token_may_read_but_changes_nothing(results_api: ResultsApi):
+    operations = documented_operations(results_api)
+    mutating = [(m, p) for m, p in operations if m not in SAFE_METHODS]
+    assert len(mutating) >= 10
+    ids = existing_ids(results_api)
+    created = results_api.cli("token", "create", "--name", "wall", "--scope", "read")
+    reader = created.strip().splitlines()[-1]
+    assert "read" in created.splitlines()[0]
+
+    wrong: list[str] = []
+    with results_api.client(reader) as client:
+        for method, template in operations:
+            response = client.request(method, concrete(template, ids), **body_of(method))
+            expected_refusal = method not in SAFE_METHODS
+            if expected_refusal and response.status_code != 403:
+                wrong.append(f"{method} {template}: {response.status_code}, not 403")
+            if not expected_refusal and response.status_code in {401, 403}:
+                wrong.append(f"{method} {template}: {response.status_code} for a read")
+        assert client.get(f"/api/streams/{ids['stream_id']}").status_code == 200
+    assert wrong == []
+    with results_api.client() as writer:  # nothing a refused call named was touched
+        assert writer.get(f"/api/streams/{ids['stream_id']}").status_code == 200
+        logos = writer.get("/api/logos").json()
+        assert ids["logo_id"] in json.dumps(logos)
+
+
+def test_an_expired_token_is_refused_on_every_route(results_api: ResultsApi):
+    operations = documented_operations(results_api)
+    ids = existing_ids(results_api)
+    lasting = results_api.cli("token", "create", "--name", "month", "--expires-in", "30d")
+    short = results_api.cli("token", "create", "--name", "brief", "--expires-in", "2")
+    issued = time.monotonic()
+    with results_api.client(lasting.strip().splitlines()[-1]) as client:
+        assert client.get("/api/streams").status_code == 200  # expiry in the future: live
+    listing = results_api.cli("token", "list")
+    assert "live until" in next(line for line in listing.splitlines() if " month " in line)
+    time.sleep(max(0.0, issued + 2.5 - time.monotonic()))
+
+    accepted: list[str] = []
+    with results_api.client(short.strip().splitlines()[-1]) as client:
+        for method, template in operations:
+            response = client.request(method, concrete(template, ids), **body_of(method))
+            if response.status_code != 401:
+                accepted.append(f"{method} {template}: {response.status_code}")
+    assert accepted == []
+    listing = results_api.cli("token", "list")
+    assert "expired" in next(line for line in listing.splitlines() if " brief " in line)
+    done = results_api.isolated.run(
+        "sightline_results_api.cli", "token", "create", "--name", "x", "--expires-at", "2001-01-01"
+    )
+    assert done.returncode == 1
+    assert "not in the future" in done.stderr
+
+
+def test_signed_media_routes_refuse_without_a_valid_signature(results_api: ResultsApi):
+    signed = api_operations(signed=True)
+    assert signed == [
+        ("GET", "/api/hls/streams/{stream_id}/playlist.m3u8"),
+        ("GET", "/api/hls/streams/{stream_id}/segments/{name}"),
+    ]
+    ids = existing_ids(results_api)
+    with results_api.client() as client:
+        url = client.get(f"/api/streams/{ids['stream_id']}/playback").json()["playlist_url"]
+    query = url.split("?", 1)[1]
+    with httpx.Client(base_url=results_api.base_url, timeout=30) as anonymous:
+        for _method, template in signed:
+            path = concrete(template, ids)
+            tries = {
+                "nothing": {},
+                "the API token": {"headers": {"Authorization": f"Bearer {results_api.token}"}},
+                "the token in the query": {"params": {"access_token": results_api.token}},
+                "the playlist's signature": {"params": query},
+            }
+            for how, kwargs in tries.items():
+                response = anonymous.get(path, **kwargs)
+                if template.endswith("playlist.m3u8") and how == "the playlist's signature":
+                    continue  # its own signature: the one allowed case (tested elsewhere)
+                assert response.status_code == 403, (template, how, response.status_code)

@@ -1,12 +1,13 @@
 """No secret ever reaches a log: the whole pipeline runs as processes through a flow that uses
 every kind of secret, then every line those processes wrote is searched for them.
 
-Secrets used: an API token (REST with a header and `?access_token=`, WebSocket `?token=`,
-refused once revoked), a stream key (RTMP publish through nginx-rtmp's callback to ingest,
-refused once the stream is disabled), a wrong stream key, the keys ingest mints for its own
-source adapters, the S3 secret key (every service), the database credentials (results-api) and
-the cloud vision API key (detector-logo calling the cloud stand-in with `?key=`). The stand-in
-plays the hosted API, which legitimately receives the key, so its own log is not searched.
+Secrets used: an API token (REST with a header, refused in `?access_token=`, WebSocket
+`?token=`, refused once revoked), signed HLS playback URLs (`?sig=`) and their signing key, a
+stream key (RTMP publish through nginx-rtmp's callback to ingest, refused once the stream is
+disabled), a wrong stream key, the keys ingest mints for its own source adapters, the S3 secret
+key (every service), the database credentials (results-api) and the cloud vision API key
+(detector-logo calling the cloud stand-in with `?key=`). The stand-in plays the hosted API,
+which legitimately receives the key, so its own log is not searched.
 """
 
 from __future__ import annotations
@@ -94,15 +95,17 @@ async def eventually_refused_ws(url: str, timeout: float = 60) -> bool:
     return True
 
 
-def wait_for_playlist(client: httpx.Client, stream_id: str, token: str) -> str:
-    """The stream's playlist through the API, as a player loads it (token in the query)."""
+def wait_for_playlist(client: httpx.Client, stream_id: str, token: str) -> tuple[str, str]:
+    """The stream's playlist as a player loads it: at the signed URL `/playback` hands out (the
+    token only in that call's header, never in a URL). Returns the playlist and the folder its
+    segment URIs are relative to."""
     deadline = time.monotonic() + 90
+    auth = {"Authorization": f"Bearer {token}"}
     while True:
-        response = client.get(
-            f"/api/streams/{stream_id}/playlist.m3u8", params={"access_token": token}
-        )
+        url = client.get(f"/api/streams/{stream_id}/playback", headers=auth).json()["playlist_url"]
+        response = client.get(url)
         if response.status_code == 200 and "segments/" in response.text:
-            return response.text
+            return response.text, url.split("?", 1)[0].rsplit("/", 1)[0]
         assert time.monotonic() < deadline, (response.status_code, response.text)
         time.sleep(0.5)
 
@@ -123,6 +126,7 @@ def test_no_key_token_or_password_appears_in_any_service_log(
 ) -> None:
     # DEBUG: every line a service can write at any level (INFO's lines included) is searched.
     isolated.env["SIGHTLINE_LOG_LEVEL"] = "DEBUG"
+    isolated.env["SIGHTLINE_PLAYBACK_SIGNING_KEY"] = f"playback-{uuid.uuid4().hex}"
     cloud_key = f"cloud-{uuid.uuid4().hex}"
     ingest_state = isolated.tmp / "ingest-state"
 
@@ -191,9 +195,9 @@ def test_no_key_token_or_password_appears_in_any_service_log(
     assert detection["payload"]["executor"]["kind"] == "cloud"
 
     with httpx.Client(base_url=api.base_url, timeout=30) as anonymous:
-        playlist = wait_for_playlist(anonymous, stream_id, api.token)
+        playlist, folder = wait_for_playlist(anonymous, stream_id, api.token)
         segment = next(line for line in playlist.splitlines() if line.startswith("segments/"))
-        assert anonymous.get(f"/api/streams/{stream_id}/{segment}").status_code == 200
+        assert anonymous.get(f"{folder}/{segment}").status_code == 200
         wait_for_playlist(anonymous, from_file.json()["id"], api.token)  # the adapter published
         disabled = anonymous.patch(
             f"/api/streams/{stream_id}",
@@ -229,6 +233,7 @@ def test_no_key_token_or_password_appears_in_any_service_log(
         "stream key": stream_key,
         "wrong stream key": wrong_key,
         "S3 secret key": isolated.env["SIGHTLINE_S3_SECRET_KEY"],
+        "playback signing key": isolated.env["SIGHTLINE_PLAYBACK_SIGNING_KEY"],
         "cloud API key": cloud_key,
         "database credentials": re.sub(
             r"^.*//([^@]*)@.*$", r"\1@", isolated.env["SIGHTLINE_DATABASE_URL"]
@@ -236,7 +241,7 @@ def test_no_key_token_or_password_appears_in_any_service_log(
     }
     # Any key in an RTMP URL, including the ones ingest mints for its own source adapters.
     key_in_url = re.compile(
-        re.escape(rtmp_url) + r"/[^\s'\"]+|[?&](key|token|access_token)=[^&\s'\"]+"
+        re.escape(rtmp_url) + r"/[^\s'\"]+|[?&](key|token|access_token|sig)=[^&\s'\"]+"
     )
     found = [
         f"{path.name}: {what}"

@@ -126,7 +126,7 @@ def test_a_full_store_warns_spools_refuses_new_publishers_and_loses_nothing(
     rig.s3_endpoint = small_minio
     rig.start(SIGHTLINE_SPOOL_MAX_BYTES=str(SPOOL_MAX_BYTES))
     # Nothing may be evicted (all video younger than an hour): the store really fills.
-    api, token = _start_api(rig, SIGHTLINE_VIDEO_MIN_RETENTION_S="3600")
+    api, _token = _start_api(rig, SIGHTLINE_VIDEO_MIN_RETENTION_S="3600")
     assert api.get("/api/storage").json()["warning"] is None
 
     first = api.post("/api/streams", json={"name": "cam", "source": {"kind": "rtmp"}}).json()
@@ -184,6 +184,7 @@ def test_a_full_store_warns_spools_refuses_new_publishers_and_loses_nothing(
     for seq, sha in acknowledged.items():
         data = store.get_bytes(rig.bucket, segment_object_key(stream_id, seq))
         assert hashlib.sha256(data).hexdigest() == sha, seq
-    url = f"{api.base_url}/api/streams/{stream_id}/playlist.m3u8?access_token={token}"
+    playback = api.get(f"/api/streams/{stream_id}/playback").json()  # a player's signed URL
+    url = str(api.base_url.join(playback["playlist_url"]))
     assert _ffprobe_seconds(url) == pytest.approx(2.0 * len(acknowledged), abs=2.5)
     _wait_for(lambda: api.get("/api/storage").json()["warning"] is None, 30, "the warning")

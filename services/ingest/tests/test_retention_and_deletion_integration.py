@@ -100,7 +100,7 @@ def _ffprobe_seconds(url: str) -> float:
 
 def test_expired_segments_leave_the_live_playlist_and_the_rest_plays(rig: IngestRig) -> None:
     rig.start()
-    api, token = _start_api(rig)
+    api, _token = _start_api(rig)
     created = api.post("/api/streams", json={"name": "cam", "source": {"kind": "rtmp"}}).json()
     stream_id = created["id"]
     api.patch(f"/api/streams/{stream_id}", json={"retention": {"video_s": 6}}).raise_for_status()
@@ -140,7 +140,8 @@ def test_expired_segments_leave_the_live_playlist_and_the_rest_plays(rig: Ingest
     assert final
     assert not any(seq in removed for seq in final)
     assert final == _segment_objects(rig, stream_id)  # listed = stored, nothing else
-    url = f"{api.base_url}/api/streams/{stream_id}/playlist.m3u8?access_token={token}"
+    playback = api.get(f"/api/streams/{stream_id}/playback").json()  # a player's signed URL
+    url = str(api.base_url.join(playback["playlist_url"]))
     listed_seconds = sum(e.duration for e in parse_media_playlist(_stored_playlist(rig, stream_id)))
     assert _ffprobe_seconds(url) == pytest.approx(listed_seconds, abs=1.0)
 

@@ -9,6 +9,7 @@ import urllib.request
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlencode
@@ -58,7 +59,13 @@ def start_notifier(isolated: Isolated) -> StartNotifier:
     return start
 
 
-def issue_token(isolated: Isolated, *, revoked: bool = False, token: str | None = None) -> str:
+def issue_token(
+    isolated: Isolated,
+    *,
+    revoked: bool = False,
+    token: str | None = None,
+    expires_at: datetime | None = None,
+) -> str:
     """Publish a token to `api-tokens` the way results-api does; returns the token."""
     token = token or uuid.uuid4().hex
     producer = EventProducer(isolated.bootstrap, "test-tokens")
@@ -69,6 +76,7 @@ def issue_token(isolated: Isolated, *, revoked: bool = False, token: str | None 
         name="test",
         token_hash=hash_token(token),
         revoked=revoked,
+        expires_at=expires_at,
         producer_id="test",
     )
     producer.flush()

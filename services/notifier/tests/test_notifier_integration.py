@@ -6,6 +6,7 @@ import asyncio
 import signal
 import socket
 import urllib.request
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from websockets.asyncio.client import connect
@@ -98,6 +99,16 @@ def test_unauthenticated_and_revoked_clients_are_refused_and_ops_paths_answer(
             await asyncio.sleep(0.1)
         assert await status_of(notifier.url(token=late)) == 101
         assert await status_of(notifier.url(), {"Authorization": f"Bearer {late}"}) == 101
+        # A token results-api issued with an expiry: accepted until then, refused after.
+        ends = datetime.now(UTC) + timedelta(seconds=6)
+        brief = kit.issue_token(isolated, expires_at=ends)
+        for _ in range(50):
+            if await status_of(notifier.url(token=brief)) == 101:
+                break
+            await asyncio.sleep(0.1)
+        assert await status_of(notifier.url(token=brief)) == 101
+        await asyncio.sleep(max(0.0, (ends - datetime.now(UTC)).total_seconds()) + 0.2)
+        assert await status_of(notifier.url(token=brief)) == 401
         assert await status_of(notifier.url(token=revoked)) == 401
 
     asyncio.run(scenario())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from websockets.client import ClientProtocol
@@ -189,6 +190,17 @@ def test_tokens_are_accepted_until_revoked() -> None:
     registry.apply(record)
     registry.forget("t1")
     assert not registry.accepts("secret")
+
+
+def test_tokens_with_an_expiry_are_refused_from_it_on() -> None:
+    registry = TokenRegistry()
+    ends = datetime(2030, 1, 1, tzinfo=UTC)
+    record = ApiToken(token_id="t1", name="wall", token_hash=hash_token("s"), expires_at=ends)
+    registry.apply(record)
+    assert registry.accepts("s", now=ends - timedelta(seconds=1))
+    assert not registry.accepts("s", now=ends)
+    registry.apply(record.model_copy(update={"expires_at": None}))  # reissued without one
+    assert registry.accepts("s", now=ends + timedelta(days=1))
 
 
 def test_every_frame_the_server_builds_matches_the_published_frame_schema() -> None:

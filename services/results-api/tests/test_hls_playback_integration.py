@@ -62,10 +62,14 @@ def test_ffprobe_plays_the_proxied_playlist_end_to_end(
             api_settings.segments_bucket, f"streams/{stream_id}/{path.name}", path.read_bytes()
         )
 
+    # As a video player plays it: at the signed URL the API hands out, no token in any URL.
+    playback = httpx.get(
+        f"{base}/api/streams/{stream_id}/playback", headers={"Authorization": f"Bearer {token}"}
+    ).json()
     probe = subprocess.run(
         [
             "ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "json",
-            f"{base}/api/streams/{stream_id}/playlist.m3u8?access_token={token}",
+            base + playback["playlist_url"],
         ],
         capture_output=True,
         text=True,

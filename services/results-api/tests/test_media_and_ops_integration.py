@@ -40,16 +40,11 @@ def test_the_playlist_points_segments_at_the_proxy(client, stored_stream):
     assert client.get(f"/api/streams/{stored_stream}/segments/9.ts").status_code == 404
 
 
-def test_a_player_can_authenticate_with_a_query_token(client, stored_stream, token):
-    no_header = {"Authorization": ""}
+def test_a_token_in_the_url_is_refused(client, stored_stream, token):
+    # URLs end up in access logs and history: players use signed URLs (test_signed_playback).
     url = f"/api/streams/{stored_stream}/playlist.m3u8"
-    assert client.get(url, headers=no_header).status_code == 401
-    response = client.get(url, params={"access_token": token}, headers=no_header)
-    assert response.status_code == 200
-    [first, *_] = [line for line in response.text.splitlines() if line.startswith("segments/")]
-    assert first.startswith("segments/0.ts?access_token=")
-    segment = client.get(f"/api/streams/{stored_stream}/{first}", headers=no_header)
-    assert segment.status_code == 200
+    response = client.get(url, params={"access_token": token}, headers={"Authorization": ""})
+    assert response.status_code == 401
 
 
 def test_a_stream_without_a_playlist_yet_is_404(client, new_stream):

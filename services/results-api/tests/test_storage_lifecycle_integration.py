@@ -402,6 +402,12 @@ def test_a_range_erase_removes_exactly_that_range(
     )
 
 
+def _signed_playlist(base: str, stream_id: str, headers: dict[str, str]) -> str:
+    """The stream's playlist at the signed URL a player gets (no token in it)."""
+    playback = httpx.get(f"{base}/api/streams/{stream_id}/playback", headers=headers)
+    return f"{base}{playback.json()['playlist_url']}"
+
+
 def _ffprobe_seconds(url: str) -> float:
     probe = subprocess.run(
         ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", url],
@@ -436,7 +442,7 @@ def test_retention_expires_old_video_and_results_each_on_its_own_lifetime(
     )
     store_detections(_detections(detection_factory, stream_id, 2, occurred_at=old))
     store_detections([detection_factory(stream_id, 2)])
-    playlist_url = f"{base}/api/streams/{stream_id}/playlist.m3u8?access_token={token}"
+    playlist_url = _signed_playlist(base, stream_id, {"Authorization": f"Bearer {token}"})
     assert _ffprobe_seconds(playlist_url) == pytest.approx(6.0, abs=0.3)
 
     patched = httpx.patch(
@@ -550,9 +556,7 @@ def test_a_pinned_stretch_outlives_retention_until_unpinned(
             {"s": stream_id},
         ).scalars()
         assert list(kept) == [1]
-    playlist_url = (
-        f"{base}/api/streams/{stream_id}/playlist.m3u8?access_token={headers['Authorization'][7:]}"
-    )
+    playlist_url = _signed_playlist(base, stream_id, headers)
     playlist = httpx.get(playlist_url).text
     assert _listed(playlist) == ["00000001.ts", "00000003.ts"]
     assert playlist.count("#EXT-X-DISCONTINUITY") == 1
@@ -670,8 +674,6 @@ def test_a_filling_store_warns_then_evicts_the_oldest_unpinned_video_past_its_mi
     assert evicted == unpinned[: len(evicted)]  # the oldest first
     assert _ts_objects(api_settings, new_id) == ["00000000.ts", "00000001.ts"]
     assert _metric(base, "sightline_storage_warning") == 0
-    playlist_url = (
-        f"{base}/api/streams/{old_id}/playlist.m3u8?access_token={headers['Authorization'][7:]}"
-    )
+    playlist_url = _signed_playlist(base, old_id, headers)
     assert _listed(httpx.get(playlist_url).text) == kept
     assert _ffprobe_seconds(playlist_url) == pytest.approx(2.0 * len(kept), abs=0.3)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from datetime import datetime
 
 from sightline_common.envelope import deterministic_event_id, wrap
 from sightline_common.kafka.producer import EventProducer
@@ -37,14 +38,22 @@ def publish_api_token(
     name: str,
     token_hash: str,
     revoked: bool = False,
+    expires_at: datetime | None = None,
     producer_id: str,
 ) -> None:
     """Queue the current state of one token on `api-tokens` (call `producer.flush()` after).
 
     Call it when a token is created (`revoked=False`) and when it is revoked (`revoked=True`);
-    republishing the same state yields the same event id, so a retry is harmless.
+    republishing the same state yields the same event id, so a retry is harmless. `expires_at`
+    (timezone-aware) is when followers stop accepting the token; None: until revoked.
     """
-    record = ApiToken(token_id=token_id, name=name, token_hash=token_hash, revoked=revoked)
+    record = ApiToken(
+        token_id=token_id,
+        name=name,
+        token_hash=token_hash,
+        revoked=revoked,
+        expires_at=expires_at,
+    )
     envelope = wrap(
         record,
         key=token_id,

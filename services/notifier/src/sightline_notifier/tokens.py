@@ -2,10 +2,13 @@
 
 results-api issues and revokes tokens and publishes their SHA-256 (see
 `sightline_common.api_tokens`); this registry is the notifier's view of that topic, so a
-WebSocket client is authenticated without calling results-api or reading its database.
+WebSocket client is authenticated without calling results-api or reading its database. A token
+published with an expiry is refused from that moment on, as results-api refuses it.
 """
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 from sightline_common.api_tokens import hash_token
 from sightline_common.messages import ApiToken
@@ -17,6 +20,7 @@ class TokenRegistry:
     def __init__(self) -> None:
         self._hash_of: dict[str, str] = {}
         self._valid_hashes: set[str] = set()
+        self._expires_at: dict[str, datetime] = {}  # by hash, for tokens issued with an expiry
 
     def __len__(self) -> int:
         return len(self._hash_of)
@@ -30,6 +34,10 @@ class TokenRegistry:
         if not record.revoked:
             self._hash_of[record.token_id] = record.token_hash
             self._valid_hashes.add(record.token_hash)
+            if record.expires_at is not None:
+                self._expires_at[record.token_hash] = record.expires_at
+            else:
+                self._expires_at.pop(record.token_hash, None)
         return self._invalidate(old)
 
     def forget(self, token_id: str) -> str | None:
@@ -40,8 +48,15 @@ class TokenRegistry:
         if old is None or old in self._hash_of.values():
             return None
         self._valid_hashes.discard(old)
+        self._expires_at.pop(old, None)
         return old
 
-    def accepts(self, token: str | None) -> bool:
-        """Whether `token` is one results-api issued and has not revoked."""
-        return bool(token) and hash_token(token or "") in self._valid_hashes
+    def accepts(self, token: str | None, now: datetime | None = None) -> bool:
+        """Whether `token` is one results-api issued and has neither revoked nor let expire."""
+        if not token:
+            return False
+        digest = hash_token(token)
+        if digest not in self._valid_hashes:
+            return False
+        expires_at = self._expires_at.get(digest)
+        return expires_at is None or (now or datetime.now(UTC)) < expires_at

@@ -67,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     if mode == "api" or (mode == "serve" and not settings.run_materializer):
         app, worker = _api(settings, engine, CachedReadiness(db_ready, kafka_ready))
         try:
-            # No access log: a player's URLs carry its token in the query string.
+            # No access log: the structured request logs are enough, and a playback URL's
+            # signature (a short-lived credential) stays out of plain-text logs.
             uvicorn.run(
                 app,
                 host=settings.http_host,
@@ -117,6 +118,7 @@ def _api(
     alive: Callable[[], bool] | None = None,
 ) -> tuple[FastAPI, StorageWorker | None]:
     """The API, and the storage worker beside it (started) unless settings turn it off."""
+    settings.playback_key()  # exits 2 now, not at the first playback, when the key is missing
     publisher = build_publisher(settings)
     store = ObjectStore.from_settings(settings)
     meter = StorageMeter(settings, store, engine)

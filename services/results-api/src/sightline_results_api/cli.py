@@ -1,6 +1,7 @@
 """`sightline`: the operator CLI — API tokens and streams, on the same logic as the API.
 
-    sightline token create --name NAME     prints the new token once
+    sightline token create --name NAME [--scope read|write] [--expires-in 30d | --expires-at ISO]
+                                           prints the new token once
     sightline token list
     sightline token revoke NAME|ID
     sightline streams add --name NAME [--source test|file|webcam|rtmp] [--uri URI] [--loop]
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlmodel import Session
 
@@ -27,14 +29,18 @@ from sightline_common.errors import TransientError
 from sightline_common.logging import configure_logging
 from sightline_common.messages import Source, SourceKind
 from sightline_results_api import reanalysis_cli, report_cli
+from sightline_results_api.durations import duration, instant
 from sightline_results_api.events import StatePublisher
+from sightline_results_api.models import ApiToken, utcnow
 from sightline_results_api.reanalysis import RunNotFoundError
 from sightline_results_api.runtime import build_publisher, open_database
 from sightline_results_api.settings import ResultsApiSettings
 from sightline_results_api.streams import InvalidSourceError, StreamNotFoundError, StreamRegistry
 from sightline_results_api.tokens import (
+    TokenExpiryError,
     TokenNameTakenError,
     TokenNotFoundError,
+    TokenScope,
     issue_token,
     list_tokens,
     revoke_token,
@@ -49,6 +55,19 @@ def _parser() -> argparse.ArgumentParser:
     token.required = True
     create = token.add_parser("create", help="issue a token (printed once)")
     create.add_argument("--name", required=True)
+    create.add_argument(
+        "--scope",
+        choices=[s.value for s in TokenScope],
+        default=TokenScope.WRITE.value,
+        help="read: GET only (dashboards, reports); write: everything (default)",
+    )
+    expiry = create.add_mutually_exclusive_group()
+    expiry.add_argument(
+        "--expires-in", type=duration, help="lifetime: seconds, or 90m, 12h, 30d (default: none)"
+    )
+    expiry.add_argument(
+        "--expires-at", type=instant, help="ISO 8601 instant, e.g. 2027-01-31T00:00:00Z"
+    )
     token.add_parser("list", help="list tokens")
     revoke = token.add_parser("revoke", help="revoke a token by name or id")
     revoke.add_argument("token")
@@ -68,16 +87,31 @@ def _parser() -> argparse.ArgumentParser:
 
 def _tokens(args: argparse.Namespace, session: Session, publisher: StatePublisher) -> None:
     if args.action == "create":
-        record, token = issue_token(session, publisher, args.name)
-        print(f"token {record.name} ({record.id}) created; it is shown only now:")
+        expires_at = args.expires_at or (utcnow() + args.expires_in if args.expires_in else None)
+        record, token = issue_token(
+            session, publisher, args.name, scope=TokenScope(args.scope), expires_at=expires_at
+        )
+        until = f", expires {expires_at:%Y-%m-%d %H:%M:%S}Z" if expires_at else ""
+        print(f"token {record.name} ({record.id}, {record.scope}{until}) created; shown only now:")
         print(token)
     elif args.action == "list":
+        now = utcnow()
         for record in list_tokens(session):
-            state = f"revoked {record.revoked_at:%Y-%m-%d %H:%M}" if record.revoked_at else "live"
-            print(f"{record.id}  {record.name:<24} {record.created_at:%Y-%m-%d %H:%M}  {state}")
+            print(
+                f"{record.id}  {record.name:<24} {record.scope:<5} "
+                f"{record.created_at:%Y-%m-%d %H:%M}  {_token_state(record, now)}"
+            )
     else:
         record = revoke_token(session, publisher, args.token)
         print(f"token {record.name} ({record.id}) revoked")
+
+
+def _token_state(record: ApiToken, now: datetime) -> str:
+    if record.revoked_at:
+        return f"revoked {record.revoked_at:%Y-%m-%d %H:%M}"
+    if record.expires_at and record.expires_at <= now:
+        return f"expired {record.expires_at:%Y-%m-%d %H:%M}"
+    return f"live until {record.expires_at:%Y-%m-%d %H:%M}" if record.expires_at else "live"
 
 
 def _streams(
@@ -124,6 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (
         TokenNameTakenError,
         TokenNotFoundError,
+        TokenExpiryError,
         InvalidSourceError,
         RunNotFoundError,
         StreamNotFoundError,

@@ -130,6 +130,7 @@ class StatePublisher:
             name=token.name,
             token_hash=token.token_hash,
             revoked=token.revoked_at is not None,
+            expires_at=token.expires_at,
             producer_id=self.producer_id,
         )
         self.producer.flush(PUBLISH_TIMEOUT_S)

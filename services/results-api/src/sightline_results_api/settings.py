@@ -6,11 +6,15 @@ import re
 import tempfile
 from pathlib import Path
 
-from pydantic import Field, field_validator
+import structlog
+from pydantic import Field, SecretStr, field_validator
 
 from sightline_common.settings import ServiceSettings
 from sightline_common.source_policy import SourcePolicySettings
 from sightline_results_api.report.quality import QualityWeights
+
+# The playback URL key on development machines (SIGHTLINE_ALLOW_DEV_CREDENTIALS=true) only.
+DEV_PLAYBACK_SIGNING_KEY = "sightline-dev-playback-key"
 
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -70,6 +74,11 @@ class ResultsApiSettings(ServiceSettings, SourcePolicySettings):
     # Alerts (#18): rules may send webhooks to loopback / private / link-local addresses.
     webhook_allow_private: bool = False
 
+    # Signed HLS URLs (#17): a player gets the playlist at a URL signed with this HMAC key and
+    # valid this long, instead of putting an API token in the URL (see `playback_urls`).
+    playback_signing_key: SecretStr = SecretStr("")
+    playback_url_ttl_s: float = Field(default=300.0, ge=10, le=86_400)
+
     @field_validator("database_schema")
     @classmethod
     def _plain_identifier(cls, value: str) -> str:
@@ -77,6 +86,19 @@ class ResultsApiSettings(ServiceSettings, SourcePolicySettings):
         if value and not _SCHEMA_NAME.match(value):
             raise ValueError("database_schema must be a lower-case SQL identifier")
         return value
+
+    def playback_key(self) -> bytes:
+        """The signing key of playback URLs. Without one the API refuses to start (exit 2),
+        except with development credentials allowed, where a fixed development key is used."""
+        key = self.playback_signing_key.get_secret_value()
+        if key:
+            return key.encode()
+        if self.allow_dev_credentials:
+            return DEV_PLAYBACK_SIGNING_KEY.encode()
+        structlog.get_logger(__name__).error(
+            "service.refused", reason="SIGHTLINE_PLAYBACK_SIGNING_KEY is not set"
+        )
+        raise SystemExit(2)
 
     @property
     def cors_origin_list(self) -> list[str]:

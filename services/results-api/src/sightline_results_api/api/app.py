@@ -23,6 +23,7 @@ from sightline_results_api.api.routes import (
     rate_cards,
     reanalysis,
     reports,
+    signed_media,
     snapshots,
     storage,
     streams,
@@ -59,6 +60,8 @@ def create_app(context: AppContext) -> FastAPI:
     api.include_router(alerts.router)  # alert rules and alerts (#18)
     api.include_router(snapshots.router)  # a still to draw alert zones on (#18)
     app.include_router(api)
+    # HLS at signed URLs: a signature instead of the token (#17), see `playback_urls`.
+    app.include_router(signed_media.router)
     app.include_router(ops_router(context.ready, context.alive))
     install_error_handlers(app)
     _document_string_details(app)

@@ -19,7 +19,7 @@ from sightline_results_api.storage_lifecycle.jobs import DeletionJobs
 from sightline_results_api.storage_lifecycle.pins import Pins
 from sightline_results_api.storage_lifecycle.usage import StorageMeter
 from sightline_results_api.streams import StreamRegistry
-from sightline_results_api.tokens import token_is_valid
+from sightline_results_api.tokens import TokenScope, live_token_scope
 
 
 @dataclass(frozen=True)
@@ -58,23 +58,33 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 _bearer = HTTPBearer(auto_error=False, description="An API token from `sightline token create`")
 
+# What a `read` token may call: methods that change nothing.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 
 def require_token(
     request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
-    """401 unless the request carries a live token.
+    """401 unless the request carries a live token in `Authorization: Bearer`; 403 when a
+    `read` token calls a method that changes something.
 
-    The token comes from `Authorization: Bearer`, or from an `access_token` query parameter for
-    what a browser loads without headers (a video player's playlist, an <img> thumbnail).
+    Tokens are never taken from the URL (URLs end up in access logs, browser history and
+    Referer headers): what a browser loads without headers, a video player's HLS, uses the
+    short-lived signed URLs of `/api/streams/{id}/playback`.
     """
-    token = credentials.credentials if credentials else request.query_params.get("access_token")
-    if not token or not token_is_valid(session, token):
+    scope = live_token_scope(session, credentials.credentials) if credentials else None
+    if scope is None:
         raise HTTPException(
             status_code=status.HTTP_401_UNAUTHORIZED,
-            detail="missing or invalid API token",
+            detail="missing, invalid, revoked or expired API token",
             headers={"WWW-Authenticate": "Bearer"},
+        )
+    if scope is TokenScope.READ and request.method not in SAFE_METHODS:
+        raise HTTPException(
+            status_code=status.HTTP_403_FORBIDDEN,
+            detail="this API token is read-only",
         )
 
 

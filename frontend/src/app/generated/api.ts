@@ -85,6 +85,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/hls/streams/{stream_id}/playlist.m3u8": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Signed Playlist
+         * @description The stream's HLS playlist at a signed URL from `/api/streams/{id}/playback`.
+         */
+        get: operations["signed_playlist_api_hls_streams__stream_id__playlist_m3u8_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/hls/streams/{stream_id}/segments/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Signed Segment
+         * @description One segment at the signed URL its playlist listed.
+         */
+        get: operations["signed_segment_api_hls_streams__stream_id__segments__name__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/logos": {
         parameters: {
             query?: never;
@@ -559,6 +599,27 @@ export interface paths {
          * @description Unpin: the stretch expires at the next sweep if it is past its lifetime.
          */
         delete: operations["delete_pin_api_streams__stream_id__pins__pin_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/streams/{stream_id}/playback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Playback
+         * @description A short-lived signed URL of the stream's HLS playlist, for players that cannot send the
+         *     token in a header (a URL with the API token in it would end up in logs and history).
+         */
+        get: operations["playback_api_streams__stream_id__playback_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1299,6 +1360,22 @@ export interface components {
             stream_id: string;
             /** To */
             to: number;
+        };
+        /**
+         * PlaybackUrl
+         * @description Where a video player loads the stream's HLS without an API token.
+         */
+        PlaybackUrl: {
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /**
+             * Playlist Url
+             * @description Path (from the API's base URL) of the signed playlist; its segments are signed in it. Ask again before `expires_at` to keep playing.
+             */
+            playlist_url: string;
         };
         /**
          * RangeErase
@@ -2157,6 +2234,80 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DeletionJobPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    signed_playlist_api_hls_streams__stream_id__playlist_m3u8_get: {
+        parameters: {
+            query?: {
+                /** @description unix seconds */
+                exp?: string | null;
+                /** @description from /playback */
+                sig?: string | null;
+            };
+            header?: never;
+            path: {
+                stream_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HLS playlist */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.apple.mpegurl": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    signed_segment_api_hls_streams__stream_id__segments__name__get: {
+        parameters: {
+            query?: {
+                /** @description unix seconds */
+                exp?: string | null;
+                /** @description from /playback */
+                sig?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description e.g. 42.ts */
+                name: string;
+                stream_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description MPEG-TS segment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "video/mp2t": unknown;
                 };
             };
             /** @description Validation Error */
@@ -3160,6 +3311,37 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    playback_api_streams__stream_id__playback_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                stream_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaybackUrl"];
+                };
             };
             /** @description Validation Error */
             422: {

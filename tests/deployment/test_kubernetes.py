@@ -174,6 +174,7 @@ def test_every_reference_to_config_and_secrets_resolves(
 ) -> None:
     configmaps = set(of_kind(overlay, "ConfigMap"))
     secrets = set(of_kind(overlay, "Secret")) | EXTERNAL_SECRETS
+    secrets |= set(of_kind(overlay, "KafkaUser"))  # Strimzi writes each user's password Secret
     pods = [w["spec"]["template"]["spec"] for w in workloads(overlay).values()]
     pods += [job["spec"]["template"]["spec"] for job in of_kind(overlay, "Job").values()]
     for pod in pods:

@@ -17,6 +17,7 @@ from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.cimpl import NewTopic
 
+from sightline_common.kafka.security import admin_config
 from sightline_common.logging import configure_logging
 from sightline_common.settings import ServiceSettings
 from sightline_common.storage import ObjectStore
@@ -41,7 +42,7 @@ def ensure_topics(bootstrap: str, names: TopicNames, replication_factor: int = 1
 
     Raises `KafkaException` when the broker refuses a topic for any reason but its existence.
     """
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin = AdminClient(admin_config(bootstrap))
     created: list[str] = []
     futures = admin.create_topics(new_topics(names, replication_factor), operation_timeout=30)
     for name, future in futures.items():

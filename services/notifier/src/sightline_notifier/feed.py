@@ -23,6 +23,7 @@ from pydantic import BaseModel
 
 from sightline_common.envelope import decode
 from sightline_common.errors import InvalidMessageError
+from sightline_common.kafka.security import client_security
 from sightline_common.messages import ApiToken
 from sightline_notifier import metrics
 from sightline_notifier.frames import Event, event_from_message
@@ -115,6 +116,7 @@ class KafkaFeed:
     def _run(self) -> None:
         consumer = Consumer(
             {
+                **client_security(),
                 "bootstrap.servers": self._bootstrap,
                 "client.id": self._client_id,
                 # Required by librdkafka, never joined: partitions are assigned, not balanced.

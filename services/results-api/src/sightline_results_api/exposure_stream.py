@@ -10,6 +10,7 @@ ids it folded, which makes redelivery harmless.
 
 from __future__ import annotations
 
+import ssl
 import time
 
 import faust
@@ -21,6 +22,7 @@ from faust.types import StreamT
 
 from sightline_common.envelope import decode, deterministic_event_id, encode, wrap
 from sightline_common.errors import PermanentError
+from sightline_common.kafka.security import KafkaSecurity, admin_config
 from sightline_common.messages import Detection
 from sightline_common.topics import TOPIC_SPECS, Topic
 from sightline_results_api.exposure_state import by_window, fold, logo_frames, window_update
@@ -35,6 +37,21 @@ def _partitions(topic: Topic) -> int:
     return next(spec.partitions for spec in TOPIC_SPECS if spec.topic == topic)
 
 
+def broker_credentials(security: KafkaSecurity) -> faust.SASLCredentials | None:
+    """faust's (aiokafka's) form of the process's Kafka identity; None connects in plain text."""
+    if not security.authenticated:
+        return None
+    context = None
+    if security.security_protocol == "SASL_SSL":  # faust picks SASL_SSL when given a context
+        context = ssl.create_default_context(cafile=security.ca_file or None)
+    return faust.SASLCredentials(
+        username=security.username,
+        password=security.password.get_secret_value(),
+        mechanism=security.sasl_mechanism,
+        ssl_context=context,
+    )
+
+
 def build_app(settings: ResultsApiSettings) -> faust.App:
     """The faust application: one agent over `detections`, one table, output to `exposure`."""
     topics = settings.topics
@@ -44,6 +61,7 @@ def build_app(settings: ResultsApiSettings) -> faust.App:
         app_id,
         datadir=settings.exposure_data_dir / app_id,
         broker=f"kafka://{settings.kafka_bootstrap}",
+        broker_credentials=broker_credentials(KafkaSecurity()),
         store="memory://",
         web_enabled=False,
         topic_replication_factor=1,
@@ -114,7 +132,7 @@ def ensure_changelog(bootstrap: str, name: str, timeout: float = 60.0) -> None:
     shows there; it then sees no partitions, and its agent crashes on a partition mismatch at
     every restart, for good (seen under load).
     """
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin = AdminClient(admin_config(bootstrap))
     partitions = _partitions(Topic.DETECTIONS)  # co-partitioned with its source, as faust checks
     topic = NewTopic(name, partitions, 1, config={"cleanup.policy": "compact"})
     try:

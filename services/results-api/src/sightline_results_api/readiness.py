@@ -15,6 +15,8 @@ from confluent_kafka.admin import AdminClient
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from sightline_common.kafka.security import admin_config
+
 
 def database_answers(engine: Engine) -> Callable[[], bool]:
     """A probe: `SELECT 1` succeeds."""
@@ -32,7 +34,7 @@ def database_answers(engine: Engine) -> Callable[[], bool]:
 
 def kafka_answers(bootstrap: str, timeout: float = 3.0) -> Callable[[], bool]:
     """A probe: the cluster's metadata can be fetched."""
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin = AdminClient(admin_config(bootstrap))
 
     def probe() -> bool:
         try:

@@ -45,6 +45,9 @@ class DevstackSettings:
     kafka_port: int = 9092
     kafka_controller_port: int = 9093
     kafka_heap: str = "768m"
+    # Non-empty: the broker takes SCRAM logins only, `admin` (this password) is its super user,
+    # and each service principal gets the ACLs of `sightline_common.kafka.acl_spec`.
+    kafka_admin_password: str = ""
     topic_prefix: str = ""
 
     postgres_port: int = 5432

@@ -10,6 +10,7 @@ from confluent_kafka import Consumer, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 from sightline_common.envelope import Message, decode
+from sightline_common.kafka.security import admin_config, client_security
 from sightline_common.provision import ensure_topics
 from sightline_common.topics import TopicNames
 
@@ -18,13 +19,13 @@ def create_topics(bootstrap: str, names: TopicNames) -> list[str]:
     """Create every topic (and DLQ) under `names.prefix`; returns the on-broker names."""
     ensure_topics(bootstrap, names)
     specs = names.all_names()
-    _wait_for_metadata(AdminClient({"bootstrap.servers": bootstrap}), set(specs))
+    _wait_for_metadata(AdminClient(admin_config(bootstrap)), set(specs))
     return list(specs)
 
 
 def delete_topics(bootstrap: str, topics: list[str]) -> None:
     """Delete test topics; failures are not fatal to a test that already passed."""
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin = AdminClient(admin_config(bootstrap))
     for future in admin.delete_topics(topics, operation_timeout=30).values():
         try:
             future.result()
@@ -46,6 +47,7 @@ def read_all(bootstrap: str, topic: str, timeout: float = 10.0) -> list[Any]:
     """Every raw message on `topic` from the beginning to its current end."""
     consumer = Consumer(
         {
+            **client_security(),
             "bootstrap.servers": bootstrap,
             "group.id": f"test-reader-{uuid.uuid4()}",
             "enable.auto.commit": False,

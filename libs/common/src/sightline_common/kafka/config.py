@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from sightline_common.kafka.security import client_security
+
 
 def producer_config(bootstrap: str, client_id: str) -> dict[str, Any]:
     """An idempotent producer: acks from all replicas, no reordering or duplicates on retry."""
     return {
+        **client_security(),
         "bootstrap.servers": bootstrap,
         "client.id": client_id,
         "enable.idempotence": True,
@@ -22,6 +25,7 @@ def producer_config(bootstrap: str, client_id: str) -> dict[str, Any]:
 def consumer_config(bootstrap: str, group_id: str, client_id: str) -> dict[str, Any]:
     """A consumer that commits only what the caller says is done."""
     return {
+        **client_security(),
         "bootstrap.servers": bootstrap,
         "group.id": group_id,
         "client.id": client_id,

@@ -22,6 +22,7 @@ from pydantic import BaseModel
 
 from sightline_common.envelope import decode
 from sightline_common.errors import PermanentError
+from sightline_common.kafka.security import client_security
 
 log = structlog.get_logger(__name__)
 
@@ -38,6 +39,7 @@ class CompactedTopicFollower:
     ) -> None:
         self._consumer = Consumer(
             {
+                **client_security(),
                 "bootstrap.servers": bootstrap,
                 "group.id": f"{client_id}-follower-{uuid.uuid4().hex[:8]}",
                 "client.id": client_id,

@@ -19,10 +19,12 @@ from string import Template
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.cimpl import NewTopic
 
+from sightline_common.kafka.security import KafkaSecurity, admin_config
 from sightline_common.topics import TopicNames
 from sightline_devstack import ports
 from sightline_devstack.errors import InstallError, PlatformError
 from sightline_devstack.install.kafka_jars import ensure_kafka_libs
+from sightline_devstack.servers import kafka_auth
 from sightline_devstack.servers.base import Launch, Server
 
 # librdkafka logs every refused connection while the broker boots; health polls stay quiet.
@@ -39,12 +41,13 @@ def new_cluster_id() -> str:
             return text
 
 
-def admin_client(bootstrap: str) -> AdminClient:
-    """An AdminClient that neither retries forever nor floods stderr."""
-    return AdminClient(
-        {"bootstrap.servers": bootstrap, "socket.timeout.ms": 3000},
-        logger=_QUIET,
-    )
+def admin_client(bootstrap: str, security: KafkaSecurity | None = None) -> AdminClient:
+    """An AdminClient that neither retries forever nor floods stderr (as `security`, or as the
+    process's identity when None)."""
+    config = admin_config(bootstrap, **{"socket.timeout.ms": 3000})
+    if security is not None:
+        config.update(security.librdkafka())
+    return AdminClient(config, logger=_QUIET)
 
 
 class Kafka(Server):
@@ -52,6 +55,16 @@ class Kafka(Server):
 
     name = "kafka"
     stop_timeout_s = 40.0  # controlled shutdown flushes and closes every partition
+
+    @property
+    def authenticated(self) -> bool:
+        """Whether this broker requires SCRAM logins and enforces ACLs."""
+        return bool(self.settings.kafka_admin_password)
+
+    def _admin(self, chosen_ports: dict[str, int]) -> AdminClient:
+        password = self.settings.kafka_admin_password
+        security = kafka_auth.admin_identity(password) if self.authenticated else None
+        return admin_client(self.bootstrap(chosen_ports), security)
 
     @property
     def pom(self) -> Path:
@@ -87,15 +100,21 @@ class Kafka(Server):
         template = Template(
             (self.settings.platform_dir / "kafka" / "server.properties.template").read_text()
         )
+        password = self.settings.kafka_admin_password
+        protocol = "SASL_PLAINTEXT" if self.authenticated else "PLAINTEXT"
         props = self.dir / "server.properties"
-        props.write_text(
-            template.substitute(
-                host=self.settings.host,
-                broker_port=chosen_ports["broker"],
-                controller_port=chosen_ports["controller"],
-                data_dir=self.data_dir,
-            )
+        rendered = template.substitute(
+            host=self.settings.host,
+            broker_port=chosen_ports["broker"],
+            controller_port=chosen_ports["controller"],
+            data_dir=self.data_dir,
+            broker_protocol=protocol,
+            controller_protocol=protocol,
         )
+        if self.authenticated:
+            rendered += kafka_auth.server_properties(password)
+        props.touch(mode=0o600)  # it may hold the admin password
+        props.write_text(rendered)
         if (self.data_dir / "meta.properties").exists():
             return
         self.say("kafka: formatting KRaft storage")
@@ -110,6 +129,7 @@ class Kafka(Server):
             str(props),
             "--cluster-id",
             new_cluster_id(),
+            *(kafka_auth.format_args(password) if self.authenticated else []),
         ]
         result = subprocess.run(argv, capture_output=True, text=True, check=False)
         if result.returncode != 0:
@@ -148,14 +168,17 @@ class Kafka(Server):
         if not ports.accepts_connections(chosen_ports["broker"], self.settings.host):
             return False
         try:
-            meta = admin_client(self.bootstrap(chosen_ports)).list_topics(timeout=3)
+            meta = self._admin(chosen_ports).list_topics(timeout=3)
         except Exception:  # noqa: BLE001 - KafkaException and friends: simply not ready yet
             return False
         return len(meta.brokers) > 0
 
     def provision(self, chosen_ports: dict[str, int]) -> None:
-        specs = TopicNames(prefix=self.settings.topic_prefix).all_names()
-        admin = admin_client(self.bootstrap(chosen_ports))
+        names = TopicNames(prefix=self.settings.topic_prefix)
+        specs = names.all_names()
+        admin = self._admin(chosen_ports)
+        if self.authenticated:
+            kafka_auth.provision_principals(admin, names)
         existing = set(admin.list_topics(timeout=10).topics)
         todo = [
             NewTopic(

@@ -18,8 +18,10 @@ import {
 export class StreamsApi {
   private readonly http = inject(HttpClient);
 
-  list(): Observable<StreamSummary[]> {
-    return this.http.get<StreamSummary[]>('/api/streams');
+  /** Streams oldest first; archived ones only with `archived` (on-air ones always). */
+  list(query: { archived?: boolean } = {}): Observable<StreamSummary[]> {
+    const params = query.archived ? new HttpParams().set('archived', true) : undefined;
+    return this.http.get<StreamSummary[]>('/api/streams', { params });
   }
 
   get(id: string): Observable<StreamSummary> {

@@ -38,10 +38,12 @@ describe('ReanalysisPage', () => {
     fixture = TestBed.createComponent(ReanalysisPage);
     fixture.componentRef.setInput('stream', stream);
     fixture.detectChanges();
-    backend.expectOne('/api/streams').flush([
-      { id: 's1', name: 'Final', status: 'stopped', source: { kind: 'rtmp' }, policy: {} },
-      { id: 's2', name: 'Semi', status: 'stopped', source: { kind: 'rtmp' }, policy: {} },
-    ]);
+    backend
+      .expectOne((r) => r.url === '/api/streams')
+      .flush([
+        { id: 's1', name: 'Final', status: 'stopped', source: { kind: 'rtmp' }, policy: {} },
+        { id: 's2', name: 'Semi', status: 'stopped', source: { kind: 'rtmp' }, policy: {} },
+      ]);
   }
 
   /** The page for stream s1, whose runs the API lists as given. */

@@ -94,7 +94,7 @@ export class ReanalysisPage implements OnInit {
 
   ngOnInit(): void {
     this.streamId.set(this.stream() ?? '');
-    this.streamsApi.list().subscribe({
+    this.streamsApi.list({ archived: true }).subscribe({
       next: (streams) => this.streams.set(streams),
       error: (error: unknown) => this.error.set(describeApiError(error)),
     });

@@ -64,7 +64,9 @@ describe('ReportPage', () => {
     const { backend } = setUpPage(ReportPage);
     const fixture = TestBed.createComponent(ReportPage);
     await fixture.whenStable();
-    backend.expectOne('/api/streams').flush([{ id: 's1', name: 'Final', status: 'ended' }]);
+    backend
+      .expectOne((r) => r.url === '/api/streams')
+      .flush([{ id: 's1', name: 'Final', status: 'ended' }]);
     await fixture.whenStable();
     const page = fixture.nativeElement as HTMLElement;
     (page.querySelector('button.primary') as HTMLButtonElement).click();
@@ -100,7 +102,9 @@ describe('ReportPage', () => {
     const { backend } = setUpPage(ReportPage);
     const fixture = TestBed.createComponent(ReportPage);
     await fixture.whenStable();
-    backend.expectOne('/api/streams').flush([{ id: 's1', name: 'Final', status: 'ended' }]);
+    backend
+      .expectOne((r) => r.url === '/api/streams')
+      .flush([{ id: 's1', name: 'Final', status: 'ended' }]);
     await fixture.whenStable();
     const page = fixture.nativeElement as HTMLElement;
     (page.querySelector('button.primary') as HTMLButtonElement).click();
@@ -122,7 +126,9 @@ describe('ReportPage run comparison', () => {
     const { backend } = setUpPage(ReportPage);
     const fixture = TestBed.createComponent(ReportPage);
     await fixture.whenStable();
-    backend.expectOne('/api/streams').flush([{ id: 's1', name: 'Final', status: 'ended' }]);
+    backend
+      .expectOne((r) => r.url === '/api/streams')
+      .flush([{ id: 's1', name: 'Final', status: 'ended' }]);
     await fixture.whenStable();
     const page = fixture.nativeElement as HTMLElement;
     const type = (id: string, value: string) => {

@@ -76,7 +76,7 @@ export class ReportPage implements OnInit {
     `${v.toLocaleString(undefined, { maximumFractionDigits: 0 })} ${this.report()?.currency ?? ''}`;
 
   ngOnInit(): void {
-    this.streamsApi.list().subscribe({
+    this.streamsApi.list({ archived: true }).subscribe({
       next: (streams) => {
         this.streams.set(streams);
         if (streams.length === 1) this.chosen.set(new Set([streams[0].id]));

@@ -15,7 +15,7 @@ describe('StreamsPage: a gap in the live feed', () => {
       source: { kind: 'rtmp' },
       policy: { detectors: ['logo', 'visual'], sample_fps: 2 },
     });
-    backend.expectOne('/api/streams').flush([stream('s1'), stream('s2')]);
+    backend.expectOne((r) => r.url === '/api/streams').flush([stream('s1'), stream('s2')]);
     sockets[0].open();
     const logo10 = liveDetection('ev-logo-10', 10, 'acme');
     const face8 = liveDetection('ev-face-8', 8, 'presenter', { detector: 'visual', kind: 'face' });

@@ -18,12 +18,7 @@ import { LiveFeed } from '../../core/live-feed';
 import { flattenDetection, isDetectionEvent, isLifecycleEvent } from '../../core/live-events';
 import { ErrorBanner } from '../../shared/error-banner';
 import { GapFillNotice } from '../../shared/gap-fill-notice';
-import {
-  DetectorsAnalysis,
-  observeAnalysis,
-  shownAnalysis,
-  streamAnalysis,
-} from './live-analysis';
+import { DetectorsAnalysis, observeAnalysis, shownAnalysis, streamAnalysis } from './live-analysis';
 import { NewStreamForm } from './new-stream-form';
 
 const REFRESH_MS = 10_000;
@@ -63,7 +58,26 @@ function earlierStarts(a: GapStarts, b: GapStarts): GapStarts {
   return starts;
 }
 
-/** Every stream with its live status, source and what was seen last; plus "new stream". */
+/** Streams listed per page: an operator with many cameras pages and filters. */
+export const STREAMS_PAGE_SIZE = 25;
+/** Statuses of a stream whose source is on air (or about to be again): not archivable. */
+const ON_AIR = new Set(['live', 'stalled', 'retrying']);
+
+/** The streams whose name, status, source or id contain `text` (any case). */
+export function filterStreams(streams: StreamSummary[], text: string): StreamSummary[] {
+  const wanted = text.trim().toLowerCase();
+  if (!wanted) return streams;
+  return streams.filter((s) =>
+    [s.name, s.status, s.source.kind, s.source.uri ?? '', s.id].some((field) =>
+      field.toLowerCase().includes(wanted),
+    ),
+  );
+}
+
+/**
+ * Streams with their live status, source and what was seen last, filtered and paged, finished
+ * ones archivable; plus "new stream".
+ */
 @Component({
   selector: 'app-streams-page',
   imports: [RouterLink, ErrorBanner, GapFillNotice, NewStreamForm],
@@ -71,14 +85,41 @@ function earlierStarts(a: GapStarts, b: GapStarts): GapStarts {
   template: `
     <div class="spread">
       <h1>Streams</h1>
-      <button type="button" (click)="load()" [disabled]="loading()">Refresh</button>
+      <div class="toolbar">
+        <input
+          type="search"
+          placeholder="Filter by name, status or source"
+          aria-label="Filter streams"
+          data-testid="streams-filter"
+          [value]="filter()"
+          (input)="setFilter($any($event.target).value)"
+        />
+        <label
+          ><input
+            type="checkbox"
+            data-testid="streams-archived"
+            [checked]="showArchived()"
+            (change)="setShowArchived($any($event.target).checked)"
+          />
+          Show archived</label
+        >
+        <button type="button" (click)="load()" [disabled]="loading()">Refresh</button>
+      </div>
     </div>
     <app-error-banner [message]="error()" [retryable]="true" (retry)="load()" />
     <app-gap-fill-notice [state]="gap.state()" (retry)="gap.retry()" />
     <div class="stack">
       <section class="card" aria-label="Streams">
         @if (streams().length === 0 && !loading()) {
-          <p class="empty">No streams yet. Create one below.</p>
+          <p class="empty">
+            {{
+              showArchived()
+                ? 'No streams yet. Create one below.'
+                : 'No current streams: create one below, or show the archived ones.'
+            }}
+          </p>
+        } @else if (filtered().length === 0) {
+          <p class="empty">No stream matches "{{ filter() }}".</p>
         } @else {
           <table data-testid="streams-table">
             <thead>
@@ -92,16 +133,21 @@ function earlierStarts(a: GapStarts, b: GapStarts): GapStarts {
               </tr>
             </thead>
             <tbody>
-              @for (stream of streams(); track stream.id) {
-                <tr>
+              @for (stream of page(); track stream.id) {
+                <tr [class.archived]="stream.archived_at">
                   <td>
                     <a [routerLink]="['/streams', stream.id]">{{ stream.name }}</a>
+                    @if (stream.archived_at) {
+                      <span class="badge">archived</span>
+                    }
                     <div class="muted mono">{{ stream.id }}</div>
                   </td>
                   <td>
-                    <span class="badge status-{{ stream.status }}" [attr.title]="stream.status_reason">{{
-                      stream.status
-                    }}</span>
+                    <span
+                      class="badge status-{{ stream.status }}"
+                      [attr.title]="stream.status_reason"
+                      >{{ stream.status }}</span
+                    >
                     @if (stream.status_reason && stream.status !== 'live') {
                       <div class="muted">{{ stream.status_reason }}</div>
                     }
@@ -141,6 +187,18 @@ function earlierStarts(a: GapStarts, b: GapStarts): GapStarts {
                     <a class="button" routerLink="/exposure" [queryParams]="{ stream: stream.id }"
                       >Exposure</a
                     >
+                    @if (stream.archived_at) {
+                      <button type="button" (click)="archive(stream, false)">Restore</button>
+                    } @else if (!onAir(stream)) {
+                      <button
+                        type="button"
+                        (click)="archive(stream, true)"
+                        [attr.aria-label]="'Archive ' + stream.name"
+                        title="Leave the list; video, results and reports are kept"
+                      >
+                        Archive
+                      </button>
+                    }
                     <button
                       type="button"
                       class="danger"
@@ -154,6 +212,28 @@ function earlierStarts(a: GapStarts, b: GapStarts): GapStarts {
               }
             </tbody>
           </table>
+          @if (pages() > 1) {
+            <nav class="pager" aria-label="Stream pages" data-testid="streams-pager">
+              <button
+                type="button"
+                (click)="pageIndex.set(shownPage() - 1)"
+                [disabled]="shownPage() === 0"
+              >
+                Previous
+              </button>
+              <span>
+                {{ shownPage() * pageSize + 1 }}–{{ shownPage() * pageSize + page().length }} of
+                {{ filtered().length }}
+              </span>
+              <button
+                type="button"
+                (click)="pageIndex.set(shownPage() + 1)"
+                [disabled]="shownPage() === pages() - 1"
+              >
+                Next
+              </button>
+            </nav>
+          }
         }
       </section>
       <app-new-stream-form (createdStream)="onCreated($event)" />
@@ -166,6 +246,21 @@ function earlierStarts(a: GapStarts, b: GapStarts): GapStarts {
     }
     .actions > * {
       margin-left: 6px;
+    }
+    .toolbar {
+      display: flex;
+      gap: 10px;
+      align-items: center;
+    }
+    tr.archived {
+      opacity: 0.7;
+    }
+    .pager {
+      display: flex;
+      gap: 10px;
+      align-items: center;
+      justify-content: flex-end;
+      margin-top: 8px;
     }
     .visually-hidden {
       position: absolute;
@@ -207,6 +302,21 @@ export class StreamsPage implements OnInit {
   /** Live detections the notifier had to drop (or could not replay): reloaded from results-api. */
   protected readonly gap = new GapFill<GapStarts>((starts) => this.fillGap(starts), earlierStarts);
   protected readonly ids = computed(() => this.streams().map((s) => s.id));
+  /** What the operator typed to find a stream (name, status or source), and whether archived
+   * streams are listed (results-api leaves them out unless asked). */
+  protected readonly filter = signal('');
+  protected readonly showArchived = signal(false);
+  protected readonly pageSize = STREAMS_PAGE_SIZE;
+  protected readonly pageIndex = signal(0);
+  protected readonly filtered = computed(() => filterStreams(this.streams(), this.filter()));
+  protected readonly pages = computed(() =>
+    Math.max(1, Math.ceil(this.filtered().length / this.pageSize)),
+  );
+  /** The page shown: the one asked for, or the last one left when the list shrank. */
+  protected readonly shownPage = computed(() => Math.min(this.pageIndex(), this.pages() - 1));
+  protected readonly page = computed(() =>
+    this.filtered().slice(this.shownPage() * this.pageSize, (this.shownPage() + 1) * this.pageSize),
+  );
 
   ngOnInit(): void {
     this.load();
@@ -248,7 +358,7 @@ export class StreamsPage implements OnInit {
     if (!quiet) {
       this.loading.set(true);
     }
-    this.api.list().subscribe({
+    this.api.list({ archived: this.showArchived() }).subscribe({
       next: (streams) => {
         this.loading.set(false);
         this.error.set(null);
@@ -259,6 +369,33 @@ export class StreamsPage implements OnInit {
         this.loading.set(false);
         this.error.set(describeApiError(error));
       },
+    });
+  }
+
+  protected setFilter(text: string): void {
+    this.filter.set(text);
+    this.pageIndex.set(0);
+  }
+
+  protected setShowArchived(on: boolean): void {
+    this.showArchived.set(on);
+    this.load();
+  }
+
+  protected onAir(stream: StreamSummary): boolean {
+    return ON_AIR.has(stream.status);
+  }
+
+  /** Archives a finished stream (it leaves the list, everything is kept) or restores one. */
+  archive(stream: StreamSummary, archived: boolean): void {
+    this.api.update(stream.id, { archived }).subscribe({
+      next: (updated) =>
+        this.streams.update((streams) =>
+          archived && !this.showArchived()
+            ? streams.filter((s) => s.id !== stream.id)
+            : streams.map((s) => (s.id === updated.id ? updated : s)),
+        ),
+      error: (error: unknown) => this.error.set(describeApiError(error)),
     });
   }
 

@@ -33,6 +33,7 @@ from sightline_devstack import ports
 from sightline_devstack.servers import kafka_auth
 from sightline_devstack.servers.kafka import Kafka
 from sightline_devstack.settings import DevstackSettings
+from sightline_testkit.plugin import Isolated
 
 NAMES = TopicNames()
 # Fail within seconds instead of librdkafka's retrying-for-minutes defaults.
@@ -234,3 +235,41 @@ def test_a_follower_logs_in_with_the_identity_in_the_environment(
     finally:
         follower.stop()
     assert applied["logo-1"] == entry
+
+
+SERVICE_PROCESSES = [
+    # (principal, module, args): each process as deployed, logged in as its own principal.
+    ("results-api", "sightline_results_api", ()),
+    ("exposure", "sightline_results_api", ("exposure",)),
+    ("notifier", "sightline_notifier", ()),
+    ("alerts", "sightline_alerts", ()),
+    ("ingest", "sightline_ingest", ()),
+    ("detector-visual", "sightline_detector_visual", ()),
+    ("detector-visual", "sightline_detector_visual", ("replay",)),
+]
+
+
+@pytest.mark.parametrize(
+    ("principal", "module", "args"), SERVICE_PROCESSES, ids=lambda v: str(v).strip("(),'")
+)
+def test_each_service_gets_ready_with_only_its_acls(
+    broker: ScramBroker, isolated: Isolated, principal: str, module: str, args: tuple[str, ...]
+) -> None:
+    """The spec grants enough: every service joins its groups, catches up its followers and
+    answers /readyz on the SCRAM broker with its own login (Postgres and MinIO from the test's
+    isolated environment)."""
+    port = ports.ephemeral_port()
+    process = isolated.spawn(
+        module,
+        *args,
+        *(("--port", str(port)) if args == ("replay",) else ()),
+        SIGHTLINE_KAFKA_BOOTSTRAP=broker.bootstrap,
+        SIGHTLINE_TOPIC_PREFIX="",
+        SIGHTLINE_KAFKA_USERNAME=principal,
+        SIGHTLINE_KAFKA_PASSWORD=kafka_auth.dev_password(principal),
+        SIGHTLINE_KAFKA_SECURITY_PROTOCOL="SASL_PLAINTEXT",
+        SIGHTLINE_HTTP_PORT=str(port),
+        SIGHTLINE_EXPOSURE_DATA_DIR=str(isolated.tmp / "exposure"),
+    )
+    process.wait_http_ok(f"http://127.0.0.1:{port}/readyz", timeout=120)
+    assert "AUTHORIZATION_FAILED" not in process.tail(400).upper()

@@ -17,6 +17,8 @@ export type StreamCreate = Schemas['StreamCreate'];
 export type StreamCreated = Schemas['StreamCreated'];
 export type StreamSummary = Schemas['StreamPublic'];
 export type StreamUpdate = Schemas['StreamUpdate'];
+/** Where the video player loads a stream's HLS without the token; ask again before `expires_at`. */
+export type PlaybackUrl = Schemas['PlaybackUrl'];
 /** One result item of one frame; `event_id` + `item_index` identify it, `media_ts` is stream time. */
 export type DetectionItem = Schemas['DetectionPublic'];
 export type Page<T> = { items: T[]; next_cursor: string | null };

@@ -11,9 +11,21 @@ import {
 } from '@angular/core';
 import { takeUntilDestroyed, toObservable } from '@angular/core/rxjs-interop';
 import { ActivatedRoute, Router, RouterLink } from '@angular/router';
-import { EMPTY, Observable, Subject, catchError, filter, map, merge, switchMap, tap } from 'rxjs';
+import {
+  EMPTY,
+  Observable,
+  Subject,
+  catchError,
+  filter,
+  firstValueFrom,
+  map,
+  merge,
+  switchMap,
+  tap,
+} from 'rxjs';
 import { AlertSummary, AlertsApi } from '../../api/alerts-api';
 import { DetectionItem, LIVE_RUN, ReanalysisRun, StreamSummary } from '../../api/contract';
+import { PlaybackApi } from '../../api/playback-api';
 import { ReanalysisApi } from '../../api/reanalysis-api';
 import { StreamsApi } from '../../api/streams-api';
 import { describeApiError } from '../../core/api-error';
@@ -41,6 +53,7 @@ import { alertMarkers } from './alert-markers';
 import { DetectionIndex, mergeNewestFirst } from './detection-index';
 import { DetectionTimeline } from './detection-timeline';
 import { kindColour } from './overlay-painter';
+import { SignedPlayback } from './signed-playback';
 import { VideoPlayer } from './video-player';
 
 const PAGE_SIZE = 1000;
@@ -76,6 +89,7 @@ export class StreamViewPage implements OnInit {
   private readonly api = inject(StreamsApi);
   private readonly feed = inject(LiveFeed);
   private readonly settings = inject(SettingsStore);
+  private readonly playbackApi = inject(PlaybackApi);
   private readonly destroyRef = inject(DestroyRef);
   private readonly router = inject(Router);
   private readonly route = inject(ActivatedRoute);
@@ -141,11 +155,15 @@ export class StreamViewPage implements OnInit {
   protected readonly currentTime = signal(0);
   protected readonly duration = signal(0);
   protected readonly mediaOffset = signal(0);
-  protected readonly playlistUrl = computed(() =>
-    this.settings.apiUrl(this.api.playlistPath(this.id())),
-  );
-  protected readonly token = computed(() => this.settings.settings().token);
-  protected readonly apiPrefix = computed(() => this.settings.apiUrl('/api/'));
+  /** The player's signed playlist URLs, asked of the API (with the token) when it loads. */
+  protected readonly playback = computed(() => {
+    const id = this.id();
+    return new SignedPlayback(() =>
+      firstValueFrom(this.playbackApi.playback(id)).then((answer) =>
+        this.settings.apiUrl(answer.playlist_url),
+      ),
+    );
+  });
   protected readonly fmt = formatMediaTime;
   protected readonly colour = kindColour;
 

@@ -15,11 +15,14 @@ import type Hls from 'hls.js';
 import type { DetectionItem } from '../../api/contract';
 import { loadHls } from './hls-loader';
 import { contentRect, paintDetections } from './overlay-painter';
+import type { SignedPlayback } from './signed-playback';
 
 /**
  * Plays the stream's HLS (live or VOD) through a lazily loaded hls.js and draws detection boxes
  * over it for the video's current media time, re-painting on every presented frame. The boxes
  * come from `boxesAt(mediaTime)`, so they follow seeking and pausing, not arrival time.
+ * The playlist is loaded at short-lived signed URLs (`SignedPlayback`): no API token in any URL,
+ * and every playlist reload of a live stream goes to a URL that is still valid.
  */
 @Component({
   selector: 'app-video-player',
@@ -79,12 +82,8 @@ import { contentRect, paintDetections } from './overlay-painter';
   `,
 })
 export class VideoPlayer {
-  /** Absolute playlist URL. */
-  readonly src = input.required<string>();
-  /** Bearer token for requests to results-api (not for presigned storage URLs). */
-  readonly token = input('');
-  /** Origin-relative or absolute prefix of URLs that need the token. */
-  readonly apiPrefix = input('/api/');
+  /** Where the signed playlist URLs come from (one per stream). */
+  readonly playback = input.required<SignedPlayback>();
   /** Results to draw at a media time (seconds). */
   readonly boxesAt = input<(mediaTime: number) => DetectionItem[]>(() => []);
   /** Seconds to add to video.currentTime to get media time (see StreamViewPage). */
@@ -108,8 +107,8 @@ export class VideoPlayer {
       this.schedulePaint();
     });
     effect(() => {
-      const src = this.src();
-      void this.attach(src);
+      const playback = this.playback();
+      void this.attach(playback);
     });
     inject(DestroyRef).onDestroy(() => {
       this.destroyed = true;
@@ -132,26 +131,39 @@ export class VideoPlayer {
     return this.video().nativeElement.currentTime + this.mediaOffset();
   }
 
-  private async attach(src: string): Promise<void> {
+  private async attach(playback: SignedPlayback): Promise<void> {
     const video = this.video().nativeElement;
     this.hls?.destroy();
     this.hls = null;
     this.message.set('Loading player…');
-    const HlsClass = await loadHls();
-    if (this.destroyed) {
+    const [HlsClass, src] = await Promise.all([
+      loadHls(),
+      playback.playlistUrl().catch(() => null),
+    ]);
+    if (this.destroyed || this.playback() !== playback) {
+      return;
+    }
+    if (src === null) {
+      this.message.set('Video unavailable: the API refused a playback URL. Retrying…');
+      setTimeout(
+        () => !this.destroyed && this.playback() === playback && this.attach(playback),
+        3000,
+      );
       return;
     }
     if (!HlsClass.isSupported()) {
-      // Safari plays HLS natively (without our bearer header: it needs a proxied, public playlist).
+      // Safari plays HLS natively; the signed URL needs no header (renewed at the next attach).
       video.src = src;
       return;
     }
     const hls = new HlsClass({
       lowLatencyMode: false,
       backBufferLength: 90,
-      xhrSetup: (xhr, url) => {
-        if (this.token() && this.needsToken(url)) {
-          xhr.setRequestHeader('Authorization', `Bearer ${this.token()}`);
+      // A playlist reload goes to a still-valid signed URL; segments are signed in the playlist.
+      xhrSetup: async (xhr, url) => {
+        const target = await playback.resolve(url);
+        if (target !== url) {
+          xhr.open('GET', target, true);
         }
       },
     });
@@ -179,16 +191,23 @@ export class VideoPlayer {
           ? 'No video yet: the stream has not produced segments. Retrying…'
           : `Video unavailable (${data.details}${status ? `, HTTP ${status}` : ''}). Retrying…`,
       );
-      setTimeout(() => !this.destroyed && this.hls === hls && hls.loadSource(src), 3000);
+      this.reload(hls, playback);
     });
     hls.loadSource(src);
     hls.attachMedia(video);
   }
 
-  private needsToken(url: string): boolean {
-    const prefix = this.apiPrefix();
-    const absolutePrefix = prefix.startsWith('/') ? `${location.origin}${prefix}` : prefix;
-    return url.startsWith(absolutePrefix) || url.startsWith(prefix);
+  /** Loads a fresh signed playlist URL into `hls` in 3 s, again until one is had. */
+  private reload(hls: Hls, playback: SignedPlayback): void {
+    setTimeout(() => {
+      if (this.destroyed || this.hls !== hls) {
+        return;
+      }
+      playback.playlistUrl().then(
+        (fresh) => this.hls === hls && hls.loadSource(fresh),
+        () => this.reload(hls, playback),
+      );
+    }, 3000);
   }
 
   private bindVideoEvents(): void {

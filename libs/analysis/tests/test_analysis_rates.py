@@ -4,9 +4,11 @@ the frames they skip."""
 from __future__ import annotations
 
 import cv2
+import numpy as np
 from skimage import data
 
 from sightline_analysis.analyzers import AnalyzerContext, AnalyzerRegistry
+from sightline_analysis.analyzers.plugins.text import Line, Region, TextAnalyzer
 from sightline_analysis.frames import Frame
 from sightline_analysis.synthetic import background
 
@@ -41,3 +43,54 @@ def test_people_every_frame_again_with_every_nth_1() -> None:
     assert second
     assert all("held" not in p.attributes for p in first + second)
     assert people.fingerprint() != REGISTRY.build("people", CONTEXT).fingerprint()
+
+
+def _caption(text: str, seed: int) -> Frame:
+    """A lower-third caption over a fixed background, with fresh camera noise (sigma 7)."""
+    frame = background(3)
+    cv2.rectangle(frame, (80, 560), (900, 660), (20, 20, 20), -1)
+    cv2.putText(frame, text, (100, 630), cv2.FONT_HERSHEY_DUPLEX, 1.6, (255, 255, 255), 3)
+    noise = np.random.default_rng(seed).normal(0.0, 7.0, frame.shape)
+    return Frame(np.clip(frame + noise, 0, 255).astype(np.uint8), 0.0)
+
+
+def test_an_unchanged_caption_is_not_recognised_again_a_changed_digit_is() -> None:
+    text = REGISTRY.build("text", CONTEXT)
+    assert isinstance(text, TextAnalyzer)
+    reads: list[int] = []
+    real_read = text._read
+
+    def counted(frame: Frame, regions: list[Region]) -> list[Line]:
+        reads.append(1)
+        return real_read(frame, regions)
+
+    text._read = counted  # type: ignore[method-assign]
+    labels = [
+        [r.label for r in text.analyze("cam", [_caption(caption, seed)])[0]]
+        for seed, caption in enumerate(["LIVE 2-1 12:01", "LIVE 2-1 12:01", "LIVE 2-1 12:02"])
+    ]
+    assert labels == [["LIVE 2-1 12:01"], ["LIVE 2-1 12:01"], ["LIVE 2-1 12:02"]]
+    assert len(reads) == 2  # the second segment (same caption, new noise) reused the first read
+    assert [r.label for r in text.analyze("other", [_caption("LIVE 2-1 12:02", 9)])[0]] == [
+        "LIVE 2-1 12:02"
+    ]
+    assert len(reads) == 3  # per stream
+    text.forget("cam")
+    text.analyze("cam", [_caption("LIVE 2-1 12:02", 10)])
+    assert len(reads) == 4
+
+
+def test_with_unchanged_below_0_every_segment_is_read() -> None:
+    text = REGISTRY.build("text", CONTEXT, {"unchanged_below": 0})
+    assert isinstance(text, TextAnalyzer)
+    reads: list[int] = []
+    real_read = text._read
+
+    def counted(frame: Frame, regions: list[Region]) -> list[Line]:
+        reads.append(1)
+        return real_read(frame, regions)
+
+    text._read = counted  # type: ignore[method-assign]
+    for seed in range(2):
+        text.analyze("cam", [_caption("LIVE 2-1 12:01", seed)])
+    assert len(reads) == 2

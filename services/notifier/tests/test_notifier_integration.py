@@ -99,15 +99,21 @@ def test_unauthenticated_and_revoked_clients_are_refused_and_ops_paths_answer(
             await asyncio.sleep(0.1)
         assert await status_of(notifier.url(token=late)) == 101
         assert await status_of(notifier.url(), {"Authorization": f"Bearer {late}"}) == 101
-        # A token results-api issued with an expiry: accepted until then, refused after.
+        # A token results-api issued with an expiry: accepted until then; its open connection
+        # ends at the expiry, as a revoked token's does, and a new handshake is refused.
         ends = datetime.now(UTC) + timedelta(seconds=6)
         brief = kit.issue_token(isolated, expires_at=ends)
         for _ in range(50):
             if await status_of(notifier.url(token=brief)) == 101:
                 break
             await asyncio.sleep(0.1)
-        assert await status_of(notifier.url(token=brief)) == 101
-        await asyncio.sleep(max(0.0, (ends - datetime.now(UTC)).total_seconds()) + 0.2)
+        async with connect(notifier.url(token=brief)) as ws:
+            await kit.subscribe(ws, ["cam-1"])
+            with pytest.raises(ConnectionClosed) as closed:  # nothing else comes for cam-1
+                await asyncio.wait_for(ws.recv(), 20)
+        assert closed.value.rcvd is not None
+        assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (1008, "token expired")
+        assert datetime.now(UTC) > ends - timedelta(seconds=0.5)
         assert await status_of(notifier.url(token=brief)) == 401
         assert await status_of(notifier.url(token=revoked)) == 401
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import structlog
@@ -30,7 +31,7 @@ from sightline_notifier.tokens import TokenRegistry
 log = structlog.get_logger(__name__)
 
 MAX_CLIENT_FRAME_BYTES = 64 * 1024
-REVOKED_CLOSE_CODE = 1008  # policy violation: the token this connection used was revoked
+REVOKED_CLOSE_CODE = 1008  # policy violation: the token this connection used was revoked/expired
 # A browser cannot set headers on a WebSocket, but it can offer subprotocols: the dashboard
 # offers `sightline.v1` and `bearer.<token>`, so the token never appears in a URL (nor in the
 # access logs of proxies and ingresses on the way). The server answers with `sightline.v1`.
@@ -120,9 +121,23 @@ class Notifier:
         )
         sessions = self._sessions.setdefault(session.token_hash, set())
         sessions.add(session)
+        expiry = self._tokens.expiry_of(session.token_hash)
+        # A token that expires ends its connections then, as a revocation does.
+        ending = (
+            asyncio.get_running_loop().call_later(
+                max(0.0, (expiry - datetime.now(UTC)).total_seconds()),
+                session.close,
+                REVOKED_CLOSE_CODE,
+                "token expired",
+            )
+            if expiry is not None
+            else None
+        )
         try:
             await session.run()
         finally:
+            if ending is not None:
+                ending.cancel()
             sessions.discard(session)
             if not sessions:
                 self._sessions.pop(session.token_hash, None)

@@ -51,6 +51,10 @@ class TokenRegistry:
         self._expires_at.pop(old, None)
         return old
 
+    def expiry_of(self, token_hash: str) -> datetime | None:
+        """When the token with this hash expires (None: it does not, or is unknown)."""
+        return self._expires_at.get(token_hash)
+
     def accepts(self, token: str | None, now: datetime | None = None) -> bool:
         """Whether `token` is one results-api issued and has neither revoked nor let expire."""
         if not token:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from sightline_results_api.api.app import private_cache_control
 from sightline_results_api.playback_urls import PlaybackSigner
 
@@ -41,3 +44,22 @@ def test_api_answers_are_made_private():
     assert private_cache_control("no-cache") == "private, no-cache"
     assert private_cache_control("public, max-age=60") == "private, max-age=60"
     assert private_cache_control("private, max-age=86400") == "private, max-age=86400"
+
+
+def test_the_api_without_a_signing_key_exits_2_outside_development() -> None:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "SIGHTLINE_KAFKA_BOOTSTRAP": "127.0.0.1:1",
+        "SIGHTLINE_S3_SECRET_KEY": "a-real-secret",
+        "SIGHTLINE_DATABASE_URL": "postgresql+psycopg://sightline:s3cr3t-Long@127.0.0.1:1/x",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "sightline_results_api", "api"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "SIGHTLINE_PLAYBACK_SIGNING_KEY is not set" in done.stdout + done.stderr

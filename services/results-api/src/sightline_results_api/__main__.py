@@ -55,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = ResultsApiSettings()
     configure_logging(settings.service_name, settings.log_level)
     settings.refuse_dev_credentials(settings.database_url)
+    if mode in {"serve", "api"}:
+        settings.playback_key()  # exits 2 now, not at the first playback, when it is missing
     if mode == "exposure":
         return _exposure(settings)
     engine = open_database(settings)
@@ -118,7 +120,6 @@ def _api(
     alive: Callable[[], bool] | None = None,
 ) -> tuple[FastAPI, StorageWorker | None]:
     """The API, and the storage worker beside it (started) unless settings turn it off."""
-    settings.playback_key()  # exits 2 now, not at the first playback, when the key is missing
     publisher = build_publisher(settings)
     store = ObjectStore.from_settings(settings)
     meter = StorageMeter(settings, store, engine)

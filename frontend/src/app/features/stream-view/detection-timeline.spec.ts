@@ -1,5 +1,6 @@
 import { TestBed } from '@angular/core/testing';
 import { detectionItem } from '../../testing/detection-item';
+import { setUpPage } from '../../testing/page-test-bed';
 import { DetectionTimeline } from './detection-timeline';
 
 describe('DetectionTimeline', () => {
@@ -63,5 +64,53 @@ describe('DetectionTimeline', () => {
     expect(markers[1].classList).toContain('resolved');
     markers[1].click();
     expect(seeks).toEqual([15]);
+  });
+
+  it('previews a brand span with the frame of its largest sighting while hovered', async () => {
+    const { backend } = setUpPage(DetectionTimeline);
+    URL.createObjectURL = () => 'blob:frame';
+    URL.revokeObjectURL = () => undefined;
+    const fixture = TestBed.createComponent(DetectionTimeline);
+    fixture.componentRef.setInput('items', [
+      detectionItem({
+        media_ts: 4,
+        label: 'acme',
+        event_id: 'e1',
+        item_index: 0,
+        area_share: 0.01,
+      }),
+      detectionItem({
+        media_ts: 5,
+        label: 'acme',
+        event_id: 'e2',
+        item_index: 3,
+        area_share: 0.05,
+      }),
+      detectionItem({
+        media_ts: 6,
+        label: 'acme',
+        event_id: 'e3',
+        item_index: 1,
+        area_share: 0.02,
+      }),
+      detectionItem({ media_ts: 8, kind: 'face', label: 'Ann' }),
+    ]);
+    fixture.componentRef.setInput('duration', 20);
+    await fixture.whenStable();
+    const page = fixture.nativeElement as HTMLElement;
+    const [acme, face] = [...page.querySelectorAll('button.span')] as HTMLButtonElement[];
+    face.dispatchEvent(new MouseEvent('mouseenter'));
+    await fixture.whenStable();
+    expect(page.querySelector('[data-testid=timeline-preview]')).toBeNull(); // brands only
+    acme.dispatchEvent(new MouseEvent('mouseenter'));
+    await fixture.whenStable();
+    backend.expectOne('/api/reports/evidence/e2/3').flush(new Blob(['jpeg']));
+    await fixture.whenStable();
+    const preview = page.querySelector('[data-testid=timeline-preview]') as HTMLElement;
+    expect(preview.style.left).toBe('25%');
+    expect(preview.querySelector('img')!.getAttribute('alt')).toBe('acme at 0:00:05');
+    acme.dispatchEvent(new MouseEvent('mouseleave'));
+    await fixture.whenStable();
+    expect(page.querySelector('[data-testid=timeline-preview]')).toBeNull();
   });
 });

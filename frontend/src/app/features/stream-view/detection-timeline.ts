@@ -1,7 +1,9 @@
-import { ChangeDetectionStrategy, Component, computed, input, output } from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, input, output, signal } from '@angular/core';
 import type { DetectionItem } from '../../api/contract';
 import { formatMediaTime } from '../../shared/format';
+import { EvidenceThumbnail } from '../report/evidence-thumbnail';
 import { AlertMarker } from './alert-markers';
+import { TimelineLane, TimelineSpan } from './timeline-lanes';
 import { kindColour } from './overlay-painter';
 import { INSTANT_KINDS, buildLanes } from './timeline-lanes';
 
@@ -13,6 +15,7 @@ import { INSTANT_KINDS, buildLanes } from './timeline-lanes';
  */
 @Component({
   selector: 'app-detection-timeline',
+  imports: [EvidenceThumbnail],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <div class="timeline" data-testid="timeline" role="group" aria-label="Detection timeline">
@@ -57,6 +60,10 @@ import { INSTANT_KINDS, buildLanes } from './timeline-lanes';
                 [style.width.%]="width(s.start, s.end)"
                 [style.background]="s.colour ?? colour(lane.kind)"
                 (click)="$event.stopPropagation(); seek.emit(s.start)"
+                (mouseenter)="preview(s, lane)"
+                (focus)="preview(s, lane)"
+                (mouseleave)="previewed.set(null)"
+                (blur)="previewed.set(null)"
                 [attr.aria-label]="
                   (s.colour ?? lane.label) +
                   ' at ' +
@@ -67,6 +74,15 @@ import { INSTANT_KINDS, buildLanes } from './timeline-lanes';
               ></button>
             }
             <div class="playhead" [style.left.%]="pct(currentTime())" aria-hidden="true"></div>
+            @for (p of previewOn(lane); track p.eventId + p.itemIndex) {
+              <div class="preview" [style.left.%]="p.left" data-testid="timeline-preview">
+                <app-evidence-thumbnail
+                  [eventId]="p.eventId"
+                  [itemIndex]="p.itemIndex"
+                  [alt]="p.label + ' at ' + fmt(p.at)"
+                />
+              </div>
+            }
           </div>
         </div>
       } @empty {
@@ -148,6 +164,17 @@ import { INSTANT_KINDS, buildLanes } from './timeline-lanes';
       background: #fff;
       pointer-events: none;
     }
+    .preview {
+      position: absolute;
+      bottom: 18px;
+      transform: translateX(-50%);
+      z-index: 2;
+      padding: 3px;
+      background: var(--panel);
+      border: 1px solid var(--panel-2);
+      border-radius: 4px;
+      pointer-events: none;
+    }
     .empty-lanes {
       margin: 6px 0;
     }
@@ -169,6 +196,37 @@ export class DetectionTimeline {
   });
   protected readonly fmt = formatMediaTime;
   protected readonly colour = kindColour;
+  /** The brand sighting whose frame is shown above its lane while a span is hovered/focused. */
+  readonly previewed = signal<{
+    lane: string;
+    label: string;
+    eventId: string;
+    itemIndex: number;
+    at: number;
+    left: number;
+  } | null>(null);
+
+  /** Shows the frame of a brand span's largest sighting (made from the stored video). */
+  protected preview(span: TimelineSpan, lane: TimelineLane): void {
+    if (span.best) {
+      const at = (span.start + span.end) / 2;
+      const { eventId, itemIndex } = span.best;
+      const key = `${lane.kind}:${lane.label}`;
+      this.previewed.set({
+        lane: key,
+        label: lane.label,
+        eventId,
+        itemIndex,
+        at,
+        left: this.pct(at),
+      });
+    }
+  }
+
+  protected previewOn(lane: TimelineLane) {
+    const shown = this.previewed();
+    return shown && shown.lane === `${lane.kind}:${lane.label}` ? [shown] : [];
+  }
 
   protected instant(kind: string): boolean {
     return INSTANT_KINDS.has(kind);

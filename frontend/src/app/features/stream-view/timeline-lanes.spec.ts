@@ -13,7 +13,7 @@ describe('buildLanes', () => {
       at(10, 'acme'),
       at(2, 'zeta'),
     ]);
-    expect(lanes).toEqual([
+    expect(lanes).toMatchObject([
       {
         kind: 'logo',
         label: 'acme',
@@ -24,6 +24,7 @@ describe('buildLanes', () => {
       },
       { kind: 'logo', label: 'zeta', spans: [{ start: 2, end: 2, count: 1 }] },
     ]);
+    expect(lanes[0].spans[0].best?.eventId).toBeDefined(); // a brand span keeps its best frame
   });
 
   it('puts every scene change on one lane as separate moments', () => {

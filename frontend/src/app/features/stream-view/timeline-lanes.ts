@@ -7,6 +7,8 @@ export interface TimelineSpan {
   count: number;
   /** On the palette strip: the dominant colour (hex) of this stretch. */
   colour?: string;
+  /** On a brand's lane: the sighting with the largest box, whose frame previews the span. */
+  best?: { eventId: string; itemIndex: number; area: number };
 }
 
 export interface TimelineLane {
@@ -40,12 +42,16 @@ export function buildLanes(items: readonly DetectionItem[], gap = 1.5): Timeline
       lane = { kind: item.kind, label, spans: [] };
       lanes.set(key, lane);
     }
-    const last = lane.spans[lane.spans.length - 1];
-    if (last && !INSTANT_KINDS.has(item.kind) && item.media_ts - last.end <= gap) {
-      last.end = item.media_ts;
-      last.count++;
-    } else if (!last || last.end !== item.media_ts) {
-      lane.spans.push({ start: item.media_ts, end: item.media_ts, count: 1 });
+    let span = lane.spans[lane.spans.length - 1];
+    if (span && !INSTANT_KINDS.has(item.kind) && item.media_ts - span.end <= gap) {
+      span.end = item.media_ts;
+      span.count++;
+    } else if (!span || span.end !== item.media_ts) {
+      span = { start: item.media_ts, end: item.media_ts, count: 1 };
+      lane.spans.push(span);
+    }
+    if (PER_LABEL_KINDS.has(item.kind)) {
+      keepBest(span, item);
     }
   }
   const ordered = [...lanes.values()].sort(
@@ -54,6 +60,13 @@ export function buildLanes(items: readonly DetectionItem[], gap = 1.5): Timeline
   );
   const palette = paletteLane(sorted.filter((i) => i.kind === COLOUR_KIND));
   return palette ? [...ordered, palette] : ordered;
+}
+
+function keepBest(span: TimelineSpan, item: DetectionItem): void {
+  const area = item.area_share ?? (item.box ? item.box.w * item.box.h : 0);
+  if (!span.best || area > span.best.area) {
+    span.best = { eventId: item.event_id, itemIndex: item.item_index, area };
+  }
 }
 
 function laneLabel(item: DetectionItem): string {

@@ -26,7 +26,7 @@ from sightline_common.errors import DeliveryError
 from sightline_common.kafka.config import consumer_config
 from sightline_common.kafka.follower import CompactedTopicFollower
 from sightline_common.kafka.producer import EventProducer
-from sightline_common.kafka.security import KafkaSecurity, client_security
+from sightline_common.kafka.security import KafkaSecurity
 from sightline_common.messages import LogoEntry
 from sightline_common.topics import Topic, TopicNames
 from sightline_devstack import ports
@@ -35,6 +35,12 @@ from sightline_devstack.servers.kafka import Kafka
 from sightline_devstack.settings import DevstackSettings
 from sightline_testkit.plugin import Isolated
 
+# One SCRAM broker for the module: under xdist all its tests go to one worker.
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.xdist_group("kafka-scram"),
+    pytest.mark.timeout(600),
+]
 NAMES = TopicNames()
 # Fail within seconds instead of librdkafka's retrying-for-minutes defaults.
 FAST = {"message.timeout.ms": 8000, "delivery.timeout.ms": 8000, "socket.timeout.ms": 5000}
@@ -99,17 +105,6 @@ def produce_one(producer: EventProducer, topic: str) -> None:
     """Produce one raw record and wait for its delivery (DeliveryError when refused)."""
     producer.publish_raw(topic, b"key", b"value")
     producer.flush(15)
-
-
-def test_the_process_default_identity_is_plaintext_without_a_username(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.delenv("SIGHTLINE_KAFKA_USERNAME", raising=False)
-    assert client_security() == {"security.protocol": "PLAINTEXT"}
-    monkeypatch.setenv("SIGHTLINE_KAFKA_USERNAME", "notifier")
-    monkeypatch.setenv("SIGHTLINE_KAFKA_PASSWORD", "pw")
-    assert client_security()["sasl.username"] == "notifier"
-    assert client_security()["sasl.mechanism"] == "SCRAM-SHA-512"
 
 
 def test_a_client_without_credentials_cannot_even_read_metadata(broker: ScramBroker) -> None:

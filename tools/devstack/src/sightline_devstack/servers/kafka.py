@@ -62,8 +62,10 @@ class Kafka(Server):
         return bool(self.settings.kafka_admin_password)
 
     def _admin(self, chosen_ports: dict[str, int]) -> AdminClient:
+        # This broker's own login, never the one a developer's shell exports for a service.
         password = self.settings.kafka_admin_password
-        security = kafka_auth.admin_identity(password) if self.authenticated else None
+        anonymous = KafkaSecurity(username="")
+        security = kafka_auth.admin_identity(password) if self.authenticated else anonymous
         return admin_client(self.bootstrap(chosen_ports), security)
 
     @property

@@ -64,10 +64,13 @@ bash scripts/ensure_deploy_tools.sh >/dev/null
 phase "python tests"
 echo "(unit + integration against the real platform)"
 # Integration tests are never skipped: a missing server is a failure, not a skip.
-# Two workers (pytest-xdist); tests sharing a fixed resource carry the same xdist_group and run
-# on one worker (see the markers in pyproject.toml). SIGHTLINE_TEST_WORKERS=0 runs serially.
+# pytest-xdist, two workers per CPU: most integration tests wait on streams pushed in real time
+# and on services starting (ingest's SIGKILL test: 54 s wall for 14 CPU-s, Kafka's included;
+# the suite used ~1 of 2 CPUs with one worker per CPU), so one worker per CPU left CPU idle. Tests sharing a fixed resource carry the
+# same xdist_group and run on one worker (see the markers in pyproject.toml); the testkit hands
+# out the longest tests first. SIGHTLINE_TEST_WORKERS=N sets the count, 0 runs serially.
 $PY -m pytest libs tools services tests -p no:cacheprovider \
-  -n "${SIGHTLINE_TEST_WORKERS:-2}" --dist loadgroup --durations=40
+  -n "${SIGHTLINE_TEST_WORKERS:-$(($(nproc) * 2))}" --dist loadgroup --durations=40
 
 for extra in scripts/test.d/*.sh; do
   [ -e "$extra" ] || continue

@@ -73,14 +73,22 @@ class Isolated:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under pytest-xdist, hand out the integration tests first.
+    """Under pytest-xdist, hand out the longest tests first, then the other integration tests.
 
-    Workers take tests in collection order as they free up; the long integration tests
-    (streams pushed in real time, services started) at the end would leave one worker busy
-    while the other idles. A stable sort, the same on every worker, as xdist requires.
+    Workers take tests in collection order as they free up; a long integration test (streams
+    pushed in real time, services started) handed out at the end would leave one worker busy
+    while the others idle. A test that declares a timeout above the default (`timeout` marker)
+    is one of the few minute-long ones (chaos, overload, reanalysis): the longer its timeout,
+    the earlier it starts. A stable sort, the same on every worker, as xdist requires.
     """
     if os.environ.get("PYTEST_XDIST_WORKER"):
-        items.sort(key=lambda item: item.get_closest_marker("integration") is None)
+        items.sort(key=_long_tests_first)
+
+
+def _long_tests_first(item: pytest.Item) -> tuple[bool, float]:
+    declared = item.get_closest_marker("timeout")
+    timeout = float(declared.args[0]) if declared is not None and declared.args else 0.0
+    return item.get_closest_marker("integration") is None, -timeout
 
 
 @pytest.fixture(scope="session")

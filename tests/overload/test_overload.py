@@ -150,13 +150,7 @@ def test_overload_keeps_live_fresh_marks_it_degraded_and_backfills_every_segment
 
     analysed_live = [s[0] for s in by_segment.values() if info(s[0]).mode is not BACKFILL]
     backfilled = [s[0] for s in by_segment.values() if info(s[0]).mode is BACKFILL]
-    latest = {stream_id: max(k for (s, k) in stored if s == stream_id) for stream_id in streams}
     lags = sorted(info(s).lag_s or 0.0 for s in analysed_live)
-    lags_behind = sorted(
-        info(s).lag_s or 0.0
-        for s in analysed_live
-        if s.detection.segment.sequence < latest[s.detection.stream_id]
-    )
     delays = sorted(
         (s.occurred_at - stored[(s.detection.stream_id, s.detection.segment.sequence)])
         .total_seconds()
@@ -172,13 +166,9 @@ def test_overload_keeps_live_fresh_marks_it_degraded_and_backfills_every_segment
         f" backfill complete {covered_after:.1f}s after the load ended"
         f" ({len(backfilled)} segments by backfill runs)"
     )
-    # Fresh: a segment is skipped only once a newer one of its stream is waiting, so nothing
-    # with a successor was analysed live later than the bound plus the one segment period that
-    # successor takes to be stored. A stream's latest segment is analysed live however late
-    # (skipping it buys no freshness): the streams the load left are not backfilled at the end.
-    assert lags_behind[-1] <= BOUND_S + SEGMENT_S
-    live_keys = {(s.detection.stream_id, s.detection.segment.sequence) for s in analysed_live}
-    assert {(stream_id, latest[stream_id]) for stream_id in streams[1:]} <= live_keys
+    # Fresh: nothing analysed live older than the bound, so results never trail by more than the
+    # bound plus one segment's analysis.
+    assert lags[-1] <= BOUND_S
     # Overloaded, and it says so: segments were skipped, streams degraded, metrics per stream.
     assert shed > 0
     assert any(info(s).mode is AnalysisMode.degraded and info(s).shed_before for s in analysed_live)

@@ -172,11 +172,19 @@ def documented_operations(api: ResultsApi) -> list[tuple[str, str]]:
     )
 
 
-def test_a_read_only_token_may_read_but_changes_nothing(results_api: ResultsApi):
+def test_read_only_and_expired_tokens_on_every_route(results_api: ResultsApi):
+    # One server and one set of objects for both checks: creating them is most of the cost.
     operations = documented_operations(results_api)
+    ids = existing_ids(results_api)
+    read_only_token_may_read_but_changes_nothing(results_api, operations, ids)
+    expired_token_is_refused_on_every_route(results_api, operations, ids)
+
+
+def read_only_token_may_read_but_changes_nothing(
+    results_api: ResultsApi, operations: list[tuple[str, str]], ids: dict[str, str]
+) -> None:
     mutating = [(m, p) for m, p in operations if m not in SAFE_METHODS]
     assert len(mutating) >= 10
-    ids = existing_ids(results_api)
     created = results_api.cli("token", "create", "--name", "wall", "--scope", "read")
     reader = created.strip().splitlines()[-1]
     assert "read" in created.splitlines()[0]
@@ -198,9 +206,9 @@ def test_a_read_only_token_may_read_but_changes_nothing(results_api: ResultsApi)
         assert ids["logo_id"] in json.dumps(logos)
 
 
-def test_an_expired_token_is_refused_on_every_route(results_api: ResultsApi):
-    operations = documented_operations(results_api)
-    ids = existing_ids(results_api)
+def expired_token_is_refused_on_every_route(
+    results_api: ResultsApi, operations: list[tuple[str, str]], ids: dict[str, str]
+) -> None:
     lasting = results_api.cli("token", "create", "--name", "month", "--expires-in", "30d")
     short = results_api.cli("token", "create", "--name", "brief", "--expires-in", "2")
     issued = time.monotonic()
@@ -232,8 +240,9 @@ def test_signed_media_routes_refuse_without_a_valid_signature(results_api: Resul
         ("GET", "/api/hls/streams/{stream_id}/playlist.m3u8"),
         ("GET", "/api/hls/streams/{stream_id}/segments/{name}"),
     ]
-    ids = existing_ids(results_api)
     with results_api.client() as client:
+        stream = client.post("/api/streams", json={"name": "cam", "source": {"kind": "rtmp"}})
+        ids = {"stream_id": stream.json()["id"], "name": "00000000.ts"}
         url = client.get(f"/api/streams/{ids['stream_id']}/playback").json()["playlist_url"]
     query = url.split("?", 1)[1]
     with httpx.Client(base_url=results_api.base_url, timeout=30) as anonymous:

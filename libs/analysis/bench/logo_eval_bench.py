@@ -10,8 +10,10 @@ detector's default policy); runs the whole `LogoPipeline` (image matcher + OCR w
 tracker) with fresh state per clip, as the detector runs a stream, and the matcher alone beside
 it on the same decoded frames; prints precision, recall, box IoU, time to first detection,
 appearances found and screen-time error per clip, brand and condition, with the CPU per
-frame; then the CPU per frame with 6, 25 and 100 references. `--quick` runs 2 shots per clip
-and fewer cost frames; `--raw` skips the codec; `--only pipeline|matcher` runs one of the two.
+frame; then the CPU per frame with 6, 25 and 100 references, with the current matcher
+settings and with the previous ones (full-resolution frame, one pass per reference) in the
+same run. `--quick` runs 2 shots per clip and fewer cost frames; `--raw` skips the codec;
+`--only pipeline|matcher` runs one of the two.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import time
 from collections.abc import Sequence
 
 from sightline_analysis.frames import Frame, Image
-from sightline_analysis.logo.matcher import LogoMatcher
+from sightline_analysis.logo.matcher import LogoMatcher, MatcherConfig
 from sightline_analysis.logo.pipeline import LogoPipeline, PipelineConfig
 from sightline_analysis.logo.wordmark import WordmarkReader
 from sightline_analysis.logo_eval import REPORT_SEED, TUNE_SEED
@@ -37,6 +39,9 @@ from sightline_analysis.wire import decode_reference
 from sightline_benchkit import BenchResults
 
 LIBRARY_SIZES = (6, 25, 100)
+# The matcher as it was before the downscaled, library-indexed search (issue #14's "today"):
+# every reference matched against full-resolution frame features, one pass per reference.
+PREVIOUS = MatcherConfig(frame_width=0, library_index=False, max_instances=1, ratio=0.75)
 
 
 def _arguments() -> argparse.Namespace:
@@ -74,11 +79,14 @@ def _pipeline_detector(pipeline: LogoPipeline) -> Detector:
 
 
 def library_costs(
-    frames: Sequence[Image], kit_brands: Sequence[Brand], seed: int
+    frames: Sequence[Image],
+    kit_brands: Sequence[Brand],
+    seed: int,
+    config: MatcherConfig | None = None,
 ) -> dict[int, list[float]]:
     """CPU seconds per frame of `frames` with 6, 25 and 100 references."""
     extras = extra_brands(max(LIBRARY_SIZES) - len(kit_brands), seed)
-    matcher = LogoMatcher()
+    matcher = LogoMatcher(config)
     _add_references(matcher, kit_brands)
     result: dict[int, list[float]] = {}
     added = len(kit_brands)
@@ -110,7 +118,12 @@ def record_matcher(results: BenchResults, scored: Scored) -> None:
                    label="matcher alone: CPU per sampled frame, median")  # fmt: skip
 
 
-def record(results: BenchResults, scored: Scored, costs: dict[int, list[float]]) -> None:
+def record(
+    results: BenchResults,
+    scored: Scored,
+    costs: dict[int, list[float]],
+    previous: dict[int, list[float]],
+) -> None:
     """The pipeline's figures for the report, with the issue's targets."""
     overall = scored.overall()
     results.figure("quality.precision", overall.precision, label="logo precision (0.5-s bins)",
@@ -145,6 +158,10 @@ def record(results: BenchResults, scored: Scored, costs: dict[int, list[float]])
                        comparison="<=")  # fmt: skip
         results.figure(f"cost.refs_{size}_p90_ms", percentile(values, 0.9) * 1000, "ms",
                        label=f"CPU per 720p frame, {size} references, p90")  # fmt: skip
+    for size, values in previous.items():
+        results.figure(f"cost.previous.refs_{size}_median_ms", statistics.median(values) * 1000,
+                       "ms", label=f"previous matcher settings: CPU per 720p frame, {size} "
+                       "references, median")  # fmt: skip
 
 
 def main() -> None:
@@ -200,11 +217,14 @@ def main() -> None:
         f.image for clip in kit.clips for f in rendered_frames(clip, kit.brands, 0.5)[:per_clip]
     ]
     costs = library_costs(frames, kit.reference_brands(), args.seed)
-    print(f"CPU per 720p frame by library size ({len(frames)} frames, time.process_time)")
+    previous = library_costs(frames, kit.reference_brands(), args.seed, PREVIOUS)
+    print(f"CPU per 720p frame by library size ({len(frames)} frames, time.process_time; "
+          f"previous = full-resolution per-reference settings in the same run)")  # fmt: skip
     for size, values in costs.items():
         print(f"  {size:>3} references: median {statistics.median(values) * 1000:6.0f} ms, "
-              f"p90 {percentile(values, 0.9) * 1000:6.0f} ms")  # fmt: skip
-    record(results, scored, costs)
+              f"p90 {percentile(values, 0.9) * 1000:6.0f} ms; previous: median "
+              f"{statistics.median(previous[size]) * 1000:6.0f} ms")  # fmt: skip
+    record(results, scored, costs, previous)
     if "matcher" in scores and names[0] != "matcher":
         record_matcher(results, scores["matcher"])
     results.write()

@@ -14,6 +14,7 @@ and the reported outline is the opaque part's, projected.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,31 +24,48 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict
 
 from sightline_analysis.frames import Image
-from sightline_analysis.logo.reference import (
-    Mask,
-    ReferenceImage,
-    masked_correlation,
-    prepare_reference,
-    resized_mask,
-)
+from sightline_analysis.logo.appearance import Template, appearance_score, template
+from sightline_analysis.logo.index import Correspondences, DescriptorIndex, ReferenceFeatures
+from sightline_analysis.logo.proposals import Region, grown, merged_regions, similarity_region
+from sightline_analysis.logo.reference import Mask, prepare_reference, resized_mask
 
 Points = npt.NDArray[np.float32]
 Descriptors = npt.NDArray[np.float32]
 Matrix = npt.NDArray[np.float64]
-_TEMPLATE_WIDTH = 80
+Inliers = npt.NDArray[np.bool_]
+_NONE: Inliers = np.zeros(0, bool)
 _FLANN_KDTREE = 1
-_TEMPLATE_BLUR = 1.0
 
 
 class MatcherConfig(BaseModel):
-    """Tuning of the matcher; defaults hold on the synthetic benchmark."""
+    """Tuning of the matcher; defaults are tuned on the evaluation kit's tune seed."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     reference_width: int = 400
     reference_scales: tuple[float, ...] = (1.0, 0.5, 0.25)
+    # Frames wider than this (0: none) are searched downscaled to it: SIFT doubles its input
+    # internally, so a 720p frame costs four times what a 640-px one does; boxes are reported
+    # in the frame's own pixels. With the library index, regions where a reference had matches
+    # it could not verify are searched again at full resolution (`proposal_*`).
+    frame_width: int = 960
+    # Candidate sightings of one reference per frame: after each, its inliers are set aside
+    # and the rest searched again, so the real logo beside a look-alike that took the larger
+    # consensus is still verified; the most confident per brand is reported.
+    max_instances: int = 2
+    # One kd-tree over every reference's descriptors, queried once by the frame (cost grows
+    # with the logarithm of the library), instead of one pass per reference (see `index.py`).
+    library_index: bool = True
+    neighbours: int = 8
+    same_point_tolerance: float = 0.03
+    index_checks: int = 64
+    proposal_min_matches: int = 4
+    proposal_margin: float = 0.3
+    proposal_min_px: float = 40.0
+    max_proposals: int = 3
+    proposal_max_px: int = 320
     frame_features: int = 4000
     contrast_threshold: float = 0.02
-    ratio: float = 0.75
+    ratio: float = 0.8
     min_matches: int = 6
     min_inliers: int = 10
     min_similarity_inliers: int = 6
@@ -98,10 +116,22 @@ class _Reference:
     points: Points
     descriptors: Descriptors
     features_per_scale: tuple[int, ...]
-    template: Image
-    template_mask: Mask | None
-    silhouette: bool
+    template: Template
     outline: Points
+
+
+@dataclass(frozen=True)
+class _Library:
+    """References and the index over their descriptors, replaced together (copy on write)."""
+
+    references: tuple[_Reference, ...]
+    index: DescriptorIndex | None
+
+    @classmethod
+    def of(cls, references: Iterable[_Reference]) -> _Library:
+        held = tuple(references)
+        features = [ReferenceFeatures(r.points, r.width, r.descriptors) for r in held]
+        return cls(held, DescriptorIndex(features) if held else None)
 
 
 class LogoMatcher:
@@ -117,6 +147,7 @@ class LogoMatcher:
         # analysed in parallel (a replay's workers) extract features at the same time.
         self._per_thread = threading.local()
         self._references: dict[str, _Reference] = {}
+        self._library: _Library | None = None
         self._lock = threading.Lock()
 
     @property
@@ -130,6 +161,7 @@ class LogoMatcher:
         reference = self._describe_reference(logo_id, brand, image)
         with self._lock:
             self._references = {**self._references, logo_id: reference}
+            self._library = None
 
     @property
     def logo_ids(self) -> set[str]:
@@ -144,27 +176,142 @@ class LogoMatcher:
         """Forget reference `logo_id` (no error when unknown)."""
         with self._lock:
             self._references = {k: v for k, v in self._references.items() if k != logo_id}
+            self._library = None
 
     def match(self, frame: Image) -> list[LogoMatch]:
-        """The brands verified in `frame`, best reference per brand, overlaps resolved."""
+        """The brands verified in `frame`, best sighting per brand, overlaps resolved."""
         references = self._references
         if not references:
             return []
+        cfg = self.config
         gray = _gray(frame)
-        points, descriptors = self._features(gray)
+        height, width = gray.shape[:2]
+        scale = 1.0
+        if 0 < cfg.frame_width < width:
+            scale = cfg.frame_width / width
+        small = _resized(gray, scale)
+        points, descriptors = self._features(small)
+        if descriptors is None or len(points) < cfg.min_matches:
+            return []
+        if not cfg.library_index:
+            # One approximate-nearest-neighbour index over the frame, queried by every
+            # reference.
+            index = cv2.FlannBasedMatcher({"algorithm": _FLANN_KDTREE, "trees": 4},
+                                          {"checks": 48})  # fmt: skip
+            index.add([descriptors])
+            index.train()
+            found = [m for ref in references.values()
+                     for m in self._verify(ref, points, index, small)]  # fmt: skip
+            return _best_per_brand(_mapped(m, scale) for m in found)
+        library = self._current_library()
+        found, unverified = self._search(library, points, descriptors, small)
+        found = [_mapped(m, scale) for m in found]
+        if scale < 1.0:
+            for region in self._proposals(library, unverified, found, scale, width, height):
+                found += self._search_region(library, gray, region)
+        return _best_per_brand(found)
+
+    def match_region(self, frame: Image, box: tuple[float, float, float, float]) -> list[LogoMatch]:
+        """The sightings inside `box` (x, y, w, h, frame pixels) of `frame`, searched at the
+        frame's full resolution (zoomed, so a small logo gets the pixels SIFT needs), in
+        frame pixels: a cheap second look at a candidate (a track, an OCR line)."""
+        library = self._current_library()
+        if library.index is None:
+            return []
+        gray = _gray(frame)
+        height, width = gray.shape[:2]
+        x, y, w, h = box
+        region = (max(0, int(x)), max(0, int(y)), min(width, int(np.ceil(x + w))),
+                  min(height, int(np.ceil(y + h))))  # fmt: skip
+        if region[2] - region[0] < 8 or region[3] - region[1] < 8:
+            return []
+        return _best_per_brand(self._search_region(library, gray, region))
+
+    def _search(
+        self, library: _Library, points: Points, descriptors: Descriptors, gray: Image
+    ) -> tuple[list[LogoMatch], list[Correspondences]]:
+        """Verified sightings in `gray` (its pixels) and the groups of matches of references
+        that none was verified from."""
+        cfg = self.config
+        if library.index is None:
+            return [], []
+        groups = library.index.correspond(
+            points,
+            descriptors,
+            ratio=cfg.ratio,
+            neighbours=cfg.neighbours,
+            checks=cfg.index_checks,
+            tolerance=cfg.same_point_tolerance,
+        )
+        found: list[LogoMatch] = []
+        unverified: list[Correspondences] = []
+        for group in groups:
+            ref = library.references[group.reference]
+            matches = self._instances(ref, group.reference_points.reshape(-1, 1, 2),
+                                      group.frame_points.reshape(-1, 1, 2), gray)  # fmt: skip
+            found += matches
+            if not matches:
+                unverified.append(group)
+        return found, unverified
+
+    def _search_region(self, library: _Library, gray: Image, region: Region) -> list[LogoMatch]:
+        """Sightings in `region` (x0, y0, x1, y1) of the full-resolution `gray`, zoomed so its
+        long side is `proposal_max_px` (at most 2x: a zoom adds no detail, it gives SIFT
+        room), in frame pixels."""
+        x0, y0, x1, y1 = region
+        zoom = min(2.0, self.config.proposal_max_px / max(x1 - x0, y1 - y0))
+        crop = _resized(np.ascontiguousarray(gray[y0:y1, x0:x1]), zoom)
+        points, descriptors = self._features(crop)
         if descriptors is None or len(points) < self.config.min_matches:
             return []
-        # One approximate-nearest-neighbour index over the frame, queried by every reference:
-        # cost grows gently with the library instead of one brute-force pass per logo.
-        index = cv2.FlannBasedMatcher({"algorithm": _FLANN_KDTREE, "trees": 4}, {"checks": 48})
-        index.add([descriptors])
-        index.train()
-        best: dict[str, LogoMatch] = {}
-        for ref in references.values():
-            found = self._verify(ref, points, index, gray)
-            if found and (ref.brand not in best or found.confidence > best[ref.brand].confidence):
-                best[ref.brand] = found
-        return _suppress_overlaps(sorted(best.values(), key=lambda m: -m.confidence))
+        found, _ = self._search(library, points, descriptors, crop)
+        return [_mapped(m, zoom, (x0, y0)) for m in found]
+
+    def _proposals(  # noqa: PLR0917 - the frame's search state
+        self,
+        library: _Library,
+        groups: list[Correspondences],
+        found: list[LogoMatch],
+        scale: float,
+        width: int,
+        height: int,
+    ) -> list[Region]:
+        """Regions (frame pixels) where unverified matches agree on a plausibly sized logo,
+        best supported first, leaving out those a verified sighting already covers."""
+        cfg = self.config
+        candidates = []
+        for group in groups:
+            ref = library.references[group.reference]
+            proposal = similarity_region(
+                group.reference_points,
+                group.frame_points / np.float32(scale),
+                (ref.width, ref.height),
+                cfg.ransac_threshold / scale,
+                cfg.proposal_min_matches,
+            )
+            if proposal is None:
+                continue
+            box, support = proposal
+            size = box[2] - box[0]
+            centre = (0.5 * (box[0] + box[2]), 0.5 * (box[1] + box[3]))
+            if not cfg.proposal_min_px <= size <= width or any(
+                _inside(centre, match.box) for match in found
+            ):
+                continue
+            candidates.append((support, grown(box, cfg.proposal_margin)))
+        candidates.sort(key=lambda c: -c[0])
+        return merged_regions([c[1] for c in candidates], width, height, cfg.max_proposals)
+
+    def _current_library(self) -> _Library:
+        """The references with the index over them, rebuilt after they changed (lazily, once:
+        a library loaded logo by logo is indexed at its first frame, not at every logo)."""
+        library = self._library
+        if library is not None:
+            return library
+        with self._lock:
+            if self._library is None:
+                self._library = _Library.of(self._references.values())
+            return self._library
 
     def _describe_reference(self, logo_id: str, brand: str, image: Image) -> _Reference:
         cfg = self.config
@@ -186,11 +333,8 @@ class LogoMatcher:
             all_desc.append(desc)
         if not all_desc or sum(counts) < cfg.min_matches:
             raise ValueError(f"reference {logo_id} of {brand} has too few features")
-        template, template_mask, silhouette = _template(ref, cfg)
         return _Reference(
-            template=template,
-            template_mask=template_mask,
-            silhouette=silhouette,
+            template=template(ref, cfg.min_template_contrast),
             logo_id=logo_id,
             brand=brand,
             width=ref.width,
@@ -224,14 +368,34 @@ class LogoMatcher:
         frame_points: Points,
         frame_index: cv2.FlannBasedMatcher,
         frame_gray: Image,
-    ) -> LogoMatch | None:
+    ) -> list[LogoMatch]:
+        """The sightings of `ref`: after each verified one its inliers are set aside and the
+        rest searched again, so a second copy (or the real logo beside a look-alike that took
+        the first consensus) is found too."""
         cfg = self.config
         pairs = frame_index.knnMatch(ref.descriptors, k=2)
         good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < cfg.ratio * p[1].distance]
-        if len(good) < cfg.min_matches:
-            return None
         src = ref.points[[m.queryIdx for m in good]].reshape(-1, 1, 2)
         dst = frame_points[[m.trainIdx for m in good]].reshape(-1, 1, 2)
+        return self._instances(ref, src, dst, frame_gray)
+
+    def _instances(
+        self, ref: _Reference, src: Points, dst: Points, frame_gray: Image
+    ) -> list[LogoMatch]:
+        cfg = self.config
+        found: list[LogoMatch] = []
+        while len(found) < cfg.max_instances and len(src) >= cfg.min_matches:
+            match, inliers = self._verify_once(ref, src, dst, frame_gray)
+            if match is None:
+                break
+            found.append(match)
+            src, dst = src[~inliers], dst[~inliers]
+        return found
+
+    def _verify_once(
+        self, ref: _Reference, src: Points, dst: Points, frame_gray: Image
+    ) -> tuple[LogoMatch | None, Inliers]:
+        cfg = self.config
         outline = np.array(
             [[0, 0], [ref.width, 0], [ref.width, ref.height], [0, ref.height]], np.float32
         )
@@ -245,69 +409,67 @@ class LogoMatcher:
             corners = np.asarray(projected, np.float32).reshape(-1, 2)
             if not _plausible(corners, outline, width, height, cfg.min_box_px):
                 continue
-            appearance = _appearance(ref, frame_gray, matrix)
+            appearance = appearance_score(ref.template, (ref.width, ref.height), frame_gray,
+                                          matrix)  # fmt: skip
             if appearance < cfg.min_appearance:
                 continue
-            support = min(1.0, inliers / cfg.full_support_inliers)
-            confidence = round(min(1.0, (inliers / len(good)) ** 0.5 * appearance * support), 4)
+            count = int(inliers.sum())
+            support = min(1.0, count / cfg.full_support_inliers)
+            confidence = round(min(1.0, (count / len(src)) ** 0.5 * appearance * support), 4)
             if confidence >= cfg.min_confidence:
                 projected = cv2.perspectiveTransform(ref.outline.reshape(-1, 1, 2), matrix)
                 polygon = np.asarray(projected, np.float32).reshape(-1, 2)
-                return LogoMatch(ref.brand, ref.logo_id, corners, inliers, confidence, polygon)
-        return None
+                match = LogoMatch(ref.brand, ref.logo_id, corners, count, confidence, polygon)
+                return match, inliers
+        return None, _NONE
 
-    def _homography(self, src: Points, dst: Points) -> tuple[Matrix | None, int]:
+    def _homography(self, src: Points, dst: Points) -> tuple[Matrix | None, Inliers]:
         matrix, mask = cv2.findHomography(src, dst, cv2.RANSAC, self.config.ransac_threshold)
         if matrix is None or mask is None or int(mask.sum()) < self.config.min_inliers:
-            return None, 0
-        return np.asarray(matrix, np.float64), int(mask.sum())
+            return None, _NONE
+        return np.asarray(matrix, np.float64), mask.ravel().astype(bool)
 
-    def _similarity(self, src: Points, dst: Points) -> tuple[Matrix | None, int]:
+    def _similarity(self, src: Points, dst: Points) -> tuple[Matrix | None, Inliers]:
         affine, mask = cv2.estimateAffinePartial2D(
             src, dst, method=cv2.RANSAC, ransacReprojThreshold=self.config.ransac_threshold
         )
         if affine is None or mask is None or int(mask.sum()) < self.config.min_similarity_inliers:
-            return None, 0
-        return np.vstack([np.asarray(affine, np.float64), [0.0, 0.0, 1.0]]), int(mask.sum())
+            return None, _NONE
+        matrix = np.vstack([np.asarray(affine, np.float64), [0.0, 0.0, 1.0]])
+        return matrix, mask.ravel().astype(bool)
 
 
-def _template(ref: ReferenceImage, cfg: MatcherConfig) -> tuple[Image, Mask | None, bool]:
-    """The small blurred picture the appearance check compares against, the pixels of it to
-    compare (None: all) and whether it is a silhouette.
-
-    An opaque reference compares every pixel. A transparent one compares its opaque pixels
-    only; if those are one flat colour (nothing to correlate), the template is its silhouette
-    compared over the whole canvas: a flat logo differs from whatever lies around it.
-    """
-    size = (_TEMPLATE_WIDTH, max(8, round(_TEMPLATE_WIDTH * ref.height / ref.width)))
-    resized = cv2.resize(ref.gray, size, interpolation=cv2.INTER_AREA)
-    template: Image = np.asarray(cv2.GaussianBlur(resized, (0, 0), _TEMPLATE_BLUR), np.uint8)
-    if not ref.transparent:
-        return template, None, False
-    mask = resized_mask(ref.opaque, size, 1)
-    if np.count_nonzero(mask) and float(template[mask > 0].std()) >= cfg.min_template_contrast:
-        return template, mask, False
-    silhouette = cv2.resize(ref.opaque, size, interpolation=cv2.INTER_AREA)
-    return np.asarray(cv2.GaussianBlur(silhouette, (0, 0), _TEMPLATE_BLUR), np.uint8), None, True
+def _mapped(match: LogoMatch, scale: float, offset: tuple[int, int] = (0, 0)) -> LogoMatch:
+    """`match` found in an image that is a region of the frame starting at `offset`, resized
+    by `scale`, in the frame's own pixels."""
+    if scale == 1.0 and offset == (0, 0):
+        return match
+    shift = np.array(offset, np.float32)
+    corners = match.corners / np.float32(scale) + shift
+    outline = None if match.outline is None else match.outline / np.float32(scale) + shift
+    return LogoMatch(match.brand, match.logo_id, corners, match.inliers, match.confidence,
+                     outline)  # fmt: skip
 
 
-def _appearance(ref: _Reference, frame_gray: Image, matrix: Matrix) -> float:
-    """Normalised correlation of the frame region mapped back onto the reference template.
+def _best_per_brand(matches: Iterable[LogoMatch]) -> list[LogoMatch]:
+    """The most confident sighting of each brand, overlaps between brands resolved."""
+    best: dict[str, LogoMatch] = {}
+    for match in matches:
+        if match.brand not in best or match.confidence > best[match.brand].confidence:
+            best[match.brand] = match
+    return _suppress_overlaps(sorted(best.values(), key=lambda m: -m.confidence))
 
-    Keypoints can agree on a transform for a look-alike that shares lettering; the pixels
-    inside the projected outline still differ, so they are compared directly (only the
-    opaque ones for a transparent reference: the background behind a logo is anybody's).
-    A silhouette may show darker or lighter than its surroundings, so its sign is ignored.
-    """
-    th, tw = ref.template.shape[:2]
-    to_template = np.diag([tw / ref.width, th / ref.height, 1.0])
-    inverse_map = matrix @ np.linalg.inv(to_template)
-    patch = cv2.warpPerspective(
-        frame_gray, inverse_map, (tw, th), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
-    )
-    patch = cv2.GaussianBlur(patch, (0, 0), _TEMPLATE_BLUR)
-    score = masked_correlation(np.asarray(patch, np.uint8), ref.template, ref.template_mask)
-    return abs(score) if ref.silhouette else max(0.0, score)
+
+def _resized(gray: Image, scale: float) -> Image:
+    if scale == 1.0:
+        return gray
+    size = (max(1, round(gray.shape[1] * scale)), max(1, round(gray.shape[0] * scale)))
+    return np.asarray(cv2.resize(gray, size, interpolation=cv2.INTER_AREA), np.uint8)
+
+
+def _inside(point: tuple[float, float], box: tuple[float, float, float, float]) -> bool:
+    x, y, w, h = box
+    return x <= point[0] <= x + w and y <= point[1] <= y + h
 
 
 def _gray(image: Image) -> Image:

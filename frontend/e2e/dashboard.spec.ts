@@ -159,7 +159,9 @@ test.describe('live pipeline: RTMP push → detection → overlay, feed, timelin
         return result;
       });
 
-    await test.step('the video plays: currentTime advances', async () => {
+    await test.step('the video plays at signed URLs, with no token in any URL: currentTime advances', async () => {
+      const requested: string[] = [];
+      page.on('request', (request) => requested.push(request.url()));
       await page.goto(`/streams/${stream.id}`);
       await expect(page.getByTestId('ws-state')).toContainText('Live');
       const video = page.getByTestId('video');
@@ -170,6 +172,12 @@ test.describe('live pipeline: RTMP push → detection → overlay, feed, timelin
       await expect
         .poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 30_000 })
         .toBeGreaterThan(before + 1);
+      const hls = requested.filter((url) => url.includes('/api/hls/streams/'));
+      expect(hls.some((url) => /playlist\.m3u8\?exp=\d+&sig=/.test(url))).toBe(true);
+      expect(hls.some((url) => /\/segments\/[^?]+\.ts\?exp=\d+&sig=/.test(url))).toBe(true);
+      expect(
+        requested.filter((url) => url.includes(token) || url.includes('access_token')),
+      ).toEqual([]);
     });
 
     await test.step('the detection arrives in the live feed and on the timeline', async () => {

@@ -47,11 +47,6 @@ export class StreamsApi {
     return this.http.delete<void>(`/api/streams/${encodeURIComponent(id)}`);
   }
 
-  /** Path of the stream's HLS playlist (live while running, VOD after); the interceptor adds the base. */
-  playlistPath(id: string): string {
-    return `/api/streams/${encodeURIComponent(id)}/playlist.m3u8`;
-  }
-
   detections(id: string, query: DetectionQuery = {}): Observable<Page<DetectionItem>> {
     return this.http.get<Page<DetectionItem>>(`/api/streams/${encodeURIComponent(id)}/detections`, {
       params: toParams({ ...query }),

@@ -11,6 +11,10 @@ puts one; then
    per wall second, from the request to its last detection) and the live latency meanwhile;
 3. the same reanalysis with nothing else running: the speed the target is about.
 Detections' own timings give where a replayed segment's time goes (fetch, decode, analyse).
+4. what bounds it: the CPU seconds one media second costs in this process (sampled decode +
+   the logo analyzer, `time.process_time`, so independent of other load on the machine), and
+   the speed that allows with every core of the machine given to the replay (`nproc` / cost),
+   at the sampled rate and at half of it.
 """
 
 from __future__ import annotations
@@ -28,6 +32,9 @@ from pathlib import Path
 import numpy as np
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
+from sightline_analysis.analyzers import AnalyzerContext, AnalyzerRegistry
+from sightline_analysis.decode import decode_sampled
+from sightline_analysis.logo.matcher import LogoMatcher
 from sightline_analysis.scenario import Scenario
 from sightline_analysis.synthetic import Placement, background, composite, make_logo, write_ts
 from sightline_benchkit import BenchResults
@@ -52,6 +59,7 @@ FPS = 30
 SIZE = (1280, 720)
 LOGO = make_logo("ACME", seed=1)
 TARGET_X = 10.0
+SAMPLE_FPS = 2.0
 
 
 @dataclass
@@ -283,6 +291,29 @@ def measure(args: argparse.Namespace, env: dict[str, str], settings: ServiceSett
     )
 
 
+def cpu_per_media_second(sample_fps: float, repeats: int = 3) -> tuple[float, float]:
+    """(decode, logo analyzer) CPU seconds per media second of the bench's clips at
+    `sample_fps`, in this process (the median of `repeats`; model set-up excluded)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        segments = clips(Path(tmp))
+    matcher = LogoMatcher()
+    matcher.add("acme-1", "acme", LOGO)
+    logo = AnalyzerRegistry.discover().build("logo", AnalyzerContext(logo_matcher=matcher))
+    logo.analyze("warm-up", decode_sampled(segments[1], sample_fps, SEGMENT_S, duration=SEGMENT_S))
+    media_s = len(segments) * SEGMENT_S
+    runs = []
+    for run in range(repeats):
+        started = time.process_time()
+        decoded = [decode_sampled(d, sample_fps, SEGMENT_S, duration=SEGMENT_S) for d in segments]
+        decoded_at = time.process_time()
+        for frames in decoded:
+            logo.analyze(f"ceiling-{sample_fps}-{run}", frames)
+        runs.append((decoded_at - started, time.process_time() - decoded_at))
+    runs.sort(key=sum)
+    decode_cpu, logo_cpu = runs[len(runs) // 2]
+    return decode_cpu / media_s, logo_cpu / media_s
+
+
 def report(args: argparse.Namespace, m: Measured) -> None:
     """Record the figures for the report and print them."""
     results = BenchResults(
@@ -310,6 +341,18 @@ def report(args: argparse.Namespace, m: Measured) -> None:
         {"replayed segment": {"fetch": fetch, "decode": decode_ms, "analyse": analyse}},
         "ms", label="where a replayed segment's time goes (mean per segment)",
     )  # fmt: skip
+    cores = os.cpu_count() or 1
+    ceilings = []
+    for fps in (SAMPLE_FPS, SAMPLE_FPS / 2):
+        decode_cpu, logo_cpu = cpu_per_media_second(fps)
+        ceiling = cores / (decode_cpu + logo_cpu)
+        ceilings.append((fps, decode_cpu, logo_cpu, ceiling))
+        results.figure(
+            f"reanalysis.cpu_ceiling_x.{fps:g}fps", ceiling, "x real time",
+            label=f"reanalysis CPU ceiling at {fps:g} fps: nproc / CPU-s per media second",
+            target=TARGET_X,
+            notes=f"decode {decode_cpu:.3f} + logo {logo_cpu:.3f} CPU-s per media second",
+        )  # fmt: skip
     results.write()
     verdict = "met" if speed.met else "missed"
     print(f"nproc={os.cpu_count()}  stored stream: {args.segments} segments = {m.media_s:.0f} s")
@@ -321,6 +364,9 @@ def report(args: argparse.Namespace, m: Measured) -> None:
               f"  (n={len(values)})")  # fmt: skip
     print(f"replayed segment, mean: fetch {fetch:.0f} ms, decode {decode_ms:.0f} ms, "
           f"analyse {analyse:.0f} ms")  # fmt: skip
+    for fps, decode_cpu, logo_cpu, ceiling in ceilings:
+        print(f"CPU per media second at {fps:g} fps: decode {decode_cpu:.3f} + logo "
+              f"{logo_cpu:.3f} -> at most {ceiling:.1f}x real time on {cores} cores")  # fmt: skip
 
 
 def main() -> None:

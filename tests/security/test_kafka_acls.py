@@ -23,6 +23,7 @@ from confluent_kafka.admin import AdminClient
 
 from sightline_common.envelope import wrap
 from sightline_common.errors import DeliveryError
+from sightline_common.kafka.acl_spec import SERVICES, Operation, Pattern, Resource, ServiceAccess
 from sightline_common.kafka.config import consumer_config
 from sightline_common.kafka.follower import CompactedTopicFollower
 from sightline_common.kafka.producer import EventProducer
@@ -125,6 +126,27 @@ def test_results_api_may_produce_the_control_topics(broker: ScramBroker) -> None
     producer = broker.producer(kafka_auth.service_identity("results-api"))
     for topic in (Topic.STREAM_CONFIG, Topic.API_TOKENS, Topic.LOGO_LIBRARY):
         produce_one(producer, NAMES.name(topic))
+
+
+@pytest.mark.parametrize(
+    "service", [s for s in SERVICES if s.writes or s.dead_letters], ids=lambda s: s.principal
+)
+def test_every_principal_writes_every_literal_topic_its_spec_grants(
+    broker: ScramBroker, service: ServiceAccess
+) -> None:
+    """The project's idempotent producer, as the service uses it, on each granted topic
+    (dead-letter topics included)."""
+    granted = [
+        g.name
+        for g in service.grants(NAMES)
+        if g.resource == Resource.TOPIC
+        and g.pattern == Pattern.LITERAL
+        and g.operation == Operation.WRITE
+    ]
+    assert granted
+    producer = broker.producer(kafka_auth.service_identity(service.principal))
+    for topic in granted:
+        produce_one(producer, topic)
 
 
 @pytest.mark.parametrize(

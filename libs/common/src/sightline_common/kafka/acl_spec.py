@@ -110,6 +110,7 @@ SERVICES: tuple[ServiceAccess, ...] = (
         principal="ingest",
         reads=(Topic.STREAM_CONFIG,),
         writes=(Topic.STREAMS, Topic.SEGMENTS),
+        dead_letters=(Topic.SEGMENTS,),  # a segment file that cannot be read (its outbox)
     ),
     _detector("detector-logo"),
     _detector("detector-visual"),

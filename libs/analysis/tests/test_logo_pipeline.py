@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -165,3 +166,102 @@ def test_a_veto_ends_the_tracks_of_that_brand_there() -> None:
     assert len(tracker) == 1
     tracker.veto("volta", (120.0, 110.0, 20.0, 10.0))
     assert len(tracker) == 0
+
+
+def test_a_confirmation_keeps_a_track_verified_past_max_coast() -> None:
+    tracker = LogoTracker(TrackerConfig(max_coast=1))
+    seen = Verified("volta", "v1", (100.0, 100.0, 80.0, 40.0), 0.9, "image")
+    tracker.step(_scene((100, 100), PATCH), [seen])
+    read = Verified("volta", "text:volta", (130.0, 110.0, 30.0, 12.0), 0.8, "text")
+    for _ in range(3):  # a wordmark read on the logo every frame: never coasting
+        out = tracker.step(_scene((100, 100), PATCH), [], [read])
+        assert [(t.sighting.brand, t.coasted, t.sighting.source) for t in out] == [
+            ("volta", 0, "text")
+        ]
+        assert out[0].sighting.box == seen.box  # the track's box, not the text line's
+    assert len(tracker.step(_scene((100, 100), PATCH), [])) == 1
+    assert tracker.step(_scene((100, 100), PATCH), []) == []  # max_coast applies again
+
+
+def test_a_confirmation_where_the_track_is_lost_starts_its_own_track() -> None:
+    tracker = LogoTracker()
+    seen = Verified("volta", "v1", (100.0, 100.0, 80.0, 40.0), 0.9, "image")
+    tracker.step(_scene((100, 100), PATCH), [seen])
+    read = Verified("volta", "text:volta", (130.0, 110.0, 30.0, 12.0), 0.8, "text")
+    out = tracker.step(_scene((0, 0), None), [], [read])  # nothing correlates any more
+    assert [(t.sighting, t.coasted) for t in out] == [(read, 0)]
+    other = Verified("kestrel", "text:kestrel", (130.0, 110.0, 30.0, 12.0), 0.8, "text")
+    assert [t.sighting for t in tracker.step(_scene((0, 0), None), [], [other])] == [other]
+
+
+class _CountingEngine:
+    """rapidocr's engine surface with one fixed line: recognition reads the line's mean grey
+    level, so a changed line reads differently (pure logic: what is recognised, and when)."""
+
+    def __init__(self) -> None:
+        self.recognised = 0
+
+    def text_det(self, small: Image) -> tuple[list[list[list[float]]], float]:
+        return [[[100.0, 100.0], [260.0, 100.0], [260.0, 140.0], [100.0, 140.0]]], 0.0
+
+    def sorted_boxes(self, boxes: list[list[list[float]]]) -> list[list[list[float]]]:
+        return boxes
+
+    def get_crop_img_list(self, image: Image, quads: list[np.ndarray]) -> list[Image]:
+        crops = []
+        for quad in quads:
+            (x0, y0), (x1, y1) = quad.min(axis=0).astype(int), quad.max(axis=0).astype(int)
+            crops.append(image[y0:y1, x0:x1])
+        return crops
+
+    def text_rec(self, crops: list[Image]) -> tuple[list[tuple[str, float]], float]:
+        self.recognised += len(crops)
+        return [(f"LINE{int(crop.mean())}", 0.99) for crop in crops], 0.0
+
+
+def test_a_line_unchanged_since_the_streams_last_read_is_not_recognised_again() -> None:
+    from sightline_analysis.logo.wordmark import LineMemory, WordmarkReader  # noqa: PLC0415
+
+    engine = _CountingEngine()
+    reader = WordmarkReader(WordmarkConfig(), engine=engine)
+    memory = LineMemory()
+    still = Frame(_bgr(_scene((100, 100), PATCH)), 0.0)
+    first = reader.lines(still, memory)
+    assert engine.recognised == 1
+    assert reader.lines(Frame(_bgr(_scene((100, 100), PATCH)), 0.5), memory) == first
+    assert engine.recognised == 1  # the same line: its earlier read is kept
+    changed = reader.lines(Frame(_bgr(_scene((100, 100), 255 - PATCH)), 1.0), memory)
+    assert engine.recognised == 2  # other pixels under the line: read again
+    assert changed[0].text != first[0].text
+    reader.lines(still, None)  # without a stream's memory every line is recognised
+    assert engine.recognised == 3
+    memory.clear()
+    reader.lines(still, memory)
+    assert engine.recognised == 4
+
+
+def test_a_brand_only_its_wordmark_shows_is_found_by_the_ocr_channel_alone() -> None:
+    """The OCR path on its own: the library's reference for the brand is an icon that is not
+    on screen, so the image channel finds nothing; the brand's name written in a plain font
+    is read, reported as a text sighting, and followed on the frames between reads."""
+    pytest.importorskip("rapidocr_onnxruntime")
+    from sightline_analysis.logo.wordmark import WordmarkReader  # noqa: PLC0415 - optional
+
+    rng = np.random.default_rng(3)
+    blocks = rng.integers(0, 255, (24, 40, 3)).astype(np.uint8)
+    icon = np.asarray(cv2.resize(blocks, (400, 240), interpolation=cv2.INTER_NEAREST), np.uint8)
+    matcher = LogoMatcher()
+    matcher.add("kestrel-icon", "kestrel", icon)
+    frame = np.full((720, 1280, 3), 190, np.uint8)
+    cv2.putText(frame, "KESTREL", (420, 400), cv2.FONT_HERSHEY_DUPLEX, 3.0, (40, 30, 20), 6)
+    assert matcher.match(frame) == []
+    pipeline = LogoPipeline(matcher, PipelineConfig(), WordmarkReader())
+    sources = []
+    for index in range(3):  # read on frames 0 and 2, tracked on frame 1
+        sightings = pipeline.process(Frame(frame.copy(), index * 0.5))
+        assert [(s.brand, s.logo_id) for s in sightings] == [("kestrel", "text:kestrel")]
+        sources.append(sightings[0].source)
+        x, y, w, h = sightings[0].box
+        assert 420 <= x + w / 2 <= 860
+        assert 320 <= y + h / 2 <= 420
+    assert sources == ["text", "track", "text"]

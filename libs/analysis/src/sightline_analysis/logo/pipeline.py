@@ -5,16 +5,18 @@ Per sampled frame, in stream order:
 2. the `LogoMatcher` finds verified sightings in the whole frame (the image channel);
 3. each live track that the matcher did not confirm is re-verified on a crop around its last
    box, enlarged so a small logo gets the pixels the matcher needs (a cheap, local second look);
-4. every `wordmark.every`-th frame the OCR channel reads the frame: a sighting or track on which
-   it reads a look-alike's text (much like the brand's, but not it) is vetoed, and the brands
-   whose text it reads and that no channel already has there are added;
+4. every `wordmark.every`-th frame the OCR channel reads the frame (lines unchanged since the
+   stream's previous read keep that read): a sighting or track on which it reads a
+   look-alike's text (much like the brand's, but not it) is vetoed, here and on the frames
+   until the next read; a brand whose text it reads confirms that brand's track there, or is
+   added when no channel has it;
 5. the tracker refreshes its tracks with all verified sightings and carries the others by
    local correlation, for at most `tracker.max_coast` frames without a verification.
 
-The state (tracks, last histogram, frame count) belongs to one stream: a `LogoPipeline` is
-made per stream and dropped with it. A new pipeline starts fresh, so a replay of a time range
-starts without tracks carried from before the range (a track then begins at the first
-verified sighting inside it).
+The state (tracks, last histogram, frame count, the lines last read) belongs to one stream:
+a `LogoPipeline` is made per stream and dropped with it. A new pipeline starts fresh, so a
+replay of a time range starts without tracks carried from before the range (a track then
+begins at the first verified sighting inside it).
 """
 
 from __future__ import annotations
@@ -31,7 +33,13 @@ from sightline_analysis.analyzers.plugins.shots import Histogram, distance, hist
 from sightline_analysis.frames import Frame
 from sightline_analysis.logo.matcher import LogoMatch, LogoMatcher
 from sightline_analysis.logo.tracker import Box, LogoTracker, TrackerConfig, Verified
-from sightline_analysis.logo.wordmark import WordmarkConfig, WordmarkReader, contradicts
+from sightline_analysis.logo.wordmark import (
+    LineMemory,
+    TextSighting,
+    WordmarkConfig,
+    WordmarkReader,
+    contradicts,
+)
 
 Points = list[tuple[float, float]]
 
@@ -87,6 +95,10 @@ class LogoPipeline:
         self._tracker = LogoTracker(self.config.tracker)
         self._previous: Histogram | None = None
         self._frames = 0
+        self.lines = LineMemory()
+        """The OCR channel's reads of this stream's previous frame (static text read once)."""
+        self._read_lines: list[TextSighting] = []
+        """The lines of the last frame read, whose vetoes hold on the frames between reads."""
 
     def process(self, frame: Frame) -> list[Sighting]:
         """The frame's sightings, updating the stream's state."""
@@ -94,6 +106,8 @@ class LogoPipeline:
         current = histogram(frame.scaled(640))
         if self._previous is not None and distance(self._previous, current) > cfg.cut_threshold:
             self._tracker.reset()
+            self.lines.clear()
+            self._read_lines = []
         self._previous = current
         gray = frame.scaled(cfg.track_width, gray=True)
         scale = gray.shape[1] / frame.width
@@ -109,11 +123,14 @@ class LogoPipeline:
                                           zoomed.confidence, "zoom", scale))  # fmt: skip
                 polygons[id(verified[-1])] = [(float(x), float(y)) for x, y in zoomed.polygon]
                 inliers[id(verified[-1])] = zoomed.inliers
+        confirmed: list[Verified] = []
         if self._reader is not None and self._frames % cfg.wordmark.every == 0:
-            verified.extend(self._read(frame, scale, verified))
+            confirmed = self._read(frame, scale, verified)
+        else:
+            self._veto(self._read_lines, scale, verified)
         self._frames += 1
         out = []
-        for tracked in self._tracker.step(gray, verified):
+        for tracked in self._tracker.step(gray, verified, confirmed):
             s = tracked.sighting
             box = (s.box[0] / scale, s.box[1] / scale, s.box[2] / scale, s.box[3] / scale)
             polygon = polygons.get(id(s)) or _corners(box)
@@ -155,12 +172,29 @@ class LogoPipeline:
         return found
 
     def _read(self, frame: Frame, scale: float, verified: list[Verified]) -> list[Verified]:
-        """Brands the OCR channel reads where no channel or track already has them; on the
-        way, sightings and tracks on which a look-alike's text is read are vetoed (removed
-        from `verified`, tracks ended)."""
+        """Brands the OCR channel reads where no other channel has them in this frame (they
+        start a track, or confirm the brand's track they fall on); on the way, sightings and
+        tracks on which a look-alike's text is read are vetoed (removed from `verified`,
+        tracks ended)."""
         assert self._reader is not None
         with self._reader_lock:
-            lines = self._reader.lines(frame)
+            lines = self._reader.lines(frame, self.lines)
+        self._read_lines = lines
+        self._veto(lines, scale, verified)
+        reads = self._reader.sightings(lines, self.matcher.brands)
+        out = []
+        for read in reads:
+            confidence = read.score * self.config.text_confidence
+            candidate = _verified(read.brand, f"text:{read.brand}", read.box, confidence,
+                                  "text", scale)  # fmt: skip
+            if any(v.brand == read.brand and _overlaps(v.box, candidate.box) for v in verified):
+                continue
+            out.append(candidate)
+        return out
+
+    def _veto(self, lines: Sequence[TextSighting], scale: float, verified: list[Verified]) -> None:
+        """Remove the sightings (and end the tracks) on which one of `lines` surely reads a
+        look-alike's text."""
         similarity = self.config.wordmark.veto_similarity
         for line in lines:
             if line.score < self.config.wordmark.veto_score:
@@ -173,17 +207,6 @@ class LogoPipeline:
                     if sighting in verified:
                         verified.remove(sighting)
                     self._tracker.veto(sighting.brand, sighting.box)
-        reads = self._reader.sightings(lines, self.matcher.brands)
-        known = [*verified, *self._tracker.boxes()]
-        out = []
-        for read in reads:
-            confidence = read.score * self.config.text_confidence
-            candidate = _verified(read.brand, f"text:{read.brand}", read.box, confidence,
-                                  "text", scale)  # fmt: skip
-            if any(k.brand == read.brand and _overlaps(k.box, candidate.box) for k in known):
-                continue
-            out.append(candidate)
-        return out
 
 
 def _verified(  # noqa: PLR0917 - one sighting's fields and the scale

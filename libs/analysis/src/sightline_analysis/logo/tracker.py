@@ -102,12 +102,20 @@ class LogoTracker:
         """The live tracks' last sightings."""
         return [t.sighting for t in self._tracks]
 
-    def step(self, gray: Image, verified: Sequence[Verified]) -> list[Tracked]:
+    def step(
+        self, gray: Image, verified: Sequence[Verified], confirmed: Sequence[Verified] = ()
+    ) -> list[Tracked]:
         """Advance every track to `gray` (the next sampled frame): a verified sighting of the
         same brand refreshes a track (template re-cut); a track without one is searched for
         locally and kept when it correlates; new verified sightings start tracks. Returns the
-        frame's sightings, one per live track."""
+        frame's sightings, one per live track.
+
+        `confirmed` are sightings that vouch for a track without giving its box (a wordmark
+        read on part of a logo): a track they overlap that correlates counts as verified in
+        this frame (no coasting); one that no longer correlates is replaced by the
+        confirmation itself, so a brand read every frame is never dropped."""
         cfg = self.config
+        confirmations = list(confirmed)
         out: list[Tracked] = []
         survivors: list[_Track] = []
         fresh = list(verified)
@@ -123,19 +131,30 @@ class LogoTracker:
                 survivors.append(track)
                 out.append(Tracked(partner, 0, 1.0))
                 continue
-            if track.coasted >= cfg.max_coast:
+            voucher = _voucher(track.sighting, confirmations)
+            if voucher is not None:
+                confirmations.remove(voucher)
+            elif track.coasted >= cfg.max_coast:
                 continue
             found = self._search(gray, track)
             if found is None:
+                if voucher is not None:
+                    fresh.append(voucher)
                 continue
             box, correlation = found
+            if voucher is not None:
+                track.coasted = 0
+                track.sighting = replace(track.sighting, box=box, source=voucher.source)
+                survivors.append(track)
+                out.append(Tracked(track.sighting, 0, correlation))
+                continue
             track.coasted += 1
             confidence = track.sighting.confidence * cfg.confidence_decay**track.coasted
             track.sighting = replace(track.sighting, box=box, confidence=confidence,
                                      source="track")  # fmt: skip
             survivors.append(track)
             out.append(Tracked(track.sighting, track.coasted, correlation))
-        for sighting in fresh:
+        for sighting in [*fresh, *confirmations]:
             template = _cut(gray, sighting.box, cfg.min_template_px)
             if template is not None:
                 survivors.append(_Track(sighting, template))
@@ -192,6 +211,17 @@ def _best_partner(
         if overlap > best_iou:
             best, best_iou = candidate, overlap
     return best
+
+
+def _voucher(sighting: Verified, confirmations: Sequence[Verified]) -> Verified | None:
+    """The first confirmation of the sighting's brand whose centre lies in its box."""
+    x, y, w, h = sighting.box
+    for candidate in confirmations:
+        cx = candidate.box[0] + candidate.box[2] / 2
+        cy = candidate.box[1] + candidate.box[3] / 2
+        if candidate.brand == sighting.brand and x <= cx <= x + w and y <= cy <= y + h:
+            return candidate
+    return None
 
 
 def box_iou(a: Box, b: Box) -> float:

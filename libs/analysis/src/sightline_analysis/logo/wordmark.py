@@ -19,15 +19,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
 from sightline_analysis.frames import Frame, Image
+from sightline_analysis.logo.tracker import box_iou
 
 Box = tuple[float, float, float, float]  # x, y, w, h in frame pixels
 Quad = npt.NDArray[np.float32]  # 4 x 2 corners in frame pixels
@@ -40,8 +42,9 @@ class WordmarkConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     enabled: bool = True
-    every: int = Field(default=1, ge=1)
-    """Read one sampled frame in `every` (OCR costs far more than the tracker)."""
+    every: int = Field(default=2, ge=1)
+    """Read one sampled frame in `every` (OCR costs far more than the tracker, which carries
+    the brands read to the frames between; a look-alike's veto holds on them too)."""
     width: int = Field(default=640, ge=160)
     """Width of the reduced frame OCR reads."""
     min_score: float = Field(default=0.75, ge=0.0, le=1.0)
@@ -54,6 +57,12 @@ class WordmarkConfig(BaseModel):
     the sighting (and its track): look-alikes share most letters with their target."""
     veto_score: float = Field(default=0.97, ge=0.0, le=1.0)
     """Only a line read this surely may veto (a thin serif brand is often half misread)."""
+    reuse_iou: float = Field(default=0.3, gt=0.0, le=1.0)
+    """A line found where the stream's previous read found one (box IoU at least this) ..."""
+    reuse_difference: float = Field(default=12.0, ge=0.0)
+    """... and looking the same (mean absolute grey difference of the two line thumbnails,
+    0-255, at most this) keeps that read instead of being recognised again: a stream's
+    static text (scoreboards, signage, tickers at rest) is read once, not every frame."""
 
 
 @dataclass(frozen=True)
@@ -119,6 +128,32 @@ def load_engine(threads: int) -> Any:
     )
 
 
+_THUMB = (64, 16)  # the size line crops are compared at (width, height)
+
+
+@dataclass(frozen=True)
+class _Read:
+    box: Box  # in the reduced frame's pixels
+    thumb: Image
+    text: str
+    score: float
+
+
+@dataclass
+class LineMemory:
+    """One stream's lines from its previous OCR pass, so unchanged lines are not recognised
+    again (recognition, not detection, is most of the channel's cost on text-heavy frames).
+    Belongs to one stream; `clear` it at a cut."""
+
+    reads: list[_Read] = field(default_factory=list)
+    reused: int = 0
+    recognised: int = 0
+
+    def clear(self) -> None:
+        """Forget every line (the picture changed entirely)."""
+        self.reads = []
+
+
 class WordmarkReader:
     """Reads frames and names the brands whose text is on them (thread-safe only under the
     caller's lock: the rapidocr engine is shared)."""
@@ -131,12 +166,13 @@ class WordmarkReader:
         """The brands of `brands` whose text a line of `frame` reads as, best line first."""
         return self.sightings(self.lines(frame), brands)
 
-    def lines(self, frame: Frame) -> list[TextSighting]:
-        """Every line read with a score of at least `min_score` (brand left empty)."""
+    def lines(self, frame: Frame, memory: LineMemory | None = None) -> list[TextSighting]:
+        """Every line read with a score of at least `min_score` (brand left empty). With the
+        stream's `memory`, lines unchanged since its previous read keep that read."""
         small = frame.scaled(self.config.width)
         scale = frame.width / small.shape[1]
         out = []
-        for quad, text, score in self._lines(frame, small, scale):
+        for quad, text, score in self._lines(frame, small, scale, memory):
             if score < self.config.min_score:
                 continue
             x0, y0 = quad.min(axis=0)
@@ -158,15 +194,62 @@ class WordmarkReader:
                 found[brand] = sighting
         return sorted(found.values(), key=lambda s: -s.score)
 
-    def _lines(self, frame: Frame, small: Image, scale: float) -> list[tuple[Quad, str, float]]:
+    def _lines(
+        self, frame: Frame, small: Image, scale: float, memory: LineMemory | None
+    ) -> list[tuple[Quad, str, float]]:
         """(quadrilateral in frame pixels, text, score) of each line: lines are found on the
         reduced frame (where detection is cheap) and read from the full-size frame (a small
-        wordmark keeps the pixels recognition needs; a line costs the same either way)."""
+        wordmark keeps the pixels recognition needs; a line costs the same either way);
+        a line the stream's `memory` holds unchanged keeps its earlier read."""
         boxes, _elapsed = self._engine.text_det(small)
         if boxes is None or len(boxes) == 0:
+            if memory is not None:
+                memory.clear()
             return []
-        quads = [np.asarray(box, np.float32) * scale for box in self._engine.sorted_boxes(boxes)]
-        crops = self._engine.get_crop_img_list(frame.image, quads)
-        read, _elapsed = self._engine.text_rec(crops)
-        return [(quad, str(text), float(score))
-                for quad, (text, score) in zip(quads, read, strict=True)]  # fmt: skip
+        found = [np.asarray(box, np.float32) for box in self._engine.sorted_boxes(boxes)]
+        gray = frame.scaled(self.config.width, gray=True)
+        current = [_Read(_bounds(quad), _thumb(gray, _bounds(quad)), "", 0.0) for quad in found]
+        kept = [self._recalled(line, memory) for line in current]
+        unread = [index for index, known in enumerate(kept) if known is None]
+        crops = self._engine.get_crop_img_list(frame.image, [found[i] * scale for i in unread])
+        read, _elapsed = self._engine.text_rec(crops) if crops else ([], 0.0)
+        for index, (text, score) in zip(unread, read, strict=True):
+            kept[index] = _Read(current[index].box, current[index].thumb, str(text), float(score))
+        lines = [line for line in kept if line is not None]
+        if memory is not None:
+            memory.reads = lines
+            memory.reused += len(found) - len(unread)
+            memory.recognised += len(unread)
+        return [(quad * scale, line.text, line.score)
+                for quad, line in zip(found, lines, strict=True)]  # fmt: skip
+
+    def _recalled(self, line: _Read, memory: LineMemory | None) -> _Read | None:
+        """The memory's read of the same line, unchanged, if any."""
+        if memory is None:
+            return None
+        cfg = self.config
+        for known in memory.reads:
+            if (
+                box_iou(known.box, line.box) >= cfg.reuse_iou
+                and float(np.mean(cv2.absdiff(known.thumb, line.thumb))) <= cfg.reuse_difference
+            ):
+                return _Read(line.box, known.thumb, known.text, known.score)
+        return None
+
+
+def _bounds(quad: Quad) -> Box:
+    x0, y0 = quad.min(axis=0)
+    x1, y1 = quad.max(axis=0)
+    return float(x0), float(y0), float(x1 - x0), float(y1 - y0)
+
+
+def _thumb(gray: Image, box: Box) -> Image:
+    """The line's grey pixels at a fixed small size (empty box: a blank thumbnail)."""
+    x, y, w, h = box
+    left, top = max(0, int(x)), max(0, int(y))
+    right = min(gray.shape[1], int(np.ceil(x + w)))
+    bottom = min(gray.shape[0], int(np.ceil(y + h)))
+    if right <= left or bottom <= top:
+        return np.zeros(_THUMB[::-1], np.uint8)
+    crop = gray[top:bottom, left:right]
+    return np.asarray(cv2.resize(crop, _THUMB, interpolation=cv2.INTER_AREA), np.uint8)

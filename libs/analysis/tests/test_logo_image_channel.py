@@ -107,3 +107,14 @@ def test_the_index_follows_additions_and_removals(indexed: LogoMatcher) -> None:
     assert [x.brand for x in m.match(frame)] == ["zenith"]
     m.remove("zenith-1")
     assert m.match(frame) == []
+
+
+def test_blurred_views_add_keypoints_and_a_defocused_logo_is_found() -> None:
+    m = LogoMatcher(MatcherConfig(blurred_views=((0.5, 2.0), (0.25, 1.5))))
+    m.add("acme-1", "acme", ACME)
+    assert len(m.features("acme-1")) == 5
+    assert all(count > 0 for count in m.features("acme-1"))
+    frame, truth = composite(background(4), ACME, Placement((640, 360), 200, blur=2.0))
+    [found] = m.match(jpeg(frame))
+    assert found.brand == "acme"
+    assert iou(found.box, truth) > 0.5

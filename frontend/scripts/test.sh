@@ -4,7 +4,8 @@
 # results-api answers — builds the app and runs the Playwright end-to-end tests against the real
 # running stack. Screenshots go to test-artifacts/dashboard/. Env: SIGHTLINE_API_URL,
 # SIGHTLINE_E2E_TOKEN (else the demo token of `make run`, else a new one), SIGHTLINE_E2E=0 to skip
-# the e2e part, SIGHTLINE_E2E=1 to fail (not skip) when the stack is not up.
+# the e2e part, SIGHTLINE_E2E=1 to fail (not skip) when the stack is not up, SIGHTLINE_UNIT=0 to
+# skip the unit tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export npm_config_cache="${npm_config_cache:-$HOME/.cache/sightline/npm}"
@@ -16,8 +17,10 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
   touch node_modules
 fi
 
-echo "== dashboard unit tests (vitest)"
-npx ng test --watch=false
+if [ "${SIGHTLINE_UNIT:-1}" != 0 ]; then
+  echo "== dashboard unit tests (vitest)"
+  npx ng test --watch=false
+fi
 
 if [ "${SIGHTLINE_E2E:-auto}" = 0 ]; then
   exit 0

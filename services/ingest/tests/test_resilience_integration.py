@@ -145,4 +145,4 @@ def test_a_file_source_played_once_is_a_whole_stream_like_rtmp(rig: IngestRig) -
     assert [r.sequence for r in ready] == list(range(len(ready)))
     assert 3 <= len(ready) <= 5
     assert abs(sum(r.duration for r in ready) - 8) < 1.5
-    assert {(r.width, r.height, r.codec) for r in ready} == {(1280, 720, "h264")}
+    assert {(r.width, r.height, r.codec) for r in ready} == {(640, 360, "h264")}

@@ -77,7 +77,7 @@ def test_a_30s_obs_stream_becomes_ordered_segments_a_playable_playlist_and_event
     assert starts[0] == 0
     assert all(abs(starts[i + 1] - starts[i] - durations[i]) < 1e-3 for i in range(len(ready) - 1))
     first = ready[0].payload
-    assert (first.width, first.height, first.codec) == (1280, 720, "h264")
+    assert (first.width, first.height, first.codec) == (640, 360, "h264")
     assert len({m.event_id for m in ready}) == len(ready)
 
     objects = rig.objects(stream_id)

@@ -82,14 +82,19 @@ class ScramBroker:
 @pytest.fixture(scope="module")
 def broker() -> Iterator[ScramBroker]:
     state = Path(tempfile.mkdtemp(prefix="sightline-scram-"))
+    broker_port = ports.ephemeral_port()
+    controller_port = ports.ephemeral_port()
+    while controller_port == broker_port:  # the kernel may hand the same free port out twice
+        controller_port = ports.ephemeral_port()
     settings = dataclasses.replace(
         DevstackSettings.from_env(),
         state_dir=state,
-        kafka_port=ports.ephemeral_port(),
-        kafka_controller_port=ports.ephemeral_port(),
+        kafka_port=broker_port,
+        kafka_controller_port=controller_port,
         kafka_heap="384m",
         topic_prefix="",
         kafka_admin_password=f"admin-{uuid.uuid4().hex}",
+        health_timeout_s=300.0,  # a JVM start on a loaded 2-vCPU CI machine
     )
     server = Kafka(settings, say=lambda _line: None)
     try:

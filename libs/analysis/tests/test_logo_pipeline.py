@@ -183,6 +183,19 @@ def test_a_confirmation_keeps_a_track_verified_past_max_coast() -> None:
     assert tracker.step(_scene((100, 100), PATCH), []) == []  # max_coast applies again
 
 
+def test_a_track_is_carried_only_while_its_confidence_holds() -> None:
+    tracker = LogoTracker(TrackerConfig(max_coast=5, confidence_decay=0.8,
+                                        min_coast_confidence=0.5))  # fmt: skip
+    unsure = Verified("volta", "v1", (100.0, 100.0, 80.0, 40.0), 0.4, "image")
+    tracker.step(_scene((100, 100), PATCH), [unsure])
+    assert tracker.step(_scene((100, 100), PATCH), []) == []  # too unsure to follow
+    sure = Verified("volta", "v1", (100.0, 100.0, 80.0, 40.0), 0.7, "image")
+    tracker.step(_scene((100, 100), PATCH), [sure])
+    assert len(tracker.step(_scene((100, 100), PATCH), [])) == 1  # carried: 0.7 -> 0.56
+    assert len(tracker.step(_scene((100, 100), PATCH), [])) == 1  # carried: 0.56 -> 0.448
+    assert tracker.step(_scene((100, 100), PATCH), []) == []  # 0.448 < 0.5: no longer
+
+
 def test_a_confirmation_where_the_track_is_lost_starts_its_own_track() -> None:
     tracker = LogoTracker()
     seen = Verified("volta", "v1", (100.0, 100.0, 80.0, 40.0), 0.9, "image")

@@ -46,6 +46,10 @@ class TrackerConfig(BaseModel):
     """A tracked sighting's confidence is the verified one times decay ** frames coasted."""
     same_sighting_iou: float = Field(default=0.2, ge=0.0, le=1.0)
     """IoU above which a verified sighting refreshes a track of its brand."""
+    min_coast_confidence: float = Field(default=0.35, ge=0.0, le=1.0)
+    """A track is carried without a verification only while its (decayed) confidence is at
+    least this: the matcher's least sure sightings are where its mistakes are, and following
+    them would lengthen false positives."""
 
 
 @dataclass(frozen=True)
@@ -134,7 +138,9 @@ class LogoTracker:
             voucher = _voucher(track.sighting, confirmations)
             if voucher is not None:
                 confirmations.remove(voucher)
-            elif track.coasted >= cfg.max_coast:
+            elif track.coasted >= cfg.max_coast or (
+                track.sighting.confidence < cfg.min_coast_confidence
+            ):
                 continue
             found = self._search(gray, track)
             if found is None:

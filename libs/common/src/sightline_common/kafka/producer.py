@@ -89,8 +89,19 @@ class EventProducer:
 
     def _on_delivery(self, err: KafkaError | None, msg: Message) -> None:
         if err is not None:
-            reason = f"{msg.topic()}: {err.str()}"
-            log.error("kafka.delivery_failed", topic=msg.topic(), reason=err.str())
+            topic = _topic_of(msg)
+            reason = f"{topic}: {err.str()}"
+            log.error("kafka.delivery_failed", topic=topic, reason=err.str())
             with self._lock:
                 self._failed += 1
                 self._last_failure = reason
+
+
+def _topic_of(msg: Message) -> str:
+    """The failed message's topic for the record. After a fatal error (e.g. an idempotent
+    producer refused by the cluster's authorizer) librdkafka reports messages whose `topic()`
+    raises SystemError; raising here would escape `flush` and hide the failure being counted."""
+    try:
+        return msg.topic() or "?"
+    except SystemError:
+        return "?"

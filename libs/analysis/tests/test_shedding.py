@@ -115,3 +115,18 @@ def test_the_shed_ratio_covers_the_last_window() -> None:
     shedder.take(seg(3, T0 + 9), now=T0 + 11)  # analysed
     assert shedder.shed_ratio(T0 + 12) == 0.25
     assert shedder.shed_ratio(T0 + 70.5) == 0.0  # the skip at T0+10 left the window
+
+
+def test_a_stale_segment_with_nothing_newer_waiting_is_analysed_not_shed() -> None:
+    shedder = LiveShedder(max_lag_s=4)
+    assert shedder.take(seg(0, T0), now=T0 + 1).analyse
+    # Segment 1 is 9 s old, but it is the stream's latest (its publisher stopped): analysing it
+    # is the freshest result there will be, so it is not handed to a backfill.
+    verdict = shedder.take(seg(1, T0 + 2), now=T0 + 11, newer_waiting=False)
+    assert verdict.analyse
+    assert verdict.backfill is None
+    assert verdict.lag_s == 9
+    # With segment 2 already published behind it, the same age is shed.
+    shed = shedder.take(seg(1, T0 + 2), now=T0 + 11, newer_waiting=True)
+    assert not shed.analyse
+    assert shed.backfill is not None

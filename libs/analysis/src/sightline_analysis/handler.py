@@ -13,6 +13,7 @@ from sightline_analysis import metrics
 from sightline_analysis.analyzers import AnalyzerSet
 from sightline_analysis.backfill import BackfillRequests
 from sightline_analysis.engine import LIVE_RUN, AnalysisEngine, detection_event_id
+from sightline_analysis.newest import NewestSegments
 from sightline_analysis.policies import StreamPolicies
 from sightline_analysis.shedding import LiveShedder, Verdict
 from sightline_common.envelope import wrap
@@ -29,9 +30,10 @@ class SegmentHandler:
     Detection under its deterministic event id; errors propagate to the consumer loop (which
     dead-letters permanent ones and retries transient ones).
 
-    With a `shedder`, a segment older than the live lag bound is skipped instead (its range is
-    handed to `backfill` before its offset is stored), so a detector that cannot keep up stays
-    fresh; every Detection says its mode, rate, lag and how many segments were skipped before.
+    With a `shedder`, a segment older than the live lag bound is skipped instead when `newest`
+    has seen a later segment of its stream (its range is handed to `backfill` before its offset
+    is stored), so a detector that cannot keep up stays fresh; every Detection says its mode,
+    rate, lag and how many segments were skipped before.
     """
 
     def __init__(
@@ -45,6 +47,7 @@ class SegmentHandler:
         producer_id: str,
         shedder: LiveShedder | None = None,
         backfill: BackfillRequests | None = None,
+        newest: NewestSegments | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         if (shedder is None) != (backfill is None):
@@ -57,6 +60,7 @@ class SegmentHandler:
         self._producer_id = producer_id
         self._shedder = shedder or LiveShedder(max_lag_s=0)
         self._backfill = backfill
+        self._newest = newest
         self._clock = clock
         self._streams_of: defaultdict[tuple[str, int], set[str]] = defaultdict(set)
 
@@ -68,7 +72,10 @@ class SegmentHandler:
         if detector.name not in policy.detectors:
             return
         self._streams_of[(received.topic, received.partition)].add(segment.stream_id)
-        verdict = self._shedder.take(segment, self._clock())
+        newer_waiting = self._newest is None or self._newest.newer_than(
+            segment.stream_id, segment.sequence
+        )
+        verdict = self._shedder.take(segment, self._clock(), newer_waiting)
         if self._backfill is not None and verdict.backfill is not None:
             self._backfill.hand_over(verdict.backfill)
         self._observe(segment.stream_id, verdict)

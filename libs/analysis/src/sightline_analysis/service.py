@@ -20,6 +20,7 @@ from sightline_analysis.engine import AnalysisEngine, DetectorIdentity
 from sightline_analysis.executor_server import executor_app
 from sightline_analysis.executors import ExecutorRouter, build_executor
 from sightline_analysis.handler import SegmentHandler
+from sightline_analysis.newest import NewestSegments
 from sightline_analysis.policies import followed_policies
 from sightline_analysis.replay.service import run_replay
 from sightline_analysis.runtime import build_analyzers
@@ -67,6 +68,12 @@ def run_detector(spec: DetectorSpec, settings: DetectorSettings) -> int:
         topic=settings.topics.name(Topic.REANALYSIS),
         producer_id=settings.producer_id,
     )
+    segments_topic = settings.topics.name(Topic.SEGMENTS)
+    newest = (
+        NewestSegments(settings.kafka_bootstrap, segments_topic, settings.producer_id)
+        if settings.max_live_lag_s > 0
+        else None
+    )
     handler = SegmentHandler(
         engine=engine,
         analyzers=runtime.analyzers,
@@ -76,12 +83,13 @@ def run_detector(spec: DetectorSpec, settings: DetectorSettings) -> int:
         producer_id=settings.producer_id,
         shedder=shedder,
         backfill=backfill,
+        newest=newest,
     )
     loop = ConsumerLoop(
         bootstrap=settings.kafka_bootstrap,
         group_id=settings.topics.group(spec.group_id),
         client_id=settings.producer_id,
-        topics={settings.topics.name(Topic.SEGMENTS): SegmentReady},
+        topics={segments_topic: SegmentReady},
         producer=producer,
         handler=handler,
         batch_size=1,  # a segment takes seconds: never hold many past max.poll.interval.ms
@@ -96,6 +104,8 @@ def run_detector(spec: DetectorSpec, settings: DetectorSettings) -> int:
     server = BackgroundServer(app, settings.http_host, settings.http_port)
     runtime.start()
     config_follower.start()
+    if newest is not None:
+        newest.start()
     server.start()
     loop.install_signal_handlers()
     # Analyse nothing before the logo library and stream policies are loaded: a detection made
@@ -117,6 +127,8 @@ def run_detector(spec: DetectorSpec, settings: DetectorSettings) -> int:
     finally:
         server.stop()
         config_follower.stop()
+        if newest is not None:
+            newest.stop()
         runtime.stop()
         router.close()
     log.info("detector.stopped", detector=spec.name)

@@ -4,8 +4,12 @@ A live detector that cannot keep up would otherwise fall behind for good: every 
 for all those before it, and the dashboard shows minutes-old results as live. Instead, a
 segment whose age (now less when ingest stored it) exceeds the bound is skipped, which costs
 nothing (no fetch, no decode), so the detector catches up at once and analyses the newest
-segment of every stream that fell behind. Consecutive skipped segments of a stream form one
-range, analysed later by a backfill run (the replay worker, niced) when there is spare capacity.
+segment of every stream that fell behind. Only when a newer segment of the same stream is
+actually waiting, though (`newest.py` follows what was published): a stream's latest segment,
+however late, is analysed live, since skipping it buys no freshness (its publisher stopped, or
+one hiccup delayed it) and would only push its results to a backfill. Consecutive skipped
+segments of a stream form one range, analysed later by a backfill run (the replay worker,
+niced) when there is spare capacity.
 Every skip hands the range so far over at once (the backfill request is published before the
 skipped segment's offset is stored), so a detector killed while shedding loses nothing; the
 replay worker widens a queued request of the same run, or resumes the run from its checkpoint.
@@ -94,12 +98,14 @@ class LiveShedder:
     _recent: deque[tuple[float, bool]] = field(default_factory=deque)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def take(self, segment: SegmentReady, now: float) -> Verdict:
-        """The verdict for `segment` at wall-clock time `now` (epoch seconds)."""
+    def take(self, segment: SegmentReady, now: float, newer_waiting: bool = True) -> Verdict:
+        """The verdict for `segment` at wall-clock time `now` (epoch seconds); `newer_waiting`:
+        whether a later segment of its stream has been published (a stale segment is skipped
+        only then)."""
         lag = max(0.0, now - segment.wall_clock.timestamp())
         with self._lock:
             state = self._streams.setdefault(segment.stream_id, _StreamState())
-            shed = 0 < self.max_lag_s < lag
+            shed = 0 < self.max_lag_s < lag and newer_waiting
             self._count(now, shed)
             if shed:
                 state.degraded = True

@@ -88,6 +88,8 @@ class SegmentRange:
         self._opened = False
         self.retention_cut = False
         self._positions: dict[int, int] = {}
+        # Offsets handed out and not yet done: nothing is committed past the first of them.
+        self._outstanding: dict[int, set[int]] = {}
         self._log = log.bind(group=group_id, stream_id=spec.stream_id)
 
     def open(self) -> SegmentRange:
@@ -114,12 +116,18 @@ class SegmentRange:
         """The item's effect is durable: commit past it (and past skipped records before it)."""
         if item.partition < 0:
             return
+        self._outstanding.get(item.partition, set()).discard(item.offset)
         self._positions[item.partition] = item.offset + 1
         self.commit()
 
     def commit(self) -> None:
-        """Commit every partition's position reached so far (synchronously)."""
-        offsets = [TopicPartition(self._topic, p, o) for p, o in self._positions.items()]
+        """Commit every partition's position reached so far (synchronously), but never past a
+        segment handed out and not yet done: records read after it (other streams', or the
+        first past the range) must not carry the checkpoint over it while it is in flight."""
+        offsets = [
+            TopicPartition(self._topic, p, min(self._outstanding.get(p) or {o}))
+            for p, o in self._positions.items()
+        ]
         if not offsets:
             return
         try:
@@ -197,6 +205,7 @@ class SegmentRange:
         if not self.spec.contains(segment.media_start):
             return None
         self._positions[partition] = offset  # committed past only once handled
+        self._outstanding.setdefault(partition, set()).add(offset)
         return RangeItem(segment, message.event_id, partition, offset, msg)
 
     def _decode_if_ours(self, msg: KafkaMessage) -> Message[SegmentReady] | None:

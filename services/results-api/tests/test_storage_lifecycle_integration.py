@@ -456,14 +456,20 @@ def test_retention_expires_old_video_and_results_each_on_its_own_lifetime(
             k.rsplit("/", 1)[-1] for k in _objects(api_settings, stream_id) if k.endswith(".ts")
         )
 
+    def stored_playlist() -> list[str]:
+        stored = ObjectStore.from_settings(api_settings).get_bytes(
+            api_settings.segments_bucket, playlist_key(stream_id)
+        )
+        return _listed(stored.decode())
+
+    # The sweep removes objects, then rows, and trims the stored playlist last: wait for that.
     deadline = time.monotonic() + 30
-    while objects() != ["00000002.ts"] and time.monotonic() < deadline:
+    while (objects(), stored_playlist()) != (["00000002.ts"], ["00000002.ts"]):
+        if time.monotonic() > deadline:
+            break
         time.sleep(0.2)
     assert objects() == ["00000002.ts"]
-    stored = ObjectStore.from_settings(api_settings).get_bytes(
-        api_settings.segments_bucket, playlist_key(stream_id)
-    )
-    assert _listed(stored.decode()) == ["00000002.ts"]
+    assert stored_playlist() == ["00000002.ts"]
     assert _listed(httpx.get(playlist_url).text) == ["00000002.ts"]
     assert _ffprobe_seconds(playlist_url) == pytest.approx(2.0, abs=0.3)
     stream = httpx.get(f"{base}/api/streams/{stream_id}", headers=headers).json()

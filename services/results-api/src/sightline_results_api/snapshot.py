@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from sightline_common.errors import MissingObjectError
 from sightline_common.storage import ObjectStore
 from sightline_results_api.models import Segment
 from sightline_results_api.report.evidence import (
     EvidenceUnavailableError,
     decode_frame,
     draw,
+    segment_video,
 )
 
 
@@ -33,8 +33,4 @@ def latest_frame(session: Session, store: ObjectStore, stream_id: str) -> bytes:
     ).first()
     if segment is None:
         raise EvidenceUnavailableError(f"stream {stream_id} has no stored video yet")
-    try:
-        video = store.get_bytes(segment.bucket, segment.object_key)
-    except MissingObjectError as exc:
-        raise EvidenceUnavailableError(f"video of segment {segment.sequence} is gone") from exc
-    return draw(decode_frame(video, 0.0), None)
+    return draw(decode_frame(segment_video(store, segment), 0.0), None)

@@ -137,28 +137,18 @@ def comparison_csv(doc: ExposureReportDocument) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COMPARISON_COLUMNS)
-    if doc.comparison is None:
-        return out.getvalue()
-    for b in doc.comparison.brands:
-        writer.writerow(
-            [
-                _text(b.brand),
-                _text(doc.run),
-                _text(doc.comparison.baseline_run),
-                b.exposures,
-                b.baseline_exposures,
-                b.seconds,
-                b.baseline_seconds,
-                b.delta_seconds,
-                b.quality_seconds,
-                b.baseline_quality_seconds,
-                doc.currency or "",
-                _amount(b.value.quality),
-                _amount(b.baseline_value.quality),
-                b.only_here,
-                b.only_baseline,
-            ]
-        )
+    comparison = doc.comparison
+    brands = [] if comparison is None else comparison.brands
+    base = "" if comparison is None else comparison.baseline_run
+    writer.writerows(
+        [
+            _text(b.brand), _text(doc.run), _text(base), b.exposures, b.baseline_exposures,
+            b.seconds, b.baseline_seconds, b.delta_seconds, b.quality_seconds,
+            b.baseline_quality_seconds, doc.currency or "", _amount(b.value.quality),
+            _amount(b.baseline_value.quality), b.only_here, b.only_baseline,
+        ]
+        for b in brands
+    )  # fmt: skip
     return out.getvalue()
 
 

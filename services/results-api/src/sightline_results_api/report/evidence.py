@@ -62,10 +62,7 @@ def thumbnail(
     ).first()
     if segment is None:
         raise EvidenceUnavailableError(f"segment {row.segment_sequence} of the detection is gone")
-    try:
-        video = store.get_bytes(segment.bucket, segment.object_key)
-    except MissingObjectError as exc:
-        raise EvidenceUnavailableError(f"video of segment {segment.sequence} is gone") from exc
+    video = segment_video(store, segment)
     frame = decode_frame(video, max(row.media_ts - segment.media_start, 0.0))
     box = None
     if None not in (row.box_x, row.box_y, row.box_w, row.box_h):
@@ -73,6 +70,15 @@ def thumbnail(
     jpeg = draw(frame, box)
     store.put_bytes(bucket, key, jpeg, content_type="image/jpeg")
     return jpeg
+
+
+def segment_video(store: ObjectStore, segment: Segment) -> bytes:
+    """The stored segment's bytes; EvidenceUnavailableError once they are gone (expired,
+    erased)."""
+    try:
+        return store.get_bytes(segment.bucket, segment.object_key)
+    except MissingObjectError as exc:
+        raise EvidenceUnavailableError(f"video of segment {segment.sequence} is gone") from exc
 
 
 def decode_frame(video: bytes, offset_s: float) -> np.ndarray:

@@ -65,13 +65,14 @@ class Receiver:
         self._server.shutdown()
         self._server.server_close()
 
-    def accepted(self) -> list[dict[str, Any]]:
-        """Envelopes answered with 200, after checking every request's signature."""
+    def accepted(self, secret: bytes = SECRET.encode()) -> list[dict[str, Any]]:
+        """Envelopes answered with 200, after checking every request's signature with `secret`
+        (the deployment's, which rules published without a key version sign with)."""
         with self._lock:
             requests = list(self.requests)
         out = []
         for headers, body, status in requests:
-            assert verify(SECRET.encode(), headers[SIGNATURE_HEADER], body), "bad signature"
+            assert verify(secret, headers[SIGNATURE_HEADER], body), "bad signature"
             envelope = json.loads(body)
             assert headers[EVENT_ID_HEADER] == envelope["event_id"]
             if status == 200:

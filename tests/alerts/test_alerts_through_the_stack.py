@@ -15,11 +15,12 @@ import pytest
 from websockets.sync.client import connect
 from websockets.typing import Subprotocol
 
+from sightline_alerts.webhooks import SIGNATURE_HEADER, verify
 from sightline_analysis.synthetic import make_logo
 from sightline_devstack.ports import ephemeral_port
 from sightline_testkit.plugin import Isolated
 
-from .harness import Feed, detection, eventually, receiver, start_alerts
+from .harness import SECRET, Feed, detection, eventually, receiver, start_alerts
 
 pytestmark = pytest.mark.integration
 
@@ -37,6 +38,7 @@ def _results_api(isolated: Isolated) -> tuple[str, str]:
         "serve",
         SIGHTLINE_HTTP_PORT=str(port),
         SIGHTLINE_WEBHOOK_ALLOW_PRIVATE="true",
+        SIGHTLINE_WEBHOOK_SECRET=SECRET,  # the deployment's, shared with the alerts service
         SIGHTLINE_RUN_STORAGE_WORKER="false",
     )
     base = f"http://127.0.0.1:{port}"
@@ -89,6 +91,17 @@ def test_a_rule_made_in_the_api_fires_resolves_and_reaches_api_dashboard_and_web
             },
         )
         assert rule.status_code == 201, rule.text
+        first_secret = rule.json()["webhook_secret"].encode()
+        # The rule's own secret, rotated before the alerts service starts (so it reads the
+        # rotation with the rules, before any delivery): only the new secret may verify.
+        rotated = api.post(f"/api/rules/{rule.json()['id']}/webhook-secret")
+        assert rotated.status_code == 200, rotated.text
+        assert rotated.json()["version"] == rule.json()["webhook_secret_version"] + 1
+        secret = rotated.json()["secret"].encode()
+        assert len({first_secret, secret, SECRET.encode()}) == 3
+        listed = api.get("/api/rules", params={"stream_id": stream["id"]}).json()
+        assert "webhook_secret" not in listed[0]
+        assert secret.decode() not in json.dumps(listed)
         start_alerts(isolated)
         feed = Feed(isolated)
         box = {"x": 0.6, "y": 0.4, "w": 0.1, "h": 0.1}
@@ -116,9 +129,12 @@ def test_a_rule_made_in_the_api_fires_resolves_and_reaches_api_dashboard_and_web
         assert alert["rule_id"] == rule.json()["id"]
         assert alert["brand"] == "acme"
         assert alert["fired_evidence"]["since_media_ts"] == 0.0
-        assert [e["payload"]["status"] for e in hook.accepted()] == ["fired", "resolved"]
+        assert [e["payload"]["status"] for e in hook.accepted(secret)] == ["fired", "resolved"]
+        for headers, body, _status in hook.requests:
+            assert not verify(first_secret, headers[SIGNATURE_HEADER], body)
+            assert not verify(SECRET.encode(), headers[SIGNATURE_HEADER], body)
         eventually(lambda: len(pushed) >= 2, what="alert frames on the WebSocket")
         assert [f["payload"]["status"] for f in pushed] == ["fired", "resolved"]
-        assert {f["event_id"] for f in pushed} == {e["event_id"] for e in hook.accepted()}
+        assert {f["event_id"] for f in pushed} == {e["event_id"] for e in hook.accepted(secret)}
         acked = api.post(f"/api/alerts/{alert['alert_id']}/acknowledge", json={"by": "ops"})
         assert acked.json()["acknowledged_by"] == "ops"

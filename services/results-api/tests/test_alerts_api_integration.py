@@ -4,6 +4,7 @@ topics are materialized once, filtered and acknowledged."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import uuid
@@ -89,10 +90,24 @@ def test_a_rule_is_stored_announced_changed_and_deleted(
     assert changed.json()["duration_s"] == 20
     assert changed.json()["zone"] is None
 
+    # Its own webhook secret: answered at creation, rotated on request, announced by version
+    # only, never listed.
+    assert rule["webhook_secret_version"] == 1
+    rotated = client.post(f"/api/rules/{rule['id']}/webhook-secret")
+    assert rotated.status_code == 200, rotated.text
+    assert rotated.json()["version"] == 2
+    assert len({rule["webhook_secret"], rotated.json()["secret"]}) == 2
+    assert client.get(f"/api/rules/{rule['id']}").json()["webhook_secret_version"] == 2
+    assert rotated.json()["secret"] not in client.get("/api/rules").text
+    assert client.post("/api/rules/no-such-rule/webhook-secret").status_code == 404
+    announced = [v for k, v in rule_records(isolated) if k == rule["id"]]
+    assert json.loads(announced[-1])["payload"]["webhook_secret_version"] == 2
+    assert all(rotated.json()["secret"].encode() not in v for v in announced if v)
+
     assert client.delete(f"/api/rules/{rule['id']}").status_code == 204
     assert client.get(f"/api/rules/{rule['id']}").status_code == 404
     records = rule_records(isolated)
-    assert [k for k, _ in records if k == rule["id"]] == [rule["id"]] * 3
+    assert [k for k, _ in records if k == rule["id"]] == [rule["id"]] * 4
     assert records[-1] == (rule["id"], None)  # the tombstone the evaluators follow
 
 

@@ -42,7 +42,7 @@ def main() -> int:
     settings = AlertsSettings()
     configure_logging(settings.service_name, settings.log_level)
     settings.refuse_dev_credentials()
-    signing_key = settings.signing_key()
+    webhook_secret = settings.webhook_deployment_secret()
     topics, client = settings.topics, settings.producer_id
     stopping = threading.Event()
     producer = EventProducer(settings.kafka_bootstrap, client)
@@ -59,7 +59,7 @@ def main() -> int:
     webhook_group = topics.group("alerts-webhooks")
     delivery = WebhookDelivery(
         rules=rules,
-        sender=WebhookSender(signing_key, settings.webhook_timeout_s),
+        sender=WebhookSender(webhook_secret, settings.webhook_timeout_s),
         schedule=RetrySchedule(
             attempts=settings.webhook_attempts,
             backoff_s=settings.webhook_backoff_s,

@@ -86,9 +86,9 @@ class WebhookDelivery:
         """Deliver one alert message, or record why it could not be."""
         alert: Alert = item.payload
         rule = self._rules.get(alert.rule_id)
-        url = rule.webhook_url if rule is not None else None
-        if not url:
+        if rule is None or not rule.webhook_url:
             return
+        url = rule.webhook_url
         key = f"{item.event_id}|{url}"
         with self._lock:
             if key in self._final:
@@ -99,7 +99,13 @@ class WebhookDelivery:
             attempt += 1
             try:
                 check_webhook_url(url, allow_private=self._schedule.allow_private)
-                code = self._sender.post(url, body, item.event_id)
+                code = self._sender.post(
+                    url,
+                    body,
+                    item.event_id,
+                    rule_id=rule.rule_id,
+                    key_version=rule.webhook_secret_version,
+                )
                 error = None if 200 <= code < 300 else f"HTTP {code}"
             except WebhookNotAllowedError as exc:
                 error = str(exc)

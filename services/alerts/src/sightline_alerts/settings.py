@@ -3,16 +3,13 @@ point."""
 
 from __future__ import annotations
 
-import structlog
-from pydantic import Field, SecretStr
+from pydantic import Field
 
 from sightline_common.settings import ServiceSettings
-
-# The signing key on development machines (SIGHTLINE_ALLOW_DEV_CREDENTIALS=true) only.
-DEV_WEBHOOK_SECRET = "sightline-dev-webhook-secret"  # noqa: S105 - development only, by design
+from sightline_common.webhook_keys import WebhookSecretSettings
 
 
-class AlertsSettings(ServiceSettings):
+class AlertsSettings(ServiceSettings, WebhookSecretSettings):
     """Evaluation clock, input age and webhook delivery."""
 
     service_name: str = "alerts"
@@ -36,27 +33,11 @@ class AlertsSettings(ServiceSettings):
         default="visual",
         description="detectors (comma-separated) whose quality results drive picture rules",
     )
-    webhook_secret: SecretStr = Field(
-        default=SecretStr(""), description="HMAC-SHA256 key of the X-Sightline-Signature header"
-    )
     webhook_allow_private: bool = False
     webhook_attempts: int = Field(default=5, ge=1)
     webhook_backoff_s: float = Field(default=1.0, ge=0)
     webhook_backoff_max_s: float = Field(default=30.0, ge=0)
     webhook_timeout_s: float = Field(default=5.0, gt=0)
-
-    def signing_key(self) -> bytes:
-        """The webhook signing key. Without one the service refuses to start (exit 2), except
-        with development credentials allowed, where a fixed development key is used."""
-        secret = self.webhook_secret.get_secret_value()
-        if secret:
-            return secret.encode()
-        if self.allow_dev_credentials:
-            return DEV_WEBHOOK_SECRET.encode()
-        structlog.get_logger(__name__).error(
-            "service.refused", reason="SIGHTLINE_WEBHOOK_SECRET is not set"
-        )
-        raise SystemExit(2)
 
     def detector_names(self) -> frozenset[str]:
         """The detectors of `alert_detectors`."""

@@ -2,7 +2,8 @@
 
 The body is the alert's envelope as JSON (a Slack message for Slack incoming webhooks).
 `X-Sightline-Signature: t=<unix seconds>,v1=<hex>` is HMAC-SHA256 over `<t>.<body>` with the
-deployment's webhook secret (the timestamp inside the MAC lets a receiver refuse replays);
+rule's own secret (`sightline_common.webhook_keys`; the timestamp inside the MAC lets a receiver
+refuse replays);
 `X-Sightline-Event-Id` is the idempotency key (the same on a retry). Redirects are not followed:
 a 3xx could lead to an address the URL policy refused.
 """
@@ -20,6 +21,7 @@ from urllib.parse import urlparse
 
 from sightline_common.envelope import encode
 from sightline_common.messages import Alert, Envelope
+from sightline_common.webhook_keys import rule_webhook_secret
 
 SIGNATURE_HEADER = "X-Sightline-Signature"
 EVENT_ID_HEADER = "X-Sightline-Event-Id"
@@ -67,20 +69,23 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 class WebhookSender:
-    """POSTs signed bodies; answers the HTTP status, raises WebhookError without one."""
+    """POSTs bodies signed with their rule's secret; answers the HTTP status, raises
+    WebhookError without one."""
 
-    def __init__(self, secret: bytes, timeout_s: float) -> None:
-        self._secret = secret
+    def __init__(self, deployment_secret: bytes, timeout_s: float) -> None:
+        self._deployment_secret = deployment_secret
         self._timeout_s = timeout_s
         self._opener = urllib.request.build_opener(_NoRedirect())
 
-    def post(self, url: str, body: bytes, event_id: str) -> int:
-        """Send once; the receiver's status code (any, 2xx meaning delivered)."""
+    def post(self, url: str, body: bytes, event_id: str, *, rule_id: str, key_version: int) -> int:
+        """Send once, signed for rule `rule_id` at `key_version`; the receiver's status code
+        (any, 2xx meaning delivered)."""
+        secret = rule_webhook_secret(self._deployment_secret, rule_id, key_version)
         headers = {
             "Content-Type": "application/json",
             "User-Agent": "sightline-alerts",
             EVENT_ID_HEADER: event_id,
-            SIGNATURE_HEADER: signature(self._secret, int(time.time()), body),
+            SIGNATURE_HEADER: signature(secret, int(time.time()), body),
         }
         request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 - scheme checked by the webhook policy
         try:

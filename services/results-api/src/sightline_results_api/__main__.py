@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(settings.service_name, settings.log_level)
     settings.refuse_dev_credentials(settings.database_url)
     if mode in {"serve", "api"}:
-        settings.playback_key()  # exits 2 now, not at the first playback, when it is missing
+        settings.require_signing_keys()
     if mode == "exposure":
         return _exposure(settings)
     engine = open_database(settings)

@@ -11,6 +11,7 @@ from pydantic import Field, SecretStr, field_validator
 
 from sightline_common.settings import ServiceSettings
 from sightline_common.source_policy import SourcePolicySettings
+from sightline_common.webhook_keys import WebhookSecretSettings
 from sightline_results_api.report.quality import QualityWeights
 
 # The playback URL key on development machines (SIGHTLINE_ALLOW_DEV_CREDENTIALS=true) only.
@@ -19,7 +20,7 @@ DEV_PLAYBACK_SIGNING_KEY = "sightline-dev-playback-key"
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
-class ResultsApiSettings(ServiceSettings, SourcePolicySettings):
+class ResultsApiSettings(ServiceSettings, SourcePolicySettings, WebhookSecretSettings):
     """Everything results-api reads from the environment (prefix `SIGHTLINE_`)."""
 
     service_name: str = "results-api"
@@ -99,6 +100,11 @@ class ResultsApiSettings(ServiceSettings, SourcePolicySettings):
             "service.refused", reason="SIGHTLINE_PLAYBACK_SIGNING_KEY is not set"
         )
         raise SystemExit(2)
+
+    def require_signing_keys(self) -> None:
+        """Exit 2 at start, not at the first playback or rule, when a signing key is missing."""
+        self.playback_key()
+        self.webhook_deployment_secret()
 
     @property
     def cors_origin_list(self) -> list[str]:

@@ -47,6 +47,10 @@ export interface AlertRule {
    * Where fired / resolved transitions are POSTed (signed); null: no webhook.
    */
   webhook_url?: string | null;
+  /**
+   * Which secret signs this rule's webhooks: 0 the deployment's webhook secret (rules created before per-rule secrets), n >= 1 the rule's own secret at version n, derived from the deployment's secret and the rule id; rotating the secret increments it.
+   */
+  webhook_secret_version?: number;
   enabled?: boolean;
   /**
    * picture: the quality flags that count as a bad picture (any of them).

@@ -17,9 +17,17 @@ from sqlmodel import Session, col, select
 from sightline_common.envelope import wrap
 from sightline_common.messages import AlertKind, AlertRule
 from sightline_common.topics import Topic
+from sightline_common.webhook_keys import FIRST_RULE_KEY_VERSION, rule_webhook_secret
 from sightline_common.webhook_policy import WebhookNotAllowedError, check_webhook_url
 from sightline_common.zones import InvalidZoneError, check_zone
-from sightline_results_api.alerts.schemas import RuleCreate, RuleFields, RulePublic, RuleUpdate
+from sightline_results_api.alerts.schemas import (
+    RuleCreate,
+    RuleCreated,
+    RuleFields,
+    RulePublic,
+    RuleUpdate,
+    RuleWebhookSecret,
+)
 from sightline_results_api.alerts.tables import AlertRuleRow
 from sightline_results_api.events import PUBLISH_TIMEOUT_S, StatePublisher
 from sightline_results_api.models import Logo, Stream
@@ -45,24 +53,54 @@ class AlertRules:
     """Create, change, delete and list rules for one request."""
 
     def __init__(
-        self, session: Session, publisher: StatePublisher, *, webhook_allow_private: bool
+        self,
+        session: Session,
+        publisher: StatePublisher,
+        *,
+        webhook_allow_private: bool,
+        webhook_deployment_secret: bytes,
     ) -> None:
         self._session = session
         self._publisher = publisher
         self._allow_private = webhook_allow_private
+        self._deployment_secret = webhook_deployment_secret
 
-    def create(self, body: RuleCreate) -> RulePublic:
-        """Check, store and announce a new rule."""
+    def create(self, body: RuleCreate) -> RuleCreated:
+        """Check, store and announce a new rule; its webhook secret comes with the answer."""
         self._check(body)
         now = datetime.now(UTC)
         row = AlertRuleRow.model_validate(
-            {"id": str(uuid.uuid4()), "created_at": now, "updated_at": now, **_columns(body)}
+            {
+                "id": str(uuid.uuid4()),
+                "created_at": now,
+                "updated_at": now,
+                "webhook_secret_version": FIRST_RULE_KEY_VERSION,
+                **_columns(body),
+            }
         )
         self._session.add(row)
         self._session.flush()
         self._announce(row)
         self._session.commit()
-        return to_public(row)
+        secret = self._secret_of(row).secret
+        return RuleCreated.model_validate({**to_public(row).model_dump(), "webhook_secret": secret})
+
+    def rotate_webhook_secret(self, rule_id: str) -> RuleWebhookSecret:
+        """Give the rule a new webhook secret. The alerts service signs with it from the moment
+        it reads the announcement, deliveries being retried included; the old one stops."""
+        row = self._row(rule_id)
+        row.webhook_secret_version += 1
+        row.updated_at = datetime.now(UTC)
+        self._session.add(row)
+        self._session.flush()
+        self._announce(row)
+        self._session.commit()
+        return self._secret_of(row)
+
+    def _secret_of(self, row: AlertRuleRow) -> RuleWebhookSecret:
+        version = row.webhook_secret_version
+        secret = rule_webhook_secret(self._deployment_secret, row.id, version)
+        return RuleWebhookSecret(rule_id=row.id, version=version, secret=secret.decode())
 
     def update(self, rule_id: str, change: RuleUpdate) -> RulePublic:
         """Apply `change`, check the whole rule again, store and announce it."""
@@ -147,6 +185,7 @@ class AlertRules:
         message = AlertRule.model_validate(
             {
                 "rule_id": row.id,
+                "webhook_secret_version": row.webhook_secret_version,
                 **to_public(row).model_dump(mode="json", include=set(RuleFields.model_fields)),
             }
         )

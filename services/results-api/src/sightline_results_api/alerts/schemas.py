@@ -76,8 +76,28 @@ class RulePublic(RuleFields):
     """A stored rule."""
 
     id: str
+    webhook_secret_version: int = Field(
+        description="which secret signs the rule's webhooks: 0 the deployment's webhook secret "
+        "(rules created before per-rule secrets), n >= 1 the rule's own secret at version n"
+    )
     created_at: datetime
     updated_at: datetime
+
+
+class RuleWebhookSecret(BaseModel):
+    """A rule's webhook signing secret, handed out when the rule is created and when it is
+    rotated, never listed: `X-Sightline-Signature: t=<unix seconds>,v1=<hex>` is HMAC-SHA256
+    over `<t>.<body>` keyed with this string's UTF-8 bytes."""
+
+    rule_id: str
+    version: int
+    secret: str
+
+
+class RuleCreated(RulePublic):
+    """A new rule, with the secret its webhooks are signed with (shown this once)."""
+
+    webhook_secret: str
 
 
 class DeliveryPublic(BaseModel):

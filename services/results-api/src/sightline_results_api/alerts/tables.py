@@ -31,6 +31,7 @@ class AlertRuleRow(SQLModel, table=True):
     gap_s: float
     cooldown_s: float
     webhook_url: str | None = Field(default=None, max_length=2000)
+    webhook_secret_version: int = 0  # migration 0015; see sightline_common.webhook_keys
     enabled: bool
     conditions: list[str] = Field(default_factory=list, sa_column=Column(JSONB, nullable=False))
     target_s: float | None = None

@@ -91,6 +91,11 @@ class AlertRule(BaseModel):
         None,
         description="Where fired / resolved transitions are POSTed (signed); null: no webhook.",
     )
+    webhook_secret_version: int = Field(
+        0,
+        description="Which secret signs this rule's webhooks: 0 the deployment's webhook secret (rules created before per-rule secrets), n >= 1 the rule's own secret at version n, derived from the deployment's secret and the rule id; rotating the secret increments it.",
+        ge=0,
+    )
     enabled: bool = True
     conditions: list[PictureCondition] = Field(
         [],

@@ -16,8 +16,10 @@ from sightline_results_api.alerts.schemas import (
     Acknowledge,
     AlertPublic,
     RuleCreate,
+    RuleCreated,
     RulePublic,
     RuleUpdate,
+    RuleWebhookSecret,
 )
 from sightline_results_api.api.deps import ContextDep, SessionDep
 
@@ -26,8 +28,12 @@ router = APIRouter(tags=["alerts"])
 
 def get_rules(session: SessionDep, context: ContextDep) -> AlertRules:
     """The rule store for this request."""
+    settings = context.settings
     return AlertRules(
-        session, context.publisher, webhook_allow_private=context.settings.webhook_allow_private
+        session,
+        context.publisher,
+        webhook_allow_private=settings.webhook_allow_private,
+        webhook_deployment_secret=settings.webhook_deployment_secret(),
     )
 
 
@@ -62,12 +68,22 @@ _MISSING: dict[int | str, dict[str, Any]] = {404: {"description": "not found"}}
 
 
 @router.post("/rules", status_code=status.HTTP_201_CREATED, responses=_INVALID)
-def create_rule(body: RuleCreate, rules: RulesDep) -> RulePublic:
-    """Create an alert rule; the alerts service evaluates it within seconds. 422 for an unknown
-    stream or brand, a self-intersecting zone, or a webhook URL that is not http(s) or points
-    at an internal address (unless SIGHTLINE_WEBHOOK_ALLOW_PRIVATE)."""
+def create_rule(body: RuleCreate, rules: RulesDep) -> RuleCreated:
+    """Create an alert rule; the alerts service evaluates it within seconds. The answer carries
+    the secret the rule's webhooks are signed with (shown this once; rotate to get a new one).
+    422 for an unknown stream or brand, a self-intersecting zone, or a webhook URL that is not
+    http(s) or points at an internal address (unless SIGHTLINE_WEBHOOK_ALLOW_PRIVATE)."""
     with _answers():
         return rules.create(body)
+
+
+@router.post("/rules/{rule_id}/webhook-secret", responses=_MISSING)
+def rotate_webhook_secret(rule_id: str, rules: RulesDep) -> RuleWebhookSecret:
+    """Give the rule a new webhook signing secret and answer it (a write token only: a secret
+    is never listed). The old secret stops signing as soon as the alerts service has read the
+    change, within seconds; a rule from before per-rule secrets moves off the deployment's."""
+    with _answers():
+        return rules.rotate_webhook_secret(rule_id)
 
 
 @router.get("/rules")

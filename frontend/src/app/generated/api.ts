@@ -336,9 +336,10 @@ export interface paths {
         put?: never;
         /**
          * Create Rule
-         * @description Create an alert rule; the alerts service evaluates it within seconds. 422 for an unknown
-         *     stream or brand, a self-intersecting zone, or a webhook URL that is not http(s) or points
-         *     at an internal address (unless SIGHTLINE_WEBHOOK_ALLOW_PRIVATE).
+         * @description Create an alert rule; the alerts service evaluates it within seconds. The answer carries
+         *     the secret the rule's webhooks are signed with (shown this once; rotate to get a new one).
+         *     422 for an unknown stream or brand, a self-intersecting zone, or a webhook URL that is not
+         *     http(s) or points at an internal address (unless SIGHTLINE_WEBHOOK_ALLOW_PRIVATE).
          */
         post: operations["create_rule_api_rules_post"];
         delete?: never;
@@ -373,6 +374,28 @@ export interface paths {
          * @description Change a rule (kind and stream stay); checked whole like a new one.
          */
         patch: operations["update_rule_api_rules__rule_id__patch"];
+        trace?: never;
+    };
+    "/api/rules/{rule_id}/webhook-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate Webhook Secret
+         * @description Give the rule a new webhook signing secret and answer it (a write token only: a secret
+         *     is never listed). The old secret stops signing as soon as the alerts service has read the
+         *     change, within seconds; a rule from before per-rule secrets moves off the deployment's.
+         */
+        post: operations["rotate_webhook_secret_api_rules__rule_id__webhook_secret_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/storage": {
@@ -1607,6 +1630,82 @@ export interface components {
             zone?: components["schemas"]["ZonePointIn"][] | null;
         };
         /**
+         * RuleCreated
+         * @description A new rule, with the secret its webhooks are signed with (shown this once).
+         */
+        RuleCreated: {
+            /** Brands */
+            brands?: string[];
+            /** Conditions */
+            conditions?: components["schemas"]["PictureCondition"][];
+            /**
+             * Cooldown S
+             * @default 0
+             */
+            cooldown_s?: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Duration S
+             * @default 0
+             */
+            duration_s?: number;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled?: boolean;
+            /**
+             * Gap S
+             * @default 2
+             */
+            gap_s?: number;
+            /** Id */
+            id: string;
+            kind: components["schemas"]["AlertKind"];
+            /**
+             * Min Area
+             * @default 0
+             */
+            min_area?: number;
+            /**
+             * Min Confidence
+             * @default 0
+             */
+            min_confidence?: number;
+            /** Name */
+            name: string;
+            /** Period S */
+            period_s?: number | null;
+            /** Period Start S */
+            period_start_s?: number | null;
+            /** Stream Id */
+            stream_id: string;
+            /** Target S */
+            target_s?: number | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Warmup S */
+            warmup_s?: number | null;
+            /** Webhook Secret */
+            webhook_secret: string;
+            /**
+             * Webhook Secret Version
+             * @description which secret signs the rule's webhooks: 0 the deployment's webhook secret (rules created before per-rule secrets), n >= 1 the rule's own secret at version n
+             */
+            webhook_secret_version: number;
+            /** Webhook Url */
+            webhook_url?: string | null;
+            /** Zone */
+            zone?: components["schemas"]["ZonePointIn"][] | null;
+        };
+        /**
          * RulePublic
          * @description A stored rule.
          */
@@ -1670,6 +1769,11 @@ export interface components {
             updated_at: string;
             /** Warmup S */
             warmup_s?: number | null;
+            /**
+             * Webhook Secret Version
+             * @description which secret signs the rule's webhooks: 0 the deployment's webhook secret (rules created before per-rule secrets), n >= 1 the rule's own secret at version n
+             */
+            webhook_secret_version: number;
             /** Webhook Url */
             webhook_url?: string | null;
             /** Zone */
@@ -1720,6 +1824,20 @@ export interface components {
             webhook_url?: string | null;
             /** Zone */
             zone?: components["schemas"]["ZonePointIn"][] | null;
+        };
+        /**
+         * RuleWebhookSecret
+         * @description A rule's webhook signing secret, handed out when the rule is created and when it is
+         *     rotated, never listed: `X-Sightline-Signature: t=<unix seconds>,v1=<hex>` is HMAC-SHA256
+         *     over `<t>.<body>` keyed with this string's UTF-8 bytes.
+         */
+        RuleWebhookSecret: {
+            /** Rule Id */
+            rule_id: string;
+            /** Secret */
+            secret: string;
+            /** Version */
+            version: number;
         };
         /**
          * RunComparison
@@ -2734,7 +2852,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RulePublic"];
+                    "application/json": components["schemas"]["RuleCreated"];
                 };
             };
             /** @description the rule cannot be evaluated as written (the detail says why) */
@@ -2857,6 +2975,44 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    rotate_webhook_secret_api_rules__rule_id__webhook_secret_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleWebhookSecret"];
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
             };
         };
     };

@@ -24,6 +24,7 @@ from types import TracebackType
 from typing import Any
 
 import cv2
+from websockets.typing import Subprotocol
 
 from sightline_common.storage import ObjectStore
 from sightline_common.topics import TopicNames
@@ -83,8 +84,13 @@ class Pipeline(AbstractContextManager["Pipeline"]):
 
     @property
     def ws_url(self) -> str:
-        """The notifier's WebSocket, with this pipeline's token."""
-        return f"ws://127.0.0.1:{self.ws_port}/ws?token={self.token}"
+        """The notifier's WebSocket (the token goes in `ws_protocols`, never in the URL)."""
+        return f"ws://127.0.0.1:{self.ws_port}/ws"
+
+    @property
+    def ws_protocols(self) -> list[Subprotocol]:
+        """The subprotocols a client offers: the notifier's and this pipeline's token."""
+        return [Subprotocol("sightline.v1"), Subprotocol(f"bearer.{self.token}")]
 
     def __enter__(self) -> Pipeline:
         try:

@@ -34,6 +34,7 @@ from typing import Any
 
 from _pipeline import Pipeline, Stream
 from websockets.asyncio.client import connect
+from websockets.typing import Subprotocol
 
 from sightline_analysis.synthetic import Placement, background, composite, make_logo, write_flv
 from sightline_benchkit import BenchResults, load, results_dir, wait_for_count, wait_with_progress
@@ -74,9 +75,9 @@ class Timeline:
                         seen[stream.stream_id].add(entry.name)
             self.stop.wait(0.05)
 
-    async def listen(self, url: str) -> None:
+    async def listen(self, url: str, protocols: list[Subprotocol]) -> None:
         """Subscribe to every stream and timestamp each segment.ready and detection frame."""
-        async with connect(url, max_queue=None) as ws:
+        async with connect(url, subprotocols=protocols, max_queue=None) as ws:
             await ws.send(json.dumps({"op": "subscribe", "streams": ["*"]}))
             while not self.stop.is_set():
                 try:
@@ -167,7 +168,8 @@ def run_level(pipeline: Pipeline, clip: Path, count: int, seconds: float) -> Lev
     timeline = Timeline()
     watcher = threading.Thread(target=timeline.watch_playlists, args=(streams,), daemon=True)
     listener = threading.Thread(
-        target=lambda: asyncio.run(timeline.listen(pipeline.ws_url)), daemon=True
+        target=lambda: asyncio.run(timeline.listen(pipeline.ws_url, pipeline.ws_protocols)),
+        daemon=True,
     )
     listener.start()
     if not timeline.subscribed.wait(30):

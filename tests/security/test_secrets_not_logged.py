@@ -1,13 +1,14 @@
 """No secret ever reaches a log: the whole pipeline runs as processes through a flow that uses
 every kind of secret, then every line those processes wrote is searched for them.
 
-Secrets used: an API token (REST with a header, refused in `?access_token=`, WebSocket
-`?token=`, refused once revoked), signed HLS playback URLs (`?sig=`) and their signing key, a
-stream key (RTMP publish through nginx-rtmp's callback to ingest, refused once the stream is
-disabled), a wrong stream key, the keys ingest mints for its own source adapters, the S3 secret
-key (every service), the database credentials (results-api) and the cloud vision API key
-(detector-logo calling the cloud stand-in with `?key=`). The stand-in plays the hosted API,
-which legitimately receives the key, so its own log is not searched.
+Secrets used: an API token (REST with a header, refused in `?access_token=`; WebSocket as a
+subprotocol, closed unserved in `?token=`, refused once revoked), signed HLS playback URLs
+(`?sig=`) and their signing key, a stream key (RTMP publish through nginx-rtmp's callback to
+ingest, refused once the stream is disabled), a wrong stream key, the keys ingest mints for its
+own source adapters, the S3 secret key (every service), the database credentials (results-api)
+and the cloud vision API key (detector-logo calling the cloud stand-in with `?key=`). The
+stand-in plays the hosted API, which legitimately receives the key, so its own log is not
+searched.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ import cv2
 import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.typing import Subprotocol
 
 from sightline_analysis.synthetic import make_logo
 from sightline_devstack.ports import ephemeral_port
@@ -61,9 +63,17 @@ def push(url: str, seconds: float) -> subprocess.CompletedProcess[str]:
     )  # fmt: skip
 
 
-async def handshake_status(url: str, headers: dict[str, str] | None = None) -> int:
+def offering(token: str) -> list[Subprotocol]:
+    """The subprotocols the dashboard offers: its protocol and the token (never in the URL)."""
+    return [Subprotocol("sightline.v1"), Subprotocol(f"bearer.{token}")]
+
+
+async def handshake_status(
+    url: str, token: str | None = None, headers: dict[str, str] | None = None
+) -> int:
+    offered = offering(token) if token is not None else None
     try:
-        async with connect(url, additional_headers=headers):
+        async with connect(url, subprotocols=offered, additional_headers=headers):
             return 101
     except InvalidStatus as exc:
         return exc.response.status_code
@@ -85,10 +95,10 @@ def eventually_refused(url: str, attempts: int = 10) -> bool:
     return any(push(url, 2).returncode != 0 for _ in range(attempts))
 
 
-async def eventually_refused_ws(url: str, timeout: float = 60) -> bool:
-    """Whether the notifier refuses `url`'s token once it has read the revocation."""
+async def eventually_refused_ws(url: str, token: str, timeout: float = 60) -> bool:
+    """Whether the notifier refuses `token` once it has read the revocation."""
     deadline = time.monotonic() + timeout
-    while await handshake_status(url) != 401:
+    while await handshake_status(url, token) != 401:
         if time.monotonic() > deadline:
             return False
         await asyncio.sleep(0.5)
@@ -174,13 +184,21 @@ def test_no_key_token_or_password_appears_in_any_service_log(
 
     async def scenario() -> list[dict[str, Any]]:
         assert await handshake_status(ws_url) == 401
-        assert await handshake_status(f"{ws_url}?token={wrong_key}") == 401
-        assert await handshake_status(ws_url, {"Authorization": f"Bearer {wrong_key}"}) == 401
+        assert await handshake_status(ws_url, wrong_key) == 401
+        assert (
+            await handshake_status(ws_url, headers={"Authorization": f"Bearer {wrong_key}"}) == 401
+        )
         deadline = time.monotonic() + 60  # the notifier learns the token from `api-tokens`
-        while await handshake_status(f"{ws_url}?token={api.token}") != 101:
+        while await handshake_status(ws_url, api.token) != 101:
             assert time.monotonic() < deadline, "the notifier never accepted results-api's token"
             await asyncio.sleep(0.5)
-        async with connect(f"{ws_url}?token={api.token}") as ws:
+        # A client that puts the (valid) token in the URL is closed unserved; the log scan
+        # below shows the URL was not logged either.
+        async with connect(f"{ws_url}?token={api.token}") as in_url:
+            with pytest.raises(ConnectionClosed):
+                await asyncio.wait_for(in_url.recv(), 30)
+        assert in_url.close_code == 1008
+        async with connect(ws_url, subprotocols=offering(api.token)) as ws:
             refused = await asyncio.to_thread(push, f"{rtmp_url}/{wrong_key}", 3)
             assert refused.returncode != 0, "a wrong stream key was allowed to publish"
             pushing = asyncio.create_task(
@@ -212,7 +230,7 @@ def test_no_key_token_or_password_appears_in_any_service_log(
         assert detections.status_code == 200
     assert eventually_refused(f"{rtmp_url}/{stream_key}"), "a disabled stream's key still publishes"
     run_cli(isolated, "token", "revoke", "security")
-    assert asyncio.run(eventually_refused_ws(f"{ws_url}?token={api.token}"))
+    assert asyncio.run(eventually_refused_ws(ws_url, api.token))
 
     for child in reversed(isolated.children):
         code = child.stop()

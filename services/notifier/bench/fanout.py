@@ -41,6 +41,7 @@ from pathlib import Path
 from websockets.client import ClientProtocol
 from websockets.frames import Frame, Opcode
 from websockets.protocol import State
+from websockets.typing import Subprotocol
 from websockets.uri import parse_uri
 
 from sightline_benchkit import BenchResults
@@ -181,7 +182,10 @@ class _Client:
 
     @classmethod
     def connect(cls, port: int, token: str) -> _Client:
-        protocol = ClientProtocol(parse_uri(f"ws://127.0.0.1:{port}/ws?token={token}"))
+        protocol = ClientProtocol(
+            parse_uri(f"ws://127.0.0.1:{port}/ws"),
+            subprotocols=[Subprotocol("sightline.v1"), Subprotocol(f"bearer.{token}")],
+        )
         protocol.send_request(protocol.connect())
         client = cls(socket.create_connection(("127.0.0.1", port)), protocol)
         client.flush()

@@ -15,7 +15,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from websockets.asyncio.client import ClientConnection
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.typing import Subprotocol
 
 from sightline_common.api_tokens import hash_token, publish_api_token
 from sightline_common.envelope import wrap
@@ -40,6 +41,16 @@ class RunningNotifier:
     def url(self, **query: str) -> str:
         suffix = f"?{urlencode(query)}" if query else ""
         return f"ws://127.0.0.1:{self.port}/ws{suffix}"
+
+    def connect(
+        self, token: str | None, *, last_event_id: str | None = None, **options: Any
+    ) -> connect:
+        """A client offering `token` as the dashboard does (the `bearer.<token>` subprotocol)."""
+        query = {"last_event_id": last_event_id} if last_event_id else {}
+        offered = [Subprotocol("sightline.v1")]
+        if token is not None:
+            offered.append(Subprotocol(f"bearer.{token}"))
+        return connect(self.url(**query), subprotocols=offered, **options)
 
     def http(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"

@@ -7,6 +7,7 @@ import signal
 import socket
 import urllib.request
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from websockets.asyncio.client import connect
@@ -28,7 +29,7 @@ def test_a_subscriber_receives_each_detection_once_in_order(
     notifier = start_notifier()
 
     async def scenario() -> None:
-        async with connect(notifier.url(token=token)) as ws:
+        async with notifier.connect(token) as ws:
             await kit.subscribe(ws, ["cam-1"])
             sent = []
             for batch in range(5):
@@ -56,7 +57,7 @@ def test_stream_status_and_exposure_updates_are_pushed_with_their_frame_types(
     )
 
     async def scenario() -> None:
-        async with connect(notifier.url(token=token)) as ws:
+        async with notifier.connect(token) as ws:
             await kit.subscribe(ws, ["*"])
             for topic, payload in ((Topic.STREAMS, lifecycle), (Topic.EXPOSURE, exposure)):
                 envelope = wrap(payload, key="cam-1", producer="t")
@@ -82,40 +83,41 @@ def test_unauthenticated_and_revoked_clients_are_refused_and_ops_paths_answer(
     # it on the one-partition token topic has been applied too.
     late = kit.issue_token(isolated)
 
-    async def status_of(url: str, headers: dict[str, str] | None = None) -> int:
+    async def status_of(token: str | None = None, headers: dict[str, str] | None = None) -> int:
+        """101 when a client offering `token` as a subprotocol is served, else the refusal."""
         try:
-            async with connect(url, additional_headers=headers) as ws:
+            async with notifier.connect(token, additional_headers=headers) as ws:
                 await kit.subscribe(ws, ["*"])
                 return 101
         except InvalidStatus as exc:
             return exc.response.status_code
 
     async def scenario() -> None:
-        assert await status_of(notifier.url()) == 401
-        assert await status_of(notifier.url(token="not-a-token")) == 401
+        assert await status_of() == 401
+        assert await status_of("not-a-token") == 401
         for _ in range(100):  # the feed may take a moment to read the new token
-            if await status_of(notifier.url(token=late)) == 101:
+            if await status_of(late) == 101:
                 break
             await asyncio.sleep(0.1)
-        assert await status_of(notifier.url(token=late)) == 101
-        assert await status_of(notifier.url(), {"Authorization": f"Bearer {late}"}) == 101
+        assert await status_of(late) == 101
+        assert await status_of(headers={"Authorization": f"Bearer {late}"}) == 101
         # A token results-api issued with an expiry: accepted until then; its open connection
         # ends at the expiry, as a revoked token's does, and a new handshake is refused.
         ends = datetime.now(UTC) + timedelta(seconds=6)
         brief = kit.issue_token(isolated, expires_at=ends)
         for _ in range(50):
-            if await status_of(notifier.url(token=brief)) == 101:
+            if await status_of(brief) == 101:
                 break
             await asyncio.sleep(0.1)
-        async with connect(notifier.url(token=brief)) as ws:
+        async with notifier.connect(brief) as ws:
             await kit.subscribe(ws, ["cam-1"])
             with pytest.raises(ConnectionClosed) as closed:  # nothing else comes for cam-1
                 await asyncio.wait_for(ws.recv(), 20)
         assert closed.value.rcvd is not None
         assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (1008, "token expired")
         assert datetime.now(UTC) > ends - timedelta(seconds=0.5)
-        assert await status_of(notifier.url(token=brief)) == 401
-        assert await status_of(notifier.url(token=revoked)) == 401
+        assert await status_of(brief) == 401
+        assert await status_of(revoked) == 401
 
     asyncio.run(scenario())
     with urllib.request.urlopen(notifier.http("/healthz")) as response:
@@ -145,6 +147,39 @@ def test_a_browser_presents_its_token_as_a_subprotocol_never_in_the_url(
     asyncio.run(scenario())
 
 
+def test_a_token_in_the_url_is_refused_with_a_close_reason_whatever_its_value(
+    start_notifier, token, kit
+) -> None:
+    notifier = start_notifier()
+
+    async def first_frame(ws: Any) -> None:
+        await ws.send('{"op":"subscribe","streams":["*"]}')
+        await asyncio.wait_for(ws.recv(), 20)
+
+    async def close_of(client: Any) -> tuple[int, str]:
+        async with client as ws:
+            with pytest.raises(ConnectionClosed) as closed:  # closed before any frame is served
+                await first_frame(ws)
+        assert closed.value.rcvd is not None
+        return closed.value.rcvd.code, closed.value.rcvd.reason
+
+    refusal = (1008, "token in URL refused: offer it as the bearer.<token> subprotocol")
+
+    async def scenario() -> None:
+        assert await close_of(connect(notifier.url(token=token))) == refusal
+        assert await close_of(connect(notifier.url(access_token=token))) == refusal
+        # Even beside a valid subprotocol token: the URL has already carried it into logs.
+        offered = [Subprotocol("sightline.v1"), Subprotocol(f"bearer.{token}")]
+        beside = connect(notifier.url(token=token), subprotocols=offered)
+        assert await close_of(beside) == refusal
+        async with notifier.connect(token) as ws:  # the same token, offered properly, is served
+            await kit.subscribe(ws, ["*"])
+
+    asyncio.run(scenario())
+    with urllib.request.urlopen(notifier.http("/metrics")) as response:
+        assert 'reason="token_in_url"} 3.0' in response.read().decode()
+
+
 def test_a_revoked_token_ends_its_open_connections_and_idle_ones_are_closed(
     isolated: Isolated, start_notifier, token, kit
 ) -> None:
@@ -158,13 +193,13 @@ def test_a_revoked_token_ends_its_open_connections_and_idle_ones_are_closed(
         return closed.value.rcvd.code, closed.value.rcvd.reason
 
     async def scenario() -> None:
-        async with connect(notifier.url(token=token)) as idle:
+        async with notifier.connect(token) as idle:
             assert await close_of(idle) == (1000, "idle")
-        async with connect(notifier.url(token=token)) as ws:
+        async with notifier.connect(token) as ws:
             await kit.subscribe(ws, ["cam-1"])
             kit.issue_token(isolated, token=token, revoked=True)
             assert await close_of(ws) == (1008, "token revoked")
-        async with connect(notifier.url(token=other)) as ws:  # other tokens still work
+        async with notifier.connect(other) as ws:  # other tokens still work
             await kit.subscribe(ws, ["cam-1"])
 
     asyncio.run(scenario())
@@ -186,8 +221,8 @@ def test_a_client_that_never_reads_does_not_delay_another(start_notifier, token,
     async def scenario() -> None:
         stalled_sock = stalled_socket(notifier.port)
         async with (
-            connect(notifier.url(token=token), sock=stalled_sock, max_queue=1) as stalled,
-            connect(notifier.url(token=token)) as reader,
+            notifier.connect(token, sock=stalled_sock, max_queue=1) as stalled,
+            notifier.connect(token) as reader,
         ):
             await kit.subscribe(stalled, ["cam-1"])
             await kit.subscribe(reader, ["cam-1"])
@@ -226,8 +261,8 @@ def test_a_burst_of_ten_thousand_reaches_a_reading_client_whole_beside_a_stalled
     async def scenario() -> None:
         stalled_sock = stalled_socket(notifier.port)
         async with (
-            connect(notifier.url(token=token), sock=stalled_sock, max_queue=1) as stalled,
-            connect(notifier.url(token=token), max_queue=None) as reader,
+            notifier.connect(token, sock=stalled_sock, max_queue=1) as stalled,
+            notifier.connect(token, max_queue=None) as reader,
         ):
             await kit.subscribe(stalled, ["cam-1"])
             await kit.subscribe(reader, ["cam-1"])
@@ -258,22 +293,22 @@ def test_a_client_resumes_after_its_last_event_id_or_is_told_to_resync(
     notifier = start_notifier(SIGHTLINE_STREAM_BUFFER="30")
 
     async def scenario() -> None:
-        async with connect(notifier.url(token=token)) as ws:
+        async with notifier.connect(token) as ws:
             await kit.subscribe(ws, ["cam-1"])
             first = writer.publish("cam-1", range(10))
             assert [f["event_id"] for f in await kit.collect(ws, 10)] == first
         missed = writer.publish("cam-1", range(10, 20))
-        async with connect(notifier.url(token=token, last_event_id=first[-1])) as ws:
+        async with notifier.connect(token, last_event_id=first[-1]) as ws:
             await kit.subscribe(ws, ["cam-1"])
             live = writer.publish("cam-1", range(20, 25))
             got = await kit.collect(ws, 15)
             assert [f["event_id"] for f in got] == missed + live
 
-        async with connect(notifier.url(token=token)) as observer:
+        async with notifier.connect(token) as observer:
             await kit.subscribe(observer, ["cam-1"])
             writer.publish("cam-1", range(25, 60))  # pushes the first events out of the buffer
             await kit.collect(observer, 35)  # the notifier has read them all
-        async with connect(notifier.url(token=token)) as ws:
+        async with notifier.connect(token) as ws:
             acked = await kit.subscribe(ws, ["cam-1"], last_event_id=first[0])
             assert acked[-1]["type"] == "subscribed"
             resync = await kit.next_frame(ws)
@@ -289,7 +324,7 @@ def test_two_replicas_each_deliver_every_event_and_resume_across_each_other(
     one, two = start_notifier(), start_notifier()
 
     async def scenario() -> None:
-        async with connect(one.url(token=token)) as a, connect(two.url(token=token)) as b:
+        async with one.connect(token) as a, two.connect(token) as b:
             await kit.subscribe(a, ["*"])
             await kit.subscribe(b, ["cam-1"])
             sent = writer.publish("cam-1", range(20))
@@ -297,7 +332,7 @@ def test_two_replicas_each_deliver_every_event_and_resume_across_each_other(
             assert [f["event_id"] for f in await kit.collect(b, 20)] == sent
         later = writer.publish("cam-1", range(20, 30))
         # A client of replica one that saw up to sent[-1] resumes on replica two.
-        async with connect(two.url(token=token, last_event_id=sent[-1])) as b:
+        async with two.connect(token, last_event_id=sent[-1]) as b:
             await kit.subscribe(b, ["cam-1"])
             assert [f["event_id"] for f in await kit.collect(b, 10)] == later
 
@@ -308,7 +343,7 @@ def test_sigterm_closes_clients_with_going_away_and_exits_zero(start_notifier, t
     notifier = start_notifier()
 
     async def scenario() -> int | None:
-        async with connect(notifier.url(token=token)) as ws:
+        async with notifier.connect(token) as ws:
             await kit.subscribe(ws, ["cam-1"])
             notifier.process.signal(signal.SIGTERM)
             with pytest.raises(ConnectionClosed) as closed:

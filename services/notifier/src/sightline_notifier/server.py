@@ -31,12 +31,16 @@ from sightline_notifier.tokens import TokenRegistry
 log = structlog.get_logger(__name__)
 
 MAX_CLIENT_FRAME_BYTES = 64 * 1024
-REVOKED_CLOSE_CODE = 1008  # policy violation: the token this connection used was revoked/expired
+POLICY_CLOSE_CODE = 1008  # policy violation: a revoked or expired token, or one in the URL
 # A browser cannot set headers on a WebSocket, but it can offer subprotocols: the dashboard
 # offers `sightline.v1` and `bearer.<token>`, so the token never appears in a URL (nor in the
 # access logs of proxies and ingresses on the way). The server answers with `sightline.v1`.
 SUBPROTOCOL = Subprotocol("sightline.v1")
 BEARER_SUBPROTOCOL_PREFIX = "bearer."
+# A token in the URL (`?token=`) is refused whatever its value: URLs end up in the access logs of
+# proxies and ingresses. The handshake completes so that a browser sees this reason (a refused
+# handshake only shows it code 1006), then the connection is closed before anything is served.
+TOKEN_IN_URL_REASON = "token in URL refused: offer it as the bearer.<token> subprotocol"  # noqa: S105
 
 
 class Notifier:
@@ -77,7 +81,7 @@ class Notifier:
         else:
             invalid = self._tokens.apply(change.record)
         for session in self._sessions.get(invalid or "", set()).copy():
-            session.close(REVOKED_CLOSE_CODE, "token revoked")
+            session.close(POLICY_CLOSE_CODE, "token revoked")
 
     async def pump(self, batches: asyncio.Queue[FeedBatch]) -> None:
         """Apply feed batches as they arrive, letting the senders run between batches."""
@@ -97,19 +101,27 @@ class Notifier:
         if url.path != self._settings.ws_path:
             metrics.REJECTED.labels(reason="not_found").inc()
             return connection.respond(404, "not found\n")
+        if _token_in_url(url.query):
+            metrics.REJECTED.labels(reason="token_in_url").inc()
+            log.info("client.refused", reason="token in URL")
+            return None  # `handle` closes it with TOKEN_IN_URL_REASON
         if not self.ready():
             metrics.REJECTED.labels(reason="not_ready").inc()
             return connection.respond(503, "not ready\n")
-        if not self._tokens.accepts(_token(request, url.query)):
+        if not self._tokens.accepts(_token(request)):
             metrics.REJECTED.labels(reason="unauthorized").inc()
             log.info("client.refused", reason="missing or invalid token")
             return connection.respond(401, "missing or invalid token\n")
         return None
 
     async def handle(self, ws: ServerConnection) -> None:
-        """Serve one authenticated client until it disconnects."""
+        """Serve one authenticated client until it disconnects; close one with a token in its
+        URL at once."""
         assert ws.request is not None  # set once the handshake (already checked) is done
         query = urlsplit(ws.request.path).query
+        if _token_in_url(query):
+            await ws.close(POLICY_CLOSE_CODE, TOKEN_IN_URL_REASON)
+            return
         resume_from = parse_qs(query).get("last_event_id", [])
         session = Session(
             ws,
@@ -117,7 +129,7 @@ class Notifier:
             outbox=self._settings.outbox(),
             idle_timeout=self._settings.idle_timeout,
             resume_from=resume_from[0] if resume_from else None,
-            token_hash=hash_token(_token(ws.request, query) or ""),
+            token_hash=hash_token(_token(ws.request) or ""),
         )
         sessions = self._sessions.setdefault(session.token_hash, set())
         sessions.add(session)
@@ -127,7 +139,7 @@ class Notifier:
             asyncio.get_running_loop().call_later(
                 max(0.0, (expiry - datetime.now(UTC)).total_seconds()),
                 session.close,
-                REVOKED_CLOSE_CODE,
+                POLICY_CLOSE_CODE,
                 "token expired",
             )
             if expiry is not None
@@ -181,9 +193,16 @@ def _select_subprotocol(
     return SUBPROTOCOL if SUBPROTOCOL in offered else None
 
 
-def _token(request: Request, query: str) -> str | None:
-    """The token from a `bearer.<token>` subprotocol (browsers), `Authorization: Bearer`
-    (other clients) or `?token=` (kept for older clients: it ends up in access logs)."""
+def _token_in_url(query: str) -> bool:
+    """Whether the URL carries a token (`?token=`, or `?access_token=` as some clients send)."""
+    return any(
+        name in {"token", "access_token"} for name in parse_qs(query, keep_blank_values=True)
+    )
+
+
+def _token(request: Request) -> str | None:
+    """The token from a `bearer.<token>` subprotocol (browsers) or `Authorization: Bearer`
+    (other clients): headers, which proxies do not log as they log URLs."""
     for offered in request.headers.get_all("Sec-WebSocket-Protocol"):
         for entry in offered.split(","):
             if entry.strip().startswith(BEARER_SUBPROTOCOL_PREFIX):
@@ -191,5 +210,4 @@ def _token(request: Request, query: str) -> str | None:
     scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() == "bearer":
         return credentials.strip()
-    values = parse_qs(query).get("token")
-    return values[0] if values else None
+    return None

@@ -269,7 +269,7 @@ def _banner(platform: PlatformEnv, demo: Demo, say: Callable[[str], None]) -> No
         # The link signs the browser in (the dashboard stores the token and drops it from the URL).
         f"  dashboard      http://127.0.0.1:{DASHBOARD_PORT}/#token={quote(demo.token, safe='')}",
         "  REST API       http://127.0.0.1:8000/docs",
-        "  WebSocket      ws://127.0.0.1:8001/ws?token=<token>",
+        "  WebSocket      ws://127.0.0.1:8001/ws (token: subprotocol bearer.<token>)",
         f"  API token      {demo.token}",
         "  OBS            Settings > Stream > Service: Custom",
         f"                 Server:     {platform.rtmp_url}",

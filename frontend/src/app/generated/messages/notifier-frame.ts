@@ -1,7 +1,7 @@
 /* Generated from schemas/notifier-frame.schema.json by frontend/scripts/gen-message-types.sh. Do not edit. */
 
 /**
- * A WebSocket text frame between the notifier (ws://HOST:8001/ws?token=...) and a client: not a Kafka message. Clients send ClientOperation frames; the server sends the others. See services/notifier/README.md.
+ * A WebSocket text frame between the notifier (ws://HOST:8001/ws, the API token offered as the bearer.<token> subprotocol) and a client: not a Kafka message. Clients send ClientOperation frames; the server sends the others. See services/notifier/README.md.
  */
 export type NotifierFrame = ClientOperation | EventFrame | SubscriptionFrame | ResyncFrame | DroppedFrame | ErrorFrame;
 

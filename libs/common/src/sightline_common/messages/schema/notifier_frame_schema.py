@@ -120,6 +120,6 @@ class NotifierFrame(
         ClientOperation | EventFrame | SubscriptionFrame | ResyncFrame | DroppedFrame | ErrorFrame
     ) = Field(
         ...,
-        description="A WebSocket text frame between the notifier (ws://HOST:8001/ws?token=...) and a client: not a Kafka message. Clients send ClientOperation frames; the server sends the others. See services/notifier/README.md.",
+        description="A WebSocket text frame between the notifier (ws://HOST:8001/ws, the API token offered as the bearer.<token> subprotocol) and a client: not a Kafka message. Clients send ClientOperation frames; the server sends the others. See services/notifier/README.md.",
         title="NotifierFrame",
     )

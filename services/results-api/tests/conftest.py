@@ -47,8 +47,10 @@ def build_detection(
     run_id: str = "live",
     kind: str = "logo",
     detector: str = "logo",
+    config_hash: str = "abc",
 ) -> Envelope:
-    """A Detection envelope for one segment, with a deterministic event id."""
+    """A Detection envelope for one segment, with a deterministic event id (which, as the
+    detectors' ids do, changes with the configuration hash)."""
     span = duration / frames
     frame_results = [
         FrameResult(
@@ -76,7 +78,7 @@ def build_detection(
             duration=duration,
         ),
         run_id=run_id,
-        detector=DetectorInfo(name=detector, version="1.0.0", config_hash="abc"),
+        detector=DetectorInfo(name=detector, version="1.0.0", config_hash=config_hash),
         executor=ExecutorInfo(kind="local", latency_ms=12.0),
         frames=frame_results,
         timings=Timings(total_ms=20.0),
@@ -85,7 +87,9 @@ def build_detection(
         detection,
         key=stream_id,
         producer="test",
-        event_id=deterministic_event_id("detection", stream_id, sequence, run_id, kind),
+        event_id=deterministic_event_id(
+            "detection", stream_id, sequence, run_id, kind, config_hash
+        ),
     )
 
 

@@ -193,3 +193,46 @@ def test_a_label_too_long_for_its_index_is_stored_cut_not_retried_forever(
         )
         == []
     )
+
+
+def test_a_segment_analysed_live_twice_keeps_the_first_analysis_and_reruns_keep_theirs(
+    isolated, api_settings, engine, detection_factory
+):
+    """A rolling deploy changes a detector's config hash, hence its live event ids: a segment
+    analysed live again (a backfill by the restarted detector, a redelivery) arrives under a
+    second id. It must count once per detector; a reanalysis run of it is its own analysis."""
+    first = detection_factory("s1", 0, config_hash="old")
+    _produce(isolated, [first])
+    _run_materializer(isolated, api_settings, engine, "live-once-1")
+
+    after_deploy = detection_factory("s1", 0, config_hash="new", labels=("acme", "globex", "x"))
+    rerun = detection_factory("s1", 0, config_hash="new", run_id="rerun-1")
+    # In one batch or two (the poll decides), the earlier message of segment 1 is kept.
+    earlier, later = (detection_factory("s1", 1, config_hash=h) for h in ("new", "old"))
+    _produce(isolated, [after_deploy, rerun, earlier, later])
+    _run_materializer(isolated, api_settings, engine, "live-once-2")
+
+    with engine.connect() as conn:
+        analysed = conn.execute(
+            text("SELECT run_id, segment_sequence, event_id FROM analysed_segments")
+        ).all()
+        detections = conn.execute(
+            text("SELECT event_id, count(*) FROM detections GROUP BY event_id")
+        ).all()
+    assert sorted(analysed) == [
+        ("live", 0, str(first.event_id)),
+        ("live", 1, str(earlier.event_id)),
+        ("rerun-1", 0, str(rerun.event_id)),
+    ]
+    # Each kept analysis has all its items (2 frames x 2 labels), the dropped ones none.
+    assert dict(detections) == {
+        str(first.event_id): 4,
+        str(earlier.event_id): 4,
+        str(rerun.event_id): 4,
+    }
+    assert (
+        read_messages(
+            isolated.bootstrap, isolated.topics.dlq(isolated.topics.name(Topic.DETECTIONS))
+        )
+        == []
+    )

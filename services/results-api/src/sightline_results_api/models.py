@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Index
+from sqlalchemy import Column, DateTime, Index, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -201,7 +201,19 @@ class AnalysedSegment(SQLModel, table=True):
     """
 
     __tablename__ = "analysed_segments"
-    __table_args__ = (Index("ix_analysed_run", "stream_id", "run_id", "segment_sequence"),)
+    __table_args__ = (
+        Index("ix_analysed_run", "stream_id", "run_id", "segment_sequence"),
+        # A segment is analysed live once per detector: a second live analysis (a new config
+        # hash, hence a new event id, after a rolling deploy) is dropped by the materializer.
+        Index(
+            "ux_analysed_live_segment",
+            "stream_id",
+            "segment_sequence",
+            "detector_name",
+            unique=True,
+            postgresql_where=text("run_id = 'live'"),
+        ),
+    )
 
     event_id: str = Field(primary_key=True, max_length=36)
     stream_id: str

@@ -2,7 +2,9 @@
 `INSERT ... SELECT ... ON CONFLICT DO NOTHING` into the real tables.
 
 COPY moves a whole batch to the server in one round trip; the conflict clause on the event id
-(plus item index) makes a redelivered or replayed message change nothing. Errors are sorted for
+(plus item index) makes a redelivered or replayed message change nothing. A segment is analysed
+live once per detector: a second live analysis (another config hash, so another event id) is
+dropped with its detections, the first one materialized kept. Errors are sorted for
 the consumer loop: the data's fault is permanent (dead letter), anything else the database says
 is transient (retry; offsets are not committed).
 """
@@ -32,7 +34,7 @@ from sightline_results_api.rows import (
 )
 
 # A stream with an accepted whole-stream deletion job (`storage_lifecycle.jobs`) gets no rows.
-_NOT_DELETED = "WHERE stream_id NOT IN (SELECT stream_id FROM deletion_jobs WHERE kind = 'stream') "
+_NOT_DELETED = "stream_id NOT IN (SELECT stream_id FROM deletion_jobs WHERE kind = 'stream')"
 
 
 @dataclass(frozen=True)
@@ -49,13 +51,29 @@ class SinkTable:
     # Rows of a stream whose deletion was accepted are dropped: a detection still in flight or
     # a replayed topic must not bring a deleted stream back.
     keyed_by_stream: bool = True
+    # Another unique index besides the key may refuse a row (analysed_segments: one live
+    # analysis per stream, segment and detector); the row is dropped like a replay, and within
+    # a batch the earliest by this column is kept. None: only the key deduplicates.
+    first_by: str | None = None
+    # Rows are stored only for event ids this table holds once it is written (it is written
+    # first, in the same transaction): a detection's items follow the analysis that was kept,
+    # never a dropped second live analysis of the same segment.
+    kept_in: str | None = None
 
     def merge_sql(self, stage: str) -> str:
         """INSERT ... SELECT from the staging table, idempotent either way."""
         columns = ", ".join(self.columns)
         key = ", ".join(self.key)
-        alive = _NOT_DELETED if self.keyed_by_stream else ""
+        conditions = [_NOT_DELETED] if self.keyed_by_stream else []
+        if self.kept_in is not None:
+            conditions.append(f"event_id IN (SELECT event_id FROM {self.kept_in})")  # noqa: S608
+        alive = f"WHERE {' AND '.join(conditions)} " if conditions else ""
         if self.newer_by is None:
+            if self.first_by is not None:
+                return (
+                    f"INSERT INTO {self.name} ({columns}) SELECT {columns} FROM {stage} "  # noqa: S608
+                    f"{alive}ORDER BY {self.first_by} ON CONFLICT DO NOTHING"
+                )
             return (
                 f"INSERT INTO {self.name} ({columns}) SELECT {columns} FROM {stage} "  # noqa: S608
                 f"{alive}ON CONFLICT ({key}) DO NOTHING"
@@ -86,10 +104,16 @@ class SinkTable:
 
 LIFECYCLE = SinkTable("lifecycle_events", LIFECYCLE_COLUMNS, ("event_id",))
 SEGMENTS = SinkTable("segments", SEGMENT_COLUMNS, ("event_id",))
-DETECTIONS = SinkTable(
-    "detections", DETECTION_COLUMNS, ("event_id", "item_index"), json_columns=("attributes",)
+ANALYSED = SinkTable(
+    "analysed_segments", ANALYSED_COLUMNS, ("event_id",), first_by="occurred_at, event_id"
 )
-ANALYSED = SinkTable("analysed_segments", ANALYSED_COLUMNS, ("event_id",))
+DETECTIONS = SinkTable(
+    "detections",
+    DETECTION_COLUMNS,
+    ("event_id", "item_index"),
+    json_columns=("attributes",),
+    kept_in=ANALYSED.name,
+)
 FAILURES = SinkTable("reanalysis_failures", FAILURE_COLUMNS, ("event_id",), keyed_by_stream=False)
 EXPOSURE = SinkTable(
     "exposure_windows",
@@ -126,9 +150,10 @@ class BatchSink:
             return SinkResult(
                 lifecycle=_copy_upsert(conn, LIFECYCLE, batch.lifecycle),
                 segments=_copy_upsert(conn, SEGMENTS, batch.segments),
+                # Analyses before their detections: DETECTIONS keeps only kept analyses' items.
+                analysed=_copy_upsert(conn, ANALYSED, batch.analysed),
                 detections=_copy_upsert(conn, DETECTIONS, batch.detections),
                 exposure=_copy_upsert(conn, EXPOSURE, batch.exposure),
-                analysed=_copy_upsert(conn, ANALYSED, batch.analysed),
                 failures=_copy_upsert(conn, FAILURES, batch.failures),
             )
 

@@ -10,6 +10,9 @@ export type AlertSummary = Schemas['AlertPublic'];
 export type AlertKind = Schemas['AlertKind'];
 export type AlertRule = Schemas['RulePublic'];
 export type AlertRuleCreate = Schemas['RuleCreate'];
+/** A new rule with its webhook signing secret (answered once). */
+export type AlertRuleCreated = Schemas['RuleCreated'];
+export type RuleWebhookSecret = Schemas['RuleWebhookSecret'];
 
 export interface AlertQuery {
   stream_id?: string;
@@ -44,8 +47,16 @@ export class AlertsApi {
     return this.http.get<AlertRule[]>('/api/rules');
   }
 
-  createRule(rule: AlertRuleCreate): Observable<AlertRule> {
-    return this.http.post<AlertRule>('/api/rules', rule);
+  createRule(rule: AlertRuleCreate): Observable<AlertRuleCreated> {
+    return this.http.post<AlertRuleCreated>('/api/rules', rule);
+  }
+
+  /** A new webhook signing secret for the rule; the old one stops signing. */
+  rotateWebhookSecret(ruleId: string): Observable<RuleWebhookSecret> {
+    return this.http.post<RuleWebhookSecret>(
+      `/api/rules/${encodeURIComponent(ruleId)}/webhook-secret`,
+      {},
+    );
   }
 
   deleteRule(ruleId: string): Observable<void> {

@@ -1,8 +1,10 @@
 import { provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
+import { Subject } from 'rxjs';
+import { LiveFeed } from '../../core/live-feed';
 import { parseZone } from './alert-format';
-import { mergePushed, ruleFromDraft } from './alerts-page';
+import { AlertsPage, mergePushed, ruleFromDraft } from './alerts-page';
 
 describe('Alerts', () => {
   it('parses a typed zone and says what is wrong with a bad one', () => {
@@ -79,5 +81,66 @@ describe('Alerts', () => {
     expect(resolved[0].status).toBe('resolved');
     expect(resolved[0].fired_at).toBe('2026-01-01T00:00:00Z');
     expect(mergePushed([], fired, { stream_id: 'other' })).toEqual([]);
+  });
+
+  it('shows a webhook secret once when a rule is created and a new one when it is rotated', async () => {
+    TestBed.configureTestingModule({
+      providers: [
+        provideHttpClient(),
+        provideHttpClientTesting(),
+        { provide: LiveFeed, useValue: { watch: () => () => undefined, events: new Subject() } },
+      ],
+    });
+    const backend = TestBed.inject(HttpTestingController);
+    const fixture = TestBed.createComponent(AlertsPage);
+    await fixture.whenStable();
+    backend.expectOne((r) => r.url === '/api/alerts').flush([]);
+    backend.expectOne('/api/rules').flush([]);
+    backend.expectOne((r) => r.url === '/api/streams').flush([]);
+    const page = fixture.componentInstance as unknown as {
+      draft: Record<string, string>;
+      create(): void;
+    };
+    page.draft = {
+      ...page.draft,
+      name: 'rival',
+      kind: 'competitor',
+      stream_id: 's1',
+      brands: 'zenith',
+      webhook_url: 'https://hooks.example/x',
+    };
+    page.create();
+    const rule = {
+      id: 'r1',
+      name: 'rival',
+      kind: 'competitor',
+      stream_id: 's1',
+      brands: ['zenith'],
+      webhook_url: 'https://hooks.example/x',
+      webhook_secret_version: 1,
+    };
+    backend
+      .expectOne({ method: 'POST', url: '/api/rules' })
+      .flush({ ...rule, webhook_secret: 'aaa111' });
+    await fixture.whenStable();
+    const shown = () => fixture.nativeElement.querySelector('[data-testid=webhook-secret]');
+    expect(shown().textContent).toContain('aaa111');
+    expect(
+      fixture.nativeElement.querySelector('[data-testid=rules-list]').textContent,
+    ).not.toContain('aaa111');
+
+    const rotate = fixture.nativeElement.querySelector(
+      'button[aria-label="New webhook secret for rule rival"]',
+    ) as HTMLButtonElement;
+    rotate.click();
+    backend
+      .expectOne({ method: 'POST', url: '/api/rules/r1/webhook-secret' })
+      .flush({ rule_id: 'r1', version: 2, secret: 'bbb222' });
+    await fixture.whenStable();
+    expect(shown().textContent).toContain('bbb222');
+    expect(shown().textContent).toContain('version 2');
+    expect(shown().textContent).not.toContain('aaa111');
+    backend.match('/api/streams/s1/snapshot'); // the zone drawer's still of the next draft
+    backend.verify();
   });
 });

@@ -302,12 +302,27 @@ export function ruleFromDraft(draft: RuleDraft): AlertRuleCreate | string {
           <app-zone-drawer [streamId]="draft.stream_id" [(zone)]="draft.zone" />
         }
       </form>
+      @if (secret(); as shown) {
+        <p class="secret" data-testid="webhook-secret" role="status">
+          Webhook signing secret of “{{ shown.name }}” (version {{ shown.version }}), shown once:
+          <code>{{ shown.secret }}</code>. Verify <code>X-Sightline-Signature</code> with it.
+        </p>
+      }
       <ul data-testid="rules-list">
         @for (r of rules(); track r.id) {
           <li>
             {{ r.name }} · {{ r.kind }} · {{ streamName(r.stream_id) }}
             @if (r.brands?.length) {
               · {{ r.brands?.join(', ') }}
+            }
+            @if (r.webhook_url) {
+              <button
+                type="button"
+                (click)="rotateSecret(r)"
+                [attr.aria-label]="'New webhook secret for rule ' + r.name"
+              >
+                New webhook secret
+              </button>
             }
             <button type="button" (click)="remove(r)" [attr.aria-label]="'Delete rule ' + r.name">
               Delete
@@ -329,6 +344,10 @@ export class AlertsPage implements OnInit {
   protected readonly rules = signal<AlertRule[]>([]);
   protected readonly streams = signal<StreamSummary[]>([]);
   protected readonly error = signal<string | null>(null);
+  /** The last webhook secret answered (at creation or rotation): shown once, never listed. */
+  protected readonly secret = signal<{ name: string; version: number; secret: string } | null>(
+    null,
+  );
   protected query: AlertQuery = {};
   protected draft: RuleDraft = { ...EMPTY_DRAFT };
 
@@ -383,10 +402,33 @@ export class AlertsPage implements OnInit {
       return;
     }
     this.api.createRule(rule).subscribe({
-      next: (created) => {
+      next: ({ webhook_secret, ...created }) => {
         this.rules.update((list) => [...list, created]);
+        this.secret.set(
+          created.webhook_url
+            ? {
+                name: created.name,
+                version: created.webhook_secret_version,
+                secret: webhook_secret,
+              }
+            : null,
+        );
         this.draft = { ...EMPTY_DRAFT, stream_id: this.draft.stream_id };
         this.error.set(null);
+      },
+      error: (e: unknown) => this.error.set(describeApiError(e)),
+    });
+  }
+
+  rotateSecret(rule: AlertRule): void {
+    this.api.rotateWebhookSecret(rule.id).subscribe({
+      next: (rotated) => {
+        this.rules.update((list) =>
+          list.map((r) =>
+            r.id === rule.id ? { ...r, webhook_secret_version: rotated.version } : r,
+          ),
+        );
+        this.secret.set({ name: rule.name, version: rotated.version, secret: rotated.secret });
       },
       error: (e: unknown) => this.error.set(describeApiError(e)),
     });

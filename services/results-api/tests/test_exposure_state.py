@@ -6,7 +6,13 @@ import pytest
 
 from sightline_common.messages import Detection
 from sightline_results_api.exposure import BrandFrame
-from sightline_results_api.exposure_state import by_window, fold, logo_frames, window_update
+from sightline_results_api.exposure_state import (
+    analysis_key,
+    by_window,
+    fold,
+    logo_frames,
+    window_update,
+)
 
 
 def _detection(factory, seq: int, **kwargs) -> Detection:
@@ -45,3 +51,18 @@ def test_folding_the_same_detection_twice_changes_nothing():
     assert a.share_of_voice == pytest.approx(2 / 3)
     assert a.prominence == pytest.approx(0.4)
     assert b.share_of_voice == pytest.approx(1 / 3)
+
+
+def test_a_segment_analysed_live_again_under_a_new_config_hash_is_folded_once(detection_factory):
+    """After a rolling deploy the same segment arrives under a second event id (the hash is in
+    it): the window counts it once, as the materializer stores it once."""
+    before, after = (_detection(detection_factory, 3, config_hash=h) for h in ("old", "new"))
+    state = fold(None, analysis_key(before), logo_frames(before))
+    assert state is not None
+    assert fold(state, analysis_key(after), logo_frames(after)) is None
+    other_segment = _detection(detection_factory, 4, config_hash="new")
+    other_detector = _detection(detection_factory, 3, detector="visual", kind="logo")
+    for detection in (other_segment, other_detector):
+        state = fold(state, analysis_key(detection), logo_frames(detection))
+        assert state is not None
+    assert window_update("s1", "live", 0, 10.0, state).detections == 3

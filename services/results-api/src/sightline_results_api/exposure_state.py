@@ -1,8 +1,9 @@
 """Incremental brand exposure per media-time window: the state the exposure stream processor
 keeps per (stream, run, window), folded one Detection at a time. Pure: no Kafka, no faust.
 
-A window's state remembers the event ids it has folded, so a redelivered or replayed Detection
-changes nothing — the processor's effect is exactly-once although delivery is at-least-once.
+A window's state remembers the analyses it has folded (`analysis_key`), so a redelivered or
+replayed Detection changes nothing — the processor's effect is exactly-once although delivery is
+at-least-once — and neither does a segment analysed live again under a new config hash.
 """
 
 from __future__ import annotations
@@ -16,8 +17,19 @@ from sightline_results_api.exposure import BrandFrame, BrandTotals, accumulate, 
 
 LOGO_KIND = "logo"
 
-# JSON-friendly window state: {"events": [event ids], "brands": {brand: [time, area, frames]}}
+# JSON-friendly window state: {"events": [analysis keys], "brands": {brand: [time, area, frames]}}
 WindowState = dict[str, Any]
+
+
+def analysis_key(detection: Detection) -> str:
+    """What a window remembers having folded: one detector's analysis of one segment.
+
+    Not the event id: live event ids carry the config hash, so a segment analysed live again
+    after a code or config change (a rolling deploy) arrives under a second id; it must count
+    once per detector, as the materializer keeps one live analysis per (stream, segment,
+    detector). A window's state is per stream and run, so detector and segment name it.
+    """
+    return f"{detection.detector.name}/{detection.segment.sequence}"
 
 
 def logo_frames(detection: Detection) -> list[BrandFrame]:
@@ -45,10 +57,10 @@ def by_window(frames: list[BrandFrame], window: float) -> dict[int, list[BrandFr
     return dict(grouped)
 
 
-def fold(state: WindowState | None, event_id: str, frames: list[BrandFrame]) -> WindowState | None:
-    """The window's state with one more Detection's frames, or None if it was folded before."""
+def fold(state: WindowState | None, analysis: str, frames: list[BrandFrame]) -> WindowState | None:
+    """The window's state with one more analysis's frames, or None if it was folded before."""
     events: list[str] = list(state["events"]) if state else []
-    if event_id in events:
+    if analysis in events:
         return None
     totals = {
         brand: BrandTotals(time, area, count)
@@ -56,7 +68,7 @@ def fold(state: WindowState | None, event_id: str, frames: list[BrandFrame]) -> 
     }
     accumulate(frames, totals)
     return {
-        "events": [*events, event_id],
+        "events": [*events, analysis],
         "brands": {b: [t.screen_time, t.weighted_area, t.frames] for b, t in totals.items()},
     }
 

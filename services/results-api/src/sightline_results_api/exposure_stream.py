@@ -4,8 +4,8 @@ A faust agent folds each Detection's logo frames into per-window state held in a
 (changelog-backed: the state survives restarts by replaying its changelog topic) keyed by
 `stream/run/window`, and publishes the window's new `exposure.update` to the `exposure` topic.
 Windows are tumbling windows of media time (stream seconds), not of arrival time, so a replay
-or a late segment lands in the window it belongs to. Each window remembers the Detection event
-ids it folded, which makes redelivery harmless.
+or a late segment lands in the window it belongs to. Each window remembers the analyses it
+folded (detector and segment), which makes redelivery and a second live analysis harmless.
 """
 
 from __future__ import annotations
@@ -25,7 +25,13 @@ from sightline_common.errors import PermanentError
 from sightline_common.kafka.security import KafkaSecurity, admin_config
 from sightline_common.messages import Detection
 from sightline_common.topics import TOPIC_SPECS, Topic
-from sightline_results_api.exposure_state import by_window, fold, logo_frames, window_update
+from sightline_results_api.exposure_state import (
+    analysis_key,
+    by_window,
+    fold,
+    logo_frames,
+    window_update,
+)
 from sightline_results_api.settings import ResultsApiSettings
 
 log = structlog.get_logger(__name__)
@@ -97,7 +103,7 @@ def build_app(settings: ResultsApiSettings) -> faust.App:
             detection = message.payload
             for index, frames in by_window(logo_frames(detection), window_s).items():
                 key = f"{detection.stream_id}/{detection.run_id}/{index}"
-                state = fold(windows.get(key), message.event_id, frames)
+                state = fold(windows.get(key), analysis_key(detection), frames)
                 if state is None:
                     continue  # already folded: a redelivery or a replay
                 windows[key] = state

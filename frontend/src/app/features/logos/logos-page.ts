@@ -1,12 +1,29 @@
-import { ChangeDetectionStrategy, Component, OnInit, inject, signal } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  OnInit,
+  computed,
+  inject,
+  signal,
+} from '@angular/core';
 import { FormsModule } from '@angular/forms';
 import { Logo } from '../../api/contract';
 import { LogosApi } from '../../api/logos-api';
 import { describeApiError } from '../../core/api-error';
 import { ErrorBanner } from '../../shared/error-banner';
+import { Pager } from '../../shared/pager';
+import { Paging } from '../../shared/paging';
 import { LogoThumbnail } from './logo-thumbnail';
 
 const MAX_BYTES = 5 * 1024 * 1024;
+/** Logos shown per page: a season's sponsor library runs to hundreds, each a thumbnail to load. */
+export const LOGOS_PAGE_SIZE = 24;
+
+/** The logos whose brand contains `text` (any case). */
+export function filterLogos(logos: Logo[], text: string): Logo[] {
+  const wanted = text.trim().toLowerCase();
+  return wanted ? logos.filter((l) => l.brand.toLowerCase().includes(wanted)) : logos;
+}
 
 /** The brand from a file name: "acme-cola_logo.png" → "acme cola logo". */
 export function brandFromFileName(name: string): string {
@@ -34,7 +51,7 @@ export function rejectReason(file: File): string | null {
  */
 @Component({
   selector: 'app-logos-page',
-  imports: [FormsModule, ErrorBanner, LogoThumbnail],
+  imports: [FormsModule, ErrorBanner, LogoThumbnail, Pager],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <h1>Logo library</h1>
@@ -73,8 +90,18 @@ export function rejectReason(file: File): string | null {
         <p role="status">Uploading {{ uploading() }} file(s)…</p>
       }
     </section>
+    @if (logos().length > pageSize) {
+      <label class="inline find"
+        >Find a brand
+        <input
+          type="search"
+          [value]="filter()"
+          (input)="setFilter($any($event.target).value)"
+          data-testid="logos-filter"
+      /></label>
+    }
     <section class="grid" aria-label="Logos" data-testid="logo-grid">
-      @for (logo of logos(); track logo.id) {
+      @for (logo of paging.page(); track logo.id) {
         <figure class="card tile">
           <app-logo-thumbnail [logoId]="logo.id" [alt]="logo.brand + ' logo'" />
           <figcaption class="spread">
@@ -90,15 +117,22 @@ export function rejectReason(file: File): string | null {
           </figcaption>
         </figure>
       } @empty {
-        @if (!loading()) {
+        @if (logos().length > 0) {
+          <p class="empty">No brand matches "{{ filter() }}".</p>
+        } @else if (!loading()) {
           <p class="empty">No logos yet: the logo detector has nothing to look for.</p>
         }
       }
     </section>
+    <app-pager [paging]="paging" label="Logo pages" testId="logos-pager" />
   `,
   styles: `
-    .brand input {
+    .brand input,
+    .find input {
       width: 260px;
+    }
+    .find {
+      margin-top: 16px;
     }
     .drop {
       position: relative;
@@ -147,6 +181,12 @@ export class LogosPage implements OnInit {
   protected readonly uploading = signal(0);
   protected readonly dragOver = signal(false);
   protected readonly error = signal<string | null>(null);
+  protected readonly filter = signal('');
+  protected readonly pageSize = LOGOS_PAGE_SIZE;
+  protected readonly paging = new Paging(
+    computed(() => filterLogos(this.logos(), this.filter())),
+    LOGOS_PAGE_SIZE,
+  );
 
   ngOnInit(): void {
     this.load();
@@ -165,6 +205,11 @@ export class LogosPage implements OnInit {
         this.error.set(describeApiError(error));
       },
     });
+  }
+
+  protected setFilter(text: string): void {
+    this.filter.set(text);
+    this.paging.index.set(0);
   }
 
   onDrop(event: DragEvent): void {

@@ -18,6 +18,8 @@ import { LiveFeed } from '../../core/live-feed';
 import { flattenDetection, isDetectionEvent, isLifecycleEvent } from '../../core/live-events';
 import { ErrorBanner } from '../../shared/error-banner';
 import { GapFillNotice } from '../../shared/gap-fill-notice';
+import { Pager } from '../../shared/pager';
+import { Paging } from '../../shared/paging';
 import { DetectorsAnalysis, observeAnalysis, shownAnalysis, streamAnalysis } from './live-analysis';
 import { NewStreamForm } from './new-stream-form';
 
@@ -80,7 +82,7 @@ export function filterStreams(streams: StreamSummary[], text: string): StreamSum
  */
 @Component({
   selector: 'app-streams-page',
-  imports: [RouterLink, ErrorBanner, GapFillNotice, NewStreamForm],
+  imports: [RouterLink, ErrorBanner, GapFillNotice, NewStreamForm, Pager],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <div class="spread">
@@ -133,7 +135,7 @@ export function filterStreams(streams: StreamSummary[], text: string): StreamSum
               </tr>
             </thead>
             <tbody>
-              @for (stream of page(); track stream.id) {
+              @for (stream of paging.page(); track stream.id) {
                 <tr [class.archived]="stream.archived_at">
                   <td>
                     <a [routerLink]="['/streams', stream.id]">{{ stream.name }}</a>
@@ -212,28 +214,7 @@ export function filterStreams(streams: StreamSummary[], text: string): StreamSum
               }
             </tbody>
           </table>
-          @if (pages() > 1) {
-            <nav class="pager" aria-label="Stream pages" data-testid="streams-pager">
-              <button
-                type="button"
-                (click)="pageIndex.set(shownPage() - 1)"
-                [disabled]="shownPage() === 0"
-              >
-                Previous
-              </button>
-              <span>
-                {{ shownPage() * pageSize + 1 }}–{{ shownPage() * pageSize + page().length }} of
-                {{ filtered().length }}
-              </span>
-              <button
-                type="button"
-                (click)="pageIndex.set(shownPage() + 1)"
-                [disabled]="shownPage() === pages() - 1"
-              >
-                Next
-              </button>
-            </nav>
-          }
+          <app-pager [paging]="paging" label="Stream pages" testId="streams-pager" />
         }
       </section>
       <app-new-stream-form (createdStream)="onCreated($event)" />
@@ -254,13 +235,6 @@ export function filterStreams(streams: StreamSummary[], text: string): StreamSum
     }
     tr.archived {
       opacity: 0.7;
-    }
-    .pager {
-      display: flex;
-      gap: 10px;
-      align-items: center;
-      justify-content: flex-end;
-      margin-top: 8px;
     }
     .visually-hidden {
       position: absolute;
@@ -306,17 +280,8 @@ export class StreamsPage implements OnInit {
    * streams are listed (results-api leaves them out unless asked). */
   protected readonly filter = signal('');
   protected readonly showArchived = signal(false);
-  protected readonly pageSize = STREAMS_PAGE_SIZE;
-  protected readonly pageIndex = signal(0);
   protected readonly filtered = computed(() => filterStreams(this.streams(), this.filter()));
-  protected readonly pages = computed(() =>
-    Math.max(1, Math.ceil(this.filtered().length / this.pageSize)),
-  );
-  /** The page shown: the one asked for, or the last one left when the list shrank. */
-  protected readonly shownPage = computed(() => Math.min(this.pageIndex(), this.pages() - 1));
-  protected readonly page = computed(() =>
-    this.filtered().slice(this.shownPage() * this.pageSize, (this.shownPage() + 1) * this.pageSize),
-  );
+  protected readonly paging = new Paging(this.filtered, STREAMS_PAGE_SIZE);
 
   ngOnInit(): void {
     this.load();
@@ -374,7 +339,7 @@ export class StreamsPage implements OnInit {
 
   protected setFilter(text: string): void {
     this.filter.set(text);
-    this.pageIndex.set(0);
+    this.paging.index.set(0);
   }
 
   protected setShowArchived(on: boolean): void {

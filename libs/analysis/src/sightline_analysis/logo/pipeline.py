@@ -13,6 +13,12 @@ Per sampled frame, in stream order:
 5. the tracker refreshes its tracks with all verified sightings and carries the others by
    local correlation, for at most `tracker.max_coast` frames without a verification.
 
+`process_segment` takes a segment's sampled frames at once (the detector decodes a whole
+segment before reporting any of it): after the frames went through the steps above in order,
+each brand's first verification is followed backwards over the earlier frames of the segment
+and shot (`backtrack`), so an appearance is reported from when it began, not from when the
+matcher first became sure of it.
+
 The state (tracks, last histogram, frame count, the lines last read) belongs to one stream:
 a `LogoPipeline` is made per stream and dropped with it. A new pipeline starts fresh, so a
 replay of a time range starts without tracks carried from before the range (a track then
@@ -31,6 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sightline_analysis.analyzers.plugins.shots import Histogram, distance, histogram
 from sightline_analysis.frames import Frame
+from sightline_analysis.logo.backtrack import backtrack
 from sightline_analysis.logo.matcher import LogoMatch, LogoMatcher
 from sightline_analysis.logo.tracker import Box, LogoTracker, TrackerConfig, Verified
 from sightline_analysis.logo.wordmark import (
@@ -62,12 +69,18 @@ class PipelineConfig(BaseModel):
     """A crop narrower than this is enlarged to it (zoom for small logos)."""
     text_confidence: float = Field(default=0.9, gt=0.0, le=1.0)
     """A text sighting's confidence is the recogniser's score times this."""
+    backtrack: bool = True
+    """In `process_segment`, follow first verifications backwards through the segment."""
+    backtrack_correlation: float = Field(default=0.75, gt=0.0, lt=1.0)
+    """The correlation a backward step needs (above the tracker's: before a logo entered,
+    the frame behind it is background that a lenient correlation mistakes for it)."""
 
 
 @dataclass(frozen=True)
 class Sighting:
     """One brand on one frame: box and polygon in frame pixels, the fused confidence, which
-    channel produced it (`image`, `zoom`, `text` or `track`) and the matcher's inliers."""
+    channel produced it (`image`, `zoom`, `text`, `track`, or `back` for a verification
+    followed backwards) and the matcher's inliers."""
 
     brand: str
     logo_id: str
@@ -93,6 +106,9 @@ class LogoPipeline:
         self._reader = reader if self.config.wordmark.enabled else None
         self._reader_lock = reader_lock or threading.Lock()
         self._tracker = LogoTracker(self.config.tracker)
+        self._backward = self.config.tracker.model_copy(
+            update={"min_correlation": self.config.backtrack_correlation}
+        )
         self._previous: Histogram | None = None
         self._frames = 0
         self.lines = LineMemory()
@@ -100,15 +116,48 @@ class LogoPipeline:
         self._read_lines: list[TextSighting] = []
         """The lines of the last frame read, whose vetoes hold on the frames between reads."""
 
+    def process_segment(self, frames: Sequence[Frame]) -> list[list[Sighting]]:
+        """The sightings of each of a segment's frames (in order), updating the stream's
+        state; with `backtrack`, first verifications are followed back through the segment."""
+        out, cuts = [], []
+        for frame in frames:
+            cuts.append(self._cut(frame))
+            out.append(self._process(frame))
+        if not self.config.backtrack or len(frames) < 2:
+            return out
+        grays = [frame.scaled(self.config.track_width, gray=True) for frame in frames]
+        scales = [gray.shape[1] / frame.width for gray, frame in zip(grays, frames, strict=True)]
+        seen = [
+            [_verified(s.brand, s.logo_id, s.box, s.confidence, s.source, scale) for s in found]
+            for found, scale in zip(out, scales, strict=True)
+        ]
+        extra = backtrack(grays, cuts, seen, self._backward)
+        for sightings, found, scale in zip(out, extra, scales, strict=True):
+            for v in found:
+                box = (v.box[0] / scale, v.box[1] / scale, v.box[2] / scale, v.box[3] / scale)
+                sightings.append(Sighting(v.brand, v.logo_id, box, _corners(box),
+                                          round(v.confidence, 4), v.source))  # fmt: skip
+        return out
+
     def process(self, frame: Frame) -> list[Sighting]:
-        """The frame's sightings, updating the stream's state."""
-        cfg = self.config
+        """The frame's sightings, updating the stream's state (forward only)."""
+        self._cut(frame)
+        return self._process(frame)
+
+    def _cut(self, frame: Frame) -> bool:
+        """Whether a cut falls between the stream's previous frame and `frame` (the tracks,
+        and the OCR channel's memory of lines, are then dropped)."""
         current = histogram(frame.scaled(640))
-        if self._previous is not None and distance(self._previous, current) > cfg.cut_threshold:
-            self._tracker.reset()
-            self.lines.clear()
-            self._read_lines = []
-        self._previous = current
+        previous, self._previous = self._previous, current
+        if previous is None or distance(previous, current) <= self.config.cut_threshold:
+            return False
+        self._tracker.reset()
+        self.lines.clear()
+        self._read_lines = []
+        return True
+
+    def _process(self, frame: Frame) -> list[Sighting]:
+        cfg = self.config
         gray = frame.scaled(cfg.track_width, gray=True)
         scale = gray.shape[1] / frame.width
         matches = self.matcher.match(frame.image)

@@ -127,7 +127,7 @@ class LogoTracker:
             partner = _best_partner(track.sighting, fresh, cfg.same_sighting_iou)
             if partner is not None:
                 fresh.remove(partner)
-                template = _cut(gray, partner.box, cfg.min_template_px)
+                template = template_at(gray, partner.box, cfg.min_template_px)
                 track.sighting = partner
                 track.coasted = 0
                 if template is not None:
@@ -161,7 +161,7 @@ class LogoTracker:
             survivors.append(track)
             out.append(Tracked(track.sighting, track.coasted, correlation))
         for sighting in [*fresh, *confirmations]:
-            template = _cut(gray, sighting.box, cfg.min_template_px)
+            template = template_at(gray, sighting.box, cfg.min_template_px)
             if template is not None:
                 survivors.append(_Track(sighting, template))
             out.append(Tracked(sighting, 0, 1.0))
@@ -170,32 +170,40 @@ class LogoTracker:
 
     def _search(self, gray: Image, track: _Track) -> tuple[Box, float] | None:
         """The best-correlating box near the track's last one, if good enough."""
-        cfg = self.config
-        x, y, w, h = track.sighting.box
-        height, width = gray.shape[:2]
-        best: tuple[Box, float] | None = None
-        for scale in cfg.scales:
-            tw, th = round(w * scale), round(h * scale)
-            if min(tw, th) < cfg.min_template_px:
-                continue
-            template = cv2.resize(track.template, (tw, th), interpolation=cv2.INTER_AREA)
-            mx, my = cfg.search_margin * w, cfg.search_margin * h
-            left, top = max(0, int(x - mx)), max(0, int(y - my))
-            right = min(width, int(x + w + mx) + 1)
-            bottom = min(height, int(y + h + my) + 1)
-            if right - left < tw or bottom - top < th or float(template.std()) < 1.0:
-                continue
-            scores = cv2.matchTemplate(gray[top:bottom, left:right], template,
-                                       cv2.TM_CCOEFF_NORMED)  # fmt: skip
-            _, peak, _, at = cv2.minMaxLoc(scores)
-            if best is None or peak > best[1]:
-                best = ((float(left + at[0]), float(top + at[1]), float(tw), float(th)), peak)
-        if best is None or best[1] < cfg.min_correlation:
-            return None
-        return best
+        return locate(gray, track.template, track.sighting.box, self.config)
 
 
-def _cut(gray: Image, box: Box, min_px: int) -> Image | None:
+def locate(
+    gray: Image, template: Image, box: Box, config: TrackerConfig
+) -> tuple[Box, float] | None:
+    """The box in `gray` near `box` (within `config.search_margin`) where `template`, at one of
+    `config.scales` of the box's size, correlates best, with that correlation; None when no
+    scale reaches `config.min_correlation`. Used forward (the next sampled frame) and backward
+    (the frames of a segment before a first verification)."""
+    x, y, w, h = box
+    height, width = gray.shape[:2]
+    best: tuple[Box, float] | None = None
+    for scale in config.scales:
+        tw, th = round(w * scale), round(h * scale)
+        if min(tw, th) < config.min_template_px:
+            continue
+        sized = cv2.resize(template, (tw, th), interpolation=cv2.INTER_AREA)
+        mx, my = config.search_margin * w, config.search_margin * h
+        left, top = max(0, int(x - mx)), max(0, int(y - my))
+        right = min(width, int(x + w + mx) + 1)
+        bottom = min(height, int(y + h + my) + 1)
+        if right - left < tw or bottom - top < th or float(sized.std()) < 1.0:
+            continue
+        scores = cv2.matchTemplate(gray[top:bottom, left:right], sized, cv2.TM_CCOEFF_NORMED)
+        _, peak, _, at = cv2.minMaxLoc(scores)
+        if best is None or peak > best[1]:
+            best = ((float(left + at[0]), float(top + at[1]), float(tw), float(th)), peak)
+    if best is None or best[1] < config.min_correlation:
+        return None
+    return best
+
+
+def template_at(gray: Image, box: Box, min_px: int) -> Image | None:
     """The grey pixels under `box` (clipped to the frame), or None when too small."""
     x, y, w, h = box
     left, top = max(0, round(x)), max(0, round(y))

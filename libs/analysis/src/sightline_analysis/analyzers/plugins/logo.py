@@ -1,8 +1,11 @@
 """Logo analyzer: each stream's frames through its own `LogoPipeline` (image matcher + OCR
 wordmark channel + tracker).
 
-The pipeline keeps per-stream state across segments (live tracks, the last histogram for cut
-detection), so a logo followed at the end of one segment carries on into the next. The state
+A segment's frames go through the pipeline together (`process_segment`), so a brand first
+verified in the middle of a segment is also reported on the segment's frames before, where it
+was already showing (backward tracking). The pipeline keeps per-stream state across segments
+(live tracks, the last histogram for cut detection), so a logo followed at the end of one
+segment carries on into the next. The state
 is dropped in `forget` (partition revoked): the new owner starts fresh, as does a reanalysis run
 (it builds its own analyzers), so a replayed range begins without tracks from before it.
 Event ids do not depend on the state (segment + fingerprint), so a redelivered segment keeps
@@ -47,7 +50,7 @@ class LogoConfig(AnalyzerConfig):
 
 class LogoAnalyzer(Analyzer):
     """Reports each brand of the logo library seen in a frame: box, polygon, prominence, the
-    channel that saw it (`attributes.source`: image, zoom, text or track) and how sharp the
+    channel that saw it (`attributes.source`: image, zoom, text, track or back) and how sharp the
     logo looked (`attributes.sharpness`, `logo.clarity`; absent for a box too small)."""
 
     key = KEY
@@ -96,9 +99,9 @@ class LogoAnalyzer(Analyzer):
     def analyze(self, stream_id: str, frames: Sequence[Frame]) -> list[list[ResultItem]]:
         """Logo sightings per frame, in order, through the stream's pipeline."""
         out = collect(frames)
-        pipeline = self.pipeline(stream_id)
-        for slot, frame in zip(out, frames, strict=True):
-            for sighting in pipeline.process(frame):
+        found = self.pipeline(stream_id).process_segment(frames)
+        for slot, frame, sightings in zip(out, frames, found, strict=True):
+            for sighting in sightings:
                 box = normalised_box(sighting.box, frame.width, frame.height)
                 attributes: dict[str, object] = {
                     "logo_id": sighting.logo_id,

@@ -1,0 +1,111 @@
+"""Following a brand's first verification backwards through its segment (logo/backtrack.py)
+and the pipeline's segment mode that uses it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sightline_analysis.frames import Frame, Image
+from sightline_analysis.logo.backtrack import SOURCE, backtrack
+from sightline_analysis.logo.matcher import LogoMatch, LogoMatcher
+from sightline_analysis.logo.pipeline import LogoPipeline, PipelineConfig
+from sightline_analysis.logo.tracker import TrackerConfig, Verified
+from sightline_analysis.logo.wordmark import WordmarkConfig
+
+PATCH = np.random.default_rng(11).integers(0, 255, (40, 80)).astype(np.uint8)
+CONFIG = TrackerConfig(max_coast=3)
+
+
+def _scene(offset: tuple[int, int] | None) -> Image:
+    """A 640x360 grey gradient with PATCH at `offset` (none when None)."""
+    frame = np.tile(np.linspace(60, 120, 640, dtype=np.float32), (360, 1)).astype(np.uint8)
+    if offset is not None:
+        x, y = offset
+        frame[y : y + PATCH.shape[0], x : x + PATCH.shape[1]] = PATCH
+    return frame
+
+
+def _seen(x: float, y: float, source: str = "image") -> Verified:
+    return Verified("volta", "v1", (x, y, 80.0, 40.0), 0.9, source)
+
+
+def test_a_first_verification_is_followed_back_to_where_the_logo_was() -> None:
+    grays = [_scene((100, 100)), _scene((108, 102)), _scene((116, 104))]
+    found = backtrack(grays, [False] * 3, [[], [], [_seen(116, 104)]], CONFIG)
+    assert [len(f) for f in found] == [1, 1, 0]
+    for frame, (x, y) in ((0, (100, 100)), (1, (108, 102))):
+        box = found[frame][0].box
+        assert abs(box[0] - x) <= 2
+        assert abs(box[1] - y) <= 2
+        assert found[frame][0].source == SOURCE
+    assert found[0][0].confidence < found[1][0].confidence < 0.9
+
+
+def test_nothing_is_found_back_where_the_logo_was_not_nor_across_a_cut() -> None:
+    grays = [_scene(None), _scene((108, 102)), _scene((116, 104))]
+    found = backtrack(grays, [False] * 3, [[], [], [_seen(116, 104)]], CONFIG)
+    assert [len(f) for f in found] == [0, 1, 0]  # frame 0 has no logo
+    grays = [_scene((100, 100)), _scene((108, 102)), _scene((116, 104))]
+    found = backtrack(grays, [False, False, True], [[], [], [_seen(116, 104)]], CONFIG)
+    assert found == [[], [], []]  # cut before the verification
+    found = backtrack(grays, [False, True, False], [[], [], [_seen(116, 104)]], CONFIG)
+    assert [len(f) for f in found] == [0, 1, 0]  # cut before frame 1
+
+
+def test_only_a_first_verification_starts_a_backward_walk() -> None:
+    grays = [_scene((100, 100)), _scene((108, 102)), _scene((116, 104))]
+    sightings = [[], [_seen(108, 102, "track")], [_seen(116, 104)]]
+    assert backtrack(grays, [False] * 3, sightings, CONFIG)[0] == []  # tracked, not verified
+    sightings = [[], [_seen(108, 102)], [_seen(116, 104)]]
+    found = backtrack(grays, [False] * 3, sightings, CONFIG)
+    assert [len(f) for f in found] == [1, 0, 0]  # frame 1 is the first verification
+
+
+def test_a_verification_the_next_frame_does_not_confirm_is_not_followed_back() -> None:
+    grays = [_scene((100, 100)), _scene((108, 102)), _scene((116, 104))]
+    assert backtrack(grays, [False] * 3, [[], [_seen(108, 102)], []], CONFIG) == [[], [], []]
+
+
+def test_the_walk_stops_after_max_coast_frames() -> None:
+    grays = [_scene((100, 100))] * 4
+    found = backtrack(grays, [False] * 4, [[], [], [], [_seen(100, 100)]],
+                      TrackerConfig(max_coast=2))  # fmt: skip
+    assert [len(f) for f in found] == [0, 1, 1, 0]
+
+
+class _SeenOnLast(LogoMatcher):
+    """A matcher that verifies the patch only from frame `first` on (as when a logo enters
+    blurred and becomes sharp): the pipeline's segment mode must report it from frame 0."""
+
+    def __init__(self, first: int) -> None:
+        super().__init__()
+        self.first, self.calls = first, 0
+
+    def match(self, frame: Image) -> list[LogoMatch]:
+        self.calls += 1
+        if self.calls <= self.first:
+            return []
+        x, y = 2 * (100 + 8 * (self.calls - 1)), 200
+        corners = np.array([[x, y], [x + 160, y], [x + 160, y + 80], [x, y + 80]], np.float32)
+        return [LogoMatch("volta", "v1", corners, 40, 0.9)]
+
+
+def _frames() -> list[Frame]:
+    frames = []
+    for k in range(4):
+        gray = np.asarray(np.kron(_scene((100 + 8 * k, 100)), np.ones((2, 2))), np.uint8)
+        frames.append(Frame(np.ascontiguousarray(np.dstack([gray] * 3)), k * 0.5))
+    return frames
+
+
+def test_a_segment_reports_a_brand_from_before_its_first_verification() -> None:
+    config = PipelineConfig(wordmark=WordmarkConfig(enabled=False), reverify=False)
+    found = LogoPipeline(_SeenOnLast(2), config).process_segment(_frames())
+    assert [[s.source for s in f] for f in found] == [["back"], ["back"], ["image"], ["image"]]
+    assert abs(found[0][0].box[0] - 200) <= 4
+    forward = LogoPipeline(_SeenOnLast(2), config)
+    assert [[s.source for s in forward.process(f)] for f in _frames()] == [
+        [], [], ["image"], ["image"]]  # fmt: skip
+    off = config.model_copy(update={"backtrack": False})
+    found = LogoPipeline(_SeenOnLast(2), off).process_segment(_frames())
+    assert [len(f) for f in found] == [0, 0, 1, 1]

@@ -7,7 +7,8 @@ logo-free, mixed), cut every ~3 s, encoded as H.264 with a 2-s GOP and decoded b
 the `LogoMatcher` the six library references exactly as an upload reaches it
 (`wire.decode_reference` on the file's bytes, as `LogoLibrary` does); samples 2 frames/s (the
 detector's default policy); runs the whole `LogoPipeline` (image matcher + OCR wordmark channel +
-tracker) with fresh state per clip, as the detector runs a stream, and the matcher alone beside
+tracker) with fresh state per clip, a segment (GOP) of sampled frames at a time, as the detector
+runs a stream, and the matcher alone beside
 it on the same decoded frames; prints precision, recall, box IoU, time to first detection,
 appearances found and screen-time error per clip, brand and condition, with the CPU per
 frame; then the CPU per frame with 6, 25 and 100 references, with the current matcher
@@ -23,7 +24,7 @@ import math
 import os
 import statistics
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sightline_analysis.frames import Frame, Image
 from sightline_analysis.logo.matcher import LogoMatcher, MatcherConfig
@@ -32,7 +33,13 @@ from sightline_analysis.logo.wordmark import WordmarkReader
 from sightline_analysis.logo_eval import REPORT_SEED, TUNE_SEED
 from sightline_analysis.logo_eval.brands import Brand, extra_brands
 from sightline_analysis.logo_eval.kit import build_kit
-from sightline_analysis.logo_eval.runner import ClipRun, Detector, rendered_frames, run_clip_each
+from sightline_analysis.logo_eval.runner import (
+    BySegment,
+    ClipRun,
+    Detector,
+    rendered_frames,
+    run_clip_each,
+)
 from sightline_analysis.logo_eval.table import Scored, percentile, render_table, score_runs
 from sightline_analysis.logo_eval.truth import MIN_VISIBILITY, MIN_WIDTH_PX, Box
 from sightline_analysis.wire import decode_reference
@@ -71,11 +78,14 @@ def _detector(matcher: LogoMatcher) -> Detector:
     return detect
 
 
-def _pipeline_detector(pipeline: LogoPipeline) -> Detector:
-    def detect(image: Image) -> list[tuple[str, Box, float]]:
-        return [(s.brand, s.box, s.confidence) for s in pipeline.process(Frame(image, 0.0))]
+def _pipeline_detector(pipeline: LogoPipeline) -> BySegment:
+    """The pipeline as the detector runs it: a segment's sampled frames at once."""
 
-    return detect
+    def detect(images: Sequence[Image]) -> list[list[tuple[str, Box, float]]]:
+        found = pipeline.process_segment([Frame(image, 0.0) for image in images])
+        return [[(s.brand, s.box, s.confidence) for s in each] for each in found]
+
+    return BySegment(detect)
 
 
 def library_costs(
@@ -196,8 +206,10 @@ def main() -> None:
     started = time.perf_counter()
     runs: dict[str, list[ClipRun]] = {name: [] for name in names}
     for clip in kit.clips:
-        detectors = {"pipeline": lambda: _pipeline_detector(LogoPipeline(matcher, config, reader)),
-                     "matcher": lambda: _detector(matcher)}  # fmt: skip
+        detectors: dict[str, Callable[[], Detector | BySegment]] = {
+            "pipeline": lambda: _pipeline_detector(LogoPipeline(matcher, config, reader)),
+            "matcher": lambda: _detector(matcher),
+        }
         each = run_clip_each(clip, kit.brands, [detectors[n]() for n in names],
                              sample_fps=args.sample_fps, encode=not args.raw)  # fmt: skip
         for name, run in zip(names, each, strict=True):

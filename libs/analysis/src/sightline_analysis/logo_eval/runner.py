@@ -28,6 +28,14 @@ GOP_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
+class BySegment:
+    """A detector that takes a segment's sampled frames at once, as the logo detector gets
+    them (one segment per GOP): `detect` returns each frame's detections, in order."""
+
+    detect: Callable[[Sequence[Image]], Sequence[Sequence[tuple[str, Box, float]]]]
+
+
+@dataclass(frozen=True)
 class SampledFrame:
     """A frame as the detector gets it: seconds from the clip's start, BGR pixels."""
 
@@ -107,7 +115,7 @@ def run_clip(
 def run_clip_each(
     clip: ClipSpec,
     brands: Mapping[str, Brand],
-    detectors: Sequence[Detector],
+    detectors: Sequence[Detector | BySegment],
     *,
     sample_fps: float = 2.0,
     encode: bool = True,
@@ -115,7 +123,8 @@ def run_clip_each(
 ) -> list[ClipRun]:
     """Render (and encode) `clip` once and run each of `detectors` over all its sampled frames
     in order (a stateful detector, e.g. a fresh `LogoPipeline` per clip, sees the clip as a
-    stream); one `ClipRun` per detector."""
+    stream; a `BySegment` one gets them a GOP at a time, its CPU shared evenly among the
+    segment's frames); one `ClipRun` per detector."""
     if encode:
         with tempfile.TemporaryDirectory(dir=workdir) as tmp:
             truth, sampled = encoded_frames(clip, brands, sample_fps, Path(tmp))
@@ -125,10 +134,33 @@ def run_clip_each(
     for detector in detectors:
         predictions: list[Prediction] = []
         costs: list[float] = []
-        for frame in sampled:
-            started = time.process_time()
-            found = detector(frame.image)
-            costs.append(time.process_time() - started)
-            predictions.extend(Prediction(frame.time, b, box, c) for b, box, c in found)
+        for segment in _segments(sampled) if isinstance(detector, BySegment) else [sampled]:
+            for frame, found, cost in _detect(detector, segment):
+                costs.append(cost)
+                predictions.extend(Prediction(frame.time, b, box, c) for b, box, c in found)
         runs.append(ClipRun(clip, truth, predictions, costs))
     return runs
+
+
+def _segments(sampled: Sequence[SampledFrame]) -> list[list[SampledFrame]]:
+    """The sampled frames grouped by GOP (the segments a 2-s-GOP push is cut into)."""
+    groups: dict[int, list[SampledFrame]] = {}
+    for frame in sampled:
+        groups.setdefault(int((frame.time + 1e-6) // GOP_SECONDS), []).append(frame)
+    return [groups[key] for key in sorted(groups)]
+
+
+def _detect(
+    detector: Detector | BySegment, frames: Sequence[SampledFrame]
+) -> Iterator[tuple[SampledFrame, Sequence[tuple[str, Box, float]], float]]:
+    """Each frame with its detections and CPU seconds."""
+    if isinstance(detector, BySegment):
+        started = time.process_time()
+        found = detector.detect([frame.image for frame in frames])
+        share = (time.process_time() - started) / max(1, len(frames))
+        yield from ((frame, each, share) for frame, each in zip(frames, found, strict=True))
+        return
+    for frame in frames:
+        started = time.process_time()
+        each = detector(frame.image)
+        yield frame, each, time.process_time() - started

@@ -4,7 +4,7 @@ import { ComponentFixture, TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
 import { detectionItem } from '../../testing/detection-item';
 import { reanalysisRun } from '../../testing/reanalysis-run';
-import { ReanalysisPage, parseConfig } from './reanalysis-page';
+import { RUNS_PAGE_SIZE, ReanalysisPage, parseConfig } from './reanalysis-page';
 
 describe('Reanalysis helpers', () => {
   it('accepts an empty or object config and rejects other JSON', () => {
@@ -183,6 +183,22 @@ describe('ReanalysisPage', () => {
     expect(text('selected-run-progress')).toContain('8/8 segments');
     expect(text('selected-run-progress')).not.toContain('still running');
     expect(text('exposure-delta')).toContain('±0.0');
+    backend.verify();
+  });
+
+  it('pages a stream with many runs, newest first', () => {
+    const finished = Array.from({ length: RUNS_PAGE_SIZE + 2 }, (_, i) =>
+      reanalysisRun({ run_id: `r${i}`, status: 'done', segments_done: 8, segments_total: 8 }),
+    );
+    open(...finished);
+    const rows = () => fixture.nativeElement.querySelectorAll('[data-testid=runs-table] tbody tr');
+    expect(rows().length).toBe(RUNS_PAGE_SIZE);
+    expect(text('runs-pager')).toContain(`1–${RUNS_PAGE_SIZE} of ${RUNS_PAGE_SIZE + 2}`);
+    const next = fixture.nativeElement.querySelectorAll('[data-testid=runs-pager] button')[1];
+    (next as HTMLButtonElement).click();
+    fixture.detectChanges();
+    expect(rows().length).toBe(2);
+    expect(text('runs-table')).toContain(`r${RUNS_PAGE_SIZE + 1}`);
     backend.verify();
   });
 

@@ -3,6 +3,7 @@ import {
   Component,
   DestroyRef,
   OnInit,
+  computed,
   inject,
   input,
   signal,
@@ -16,12 +17,16 @@ import { ReanalysisApi } from '../../api/reanalysis-api';
 import { StreamsApi } from '../../api/streams-api';
 import { describeApiError } from '../../core/api-error';
 import { ErrorBanner } from '../../shared/error-banner';
+import { Pager } from '../../shared/pager';
+import { Paging } from '../../shared/paging';
 import { formatMediaTime } from '../../shared/format';
 import { DETECTORS } from '../streams/new-stream-form';
 import { RunDiffView } from './run-diff-view';
 import { RunProgress, isFinished } from './run-progress';
 
 const POLL_MS = 2000;
+/** Runs listed per page. */
+export const RUNS_PAGE_SIZE = 10;
 
 /** Parses the optional detector config; an empty field means the detectors' defaults. */
 export function parseConfig(text: string): Record<string, unknown> | undefined {
@@ -38,7 +43,7 @@ export function parseConfig(text: string): Record<string, unknown> | undefined {
 /** Re-run detectors over a stored time range, follow the run, compare it with another run. */
 @Component({
   selector: 'app-reanalysis-page',
-  imports: [FormsModule, RouterLink, ErrorBanner, RunDiffView, RunProgress],
+  imports: [FormsModule, RouterLink, ErrorBanner, RunDiffView, RunProgress, Pager],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './reanalysis-page.html',
   styles: `
@@ -80,6 +85,11 @@ export class ReanalysisPage implements OnInit {
   protected readonly streamId = signal('');
   /** The chosen stream's runs from the API, newest first, kept current while polled; null until listed. */
   protected readonly runs = signal<ReanalysisRun[] | null>(null);
+  /** The runs a page at a time: a stream reanalysed after every model change has many. */
+  protected readonly runPaging = new Paging(
+    computed(() => this.runs() ?? []),
+    RUNS_PAGE_SIZE,
+  );
   protected readonly error = signal<string | null>(null);
   protected readonly diff = signal<RunDiff | null>(null);
   protected readonly detectors = DETECTORS;

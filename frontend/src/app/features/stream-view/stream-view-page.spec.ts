@@ -64,6 +64,21 @@ describe('StreamViewPage', () => {
         .boxesAt()(6.6)
         .map((i) => i.label),
     ).toEqual(['acme']);
+    // Hovering a logo in the feed shows its evidence frame, one item at a time.
+    const feed = fixture.nativeElement.querySelector('[data-testid=live-feed]') as HTMLElement;
+    const cut = feed.querySelector('[aria-label^="Seek to cut"]') as HTMLElement;
+    cut.dispatchEvent(new Event('mouseenter'));
+    await fixture.whenStable();
+    expect(feed.querySelector('[data-testid=feed-preview]')).toBeNull(); // not a logo
+    const item = feed.querySelector('[aria-label^="Seek to acme"]') as HTMLElement;
+    item.dispatchEvent(new Event('mouseenter'));
+    await fixture.whenStable();
+    backend.expectOne('/api/reports/evidence/ev1/0').flush(new Blob(['png']));
+    expect(fixture.nativeElement.querySelectorAll('[data-testid=feed-preview]').length).toBe(1);
+    item.dispatchEvent(new Event('mouseleave'));
+    await fixture.whenStable();
+    expect(fixture.nativeElement.querySelector('[data-testid=feed-preview]')).toBeNull();
+
     (fixture.nativeElement.querySelector('[data-testid=kind-logo]') as HTMLInputElement).click();
     await fixture.whenStable();
     expect(player.boxesAt()(6.6)).toEqual([]);

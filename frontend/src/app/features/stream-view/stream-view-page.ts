@@ -49,6 +49,7 @@ import { ErrorBanner } from '../../shared/error-banner';
 import { GapFillNotice } from '../../shared/gap-fill-notice';
 import { formatMediaTime } from '../../shared/format';
 import { mergePushed } from '../alerts/alerts-page';
+import { EvidenceThumbnail } from '../report/evidence-thumbnail';
 import { alertMarkers } from './alert-markers';
 import { DetectionIndex, mergeNewestFirst } from './detection-index';
 import { DetectionTimeline } from './detection-timeline';
@@ -80,7 +81,14 @@ export interface RunOption {
  */
 @Component({
   selector: 'app-stream-view-page',
-  imports: [RouterLink, ErrorBanner, GapFillNotice, VideoPlayer, DetectionTimeline],
+  imports: [
+    RouterLink,
+    ErrorBanner,
+    GapFillNotice,
+    VideoPlayer,
+    DetectionTimeline,
+    EvidenceThumbnail,
+  ],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './stream-view-page.html',
   styleUrl: './stream-view-page.css',
@@ -152,6 +160,9 @@ export class StreamViewPage implements OnInit {
   protected readonly listItems = computed(() =>
     this.live() ? this.liveItems() : this.items().slice(0, RUN_LIST_LENGTH),
   );
+  /** The feed item hovered or focused: a logo sighting shows its evidence frame, one at a time
+   * (each is a frame results-api cuts from the stored video). */
+  protected readonly previewed = signal<string | null>(null);
   protected readonly currentTime = signal(0);
   protected readonly duration = signal(0);
   protected readonly mediaOffset = signal(0);
@@ -165,6 +176,7 @@ export class StreamViewPage implements OnInit {
     );
   });
   protected readonly fmt = formatMediaTime;
+  protected readonly feedKey = (item: DetectionItem) => `${item.event_id}:${item.item_index}`;
   protected readonly colour = kindColour;
 
   /** What the overlay draws at media time t: the index, minus hidden kinds. */

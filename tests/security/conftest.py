@@ -6,11 +6,22 @@ the test's `isolated` environment (own topics, buckets and database schema).
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
+from minio import MinioAdmin
 
+from sightline_common.storage import ObjectStore
+from sightline_common.storage_access import (
+    STORAGE_USERS,
+    WORKLOAD_USERS,
+    bucket_names,
+    storage_user,
+)
+from sightline_common.storage_users import admin_client, ensure_storage_users, remove_storage_users
 from sightline_devstack.ports import ephemeral_port
 from sightline_testkit.plugin import Isolated
 from sightline_testkit.processes import ChildProcess
@@ -56,3 +67,57 @@ def start_results_api(isolated: Isolated, mode: str = "api", **env: str) -> Resu
 def results_api(isolated: Isolated) -> ResultsApi:
     """results-api (API only) as a process on the test's isolated platform slice."""
     return start_results_api(isolated)
+
+
+@dataclass
+class StorageLogins:
+    """The test's own MinIO user per service (`storage_access`), on its isolated buckets."""
+
+    prefix: str
+    secret_keys: dict[str, str]
+
+    def env(self, workload: str) -> dict[str, str]:
+        """`SIGHTLINE_S3_*` for `workload`: its user's login, or none for a storage-less one."""
+        principal = WORKLOAD_USERS.get(workload)
+        if principal is None:
+            return {"SIGHTLINE_S3_ACCESS_KEY": "", "SIGHTLINE_S3_SECRET_KEY": ""}
+        return self.env_of(principal)
+
+    def env_of(self, principal: str) -> dict[str, str]:
+        """`SIGHTLINE_S3_*` of the user `principal`."""
+        return {
+            "SIGHTLINE_S3_ACCESS_KEY": storage_user(principal).access_key(self.prefix),
+            "SIGHTLINE_S3_SECRET_KEY": self.secret_keys[principal],
+        }
+
+    def store(self, isolated: Isolated, principal: str) -> ObjectStore:
+        """An object store client logged in as `principal`'s user."""
+        return ObjectStore.from_settings(isolated.settings(**self.env_of(principal)))
+
+
+def root_admin(isolated: Isolated) -> MinioAdmin:
+    settings = isolated.settings()
+    return admin_client(
+        settings.s3_endpoint,
+        settings.s3_access_key,
+        settings.s3_secret_key.get_secret_value(),
+        settings.s3_secure,
+    )
+
+
+@pytest.fixture
+def storage_logins(isolated: Isolated) -> Iterator[StorageLogins]:
+    """Every storage user of the spec, made for the test's buckets as the provisioning makes
+    them (unique names and secrets); removed afterwards."""
+    env = isolated.env
+    logins = StorageLogins(
+        prefix=f"{env['SIGHTLINE_SEGMENTS_BUCKET']}-",
+        secret_keys={user.principal: secrets.token_urlsafe(24) for user in STORAGE_USERS},
+    )
+    buckets = bucket_names(env["SIGHTLINE_SEGMENTS_BUCKET"], env["SIGHTLINE_LOGOS_BUCKET"])
+    admin = root_admin(isolated)
+    ensure_storage_users(admin, STORAGE_USERS, logins.secret_keys, buckets, logins.prefix)
+    try:
+        yield logins
+    finally:
+        remove_storage_users(admin, STORAGE_USERS, logins.prefix)

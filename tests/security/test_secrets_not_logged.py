@@ -5,10 +5,10 @@ Secrets used: an API token (REST with a header, refused in `?access_token=`; Web
 subprotocol, closed unserved in `?token=`, refused once revoked), signed HLS playback URLs
 (`?sig=`) and their signing key, a stream key (RTMP publish through nginx-rtmp's callback to
 ingest, refused once the stream is disabled), a wrong stream key, the keys ingest mints for its
-own source adapters, the S3 secret key (every service), the database credentials (results-api)
-and the cloud vision API key (detector-logo calling the cloud stand-in with `?key=`). The
-stand-in plays the hosted API, which legitimately receives the key, so its own log is not
-searched.
+own source adapters, the S3 secret keys (MinIO's root and each service's own user: every
+service here works on its own login), the database credentials (results-api) and the cloud
+vision API key (detector-logo calling the cloud stand-in with `?key=`). The stand-in plays the
+hosted API, which legitimately receives the key, so its own log is not searched.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from sightline_testkit.nginx import PrivateNginx
 from sightline_testkit.plugin import Isolated
 from sightline_testkit.processes import ChildProcess
 
-from .conftest import ResultsApi, run_cli, start_results_api
+from .conftest import ResultsApi, StorageLogins, run_cli, start_results_api
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]  # a whole pipeline, on a busy box
 
@@ -132,7 +132,7 @@ def short_clip(path: Path) -> Path:
 
 
 def test_no_key_token_or_password_appears_in_any_service_log(
-    isolated: Isolated, private_nginx: PrivateNginx
+    isolated: Isolated, private_nginx: PrivateNginx, storage_logins: StorageLogins
 ) -> None:
     # DEBUG: every line a service can write at any level (INFO's lines included) is searched.
     isolated.env["SIGHTLINE_LOG_LEVEL"] = "DEBUG"
@@ -140,7 +140,9 @@ def test_no_key_token_or_password_appears_in_any_service_log(
     cloud_key = f"cloud-{uuid.uuid4().hex}"
     ingest_state = isolated.tmp / "ingest-state"
 
-    api: ResultsApi = start_results_api(isolated, "serve")
+    # Every service logs in to MinIO as its own user (the notifier, which never touches the
+    # store, with none): the flow below works on those grants alone.
+    api: ResultsApi = start_results_api(isolated, "serve", **storage_logins.env("results-api"))
     with api.client() as client:
         ok, logo = cv2.imencode(".png", make_logo("ACME", seed=1))
         assert ok
@@ -162,11 +164,14 @@ def test_no_key_token_or_password_appears_in_any_service_log(
         assert from_file.status_code == 201, from_file.text
     stream_id, stream_key = stream.json()["id"], stream.json()["stream_key"]
 
-    _notifier, notifier_port = spawn_ready(isolated, "sightline_notifier")
+    _notifier, notifier_port = spawn_ready(
+        isolated, "sightline_notifier", **storage_logins.env("notifier")
+    )
     standin_port = ephemeral_port()
     standin = isolated.spawn(
         "sightline_analysis.cloud_standin",
         "--port", str(standin_port), "--api-key", cloud_key, "--analyzers", "logo",
+        **storage_logins.env("cloud-standin"),
     )  # fmt: skip
     standin.wait_http_ok(f"http://127.0.0.1:{standin_port}/readyz", timeout=120)
     spawn_ready(
@@ -174,8 +179,13 @@ def test_no_key_token_or_password_appears_in_any_service_log(
         "sightline_detector_logo",
         SIGHTLINE_CLOUD_ENDPOINT=f"http://127.0.0.1:{standin_port}",
         SIGHTLINE_CLOUD_API_KEY=cloud_key,
+        **storage_logins.env("detector-logo"),
     )
-    ingest = isolated.spawn("sightline_ingest", **private_nginx.ingest_env(ingest_state))
+    ingest = isolated.spawn(
+        "sightline_ingest",
+        **private_nginx.ingest_env(ingest_state),
+        **storage_logins.env("ingest"),
+    )
     ingest.wait_http_ok(f"http://127.0.0.1:{private_nginx.callback_port}/readyz", timeout=120)
     rtmp_url = private_nginx.rtmp_url.rstrip("/")
     wrong_key = f"wrong-{uuid.uuid4().hex}"
@@ -251,6 +261,10 @@ def test_no_key_token_or_password_appears_in_any_service_log(
         "stream key": stream_key,
         "wrong stream key": wrong_key,
         "S3 secret key": isolated.env["SIGHTLINE_S3_SECRET_KEY"],
+        **{
+            f"{principal}'s S3 secret key": secret
+            for principal, secret in storage_logins.secret_keys.items()
+        },
         "playback signing key": isolated.env["SIGHTLINE_PLAYBACK_SIGNING_KEY"],
         "cloud API key": cloud_key,
         "database credentials": re.sub(

@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from sightline_common.dev_credentials import DevCredentialsError, refuse_dev_credentials
+from sightline_common.storage_access import storage_user
 
 DEV_DB = "postgresql+psycopg://sightline:sightline@db:5432/sightline"
 REAL_DB = "postgresql+psycopg://sightline:s3cr3t-Long@db:5432/sightline"
@@ -20,6 +21,16 @@ def test_development_values_are_refused_unless_allowed() -> None:
         refuse_dev_credentials(False, "a-real-secret", DEV_DB)
     refuse_dev_credentials(True, "sightline-secret", DEV_DB)
     refuse_dev_credentials(False, "a-real-secret", REAL_DB)
+
+
+def test_service_users_development_secrets_are_refused_and_storage_less_services_skip_s3() -> None:
+    # The local platform's per-service MinIO users (derived from the root's secret).
+    with pytest.raises(DevCredentialsError, match="SIGHTLINE_S3_SECRET_KEY"):
+        refuse_dev_credentials(False, storage_user("ingest").dev_secret_key("sightline-secret"))
+    with pytest.raises(DevCredentialsError, match="SIGHTLINE_S3_SECRET_KEY_<USER>"):
+        refuse_dev_credentials(False, "a-real-secret", storage_secret_keys=["sightline-secret"])
+    refuse_dev_credentials(False, None)  # a service that uses no object storage
+    refuse_dev_credentials(False, "a-real-secret", storage_secret_keys=["another-real-one"])
 
 
 @pytest.mark.parametrize("module", ["sightline_notifier", "sightline_results_api"])

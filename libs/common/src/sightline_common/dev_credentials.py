@@ -12,9 +12,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
+from sightline_common.storage_access import STORAGE_USERS
+
 DEV_S3_SECRET_KEY = "sightline-secret"  # noqa: S105 - the documented development value
 DEV_DATABASE_PASSWORD = "sightline"  # noqa: S105 - the documented development value
 ALLOW_VARIABLE = "SIGHTLINE_ALLOW_DEV_CREDENTIALS"
+# The per-service MinIO users' secrets the local platform and compose derive from the root's.
+DEV_S3_SECRET_KEYS = frozenset(
+    {DEV_S3_SECRET_KEY, *(user.dev_secret_key(DEV_S3_SECRET_KEY) for user in STORAGE_USERS)}
+)
 
 
 class DevCredentialsError(RuntimeError):
@@ -28,20 +34,31 @@ class DevCredentialsError(RuntimeError):
         )
 
 
-def dev_credentials(s3_secret_key: str, database_url: str | None = None) -> list[str]:
-    """The settings among these that hold a built-in development credential."""
+def dev_credentials(
+    s3_secret_key: str | None,
+    database_url: str | None = None,
+    storage_secret_keys: Iterable[str] = (),
+) -> list[str]:
+    """The settings among these that hold a built-in development credential (`s3_secret_key`
+    None: the service uses no object storage; `storage_secret_keys`: the per-service users'
+    secrets the provisioning creates)."""
     found = []
-    if s3_secret_key == DEV_S3_SECRET_KEY:
+    if s3_secret_key in DEV_S3_SECRET_KEYS:
         found.append("SIGHTLINE_S3_SECRET_KEY")
     if database_url and urlsplit(database_url).password == DEV_DATABASE_PASSWORD:
         found.append("SIGHTLINE_DATABASE_URL")
+    if DEV_S3_SECRET_KEYS & set(storage_secret_keys):
+        found.append("SIGHTLINE_S3_SECRET_KEY_<USER>")
     return found
 
 
 def refuse_dev_credentials(
-    allowed: bool, s3_secret_key: str, database_url: str | None = None
+    allowed: bool,
+    s3_secret_key: str | None,
+    database_url: str | None = None,
+    storage_secret_keys: Iterable[str] = (),
 ) -> None:
     """Raise DevCredentialsError when a development credential is in use and not allowed."""
-    found = dev_credentials(s3_secret_key, database_url)
+    found = dev_credentials(s3_secret_key, database_url, storage_secret_keys)
     if found and not allowed:
         raise DevCredentialsError(found)

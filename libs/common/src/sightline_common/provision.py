@@ -1,5 +1,7 @@
 """Creates what a deployment needs before its services start: every topic (with its dead-letter
-topic) as `topics.TOPIC_SPECS` shapes it, and the object-store buckets.
+topic) as `topics.TOPIC_SPECS` shapes it, the object-store buckets, and each service's MinIO
+user and policy (`storage_access`; a user's secret key is read from its
+`SIGHTLINE_S3_SECRET_KEY_<USER>` variable, and a user without one is not created).
 
 `python -m sightline_common.provision` is the one-shot init of docker-compose (and of a Kubernetes
 Job for the buckets; there Strimzi owns the topics). Taking the shapes from the same specs the
@@ -10,8 +12,9 @@ left as it is.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient
@@ -21,6 +24,8 @@ from sightline_common.kafka.security import admin_config
 from sightline_common.logging import configure_logging
 from sightline_common.settings import ServiceSettings
 from sightline_common.storage import ObjectStore
+from sightline_common.storage_access import STORAGE_USERS, bucket_names
+from sightline_common.storage_users import admin_client, ensure_storage_users
 from sightline_common.topics import TopicNames
 
 
@@ -62,6 +67,15 @@ def ensure_buckets(store: ObjectStore, buckets: Iterable[str]) -> None:
         store.ensure_bucket(bucket)
 
 
+def storage_secret_keys(environ: Mapping[str, str]) -> dict[str, str]:
+    """principal -> secret key of every storage user whose variable is set (and not empty)."""
+    return {
+        user.principal: environ[user.secret_variable]
+        for user in STORAGE_USERS
+        if environ.get(user.secret_variable)
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Provision topics and buckets from `SIGHTLINE_*` settings; exit 0 when all exist."""
     parser = argparse.ArgumentParser(prog="python -m sightline_common.provision")
@@ -72,7 +86,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     settings = ServiceSettings(service_name="provision")
     log = configure_logging("provision", settings.log_level)
-    settings.refuse_dev_credentials()
+    secret_keys = storage_secret_keys(os.environ)
+    settings.refuse_dev_credentials(storage_secret_keys=secret_keys.values())
     if not args.skip_topics:
         created = ensure_topics(settings.kafka_bootstrap, settings.topics, args.replication_factor)
         log.info("topics_ready", created=created, prefix=settings.topic_prefix)
@@ -80,6 +95,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         buckets = (settings.segments_bucket, settings.logos_bucket)
         ensure_buckets(ObjectStore.from_settings(settings), buckets)
         log.info("buckets_ready", buckets=buckets)
+        admin = admin_client(
+            settings.s3_endpoint,
+            settings.s3_access_key,
+            settings.s3_secret_key.get_secret_value(),
+            settings.s3_secure,
+        )
+        names = bucket_names(settings.segments_bucket, settings.logos_bucket)
+        users = ensure_storage_users(admin, STORAGE_USERS, secret_keys, names)
+        log.info("storage_users_ready", users=users)
     return 0
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Iterable
 
 import structlog
 from pydantic import Field, SecretStr
@@ -41,13 +42,21 @@ class ServiceSettings(BaseSettings):
     # Development machines only: run although a credential is a built-in development value.
     allow_dev_credentials: bool = False
 
-    def refuse_dev_credentials(self, database_url: str | None = None) -> None:
+    def refuse_dev_credentials(
+        self,
+        database_url: str | None = None,
+        *,
+        storage: bool = True,
+        storage_secret_keys: Iterable[str] = (),
+    ) -> None:
         """Exit with code 2 and the reason in the log when a built-in development credential
-        (of MinIO, or of the `database_url` a service connects to) is in use outside
-        development. Services call this once at start, before they connect to anything."""
+        (of MinIO unless the service uses no `storage`, of the `database_url` it connects to, or
+        among the `storage_secret_keys` it provisions) is in use outside development. Services
+        call this once at start, before they connect to anything."""
+        s3_secret_key = self.s3_secret_key.get_secret_value() if storage else None
         try:
             refuse_dev_credentials(
-                self.allow_dev_credentials, self.s3_secret_key.get_secret_value(), database_url
+                self.allow_dev_credentials, s3_secret_key, database_url, storage_secret_keys
             )
         except DevCredentialsError as exc:
             structlog.get_logger(__name__).error("service.refused", reason=str(exc))

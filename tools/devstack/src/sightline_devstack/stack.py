@@ -22,6 +22,7 @@ from pathlib import Path
 from types import FrameType
 from urllib.parse import quote
 
+from sightline_common.storage_access import WORKLOAD_USERS, storage_user
 from sightline_devstack.envfile import PlatformEnv
 from sightline_devstack.platform import down, ensure_up, status
 from sightline_devstack.settings import DevstackSettings
@@ -79,6 +80,7 @@ def service_specs(
             argv=entry.argv(),
             env={
                 **base_env,
+                **storage_login(entry.name, platform.s3_secret_key),
                 "SIGHTLINE_SERVICE_NAME": entry.name,
                 "SIGHTLINE_HTTP_PORT": str(entry.port),
                 # The exposure processor's faust folder, with the rest of this stack's state.
@@ -102,6 +104,19 @@ def service_specs(
         )
     )
     return specs
+
+
+def storage_login(workload: str, root_secret_key: str) -> dict[str, str]:
+    """The MinIO login of `workload`: the user MinIO's provisioning made for it, or none (empty)
+    for a service that never touches the store, so no service runs on MinIO's root login."""
+    principal = WORKLOAD_USERS.get(workload)
+    if principal is None:
+        return {"SIGHTLINE_S3_ACCESS_KEY": "", "SIGHTLINE_S3_SECRET_KEY": ""}
+    user = storage_user(principal)
+    return {
+        "SIGHTLINE_S3_ACCESS_KEY": user.access_key(),
+        "SIGHTLINE_S3_SECRET_KEY": user.dev_secret_key(root_secret_key),
+    }
 
 
 def run(settings: DevstackSettings, say: Callable[[str], None]) -> int:

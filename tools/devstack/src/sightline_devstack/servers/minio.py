@@ -1,4 +1,9 @@
-"""MinIO, the S3-compatible object store holding segments, playlists and logo images."""
+"""MinIO, the S3-compatible object store holding segments, playlists and logo images.
+
+Besides the buckets, provisioning creates each service's own MinIO user and policy
+(`sightline_common.storage_access`), its secret key derived from the root's
+(`StorageUser.dev_secret_key`), so `make run` runs every service on its own login.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,10 @@ import urllib3
 from minio import Minio
 from minio.error import MinioException
 
+from sightline_common.errors import StorageUnavailableError
+from sightline_common.storage_access import STORAGE_USERS, bucket_names
+from sightline_common.storage_users import admin_client, ensure_storage_users
+from sightline_devstack.errors import ServerStartError
 from sightline_devstack.install.minio_binary import ensure_minio, minio_binary
 from sightline_devstack.servers.base import Launch, Server
 from sightline_devstack.servers.nginx import http_ok
@@ -89,6 +98,17 @@ class MinioServer(Server):
             if not client.bucket_exists(bucket):
                 client.make_bucket(bucket)
                 self.say(f"minio: created bucket {bucket}")
+        s = self.settings
+        admin = admin_client(
+            f"{s.host}:{chosen_ports['api']}", s.s3_access_key, s.s3_secret_key, False
+        )
+        secrets = {user.principal: user.dev_secret_key(s.s3_secret_key) for user in STORAGE_USERS}
+        try:
+            ensure_storage_users(
+                admin, STORAGE_USERS, secrets, bucket_names(s.segments_bucket, s.logos_bucket)
+            )
+        except StorageUnavailableError as exc:
+            raise ServerStartError(f"minio: {exc}", self.log_path) from exc
 
     def is_healthy(self, chosen_ports: dict[str, int]) -> bool:
         if not self.is_ready(chosen_ports):

@@ -33,7 +33,7 @@ def test_service_users_development_secrets_are_refused_and_storage_less_services
     refuse_dev_credentials(False, "a-real-secret", storage_secret_keys=["another-real-one"])
 
 
-@pytest.mark.parametrize("module", ["sightline_notifier", "sightline_results_api"])
+@pytest.mark.parametrize("module", ["sightline_ingest", "sightline_results_api"])
 def test_a_service_on_default_credentials_exits_2_saying_why(module: str) -> None:
     env = {"PATH": "/usr/bin:/bin", "SIGHTLINE_KAFKA_BOOTSTRAP": "127.0.0.1:1"}
     done = subprocess.run(

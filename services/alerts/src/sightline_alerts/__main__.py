@@ -41,7 +41,7 @@ def main() -> int:
     """Run until SIGTERM/SIGINT; returns the exit code."""
     settings = AlertsSettings()
     configure_logging(settings.service_name, settings.log_level)
-    settings.refuse_dev_credentials()
+    settings.refuse_dev_credentials(storage=False)  # it never touches the object store
     webhook_secret = settings.webhook_deployment_secret()
     topics, client = settings.topics, settings.producer_id
     stopping = threading.Event()

@@ -90,7 +90,7 @@ def main() -> None:
     """Build settings and logging, then run the notifier until told to stop."""
     settings = NotifierSettings()
     configure_logging(settings.service_name, settings.log_level)
-    settings.refuse_dev_credentials()
+    settings.refuse_dev_credentials(storage=False)  # it never touches the object store
     # websockets logs every connection and HTTP response at INFO; the sessions log their own.
     logging.getLogger("websockets").setLevel(logging.WARNING)
     if not asyncio.run(run(settings)):

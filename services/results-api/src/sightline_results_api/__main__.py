@@ -54,7 +54,11 @@ def main(argv: list[str] | None = None) -> int:
     mode = parser.parse_args(argv).mode
     settings = ResultsApiSettings()
     configure_logging(settings.service_name, settings.log_level)
-    settings.refuse_dev_credentials(settings.database_url)
+    # The exposure processor uses neither the database nor the object store (its deployment
+    # gets no credentials for them), so only the modes that do are held to theirs.
+    settings.refuse_dev_credentials(
+        None if mode == "exposure" else settings.database_url, storage=mode != "exposure"
+    )
     if mode in {"serve", "api"}:
         settings.require_signing_keys()
     if mode == "exposure":

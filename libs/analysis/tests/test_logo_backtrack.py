@@ -99,7 +99,7 @@ def _frames() -> list[Frame]:
 
 
 def test_a_segment_reports_a_brand_from_before_its_first_verification() -> None:
-    config = PipelineConfig(wordmark=WordmarkConfig(enabled=False), reverify=False)
+    config = PipelineConfig(wordmark=WordmarkConfig(enabled=False), reverify=False, search_every=1)
     found = LogoPipeline(_SeenOnLast(2), config).process_segment(_frames())
     assert [[s.source for s in f] for f in found] == [["back"], ["back"], ["image"], ["image"]]
     assert abs(found[0][0].box[0] - 200) <= 4

@@ -2,7 +2,10 @@
 
 Per sampled frame, in stream order:
 1. a cut (colour-histogram jump, as the shots analyzer sees one) ends every track;
-2. the `LogoMatcher` finds verified sightings in the whole frame (the image channel);
+2. the `LogoMatcher` finds verified sightings in the whole frame (the image channel), on the
+   first frame of a shot and on one frame in `search_every` (those OCR does not read, so the
+   two costly channels alternate): a logo found is followed by the tracker and re-verified
+   on a crop (step 3) on the frames between, at a fraction of a whole-frame search;
 3. each live track that the matcher did not confirm is re-verified on a crop around its last
    box, enlarged so a small logo gets the pixels the matcher needs (a cheap, local second look);
 4. every `wordmark.every`-th frame the OCR channel reads the frame (lines unchanged since the
@@ -69,6 +72,11 @@ class PipelineConfig(BaseModel):
     """A crop narrower than this is enlarged to it (zoom for small logos)."""
     text_confidence: float = Field(default=0.9, gt=0.0, le=1.0)
     """A text sighting's confidence is the recogniser's score times this."""
+    search_every: int = Field(default=2, ge=1)
+    """The matcher searches the whole frame on the first frame of a shot and on one sampled
+    frame in this many (the last of each group of the stream's frames, so with OCR every 2nd
+    frame the two alternate); on the others only the live tracks are re-verified on crops,
+    and in segment mode `backtrack` recovers the frame before a brand's first verification."""
     backtrack: bool = True
     """In `process_segment`, follow first verifications backwards through the segment."""
     backtrack_correlation: float = Field(default=0.75, gt=0.0, lt=1.0)
@@ -111,6 +119,7 @@ class LogoPipeline:
         )
         self._previous: Histogram | None = None
         self._frames = 0
+        self._shot_frames = 0
         self.lines = LineMemory()
         """The OCR channel's reads of this stream's previous frame (static text read once)."""
         self._read_lines: list[TextSighting] = []
@@ -154,13 +163,17 @@ class LogoPipeline:
         self._tracker.reset()
         self.lines.clear()
         self._read_lines = []
+        self._shot_frames = 0
         return True
 
     def _process(self, frame: Frame) -> list[Sighting]:
         cfg = self.config
         gray = frame.scaled(cfg.track_width, gray=True)
         scale = gray.shape[1] / frame.width
-        matches = self.matcher.match(frame.image)
+        last_of_group = self._frames % cfg.search_every == cfg.search_every - 1
+        searched = self._shot_frames == 0 or last_of_group
+        self._shot_frames += 1
+        matches = self.matcher.match(frame.image) if searched else []
         verified = [_verified(m.brand, m.logo_id, m.box, m.confidence, "image", scale)
                     for m in matches]  # fmt: skip
         polygons = {id(v): [(float(x), float(y)) for x, y in m.polygon]

@@ -38,6 +38,14 @@ WORKLOAD_PRINCIPALS = {
     "alerts": "alerts",
 }
 STATEFULSETS = {"ingest"}
+# The cluster CA's certificate Strimzi publishes, where SIGHTLINE_KAFKA_CA_FILE (shared.env)
+# expects it.
+CLUSTER_CA_SECRET = f"{KAFKA_CLUSTER}-cluster-ca-cert"
+CA_VOLUME = {
+    "name": "kafka-ca",
+    "secret": {"secretName": CLUSTER_CA_SECRET, "items": [{"key": "ca.crt", "path": "ca.crt"}]},
+}
+CA_MOUNT = {"name": "kafka-ca", "mountPath": "/etc/sightline/kafka-ca", "readOnly": True}
 
 
 def acl(grant: Grant) -> dict[str, Any]:
@@ -70,7 +78,8 @@ def kafka_user(service: ServiceAccess, names: TopicNames) -> dict[str, Any]:
 
 
 def credentials_patch(principal: str) -> list[dict[str, Any]]:
-    """A JSON patch appending `principal`'s login to a workload's first (service) container.
+    """A JSON patch appending `principal`'s login to a workload's first (service) container,
+    and the cluster CA it verifies the broker's TLS certificate with (SIGHTLINE_KAFKA_CA_FILE).
     Appended, not merged: components patch the base env by index (see cloud-executor)."""
     env = [
         {"name": "SIGHTLINE_KAFKA_USERNAME", "value": principal},
@@ -79,8 +88,12 @@ def credentials_patch(principal: str) -> list[dict[str, Any]]:
             "valueFrom": {"secretKeyRef": {"name": principal, "key": "password"}},
         },
     ]
-    path = "/spec/template/spec/containers/0/env/-"
-    return [{"op": "add", "path": path, "value": value} for value in env]
+    container = "/spec/template/spec/containers/0"
+    return [
+        *({"op": "add", "path": f"{container}/env/-", "value": value} for value in env),
+        {"op": "add", "path": f"{container}/volumeMounts/-", "value": CA_MOUNT},
+        {"op": "add", "path": "/spec/template/spec/volumes/-", "value": CA_VOLUME},
+    ]
 
 
 def render_users(names: TopicNames | None = None) -> str:

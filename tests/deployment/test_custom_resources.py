@@ -254,7 +254,9 @@ def test_each_detector_scales_on_its_lag_within_the_partitions(
     scaled = of_kind(overlay, "ScaledObject")
     deployments = workloads(overlay)
     topics = {t["spec"]["topicName"]: t["spec"] for t in of_kind(overlay, "KafkaTopic").values()}
-    bootstrap = f"{next(iter(of_kind(overlay, 'Kafka')))}-kafka-bootstrap:9092"
+    name, kafka = next(iter(of_kind(overlay, "Kafka").items()))
+    (listener,) = kafka["spec"]["kafka"]["listeners"]
+    bootstrap = f"{name}-kafka-bootstrap:{listener['port']}"
     for detector in detectors():
         spec = scaled[detector.name]["spec"]
         assert spec["scaleTargetRef"]["name"] in deployments

@@ -1,10 +1,12 @@
 """Kafka on Kubernetes authenticates every client and authorises it by `acl_spec`: the listener
-requires SCRAM, each service's `KafkaUser` carries the spec's ACLs, every workload that talks to
-Kafka logs in as one of them, and KEDA reads lag with the scaled workload's login."""
+requires SCRAM over TLS, each service's `KafkaUser` carries the spec's ACLs, every workload that
+talks to Kafka logs in as one of them and verifies the broker with the cluster CA, and KEDA reads
+lag with the scaled workload's login, over TLS too."""
 
 from __future__ import annotations
 
 import importlib.util
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -55,14 +57,47 @@ def test_kafka_users_and_credentials_are_rendered_from_the_acl_spec() -> None:
         assert path.read_text() == module.render_credentials(workload), REGENERATE
 
 
-def test_the_listener_requires_scram_and_the_cluster_enforces_acls(
+def test_the_listener_requires_scram_over_tls_and_the_cluster_enforces_acls(
     overlay: tuple[dict[str, Any], ...],
 ) -> None:
     kafka = next(iter(of_kind(overlay, "Kafka").values()))["spec"]
     assert kafka["kafka"]["authorization"]["type"] == "simple"
     for listener in kafka["kafka"]["listeners"]:
         assert listener.get("authentication", {}).get("type") == "scram-sha-512", listener
+        assert listener["tls"] is True, listener
     assert "userOperator" in kafka["entityOperator"]
+
+
+def test_every_kafka_client_verifies_the_broker_with_the_cluster_ca(
+    overlay: tuple[dict[str, Any], ...],
+) -> None:
+    (kafka_name,) = of_kind(overlay, "Kafka")
+    shared = next(
+        cm["data"]
+        for name, cm in of_kind(overlay, "ConfigMap").items()
+        if name.startswith("sightline-shared")
+    )
+    assert shared["SIGHTLINE_KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
+    ca_file = Path(shared["SIGHTLINE_KAFKA_CA_FILE"])
+    unverified = []
+    for name, workload in workloads(overlay).items():
+        pod = workload["spec"]["template"]["spec"]
+        volumes = {v["name"]: v for v in pod.get("volumes", [])}
+        for container in containers(workload):
+            env = {item["name"] for item in container.get("env", [])}
+            if "SIGHTLINE_KAFKA_USERNAME" not in env:
+                continue
+            mounted = {
+                m["mountPath"]: volumes.get(m["name"], {}).get("secret", {})
+                for m in container.get("volumeMounts", [])
+            }
+            secret = mounted.get(str(ca_file.parent), {})
+            items = {i["path"]: i["key"] for i in secret.get("items", [])}
+            if secret.get("secretName") != f"{kafka_name}-cluster-ca-cert" or (
+                items.get(ca_file.name) != "ca.crt"
+            ):
+                unverified.append(f"{name}/{container['name']}")
+    assert not unverified, f"Kafka clients without the cluster CA at {ca_file}: {unverified}"
 
 
 def test_every_service_principal_is_a_kafka_user(overlay: tuple[dict[str, Any], ...]) -> None:
@@ -113,9 +148,12 @@ def test_keda_reads_lag_with_the_scaled_workloads_login(
             if trigger["type"] != "kafka":
                 continue
             assert trigger["metadata"]["sasl"] == "scram_sha512", name
+            assert trigger["metadata"]["tls"] == "enable", name
             auth = auths[trigger["authenticationRef"]["name"]]
             params = {item["parameter"]: item["name"] for item in auth["spec"]["env"]}
             assert params == {
                 "username": "SIGHTLINE_KAFKA_USERNAME",
                 "password": "SIGHTLINE_KAFKA_PASSWORD",
             }
+            (ca,) = auth["spec"]["secretTargetRef"]
+            assert ca == {"parameter": "ca", "name": "sightline-cluster-ca-cert", "key": "ca.crt"}

@@ -175,9 +175,13 @@ def test_every_reference_to_config_and_secrets_resolves(
     configmaps = set(of_kind(overlay, "ConfigMap"))
     secrets = set(of_kind(overlay, "Secret")) | EXTERNAL_SECRETS
     secrets |= set(of_kind(overlay, "KafkaUser"))  # Strimzi writes each user's password Secret
+    secrets |= {f"{name}-cluster-ca-cert" for name in of_kind(overlay, "Kafka")}  # and its CA
     pods = [w["spec"]["template"]["spec"] for w in workloads(overlay).values()]
     pods += [job["spec"]["template"]["spec"] for job in of_kind(overlay, "Job").values()]
     for pod in pods:
+        for volume in pod.get("volumes", []):
+            if "secret" in volume:
+                assert volume["secret"]["secretName"] in secrets, volume
         for container in pod["containers"]:
             for source in container.get("envFrom", []):
                 assert source["configMapRef"]["name"] in configmaps
@@ -241,10 +245,8 @@ def test_services_are_pointed_at_the_platform_the_overlay_runs(
         if name.startswith("sightline-shared")
     )
     kafka_name, kafka = next(iter(of_kind(overlay, "Kafka").items()))
-    plain = next(
-        listener for listener in kafka["spec"]["kafka"]["listeners"] if not listener["tls"]
-    )
-    assert shared["SIGHTLINE_KAFKA_BOOTSTRAP"] == f"{kafka_name}-kafka-bootstrap:{plain['port']}"
+    (listener,) = kafka["spec"]["kafka"]["listeners"]
+    assert shared["SIGHTLINE_KAFKA_BOOTSTRAP"] == f"{kafka_name}-kafka-bootstrap:{listener['port']}"
     host, port = shared["SIGHTLINE_S3_ENDPOINT"].split(":")
     assert int(port) in {p["port"] for p in of_kind(overlay, "Service")[host]["spec"]["ports"]}
     assert shared["SIGHTLINE_TOPIC_PREFIX"] == ""

@@ -11,7 +11,7 @@ import pytest
 from sightline_common.storage_access import STORAGE_USERS, WITHOUT_STORAGE, WORKLOAD_USERS
 from sightline_common.storage_access import storage_user as user_of
 
-from .manifests import K8S, OVERLAYS, containers, of_kind, render, workloads
+from .manifests import K8S, OVERLAYS, compose, containers, of_kind, render, workloads
 
 SECRETS = "sightline-secrets"
 ROOT_KEYS = {"SIGHTLINE_S3_ACCESS_KEY", "SIGHTLINE_S3_SECRET_KEY"}
@@ -87,3 +87,25 @@ def test_the_dev_overlay_generates_a_secret_key_for_every_user(kubectl: str) -> 
     secrets = of_kind(render(kubectl, K8S / "overlays" / "dev"), "Secret")
     generated = next(s for name, s in secrets.items() if secret(name, SECRETS))
     assert {user.secret_variable for user in STORAGE_USERS} <= set(generated["data"])
+
+
+def test_compose_gives_each_service_its_own_user_and_the_root_login_to_provision_only() -> None:
+    services = compose()["services"]
+    root_holders = {
+        name
+        for name, service in services.items()
+        if "${MINIO_ROOT_PASSWORD"
+        in str(service.get("environment", {}).get("SIGHTLINE_S3_SECRET_KEY"))
+        or "MINIO_ROOT_PASSWORD" in service.get("environment", {})
+    }
+    assert root_holders == {"minio", "provision"}
+    for workload, principal in WORKLOAD_USERS.items():
+        env = services[workload]["environment"]
+        user = user_of(principal)
+        assert env["SIGHTLINE_S3_ACCESS_KEY"] == user.access_key(), workload
+        assert env["SIGHTLINE_S3_SECRET_KEY"].startswith(f"${{{user.secret_variable}:-"), workload
+    for workload in WITHOUT_STORAGE:
+        env = services[workload]["environment"]
+        assert env["SIGHTLINE_S3_ACCESS_KEY"] == env["SIGHTLINE_S3_SECRET_KEY"] == "", workload
+    provision = services["provision"]["environment"]
+    assert {user.secret_variable for user in STORAGE_USERS} <= set(provision)

@@ -117,7 +117,10 @@ def check(evidence: Evidence) -> Verdict:
     verdict.losses = _losses(e, pairs)
     verdict.duplicates = [
         *_duplicate_segments(e, published, extra),
-        *_duplicate_facts("detections topic", _ours(e, e.detection_messages)),
+        # Per configuration: after a code or config change mid-run (a rolling deploy) a segment
+        # may be analysed live again under the new hash, hence a new event id; the tables keep
+        # one live analysis per segment and detector (results-api migration 0016), checked below.
+        *_duplicate_facts("detections topic", _ours(e, e.detection_messages), per_config=True),
         *_duplicate_facts("detections table", _ours(e, e.detection_rows)),
         *_duplicate_facts("analysed_segments table", _ours(e, e.analysed_rows)),
         *_repeated_event_ids("analysed_segments table", _ours(e, e.analysed_rows)),
@@ -240,15 +243,24 @@ def _duplicate_segments(
     return out
 
 
-def _duplicate_facts(where: str, facts: Iterable[DetectionFact]) -> list[Duplicate]:
-    groups: dict[tuple[str, str, str, int], set[str]] = defaultdict(set)
+def _duplicate_facts(
+    where: str, facts: Iterable[DetectionFact], *, per_config: bool = False
+) -> list[Duplicate]:
+    groups: dict[tuple[str, str, str, int, str], set[str]] = defaultdict(set)
     for f in facts:
-        groups[(f.detector, f.run_id, f.stream_id, f.sequence)].add(f.event_id)
+        config = f.config_hash if per_config else ""
+        groups[(f.detector, f.run_id, f.stream_id, f.sequence, config)].add(f.event_id)
     return [
-        Duplicate(where, "/".join(map(str, key)), tuple(sorted(ids)))
+        Duplicate(where, _fact_key(key), tuple(sorted(ids)))
         for key, ids in sorted(groups.items())
         if len(ids) > 1
     ]
+
+
+def _fact_key(key: tuple[str, str, str, int, str]) -> str:
+    detector, run_id, stream_id, sequence, config = key
+    about = f"{detector}/{run_id}/{stream_id}/{sequence}"
+    return f"{about} (config {config})" if config else about
 
 
 def _repeated_event_ids(where: str, facts: Iterable[DetectionFact]) -> list[Duplicate]:

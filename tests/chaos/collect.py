@@ -174,6 +174,7 @@ def read_kafka(bootstrap: str, topics: TopicNames, evidence: Evidence) -> None:
                 for frame in d.frames
                 for r in frame.results
             ),
+            config_hash=d.detector.config_hash,
         )
         for m in _decoded(bootstrap, topics.name(Topic.DETECTIONS), Detection)
         if (d := m.payload)

@@ -62,6 +62,7 @@ class DetectionFact:
     stream_id: str
     sequence: int
     brand_hits: int | None = None  # frames' results naming the pushed logo (messages only)
+    config_hash: str = ""  # the detector's configuration hash (messages only)
 
 
 @dataclass(frozen=True)

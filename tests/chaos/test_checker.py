@@ -104,6 +104,18 @@ def test_redelivered_same_event_is_fine_but_a_second_event_id_is_a_duplicate() -
     }
 
 
+def test_a_segment_analysed_again_under_a_new_config_is_stored_once_not_published_once() -> None:
+    """A rolling deploy mid-run: the restarted detector's new config hash gives a segment it
+    analyses again a second event id. The topic may carry both; the tables must keep one."""
+    e = healthy(3)
+    e.detection_messages.append(DetectionFact("det-1-new", "logo", "live", STREAM, 1, 1, "new"))
+    assert check(e).passed
+    e.analysed_rows.append(DetectionFact("det-1-new", "logo", "live", STREAM, 1))
+    assert {(d.where, d.key) for d in check(e).duplicates} == {
+        ("analysed_segments table", f"logo/live/{STREAM}/1"),
+    }
+
+
 def test_a_logo_detection_without_the_logo_on_screen_is_analysed_blind() -> None:
     e = healthy(3)
     e.detection_messages[1] = dataclasses.replace(e.detection_messages[1], brand_hits=0)

@@ -48,6 +48,9 @@ class DevstackSettings:
     # Non-empty: the broker takes SCRAM logins only, `admin` (this password) is its super user,
     # and each service principal gets the ACLs of `sightline_common.kafka.acl_spec`.
     kafka_admin_password: str = ""
+    # With a password: the client listener is SASL_SSL, its certificate signed by a CA made in
+    # the state folder (`servers.kafka_tls`), as production's TLS listener.
+    kafka_tls: bool = False
     topic_prefix: str = ""
 
     postgres_port: int = 5432

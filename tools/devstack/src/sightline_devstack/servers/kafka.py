@@ -24,7 +24,7 @@ from sightline_common.topics import TopicNames
 from sightline_devstack import ports
 from sightline_devstack.errors import InstallError, PlatformError
 from sightline_devstack.install.kafka_jars import ensure_kafka_libs
-from sightline_devstack.servers import kafka_auth
+from sightline_devstack.servers import kafka_auth, kafka_tls
 from sightline_devstack.servers.base import Launch, Server
 
 # librdkafka logs every refused connection while the broker boots; health polls stay quiet.
@@ -61,12 +61,24 @@ class Kafka(Server):
         """Whether this broker requires SCRAM logins and enforces ACLs."""
         return bool(self.settings.kafka_admin_password)
 
+    @property
+    def ca_file(self) -> Path | None:
+        """The CA a client verifies this broker with, when its listener is TLS."""
+        if not self.settings.kafka_tls:
+            return None
+        return self._certificates().ca_file
+
+    def _certificates(self) -> kafka_tls.BrokerCertificates:
+        if not self.authenticated:
+            raise PlatformError("kafka: TLS is only offered with SCRAM logins (an admin password)")
+        return kafka_tls.ensure_certificates(self.dir / "tls", self.settings.host)
+
     def _admin(self, chosen_ports: dict[str, int]) -> AdminClient:
         # This broker's own login, never the one a developer's shell exports for a service.
         password = self.settings.kafka_admin_password
         anonymous = KafkaSecurity(username="")
-        security = kafka_auth.admin_identity(password) if self.authenticated else anonymous
-        return admin_client(self.bootstrap(chosen_ports), security)
+        admin = kafka_auth.admin_identity(password, self.ca_file) if self.authenticated else None
+        return admin_client(self.bootstrap(chosen_ports), admin or anonymous)
 
     @property
     def pom(self) -> Path:
@@ -103,7 +115,8 @@ class Kafka(Server):
             (self.settings.platform_dir / "kafka" / "server.properties.template").read_text()
         )
         password = self.settings.kafka_admin_password
-        protocol = "SASL_PLAINTEXT" if self.authenticated else "PLAINTEXT"
+        plain = "SASL_PLAINTEXT" if self.authenticated else "PLAINTEXT"
+        protocol = "SASL_SSL" if self.settings.kafka_tls else plain
         props = self.dir / "server.properties"
         rendered = template.substitute(
             host=self.settings.host,
@@ -111,10 +124,12 @@ class Kafka(Server):
             controller_port=chosen_ports["controller"],
             data_dir=self.data_dir,
             broker_protocol=protocol,
-            controller_protocol=protocol,
+            controller_protocol=plain,
         )
         if self.authenticated:
-            rendered += kafka_auth.server_properties(password)
+            rendered += kafka_auth.server_properties(password, protocol)
+        if self.settings.kafka_tls:
+            rendered += kafka_tls.server_properties(self._certificates())
         props.touch(mode=0o600)  # it may hold the admin password
         props.write_text(rendered)
         if (self.data_dir / "meta.properties").exists():

@@ -10,6 +10,7 @@ exactly the ACLs the spec grants; anything not granted is refused
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
@@ -52,33 +53,41 @@ def dev_password(principal: str) -> str:
     return f"{principal}-dev-password"
 
 
-def admin_identity(password: str) -> KafkaSecurity:
-    """The super user's client identity."""
+def admin_identity(password: str, ca_file: Path | None = None) -> KafkaSecurity:
+    """The super user's client identity (over TLS trusting `ca_file` when given)."""
+    return _identity(ADMIN, password, ca_file)
+
+
+def service_identity(
+    principal: str, password: str | None = None, ca_file: Path | None = None
+) -> KafkaSecurity:
+    """A service's client identity on a devstack broker (its development password by default;
+    over TLS trusting `ca_file` when given)."""
+    chosen = password if password is not None else dev_password(principal)
+    return _identity(principal, chosen, ca_file)
+
+
+def _identity(username: str, password: str, ca_file: Path | None) -> KafkaSecurity:
     return KafkaSecurity(
-        username=ADMIN, password=SecretStr(password), security_protocol="SASL_PLAINTEXT"
+        username=username,
+        password=SecretStr(password),
+        security_protocol="SASL_SSL" if ca_file else "SASL_PLAINTEXT",
+        ca_file=str(ca_file or ""),
     )
 
 
-def service_identity(principal: str, password: str | None = None) -> KafkaSecurity:
-    """A service's client identity on a devstack broker (its development password by default)."""
-    return KafkaSecurity(
-        username=principal,
-        password=SecretStr(password if password is not None else dev_password(principal)),
-        security_protocol="SASL_PLAINTEXT",
-    )
-
-
-def server_properties(password: str) -> str:
-    """Lines appended to server.properties: SCRAM on the broker listener, PLAIN between the
+def server_properties(password: str, listener: str = "SASL_PLAINTEXT") -> str:
+    """Lines appended to server.properties: SCRAM on the broker `listener`, PLAIN between the
     broker and its controller, the KRaft authorizer with default deny."""
     scram = f'username="{ADMIN}" password="{password}";'
     plain = f'username="{ADMIN}" password="{password}" user_{ADMIN}="{password}";'
+    name = listener.lower()
     return "\n".join(
         [
             "sasl.enabled.mechanisms=SCRAM-SHA-512",
             "sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512",
-            "listener.name.sasl_plaintext.sasl.enabled.mechanisms=SCRAM-SHA-512",
-            "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config="
+            f"listener.name.{name}.sasl.enabled.mechanisms=SCRAM-SHA-512",
+            f"listener.name.{name}.scram-sha-512.sasl.jaas.config="
             f"org.apache.kafka.common.security.scram.ScramLoginModule required {scram}",
             "sasl.mechanism.controller.protocol=PLAIN",
             "listener.name.controller.sasl.enabled.mechanisms=PLAIN",

@@ -1,12 +1,18 @@
-"""Following a brand's first verification backwards through its segment (logo/backtrack.py)
-and the pipeline's segment mode that uses it."""
+"""The pipeline's segment mode: a brand's first verification followed backwards through its
+segment (logo/backtrack.py), frames between two verifications filled (logo/gaps.py), and the
+cut test that bounds both (logo/cuts.py)."""
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
+import pytest
 
 from sightline_analysis.frames import Frame, Image
 from sightline_analysis.logo.backtrack import SOURCE, backtrack
+from sightline_analysis.logo.cuts import colour_histogram, distance
+from sightline_analysis.logo.gaps import SOURCE as GAP
+from sightline_analysis.logo.gaps import fill_gaps
 from sightline_analysis.logo.matcher import LogoMatch, LogoMatcher
 from sightline_analysis.logo.pipeline import LogoPipeline, PipelineConfig
 from sightline_analysis.logo.tracker import TrackerConfig, Verified
@@ -109,3 +115,55 @@ def test_a_segment_reports_a_brand_from_before_its_first_verification() -> None:
     off = config.model_copy(update={"backtrack": False})
     found = LogoPipeline(_SeenOnLast(2), off).process_segment(_frames())
     assert [len(f) for f in found] == [0, 0, 1, 1]
+
+
+def _at(x: float, source: str = "image", brand: str = "volta") -> Verified:
+    return Verified(brand, "v1", (x, 100.0, 80.0, 40.0), 0.9, source)
+
+
+def test_frames_between_two_verifications_at_the_same_place_are_filled() -> None:
+    sightings = [[_at(100)], [], [], [_at(130)]]
+    found = fill_gaps([False] * 4, sightings, max_gap=2, decay=0.85)
+    assert [[v.source for v in f] for f in found] == [[], [GAP], [GAP], []]
+    assert [round(f[0].box[0]) for f in found[1:3]] == [110, 120]
+    assert found[1][0].confidence == pytest.approx(0.9 * 0.85)
+
+
+def test_no_fill_across_a_cut_a_long_gap_elsewhere_or_from_a_tracked_end() -> None:
+    assert fill_gaps([False, False, True], [[_at(100)], [], [_at(104)]], max_gap=2,
+                     decay=0.85) == [[], [], []]  # fmt: skip
+    assert fill_gaps([False] * 4, [[_at(100)], [], [], [_at(104)]], max_gap=1,
+                     decay=0.85) == [[], [], [], []]  # fmt: skip
+    assert fill_gaps([False] * 3, [[_at(100)], [], [_at(400)]], max_gap=2, decay=0.85) == [
+        [],
+        [],
+        [],
+    ]  # fmt: skip  (not the same place)
+    assert fill_gaps([False] * 3, [[_at(100, "track")], [], [_at(104)]], max_gap=2,
+                     decay=0.85) == [[], [], []]  # fmt: skip
+    assert fill_gaps([False] * 3, [[_at(100)], [], [_at(104, brand="aurora")]], max_gap=2,
+                     decay=0.85) == [[], [], []]  # fmt: skip
+
+
+def test_a_gap_across_a_segment_boundary_is_filled_on_the_new_side() -> None:
+    found = fill_gaps([False, False], [[], [_at(104)]], max_gap=2, decay=0.85,
+                      before=[[_at(96)], [_at(100)]])  # fmt: skip
+    assert [[v.source for v in f] for f in found] == [[GAP], []]
+    assert fill_gaps([True, False], [[], [_at(104)]], max_gap=2, decay=0.85,
+                     before=[[_at(100)]]) == [[], []]  # fmt: skip
+
+
+def _shot(tint: tuple[int, int, int], seed: int) -> Image:
+    """A 640x360 textured frame in shades of `tint` (BGR)."""
+    shade = np.random.default_rng(seed).uniform(0.4, 1.0, (9, 16, 1))
+    small = (shade * np.array(tint, np.float64)).astype(np.uint8)
+    return np.asarray(cv2.resize(small, (640, 360), interpolation=cv2.INTER_NEAREST), np.uint8)
+
+
+def test_a_brightness_change_is_no_cut_but_a_new_shot_is() -> None:
+    stadium = _shot((60, 170, 40), 5)  # greens
+    darker = np.asarray(stadium * 0.55, np.uint8)
+    studio = _shot((200, 90, 60), 6)  # blues
+    threshold = PipelineConfig().cut_threshold
+    assert distance(colour_histogram(stadium), colour_histogram(darker)) < threshold
+    assert distance(colour_histogram(stadium), colour_histogram(studio)) > threshold

@@ -1,7 +1,8 @@
 """One stream's logo sightings: the image matcher, the OCR channel and the tracker fused.
 
 Per sampled frame, in stream order:
-1. a cut (colour-histogram jump, as the shots analyzer sees one) ends every track;
+1. a cut (a jump of the hue-saturation histogram, which a brightness change does not move:
+   `cuts.py`) ends every track;
 2. the `LogoMatcher` finds verified sightings in the whole frame (the image channel); with
    `search_every` > 1 only on the first frame of a shot and on one frame in `search_every`
    (those OCR does not read, so the two costly channels alternate), a logo found being
@@ -38,9 +39,10 @@ import cv2
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from sightline_analysis.analyzers.plugins.shots import Histogram, distance, histogram
 from sightline_analysis.frames import Frame
 from sightline_analysis.logo.backtrack import backtrack
+from sightline_analysis.logo.cuts import Histogram, colour_histogram, distance
+from sightline_analysis.logo.gaps import fill_gaps
 from sightline_analysis.logo.matcher import LogoMatch, LogoMatcher
 from sightline_analysis.logo.tracker import Box, LogoTracker, TrackerConfig, Verified
 from sightline_analysis.logo.wordmark import (
@@ -62,7 +64,7 @@ class PipelineConfig(BaseModel):
     wordmark: WordmarkConfig = WordmarkConfig()
     track_width: int = Field(default=640, ge=160)
     """Width of the grey copy the tracker correlates on."""
-    cut_threshold: float = Field(default=0.45, gt=0.0, le=1.0)
+    cut_threshold: float = Field(default=0.3, gt=0.0, le=1.0)
     """Histogram (Bhattacharyya) distance between samples that counts as a cut."""
     reverify: bool = True
     """Re-verify unconfirmed tracks with the matcher on an enlarged crop."""
@@ -80,6 +82,9 @@ class PipelineConfig(BaseModel):
     2 halves the whole-frame searches (kit median CPU per frame 260 -> 220 ms, p90 662 ->
     478) but lost recall on the report seed (0.590 -> 0.580, 31 -> 29 of 48 appearances: a
     logo seen on one frame between searches is missed), so it is off by default."""
+    fill_gaps: int = Field(default=2, ge=0)
+    """In `process_segment`, frames missing between two verifications of a brand at the same
+    place are filled, up to this many in a row (0: off; see `gaps.py`)."""
     backtrack: bool = True
     """In `process_segment`, follow first verifications backwards through the segment."""
     backtrack_correlation: float = Field(default=0.75, gt=0.0, lt=1.0)
@@ -123,6 +128,9 @@ class LogoPipeline:
         self._previous: Histogram | None = None
         self._frames = 0
         self._shot_frames = 0
+        self._recent: list[list[Verified]] = []
+        """The sightings (frame pixels) of the stream's last frames since its last cut, for
+        `fill_gaps` across a segment boundary."""
         self.lines = LineMemory()
         """The OCR channel's reads of this stream's previous frame (static text read once)."""
         self._read_lines: list[TextSighting] = []
@@ -130,13 +138,31 @@ class LogoPipeline:
 
     def process_segment(self, frames: Sequence[Frame]) -> list[list[Sighting]]:
         """The sightings of each of a segment's frames (in order), updating the stream's
-        state; with `backtrack`, first verifications are followed back through the segment."""
+        state; with `backtrack`, first verifications are followed back through the segment,
+        and with `fill_gaps`, frames between two verifications at the same place are filled
+        (from the stream's previous segment's last frames too)."""
         out, cuts = [], []
         for frame in frames:
             cuts.append(self._cut(frame))
             out.append(self._process(frame))
-        if not self.config.backtrack or len(frames) < 2:
-            return out
+        if self.config.backtrack and len(frames) > 1:
+            self._backtrack(frames, cuts, out)
+        if self.config.fill_gaps > 0:
+            seen = [[_as_verified(s) for s in found] for found in out]
+            filled = fill_gaps(cuts, seen, max_gap=self.config.fill_gaps,
+                               decay=self.config.tracker.confidence_decay,
+                               before=self._recent)  # fmt: skip
+            for sightings, found in zip(out, filled, strict=True):
+                sightings.extend(_from_verified(v) for v in found)
+            cut_at = max((k for k, cut in enumerate(cuts) if cut), default=None)
+            recent = seen[cut_at:] if cut_at is not None else [*self._recent, *seen]
+            self._recent = recent[-(self.config.fill_gaps + 1) :]
+        return out
+
+    def _backtrack(
+        self, frames: Sequence[Frame], cuts: list[bool], out: list[list[Sighting]]
+    ) -> None:
+        """Add to `out` the backward sightings of the segment's first verifications."""
         grays = [frame.scaled(self.config.track_width, gray=True) for frame in frames]
         scales = [gray.shape[1] / frame.width for gray, frame in zip(grays, frames, strict=True)]
         seen = [
@@ -149,7 +175,6 @@ class LogoPipeline:
                 box = (v.box[0] / scale, v.box[1] / scale, v.box[2] / scale, v.box[3] / scale)
                 sightings.append(Sighting(v.brand, v.logo_id, box, _corners(box),
                                           round(v.confidence, 4), v.source))  # fmt: skip
-        return out
 
     def process(self, frame: Frame) -> list[Sighting]:
         """The frame's sightings, updating the stream's state (forward only)."""
@@ -159,7 +184,7 @@ class LogoPipeline:
     def _cut(self, frame: Frame) -> bool:
         """Whether a cut falls between the stream's previous frame and `frame` (the tracks,
         and the OCR channel's memory of lines, are then dropped)."""
-        current = histogram(frame.scaled(640))
+        current = colour_histogram(frame.scaled(640))
         previous, self._previous = self._previous, current
         if previous is None or distance(previous, current) <= self.config.cut_threshold:
             return False
@@ -280,6 +305,15 @@ def _verified(  # noqa: PLR0917 - one sighting's fields and the scale
     x, y, w, h = box
     return Verified(brand, logo_id, (x * scale, y * scale, w * scale, h * scale), confidence,
                     source)  # fmt: skip
+
+
+def _from_verified(v: Verified) -> Sighting:
+    return Sighting(v.brand, v.logo_id, v.box, _corners(v.box), round(v.confidence, 4), v.source)
+
+
+def _as_verified(sighting: Sighting) -> Verified:
+    return Verified(sighting.brand, sighting.logo_id, sighting.box, sighting.confidence,
+                    sighting.source)  # fmt: skip
 
 
 def _overlaps(a: Box, b: Box) -> bool:

@@ -28,6 +28,7 @@ from sightline_analysis.logo.appearance import Template, appearance_score, templ
 from sightline_analysis.logo.index import Correspondences, DescriptorIndex, ReferenceFeatures
 from sightline_analysis.logo.proposals import Region, grown, merged_regions, similarity_region
 from sightline_analysis.logo.reference import Mask, prepare_reference, resized_mask
+from sightline_analysis.logo.regions import RegionTemplate, region_template, worst_region
 
 Points = npt.NDArray[np.float32]
 Descriptors = npt.NDArray[np.float32]
@@ -77,6 +78,14 @@ class MatcherConfig(BaseModel):
     full_support_inliers: int = 15
     ransac_threshold: float = 5.0
     min_appearance: float = 0.7
+    # Region by region (`regions.py`): every textured window of the logo (a third of its
+    # height) must correlate at least this well with the reference, at its best shift within
+    # `region_shift_px`; a look-alike differs in a letter and fails there. 0: off. Measured on
+    # TUNE_SEED's sightings (confidence >= 0.3): every look-alike's worst window <= 0.40, 5
+    # of 127 real ones (occluded, mostly) below 0.5.
+    min_region_agreement: float = 0.5
+    region_window: float = 0.33
+    region_shift_px: int = 2
     min_confidence: float = 0.3
     min_box_px: int = 16
     # Transparent references: alpha at or above this is opaque; keypoints and the appearance
@@ -122,7 +131,25 @@ class _Reference:
     descriptors: Descriptors
     features_per_scale: tuple[int, ...]
     template: Template
+    regions: RegionTemplate
     outline: Points
+
+
+@dataclass(frozen=True)
+class _View:
+    """The image features are searched in (`gray`: the frame downscaled, or a zoomed region
+    of it) and the full-resolution frame it came from: `gray` = (frame - offset) * scale."""
+
+    gray: Image
+    frame: Image
+    scale: float = 1.0
+    offset: tuple[int, int] = (0, 0)
+
+    def to_frame(self, matrix: Matrix) -> Matrix:
+        """`matrix` (reference to `gray` pixels) as reference to frame pixels."""
+        back = np.array([[1.0 / self.scale, 0.0, self.offset[0]],
+                         [0.0, 1.0 / self.scale, self.offset[1]], [0.0, 0.0, 1.0]])  # fmt: skip
+        return back @ matrix
 
 
 @dataclass(frozen=True)
@@ -206,11 +233,12 @@ class LogoMatcher:
                                           {"checks": 48})  # fmt: skip
             index.add([descriptors])
             index.train()
+            view = _View(small, gray, scale)
             found = [m for ref in references.values()
-                     for m in self._verify(ref, points, index, small)]  # fmt: skip
+                     for m in self._verify(ref, points, index, view)]  # fmt: skip
             return _best_per_brand(_mapped(m, scale) for m in found)
         library = self._current_library()
-        found, unverified = self._search(library, points, descriptors, small)
+        found, unverified = self._search(library, points, descriptors, _View(small, gray, scale))
         found = [_mapped(m, scale) for m in found]
         if scale < 1.0:
             for region in self._proposals(library, unverified, found, scale, width, height):
@@ -234,10 +262,10 @@ class LogoMatcher:
         return _best_per_brand(self._search_region(library, gray, region))
 
     def _search(
-        self, library: _Library, points: Points, descriptors: Descriptors, gray: Image
+        self, library: _Library, points: Points, descriptors: Descriptors, view: _View
     ) -> tuple[list[LogoMatch], list[Correspondences]]:
-        """Verified sightings in `gray` (its pixels) and the groups of matches of references
-        that none was verified from."""
+        """Verified sightings in `view.gray` (its pixels) and the groups of matches of
+        references that none was verified from."""
         cfg = self.config
         if library.index is None:
             return [], []
@@ -254,7 +282,7 @@ class LogoMatcher:
         for group in groups:
             ref = library.references[group.reference]
             matches = self._instances(ref, group.reference_points.reshape(-1, 1, 2),
-                                      group.frame_points.reshape(-1, 1, 2), gray)  # fmt: skip
+                                      group.frame_points.reshape(-1, 1, 2), view)  # fmt: skip
             found += matches
             if not matches:
                 unverified.append(group)
@@ -270,7 +298,7 @@ class LogoMatcher:
         points, descriptors = self._features(crop)
         if descriptors is None or len(points) < self.config.min_matches:
             return []
-        found, _ = self._search(library, points, descriptors, crop)
+        found, _ = self._search(library, points, descriptors, _View(crop, gray, zoom, (x0, y0)))
         return [_mapped(m, zoom, (x0, y0)) for m in found]
 
     def _proposals(  # noqa: PLR0917 - the frame's search state
@@ -344,6 +372,7 @@ class LogoMatcher:
             raise ValueError(f"reference {logo_id} of {brand} has too few features")
         return _Reference(
             template=template(ref, cfg.min_template_contrast),
+            regions=region_template(ref, cfg.region_window),
             logo_id=logo_id,
             brand=brand,
             width=ref.width,
@@ -376,7 +405,7 @@ class LogoMatcher:
         ref: _Reference,
         frame_points: Points,
         frame_index: cv2.FlannBasedMatcher,
-        frame_gray: Image,
+        view: _View,
     ) -> list[LogoMatch]:
         """The sightings of `ref`: after each verified one its inliers are set aside and the
         rest searched again, so a second copy (or the real logo beside a look-alike that took
@@ -386,41 +415,51 @@ class LogoMatcher:
         good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < cfg.ratio * p[1].distance]
         src = ref.points[[m.queryIdx for m in good]].reshape(-1, 1, 2)
         dst = frame_points[[m.trainIdx for m in good]].reshape(-1, 1, 2)
-        return self._instances(ref, src, dst, frame_gray)
+        return self._instances(ref, src, dst, view)
 
-    def _instances(
-        self, ref: _Reference, src: Points, dst: Points, frame_gray: Image
-    ) -> list[LogoMatch]:
+    def _instances(self, ref: _Reference, src: Points, dst: Points, view: _View) -> list[LogoMatch]:
+        """Up to `max_instances` consensus groups of the matches, each verified or not, set
+        aside in turn: a look-alike beside the real logo may hold the larger consensus, and
+        when it fails verification the real one is the next."""
         cfg = self.config
         found: list[LogoMatch] = []
-        while len(found) < cfg.max_instances and len(src) >= cfg.min_matches:
-            match, inliers = self._verify_once(ref, src, dst, frame_gray)
-            if match is None:
+        for _ in range(cfg.max_instances):
+            if len(src) < cfg.min_matches:
                 break
-            found.append(match)
+            match, inliers = self._verify_once(ref, src, dst, view)
+            if not inliers.any():
+                break
+            if match is not None:
+                found.append(match)
             src, dst = src[~inliers], dst[~inliers]
         return found
 
     def _verify_once(
-        self, ref: _Reference, src: Points, dst: Points, frame_gray: Image
+        self, ref: _Reference, src: Points, dst: Points, view: _View
     ) -> tuple[LogoMatch | None, Inliers]:
+        """The sighting the best consensus of `src` -> `dst` verifies (None if it fails) and
+        that consensus's inliers (none when no transform has enough)."""
         cfg = self.config
         outline = np.array(
             [[0, 0], [ref.width, 0], [ref.width, ref.height], [0, ref.height]], np.float32
         )
+        frame_gray = view.gray
         height, width = frame_gray.shape[:2]
+        consensus = _NONE
         # A full homography (perspective) needs many inliers to be stable; a small logo has
         # few, so a similarity transform (rotation, scale, shift) is tried next.
-        for matrix, inliers in (self._homography(src, dst), self._similarity(src, dst)):
+        for fit in (self._homography, self._similarity):
+            matrix, inliers = fit(src, dst)
             if matrix is None:
                 continue
+            consensus = inliers if not consensus.any() else consensus
             projected = cv2.perspectiveTransform(outline.reshape(-1, 1, 2), matrix)
             corners = np.asarray(projected, np.float32).reshape(-1, 2)
             if not _plausible(corners, outline, width, height, cfg.min_box_px):
                 continue
             appearance = appearance_score(ref.template, (ref.width, ref.height), frame_gray,
                                           matrix)  # fmt: skip
-            if appearance < cfg.min_appearance:
+            if appearance < cfg.min_appearance or not self._agrees_everywhere(ref, view, matrix):
                 continue
             count = int(inliers.sum())
             support = min(1.0, count / cfg.full_support_inliers)
@@ -430,7 +469,17 @@ class LogoMatcher:
                 polygon = np.asarray(projected, np.float32).reshape(-1, 2)
                 match = LogoMatch(ref.brand, ref.logo_id, corners, count, confidence, polygon)
                 return match, inliers
-        return None, _NONE
+        return None, consensus
+
+    def _agrees_everywhere(self, ref: _Reference, view: _View, matrix: Matrix) -> bool:
+        """Whether every textured region of `ref` agrees with the frame under `matrix`
+        (compared in the full-resolution frame: a small logo keeps its pixels)."""
+        cfg = self.config
+        if cfg.min_region_agreement <= 0:
+            return True
+        worst = worst_region(ref.regions, (ref.width, ref.height), view.frame,
+                             view.to_frame(matrix), cfg.region_shift_px)  # fmt: skip
+        return worst is None or worst >= cfg.min_region_agreement
 
     def _homography(self, src: Points, dst: Points) -> tuple[Matrix | None, Inliers]:
         matrix, mask = cv2.findHomography(src, dst, cv2.RANSAC, self.config.ransac_threshold)

@@ -1,0 +1,190 @@
+"""Region-by-region verification: every part of a found logo must look like the reference's.
+
+A look-alike brand shares most of a target's letters, its plate or its icon, so keypoints
+agree on a transform and the whole-logo correlation (`appearance.py`) stays high: AURORE
+passes for AURORA, VOLTEX for VOLTA. They differ in one letter, one local region. Here the
+frame under the found transform is compared with the reference window by window (windows a
+third of the logo's height, half-overlapping, at `REGION_WIDTH` px), and the worst window
+decides: a real logo agrees everywhere it shows texture, a look-alike fails where it differs.
+
+What a window may not hold against a real logo:
+- a small misregistration (a homography from few inliers): each window takes its best
+  correlation over shifts of up to `shift` px;
+- the background behind a transparent logo: each window fits it (how much of the frame the
+  reference explains together with its transparent part, at whatever level and polarity the
+  background has there), and only pixels within `NEAR_INK_PX` of the opaque part are
+  compared (the rest of the background is anybody's);
+- a flat occluder (a caption bar, a disc): where the frame is flat over `_OCCLUDER_PX` px
+  while the reference has detail, it is hidden (with its edge), not evidence against it; a
+  letter missing from a look-alike leaves flat patches smaller than that;
+- the frame's edge: only pixels well inside the frame are compared.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from sightline_analysis.frames import Image
+from sightline_analysis.logo.reference import ReferenceImage
+
+Matrix = npt.NDArray[np.float64]
+Float = npt.NDArray[np.float32]
+REGION_WIDTH = 160
+NEAR_INK_PX = 2
+_BLUR = 1.0
+_INSIDE = np.ones((7, 7), np.uint8)  # beyond the frame's edge, smoothing reaches this far in
+_MIN_COVERED = 0.3  # share of a window that must be compared
+_MIN_CLEAR_VARIANCE = 1e-4  # a window whose transparency varies (alpha spread >= 0.01)
+_MIN_TEXTURE = 8.0  # grey-level spread a window of the reference needs to be compared
+_FLAT_FRAME = 3.0  # spread over `_OCCLUDER_PX` below which the frame shows nothing (hidden)
+_OCCLUDER_PX = 9  # an occluder is flat over this much, and hides this far around
+_DETAILED = 8.0  # local spread above which the reference shows detail
+
+
+@dataclass(frozen=True)
+class RegionTemplate:
+    """A reference prepared for window-by-window comparison at `REGION_WIDTH`.
+
+    `smoothed` is the reference (transparent part at the neutral fill) smoothed, `clear` the
+    smoothed transparency (0 where opaque; None for an opaque reference), and `compared` the
+    pixels windows compare (all of an opaque reference; near the opaque part of a transparent
+    one).
+    """
+
+    smoothed: Float
+    clear: Float | None
+    compared: npt.NDArray[np.bool_]
+    window: int
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """Width and height in template pixels."""
+        return int(self.smoothed.shape[1]), int(self.smoothed.shape[0])
+
+
+def region_template(ref: ReferenceImage, window_share: float) -> RegionTemplate:
+    """`ref` at `REGION_WIDTH` px wide, windows `window_share` of its shorter side."""
+    size = (REGION_WIDTH, max(8, round(REGION_WIDTH * ref.height / ref.width)))
+    gray = cv2.resize(ref.gray, size, interpolation=cv2.INTER_AREA).astype(np.float32)
+    window = max(5, round(min(size) * window_share))
+    if not ref.transparent:
+        return RegionTemplate(_smoothed(gray), None, np.ones(gray.shape, bool), window)
+    alpha = cv2.resize(ref.opaque, size, interpolation=cv2.INTER_AREA).astype(np.float32) / 255
+    near = np.ones((2 * NEAR_INK_PX + 1, 2 * NEAR_INK_PX + 1), np.uint8)
+    compared = cv2.dilate((alpha >= 0.5).astype(np.uint8), near) > 0
+    clear = (1.0 - alpha).astype(np.float32)
+    return RegionTemplate(_smoothed(gray), _smoothed(clear), compared, window)
+
+
+def worst_region(tpl: RegionTemplate, ref_size: tuple[int, int], frame_gray: Image,
+                 matrix: Matrix, shift: int) -> float | None:  # fmt: skip
+    """The lowest correlation over the windows of `tpl` that show texture, each at its best
+    shift within `shift` px, between the reference and the frame region `matrix` maps the
+    reference (`ref_size` w, h, to frame pixels) onto; None when no window can be compared."""
+    tw, th = tpl.size
+    to_template = np.array(
+        [[tw / ref_size[0], 0.0, shift], [0.0, th / ref_size[1], shift], [0.0, 0.0, 1.0]]
+    )
+    inverse_map = matrix @ np.linalg.inv(to_template)
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    padded = (tw + 2 * shift, th + 2 * shift)
+    raw = cv2.warpPerspective(frame_gray, inverse_map, padded, flags=flags).astype(np.float32)
+    inside = cv2.warpPerspective(
+        np.full(frame_gray.shape[:2], 255, np.uint8), inverse_map, padded, flags=flags
+    )
+    in_frame = cv2.erode(inside, _INSIDE) == 255
+    centre = (slice(shift, shift + th), slice(shift, shift + tw))
+    reference = tpl.smoothed
+    frame = _smoothed(raw)
+    detailed = cv2.dilate(_local_spread(reference), np.ones((3, 3), np.uint8)) > _DETAILED
+    base = in_frame[centre] & tpl.compared
+    occluder = np.ones((_OCCLUDER_PX, _OCCLUDER_PX), np.uint8)
+    flat = _local_spread(frame, _OCCLUDER_PX) < _FLAT_FRAME
+    best: Float | None = None
+    for dy in range(-shift, shift + 1):
+        for dx in range(-shift, shift + 1):
+            rows = slice(shift + dy, shift + dy + th)
+            cols = slice(shift + dx, shift + dx + tw)
+            patch = frame[rows, cols]
+            hidden = detailed & flat[rows, cols]
+            hidden = cv2.dilate(hidden.astype(np.uint8), occluder) > 0
+            weight = (base & in_frame[rows, cols] & ~hidden).astype(np.float32)
+            scores = _window_correlations(reference, tpl.clear, patch, weight, tpl.window)
+            best = scores if best is None else np.fmax(best, scores)
+    if best is None or bool(np.isnan(best).all()):
+        return None
+    return float(np.nanmin(best))
+
+
+def _window_correlations(
+    reference: Float, clear: Float | None, patch: Float, weight: Float, window: int
+) -> Float:
+    """How well `reference` explains `patch` in half-overlapping `window`-px windows (NaN
+    where a window has too few compared pixels or too little texture).
+
+    Opaque: their weighted correlation. Transparent: the multiple correlation of `patch` with
+    the reference and its `clear` part, so whatever lies behind the logo in each window (its
+    level, lighter or darker than the logo) is fitted there rather than assumed.
+    """
+    th, tw = reference.shape
+    half, step = window // 2, max(1, window // 2)
+    ys = np.arange(half, th - half + 1, step) if th > window else np.array([th // 2])
+    xs = np.arange(half, tw - half + 1, step) if tw > window else np.array([tw // 2])
+    top, left = np.clip(ys - half, 0, th), np.clip(xs - half, 0, tw)
+    bottom, right = np.clip(ys - half + window, 0, th), np.clip(xs - half + window, 0, tw)
+    w = weight.astype(np.float64)
+    corners = [np.ix_(rows, cols) for rows in (bottom, top) for cols in (right, left)]
+
+    def summed(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """Sum of `values` in each window (from an integral image, in float64: the moments
+        below are differences of such sums)."""
+        total = np.asarray(cv2.integral(values, sdepth=cv2.CV_64F), np.float64)
+        window_sums: npt.NDArray[np.float64] = (
+            total[corners[0]] - total[corners[1]] - total[corners[2]] + total[corners[3]]
+        )
+        return window_sums
+
+    count = summed(w)
+    n = np.maximum(count, 1.0)
+    planes = [reference.astype(np.float64), patch.astype(np.float64)]
+    if clear is not None:
+        planes.append(clear.astype(np.float64))
+    weighted = [w * plane for plane in planes]
+    means = [summed(plane) / n for plane in weighted]
+
+    def moment(a: int, b: int) -> npt.NDArray[np.float64]:
+        """Weighted covariance of planes `a` and `b` (0 reference, 1 patch, 2 clear)."""
+        covariance: npt.NDArray[np.float64] = summed(weighted[a] * planes[b]) / n
+        return covariance - means[a] * means[b]
+
+    var_r, var_p, cov_rp = moment(0, 0), moment(1, 1), moment(0, 1)
+    usable = (count >= _MIN_COVERED * window * window) & (var_r >= _MIN_TEXTURE**2) & (var_p >= 1.0)
+    if clear is None:
+        correlation = cov_rp / np.sqrt(np.maximum(var_r * var_p, 1e-6))
+        return np.where(usable, correlation, np.nan).astype(np.float32)
+    var_c, cov_cp, cov_rc = moment(2, 2), moment(1, 2), moment(0, 2)
+    # R^2 = c' S^-1 c / var_p over the two regressors (reference, clear). Where they are
+    # (nearly) collinear, or the window holds no transparency, the reference alone explains.
+    det = var_r * var_c - cov_rc * cov_rc
+    both = (var_c > _MIN_CLEAR_VARIANCE) & (det > 1e-3 * var_r * var_c)
+    explained = np.where(
+        both,
+        (var_c * cov_rp**2 - 2 * cov_rc * cov_rp * cov_cp + var_r * cov_cp**2)
+        / np.where(both, det, 1.0),
+        cov_rp**2 / np.maximum(var_r, 1e-9),
+    )
+    correlation = np.sqrt(np.clip(explained / np.maximum(var_p, 1e-6), 0.0, 1.0))
+    return np.where(usable, correlation, np.nan).astype(np.float32)
+
+
+def _local_spread(image: Float, size: int = 3) -> Float:
+    mean = cv2.blur(image, (size, size))
+    return np.sqrt(np.maximum(cv2.blur(image * image, (size, size)) - mean * mean, 0.0))
+
+
+def _smoothed(image: Float) -> Float:
+    return np.asarray(cv2.GaussianBlur(image, (0, 0), _BLUR), np.float32)

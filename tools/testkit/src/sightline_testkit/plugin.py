@@ -50,10 +50,11 @@ class Isolated:
         )
 
     def run(
-        self, module: str, *args: str, timeout: float = 60.0
+        self, module: str, *args: str, timeout: float = 240.0
     ) -> subprocess.CompletedProcess[str]:
         """Run `python -m module args` to its end with this test's environment (a CLI, as an
-        operator runs it: its own process, so its logging setup stays out of the test's)."""
+        operator runs it: its own process, so its logging setup stays out of the test's).
+        The timeout only bounds a hang: a PDF report took over 60 s on a loaded 2-core CI run."""
         return subprocess.run(
             [sys.executable, "-m", module, *args],
             env={**os.environ, **self.env},

@@ -48,7 +48,8 @@ from sightline_benchkit import BenchResults
 LIBRARY_SIZES = (6, 25, 100)
 # The matcher as it was before the downscaled, library-indexed search (issue #14's "today"):
 # every reference matched against full-resolution frame features, one pass per reference.
-PREVIOUS = MatcherConfig(frame_width=0, library_index=False, max_instances=1, ratio=0.75)
+PREVIOUS = MatcherConfig(frame_width=0, library_index=False, max_instances=1, ratio=0.75,
+                         homography="ransac", min_region_agreement=0.0)  # fmt: skip
 
 
 def _arguments() -> argparse.Namespace:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import cv2
 import numpy as np
@@ -77,6 +77,11 @@ class MatcherConfig(BaseModel):
     min_similarity_inliers: int = 6
     full_support_inliers: int = 15
     ransac_threshold: float = 5.0
+    # How homographies are fitted: "usac" (OpenCV's LO-RANSAC with early rejection of bad
+    # models, seeded, repeatable) or plain "ransac", which ran its 2000 iterations on most
+    # groups (few inliers among many matches): 7.5 -> 0.26 ms a call, the same sightings on
+    # both kit seeds.
+    homography: Literal["usac", "ransac"] = "usac"
     min_appearance: float = 0.7
     # Region by region (`regions.py`): every textured window of the logo (a third of its
     # height) must correlate at least this well with the reference, at its best shift within
@@ -482,7 +487,12 @@ class LogoMatcher:
         return worst is None or worst >= cfg.min_region_agreement
 
     def _homography(self, src: Points, dst: Points) -> tuple[Matrix | None, Inliers]:
-        matrix, mask = cv2.findHomography(src, dst, cv2.RANSAC, self.config.ransac_threshold)
+        if self.config.homography == "usac":
+            matrix, mask = cv2.findHomography(src, dst, cv2.USAC_DEFAULT,
+                                              self.config.ransac_threshold, maxIters=10000,
+                                              confidence=0.999)  # fmt: skip
+        else:
+            matrix, mask = cv2.findHomography(src, dst, cv2.RANSAC, self.config.ransac_threshold)
         if matrix is None or mask is None or int(mask.sum()) < self.config.min_inliers:
             return None, _NONE
         return np.asarray(matrix, np.float64), mask.ravel().astype(bool)

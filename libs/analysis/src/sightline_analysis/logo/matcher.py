@@ -70,7 +70,9 @@ class MatcherConfig(BaseModel):
     max_proposals: int = 3
     proposal_max_px: int = 320
     frame_features: int = 4000
-    contrast_threshold: float = 0.02
+    # SIFT keypoints weaker than this are dropped: 0.02 -> 0.03 cut CPU per frame 14 % (A/B
+    # on tune frames) for one 0.5-s bin of recall on TUNE_SEED and none on REPORT_SEED.
+    contrast_threshold: float = 0.03
     ratio: float = 0.8
     min_matches: int = 6
     min_inliers: int = 10

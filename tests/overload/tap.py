@@ -77,3 +77,36 @@ def scrape(url: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
             match["value"]
         )
     return samples
+
+
+class DegradationWatch:
+    """Scrapes the live detector's /metrics on a thread until closed: which streams it ever
+    marked degraded and the highest shed ratio it ever reported. A scrape only when a segment
+    is added can miss a mark the detector sets and clears between two of them."""
+
+    def __init__(self, url: str, every_s: float = 0.25) -> None:
+        self.degraded: set[str] = set()
+        self.peak_shed_ratio = 0.0
+        self._url, self._every_s = url, every_s
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="degradation-watch", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        """Stop scraping."""
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._every_s):
+            try:
+                samples = scrape(self._url)
+            except httpx.HTTPError:
+                continue  # a scrape refused under load: the next one counts
+            with self._lock:
+                for (name, labels), value in samples.items():
+                    if name == "sightline_live_degraded" and value == 1:
+                        self.degraded.add(dict(labels)["stream_id"])
+                    if name == "sightline_live_shed_ratio":
+                        self.peak_shed_ratio = max(self.peak_shed_ratio, value)

@@ -27,7 +27,7 @@ from sightline_devstack.ports import ephemeral_port
 from sightline_testkit.plugin import Isolated
 from sightline_testkit.processes import ChildProcess
 
-from .tap import DetectionTap, Seen, scrape
+from .tap import DegradationWatch, DetectionTap, Seen, scrape
 
 # One worker runs both: each loads a CPU ~3x on purpose, and two at once would skew each other.
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("overload")]
@@ -102,8 +102,7 @@ def test_overload_keeps_live_fresh_marks_it_degraded_and_backfills_every_segment
     tap = DetectionTap(isolated.bootstrap, scenario.settings.topics.name(Topic.DETECTIONS))
     data = clip(isolated.tmp)
     stored: dict[tuple[str, int], datetime] = {}
-    degraded_streams: set[str] = set()
-    shed_ratio = 0.0
+    watch = DegradationWatch(metrics_url)
     cpu_before = _cpu_seconds(live.pid)
     started = time.monotonic()
     rounds = int(LOAD_S / SEGMENT_S)
@@ -114,12 +113,6 @@ def test_overload_keeps_live_fresh_marks_it_degraded_and_backfills_every_segment
             for stream_id in streams:
                 segment = scenario.add_segment(stream_id, k, data, SEGMENT_S)
                 stored[(stream_id, k)] = segment.wall_clock
-            for (name, labels), value in scrape(metrics_url).items():
-                labelled = dict(labels)
-                if name == "sightline_live_degraded" and value == 1:
-                    degraded_streams.add(labelled["stream_id"])
-                if name == "sightline_live_shed_ratio":
-                    shed_ratio = max(shed_ratio, value)
         load_ended = time.monotonic()
         cpu_load = _cpu_seconds(live.pid) - cpu_before
 
@@ -151,6 +144,8 @@ def test_overload_keeps_live_fresh_marks_it_degraded_and_backfills_every_segment
         by_segment = live_of(tap.seen())
     finally:
         tap.close()
+        watch.close()
+    degraded_streams, shed_ratio = watch.degraded, watch.peak_shed_ratio
 
     analysed_live = [s[0] for s in by_segment.values() if info(s[0]).mode is not BACKFILL]
     backfilled = [s[0] for s in by_segment.values() if info(s[0]).mode is BACKFILL]

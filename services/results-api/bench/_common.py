@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from sightline_common.messages import (
 )
 from sightline_results_api.db import libpq_url, make_engine
 from sightline_results_api.migrate import upgrade
-from sightline_results_api.rows import Row, detection_rows
+from sightline_results_api.rows import Row, RowBatch, analysed_row, detection_rows
 from sightline_results_api.settings import ResultsApiSettings
 
 BRANDS = ("acme", "globex", "initech", "umbrella", "hooli")
@@ -65,9 +66,23 @@ def scratch_engine(tag: str) -> Iterator[Engine]:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
+@dataclass(frozen=True)
+class MessageRows:
+    """One Detection message as the sink stores it: its `analysed_segments` row (without it
+    the sink keeps none of the message's detections) and its detection rows."""
+
+    analysed: Row
+    detections: list[Row]
+
+    def add_to(self, batch: RowBatch) -> None:
+        """Append both to `batch`."""
+        batch.analysed.append(self.analysed)
+        batch.detections.extend(self.detections)
+
+
 def synthetic_rows(
     stream_id: str, segments: int, frames: int = 4, per_frame: int = 3
-) -> list[list[Row]]:
+) -> list[MessageRows]:
     """Per Detection message (one per segment), its rows: frames x per_frame logo items."""
     out = []
     now = datetime.now(UTC)
@@ -102,5 +117,10 @@ def synthetic_rows(
             ],
             timings=Timings(total_ms=1.0),
         )
-        out.append(detection_rows(str(uuid.uuid4()), now, detection))
+        event_id = str(uuid.uuid4())
+        out.append(
+            MessageRows(
+                analysed_row(event_id, now, detection), detection_rows(event_id, now, detection)
+            )
+        )
     return out

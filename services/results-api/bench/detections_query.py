@@ -13,13 +13,13 @@ import statistics
 import time
 import uuid
 
-from _common import scratch_engine, synthetic_rows
+from _common import MessageRows, scratch_engine, synthetic_rows
 from sqlalchemy import text
 from sqlmodel import Session
 
 from sightline_benchkit import BenchResults
 from sightline_results_api.queries import DetectionFilter, detection_page
-from sightline_results_api.rows import Row, RowBatch
+from sightline_results_api.rows import RowBatch
 from sightline_results_api.sink import BatchSink
 
 ROWS = int(os.environ.get("BENCH_QUERY_ROWS", "1000000"))
@@ -43,17 +43,25 @@ def load(sink: BatchSink) -> float:
         template = synthetic_rows(f"stream-{stream}", CHUNK)
         for start in range(0, messages_per_stream, CHUNK):
             batch = RowBatch()
-            for rows in template[: min(CHUNK, messages_per_stream - start)]:
-                batch.detections.extend(_shift(rows, start, str(uuid.uuid4())))
+            for message in template[: min(CHUNK, messages_per_stream - start)]:
+                _shift(message, start, str(uuid.uuid4())).add_to(batch)
             began = time.perf_counter()
             sink.write(batch)
             elapsed += time.perf_counter() - began
     return elapsed
 
 
-def _shift(rows: list[Row], start: int, event_id: str) -> list[Row]:
-    # Columns 0, 8 and 9 of DETECTION_COLUMNS: event_id, segment_sequence, media_ts.
-    return [(event_id, *r[1:8], r[8] + start, r[9] + start * 2.0, *r[10:]) for r in rows]
+def _shift(message: MessageRows, start: int, event_id: str) -> MessageRows:
+    # Columns 0, 8 and 9 of DETECTION_COLUMNS: event_id, segment_sequence, media_ts; columns
+    # 0, 3 and 4 of ANALYSED_COLUMNS: event_id, segment_sequence, media_start.
+    a = message.analysed
+    return MessageRows(
+        (event_id, *a[1:3], a[3] + start, a[4] + start * 2.0, *a[5:]),
+        [
+            (event_id, *r[1:8], r[8] + start, r[9] + start * 2.0, *r[10:])
+            for r in message.detections
+        ],
+    )
 
 
 def main() -> None:

@@ -35,7 +35,7 @@ from sightline_results_api.report.build import ReportRequest, build_report, rule
 from sightline_results_api.report.model import RateCardPublic
 from sightline_results_api.report.pdf import render_pdf
 from sightline_results_api.report.rate_cards import put_card
-from sightline_results_api.rows import RowBatch, detection_rows
+from sightline_results_api.rows import RowBatch, analysed_row, detection_rows
 from sightline_results_api.runtime import build_publisher
 from sightline_results_api.sink import BatchSink
 from sightline_results_api.streams import StreamRegistry
@@ -87,7 +87,9 @@ def load(engine: Engine) -> int:
             ],
             timings=Timings(total_ms=1.0),
         )  # fmt: skip
-        batch.detections.extend(detection_rows(str(uuid.uuid4()), now, detection))
+        event_id = str(uuid.uuid4())  # its analysed-segment row: the sink keeps its detections
+        batch.analysed.append(analysed_row(event_id, now, detection))
+        batch.detections.extend(detection_rows(event_id, now, detection))
         if len(batch.detections) > 20_000:
             sink.write(batch)
             batch = RowBatch()

@@ -11,10 +11,11 @@ import os
 import time
 
 # The script's folder is on sys.path when run as a file, as `make bench` does.
-from _common import scratch_engine, synthetic_rows
+from _common import MessageRows, scratch_engine, synthetic_rows
+from sqlalchemy import text
 
 from sightline_benchkit import BenchResults
-from sightline_results_api.rows import DETECTION_COLUMNS, Row, RowBatch
+from sightline_results_api.rows import DETECTION_COLUMNS, RowBatch
 from sightline_results_api.sink import DETECTIONS, BatchSink
 
 MESSAGES = int(os.environ.get("BENCH_SINK_MESSAGES", "4000"))
@@ -22,20 +23,26 @@ NAIVE_MESSAGES = int(os.environ.get("BENCH_SINK_NAIVE_MESSAGES", "500"))
 BATCH = 500
 
 
-def batch_sink(messages: list[list[Row]]) -> float:
-    """Seconds to write `messages` through BatchSink in consumer-sized batches."""
+def batch_sink(messages: list[MessageRows]) -> float:
+    """Seconds to write `messages` through BatchSink in consumer-sized batches (each message's
+    analysed-segment row with its detections, as the materializer writes them)."""
     with scratch_engine("batch") as engine:
         sink = BatchSink(engine)
         started = time.perf_counter()
         for start in range(0, len(messages), BATCH):
             batch = RowBatch()
-            for rows in messages[start : start + BATCH]:
-                batch.detections.extend(rows)
+            for message in messages[start : start + BATCH]:
+                message.add_to(batch)
             sink.write(batch)
-        return time.perf_counter() - started
+        elapsed = time.perf_counter() - started
+        with engine.connect() as conn:
+            stored = conn.execute(text("SELECT count(*) FROM detections")).scalar_one()
+        if stored != sum(len(m.detections) for m in messages):
+            raise RuntimeError(f"the batch sink stored {stored} detection rows, not all of them")
+        return elapsed
 
 
-def naive_sink(messages: list[list[Row]]) -> float:
+def naive_sink(messages: list[MessageRows]) -> float:
     """Seconds to write `messages` one INSERT (and one commit) per row, as a naive sink would."""
     columns = ", ".join(DETECTION_COLUMNS)
     marks = ", ".join(["%s"] * len(DETECTION_COLUMNS))
@@ -47,8 +54,8 @@ def naive_sink(messages: list[list[Row]]) -> float:
         pooled = engine.raw_connection()
         conn = pooled.driver_connection
         started = time.perf_counter()
-        for rows in messages:
-            for row in DETECTIONS.adapt(rows):
+        for message in messages:
+            for row in DETECTIONS.adapt(message.detections):
                 with conn.cursor() as cur:
                     cur.execute(sql, row)
                 conn.commit()
@@ -60,7 +67,7 @@ def naive_sink(messages: list[list[Row]]) -> float:
 def main() -> None:
     """Print detections/s and rows/s for both sinks, and nproc."""
     messages = synthetic_rows("bench", MESSAGES)
-    rows_per_message = len(messages[0])
+    rows_per_message = len(messages[0].detections)
     batch_s = batch_sink(messages)
     naive_messages = messages[:NAIVE_MESSAGES]
     naive_s = naive_sink(naive_messages)

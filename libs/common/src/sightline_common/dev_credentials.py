@@ -12,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
+import structlog
+from pydantic import SecretStr
+
 from sightline_common.storage_access import STORAGE_USERS
 
 DEV_S3_SECRET_KEY = "sightline-secret"  # noqa: S105 - the documented development value
@@ -62,3 +65,16 @@ def refuse_dev_credentials(
     found = dev_credentials(s3_secret_key, database_url, storage_secret_keys)
     if found and not allowed:
         raise DevCredentialsError(found)
+
+
+def required_secret(value: SecretStr, variable: str, *, dev_value: str, allowed: bool) -> bytes:
+    """A signing key a service cannot run without: `value`, or `dev_value` when development
+    credentials are `allowed`; otherwise the service refuses to start (exit 2, with `variable`
+    named in the log)."""
+    secret = value.get_secret_value()
+    if secret:
+        return secret.encode()
+    if allowed:
+        return dev_value.encode()
+    structlog.get_logger(__name__).error("service.refused", reason=f"{variable} is not set")
+    raise SystemExit(2)

@@ -17,8 +17,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-import structlog
 from pydantic import BaseModel, Field, SecretStr
+
+from sightline_common.dev_credentials import required_secret
 
 # The deployment secret on development machines (SIGHTLINE_ALLOW_DEV_CREDENTIALS=true) only.
 DEV_WEBHOOK_SECRET = "sightline-dev-webhook-secret"  # noqa: S105 - development only, by design
@@ -45,14 +46,10 @@ class WebhookSecretSettings(BaseModel):
     allow_dev_credentials: bool = False
 
     def webhook_deployment_secret(self) -> bytes:
-        """The deployment's secret. Without one the service refuses to start (exit 2), except
-        with development credentials allowed, where a fixed development secret is used."""
-        secret = self.webhook_secret.get_secret_value()
-        if secret:
-            return secret.encode()
-        if self.allow_dev_credentials:
-            return DEV_WEBHOOK_SECRET.encode()
-        structlog.get_logger(__name__).error(
-            "service.refused", reason="SIGHTLINE_WEBHOOK_SECRET is not set"
+        """The deployment's secret (exit 2 without one outside development)."""
+        return required_secret(
+            self.webhook_secret,
+            "SIGHTLINE_WEBHOOK_SECRET",
+            dev_value=DEV_WEBHOOK_SECRET,
+            allowed=self.allow_dev_credentials,
         )
-        raise SystemExit(2)

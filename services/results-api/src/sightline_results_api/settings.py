@@ -6,9 +6,9 @@ import re
 import tempfile
 from pathlib import Path
 
-import structlog
 from pydantic import Field, SecretStr, field_validator
 
+from sightline_common.dev_credentials import required_secret
 from sightline_common.settings import ServiceSettings
 from sightline_common.source_policy import SourcePolicySettings
 from sightline_common.webhook_keys import WebhookSecretSettings
@@ -89,17 +89,13 @@ class ResultsApiSettings(ServiceSettings, SourcePolicySettings, WebhookSecretSet
         return value
 
     def playback_key(self) -> bytes:
-        """The signing key of playback URLs. Without one the API refuses to start (exit 2),
-        except with development credentials allowed, where a fixed development key is used."""
-        key = self.playback_signing_key.get_secret_value()
-        if key:
-            return key.encode()
-        if self.allow_dev_credentials:
-            return DEV_PLAYBACK_SIGNING_KEY.encode()
-        structlog.get_logger(__name__).error(
-            "service.refused", reason="SIGHTLINE_PLAYBACK_SIGNING_KEY is not set"
+        """The signing key of playback URLs (exit 2 without one outside development)."""
+        return required_secret(
+            self.playback_signing_key,
+            "SIGHTLINE_PLAYBACK_SIGNING_KEY",
+            dev_value=DEV_PLAYBACK_SIGNING_KEY,
+            allowed=self.allow_dev_credentials,
         )
-        raise SystemExit(2)
 
     def require_signing_keys(self) -> None:
         """Exit 2 at start, not at the first playback or rule, when a signing key is missing."""

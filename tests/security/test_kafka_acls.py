@@ -9,12 +9,9 @@ uses the project's own client code (`EventProducer`, `consumer_config`).
 from __future__ import annotations
 
 import dataclasses
-import shutil
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,9 +29,9 @@ from sightline_common.messages import LogoEntry
 from sightline_common.topics import Topic, TopicNames
 from sightline_devstack import ports
 from sightline_devstack.servers import kafka_auth
-from sightline_devstack.servers.kafka import Kafka
-from sightline_devstack.settings import DevstackSettings
 from sightline_testkit.plugin import Isolated
+
+from .brokers import private_broker
 
 # One SCRAM broker for the module: under xdist all its tests go to one worker.
 pytestmark = [
@@ -81,30 +78,8 @@ class ScramBroker:
 
 @pytest.fixture(scope="module")
 def broker() -> Iterator[ScramBroker]:
-    state = Path(tempfile.mkdtemp(prefix="sightline-scram-"))
-    broker_port = ports.ephemeral_port()
-    controller_port = ports.ephemeral_port()
-    while controller_port == broker_port:  # the kernel may hand the same free port out twice
-        controller_port = ports.ephemeral_port()
-    settings = dataclasses.replace(
-        DevstackSettings.from_env(),
-        state_dir=state,
-        kafka_port=broker_port,
-        kafka_controller_port=controller_port,
-        kafka_heap="384m",
-        topic_prefix="",
-        kafka_admin_password=f"admin-{uuid.uuid4().hex}",
-        health_timeout_s=300.0,  # a JVM start on a loaded 2-vCPU CI machine
-    )
-    server = Kafka(settings, say=lambda _line: None)
-    try:
-        chosen = server.ensure_running()
-        yield ScramBroker(
-            server.bootstrap(chosen), kafka_auth.admin_identity(settings.kafka_admin_password)
-        )
-    finally:
-        server.stop()
-        shutil.rmtree(state, ignore_errors=True)
+    with private_broker(tls=False) as running:
+        yield ScramBroker(running.bootstrap, kafka_auth.admin_identity(running.admin_password))
 
 
 def produce_one(producer: EventProducer, topic: str) -> None:

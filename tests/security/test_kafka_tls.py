@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import shutil
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -32,9 +30,9 @@ from sightline_common.messages import LogoEntry
 from sightline_common.topics import Topic, TopicNames
 from sightline_devstack import ports
 from sightline_devstack.servers import kafka_auth
-from sightline_devstack.servers.kafka import Kafka
-from sightline_devstack.settings import DevstackSettings
 from sightline_testkit.plugin import Isolated
+
+from .brokers import private_broker
 
 pytestmark = [
     pytest.mark.integration,
@@ -54,30 +52,9 @@ class TlsBroker:
 
 @pytest.fixture(scope="module")
 def broker() -> Iterator[TlsBroker]:
-    state = Path(tempfile.mkdtemp(prefix="sightline-tls-"))
-    broker_port = ports.ephemeral_port()
-    controller_port = ports.ephemeral_port()
-    while controller_port == broker_port:  # the kernel may hand the same free port out twice
-        controller_port = ports.ephemeral_port()
-    settings = dataclasses.replace(
-        DevstackSettings.from_env(),
-        state_dir=state,
-        kafka_port=broker_port,
-        kafka_controller_port=controller_port,
-        kafka_heap="384m",
-        topic_prefix="",
-        kafka_admin_password=f"admin-{uuid.uuid4().hex}",
-        kafka_tls=True,
-        health_timeout_s=300.0,  # a JVM start on a loaded 2-vCPU CI machine
-    )
-    server = Kafka(settings, say=lambda _line: None)
-    try:
-        chosen = server.ensure_running()
-        assert server.ca_file is not None
-        yield TlsBroker(server.bootstrap(chosen), server.ca_file)
-    finally:
-        server.stop()
-        shutil.rmtree(state, ignore_errors=True)
+    with private_broker(tls=True) as running:
+        assert running.ca_file is not None
+        yield TlsBroker(running.bootstrap, running.ca_file)
 
 
 class _Lines(logging.Handler):

@@ -66,6 +66,6 @@ def test_concurrent_starts_migrate_the_private_schema_once(api_settings):
                 text(f'SELECT version_num FROM "{schema}".alembic_version')
             ).all()
         assert tables == TABLES
-        assert version == [("0016",)]
+        assert version == [("0017",)]
     finally:
         engine.dispose()

@@ -28,6 +28,7 @@ class Topic(StrEnum):
     ALERTS = "alerts"
     ALERT_DELIVERIES = "alert-deliveries"
     ALERT_STATE = "alert-state"
+    ALERT_PROGRESS = "alert-progress"
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,9 @@ TOPIC_SPECS: tuple[TopicSpec, ...] = (
     TopicSpec(Topic.ALERTS, partitions=6, retention_ms=30 * DAY_MS),
     TopicSpec(Topic.ALERT_DELIVERIES, partitions=3, retention_ms=-1, compacted=True),
     TopicSpec(Topic.ALERT_STATE, partitions=6, retention_ms=-1, compacted=True),
+    # Members' progress of pacing rules over a set of streams, keyed by the set's first stream:
+    # the summing evaluator keeps what it needs in `alert-state`, so a week is plenty.
+    TopicSpec(Topic.ALERT_PROGRESS, partitions=6, retention_ms=7 * DAY_MS),
 )
 
 DLQ_SUFFIX = ".dlq"

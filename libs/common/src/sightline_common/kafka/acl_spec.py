@@ -169,9 +169,10 @@ SERVICES: tuple[ServiceAccess, ...] = (
             Topic.ALERT_RULES,
             Topic.ALERT_STATE,
             Topic.ALERT_DELIVERIES,
+            Topic.ALERT_PROGRESS,
         ),
-        writes=(Topic.ALERTS, Topic.ALERT_STATE, Topic.ALERT_DELIVERIES),
-        dead_letters=(Topic.DETECTIONS, Topic.SEGMENTS, Topic.ALERTS),
+        writes=(Topic.ALERTS, Topic.ALERT_STATE, Topic.ALERT_DELIVERIES, Topic.ALERT_PROGRESS),
+        dead_letters=(Topic.DETECTIONS, Topic.SEGMENTS, Topic.ALERTS, Topic.ALERT_PROGRESS),
         groups=("alerts-evaluator", "alerts-webhooks"),
     ),
     # The detectors' LAN executors and the dev cloud stand-in: they follow the logo library to

@@ -5,7 +5,9 @@ private ingest process, isolated topics and bucket. For 1, 2, 4 and 8 concurrent
 (pre-encoded once and pushed with `-c copy`, so encoders do not eat the CPU being measured)
 it watches every playlist at 20 Hz, notes when each segment is first listed (matched to its
 SegmentReady by stream and order), and prints p50/p95 latency and whether ingest kept up:
-every listed segment published and p95 below one segment duration (2 s).
+every listed segment published and p95 below one segment duration (2 s). It also reads the
+ingest process's CPU time (its own and its waited-for children's, from /proc) over each level:
+CPU ms per segment and core-seconds per stream-second, ingest's share of the live budget.
 
     .venv/bin/python services/ingest/bench/ingest_latency.py [--seconds 40] [--streams 1,2,4,8]
 """
@@ -97,6 +99,13 @@ class Watch:
             consumer.close()
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time of a process and of its children it waited for (ffmpeg runs, if any)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    utime, stime, cutime, cstime = (int(f) for f in fields[11:15])
+    return (utime + stime + cutime + cstime) / os.sysconf("SC_CLK_TCK")
+
+
 def run_level(streams: int, seconds: float, ctx: dict[str, object]) -> dict[str, object]:
     """Push `streams` concurrent streams for `seconds`; returns the figures."""
     bootstrap = str(ctx["bootstrap"])
@@ -125,6 +134,8 @@ def run_level(streams: int, seconds: float, ctx: dict[str, object]) -> dict[str,
     ]
     for thread in threads:
         thread.start()
+    pid = int(str(ctx["pid"]))
+    cpu_before = cpu_seconds(pid)
     pushers = [
         subprocess.Popen(
             [
@@ -152,6 +163,7 @@ def run_level(streams: int, seconds: float, ctx: dict[str, object]) -> dict[str,
     for pusher in pushers:
         pusher.wait(seconds + 60)
     time.sleep(8)  # the last segments: closed at hang-up, then uploaded
+    cpu = cpu_seconds(pid) - cpu_before
     watch.stop.set()
     for thread in threads:
         thread.join()
@@ -168,6 +180,8 @@ def run_level(streams: int, seconds: float, ctx: dict[str, object]) -> dict[str,
         "p50_s": round(p50, 3),
         "p95_s": round(p95, 3),
         "keeps_up": missed == 0 and p95 < SEGMENT_SECONDS,
+        "cpu_ms_per_segment": round(1000 * cpu / max(len(watch.listed), 1), 1),
+        "cpu_s_per_stream_s": round(cpu / (streams * seconds), 4),
     }
 
 
@@ -201,7 +215,7 @@ def main() -> None:
         ingest.wait_http_ok(f"http://127.0.0.1:{callback_port}/readyz", timeout=120)
         ctx: dict[str, object] = {
             "bootstrap": bootstrap, "topics": names, "hls_dir": nginx.hls_dir,
-            "rtmp_url": nginx.rtmp_url, "clip": encode_source(folder),
+            "rtmp_url": nginx.rtmp_url, "clip": encode_source(folder), "pid": ingest.pid,
         }  # fmt: skip
         print(
             f"ingest latency (listed -> SegmentReady), nproc={os.cpu_count()}, "
@@ -252,6 +266,20 @@ def record(levels: list[dict[str, object]], kept_up: int, seconds: float) -> Non
             label=f"p95 at {level['streams']} stream(s)",
             notes=f"{level['segments']} segments, {level['unpublished']} unpublished",
         )
+    busiest = levels[-1]
+    results.figure(
+        "ingest.cpu_ms_per_segment",
+        float(str(busiest["cpu_ms_per_segment"])),
+        "ms",
+        label=f"ingest CPU per 2 s 720p segment at {busiest['streams']} stream(s)",
+        notes="process + waited-for children, /proc stat, whole level incl. idle polling",
+    )
+    results.figure(
+        "ingest.cpu_s_per_stream_s",
+        float(str(busiest["cpu_s_per_stream_s"])),
+        "core-s/stream-s",
+        label=f"ingest CPU per stream-second at {busiest['streams']} stream(s)",
+    )
     results.figure(
         "ingest.streams_kept_up",
         kept_up,

@@ -53,7 +53,7 @@ def build(settings: IngestSettings) -> IngestService:
         state=state,
         folders=folders,
         spool=spool,
-        prober=functools.partial(probe, ffprobe=settings.ffprobe),
+        prober=functools.partial(probe, timeout=settings.probe_timeout_seconds),
         topics=topics,
         producer_id=producer_id,
         timings=PickupTimings(settings.stall_seconds, settings.close_grace_seconds),

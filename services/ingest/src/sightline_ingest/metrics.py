@@ -16,7 +16,8 @@ SEGMENTS_LOST = Counter(
     "sightline_ingest_segments_lost_total", "Segments nginx removed before ingest saw them"
 )
 PROBE_TIMEOUTS = Counter(
-    "sightline_ingest_probe_timeouts_total", "ffprobe runs that timed out (the segment is retried)"
+    "sightline_ingest_probe_timeouts_total",
+    "Segment probes that timed out (the segment is retried)",
 )
 SEGMENTS_QUARANTINED = Counter(
     "sightline_ingest_segments_quarantined_total", "Unreadable segments kept in quarantine storage"

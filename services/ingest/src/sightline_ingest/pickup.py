@@ -3,12 +3,12 @@
 Each pass reads the playlist of every publish being scanned; a listed file not seen before is
 read, checked, probed, spooled and given the stream's next sequence number in one state
 transaction. Unreadable files become dead letters, their bytes kept in quarantine storage (the
-uploader stores them, then sends the dead letter naming where); an ffprobe that times out is
+uploader stores them, then sends the dead letter naming where); a probe that times out is
 a busy host, so the folder is read again on the next pass instead. A live stream without a
 new segment for `stall_seconds` is reported stalled; a closed publish is scanned for
 `close_grace` more so its last segment (written as the publisher hangs up) is not missed.
 nginx lists a fragment it closed right after opening it (the publisher died just after a
-fragment boundary) with a zero duration: it is taken like any other, with the duration ffprobe
+fragment boundary) with a zero duration: it is taken like any other, with the duration the probe
 reads from it (a frame's worth; never zero, which no segment may have).
 """
 
@@ -48,7 +48,7 @@ log = structlog.get_logger(__name__)
 Prober = Callable[[Path], MediaInfo]
 Publishers = Callable[[], set[str] | None]  # key hashes nginx is receiving now; None: unknown
 PLAYLIST_NAME = "index.m3u8"
-MIN_DURATION_S = 0.001  # a zero-listed fragment ffprobe cannot time either
+MIN_DURATION_S = 0.001  # a zero-listed fragment the probe cannot time either
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ class SegmentPickup:
             self._reconciled = True
         sessions = self._state.active_sessions()
         # Folders are independent streams: probe them in parallel, so segments that several
-        # publishers complete at the same moment do not queue behind each other's ffprobe.
+        # publishers complete at the same moment do not queue behind each other's probe.
         jobs = [
             (group, folder)
             for dir_hash, group in _by_folder(sessions).items()

@@ -44,5 +44,9 @@ class IngestSettings(ServiceSettings, SourcePolicySettings):
         " has less free space than 10% of it)",
     )
     ffmpeg: str = "ffmpeg"
-    ffprobe: str = "ffprobe"
+    probe_timeout_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        description="wall time a segment's probe may take before it is retried on a later pass",
+    )
     max_backoff: float = Field(default=10.0, gt=0)

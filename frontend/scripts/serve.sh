@@ -5,10 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export npm_config_cache="${npm_config_cache:-$HOME/.cache/sightline/npm}"
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
-  npm install --no-audit --no-fund --loglevel=error
-  touch node_modules
-fi
+bash scripts/install-deps.sh
 OUT=dist/sightline-dashboard/browser/index.html
 if [ ! -f "$OUT" ] || [ -n "$(find src public angular.json package-lock.json -newer "$OUT" -print -quit)" ]; then
   npx ng build --configuration production >&2

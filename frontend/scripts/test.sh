@@ -11,11 +11,7 @@ cd "$(dirname "$0")/.."
 export npm_config_cache="${npm_config_cache:-$HOME/.cache/sightline/npm}"
 API_URL="${SIGHTLINE_API_URL:-http://127.0.0.1:8000}"
 
-# `npm ci` fails on this registry's lockfile (other platforms' optional packages are absent).
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
-  npm install --no-audit --no-fund --loglevel=error
-  touch node_modules
-fi
+bash scripts/install-deps.sh
 
 if [ "${SIGHTLINE_UNIT:-1}" != 0 ]; then
   echo "== dashboard unit tests (vitest)"

@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from sightline_common.dev_credentials import DevCredentialsError, refuse_dev_credentials
+from sightline_common.kafka.scram import ADMIN, dev_password
 from sightline_common.storage_access import storage_user
 
 DEV_DB = "postgresql+psycopg://sightline:sightline@db:5432/sightline"
@@ -31,6 +32,16 @@ def test_service_users_development_secrets_are_refused_and_storage_less_services
         refuse_dev_credentials(False, "a-real-secret", storage_secret_keys=["sightline-secret"])
     refuse_dev_credentials(False, None)  # a service that uses no object storage
     refuse_dev_credentials(False, "a-real-secret", storage_secret_keys=["another-real-one"])
+
+
+def test_development_kafka_passwords_are_refused_unless_allowed() -> None:
+    """A service's own SCRAM login and the users the provisioning creates (compose's first
+    start, the devstack's SCRAM broker)."""
+    for principal in (ADMIN, "notifier", "results-api"):
+        with pytest.raises(DevCredentialsError, match="SIGHTLINE_KAFKA_PASSWORD"):
+            refuse_dev_credentials(False, None, kafka_passwords=[dev_password(principal)])
+        refuse_dev_credentials(True, None, kafka_passwords=[dev_password(principal)])
+    refuse_dev_credentials(False, None, kafka_passwords=["", "a-real-password"])
 
 
 @pytest.mark.parametrize("module", ["sightline_ingest", "sightline_results_api"])

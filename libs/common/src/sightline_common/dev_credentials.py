@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 import structlog
 from pydantic import SecretStr
 
+from sightline_common.kafka.acl_spec import SERVICES
+from sightline_common.kafka.scram import ADMIN, dev_password
 from sightline_common.storage_access import STORAGE_USERS
 
 DEV_S3_SECRET_KEY = "sightline-secret"  # noqa: S105 - the documented development value
@@ -24,6 +26,8 @@ ALLOW_VARIABLE = "SIGHTLINE_ALLOW_DEV_CREDENTIALS"
 DEV_S3_SECRET_KEYS = frozenset(
     {DEV_S3_SECRET_KEY, *(user.dev_secret_key(DEV_S3_SECRET_KEY) for user in STORAGE_USERS)}
 )
+# The Kafka passwords of the local platform's and compose's first-start SCRAM users.
+DEV_KAFKA_PASSWORDS = frozenset(dev_password(p) for p in (ADMIN, *(s.principal for s in SERVICES)))
 
 
 class DevCredentialsError(RuntimeError):
@@ -41,10 +45,12 @@ def dev_credentials(
     s3_secret_key: str | None,
     database_url: str | None = None,
     storage_secret_keys: Iterable[str] = (),
+    kafka_passwords: Iterable[str] = (),
 ) -> list[str]:
     """The settings among these that hold a built-in development credential (`s3_secret_key`
     None: the service uses no object storage; `storage_secret_keys`: the per-service users'
-    secrets the provisioning creates)."""
+    secrets the provisioning creates; `kafka_passwords`: the service's own Kafka login and, for
+    the provisioning, the SCRAM users' it creates)."""
     found = []
     if s3_secret_key in DEV_S3_SECRET_KEYS:
         found.append("SIGHTLINE_S3_SECRET_KEY")
@@ -52,6 +58,8 @@ def dev_credentials(
         found.append("SIGHTLINE_DATABASE_URL")
     if DEV_S3_SECRET_KEYS & set(storage_secret_keys):
         found.append("SIGHTLINE_S3_SECRET_KEY_<USER>")
+    if DEV_KAFKA_PASSWORDS & set(kafka_passwords):
+        found.append("SIGHTLINE_KAFKA_PASSWORD")
     return found
 
 
@@ -60,9 +68,10 @@ def refuse_dev_credentials(
     s3_secret_key: str | None,
     database_url: str | None = None,
     storage_secret_keys: Iterable[str] = (),
+    kafka_passwords: Iterable[str] = (),
 ) -> None:
     """Raise DevCredentialsError when a development credential is in use and not allowed."""
-    found = dev_credentials(s3_secret_key, database_url, storage_secret_keys)
+    found = dev_credentials(s3_secret_key, database_url, storage_secret_keys, kafka_passwords)
     if found and not allowed:
         raise DevCredentialsError(found)
 

@@ -1,7 +1,10 @@
-"""Creates what a deployment needs before its services start: every topic (with its dead-letter
-topic) as `topics.TOPIC_SPECS` shapes it, the object-store buckets, and each service's MinIO
-user and policy (`storage_access`; a user's secret key is read from its
-`SIGHTLINE_S3_SECRET_KEY_<USER>` variable, and a user without one is not created).
+"""Creates what a deployment needs before its services start: each service's SCRAM user on the
+broker with its ACLs (`kafka.acl_spec`, `kafka.scram`; a principal's password is read from its
+`SIGHTLINE_KAFKA_PASSWORD_<PRINCIPAL>` variable, and none are created when no such variable is
+set, as on Kubernetes where Strimzi owns them), every topic (with its dead-letter topic) as
+`topics.TOPIC_SPECS` shapes it, the object-store buckets, and each service's MinIO user and
+policy (`storage_access`; a user's secret key is read from its `SIGHTLINE_S3_SECRET_KEY_<USER>`
+variable, and a user without one is not created).
 
 `python -m sightline_common.provision` is the one-shot init of docker-compose (and of a Kubernetes
 Job for the buckets; there Strimzi owns the topics). Taking the shapes from the same specs the
@@ -20,6 +23,7 @@ from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.cimpl import NewTopic
 
+from sightline_common.kafka.scram import principal_passwords, provision_principals
 from sightline_common.kafka.security import admin_config
 from sightline_common.logging import configure_logging
 from sightline_common.settings import ServiceSettings
@@ -87,7 +91,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = ServiceSettings(service_name="provision")
     log = configure_logging("provision", settings.log_level)
     secret_keys = storage_secret_keys(os.environ)
-    settings.refuse_dev_credentials(storage_secret_keys=secret_keys.values())
+    kafka_passwords = principal_passwords(os.environ)
+    settings.refuse_dev_credentials(
+        storage_secret_keys=secret_keys.values(), kafka_passwords=kafka_passwords.values()
+    )
+    if kafka_passwords:
+        broker = AdminClient(admin_config(settings.kafka_bootstrap))
+        principals = provision_principals(broker, settings.topics, kafka_passwords)
+        log.info("kafka_principals_ready", principals=principals)
     if not args.skip_topics:
         created = ensure_topics(settings.kafka_bootstrap, settings.topics, args.replication_factor)
         log.info("topics_ready", created=created, prefix=settings.topic_prefix)

@@ -15,6 +15,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sightline_common.dev_credentials import DevCredentialsError, refuse_dev_credentials
+from sightline_common.kafka.security import KafkaSecurity
 from sightline_common.topics import TopicNames
 
 
@@ -48,15 +49,22 @@ class ServiceSettings(BaseSettings):
         *,
         storage: bool = True,
         storage_secret_keys: Iterable[str] = (),
+        kafka_passwords: Iterable[str] = (),
     ) -> None:
         """Exit with code 2 and the reason in the log when a built-in development credential
-        (of MinIO unless the service uses no `storage`, of the `database_url` it connects to, or
-        among the `storage_secret_keys` it provisions) is in use outside development. Services
-        call this once at start, before they connect to anything."""
+        (of MinIO unless the service uses no `storage`, of the `database_url` it connects to, of
+        its own Kafka login, or among the `storage_secret_keys` and `kafka_passwords` it
+        provisions) is in use outside development. Services call this once at start, before
+        they connect to anything."""
         s3_secret_key = self.s3_secret_key.get_secret_value() if storage else None
+        own_kafka_password = KafkaSecurity().password.get_secret_value()
         try:
             refuse_dev_credentials(
-                self.allow_dev_credentials, s3_secret_key, database_url, storage_secret_keys
+                self.allow_dev_credentials,
+                s3_secret_key,
+                database_url,
+                storage_secret_keys,
+                [own_kafka_password, *kafka_passwords],
             )
         except DevCredentialsError as exc:
             structlog.get_logger(__name__).error("service.refused", reason=str(exc))

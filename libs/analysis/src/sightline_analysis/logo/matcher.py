@@ -212,6 +212,12 @@ class LogoMatcher:
         view; raises KeyError."""
         return self._references[logo_id].features_per_scale
 
+    def region_template(self, logo_id: str) -> RegionTemplate:
+        """Reference `logo_id` as the region check compares it (`REGION_WIDTH` px wide,
+        smoothed, with its transparency): what a second look that is not SIFT (a blurred
+        picture) compares the frame with; raises KeyError."""
+        return self._references[logo_id].regions
+
     def remove(self, logo_id: str) -> None:
         """Forget reference `logo_id` (no error when unknown)."""
         with self._lock:

@@ -1,0 +1,124 @@
+"""The heatmap net and how its output becomes candidate boxes.
+
+A fully convolutional net of depthwise-separable layers (~53k parameters at 6 brands): stem /2,
+stages at /4, /8 and /16, two dilated layers at /16 (so a cell sees more than a large logo's
+parts), upsampled and joined to the /8 features. Per stride-8 cell: softmax over background +
+one class per brand. Its cost barely depends on the number of brands (only the last 1x1
+convolution grows). TensorFlow is imported when a net is built or loaded, never at import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from sightline_analysis.logo.learned.synth import STRIDE
+
+Box = tuple[float, float, float, float]  # x, y, w, h in frame pixels
+Probabilities = npt.NDArray[np.float32]  # rows x cols x (1 + brands)
+INPUT_WIDTH = 480
+"""Width a frame is resized to before the net sees it (the training crops' scale)."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A region where the net sees a brand: box in frame pixels, peak probability, cells."""
+
+    brand: str
+    box: Box
+    score: float
+    cells: int
+
+
+def build(classes: int, width: float = 1.0) -> Any:
+    """An untrained net for `classes` brands (+ background); `width` scales every layer."""
+    import tensorflow as tf  # noqa: PLC0415 - heavy; loaded only when a net is used
+
+    layers = tf.keras.layers
+
+    def size(n: int) -> int:
+        return max(8, int(n * width))
+
+    def separable(x: Any, filters: int, stride: int = 1, dilation: int = 1) -> Any:
+        x = layers.DepthwiseConv2D(3, strides=stride, padding="same", dilation_rate=dilation,
+                                   use_bias=False)(x)  # fmt: skip
+        x = layers.BatchNormalization()(x)
+        x = layers.ReLU(6.0)(x)
+        x = layers.Conv2D(filters, 1, use_bias=False)(x)
+        x = layers.BatchNormalization()(x)
+        return layers.ReLU(6.0)(x)
+
+    inputs = tf.keras.Input((None, None, 3), dtype="uint8")
+    x = layers.Rescaling(1 / 127.5, offset=-1.0)(inputs)
+    x = layers.Conv2D(size(16), 3, strides=2, padding="same", use_bias=False)(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.ReLU(6.0)(x)
+    x = separable(x, size(32), 2)
+    x = separable(x, size(32))
+    x = separable(x, size(64), 2)
+    x8 = separable(x, size(64))
+    x = separable(x8, size(96), 2)
+    x = separable(x, size(96), dilation=2)
+    x = separable(x, size(96), dilation=4)
+    x = layers.UpSampling2D(2)(x)
+    x = layers.Concatenate()([x, x8])
+    x = separable(x, size(64))
+    outputs = layers.Conv2D(classes + 1, 1, activation="softmax")(x)
+    return tf.keras.Model(inputs, outputs)
+
+
+def candidates(
+    probs: Probabilities, names: Sequence[str], scale: tuple[float, float],
+    threshold: float = 0.5, min_cells: int = 1,
+) -> list[Candidate]:  # fmt: skip
+    """Per brand (channel k+1 is `names[k]`), each 8-connected group of cells whose probability
+    reaches `threshold`, as a box in frame pixels (`scale`: frame pixels per input pixel, x
+    and y) scored by its peak; groups of fewer than `min_cells` cells are dropped."""
+    found = []
+    sx, sy = scale
+    for index, name in enumerate(names, start=1):
+        plane = probs[:, :, index]
+        mask = (plane >= threshold).astype(np.uint8)
+        if not mask.any():
+            continue
+        count, parts, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+        for part in range(1, count):
+            x, y, w, h, area = (int(v) for v in stats[part])
+            if area < min_cells:
+                continue
+            score = float(plane[parts == part].max())
+            box = (x * STRIDE * sx, y * STRIDE * sy, w * STRIDE * sx, h * STRIDE * sy)
+            found.append(Candidate(name, box, score, area))
+    return found
+
+
+class HeatmapNet:
+    """A trained net and its class names: frame in, candidate boxes out (one CPU thread)."""
+
+    def __init__(self, model: Any, names: Sequence[str], threshold: float = 0.5) -> None:
+        import tensorflow as tf  # noqa: PLC0415 - heavy; loaded only when a net is used
+
+        self.model = model
+        self.names = list(names)
+        self.threshold = threshold
+        # A graph traced once per input shape: eager Keras calls cost several times more.
+        self._run = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
+        self._tensor = tf.constant
+
+    def heatmap(self, image: npt.NDArray[np.uint8]) -> tuple[Probabilities, tuple[float, float]]:
+        """The net's per-cell probabilities for a BGR frame and the frame-per-input scale."""
+        height, width = image.shape[:2]
+        rows = max(16, round(height * INPUT_WIDTH / width / 16) * 16)
+        small = cv2.resize(image, (INPUT_WIDTH, rows), interpolation=cv2.INTER_AREA)
+        probs = np.asarray(self._run(self._tensor(small[None]))[0], np.float32)
+        return probs, (width / INPUT_WIDTH, height / rows)
+
+    def __call__(self, image: npt.NDArray[np.uint8]) -> list[Candidate]:
+        """Candidate boxes (frame pixels) for every brand the net sees in `image`."""
+        probs, scale = self.heatmap(image)
+        return candidates(probs, self.names, scale, self.threshold)

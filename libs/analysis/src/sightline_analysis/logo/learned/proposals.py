@@ -1,0 +1,156 @@
+"""A `LogoMatcher` that searches a full frame only where the heatmap net proposes.
+
+The whole-frame SIFT search is most of the pipeline's cost (~290 ms per 720p frame). Here a
+net (~10 ms per frame, nearly independent of the library's size) proposes a few regions, and
+each is verified by `LogoMatcher.match_region`, zoomed as the pipeline's own re-verification
+is: sightings still pass the matcher's geometric and appearance checks, so precision is the
+matcher's. Anything narrower than a frame (the pipeline's zoomed crops, an upload's
+detectability check) goes to the plain matcher. Measured on the logo kit's REPORT_SEED 1402
+(session 7): pipeline precision 0.992 -> 0.992, recall 0.585 -> 0.599, CPU median 287 -> 105
+ms per frame.
+
+The net's weights belong to one library: they are looked up under the key of the references
+the matcher holds (`weights.library_key`) after every change of the library, and re-tried
+every `retry_seconds` while missing. Until they exist the frame is searched whole, as without
+this class: a library without weights costs CPU, never recall.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import structlog
+from pydantic import BaseModel, ConfigDict, Field
+
+from sightline_analysis.frames import Image
+from sightline_analysis.logo.learned.model import Box, HeatmapNet
+from sightline_analysis.logo.learned.train import TrainingRecipe
+from sightline_analysis.logo.learned.weights import WeightsStore, library_key, reference_digest
+from sightline_analysis.logo.matcher import LogoMatch, LogoMatcher, MatcherConfig
+from sightline_common.errors import StorageUnavailableError
+
+log = structlog.get_logger(__name__)
+
+
+class ProposalConfig(BaseModel):
+    """How net proposals are turned into regions to verify (tuned on the kit's seed 1401)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    recipe: TrainingRecipe = TrainingRecipe()
+    min_score: float = Field(default=0.5, gt=0.0, le=1.0)
+    """A proposal's peak probability must reach this."""
+    max_proposals: int = Field(default=4, ge=1)
+    """The best-scored proposals verified per frame."""
+    min_width: float = Field(default=42.0, ge=0.0)
+    """Proposals narrower than this (frame pixels; 5 heatmap cells at 720p) are noise."""
+    margin: float = Field(default=0.3, ge=0.0)
+    """A proposal is grown by this share of its size on each side, plus `margin_px`."""
+    margin_px: float = Field(default=24.0, ge=0.0)
+    min_frame_width: int = Field(default=960, ge=1)
+    """Images narrower than this are crops (zoomed re-verification): plain matcher."""
+    retry_seconds: float = Field(default=30.0, gt=0.0)
+    """How often storage is asked again for weights that were missing."""
+
+
+class ProposalMatcher(LogoMatcher):
+    """A `LogoMatcher` whose whole-frame search is net proposals verified region by region."""
+
+    def __init__(
+        self,
+        config: MatcherConfig | None = None,
+        proposals: ProposalConfig | None = None,
+        weights: WeightsStore | None = None,
+    ) -> None:
+        super().__init__(config)
+        self.proposals = proposals or ProposalConfig()
+        self._weights = weights
+        self._digests: dict[str, tuple[str, str]] = {}
+        self._net: HeatmapNet | None = None
+        self._net_key: str | None = None
+        self._next_lookup = 0.0
+        self._net_lock = threading.Lock()
+
+    def add(self, logo_id: str, brand: str, image: Image) -> None:
+        """As `LogoMatcher.add`; the net's weights are looked up again for the new library."""
+        super().add(logo_id, brand, image)
+        with self._net_lock:
+            self._digests = {**self._digests, logo_id: (brand, reference_digest(image))}
+
+    def remove(self, logo_id: str) -> None:
+        """As `LogoMatcher.remove`; the net's weights are looked up again for the new library."""
+        super().remove(logo_id)
+        with self._net_lock:
+            self._digests = {k: v for k, v in self._digests.items() if k != logo_id}
+
+    @property
+    def library_key(self) -> str:
+        """The key the held references' weights are stored under."""
+        return library_key(self._digests.values(), self.proposals.recipe)
+
+    @property
+    def net_key(self) -> str | None:
+        """The key of the net in use, None while frames are searched whole."""
+        return self._net_key if self._net is not None else None
+
+    def use(self, net: HeatmapNet | None, key: str | None = None) -> None:
+        """Propose with `net` (weights for the library under `key`, the current one by
+        default); None searches frames whole again."""
+        with self._net_lock:
+            self._net = net
+            self._net_key = key or self.library_key
+            self._next_lookup = time.monotonic() + self.proposals.retry_seconds
+
+    def match(self, frame: Image) -> list[LogoMatch]:
+        """The brands verified in `frame`: where the net proposes when it has weights for the
+        library and `frame` is a whole frame, else as `LogoMatcher.match`."""
+        if frame.shape[1] < self.proposals.min_frame_width:
+            return super().match(frame)
+        net = self._current_net()
+        if net is None:
+            return super().match(frame)
+        cfg = self.proposals
+        candidates = sorted(
+            (c for c in net(frame) if c.score >= cfg.min_score and c.box[2] >= cfg.min_width),
+            key=lambda c: -c.score,
+        )[: cfg.max_proposals]
+        best: dict[str, LogoMatch] = {}
+        for candidate in candidates:
+            for found in self.match_region(frame, self._grown(candidate.box)):
+                if found.brand not in best or found.confidence > best[found.brand].confidence:
+                    best[found.brand] = found
+        return list(best.values())
+
+    def _grown(self, box: Box) -> Box:
+        x, y, w, h = box
+        dx = w * self.proposals.margin + self.proposals.margin_px
+        dy = h * self.proposals.margin + self.proposals.margin_px
+        return x - dx, y - dy, w + 2 * dx, h + 2 * dy
+
+    def _current_net(self) -> HeatmapNet | None:
+        """The net for the library as it is now: looked up after the library changed and
+        every `retry_seconds` while missing (storage errors are logged and retried)."""
+        with self._net_lock:
+            if not self._digests:
+                return None
+            key = self.library_key
+            if key != self._net_key:
+                self._net, self._net_key, self._next_lookup = None, key, 0.0
+            if self._net is not None or self._weights is None:
+                return self._net
+            if time.monotonic() < self._next_lookup:
+                return None
+            self._next_lookup = time.monotonic() + self.proposals.retry_seconds
+            try:
+                self._net = self._weights.load(key)
+            except StorageUnavailableError as exc:
+                log.warning("logo.proposals_unavailable", key=key, reason=str(exc))
+                return None
+            except (ValueError, OSError) as exc:  # a stored archive Keras cannot read
+                log.exception("logo.proposals_unreadable", key=key, reason=str(exc))
+                return None
+            if self._net is None:
+                log.info("logo.proposals_missing", key=key, fallback="whole-frame search")
+            else:
+                log.info("logo.proposals_loaded", key=key, brands=len(self._net.names))
+            return self._net

@@ -1,0 +1,63 @@
+"""The heatmap net: boxes read off a probability map, a tiny training run that repeats
+bitwise, weights that survive their archive, a key that follows the library."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sightline_analysis.logo.learned.model import Candidate, candidates
+from sightline_analysis.logo.learned.train import TrainingRecipe, train
+from sightline_analysis.logo.learned.weights import (
+    library_key,
+    net_from_bytes,
+    net_to_bytes,
+    reference_digest,
+)
+from sightline_analysis.synthetic import make_logo, make_transparent_logo
+
+TINY = TrainingRecipe(
+    seed=3, steps=2, batch=8, crop_size=64, chunk_crops=16, width=0.25, eager=True
+)
+
+
+def test_cells_above_the_threshold_become_one_box_per_brand_and_group() -> None:
+    probs = np.zeros((6, 10, 3), np.float32)
+    probs[:, :, 0] = 1.0
+    probs[1:3, 2:6, 1] = 0.7  # brand "a": 2 x 4 cells
+    probs[2, 3, 1] = 0.9  # its peak
+    probs[5, 9, 2] = 0.6  # brand "b": one cell in the corner
+    probs[0, 9, 2] = 0.4  # below the threshold
+    found = candidates(probs, ["a", "b"], scale=(2.0, 3.0), threshold=0.5)
+    assert found == [
+        Candidate("a", (2 * 8 * 2.0, 1 * 8 * 3.0, 4 * 8 * 2.0, 2 * 8 * 3.0), pytest.approx(0.9), 8),
+        Candidate("b", (9 * 8 * 2.0, 5 * 8 * 3.0, 8 * 2.0, 8 * 3.0), pytest.approx(0.6), 1),
+    ]
+    assert candidates(probs, ["a", "b"], scale=(1.0, 1.0), min_cells=2)[0].brand == "a"
+    assert len(candidates(probs, ["a", "b"], scale=(1.0, 1.0), min_cells=2)) == 1
+
+
+def test_a_tiny_training_run_repeats_bitwise_and_its_archive_keeps_it() -> None:
+    references = [("acme", make_logo("ACME", seed=1)), ("volt", make_transparent_logo("VOLT", 2))]
+    first = train(references, TINY)
+    second = train(references, TINY)
+    assert first.names == ["acme", "volt"]
+    for a, b in zip(first.model.get_weights(), second.model.get_weights(), strict=True):
+        assert np.array_equal(a, b)
+    frame = np.random.default_rng(0).integers(0, 255, (360, 640, 3), np.uint8)
+    probs, scale = first.heatmap(frame)
+    assert probs.shape == (272 // 8, 480 // 8, 3)
+    assert scale == pytest.approx((640 / 480, 360 / 272))
+    restored = net_from_bytes(net_to_bytes(first), first.names)
+    assert np.array_equal(restored.heatmap(frame)[0], probs)
+
+
+def test_the_library_key_follows_brands_pixels_and_recipe_not_order() -> None:
+    acme = reference_digest(make_logo("ACME", seed=1))
+    volt = reference_digest(make_logo("VOLT", seed=2))
+    key = library_key([("acme", acme), ("volt", volt)], TINY)
+    assert key == library_key([("volt", volt), ("acme", acme)], TINY)
+    assert key != library_key([("acme", acme)], TINY)
+    assert key != library_key([("acme", acme), ("volta", volt)], TINY)
+    assert key != library_key([("acme", acme), ("volt", acme)], TINY)
+    assert key != library_key([("acme", acme), ("volt", volt)], TINY.model_copy(update={"seed": 4}))

@@ -1,0 +1,81 @@
+"""ProposalMatcher: a whole frame is searched only where the net proposes; crops, and a
+library without weights, go to the plain matcher."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sightline_analysis.frames import Image
+from sightline_analysis.logo.learned.model import Candidate
+from sightline_analysis.logo.learned.proposals import ProposalConfig, ProposalMatcher
+from sightline_analysis.logo.matcher import iou
+from sightline_analysis.synthetic import Placement, background, composite, make_logo
+
+ACME = make_logo("ACME", seed=1)
+FRAME, TRUTH = composite(background(5, (1280, 720)), ACME, Placement((900, 250), 220, 6))
+
+
+@dataclass
+class ProposingNet:
+    """Stands in for the trained net (pure logic): proposes fixed boxes, counts its calls."""
+
+    proposals: list[Candidate]
+    names: list[str] = field(default_factory=lambda: ["acme"])
+    calls: int = 0
+
+    def __call__(self, image: Image) -> list[Candidate]:
+        self.calls += 1
+        return self.proposals
+
+
+def matcher_with(net: ProposingNet | None) -> ProposalMatcher:
+    matcher = ProposalMatcher(proposals=ProposalConfig(max_proposals=2, min_score=0.6))
+    matcher.add("acme-1", "acme", ACME)
+    if net is not None:
+        matcher.use(net)  # type: ignore[arg-type]
+    return matcher
+
+
+def test_a_proposal_on_the_logo_is_verified_there() -> None:
+    x, y, w, h = TRUTH
+    net = ProposingNet([Candidate("acme", (x + 10, y + 5, w - 20, h - 10), 0.9, 12)])
+    (found,) = matcher_with(net).match(FRAME)
+    assert found.brand == "acme"
+    assert iou(found.box, TRUTH) > 0.7
+    assert net.calls == 1
+
+
+def test_without_a_proposal_there_the_logo_is_not_searched_for() -> None:
+    elsewhere = Candidate("acme", (40.0, 400.0, 200.0, 100.0), 0.95, 12)
+    weak = Candidate("acme", TRUTH, 0.5, 12)  # below min_score
+    narrow = Candidate("acme", (TRUTH[0], TRUTH[1], 30.0, TRUTH[3]), 0.99, 2)  # below min_width
+    assert matcher_with(ProposingNet([elsewhere, weak, narrow])).match(FRAME) == []
+
+
+def test_crops_and_a_library_without_weights_use_the_plain_matcher() -> None:
+    net = ProposingNet([])
+    matcher = matcher_with(net)
+    x, y, w, h = (int(v) for v in TRUTH)
+    crop = np.ascontiguousarray(FRAME[y - 40 : y + h + 40, x - 60 : x + w + 60])
+    assert [m.brand for m in matcher.match(crop)] == ["acme"]
+    assert net.calls == 0  # narrower than a frame: never proposed on
+    plain = matcher_with(None)
+    assert plain.net_key is None
+    assert [m.brand for m in plain.match(FRAME)] == ["acme"]
+
+
+def test_a_changed_library_drops_the_net_until_its_own_weights_are_found() -> None:
+    net = ProposingNet([])
+    matcher = matcher_with(net)
+    key = matcher.library_key
+    assert matcher.net_key == key
+    assert matcher.match(FRAME) == []  # the net proposes nothing
+    matcher.add("volt-1", "volt", make_logo("VOLT", seed=2))
+    assert matcher.library_key != key
+    # No weights store: nothing to load for the new library, so the frame is searched whole.
+    assert [m.brand for m in matcher.match(FRAME)] == ["acme"]
+    assert matcher.net_key is None
+    matcher.remove("volt-1")
+    assert matcher.library_key == key

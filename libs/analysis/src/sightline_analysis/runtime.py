@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sightline_analysis.analyzers import AnalyzerContext, AnalyzerRegistry, AnalyzerSet
+from sightline_analysis.logo.learned.proposals import ProposalMatcher
+from sightline_analysis.logo.learned.weights import WeightsStore
 from sightline_analysis.logo.library import LogoLibrary
 from sightline_analysis.logo.matcher import LogoMatcher, MatcherConfig
 from sightline_analysis.settings import DetectorSettings
@@ -59,7 +61,12 @@ def build_analyzers(
     followers: list[CompactedTopicFollower] = []
     matcher: LogoMatcher | None = None
     if LOGO in keys:
-        matcher = LogoMatcher(MatcherConfig.model_validate(overrides.get(LOGO, {})))
+        tuning = MatcherConfig.model_validate(overrides.get(LOGO, {}))
+        matcher = (
+            ProposalMatcher(tuning, weights=WeightsStore(store, settings.logos_bucket))
+            if settings.logo_proposals == "net"
+            else LogoMatcher(tuning)
+        )
         library = LogoLibrary(matcher, store)
         followers.append(
             CompactedTopicFollower(

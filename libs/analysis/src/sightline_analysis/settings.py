@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import SecretStr
 
@@ -44,6 +44,10 @@ class DetectorSettings(ServiceSettings):
     # handed to a backfill run (0: never skip); a backfill run holds at most this many segments.
     max_live_lag_s: float = 4.0
     backfill_max_segments: int = 30
+    # Where the logo analyzer searches a whole frame: everywhere (SIFT), or where the learned
+    # proposal net points (logo/learned/; weights trained per library by `train-proposals`,
+    # whole-frame SIFT until they exist). Needs the `tensorflow` extra.
+    logo_proposals: Literal["sift", "net"] = "sift"
 
     def executor_limits(self) -> ExecutorLimits:
         """What the `executor` mode accepts from its callers."""

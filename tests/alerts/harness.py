@@ -105,8 +105,10 @@ class Feed:
         self.isolated = isolated
         self.producer = EventProducer(isolated.bootstrap, "alerts-test")
 
-    def publish(self, topic: Topic, payload: BaseModel, key: str) -> None:
-        envelope = wrap(payload, key=key, producer="alerts-test")
+    def publish(
+        self, topic: Topic, payload: BaseModel, key: str, occurred_at: datetime | None = None
+    ) -> None:
+        envelope = wrap(payload, key=key, producer="alerts-test", occurred_at=occurred_at)
         self.producer.publish(self.isolated.topics.name(topic), envelope)
         self.producer.flush()
 

@@ -25,6 +25,7 @@ from sightline_common.logging import configure_logging
 from sightline_common.messages import (
     Alert,
     AlertDelivery,
+    AlertProgress,
     AlertRule,
     AlertState,
     Detection,
@@ -95,6 +96,7 @@ def main() -> int:
         topics={
             topics.name(Topic.DETECTIONS): Detection,
             topics.name(Topic.SEGMENTS): SegmentReady,
+            topics.name(Topic.ALERT_PROGRESS): AlertProgress,
         },
         producer=producer,
         handler=evaluator.handle,

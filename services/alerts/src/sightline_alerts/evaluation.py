@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import structlog
@@ -23,16 +24,24 @@ from sightline_alerts.evaluator import (
     BRAND_KINDS,
     HEALTH_KINDS,
     PICTURE_KINDS,
-    Transition,
     fold_detection,
     fold_segment,
     tick,
 )
+from sightline_alerts.pacing import fold_member, fold_progress, segment_wall_end
 from sightline_alerts.rules import RuleBook
 from sightline_alerts.state import StreamState, state_input, state_key
+from sightline_alerts.transitions import Transition
 from sightline_common.envelope import deterministic_event_id, wrap
 from sightline_common.kafka import EventProducer, Received
-from sightline_common.messages import Alert, AlertKind, AlertState, Detection, SegmentReady
+from sightline_common.messages import (
+    Alert,
+    AlertKind,
+    AlertProgress,
+    AlertState,
+    Detection,
+    SegmentReady,
+)
 from sightline_common.topics import Topic, TopicNames
 
 log = structlog.get_logger(__name__)
@@ -40,12 +49,22 @@ log = structlog.get_logger(__name__)
 Clock = Callable[[], datetime]
 
 
-def _input_of(item: Received, detections_topic: str) -> str:
-    """Which state an input message drives: segments, or one detector's detections (each
-    detector analyses the same segments, so each keeps its own stream clock)."""
-    if item.topic != detections_topic:
+def _input_of(item: Received) -> str:
+    """Which state an input message drives: segments, set-pacing progress, or one detector's
+    detections (each detector analyses the same segments, so each keeps its own stream clock)."""
+    if isinstance(item.payload, SegmentReady):
         return Topic.SEGMENTS.value
+    if isinstance(item.payload, AlertProgress):
+        return Topic.ALERT_PROGRESS.value
     return state_input(item.payload.detector.name)
+
+
+@dataclass
+class _Outcome:
+    """What one input caused: alert transitions, and set-pacing progress for other members."""
+
+    transitions: list[Transition] = field(default_factory=list)
+    progress: list[AlertProgress] = field(default_factory=list)
 
 
 def _utc_now() -> datetime:
@@ -79,7 +98,6 @@ class AlertEvaluator:
         self._states: dict[str, StreamState] = {}
         self._owned: set[tuple[str, int]] = set()
         self._lock = threading.Lock()
-        self._detections = topics.name(Topic.DETECTIONS)
         self._segments = topics.name(Topic.SEGMENTS)
 
     def handle(self, item: Received) -> None:
@@ -87,38 +105,55 @@ class AlertEvaluator:
         payload = item.payload
         position = f"{item.topic}:{item.partition}"
         with self._lock:
-            state = self._state(
-                payload.stream_id, _input_of(item, self._detections), item.partition
-            )
+            state = self._state(payload.stream_id, _input_of(item), item.partition)
             if state.already_applied(position, item.offset):
                 metrics.SKIPPED_INPUT.labels("applied").inc()
                 return
-            transitions = self._evaluate(state, item)
+            outcome = self._evaluate(state, item)
             state.applied[position] = item.offset
             state.partition = item.partition
             state.version += 1
-            self._publish(state, transitions)
+            self._publish(state, outcome.transitions, outcome.progress)
 
-    def _evaluate(self, state: StreamState, item: Received) -> list[Transition]:
-        age = (self._clock() - item.message.envelope.occurred_at).total_seconds()
-        if age > self._max_age_s:
+    def _evaluate(self, state: StreamState, item: Received) -> _Outcome:
+        published_at = item.message.envelope.occurred_at
+        if (self._clock() - published_at).total_seconds() > self._max_age_s:
             metrics.SKIPPED_INPUT.labels("too_old").inc()
-            return []
+            return _Outcome()
         payload = item.payload
         if isinstance(payload, SegmentReady):
             rules = self._rules.for_stream(payload.stream_id, HEALTH_KINDS)
-            return fold_segment(state, rules, payload.wall_clock)
+            return _Outcome(fold_segment(state, rules, payload.wall_clock))
+        if isinstance(payload, AlertProgress):
+            return _Outcome(self._sum_members(state, payload))
         assert isinstance(payload, Detection)
+        return self._detection(state, payload, published_at)
+
+    def _sum_members(self, state: StreamState, progress: AlertProgress) -> list[Transition]:
+        rule = self._rules.get(progress.rule_id)
+        if rule is None or not rule.enabled:
+            return []
+        return fold_progress(state, rule, progress)
+
+    def _detection(
+        self, state: StreamState, payload: Detection, published_at: datetime
+    ) -> _Outcome:
         name = payload.detector.name
         if payload.run_id != "live" or name not in self._detectors | self._picture_detectors:
             metrics.SKIPPED_INPUT.labels("not_live_rule_input").inc()
-            return []
+            return _Outcome()
         kinds = frozenset[AlertKind]()
         if name in self._detectors:
             kinds |= BRAND_KINDS
         if name in self._picture_detectors:
             kinds |= PICTURE_KINDS
-        return fold_detection(state, self._rules.for_stream(payload.stream_id, kinds), payload)
+        rules = self._rules.for_stream(payload.stream_id, kinds)
+        transitions = fold_detection(state, rules, payload)
+        if name not in self._detectors:
+            return _Outcome(transitions)
+        members = self._rules.with_member(payload.stream_id)
+        wall_end = segment_wall_end(payload, published_at)
+        return _Outcome(transitions, fold_member(state, members, payload, wall_end))
 
     def tick_owned(self) -> None:
         """Run the stream-health clock over the streams whose segments this replica owns."""
@@ -134,7 +169,7 @@ class AlertEvaluator:
                 transitions = tick(state, rules, now)
                 if transitions:
                     state.version += 1
-                    self._publish(state, transitions)
+                    self._publish(state, transitions, [])
                     published = True
         if published:
             self._producer.flush()
@@ -167,7 +202,11 @@ class AlertEvaluator:
             state = self._states[key] = StreamState(stream_id, base, partition)
         return state
 
-    def _publish(self, state: StreamState, transitions: list[Transition]) -> None:
+    def _publish(
+        self, state: StreamState, transitions: list[Transition], progress: list[AlertProgress]
+    ) -> None:
+        """Produce the transitions, the progress records and then the state (the consumer loop
+        flushes all of them before it stores the input offset)."""
         now = self._clock()
         for t in transitions:
             alert = Alert(
@@ -198,5 +237,8 @@ class AlertEvaluator:
                 status=t.status.value,
                 brand=t.brand,
             )
+        for figure in progress:
+            envelope = wrap(figure, key=figure.stream_id, producer=self._producer_id)
+            self._producer.publish(self._topics.name(Topic.ALERT_PROGRESS), envelope)
         snapshot = wrap(state.to_message(), key=state.key, producer=self._producer_id)
         self._producer.publish(self._topics.name(Topic.ALERT_STATE), snapshot)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+from sightline_alerts.pacing import is_set_rule
 from sightline_common.messages import AlertKind, AlertRule
 
 
@@ -28,11 +29,22 @@ class RuleBook:
             return self._rules.get(rule_id)
 
     def for_stream(self, stream_id: str, kinds: frozenset[AlertKind]) -> list[AlertRule]:
-        """The enabled rules of `kinds` on `stream_id`, in a stable order."""
+        """The enabled rules of `kinds` on `stream_id` alone, in a stable order (pacing over a
+        set of streams is not among them: see `with_member`)."""
         with self._lock:
             rules = [
                 r
                 for r in self._rules.values()
-                if r.enabled and r.stream_id == stream_id and r.kind in kinds
+                if r.enabled and r.stream_id == stream_id and r.kind in kinds and not is_set_rule(r)
+            ]
+        return sorted(rules, key=lambda r: r.rule_id)
+
+    def with_member(self, stream_id: str) -> list[AlertRule]:
+        """The enabled pacing rules over a set of streams that `stream_id` belongs to."""
+        with self._lock:
+            rules = [
+                r
+                for r in self._rules.values()
+                if r.enabled and is_set_rule(r) and stream_id in r.stream_ids
             ]
         return sorted(rules, key=lambda r: r.rule_id)

@@ -33,6 +33,9 @@ class RuleState:
     # pacing: the brands' screen time since `since` (the period's start), up to `observed_to`.
     screen_time: float = 0.0
     observed_to: float | None = None
+    # pacing over a set of streams, where the members are summed: member stream ->
+    # [screen seconds, wall-clock epoch seconds observed to], the latest figure of each.
+    members: dict[str, list[float]] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RuleState:

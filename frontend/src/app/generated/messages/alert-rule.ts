@@ -1,7 +1,7 @@
 /* Generated from schemas/alert-rule.schema.json by frontend/scripts/gen-message-types.sh. Do not edit. */
 
 /**
- * detector_lag: the logo detector's live analysis starts more than duration_s after a segment was stored, or runs degraded (segments shed); picture: the picture shows one of `conditions` (the quality analyzer's dark / blurry / still flags) for duration_s of stream time; appearance: a brand visible for at least duration_s (optionally inside zone); absence: none of the brands seen for duration_s of analysed stream time; competitor: a brand appears at all; stream_health: no segment for duration_s of wall time; pacing: the brands' screen time projected to the end of the period falls short of target_s.
+ * detector_lag: the logo detector's live analysis starts more than duration_s after a segment was stored, or runs degraded (segments shed); picture: the picture shows one of `conditions` (the quality analyzer's dark / blurry / still flags) for duration_s of stream time; appearance: a brand visible for at least duration_s (optionally inside zone); absence: none of the brands seen for duration_s of analysed stream time; competitor: a brand appears at all; stream_health: no segment for duration_s of wall time; pacing: the brands' screen time projected to the end of the period falls short of target_s (on stream_id in stream time, or summed over the streams of stream_ids in wall-clock time).
  */
 export type AlertKind =
   "appearance" | "absence" | "competitor" | "stream_health" | "pacing" | "picture" | "detector_lag";
@@ -69,9 +69,17 @@ export interface AlertRule {
    */
   period_start_s?: number | null;
   /**
-   * pacing: stream seconds of the period before forecasting (null: a tenth of the period).
+   * pacing: seconds of the period before forecasting (null: a tenth of the period); wall-clock seconds for a set of streams.
    */
   warmup_s?: number | null;
+  /**
+   * pacing over a set of streams: the member streams (at least two; stream_id, where the rule's alerts are filed, is the first). The brands' screen time is summed over the members, each feed its own audience (a logo visible on two feeds at once counts twice), over the wall-clock period [period_start_at, period_start_at + period_s], and projected from the rate so far over the wall time elapsed since period_start_at. Empty: single-stream pacing on stream_id, in stream time.
+   */
+  stream_ids?: string[];
+  /**
+   * pacing over a set of streams: the wall-clock start of the period (results-api sets the rule's creation time when none is given); unused by single-stream rules.
+   */
+  period_start_at?: string | null;
 }
 export interface ZonePoint {
   x: number;

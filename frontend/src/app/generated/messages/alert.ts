@@ -10,7 +10,7 @@ export interface Alert {
   rule_id: string;
   rule_name: string;
   /**
-   * detector_lag: the logo detector's live analysis starts more than duration_s after a segment was stored, or runs degraded (segments shed); picture: the picture shows one of `conditions` (the quality analyzer's dark / blurry / still flags) for duration_s of stream time; appearance: a brand visible for at least duration_s (optionally inside zone); absence: none of the brands seen for duration_s of analysed stream time; competitor: a brand appears at all; stream_health: no segment for duration_s of wall time; pacing: the brands' screen time projected to the end of the period falls short of target_s.
+   * detector_lag: the logo detector's live analysis starts more than duration_s after a segment was stored, or runs degraded (segments shed); picture: the picture shows one of `conditions` (the quality analyzer's dark / blurry / still flags) for duration_s of stream time; appearance: a brand visible for at least duration_s (optionally inside zone); absence: none of the brands seen for duration_s of analysed stream time; competitor: a brand appears at all; stream_health: no segment for duration_s of wall time; pacing: the brands' screen time projected to the end of the period falls short of target_s (on stream_id in stream time, or summed over the streams of stream_ids in wall-clock time).
    */
   kind: "appearance" | "absence" | "competitor" | "stream_health" | "pacing" | "picture" | "detector_lag";
   stream_id: string;
@@ -60,6 +60,20 @@ export interface AlertEvidence {
    * pacing: the contracted screen time.
    */
   target_s?: number | null;
+  /**
+   * pacing: the forecast shortfall, target_s - forecast_s (negative when ahead).
+   */
+  shortfall_s?: number | null;
+  /**
+   * pacing over a set of streams: each member stream's screen time in the period so far (their sum is screen_time_s).
+   */
+  member_screen_time_s?: {
+    [k: string]: number;
+  } | null;
+  /**
+   * pacing over a set of streams: the wall-clock time the members' analysis has reached (the forecast's 'so far').
+   */
+  observed_to?: string | null;
   detail?: string | null;
 }
 export interface EvidenceBox {

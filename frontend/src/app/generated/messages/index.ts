@@ -1,4 +1,5 @@
 export * from './alert-delivery';
+export * from './alert-progress';
 export * from './alert-rule';
 export * from './alert-state';
 export * from './alert';

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from sightline_common.messages.schema.alert_delivery_schema import AlertDelivery, DeliveryStatus
+from sightline_common.messages.schema.alert_progress_schema import AlertProgress
 from sightline_common.messages.schema.alert_rule_schema import AlertKind, AlertRule, ZonePoint
 from sightline_common.messages.schema.alert_schema import Alert, AlertEvidence, AlertStatus
 from sightline_common.messages.schema.alert_state_schema import AlertState
@@ -66,6 +67,7 @@ MESSAGE_TYPES: dict[str, tuple[int, type[BaseModel]]] = {
     "alert": (1, Alert),
     "alert.delivery": (1, AlertDelivery),
     "alert.state": (1, AlertState),
+    "alert.progress": (1, AlertProgress),
 }
 
 TYPE_OF_MODEL: dict[type[BaseModel], tuple[str, int]] = {
@@ -79,6 +81,7 @@ __all__ = [
     "AlertDelivery",
     "AlertEvidence",
     "AlertKind",
+    "AlertProgress",
     "AlertRule",
     "AlertState",
     "AlertStatus",

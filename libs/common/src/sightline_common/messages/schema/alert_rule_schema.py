@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel
 
 
 class AlertKind(StrEnum):
     """
-    detector_lag: the logo detector's live analysis starts more than duration_s after a segment was stored, or runs degraded (segments shed); picture: the picture shows one of `conditions` (the quality analyzer's dark / blurry / still flags) for duration_s of stream time; appearance: a brand visible for at least duration_s (optionally inside zone); absence: none of the brands seen for duration_s of analysed stream time; competitor: a brand appears at all; stream_health: no segment for duration_s of wall time; pacing: the brands' screen time projected to the end of the period falls short of target_s.
+    detector_lag: the logo detector's live analysis starts more than duration_s after a segment was stored, or runs degraded (segments shed); picture: the picture shows one of `conditions` (the quality analyzer's dark / blurry / still flags) for duration_s of stream time; appearance: a brand visible for at least duration_s (optionally inside zone); absence: none of the brands seen for duration_s of analysed stream time; competitor: a brand appears at all; stream_health: no segment for duration_s of wall time; pacing: the brands' screen time projected to the end of the period falls short of target_s (on stream_id in stream time, or summed over the streams of stream_ids in wall-clock time).
     """
 
     appearance = "appearance"
@@ -118,6 +118,14 @@ class AlertRule(BaseModel):
     )
     warmup_s: float | None = Field(
         None,
-        description="pacing: stream seconds of the period before forecasting (null: a tenth of the period).",
+        description="pacing: seconds of the period before forecasting (null: a tenth of the period); wall-clock seconds for a set of streams.",
         ge=0.0,
+    )
+    stream_ids: list[str] = Field(
+        [],
+        description="pacing over a set of streams: the member streams (at least two; stream_id, where the rule's alerts are filed, is the first). The brands' screen time is summed over the members, each feed its own audience (a logo visible on two feeds at once counts twice), over the wall-clock period [period_start_at, period_start_at + period_s], and projected from the rate so far over the wall time elapsed since period_start_at. Empty: single-stream pacing on stream_id, in stream time.",
+    )
+    period_start_at: AwareDatetime | None = Field(
+        None,
+        description="pacing over a set of streams: the wall-clock start of the period (results-api sets the rule's creation time when none is given); unused by single-stream rules.",
     )

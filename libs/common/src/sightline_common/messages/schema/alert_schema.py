@@ -60,6 +60,18 @@ class AlertEvidence(BaseModel):
         description="pacing: screen time projected to the end of the period at the rate so far.",
     )
     target_s: float | None = Field(None, description="pacing: the contracted screen time.")
+    shortfall_s: float | None = Field(
+        None,
+        description="pacing: the forecast shortfall, target_s - forecast_s (negative when ahead).",
+    )
+    member_screen_time_s: dict[str, float] | None = Field(
+        None,
+        description="pacing over a set of streams: each member stream's screen time in the period so far (their sum is screen_time_s).",
+    )
+    observed_to: AwareDatetime | None = Field(
+        None,
+        description="pacing over a set of streams: the wall-clock time the members' analysis has reached (the forecast's 'so far').",
+    )
     detail: str | None = None
 
 

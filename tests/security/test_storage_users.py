@@ -15,7 +15,7 @@ from minio import Minio, MinioAdmin
 from minio.error import MinioAdminException, S3Error
 from sqlalchemy import create_engine
 
-from sightline_common.errors import StorageUnavailableError
+from sightline_common.errors import StorageAccessDeniedError
 from sightline_common.storage import ObjectStore
 from sightline_common.storage_access import (
     DELETE,
@@ -163,7 +163,7 @@ def test_a_wrong_secret_is_refused(isolated: Isolated, storage_logins: StorageLo
             SIGHTLINE_S3_SECRET_KEY=f"wrong-{uuid.uuid4().hex}",
         )
     )
-    with pytest.raises(StorageUnavailableError, match="SignatureDoesNotMatch"):
+    with pytest.raises(StorageAccessDeniedError, match="SignatureDoesNotMatch"):
         store.get_bytes(isolated.env["SIGHTLINE_SEGMENTS_BUCKET"], "anything")
 
 
@@ -183,9 +183,9 @@ def test_segments_flow_from_ingest_to_a_detector_and_only_results_api_erases_the
 
     detector = storage_logins.store(isolated, "detector-logo")
     assert detector.get_bytes(bucket, keys[0]) == b"\x47" * 188
-    with pytest.raises(StorageUnavailableError):
+    with pytest.raises(StorageAccessDeniedError, match=storage_user("ingest").access_key()):
         ingest.remove_keys(bucket, keys)
-    with pytest.raises(StorageUnavailableError):
+    with pytest.raises(StorageAccessDeniedError, match="AccessDenied"):
         detector.remove_keys(bucket, keys)
     assert sorted(ingest.list_keys(bucket, f"{prefix}segments/")) == keys
 

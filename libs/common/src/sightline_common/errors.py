@@ -36,6 +36,12 @@ class MissingObjectError(PermanentError):
     """A referenced object is not in storage."""
 
 
+class StorageAccessDeniedError(PermanentError):
+    """Object storage refused this service's login the request: its policy lacks the permission,
+    or the access key or secret is wrong. A deployment to fix, not an outage: retrying cannot
+    help, so it is shown (dead letter, error log, HTTP 500) instead of retried."""
+
+
 class TransientError(SightlineError):
     """A dependency is unavailable right now (broker, storage, database); retry later."""
 

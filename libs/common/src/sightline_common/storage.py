@@ -1,4 +1,10 @@
-"""Object storage (MinIO / any S3) with errors mapped to the Sightline hierarchy."""
+"""Object storage (MinIO / any S3) with errors mapped to the Sightline hierarchy.
+
+A store that does not answer is `StorageUnavailableError` (transient: retried); a missing key is
+`MissingObjectError`; a request the store refuses this login (a policy without the permission, a
+wrong access key or secret) is `StorageAccessDeniedError`: permanent, because a retry meets the
+same policy, and worded so the log names the user, the action and the object.
+"""
 
 from __future__ import annotations
 
@@ -10,17 +16,27 @@ from minio import Minio
 from minio.deleteobjects import DeleteObject
 from minio.error import MinioException, S3Error
 
-from sightline_common.errors import MissingObjectError, StorageUnavailableError
+from sightline_common.errors import (
+    MissingObjectError,
+    SightlineError,
+    StorageAccessDeniedError,
+    StorageUnavailableError,
+)
 from sightline_common.settings import ServiceSettings
 
 _MISSING_CODES = {"NoSuchKey", "NoSuchBucket", "NoSuchObject"}
+# What MinIO and S3 answer a login whose policy lacks the action, an unknown access key and a
+# wrong secret.
+_DENIED_CODES = {"AccessDenied", "AllAccessDisabled", "InvalidAccessKeyId", "SignatureDoesNotMatch"}
 
 
 class ObjectStore:
-    """Puts and gets whole objects; unavailability is transient, a missing key is permanent."""
+    """Puts and gets whole objects; unavailability is transient, a missing key and a refused
+    request are permanent."""
 
-    def __init__(self, client: Minio) -> None:
+    def __init__(self, client: Minio, user: str = "") -> None:
         self._client = client
+        self._user = user
 
     @classmethod
     def from_settings(cls, settings: ServiceSettings) -> ObjectStore:
@@ -37,12 +53,21 @@ class ObjectStore:
             secure=settings.s3_secure,
             http_client=http,
         )
-        return cls(client)
+        return cls(client, settings.s3_access_key)
 
     @property
     def client(self) -> Minio:
         """The underlying client, for presigning and listing."""
         return self._client
+
+    def _refused(self, code: str | None, what: str) -> SightlineError:
+        """The error for S3 error `code` on `what` ("get bucket/key"): denied, or unavailable."""
+        if code in _DENIED_CODES:
+            return StorageAccessDeniedError(
+                f"storage access denied: {what} as user {self._user or '?'} ({code}); its policy "
+                "lacks the permission or its login is wrong (sightline_common.storage_access)"
+            )
+        return StorageUnavailableError(f"{what}: {code}")
 
     def ensure_bucket(self, bucket: str) -> None:
         """Create `bucket` if it does not exist."""
@@ -51,7 +76,7 @@ class ObjectStore:
                 self._client.make_bucket(bucket)
         except S3Error as exc:
             if exc.code not in {"BucketAlreadyOwnedByYou", "BucketAlreadyExists"}:
-                raise StorageUnavailableError(f"bucket {bucket}: {exc.code}") from exc
+                raise self._refused(exc.code, f"bucket {bucket}") from exc
         except (MinioException, urllib3.exceptions.HTTPError, OSError) as exc:
             raise StorageUnavailableError(f"bucket {bucket}: {exc}") from exc
 
@@ -63,6 +88,8 @@ class ObjectStore:
             self._client.put_object(
                 bucket, key, io.BytesIO(data), length=len(data), content_type=content_type
             )
+        except S3Error as exc:
+            raise self._refused(exc.code, f"put {bucket}/{key}") from exc
         except (MinioException, urllib3.exceptions.HTTPError, OSError) as exc:
             raise StorageUnavailableError(f"put {bucket}/{key}: {exc}") from exc
 
@@ -73,7 +100,7 @@ class ObjectStore:
         except S3Error as exc:
             if exc.code in _MISSING_CODES:
                 raise MissingObjectError(f"object {bucket}/{key} not found") from exc
-            raise StorageUnavailableError(f"get {bucket}/{key}: {exc.code}") from exc
+            raise self._refused(exc.code, f"get {bucket}/{key}") from exc
         except (MinioException, urllib3.exceptions.HTTPError, OSError) as exc:
             raise StorageUnavailableError(f"get {bucket}/{key}: {exc}") from exc
         try:
@@ -91,7 +118,7 @@ class ObjectStore:
         except S3Error as exc:
             if exc.code in _MISSING_CODES:
                 return False
-            raise StorageUnavailableError(f"stat {bucket}/{key}: {exc.code}") from exc
+            raise self._refused(exc.code, f"stat {bucket}/{key}") from exc
         except (MinioException, urllib3.exceptions.HTTPError, OSError) as exc:
             raise StorageUnavailableError(f"stat {bucket}/{key}: {exc}") from exc
         return True
@@ -102,6 +129,8 @@ class ObjectStore:
             for obj in self._client.list_objects(bucket, prefix=prefix, recursive=True):
                 if obj.object_name is not None:
                     yield obj.object_name
+        except S3Error as exc:
+            raise self._refused(exc.code, f"list {bucket}/{prefix}") from exc
         except (MinioException, urllib3.exceptions.HTTPError, OSError) as exc:
             raise StorageUnavailableError(f"list {bucket}/{prefix}: {exc}") from exc
 
@@ -115,12 +144,13 @@ class ObjectStore:
         except S3Error as exc:
             if exc.code == "NoSuchBucket":
                 return 0
-            raise StorageUnavailableError(f"remove in {bucket}: {exc.code}") from exc
+            raise self._refused(exc.code, f"remove in {bucket}") from exc
         except (MinioException, urllib3.exceptions.HTTPError, OSError) as exc:
             raise StorageUnavailableError(f"remove in {bucket}: {exc}") from exc
         failed = [e for e in errors if e.code not in _MISSING_CODES]
         if failed:
-            raise StorageUnavailableError(
-                f"remove in {bucket}: {failed[0].code} on {failed[0].name} ({len(failed)} keys)"
+            first = failed[0]
+            raise self._refused(
+                first.code, f"remove {bucket}/{first.name} (and {len(failed) - 1} more keys)"
             )
         return len(keys)

@@ -4,7 +4,9 @@ A step that did work runs again at once (and wakes the worker it feeds, `then`);
 waits `interval` or until `nudge` is called (pickup is nudged when nginx writes a playlist,
 upload when pickup spooled a segment), so a segment is not held a poll period at each hop. A
 `TransientError` (storage or broker down) backs off exponentially; any other failure is logged
-and backed off too, so one bad pass never kills the thread that keeps streams flowing.
+and backed off too, so one bad pass never kills the thread that keeps streams flowing. Storage
+refusing ingest's login (`StorageAccessDeniedError`: a policy or secret to fix) is logged as
+such, and the spooled segments wait at the longest back-off until it is fixed.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Callable
 
 import structlog
 
-from sightline_common.errors import TransientError
+from sightline_common.errors import StorageAccessDeniedError, TransientError
 
 log = structlog.get_logger(__name__)
 
@@ -70,6 +72,15 @@ class RepeatingWorker:
                 backoff = min(max(backoff * 2, 0.5), self._max_backoff)
                 log.warning(
                     "worker.transient_failure", worker=self.name, reason=str(exc), retry_in=backoff
+                )
+            except StorageAccessDeniedError as exc:
+                # The reason names the user and the refused action; a traceback would bury it.
+                backoff = self._max_backoff
+                log.error(  # noqa: TRY400
+                    "worker.storage_access_denied",
+                    worker=self.name,
+                    reason=str(exc),
+                    retry_in=backoff,
                 )
             except Exception:  # the loop must outlive one bad pass (logged below)
                 backoff = min(max(backoff * 2, 0.5), self._max_backoff)

@@ -1,7 +1,8 @@
 """Domain errors → HTTP answers, in one place, so routes stay about the happy path.
 
 Bad input is a 4xx with a message; a dependency that is down (database, broker, storage) is a
-503 the client may retry. Nothing here turns into a 500.
+503 the client may retry. The one 500 is storage refusing results-api's own login (a policy or
+secret to fix, which no retry mends), logged as `api.storage_access_denied` with the reason.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from sightline_common.errors import MissingObjectError, TransientError
+from sightline_common.errors import MissingObjectError, StorageAccessDeniedError, TransientError
 from sightline_results_api.cursor import InvalidCursorError
 from sightline_results_api.logo_check import (
     OversizedLogoError,
@@ -81,8 +82,17 @@ async def _undetectable_logo(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, content=content)
 
 
+async def _storage_access_denied(request: Request, exc: Exception) -> JSONResponse:
+    """500: the deployment is wrong, not the request; the reason (user, action, object) goes to
+    the log only."""
+    log.error("api.storage_access_denied", path=request.url.path, reason=str(exc))
+    content = {"detail": "object storage refused this service's login; see the service log"}
+    return JSONResponse(status_code=status.HTTP_500_INTERNAL_SERVER_ERROR, content=content)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the mapping above on `app`."""
     for error, (code, message) in _STATUS_OF_ERROR.items():
         app.add_exception_handler(error, _handler(code, message))
     app.add_exception_handler(UndetectableLogoError, _undetectable_logo)
+    app.add_exception_handler(StorageAccessDeniedError, _storage_access_denied)

@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sightline_analysis.analyzers import AnalyzerContext, AnalyzerRegistry
 from sightline_analysis.frames import Image
 from sightline_analysis.logo.learned.model import Candidate
 from sightline_analysis.logo.learned.proposals import ProposalConfig, ProposalMatcher
-from sightline_analysis.logo.matcher import iou
+from sightline_analysis.logo.learned.train import TrainingRecipe
+from sightline_analysis.logo.matcher import LogoMatcher, iou
 from sightline_analysis.synthetic import Placement, background, composite, make_logo
 
 ACME = make_logo("ACME", seed=1)
@@ -79,3 +81,19 @@ def test_a_changed_library_drops_the_net_until_its_own_weights_are_found() -> No
     assert matcher.net_key is None
     matcher.remove("volt-1")
     assert matcher.library_key == key
+
+
+def test_turning_learned_proposals_on_changes_the_logo_analyzer_fingerprint() -> None:
+    registry = AnalyzerRegistry.discover()
+    config = {"pipeline": {"wordmark": {"enabled": False}}}
+    plain = registry.build("logo", AnalyzerContext(logo_matcher=LogoMatcher()), config)
+    learned = registry.build("logo", AnalyzerContext(logo_matcher=ProposalMatcher()), config)
+    retrained = registry.build(
+        "logo",
+        AnalyzerContext(
+            logo_matcher=ProposalMatcher(proposals=ProposalConfig(recipe=TrainingRecipe(steps=100)))
+        ),
+        config,
+    )
+    assert "proposals" not in plain.describe()
+    assert len({plain.fingerprint(), learned.fingerprint(), retrained.fingerprint()}) == 3

@@ -32,6 +32,8 @@ from sightline_analysis.analyzers.base import (
 )
 from sightline_analysis.frames import Frame
 from sightline_analysis.logo.clarity import sharpness
+from sightline_analysis.logo.learned.proposals import ProposalMatcher
+from sightline_analysis.logo.learned.train import MODEL_VERSION
 from sightline_analysis.logo.matcher import LogoMatcher
 from sightline_analysis.logo.pipeline import LogoPipeline, PipelineConfig
 from sightline_analysis.logo.wordmark import WordmarkReader
@@ -50,8 +52,9 @@ class LogoConfig(AnalyzerConfig):
 
 class LogoAnalyzer(Analyzer):
     """Reports each brand of the logo library seen in a frame: box, polygon, prominence, the
-    channel that saw it (`attributes.source`: image, zoom, text, track or back) and how sharp the
-    logo looked (`attributes.sharpness`, `logo.clarity`; absent for a box too small)."""
+    channel that saw it (`attributes.source`: image, zoom, text, track or back), how sharp the
+    logo looked (`attributes.sharpness`, `logo.clarity`; absent for a box too small) and, with
+    learned proposals on, the weights that proposed where to look (`attributes.proposals`)."""
 
     key = KEY
     config_model = LogoConfig
@@ -79,13 +82,22 @@ class LogoAnalyzer(Analyzer):
         return self.context.logo_matcher
 
     def describe(self) -> dict[str, object]:
-        """The matcher's tuning and the pipeline's settings as in effect shape the output."""
-        return {
+        """The matcher's tuning and the pipeline's settings as in effect shape the output; with
+        learned proposals, their settings and training recipe (the weights are a function of
+        the recipe and the library, as the SIFT index is of the matcher's tuning and the
+        library), so turning them on or retraining differently changes the fingerprint."""
+        described: dict[str, object] = {
             **super().describe(),
             "pipeline": self._pipeline_config.model_dump(mode="json"),
             "matcher": self.matcher.config.model_dump(mode="json"),
             "sharpness": "blur-effect/1",
         }
+        if isinstance(self.matcher, ProposalMatcher):
+            described["proposals"] = {
+                **self.matcher.proposals.model_dump(mode="json"),
+                "model": MODEL_VERSION,
+            }
+        return described
 
     def pipeline(self, stream_id: str) -> LogoPipeline:
         """The stream's pipeline, made on its first frames."""
@@ -100,6 +112,7 @@ class LogoAnalyzer(Analyzer):
         """Logo sightings per frame, in order, through the stream's pipeline."""
         out = collect(frames)
         found = self.pipeline(stream_id).process_segment(frames)
+        proposals = self._proposals_used()
         for slot, frame, sightings in zip(out, frames, found, strict=True):
             for sighting in sightings:
                 box = normalised_box(sighting.box, frame.width, frame.height)
@@ -111,6 +124,8 @@ class LogoAnalyzer(Analyzer):
                 sharp = sharpness(frame.image, sighting.box)
                 if sharp is not None:
                     attributes["sharpness"] = round(sharp, 4)
+                if proposals is not None:
+                    attributes["proposals"] = proposals
                 slot.append(
                     ResultItem(
                         kind="logo",
@@ -126,6 +141,14 @@ class LogoAnalyzer(Analyzer):
                     )
                 )
         return out
+
+    def _proposals_used(self) -> str | None:
+        """With learned proposals on, what searched this segment's frames: the key of the
+        net's weights, or `whole-frame` while the library has none (evidence for a sighting:
+        which weights were behind it)."""
+        if not isinstance(self.matcher, ProposalMatcher):
+            return None
+        return self.matcher.net_key or "whole-frame"
 
     def forget(self, stream_id: str) -> None:
         """Drop the stream's tracks and cut-detection state."""

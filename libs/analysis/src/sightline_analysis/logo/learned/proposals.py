@@ -129,7 +129,7 @@ class ProposalMatcher(LogoMatcher):
 
     def _current_net(self) -> HeatmapNet | None:
         """The net for the library as it is now: looked up after the library changed and
-        every `retry_seconds` while missing (storage errors are logged and retried)."""
+        every `retry_seconds` while missing."""
         with self._net_lock:
             if not self._digests:
                 return None
@@ -141,16 +141,26 @@ class ProposalMatcher(LogoMatcher):
             if time.monotonic() < self._next_lookup:
                 return None
             self._next_lookup = time.monotonic() + self.proposals.retry_seconds
-            try:
-                self._net = self._weights.load(key)
-            except StorageUnavailableError as exc:
-                log.warning("logo.proposals_unavailable", key=key, reason=str(exc))
-                return None
-            except (ValueError, OSError) as exc:  # a stored archive Keras cannot read
-                log.exception("logo.proposals_unreadable", key=key, reason=str(exc))
-                return None
-            if self._net is None:
-                log.info("logo.proposals_missing", key=key, fallback="whole-frame search")
-            else:
-                log.info("logo.proposals_loaded", key=key, brands=len(self._net.names))
+            self._net = self._load(self._weights, key)
             return self._net
+
+    def _load(self, weights: WeightsStore, key: str) -> HeatmapNet | None:
+        """The stored net for `key`, None when missing or unusable (logged; the frame is then
+        searched whole, and storage asked again later)."""
+        try:
+            net = weights.load(key)
+        except StorageUnavailableError as exc:
+            log.warning("logo.proposals_unavailable", key=key, reason=str(exc))
+            return None
+        except (ValueError, OSError) as exc:  # a stored archive Keras cannot read
+            log.exception("logo.proposals_unreadable", key=key, reason=str(exc))
+            return None
+        except ImportError as exc:  # an image without the `tensorflow` extra: stop asking
+            log.exception("logo.proposals_off", reason=str(exc))
+            self._weights = None
+            return None
+        if net is None:
+            log.info("logo.proposals_missing", key=key, fallback="whole-frame search")
+        else:
+            log.info("logo.proposals_loaded", key=key, brands=len(net.names))
+        return net

@@ -1,5 +1,6 @@
 """`/api/rules` and `/api/alerts` on the real Postgres and Kafka: rules are checked (clear 422s),
-stored and announced on the compacted topic; alerts and webhook deliveries published on their
+stored and announced on the compacted topic (pacing over a set of streams too: members checked,
+listed under each); alerts and webhook deliveries published on their
 topics are materialized once, filtered and acknowledged."""
 
 from __future__ import annotations
@@ -209,3 +210,76 @@ def test_alerts_and_deliveries_are_materialized_once_filtered_and_acknowledged(
     finally:
         loop.stop()
         thread.join(30)
+
+
+@pytest.fixture
+def second_stream(client: TestClient) -> str:
+    response = client.post("/api/streams", json={"name": "cam 2", "source": {"kind": "test"}})
+    assert response.status_code == 201
+    return str(response.json()["id"])
+
+
+def pacing(stream: str, **fields: object) -> dict[str, object]:
+    return rule_body(stream, **{"kind": "pacing", "target_s": 300, "period_s": 5400, **fields})
+
+
+def test_a_set_rule_is_stored_members_first_listed_under_each_and_announced(
+    client: TestClient, new_stream: str, second_stream: str, acme: str, isolated
+) -> None:
+    before = datetime.now(UTC)
+    created = client.post(
+        "/api/rules", json=pacing(new_stream, stream_ids=[second_stream, new_stream])
+    )
+    assert created.status_code == 201, created.text
+    rule = created.json()
+    assert rule["stream_ids"] == [new_stream, second_stream]
+    assert datetime.fromisoformat(rule["period_start_at"]) >= before
+    for stream in (new_stream, second_stream):
+        listed = client.get(f"/api/rules?stream_id={stream}").json()
+        assert [r["id"] for r in listed] == [rule["id"]]
+    topic = isolated.topics.name(Topic.ALERT_RULES)
+    announced = [
+        json.loads(m.value())["payload"]
+        for m in read_all(isolated.bootstrap, topic)
+        if m.key().decode() == rule["id"]
+    ]
+    assert announced[-1]["stream_ids"] == [new_stream, second_stream]
+    assert announced[-1]["period_start_at"] is not None
+
+    naive = client.patch(f"/api/rules/{rule['id']}", json={"period_start_at": "2026-12-06T20:00"})
+    assert naive.status_code == 422, naive.text  # a wall-clock start says its time zone
+    start = "2026-12-06T20:00:00Z"
+    moved = client.patch(f"/api/rules/{rule['id']}", json={"period_start_at": start})
+    assert moved.status_code == 200, moved.text
+    assert datetime.fromisoformat(moved.json()["period_start_at"]) == datetime.fromisoformat(start)
+    single = client.patch(f"/api/rules/{rule['id']}", json={"stream_ids": []})
+    assert single.status_code == 200, single.text
+    assert single.json()["stream_ids"] == []
+    assert single.json()["period_start_at"] is None
+
+
+@pytest.mark.parametrize(
+    ("members", "fields", "detail"),
+    [
+        (["{a}", "no-such-stream"], {}, "unknown stream 'no-such-stream'"),
+        (["{a}", "gone-1", "gone-2"], {}, "unknown streams ['gone-1', 'gone-2']"),
+        (["{b}"], {}, "must include stream_id"),
+        (["{a}"], {}, "at least two"),
+        (["{a}", "{b}"], {"period_start_s": 0}, "give period_start_at"),
+        (["{a}", "{b}"], {"kind": "appearance"}, "only a pacing rule"),
+        ([], {"period_start_at": "2026-12-06T20:00:00Z"}, "for pacing over a set"),
+    ],
+)
+def test_a_set_rule_that_cannot_be_evaluated_is_a_clear_422(
+    client: TestClient,
+    new_stream: str,
+    second_stream: str,
+    acme: str,
+    members: list[str],
+    fields: dict[str, object],
+    detail: str,
+) -> None:
+    stream_ids = [m.format(a=new_stream, b=second_stream) for m in members]
+    response = client.post("/api/rules", json=pacing(new_stream, stream_ids=stream_ids, **fields))
+    assert response.status_code == 422, response.text
+    assert detail in response.json()["detail"]

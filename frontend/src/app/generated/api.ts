@@ -758,7 +758,7 @@ export interface components {
         };
         /**
          * AlertKind
-         * @description detector_lag: the logo detector's live analysis starts more than duration_s after a segment was stored, or runs degraded (segments shed); picture: the picture shows one of `conditions` (the quality analyzer's dark / blurry / still flags) for duration_s of stream time; appearance: a brand visible for at least duration_s (optionally inside zone); absence: none of the brands seen for duration_s of analysed stream time; competitor: a brand appears at all; stream_health: no segment for duration_s of wall time; pacing: the brands' screen time projected to the end of the period falls short of target_s.
+         * @description detector_lag: the logo detector's live analysis starts more than duration_s after a segment was stored, or runs degraded (segments shed); picture: the picture shows one of `conditions` (the quality analyzer's dark / blurry / still flags) for duration_s of stream time; appearance: a brand visible for at least duration_s (optionally inside zone); absence: none of the brands seen for duration_s of analysed stream time; competitor: a brand appears at all; stream_health: no segment for duration_s of wall time; pacing: the brands' screen time projected to the end of the period falls short of target_s (on stream_id in stream time, or summed over the streams of stream_ids in wall-clock time).
          * @enum {string}
          */
         AlertKind: "appearance" | "absence" | "competitor" | "stream_health" | "pacing" | "picture" | "detector_lag";
@@ -1616,10 +1616,20 @@ export interface components {
             name: string;
             /** Period S */
             period_s?: number | null;
+            /**
+             * Period Start At
+             * @description pacing over a set of streams: the period's wall-clock start, with its time zone (default: when the rule is created). Single-stream pacing uses period_start_s instead.
+             */
+            period_start_at?: string | null;
             /** Period Start S */
             period_start_s?: number | null;
             /** Stream Id */
             stream_id: string;
+            /**
+             * Stream Ids
+             * @description pacing over a set of streams: the member streams, at least two, stream_id among them (stored first: the set's alerts are filed under it). Screen time is summed over the members (each feed its own audience: a logo on two feeds at once counts twice) over the wall-clock period [period_start_at, period_start_at + period_s] and projected from the rate so far over the wall time elapsed since period_start_at. Empty: pacing on stream_id alone, in stream time.
+             */
+            stream_ids?: string[];
             /** Target S */
             target_s?: number | null;
             /** Warmup S */
@@ -1680,10 +1690,20 @@ export interface components {
             name: string;
             /** Period S */
             period_s?: number | null;
+            /**
+             * Period Start At
+             * @description pacing over a set of streams: the period's wall-clock start, with its time zone (default: when the rule is created). Single-stream pacing uses period_start_s instead.
+             */
+            period_start_at?: string | null;
             /** Period Start S */
             period_start_s?: number | null;
             /** Stream Id */
             stream_id: string;
+            /**
+             * Stream Ids
+             * @description pacing over a set of streams: the member streams, at least two, stream_id among them (stored first: the set's alerts are filed under it). Screen time is summed over the members (each feed its own audience: a logo on two feeds at once counts twice) over the wall-clock period [period_start_at, period_start_at + period_s] and projected from the rate so far over the wall time elapsed since period_start_at. Empty: pacing on stream_id alone, in stream time.
+             */
+            stream_ids?: string[];
             /** Target S */
             target_s?: number | null;
             /**
@@ -1756,10 +1776,20 @@ export interface components {
             name: string;
             /** Period S */
             period_s?: number | null;
+            /**
+             * Period Start At
+             * @description pacing over a set of streams: the period's wall-clock start, with its time zone (default: when the rule is created). Single-stream pacing uses period_start_s instead.
+             */
+            period_start_at?: string | null;
             /** Period Start S */
             period_start_s?: number | null;
             /** Stream Id */
             stream_id: string;
+            /**
+             * Stream Ids
+             * @description pacing over a set of streams: the member streams, at least two, stream_id among them (stored first: the set's alerts are filed under it). Screen time is summed over the members (each feed its own audience: a logo on two feeds at once counts twice) over the wall-clock period [period_start_at, period_start_at + period_s] and projected from the rate so far over the wall time elapsed since period_start_at. Empty: pacing on stream_id alone, in stream time.
+             */
+            stream_ids?: string[];
             /** Target S */
             target_s?: number | null;
             /**
@@ -1814,8 +1844,12 @@ export interface components {
             name?: string | null;
             /** Period S */
             period_s?: number | null;
+            /** Period Start At */
+            period_start_at?: string | null;
             /** Period Start S */
             period_start_s?: number | null;
+            /** Stream Ids */
+            stream_ids?: string[] | null;
             /** Target S */
             target_s?: number | null;
             /** Warmup S */

@@ -42,6 +42,33 @@ describe('Alerts', () => {
     });
   });
 
+  it('sends a pacing rule over several streams with the first stream leading the set', () => {
+    const draft = {
+      name: 'acme on both feeds',
+      kind: 'pacing' as const,
+      stream_id: 's1',
+      brands: 'acme',
+      duration_s: '',
+      zone: '',
+      min_confidence: '',
+      cooldown_s: '',
+      webhook_url: '',
+      target_s: '300',
+      period_s: '5400',
+      conditions: '',
+    };
+    expect(ruleFromDraft({ ...draft, member_ids: ['s2', 's1', 's3'] })).toMatchObject({
+      stream_id: 's1',
+      stream_ids: ['s1', 's2', 's3'],
+      target_s: 300,
+      period_s: 5400,
+    });
+    expect(ruleFromDraft({ ...draft, member_ids: [] })).not.toHaveProperty('stream_ids');
+    expect(ruleFromDraft({ ...draft, kind: 'appearance', member_ids: ['s2'] })).not.toHaveProperty(
+      'stream_ids',
+    );
+  });
+
   it('asks for ongoing unacknowledged alerts with query parameters', async () => {
     TestBed.configureTestingModule({
       providers: [provideHttpClient(), provideHttpClientTesting()],

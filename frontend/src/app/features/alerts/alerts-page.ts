@@ -95,6 +95,8 @@ interface RuleDraft {
   target_s: string;
   period_s: string;
   conditions: string;
+  /** Pacing over a set of streams: the other member streams (besides `stream_id`). */
+  member_ids?: string[];
 }
 
 const EMPTY_DRAFT: RuleDraft = {
@@ -110,6 +112,7 @@ const EMPTY_DRAFT: RuleDraft = {
   target_s: '',
   period_s: '',
   conditions: '',
+  member_ids: [],
 };
 
 /** The API body for a draft, or the reason it cannot be sent. */
@@ -139,6 +142,11 @@ export function ruleFromDraft(draft: RuleDraft): AlertRuleCreate | string {
       .map((c) => c.trim())
       .filter((c) => c) as AlertRuleCreate['conditions'],
   };
+  const others = (draft.member_ids ?? []).filter((id) => id !== draft.stream_id);
+  if (draft.kind === 'pacing' && others.length) {
+    // A set of streams: screen time summed over the members, over wall-clock time from now.
+    rule.stream_ids = [draft.stream_id, ...others];
+  }
   return rule;
 }
 
@@ -295,6 +303,22 @@ export function ruleFromDraft(draft: RuleDraft): AlertRuleCreate | string {
             <label
               >Period s <input name="period" [(ngModel)]="draft.period_s" inputmode="decimal"
             /></label>
+            <label
+              >Summed with
+              <select
+                multiple
+                name="members"
+                data-testid="rule-members"
+                [(ngModel)]="draft.member_ids"
+                title="Pacing over a set of streams: the brand's screen time on every chosen stream adds up (each feed its own audience), over wall-clock time from the rule's creation"
+              >
+                @for (s of streams(); track s.id) {
+                  @if (s.id !== draft.stream_id) {
+                    <option [ngValue]="s.id">{{ s.name }}</option>
+                  }
+                }
+              </select>
+            </label>
           }
           <button type="submit">Create rule</button>
         </div>
@@ -311,7 +335,7 @@ export function ruleFromDraft(draft: RuleDraft): AlertRuleCreate | string {
       <ul data-testid="rules-list">
         @for (r of rules(); track r.id) {
           <li>
-            {{ r.name }} · {{ r.kind }} · {{ streamName(r.stream_id) }}
+            {{ r.name }} · {{ r.kind }} · {{ ruleStreams(r) }}
             @if (r.brands?.length) {
               · {{ r.brands?.join(', ') }}
             }
@@ -452,5 +476,11 @@ export class AlertsPage implements OnInit {
 
   protected streamName(id: string): string {
     return this.streams().find((s) => s.id === id)?.name ?? id;
+  }
+
+  /** The rule's stream, or its set of streams joined with "+". */
+  protected ruleStreams(rule: AlertRule): string {
+    const ids = rule.stream_ids?.length ? rule.stream_ids : [rule.stream_id];
+    return ids.map((id) => this.streamName(id)).join(' + ');
   }
 }

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import TypeVar
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from sightline_common.envelope import wrap
@@ -41,6 +43,9 @@ BRAND_KINDS = frozenset(
 _BOUNDED = frozenset({AlertKind.stream_health, AlertKind.detector_lag})
 
 
+RuleFieldsT = TypeVar("RuleFieldsT", bound=RuleFields)
+
+
 class InvalidRuleError(ValueError):
     """The rule cannot be evaluated as written; the message says why (a 422)."""
 
@@ -67,8 +72,9 @@ class AlertRules:
 
     def create(self, body: RuleCreate) -> RuleCreated:
         """Check, store and announce a new rule; its webhook secret comes with the answer."""
-        self._check(body)
         now = datetime.now(UTC)
+        body = _as_set(body, now)
+        self._check(body)
         row = AlertRuleRow.model_validate(
             {
                 "id": str(uuid.uuid4()),
@@ -112,7 +118,9 @@ class AlertRules:
             fields["zone"] = None
         if change.clear_webhook:
             fields["webhook_url"] = None
-        merged = RuleFields.model_validate(fields)
+        if change.stream_ids == []:  # back to a single stream: its period runs on stream time
+            fields["period_start_at"] = None
+        merged = _as_set(RuleFields.model_validate(fields), datetime.now(UTC))
         self._check(merged)
         for name, value in _columns(merged).items():
             setattr(row, name, value)
@@ -139,7 +147,8 @@ class AlertRules:
         """Every rule, or a stream's, oldest first."""
         query = select(AlertRuleRow).order_by(col(AlertRuleRow.created_at), col(AlertRuleRow.id))
         if stream_id is not None:
-            query = query.where(AlertRuleRow.stream_id == stream_id)
+            member = col(AlertRuleRow.stream_ids).contains([stream_id])
+            query = query.where(or_(col(AlertRuleRow.stream_id) == stream_id, member))
         return [to_public(row) for row in self._session.exec(query)]
 
     def _row(self, rule_id: str) -> AlertRuleRow:
@@ -149,9 +158,7 @@ class AlertRules:
         return row
 
     def _check(self, rule: RuleFields) -> None:
-        stream = self._session.get(Stream, rule.stream_id)
-        if stream is None or stream.deleting:
-            raise InvalidRuleError(f"unknown stream {rule.stream_id!r}")
+        self._check_streams([rule.stream_id, *rule.stream_ids])
         if rule.kind in BRAND_KINDS:
             self._check_brands(rule.brands)
         elif rule.brands:
@@ -160,6 +167,8 @@ class AlertRules:
             raise InvalidRuleError(f"a {rule.kind.value} rule needs duration_s > 0")
         if rule.kind == AlertKind.pacing:
             _check_pacing(rule)
+        elif rule.stream_ids or rule.period_start_at is not None:
+            raise InvalidRuleError("only a pacing rule runs over a set of streams")
         _check_picture(rule)
         if rule.zone is not None:
             try:
@@ -171,6 +180,15 @@ class AlertRules:
                 check_webhook_url(rule.webhook_url, allow_private=self._allow_private)
             except WebhookNotAllowedError as exc:
                 raise InvalidRuleError(str(exc)) from exc
+
+    def _check_streams(self, stream_ids: list[str]) -> None:
+        found = self._session.exec(select(Stream).where(col(Stream.id).in_(stream_ids))).all()
+        known = {s.id for s in found if not s.deleting}
+        unknown = [s for s in dict.fromkeys(stream_ids) if s not in known]
+        if len(unknown) == 1:
+            raise InvalidRuleError(f"unknown stream {unknown[0]!r}")
+        if unknown:
+            raise InvalidRuleError(f"unknown streams {unknown}")
 
     def _check_brands(self, brands: list[str]) -> None:
         if not brands:
@@ -205,13 +223,42 @@ def _check_picture(rule: RuleFields) -> None:
         raise InvalidRuleError("a picture rule needs duration_s > 0")
 
 
+def _as_set(rule: RuleFieldsT, now: datetime) -> RuleFieldsT:
+    """A rule over a set of streams with its members deduplicated, stream_id first (the set's
+    alerts are filed under it; a list without it is left for the check to refuse), and its
+    period starting `now` unless it says when. Other rules unchanged."""
+    if not rule.stream_ids:
+        return rule
+    update: dict[str, object] = {}
+    if rule.stream_id in rule.stream_ids:
+        update["stream_ids"] = list(dict.fromkeys([rule.stream_id, *rule.stream_ids]))
+    if rule.period_start_at is None:
+        update["period_start_at"] = now
+    return rule.model_copy(update=update)
+
+
 def _check_pacing(rule: RuleFields) -> None:
     if rule.target_s is None or rule.period_s is None:
         raise InvalidRuleError("a pacing rule needs target_s and period_s")
+    if rule.stream_ids:
+        _check_stream_set(rule)
+    elif rule.period_start_at is not None:
+        raise InvalidRuleError("period_start_at is for pacing over a set of streams (stream_ids)")
     if rule.target_s > rule.period_s:
         raise InvalidRuleError("target_s is more screen time than the period has")
     if rule.warmup_s is not None and rule.warmup_s >= rule.period_s:
         raise InvalidRuleError("warmup_s must end before the period does")
+
+
+def _check_stream_set(rule: RuleFields) -> None:
+    if rule.stream_id not in rule.stream_ids:
+        raise InvalidRuleError("stream_ids must include stream_id (where the alerts are filed)")
+    if len(rule.stream_ids) < 2:
+        raise InvalidRuleError("a set of streams has at least two (or leave stream_ids empty)")
+    if rule.period_start_s is not None:
+        raise InvalidRuleError(
+            "a set of streams runs on wall-clock time: give period_start_at, not period_start_s"
+        )
 
 
 def to_public(row: AlertRuleRow) -> RulePublic:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from sightline_common.messages import AlertKind
 from sightline_common.messages.schema.alert_rule_schema import PictureCondition
@@ -42,6 +42,22 @@ class RuleFields(BaseModel):
     period_s: float | None = Field(default=None, gt=0, le=10 * 365 * 86400)
     period_start_s: float | None = Field(default=None, ge=0, le=10 * 365 * 86400)
     warmup_s: float | None = Field(default=None, ge=0, le=10 * 365 * 86400)
+    stream_ids: list[str] = Field(
+        default_factory=list,
+        max_length=50,
+        description="pacing over a set of streams: the member streams, at least two, stream_id "
+        "among them (stored first: the set's alerts are filed under it). Screen time is summed "
+        "over the members (each feed its own audience: a logo on two feeds at once counts "
+        "twice) over the wall-clock period [period_start_at, period_start_at + period_s] and "
+        "projected from the rate so far over the wall time elapsed since period_start_at. "
+        "Empty: pacing on stream_id alone, in stream time.",
+    )
+    period_start_at: AwareDatetime | None = Field(
+        default=None,
+        description="pacing over a set of streams: the period's wall-clock start, with its time "
+        "zone (default: "
+        "when the rule is created). Single-stream pacing uses period_start_s instead.",
+    )
 
 
 class RuleCreate(RuleFields):
@@ -70,6 +86,8 @@ class RuleUpdate(BaseModel):
     period_s: float | None = Field(default=None, gt=0, le=10 * 365 * 86400)
     period_start_s: float | None = Field(default=None, ge=0, le=10 * 365 * 86400)
     warmup_s: float | None = Field(default=None, ge=0, le=10 * 365 * 86400)
+    stream_ids: list[str] | None = Field(default=None, max_length=50)
+    period_start_at: AwareDatetime | None = None
 
 
 class RulePublic(RuleFields):

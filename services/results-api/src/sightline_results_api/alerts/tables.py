@@ -38,6 +38,9 @@ class AlertRuleRow(SQLModel, table=True):
     period_s: float | None = None
     period_start_s: float | None = None
     warmup_s: float | None = None
+    # migration 0017: pacing over a set of streams (empty: single-stream rules)
+    stream_ids: list[str] = Field(default_factory=list, sa_column=Column(JSONB, nullable=False))
+    period_start_at: datetime | None = _tz(nullable=True)
     created_at: datetime = _tz()
     updated_at: datetime = _tz()
 

@@ -3,9 +3,10 @@
 There is no Docker engine here, so the compose file is checked as written, and its broker is run
 for real: the devstack's Kafka jars with the `KAFKA_*` properties of docker-compose.yml turned
 into server.properties the way the apache/kafka image does (`_` is `.`, `__` is `_`, `___` is
-`-`), storage formatted by deploy/kafka/entrypoint.sh (the container's entrypoint), users and
-ACLs created by `python -m sightline_common.provision` with compose's provisioning environment,
-and clients logged in with the username and password compose gives each service.
+`-`), storage formatted and EXTERNAL's TLS certificate made by deploy/kafka/entrypoint.sh (the
+container's entrypoint), users and ACLs created by `python -m sightline_common.provision` with
+compose's provisioning environment, and clients logged in with the username and password compose
+gives each service.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from sightline_common.errors import DeliveryError
 from sightline_common.kafka.acl_spec import SERVICES
 from sightline_common.kafka.producer import EventProducer
 from sightline_common.kafka.scram import ADMIN, broker_properties, dev_password, password_variable
+from sightline_common.kafka.security import KafkaSecurity
 from sightline_common.topics import Topic, TopicNames
 from sightline_devstack import ports
 from sightline_devstack.servers.kafka import Kafka
@@ -91,7 +93,12 @@ def test_the_broker_runs_the_shared_scram_settings_on_every_listener() -> None:
     protocols = dict(
         pair.split(":") for pair in properties["listener.security.protocol.map"].split(",")
     )
-    assert set(protocols.values()) == {"SASL_PLAINTEXT"}
+    # Logins everywhere; TLS where the path to the broker leaves this host.
+    assert protocols == {
+        "CONTROLLER": "SASL_PLAINTEXT",
+        "INTERNAL": "SASL_PLAINTEXT",
+        "EXTERNAL": "SASL_SSL",
+    }
     assert {name.split("://")[0] for name in properties["listeners"].split(",")} == set(protocols)
 
 
@@ -171,12 +178,15 @@ class ComposeKafka(Kafka):
                 local = local.replace(old, new)
             env[key] = local
         env["KAFKA_LOG_DIRS"] = str(self.data_dir)
+        env["KAFKA_LISTENER_NAME_EXTERNAL_SSL_KEYSTORE_LOCATION"] = str(self.keystore)
         return env
+
+    @property
+    def keystore(self) -> Path:
+        return self.dir / "tls" / "broker.p12"
 
     def prepare(self, chosen_ports: dict[str, int]) -> None:
         env = self.environment(chosen_ports)
-        props = image_properties(env)
-        self.properties_file.write_text("".join(f"{k}={v}\n" for k, v in props.items()))
         bin_dir = self.dir / "bin"
         bin_dir.mkdir(exist_ok=True)
         # What the image's kafka-storage.sh runs, on the devstack's jars.
@@ -186,8 +196,10 @@ class ComposeKafka(Kafka):
             'kafka.tools.StorageTool "$@"\n'
         )
         storage.chmod(0o755)
+        self.keystore.parent.mkdir(exist_ok=True)
+        # The container's command is the image's start-up; here `env`, to see what it is given.
         done = subprocess.run(
-            ["bash", str(ENTRYPOINT), "true"],
+            ["bash", str(ENTRYPOINT), "env"],
             env={
                 **env,
                 "PATH": os.environ["PATH"],
@@ -200,6 +212,11 @@ class ComposeKafka(Kafka):
             check=False,
         )
         assert done.returncode == 0, done.stdout + done.stderr
+        exported = "KAFKA_LISTENER_NAME_EXTERNAL_SSL_KEYSTORE_PASSWORD"
+        given = dict(line.split("=", 1) for line in done.stdout.splitlines() if "=" in line)
+        env[exported] = given[exported]
+        props = image_properties(env)
+        self.properties_file.write_text("".join(f"{k}={v}\n" for k, v in props.items()))
 
     @property
     def properties_file(self) -> Path:
@@ -290,18 +307,46 @@ def test_results_api_writes_the_control_topics_the_notifier_cannot(broker: Runni
         broker.produce(notifier, Topic.API_TOKENS)
 
 
+def lan_host_login(broker: RunningBroker, **overrides: str) -> dict[str, Any]:
+    """What a LAN executor host is given (docs/deploy.md): compose's `executor` login over TLS,
+    trusting the CA the entrypoint made, as `KafkaSecurity` turns it into client settings."""
+    env = environment("detector-logo-executor")
+    fields: dict[str, Any] = {
+        "username": env["SIGHTLINE_KAFKA_USERNAME"],
+        "password": env["SIGHTLINE_KAFKA_PASSWORD"],
+        "security_protocol": "SASL_SSL",
+        "ca_file": str(broker.folder / "tls" / "ca.crt"),
+        **overrides,
+    }
+    security = KafkaSecurity(**fields)
+    return {"bootstrap.servers": broker.external, **security.librdkafka()}
+
+
 @pytest.mark.integration
 @pytest.mark.timeout(600)
-def test_a_lan_executor_logs_in_on_the_external_listener_with_only_its_grants(
+def test_a_lan_executor_logs_in_over_tls_on_the_external_listener_with_only_its_grants(
     broker: RunningBroker,
 ) -> None:
-    executor = broker.login("detector-logo-executor", bootstrap=broker.external)
+    executor = lan_host_login(broker)
     library = NAMES.name(Topic.LOGO_LIBRARY)
     seen = AdminClient({**executor, "socket.timeout.ms": 5000}).list_topics(timeout=15)
     assert library in seen.topics
     assert seen.topics[library].error is None
     with pytest.raises(DeliveryError, match=r"(?i)authori"):
         broker.produce({**executor, "enable.idempotence": False}, Topic.LOGO_LIBRARY)
+
+
+@pytest.mark.integration
+@pytest.mark.timeout(600)
+def test_the_external_listener_takes_no_plain_connection_nor_an_untrusted_one(
+    broker: RunningBroker,
+) -> None:
+    for login in (
+        lan_host_login(broker, security_protocol="SASL_PLAINTEXT"),
+        lan_host_login(broker, ca_file=""),  # the system's trust store only
+    ):
+        with pytest.raises(KafkaException):
+            AdminClient({**login, "socket.timeout.ms": 3000}).list_topics(timeout=8)
 
 
 @pytest.mark.integration

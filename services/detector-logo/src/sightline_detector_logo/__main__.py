@@ -1,4 +1,5 @@
-"""Entry point: `python -m sightline_detector_logo [executor --port N]`."""
+"""Entry point: `python -m sightline_detector_logo [executor --port N | replay --port N |
+train-proposals [--once]]`."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ from importlib.metadata import version
 
 from sightline_analysis.service import DetectorSpec
 from sightline_analysis.service import main as run
+from sightline_detector_logo import trainer
 from sightline_detector_logo.settings import LogoDetectorSettings
 
 
 def main() -> int:
-    """Run the logo detector (or its executor mode)."""
+    """Run the logo detector (or its executor, replay or train-proposals mode)."""
+    if sys.argv[1:2] == ["train-proposals"]:
+        return trainer.run(LogoDetectorSettings(), sys.argv[2:])
     spec = DetectorSpec(
         name="logo",
         version=version("sightline-detector-logo"),

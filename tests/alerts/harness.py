@@ -12,9 +12,11 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TypeVar
 
+import cv2
 from pydantic import BaseModel
 
 from sightline_alerts.webhooks import EVENT_ID_HEADER, SIGNATURE_HEADER, verify
+from sightline_analysis.synthetic import make_logo
 from sightline_common.envelope import decode, wrap
 from sightline_common.kafka import EventProducer
 from sightline_common.messages import AlertRule, Detection, SegmentReady
@@ -96,6 +98,32 @@ def start_alerts(isolated: Isolated, **env: str) -> tuple[ChildProcess, str]:
     base = f"http://127.0.0.1:{port}"
     process.wait_http_ok(f"{base}/readyz", timeout=90)
     return process, base
+
+
+def logo_jpeg() -> bytes:
+    """A synthetic ACME logo to upload to the library (a rule's brands must be in it)."""
+    ok, data = cv2.imencode(".jpg", make_logo("ACME", seed=1))
+    assert ok
+    return bytes(data.tobytes())
+
+
+def start_results_api(isolated: Isolated) -> tuple[str, str]:
+    """results-api serving on a free port (webhooks to this host allowed, the deployment's
+    webhook secret shared with the alerts service), and a write token for it."""
+    port = ephemeral_port()
+    process = isolated.spawn(
+        "sightline_results_api",
+        "serve",
+        SIGHTLINE_HTTP_PORT=str(port),
+        SIGHTLINE_WEBHOOK_ALLOW_PRIVATE="true",
+        SIGHTLINE_WEBHOOK_SECRET=SECRET,  # the deployment's, shared with the alerts service
+        SIGHTLINE_RUN_STORAGE_WORKER="false",
+    )
+    base = f"http://127.0.0.1:{port}"
+    process.wait_http_ok(f"{base}/readyz", timeout=90)
+    done = isolated.run("sightline_results_api.cli", "token", "create", "--name", "alerts-e2e")
+    assert done.returncode == 0, done.stderr
+    return base, done.stdout.strip().splitlines()[-1]
 
 
 class Feed:

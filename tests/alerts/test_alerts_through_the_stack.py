@@ -9,43 +9,27 @@ import json
 import threading
 from contextlib import ExitStack
 
-import cv2
 import httpx
 import pytest
 from websockets.sync.client import connect
 from websockets.typing import Subprotocol
 
 from sightline_alerts.webhooks import SIGNATURE_HEADER, verify
-from sightline_analysis.synthetic import make_logo
 from sightline_devstack.ports import ephemeral_port
 from sightline_testkit.plugin import Isolated
 
-from .harness import SECRET, Feed, detection, eventually, receiver, start_alerts
+from .harness import (
+    SECRET,
+    Feed,
+    detection,
+    eventually,
+    logo_jpeg,
+    receiver,
+    start_alerts,
+    start_results_api,
+)
 
 pytestmark = pytest.mark.integration
-
-
-def _jpeg() -> bytes:
-    ok, data = cv2.imencode(".jpg", make_logo("ACME", seed=1))
-    assert ok
-    return data.tobytes()
-
-
-def _results_api(isolated: Isolated) -> tuple[str, str]:
-    port = ephemeral_port()
-    process = isolated.spawn(
-        "sightline_results_api",
-        "serve",
-        SIGHTLINE_HTTP_PORT=str(port),
-        SIGHTLINE_WEBHOOK_ALLOW_PRIVATE="true",
-        SIGHTLINE_WEBHOOK_SECRET=SECRET,  # the deployment's, shared with the alerts service
-        SIGHTLINE_RUN_STORAGE_WORKER="false",
-    )
-    base = f"http://127.0.0.1:{port}"
-    process.wait_http_ok(f"{base}/readyz", timeout=90)
-    done = isolated.run("sightline_results_api.cli", "token", "create", "--name", "alerts-e2e")
-    assert done.returncode == 0, done.stderr
-    return base, done.stdout.strip().splitlines()[-1]
 
 
 def _dashboard(
@@ -71,10 +55,10 @@ def _dashboard(
 def test_a_rule_made_in_the_api_fires_resolves_and_reaches_api_dashboard_and_webhook(
     isolated: Isolated,
 ) -> None:
-    base, token = _results_api(isolated)
+    base, token = start_results_api(isolated)
     api = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30)
     stream = api.post("/api/streams", json={"name": "match", "source": {"kind": "test"}}).json()
-    logo = api.post("/api/logos", data={"brand": "acme"}, files={"image": ("a.jpg", _jpeg())})
+    logo = api.post("/api/logos", data={"brand": "acme"}, files={"image": ("a.jpg", logo_jpeg())})
     assert logo.status_code == 201, logo.text
     pushed: list[dict] = []
     with ExitStack() as stack, receiver() as hook:

@@ -1,46 +1,55 @@
-"""Acceptance of pacing over a set of streams (#18) on the real broker: the alerts service as a
-process, two streams' detections published to Kafka as the logo detector publishes them, and a
-SIGKILL of the service mid-period."""
+"""Acceptance of pacing over a set of streams (#18) on the real stack: the rule made through
+results-api (Postgres), the alerts service as a process, two streams' detections published to
+Kafka as the logo detector publishes them, a SIGKILL of the alerts service mid-period, and the
+alert materialized back in results-api."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 
-from sightline_common.messages import Alert, AlertEvidence
+from sightline_common.messages import Alert
 from sightline_common.topics import Topic
 from sightline_testkit.plugin import Isolated
 
-from .harness import Feed, detection, eventually, messages, start_alerts
+from .harness import (
+    Feed,
+    detection,
+    eventually,
+    logo_jpeg,
+    messages,
+    start_alerts,
+    start_results_api,
+)
 
 pytestmark = pytest.mark.integration
 
 BOX = {"x": 0.6, "y": 0.4, "w": 0.1, "h": 0.1}
-MEMBERS = ("cam-a", "cam-b")
 PERIOD_S = 120.0
-
-
-def seen_frames(stream_id: str, seq: int) -> int:
-    """Frames of 4 showing acme: cam-a a quarter of the time, cam-b every other segment."""
-    return 1 if stream_id == "cam-a" or seq % 2 == 0 else 0
-
-
-# cam-a 0.5 s of each 2-s segment over 60 segments, cam-b 0.5 s of every other one.
+# The first member shows acme in 1 of 4 frames of every 2-s segment, the second in every other
+# segment only: 30 + 15 s of screen time over the 60 segments of the period.
 FINAL_SCREEN_S = 60 * 0.5 + 30 * 0.5
 
 
-def publish_segments(feed: Feed, start: datetime, first: int, last: int) -> None:
-    """Segments `first..last` of both streams, in wall-clock order: segment `seq` was stored
-    `2 * (seq + 1)` s after the period's start (the detection's publication time, with no lag)."""
+def seen_frames(member: int, seq: int) -> int:
+    return 1 if member == 0 or seq % 2 == 0 else 0
+
+
+def publish_segments(
+    feed: Feed, members: list[str], start: datetime, first: int, last: int
+) -> None:
+    """Segments `first..last` of every member, in wall-clock order: segment `seq` was stored
+    `2 * (seq + 1)` s after the period's start (the detection's publication time, no lag)."""
     for seq in range(first, last + 1):
-        for stream_id in MEMBERS:
+        for index, stream_id in enumerate(members):
             frames: list[dict[str, Any]] = [
                 {
                     "media_ts": seq * 2.0 + i * 0.5,
                     "results": [{"kind": "logo", "label": "acme", "confidence": 0.9, "box": BOX}]
-                    if i < seen_frames(stream_id, seq)
+                    if i < seen_frames(index, seq)
                     else [],
                 }
                 for i in range(4)
@@ -51,57 +60,70 @@ def publish_segments(feed: Feed, start: datetime, first: int, last: int) -> None
             feed.publish(Topic.DETECTIONS, payload, stream_id, occurred_at=stored)
 
 
-def set_alerts(isolated: Isolated, rule_id: str) -> list[Alert]:
-    return [m.payload for m in messages(isolated, Topic.ALERTS) if m.payload.rule_id == rule_id]
-
-
 def test_a_set_pacing_rule_fires_live_on_the_summed_forecast_and_survives_a_kill(
     isolated: Isolated,
 ) -> None:
-    feed = Feed(isolated)
-    # The period lies in the recent past so the test need not wait for wall time: the
-    # detections carry the times their segments were stored (within the input age bound).
+    base, token = start_results_api(isolated)
+    api = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    members = [
+        api.post("/api/streams", json={"name": name, "source": {"kind": "test"}}).json()["id"]
+        for name in ("main feed", "second feed")
+    ]
+    logo = api.post("/api/logos", data={"brand": "acme"}, files={"image": ("a.jpg", logo_jpeg())})
+    assert logo.status_code == 201, logo.text
+    # The period lies in the recent past so the test need not wait for wall time: detections
+    # carry the times their segments were stored (within the service's input age bound).
     start = (datetime.now(UTC) - timedelta(seconds=200)).replace(microsecond=0)
-    rule = feed.rule(
-        rule_id="r-pace-set",
-        kind="pacing",
-        stream_id="cam-a",
-        stream_ids=list(MEMBERS),
-        brands=["acme"],
-        target_s=60,
-        period_s=PERIOD_S,
-        warmup_s=24,
-        period_start_at=start.isoformat(),
+    created = api.post(
+        "/api/rules",
+        json={
+            "name": "acme across both feeds",
+            "kind": "pacing",
+            "stream_id": members[0],
+            "stream_ids": [members[1], members[0]],
+            "brands": ["acme"],
+            "target_s": 60,
+            "period_s": PERIOD_S,
+            "warmup_s": 24,
+            "period_start_at": start.isoformat(),
+        },
     )
-    process, _ = start_alerts(isolated)
-    publish_segments(feed, start, 0, 29)  # the first 60 s: 45 s projected, 60 s contracted
-    fired = eventually(
-        lambda: set_alerts(isolated, rule.rule_id), timeout=60, what="the set fired"
-    )[0]
-    process.kill()  # SIGKILL: no graceful commit
-    publish_segments(feed, start, 30, 59)
-    process.start()
-    eventually(
-        lambda: {a.status.value for a in set_alerts(isolated, rule.rule_id)} >= {"resolved"},
-        timeout=90,
-        what="the set resolved at the period's end",
+    assert created.status_code == 201, created.text
+    rule_id = created.json()["id"]
+    assert created.json()["stream_ids"] == members
+
+    def listed() -> list[dict[str, Any]]:
+        found = api.get("/api/alerts", params={"stream_id": members[0]}).json()
+        return [a for a in found if a["rule_id"] == rule_id]
+
+    feed = Feed(isolated)
+    alerts_service, _ = start_alerts(isolated)
+    publish_segments(feed, members, start, 0, 29)  # the first 60 s: 45 s projected of 60
+    fired = eventually(listed, timeout=90, what="the set's alert in results-api")
+    assert fired[0]["status"] == "fired"
+    alerts_service.kill()  # SIGKILL mid-period: no graceful commit
+    publish_segments(feed, members, start, 30, 59)
+    alerts_service.start()
+    done = eventually(
+        lambda: [a for a in listed() if a["status"] == "resolved"],
+        timeout=120,
+        what="the set's alert resolved at the period's end",
     )
-    seen = {(a.alert_id, a.status.value) for a in set_alerts(isolated, rule.rule_id)}
-    # A re-emission after the kill carries the same alert id and event id (sinks drop it);
-    # neither a second alert nor a lost resolution is allowed.
-    assert sorted(status for _, status in seen) == ["fired", "resolved"]
-    assert len({alert_id for alert_id, _ in seen}) == 1
-    proof: AlertEvidence = fired.evidence
-    assert fired.stream_id == "cam-a"
-    assert fired.status.value == "fired"
-    assert proof.observed_to is not None
-    assert proof.observed_to < start + timedelta(seconds=PERIOD_S)  # while live
-    assert proof.forecast_s == pytest.approx(FINAL_SCREEN_S, rel=0.10)
-    assert proof.shortfall_s == pytest.approx(60 - proof.forecast_s, abs=0.01)
-    assert set(proof.member_screen_time_s or {}) == set(MEMBERS)
-    figures = [m.payload for m in messages(isolated, Topic.ALERT_PROGRESS)]
-    final = {
-        member: max(f.screen_time_s for f in figures if f.member_stream_id == member)
-        for member in MEMBERS
-    }
-    assert sum(final.values()) == pytest.approx(FINAL_SCREEN_S)
+
+    # One alert, fired once and resolved once, in the API and on the topic (a re-emission after
+    # the kill carries the same alert id and event id, which every sink drops).
+    assert len(listed()) == 1
+    on_topic: list[Alert] = [
+        m.payload for m in messages(isolated, Topic.ALERTS) if m.payload.rule_id == rule_id
+    ]
+    assert sorted({(a.alert_id, a.status.value) for a in on_topic}) == sorted(
+        {(done[0]["alert_id"], "fired"), (done[0]["alert_id"], "resolved")}
+    )
+    proof = done[0]["fired_evidence"]
+    assert datetime.fromisoformat(proof["observed_to"]) < start + timedelta(seconds=PERIOD_S)
+    assert proof["forecast_s"] == pytest.approx(FINAL_SCREEN_S, rel=0.10)
+    assert proof["shortfall_s"] == pytest.approx(60 - proof["forecast_s"], abs=0.01)
+    assert set(proof["member_screen_time_s"]) == set(members)
+    final = done[0]["resolved_evidence"]
+    assert final["screen_time_s"] == pytest.approx(FINAL_SCREEN_S)
+    assert final["member_screen_time_s"] == {members[0]: 30.0, members[1]: 15.0}

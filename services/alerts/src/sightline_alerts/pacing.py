@@ -196,7 +196,7 @@ def _judge(  # noqa: PLR0917 - the figures and where they apply
         target_s=target,
         shortfall_s=round(target - forecast, 3),
         detail=f"{scope}{screen:.1f} s after {elapsed:.0f} s: projected {forecast:.1f} s "
-        f"of {target:g} s over {period:g} s",
+        f"of {target:g} s over {period:g} s" + _short(target - forecast),
     )
     ended = elapsed >= period
     if rs.firing and (forecast >= target or ended):
@@ -204,3 +204,7 @@ def _judge(  # noqa: PLR0917 - the figures and where they apply
     if rs.firing or ended or elapsed < warmup or forecast >= target or not cooled(rule, rs, at):
         return []
     return [fire(rule, stream_id, rs, None, proof)]
+
+
+def _short(shortfall: float) -> str:
+    return f" ({shortfall:.1f} s short)" if shortfall > 0 else ""

@@ -37,6 +37,8 @@ from sightline_devstack import ports
 from sightline_devstack.servers.kafka import Kafka
 from sightline_devstack.settings import DevstackSettings
 
+# One broker for the module: under xdist all its tests go to one worker.
+pytestmark = pytest.mark.xdist_group("kafka-compose")
 REPO = Path(__file__).resolve().parents[2]
 ENTRYPOINT = REPO / "deploy" / "kafka" / "entrypoint.sh"
 INTERPOLATION = re.compile(r"\$\{(\w+)(?::-([^}]*))?\}")

@@ -9,6 +9,7 @@ import pytest
 
 from sightline_common.dev_credentials import DevCredentialsError, refuse_dev_credentials
 from sightline_common.kafka.scram import ADMIN, dev_password
+from sightline_common.settings import ServiceSettings
 from sightline_common.storage_access import storage_user
 
 DEV_DB = "postgresql+psycopg://sightline:sightline@db:5432/sightline"
@@ -42,6 +43,20 @@ def test_development_kafka_passwords_are_refused_unless_allowed() -> None:
             refuse_dev_credentials(False, None, kafka_passwords=[dev_password(principal)])
         refuse_dev_credentials(True, None, kafka_passwords=[dev_password(principal)])
     refuse_dev_credentials(False, None, kafka_passwords=["", "a-real-password"])
+
+
+def test_a_service_whose_own_kafka_login_is_a_development_one_exits_2(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Its login comes from SIGHTLINE_KAFKA_PASSWORD, as compose and Kubernetes give it."""
+    monkeypatch.setenv("SIGHTLINE_KAFKA_USERNAME", "notifier")
+    monkeypatch.setenv("SIGHTLINE_KAFKA_PASSWORD", dev_password("notifier"))
+    settings = ServiceSettings(allow_dev_credentials=False)
+    with pytest.raises(SystemExit) as refused:
+        settings.refuse_dev_credentials(storage=False)
+    assert refused.value.code == 2
+    monkeypatch.setenv("SIGHTLINE_KAFKA_PASSWORD", "a-real-password")
+    settings.refuse_dev_credentials(storage=False)
 
 
 @pytest.mark.parametrize("module", ["sightline_ingest", "sightline_results_api"])

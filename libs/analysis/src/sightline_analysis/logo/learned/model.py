@@ -97,12 +97,25 @@ def candidates(
     return found
 
 
+def single_threaded_tensorflow() -> Any:
+    """TensorFlow on one intra-op and one inter-op thread: the net shares the machine with the
+    rest of the detector (and training with live analysis), and ~10 ms per frame needs no more.
+    A process whose TensorFlow is already initialised keeps its setting."""
+    import tensorflow as tf  # noqa: PLC0415 - heavy; loaded only when a net is used
+
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(1)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+    except RuntimeError:
+        pass
+    return tf
+
+
 class HeatmapNet:
     """A trained net and its class names: frame in, candidate boxes out (one CPU thread)."""
 
     def __init__(self, model: Any, names: Sequence[str], threshold: float = 0.5) -> None:
-        import tensorflow as tf  # noqa: PLC0415 - heavy; loaded only when a net is used
-
+        tf = single_threaded_tensorflow()
         self.model = model
         self.names = list(names)
         self.threshold = threshold

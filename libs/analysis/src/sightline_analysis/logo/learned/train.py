@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from sightline_analysis.logo.learned.model import HeatmapNet, build
+from sightline_analysis.logo.learned.model import HeatmapNet, build, single_threaded_tensorflow
 from sightline_analysis.logo.learned.sprites import Image, library_sprites
 from sightline_analysis.logo.learned.synth import dataset
 
@@ -52,7 +52,7 @@ def train(references: Sequence[tuple[str, Image]], recipe: TrainingRecipe) -> He
     raises ValueError without references."""
     if not references:
         raise ValueError("training needs at least one reference")
-    tf = _single_threaded_tensorflow()
+    tf = _deterministic_tensorflow()
     names = brand_classes(references)
     labelled = [(names.index(brand) + 1, image) for brand, image in references]
     sprites = library_sprites(labelled)
@@ -77,15 +77,9 @@ def train(references: Sequence[tuple[str, Image]], recipe: TrainingRecipe) -> He
     return HeatmapNet(model, names)
 
 
-def _single_threaded_tensorflow() -> Any:
-    """TensorFlow on one intra-op and one inter-op thread, with deterministic ops: training
-    shares the machine with live analysis, and its weights must not depend on scheduling."""
-    import tensorflow as tf  # noqa: PLC0415 - heavy; loaded only when training
-
-    try:
-        tf.config.threading.set_intra_op_parallelism_threads(1)
-        tf.config.threading.set_inter_op_parallelism_threads(1)
-    except RuntimeError:  # TensorFlow already initialised in this process: keep its setting
-        pass
+def _deterministic_tensorflow() -> Any:
+    """Single-threaded TensorFlow with deterministic ops: the weights must not depend on
+    scheduling."""
+    tf = single_threaded_tensorflow()
     tf.config.experimental.enable_op_determinism()
     return tf

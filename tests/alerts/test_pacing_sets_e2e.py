@@ -97,7 +97,9 @@ def test_a_set_pacing_rule_fires_live_on_the_summed_forecast_and_survives_a_kill
         return [a for a in found if a["rule_id"] == rule_id]
 
     feed = Feed(isolated)
-    alerts_service, _ = start_alerts(isolated)
+    # Input older than the service's age bound is not evaluated; this period began 200 s ago,
+    # so give a slow (loaded) machine room.
+    alerts_service, _ = start_alerts(isolated, SIGHTLINE_MAX_INPUT_AGE_S="3600")
     publish_segments(feed, members, start, 0, 29)  # the first 60 s: 45 s projected of 60
     fired = eventually(listed, timeout=90, what="the set's alert in results-api")
     assert fired[0]["status"] == "fired"

@@ -63,6 +63,15 @@ describe('Alerts', () => {
       target_s: 300,
       period_s: 5400,
     });
+    const kickoff = ruleFromDraft({
+      ...draft,
+      member_ids: ['s2'],
+      period_start: '2026-12-06T20:00',
+    }) as { period_start_at: string };
+    expect(kickoff.period_start_at).toBe(new Date('2026-12-06T20:00').toISOString());
+    expect(ruleFromDraft({ ...draft, member_ids: ['s2'], period_start: 'soon' })).toContain(
+      'not a date',
+    );
     expect(ruleFromDraft({ ...draft, member_ids: [] })).not.toHaveProperty('stream_ids');
     expect(ruleFromDraft({ ...draft, kind: 'appearance', member_ids: ['s2'] })).not.toHaveProperty(
       'stream_ids',

@@ -97,6 +97,8 @@ interface RuleDraft {
   conditions: string;
   /** Pacing over a set of streams: the other member streams (besides `stream_id`). */
   member_ids?: string[];
+  /** Its wall-clock start as a `datetime-local` value (local time); empty: from creation. */
+  period_start?: string;
 }
 
 const EMPTY_DRAFT: RuleDraft = {
@@ -113,6 +115,7 @@ const EMPTY_DRAFT: RuleDraft = {
   period_s: '',
   conditions: '',
   member_ids: [],
+  period_start: '',
 };
 
 /** The API body for a draft, or the reason it cannot be sent. */
@@ -144,8 +147,16 @@ export function ruleFromDraft(draft: RuleDraft): AlertRuleCreate | string {
   };
   const others = (draft.member_ids ?? []).filter((id) => id !== draft.stream_id);
   if (draft.kind === 'pacing' && others.length) {
-    // A set of streams: screen time summed over the members, over wall-clock time from now.
+    // A set of streams: screen time summed over the members, over wall-clock time.
     rule.stream_ids = [draft.stream_id, ...others];
+    const start = draft.period_start?.trim();
+    if (start) {
+      const at = new Date(start);
+      if (Number.isNaN(at.getTime())) {
+        return 'the period start is not a date and time';
+      }
+      rule.period_start_at = at.toISOString();
+    }
   }
   return rule;
 }
@@ -310,7 +321,7 @@ export function ruleFromDraft(draft: RuleDraft): AlertRuleCreate | string {
                 name="members"
                 data-testid="rule-members"
                 [(ngModel)]="draft.member_ids"
-                title="Pacing over a set of streams: the brand's screen time on every chosen stream adds up (each feed its own audience), over wall-clock time from the rule's creation"
+                title="Pacing over a set of streams: the brand's screen time on every chosen stream adds up (each feed its own audience), over wall-clock time"
               >
                 @for (s of streams(); track s.id) {
                   @if (s.id !== draft.stream_id) {
@@ -319,6 +330,17 @@ export function ruleFromDraft(draft: RuleDraft): AlertRuleCreate | string {
                 }
               </select>
             </label>
+            @if (draft.member_ids?.length) {
+              <label
+                >Period starts
+                <input
+                  type="datetime-local"
+                  name="period-start"
+                  data-testid="rule-period-start"
+                  [(ngModel)]="draft.period_start"
+                  title="Empty: when the rule is created"
+              /></label>
+            }
           }
           <button type="submit">Create rule</button>
         </div>

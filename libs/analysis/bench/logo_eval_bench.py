@@ -15,18 +15,37 @@ frame; then the CPU per frame with 6, 25 and 100 references, with the current ma
 settings and with the previous ones (full-resolution frame, one pass per reference) in the
 same run. `--quick` runs 2 shots per clip and fewer cost frames; `--raw` skips the codec;
 `--only pipeline|matcher` runs one of the two.
+
+`--proposals net` runs both with the learned proposal net (`logo/learned/`) as the detector
+runs it with `SIGHTLINE_LOGO_PROPOSALS=net`: the whole-frame search only where the net points.
+The net is trained for the kit's library with the default recipe (the library's references
+only, never a clip: ~500 CPU-s on one thread, kept in the cache folder under the library key,
+so a second run reuses it), or read from `--weights FILE.keras` (class names from FILE.json's
+`names`, else the sorted brands). It then also prints the net's own CPU per frame with 6, 25
+and 100 brands (untrained nets of those sizes: the cost does not depend on the weights).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import statistics
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from sightline_analysis.frames import Frame, Image
+from sightline_analysis.logo.learned.model import HeatmapNet, build
+from sightline_analysis.logo.learned.proposals import ProposalConfig, ProposalMatcher
+from sightline_analysis.logo.learned.train import brand_classes, train
+from sightline_analysis.logo.learned.weights import (
+    library_key,
+    net_from_bytes,
+    net_to_bytes,
+    reference_digest,
+)
 from sightline_analysis.logo.matcher import LogoMatcher, MatcherConfig
 from sightline_analysis.logo.pipeline import LogoPipeline, PipelineConfig
 from sightline_analysis.logo.wordmark import WordmarkReader
@@ -59,7 +78,50 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=REPORT_SEED, help="kit seed")
     parser.add_argument("--sample-fps", type=float, default=2.0)
     parser.add_argument("--only", choices=("pipeline", "matcher"), help="run one detector")
+    parser.add_argument("--proposals", choices=("sift", "net"), default="sift",
+                        help="whole-frame search: SIFT, or learned proposals")  # fmt: skip
+    parser.add_argument("--weights", type=Path, help="a trained net (.keras) for --proposals net")
     return parser.parse_args()
+
+
+def _proposal_net(brands: Sequence[Brand], weights: Path | None) -> tuple[HeatmapNet, str]:
+    """The net for the kit's library and where it came from: `weights`, else trained with the
+    default recipe (kept in the cache folder under the library key)."""
+    references = [(b.name, decode_reference(b.reference)) for b in brands]
+    if weights is not None:
+        meta = weights.with_suffix(".json")
+        names = json.loads(meta.read_text())["names"] if meta.exists() else None
+        return net_from_bytes(weights.read_bytes(), names or brand_classes(references)), str(
+            weights
+        )
+    recipe = ProposalConfig().recipe
+    key = library_key(((b, reference_digest(i)) for b, i in references), recipe)
+    cache = Path(os.environ.get("SIGHTLINE_CACHE_DIR", Path.home() / ".cache" / "sightline"))
+    path = cache / "proposals" / f"{key}.keras"
+    if path.exists():
+        return net_from_bytes(path.read_bytes(), brand_classes(references)), str(path)
+    started = time.process_time()
+    net = train(references, recipe)
+    print(f"  trained the proposal net: {time.process_time() - started:.0f} CPU-s, {recipe}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(net_to_bytes(net))
+    return net, f"trained, {path}"
+
+
+def net_costs(frames: Sequence[Image]) -> dict[int, list[float]]:
+    """CPU seconds per frame of the proposal net alone (inference + box reading) with 6, 25
+    and 100 brands."""
+    result = {}
+    for size in LIBRARY_SIZES:
+        net = HeatmapNet(build(size), [f"brand{k}" for k in range(size)])
+        net(frames[0])  # trace the graph once, as a detector does on its first frame
+        costs = []
+        for image in frames:
+            started = time.process_time()
+            net(image)
+            costs.append(time.process_time() - started)
+        result[size] = costs
+    return result
 
 
 def _add_references(matcher: LogoMatcher, brands: Sequence[Brand]) -> None:
@@ -188,7 +250,7 @@ def main() -> None:
     print(f"truth rule: an instance counts when >= {MIN_VISIBILITY:.0%} visible and >= "
           f"{MIN_WIDTH_PX:.0f} px wide; 0.5-s bins; smaller/more hidden = don't care")  # fmt: skip
     results = BenchResults(
-        "logo_eval",
+        "logo_eval" if args.proposals == "sift" else "logo_eval_net",
         "Logo detection on the hard evaluation kit (issue #14)",
         source=__file__,
         params={
@@ -197,10 +259,15 @@ def main() -> None:
             "shots_per_clip": shots,
             "encoded": not args.raw,
             "sample_fps": args.sample_fps,
+            "proposals": args.proposals,
         },
     )
-    matcher = LogoMatcher()
+    matcher = LogoMatcher() if args.proposals == "sift" else ProposalMatcher()
     _add_references(matcher, kit.reference_brands())
+    if isinstance(matcher, ProposalMatcher):
+        net, origin = _proposal_net(kit.reference_brands(), args.weights)
+        matcher.use(net)
+        print(f"learned proposals: {origin}; {matcher.proposals.model_dump_json()}")
     config = PipelineConfig()
     reader = WordmarkReader(config.wordmark) if config.wordmark.enabled else None
     names = [n for n in ("pipeline", "matcher") if args.only in (None, n)]
@@ -237,6 +304,13 @@ def main() -> None:
         print(f"  {size:>3} references: median {statistics.median(values) * 1000:6.0f} ms, "
               f"p90 {percentile(values, 0.9) * 1000:6.0f} ms; previous: median "
               f"{statistics.median(previous[size]) * 1000:6.0f} ms")  # fmt: skip
+    if args.proposals == "net":
+        print("learned proposal net alone, CPU per 720p frame by brands (untrained nets)")
+        for size, values in net_costs(frames).items():
+            print(f"  {size:>3} brands: median {statistics.median(values) * 1000:6.1f} ms, "
+                  f"p90 {percentile(values, 0.9) * 1000:6.1f} ms")  # fmt: skip
+            results.figure(f"cost.net_{size}_median_ms", statistics.median(values) * 1000,
+                           "ms", label=f"proposal net alone, {size} brands, median")  # fmt: skip
     record(results, scored, costs, previous)
     if "matcher" in scores and names[0] != "matcher":
         record_matcher(results, scores["matcher"])

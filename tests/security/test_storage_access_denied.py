@@ -3,7 +3,8 @@
 On the real MinIO with the test's own per-service users (`storage_logins`): a login whose policy
 lacks the permission gets `StorageAccessDeniedError` (permanent, naming the user, the action and
 the object), a detector logged in as a user that may not read segments dead-letters each one at
-once with that reason and stays ready, and results-api answers an upload its user may not store
+once with that reason and stays ready, one that may not read logo images marks them unusable
+instead of waiting on them, and results-api answers an upload its user may not store
 with a 500 and an `api.storage_access_denied` log line.
 """
 
@@ -91,6 +92,26 @@ def test_a_detector_that_may_not_read_segments_dead_letters_them_at_once_and_sta
     assert all(user in d.reason and "storage access denied: get" in d.reason for d in dead)
     detector.wait_http_ok(f"http://127.0.0.1:{port}/readyz", timeout=30)
     assert "storage access denied" in detector.tail(400)
+    assert detector.stop() == 0
+
+
+def test_a_logo_reference_the_detectors_user_may_not_read_is_unusable_not_awaited(
+    isolated: Isolated, storage_logins: StorageLogins
+) -> None:
+    """Given ingest's user (segments only), a detector cannot load the logo library's images:
+    each reference is marked unusable with the refusal and the detector gets ready, where an
+    outage would hold readiness while it retries."""
+    Scenario(isolated.settings()).add_logo("acme-1", "acme", make_logo("ACME", seed=1))
+    port = ephemeral_port()
+    detector = isolated.spawn(
+        "sightline_detector_logo", SIGHTLINE_HTTP_PORT=str(port), **storage_logins.env_of("ingest")
+    )
+    detector.wait_http_ok(f"http://127.0.0.1:{port}/readyz", timeout=120)
+    log = detector.tail(400)
+    assert "logo.unusable" in log
+    assert "storage access denied: get" in log
+    assert storage_user("ingest").access_key(storage_logins.prefix) in log
+    assert "logo.fetch_retry" not in log
     assert detector.stop() == 0
 
 

@@ -196,6 +196,43 @@ def worker(api_settings, engine, publisher):
     return made
 
 
+def test_deleting_a_member_stream_removes_the_pacing_rules_over_its_set(
+    isolated, client, engine, worker
+):
+    """A pacing rule over a set of streams waits for every member, so it goes (row and
+    tombstone) with any of them, not only with the stream it is filed under."""
+    first, second, other = (
+        client.post("/api/streams", json={"name": n, "source": {"kind": "test"}}).json()["id"]
+        for n in ("main", "second", "other")
+    )
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO logos (id, brand, bucket, object_key, sha256, content_type,"
+                " size_bytes, created_at) VALUES (:i, 'acme', 'b', 'logos/acme.png', :h,"
+                " 'image/png', 1, now())"
+            ),
+            {"i": str(uuid.uuid4()), "h": "0" * 64},
+        )
+    pacing = {"name": "acme on both", "kind": "pacing", "brands": ["acme"], "target_s": 60,
+              "period_s": 600, "stream_id": first}  # fmt: skip
+    both = client.post("/api/rules", json={**pacing, "stream_ids": [first, second]})
+    kept = client.post("/api/rules", json={**pacing, "stream_ids": [first, other]})
+    assert both.status_code == kept.status_code == 201, (both.text, kept.text)
+
+    assert client.delete(f"/api/streams/{second}").status_code == 202
+    assert worker.run_once()
+
+    assert client.get(f"/api/rules/{both.json()['id']}").status_code == 404
+    assert client.get(f"/api/rules/{kept.json()['id']}").status_code == 200
+    rules = [
+        m
+        for m in read_all(isolated.bootstrap, isolated.topics.name(Topic.ALERT_RULES))
+        if m.key() == both.json()["id"].encode()
+    ]
+    assert rules[-1].value() is None
+
+
 @pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed")
 def test_deleting_a_stream_leaves_no_object_no_row_and_a_tombstone(
     isolated, client, api_settings, engine, worker, detection_factory, store_detections

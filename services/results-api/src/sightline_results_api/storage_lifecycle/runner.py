@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import structlog
-from sqlalchemy import text
-from sqlmodel import Session, select
+from sqlalchemy import or_, text
+from sqlmodel import Session, col, select
 
 from sightline_results_api.alerts.tables import AlertRuleRow
 from sightline_results_api.events import StatePublisher
@@ -27,6 +27,9 @@ from sightline_results_api.storage_lifecycle.erase import (
 from sightline_results_api.storage_lifecycle.jobs import DONE, STREAM
 
 log = structlog.get_logger(__name__)
+
+# alert_rules whose set of streams (pacing over several streams, migration 0017) names it.
+_SET_MEMBER = "stream_ids @> jsonb_build_array(CAST(:stream_id AS text))"
 
 
 def _everything(_key: str) -> bool:
@@ -74,12 +77,17 @@ class DeletionRunner:
             self.eraser.delete_rows(
                 "reanalysis_runs", "stream_id = :stream_id", by_stream, progress
             )
+            # A pacing rule over a set of streams goes with any member: it waits for all.
+            self.eraser.delete_rows("alert_rules", _SET_MEMBER, by_stream, progress)
 
         def rules() -> None:
             # Tombstoned before their rows go: a crash in between repeats the (idempotent)
             # tombstones, never leaves the alerts service evaluating a rule nothing lists.
             with Session(self.eraser.engine) as session:
-                query = select(AlertRuleRow.id).where(AlertRuleRow.stream_id == stream_id)
+                member = col(AlertRuleRow.stream_ids).contains([stream_id])
+                query = select(AlertRuleRow.id).where(
+                    or_(col(AlertRuleRow.stream_id) == stream_id, member)
+                )
                 self.publisher.rule_tombstones(list(session.exec(query)))
 
         return [

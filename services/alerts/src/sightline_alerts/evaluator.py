@@ -9,13 +9,12 @@ health runs on wall-clock time: the segment's completion time against the clock 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sightline_alerts.matching import best_match
 from sightline_alerts.pacing import step_stream
 from sightline_alerts.state import RuleState, StreamState
-from sightline_alerts.transitions import Transition, cooled, evidence, fire, resolve
+from sightline_alerts.transitions import SegmentPlace, Transition, cooled, evidence, fire, resolve
 from sightline_common.messages import (
     AlertEvidence,
     AlertKind,
@@ -38,19 +37,6 @@ HEALTH_KINDS = frozenset({AlertKind.stream_health})
 PICTURE_KINDS = frozenset({AlertKind.picture})
 
 
-@dataclass(frozen=True)
-class _Where:
-    """The segment a frame belongs to (the evidence's snapshot reference)."""
-
-    stream_id: str
-    sequence: int
-    key: str
-
-    def fields(self) -> dict[str, object]:
-        """As plain fields (for pacing's evidence)."""
-        return {"stream_id": self.stream_id, "sequence": self.sequence, "key": self.key}
-
-
 def fold_detection(
     state: StreamState, rules: list[AlertRule], detection: Detection
 ) -> list[Transition]:
@@ -59,7 +45,7 @@ def fold_detection(
     Frames older than what the state already saw (a redelivered or late detection) are
     ignored, so stream time never runs backwards for a rule."""
     segment = detection.segment
-    where = _Where(detection.stream_id, segment.sequence, segment.object_key)
+    where = SegmentPlace(detection.stream_id, segment.sequence, segment.object_key)
     end = segment.media_start + segment.duration
     clock = state.clock
     frames = [
@@ -71,7 +57,7 @@ def fold_detection(
     for rule in rules:
         rs = state.rule(rule.rule_id)
         if rule.kind == AlertKind.pacing:
-            out += step_stream(rule, rs, frames, segment.media_start, end, where.fields())
+            out += step_stream(rule, rs, frames, segment.media_start, end, where)
             continue
         if rule.kind == AlertKind.detector_lag:
             if clock is None or end > clock:
@@ -118,7 +104,7 @@ def tick(state: StreamState, rules: list[AlertRule], now: datetime) -> list[Tran
 
 
 def _step(
-    rule: AlertRule, rs: RuleState, t: float, match: ResultItem | None, where: _Where
+    rule: AlertRule, rs: RuleState, t: float, match: ResultItem | None, where: SegmentPlace
 ) -> list[Transition]:
     if rule.kind == AlertKind.absence:
         return _step_absence(rule, rs, t, match, where)
@@ -126,7 +112,7 @@ def _step(
 
 
 def _step_presence(
-    rule: AlertRule, rs: RuleState, t: float, match: ResultItem | None, where: _Where
+    rule: AlertRule, rs: RuleState, t: float, match: ResultItem | None, where: SegmentPlace
 ) -> list[Transition]:
     """appearance / competitor: visible for `duration_s` fires; unseen past `gap_s` resolves."""
     out: list[Transition] = []
@@ -155,7 +141,7 @@ def _step_presence(
 
 
 def _step_absence(
-    rule: AlertRule, rs: RuleState, t: float, match: ResultItem | None, where: _Where
+    rule: AlertRule, rs: RuleState, t: float, match: ResultItem | None, where: SegmentPlace
 ) -> list[Transition]:
     """absence: unseen for `duration_s` of analysed stream time fires; seen again resolves."""
     if match is not None:
@@ -180,7 +166,7 @@ def _step_absence(
 
 
 def _step_lag(
-    rule: AlertRule, rs: RuleState, detection: Detection, end: float, where: _Where
+    rule: AlertRule, rs: RuleState, detection: Detection, end: float, where: SegmentPlace
 ) -> list[Transition]:
     """detector_lag: live analysis started more than `duration_s` after the segment was stored,
     or ran degraded (shedding segments to keep up); resolves once it keeps up again."""
@@ -205,7 +191,7 @@ def _step_lag(
     return []
 
 
-def _seen(since: float | None, t: float, item: ResultItem, where: _Where) -> AlertEvidence:
+def _seen(since: float | None, t: float, item: ResultItem, where: SegmentPlace) -> AlertEvidence:
     return evidence(
         since_media_ts=since,
         media_ts=t,

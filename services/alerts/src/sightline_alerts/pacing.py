@@ -28,7 +28,14 @@ from datetime import UTC, datetime, timedelta
 
 from sightline_alerts.matching import best_match
 from sightline_alerts.state import RuleState, StreamState
-from sightline_alerts.transitions import Transition, cooled, evidence, fire, resolve
+from sightline_alerts.transitions import (
+    SegmentPlace,
+    Transition,
+    cooled,
+    evidence,
+    fire,
+    resolve,
+)
 from sightline_common.messages import AlertKind, AlertProgress, AlertRule, Detection, FrameResult
 
 
@@ -51,11 +58,10 @@ def step_stream(  # noqa: PLR0917 - one segment's worth of input
     frames: list[FrameResult],
     start: float,
     end: float,
-    segment: dict[str, object],
+    where: SegmentPlace,
 ) -> list[Transition]:
-    """Single-stream pacing: fold one segment (stream seconds `start`..`end`; `segment` its
-    stream id, sequence and key) into the period's screen time and judge the forecast."""
-    stream_id = str(segment["stream_id"])
+    """Single-stream pacing: fold one segment (stream seconds `start`..`end`) into the period's
+    screen time and judge the forecast."""
     if rs.since is None:
         rs.since = rule.period_start_s if rule.period_start_s is not None else start
     period_end = rs.since + (rule.period_s or 0.0)
@@ -65,12 +71,13 @@ def step_stream(  # noqa: PLR0917 - one segment's worth of input
     fields = {
         "since_media_ts": rs.since,
         "media_ts": hi,
-        "segment_sequence": segment["sequence"],
-        "segment_key": segment["key"],
+        "segment_sequence": where.sequence,
+        "segment_key": where.key,
     }
     elapsed = hi - rs.since
     projected = rs.screen_time * (rule.period_s or 0.0) / elapsed
-    return _judge(rule, stream_id, rs, _Figures(rs.screen_time, projected, elapsed), fields, "")
+    figures = _Figures(rs.screen_time, projected, elapsed)
+    return _judge(rule, where.stream_id, rs, figures, fields, "")
 
 
 def fold_member(

@@ -23,6 +23,15 @@ class Transition:
     evidence: AlertEvidence
 
 
+@dataclass(frozen=True)
+class SegmentPlace:
+    """The segment a frame belongs to (the evidence's snapshot reference)."""
+
+    stream_id: str
+    sequence: int
+    key: str
+
+
 def evidence(**fields: object) -> AlertEvidence:
     """Evidence from the fields that apply (the others keep their schema defaults)."""
     return AlertEvidence.model_validate(fields)

@@ -101,14 +101,14 @@ def test_a_set_pacing_rule_fires_live_on_the_summed_forecast_and_survives_a_kill
     # so give a slow (loaded) machine room.
     alerts_service, _ = start_alerts(isolated, SIGHTLINE_MAX_INPUT_AGE_S="3600")
     publish_segments(feed, members, start, 0, 29)  # the first 60 s: 45 s projected of 60
-    fired = eventually(listed, timeout=90, what="the set's alert in results-api")
+    fired = eventually(listed, timeout=120, what="the set's alert in results-api")
     assert fired[0]["status"] == "fired"
     alerts_service.kill()  # SIGKILL mid-period: no graceful commit
     publish_segments(feed, members, start, 30, 59)
     alerts_service.start()
     done = eventually(
         lambda: [a for a in listed() if a["status"] == "resolved"],
-        timeout=120,
+        timeout=180,  # the restarted service reads its tables back before consuming
         what="the set's alert resolved at the period's end",
     )
 

@@ -5,7 +5,8 @@ lacks the permission gets `StorageAccessDeniedError` (permanent, naming the user
 the object), a detector logged in as a user that may not read segments dead-letters each one at
 once with that reason and stays ready, one that may not read logo images marks them unusable
 instead of waiting on them, and results-api answers an upload its user may not store
-with a 500 and an `api.storage_access_denied` log line.
+(and its storage report, when its user may not read the drives' fill) with a 500 and an
+`api.storage_access_denied` log line.
 """
 
 from __future__ import annotations
@@ -131,3 +132,17 @@ def test_results_api_answers_a_refused_upload_with_500_and_logs_why(
     log = api.process.tail(400)
     assert "api.storage_access_denied" in log
     assert storage_user("detector-logo").access_key(storage_logins.prefix) in log
+
+
+def test_the_storage_report_without_the_drive_info_grant_is_a_500_not_an_outage(
+    isolated: Isolated, storage_logins: StorageLogins
+) -> None:
+    """results-api logged in as ingest's user, which may list segments but not read MinIO's
+    server info: the storage meter's refusal is shown as such (it was a 503 'retry')."""
+    api = start_results_api(isolated, **storage_logins.env_of("ingest"))
+    with api.client() as client:
+        answer = client.get("/api/storage")
+    assert answer.status_code == 500, answer.text
+    log = api.process.tail(400)
+    assert "api.storage_access_denied" in log
+    assert "object store drive info" in log

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import urllib3
 from minio import Minio
 from minio.deleteobjects import DeleteObject
-from minio.error import MinioException, S3Error
+from minio.error import MinioAdminException, MinioException, S3Error
 
 from sightline_common.errors import (
     MissingObjectError,
@@ -28,6 +28,23 @@ _MISSING_CODES = {"NoSuchKey", "NoSuchBucket", "NoSuchObject"}
 # What MinIO and S3 answer a login whose policy lacks the action, an unknown access key and a
 # wrong secret.
 _DENIED_CODES = {"AccessDenied", "AllAccessDisabled", "InvalidAccessKeyId", "SignatureDoesNotMatch"}
+
+
+def refusal(code: str | None, what: str, user: str) -> SightlineError:
+    """The error for S3 error `code` answered to `user` on `what` ("get bucket/key"): access
+    denied, or the store unavailable."""
+    if code in _DENIED_CODES:
+        return StorageAccessDeniedError(
+            f"storage access denied: {what} as user {user or '?'} ({code}); its policy lacks the "
+            "permission or its login is wrong (sightline_common.storage_access)"
+        )
+    return StorageUnavailableError(f"{what}: {code}")
+
+
+def admin_refusal(exc: MinioAdminException, what: str, user: str) -> SightlineError:
+    """The error for a failed MinIO admin request (its answer's body names the S3 code)."""
+    code = next((c for c in sorted(_DENIED_CODES) if c in str(exc)), None)
+    return refusal(code, what, user) if code else StorageUnavailableError(f"{what}: {exc}")
 
 
 class ObjectStore:
@@ -60,14 +77,13 @@ class ObjectStore:
         """The underlying client, for presigning and listing."""
         return self._client
 
+    @property
+    def user(self) -> str:
+        """The access key this store logs in with (named when a request is refused)."""
+        return self._user
+
     def _refused(self, code: str | None, what: str) -> SightlineError:
-        """The error for S3 error `code` on `what` ("get bucket/key"): denied, or unavailable."""
-        if code in _DENIED_CODES:
-            return StorageAccessDeniedError(
-                f"storage access denied: {what} as user {self._user or '?'} ({code}); its policy "
-                "lacks the permission or its login is wrong (sightline_common.storage_access)"
-            )
-        return StorageUnavailableError(f"{what}: {code}")
+        return refusal(code, what, self._user)
 
     def ensure_bucket(self, bucket: str) -> None:
         """Create `bucket` if it does not exist."""

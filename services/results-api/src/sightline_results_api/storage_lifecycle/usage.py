@@ -18,12 +18,12 @@ import structlog
 import urllib3
 from minio import MinioAdmin
 from minio.credentials.providers import StaticProvider
-from minio.error import MinioAdminException, MinioException
+from minio.error import MinioAdminException, MinioException, S3Error
 from prometheus_client import Gauge
 from sqlalchemy import Engine, text
 
 from sightline_common.errors import StorageUnavailableError
-from sightline_common.storage import ObjectStore
+from sightline_common.storage import ObjectStore, admin_refusal, refusal
 from sightline_results_api.settings import ResultsApiSettings
 
 log = structlog.get_logger(__name__)
@@ -87,7 +87,8 @@ class StorageMeter:
 
     def store_usage(self, *, fresh: bool = False) -> StoreUsage:
         """The store's space, measured now or at most `MAX_AGE_S` ago. Raises
-        StorageUnavailableError when the store does not answer."""
+        StorageUnavailableError when the store does not answer, StorageAccessDeniedError when
+        it refuses results-api's login the listing or the drive info."""
         with self._lock:
             last = self._last
             if fresh or last is None or time.monotonic() - last.measured_at > MAX_AGE_S:
@@ -144,6 +145,8 @@ class StorageMeter:
             return sum(
                 obj.size or 0 for obj in self._store.client.list_objects(bucket, recursive=True)
             )
+        except S3Error as exc:
+            raise refusal(exc.code, f"list {bucket}", self._store.user) from exc
         except (MinioException, urllib3.exceptions.HTTPError, OSError) as exc:
             raise StorageUnavailableError(f"listing {bucket}: {exc}") from exc
 
@@ -158,8 +161,9 @@ class StorageMeter:
         )
         try:
             info = json.loads(admin.info())
+        except MinioAdminException as exc:
+            raise admin_refusal(exc, "object store drive info", settings.s3_access_key) from exc
         except (
-            MinioAdminException,
             MinioException,
             urllib3.exceptions.HTTPError,
             OSError,

@@ -229,8 +229,11 @@ def test_deleting_a_member_stream_removes_the_pacing_rules_over_its_set(
     kept = client.post("/api/rules", json={**pacing, "stream_ids": [first, other]})
     assert both.status_code == kept.status_code == 201, (both.text, kept.text)
 
-    assert client.delete(f"/api/streams/{second}").status_code == 202
+    accepted = client.delete(f"/api/streams/{second}")
+    assert accepted.status_code == 202
     _one_pass(worker)
+    done = client.get(f"/api/deletions/{accepted.json()['id']}").json()
+    assert done["status"] == "done", done
 
     assert client.get(f"/api/rules/{both.json()['id']}").status_code == 404
     assert client.get(f"/api/rules/{kept.json()['id']}").status_code == 200

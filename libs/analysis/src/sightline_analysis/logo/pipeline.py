@@ -15,7 +15,9 @@ Per sampled frame, in stream order:
    until the next read; a brand whose text it reads confirms that brand's track there, or is
    added when no channel has it;
 5. the tracker refreshes its tracks with all verified sightings and carries the others by
-   local correlation, for at most `tracker.max_coast` frames without a verification.
+   local correlation, for at most `tracker.max_coast` frames without a verification; a
+   carried track whose reference, blurred like the picture (a pan, a defocus), fits where it
+   was followed to counts as verified there (`blurred.py`, source `blur`).
 
 `process_segment` takes a segment's sampled frames at once (the detector decodes a whole
 segment before reporting any of it): after the frames went through the steps above in order,
@@ -31,6 +33,7 @@ begins at the first verified sighting inside it).
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,10 +44,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sightline_analysis.frames import Frame
 from sightline_analysis.logo.backtrack import backtrack
+from sightline_analysis.logo.blurred import BlurConfig, blurred_match
 from sightline_analysis.logo.cuts import Histogram, colour_histogram, distance
 from sightline_analysis.logo.gaps import fill_gaps
 from sightline_analysis.logo.matcher import LogoMatch, LogoMatcher
-from sightline_analysis.logo.tracker import Box, LogoTracker, TrackerConfig, Verified
+from sightline_analysis.logo.tracker import Box, LogoTracker, TrackerConfig, Verified, Vouch
 from sightline_analysis.logo.wordmark import (
     LineMemory,
     TextSighting,
@@ -87,6 +91,9 @@ class PipelineConfig(BaseModel):
     place are filled, up to this many in a row (0: off; see `gaps.py`)."""
     backtrack: bool = True
     """In `process_segment`, follow first verifications backwards through the segment."""
+    blurred: BlurConfig = BlurConfig()
+    """A track the matcher no longer verifies (a blurred picture) is confirmed on the frames
+    where the reference, blurred like the picture, fits the box it was followed to."""
     backtrack_correlation: float = Field(default=0.75, gt=0.0, lt=1.0)
     """The correlation a backward step needs (above the tracker's: before a logo entered,
     the frame behind it is background that a lenient correlation mistakes for it)."""
@@ -220,13 +227,37 @@ class LogoPipeline:
             self._veto(self._read_lines, scale, verified)
         self._frames += 1
         out = []
-        for tracked in self._tracker.step(gray, verified, confirmed):
+        vouch = self._vouch(frame, scale) if cfg.blurred.enabled else None
+        for tracked in self._tracker.step(gray, verified, confirmed, vouch):
             s = tracked.sighting
             box = (s.box[0] / scale, s.box[1] / scale, s.box[2] / scale, s.box[3] / scale)
             polygon = polygons.get(id(s)) or _corners(box)
             out.append(Sighting(s.brand, s.logo_id, box, polygon, round(s.confidence, 4),
                                 s.source, inliers.get(id(s), 0)))  # fmt: skip
         return out
+
+    def _vouch(self, frame: Frame, scale: float) -> Vouch:
+        """The blur-tolerant check of a track followed to a box (tracker pixels, `scale` of
+        the frame's): the reference of the track's last verification, blurred along a few
+        directions and the track's own motion, against the full-resolution frame."""
+        logo_ids = self.matcher.logo_ids
+
+        def check(sighting: Verified, box: Box) -> tuple[Box, float] | None:
+            if sighting.logo_id not in logo_ids:
+                return None  # a wordmark read: no picture to compare
+            motion = (box[0] + box[2] / 2 - sighting.box[0] - sighting.box[2] / 2,
+                      box[1] + box[3] / 2 - sighting.box[1] - sighting.box[3] / 2)  # fmt: skip
+            angle = math.degrees(math.atan2(motion[1], motion[0])) if any(motion) else None
+            x, y, w, h = (value / scale for value in box)
+            found = blurred_match(frame.scaled(frame.width, gray=True), (x, y, w, h),
+                                  self.matcher.region_template(sighting.logo_id),
+                                  self.config.blurred, angle)  # fmt: skip
+            if found is None:
+                return None
+            x, y, w, h = found.box
+            return (x * scale, y * scale, w * scale, h * scale), found.agreement
+
+        return check
 
     def _reverify(
         self, frame: Frame, scale: float, verified: Sequence[Verified]

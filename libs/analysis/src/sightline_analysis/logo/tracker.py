@@ -16,7 +16,7 @@ reduced copy, where correlation costs a few milliseconds a track).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import cv2
@@ -26,6 +26,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sightline_analysis.frames import Image
 
 Box = tuple[float, float, float, float]  # x, y, w, h
+VOUCHED = "blur"
+"""The `source` of a tracked sighting a second check confirmed (see `Vouch`)."""
 
 
 class TrackerConfig(BaseModel):
@@ -73,11 +75,18 @@ class Tracked:
     correlation: float
 
 
+Vouch = Callable[[Verified, Box], tuple[Box, float] | None]
+"""A second check of a track followed to a box (its last sighting, the box it was followed
+to): the box it confirms there and how sure it is, or None. A confirmed track counts as
+verified in that frame (it does not coast)."""
+
+
 @dataclass
 class _Track:
     sighting: Verified
     template: Image
     coasted: int = 0
+    verified_confidence: float = 0.0
 
 
 class LogoTracker:
@@ -107,7 +116,11 @@ class LogoTracker:
         return [t.sighting for t in self._tracks]
 
     def step(
-        self, gray: Image, verified: Sequence[Verified], confirmed: Sequence[Verified] = ()
+        self,
+        gray: Image,
+        verified: Sequence[Verified],
+        confirmed: Sequence[Verified] = (),
+        vouch: Vouch | None = None,
     ) -> list[Tracked]:
         """Advance every track to `gray` (the next sampled frame): a verified sighting of the
         same brand refreshes a track (template re-cut); a track without one is searched for
@@ -117,7 +130,12 @@ class LogoTracker:
         `confirmed` are sightings that vouch for a track without giving its box (a wordmark
         read on part of a logo): a track they overlap that correlates counts as verified in
         this frame (no coasting); one that no longer correlates is replaced by the
-        confirmation itself, so a brand read every frame is never dropped."""
+        confirmation itself, so a brand read every frame is never dropped.
+
+        `vouch` is asked about each track followed without either: when it confirms the box,
+        the track counts as verified there too (source `VOUCHED`, at most as confident as
+        its last verification), so a logo the matcher cannot see (blurred) lives on while
+        the check holds, not only for `max_coast` frames."""
         cfg = self.config
         confirmations = list(confirmed)
         out: list[Tracked] = []
@@ -132,41 +150,71 @@ class LogoTracker:
                 track.coasted = 0
                 if template is not None:
                     track.template = template
+                track.verified_confidence = partner.confidence
                 survivors.append(track)
                 out.append(Tracked(partner, 0, 1.0))
                 continue
             voucher = _voucher(track.sighting, confirmations)
             if voucher is not None:
                 confirmations.remove(voucher)
-            elif track.coasted >= cfg.max_coast or (
-                track.sighting.confidence < cfg.min_coast_confidence
-            ):
-                continue
-            found = self._search(gray, track)
-            if found is None:
+            followed = self._follow(gray, track, voucher, vouch)
+            if followed is None:
                 if voucher is not None:
                     fresh.append(voucher)
                 continue
-            box, correlation = found
-            if voucher is not None:
-                track.coasted = 0
-                track.sighting = replace(track.sighting, box=box, source=voucher.source)
-                survivors.append(track)
-                out.append(Tracked(track.sighting, 0, correlation))
-                continue
-            track.coasted += 1
-            confidence = track.sighting.confidence * cfg.confidence_decay**track.coasted
-            track.sighting = replace(track.sighting, box=box, confidence=confidence,
-                                     source="track")  # fmt: skip
             survivors.append(track)
-            out.append(Tracked(track.sighting, track.coasted, correlation))
+            out.append(followed)
         for sighting in [*fresh, *confirmations]:
             template = template_at(gray, sighting.box, cfg.min_template_px)
             if template is not None:
-                survivors.append(_Track(sighting, template))
+                survivors.append(_Track(sighting, template, 0, sighting.confidence))
             out.append(Tracked(sighting, 0, 1.0))
         self._tracks = survivors
         return out
+
+    def _follow(
+        self, gray: Image, track: _Track, voucher: Verified | None, vouch: Vouch | None
+    ) -> Tracked | None:
+        """`track` followed to `gray` without a verified sighting of its own (see `step`):
+        confirmed by `voucher` or `vouch`, or coasting; None when it ends here."""
+        cfg = self.config
+        spent = track.coasted >= cfg.max_coast or (
+            track.sighting.confidence < cfg.min_coast_confidence
+        )
+        if voucher is None and vouch is None and spent:
+            return None
+        found = self._search(gray, track)
+        if found is None:
+            return None
+        box, correlation = found
+        if voucher is not None:
+            track.coasted = 0
+            track.sighting = replace(track.sighting, box=box, source=voucher.source)
+            return Tracked(track.sighting, 0, correlation)
+        checked = vouch(track.sighting, box) if vouch is not None else None
+        if checked is not None:
+            return self._vouched(gray, track, checked, correlation)
+        if spent:
+            return None
+        track.coasted += 1
+        confidence = track.sighting.confidence * cfg.confidence_decay**track.coasted
+        track.sighting = replace(track.sighting, box=box, confidence=confidence,
+                                 source="track")  # fmt: skip
+        return Tracked(track.sighting, track.coasted, correlation)
+
+    def _vouched(
+        self, gray: Image, track: _Track, checked: tuple[Box, float], correlation: float
+    ) -> Tracked:
+        """`track` moved to the box a `Vouch` confirmed, as verified in this frame."""
+        box, sureness = checked
+        confidence = min(track.verified_confidence, sureness)
+        track.sighting = replace(track.sighting, box=box, confidence=confidence,
+                                 source=VOUCHED)  # fmt: skip
+        track.coasted = 0
+        template = template_at(gray, box, self.config.min_template_px)
+        if template is not None:
+            track.template = template
+        return Tracked(track.sighting, 0, correlation)
 
     def _search(self, gray: Image, track: _Track) -> tuple[Box, float] | None:
         """The best-correlating box near the track's last one, if good enough."""

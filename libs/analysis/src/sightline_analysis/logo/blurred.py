@@ -1,0 +1,236 @@
+"""A blur-tolerant second look at a logo where there is already evidence for it.
+
+SIFT keypoints do not survive motion blur of 8-22 px or a strong defocus, so the matcher loses
+a logo the moment the camera pans, although a viewer still reads it. Here the reference is
+blurred the way the picture is (a line kernel of a few lengths and directions, the track's own
+motion among them) and compared with the frame around a box where the logo is expected: the
+box a verified track was just followed to. The comparison is a regression, as the region check
+does it (`regions.py`): the frame explains itself as the blurred reference plus the blurred
+transparent part times whatever lies behind the logo, so a transparent logo over any
+background, lighter or darker, is fitted rather than assumed. It must explain the frame well
+(`min_agreement`) and the logo's own inner detail must add to what its silhouette alone
+explains (`min_detail`): blurred enough, a silhouette correlates with any smooth blob, and a
+look-alike shares the silhouette but not the letters.
+
+It is only ever asked about a box that other evidence points to; searched over a whole frame
+it found smooth background as often as logos.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel, ConfigDict, Field
+
+from sightline_analysis.frames import Image
+from sightline_analysis.logo.regions import RegionTemplate
+
+Box = tuple[float, float, float, float]  # x, y, w, h
+Float = npt.NDArray[np.float32]
+Double = npt.NDArray[np.float64]
+_MIN_SPREAD = 2.0  # grey-level spread a frame window needs to be compared at all
+_MIN_TEMPLATE_PX = 12
+
+
+class BlurConfig(BaseModel):
+    """When and how hard the blur-tolerant check confirms a tracked logo."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    enabled: bool = True
+    min_agreement: float = Field(default=0.85, gt=0.0, lt=1.0)
+    """Multiple correlation the frame must reach with the blurred reference (and its
+    transparent part)."""
+    min_detail: float = Field(default=0.1, ge=0.0, lt=1.0)
+    """How much more the reference's inner detail must explain than its silhouette alone
+    (a flat-coloured logo, all silhouette, is never confirmed here)."""
+    lengths: tuple[float, ...] = (0.0, 6.0, 12.0, 18.0, 24.0)
+    """Motion-blur lengths tried, in frame pixels (0: unblurred)."""
+    angles: tuple[float, ...] = (-20.0, 0.0, 20.0)
+    """Blur directions tried, in degrees from horizontal, besides the track's own motion."""
+    scales: tuple[float, ...] = (0.9, 1.0, 1.1)
+    """Sizes tried, relative to the expected box."""
+    margin: float = Field(default=0.25, ge=0.0)
+    """The frame is searched this far around the expected box, in box sizes."""
+    min_ink: float = Field(default=0.5, gt=0.0, le=1.0)
+    """A transparent logo is compared where its blurred opaque part covers at least this
+    share of a pixel: farther off, the background behind it is anybody's."""
+    work_width: int = Field(default=96, ge=32)
+    """The comparison runs with the logo at most this wide (cost, not accuracy: the blur
+    has taken the finer detail)."""
+
+
+@dataclass(frozen=True)
+class BlurMatch:
+    """Where the blurred reference fits best: box in frame pixels, the multiple correlation,
+    and the blur (length in frame pixels, direction in degrees) that fitted."""
+
+    box: Box
+    agreement: float
+    length: float
+    angle: float
+
+
+def blurred_match(
+    gray: Image,
+    box: Box,
+    reference: RegionTemplate,
+    config: BlurConfig,
+    motion_angle: float | None = None,
+) -> BlurMatch | None:
+    """The best fit of `reference` blurred near `box` (frame pixels) in the grey frame `gray`,
+    when it reaches `config.min_agreement` with enough detail; None otherwise (also when the
+    box is too small or mostly outside the frame)."""
+    x, y, w, h = box
+    factor = min(1.0, config.work_width / max(w, 1.0))
+    mx, my = config.margin * w, config.margin * h
+    left, top = max(0, int(x - mx)), max(0, int(y - my))
+    right = min(gray.shape[1], math.ceil(x + w + mx))
+    bottom = min(gray.shape[0], math.ceil(y + h + my))
+    if right - left < _MIN_TEMPLATE_PX or bottom - top < _MIN_TEMPLATE_PX:
+        return None
+    window = np.asarray(
+        cv2.resize(gray[top:bottom, left:right], None, fx=factor, fy=factor,
+                   interpolation=cv2.INTER_AREA),
+        np.float32,
+    )  # fmt: skip
+    angles = (*config.angles, motion_angle) if motion_angle is not None else config.angles
+    best: BlurMatch | None = None
+    aspect = reference.size[1] / reference.size[0]
+    for scale in config.scales:
+        tw = round(w * scale * factor)
+        th = round(tw * aspect)
+        if min(tw, th) < _MIN_TEMPLATE_PX or tw > window.shape[1] or th > window.shape[0]:
+            continue
+        smoothed, clear = _sized(reference, (tw, th))
+        for length, angle in _kernels(config.lengths, angles):
+            kernel = motion_kernel(length * factor, angle)
+            fit = _best_fit(window, _blurred(smoothed, kernel), _blurred(clear, kernel),
+                            config)  # fmt: skip
+            if fit is None or (best is not None and fit[0] <= best.agreement):
+                continue
+            agreement, (ax, ay) = fit
+            found = (left + ax / factor, top + ay / factor, tw / factor, th / factor)
+            best = BlurMatch(found, round(agreement, 4), length, angle)
+    if best is None or best.agreement < config.min_agreement:
+        return None
+    return best
+
+
+def motion_kernel(length: float, angle: float) -> Float | None:
+    """A line of `length` px at `angle` degrees, normalised (None below 2 px: no blur)."""
+    if length < 2.0:
+        return None
+    size = max(3, round(length) | 1)
+    kernel = np.zeros((size, size), np.float32)
+    centre, half = size // 2, (length - 1.0) / 2.0
+    dx, dy = half * math.cos(math.radians(angle)), half * math.sin(math.radians(angle))
+    cv2.line(kernel, (round(centre - dx), round(centre - dy)),
+             (round(centre + dx), round(centre + dy)), 1.0, 1)  # fmt: skip
+    return kernel / np.float32(kernel.sum())
+
+
+def _kernels(
+    lengths: tuple[float, ...], angles: tuple[float, ...]
+) -> Iterator[tuple[float, float]]:
+    """Each (length, angle) once: the unblurred one has no direction."""
+    for length in lengths:
+        if length < 2.0:
+            yield length, 0.0
+            continue
+        yield from ((length, angle) for angle in angles)
+
+
+def _sized(reference: RegionTemplate, size: tuple[int, int]) -> tuple[Float, Float | None]:
+    smoothed = np.asarray(cv2.resize(reference.smoothed, size, interpolation=cv2.INTER_AREA),
+                          np.float32)  # fmt: skip
+    if reference.clear is None:
+        return smoothed, None
+    clear = np.asarray(cv2.resize(reference.clear, size, interpolation=cv2.INTER_AREA), np.float32)
+    return smoothed, clear
+
+
+def _blurred(image: Float | None, kernel: Float | None) -> Float | None:
+    if image is None or kernel is None:
+        return image
+    return np.asarray(cv2.filter2D(image, -1, kernel, borderType=cv2.BORDER_REPLICATE), np.float32)
+
+
+def _best_fit(
+    window: Float, reference: Float | None, clear: Float | None, config: BlurConfig
+) -> tuple[float, tuple[int, int]] | None:
+    """The highest multiple correlation of `window`'s template-sized patches with
+    (`reference`, `clear`) where the reference enters with its own polarity and its detail
+    adds at least `config.min_detail` over `clear` alone, and that patch's top-left corner.
+
+    Only pixels the logo covers are compared (all of an opaque reference; at least
+    `config.min_ink` of a pixel of a transparent one)."""
+    assert reference is not None
+    weight = (
+        np.ones(reference.shape, np.float32)
+        if clear is None
+        else (clear <= 1.0 - config.min_ink).astype(np.float32)
+    )
+    count = float(weight.sum())
+    if count < _MIN_TEMPLATE_PX**2 / 2:
+        return None
+    sum_p = _correlate(window, weight)
+    var_p = _correlate(window * window, weight) - sum_p * sum_p / count
+    ref = weight * (reference - np.float32((weight * reference).sum() / count))
+    var_r = float((ref * reference).sum())
+    if var_r < 1e-3 * count:
+        return None
+    cov_pr = _correlate(window, ref)
+    usable = var_p >= _MIN_SPREAD**2 * count
+    if clear is None:
+        correlation = cov_pr / np.sqrt(np.maximum(var_p * var_r, 1e-9))
+        score = np.where(usable & (cov_pr > 0), correlation, -1.0)
+    else:
+        clr = weight * (clear - np.float32((weight * clear).sum() / count))
+        moments = (clr, float((clr * clear).sum()), float((ref * clear).sum()))
+        score = _with_clear(window, (ref, var_r, cov_pr), moments, var_p, usable,
+                            config.min_detail)  # fmt: skip
+    _, peak, _, at = cv2.minMaxLoc(score)
+    if peak <= 0.0:
+        return None
+    return float(peak), (int(at[0]), int(at[1]))
+
+
+def _with_clear(  # noqa: PLR0917 - the regression's moments
+    window: Float,
+    reference: tuple[Float, float, Double],
+    clear: tuple[Float, float, float],
+    var_p: Double,
+    usable: npt.NDArray[np.bool_],
+    min_detail: float,
+) -> Double:
+    """Per patch: the multiple correlation with the reference (its centred weighted pixels,
+    their variance, their covariance with each patch) and its transparent part (centred
+    pixels, variance, covariance with the reference); -1 where the reference's coefficient
+    is not positive or its detail adds less than `min_detail` over the silhouette alone."""
+    _, var_r, cov_pr = reference
+    clr, var_c, cov_rc = clear
+    if var_c < 1e-6 * clr.size:
+        correlation = cov_pr / np.sqrt(np.maximum(var_p * var_r, 1e-9))
+        return np.where(usable & (cov_pr > 0), correlation, -1.0)
+    cov_pc = _correlate(window, clr)
+    det = var_r * var_c - cov_rc * cov_rc
+    if det <= 1e-3 * var_r * var_c:  # the logo is its silhouette: no detail to confirm
+        return np.full(cov_pr.shape, -1.0)
+    # Least squares of the patch on (reference, clear): coefficients S^-1 c, R^2 = c'S^-1 c.
+    coefficient = (var_c * cov_pr - cov_rc * cov_pc) / det
+    explained = (var_c * cov_pr**2 - 2 * cov_rc * cov_pr * cov_pc + var_r * cov_pc**2) / det
+    safe_p = np.maximum(var_p, 1e-9)
+    both = np.sqrt(np.clip(explained / safe_p, 0.0, 1.0))
+    silhouette = np.sqrt(np.clip(cov_pc**2 / (var_c * safe_p), 0.0, 1.0))
+    good = usable & (coefficient > 0) & (both - silhouette >= min_detail)
+    return np.where(good, both, -1.0)
+
+
+def _correlate(window: Float, template: Float) -> Double:
+    """Sum of `window` times `template` at every placement (top-left corners)."""
+    return np.asarray(cv2.matchTemplate(window, template, cv2.TM_CCORR), np.float64)

@@ -6,8 +6,8 @@ each is verified by `LogoMatcher.match_region`, zoomed as the pipeline's own re-
 is: sightings still pass the matcher's geometric and appearance checks, so precision is the
 matcher's. Anything narrower than a frame (the pipeline's zoomed crops, an upload's
 detectability check) goes to the plain matcher. Measured on the logo kit's REPORT_SEED 1402
-(session 7): pipeline precision 0.992 -> 0.992, recall 0.585 -> 0.599, CPU median 287 -> 105
-ms per frame.
+(logo_eval_bench, net trained by `train.train` for the kit's library): pipeline precision
+0.992 -> 0.992, recall 0.599 -> 0.623, CPU median 224 -> 144 ms per frame.
 
 The net's weights belong to one library: they are looked up under the key of the references
 the matcher holds (`weights.library_key`) after every change of the library, and re-tried

@@ -53,12 +53,13 @@ def spawn_ready(
 
 
 def push(url: str, seconds: float) -> subprocess.CompletedProcess[str]:
-    """An encoder publishing a 720p30 test pattern to `url` for `seconds`, as OBS would."""
+    """An encoder publishing a 360p15 test pattern (2-s GOPs) to `url` for `seconds`, as OBS
+    would (what is logged does not depend on the picture; a larger one only costs CPU)."""
     return subprocess.run(
         ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-re",
-         "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30", "-t", str(seconds),
+         "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=15", "-t", str(seconds),
          "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
-         "-g", "60", "-keyint_min", "60", "-sc_threshold", "0", "-f", "flv", url],
+         "-g", "30", "-keyint_min", "30", "-sc_threshold", "0", "-f", "flv", url],
         capture_output=True, text=True, timeout=seconds + 60, check=False,
     )  # fmt: skip
 

@@ -27,11 +27,13 @@ def _all_ports(rows: list[object]) -> list[int]:
     return [p for row in rows for p in row.ports.values()]  # type: ignore[attr-defined]
 
 
-def test_down_stops_exactly_its_own_servers_and_frees_their_ports(
+def test_down_stops_exactly_its_own_servers_and_frees_their_ports_and_up_resumes_the_data(
     throwaway: DevstackSettings, shared_platform: PlatformEnv
 ) -> None:
+    # One throwaway platform for both halves: a fresh start (Kafka's storage format, initdb)
+    # is the costly part, and the restart after down is what the second half is about.
     shared_pids = recorded_pids(DevstackSettings.from_env())
-    ensure_up(throwaway, say=lambda _: None)
+    env = ensure_up(throwaway, say=lambda _: None)
     first = recorded_pids(throwaway)
     assert set(first) == {"kafka", "postgres", "minio", "nginx"}
     ensure_up(throwaway, say=lambda _: None)
@@ -39,6 +41,9 @@ def test_down_stops_exactly_its_own_servers_and_frees_their_ports(
     rows = status(throwaway)
     assert all(r.state == "running" and r.healthy for r in rows)
     held = _all_ports(rows)
+    with psycopg.connect(env.postgres_dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE survives (x int)")
+        conn.execute("INSERT INTO survives VALUES (42)")
 
     stopped = down(throwaway, say=lambda _: None)
 
@@ -53,14 +58,7 @@ def test_down_stops_exactly_its_own_servers_and_frees_their_ports(
     # And down again is a no-op.
     assert down(throwaway, say=lambda _: None) == []
 
-
-def test_up_after_down_resumes_the_same_data(throwaway: DevstackSettings) -> None:
-    env = ensure_up(throwaway, say=lambda _: None)
-    with psycopg.connect(env.postgres_dsn, autocommit=True) as conn:
-        conn.execute("CREATE TABLE survives (x int)")
-        conn.execute("INSERT INTO survives VALUES (42)")
-    down(throwaway, say=lambda _: None)
-
+    # Up after down resumes the same data: the table and the platform's topics.
     again = ensure_up(throwaway, say=lambda _: None)
 
     assert all(r.healthy for r in status(throwaway))

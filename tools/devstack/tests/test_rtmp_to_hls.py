@@ -20,12 +20,13 @@ def test_a_ten_second_stream_becomes_ts_segments_and_a_playlist(
     assert shutil.which("ffmpeg"), "ffmpeg must be installed by `up`"
     env = ensure_up(throwaway, only=["nginx"], say=lambda _: None)
     key = "devstack-test"
+    # 360p15 with 2-s GOPs: segmenting does not depend on the picture; a larger one costs CPU.
     push = subprocess.run(
         [
             "ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin",
-            "-re", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30",
+            "-re", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=15",
             "-f", "lavfi", "-i", "sine", "-t", "10",
-            "-c:v", "libx264", "-preset", "veryfast", "-g", "60", "-c:a", "aac",
+            "-c:v", "libx264", "-preset", "veryfast", "-g", "30", "-c:a", "aac",
             "-f", "flv", f"{env.rtmp_url}/{key}",
         ],
         capture_output=True,

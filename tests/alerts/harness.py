@@ -23,6 +23,7 @@ from sightline_common.messages import AlertRule, Detection, SegmentReady
 from sightline_common.topics import Topic
 from sightline_devstack.ports import ephemeral_port
 from sightline_testkit.kafka import read_all
+from sightline_testkit.messages import detection as detection_message
 from sightline_testkit.plugin import Isolated
 from sightline_testkit.processes import ChildProcess
 
@@ -183,23 +184,7 @@ class Feed:
 
 
 def detection(seq: int, frames: list[dict[str, Any]], stream_id: str = "cam") -> Detection:
-    return Detection.model_validate(
-        {
-            "stream_id": stream_id,
-            "segment": {
-                "sequence": seq,
-                "bucket": "b",
-                "object_key": f"{stream_id}/{seq}.ts",
-                "media_start": seq * 2.0,
-                "duration": 2.0,
-            },
-            "run_id": "live",
-            "detector": {"name": "logo", "version": "1", "config_hash": "c"},
-            "executor": {"kind": "local", "latency_ms": 1},
-            "frames": frames,
-            "timings": {"total_ms": 1},
-        }
-    )
+    return detection_message(stream_id, seq, frames)
 
 
 def messages(isolated: Isolated, topic: Topic | str) -> list[Any]:

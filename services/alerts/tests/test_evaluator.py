@@ -11,6 +11,7 @@ import pytest
 from sightline_alerts.evaluator import fold_detection, fold_segment, tick
 from sightline_alerts.state import StreamState
 from sightline_common.messages import AlertRule, AlertStatus, AnalysisInfo, AnalysisMode, Detection
+from sightline_testkit.messages import detection as detection_message
 
 LEFT_BOX = {"x": 0.05, "y": 0.4, "w": 0.1, "h": 0.1}
 RIGHT_ZONE = [
@@ -42,23 +43,7 @@ def detection(seq: int, visible: set[float], box: dict[str, float] | None = None
                 }
             )
         frames.append({"media_ts": t, "results": results})
-    return Detection.model_validate(
-        {
-            "stream_id": "cam",
-            "segment": {
-                "sequence": seq,
-                "bucket": "b",
-                "object_key": f"cam/{seq}.ts",
-                "media_start": start,
-                "duration": 2.0,
-            },
-            "run_id": "live",
-            "detector": {"name": "logo", "version": "1", "config_hash": "c"},
-            "executor": {"kind": "local", "latency_ms": 1},
-            "frames": frames,
-            "timings": {"total_ms": 1},
-        }
-    )
+    return detection_message("cam", seq, frames)
 
 
 def run(
@@ -189,23 +174,7 @@ def quality(seq: int, flags: dict[float, str]) -> Detection:
         }
         for t in (start, start + 1.0)
     ]
-    return Detection.model_validate(
-        {
-            "stream_id": "cam",
-            "segment": {
-                "sequence": seq,
-                "bucket": "b",
-                "object_key": f"cam/{seq}.ts",
-                "media_start": start,
-                "duration": 2.0,
-            },
-            "run_id": "live",
-            "detector": {"name": "visual", "version": "1", "config_hash": "c"},
-            "executor": {"kind": "local", "latency_ms": 1},
-            "frames": frames,
-            "timings": {"total_ms": 1},
-        }
-    )
+    return detection_message("cam", seq, frames, detector="visual")
 
 
 def test_a_black_picture_for_long_enough_fires_a_picture_rule_and_resolves_when_it_returns() -> (

@@ -13,6 +13,7 @@ from sightline_alerts.rules import RuleBook
 from sightline_alerts.state import StreamState
 from sightline_alerts.transitions import Transition
 from sightline_common.messages import AlertKind, AlertProgress, AlertRule, AlertStatus, Detection
+from sightline_testkit.messages import detection as detection_message
 
 START = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 BOX = {"x": 0.6, "y": 0.4, "w": 0.1, "h": 0.1}
@@ -45,23 +46,7 @@ def detection(stream_id: str, seq: int, seen: int) -> Detection:
         }
         for i in range(4)
     ]
-    return Detection.model_validate(
-        {
-            "stream_id": stream_id,
-            "segment": {
-                "sequence": seq,
-                "bucket": "b",
-                "object_key": f"{stream_id}/{seq}.ts",
-                "media_start": seq * 2.0,
-                "duration": 2.0,
-            },
-            "run_id": "live",
-            "detector": {"name": "logo", "version": "1", "config_hash": "c"},
-            "executor": {"kind": "local", "latency_ms": 1},
-            "frames": frames,
-            "timings": {"total_ms": 0},
-        }
-    )
+    return detection_message(stream_id, seq, frames)
 
 
 class TwoFeeds:

@@ -26,25 +26,31 @@ class PrivateBroker:
     ca_file: Path | None
 
 
-@contextmanager
-def private_broker(*, tls: bool) -> Iterator[PrivateBroker]:
-    """A running broker until the block ends."""
-    state = Path(tempfile.mkdtemp(prefix="sightline-broker-"))
+def broker_settings(state: Path, *, admin_password: str, tls: bool) -> DevstackSettings:
+    """The shared platform's settings moved to `state` and fresh ports, so a test's broker never
+    meets the shared one; its start may take minutes on a loaded 2-vCPU CI machine."""
     broker_port = ports.ephemeral_port()
     controller_port = ports.ephemeral_port()
     while controller_port == broker_port:  # the kernel may hand the same free port out twice
         controller_port = ports.ephemeral_port()
-    settings = dataclasses.replace(
+    return dataclasses.replace(
         DevstackSettings.from_env(),
         state_dir=state,
         kafka_port=broker_port,
         kafka_controller_port=controller_port,
         kafka_heap="384m",
         topic_prefix="",
-        kafka_admin_password=f"admin-{uuid.uuid4().hex}",
+        kafka_admin_password=admin_password,
         kafka_tls=tls,
-        health_timeout_s=300.0,  # a JVM start on a loaded 2-vCPU CI machine
+        health_timeout_s=300.0,
     )
+
+
+@contextmanager
+def private_broker(*, tls: bool) -> Iterator[PrivateBroker]:
+    """A running broker until the block ends."""
+    state = Path(tempfile.mkdtemp(prefix="sightline-broker-"))
+    settings = broker_settings(state, admin_password=f"admin-{uuid.uuid4().hex}", tls=tls)
     server = Kafka(settings, say=lambda _line: None)
     try:
         chosen = server.ensure_running()

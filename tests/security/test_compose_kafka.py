@@ -35,7 +35,8 @@ from sightline_common.kafka.security import KafkaSecurity
 from sightline_common.topics import Topic, TopicNames
 from sightline_devstack import ports
 from sightline_devstack.servers.kafka import Kafka
-from sightline_devstack.settings import DevstackSettings
+
+from .brokers import broker_settings
 
 # One broker for the module: under xdist all its tests go to one worker.
 pytestmark = pytest.mark.xdist_group("kafka-compose")
@@ -254,21 +255,8 @@ class RunningBroker:
 @pytest.fixture(scope="module")
 def broker() -> Iterator[RunningBroker]:
     state = Path(tempfile.mkdtemp(prefix="sightline-compose-kafka-"))
-    broker_port = ports.ephemeral_port()
-    controller_port = ports.ephemeral_port()
-    while controller_port == broker_port:
-        controller_port = ports.ephemeral_port()
-    settings = dataclasses.replace(
-        DevstackSettings.from_env(),
-        state_dir=state,
-        kafka_port=broker_port,
-        kafka_controller_port=controller_port,
-        kafka_heap="384m",
-        topic_prefix="",
-        kafka_admin_password=dev_password(ADMIN),  # compose's default, for the health polls
-        kafka_tls=False,
-        health_timeout_s=300.0,
-    )
+    # compose's default admin password, for the health polls
+    settings = broker_settings(state, admin_password=dev_password(ADMIN), tls=False)
     server = ComposeKafka(settings, say=lambda _line: None)
     try:
         chosen = server.ensure_running()

@@ -9,9 +9,6 @@ Per sampled frame, in stream order:
    followed by the tracker and re-verified on a crop (step 3) on the frames between;
 3. each live track that the matcher did not confirm is re-verified on a crop around its last
    box, enlarged so a small logo gets the pixels the matcher needs (a cheap, local second look);
-   with a `ProposalMatcher`, a net proposal the matcher rejected (a motion-blurred logo SIFT
-   cannot see) where the brand's reference, blurred by a short line kernel, fits starts a
-   track (`NetStartConfig`, source `blur`);
 4. every `wordmark.every`-th frame the OCR channel reads the frame (lines unchanged since the
    stream's previous read keep that read): a sighting or track on which it reads a
    look-alike's text (much like the brand's, but not it) is vetoed, here and on the frames
@@ -50,17 +47,8 @@ from sightline_analysis.logo.backtrack import backtrack
 from sightline_analysis.logo.blurred import BlurConfig, blurred_match
 from sightline_analysis.logo.cuts import Histogram, colour_histogram, distance
 from sightline_analysis.logo.gaps import fill_gaps
-from sightline_analysis.logo.learned.model import Candidate
-from sightline_analysis.logo.learned.proposals import ProposalMatcher
 from sightline_analysis.logo.matcher import LogoMatch, LogoMatcher
-from sightline_analysis.logo.tracker import (
-    VOUCHED,
-    Box,
-    LogoTracker,
-    TrackerConfig,
-    Verified,
-    Vouch,
-)
+from sightline_analysis.logo.tracker import Box, LogoTracker, TrackerConfig, Verified, Vouch
 from sightline_analysis.logo.wordmark import (
     LineMemory,
     TextSighting,
@@ -70,27 +58,6 @@ from sightline_analysis.logo.wordmark import (
 )
 
 Points = list[tuple[float, float]]
-
-
-class NetStartConfig(BaseModel):
-    """Net proposals the matcher rejected that start a track when the reference, blurred by
-    a short line kernel, fits them (only with a `ProposalMatcher`). A motion-blurred logo is
-    never verified by SIFT, so without a starter its whole appearance is lost. Tuned on the
-    kit's seed 1401, confirmed once on the report seed 1402. Kernels are capped
-    at 12 px: the longer ones fitted clutter in the logo-free clip (a 24-px false start cost
-    precision 0.986 -> 0.958); capped, 1401 went 0.986/0.628 -> 0.987/0.668 (precision /
-    recall), 1402 0.992/0.599 -> 0.993/0.675 (motion blur 0.00 -> 0.30)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    enabled: bool = True
-    min_score: float = Field(default=0.95, gt=0.0, le=1.0)
-    """The net's peak probability a rejected proposal needs to be checked."""
-    confidence: float = Field(default=0.6, gt=0.0, le=1.0)
-    """A started sighting's confidence is the fit times this (below a SIFT verification)."""
-    blurred: BlurConfig = BlurConfig(
-        lengths=(0.0, 6.0, 12.0), scales=(0.7, 0.8, 0.9, 1.0, 1.1, 1.25), margin=0.35
-    )
-    """The check; the net's boxes are coarse, so it searches more sizes and a wider margin."""
 
 
 class PipelineConfig(BaseModel):
@@ -127,8 +94,6 @@ class PipelineConfig(BaseModel):
     blurred: BlurConfig = BlurConfig()
     """A track the matcher no longer verifies (a blurred picture) is confirmed on the frames
     where the reference, blurred like the picture, fits the box it was followed to."""
-    net_start: NetStartConfig = NetStartConfig()
-    """Blurred logos the net proposes start tracks (see `NetStartConfig`)."""
     backtrack_correlation: float = Field(default=0.75, gt=0.0, lt=1.0)
     """The correlation a backward step needs (above the tracker's: before a logo entered,
     the frame behind it is background that a lenient correlation mistakes for it)."""
@@ -243,12 +208,7 @@ class LogoPipeline:
         last_of_group = self._frames % cfg.search_every == cfg.search_every - 1
         searched = self._shot_frames == 0 or last_of_group
         self._shot_frames += 1
-        rejected: list[Candidate] = []
-        matches: list[LogoMatch] = []
-        if searched and isinstance(self.matcher, ProposalMatcher) and cfg.net_start.enabled:
-            matches, rejected = self.matcher.search(frame.image)
-        elif searched:
-            matches = self.matcher.match(frame.image)
+        matches = self.matcher.match(frame.image) if searched else []
         verified = [_verified(m.brand, m.logo_id, m.box, m.confidence, "image", scale)
                     for m in matches]  # fmt: skip
         polygons = {id(v): [(float(x), float(y)) for x, y in m.polygon]
@@ -260,8 +220,6 @@ class LogoPipeline:
                                           zoomed.confidence, "zoom", scale))  # fmt: skip
                 polygons[id(verified[-1])] = [(float(x), float(y)) for x, y in zoomed.polygon]
                 inliers[id(verified[-1])] = zoomed.inliers
-        if rejected:
-            verified.extend(self._start(frame, scale, rejected, verified))
         confirmed: list[Verified] = []
         if self._reader is not None and self._frames % cfg.wordmark.every == 0:
             confirmed = self._read(frame, scale, verified)
@@ -333,38 +291,6 @@ class LogoPipeline:
                                        match.confidence, outline))  # fmt: skip
                 break
         return found
-
-    def _start(
-        self,
-        frame: Frame,
-        scale: float,
-        rejected: Sequence[Candidate],
-        verified: Sequence[Verified],
-    ) -> list[Verified]:
-        """Sightings (tracker pixels) of the net's rejected proposals where no sighting or
-        track of the brand is, and the brand's reference, blurred, fits (the best-fitting
-        reference of the brand)."""
-        assert isinstance(self.matcher, ProposalMatcher)
-        cfg = self.config.net_start
-        gray = frame.scaled(frame.width, gray=True)
-        held = [*verified, *self._tracker.boxes()]
-        out: list[Verified] = []
-        for candidate in rejected:
-            x, y, w, h = candidate.box
-            box = (x * scale, y * scale, w * scale, h * scale)
-            if candidate.score < cfg.min_score or any(
-                v.brand == candidate.brand and _overlaps(v.box, box) for v in [*held, *out]
-            ):
-                continue
-            fits = [(found, logo_id) for logo_id in self.matcher.logo_ids_of(candidate.brand)
-                    if (found := blurred_match(gray, candidate.box,
-                                               self.matcher.region_template(logo_id),
-                                               cfg.blurred)) is not None]  # fmt: skip
-            if fits:
-                found, logo_id = max(fits, key=lambda fit: fit[0].agreement)
-                out.append(_verified(candidate.brand, logo_id, found.box,
-                                     found.agreement * cfg.confidence, VOUCHED, scale))  # fmt: skip
-        return out
 
     def _read(self, frame: Frame, scale: float, verified: list[Verified]) -> list[Verified]:
         """Brands the OCR channel reads where no other channel has them in this frame (they

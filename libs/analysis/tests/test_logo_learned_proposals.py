@@ -63,7 +63,6 @@ def test_search_returns_the_proposals_the_matcher_did_not_verify() -> None:
     found, rejected = matcher_with(ProposingNet([on_logo, elsewhere])).search(FRAME)
     assert [f.brand for f in found] == ["acme"]
     assert rejected == [elsewhere]
-    assert matcher_with(None).logo_ids_of("acme") == ["acme-1"]
 
 
 def test_crops_and_a_library_without_weights_use_the_plain_matcher() -> None:

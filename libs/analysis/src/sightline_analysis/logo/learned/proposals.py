@@ -83,10 +83,6 @@ class ProposalMatcher(LogoMatcher):
         with self._net_lock:
             self._digests = {k: v for k, v in self._digests.items() if k != logo_id}
 
-    def logo_ids_of(self, brand: str) -> list[str]:
-        """The held references of `brand` (a net proposal names a brand, not a reference)."""
-        return sorted(k for k, (b, _) in self._digests.items() if b == brand)
-
     @property
     def library_key(self) -> str:
         """The key the held references' weights are stored under."""

@@ -56,15 +56,6 @@ def test_without_a_proposal_there_the_logo_is_not_searched_for() -> None:
     assert matcher_with(ProposingNet([elsewhere, weak, narrow])).match(FRAME) == []
 
 
-def test_search_returns_the_proposals_the_matcher_did_not_verify() -> None:
-    x, y, w, h = TRUTH
-    on_logo = Candidate("acme", (x + 10, y + 5, w - 20, h - 10), 0.9, 12)
-    elsewhere = Candidate("acme", (40.0, 400.0, 200.0, 100.0), 0.95, 12)
-    found, rejected = matcher_with(ProposingNet([on_logo, elsewhere])).search(FRAME)
-    assert [f.brand for f in found] == ["acme"]
-    assert rejected == [elsewhere]
-
-
 def test_crops_and_a_library_without_weights_use_the_plain_matcher() -> None:
     net = ProposingNet([])
     matcher = matcher_with(net)

@@ -24,7 +24,7 @@ import structlog
 from pydantic import BaseModel, ConfigDict, Field
 
 from sightline_analysis.frames import Image
-from sightline_analysis.logo.learned.model import Box, Candidate, HeatmapNet
+from sightline_analysis.logo.learned.model import Box, HeatmapNet
 from sightline_analysis.logo.learned.train import TrainingRecipe
 from sightline_analysis.logo.learned.weights import WeightsStore, library_key, reference_digest
 from sightline_analysis.logo.matcher import LogoMatch, LogoMatcher, MatcherConfig
@@ -104,32 +104,22 @@ class ProposalMatcher(LogoMatcher):
     def match(self, frame: Image) -> list[LogoMatch]:
         """The brands verified in `frame`: where the net proposes when it has weights for the
         library and `frame` is a whole frame, else as `LogoMatcher.match`."""
-        return self.search(frame)[0]
-
-    def search(self, frame: Image) -> tuple[list[LogoMatch], list[Candidate]]:
-        """As `match`, with the net's proposals whose brand the matcher did not verify in
-        their region (a blurred logo SIFT cannot see; the pipeline may check them by other
-        means). No proposals without a net or for a crop."""
         if frame.shape[1] < self.proposals.min_frame_width:
-            return super().match(frame), []
+            return super().match(frame)
         net = self._current_net()
         if net is None:
-            return super().match(frame), []
+            return super().match(frame)
         cfg = self.proposals
         candidates = sorted(
             (c for c in net(frame) if c.score >= cfg.min_score and c.box[2] >= cfg.min_width),
             key=lambda c: -c.score,
         )[: cfg.max_proposals]
         best: dict[str, LogoMatch] = {}
-        rejected = []
         for candidate in candidates:
-            found = self.match_region(frame, self._grown(candidate.box))
-            if not any(f.brand == candidate.brand for f in found):
-                rejected.append(candidate)
-            for match in found:
-                if match.brand not in best or match.confidence > best[match.brand].confidence:
-                    best[match.brand] = match
-        return list(best.values()), rejected
+            for found in self.match_region(frame, self._grown(candidate.box)):
+                if found.brand not in best or found.confidence > best[found.brand].confidence:
+                    best[found.brand] = found
+        return list(best.values())
 
     def _grown(self, box: Box) -> Box:
         x, y, w, h = box

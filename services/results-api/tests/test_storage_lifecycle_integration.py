@@ -185,15 +185,6 @@ def _add_rule_with_alert(client, engine, stream_id: str) -> str:
     return rule_id
 
 
-def _one_pass(worker) -> None:
-    """One pass of the storage worker. Its lock is database-wide: a results-api process of
-    another test (or of `make run`) on the same Postgres may hold it for a pass of its own."""
-    deadline = time.monotonic() + 60
-    while not worker.run_once():
-        assert time.monotonic() < deadline, "the storage lock stayed taken for 60 s"
-        time.sleep(0.2)
-
-
 @pytest.fixture
 def worker(api_settings, engine, publisher):
     """The storage worker, driven pass by pass by the test."""
@@ -231,7 +222,7 @@ def test_deleting_a_member_stream_removes_the_pacing_rules_over_its_set(
 
     accepted = client.delete(f"/api/streams/{second}")
     assert accepted.status_code == 202
-    _one_pass(worker)
+    assert worker.run_once()
     done = client.get(f"/api/deletions/{accepted.json()['id']}").json()
     assert done["status"] == "done", done
 
@@ -275,7 +266,7 @@ def test_deleting_a_stream_leaves_no_object_no_row_and_a_tombstone(
     assert client.get(f"/api/streams/{stream_id}/playlist.m3u8").status_code == 404
     assert client.delete(f"/api/streams/{stream_id}").json()["id"] == job["id"]
 
-    _one_pass(worker)
+    assert worker.run_once()
     done = client.get(f"/api/deletions/{job['id']}").json()
     assert done["status"] == "done", done
     assert done["objects_deleted"] == 4
@@ -389,7 +380,7 @@ def test_a_range_erase_removes_exactly_that_range(
     # 4.5..7 s touches segments 2 (4-6 s) and 3 (6-8 s): both go whole.
     job = client.post(f"/api/streams/{stream_id}/erase", json={"from": 4.5, "to": 7}).json()
     assert (job["seq_from"], job["seq_to"]) == (2, 3)
-    _one_pass(worker)
+    assert worker.run_once()
     assert client.get(f"/api/deletions/{job['id']}").json()["status"] == "done"
 
     names = sorted(k.rsplit("/", 1)[-1] for k in _objects(api_settings, stream_id))

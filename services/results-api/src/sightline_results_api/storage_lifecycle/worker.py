@@ -3,13 +3,15 @@ the API accepts one, and every few seconds), and every sweep interval the retent
 then the full-store eviction.
 
 Several results-api replicas may run it: a Postgres advisory lock, held on a connection of its
-own for one pass, lets one replica work at a time. A replica killed mid-pass loses its
-connection and with it the lock, and the next pass (here or elsewhere) resumes the jobs from
-their saved step.
+own for one pass, lets one replica work at a time. The lock's key is the deployment's schema, so
+deployments (or tests) in other schemas of the same database never wait for each other. A
+replica killed mid-pass loses its connection and with it the lock, and the next pass (here or
+elsewhere) resumes the jobs from their saved step.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 
@@ -29,8 +31,6 @@ from sightline_results_api.storage_lifecycle.usage import StorageMeter
 
 log = structlog.get_logger(__name__)
 
-# An arbitrary constant shared by every results-api process (the migration lock's neighbour).
-_STORAGE_LOCK = 0x5157_4C4F
 # How often pending jobs are looked for when nothing wakes the worker (jobs accepted by another
 # replica, or one that failed and waits for a retry).
 JOB_POLL_S = 5.0
@@ -46,8 +46,11 @@ class StorageWorker:
         sweeper: RetentionSweeper,
         evictor: Evictor,
         sweep_interval_s: float,
+        *,
+        lock_key: int,
     ) -> None:
         self._engine = engine
+        self._lock_key = lock_key
         self._runner = runner
         self._sweeper = sweeper
         self._evictor = evictor
@@ -87,7 +90,7 @@ class StorageWorker:
         """
         with self._engine.connect() as lock:
             held = lock.execute(
-                text("SELECT pg_try_advisory_lock(:key)"), {"key": _STORAGE_LOCK}
+                text("SELECT pg_try_advisory_lock(:key)"), {"key": self._lock_key}
             ).scalar()
             lock.commit()
             if not held:
@@ -100,7 +103,7 @@ class StorageWorker:
                     self._evictor.evict()
                     self._evictor.meter.streams()  # /metrics' bytes per stream, kept fresh
             finally:
-                lock.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _STORAGE_LOCK})
+                lock.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self._lock_key})
                 lock.commit()
         return True
 
@@ -141,5 +144,17 @@ def build_storage_worker(
         min_retention_s=settings.video_min_retention_s,
     )
     return StorageWorker(
-        engine, DeletionRunner(eraser, publisher), sweeper, evictor, settings.sweep_interval_s
+        engine,
+        DeletionRunner(eraser, publisher),
+        sweeper,
+        evictor,
+        settings.sweep_interval_s,
+        lock_key=storage_lock_key(settings.database_schema),
     )
+
+
+def storage_lock_key(schema: str) -> int:
+    """The advisory lock key of the storage worker of the deployment in `schema` ('' = public):
+    shared by that deployment's replicas, distinct from other schemas' in the same database."""
+    digest = hashlib.sha256(f"sightline-storage:{schema or 'public'}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)

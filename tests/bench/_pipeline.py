@@ -191,12 +191,15 @@ class Pipeline(AbstractContextManager["Pipeline"]):
         return Stream(created["id"], created["publish_url"], hls)
 
     def cpu_seconds(self) -> dict[str, float]:
-        """CPU time each service process used so far (from /proc), by service name."""
+        """CPU time each service process used so far (from /proc), by process: the service's
+        name, numbered when it runs several (`detector_logo.1`, `detector_logo.2`), so a
+        consumer group whose members share the work unevenly shows it."""
+        running = [c for c in self.isolated.children if c.returncode() is None]
+        names = [c.name.removeprefix("sightline_") for c in running]
         out: dict[str, float] = {}
-        for child in self.isolated.children:
-            if child.returncode() is None:
-                name = child.name.removeprefix("sightline_")
-                out[name] = out.get(name, 0.0) + _cpu_seconds(child.pid)
+        for child, name in zip(running, names, strict=True):
+            nth = sum(1 for k in out if k.startswith(name + "."))
+            out[f"{name}.{nth + 1}" if names.count(name) > 1 else name] = _cpu_seconds(child.pid)
         return out
 
     def _spawn(self, module: str, *args: str, **env: object) -> ChildProcess:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import math
 import os
@@ -27,6 +28,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -117,6 +119,40 @@ def _ts(value: str) -> float:
     return datetime.fromisoformat(value).timestamp()
 
 
+@dataclass
+class CpuSampler:
+    """Each service process's CPU seconds and the machine's busy seconds, once a second, so
+    cores used can be told apart for moments when segments waited for a detector and for
+    moments when none did (a whole-run average hides a detector idle beside a queue)."""
+
+    pipeline: Pipeline
+    samples: list[tuple[float, dict[str, float], float]] = field(default_factory=list)
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def run(self) -> None:
+        """Sample until `stop` is set."""
+        while not self.stop.is_set():
+            self.samples.append((time.time(), self.pipeline.cpu_seconds(), busy_seconds()))
+            self.stop.wait(1.0)
+
+    def cores(
+        self, start: float, end: float, keep: Callable[[float, float], bool] | None = None
+    ) -> dict[str, float]:
+        """Cores each process used (CPU-s per wall second) over the sample intervals inside
+        [start, end] for which `keep(t0, t1)` holds (all when None), and the whole machine's
+        busy cores as "machine busy"."""
+        used: dict[str, float] = {}
+        wall = 0.0
+        for (t0, cpu0, busy0), (t1, cpu1, busy1) in itertools.pairwise(self.samples):
+            if t0 < start or t1 > end or (keep is not None and not keep(t0, t1)):
+                continue
+            wall += t1 - t0
+            for name, seconds in cpu1.items():
+                used[name] = used.get(name, 0.0) + seconds - cpu0.get(name, seconds)
+            used["machine busy"] = used.get("machine busy", 0.0) + busy1 - busy0
+        return {name: seconds / wall for name, seconds in used.items()} if wall else {}
+
+
 @dataclass(frozen=True)
 class Level:
     """The figures of one load level."""
@@ -129,6 +165,9 @@ class Level:
     stages: dict[str, float]
     growth_s: float
     cpu: dict[str, float]
+    cpu_queued: dict[str, float]
+    queued_mean: float
+    queued_share: float
     with_logo: float
 
     @property
@@ -175,26 +214,29 @@ def run_level(pipeline: Pipeline, clip: Path, count: int, seconds: float) -> Lev
     if not timeline.subscribed.wait(30):
         raise TimeoutError("the notifier did not acknowledge the subscription")
     watcher.start()
-    cpu_before, busy_before, started = pipeline.cpu_seconds(), busy_seconds(), time.monotonic()
+    sampler = CpuSampler(pipeline)
+    sampling = threading.Thread(target=sampler.run, daemon=True)
+    sampling.start()
+    started = time.time()
     pushers = [push(clip, stream.publish_url, seconds) for stream in streams]
     wait_with_progress(seconds, f"{count} stream(s) live")
     for pusher in pushers:
         pusher.wait(60)
     time.sleep(5)  # the last segment: closed at hang-up, then listed
+    # CPU while streaming: the drain below waits (up to DRAIN_S) for segments shed under
+    # overload that never come live, so counting it would dilute the cores used.
+    streamed = time.time()
 
     def delivered() -> tuple[int, int]:
         return len(set(timeline.listed) & set(timeline.detected)), len(timeline.listed)
 
     wait_for_count(delivered, DRAIN_S, "segments delivered")
-    cpu_after, wall = pipeline.cpu_seconds(), time.monotonic() - started
-    busy = (busy_seconds() - busy_before) / wall
+    sampler.stop.set()
+    sampling.join()
     timeline.stop.set()
     watcher.join()
     listener.join(5)
-    cpu = {k: (v - cpu_before.get(k, 0.0)) / wall for k, v in cpu_after.items()}
-    # The machine is shared: what the pipeline did not use went to other work (and the pushers).
-    cpu["everything else on the machine"] = max(0.0, busy - sum(cpu.values()))
-    return measure(timeline, count, cpu)
+    return measure(timeline, count, sampler, (started, streamed))
 
 
 def busy_seconds() -> float:
@@ -204,8 +246,34 @@ def busy_seconds() -> float:
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
-def measure(timeline: Timeline, count: int, cpu: dict[str, float]) -> Level:
-    """Latencies and mean stage times of every listed segment that reached the WebSocket."""
+def waiting(timeline: Timeline, at: float) -> int:
+    """Segments published by ingest and not yet taken by a detector at time `at` (a segment
+    shed, so never detected live, counts until its stream's next detection was taken)."""
+    taken = {key: det["occurred"] - det["total_ms"] for key, det in timeline.detected.items()}
+    queued = 0
+    for (stream_id, sequence), ready in timeline.ready.items():
+        if ready["occurred"] > at:
+            continue
+        start = taken.get((stream_id, sequence))
+        if start is None:
+            later = [t for (s, q), t in taken.items() if s == stream_id and q > sequence]
+            start = min(later, default=math.inf)
+        queued += start > at
+    return queued
+
+
+def measure(
+    timeline: Timeline, count: int, sampler: CpuSampler, window: tuple[float, float]
+) -> Level:
+    """Latencies and mean stage times of every listed segment that reached the WebSocket, and
+    the cores each process used while streaming, overall and while segments waited."""
+    start, end = window
+    queue = [waiting(timeline, t) for t, _, _ in sampler.samples if start <= t <= end]
+    cpu = sampler.cores(start, end)
+    busy = cpu.pop("machine busy", 0.0)
+    # The machine is shared: what the pipeline did not use went to other work (and the pushers).
+    cpu["everything else on the machine"] = max(0.0, busy - sum(cpu.values()))
+    cpu_queued = sampler.cores(start, end, lambda t0, t1: waiting(timeline, (t0 + t1) / 2) > 0)
     done = sorted(k for k in timeline.listed if k in timeline.detected)
     latencies = [timeline.detected[k]["arrived"] - timeline.listed[k] for k in done]
     from_file = [
@@ -247,6 +315,9 @@ def measure(timeline: Timeline, count: int, cpu: dict[str, float]) -> Level:
         stages={k: statistics.mean(v) if v else 0.0 for k, v in stages.items()},
         growth_s=growth,
         cpu=cpu,
+        cpu_queued=cpu_queued,
+        queued_mean=statistics.mean(queue) if queue else math.nan,
+        queued_share=sum(q > 0 for q in queue) / len(queue) if queue else math.nan,
         with_logo=with_logo,
     )
 
@@ -318,6 +389,14 @@ def record(levels: list[Level], args: argparse.Namespace) -> BenchResults:
             explained_by=explain,
         )
         results.figure(
+            f"e2e.queued_mean.{name}",
+            level.queued_mean,
+            "segments",
+            label=f"segments waiting for a detector (mean) at {level.streams} stream(s)",
+            notes=f"some waiting {level.queued_share:.0%} of the time",
+            explained_by=("cpu_while_queued",),
+        )
+        results.figure(
             f"e2e.segments_with_logo.{name}",
             level.with_logo,
             label=f"share of detections with the logo at {level.streams} stream(s)",
@@ -350,7 +429,16 @@ def record(levels: list[Level], args: argparse.Namespace) -> BenchResults:
         "cpu_by_service",
         {f"{lv.streams} stream(s)": lv.cpu for lv in levels},
         "cores busy (CPU-s per wall second)",
-        label="CPU used by each service while streaming",
+        label="CPU used by each service process while streaming",
+    )
+    results.breakdown(
+        "cpu_while_queued",
+        {f"{lv.streams} stream(s)": lv.cpu_queued for lv in levels},
+        "cores busy (CPU-s per wall second)",
+        label="CPU used by each process while segments waited for a detector",
+        notes="Seconds (sampled each second) in which a segment published by ingest was not "
+        "yet taken by a detector; 'machine busy' includes everything on the shared machine. A "
+        "detector process well under a core here is idle beside a queue.",
     )
     return results
 
@@ -402,6 +490,12 @@ def main() -> None:
                 )
                 print(
                     "    cores busy: " + ", ".join(f"{k} {v:.2f}" for k, v in level.cpu.items()),
+                    flush=True,
+                )
+                print(
+                    f"    segments waiting for a detector: mean {level.queued_mean:.2f}, "
+                    f"some waiting {level.queued_share:.0%} of the time; cores then: "
+                    + ", ".join(f"{k} {v:.2f}" for k, v in level.cpu_queued.items()),
                     flush=True,
                 )
     record(levels, args).write()

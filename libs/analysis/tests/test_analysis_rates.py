@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 from skimage import data
 
 from sightline_analysis.analyzers import AnalyzerContext, AnalyzerRegistry
@@ -22,22 +23,39 @@ def _astronaut(offset: float) -> Frame:
     return Frame(frame, offset)
 
 
-def test_people_are_detected_on_every_2nd_frame_and_held_between() -> None:
-    people = REGISTRY.build("people", CONTEXT)
-    empty = Frame(background(4), 1.0)
-    first, held, nothing, held_nothing = people.analyze(
-        "s", [_astronaut(0.0), _astronaut(0.5), empty, _astronaut(1.5)]
-    )
+def _other_shot(offset: float) -> Frame:
+    """A green pitch: another shot than the astronaut's (histogram distance ~0.97)."""
+    return Frame((background(21) * np.array([0.2, 0.9, 0.3])).astype(np.uint8), offset)
+
+
+@pytest.mark.parametrize(
+    ("key", "kind", "every_s"), [("people", "person", 2.0), ("faces_mtcnn", "face", 1.0)]
+)
+def test_detected_once_per_every_s_and_held_between(key: str, kind: str, every_s: float) -> None:
+    analyzer = REGISTRY.build(key, CONTEXT)
+    offsets = [0.0, 0.5, every_s - 0.5, every_s]
+    first, *between, again = analyzer.analyze("s", [_astronaut(at) for at in offsets])
     assert first
-    assert all("held" not in p.attributes for p in first)
-    assert [p.box for p in held] == [p.box for p in first]
-    assert all(p.attributes["held"] is True for p in held)
-    assert nothing == []
-    assert held_nothing == []  # held from the empty frame before it, not detected
+    assert all(r.kind == kind and "held" not in r.attributes for r in first)
+    for frame in between:
+        assert [r.box for r in frame] == [r.box for r in first]
+        assert all(r.attributes["held"] is True for r in frame)
+    assert again
+    assert all("held" not in r.attributes for r in again)  # detected anew after every_s
 
 
-def test_people_every_frame_again_with_every_nth_1() -> None:
-    people = REGISTRY.build("people", CONTEXT, {"every_nth": 1})
+@pytest.mark.parametrize("key", ["people", "faces_mtcnn", "faces"])
+def test_a_cut_is_detected_anew_not_held(key: str) -> None:
+    analyzer = REGISTRY.build(key, CONTEXT)
+    found, other, back = analyzer.analyze("s", [_astronaut(0.0), _other_shot(0.5), _astronaut(1.0)])
+    assert found
+    assert other == []  # not the astronaut's results held over the pitch
+    assert back
+    assert all("held" not in r.attributes for r in back)
+
+
+def test_with_every_s_0_every_frame_is_detected() -> None:
+    people = REGISTRY.build("people", CONTEXT, {"every_s": 0})
     first, second = people.analyze("s", [_astronaut(0.0), _astronaut(0.5)])
     assert first
     assert second

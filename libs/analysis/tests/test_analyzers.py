@@ -122,7 +122,7 @@ def test_a_face_in_a_photo_is_found_with_its_box(key: str, astronaut_frame: Fram
 
 
 def test_a_person_is_boxed_and_the_person_area_reported(astronaut_frame: Frame) -> None:
-    people = REGISTRY.build("people", CONTEXT, {"every_nth": 1})  # both frames detected
+    people = REGISTRY.build("people", CONTEXT, {"every_s": 0})  # both frames detected
     found, empty = people.analyze("s", [astronaut_frame, Frame(background(4), 0.0)])
     assert empty == []
     assert len(found) >= 1

@@ -55,8 +55,9 @@ def test_a_frame_is_reduced_once_and_shared() -> None:
 
 def test_the_smallest_face_mtcnn_found_before_is_still_found_in_a_batch() -> None:
     """Before the batching and graph compilation, a 140 px portrait (face ~29 px on 720p) was
-    the smallest found; a segment's frames now go through MTCNN as one batch."""
-    mtcnn = REGISTRY.build("faces_mtcnn", CONTEXT)
+    the smallest found; a segment's frames now go through MTCNN as one batch (every frame
+    detected here: `every_s` 0)."""
+    mtcnn = REGISTRY.build("faces_mtcnn", CONTEXT, {"every_s": 0})
     frames = [portrait_frame(140), Frame(background(4), 0.5), portrait_frame(512, x=700)]
     batched = mtcnn.analyze("s", frames)
     one_by_one = [mtcnn.analyze("t", [frame])[0] for frame in frames]

@@ -1,4 +1,8 @@
-"""Face analyzer: OpenCV's frontal-face Haar cascade (ships inside opencv, runs offline)."""
+"""Face analyzer: OpenCV's frontal-face Haar cascade (ships inside opencv, runs offline).
+
+Like `faces_mtcnn`, by default once per second of stream time and again where the picture
+changes as at a cut, the faces held on the frames between (analyzers/cadence.py).
+"""
 
 from __future__ import annotations
 
@@ -13,17 +17,17 @@ from sightline_analysis.analyzers.base import (
     Analyzer,
     AnalyzerConfig,
     AnalyzerContext,
-    collect,
     normalised_box,
 )
+from sightline_analysis.analyzers.cadence import HeldConfig, detection_plan, hold
 from sightline_analysis.frames import Frame
 from sightline_common.messages import ResultItem
 
 KEY: Final = "faces"
 
 
-class FacesConfig(AnalyzerConfig):
-    """Detection width (frames are downscaled to it) and cascade tuning."""
+class FacesConfig(HeldConfig):
+    """Detection width (frames are downscaled to it), cascade tuning, how often it runs."""
 
     type: Literal["faces"] = KEY
     detect_width: int = 640
@@ -49,36 +53,41 @@ class FacesAnalyzer(Analyzer):
         self._lock = threading.Lock()  # a CascadeClassifier is not safe across threads
 
     def analyze(self, stream_id: str, frames: Sequence[Frame]) -> list[list[ResultItem]]:
-        """Faces per frame (count = number of `face` results)."""
+        """Faces per frame (count = number of `face` results): detected as `detection_plan`
+        says, held on the frames between."""
+        assert isinstance(self.config, FacesConfig)
+        plan = detection_plan(frames, self.config)
+        return hold(plan, {i: self._detect(frames[i]) for i in sorted(set(plan))})
+
+    def _detect(self, frame: Frame) -> list[ResultItem]:
         cfg = self.config
         assert isinstance(cfg, FacesConfig)
-        out = collect(frames)
-        for slot, frame in zip(out, frames, strict=True):
-            small = frame.scaled(cfg.detect_width, gray=True)
-            scale = small.shape[1] / frame.width
-            gray = cv2.equalizeHist(small)
-            with self._lock:
-                boxes, _levels, weights = self._cascade.detectMultiScale3(
-                    gray,
-                    scaleFactor=cfg.scale_factor,
-                    minNeighbors=cfg.min_neighbors,
-                    minSize=(cfg.min_size_px, cfg.min_size_px),
-                    outputRejectLevels=True,
+        found: list[ResultItem] = []
+        small = frame.scaled(cfg.detect_width, gray=True)
+        scale = small.shape[1] / frame.width
+        gray = cv2.equalizeHist(small)
+        with self._lock:
+            boxes, _levels, weights = self._cascade.detectMultiScale3(
+                gray,
+                scaleFactor=cfg.scale_factor,
+                minNeighbors=cfg.min_neighbors,
+                minSize=(cfg.min_size_px, cfg.min_size_px),
+                outputRejectLevels=True,
+            )
+        for (x, y, w, h), weight in zip(boxes, weights, strict=False):
+            confidence = 1.0 / (1.0 + math.exp(-float(weight)))
+            if confidence < cfg.min_confidence:
+                continue
+            box = normalised_box(
+                (x / scale, y / scale, w / scale, h / scale), frame.width, frame.height
+            )
+            found.append(
+                ResultItem(
+                    kind="face",
+                    label="face",
+                    confidence=round(confidence, 4),
+                    box=box,
+                    area_share=round(box.w * box.h, 6),
                 )
-            for (x, y, w, h), weight in zip(boxes, weights, strict=False):
-                confidence = 1.0 / (1.0 + math.exp(-float(weight)))
-                if confidence < cfg.min_confidence:
-                    continue
-                box = normalised_box(
-                    (x / scale, y / scale, w / scale, h / scale), frame.width, frame.height
-                )
-                slot.append(
-                    ResultItem(
-                        kind="face",
-                        label="face",
-                        confidence=round(confidence, 4),
-                        box=box,
-                        area_share=round(box.w * box.h, 6),
-                    )
-                )
-        return out
+            )
+        return found

@@ -2,6 +2,11 @@
 
 Needs the `tensorflow` extra of sightline-analysis; TensorFlow is imported only when this
 analyzer is built, so detectors that do not use it never pay for loading it.
+
+By default MTCNN runs once per second of stream time (`every_s`; 2 of a 2-s segment's 4 frames
+at 2 fps) and again where the picture changes as at a cut; the frames between report the
+detected frame's faces marked `held` (analyzers/cadence.py). `every_s: 0` detects on every
+sampled frame.
 """
 
 from __future__ import annotations
@@ -17,17 +22,17 @@ from sightline_analysis.analyzers.base import (
     Analyzer,
     AnalyzerConfig,
     AnalyzerContext,
-    collect,
     normalised_box,
 )
+from sightline_analysis.analyzers.cadence import HeldConfig, detection_plan, hold
 from sightline_analysis.frames import Frame, Image
 from sightline_common.messages import ResultItem
 
 KEY: Final = "faces_mtcnn"
 
 
-class MtcnnConfig(AnalyzerConfig):
-    """Detection canvas, smallest face (px on it), confidence floor, CPU threads.
+class MtcnnConfig(HeldConfig):
+    """Detection canvas, smallest face (px on it), confidence floor, CPU threads, how often.
 
     Every frame is letterboxed onto one fixed canvas: MTCNN's image pyramid then has the same
     shape for every input (some input sizes make its smallest pyramid level fail).
@@ -99,16 +104,22 @@ class MtcnnFacesAnalyzer(Analyzer):
         self._detector = _load_detector(config.threads)
 
     def analyze(self, stream_id: str, frames: Sequence[Frame]) -> list[list[ResultItem]]:
-        """Faces per frame (count = number of `face` results)."""
-        out = collect(frames)
+        """Faces per frame (count = number of `face` results): detected as `detection_plan`
+        says, held on the frames between."""
         if not frames:
-            return out
+            return []
+        plan = detection_plan(frames, self._cfg)
+        chosen = sorted(set(plan))
+        return hold(plan, dict(zip(chosen, self._detect([frames[i] for i in chosen]), strict=True)))
+
+    def _detect(self, frames: list[Frame]) -> list[list[ResultItem]]:
         canvases = [_letterbox(frame, self._cfg.detect_size) for frame in frames]
         # One batch per segment: every canvas has the same shape, so the networks run once
         # per pyramid level for all frames instead of once per frame (same boxes, less CPU).
         found = self._detector.detect_faces(
             [canvas for canvas, _ in canvases], min_face_size=self._cfg.min_face_px
         )
+        out: list[list[ResultItem]] = [[] for _ in frames]
         for slot, frame, (_, scale), faces in zip(out, frames, canvases, found, strict=True):
             for face in faces:
                 confidence = float(face["confidence"])

@@ -5,12 +5,12 @@ the "person area" a broadcast analysis wants next to the face count.
 
 HOG was the costliest visual analyzer (0.12 CPU-s per second of 720p video at 2 sampled
 frames/s, more than faces and OCR together; libs/analysis/bench/visual_cost_bench.py), and the
-person area is a slow signal: by default HOG runs on every 2nd sampled frame of a segment
-(1 frame/s at the default 2 fps) and the frames between carry the previous analysed frame's
-boxes marked `held` (so overlays and the timeline do not blink). Coarser pyramid steps or a
-smaller detection width would cost as little, but lose people HOG finds today (a person must
-span HOG's 128-px window), and there is no person set here to show they do not.
-`every_nth: 1` analyses every frame again.
+person area is a slow signal: by default HOG runs once per 2 s of stream time (`every_s`; the
+first sampled frame of a 2-s segment) and again where the picture changes as at a cut; the
+frames between carry the detected frame's boxes marked `held` (analyzers/cadence.py). Coarser
+pyramid steps or a smaller detection width would cost as little, but lose people HOG finds
+today (a person must span HOG's 128-px window), and there is no person set here to show they
+do not. `every_s: 0` analyses every frame again.
 """
 
 from __future__ import annotations
@@ -28,23 +28,23 @@ from sightline_analysis.analyzers.base import (
     Analyzer,
     AnalyzerConfig,
     AnalyzerContext,
-    collect,
     normalised_box,
 )
+from sightline_analysis.analyzers.cadence import HeldConfig, detection_plan, hold
 from sightline_analysis.frames import Frame
 from sightline_common.messages import ResultItem
 
 KEY: Final = "people"
 
 
-class PeopleConfig(AnalyzerConfig):
-    """Detection width and the SVM score below which a window is not a person."""
+class PeopleConfig(HeldConfig):
+    """Detection width, the SVM score below which a window is not a person, how often HOG runs."""
 
     type: Literal["people"] = KEY
     detect_width: int = 640
     scale: float = Field(1.05, gt=1.0)
     min_score: float = 0.5
-    every_nth: int = Field(2, ge=1)
+    every_s: float = Field(2.0, ge=0.0)
 
 
 class PeopleAnalyzer(Analyzer):
@@ -62,19 +62,9 @@ class PeopleAnalyzer(Analyzer):
         self._lock = threading.Lock()
 
     def analyze(self, stream_id: str, frames: Sequence[Frame]) -> list[list[ResultItem]]:
-        """People per frame: detected on every `every_nth` frame, held on those between."""
-        out = collect(frames)
-        found: list[ResultItem] = []
-        for index, (slot, frame) in enumerate(zip(out, frames, strict=True)):
-            if index % self._cfg.every_nth == 0:
-                found = self._detect(frame)
-                slot.extend(found)
-            else:
-                slot.extend(
-                    item.model_copy(update={"attributes": {**item.attributes, "held": True}})
-                    for item in found
-                )
-        return out
+        """People per frame: detected as `detection_plan` says, held on the frames between."""
+        plan = detection_plan(frames, self._cfg)
+        return hold(plan, {i: self._detect(frames[i]) for i in sorted(set(plan))})
 
     def _detect(self, frame: Frame) -> list[ResultItem]:
         small = frame.scaled(self._cfg.detect_width)

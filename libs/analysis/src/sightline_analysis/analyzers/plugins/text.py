@@ -14,10 +14,13 @@ single full-size pass.
 
 Captions, lower thirds and scoreboards mostly stay put for many segments, so a read is reused
 when nothing changed: if the regions likely to hold text lie inside those of the stream's last
-read and no small patch of either changed (the largest 3x3-block mean of the absolute
-difference of the luma at 1/4 size stays under `unchanged_below` grey levels: camera noise of
-sigma 7 moves it by ~3, one changed digit of a 22-px clock by ~125), the last read's lines are
-reported again without running recognition (about two thirds of its cost here).
+read and no small patch of the text in either changed (the largest 3x3-block mean of the
+absolute difference of the luma at 1/4 size, over where the detector's text probability is
+high now or was then, stays under `unchanged_below` grey levels: camera noise of sigma 7 moves
+it by ~3, one changed digit of a 22-px clock by ~125), the last read's lines are reported again
+without running recognition (half of the analyzer's cost), each marked `reused` in its
+attributes. Only the text itself is compared, not the margin read around it: a caption over a
+panning or moving picture is not read again because the picture behind its box moved.
 `unchanged_below: 0` reads every time.
 """
 
@@ -51,9 +54,10 @@ _REGION_SLACK_PX = 32  # a likely region found again this far outside the last i
 
 @dataclass(frozen=True)
 class _LastRead:
-    """A stream's last read: where text was likely, the luma there, the lines read."""
+    """A stream's last read: the regions read, where the text was, the luma, the lines read."""
 
     regions: list[Region]
+    areas: list[Region]
     luma: Image
     lines: list[Line]
 
@@ -131,7 +135,7 @@ class TextAnalyzer(Analyzer):
         out = collect(frames)
         for slot, frame in list(zip(out, frames, strict=True))[: self._cfg.frames_per_segment]:
             with self._lock:
-                lines = self._read_or_reuse(stream_id, frame)
+                lines, reused = self._read_or_reuse(stream_id, frame)
             for quad, text in lines:
                 xs = [float(p[0]) for p in quad]
                 ys = [float(p[1]) for p in quad]
@@ -151,6 +155,7 @@ class TextAnalyzer(Analyzer):
                             for x, y in zip(xs, ys, strict=True)
                         ],
                         area_share=round(box.w * box.h, 6),
+                        attributes={"reused": True} if reused else {},
                     )
                 )
         return out
@@ -160,21 +165,29 @@ class TextAnalyzer(Analyzer):
         with self._lock:
             self._last.pop(stream_id, None)
 
-    def _read_or_reuse(self, stream_id: str, frame: Frame) -> list[Line]:
-        """The lines on `frame`: the stream's last read again if its text regions are unchanged,
-        else a new read (remembered for the next segment)."""
-        regions = self.likely_regions(frame)
+    def _read_or_reuse(self, stream_id: str, frame: Frame) -> tuple[list[Line], bool]:
+        """The lines on `frame` and whether they are the stream's last read again (its text is
+        unchanged) rather than a new read (remembered for the next segment)."""
+        regions, areas = self.likely_text(frame)
         luma = frame.scaled(_COMPARE_WIDTH, gray=True)
         last = self._last.get(stream_id)
-        if last is not None and self._unchanged(last, regions, luma, frame.width):
-            return last.lines
+        if last is not None and self._unchanged(last, regions, areas, luma, frame.width):
+            return last.lines, True
         lines = self._read(frame, regions)
-        self._last[stream_id] = _LastRead(regions, luma, lines)
-        return lines
+        self._last[stream_id] = _LastRead(regions, areas, luma, lines)
+        return lines, False
 
-    def _unchanged(self, last: _LastRead, regions: list[Region], luma: Image, width: int) -> bool:
+    def _unchanged(
+        self,
+        last: _LastRead,
+        regions: list[Region],
+        areas: list[Region],
+        luma: Image,
+        width: int,
+    ) -> bool:
         """Whether the last read still holds: every region likely to hold text now lies inside
-        one read then (give or take the detector's jitter), and nothing changed in any of them."""
+        one read then (give or take the detector's jitter), and no text changed, appeared or
+        went in the areas where text is now or was then."""
         if self._cfg.unchanged_below <= 0 or luma.shape != last.luma.shape:
             return False
         slack = _REGION_SLACK_PX
@@ -186,7 +199,7 @@ class TextAnalyzer(Analyzer):
                 return False  # text where none was read
         scale = luma.shape[1] / width
         change = cv2.blur(cv2.absdiff(luma, last.luma), (3, 3))
-        for x0, y0, x1, y1 in [*regions, *last.regions]:  # new text, or text gone or changed
+        for x0, y0, x1, y1 in [*areas, *last.areas]:  # new text, or text gone or changed
             patch = change[
                 int(y0 * scale) : int(y1 * scale) + 1, int(x0 * scale) : int(x1 * scale) + 1
             ]
@@ -197,8 +210,13 @@ class TextAnalyzer(Analyzer):
     def likely_regions(self, frame: Frame) -> list[Region]:
         """Full-size boxes around where the detector, run on a reduced frame, sees text (the
         whole frame when `detect_side` is 0 or not below the frame's width)."""
+        return self.likely_text(frame)[0]
+
+    def likely_text(self, frame: Frame) -> tuple[list[Region], list[Region]]:
+        """(`likely_regions`, the boxes of the text itself in them), in full-size pixels."""
         if not 0 < self._cfg.detect_side < frame.width:
-            return [(0, 0, frame.width, frame.height)]
+            whole = [(0, 0, frame.width, frame.height)]
+            return whole, whole
         det = self._engine.text_det
         small = frame.scaled(self._cfg.detect_side)
         tensor = _DetPreProcess(self._cfg.detect_side, "max", det.mean, det.std)(small)
@@ -209,18 +227,21 @@ class TextAnalyzer(Analyzer):
         )
         count, _labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
         sx, sy = frame.width / probability.shape[1], frame.height / probability.shape[0]
-        regions = []
+        regions, areas = [], []
         for x, y, w, h, _area in stats[1:count]:
+            left, top = int(x * sx), int(y * sy)
+            right, bottom = int((x + w) * sx), int((y + h) * sy)
+            areas.append((left, top, right, bottom))
             pad = int(24 + 2.0 * h * sy)  # room for the full-size detector's own context
             regions.append(
                 (
-                    max(0, int(x * sx) - pad),
-                    max(0, int(y * sy) - pad),
-                    min(frame.width, int((x + w) * sx) + pad),
-                    min(frame.height, int((y + h) * sy) + pad),
+                    max(0, left - pad),
+                    max(0, top - pad),
+                    min(frame.width, right + pad),
+                    min(frame.height, bottom + pad),
                 )
             )
-        return _merge(regions)
+        return _merge(regions), areas
 
     def _read(self, frame: Frame, regions: list[Region]) -> list[Line]:
         """(quadrilateral in frame pixels, (text, score)) of each line kept.

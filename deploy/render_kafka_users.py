@@ -32,6 +32,7 @@ WORKLOAD_PRINCIPALS = {
     "detector-logo-replay": "detector-logo",
     "detector-visual": "detector-visual",
     "detector-visual-replay": "detector-visual",
+    "detector-logo-trainer": "detector-logo-trainer",
     "results-api": "results-api",
     "exposure": "exposure",
     "notifier": "notifier",

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The dashboard's unit tests, then its Playwright end-to-end tests against the real stack:
 # every service and the built dashboard are started the way `make run` starts them (without the
-# background demo source) and stopped again afterwards.
+# background demo source, and without the proposal trainer: the tests upload logos, and each
+# library change would cost minutes of training CPU) and stopped again afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=.venv/bin/python
@@ -18,7 +19,7 @@ stop_stack() {
 trap stop_stack EXIT
 
 if ! curl -fsS --max-time 3 http://127.0.0.1:8000/readyz >/dev/null 2>&1; then
-  SIGHTLINE_DEMO_SOURCE=0 setsid $PY -m sightline_devstack run >"$LOG" 2>&1 &
+  SIGHTLINE_DEMO_SOURCE=0 SIGHTLINE_PROPOSAL_TRAINING=0 setsid $PY -m sightline_devstack run >"$LOG" 2>&1 &
   stack_pid=$!
 fi
 # The unit tests need no stack: they run while it starts.

@@ -209,6 +209,7 @@ EXTRA_PROCESSES = {
         "detector-visual",
         ["sightline_detector_visual", "replay", "--port", "8032"],
     ),
+    "detector-logo-trainer": ("detector-logo", ["sightline_detector_logo", "train-proposals"]),
 }
 # A reanalysis run analyses on the replay worker's local executor only
 # (sightline_analysis.replay.run), so the workers are given no LAN hosts and no cloud API key.

@@ -56,3 +56,13 @@ def test_the_provisioning_reads_each_users_secret_from_its_variable() -> None:
     environ = {"SIGHTLINE_S3_SECRET_KEY_INGEST": "a", "SIGHTLINE_S3_SECRET_KEY_RESULTS_API": "b"}
     environ["SIGHTLINE_S3_SECRET_KEY_EXECUTOR"] = ""  # empty: not created
     assert storage_secret_keys(environ) == {"ingest": "a", "results-api": "b"}
+
+
+def test_the_proposal_trainer_writes_proposal_nets_only_and_detectors_stay_read_only() -> None:
+    trainer = storage_user("detector-logo-trainer").policy(NAMES)
+    assert actions_on(trainer, "arn:aws:s3:::img/*") == {"s3:GetObject"}
+    assert actions_on(trainer, "arn:aws:s3:::img/proposals/*") == {"s3:PutObject"}
+    assert actions_on(trainer, "arn:aws:s3:::seg/*") == set()
+    assert "s3:ListBucket" not in str(trainer)
+    for detector in ("detector-logo", "detector-visual", "executor"):
+        assert "s3:PutObject" not in str(storage_user(detector).policy(NAMES)), detector

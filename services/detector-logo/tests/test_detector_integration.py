@@ -169,21 +169,3 @@ def test_lan_and_cloud_policies_and_fallback_when_the_lan_executor_dies(isolated
         exposition = response.read().decode()
     fallbacks = 'from_executor="lan",to_executor="local"} 1.0'
     assert f'sightline_executor_fallbacks_total{{detector="logo",{fallbacks}' in exposition
-
-
-def test_learned_proposals_without_weights_search_whole_frames_and_say_so(
-    isolated: Isolated,
-) -> None:
-    scenario = Scenario(isolated.settings())
-    scenario.add_logo("acme-1", "acme", ACME)
-    start_detector(isolated, SIGHTLINE_LOGO_PROPOSALS="net")
-    with_logo, truth = clip(isolated.tmp, "logo", with_logo=True)
-    scenario.add_segment("cam-net", 0, with_logo)
-
-    # No net trained for this library yet: the frames are searched whole, nothing is lost.
-    detection = detections(isolated, 1)[("cam-net", 0)]
-    sightings = logos(detection)
-    assert {label for _, label, _ in sightings} == {"acme"}
-    assert all(iou(box, truth) > 0.5 for _, _, box in sightings)
-    used = {r.attributes.get("proposals") for f in detection.frames for r in f.results}
-    assert used == {"whole-frame"}

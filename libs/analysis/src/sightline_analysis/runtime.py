@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sightline_analysis.analyzers import AnalyzerContext, AnalyzerRegistry, AnalyzerSet
-from sightline_analysis.logo.learned.proposals import ProposalMatcher
+from sightline_analysis.logo.learned.proposals import ProposalConfig, ProposalMatcher
 from sightline_analysis.logo.learned.weights import WeightsStore
 from sightline_analysis.logo.library import LogoLibrary
 from sightline_analysis.logo.matcher import LogoMatcher, MatcherConfig
@@ -63,7 +63,11 @@ def build_analyzers(
     if LOGO in keys:
         tuning = MatcherConfig.model_validate(overrides.get(LOGO, {}))
         matcher = (
-            ProposalMatcher(tuning, weights=WeightsStore(store, settings.logos_bucket))
+            ProposalMatcher(
+                tuning,
+                ProposalConfig(recipe=settings.logo_proposal_recipe),
+                WeightsStore(store, settings.logos_bucket),
+            )
             if settings.logo_proposals == "net"
             else LogoMatcher(tuning)
         )

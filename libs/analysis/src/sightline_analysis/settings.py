@@ -8,6 +8,7 @@ from pydantic import SecretStr
 
 from sightline_analysis.executor_server import ExecutorLimits
 from sightline_analysis.image_size import MAX_IMAGE_PIXELS
+from sightline_analysis.logo.learned.train import TrainingRecipe
 from sightline_common.settings import ServiceSettings
 
 
@@ -48,6 +49,9 @@ class DetectorSettings(ServiceSettings):
     # proposal net points (logo/learned/; weights trained per library by `train-proposals`,
     # whole-frame SIFT until they exist). Needs the `tensorflow` extra.
     logo_proposals: Literal["sift", "net"] = "sift"
+    # The recipe the net is trained with (JSON, e.g. {"steps": 900}); detectors look for the
+    # weights of this recipe, so `train-proposals` and every detector must be given the same.
+    logo_proposal_recipe: TrainingRecipe = TrainingRecipe()
 
     def executor_limits(self) -> ExecutorLimits:
         """What the `executor` mode accepts from its callers."""

@@ -5,7 +5,9 @@ Derived from what each service's code does with the two buckets:
 - ingest writes segments and playlists, reads a playlist back and lists a stream's segments
   (the uploader's resume); it never deletes (retention is results-api's);
 - a detector (live, replay, and the LAN executors and cloud stand-in that analyse for it) reads
-  segments and logo images, and writes nothing;
+  segments and logo images (and the proposal nets stored beside them), and writes nothing;
+- detector-logo's proposal trainer reads logo images and writes the nets it trains under
+  `proposals/` of the logos bucket, and nothing else (no segment, no reference image);
 - results-api serves segments and playlists, writes and deletes logo images and evidence
   thumbnails, and deletes segments, evidence and trims playlists (retention, erasure, usage);
   its storage meter reads the drives' size and fill (MinIO's admin "server info", read-only);
@@ -29,6 +31,7 @@ GET = "s3:GetObject"
 PUT = "s3:PutObject"
 DELETE = "s3:DeleteObject"
 SERVER_INFO = "admin:ServerInfo"
+PROPOSALS_PREFIX = "proposals"  # where the proposal nets live in the logos bucket
 
 
 class Bucket(StrEnum):
@@ -40,11 +43,13 @@ class Bucket(StrEnum):
 
 @dataclass(frozen=True)
 class BucketGrant:
-    """What a user may do in one bucket: list it, and these object actions on every key."""
+    """What a user may do in one bucket: list it, and these object actions on every key under
+    `prefix` (every key when empty)."""
 
     bucket: Bucket
     objects: tuple[str, ...]
     listing: bool = False
+    prefix: str = ""
 
 
 @dataclass(frozen=True)
@@ -80,7 +85,7 @@ class StorageUser:
                 {
                     "Effect": "Allow",
                     "Action": list(grant.objects),
-                    "Resource": [f"arn:aws:s3:::{name}/*"],
+                    "Resource": [f"arn:aws:s3:::{name}/{grant.prefix}*"],
                 }
             )
         if self.admin:
@@ -109,6 +114,15 @@ STORAGE_USERS: tuple[StorageUser, ...] = (
     _detector("detector-visual"),
     # LAN executors and the cloud stand-in load the logo library's images, never a segment.
     StorageUser("executor", (BucketGrant(Bucket.LOGOS, (GET,)),)),
+    # Reads the references it trains on and whether a net is stored; writes nets only
+    # (`sightline_analysis.logo.learned.weights.PREFIX`).
+    StorageUser(
+        "detector-logo-trainer",
+        (
+            BucketGrant(Bucket.LOGOS, (GET,)),
+            BucketGrant(Bucket.LOGOS, (PUT,), prefix=f"{PROPOSALS_PREFIX}/"),
+        ),
+    ),
     StorageUser(
         "results-api",
         (
@@ -126,6 +140,7 @@ WORKLOAD_USERS: dict[str, str] = {
     "detector-logo-replay": "detector-logo",
     "detector-visual": "detector-visual",
     "detector-visual-replay": "detector-visual",
+    "detector-logo-trainer": "detector-logo-trainer",
     "detector-logo-executor": "executor",
     "detector-visual-executor": "executor",
     "cloud-standin": "executor",

@@ -15,7 +15,7 @@ from sightline_detector_logo.settings import LogoDetectorSettings
 def main() -> int:
     """Run the logo detector (or its executor, replay or train-proposals mode)."""
     if sys.argv[1:2] == ["train-proposals"]:
-        return trainer.run(LogoDetectorSettings(), sys.argv[2:])
+        return trainer.run(trainer.TrainerSettings(), sys.argv[2:])
     spec = DetectorSpec(
         name="logo",
         version=version("sightline-detector-logo"),

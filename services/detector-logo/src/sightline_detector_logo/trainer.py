@@ -1,16 +1,18 @@
 """`train-proposals`: trains the learned proposal net for the logo library as it stands and
-stores it where detectors with `SIGHTLINE_LOGO_PROPOSALS=net` look for it.
+stores it where detectors with `SIGHTLINE_LOGO_PROPOSALS=net` (the default) look for it.
 
-A process of its own, never on the detection path: training costs minutes of CPU (~500 CPU-s
-for 6 brands with the default recipe), so it runs niced (`SIGHTLINE_REPLAY_NICE`) on one
-thread. It follows the compacted `logo-library` topic; once the library has been quiet for
-`--settle` seconds after a change it reads the references from storage, computes the library
-key exactly as a detector's matcher does (the brands and decoded pixels of the references the
-matcher accepts), and trains only when no net is stored under that key (a restart, or a
-library changed back, costs nothing). `--once` trains for the current library and exits.
+A workload of its own (`detector-logo-trainer`), never on the detection path: training costs
+minutes of CPU (services/detector-logo/bench/train_cost.py), so it runs niced
+(`SIGHTLINE_REPLAY_NICE`) on one thread. It follows the compacted `logo-library` topic through
+the same `LogoLibrary` a detector uses, over a `ProposalMatcher` that keeps the reference
+images: the references a detector accepts and the key it looks weights up under are this
+trainer's by construction. Once the library has been quiet for `--settle` seconds after a
+change it trains, unless a net is stored under the key already (a restart, or a library changed
+back, costs nothing). `--once` trains for the current library and exits.
 
-Its object-store login must be allowed to write `proposals/` in the logos bucket (the
-detectors' own login only reads).
+Its object-store login may write `proposals/` in the logos bucket only (the detectors' only
+reads). HTTP on `SIGHTLINE_HTTP_PORT` (8023): `/healthz`, `/readyz` (library read),
+`/metrics` (`sightline_proposal_trainings_total{outcome}`, the last training's CPU seconds).
 """
 
 from __future__ import annotations
@@ -19,135 +21,162 @@ import argparse
 import os
 import threading
 import time
-from collections.abc import Sequence
 
+import cv2
 import structlog
+from fastapi import FastAPI
+from prometheus_client import Counter, Gauge
 
-from sightline_analysis.logo.learned.proposals import ProposalConfig
-from sightline_analysis.logo.learned.sprites import Image
-from sightline_analysis.logo.learned.train import TrainingRecipe, train
-from sightline_analysis.logo.learned.weights import WeightsStore, library_key, reference_digest
-from sightline_analysis.logo.matcher import LogoMatcher
-from sightline_analysis.settings import DetectorSettings
-from sightline_analysis.wire import UndecodableImageError, decode_reference
+from sightline_analysis.frames import Image
+from sightline_analysis.logo.learned.proposals import ProposalConfig, ProposalMatcher
+from sightline_analysis.logo.learned.train import TrainingRecipe, TrainingStopped, train
+from sightline_analysis.logo.learned.weights import WeightsStore
+from sightline_analysis.logo.library import LogoLibrary
 from sightline_common.errors import PermanentError, StorageUnavailableError
 from sightline_common.kafka.follower import CompactedTopicFollower
 from sightline_common.logging import configure_logging
 from sightline_common.messages import LogoEntry
+from sightline_common.ops import BackgroundServer, ops_router
 from sightline_common.shutdown import stop_on_signals
 from sightline_common.storage import ObjectStore
 from sightline_common.topics import Topic
+from sightline_detector_logo.settings import LogoDetectorSettings
 
 log = structlog.get_logger(__name__)
 
+ROUNDS = Counter(
+    "sightline_proposal_trainings", "Training rounds of the proposal trainer, by outcome",
+    ["outcome"],
+)  # fmt: skip
+LAST_CPU = Gauge("sightline_proposal_training_cpu_seconds", "CPU seconds of the last training")
 
-class LibraryEntries:
-    """The logo library's current entries (thread-safe), and when they last changed."""
 
-    def __init__(self) -> None:
-        self._entries: dict[str, LogoEntry] = {}
-        self._lock = threading.Lock()
+class TrainerSettings(LogoDetectorSettings):
+    """The `train-proposals` mode: detector-logo's settings (the library it follows, the
+    recipe) under its own name (its Kafka follower group) and port."""
+
+    service_name: str = "detector-logo-trainer"
+    http_port: int = 8023
+
+
+class TrainingLibrary(ProposalMatcher):
+    """The library exactly as a detector's `ProposalMatcher` holds it (the references it
+    accepts, its weights key), keeping each reference's decoded image to train on."""
+
+    def __init__(self, recipe: TrainingRecipe) -> None:
+        super().__init__(proposals=ProposalConfig(recipe=recipe))
+        self._images: dict[str, tuple[str, Image]] = {}
+        self._images_lock = threading.Lock()
         self.version = 0
         self.changed_at = time.monotonic()
 
-    def apply(self, key: str, entry: LogoEntry | None) -> None:
-        """A record of the compacted topic: add or replace, or remove (tombstone, deleted)."""
-        with self._lock:
-            if entry is None or entry.deleted:
-                self._entries.pop(entry.logo_id if entry else key, None)
-            else:
-                self._entries[entry.logo_id] = entry
-            self.version += 1
-            self.changed_at = time.monotonic()
+    def add(self, logo_id: str, brand: str, image: Image) -> None:
+        """As `ProposalMatcher.add`, keeping the image."""
+        with self._images_lock:
+            super().add(logo_id, brand, image)
+            self._images[logo_id] = (brand, image)
+            self._changed()
 
-    def snapshot(self) -> list[LogoEntry]:
-        """The entries now, in logo id order."""
-        with self._lock:
-            return [self._entries[k] for k in sorted(self._entries)]
+    def remove(self, logo_id: str) -> None:
+        """As `ProposalMatcher.remove`."""
+        with self._images_lock:
+            super().remove(logo_id)
+            self._images.pop(logo_id, None)
+            self._changed()
 
+    def snapshot(self) -> tuple[str, list[tuple[str, Image]], int]:
+        """(weights key, (brand, image) of each reference in logo id order, version), taken
+        together."""
+        with self._images_lock:
+            references = [self._images[k] for k in sorted(self._images)]
+            return self.library_key, references, self.version
 
-def usable_references(entries: Sequence[LogoEntry], store: ObjectStore) -> list[tuple[str, Image]]:
-    """(brand, decoded image) of each entry a detector's matcher would hold: unreadable and
-    featureless references are left out there, so they are left out of the key here too.
-    StorageUnavailableError propagates (the round is retried)."""
-    probe = LogoMatcher()
-    references = []
-    for entry in entries:
-        try:
-            image = decode_reference(store.get_bytes(entry.bucket, entry.object_key))
-            probe.add(entry.logo_id, entry.brand, image)
-        except (PermanentError, UndecodableImageError, ValueError) as exc:
-            log.warning("proposals.reference_skipped", logo_id=entry.logo_id, reason=str(exc))
-            continue
-        references.append((entry.brand, image))
-    return references
+    def _changed(self) -> None:
+        self.version += 1
+        self.changed_at = time.monotonic()
 
 
 def train_for(
-    references: Sequence[tuple[str, Image]], recipe: TrainingRecipe, weights: WeightsStore
-) -> str | None:
-    """Train and store the net for `references` unless one is stored already; its key (None
-    for an empty library)."""
+    key: str,
+    references: list[tuple[str, Image]],
+    recipe: TrainingRecipe,
+    weights: WeightsStore,
+    stopping: threading.Event | None = None,
+) -> bool:
+    """Train and store the net for `references` under `key` unless one is stored already (or
+    the library is empty); whether it trained. TrainingStopped when `stopping` is set."""
     if not references:
-        return None
-    key = library_key(((b, reference_digest(i)) for b, i in references), recipe)
+        return False
     if weights.has(key):
         log.info("proposals.already_trained", key=key, references=len(references))
-        return key
+        ROUNDS.labels("already_trained").inc()
+        return False
     log.info("proposals.training", key=key, references=len(references), steps=recipe.steps)
     started = time.process_time()
-    net = train(references, recipe)
+    net = train(references, recipe, stopping.is_set if stopping else lambda: False)
     weights.save(key, net)
-    log.info("proposals.trained", key=key, brands=len(net.names),
-             cpu_seconds=round(time.process_time() - started, 1))  # fmt: skip
-    return key
+    cpu = time.process_time() - started
+    LAST_CPU.set(cpu)
+    ROUNDS.labels("trained").inc()
+    log.info("proposals.trained", key=key, brands=len(net.names), cpu_seconds=round(cpu, 1))
+    return True
 
 
-def run(settings: DetectorSettings, argv: Sequence[str]) -> int:
+def run(settings: TrainerSettings, argv: list[str]) -> int:
     """The `train-proposals` mode; returns the exit code."""
     parser = argparse.ArgumentParser(prog="sightline-detector-logo train-proposals")
     parser.add_argument("--once", action="store_true", help="train for the library now, exit")
     parser.add_argument("--settle", type=float, default=10.0,
                         help="seconds the library must stay unchanged before training")  # fmt: skip
-    parser.add_argument("--steps", type=int, default=None, help="override the recipe's steps")
     args = parser.parse_args(argv)
-    configure_logging(f"{settings.service_name}-trainer", settings.log_level)
-    recipe = ProposalConfig().recipe
-    if args.steps is not None:
-        recipe = recipe.model_copy(update={"steps": args.steps})
+    configure_logging(settings.service_name, settings.log_level)
+    os.nice(settings.replay_nice)  # live analysis on the same host keeps priority
+    cv2.setNumThreads(1)  # synthesis on one thread, as TensorFlow (train.py)
+    recipe = settings.logo_proposal_recipe
     store = ObjectStore.from_settings(settings)
     weights = WeightsStore(store, settings.logos_bucket)
-    library = LibraryEntries()
+    library = TrainingLibrary(recipe)
     follower = CompactedTopicFollower(
         settings.kafka_bootstrap, settings.topics.name(Topic.LOGO_LIBRARY), LogoEntry,
-        library.apply, f"{settings.producer_id}-trainer",
+        LogoLibrary(library, store).apply, settings.producer_id,
     )  # fmt: skip
     stopping = threading.Event()
     stop_on_signals(stopping.set, "proposals.stopping")
-    os.nice(settings.replay_nice)  # live analysis on the same host keeps priority
+    app = FastAPI(title="Sightline detector-logo proposal trainer")
+    app.include_router(ops_router(follower.caught_up.is_set))
+    server = BackgroundServer(app, settings.http_host, settings.http_port)
     follower.start()
+    server.start()
+    log.info("proposals.started", port=settings.http_port, nice=settings.replay_nice,
+             steps=recipe.steps)  # fmt: skip
     try:
-        return _loop(library, follower, weights, recipe, store, stopping, args.once, args.settle)
+        return _loop(library, follower, weights, stopping, args.once, args.settle)
     finally:
+        server.stop()
         follower.stop()
 
 
 def _loop(  # noqa: PLR0917 - the mode's wiring, passed once
-    library: LibraryEntries, follower: CompactedTopicFollower, weights: WeightsStore,
-    recipe: TrainingRecipe, store: ObjectStore, stopping: threading.Event, once: bool,
-    settle: float,
+    library: TrainingLibrary, follower: CompactedTopicFollower, weights: WeightsStore,
+    stopping: threading.Event, once: bool, settle: float,
 ) -> int:  # fmt: skip
     done = -1
     while not stopping.is_set():
         quiet = time.monotonic() - library.changed_at >= settle
         if follower.caught_up.is_set() and library.version != done and (quiet or once):
-            version = library.version
+            key, references, version = library.snapshot()
             try:
-                train_for(usable_references(library.snapshot(), store), recipe, weights)
+                train_for(key, references, library.proposals.recipe, weights, stopping)
+            except TrainingStopped:
+                log.info("proposals.training_stopped", key=key)
+                return 0
             except StorageUnavailableError as exc:
-                log.warning("proposals.storage_unavailable", reason=str(exc))
+                log.warning("proposals.storage_unavailable", key=key, reason=str(exc))
                 stopping.wait(5.0)
                 continue
+            except PermanentError as exc:  # e.g. a login that may not write proposals/
+                log.exception("proposals.store_refused", key=key, reason=str(exc))
+                ROUNDS.labels("refused").inc()
             done = version
             if once:
                 return 0

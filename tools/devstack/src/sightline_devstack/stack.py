@@ -44,6 +44,10 @@ class ServiceEntry:
 
 
 REPLAY = ("replay", "--port", "{port}")  # a detector's reanalysis worker
+# detector-logo's proposal-net trainer (niced, one thread: sightline_detector_logo.trainer).
+# Minutes of CPU per library change: SIGHTLINE_PROPOSAL_TRAINING=0 leaves it out of a stack
+# that must not spend them (the Playwright stack, the chaos rig).
+TRAINER = "detector-logo-trainer"
 
 
 SERVICES: tuple[ServiceEntry, ...] = (
@@ -56,8 +60,14 @@ SERVICES: tuple[ServiceEntry, ...] = (
     ServiceEntry("detector-visual", "sightline_detector_visual", 8030),
     ServiceEntry("detector-logo-replay", "sightline_detector_logo", 8022, REPLAY),
     ServiceEntry("detector-visual-replay", "sightline_detector_visual", 8032, REPLAY),
+    ServiceEntry(TRAINER, "sightline_detector_logo", 8023, ("train-proposals",)),
 )
 DASHBOARD_PORT = 4200
+
+
+def services_to_run(training: bool) -> tuple[ServiceEntry, ...]:
+    """SERVICES, without the proposal trainer unless `training`."""
+    return tuple(entry for entry in SERVICES if training or entry.name != TRAINER)
 
 
 def service_specs(
@@ -124,7 +134,8 @@ def run(settings: DevstackSettings, say: Callable[[str], None]) -> int:
     platform_was_up = all(row.state == "running" and row.healthy for row in status(settings))
     platform = ensure_up(settings, say=say)
     migrate(settings, platform)
-    supervisor = Supervisor(service_specs(settings, platform), say)
+    entries = services_to_run(os.environ.get("SIGHTLINE_PROPOSAL_TRAINING", "1") != "0")
+    supervisor = Supervisor(service_specs(settings, platform, entries), say)
 
     def _interrupt(_signum: int, _frame: FrameType | None) -> None:
         supervisor.stop()
@@ -137,7 +148,7 @@ def run(settings: DevstackSettings, say: Callable[[str], None]) -> int:
     try:
         supervisor.start_all()
         watcher.start()
-        specs = service_specs(settings, platform)
+        specs = service_specs(settings, platform, entries)
         if _wait_healthy(specs, supervisor, say, timeout=900.0):
             with_source = os.environ.get("SIGHTLINE_DEMO_SOURCE", "1") != "0"
             state = settings.state_dir / "demo.json"

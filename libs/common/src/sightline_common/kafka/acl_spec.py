@@ -175,6 +175,9 @@ SERVICES: tuple[ServiceAccess, ...] = (
         dead_letters=(Topic.DETECTIONS, Topic.SEGMENTS, Topic.ALERTS, Topic.ALERT_PROGRESS),
         groups=("alerts-evaluator", "alerts-webhooks"),
     ),
+    # detector-logo's proposal trainer follows the logo library (its own follower group, granted
+    # to every principal) and writes only to object storage.
+    ServiceAccess(principal="detector-logo-trainer", reads=(Topic.LOGO_LIBRARY,)),
     # The detectors' LAN executors and the dev cloud stand-in: they follow the logo library to
     # match against it, and touch nothing else.
     ServiceAccess(principal="executor", reads=(Topic.LOGO_LIBRARY,)),

@@ -23,8 +23,9 @@ from sightline_analysis.logo.learned.sprites import Image
 from sightline_analysis.logo.learned.train import MODEL_VERSION, TrainingRecipe
 from sightline_common.errors import MissingObjectError
 from sightline_common.storage import ObjectStore
+from sightline_common.storage_access import PROPOSALS_PREFIX
 
-PREFIX = "proposals"
+PREFIX = PROPOSALS_PREFIX  # the one place the trainer's storage user may write
 
 
 def reference_digest(image: Image) -> str:

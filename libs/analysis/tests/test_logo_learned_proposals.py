@@ -12,8 +12,10 @@ from sightline_analysis.frames import Image
 from sightline_analysis.logo.learned.model import Candidate
 from sightline_analysis.logo.learned.proposals import ProposalConfig, ProposalMatcher
 from sightline_analysis.logo.learned.train import TrainingRecipe
+from sightline_analysis.logo.learned.weights import WeightsStore
 from sightline_analysis.logo.matcher import LogoMatcher, iou
 from sightline_analysis.synthetic import Placement, background, composite, make_logo
+from sightline_common.errors import StorageAccessDeniedError
 
 ACME = make_logo("ACME", seed=1)
 FRAME, TRUTH = composite(background(5, (1280, 720)), ACME, Placement((900, 250), 220, 6))
@@ -97,3 +99,18 @@ def test_turning_learned_proposals_on_changes_the_logo_analyzer_fingerprint() ->
     )
     assert "proposals" not in plain.describe()
     assert len({plain.fingerprint(), learned.fingerprint(), retrained.fingerprint()}) == 3
+
+
+class RefusingStore:
+    """Object storage that refuses this login every read (a policy without proposals/)."""
+
+    def get_bytes(self, bucket: str, key: str) -> bytes:
+        raise StorageAccessDeniedError(f"get {bucket}/{key}: access denied for sightline-test")
+
+
+def test_weights_the_login_may_not_read_leave_the_frame_searched_whole() -> None:
+    weights = WeightsStore(RefusingStore(), "logos")  # type: ignore[arg-type]
+    matcher = ProposalMatcher(proposals=ProposalConfig(), weights=weights)
+    matcher.add("acme-1", "acme", ACME)
+    assert [m.brand for m in matcher.match(FRAME)] == ["acme"]
+    assert matcher.net_key is None

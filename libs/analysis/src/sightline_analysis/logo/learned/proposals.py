@@ -19,16 +19,17 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 
 import structlog
 from pydantic import BaseModel, ConfigDict, Field
 
 from sightline_analysis.frames import Image
-from sightline_analysis.logo.learned.model import Box, HeatmapNet
+from sightline_analysis.logo.learned.model import Box, Candidate, HeatmapNet
 from sightline_analysis.logo.learned.train import TrainingRecipe
 from sightline_analysis.logo.learned.weights import WeightsStore, library_key, reference_digest
 from sightline_analysis.logo.matcher import LogoMatch, LogoMatcher, MatcherConfig
-from sightline_common.errors import StorageUnavailableError
+from sightline_common.errors import StorageAccessDeniedError, StorageUnavailableError
 
 log = structlog.get_logger(__name__)
 
@@ -104,14 +105,26 @@ class ProposalMatcher(LogoMatcher):
     def match(self, frame: Image) -> list[LogoMatch]:
         """The brands verified in `frame`: where the net proposes when it has weights for the
         library and `frame` is a whole frame, else as `LogoMatcher.match`."""
+        proposed = self.propose(frame)
+        return super().match(frame) if proposed is None else self.verify(frame, proposed)
+
+    def propose(self, frame: Image) -> list[Candidate] | None:
+        """Everything the net sees in `frame` (every candidate, before `min_score`,
+        `min_width` and `max_proposals`), or None when `frame` is not searched by the net (a
+        crop, a library without weights). A caller that also wants to know where the net
+        points (the pipeline's OCR channel) proposes once and `verify`s the result."""
         if frame.shape[1] < self.proposals.min_frame_width:
-            return super().match(frame)
+            return None
         net = self._current_net()
-        if net is None:
-            return super().match(frame)
+        return None if net is None else net(frame)
+
+    def verify(self, frame: Image, proposed: Sequence[Candidate]) -> list[LogoMatch]:
+        """The brands verified in `frame` where `proposed` (its `propose`) points: the
+        best-scored proposals that are sure and wide enough, each region searched by
+        `LogoMatcher.match_region`."""
         cfg = self.proposals
         candidates = sorted(
-            (c for c in net(frame) if c.score >= cfg.min_score and c.box[2] >= cfg.min_width),
+            (c for c in proposed if c.score >= cfg.min_score and c.box[2] >= cfg.min_width),
             key=lambda c: -c.score,
         )[: cfg.max_proposals]
         best: dict[str, LogoMatch] = {}
@@ -151,6 +164,9 @@ class ProposalMatcher(LogoMatcher):
             net = weights.load(key)
         except StorageUnavailableError as exc:
             log.warning("logo.proposals_unavailable", key=key, reason=str(exc))
+            return None
+        except StorageAccessDeniedError as exc:  # a login without read access to proposals/
+            log.exception("logo.proposals_refused", key=key, reason=str(exc))
             return None
         except (ValueError, OSError) as exc:  # a stored archive Keras cannot read
             log.exception("logo.proposals_unreadable", key=key, reason=str(exc))

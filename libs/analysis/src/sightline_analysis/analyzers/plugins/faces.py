@@ -26,6 +26,24 @@ from sightline_common.messages import ResultItem
 KEY: Final = "faces"
 
 
+def face_result(
+    box_px: tuple[float, float, float, float],
+    frame: Frame,
+    confidence: float,
+    attributes: dict[str, object] | None = None,
+) -> ResultItem:
+    """A `face` result for a pixel (x, y, w, h) box on `frame` (every face analyzer's shape)."""
+    box = normalised_box(box_px, frame.width, frame.height)
+    return ResultItem(
+        kind="face",
+        label="face",
+        confidence=round(confidence, 4),
+        box=box,
+        area_share=round(box.w * box.h, 6),
+        attributes=attributes or {},
+    )
+
+
 class FacesConfig(HeldConfig):
     """Detection width (frames are downscaled to it), cascade tuning, how often it runs."""
 
@@ -78,16 +96,7 @@ class FacesAnalyzer(Analyzer):
             confidence = 1.0 / (1.0 + math.exp(-float(weight)))
             if confidence < cfg.min_confidence:
                 continue
-            box = normalised_box(
-                (x / scale, y / scale, w / scale, h / scale), frame.width, frame.height
-            )
             found.append(
-                ResultItem(
-                    kind="face",
-                    label="face",
-                    confidence=round(confidence, 4),
-                    box=box,
-                    area_share=round(box.w * box.h, 6),
-                )
+                face_result((x / scale, y / scale, w / scale, h / scale), frame, confidence)
             )
         return found

@@ -22,9 +22,9 @@ from sightline_analysis.analyzers.base import (
     Analyzer,
     AnalyzerConfig,
     AnalyzerContext,
-    normalised_box,
 )
 from sightline_analysis.analyzers.cadence import HeldConfig, detection_plan, hold
+from sightline_analysis.analyzers.plugins.faces import face_result
 from sightline_analysis.frames import Frame, Image
 from sightline_common.messages import ResultItem
 
@@ -126,15 +126,5 @@ class MtcnnFacesAnalyzer(Analyzer):
                 if confidence < self._cfg.min_confidence:
                     continue
                 x, y, w, h = (float(v) / scale for v in face["box"])
-                box = normalised_box((x, y, w, h), frame.width, frame.height)
-                slot.append(
-                    ResultItem(
-                        kind="face",
-                        label="face",
-                        confidence=round(confidence, 4),
-                        box=box,
-                        area_share=round(box.w * box.h, 6),
-                        attributes={"model": "mtcnn"},
-                    )
-                )
+                slot.append(face_result((x, y, w, h), frame, confidence, {"model": "mtcnn"}))
         return out

@@ -93,6 +93,7 @@ def run_detector(spec: DetectorSpec, settings: DetectorSettings) -> int:
         producer=producer,
         handler=handler,
         batch_size=1,  # a segment takes seconds: never hold many past max.poll.interval.ms
+        concurrency=settings.live_concurrency,
         on_revoke=handler.revoked,
     )
 

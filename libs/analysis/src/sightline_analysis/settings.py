@@ -45,6 +45,11 @@ class DetectorSettings(ServiceSettings):
     # handed to a backfill run (0: never skip); a backfill run holds at most this many segments.
     max_live_lag_s: float = 4.0
     backfill_max_segments: int = 30
+    # Live segments analysed at once per process, of different partitions (a stream's stay in
+    # order): segments are keyed by stream, so a process owns whichever streams its partitions
+    # hold, and analysing one at a time it used one core while others' segments waited. One
+    # per core the process may use.
+    live_concurrency: int = 2
     # Where the logo analyzer searches a whole frame: everywhere (SIFT), or where the learned
     # proposal net points (logo/learned/; weights trained per library by `train-proposals`,
     # whole-frame SIFT until they exist). Needs the `tensorflow` extra.

@@ -16,6 +16,7 @@ and skipped (see `dead_letter_topic`).
 
 from __future__ import annotations
 
+import concurrent.futures
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -41,6 +42,8 @@ from sightline_common.shutdown import stop_on_signals
 log = structlog.get_logger(__name__)
 
 TP = tuple[str, int]
+_LOOKAHEAD = 64
+_SETTLE_POLL_S = 0.05  # consume's wait while handlers are in flight
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,17 @@ class _Batch:
         return positions
 
 
+@dataclass(frozen=True)
+class _InFlight:
+    """A message handled on a pool thread: its batch of one, the handler's outcome, since
+    when, and where its partition resumes."""
+
+    batch: _Batch
+    future: concurrent.futures.Future[TransientError | None]
+    started: float
+    next_offset: int
+
+
 class ConsumerLoop:
     """Runs one consumer group member until `stop()` (or SIGTERM) and then leaves cleanly.
 
@@ -111,6 +125,15 @@ class ConsumerLoop:
     that write in bulk; a `PermanentError` from it re-runs the batch one message at a time to
     isolate the bad one). `ready` says the member owns partitions; `alive` (for `/healthz`)
     turns False when the loop is stuck or stalled (see `LoopWatchdog`).
+
+    `concurrency` > 1 (with `handler`): up to that many messages, of different partitions, are
+    handled at once on as many threads while the loop goes on polling; a partition is paused
+    while its message is in flight (and sought to the message after it), so each partition's
+    messages are still handled one at a time, in order, each stored only after its effects are
+    durable; a free thread takes the partition served least recently. For handlers that take
+    long and release the GIL (segment analysis): records are keyed by stream, so a member owns
+    the streams its partitions happen to hold, and one at a time it used at most one core
+    however many segments of its other streams waited (issue #15).
     """
 
     def __init__(
@@ -130,9 +153,12 @@ class ConsumerLoop:
         on_assign: PartitionsCallback | None = None,
         on_revoke: PartitionsCallback | None = None,
         consumer_overrides: Mapping[str, Any] | None = None,
+        concurrency: int = 1,
     ) -> None:
         if (handler is None) == (batch_handler is None):
             raise ValueError("give exactly one of handler or batch_handler")
+        if concurrency > 1 and handler is None:
+            raise ValueError("concurrency applies to a per-message handler")
         config = consumer_config(bootstrap, group_id, client_id)
         # Offsets are stored by the loop once effects are durable and committed by librdkafka
         # in the background (and on revoke / close): never a blocking commit on this thread.
@@ -145,7 +171,18 @@ class ConsumerLoop:
         self._producer = producer
         self._handler = handler
         self._batch_handler = batch_handler
-        self._batch_size = batch_size
+        # With concurrency, read ahead to find the heads of other partitions (what is not
+        # taken is read again): at most `concurrency` messages are in flight.
+        self._batch_size = batch_size if concurrency <= 1 else max(batch_size, _LOOKAHEAD)
+        self._concurrency = max(1, concurrency)
+        self._in_flight: dict[TP, _InFlight] = {}
+        self._served: dict[TP, int] = {}  # partition -> when it was last taken (a counter)
+        self._taken = 0
+        self._pool = (
+            concurrent.futures.ThreadPoolExecutor(concurrency, thread_name_prefix="handler")
+            if concurrency > 1
+            else None
+        )
         self._poll_timeout = poll_timeout
         self._retry = retry or RetryPolicy(max_backoff_s=max_backoff)
         self._retries = RetryLedger(self._retry)
@@ -198,29 +235,128 @@ class ConsumerLoop:
                 self._turn()
         finally:
             try:
+                while self._in_flight:  # in-flight messages finish and are stored first
+                    self._settle(wait=True)
                 self._producer.flush()
             except TransientError as exc:
                 self._log.warning("consumer.final_flush_failed", reason=str(exc))
             finally:
+                if self._pool is not None:
+                    self._pool.shutdown()
                 self._consumer.close()  # commits the stored offsets, leaves the group
                 self._ready.clear()
                 metrics.CONSUMER_READY.labels(self._group).set(0)
                 self._log.info("consumer.closed")
 
     def _turn(self) -> None:
-        self._watchdog.beat(assigned=bool(self._owned))
-        metrics.CONSUMER_LOOP_HEARTBEAT.labels(self._group).set(time.time())
+        # A handler that never returns holds its partition for good: with handlers in flight
+        # the loop turns on regardless, so it stops beating once one is stuck.
+        oldest = min((f.started for f in self._in_flight.values()), default=time.monotonic())
+        if time.monotonic() - oldest < self._watchdog.stuck_after_s:
+            self._watchdog.beat(assigned=bool(self._owned))
+            metrics.CONSUMER_LOOP_HEARTBEAT.labels(self._group).set(time.time())
         if self._watchdog.wants_sample():
             self._watchdog.sampled(group_progress(self._consumer, list(self._topics)))
         self._resume_due()
-        messages = self._consumer.consume(self._batch_size, self._poll_timeout)
+        if self._pool is not None:
+            self._settle(wait=len(self._in_flight) >= self._concurrency)
+            if len(self._in_flight) >= self._concurrency:
+                return  # every thread busy: poll again once one is free
+        messages = self._consume()
         if self._fresh:
             self._resume_fresh()
         # Messages of partitions revoked (or paused) meanwhile are another member's now, or
         # will be read again from the stored position.
         messages = [m for m in messages if not self._is_noise(m) and self._mine(_tp(m))]
-        if messages:
+        if self._pool is not None:
+            self._dispatch(messages)
+        elif messages:
             self._process(_Batch(messages, failure_mark=self._producer.failure_mark()))
+
+    def _consume(self) -> list[KafkaMessage]:
+        """The next messages. With concurrency, waits only for the first one (briefly while
+        handlers are in flight, to settle them soon) and takes what else is fetched already:
+        `consume(n, timeout)` waits out the whole timeout while fewer than n are there."""
+        if self._pool is None:
+            return self._consumer.consume(self._batch_size, self._poll_timeout)
+        timeout = _SETTLE_POLL_S if self._in_flight else self._poll_timeout
+        first = self._consumer.consume(1, timeout)
+        return first + self._consumer.consume(self._batch_size - 1, 0) if first else first
+
+    def _dispatch(self, messages: list[KafkaMessage]) -> None:
+        """Start the first message of partitions not in flight, served least recently first
+        (fetch order alone could starve a partition behind busier ones), on free threads.
+        A started partition is paused and sought to the message after it; every other
+        partition in `messages` is sought back to its first message not started, to be read
+        again (one in flight stays paused)."""
+        heads: dict[TP, KafkaMessage] = {}
+        for msg in messages:
+            heads.setdefault(_tp(msg), msg)
+        idle = [tp for tp in heads if tp not in self._in_flight]
+        free = self._concurrency - len(self._in_flight)
+        for tp in sorted(idle, key=lambda tp: self._served.get(tp, -1))[:free]:
+            self._start(heads.pop(tp))
+        for tp, msg in heads.items():
+            flight = self._in_flight.get(tp)
+            if flight is None:
+                self._seek(tp, msg.offset() or 0, pause=False)
+            else:  # read again (e.g. assigned back meanwhile): skip the one being handled
+                self._seek(tp, flight.next_offset, pause=True)
+
+    def _start(self, msg: KafkaMessage) -> None:
+        """Hand `msg` to a thread; its partition waits, paused, until it is settled."""
+        tp = _tp(msg)
+        batch = _Batch([msg], failure_mark=self._producer.failure_mark())
+        metrics.MESSAGES_CONSUMED.labels(msg.topic(), self._group).inc()
+        self._taken += 1
+        self._served[tp] = self._taken
+        next_offset = (msg.offset() or 0) + 1
+        self._seek(tp, next_offset, pause=True)
+        received = self._decode_all(batch)  # a message that cannot be decoded is dead-lettered
+        assert self._pool is not None
+        future = self._pool.submit(self._handle_chain, batch, received)
+        self._in_flight[tp] = _InFlight(batch, future, time.monotonic(), next_offset)
+
+    def _seek(self, tp: TP, offset: int, *, pause: bool) -> None:
+        part = TopicPartition(tp[0], tp[1], offset)
+        try:
+            if pause:
+                self._consumer.pause([part])
+            self._consumer.seek(part)
+        except KafkaException as exc:
+            # The partition went away under us (lost, or not yet fetching): the stored offset
+            # is where its next owner, maybe this member, starts again.
+            self._log.warning("consumer.seek_failed", partition=_describe([part]), reason=str(exc))
+
+    def _settle(self, *, wait: bool) -> None:
+        """Finish the in-flight messages whose handler returned (after waiting for one when
+        `wait`): store each whose effects are durable and resume its partition, or rewind
+        and pause it to retry."""
+        if not self._in_flight:
+            return
+        if wait:
+            futures = [f.future for f in self._in_flight.values()]
+            concurrent.futures.wait(futures, return_when=concurrent.futures.FIRST_COMPLETED)
+        for tp in [tp for tp, f in self._in_flight.items() if f.future.done()]:
+            flight = self._in_flight.pop(tp)
+            try:
+                failure = flight.future.result()
+                if failure is not None:
+                    raise failure
+                self._producer.flush(since=flight.batch.failure_mark)
+            except TransientError as exc:
+                self._retry_later(flight.batch, exc)
+                continue
+            finally:
+                elapsed = time.monotonic() - flight.started
+                metrics.HANDLER_SECONDS.labels(self._group).observe(elapsed)
+            self._store(flight.batch.commit_positions())
+            metrics.MESSAGES_HANDLED.labels(tp[0], self._group).inc()
+            if tp in self._owned and tp not in self._paused:
+                try:
+                    self._consumer.resume([TopicPartition(*tp)])
+                except KafkaException as exc:
+                    self._log.warning("consumer.resume_failed", reason=str(exc))
 
     def _mine(self, tp: TP) -> bool:
         return tp in self._owned and tp not in self._paused
@@ -274,18 +410,27 @@ class ConsumerLoop:
             else:
                 batch.done.update(index for index, _ in received)
                 return
-        # A transient failure holds back its partition only: the others' messages go on.
-        blocked: dict[TP, TransientError] = {}
+        # Each partition's messages in order; a transient failure holds back its partition
+        # only: the others' messages go on.
+        chains: dict[TP, list[tuple[int, Received]]] = {}
         for index, item in received:
-            tp = (item.topic, item.partition)
-            if tp in blocked:
-                continue
+            chains.setdefault((item.topic, item.partition), []).append((index, item))
+        for chain in chains.values():
+            failure = self._handle_chain(batch, chain)
+            if failure is not None:
+                raise failure
+
+    def _handle_chain(
+        self, batch: _Batch, chain: list[tuple[int, Received]]
+    ) -> TransientError | None:
+        """Handle one partition's messages in order, up to the first to be retried (its
+        failure is returned); on a pool thread with concurrency."""
+        for index, item in chain:
             try:
                 self._handle_one(batch, index, item)
             except TransientError as exc:
-                blocked[tp] = exc
-        if blocked:
-            raise next(iter(blocked.values()))
+                return exc
+        return None
 
     def _handle_one(self, batch: _Batch, index: int, item: Received) -> None:
         try:
@@ -293,20 +438,26 @@ class ConsumerLoop:
                 self._handler(item)
             elif self._batch_handler is not None:
                 self._batch_handler([item])
-        except TransientError as exc:
+        except Exception as exc:  # noqa: BLE001 - retried, or a dead letter, logged
+            self._failed(batch, index, item, exc)
+        else:
+            batch.done.add(index)
+
+    def _failed(self, batch: _Batch, index: int, item: Received, exc: Exception) -> None:
+        """Re-raise a transient failure with retries left; dead-letter anything else (called
+        while handling `exc`)."""
+        if isinstance(exc, TransientError):
             position = (item.topic, item.partition, item.offset)
             if not self._retries.exhausted(position):
-                raise
+                raise exc
             self._retries.failed(position, str(exc))
             metrics.RETRIES_EXHAUSTED.labels(item.topic, self._group).inc()
             self._dead_letter(batch, index, self._retries.describe(position), type(exc).__name__)
-        except PermanentError as exc:
+        elif isinstance(exc, PermanentError):
             self._dead_letter(batch, index, exc.reason, type(exc).__name__)
-        except Exception as exc:  # noqa: BLE001 - an unexpected failure is a dead letter, logged
+        else:
             self._log.exception("consumer.handler_crashed", event_id=item.event_id)
             self._dead_letter(batch, index, f"{type(exc).__name__}: {exc}", type(exc).__name__)
-        else:
-            batch.done.add(index)
 
     def _dead_letter(self, batch: _Batch, index: int, reason: str, error_type: str) -> None:
         """Route message `index` to its dead-letter topic and mark it done.
@@ -471,6 +622,7 @@ class ConsumerLoop:
             key = (tp.topic, tp.partition)
             self._owned.discard(key)
             self._paused.pop(key, None)
+            self._served.pop(key, None)
             self._retries.forget_partition(*key)
 
 

@@ -8,6 +8,7 @@ short dependency outage (many quick attempts) or a single slow attempt does not 
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,44 +40,49 @@ class _Attempts:
 
 @dataclass
 class RetryLedger:
-    """Transient failures per message position, forgotten once the position is passed."""
+    """Transient failures per message position, forgotten once the position is passed; safe
+    across threads (a loop with concurrency records failures on its handler threads)."""
 
     policy: RetryPolicy
     clock: Callable[[], float] = time.monotonic
     _attempts: dict[Position, _Attempts] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def failed(self, position: Position, reason: str) -> int:
         """Record one transient failure at `position`; returns its attempts so far."""
-        entry = self._attempts.get(position)
-        if entry is None:
-            entry = self._attempts[position] = _Attempts(0, self.clock(), reason)
-        entry.count += 1
-        entry.last_reason = reason
-        return entry.count
+        with self._lock:
+            entry = self._attempts.get(position)
+            if entry is None:
+                entry = self._attempts[position] = _Attempts(0, self.clock(), reason)
+            entry.count += 1
+            entry.last_reason = reason
+            return entry.count
 
     def exhausted(self, position: Position) -> bool:
         """True when `position` used up its retries: the next transient failure dead-letters."""
-        entry = self._attempts.get(position)
-        if entry is None:
-            return False
-        old_enough = self.clock() - entry.first_at >= self.policy.max_age_s
-        return entry.count >= self.policy.max_attempts and old_enough
+        with self._lock:
+            entry = self._attempts.get(position)
+            if entry is None:
+                return False
+            old_enough = self.clock() - entry.first_at >= self.policy.max_age_s
+            return entry.count >= self.policy.max_attempts and old_enough
 
     def describe(self, position: Position) -> str:
         """A reason for the dead letter of an exhausted position."""
-        entry = self._attempts.get(position)
-        if entry is None:
-            return "transient failure"
-        age = self.clock() - entry.first_at
-        return (
-            f"gave up after {entry.count} transient failures over {age:.0f}s: {entry.last_reason}"
-        )
+        with self._lock:
+            entry = self._attempts.get(position)
+            if entry is None:
+                return "transient failure"
+            age = self.clock() - entry.first_at
+            count, reason = entry.count, entry.last_reason
+        return f"gave up after {count} transient failures over {age:.0f}s: {reason}"
 
     def passed(self, topic: str, partition: int, next_offset: int) -> None:
         """Forget positions of `topic`/`partition` before `next_offset` (done or skipped)."""
-        for position in [p for p in self._attempts if p[:2] == (topic, partition)]:
-            if position[2] < next_offset:
-                del self._attempts[position]
+        with self._lock:
+            for position in [p for p in self._attempts if p[:2] == (topic, partition)]:
+                if position[2] < next_offset:
+                    del self._attempts[position]
 
     def forget_partition(self, topic: str, partition: int) -> None:
         """Forget a partition this member no longer owns."""
@@ -84,5 +90,6 @@ class RetryLedger:
 
     def attempts(self, position: Position) -> int:
         """Transient failures recorded at `position`."""
-        entry = self._attempts.get(position)
-        return entry.count if entry is not None else 0
+        with self._lock:
+            entry = self._attempts.get(position)
+            return entry.count if entry is not None else 0

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from sightline_analysis.logo.learned.model import Candidate, candidates
-from sightline_analysis.logo.learned.train import TrainingRecipe, train
+from sightline_analysis.logo.learned.train import TrainingRecipe, TrainingStopped, train
 from sightline_analysis.logo.learned.weights import (
     library_key,
     net_from_bytes,
@@ -50,6 +50,21 @@ def test_a_tiny_training_run_repeats_bitwise_and_its_archive_keeps_it() -> None:
     assert scale == pytest.approx((640 / 480, 360 / 272))
     restored = net_from_bytes(net_to_bytes(first), first.names)
     assert np.array_equal(restored.heatmap(frame)[0], probs)
+
+
+def test_a_training_asked_to_stop_ends_after_the_chunk_in_progress_without_a_net() -> None:
+    references = [("acme", make_logo("ACME", seed=1))]
+    asked: list[int] = []
+
+    def stop_after_first_chunk() -> bool:
+        asked.append(1)
+        return len(asked) > 1
+
+    with pytest.raises(TrainingStopped):
+        train(references, TINY.model_copy(update={"chunk_crops": 8}), stop_after_first_chunk)
+    assert len(asked) == 2  # before the first chunk (go on), before the second (stop)
+    with pytest.raises(TrainingStopped):
+        train(references, TINY, lambda: True)
 
 
 def test_the_library_key_follows_brands_pixels_and_recipe_not_order() -> None:

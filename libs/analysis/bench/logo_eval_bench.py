@@ -16,6 +16,10 @@ settings and with the previous ones (full-resolution frame, one pass per referen
 same run. `--quick` runs 2 shots per clip and fewer cost frames; `--raw` skips the codec;
 `--only pipeline|matcher` runs one of the two.
 
+`--steps` runs the detectors under cProfile (timer: process CPU) and prints where the CPU of
+a sampled frame goes, step by step (cumulative: a step's line includes what it calls; with
+`--only pipeline`, else the matcher alone's calls count too).
+
 `--proposals net` runs both with the learned proposal net (`logo/learned/`) as the detector
 runs it with `SIGHTLINE_LOGO_PROPOSALS=net`: the whole-frame search only where the net points.
 The net is trained for the kit's library with the default recipe (the library's references
@@ -28,9 +32,11 @@ and 100 brands (untrained nets of those sizes: the cost does not depend on the w
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import math
 import os
+import pstats
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -81,7 +87,38 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--proposals", choices=("sift", "net"), default="sift",
                         help="whole-frame search: SIFT, or learned proposals")  # fmt: skip
     parser.add_argument("--weights", type=Path, help="a trained net (.keras) for --proposals net")
+    parser.add_argument("--steps", action="store_true", help="CPU per frame of each step")
     return parser.parse_args()
+
+
+# The steps of a sampled frame (`pipeline.py`), as cProfile names them: (file, function).
+STEPS = {
+    "cut detection": ("pipeline.py", "_cut"),
+    "net proposals": ("proposals.py", "propose"),
+    "search where the net proposes": ("proposals.py", "verify"),
+    "LogoMatcher.match (whole frames without net; crops)": ("matcher.py", "match"),
+    "re-verification of tracks on crops": ("pipeline.py", "_reverify"),
+    "OCR channel (read, veto)": ("pipeline.py", "_read"),
+    "  OCR line detection": ("text_detect.py", "__call__"),
+    "  OCR line recognition": ("text_recognize.py", "__call__"),
+    "vetoes between reads": ("pipeline.py", "_veto"),
+    "tracker step (incl. blur check)": ("tracker.py", "step"),
+    "  blur check": ("blurred.py", "blurred_match"),
+    "backtrack": ("pipeline.py", "_backtrack"),
+    "gap filling": ("gaps.py", "fill_gaps"),
+}
+
+
+def print_steps(profiler: cProfile.Profile, frames: int) -> None:
+    """Cumulative CPU per sampled frame of each of `STEPS` (and how often it ran)."""
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    print(f"CPU per sampled frame by step ({frames} frames, cProfile on process CPU, cumulative)")
+    for label, (name, function) in STEPS.items():
+        found = [(calls, cumulative) for (path, _, func), (_, calls, _, cumulative, _)
+                 in stats.items() if path.endswith(name) and func == function]  # fmt: skip
+        calls = sum(c for c, _ in found)
+        cumulative = sum(t for _, t in found)
+        print(f"  {label:<54} {cumulative / frames * 1000:7.1f} ms  ({calls} calls)")
 
 
 def _proposal_net(brands: Sequence[Brand], weights: Path | None) -> tuple[HeatmapNet, str]:
@@ -149,6 +186,17 @@ def _pipeline_detector(pipeline: LogoPipeline) -> BySegment:
         return [[(s.brand, s.box, s.confidence) for s in each] for each in found]
 
     return BySegment(detect)
+
+
+def _profiled(
+    detector: Detector | BySegment, profiler: cProfile.Profile | None
+) -> Detector | BySegment:
+    """`detector` run under `profiler` (when there is one)."""
+    if profiler is None:
+        return detector
+    if isinstance(detector, BySegment):
+        return BySegment(lambda images: profiler.runcall(detector.detect, images))
+    return lambda image: profiler.runcall(detector, image)
 
 
 def library_costs(
@@ -273,12 +321,14 @@ def main() -> None:
     names = [n for n in ("pipeline", "matcher") if args.only in (None, n)]
     started = time.perf_counter()
     runs: dict[str, list[ClipRun]] = {name: [] for name in names}
+    profiler = cProfile.Profile(time.process_time) if args.steps else None
     for clip in kit.clips:
         detectors: dict[str, Callable[[], Detector | BySegment]] = {
             "pipeline": lambda: _pipeline_detector(LogoPipeline(matcher, config, reader)),
             "matcher": lambda: _detector(matcher),
         }
-        each = run_clip_each(clip, kit.brands, [detectors[n]() for n in names],
+        each = run_clip_each(clip, kit.brands, [_profiled(detectors[n](), profiler)
+                                                for n in names],
                              sample_fps=args.sample_fps, encode=not args.raw)  # fmt: skip
         for name, run in zip(names, each, strict=True):
             runs[name].append(run)
@@ -291,6 +341,8 @@ def main() -> None:
         print(f"=== {name}" + (" alone" if name == "matcher" else " (matcher + OCR + tracker)"))
         print(render_table(scores[name]))
     scored = scores[names[0]]
+    if profiler is not None:
+        print_steps(profiler, len(scored.costs()))
 
     per_clip = 2 if args.quick else 3
     frames = [

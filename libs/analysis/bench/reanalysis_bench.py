@@ -14,7 +14,12 @@ Detections' own timings give where a replayed segment's time goes (fetch, decode
 4. what bounds it: the CPU seconds one media second costs in this process (sampled decode +
    the logo analyzer, `time.process_time`, so independent of other load on the machine), and
    the speed that allows with every core of the machine given to the replay (`nproc` / cost),
-   at the sampled rate and at half of it.
+   at the sampled rate and at half of it;
+5. and what the replay worker itself did in phase 3 (its user + system CPU from /proc): CPU
+   seconds per media second (the real worker's cost, Kafka and start-up included), the cores
+   it got (CPU / wall: below `nproc` when other work on the machine or the worker's own
+   pipeline left cores idle) and the seconds from the request to the run's first detection
+   (the run's start-up: its analyzer set, the logo library).
 """
 
 from __future__ import annotations
@@ -81,6 +86,17 @@ class Seen:
         """Broker time (s) of the run's last detection."""
         with self.lock:
             return max(t for (run, _, _), t in self.at.items() if run == run_id)
+
+    def first(self, run_id: str) -> float:
+        """Broker time (s) of the run's first detection."""
+        with self.lock:
+            return min(t for (run, _, _), t in self.at.items() if run == run_id)
+
+
+def process_cpu(pid: int) -> float:
+    """User + system CPU seconds process `pid` has used (every thread), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def watch(bootstrap: str, topic: str, seen: Seen, stop: threading.Event) -> None:
@@ -215,6 +231,8 @@ class Measured:
     lat_alone: list[float]
     lat_during: list[float]
     stages: list[float]
+    alone_cpu_s: float  # the replay worker's CPU seconds over phase 3
+    first_s: float  # phase 3: request to the run's first detection
 
 
 def environment(tag: str) -> tuple[dict[str, str], ServiceSettings, list[str]]:
@@ -272,9 +290,12 @@ def measure(args: argparse.Namespace, env: dict[str, str], settings: ServiceSett
             stop_feed.set()
             feeder.join()
             time.sleep(2 * SEGMENT_S)  # the last live segments' detections
+            cpu_before = process_cpu(replay.pid)
             alone_at = request_run(scenario, settings.topics, "alone", args.segments)
             wait_run(seen, "alone", args.segments, "reanalysis alone")
+            alone_cpu_s = process_cpu(replay.pid) - cpu_before
             alone_s = seen.last("alone") - alone_at
+            first_s = seen.first("alone") - alone_at
         finally:
             replay.stop()
             live.stop()
@@ -288,6 +309,8 @@ def measure(args: argparse.Namespace, env: dict[str, str], settings: ServiceSett
         latencies(seen, sent, alone_seqs),
         latencies(seen, sent, during_seqs),
         stages,
+        alone_cpu_s,
+        first_s,
     )
 
 
@@ -335,6 +358,22 @@ def report(args: argparse.Namespace, m: Measured) -> None:
                        label=f"live detection latency p50, {words}")  # fmt: skip
         results.figure(f"live.p95_s.{name}", p(values, 0.95), "s",
                        label=f"live detection latency p95, {words}")  # fmt: skip
+    cores_got = m.alone_cpu_s / m.alone_s
+    results.figure(
+        "reanalysis.worker_cpu_per_media_s", m.alone_cpu_s / m.media_s, "CPU-s/s",
+        label="replay worker CPU seconds per media second (run alone; /proc user + system)",
+        comparison="<=",
+    )  # fmt: skip
+    results.figure(
+        "reanalysis.worker_cores", cores_got, "cores",
+        label="cores the replay worker got during the run alone (its CPU / the run's wall time)",
+        notes=f"nproc {os.cpu_count()}, load average {os.getloadavg()[0]:.1f} at the end",
+    )  # fmt: skip
+    results.figure(
+        "reanalysis.first_detection_s", m.first_s, "s",
+        label="request to the run's first detection (run start-up), run alone",
+        comparison="<=",
+    )  # fmt: skip
     fetch, decode_ms, analyse = m.stages
     results.breakdown(
         "reanalysis.stages",
@@ -359,6 +398,9 @@ def report(args: argparse.Namespace, m: Measured) -> None:
     print(f"reanalysis alone:       {speed.value:6.1f}x real time ({m.alone_s:.1f} s), "
           f"target >= {TARGET_X:.0f}x {verdict}")  # fmt: skip
     print(f"reanalysis beside live: {m.media_s / m.beside_s:6.1f}x real time ({m.beside_s:.1f} s)")
+    print(f"replay worker, run alone: {m.alone_cpu_s / m.media_s:.3f} CPU-s per media second, "
+          f"{cores_got:.2f} of {os.cpu_count()} cores, first detection after {m.first_s:.1f} s; "
+          f"load average {' '.join(f'{v:.1f}' for v in os.getloadavg())}")  # fmt: skip
     for name, values in (("alone", m.lat_alone), ("during replay", m.lat_during)):
         print(f"live latency {name:<14} p50 {p(values, 0.5):.2f} s  p95 {p(values, 0.95):.2f} s"
               f"  (n={len(values)})")  # fmt: skip

@@ -3,7 +3,9 @@
 The run builds its own analyzer set from its overrides (so its detections carry their own
 configuration hash) and analyses on this worker's local executor: a LAN or cloud executor runs
 its own configuration, which would not be the one under test. Up to `workers` segments are
-analysed at once, but detections are published and checkpointed in stream order, so the
+analysed at once (as many more wait queued, so a worker that finishes while the oldest segment
+is still analysed or being published starts the next at once instead of idling), but
+detections are published and checkpointed in stream order, so the
 committed position never passes a segment whose detection is not acknowledged. Detection event
 ids are derived from (detector, config hash, run, stream, sequence): a segment analysed twice
 after a crash yields the same event, which the sinks store once.
@@ -236,7 +238,7 @@ class ReplayRun:
                     if self._signals.halted():
                         break
                     in_flight.append((item, pool.submit(self._analyse, engine, item, policy)))
-                    if len(in_flight) >= workers:
+                    if len(in_flight) >= 2 * workers:
                         self._publish(done, identity, *in_flight.popleft())
                 while in_flight and not self._signals.stop.is_set():
                     self._publish(done, identity, *in_flight.popleft())

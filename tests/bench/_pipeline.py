@@ -57,13 +57,21 @@ class Pipeline(AbstractContextManager["Pipeline"]):
     """Starts everything on `__enter__`, stops and removes everything on `__exit__`."""
 
     def __init__(
-        self, detectors: int, log_dir: Path | None = None, *, shed_late_segments: bool = True
+        self,
+        detectors: int,
+        log_dir: Path | None = None,
+        *,
+        shed_late_segments: bool = True,
+        visual: int = 0,
     ) -> None:
         """`shed_late_segments=False` makes the live detectors analyse every segment however far
         behind they fall (SIGHTLINE_MAX_LIVE_LAG_S=0): a test of what is found must not race
         the overload shedding, whose skipped segments only a backfill worker (not started
-        here) would analyse. The latency bench keeps it on, as a live deployment runs."""
+        here) would analyse. The latency bench keeps it on, as a live deployment runs.
+        `visual` detector-visual processes run beside the `detectors` detector-logo ones (and
+        streams are then analysed by both)."""
         self.detectors = detectors
+        self.visual = visual
         self.shed_late_segments = shed_late_segments
         self.folder = Path(tempfile.mkdtemp(prefix="sightline-e2e-bench-"))
         self.folder.chmod(0o755)  # nginx (another user) writes HLS below it
@@ -153,13 +161,22 @@ class Pipeline(AbstractContextManager["Pipeline"]):
             SIGHTLINE_INGEST_STATE_DIR=str(self.folder / "ingest-state"),
         )
         detectors = [
-            self._spawn("sightline_detector_logo", SIGHTLINE_HTTP_PORT=ports.ephemeral_port())
-            for _ in range(self.detectors)
+            self._spawn(module, SIGHTLINE_HTTP_PORT=ports.ephemeral_port())
+            for module, count in (
+                ("sightline_detector_logo", self.detectors),
+                ("sightline_detector_visual", self.visual),
+            )
+            for _ in range(count)
         ]
         ingest.wait_http_ok(f"http://127.0.0.1:{self.ingest_port}/readyz", timeout=120)
         for detector in detectors:
             port = detector.env["SIGHTLINE_HTTP_PORT"]
             detector.wait_http_ok(f"http://127.0.0.1:{port}/readyz", timeout=180)
+
+    @property
+    def detector_names(self) -> list[str]:
+        """The detectors (policy names) every stream is analysed by."""
+        return ["logo", "visual"] if self.visual else ["logo"]
 
     def add_logo(self, brand: str, image: object, extension: str = ".png") -> dict[str, Any]:
         """Upload a reference image (BGR or BGRA array, encoded as `extension`) to the logo
@@ -180,11 +197,12 @@ class Pipeline(AbstractContextManager["Pipeline"]):
         return self._api("POST", "/api/logos", body, f"multipart/form-data; boundary={boundary}")
 
     def add_stream(self, name: str) -> Stream:
-        """Register an RTMP stream analysed by the logo detector only."""
+        """Register an RTMP stream analysed by the logo detector (and the visual one when
+        the pipeline runs it)."""
         body = {
             "name": name,
             "source": {"kind": "rtmp"},
-            "policy": {"executors": ["local"], "detectors": ["logo"]},
+            "policy": {"executors": ["local"], "detectors": self.detector_names},
         }
         created = self._api("POST", "/api/streams", json.dumps(body).encode(), "application/json")
         hls = Path(self.isolated.env["SIGHTLINE_HLS_DIR"]) / created["stream_key"]

@@ -11,6 +11,11 @@ at 20 Hz), the same from the segment file's completion (its mtime, carried in Se
 where the time goes per stage, and the CPU each service used.
 
     .venv/bin/python tests/bench/e2e_latency.py [--seconds 75] [--streams 1,auto] [--detectors N]
+        [--visual N]
+
+Cores are reported per service process, over the push only and over the seconds in which
+segments waited for a detector (a detector well under a core beside a queue is idle for a
+reason other than CPU), with the mean number of segments waiting and CPU per stream-second.
 
 `make bench` takes the push time from BENCH_E2E_SECONDS (longer runs: BENCH_E2E_SECONDS=300).
 """
@@ -53,9 +58,13 @@ STAGES = ("ingest", "queue", "fetch", "decode", "analyze", "engine other", "deli
 class Timeline:
     """What was seen when, per (stream id, segment sequence)."""
 
+    detectors: tuple[str, ...] = ("logo",)
     listed: dict[tuple[str, int], float] = field(default_factory=dict)
     ready: dict[tuple[str, int], dict[str, float]] = field(default_factory=dict)
+    # A segment is detected once every detector's Detection arrived: the last one's figures,
+    # with the logo detector's result count.
     detected: dict[tuple[str, int], dict[str, float]] = field(default_factory=dict)
+    partial: dict[tuple[str, int], dict[str, dict[str, float]]] = field(default_factory=dict)
     stop: threading.Event = field(default_factory=threading.Event)
     subscribed: threading.Event = field(default_factory=threading.Event)
 
@@ -101,8 +110,9 @@ class Timeline:
         elif kind == "detection" and payload.get("run_id") == "live":
             timings = payload.get("timings", {})
             key = (payload["stream_id"], payload["segment"]["sequence"])
-            self.detected.setdefault(
-                key,
+            got = self.partial.setdefault(key, {})
+            got.setdefault(
+                payload["detector"]["name"],
                 {
                     "arrived": arrived,
                     "occurred": _ts(frame["occurred_at"]),
@@ -113,6 +123,9 @@ class Timeline:
                     },
                 },
             )
+            if key not in self.detected and set(self.detectors) <= set(got):
+                last = max(got.values(), key=lambda d: d["arrived"])
+                self.detected[key] = {**last, "results": got["logo"]["results"]}
 
 
 def _ts(value: str) -> float:
@@ -204,7 +217,7 @@ def run_level(pipeline: Pipeline, clip: Path, count: int, seconds: float) -> Lev
     """Push `count` concurrent streams for `seconds`, drain, and measure."""
     streams = [pipeline.add_stream(f"e2e bench {count}x #{n}") for n in range(count)]
     time.sleep(3)  # ingest and the detectors follow stream-config
-    timeline = Timeline()
+    timeline = Timeline(tuple(pipeline.detector_names))
     watcher = threading.Thread(target=timeline.watch_playlists, args=(streams,), daemon=True)
     listener = threading.Thread(
         target=lambda: asyncio.run(timeline.listen(pipeline.ws_url, pipeline.ws_protocols)),
@@ -341,6 +354,8 @@ def record(levels: list[Level], args: argparse.Namespace) -> BenchResults:
         params={
             "seconds_per_level": args.seconds,
             "detectors": args.detectors,
+            "visual_detectors": args.visual,
+            "live_concurrency": os.environ.get("SIGHTLINE_LIVE_CONCURRENCY", "2 (default)"),
             "segment_s": SEGMENT_S,
             "video": "1280x720@30, 2 s GOP, logo in every frame",
         },
@@ -432,6 +447,17 @@ def record(levels: list[Level], args: argparse.Namespace) -> BenchResults:
         label="CPU used by each service process while streaming",
     )
     results.breakdown(
+        "cpu_per_stream_second",
+        {
+            f"{lv.streams} stream(s)": {k: v / lv.streams for k, v in lv.cpu.items()}
+            for lv in levels
+        },
+        "CPU-s per stream-second",
+        label="CPU each service process used per second of one stream while streaming",
+        notes="Cores used while streaming divided by the streams pushed; 'everything else on "
+        "the machine' includes other work on the shared machine and the ffmpeg pushers.",
+    )
+    results.breakdown(
         "cpu_while_queued",
         {f"{lv.streams} stream(s)": lv.cpu_queued for lv in levels},
         "cores busy (CPU-s per wall second)",
@@ -458,17 +484,24 @@ def main() -> None:
         default=os.cpu_count() or 1,
         help="detector-logo processes (one consumer group)",
     )
+    parser.add_argument(
+        "--visual",
+        type=int,
+        default=0,
+        help="detector-visual processes too (streams then analysed by both detectors)",
+    )
     args = parser.parse_args()
     counts = [capacity_streams() if s == "auto" else int(s) for s in args.streams.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
         clip = make_clip(Path(tmp))
         log_dir = results_dir().parent / "logs" / "e2e_latency"
-        with Pipeline(args.detectors, log_dir) as pipeline:
+        with Pipeline(args.detectors, log_dir, visual=args.visual) as pipeline:
             pipeline.add_logo("acme", make_logo("ACME", 1))
             pipeline.start_workers()
             print(
-                f"e2e latency, nproc={os.cpu_count()}, {args.detectors} detector-logo "
-                f"process(es), {args.seconds:g} s per level, levels {counts}",
+                f"e2e latency, nproc={os.cpu_count()}, load {os.getloadavg()[0]:.1f}, "
+                f"{args.detectors} detector-logo and {args.visual} detector-visual process(es), "
+                f"{args.seconds:g} s per level, levels {counts}",
                 flush=True,
             )
             levels = []
@@ -480,7 +513,8 @@ def main() -> None:
                     f"p95 {pct(level.latencies, 0.95):.2f} s (from file complete p95 "
                     f"{pct(level.from_file, 0.95):.2f} s), {level.delivered}/{level.segments} "
                     f"delivered, growth {level.growth_s:+.2f} s, "
-                    f"{'kept up' if level.kept_up else 'did NOT keep up'}",
+                    f"{'kept up' if level.kept_up else 'did NOT keep up'}, "
+                    f"load {os.getloadavg()[0]:.1f}",
                     flush=True,
                 )
                 print(

@@ -3,7 +3,8 @@
 
 Segments are keyed by stream, so a process owns whichever streams its partitions hold (with 6
 streams and 2 processes one holds 4 or more about 2 times in 3); analysing one segment at a time
-it used at most one core while segments of its other streams waited and the other process idled.
+it used at most ~1.2 cores (SIFT's OpenCV threads) while segments of its other streams waited
+and the other process idled.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ the real broker, and keeps what the one-at-a-time loop guarantees: each partitio
 in order, offsets stored only after their effects, transient failures retried.
 
 Records are keyed by stream, so a member owns the streams its partitions happen to hold; one
-message at a time, a detector process used at most one core however many of its streams'
+message at a time, a detector process used at most ~1.2 cores however many of its streams'
 segments waited, while the other member idled.
 """
 

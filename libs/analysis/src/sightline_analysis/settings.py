@@ -47,8 +47,8 @@ class DetectorSettings(ServiceSettings):
     backfill_max_segments: int = 30
     # Live segments analysed at once per process, of different partitions (a stream's stay in
     # order): segments are keyed by stream, so a process owns whichever streams its partitions
-    # hold, and analysing one at a time it used one core while others' segments waited. One
-    # per core the process may use.
+    # hold, and analysing one at a time it used at most ~1.2 cores (SIFT's own OpenCV threads)
+    # while others' segments waited. One per core the process may use.
     live_concurrency: int = 2
     # Where the logo analyzer searches a whole frame: everywhere (SIFT), or where the learned
     # proposal net points (logo/learned/; weights trained per library by `train-proposals`,

@@ -132,7 +132,7 @@ class ConsumerLoop:
     messages are still handled one at a time, in order, each stored only after its effects are
     durable; a free thread takes the partition served least recently. For handlers that take
     long and release the GIL (segment analysis): records are keyed by stream, so a member owns
-    the streams its partitions happen to hold, and one at a time it used at most one core
+    the streams its partitions happen to hold, and one at a time it used at most ~1.2 cores
     however many segments of its other streams waited (issue #15).
     """
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from _pytest.nodeid import NodeId
 
 from sightline_common.settings import ServiceSettings
 from sightline_common.storage import ObjectStore
@@ -73,8 +74,9 @@ class Isolated:
         return child
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under pytest-xdist, hand out the longest tests first, then the other integration tests.
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist, keep each `xdist_group` on one worker, and hand out the longest tests
+    first, then the other integration tests.
 
     Workers take tests in collection order as they free up; a long integration test (streams
     pushed in real time, services started) handed out at the end would leave one worker busy
@@ -83,7 +85,39 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     the earlier it starts. A stable sort, the same on every worker, as xdist requires.
     """
     if os.environ.get("PYTEST_XDIST_WORKER"):
+        if config.getoption("loadgroup", default=False):
+            for item in items:
+                _name_group_in_node_id(item)
         items.sort(key=_long_tests_first)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _GroupedNodeId(NodeId):
+    """A test's node id with its `xdist_group` after an `@`, as `--dist loadgroup` reads it."""
+
+    group: str
+
+    def __str__(self) -> str:
+        return f"{NodeId.__str__(self)}@{self.group}"
+
+
+def _name_group_in_node_id(item: pytest.Item) -> None:
+    """pytest-xdist's worker appends the group to the test's node id for the scheduler, but
+    pytest 9.2 derives node ids from a structured id that xdist 3.8 does not change
+    (pytest-xdist#1386): every grouped test was scheduled alone, so a module's private broker
+    started once per worker that ran one of its tests, and tests meant to run one after another
+    ran side by side. The group goes into the structured id here instead."""
+    groups = sorted(
+        {
+            str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+            for mark in item.iter_markers("xdist_group")
+        }
+    )
+    if groups and not item.nodeid.endswith(f"@{'_'.join(groups)}"):
+        plain: NodeId = item._id
+        item._id = _GroupedNodeId(
+            path=plain.path, names=plain.names, params=plain.params, group="_".join(groups)
+        )
 
 
 def _long_tests_first(item: pytest.Item) -> tuple[bool, float]:

@@ -18,22 +18,27 @@ import sys
 import tempfile
 import urllib.request
 import uuid
+import zlib
 from contextlib import AbstractContextManager
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import cv2
+from confluent_kafka.admin import AdminClient
 from websockets.typing import Subprotocol
 
+from sightline_common.kafka.security import admin_config
 from sightline_common.storage import ObjectStore
-from sightline_common.topics import TopicNames
+from sightline_common.topics import TOPIC_SPECS, Topic, TopicNames
 from sightline_devstack import ports
 from sightline_devstack.platform import down, ensure_up
 from sightline_devstack.settings import DevstackSettings
 from sightline_testkit.kafka import create_topics, delete_topics
 from sightline_testkit.plugin import Isolated, _drop_schema, _remove_buckets
 from sightline_testkit.processes import ChildProcess
+
+SEGMENT_PARTITIONS = next(s.partitions for s in TOPIC_SPECS if s.topic is Topic.SEGMENTS)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -212,12 +217,33 @@ class Pipeline(AbstractContextManager["Pipeline"]):
         """CPU time each service process used so far (from /proc), by process: the service's
         name, numbered when it runs several (`detector_logo.1`, `detector_logo.2`), so a
         consumer group whose members share the work unevenly shows it."""
+        return {name: _cpu_seconds(pid) for pid, name in self.process_names().items()}
+
+    def streams_per_process(self, group: str, stream_ids: list[str]) -> dict[str, int]:
+        """How many of `stream_ids` each member of detector group `group` (e.g.
+        "detector-logo") owns now: its partitions from the group's assignment, a stream's from
+        librdkafka's default partitioner (CRC32 of the key modulo the partition count)."""
+        names = self.process_names()
+        admin = AdminClient(admin_config(self._platform["SIGHTLINE_KAFKA_BOOTSTRAP"]))
+        full = self.isolated.topics.group(group)
+        described = admin.describe_consumer_groups([full])[full].result(timeout=30)
+        owned: dict[str, int] = {}
+        for member in described.members:
+            pid = int(member.client_id.rsplit("-", 1)[-1])
+            parts = {tp.partition for tp in member.assignment.topic_partitions}
+            owned[names.get(pid, str(pid))] = sum(
+                zlib.crc32(s.encode()) % SEGMENT_PARTITIONS in parts for s in stream_ids
+            )
+        return owned
+
+    def process_names(self) -> dict[int, str]:
+        """Each running service process's pid and name, as `cpu_seconds` names it."""
         running = [c for c in self.isolated.children if c.returncode() is None]
         names = [c.name.removeprefix("sightline_") for c in running]
-        out: dict[str, float] = {}
+        out: dict[int, str] = {}
         for child, name in zip(running, names, strict=True):
-            nth = sum(1 for k in out if k.startswith(name + "."))
-            out[f"{name}.{nth + 1}" if names.count(name) > 1 else name] = _cpu_seconds(child.pid)
+            nth = sum(1 for k in out.values() if k.startswith(name + "."))
+            out[child.pid] = f"{name}.{nth + 1}" if names.count(name) > 1 else name
         return out
 
     def _spawn(self, module: str, *args: str, **env: object) -> ChildProcess:

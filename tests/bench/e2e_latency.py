@@ -181,6 +181,7 @@ class Level:
     cpu_queued: dict[str, float]
     queued_mean: float
     queued_share: float
+    owned: dict[str, float]
     with_logo: float
 
     @property
@@ -239,6 +240,10 @@ def run_level(pipeline: Pipeline, clip: Path, count: int, seconds: float) -> Lev
     # CPU while streaming: the drain below waits (up to DRAIN_S) for segments shed under
     # overload that never come live, so counting it would dilute the cores used.
     streamed = time.time()
+    owned: dict[str, float] = {}
+    for name in pipeline.detector_names:
+        ids = [stream.stream_id for stream in streams]
+        owned.update(pipeline.streams_per_process(f"detector-{name}", ids))
 
     def delivered() -> tuple[int, int]:
         return len(set(timeline.listed) & set(timeline.detected)), len(timeline.listed)
@@ -249,7 +254,7 @@ def run_level(pipeline: Pipeline, clip: Path, count: int, seconds: float) -> Lev
     timeline.stop.set()
     watcher.join()
     listener.join(5)
-    return measure(timeline, count, sampler, (started, streamed))
+    return measure(timeline, count, sampler, (started, streamed), owned)
 
 
 def busy_seconds() -> float:
@@ -276,7 +281,11 @@ def waiting(timeline: Timeline, at: float) -> int:
 
 
 def measure(
-    timeline: Timeline, count: int, sampler: CpuSampler, window: tuple[float, float]
+    timeline: Timeline,
+    count: int,
+    sampler: CpuSampler,
+    window: tuple[float, float],
+    owned: dict[str, float],
 ) -> Level:
     """Latencies and mean stage times of every listed segment that reached the WebSocket, and
     the cores each process used while streaming, overall and while segments waited."""
@@ -331,6 +340,7 @@ def measure(
         cpu_queued=cpu_queued,
         queued_mean=statistics.mean(queue) if queue else math.nan,
         queued_share=sum(q > 0 for q in queue) / len(queue) if queue else math.nan,
+        owned=owned,
         with_logo=with_logo,
     )
 
@@ -447,6 +457,14 @@ def record(levels: list[Level], args: argparse.Namespace) -> BenchResults:
         label="CPU used by each service process while streaming",
     )
     results.breakdown(
+        "streams_owned",
+        {f"{lv.streams} stream(s)": lv.owned for lv in levels},
+        "streams",
+        label="Streams each detector process owned (its partitions in the consumer group)",
+        notes="Segments are keyed by stream: a process analyses the streams its partitions "
+        "hold (at the end of the push; CRC32 of the stream id modulo the partitions).",
+    )
+    results.breakdown(
         "cpu_per_stream_second",
         {
             f"{lv.streams} stream(s)": {k: v / lv.streams for k, v in lv.cpu.items()}
@@ -524,6 +542,11 @@ def main() -> None:
                 )
                 print(
                     "    cores busy: " + ", ".join(f"{k} {v:.2f}" for k, v in level.cpu.items()),
+                    flush=True,
+                )
+                print(
+                    "    streams owned (by the group's partitions): "
+                    + ", ".join(f"{k} {v:g}" for k, v in level.owned.items()),
                     flush=True,
                 )
                 print(

@@ -2,7 +2,7 @@
 
 Environment: BOOTSTRAP, TOPIC, GROUP, RECORD (file), and optionally KILL_ON (an event id after
 whose handling the process SIGKILLs itself, before the commit) or SLOW_SECONDS (time each
-handling takes, so a SIGTERM arrives mid-message).
+handling takes, so a SIGTERM arrives mid-message), and CONCURRENCY (the loop's, default 1).
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ def main() -> None:
         producer=producer,
         handler=handle,
         batch_size=1,
+        concurrency=int(os.environ.get("CONCURRENCY", "1")),
     )
     loop.install_signal_handlers()
     loop.run()

@@ -158,7 +158,8 @@ def _wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
         time.sleep(0.1)
 
 
-def test_sigkill_between_handle_and_commit_redelivers(isolated: Isolated) -> None:
+@pytest.mark.parametrize("concurrency", ["1", "2"])
+def test_sigkill_between_handle_and_commit_redelivers(isolated: Isolated, concurrency: str) -> None:
     topic = isolated.topics.name(Topic.STREAMS)
     producer = EventProducer(isolated.bootstrap, "test")
     first = wrap(lifecycle("s1"), key="s1", producer="test")
@@ -169,13 +170,15 @@ def test_sigkill_between_handle_and_commit_redelivers(isolated: Isolated) -> Non
     record = isolated.tmp / "record.txt"
     group = f"g-{uuid.uuid4().hex[:8]}"
 
-    victim = _consumer_child(isolated, topic, group, record, KILL_ON=str(first.event_id))
+    victim = _consumer_child(
+        isolated, topic, group, record, KILL_ON=str(first.event_id), CONCURRENCY=concurrency
+    )
     isolated.children.append(victim)
     victim.start()
     assert victim.wait(60) == -signal.SIGKILL
     assert record.read_text().splitlines() == [f"handled {first.event_id}"]
 
-    survivor = _consumer_child(isolated, topic, group, record)
+    survivor = _consumer_child(isolated, topic, group, record, CONCURRENCY=concurrency)
     isolated.children.append(survivor)
     survivor.start()
     _wait_for(lambda: f"handled {second.event_id}" in record.read_text(), 60, "redelivery")
@@ -186,7 +189,10 @@ def test_sigkill_between_handle_and_commit_redelivers(isolated: Isolated) -> Non
     ]
 
 
-def test_sigterm_finishes_the_in_flight_message_and_commits_it(isolated: Isolated) -> None:
+@pytest.mark.parametrize("concurrency", ["1", "2"])
+def test_sigterm_finishes_the_in_flight_message_and_commits_it(
+    isolated: Isolated, concurrency: str
+) -> None:
     topic = isolated.topics.name(Topic.STREAMS)
     producer = EventProducer(isolated.bootstrap, "test")
     envelope = wrap(lifecycle("s1"), key="s1", producer="test")
@@ -195,7 +201,9 @@ def test_sigterm_finishes_the_in_flight_message_and_commits_it(isolated: Isolate
     record = isolated.tmp / "record.txt"
     group = f"g-{uuid.uuid4().hex[:8]}"
 
-    child = _consumer_child(isolated, topic, group, record, SLOW_SECONDS="3")
+    child = _consumer_child(
+        isolated, topic, group, record, SLOW_SECONDS="3", CONCURRENCY=concurrency
+    )
     isolated.children.append(child)
     child.start()
     _wait_for(lambda: record.exists() and "begin" in record.read_text(), 60, "handling to begin")

@@ -10,6 +10,7 @@ on one partition (keyed by stream id), so once that partition is known the other
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +28,14 @@ from sightline_common.messages import SegmentReady
 log = structlog.get_logger(__name__)
 
 _TIMEOUT_S = 10.0
+_LEADER_RETRY_S = 0.2
+_LEADER_MOVING = frozenset(
+    {
+        KafkaError.NOT_LEADER_FOR_PARTITION,
+        KafkaError.LEADER_NOT_AVAILABLE,
+        KafkaError.UNKNOWN_TOPIC_OR_PART,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -148,9 +157,7 @@ class SegmentRange:
             )
             starts = {tp.partition: tp.offset for tp in committed if tp.offset >= 0}
             for p in partitions:
-                low, high = self._consumer.get_watermark_offsets(
-                    TopicPartition(self._topic, p), timeout=_TIMEOUT_S
-                )
+                low, high = self._watermarks(p)
                 start = max(starts.get(p, self._seek(p, low, high)), low)
                 # Reading would begin at the oldest record kept while older ones were deleted:
                 # part of the range may have been there (retention), so it may be incomplete.
@@ -168,6 +175,23 @@ class SegmentRange:
             "replay.range_assigned",
             partitions={p: (self._positions[p], e) for p, e in self._ends.items()},
         )
+
+    def _watermarks(self, partition: int) -> tuple[int, int]:
+        """`partition`'s low and high watermarks. A topic created moments ago may not have its
+        leader yet (NOT_LEADER_FOR_PARTITION, seen under load): that is asked again until
+        `_TIMEOUT_S` has passed, rather than failing the whole run for a passing state."""
+        deadline = time.monotonic() + _TIMEOUT_S
+        while True:
+            try:
+                low, high = self._consumer.get_watermark_offsets(
+                    TopicPartition(self._topic, partition), timeout=_TIMEOUT_S
+                )
+                return int(low), int(high)
+            except KafkaException as exc:
+                error = exc.args[0]
+                if error.code() not in _LEADER_MOVING or time.monotonic() > deadline:
+                    raise
+                time.sleep(_LEADER_RETRY_S)
 
     def _seek(self, partition: int, low: int, high: int) -> int:
         """Where a first read of `partition` starts: by time when known, else the beginning."""

@@ -60,6 +60,14 @@ def test_faces_cuts_colours_and_quality_are_published(isolated: Isolated) -> Non
     assert first.executor.kind is ExecutorKind.local
     assert kinds(first, "face") == []
     assert [ts for ts, _ in kinds(second, "face")] == [f.media_ts for f in second.frames]
+    # MTCNN ran once per second of the segment; the frames between say their face is held
+    held = [
+        r.attributes.get("held", False)
+        for f in second.frames
+        for r in f.results
+        if r.kind == "face"
+    ]
+    assert held == [False, True, False, True]
     assert kinds(first, "shot_change") == []
     assert [ts for ts, _ in kinds(second, "shot_change")] == [2.0]  # the cut at the boundary
     assert kinds(first, "person") == []

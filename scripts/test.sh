@@ -60,6 +60,18 @@ cleanup() {
     $PY -m sightline_devstack down || true
   fi
 }
+# Waits for a job run in the background (pid, its log, what it is), prints its output, and
+# ends the run with its exit status if it failed.
+finish_background() {
+  local status=0
+  wait "$1" || status=$?
+  cat "$2"
+  rm -f "$2"
+  if [ "$status" != 0 ]; then
+    echo "$3 failed (exit $status)" >&2
+    exit "$status"
+  fi
+}
 all_wall=$(date +%s.%N)
 trap cleanup EXIT
 
@@ -70,15 +82,8 @@ lint_log=$(mktemp)
 bash scripts/lint.sh >"$lint_log" 2>&1 &
 lint_pid=$!
 $PY -m sightline_devstack up
-lint_status=0
-wait "$lint_pid" || lint_status=$?
+finish_background "$lint_pid" "$lint_log" "lint"
 lint_pid=""
-cat "$lint_log"
-rm -f "$lint_log"
-if [ "$lint_status" != 0 ]; then
-  echo "lint failed (exit $lint_status)" >&2
-  exit "$lint_status"
-fi
 
 phase "deployment tools"
 # Installed here once, before the parallel test workers would each try to.
@@ -97,22 +102,16 @@ prep_pid=$!
 # Integration tests are never skipped: a missing server is a failure, not a skip.
 # pytest-xdist, two workers per CPU: most integration tests wait on streams pushed in real time
 # and on services starting (ingest's SIGKILL test: 54 s wall for 14 CPU-s, Kafka's included;
-# the suite used ~1 of 2 CPUs with one worker per CPU), so one worker per CPU left CPU idle. Tests sharing a fixed resource carry the
-# same xdist_group and run on one worker (see the markers in pyproject.toml); the testkit hands
-# out the longest tests first. SIGHTLINE_TEST_WORKERS=N sets the count, 0 runs serially.
+# the suite used ~1 of 2 CPUs with one worker per CPU), so one worker per CPU left CPU idle.
+# Tests sharing a fixed resource carry the same xdist_group and run on one worker (the testkit
+# plugin makes that hold under pytest 9.2); the testkit hands out the longest tests first.
+# SIGHTLINE_TEST_WORKERS=N sets the count, 0 runs serially.
 $PY -m pytest libs tools services tests -p no:cacheprovider \
   -n "${SIGHTLINE_TEST_WORKERS:-$(($(nproc) * 2))}" --dist loadgroup --durations=40
 
 phase "dashboard prep (wait)"
-prep_status=0
-wait "$prep_pid" || prep_status=$?
+finish_background "$prep_pid" "$prep_log" "dashboard build or unit tests"
 prep_pid=""
-cat "$prep_log"
-rm -f "$prep_log"
-if [ "$prep_status" != 0 ]; then
-  echo "dashboard build or unit tests failed (exit $prep_status)" >&2
-  exit "$prep_status"
-fi
 export SIGHTLINE_DASHBOARD_PREPARED=1
 
 for extra in scripts/test.d/*.sh; do

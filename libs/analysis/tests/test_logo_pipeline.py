@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import cv2
 import numpy as np
 import pytest
@@ -11,14 +9,11 @@ import pytest
 from sightline_analysis.analyzers.base import AnalyzerContext
 from sightline_analysis.analyzers.plugins.logo import LogoAnalyzer, LogoConfig
 from sightline_analysis.frames import Frame, Image
-from sightline_analysis.logo.learned.model import Candidate
-from sightline_analysis.logo.learned.proposals import ProposalMatcher
 from sightline_analysis.logo.matcher import LogoMatcher
 from sightline_analysis.logo.pipeline import LogoPipeline, PipelineConfig
 from sightline_analysis.logo.tracker import LogoTracker, TrackerConfig, Verified
 from sightline_analysis.logo.wordmark import (
     WordmarkConfig,
-    WordmarkReader,
     brand_in,
     brand_texts,
     contradicts,
@@ -216,13 +211,10 @@ class _CountingEngine:
     """rapidocr's engine surface with one fixed line: recognition reads the line's mean grey
     level, so a changed line reads differently (pure logic: what is recognised, and when)."""
 
-    def __init__(self, text: str | None = None) -> None:
-        self.text = text
-        self.detected = 0
+    def __init__(self) -> None:
         self.recognised = 0
 
     def text_det(self, small: Image) -> tuple[list[list[list[float]]], float]:
-        self.detected += 1
         return [[[100.0, 100.0], [260.0, 100.0], [260.0, 140.0], [100.0, 140.0]]], 0.0
 
     def sorted_boxes(self, boxes: list[list[list[float]]]) -> list[list[list[float]]]:
@@ -237,7 +229,7 @@ class _CountingEngine:
 
     def text_rec(self, crops: list[Image]) -> tuple[list[tuple[str, float]], float]:
         self.recognised += len(crops)
-        return [(self.text or f"LINE{int(crop.mean())}", 0.99) for crop in crops], 0.0
+        return [(f"LINE{int(crop.mean())}", 0.99) for crop in crops], 0.0
 
 
 def test_a_line_unchanged_since_the_streams_last_read_is_not_recognised_again() -> None:
@@ -286,53 +278,3 @@ def test_a_brand_only_its_wordmark_shows_is_found_by_the_ocr_channel_alone() -> 
         assert 420 <= x + w / 2 <= 860
         assert 320 <= y + h / 2 <= 420
     assert sources == ["text", "track", "text"]
-
-
-def test_only_lines_touching_the_regions_given_are_recognised() -> None:
-    engine = _CountingEngine()
-    reader = WordmarkReader(WordmarkConfig(), engine=engine)
-    frame = Frame(_bgr(_scene((100, 100), PATCH)), 0.0)
-    assert reader.lines(frame, None, []) == []
-    assert (engine.detected, engine.recognised) == (0, 0)  # nowhere to look: not even detected
-    assert reader.lines(frame, None, [(300.0, 200.0, 80.0, 40.0)]) == []
-    assert (engine.detected, engine.recognised) == (1, 0)  # the line lies elsewhere
-    (line,) = reader.lines(frame, None, [(250.0, 130.0, 80.0, 40.0)])
-    assert (engine.detected, engine.recognised) == (2, 1)
-    assert line.box == (100.0, 100.0, 160.0, 40.0)
-
-
-@dataclass
-class _FixedNet:
-    """Stands in for the trained proposal net (pure logic): fixed candidates."""
-
-    proposals: list[Candidate]
-    names: list[str] = field(default_factory=lambda: ["kestrel"])
-
-    def __call__(self, image: Image) -> list[Candidate]:
-        return self.proposals
-
-
-def test_with_learned_proposals_ocr_reads_only_where_the_net_or_a_track_points() -> None:
-    """The engine reads KESTREL on a line at (200-520, 200-280) of a 1280x720 frame: a frame
-    where the net sees nothing is not read at all; a net candidate just beside the line (it
-    touches it grown by `proposed_margin`), too weak for the image channel's search, is
-    enough for the line to be read."""
-    rng = np.random.default_rng(3)
-    blocks = rng.integers(0, 255, (24, 40, 3)).astype(np.uint8)
-    icon = np.asarray(cv2.resize(blocks, (400, 240), interpolation=cv2.INTER_NEAREST), np.uint8)
-    matcher = ProposalMatcher()
-    matcher.add("kestrel-icon", "kestrel", icon)
-    net = _FixedNet([])
-    matcher.use(net)  # type: ignore[arg-type]
-    engine = _CountingEngine("KESTREL")
-    reader = WordmarkReader(WordmarkConfig(every=1), engine=engine)
-    pipeline = LogoPipeline(matcher, PipelineConfig(wordmark=WordmarkConfig(every=1)), reader)
-    frame = np.full((720, 1280, 3), 190, np.uint8)
-    assert pipeline.process(Frame(frame, 0.0)) == []
-    assert engine.detected == 0
-    net.proposals = [Candidate("kestrel", (540.0, 220.0, 80.0, 40.0), 0.3, 3)]
-    (read,) = pipeline.process(Frame(frame.copy(), 0.5))
-    assert (read.brand, read.source, engine.recognised) == ("kestrel", "text", 1)
-    net.proposals = []
-    (kept,) = pipeline.process(Frame(frame.copy(), 1.0))  # the track's box is read again
-    assert (kept.brand, engine.detected) == ("kestrel", 2)

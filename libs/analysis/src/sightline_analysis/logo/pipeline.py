@@ -47,8 +47,6 @@ from sightline_analysis.logo.backtrack import backtrack
 from sightline_analysis.logo.blurred import BlurConfig, blurred_match
 from sightline_analysis.logo.cuts import Histogram, colour_histogram, distance
 from sightline_analysis.logo.gaps import fill_gaps
-from sightline_analysis.logo.learned.model import Candidate
-from sightline_analysis.logo.learned.proposals import ProposalMatcher
 from sightline_analysis.logo.matcher import LogoMatch, LogoMatcher
 from sightline_analysis.logo.tracker import Box, LogoTracker, TrackerConfig, Verified, Vouch
 from sightline_analysis.logo.wordmark import (
@@ -210,14 +208,7 @@ class LogoPipeline:
         last_of_group = self._frames % cfg.search_every == cfg.search_every - 1
         searched = self._shot_frames == 0 or last_of_group
         self._shot_frames += 1
-        reading = self._reader is not None and self._frames % cfg.wordmark.every == 0
-        proposer = self.matcher if isinstance(self.matcher, ProposalMatcher) else None
-        proposed = proposer.propose(frame.image) if proposer and (searched or reading) else None
-        matches: list[LogoMatch] = []
-        if searched and proposer is not None and proposed is not None:
-            matches = proposer.verify(frame.image, proposed)
-        elif searched:
-            matches = self.matcher.match(frame.image)
+        matches = self.matcher.match(frame.image) if searched else []
         verified = [_verified(m.brand, m.logo_id, m.box, m.confidence, "image", scale)
                     for m in matches]  # fmt: skip
         polygons = {id(v): [(float(x), float(y)) for x, y in m.polygon]
@@ -230,8 +221,8 @@ class LogoPipeline:
                 polygons[id(verified[-1])] = [(float(x), float(y)) for x, y in zoomed.polygon]
                 inliers[id(verified[-1])] = zoomed.inliers
         confirmed: list[Verified] = []
-        if reading:
-            confirmed = self._read(frame, scale, verified, proposed)
+        if self._reader is not None and self._frames % cfg.wordmark.every == 0:
+            confirmed = self._read(frame, scale, verified)
         else:
             self._veto(self._read_lines, scale, verified)
         self._frames += 1
@@ -301,27 +292,14 @@ class LogoPipeline:
                 break
         return found
 
-    def _read(
-        self,
-        frame: Frame,
-        scale: float,
-        verified: list[Verified],
-        proposed: Sequence[Candidate] | None,
-    ) -> list[Verified]:
+    def _read(self, frame: Frame, scale: float, verified: list[Verified]) -> list[Verified]:
         """Brands the OCR channel reads where no other channel has them in this frame (they
         start a track, or confirm the brand's track they fall on); on the way, sightings and
         tracks on which a look-alike's text is read are vetoed (removed from `verified`,
-        tracks ended). With the net's `proposed` candidates and `wordmark.where_proposed`,
-        only lines where they, a sighting or a track are get read."""
+        tracks ended)."""
         assert self._reader is not None
-        regions = None
-        if proposed is not None and self.config.wordmark.where_proposed:
-            margin = self.config.wordmark.proposed_margin
-            held = [v.box for v in [*verified, *self._tracker.boxes()]]
-            regions = [_grown(c.box, margin) for c in proposed]
-            regions += [(x / scale, y / scale, w / scale, h / scale) for x, y, w, h in held]
         with self._reader_lock:
-            lines = self._reader.lines(frame, self.lines, regions)
+            lines = self._reader.lines(frame, self.lines)
         self._read_lines = lines
         self._veto(lines, scale, verified)
         reads = self._reader.sightings(lines, self.matcher.brands)
@@ -372,12 +350,6 @@ def _as_verified(sighting: Sighting) -> Verified:
 def _overlaps(a: Box, b: Box) -> bool:
     """Whether the boxes intersect at all."""
     return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
-
-
-def _grown(box: Box, margin: float) -> Box:
-    """`box` grown by `margin` of its size on each side."""
-    x, y, w, h = box
-    return x - margin * w, y - margin * h, w * (1 + 2 * margin), h * (1 + 2 * margin)
 
 
 def _centre_in(inner: Box, outer: Box) -> bool:

@@ -18,7 +18,7 @@ sighting that is much like the brand's text but not it (`contradicts`) vetoes th
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any
@@ -52,14 +52,6 @@ class WordmarkConfig(BaseModel):
     min_chars: int = Field(default=3, ge=1)
     """Brand texts shorter than this are not looked for (too easily read by chance)."""
     threads: int = Field(default=1, ge=1)
-    where_proposed: bool = True
-    """With learned proposals, lines are recognised only where the net sees a brand (any
-    score or size) or a sighting or track is (a look-alike's veto), and a frame with none of
-    those is not read at all: recognising every line of text-heavy footage was most of the
-    channel's cost."""
-    proposed_margin: float = Field(default=0.5, ge=0.0)
-    """A line counts as where the net points when it touches the net's box grown by this
-    share of its size on each side (the net's boxes are coarse, 8-px cells at 480 px)."""
     veto_similarity: float = Field(default=0.6, gt=0.0, le=1.0)
     """A line read on a sighting that is this similar to, yet not, the brand's text vetoes
     the sighting (and its track): look-alikes share most letters with their target."""
@@ -174,22 +166,13 @@ class WordmarkReader:
         """The brands of `brands` whose text a line of `frame` reads as, best line first."""
         return self.sightings(self.lines(frame), brands)
 
-    def lines(
-        self,
-        frame: Frame,
-        memory: LineMemory | None = None,
-        regions: Sequence[Box] | None = None,
-    ) -> list[TextSighting]:
+    def lines(self, frame: Frame, memory: LineMemory | None = None) -> list[TextSighting]:
         """Every line read with a score of at least `min_score` (brand left empty). With the
-        stream's `memory`, lines unchanged since its previous read keep that read. With
-        `regions` (frame pixels), only lines touching one of them are recognised, and none
-        is looked for when there is no region."""
-        if regions is not None and not regions:
-            return []
+        stream's `memory`, lines unchanged since its previous read keep that read."""
         small = frame.scaled(self.config.width)
         scale = frame.width / small.shape[1]
         out = []
-        for quad, text, score in self._lines(frame, small, scale, memory, regions):
+        for quad, text, score in self._lines(frame, small, scale, memory):
             if score < self.config.min_score:
                 continue
             x0, y0 = quad.min(axis=0)
@@ -212,26 +195,18 @@ class WordmarkReader:
         return sorted(found.values(), key=lambda s: -s.score)
 
     def _lines(
-        self,
-        frame: Frame,
-        small: Image,
-        scale: float,
-        memory: LineMemory | None,
-        regions: Sequence[Box] | None,
+        self, frame: Frame, small: Image, scale: float, memory: LineMemory | None
     ) -> list[tuple[Quad, str, float]]:
-        """(quadrilateral in frame pixels, text, score) of each line (touching one of
-        `regions`, when given): lines are found on the reduced frame (where detection is
-        cheap) and read from the full-size frame (a small wordmark keeps the pixels
-        recognition needs; a line costs the same either way); a line the stream's `memory`
-        holds unchanged keeps its earlier read."""
+        """(quadrilateral in frame pixels, text, score) of each line: lines are found on the
+        reduced frame (where detection is cheap) and read from the full-size frame (a small
+        wordmark keeps the pixels recognition needs; a line costs the same either way);
+        a line the stream's `memory` holds unchanged keeps its earlier read."""
         boxes, _elapsed = self._engine.text_det(small)
         if boxes is None or len(boxes) == 0:
             if memory is not None:
                 memory.clear()
             return []
         found = [np.asarray(box, np.float32) for box in self._engine.sorted_boxes(boxes)]
-        if regions is not None:
-            found = [q for q in found if any(box_iou(_bounds(q * scale), r) > 0 for r in regions)]
         gray = frame.scaled(self.config.width, gray=True)
         current = [_Read(_bounds(quad), _thumb(gray, _bounds(quad)), "", 0.0) for quad in found]
         kept = [self._recalled(line, memory) for line in current]

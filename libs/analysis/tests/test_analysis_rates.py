@@ -112,3 +112,26 @@ def test_with_unchanged_below_0_every_segment_is_read() -> None:
     for seed in range(2):
         text.analyze("cam", [_caption("LIVE 2-1 12:01", seed)])
     assert len(reads) == 2
+
+
+def test_a_still_picture_is_not_searched_for_text_again() -> None:
+    """The same caption over the same background, only camera noise new: neither the text
+    detection pass nor recognition runs again, and the lines say they are reused."""
+    text = REGISTRY.build("text", CONTEXT)
+    assert isinstance(text, TextAnalyzer)
+    passes: list[int] = []
+    real_pass = text.likely_text
+
+    def counted(frame: Frame) -> tuple[list[Region], list[Region]]:
+        passes.append(1)
+        return real_pass(frame)
+
+    text.likely_text = counted  # type: ignore[method-assign]
+    reads = [text.analyze("cam", [_caption("LIVE 2-1 12:01", seed)])[0] for seed in range(3)]
+    assert [[r.label for r in lines] for lines in reads] == [["LIVE 2-1 12:01"]] * 3
+    assert [[r.attributes.get("reused", False) for r in lines] for lines in reads] == [
+        [False],
+        [True],
+        [True],
+    ]
+    assert len(passes) == 1

@@ -20,7 +20,9 @@ high now or was then, stays under `unchanged_below` grey levels: camera noise of
 it by ~3, one changed digit of a 22-px clock by ~125), the last read's lines are reported again
 without running recognition (half of the analyzer's cost), each marked `reused` in its
 attributes. Only the text itself is compared, not the margin read around it: a caption over a
-panning or moving picture is not read again because the picture behind its box moved.
+panning or moving picture is not read again because the picture behind its box moved. When
+nothing in the whole picture changed by that measure (a still shot), not even the detection
+pass runs again.
 `unchanged_below: 0` reads every time.
 """
 
@@ -168,28 +170,44 @@ class TextAnalyzer(Analyzer):
     def _read_or_reuse(self, stream_id: str, frame: Frame) -> tuple[list[Line], bool]:
         """The lines on `frame` and whether they are the stream's last read again (its text is
         unchanged) rather than a new read (remembered for the next segment)."""
-        regions, areas = self.likely_text(frame)
         luma = frame.scaled(_COMPARE_WIDTH, gray=True)
         last = self._last.get(stream_id)
-        if last is not None and self._unchanged(last, regions, areas, luma, frame.width):
+        change = self._change(last, luma)
+        if (
+            last is not None
+            and change is not None
+            and float(change.max()) < self._cfg.unchanged_below
+        ):
+            return last.lines, True  # nothing in the whole picture changed, so neither did text
+        regions, areas = self.likely_text(frame)
+        if (
+            last is not None
+            and change is not None
+            and self._unchanged(last, regions, areas, change, frame.width)
+        ):
             return last.lines, True
         lines = self._read(frame, regions)
         self._last[stream_id] = _LastRead(regions, areas, luma, lines)
         return lines, False
+
+    def _change(self, last: _LastRead | None, luma: Image) -> Image | None:
+        """The 3x3-block mean of the absolute luma difference from the last read (None when
+        there is none to compare, or reuse is off)."""
+        if last is None or self._cfg.unchanged_below <= 0 or luma.shape != last.luma.shape:
+            return None
+        return np.asarray(cv2.blur(cv2.absdiff(luma, last.luma), (3, 3)), np.uint8)
 
     def _unchanged(
         self,
         last: _LastRead,
         regions: list[Region],
         areas: list[Region],
-        luma: Image,
+        change: Image,
         width: int,
     ) -> bool:
         """Whether the last read still holds: every region likely to hold text now lies inside
         one read then (give or take the detector's jitter), and no text changed, appeared or
-        went in the areas where text is now or was then."""
-        if self._cfg.unchanged_below <= 0 or luma.shape != last.luma.shape:
-            return False
+        went in the areas where text is now or was then (`change`: see `_change`)."""
         slack = _REGION_SLACK_PX
         for x0, y0, x1, y1 in regions:
             if not any(
@@ -197,8 +215,7 @@ class TextAnalyzer(Analyzer):
                 for a0, b0, a1, b1 in last.regions
             ):
                 return False  # text where none was read
-        scale = luma.shape[1] / width
-        change = cv2.blur(cv2.absdiff(luma, last.luma), (3, 3))
+        scale = change.shape[1] / width
         for x0, y0, x1, y1 in [*areas, *last.areas]:  # new text, or text gone or changed
             patch = change[
                 int(y0 * scale) : int(y1 * scale) + 1, int(x0 * scale) : int(x1 * scale) + 1

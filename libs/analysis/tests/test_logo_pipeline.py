@@ -213,9 +213,11 @@ class _CountingEngine:
 
     def __init__(self) -> None:
         self.recognised = 0
+        self.shift = 0.0
 
     def text_det(self, small: Image) -> tuple[list[list[list[float]]], float]:
-        return [[[100.0, 100.0], [260.0, 100.0], [260.0, 140.0], [100.0, 140.0]]], 0.0
+        x0, x1 = 100.0 + self.shift, 260.0 + self.shift
+        return [[[x0, 100.0], [x1, 100.0], [x1, 140.0], [x0, 140.0]]], 0.0
 
     def sorted_boxes(self, boxes: list[list[list[float]]]) -> list[list[list[float]]]:
         return boxes
@@ -278,3 +280,19 @@ def test_a_brand_only_its_wordmark_shows_is_found_by_the_ocr_channel_alone() -> 
         assert 420 <= x + w / 2 <= 860
         assert 320 <= y + h / 2 <= 420
     assert sources == ["text", "track", "text"]
+
+
+def test_a_line_the_camera_panned_keeps_its_read() -> None:
+    """Between two sampled frames a pan moves a line by a good part of its width (here 100 of
+    160 px: box IoU 0.23); the same pixels under it keep the earlier read."""
+    from sightline_analysis.logo.wordmark import LineMemory, WordmarkReader  # noqa: PLC0415
+
+    engine = _CountingEngine()
+    reader = WordmarkReader(WordmarkConfig(), engine=engine)
+    memory = LineMemory()
+    first = reader.lines(Frame(_bgr(_scene((100, 100), PATCH)), 0.0), memory)
+    engine.shift = 100.0
+    (moved,) = reader.lines(Frame(_bgr(_scene((200, 100), PATCH)), 0.5), memory)
+    assert engine.recognised == 1
+    assert moved.text == first[0].text
+    assert moved.box[0] == 200.0

@@ -32,7 +32,8 @@ stop_stack() {
 trap stop_stack EXIT
 
 if ! curl -fsS --max-time 3 http://127.0.0.1:8000/readyz >/dev/null 2>&1; then
-  SIGHTLINE_DEMO_SOURCE=0 setsid $PY -m sightline_devstack run >"$LOG" 2>&1 &
+  # No proposal-net trainer: each logo the e2e tests upload would start minutes of training.
+  SIGHTLINE_DEMO_SOURCE=0 SIGHTLINE_PROPOSAL_TRAINING=0 setsid $PY -m sightline_devstack run >"$LOG" 2>&1 &
   stack_pid=$!
 fi
 # The unit tests need no stack: they run while it starts.

@@ -106,7 +106,7 @@ def test_with_detect_side_0_the_whole_frame_is_read_at_full_size() -> None:
     text = REGISTRY.build("text", CONTEXT, {"detect_side": 0})
     assert isinstance(text, TextAnalyzer)
     frame, _ = captions(16, 3)
-    assert text.likely_regions(frame) == [(0, 0, 1280, 720)]
+    assert text.likely_text(frame)[0] == [(0, 0, 1280, 720)]
     assert len(text.analyze("s", [frame])[0]) == 4
     assert text.fingerprint() != REGISTRY.build("text", CONTEXT).fingerprint()
 

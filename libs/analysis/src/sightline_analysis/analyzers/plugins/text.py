@@ -224,13 +224,10 @@ class TextAnalyzer(Analyzer):
                 return False
         return True
 
-    def likely_regions(self, frame: Frame) -> list[Region]:
-        """Full-size boxes around where the detector, run on a reduced frame, sees text (the
-        whole frame when `detect_side` is 0 or not below the frame's width)."""
-        return self.likely_text(frame)[0]
-
     def likely_text(self, frame: Frame) -> tuple[list[Region], list[Region]]:
-        """(`likely_regions`, the boxes of the text itself in them), in full-size pixels."""
+        """Full-size boxes around where the detector, run on a reduced frame, sees text (the
+        regions to read; the whole frame when `detect_side` is 0 or not below the frame's
+        width), and the boxes of the text itself in them."""
         if not 0 < self._cfg.detect_side < frame.width:
             whole = [(0, 0, frame.width, frame.height)]
             return whole, whole

@@ -115,7 +115,7 @@ STORAGE_USERS: tuple[StorageUser, ...] = (
     # LAN executors and the cloud stand-in load the logo library's images, never a segment.
     StorageUser("executor", (BucketGrant(Bucket.LOGOS, (GET,)),)),
     # Reads the references it trains on and whether a net is stored; writes nets only
-    # (`sightline_analysis.logo.learned.weights.PREFIX`).
+    # (`PROPOSALS_PREFIX`, where `sightline_analysis.logo.learned.weights` stores them).
     StorageUser(
         "detector-logo-trainer",
         (

@@ -25,7 +25,11 @@ from sightline_common.errors import MissingObjectError
 from sightline_common.storage import ObjectStore
 from sightline_common.storage_access import PROPOSALS_PREFIX
 
-PREFIX = PROPOSALS_PREFIX  # the one place the trainer's storage user may write
+
+def _object_key(key: str, name: str) -> str:
+    """Where file `name` of the net stored under `key` lives in the logos bucket: under
+    `PROPOSALS_PREFIX`, the one place the trainer's storage user may write."""
+    return f"{PROPOSALS_PREFIX}/{key}/{name}"
 
 
 def reference_digest(image: Image) -> str:
@@ -75,20 +79,22 @@ class WeightsStore:
 
     def save(self, key: str, net: HeatmapNet) -> None:
         """Store `net` under `key` (the archive first, the names last)."""
-        self._store.put_bytes(self.bucket, f"{PREFIX}/{key}/model.keras", net_to_bytes(net))
+        self._store.put_bytes(self.bucket, _object_key(key, "model.keras"), net_to_bytes(net))
         names = json.dumps(net.names).encode()
-        self._store.put_bytes(self.bucket, f"{PREFIX}/{key}/names.json", names, "application/json")
+        self._store.put_bytes(
+            self.bucket, _object_key(key, "names.json"), names, "application/json"
+        )
 
     def has(self, key: str) -> bool:
         """Whether a complete net is stored under `key`."""
-        return self._store.exists(self.bucket, f"{PREFIX}/{key}/names.json")
+        return self._store.exists(self.bucket, _object_key(key, "names.json"))
 
     def load(self, key: str) -> HeatmapNet | None:
         """The net stored under `key`, None when there is none (yet); StorageUnavailableError
         when storage cannot be reached."""
         try:
-            names = json.loads(self._store.get_bytes(self.bucket, f"{PREFIX}/{key}/names.json"))
-            data = self._store.get_bytes(self.bucket, f"{PREFIX}/{key}/model.keras")
+            names = json.loads(self._store.get_bytes(self.bucket, _object_key(key, "names.json")))
+            data = self._store.get_bytes(self.bucket, _object_key(key, "model.keras"))
         except MissingObjectError:
             return None
         return net_from_bytes(data, [str(n) for n in names])

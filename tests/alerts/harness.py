@@ -193,8 +193,12 @@ def messages(isolated: Isolated, topic: Topic | str) -> list[Any]:
     return [decode(m.value()) for m in read_all(isolated.bootstrap, name) if m.value()]
 
 
-def eventually(probe: Callable[[], T | None], timeout: float = 30.0, what: str = "") -> T:
-    """Poll `probe` until it answers something truthy."""
+def eventually(probe: Callable[[], T | None], timeout: float = 90.0, what: str = "") -> T:
+    """Poll `probe` until it answers something truthy.
+
+    The default bound only caps a hang: what the tests wait for passes through a service
+    process, Kafka and a webhook receiver on a CI machine running four test workers on two
+    cores, where 30 s (the old default, as long as a consumer's session timeout) was tight."""
     deadline = time.monotonic() + timeout
     while True:
         answer = probe()

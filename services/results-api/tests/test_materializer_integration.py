@@ -5,11 +5,11 @@ from __future__ import annotations
 import base64
 import os
 import threading
-import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from confluent_kafka import Consumer, TopicPartition
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 
 from sightline_common.envelope import wrap
@@ -19,8 +19,10 @@ from sightline_common.messages import BrandShare, Detection, Envelope, ExposureU
 from sightline_common.topics import Topic
 from sightline_results_api.materializer import build_consumer
 from sightline_results_api.rows import LABEL_MAX_BYTES, RowBatch, detection_rows
+from sightline_results_api.settings import ResultsApiSettings
 from sightline_results_api.sink import BatchSink
-from sightline_testkit.kafka import read_messages
+from sightline_testkit.kafka import read_messages, wait_caught_up
+from sightline_testkit.plugin import Isolated
 
 pytestmark = pytest.mark.integration
 
@@ -39,30 +41,6 @@ def _produce(isolated: Any, envelopes: list[Any]) -> None:
     producer.flush()
 
 
-def _lag(bootstrap: str, group: str, topic: str) -> int:
-    """Messages on `topic` that `group` has not committed yet."""
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group})
-    try:
-        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
-        committed = consumer.committed([TopicPartition(topic, p) for p in partitions], timeout=10)
-        lag = 0
-        for tp in committed:
-            _low, high = consumer.get_watermark_offsets(tp, timeout=10)
-            lag += high - max(tp.offset, 0)
-        return lag
-    finally:
-        consumer.close()
-
-
-def _wait_caught_up(bootstrap: str, group: str, topic: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if _lag(bootstrap, group, topic) == 0:
-            return
-        time.sleep(0.2)
-    raise TimeoutError(f"{group} still lags on {topic} after {timeout}s")
-
-
 def _run_materializer(
     isolated: Any, api_settings: Any, engine: Engine, group: str, topic: Topic = Topic.DETECTIONS
 ) -> None:
@@ -73,8 +51,8 @@ def _run_materializer(
     thread = threading.Thread(target=loop.run, daemon=True)
     thread.start()
     try:
-        _wait_caught_up(
-            isolated.bootstrap, isolated.topics.group(group), isolated.topics.name(topic)
+        wait_caught_up(
+            isolated.bootstrap, isolated.topics.group(group), isolated.topics.name(topic), 60
         )
     finally:
         loop.stop()
@@ -82,8 +60,11 @@ def _run_materializer(
 
 
 def test_replaying_the_same_detections_twice_yields_identical_tables(
-    isolated, api_settings, engine, detection_factory
-):
+    isolated: Isolated,
+    api_settings: ResultsApiSettings,
+    engine: Engine,
+    detection_factory: Callable[..., Envelope],
+) -> None:
     envelopes = [detection_factory("s1", seq) for seq in range(50)]
     _produce(isolated, envelopes)
     expected = 50 * 2 * 2  # segments x frames x labels
@@ -116,8 +97,8 @@ def _update(stream_id: str, detections: int, acme: float) -> Envelope:
 
 
 def test_exposure_windows_keep_the_latest_update_whatever_the_order(
-    isolated, api_settings, engine, client
-):
+    isolated: Isolated, api_settings: ResultsApiSettings, engine: Engine, client: TestClient
+) -> None:
     stream_id = client.post("/api/streams", json={"name": "x", "source": {"kind": "test"}}).json()[
         "id"
     ]
@@ -136,7 +117,9 @@ def test_exposure_windows_keep_the_latest_update_whatever_the_order(
     assert client.get(f"/api/streams/{stream_id}/exposure/windows", params={"to": 5}).json() == []
 
 
-def test_a_database_outage_is_transient_never_a_dead_letter(api_settings, detection_factory):
+def test_a_database_outage_is_transient_never_a_dead_letter(
+    api_settings: ResultsApiSettings, detection_factory: Callable[..., Envelope]
+) -> None:
     unreachable = api_settings.model_copy(
         update={"database_url": "postgresql+psycopg://sightline:sightline@127.0.0.1:9/sightline"}
     )
@@ -154,8 +137,11 @@ def test_a_database_outage_is_transient_never_a_dead_letter(api_settings, detect
 
 
 def test_a_row_the_database_refuses_is_dead_lettered_and_the_rest_are_written(
-    isolated, api_settings, engine, detection_factory
-):
+    isolated: Isolated,
+    api_settings: ResultsApiSettings,
+    engine: Engine,
+    detection_factory: Callable[..., Envelope],
+) -> None:
     good = [detection_factory("s1", seq) for seq in range(3)]
     poison = detection_factory("s1", 99, labels=("bad\x00label",))
     _produce(isolated, [good[0], poison, *good[1:]])
@@ -172,8 +158,11 @@ def test_a_row_the_database_refuses_is_dead_lettered_and_the_rest_are_written(
 
 
 def test_a_label_too_long_for_its_index_is_stored_cut_not_retried_forever(
-    isolated, api_settings, engine, detection_factory
-):
+    isolated: Isolated,
+    api_settings: ResultsApiSettings,
+    engine: Engine,
+    detection_factory: Callable[..., Envelope],
+) -> None:
     """An OCR label of a page of text once overflowed `ix_detections_kind_label` (a btree
     entry is at most ~2.7 kB): ProgramLimitExceeded read as an outage, retried forever."""
     page = base64.b64encode(os.urandom(6000)).decode()  # incompressible, ~8 kB
@@ -196,8 +185,11 @@ def test_a_label_too_long_for_its_index_is_stored_cut_not_retried_forever(
 
 
 def test_a_segment_analysed_live_twice_keeps_the_first_analysis_and_reruns_keep_theirs(
-    isolated, api_settings, engine, detection_factory
-):
+    isolated: Isolated,
+    api_settings: ResultsApiSettings,
+    engine: Engine,
+    detection_factory: Callable[..., Envelope],
+) -> None:
     """A rolling deploy changes a detector's config hash, hence its live event ids: a segment
     analysed live again (a backfill by the restarted detector, a redelivery) arrives under a
     second id. It must count once per detector; a reanalysis run of it is its own analysis."""

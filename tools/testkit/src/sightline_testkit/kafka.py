@@ -93,6 +93,28 @@ def _high_watermark(consumer: Consumer, tp: TopicPartition, timeout: float = 30.
             return int(high)
 
 
+def group_lag(bootstrap: str, group: str, topic: str) -> int:
+    """Messages on `topic` that consumer group `group` (its on-broker name) has not committed."""
+    consumer = Consumer({**client_security(), "bootstrap.servers": bootstrap, "group.id": group})
+    try:
+        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        committed = consumer.committed([TopicPartition(topic, p) for p in partitions], timeout=10)
+        return sum(_high_watermark(consumer, tp) - max(tp.offset, 0) for tp in committed)
+    finally:
+        consumer.close()
+
+
+def wait_caught_up(bootstrap: str, group: str, topic: str, timeout: float = 120.0) -> None:
+    """Wait until `group` has committed everything on `topic`. The services commit only what
+    they have handled, so a test reads their results after this instead of sleeping a guess
+    at how long a loaded machine takes; the bound only caps a hang."""
+    deadline = time.monotonic() + timeout
+    while group_lag(bootstrap, group, topic) != 0:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{group} still lags on {topic} after {timeout}s")
+        time.sleep(0.2)
+
+
 def read_messages(bootstrap: str, topic: str, timeout: float = 10.0) -> list[Message[Any]]:
     """Every message on `topic`, decoded and validated against its schema."""
     return [decode(raw.value()) for raw in read_all(bootstrap, topic, timeout)]

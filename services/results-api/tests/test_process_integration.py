@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import signal
 import socket
+import subprocess
 import time
+from collections.abc import Callable
 
 import httpx
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from sightline_common.api_tokens import hash_token
 from sightline_common.envelope import wrap
 from sightline_common.kafka import EventProducer
-from sightline_common.messages import SourceKind, StreamLifecycle, StreamStatus
+from sightline_common.messages import Envelope, SourceKind, StreamLifecycle, StreamStatus
 from sightline_common.topics import Topic
-from sightline_testkit.kafka import read_messages
+from sightline_results_api.settings import ResultsApiSettings
+from sightline_testkit.kafka import read_messages, wait_caught_up
+from sightline_testkit.plugin import Isolated
 
 pytestmark = pytest.mark.integration
+
+Cli = Callable[..., subprocess.CompletedProcess[str]]
 
 
 def _free_port() -> int:
@@ -26,19 +32,20 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _produce(isolated, topic: Topic, envelopes) -> None:
+def _produce(isolated: Isolated, topic: Topic, envelopes: list[Envelope]) -> None:
     producer = EventProducer(isolated.bootstrap, "test-producer")
     for envelope in envelopes:
         producer.publish(isolated.topics.name(topic), envelope)
     producer.flush()
 
 
-def _keys(engine) -> list[tuple[str, int]]:
+def _keys(engine: Engine) -> list[tuple[str, int]]:
     with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(text("SELECT event_id, item_index FROM detections"))]
+        rows = conn.execute(text("SELECT event_id, item_index FROM detections"))
+        return [(str(event_id), int(index)) for event_id, index in rows]
 
 
-def _wait(condition, timeout: float, what: str) -> None:
+def _wait(condition: Callable[[], bool], timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
@@ -48,8 +55,11 @@ def _wait(condition, timeout: float, what: str) -> None:
 
 
 def test_a_sigkill_mid_stream_then_restart_loses_and_duplicates_nothing(
-    isolated, engine, detection_factory
-):
+    isolated: Isolated,
+    api_settings: ResultsApiSettings,
+    engine: Engine,
+    detection_factory: Callable[..., Envelope],
+) -> None:
     envelopes = [detection_factory("s1", seq, labels=("a", "b")) for seq in range(6000)]
     expected = {(str(e.event_id), i) for e in envelopes for i in range(4)}
     _produce(isolated, Topic.DETECTIONS, envelopes)
@@ -70,7 +80,13 @@ def test_a_sigkill_mid_stream_then_restart_loses_and_duplicates_nothing(
     child.start()
     child.wait_http_ok(f"http://127.0.0.1:{port}/readyz")
     _wait(lambda: len(_keys(engine)) >= len(expected), 120, "not every row arrived")
-    time.sleep(1.0)  # anything redelivered after the last batch would show up now
+    # Everything on the topic committed: each row is stored and nothing is left to redeliver,
+    # so the count below is final (a fixed pause only guessed at that on a loaded machine).
+    wait_caught_up(
+        isolated.bootstrap,
+        api_settings.topics.group(api_settings.materializer_group),
+        isolated.topics.name(Topic.DETECTIONS),
+    )
 
     keys = _keys(engine)
     assert len(keys) == len(expected)
@@ -78,7 +94,9 @@ def test_a_sigkill_mid_stream_then_restart_loses_and_duplicates_nothing(
     assert child.stop() == 0
 
 
-def test_the_operator_cli_manages_tokens_and_streams(isolated, engine, sightline_cli):
+def test_the_operator_cli_manages_tokens_and_streams(
+    isolated: Isolated, engine: Engine, sightline_cli: Cli
+) -> None:
     created = sightline_cli("token", "create", "--name", "ops").stdout.splitlines()
     token = created[-1]
     assert token.startswith("sl_")
@@ -97,7 +115,9 @@ def test_the_operator_cli_manages_tokens_and_streams(isolated, engine, sightline
     assert (created_event.revoked, revoked_event.revoked) == (False, True)
 
 
-def test_serve_mode_serves_the_api_and_materializes_lifecycle(isolated, engine, sightline_cli):
+def test_serve_mode_serves_the_api_and_materializes_lifecycle(
+    isolated: Isolated, engine: Engine, sightline_cli: Cli
+) -> None:
     token = sightline_cli("token", "create", "--name", "ops").stdout.splitlines()[-1]
     port = _free_port()
     child = isolated.spawn("sightline_results_api", SIGHTLINE_HTTP_PORT=str(port))
@@ -108,8 +128,8 @@ def test_serve_mode_serves_the_api_and_materializes_lifecycle(isolated, engine, 
     created = api.post("/api/streams", json={"name": "cam", "source": {"kind": "rtmp"}})
     assert created.status_code == 201
     stream_id = created.json()["id"]
-    started = StreamLifecycle(
-        stream_id=stream_id, status=StreamStatus.started, source_kind=SourceKind.rtmp
+    started = StreamLifecycle.model_validate(
+        {"stream_id": stream_id, "status": StreamStatus.started, "source_kind": SourceKind.rtmp}
     )
     _produce(isolated, Topic.STREAMS, [wrap(started, key=stream_id, producer="ingest-test")])
     _wait(

@@ -17,8 +17,10 @@ from sqlalchemy import Engine, text
 from sightline_analysis.frames import Image
 from sightline_analysis.scenario import Scenario
 from sightline_analysis.synthetic import Placement, background, composite, make_logo, write_ts
+from sightline_common.topics import Topic
 from sightline_results_api.db import make_engine
 from sightline_results_api.settings import ResultsApiSettings
+from sightline_testkit.kafka import wait_caught_up
 from sightline_testkit.plugin import Isolated
 from sightline_testkit.processes import ChildProcess
 
@@ -65,6 +67,7 @@ class ReanalysisStack:
     stream_id: str
     scenario: Scenario
     db: Engine
+    materializer_group: str  # results-api's, on the broker
     children: dict[str, ChildProcess] = field(default_factory=dict)
 
     @classmethod
@@ -95,7 +98,12 @@ class ReanalysisStack:
             {k.removeprefix("SIGHTLINE_").lower(): v for k, v in iso.env.items()}
         )
         stack = cls(
-            iso, client, created.json()["id"], Scenario(iso.settings()), make_engine(settings)
+            iso,
+            client,
+            created.json()["id"],
+            Scenario(iso.settings()),
+            make_engine(settings),
+            iso.topics.group(settings.materializer_group),
         )
         stack.children["api"] = api
         if live_detector:
@@ -131,6 +139,13 @@ class ReanalysisStack:
             "SELECT count(DISTINCT segment_sequence) FROM analysed_segments "
             "WHERE stream_id = :stream AND run_id = :run",
             run=run_id,
+        )
+
+    def materialized(self) -> None:
+        """Wait until results-api has stored every Detection published so far (its materializer
+        committed the whole topic): a count read after this is not still growing."""
+        wait_caught_up(
+            self.iso.bootstrap, self.materializer_group, self.iso.topics.name(Topic.DETECTIONS)
         )
 
     def run(self, start: float, end: float, config: dict[str, Any] | None = None) -> str:

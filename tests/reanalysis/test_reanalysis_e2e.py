@@ -105,9 +105,12 @@ def test_a_run_is_cancelled_and_a_killed_replay_worker_resumes_without_duplicate
     wait_until(
         lambda: '"outcome": "cancelled"' in replay.log_path.read_text(), 60, "run not stopped"
     )
-    time.sleep(3)  # the materializer stores what was in flight when the cancel arrived
+    # What the worker published before it stopped is counted once the materializer has
+    # committed the topic (a fixed 3-s pause guessed at that); after 5 s more, nothing new.
+    stack.materialized()
     settled = stack.covered(cancelled)
     time.sleep(5)
+    stack.materialized()
     assert stack.covered(cancelled) == settled < segments
     assert stack.status(cancelled)["status"] == "cancelled"
 

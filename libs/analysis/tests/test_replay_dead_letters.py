@@ -15,7 +15,13 @@ import uuid
 import pytest
 
 from sightline_analysis.policies import StreamPolicies
-from sightline_analysis.replay.run import Outcome, ReplayContext, ReplayRun, RunSignals
+from sightline_analysis.replay.run import (
+    Outcome,
+    ReplayContext,
+    ReplayRun,
+    RunSignals,
+    SingleRequest,
+)
 from sightline_analysis.scenario import Scenario
 from sightline_analysis.settings import DetectorSettings
 from sightline_common.envelope import deterministic_event_id
@@ -70,7 +76,7 @@ def execute(
         wall_to=None,
         config={},
     )
-    return run_id, ReplayRun(request, context, RunSignals.new()).execute()
+    return run_id, ReplayRun(SingleRequest(request), context, RunSignals.new()).execute()
 
 
 def test_an_unanalysable_segment_is_dead_lettered_by_backfill_as_live_would_and_by_a_rerun(

@@ -2,10 +2,13 @@
 
 The run builds its own analyzer set from its overrides (so its detections carry their own
 configuration hash) and analyses on this worker's local executor: a LAN or cloud executor runs
-its own configuration, which would not be the one under test. Up to `workers` segments are
-analysed at once (as many more wait queued, so a worker that finishes while the oldest segment
-is still analysed or being published starts the next at once instead of idling), but
-detections are published and checkpointed in stream order, so the
+its own configuration, which would not be the one under test. One execution may work through
+several requests' ranges in turn (`RunWork`: the coordinator hands a stream's backfill ranges
+over as one job), building the analyzer set and reading the logo library once for all of them:
+that start-up took 1.5-5 s under load, more than a 1-2-segment backfill range's analysis.
+Up to `workers` segments are analysed at once (as many more wait queued, so a worker that
+finishes while the oldest segment is still analysed or being published starts the next at once
+instead of idling), but detections are published and checkpointed in stream order, so the
 committed position never passes a segment whose detection is not acknowledged. Detection event
 ids are derived from (detector, config hash, run, stream, sequence): a segment analysed twice
 after a crash yields the same event, which the sinks store once.
@@ -30,6 +33,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 import structlog
 from pydantic import ValidationError
@@ -75,6 +79,7 @@ class Outcome(StrEnum):
     completed = "completed"
     cancelled = "cancelled"
     stopped = "stopped"  # this worker stops or lost the request: another resumes it
+    gave_way = "gave_way"  # a backfill stopped for a waiting reanalysis: resumed after it
 
 
 @dataclass(frozen=True)
@@ -93,50 +98,113 @@ class ReplayContext:
 
 @dataclass
 class RunSignals:
-    """Set from outside while a run executes: cancel it, or stop working on it here."""
+    """Set from outside while a run executes: cancel it, stop working on it here, or give way
+    to a waiting reanalysis (a backfill: it resumes from its checkpoint afterwards)."""
 
     cancel: threading.Event
     stop: threading.Event
+    give_way: threading.Event
 
     @classmethod
     def new(cls) -> RunSignals:
-        """Neither set."""
-        return cls(threading.Event(), threading.Event())
+        """None set."""
+        return cls(threading.Event(), threading.Event(), threading.Event())
 
     def halted(self) -> bool:
         """Whether the run must not take another segment."""
-        return self.cancel.is_set() or self.stop.is_set()
+        return self.cancel.is_set() or self.stop.is_set() or self.give_way.is_set()
+
+    def outcome(self) -> Outcome:
+        """How an execution that ended now ended."""
+        if self.cancel.is_set():
+            return Outcome.cancelled
+        if self.stop.is_set():
+            return Outcome.stopped
+        if self.give_way.is_set():
+            return Outcome.gave_way
+        return Outcome.completed
+
+
+class RunWork(Protocol):
+    """The requests one execution works through, in turn (all of one stream, purpose and
+    config: they share one analyzer set)."""
+
+    def next(self) -> ReanalysisRequest | None:
+        """The next request whose range to analyse; None: the execution ends here."""
+        ...
+
+    def completed(self, request: ReanalysisRequest) -> None:
+        """`request`'s range was analysed to its end and checkpointed."""
+        ...
+
+
+@dataclass
+class SingleRequest:
+    """The work of one request executed on its own."""
+
+    request: ReanalysisRequest
+    given: bool = False
+    done: bool = False
+
+    def next(self) -> ReanalysisRequest | None:
+        """The request, once."""
+        if self.given:
+            return None
+        self.given = True
+        return self.request
+
+    def completed(self, request: ReanalysisRequest) -> None:
+        """Noted in `done`."""
+        self.done = True
+
+
+@dataclass(frozen=True)
+class _Range:
+    """One request's range as this run analyses it: under which run its detections go and
+    under which group its reader checkpoints and its dead letters are sent."""
+
+    request: ReanalysisRequest
+    backfill: bool
+    detections_run: str
+    reader_group: str
+    dead_letter_group: str
+
+    @classmethod
+    def of(cls, request: ReanalysisRequest, group_id: str) -> _Range:
+        """A backfill completes the live run (same event ids as live analysis would have used);
+        a reanalysis forms a run of its own."""
+        backfill = request.purpose is ReanalysisPurpose.backfill
+        reader_group = f"{group_id}-replay-{request.run_id}"
+        return cls(
+            request,
+            backfill,
+            LIVE_RUN if backfill else request.run_id,
+            reader_group,
+            group_id if backfill else reader_group,
+        )
 
 
 class ReplayRun:
-    """Executes `request` for this detector until done, cancelled or stopped."""
+    """Executes the requests of `work` for this detector until done, cancelled or stopped."""
 
-    def __init__(
-        self, request: ReanalysisRequest, context: ReplayContext, signals: RunSignals
-    ) -> None:
-        self.request = request
+    def __init__(self, work: RunWork, context: ReplayContext, signals: RunSignals) -> None:
+        self._work = work
         self._ctx = context
         self._signals = signals
-        self._log = log.bind(
-            run_id=request.run_id, stream_id=request.stream_id, detector=context.detector
-        )
+        self._log = log.bind(detector=context.detector)
         self.analysed = 0
         self._abort = threading.Event()  # in-flight analyses stop retrying
-        # A backfill completes the live run (same event ids as live analysis would have used);
-        # a reanalysis forms a run of its own.
-        self._backfill = request.purpose is ReanalysisPurpose.backfill
-        self._detections_run = LIVE_RUN if self._backfill else request.run_id
-        self._reader_group = f"{context.group_id}-replay-{request.run_id}"
-        self._dead_letter_group = context.group_id if self._backfill else self._reader_group
 
     def execute(self) -> Outcome:
-        """Run to the end of the range; raises RunConfigError (bad overrides) or TransientError."""
+        """Run to the end of every range `work` hands out; raises RunConfigError (bad
+        overrides) or TransientError."""
+        request = self._work.next()
+        if request is None:
+            return self._signals.outcome()
         ctx = self._ctx
         overrides = RunConfig.parse(
-            self.request.config, ctx.analyzer_keys, AnalyzerRegistry.discover().keys
+            request.config, ctx.analyzer_keys, AnalyzerRegistry.discover().keys
         )
-        policy = overrides.apply(ctx.policies.policy_for(self.request.stream_id))
-        policy = policy.model_copy(update={"executors": [ExecutorKind.local]})
         runtime = self._runtime(overrides)
         router = ExecutorRouter(
             ctx.detector,
@@ -146,53 +214,68 @@ class ReplayRun:
         )
         identity = DetectorIdentity(ctx.detector, ctx.version, runtime.analyzers.fingerprint())
         engine = AnalysisEngine(identity, router, ctx.store, ctx.settings.keyframe_interval)
+        metrics.REPLAY_RUNS.labels(ctx.detector).inc()
+        try:
+            runtime.start()
+            self._await_tables(runtime)
+            while request is not None and not self._signals.halted():
+                self._analyse_range(request, overrides, engine, identity)
+                if self._signals.halted():
+                    break
+                self._work.completed(request)
+                request = self._work.next()
+        finally:
+            router.close()
+            runtime.stop()
+            metrics.REPLAY_RUNS.labels(ctx.detector).dec()
+        return self._signals.outcome()
+
+    def _analyse_range(
+        self,
+        request: ReanalysisRequest,
+        overrides: RunConfig,
+        engine: AnalysisEngine,
+        identity: DetectorIdentity,
+    ) -> None:
+        """Analyse one request's range to its end (or until the run is halted)."""
+        ctx = self._ctx
+        bound = self._log.bind(run_id=request.run_id, stream_id=request.stream_id)
+        policy = overrides.apply(ctx.policies.policy_for(request.stream_id))
+        policy = policy.model_copy(update={"executors": [ExecutorKind.local]})
+        current = _Range.of(request, ctx.group_id)
         reader = SegmentRange(
             bootstrap=ctx.settings.kafka_bootstrap,
             topic=ctx.settings.topics.name(Topic.SEGMENTS),
-            group_id=self._reader_group,
+            group_id=current.reader_group,
             client_id=ctx.settings.producer_id,
             spec=RangeSpec(
-                self.request.stream_id,
-                self.request.media_from,
-                self.request.media_to,
-                self.request.wall_from,
+                request.stream_id,
+                request.media_from,
+                request.media_to,
+                request.wall_from,
                 ctx.settings.replay_seek_slack,
             ),
             halted=self._signals.halted,
         )
-        metrics.REPLAY_RUNS.labels(ctx.detector).inc()
-        started = time.monotonic()
-        self._log.info(
+        started, analysed_before = time.monotonic(), self.analysed
+        bound.info(
             "replay.run_started",
-            purpose=self.request.purpose.value,
+            purpose=request.purpose.value,
             config_hash=identity.config_hash,
-            media_from=self.request.media_from,
-            media_to=self.request.media_to,
+            media_from=request.media_from,
+            media_to=request.media_to,
         )
         try:
-            runtime.start()
-            self._await_tables(runtime)
             items, done = self._source(reader)
-            self._pump(items, done, engine, identity, policy)
+            self._pump(current, items, done, engine=engine, identity=identity, policy=policy)
         finally:
             reader.close()
-            router.close()
-            runtime.stop()
-            metrics.REPLAY_RUNS.labels(ctx.detector).dec()
-        outcome = (
-            Outcome.cancelled
-            if self._signals.cancel.is_set()
-            else Outcome.stopped
-            if self._signals.stop.is_set()
-            else Outcome.completed
-        )
-        self._log.info(
+        bound.info(
             "replay.run_ended",
-            outcome=outcome.value,
-            segments=self.analysed,
+            outcome=self._signals.outcome().value,
+            segments=self.analysed - analysed_before,
             seconds=round(time.monotonic() - started, 3),
         )
-        return outcome
 
     def _runtime(self, overrides: RunConfig) -> AnalyzerRuntime:
         try:
@@ -224,8 +307,10 @@ class ReplayRun:
 
     def _pump(
         self,
+        current: _Range,
         items: Iterable[RangeItem],
         done: Callable[[RangeItem], None],
+        *,
         engine: AnalysisEngine,
         identity: DetectorIdentity,
         policy: AnalysisPolicy,
@@ -237,18 +322,25 @@ class ReplayRun:
                 for item in items:
                     if self._signals.halted():
                         break
-                    in_flight.append((item, pool.submit(self._analyse, engine, item, policy)))
+                    in_flight.append(
+                        (item, pool.submit(self._analyse, current, engine, item, policy))
+                    )
                     if len(in_flight) >= 2 * workers:
-                        self._publish(done, identity, *in_flight.popleft())
+                        self._publish(current, done, identity, *in_flight.popleft())
+                # Halted (cancelled, giving way): what is being analysed is published, what has
+                # not started is left to the checkpoint (the pool starts them in order, so the
+                # first not started ends the published prefix). Stopped: nothing more.
                 while in_flight and not self._signals.stop.is_set():
-                    self._publish(done, identity, *in_flight.popleft())
+                    if self._signals.halted() and in_flight[0][1].cancel():
+                        break
+                    self._publish(current, done, identity, *in_flight.popleft())
             finally:
                 self._abort.set()
                 for _, future in in_flight:
                     future.cancel()
 
     def _analyse(
-        self, engine: AnalysisEngine, item: RangeItem, policy: AnalysisPolicy
+        self, current: _Range, engine: AnalysisEngine, item: RangeItem, policy: AnalysisPolicy
     ) -> Detection:
         """The segment's detection; raises PermanentError when it can never be analysed."""
         analysis = (
@@ -257,21 +349,22 @@ class ReplayRun:
                 sample_fps=policy.sample_fps,
                 lag_s=None,
                 shed_before=0,
-                backfill_run_id=self.request.run_id,
+                backfill_run_id=current.request.run_id,
             )
-            if self._backfill
+            if current.backfill
             else None
         )
         return _retrying(
             lambda: engine.analyse(
-                item.segment, policy, self._detections_run, item.event_id, analysis
+                item.segment, policy, current.detections_run, item.event_id, analysis
             ),
             self._abort,
-            self._log.bind(sequence=item.segment.sequence),
+            self._log.bind(run_id=current.request.run_id, sequence=item.segment.sequence),
         )
 
     def _publish(
         self,
+        current: _Range,
         done: Callable[[RangeItem], None],
         identity: DetectorIdentity,
         item: RangeItem,
@@ -283,12 +376,12 @@ class ReplayRun:
         except AbortedError:
             return
         except PermanentError as exc:
-            self._unanalysable(item, exc)
+            self._unanalysable(current, item, exc)
             done(item)
             return
         segment = item.segment
         event_id = detection_event_id(
-            identity, self._detections_run, segment.stream_id, segment.sequence
+            identity, current.detections_run, segment.stream_id, segment.sequence
         )
         self._ctx.producer.publish(
             self._ctx.settings.topics.name(Topic.DETECTIONS),
@@ -302,13 +395,13 @@ class ReplayRun:
         self._ctx.producer.flush()
         self.analysed += 1
         metrics.REPLAY_SEGMENTS.labels(self._ctx.detector).inc()
-        if self._backfill:
+        if current.backfill:
             metrics.BACKFILL_SEGMENTS.labels(self._ctx.detector).inc()
         done(item)
 
-    def _unanalysable(self, item: RangeItem, exc: PermanentError) -> None:
+    def _unanalysable(self, current: _Range, item: RangeItem, exc: PermanentError) -> None:
         """Dead-letter a segment that can never be analysed (see the module docstring)."""
-        bound = self._log.bind(sequence=item.segment.sequence)
+        bound = self._log.bind(run_id=current.request.run_id, sequence=item.segment.sequence)
         error_type = type(exc).__name__
         if item.record is None:
             common_metrics.DEAD_LETTERS_DROPPED.labels(
@@ -324,7 +417,7 @@ class ReplayRun:
         dead_letter(
             self._ctx.producer,
             item.record,
-            group=self._dead_letter_group,
+            group=current.dead_letter_group,
             reason=exc.reason,
             error_type=error_type,
             client_id=self._ctx.settings.producer_id,

@@ -14,11 +14,10 @@ from fastapi import FastAPI
 
 from sightline_analysis.policies import followed_policies
 from sightline_analysis.replay.coordinator import ReplayCoordinator
-from sightline_analysis.replay.run import ReplayContext, ReplayRun, RunSignals
+from sightline_analysis.replay.run import ReplayContext, ReplayRun, RunSignals, RunWork
 from sightline_analysis.settings import DetectorSettings
 from sightline_common.kafka import EventProducer
 from sightline_common.logging import configure_logging
-from sightline_common.messages import ReanalysisRequest
 from sightline_common.ops import BackgroundServer, ops_router
 from sightline_common.storage import ObjectStore
 from sightline_common.topics import Topic
@@ -46,8 +45,8 @@ def run_replay(spec: DetectorSpec, settings: DetectorSettings, port: int) -> int
         producer=producer,
     )
 
-    def make_run(request: ReanalysisRequest, signals: RunSignals) -> ReplayRun:
-        return ReplayRun(request, context, signals)
+    def make_run(work: RunWork, signals: RunSignals) -> ReplayRun:
+        return ReplayRun(work, context, signals)
 
     coordinator = ReplayCoordinator(
         bootstrap=settings.kafka_bootstrap,

@@ -61,7 +61,11 @@ class IngestRig:
         return self.process
 
     def add_stream(self, kind: str = "rtmp", **source: object) -> tuple[str, str]:
-        """Register a stream on this test's stream-config topic; returns (id, key)."""
+        """Register a stream on this test's stream-config topic; returns (id, key).
+
+        Added before `start()`, the stream is known once ingest is ready (readiness waits for
+        the stream-config table read at start); added while ingest runs, only once ingest has
+        read it live, which nothing tells a test: a publish right after can be refused."""
         key = new_key()
         config = StreamConfig(
             stream_id=f"s-{uuid.uuid4().hex[:12]}",

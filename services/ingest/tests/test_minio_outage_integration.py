@@ -66,9 +66,8 @@ def test_segments_spool_while_minio_is_down_and_arrive_in_order_after(
 ) -> None:
     rig.s3_endpoint = private_minio.endpoint
     store = rig.store()
-    rig.start()
     stream_id, key = rig.add_stream("rtmp")
-    time.sleep(2)
+    rig.start()
     pusher = start_push(f"{rig.nginx.rtmp_url}/{key}", 50)
     try:
         wait_for_segments(rig, stream_id, 2)

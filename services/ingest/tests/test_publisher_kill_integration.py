@@ -94,9 +94,8 @@ def kill_at_a_fragment_boundary(url: str, listing: Listing, after: int) -> None:
 
 
 def test_the_last_fragment_of_a_sigkilled_publisher_is_picked_up(rig: IngestRig) -> None:
-    rig.start()
     stream_id, key = rig.add_stream("rtmp")
-    time.sleep(2)
+    rig.start()
     folder = rig.nginx.hls_dir / key
     listing = Listing(folder)
     stop = threading.Event()

@@ -54,9 +54,8 @@ def wait_until_stopped(rig: IngestRig, stream_id: str, starts: int, timeout: flo
 
 
 def test_a_reconnect_continues_the_same_stream_with_a_discontinuity(rig: IngestRig) -> None:
-    rig.start()
     stream_id, key = rig.add_stream("rtmp")
-    time.sleep(2)
+    rig.start()
     url = f"{rig.nginx.rtmp_url}/{key}"
     assert push(url, 8).returncode == 0
     assert push(url, 8).returncode == 0
@@ -78,9 +77,8 @@ def test_a_reconnect_continues_the_same_stream_with_a_discontinuity(rig: IngestR
 
 
 def test_sigkill_mid_stream_loses_no_sequence_and_reuses_event_ids(rig: IngestRig) -> None:
-    process = rig.start()
     stream_id, key = rig.add_stream("rtmp")
-    time.sleep(2)
+    process = rig.start()
     pusher = start_push(f"{rig.nginx.rtmp_url}/{key}", 40)
     try:
         wait_for_segments(rig, stream_id, 3)
@@ -99,9 +97,8 @@ def test_sigkill_mid_stream_loses_no_sequence_and_reuses_event_ids(rig: IngestRi
 def test_a_publish_that_ended_while_ingest_was_down_is_finished_after_restart(
     rig: IngestRig,
 ) -> None:
-    process = rig.start()
     stream_id, key = rig.add_stream("rtmp")
-    time.sleep(2)
+    process = rig.start()
     pusher = start_push(f"{rig.nginx.rtmp_url}/{key}", 10)
     try:
         wait_for_segments(rig, stream_id, 2)

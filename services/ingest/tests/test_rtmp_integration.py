@@ -57,9 +57,8 @@ def ffprobe_duration(url: str) -> float:
 def test_a_30s_obs_stream_becomes_ordered_segments_a_playable_playlist_and_events(
     rig: IngestRig,
 ) -> None:
-    rig.start()
     stream_id, key = rig.add_stream("rtmp")
-    time.sleep(2)  # the registry follows the topic live
+    rig.start()
     result = push(f"{rig.nginx.rtmp_url}/{key}", 30)
     assert result.returncode == 0, result.stderr
     lifecycle = wait_for_status(rig, stream_id, "stopped")

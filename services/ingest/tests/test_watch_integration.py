@@ -18,9 +18,8 @@ pytestmark = pytest.mark.integration
 
 
 def test_segments_are_picked_up_as_nginx_writes_them_without_polling(rig: IngestRig) -> None:
-    rig.start(SIGHTLINE_POLL_INTERVAL="120")
     stream_id, key = rig.add_stream("rtmp")
-    time.sleep(2)  # the registry follows the topic live
+    rig.start(SIGHTLINE_POLL_INTERVAL="120")
     pusher = subprocess.Popen(
         push_command(f"{rig.nginx.rtmp_url}/{key}", 40),
         stdout=subprocess.DEVNULL,

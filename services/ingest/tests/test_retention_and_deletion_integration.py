@@ -99,11 +99,11 @@ def _ffprobe_seconds(url: str) -> float:
 
 
 def test_expired_segments_leave_the_live_playlist_and_the_rest_plays(rig: IngestRig) -> None:
-    rig.start()
     api, _token = _start_api(rig)
     created = api.post("/api/streams", json={"name": "cam", "source": {"kind": "rtmp"}}).json()
     stream_id = created["id"]
     api.patch(f"/api/streams/{stream_id}", json={"retention": {"video_s": 6}}).raise_for_status()
+    rig.start()  # ready once it has read the stream's config (a live read could trail the push)
     pusher = _push(f"{rig.nginx.rtmp_url}/{created['stream_key']}", 30)
     try:
 
@@ -149,10 +149,10 @@ def test_expired_segments_leave_the_live_playlist_and_the_rest_plays(rig: Ingest
 def test_a_stream_deleted_mid_publish_leaves_nothing_and_its_key_is_refused(
     rig: IngestRig,
 ) -> None:
-    rig.start()
     api, _token = _start_api(rig)
     created = api.post("/api/streams", json={"name": "cam", "source": {"kind": "rtmp"}}).json()
     stream_id = created["id"]
+    rig.start()  # ready once it has read the stream's config (a live read could trail the push)
     url = f"{rig.nginx.rtmp_url}/{created['stream_key']}"
     pusher = _push(url, 16)
     try:

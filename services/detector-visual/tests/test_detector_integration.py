@@ -81,3 +81,36 @@ def test_faces_cuts_colours_and_quality_are_published(isolated: Isolated) -> Non
         )
         assert len(kinds(detection, "quality")) == len(detection.frames)
     assert child.stop() == 0  # SIGTERM: finish, commit, exit cleanly
+
+
+def test_analyzer_settings_from_the_environment_set_the_live_rate(isolated: Isolated) -> None:
+    """SIGHTLINE_ANALYZER_SETTINGS reaches live analysis: faces every sampled frame, none
+    held (the default, every 1 s, holds every other frame at 2 fps)."""
+    with_face = background(22)
+    with_face[100:612, 600:1112] = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
+    port = free_port()
+    child = isolated.spawn(
+        "sightline_detector_visual",
+        SIGHTLINE_HTTP_PORT=str(port),
+        SIGHTLINE_ANALYZERS="faces_mtcnn",
+        SIGHTLINE_ANALYZER_SETTINGS='{"faces_mtcnn": {"every_s": 0}}',
+    )
+    child.wait_http_ok(f"http://127.0.0.1:{port}/readyz", timeout=180)
+    Scenario(isolated.settings()).add_segment(
+        "studio", 0, write_ts([with_face] * 30, isolated.tmp / "b.ts", 15).read_bytes()
+    )
+    (found,) = wait_for_messages(isolated.bootstrap, isolated.topics.name(Topic.DETECTIONS), 1, 180)
+    faces = [r for f in found.payload.frames for r in f.results if r.kind == "face"]
+    assert len(faces) == len(found.payload.frames) == 4
+    assert [r.attributes.get("held", False) for r in faces] == [False] * 4
+    assert child.stop() == 0
+
+
+def test_invalid_analyzer_settings_are_refused_at_start_up(isolated: Isolated) -> None:
+    child = isolated.spawn(
+        "sightline_detector_visual",
+        SIGHTLINE_HTTP_PORT=str(free_port()),
+        SIGHTLINE_ANALYZER_SETTINGS='{"faces_mtcnn": {"every_s": -1}}',
+    )
+    assert child.wait(timeout=120) == 2
+    assert "SIGHTLINE_ANALYZER_SETTINGS['faces_mtcnn'] invalid" in child.tail(), child.tail()

@@ -1,7 +1,9 @@
 """Building a detector's analyzer set and the followers that keep its live inputs current.
 
 Live analysis builds one set for the detector's lifetime; a reanalysis run builds its own, with
-the run's overrides, so a changed threshold yields another configuration hash.
+the run's overrides, so a changed threshold yields another configuration hash. Both start from
+the deployment's analyzer settings (`SIGHTLINE_ANALYZER_SETTINGS`), so a backfill run, which
+completes the live run under its event ids, analyses with the live configuration.
 """
 
 from __future__ import annotations
@@ -10,11 +12,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import structlog
+from pydantic import ValidationError
+
 from sightline_analysis.analyzers import AnalyzerContext, AnalyzerRegistry, AnalyzerSet
 from sightline_analysis.logo.learned.proposals import ProposalConfig, ProposalMatcher
 from sightline_analysis.logo.learned.weights import WeightsStore
 from sightline_analysis.logo.library import LogoLibrary
 from sightline_analysis.logo.matcher import LogoMatcher, MatcherConfig
+from sightline_analysis.replay.run_config import POLICY, RunConfig, RunConfigError
 from sightline_analysis.settings import DetectorSettings
 from sightline_common.kafka.follower import CompactedTopicFollower
 from sightline_common.messages import LogoEntry
@@ -22,6 +28,10 @@ from sightline_common.storage import ObjectStore
 from sightline_common.topics import Topic
 
 LOGO = "logo"
+
+
+class AnalyzerSettingsError(ValueError):
+    """`SIGHTLINE_ANALYZER_SETTINGS` names an unknown analyzer or does not validate."""
 
 
 @dataclass
@@ -54,10 +64,12 @@ def build_analyzers(
 ) -> AnalyzerRuntime:
     """The analyzers named by `keys`; a logo analyzer gets a matcher fed by the logo library.
 
-    `overrides` maps an analyzer key to settings for it; the logo analyzer's are the
-    matcher's tuning (`MatcherConfig`). Invalid settings raise pydantic's ValidationError.
+    `overrides` maps an analyzer key to settings for it, over the deployment's
+    (`settings.analyzer_settings`); the logo analyzer's are the matcher's tuning
+    (`MatcherConfig`). Invalid settings raise pydantic's ValidationError.
     """
-    overrides = overrides or {}
+    base, run = settings.analyzer_settings, overrides or {}
+    overrides = {k: {**base.get(k, {}), **run.get(k, {})} for k in keys if k in base or k in run}
     followers: list[CompactedTopicFollower] = []
     matcher: LogoMatcher | None = None
     if LOGO in keys:
@@ -85,3 +97,39 @@ def build_analyzers(
     context = AnalyzerContext(logo_matcher=matcher)
     analyzers = [registry.build(k, context, None if k == LOGO else overrides.get(k)) for k in keys]
     return AnalyzerRuntime(AnalyzerSet(analyzers), followers)
+
+
+def check_analyzer_settings(keys: Sequence[str], settings: DetectorSettings) -> None:
+    """Refuse `settings.analyzer_settings` as a reanalysis run's `config` would be refused: a
+    key no analyzer is registered under, or settings its analyzer's config class rejects (for
+    `logo`, `MatcherConfig`); `policy` is per stream, not per deployment. Keys of analyzers not
+    in `keys` belong to another detector sharing the environment. Raises AnalyzerSettingsError.
+    """
+    given = settings.analyzer_settings
+    variable = "SIGHTLINE_ANALYZER_SETTINGS"
+    if POLICY in given:
+        raise AnalyzerSettingsError(f"{variable}: a stream's policy is set per stream, not here")
+    registry = AnalyzerRegistry.discover()
+    try:
+        mine = RunConfig.parse(given, keys, registry.keys).analyzers
+    except RunConfigError as exc:
+        raise AnalyzerSettingsError(f"{variable}: {exc.reason}") from exc
+    for key, config in mine.items():
+        try:
+            if key == LOGO:
+                MatcherConfig.model_validate(config)
+            else:
+                registry.validate(key, config)
+        except ValidationError as exc:
+            errors = exc.errors(include_url=False, include_context=False)
+            raise AnalyzerSettingsError(f"{variable}[{key!r}] invalid: {errors}") from exc
+
+
+def refuse_invalid_analyzer_settings(keys: Sequence[str], settings: DetectorSettings) -> None:
+    """Exit with code 2 and the reason in the log when `check_analyzer_settings` refuses the
+    deployment's analyzer settings (every mode calls this once at start)."""
+    try:
+        check_analyzer_settings(keys, settings)
+    except AnalyzerSettingsError as exc:
+        structlog.get_logger(__name__).error("service.refused", reason=str(exc))
+        raise SystemExit(2) from exc

@@ -23,7 +23,7 @@ from sightline_analysis.handler import SegmentHandler
 from sightline_analysis.newest import NewestSegments
 from sightline_analysis.policies import followed_policies
 from sightline_analysis.replay.service import run_replay
-from sightline_analysis.runtime import build_analyzers
+from sightline_analysis.runtime import build_analyzers, refuse_invalid_analyzer_settings
 from sightline_analysis.settings import DetectorSettings
 from sightline_analysis.shedding import LiveShedder
 from sightline_common.kafka import ConsumerLoop, EventProducer
@@ -48,8 +48,10 @@ def run_detector(spec: DetectorSpec, settings: DetectorSettings) -> int:
     """Consume `segments`, publish `detections` until SIGTERM; returns the exit code."""
     log = configure_logging(settings.service_name, settings.log_level)
     settings.refuse_dev_credentials()
+    keys = settings.analyzer_keys(spec.analyzers)
+    refuse_invalid_analyzer_settings(keys, settings)
     store = ObjectStore.from_settings(settings)
-    runtime = build_analyzers(settings.analyzer_keys(spec.analyzers), settings, store)
+    runtime = build_analyzers(keys, settings, store)
     policies, config_follower = followed_policies(settings)
     executors = {
         ExecutorKind(cfg["type"]): build_executor(cfg, runtime.analyzers)
@@ -147,9 +149,9 @@ def run_executor(spec: DetectorSpec, settings: DetectorSettings, port: int) -> i
     if not limits.secret:
         log.error("executor.refused", reason="SIGHTLINE_LAN_SECRET is not set")
         return 2
-    runtime = build_analyzers(
-        settings.analyzer_keys(spec.analyzers), settings, ObjectStore.from_settings(settings)
-    )
+    keys = settings.analyzer_keys(spec.analyzers)
+    refuse_invalid_analyzer_settings(keys, settings)
+    runtime = build_analyzers(keys, settings, ObjectStore.from_settings(settings))
     app = executor_app(runtime.analyzers, runtime.caught_up, limits, f"{settings.http_host}:{port}")
     runtime.start()
     log.info("executor.started", detector=spec.name, analyzers=runtime.analyzers.keys, port=port,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 
 from sightline_analysis.executor_server import ExecutorLimits
 from sightline_analysis.image_size import MAX_IMAGE_PIXELS
@@ -16,6 +16,11 @@ class DetectorSettings(ServiceSettings):
     """Executor endpoints and limits; env `SIGHTLINE_LAN_HOSTS=host:port,host:port` etc."""
 
     analyzers: str = ""  # comma-separated plugin keys; empty: the detector's default set
+    # Per analyzer key, that analyzer's settings for every analysis this deployment makes (live,
+    # LAN executor, replay), as JSON, e.g. {"faces_mtcnn": {"every_s": 2}}: checked at start-up
+    # as a reanalysis run's `config` is (keys of analyzers another detector runs are left to
+    # it); part of the config hash detections carry, and a run's own overrides go on top.
+    analyzer_settings: dict[str, dict[str, Any]] = Field(default_factory=dict)
     keyframe_interval: float = 2.0
     follow_timeout: float = 30.0
     lan_hosts: str = ""

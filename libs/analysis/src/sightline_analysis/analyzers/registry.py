@@ -10,7 +10,7 @@ from types import ModuleType
 from typing import Any
 
 from sightline_analysis.analyzers import plugins
-from sightline_analysis.analyzers.base import Analyzer, AnalyzerContext
+from sightline_analysis.analyzers.base import Analyzer, AnalyzerConfig, AnalyzerContext
 from sightline_analysis.frames import Frame
 from sightline_common.messages import ResultItem
 
@@ -54,12 +54,18 @@ class AnalyzerRegistry:
         self, key: str, context: AnalyzerContext, config: Mapping[str, Any] | None = None
     ) -> Analyzer:
         """An analyzer of `key` with `config` validated by its plugin's config class."""
+        cls = self._class(key)
+        return cls(self.validate(key, config), context)
+
+    def validate(self, key: str, config: Mapping[str, Any] | None) -> AnalyzerConfig:
+        """`config` validated by `key`'s plugin config class (pydantic's ValidationError)."""
+        return self._class(key).config_model.model_validate({**(config or {}), "type": key})
+
+    def _class(self, key: str) -> type[Analyzer]:
         try:
-            cls = self._classes[key]
+            return self._classes[key]
         except KeyError as exc:
             raise UnknownAnalyzerError(f"no analyzer {key!r}; known: {self.keys}") from exc
-        settings = cls.config_model.model_validate({**(config or {}), "type": key})
-        return cls(settings, context)
 
 
 class AnalyzerSet:

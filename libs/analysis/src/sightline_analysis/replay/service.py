@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from sightline_analysis.policies import followed_policies
 from sightline_analysis.replay.coordinator import ReplayCoordinator
 from sightline_analysis.replay.run import ReplayContext, ReplayRun, RunSignals, RunWork
+from sightline_analysis.runtime import refuse_invalid_analyzer_settings
 from sightline_analysis.settings import DetectorSettings
 from sightline_common.kafka import EventProducer
 from sightline_common.logging import configure_logging
@@ -30,6 +31,8 @@ def run_replay(spec: DetectorSpec, settings: DetectorSettings, port: int) -> int
     """Execute reanalysis runs for this detector until SIGTERM; returns the exit code."""
     log = configure_logging(f"{settings.service_name}-replay", settings.log_level)
     settings.refuse_dev_credentials()
+    analyzer_keys = settings.analyzer_keys(spec.analyzers)
+    refuse_invalid_analyzer_settings(analyzer_keys, settings)
     if settings.replay_nice:
         os.nice(settings.replay_nice)
     policies, config_follower = followed_policies(settings)
@@ -37,7 +40,7 @@ def run_replay(spec: DetectorSpec, settings: DetectorSettings, port: int) -> int
     context = ReplayContext(
         detector=spec.name,
         version=spec.version,
-        analyzer_keys=settings.analyzer_keys(spec.analyzers),
+        analyzer_keys=analyzer_keys,
         group_id=settings.topics.group(spec.group_id),
         settings=settings,
         store=ObjectStore.from_settings(settings),

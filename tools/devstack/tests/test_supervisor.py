@@ -39,16 +39,22 @@ def test_a_crashed_service_is_restarted_with_growing_back_off(tmp_path: Path) ->
 
 
 def test_shutdown_terminates_running_services(tmp_path: Path) -> None:
-    marker = tmp_path / "terminated"
+    marker, ready = tmp_path / "terminated", tmp_path / "ready"
     code = (
         "import signal, sys, time\n"
         f"signal.signal(signal.SIGTERM, lambda *a: (open({str(marker)!r}, 'w').close(), "
         "sys.exit(0)))\n"
+        f"open({str(ready)!r}, 'w').close()\n"
         "time.sleep(60)\n"
     )
     supervisor = Supervisor([spec(tmp_path, "sleeper", code)], lambda _m: None)
     supervisor.start_all()
-    time.sleep(1.0)
+    # Until its handler is in place (a fixed 1-s pause could end before a loaded machine had
+    # started the interpreter, and SIGTERM would then kill it without the marker).
+    deadline = time.monotonic() + 60
+    while not ready.exists():
+        assert time.monotonic() < deadline, "the service never started"
+        time.sleep(0.05)
     started = time.monotonic()
     supervisor.shutdown(grace=10)
     assert marker.exists()  # it got SIGTERM and shut down gracefully

@@ -31,6 +31,12 @@ used 0.301 CPU-s per media second and got 0.45 of 2 cores (it runs at nice 10). 
 ceiling (decode + logo analyzer, both cores) was 5.9-8.0x at 2 fps and 14-16.5x at 1 fps: at
 2 fps the >= 10x target needs the logo analyzer below ~0.18 CPU-s per media second even with
 the whole machine free.
+After 8a889ab (a stream's backfill ranges as one job, a reanalysis first, a running backfill
+giving way to it), 60 segments at load 5-8: first detection after 7.3 s, alone 1.7x, beside
+live 0.6x. The worker's log: the live stream's 41 backfill requests (widenings included) went
+into 2 jobs instead of a run per range; one analysed 4 ranges in one execution, the other,
+queued behind the first reanalysis, held 25 ranges when the second arrived, gave way within
+2 s, and resumed after it (the bench then stopped the worker).
 """
 
 from __future__ import annotations

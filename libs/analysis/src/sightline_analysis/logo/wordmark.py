@@ -52,6 +52,13 @@ class WordmarkConfig(BaseModel):
     min_chars: int = Field(default=3, ge=1)
     """Brand texts shorter than this are not looked for (too easily read by chance)."""
     threads: int = Field(default=1, ge=1)
+    line_width: int = Field(default=192, ge=8)
+    """Narrowest image (px, at the recogniser's 48 px height) a line is recognised at; a wider
+    line is recognised at its own width, one line per call. rapidocr's default pads every
+    line to 320 px (PaddleOCR's training width) and a batch of 6 to its widest line: the
+    kit's lines (median width/height 2.8) then cost 2.2 times their own pixels, and the
+    recogniser's CPU is linear in the width. Narrower than 192 misreads short thin-serif
+    wordmarks ("2uill" for "Quill" on the kit's tilt clip at 128 and 160)."""
     veto_similarity: float = Field(default=0.6, gt=0.0, le=1.0)
     """A line read on a sighting that is this similar to, yet not, the brand's text vetoes
     the sighting (and its track): look-alikes share most letters with their target."""
@@ -118,17 +125,19 @@ def contradicts(line: str, brand: str, min_similarity: float) -> bool:
     )
 
 
-def load_engine(threads: int) -> Any:
+def load_engine(config: WordmarkConfig) -> Any:
     """The rapidocr engine (optional dependency, imported on first use)."""
     from rapidocr_onnxruntime import RapidOCR  # noqa: PLC0415 - optional and heavy
 
     return RapidOCR(
-        intra_op_num_threads=threads,
-        inter_op_num_threads=threads,
+        intra_op_num_threads=config.threads,
+        inter_op_num_threads=config.threads,
         use_cls=False,
         # "max": never enlarge the reduced frame (the default "min" would blow it up).
         det_limit_type="max",
         det_limit_side_len=2000,
+        rec_img_shape=[3, 48, config.line_width],
+        rec_batch_num=1,
     )
 
 
@@ -164,7 +173,7 @@ class WordmarkReader:
 
     def __init__(self, config: WordmarkConfig | None = None, engine: Any = None) -> None:
         self.config = config or WordmarkConfig()
-        self._engine = engine if engine is not None else load_engine(self.config.threads)
+        self._engine = engine if engine is not None else load_engine(self.config)
 
     def read(self, frame: Frame, brands: Iterable[str]) -> list[TextSighting]:
         """The brands of `brands` whose text a line of `frame` reads as, best line first."""

@@ -1,0 +1,53 @@
+"""The OCR channel's cost: what the recogniser is given (rapidocr's real engine)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import cv2
+import numpy as np
+import pytest
+
+from sightline_analysis.frames import Frame
+from sightline_analysis.logo.wordmark import WordmarkConfig
+
+
+def test_each_line_is_recognised_at_its_own_width_above_the_floor() -> None:
+    """A short word and a long caption on one frame: the short one is recognised at the
+    floor `line_width`, the long one at its own width, each alone (rapidocr's default would
+    pad both to 320 px and to each other's width in one batch: the recogniser's CPU is
+    linear in the width it gets)."""
+    pytest.importorskip("rapidocr_onnxruntime")
+    from sightline_analysis.logo.wordmark import WordmarkReader  # noqa: PLC0415 - optional
+
+    frame = np.full((720, 1280, 3), 200, np.uint8)
+    cv2.putText(frame, "VOLTA", (100, 200), cv2.FONT_HERSHEY_DUPLEX, 2.0, (30, 30, 30), 4)
+    cv2.putText(frame, "HALF TIME SCORE TWO ONE AFTER EXTRA TIME", (40, 500),
+                cv2.FONT_HERSHEY_DUPLEX, 1.4, (30, 30, 30), 3)  # fmt: skip
+    config = WordmarkConfig()
+    reader = WordmarkReader(config)
+    engine: Any = reader._engine
+    crops: list[tuple[int, int]] = []
+    inputs: list[tuple[int, ...]] = []
+    crop_lines, session = engine.get_crop_img_list, engine.text_rec.session
+
+    def cropped(image: np.ndarray, quads: list[np.ndarray]) -> list[np.ndarray]:
+        found: list[np.ndarray] = crop_lines(image, quads)
+        crops.extend((c.shape[0], c.shape[1]) for c in found)
+        return found
+
+    def recognised(batch: np.ndarray) -> Any:
+        inputs.append(batch.shape)
+        return session(batch)
+
+    engine.get_crop_img_list = cropped
+    engine.text_rec.session = recognised
+    lines = reader.lines(Frame(frame, 0.0))
+    assert sorted(line.text for line in lines) == [
+        "HALF TIME SCORE TWO ONE AFTER EXTRA TIME",
+        "VOLTA",
+    ]
+    widths = sorted(max(config.line_width, int(48 * w / h)) for h, w in crops)
+    assert widths[0] == config.line_width < 320  # the short word: the floor, not 320
+    assert widths[1] > 320
+    assert sorted(inputs) == [(1, 3, 48, width) for width in widths]

@@ -51,3 +51,22 @@ def test_each_line_is_recognised_at_its_own_width_above_the_floor() -> None:
     assert widths[0] == config.line_width < 320  # the short word: the floor, not 320
     assert widths[1] > 320
     assert sorted(inputs) == [(1, 3, 48, width) for width in widths]
+
+
+def test_the_detectors_input_is_the_one_rapidocr_would_make() -> None:
+    """The one-call preprocessing gives the text detector what rapidocr's own (float64
+    numpy) preprocessing gives it, for the reduced frame's usual size and an odd one."""
+    pytest.importorskip("rapidocr_onnxruntime")
+    from rapidocr_onnxruntime.ch_ppocr_det.utils import DetPreProcess  # noqa: PLC0415
+
+    from sightline_analysis.logo.wordmark import load_engine  # noqa: PLC0415 - optional
+
+    engine = load_engine(WordmarkConfig())
+    rng = np.random.default_rng(5)
+    for height, width in ((360, 640), (203, 517)):
+        image = rng.integers(0, 256, (height, width, 3)).astype(np.uint8)
+        theirs = DetPreProcess(960, "max", [0.5] * 3, [0.5] * 3)(image)
+        ours = engine.text_det.get_preprocess(max(height, width))(image)
+        assert ours.shape == theirs.shape
+        assert ours.dtype == np.float32
+        np.testing.assert_allclose(ours, theirs, atol=1e-5)

@@ -2,7 +2,8 @@
 
 Environment: BOOTSTRAP, TOPIC, GROUP, RECORD (file), and optionally KILL_ON (an event id after
 whose handling the process SIGKILLs itself, before the commit) or SLOW_SECONDS (time each
-handling takes, so a SIGTERM arrives mid-message), and CONCURRENCY (the loop's, default 1).
+handling takes, so a SIGTERM arrives mid-message), CONCURRENCY (the loop's, default 1) and
+SESSION_TIMEOUT_MS (the group session, default the services' own).
 """
 
 from __future__ import annotations
@@ -42,6 +43,11 @@ def main() -> None:
         handler=handle,
         batch_size=1,
         concurrency=int(os.environ.get("CONCURRENCY", "1")),
+        consumer_overrides=(
+            {"session.timeout.ms": int(os.environ["SESSION_TIMEOUT_MS"])}
+            if "SESSION_TIMEOUT_MS" in os.environ
+            else None
+        ),
     )
     loop.install_signal_handlers()
     loop.run()

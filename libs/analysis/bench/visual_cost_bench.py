@@ -9,7 +9,11 @@ not wall time, since the machine is shared) per second of video at 2 sampled fra
 - the decode-only ceiling: sampled decode of every segment, nothing else;
 - each visual analyzer alone on the decoded frames (stream state carried across segments);
 - the whole detector-visual: an `AnalysisEngine` with detector-visual's analyzer set on the
-  local executor, segment bytes in, Detection out.
+  local executor, segment bytes in, Detection out; with `SIGHTLINE_ANALYZER_SETTINGS` set, also
+  with those settings (e.g. `{"faces_mtcnn": {"every_s": 2}, "people": {"every_s": 4}}`: what
+  slower live rates would save). Measured at f1b987f (nproc 2, load 5.4-6.6, one bench run):
+  detector-visual 0.236 with the defaults, 0.185 with faces every 2 s and people every 4 s
+  (segments are 2 s and holding never crosses one, so people then runs once per segment).
 
 Budget (issue 15): <= 0.33 CPU-s per stream-second for the whole system, both detectors,
 ingest, sink and notifier together.
@@ -25,6 +29,7 @@ pass), detector-visual 0.147, of which decode 0.056.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import statistics
@@ -43,6 +48,8 @@ from sightline_analysis.decode import decode_sampled
 from sightline_analysis.engine import AnalysisEngine, DetectorIdentity
 from sightline_analysis.executors import ExecutorRouter, build_executor
 from sightline_analysis.frames import Frame, Image
+from sightline_analysis.runtime import check_analyzer_settings
+from sightline_analysis.settings import DetectorSettings
 from sightline_analysis.synthetic import background, write_ts
 from sightline_benchkit import BenchResults, progress
 from sightline_common.messages import AnalysisPolicy, ExecutorKind, SegmentReady
@@ -197,11 +204,17 @@ def analyzer_cost(key: str, decoded: list[list[Frame]]) -> tuple[float, float]:
     return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
 
 
-def detector_cost(segments: Sequence[bytes]) -> tuple[float, float, int]:
-    """Median (CPU, wall) seconds of detector-visual's engine over every segment, and how many
-    results it published (a sanity check that it did the work)."""
+def detector_cost(
+    segments: Sequence[bytes], settings: dict[str, dict[str, Any]] | None = None
+) -> tuple[float, float, int]:
+    """Median (CPU, wall) seconds of detector-visual's engine over every segment (its analyzers
+    given `settings`, per key), and how many results it published (a sanity check that it did
+    the work)."""
     registry = AnalyzerRegistry.discover()
-    analyzers = AnalyzerSet([registry.build(k, AnalyzerContext()) for k in DETECTOR_VISUAL])
+    settings = settings or {}
+    analyzers = AnalyzerSet(
+        [registry.build(k, AnalyzerContext(), settings.get(k)) for k in DETECTOR_VISUAL]
+    )
     executor = build_executor({"type": "local"}, analyzers)
     router = ExecutorRouter("visual", {ExecutorKind.local: executor})
     store = _Memory({f"seg{i}.ts": data for i, data in enumerate(segments)})
@@ -301,6 +314,14 @@ def main() -> None:
     per_second["detector-visual"] = cpu / video_s
     _line("detector-visual (decode + set)", cpu / video_s, wall / video_s, "detector-visual")
     print(f"  ({found} results in the last run's detections; budget for everything {BUDGET})")
+    deployed = DetectorSettings().analyzer_settings
+    if deployed:
+        check_analyzer_settings(DETECTOR_VISUAL, DetectorSettings())
+        cpu, wall, found = detector_cost(segments, deployed)
+        per_second["detector-visual-configured"] = cpu / video_s
+        print(f"  with SIGHTLINE_ANALYZER_SETTINGS={json.dumps(deployed)}:")
+        _line("detector-visual (decode + set)", cpu / video_s, wall / video_s, "")
+        print(f"  ({found} results in the last run's detections)")
     print(f"  load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
     for key, value in per_second.items():

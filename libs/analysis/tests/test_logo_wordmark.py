@@ -70,3 +70,49 @@ def test_the_detectors_input_is_the_one_rapidocr_would_make() -> None:
         assert ours.shape == theirs.shape
         assert ours.dtype == np.float32
         np.testing.assert_allclose(ours, theirs, atol=1e-5)
+
+
+class _OneLineEngine:
+    """rapidocr's engine surface with one line at `x`: recognition counts its calls and
+    reads the line's mean grey level (pure logic: what is recognised, and when)."""
+
+    def __init__(self) -> None:
+        self.x = 100.0
+        self.recognised = 0
+
+    def text_det(self, small: np.ndarray) -> tuple[list[list[list[float]]], float]:
+        x0, x1 = self.x, self.x + 80.0
+        return [[[x0, 150.0], [x1, 150.0], [x1, 180.0], [x0, 180.0]]], 0.0
+
+    def sorted_boxes(self, boxes: list[list[list[float]]]) -> list[list[list[float]]]:
+        return boxes
+
+    def get_crop_img_list(self, image: np.ndarray, quads: list[np.ndarray]) -> list[np.ndarray]:
+        boxes = [(q.min(axis=0).astype(int), q.max(axis=0).astype(int)) for q in quads]
+        return [image[y0:y1, x0:x1] for (x0, y0), (x1, y1) in boxes]
+
+    def text_rec(self, crops: list[np.ndarray]) -> tuple[list[tuple[str, float]], float]:
+        self.recognised += len(crops)
+        return [(f"LINE{int(crop.mean())}", 0.99) for crop in crops], 0.0
+
+
+def test_a_line_a_pan_carried_far_keeps_its_read() -> None:
+    """The camera pans 160 px between two reads: an 80-px line no longer overlaps where it
+    was, yet found where the pan moved it, with the same pixels, it keeps its read; a line
+    that was not on the earlier frame is recognised."""
+    from sightline_analysis.logo.wordmark import LineMemory, WordmarkReader  # noqa: PLC0415
+
+    rng = np.random.default_rng(11)
+    scene = cv2.resize(rng.integers(0, 255, (60, 140, 3)).astype(np.uint8), (1120, 480))
+    engine = _OneLineEngine()
+    reader = WordmarkReader(WordmarkConfig(), engine=engine)
+    memory = LineMemory()
+    first = reader.lines(Frame(np.ascontiguousarray(scene[60:420, 200:840]), 0.0), memory)
+    engine.x = 260.0  # the same line, 160 px to the right: the camera panned left
+    (moved,) = reader.lines(Frame(np.ascontiguousarray(scene[60:420, 40:680]), 1.0), memory)
+    assert engine.recognised == 1
+    assert moved.text == first[0].text
+    assert moved.box[0] == 260.0
+    engine.x = 500.0  # a line where the pan brought other pixels
+    reader.lines(Frame(np.ascontiguousarray(scene[60:420, 40:680]), 2.0), memory)
+    assert engine.recognised == 2

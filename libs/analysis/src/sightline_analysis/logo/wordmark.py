@@ -66,7 +66,8 @@ class WordmarkConfig(BaseModel):
     veto_score: float = Field(default=0.97, ge=0.0, le=1.0)
     """Only a line read this surely may veto (a thin serif brand is often half misread)."""
     reuse_iou: float = Field(default=0.15, gt=0.0, le=1.0)
-    """A line found where the stream's previous read found one (box IoU at least this) ..."""
+    """A line found where the stream's previous read found one (box IoU at least this, with
+    the earlier box where it was or where the camera's pan since moved it) ..."""
     reuse_difference: float = Field(default=20.0, ge=0.0)
     """... and looking the same (mean absolute grey difference of the two line thumbnails,
     0-255, at most this) keeps that read instead of being recognised again: a stream's
@@ -172,12 +173,15 @@ class LineMemory:
     Belongs to one stream; `clear` it at a cut."""
 
     reads: list[_Read] = field(default_factory=list)
+    gray: Image | None = None
+    """The reduced grey frame of that pass (to measure how far the camera moved since)."""
     reused: int = 0
     recognised: int = 0
 
     def clear(self) -> None:
         """Forget every line (the picture changed entirely)."""
         self.reads = []
+        self.gray = None
 
 
 class WordmarkReader:
@@ -235,7 +239,10 @@ class WordmarkReader:
         found = [np.asarray(box, np.float32) for box in self._engine.sorted_boxes(boxes)]
         gray = frame.scaled(self.config.width, gray=True)
         current = [_Read(_bounds(quad), _thumb(gray, _bounds(quad)), "", 0.0) for quad in found]
-        kept = [self._recalled(line, memory) for line in current]
+        pan = (0.0, 0.0)
+        if memory is not None and memory.gray is not None and memory.gray.shape == gray.shape:
+            pan = _camera_motion(memory.gray, gray)
+        kept = [self._recalled(line, memory, pan) for line in current]
         unread = [index for index, known in enumerate(kept) if known is None]
         crops = self._engine.get_crop_img_list(frame.image, [found[i] * scale for i in unread])
         read, _elapsed = self._engine.text_rec(crops) if crops else ([], 0.0)
@@ -244,23 +251,42 @@ class WordmarkReader:
         lines = [line for line in kept if line is not None]
         if memory is not None:
             memory.reads = lines
+            memory.gray = gray
             memory.reused += len(found) - len(unread)
             memory.recognised += len(unread)
         return [(quad * scale, line.text, line.score)
                 for quad, line in zip(found, lines, strict=True)]  # fmt: skip
 
-    def _recalled(self, line: _Read, memory: LineMemory | None) -> _Read | None:
-        """The memory's read of the same line, unchanged, if any."""
+    def _recalled(
+        self, line: _Read, memory: LineMemory | None, pan: tuple[float, float]
+    ) -> _Read | None:
+        """The memory's read of the same line, unchanged, if any: where it was, or where the
+        camera's `pan` since moved it."""
         if memory is None:
             return None
         cfg = self.config
         for known in memory.reads:
+            x, y, w, h = known.box
+            moved = (x + pan[0], y + pan[1], w, h)
             if (
-                box_iou(known.box, line.box) >= cfg.reuse_iou
+                max(box_iou(known.box, line.box), box_iou(moved, line.box)) >= cfg.reuse_iou
                 and float(np.mean(cv2.absdiff(known.thumb, line.thumb))) <= cfg.reuse_difference
             ):
                 return _Read(line.box, known.thumb, known.text, known.score)
         return None
+
+
+def _camera_motion(previous: Image, current: Image) -> tuple[float, float]:
+    """How far (px, x and y) the picture moved from `previous` to `current` (two reduced grey
+    frames of one stream): phase correlation of quarter-size copies (a fraction of a ms),
+    which follows the background a pan moves and ignores a logo moving across it."""
+    size = (max(1, previous.shape[1] // 4), max(1, previous.shape[0] // 4))
+    before, after = (
+        cv2.resize(image, size, interpolation=cv2.INTER_AREA).astype(np.float32)
+        for image in (previous, current)
+    )
+    (dx, dy), _response = cv2.phaseCorrelate(before, after)
+    return dx * 4.0, dy * 4.0
 
 
 def _bounds(quad: Quad) -> Box:

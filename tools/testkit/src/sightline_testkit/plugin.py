@@ -12,6 +12,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -134,9 +135,10 @@ def platform_env() -> dict[str, str]:
     return ensure_up().as_env()
 
 
-@pytest.fixture
-def isolated(platform_env: dict[str, str], tmp_path: Path) -> Iterator[Isolated]:
-    """Unique topics, buckets and a database schema for one test; removed afterwards."""
+@contextmanager
+def isolated_slice(platform_env: dict[str, str], tmp: Path) -> Iterator[Isolated]:
+    """Unique topics, buckets and a database schema; removed, and its processes stopped, on
+    exit."""
     tag = f"t{uuid.uuid4().hex[:10]}"
     names = TopicNames(prefix=f"{tag}.")
     bootstrap = platform_env["SIGHTLINE_KAFKA_BOOTSTRAP"]
@@ -148,12 +150,12 @@ def isolated(platform_env: dict[str, str], tmp_path: Path) -> Iterator[Isolated]
         "SIGHTLINE_LOGOS_BUCKET": f"{tag}-logos",
         "SIGHTLINE_DATABASE_SCHEMA": tag,
         # File sources may be read from the test's own folder only (the source policy).
-        "SIGHTLINE_MEDIA_DIR": str(tmp_path),
+        "SIGHTLINE_MEDIA_DIR": str(tmp),
         # A test measures what a detector finds; a busy CI machine must not turn that into
         # overload shedding. Tests of shedding set their own bound.
         "SIGHTLINE_MAX_LIVE_LAG_S": "0",
     }
-    box = Isolated(env=env, topics=names, tmp=tmp_path)
+    box = Isolated(env=env, topics=names, tmp=tmp)
     store = ObjectStore.from_settings(box.settings())
     for bucket in (env["SIGHTLINE_SEGMENTS_BUCKET"], env["SIGHTLINE_LOGOS_BUCKET"]):
         store.ensure_bucket(bucket)
@@ -165,6 +167,24 @@ def isolated(platform_env: dict[str, str], tmp_path: Path) -> Iterator[Isolated]
         delete_topics(bootstrap, created)
         _remove_buckets(store, [env["SIGHTLINE_SEGMENTS_BUCKET"], env["SIGHTLINE_LOGOS_BUCKET"]])
         _drop_schema(platform_env, tag)
+
+
+@pytest.fixture
+def isolated(platform_env: dict[str, str], tmp_path: Path) -> Iterator[Isolated]:
+    """Unique topics, buckets and a database schema for one test; removed afterwards."""
+    with isolated_slice(platform_env, tmp_path) as box:
+        yield box
+
+
+@pytest.fixture(scope="module")
+def isolated_module(
+    platform_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Isolated]:
+    """One slice shared by a module's tests, for a server they may all use (its start-up paid
+    once): the module's tests must not depend on each other's leftovers, and should carry one
+    `xdist_group`, or every worker that runs one of them starts the module's own."""
+    with isolated_slice(platform_env, tmp_path_factory.mktemp("module")) as box:
+        yield box
 
 
 @pytest.fixture

@@ -63,10 +63,12 @@ def start_results_api(isolated: Isolated, mode: str = "api", **env: str) -> Resu
     return ResultsApi(isolated, process, base_url, token)
 
 
-@pytest.fixture
-def results_api(isolated: Isolated) -> ResultsApi:
-    """results-api (API only) as a process on the test's isolated platform slice."""
-    return start_results_api(isolated)
+@pytest.fixture(scope="module")
+def results_api(isolated_module: Isolated) -> ResultsApi:
+    """results-api (API only) as a process on the module's platform slice, started once for
+    the module's tests (each start costs ~9 CPU-s with its token; a module using it carries
+    one `xdist_group`, so its tests share one)."""
+    return start_results_api(isolated_module)
 
 
 @dataclass

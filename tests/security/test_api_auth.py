@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from typing import Any
 
 import cv2
 import httpx
@@ -25,7 +26,8 @@ from sightline_results_api.settings import ResultsApiSettings
 
 from .conftest import ResultsApi
 
-pytestmark = pytest.mark.integration
+# One results-api for the module's tests (the `results_api` fixture): on one worker.
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("api-auth")]
 
 # Real images: an upload is decoded and judged for detectability, so signatures alone are refused.
 PNG = cv2.imencode(".png", make_logo("ACME", seed=1))[1].tobytes()
@@ -38,11 +40,12 @@ DOCS_PATHS = ("/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc")
 def app_routes() -> list[RouteContext]:
     """Every route results-api serves, included routers flattened; building the app needs no
     server (nothing is called)."""
+    unused: Any = None  # engine, publisher and store are only used by requests
     context = AppContext(
         settings=ResultsApiSettings(),
-        engine=None,  # only used by requests
-        publisher=None,
-        store=None,
+        engine=unused,
+        publisher=unused,
+        store=unused,
         ready=lambda: True,
     )
     return list(iter_route_contexts(create_app(context).routes))
@@ -90,12 +93,12 @@ def concrete(path: str, ids: dict[str, str]) -> str:
     return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: ids.get(m.group(1), "x"), path)
 
 
-def body_of(method: str) -> dict[str, object]:
+def body_of(method: str) -> dict[str, Any]:
     """An empty JSON body for methods that take one (auth is checked before the body)."""
     return {"json": {}} if method in {"POST", "PATCH", "PUT"} else {}
 
 
-def unauthenticated_variants(api: ResultsApi, revoked: str) -> dict[str, dict[str, object]]:
+def unauthenticated_variants(api: ResultsApi, revoked: str) -> dict[str, dict[str, Any]]:
     """Ways to call without a live token: request kwargs by description."""
     tampered = api.token[:-1] + ("A" if api.token[-1] != "A" else "B")
     return {
@@ -111,7 +114,7 @@ def unauthenticated_variants(api: ResultsApi, revoked: str) -> dict[str, dict[st
     }
 
 
-def test_every_api_route_refuses_missing_wrong_and_revoked_tokens(results_api: ResultsApi):
+def test_every_api_route_refuses_missing_wrong_and_revoked_tokens(results_api: ResultsApi) -> None:
     operations = api_operations()
     assert len(operations) >= 15
     with httpx.Client(base_url=results_api.base_url, timeout=30) as anonymous:
@@ -150,7 +153,7 @@ def test_every_api_route_refuses_missing_wrong_and_revoked_tokens(results_api: R
     assert accepted == []
 
 
-def test_only_ops_and_docs_live_outside_api_and_stay_open(results_api: ResultsApi):
+def test_only_ops_and_docs_live_outside_api_and_stay_open(results_api: ResultsApi) -> None:
     outside = {r.path for r in app_routes() if not (r.path or "").startswith("/api")}
     assert outside == {*OPEN_PATHS, *DOCS_PATHS}  # a new open route must be a conscious choice
     with httpx.Client(base_url=results_api.base_url, timeout=30) as anonymous:
@@ -172,7 +175,7 @@ def documented_operations(api: ResultsApi) -> list[tuple[str, str]]:
     )
 
 
-def test_read_only_and_expired_tokens_on_every_route(results_api: ResultsApi):
+def test_read_only_and_expired_tokens_on_every_route(results_api: ResultsApi) -> None:
     # One server and one set of objects for both checks: creating them is most of the cost.
     operations = documented_operations(results_api)
     ids = existing_ids(results_api)
@@ -234,7 +237,7 @@ def expired_token_is_refused_on_every_route(
     assert "not in the future" in done.stderr
 
 
-def test_signed_media_routes_refuse_without_a_valid_signature(results_api: ResultsApi):
+def test_signed_media_routes_refuse_without_a_valid_signature(results_api: ResultsApi) -> None:
     signed = api_operations(signed=True)
     assert signed == [
         ("GET", "/api/hls/streams/{stream_id}/playlist.m3u8"),

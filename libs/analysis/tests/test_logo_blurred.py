@@ -3,13 +3,18 @@ the pipeline's `blurred` setting)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
 import cv2
 import numpy as np
 
 from sightline_analysis.frames import Frame, Image
 from sightline_analysis.logo.blurred import BlurConfig, blurred_match, motion_kernel
-from sightline_analysis.logo.matcher import LogoMatcher
-from sightline_analysis.logo.pipeline import LogoPipeline, PipelineConfig
+from sightline_analysis.logo.learned.model import Candidate
+from sightline_analysis.logo.learned.proposals import ProposalMatcher
+from sightline_analysis.logo.matcher import LogoMatch, LogoMatcher
+from sightline_analysis.logo.pipeline import LogoPipeline, NetStartConfig, PipelineConfig
 from sightline_analysis.logo.reference import prepare_reference
 from sightline_analysis.logo.regions import RegionTemplate, region_template
 from sightline_analysis.logo.tracker import VOUCHED, LogoTracker, TrackerConfig, Verified
@@ -132,3 +137,75 @@ def test_the_pipeline_keeps_a_logo_through_a_pan_the_matcher_cannot_see() -> Non
     off = config.model_copy(update={"blurred": BlurConfig(enabled=False)})
     without = LogoPipeline(matcher, off).process_segment(frames)
     assert [] in without  # coasting alone ends after max_coast
+
+
+@dataclass
+class _ProposingNet:
+    """Stands in for the trained net (pure logic): proposes fixed boxes."""
+
+    proposals: list[Candidate]
+    names: list[str] = field(default_factory=lambda: ["orbita"])
+
+    def __call__(self, image: Image) -> list[Candidate]:
+        return self.proposals
+
+
+def _smeared_frame(length: float) -> tuple[Image, tuple[float, ...]]:
+    """A BGR frame with ORBITA at (520, 330), 160 px wide, the picture blurred `length` px
+    horizontally, and the logo's box."""
+    sharp, box = composite(background(9), OPAQUE, Placement((520.0, 330.0), 160.0))
+    kernel = motion_kernel(length, 0.0)
+    assert kernel is not None
+    return np.asarray(cv2.filter2D(sharp, -1, kernel), np.uint8), box
+
+
+def test_a_net_proposal_the_matcher_rejects_starts_a_track_where_the_blurred_reference_fits() -> (
+    None
+):
+    frame, box = _smeared_frame(12.0)
+    x, y, w, h = box
+    on_logo = Candidate("orbita", (x - 10, y + 6, w * 1.1, h * 0.9), 0.98, 20)
+    clutter = Candidate("orbita", (900.0, 80.0, 220.0, 120.0), 0.98, 20)
+    matcher = ProposalMatcher()
+    matcher.add("orbita-1", "orbita", OPAQUE)
+    matcher.use(_ProposingNet([on_logo, clutter]))  # type: ignore[arg-type]
+    assert matcher.match(frame) == []  # SIFT does not see the blurred logo
+    config = PipelineConfig(wordmark=WordmarkConfig(enabled=False), backtrack=False, fill_gaps=0)
+    (found,) = LogoPipeline(matcher, config).process_segment([Frame(frame, 0.0)])
+    assert [(s.brand, s.source) for s in found] == [("orbita", VOUCHED)]
+    assert _near(found[0].box, box, 0.1 * w)
+    off = config.model_copy(update={"net_start": NetStartConfig(enabled=False)})
+    assert LogoPipeline(matcher, off).process_segment([Frame(frame, 0.0)]) == [[]]
+
+
+class _Rejecting(ProposalMatcher):
+    """A proposal matcher whose search verifies nothing where the net proposes."""
+
+    def verify(self, frame: Image, proposed: Sequence[Candidate]) -> list[LogoMatch]:
+        return []
+
+
+def test_a_sharp_picture_the_matcher_rejected_does_not_start_a_track() -> None:
+    sharp, box = composite(background(9), OPAQUE, Placement((520.0, 330.0), 160.0))
+    blurred, _ = _smeared_frame(12.0)
+    x, y, w, h = box
+    on_logo = Candidate("orbita", (x - 10, y + 6, w * 1.1, h * 0.9), 0.98, 20)
+    # A matcher that verifies nothing stands in for one that rejected a look-alike: the
+    # blurred reference fits the sharp picture too, but the picture is not blurred.
+    matcher = _Rejecting()
+    matcher.add("orbita-1", "orbita", OPAQUE)
+    matcher.use(_ProposingNet([on_logo]))  # type: ignore[arg-type]
+    config = PipelineConfig(wordmark=WordmarkConfig(enabled=False), backtrack=False, fill_gaps=0)
+    gray = np.asarray(cv2.cvtColor(sharp, cv2.COLOR_BGR2GRAY), np.uint8)
+    assert blurred_match(gray, on_logo.box, _template(OPAQUE), config.net_start.blurred)
+    assert LogoPipeline(matcher, config).process_segment([Frame(sharp, 0.0)]) == [[]]
+    (found,) = LogoPipeline(matcher, config).process_segment([Frame(blurred, 0.0)])
+    assert [(s.brand, s.source) for s in found] == [("orbita", VOUCHED)]
+
+
+def test_the_net_starter_is_off_without_learned_proposals() -> None:
+    frame, _ = _smeared_frame(12.0)
+    matcher = LogoMatcher()
+    matcher.add("orbita-1", "orbita", OPAQUE)
+    config = PipelineConfig(wordmark=WordmarkConfig(enabled=False), backtrack=False, fill_gaps=0)
+    assert LogoPipeline(matcher, config).process_segment([Frame(frame, 0.0)]) == [[]]

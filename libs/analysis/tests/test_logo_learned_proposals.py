@@ -58,6 +58,18 @@ def test_without_a_proposal_there_the_logo_is_not_searched_for() -> None:
     assert matcher_with(ProposingNet([elsewhere, weak, narrow])).match(FRAME) == []
 
 
+def test_candidates_are_the_sure_wide_best_proposals_and_logo_ids_name_a_brand() -> None:
+    best = Candidate("acme", (40.0, 400.0, 200.0, 100.0), 0.95, 12)
+    second = Candidate("acme", (860.0, 230.0, 160.0, 80.0), 0.8, 12)
+    third = Candidate("acme", (600.0, 100.0, 120.0, 60.0), 0.7, 12)  # beyond max_proposals
+    weak = Candidate("acme", (860.0, 230.0, 160.0, 80.0), 0.5, 12)
+    narrow = Candidate("acme", (860.0, 230.0, 30.0, 80.0), 0.99, 2)
+    matcher = matcher_with(None)
+    assert matcher.candidates([weak, third, narrow, second, best]) == [best, second]
+    assert matcher.logo_ids_of("acme") == ["acme-1"]
+    assert matcher.logo_ids_of("other") == []
+
+
 def test_crops_and_a_library_without_weights_use_the_plain_matcher() -> None:
     net = ProposingNet([])
     matcher = matcher_with(net)

@@ -9,6 +9,9 @@ Per sampled frame, in stream order:
    followed by the tracker and re-verified on a crop (step 3) on the frames between;
 3. each live track that the matcher did not confirm is re-verified on a crop around its last
    box, enlarged so a small logo gets the pixels the matcher needs (a cheap, local second look);
+   with a `ProposalMatcher`, a net proposal the matcher did not verify (a motion-blurred logo
+   SIFT cannot see) where the brand's reference, blurred by a short line kernel, fits starts a
+   track (`NetStartConfig`, source `blur`);
 4. every `wordmark.every`-th frame the OCR channel reads the frame (lines unchanged since the
    stream's previous read keep that read): a sighting or track on which it reads a
    look-alike's text (much like the brand's, but not it) is vetoed, here and on the frames
@@ -45,10 +48,20 @@ from pydantic import BaseModel, ConfigDict, Field
 from sightline_analysis.frames import Frame
 from sightline_analysis.logo.backtrack import backtrack
 from sightline_analysis.logo.blurred import BlurConfig, blurred_match
+from sightline_analysis.logo.clarity import sharpness
 from sightline_analysis.logo.cuts import Histogram, colour_histogram, distance
 from sightline_analysis.logo.gaps import fill_gaps
+from sightline_analysis.logo.learned.model import Candidate
+from sightline_analysis.logo.learned.proposals import ProposalMatcher
 from sightline_analysis.logo.matcher import LogoMatch, LogoMatcher
-from sightline_analysis.logo.tracker import Box, LogoTracker, TrackerConfig, Verified, Vouch
+from sightline_analysis.logo.tracker import (
+    VOUCHED,
+    Box,
+    LogoTracker,
+    TrackerConfig,
+    Verified,
+    Vouch,
+)
 from sightline_analysis.logo.wordmark import (
     LineMemory,
     TextSighting,
@@ -58,6 +71,30 @@ from sightline_analysis.logo.wordmark import (
 )
 
 Points = list[tuple[float, float]]
+
+
+class NetStartConfig(BaseModel):
+    """Net proposals the matcher did not verify that start a track when the reference, blurred
+    by a short line kernel, fits them (only with a `ProposalMatcher`). A motion-blurred logo
+    is never verified by SIFT, so without a starter its whole appearance is lost."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    enabled: bool = True
+    min_score: float = Field(default=0.95, gt=0.0, le=1.0)
+    """The net's peak probability an unverified proposal needs to be checked."""
+    confidence: float = Field(default=0.6, gt=0.0, le=1.0)
+    """A started sighting's confidence is the fit times this (below a SIFT verification)."""
+    blurred: BlurConfig = BlurConfig(
+        lengths=(0.0, 6.0, 12.0), scales=(0.7, 0.8, 0.9, 1.0, 1.1, 1.25), margin=0.35
+    )
+    """The check; the net's boxes are coarse, so it searches more sizes and a wider margin.
+    Kernels are capped at 12 px: longer ones fitted clutter in the logo-free clip."""
+    max_sharpness: float = Field(default=0.63, gt=0.0, le=1.0)
+    """The picture where the blurred reference fits must measure blurred (`clarity.sharpness`
+    below this, the least sharp in-focus logo clarity.py measured on the kit's designs): a
+    sharp picture the matcher rejected is a look-alike or clutter that the reference, its
+    detail blurred away, fits as well as a blurred logo (tune seed 1401: every false start,
+    a sharp look-alike or disc, measured 0.79-0.82; the true ones 0.36-0.61)."""
 
 
 class PipelineConfig(BaseModel):
@@ -94,6 +131,8 @@ class PipelineConfig(BaseModel):
     blurred: BlurConfig = BlurConfig()
     """A track the matcher no longer verifies (a blurred picture) is confirmed on the frames
     where the reference, blurred like the picture, fits the box it was followed to."""
+    net_start: NetStartConfig = NetStartConfig()
+    """Blurred logos the net proposes start tracks (see `NetStartConfig`)."""
     backtrack_correlation: float = Field(default=0.75, gt=0.0, lt=1.0)
     """The correlation a backward step needs (above the tracker's: before a logo entered,
     the frame behind it is background that a lenient correlation mistakes for it)."""
@@ -208,7 +247,12 @@ class LogoPipeline:
         last_of_group = self._frames % cfg.search_every == cfg.search_every - 1
         searched = self._shot_frames == 0 or last_of_group
         self._shot_frames += 1
-        matches = self.matcher.match(frame.image) if searched else []
+        proposed = self._propose(frame) if searched else None
+        if proposed is not None:
+            assert isinstance(self.matcher, ProposalMatcher)
+            matches = self.matcher.verify(frame.image, proposed)
+        else:
+            matches = self.matcher.match(frame.image) if searched else []
         verified = [_verified(m.brand, m.logo_id, m.box, m.confidence, "image", scale)
                     for m in matches]  # fmt: skip
         polygons = {id(v): [(float(x), float(y)) for x, y in m.polygon]
@@ -220,6 +264,8 @@ class LogoPipeline:
                                           zoomed.confidence, "zoom", scale))  # fmt: skip
                 polygons[id(verified[-1])] = [(float(x), float(y)) for x, y in zoomed.polygon]
                 inliers[id(verified[-1])] = zoomed.inliers
+        if proposed:
+            verified.extend(self._start(frame, scale, proposed, verified))
         confirmed: list[Verified] = []
         if self._reader is not None and self._frames % cfg.wordmark.every == 0:
             confirmed = self._read(frame, scale, verified)
@@ -291,6 +337,48 @@ class LogoPipeline:
                                        match.confidence, outline))  # fmt: skip
                 break
         return found
+
+    def _propose(self, frame: Frame) -> list[Candidate] | None:
+        """The net's proposals in `frame` when the starter is on and the matcher proposes
+        (None: the matcher searches the whole frame itself)."""
+        if not self.config.net_start.enabled or not isinstance(self.matcher, ProposalMatcher):
+            return None
+        return self.matcher.propose(frame.image)
+
+    def _start(
+        self,
+        frame: Frame,
+        scale: float,
+        proposed: Sequence[Candidate],
+        verified: Sequence[Verified],
+    ) -> list[Verified]:
+        """Sightings (tracker pixels) of the net's sure proposals where no sighting or track
+        of the brand is and the brand's reference, blurred, fits (its best-fitting
+        reference)."""
+        assert isinstance(self.matcher, ProposalMatcher)
+        cfg = self.config.net_start
+        gray = frame.scaled(frame.width, gray=True)
+        held = [*verified, *self._tracker.boxes()]
+        out: list[Verified] = []
+        for candidate in self.matcher.candidates(proposed):
+            x, y, w, h = candidate.box
+            box = (x * scale, y * scale, w * scale, h * scale)
+            if candidate.score < cfg.min_score or any(
+                v.brand == candidate.brand and _overlaps(v.box, box) for v in [*held, *out]
+            ):
+                continue
+            fits = [(found, logo_id) for logo_id in self.matcher.logo_ids_of(candidate.brand)
+                    if (found := blurred_match(gray, candidate.box,
+                                               self.matcher.region_template(logo_id),
+                                               cfg.blurred)) is not None]  # fmt: skip
+            if not fits:
+                continue
+            found, logo_id = max(fits, key=lambda fit: fit[0].agreement)
+            clarity = sharpness(gray, found.box)
+            if clarity is not None and clarity < cfg.max_sharpness:
+                out.append(_verified(candidate.brand, logo_id, found.box,
+                                     found.agreement * cfg.confidence, VOUCHED, scale))  # fmt: skip
+        return out
 
     def _read(self, frame: Frame, scale: float, verified: list[Verified]) -> list[Verified]:
         """Brands the OCR channel reads where no other channel has them in this frame (they

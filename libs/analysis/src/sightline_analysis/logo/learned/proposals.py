@@ -122,17 +122,25 @@ class ProposalMatcher(LogoMatcher):
         """The brands verified in `frame` where `proposed` (its `propose`) points: the
         best-scored proposals that are sure and wide enough, each region searched by
         `LogoMatcher.match_region`."""
-        cfg = self.proposals
-        candidates = sorted(
-            (c for c in proposed if c.score >= cfg.min_score and c.box[2] >= cfg.min_width),
-            key=lambda c: -c.score,
-        )[: cfg.max_proposals]
         best: dict[str, LogoMatch] = {}
-        for candidate in candidates:
+        for candidate in self.candidates(proposed):
             for found in self.match_region(frame, self._grown(candidate.box)):
                 if found.brand not in best or found.confidence > best[found.brand].confidence:
                     best[found.brand] = found
         return list(best.values())
+
+    def candidates(self, proposed: Sequence[Candidate]) -> list[Candidate]:
+        """The proposals `verify` searches: the best-scored `max_proposals` of those that are
+        sure (`min_score`) and wide (`min_width`) enough, best first."""
+        cfg = self.proposals
+        return sorted(
+            (c for c in proposed if c.score >= cfg.min_score and c.box[2] >= cfg.min_width),
+            key=lambda c: -c.score,
+        )[: cfg.max_proposals]
+
+    def logo_ids_of(self, brand: str) -> list[str]:
+        """The held references of `brand` (a net proposal names a brand, not a reference)."""
+        return sorted(k for k, (b, _) in self._digests.items() if b == brand)
 
     def _grown(self, box: Box) -> Box:
         x, y, w, h = box

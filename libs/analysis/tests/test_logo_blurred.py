@@ -14,7 +14,8 @@ from sightline_analysis.logo.blurred import BlurConfig, blurred_match, motion_ke
 from sightline_analysis.logo.learned.model import Candidate
 from sightline_analysis.logo.learned.proposals import ProposalMatcher
 from sightline_analysis.logo.matcher import LogoMatch, LogoMatcher
-from sightline_analysis.logo.pipeline import LogoPipeline, NetStartConfig, PipelineConfig
+from sightline_analysis.logo.net_start import NetStartConfig
+from sightline_analysis.logo.pipeline import LogoPipeline, PipelineConfig
 from sightline_analysis.logo.reference import prepare_reference
 from sightline_analysis.logo.regions import RegionTemplate, region_template
 from sightline_analysis.logo.tracker import VOUCHED, LogoTracker, TrackerConfig, Verified

@@ -11,7 +11,7 @@ Per sampled frame, in stream order:
    box, enlarged so a small logo gets the pixels the matcher needs (a cheap, local second look);
    with a `ProposalMatcher`, a net proposal the matcher did not verify (a motion-blurred logo
    SIFT cannot see) where the brand's reference, blurred by a short line kernel, fits starts a
-   track (`NetStartConfig`, source `blur`);
+   track (`net_start.py`, source `blur`);
 4. every `wordmark.every`-th frame the OCR channel reads the frame (lines unchanged since the
    stream's previous read keep that read): a sighting or track on which it reads a
    look-alike's text (much like the brand's, but not it) is vetoed, here and on the frames
@@ -48,12 +48,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from sightline_analysis.frames import Frame
 from sightline_analysis.logo.backtrack import backtrack
 from sightline_analysis.logo.blurred import BlurConfig, blurred_match
-from sightline_analysis.logo.clarity import sharpness
 from sightline_analysis.logo.cuts import Histogram, colour_histogram, distance
 from sightline_analysis.logo.gaps import fill_gaps
 from sightline_analysis.logo.learned.model import Candidate
 from sightline_analysis.logo.learned.proposals import ProposalMatcher
 from sightline_analysis.logo.matcher import LogoMatch, LogoMatcher
+from sightline_analysis.logo.net_start import NetStartConfig, net_starts
 from sightline_analysis.logo.tracker import (
     VOUCHED,
     Box,
@@ -71,34 +71,6 @@ from sightline_analysis.logo.wordmark import (
 )
 
 Points = list[tuple[float, float]]
-
-
-class NetStartConfig(BaseModel):
-    """Net proposals the matcher did not verify that start a track when the reference, blurred
-    by a short line kernel, fits them (only with a `ProposalMatcher`). A motion-blurred logo
-    is never verified by SIFT, so without a starter its whole appearance is lost."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    enabled: bool = True
-    min_score: float = Field(default=0.95, gt=0.0, le=1.0)
-    """The net's peak probability an unverified proposal needs to be checked."""
-    confidence: float = Field(default=0.6, gt=0.0, le=1.0)
-    """A started sighting's confidence is the fit times this (below a SIFT verification)."""
-    blurred: BlurConfig = BlurConfig(
-        lengths=(0.0, 6.0, 12.0),
-        scales=(0.35, 0.5, 0.7, 0.8, 0.9, 1.0, 1.1, 1.25),
-        margin=0.35,
-    )
-    """The check; the net's boxes are coarse, so it searches more sizes and a wider margin
-    (down to a third: on tune seed 1401 the net boxed a 189-px blurred logo with its
-    surroundings in 576 px). Kernels are capped at 12 px: longer ones fitted clutter in the
-    logo-free clip, and on 1401 lost recall (0.709 -> 0.677) even with the sharpness gate."""
-    max_sharpness: float = Field(default=0.63, gt=0.0, le=1.0)
-    """The picture where the blurred reference fits must measure blurred (`clarity.sharpness`
-    below this, the least sharp in-focus logo clarity.py measured on the kit's designs): a
-    sharp picture the matcher rejected is a look-alike or clutter that the reference, its
-    detail blurred away, fits as well as a blurred logo (tune seed 1401: every false start,
-    a sharp look-alike or disc, measured 0.79-0.82; the true ones 0.36-0.61)."""
 
 
 class PipelineConfig(BaseModel):
@@ -136,7 +108,7 @@ class PipelineConfig(BaseModel):
     """A track the matcher no longer verifies (a blurred picture) is confirmed on the frames
     where the reference, blurred like the picture, fits the box it was followed to."""
     net_start: NetStartConfig = NetStartConfig()
-    """Blurred logos the net proposes start tracks (see `NetStartConfig`)."""
+    """Blurred logos the net proposes start tracks (see `net_start.py`)."""
     backtrack_correlation: float = Field(default=0.75, gt=0.0, lt=1.0)
     """The correlation a backward step needs (above the tracker's: before a logo entered,
     the frame behind it is background that a lenient correlation mistakes for it)."""
@@ -356,33 +328,17 @@ class LogoPipeline:
         proposed: Sequence[Candidate],
         verified: Sequence[Verified],
     ) -> list[Verified]:
-        """Sightings (tracker pixels) of the net's sure proposals where no sighting or track
-        of the brand is and the brand's reference, blurred, fits (its best-fitting
-        reference)."""
+        """Sightings (tracker pixels) of the net's proposals that start tracks (`net_starts`:
+        where the frame has no sighting or track of the brand, the brand's reference, blurred,
+        fits, and the picture measures blurred)."""
         assert isinstance(self.matcher, ProposalMatcher)
         cfg = self.config.net_start
-        gray = frame.scaled(frame.width, gray=True)
-        held = [*verified, *self._tracker.boxes()]
-        out: list[Verified] = []
-        for candidate in self.matcher.candidates(proposed):
-            x, y, w, h = candidate.box
-            box = (x * scale, y * scale, w * scale, h * scale)
-            if candidate.score < cfg.min_score or any(
-                v.brand == candidate.brand and _overlaps(v.box, box) for v in [*held, *out]
-            ):
-                continue
-            fits = [(found, logo_id) for logo_id in self.matcher.logo_ids_of(candidate.brand)
-                    if (found := blurred_match(gray, candidate.box,
-                                               self.matcher.region_template(logo_id),
-                                               cfg.blurred)) is not None]  # fmt: skip
-            if not fits:
-                continue
-            found, logo_id = max(fits, key=lambda fit: fit[0].agreement)
-            clarity = sharpness(gray, found.box)
-            if clarity is not None and clarity < cfg.max_sharpness:
-                out.append(_verified(candidate.brand, logo_id, found.box,
-                                     found.agreement * cfg.confidence, VOUCHED, scale))  # fmt: skip
-        return out
+        held = [(v.brand, (v.box[0] / scale, v.box[1] / scale, v.box[2] / scale, v.box[3] / scale))
+                for v in [*verified, *self._tracker.boxes()]]  # fmt: skip
+        starts = net_starts(frame.scaled(frame.width, gray=True), self.matcher,
+                            self.matcher.candidates(proposed), held, cfg)  # fmt: skip
+        return [_verified(s.brand, s.logo_id, s.found.box, s.found.agreement * cfg.confidence,
+                          VOUCHED, scale) for s in starts]  # fmt: skip
 
     def _read(self, frame: Frame, scale: float, verified: list[Verified]) -> list[Verified]:
         """Brands the OCR channel reads where no other channel has them in this frame (they

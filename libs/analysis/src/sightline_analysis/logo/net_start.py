@@ -1,0 +1,98 @@
+"""Tracks started where the proposal net sees a brand that the matcher could not verify.
+
+A motion-blurred or defocused logo has no SIFT keypoints left, so the matcher never verifies
+it and, since tracks only start on a verification, its whole appearance is lost, although the
+proposal net (trained on blurred crops too) points at it. Here such a proposal starts a track
+when the brand's reference, blurred by a short line kernel (`blurred.py`), fits the picture
+there, and the picture measures blurred (`clarity.sharpness`). The second condition is what
+makes the fit evidence: blurred, a reference has lost the detail that tells it from a
+look-alike or a smooth blob, so on a sharp picture (which the matcher saw and rejected) it
+fits those as well as the logo. A blurred picture is what the matcher cannot judge, and only
+there does the starter speak.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from sightline_analysis.frames import Image
+from sightline_analysis.logo.blurred import BlurConfig, BlurMatch, blurred_match
+from sightline_analysis.logo.clarity import sharpness
+from sightline_analysis.logo.learned.model import Candidate
+from sightline_analysis.logo.learned.proposals import ProposalMatcher
+
+Box = tuple[float, float, float, float]  # x, y, w, h
+
+
+class NetStartConfig(BaseModel):
+    """When a net proposal the matcher did not verify starts a track (only with a
+    `ProposalMatcher`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    enabled: bool = True
+    min_score: float = Field(default=0.95, gt=0.0, le=1.0)
+    """The net's peak probability an unverified proposal needs to be checked."""
+    confidence: float = Field(default=0.6, gt=0.0, le=1.0)
+    """A started sighting's confidence is the fit times this (below a SIFT verification)."""
+    blurred: BlurConfig = BlurConfig(
+        lengths=(0.0, 6.0, 12.0),
+        scales=(0.35, 0.5, 0.7, 0.8, 0.9, 1.0, 1.1, 1.25),
+        margin=0.35,
+    )
+    """The check; the net's boxes are coarse, so it searches more sizes and a wider margin
+    (down to a third: on tune seed 1401 the net boxed a 189-px blurred logo with its
+    surroundings in 576 px). Kernels are capped at 12 px: longer ones fitted clutter in the
+    logo-free clip, and on 1401 lost recall (0.709 -> 0.677) even with the sharpness gate."""
+    max_sharpness: float = Field(default=0.63, gt=0.0, le=1.0)
+    """The picture where the blurred reference fits must measure blurred (`clarity.sharpness`
+    below this, the least sharp in-focus logo clarity.py measured on the kit's designs): a
+    sharp picture the matcher rejected is a look-alike or clutter that the reference, its
+    detail blurred away, fits as well as a blurred logo (tune seed 1401: every false start,
+    a sharp look-alike or disc, measured 0.79-0.82; the true ones 0.36-0.61)."""
+
+
+@dataclass(frozen=True)
+class NetStart:
+    """A track to start: the brand, its best-fitting reference and where it fits."""
+
+    brand: str
+    logo_id: str
+    found: BlurMatch
+
+
+def net_starts(
+    gray: Image,
+    matcher: ProposalMatcher,
+    candidates: Sequence[Candidate],
+    held: Sequence[tuple[str, Box]],
+    config: NetStartConfig,
+) -> list[NetStart]:
+    """The starts among `candidates` (the net's proposals searched in the full-resolution grey
+    frame `gray`): sure ones (`min_score`) overlapping no `held` box of their brand (brand,
+    frame-pixel box: the frame's sightings and live tracks) nor an earlier start, where a
+    reference of the brand, blurred, fits and the picture measures blurred."""
+    out: list[NetStart] = []
+    for candidate in candidates:
+        taken = [*held, *((s.brand, s.found.box) for s in out)]
+        if candidate.score < config.min_score or any(
+            brand == candidate.brand and _overlaps(box, candidate.box) for brand, box in taken
+        ):
+            continue
+        fits = [(found, logo_id) for logo_id in matcher.logo_ids_of(candidate.brand)
+                if (found := blurred_match(gray, candidate.box, matcher.region_template(logo_id),
+                                           config.blurred)) is not None]  # fmt: skip
+        if not fits:
+            continue
+        found, logo_id = max(fits, key=lambda fit: fit[0].agreement)
+        clarity = sharpness(gray, found.box)
+        if clarity is not None and clarity < config.max_sharpness:
+            out.append(NetStart(candidate.brand, logo_id, found))
+    return out
+
+
+def _overlaps(a: Box, b: Box) -> bool:
+    """Whether the boxes intersect at all."""
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]

@@ -154,6 +154,7 @@ def test_a_look_alikes_text_read_on_a_sighting_contradicts_it() -> None:
     assert not contradicts("AURORA", "aurora", 0.6)
     assert not contradicts("KESTREL NEWS", "kestrel", 0.6)
     assert not contradicts("REPLAY", "aurora", 0.6)
+    assert not contradicts("Ne134507", "nc134507", 0.6)  # e for C: a misread, not a look-alike
 
 
 def test_a_veto_ends_the_tracks_of_that_brand_there() -> None:

@@ -33,7 +33,9 @@ from sightline_analysis.logo.tracker import box_iou
 
 Box = tuple[float, float, float, float]  # x, y, w, h in frame pixels
 Quad = npt.NDArray[np.float32]  # 4 x 2 corners in frame pixels
-_CONFUSED = str.maketrans({"0": "O", "1": "I", "|": "I", "5": "S"})
+# Glyphs the recogniser swaps: a read differing from the brand only by these is the brand
+# misread, not a look-alike (a lower-case "e" read for "C" vetoed a true logo: "Ne134507").
+_CONFUSED = str.maketrans({"0": "O", "1": "I", "|": "I", "5": "S", "E": "C"})
 _NOT_ALNUM = re.compile(r"[^0-9A-Z]+")
 
 

@@ -50,7 +50,7 @@ test.describe('alerts: a rule made in the dashboard fires live on a pushed strea
     page,
   }) => {
     const brand = `e2ealert${Date.now() % 1_000_000}`;
-    const media = makeMedia(mkdtempSync(path.join(os.tmpdir(), 'sightline-e2e-alert-')), brand);
+    const media = makeMedia(mkdtempSync(path.join(os.tmpdir(), 'sightline-e2e-alert-')), 'HUMPY');
     const auth = { Authorization: `Bearer ${token}` };
 
     // The logo and the stream come from the API (their screens have their own tests).

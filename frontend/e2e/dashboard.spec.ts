@@ -132,7 +132,7 @@ test.describe('live pipeline: RTMP push → detection → overlay, feed, timelin
     // The reanalysis at the end waits for a run beside the live pipeline on a busy machine.
     if (replayUp) test.setTimeout(600_000);
     const brand = `e2e${Date.now() % 1_000_000}`;
-    const media = makeMedia(mkdtempSync(path.join(os.tmpdir(), 'sightline-e2e-')), brand);
+    const media = makeMedia(mkdtempSync(path.join(os.tmpdir(), 'sightline-e2e-')), 'MUDPUFF');
     await signIn(page, token);
 
     await test.step('upload the logo in the Logo library', async () => {

@@ -54,7 +54,7 @@ test.describe('newcomer: tokened link → streams → brand lane → report → 
     page,
   }) => {
     const brand = `nc${Date.now() % 1_000_000}`;
-    const media = makeMedia(mkdtempSync(path.join(os.tmpdir(), 'sightline-nc-')), brand);
+    const media = makeMedia(mkdtempSync(path.join(os.tmpdir(), 'sightline-nc-')), 'WYVERN');
     // What `make run` sets up before a newcomer arrives: a logo and a stream showing it.
     const form = new FormData();
     form.set('brand', brand);

@@ -62,9 +62,14 @@ export function apiToken(): string {
   return out.trim().split('\n').pop()!.trim();
 }
 
-/** Draws the logo and a scene containing it (see fixtures/make_media.py); returns their paths. */
-export function makeMedia(dir: string, brand: string): { logo: string; scene: string } {
-  execFileSync(python, [path.join(__dirname, 'fixtures', 'make_media.py'), dir, brand], {
+/**
+ * Draws a logo lettered `lettering` and a scene containing it (see fixtures/make_media.py);
+ * returns their paths. The lettering is a fixed word per spec, not the spec's unique brand name:
+ * a name drawn from the clock made every run's picture (and the OCR's reading of it) different,
+ * so a run could fail on a picture no other run saw ("nc134507" read as a look-alike once).
+ */
+export function makeMedia(dir: string, lettering: string): { logo: string; scene: string } {
+  execFileSync(python, [path.join(__dirname, 'fixtures', 'make_media.py'), dir, lettering], {
     stdio: 'inherit',
   });
   return { logo: path.join(dir, 'logo.png'), scene: path.join(dir, 'scene.png') };

@@ -23,6 +23,7 @@ from _pytest.nodeid import NodeId
 from sightline_common.settings import ServiceSettings
 from sightline_common.storage import ObjectStore
 from sightline_common.topics import TopicNames
+from sightline_testkit import cpu_by_module
 from sightline_testkit.kafka import create_topics, delete_topics
 from sightline_testkit.nginx import private_nginx
 from sightline_testkit.processes import ChildProcess
@@ -73,6 +74,11 @@ class Isolated:
         child = ChildProcess.python_module(module, args, {**self.env, **env}, log).start()
         self.children.append(child)
         return child
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """With `SIGHTLINE_TEST_CPU=<file>`, measure the CPU of each test module (cpu_by_module)."""
+    cpu_by_module.register(config)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

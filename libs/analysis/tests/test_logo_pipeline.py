@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from difflib import SequenceMatcher
+
 import cv2
 import numpy as np
 import pytest
@@ -18,6 +20,7 @@ from sightline_analysis.logo.wordmark import (
     brand_texts,
     contradicts,
     fold,
+    glyphs_over,
 )
 
 TEXTS = brand_texts(["aurora", "kestrel", "Quill", "volta", "ab"], min_chars=3)
@@ -155,6 +158,39 @@ def test_a_look_alikes_text_read_on_a_sighting_contradicts_it() -> None:
     assert not contradicts("KESTREL NEWS", "kestrel", 0.6)
     assert not contradicts("REPLAY", "aurora", 0.6)
     assert not contradicts("Ne134507", "nc134507", 0.6)  # e for C: a misread, not a look-alike
+    assert contradicts("PETREL", "kestrel", 0.6)
+    assert contradicts("AURORE MEDIA", "aurora", 0.6)
+    assert not contradicts("Quil", "Quill", 0.6)  # cut short: part of the brand's text
+
+
+def test_a_read_holding_the_brands_text_with_a_glyph_run_on_at_each_side_is_the_brand() -> None:
+    assert not contradicts("AURORAS", "aurora", 0.6)
+    assert not contradicts("TAURORAS", "aurora", 0.6)
+    assert contradicts("STAURORA", "aurora", 0.6)  # two glyphs more on the logo itself
+
+
+def test_a_much_longer_or_shorter_word_is_no_near_miss() -> None:
+    assert SequenceMatcher(None, "AURORALIS", "AURORA").ratio() >= 0.6  # similar, but 9 vs 6
+    assert not contradicts("AURORALIS", "aurora", 0.6)
+    assert not contradicts("VOL", "volta", 0.6)
+
+
+def test_only_the_glyphs_read_over_the_sighting_are_judged() -> None:
+    # AURORA (logo box x 300-420) on a background whose "ST" the recogniser ran into the word:
+    # the line spans 8 glyphs of 20 px from x = 260.
+    line, logo = (260.0, 200.0, 160.0, 30.0), (300.0, 190.0, 120.0, 50.0)
+    assert glyphs_over("STAURORA", line, logo) == "AURORA"
+    assert not contradicts(glyphs_over("STAURORA", line, logo), "aurora", 0.6)
+    assert glyphs_over("STAURORA", line, (280.0, 190.0, 140.0, 50.0)) == "TAURORA"  # a box off
+    assert not contradicts("TAURORA", "aurora", 0.6)
+    # The look-alike's own text over the sighting still vetoes it, with or without a caption.
+    look_alike = (260.0, 190.0, 120.0, 50.0)
+    assert glyphs_over("AURORE", (260.0, 200.0, 120.0, 30.0), look_alike) == "AURORE"
+    assert contradicts(glyphs_over("AURORE NEWS", (260.0, 200.0, 220.0, 30.0), look_alike),
+                       "aurora", 0.6)  # fmt: skip
+    # A line beside the sighting, or a row above it, says nothing about it.
+    assert glyphs_over("AURORE", (500.0, 200.0, 120.0, 30.0), look_alike) == ""
+    assert glyphs_over("AURORE", (260.0, 100.0, 120.0, 30.0), look_alike) == ""
 
 
 def test_a_veto_ends_the_tracks_of_that_brand_there() -> None:

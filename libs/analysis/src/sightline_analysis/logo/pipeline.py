@@ -68,6 +68,7 @@ from sightline_analysis.logo.wordmark import (
     WordmarkConfig,
     WordmarkReader,
     contradicts,
+    glyphs_over,
 )
 
 Points = list[tuple[float, float]]
@@ -363,16 +364,15 @@ class LogoPipeline:
 
     def _veto(self, lines: Sequence[TextSighting], scale: float, verified: list[Verified]) -> None:
         """Remove the sightings (and end the tracks) on which one of `lines` surely reads a
-        look-alike's text."""
+        look-alike's text (only the line's glyphs over the sighting are judged)."""
         similarity = self.config.wordmark.veto_similarity
         for line in lines:
             if line.score < self.config.wordmark.veto_score:
                 continue
             box = _verified("", "", line.box, 0.0, "text", scale).box
             for sighting in [*verified, *self._tracker.boxes()]:
-                if _centre_in(box, sighting.box) and contradicts(
-                    line.text, sighting.brand, similarity
-                ):
+                if contradicts(glyphs_over(line.text, box, sighting.box), sighting.brand,
+                               similarity):  # fmt: skip
                     if sighting in verified:
                         verified.remove(sighting)
                     self._tracker.veto(sighting.brand, sighting.box)
@@ -398,12 +398,6 @@ def _as_verified(sighting: Sighting) -> Verified:
 def _overlaps(a: Box, b: Box) -> bool:
     """Whether the boxes intersect at all."""
     return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
-
-
-def _centre_in(inner: Box, outer: Box) -> bool:
-    """Whether `inner`'s centre lies inside `outer`."""
-    cx, cy = inner[0] + inner[2] / 2, inner[1] + inner[3] / 2
-    return outer[0] <= cx <= outer[0] + outer[2] and outer[1] <= cy <= outer[1] + outer[3]
 
 
 def _corners(box: Box) -> Points:

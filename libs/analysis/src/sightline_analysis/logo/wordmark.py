@@ -37,6 +37,7 @@ Quad = npt.NDArray[np.float32]  # 4 x 2 corners in frame pixels
 # misread, not a look-alike (a lower-case "e" read for "C" vetoed a true logo: "Ne134507").
 _CONFUSED = str.maketrans({"0": "O", "1": "I", "|": "I", "5": "S", "E": "C"})
 _NOT_ALNUM = re.compile(r"[^0-9A-Z]+")
+_SIMILAR_LENGTH = 0.75  # a look-alike's text is at least this share of the longer one's length
 
 
 class WordmarkConfig(BaseModel):
@@ -116,17 +117,51 @@ def brand_in(line: str, texts: Mapping[str, str]) -> str | None:
 
 
 def contradicts(line: str, brand: str, min_similarity: float) -> bool:
-    """Whether `line` reads as a different word much like `brand`'s text ("AURORE" where
-    "AURORA" was matched): the image channel then saw a look-alike, not the brand."""
+    """Whether `line` (the glyphs read on a sighting: `glyphs_over`) reads as a different word
+    much like `brand`'s text ("AURORE" where "AURORA" was matched): the image channel then
+    saw a look-alike, not the brand.
+
+    A look-alike is a near miss of the brand's text at a similar length: it swaps a letter or
+    two ("AURORE", "VOLTEX", "PETREL" for "KESTREL"). A read that still holds the brand's text
+    once at most one glyph is dropped at each end has read the brand (the glyph positions
+    `glyphs_over` estimates are that uncertain, and a neighbouring glyph the recogniser ran
+    into the word is not the logo's: "AURORA" on a "STADIUM" background read "STAURORA"). A
+    word that is part of the brand's text ("QUIL", a cut-short read) says nothing against
+    it, nor is a much longer or shorter word a near miss of it."""
     target = fold(brand)
-    words = [fold(word) for word in line.split()] + [fold(line)]
-    if not target or target in words:
+    if not target:
+        return False
+    words = [word for word in (*(fold(word) for word in line.split()), fold(line)) if word]
+    if any(target in _trimmed(word) for word in words):
         return False
     return any(
         SequenceMatcher(None, word, target).ratio() >= min_similarity
+        and min(len(word), len(target)) >= _SIMILAR_LENGTH * max(len(word), len(target))
         for word in words
-        if word and word not in target  # a cut-short read of the brand ("QUIL") is no contradiction
+        if word not in target
     )
+
+
+def glyphs_over(text: str, line: Box, box: Box) -> str:
+    """The glyphs of `text` (read on the line box `line`) that lie over `box` (same pixels):
+    the recogniser gives no glyph positions, so the glyphs are taken as evenly spread over
+    the line's width (each one at its share's centre), and kept where that centre is inside
+    `box` horizontally; "" when the line's middle row is not inside `box` at all. A line
+    reaching past a sighting (a caption, the background's lettering run into one word) is
+    then judged only by what is written on the sighting."""
+    x, y, w, h = line
+    bx, by, bw, bh = box
+    if not text or not by <= y + h / 2 <= by + bh:
+        return ""
+    step = w / len(text)
+    return "".join(
+        glyph for i, glyph in enumerate(text) if bx <= x + (i + 0.5) * step <= bx + bw
+    ).strip()
+
+
+def _trimmed(word: str) -> set[str]:
+    """`word` with at most one glyph dropped at each end (one misplaced glyph at a side)."""
+    return {word[i : len(word) - j] for i in (0, 1) for j in (0, 1) if len(word) - i - j > 0}
 
 
 def load_engine(config: WordmarkConfig) -> Any:

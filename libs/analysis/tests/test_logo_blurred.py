@@ -10,7 +10,13 @@ import cv2
 import numpy as np
 
 from sightline_analysis.frames import Frame, Image
-from sightline_analysis.logo.blurred import BlurConfig, blurred_match, motion_kernel
+from sightline_analysis.logo.blurred import (
+    BlurConfig,
+    Box,
+    blurred_match,
+    motion_kernel,
+    without_box,
+)
 from sightline_analysis.logo.learned.model import Candidate
 from sightline_analysis.logo.learned.proposals import ProposalMatcher
 from sightline_analysis.logo.matcher import LogoMatch, LogoMatcher
@@ -38,13 +44,13 @@ def _template(logo: Image) -> RegionTemplate:
 
 
 def _smeared(logo: Image, centre: tuple[float, float], length: float, angle: float,
-             width: float = 220.0) -> tuple[Image, tuple[float, ...]]:  # fmt: skip
+             width: float = 220.0) -> tuple[Image, Box]:  # fmt: skip
     """A grey frame with `logo` at `centre`, the whole picture motion-blurred (a pan)."""
-    frame, box = composite(background(9), logo, Placement(centre, width))
+    frame, (x, y, w, h) = composite(background(9), logo, Placement(centre, width))
     kernel = motion_kernel(length, angle)
     assert kernel is not None
     blurred = np.asarray(cv2.filter2D(frame, -1, kernel), np.uint8)
-    return np.asarray(cv2.cvtColor(blurred, cv2.COLOR_BGR2GRAY), np.uint8), box
+    return np.asarray(cv2.cvtColor(blurred, cv2.COLOR_BGR2GRAY), np.uint8), (x, y, w, h)
 
 
 def _near(a: tuple[float, ...], b: tuple[float, ...], tolerance: float) -> bool:
@@ -60,6 +66,33 @@ def test_a_motion_blurred_logo_fits_its_reference_blurred_alike() -> None:
         assert found.agreement >= CHECK.min_agreement
         assert found.length >= 12.0
         assert _near(found.box, box, 0.06 * w)
+
+
+def _on_white_box(logo: Image) -> Image:
+    """A BGRA logo flattened onto a white box with a thin grey frame (no alpha), as brand kits
+    deliver some marks."""
+    alpha = logo[:, :, 3:].astype(np.float32) / 255.0
+    flat = np.clip(logo[:, :, :3] * alpha + 255.0 * (1.0 - alpha) + 0.5, 0, 255)
+    boxed = np.asarray(flat, np.uint8)
+    cv2.rectangle(boxed, (2, 2), (boxed.shape[1] - 3, boxed.shape[0] - 3), (200, 200, 200), 2)
+    return boxed
+
+
+def test_a_mark_delivered_on_a_white_box_fits_the_footage_that_shows_the_mark_alone() -> None:
+    boxed = _template(_on_white_box(TRANSPARENT))
+    mark = without_box(boxed)
+    assert boxed.clear is None
+    assert mark.clear is not None
+    opaque = np.nonzero(TRANSPARENT[:, :, 3] >= 128)
+    aspect = (np.ptp(opaque[0]) + 1) / (np.ptp(opaque[1]) + 1)
+    assert abs(mark.size[1] / mark.size[0] - aspect) < 0.05  # the mark's shape, not the box's
+    gray, box = _smeared(TRANSPARENT, (520.0, 330.0), 12.0, 0.0)
+    found = blurred_match(gray, box, boxed, CHECK)
+    assert found is not None
+    assert _near(found.box, box, 0.1 * box[2])
+    # A plate that is part of the logo (its border not flat) is compared whole.
+    plate = _template(OPAQUE)
+    assert without_box(plate) is plate
 
 
 def test_the_sharp_reference_alone_does_not_explain_the_blurred_picture() -> None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar, cast
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
 Image = npt.NDArray[np.uint8]
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,8 @@ class Frame:
     _scaled: dict[tuple[int, bool], Image] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    # Other values derived from the pixels, by name (`shared`).
+    _shared: dict[str, object] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def width(self) -> int:
@@ -64,3 +69,12 @@ class Frame:
             )
         self._scaled[key] = made
         return made
+
+    def shared(self, name: str, make: Callable[[], _T]) -> _T:
+        """`make()`, computed once per frame under `name` and then reused, so must not be
+        written to: a value several analyzers of a set derive from the same pixels (the shots
+        analyzer's colour histogram, which the detection cadence of faces and people compares
+        too) is then computed once per frame instead of once per analyzer."""
+        if name not in self._shared:
+            self._shared[name] = make()
+        return cast(_T, self._shared[name])

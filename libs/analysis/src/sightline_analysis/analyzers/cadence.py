@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from pydantic import Field
 
 from sightline_analysis.analyzers.base import AnalyzerConfig
-from sightline_analysis.analyzers.plugins.shots import Histogram, distance, histogram
+from sightline_analysis.analyzers.plugins.shots import Histogram, distance, frame_histogram
 from sightline_analysis.frames import Frame
 from sightline_common.messages import ResultItem
 
@@ -48,11 +48,9 @@ def detection_plan(frames: Sequence[Frame], config: HeldConfig) -> list[int]:
         due = index == 0 or frame.offset - frames[anchor].offset >= config.every_s - _EPSILON
         if not due:
             anchor_picture = (
-                anchor_picture
-                if anchor_picture is not None
-                else histogram(frames[anchor].scaled(640))
+                anchor_picture if anchor_picture is not None else frame_histogram(frames[anchor])
             )
-            due = distance(anchor_picture, histogram(frame.scaled(640))) > config.redetect_above
+            due = distance(anchor_picture, frame_histogram(frame)) > config.redetect_above
         if due:
             anchor, anchor_picture = index, None
         plan.append(anchor)

@@ -86,9 +86,14 @@ def _letterbox(frame: Frame, size: tuple[int, int]) -> tuple[Image, float]:
             cv2.resize(frame.image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA),
             np.uint8,
         )
-    canvas = np.zeros((height, width, 3), np.uint8)
-    canvas[: resized.shape[0], : resized.shape[1]] = resized[:height, :width, ::-1]  # BGR->RGB
-    return canvas, resized.shape[1] / frame.width
+    # One OpenCV conversion (numpy's reversed-channel copy cost 10x more); a 16:9 frame fills
+    # the canvas, so the converted copy is the canvas.
+    rgb = np.asarray(cv2.cvtColor(resized[:height, :width], cv2.COLOR_BGR2RGB), np.uint8)
+    if rgb.shape != (height, width, 3):
+        canvas = np.zeros((height, width, 3), np.uint8)
+        canvas[: rgb.shape[0], : rgb.shape[1]] = rgb
+        rgb = canvas
+    return rgb, resized.shape[1] / frame.width
 
 
 class MtcnnFacesAnalyzer(Analyzer):

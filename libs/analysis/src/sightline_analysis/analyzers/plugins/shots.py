@@ -42,6 +42,12 @@ def histogram(image: Image) -> Histogram:
     return np.asarray(cv2.normalize(hist, hist), dtype=np.float32).flatten()
 
 
+def frame_histogram(frame: Frame) -> Histogram:
+    """`histogram` of the frame's 640-px copy, made once per frame and shared (`Frame.shared`)
+    with every analyzer that compares pictures; must not be written to."""
+    return frame.shared("shots.histogram", lambda: histogram(frame.scaled(640)))
+
+
 def distance(a: Histogram, b: Histogram) -> float:
     """0 for identical colour distributions, 1 for disjoint ones."""
     return float(cv2.compareHist(a, b, cv2.HISTCMP_BHATTACHARYYA))
@@ -63,7 +69,7 @@ class ShotsAnalyzer(Analyzer):
         assert isinstance(cfg, ShotsConfig)
         out = collect(frames)
         for slot, frame in zip(out, frames, strict=True):
-            current = histogram(frame.scaled(640))
+            current = frame_histogram(frame)
             previous = self._previous.get(stream_id)
             self._previous[stream_id] = current
             if previous is None:

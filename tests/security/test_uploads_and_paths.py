@@ -19,7 +19,8 @@ from sightline_testkit.plugin import Isolated
 
 from .conftest import ResultsApi, start_results_api
 
-pytestmark = pytest.mark.integration
+# The module's tests share one results-api (`api`), so they run on one worker.
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("uploads")]
 
 LIMIT = 100_000
 # Real images: an upload is decoded and judged for detectability, so signatures alone are refused.
@@ -30,9 +31,11 @@ PLAYLIST = b"#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.0,\n00000000.ts\n"
 SEGMENT = b"\x47" + b"other stream's secret video" + b"\x00" * 160
 
 
-@pytest.fixture
-def api(isolated: Isolated) -> ResultsApi:
-    return start_results_api(isolated, SIGHTLINE_MAX_LOGO_BYTES=str(LIMIT))
+@pytest.fixture(scope="module")
+def api(isolated_module: Isolated) -> ResultsApi:
+    """One results-api with the upload limit for the module's tests (a start and its token cost
+    ~6 CPU-s). Each test counts only the logos and objects it added."""
+    return start_results_api(isolated_module, SIGHTLINE_MAX_LOGO_BYTES=str(LIMIT))
 
 
 def all_objects(isolated: Isolated) -> dict[str, set[str]]:
@@ -47,6 +50,11 @@ def all_objects(isolated: Isolated) -> dict[str, set[str]]:
     }
 
 
+def logo_ids(client: httpx.Client) -> set[str]:
+    """The ids of the logos the API lists."""
+    return {logo["id"] for logo in client.get("/api/logos").json()}
+
+
 def upload(
     client: httpx.Client, brand: str, filename: str, data: bytes, declared: str
 ) -> httpx.Response:
@@ -55,8 +63,13 @@ def upload(
     )
 
 
-def test_the_image_type_comes_from_the_bytes_never_the_name_or_declared_type(api: ResultsApi):
+def test_the_image_type_comes_from_the_bytes_never_the_name_or_declared_type(
+    api: ResultsApi,
+) -> None:
+    logos_bucket = api.isolated.env["SIGHTLINE_LOGOS_BUCKET"]
+    stored_before = all_objects(api.isolated)[logos_bucket]
     with api.client() as client:
+        listed_before = logo_ids(client)
         png = upload(client, "Acme", "logo.txt", PNG, "text/plain")
         assert png.status_code == 201, png.text
         assert png.json()["content_type"] == "image/png"
@@ -76,8 +89,8 @@ def test_the_image_type_comes_from_the_bytes_never_the_name_or_declared_type(api
         for filename, data in refused.items():
             response = upload(client, "Acme", filename, data, "image/png")
             assert response.status_code == 415, (filename, response.status_code, response.text)
-        assert len(client.get("/api/logos").json()) == 2
-    logos = all_objects(api.isolated)[api.isolated.env["SIGHTLINE_LOGOS_BUCKET"]]
+        assert len(logo_ids(client) - listed_before) == 2
+    logos = all_objects(api.isolated)[logos_bucket] - stored_before
     assert {key.rsplit(".", 1)[1] for key in logos} == {"png", "webp"}  # nothing refused stored
 
 
@@ -86,10 +99,13 @@ def chunks(data: bytes, size: int = 16_384) -> Iterator[bytes]:
         yield data[start : start + size]
 
 
-def test_uploads_over_the_size_limit_are_413_with_or_without_a_content_length(api: ResultsApi):
+def test_uploads_over_the_size_limit_are_413_with_or_without_a_content_length(
+    api: ResultsApi,
+) -> None:
     at_limit = PNG + b"\x00" * (LIMIT - len(PNG))
     over = at_limit + b"\x00"
     with api.client() as client:
+        listed_before = logo_ids(client)
         assert upload(client, "Acme", "ok.png", at_limit, "image/png").status_code == 201
         assert upload(client, "Acme", "big.png", over, "image/png").status_code == 413
         far_over = upload(client, "Acme", "big.png", over * 3, "image/png")
@@ -113,10 +129,12 @@ def test_uploads_over_the_size_limit_are_413_with_or_without_a_content_length(ap
         )
         assert "content-length" not in chunked.request.headers
         assert chunked.status_code == 413, chunked.text
-        assert len(client.get("/api/logos").json()) == 1
+        assert len(logo_ids(client) - listed_before) == 1
 
 
-def test_object_keys_are_generated_by_the_server_whatever_the_filename_or_brand(api: ResultsApi):
+def test_object_keys_are_generated_by_the_server_whatever_the_filename_or_brand(
+    api: ResultsApi,
+) -> None:
     isolated = api.isolated
     segments = isolated.env["SIGHTLINE_SEGMENTS_BUCKET"]
     with api.client() as client:
@@ -143,7 +161,8 @@ def test_object_keys_are_generated_by_the_server_whatever_the_filename_or_brand(
     after = all_objects(isolated)
     assert after[segments] == before[segments]
     assert store.get_bytes(segments, f"streams/{other_id}/00000000.ts") == SEGMENT
-    added = after[isolated.env["SIGHTLINE_LOGOS_BUCKET"]]
+    logos_bucket = isolated.env["SIGHTLINE_LOGOS_BUCKET"]
+    added = after[logos_bucket] - before[logos_bucket]
     assert len(added) == len(hostile)
     assert all(SERVER_KEY.match(key) for key in added), added
 
@@ -160,7 +179,7 @@ def raw_get(base_url: str, path: str, token: str) -> tuple[int, bytes]:
         conn.close()
 
 
-def test_no_media_or_logo_route_reaches_another_streams_objects(api: ResultsApi):
+def test_no_media_or_logo_route_reaches_another_streams_objects(api: ResultsApi) -> None:
     isolated = api.isolated
     segments = isolated.env["SIGHTLINE_SEGMENTS_BUCKET"]
     with api.client() as client:
@@ -221,7 +240,9 @@ def png_bomb(width: int, height: int) -> bytes:
     )
 
 
-def test_a_decompression_bomb_is_refused_at_upload_without_being_decoded(isolated: Isolated):
+def test_a_decompression_bomb_is_refused_at_upload_without_being_decoded(
+    isolated: Isolated,
+) -> None:
     bomb = png_bomb(20_000, 20_000)
     assert len(bomb) < 5 * 1024 * 1024
     api = start_results_api(isolated)

@@ -8,7 +8,7 @@ import numpy as np
 from skimage import data
 
 from sightline_analysis.analyzers import AnalyzerContext, AnalyzerRegistry
-from sightline_analysis.analyzers.plugins.text import TextAnalyzer
+from sightline_analysis.analyzers.plugins.text import TextAnalyzer, _detector_input
 from sightline_analysis.decode import decode_sampled
 from sightline_analysis.frames import Frame
 from sightline_analysis.synthetic import background
@@ -118,3 +118,21 @@ def test_decoding_stops_after_the_last_slot_with_the_same_frames(logo_segment: b
     assert all(np.array_equal(a.image, b.image) for a, b in zip(early, whole, strict=True))
     # a playlist duration longer than the media changes nothing either
     assert len(decode_sampled(logo_segment, sample_fps=2, duration=2.5)) == len(whole)
+
+
+def test_the_text_detector_input_equals_rapidocrs_own() -> None:
+    """The one-call input (`_detector_input`) is rapidocr's `DetPreProcess` output for the
+    whole-frame pass (640x360 -> 640x352), an odd size and a window already on the 32-px grid."""
+    from rapidocr_onnxruntime.ch_ppocr_det.utils import DetPreProcess  # noqa: PLC0415
+
+    text = REGISTRY.build("text", CONTEXT)
+    assert isinstance(text, TextAnalyzer)
+    det = text._engine.text_det
+    rng = np.random.default_rng(4)
+    for height, width in ((360, 640), (233, 417), (96, 320)):
+        image = rng.integers(0, 256, (height, width, 3), dtype=np.uint8)
+        theirs = DetPreProcess(max(height, width), "max", det.mean, det.std)(image)
+        ours = _detector_input(image, det.mean, det.std)
+        assert ours.dtype == np.float32
+        assert ours.shape == theirs.shape
+        assert np.abs(ours - theirs).max() < 1e-5

@@ -8,17 +8,20 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sightline_analysis.analyzers import AnalyzerContext, AnalyzerRegistry
-from sightline_analysis.frames import Image
+from sightline_analysis.frames import Frame, Image
 from sightline_analysis.logo.learned.model import Candidate
 from sightline_analysis.logo.learned.proposals import ProposalConfig, ProposalMatcher
 from sightline_analysis.logo.learned.train import TrainingRecipe
 from sightline_analysis.logo.learned.weights import WeightsStore
 from sightline_analysis.logo.matcher import LogoMatcher, iou
+from sightline_analysis.logo.pipeline import LogoPipeline, PipelineConfig
+from sightline_analysis.logo.wordmark import WordmarkConfig
 from sightline_analysis.synthetic import Placement, background, composite, make_logo
 from sightline_common.errors import StorageAccessDeniedError
 
 ACME = make_logo("ACME", seed=1)
-FRAME, TRUTH = composite(background(5, (1280, 720)), ACME, Placement((900, 250), 220, 6))
+FRAME, _PASTED = composite(background(5, (1280, 720)), ACME, Placement((900, 250), 220, 6))
+TRUTH = (_PASTED[0], _PASTED[1], _PASTED[2], _PASTED[3])
 
 
 @dataclass
@@ -126,3 +129,22 @@ def test_weights_the_login_may_not_read_leave_the_frame_searched_whole() -> None
     matcher.add("acme-1", "acme", ACME)
     assert [m.brand for m in matcher.match(FRAME)] == ["acme"]
     assert matcher.net_key is None
+
+
+class CountingMatcher(ProposalMatcher):
+    """A proposal matcher that counts how often it is asked for the net's proposals."""
+
+    proposed = 0
+
+    def propose(self, frame: Image) -> list[Candidate] | None:
+        self.proposed += 1
+        return super().propose(frame)
+
+
+def test_the_pipeline_asks_for_proposals_once_a_frame_while_the_net_is_missing() -> None:
+    matcher = CountingMatcher()
+    matcher.add("acme-1", "acme", ACME)
+    config = PipelineConfig(wordmark=WordmarkConfig(enabled=False), backtrack=False, fill_gaps=0)
+    (found,) = LogoPipeline(matcher, config).process_segment([Frame(FRAME, 0.0)])
+    assert [s.brand for s in found] == ["acme"]  # searched whole, as without a net
+    assert matcher.proposed == 1

@@ -229,7 +229,9 @@ class LogoPipeline:
             assert isinstance(self.matcher, ProposalMatcher)
             matches = self.matcher.verify(frame.image, proposed)
         else:
-            matches = self.matcher.match(frame.image) if searched else []
+            # The plain whole-frame search: `ProposalMatcher.match` would ask for the net
+            # again, which `_propose` just found missing.
+            matches = LogoMatcher.match(self.matcher, frame.image) if searched else []
         verified = [_verified(m.brand, m.logo_id, m.box, m.confidence, "image", scale)
                     for m in matches]  # fmt: skip
         polygons = {id(v): [(float(x), float(y)) for x, y in m.polygon]
@@ -241,7 +243,7 @@ class LogoPipeline:
                                           zoomed.confidence, "zoom", scale))  # fmt: skip
                 polygons[id(verified[-1])] = [(float(x), float(y)) for x, y in zoomed.polygon]
                 inliers[id(verified[-1])] = zoomed.inliers
-        if proposed:
+        if proposed and cfg.net_start.enabled:
             verified.extend(self._start(frame, scale, proposed, verified))
         confirmed: list[Verified] = []
         if self._reader is not None and self._frames % cfg.wordmark.every == 0:
@@ -316,9 +318,10 @@ class LogoPipeline:
         return found
 
     def _propose(self, frame: Frame) -> list[Candidate] | None:
-        """The net's proposals in `frame` when the starter is on and the matcher proposes
-        (None: the matcher searches the whole frame itself)."""
-        if not self.config.net_start.enabled or not isinstance(self.matcher, ProposalMatcher):
+        """The net's proposals in `frame`, None when the matcher has no net for its library
+        (the whole frame is then searched): proposed once per frame, for the search and the
+        starter both."""
+        if not isinstance(self.matcher, ProposalMatcher):
             return None
         return self.matcher.propose(frame.image)
 

@@ -215,8 +215,8 @@ def test_a_net_proposal_the_matcher_rejects_starts_a_track_where_the_blurred_ref
 class _Rejecting(ProposalMatcher):
     """A proposal matcher whose search verifies nothing where the net proposes."""
 
-    def verify(self, frame: Image, proposed: Sequence[Candidate]) -> list[LogoMatch]:
-        return []
+    def search(self, frame: Image, candidates: Sequence[Candidate]) -> list[list[LogoMatch]]:
+        return [[] for _ in candidates]
 
 
 def test_a_sharp_picture_the_matcher_rejected_does_not_start_a_track() -> None:

@@ -13,7 +13,7 @@ from sightline_analysis.logo.learned.model import Candidate
 from sightline_analysis.logo.learned.proposals import ProposalConfig, ProposalMatcher
 from sightline_analysis.logo.learned.train import TrainingRecipe
 from sightline_analysis.logo.learned.weights import WeightsStore
-from sightline_analysis.logo.matcher import LogoMatcher, iou
+from sightline_analysis.logo.matcher import LogoMatch, LogoMatcher, iou
 from sightline_analysis.logo.pipeline import LogoPipeline, PipelineConfig
 from sightline_analysis.logo.wordmark import WordmarkConfig
 from sightline_analysis.synthetic import Placement, background, composite, make_logo
@@ -148,3 +148,38 @@ def test_the_pipeline_asks_for_proposals_once_a_frame_while_the_net_is_missing()
     (found,) = LogoPipeline(matcher, config).process_segment([Frame(FRAME, 0.0)])
     assert [s.brand for s in found] == ["acme"]  # searched whole, as without a net
     assert matcher.proposed == 1
+
+
+class SearchCountingMatcher(ProposalMatcher):
+    """A proposal matcher that counts the proposal regions it searches."""
+
+    searched = 0
+
+    def match_region(self, frame: Image, box: tuple[float, float, float, float]) -> list[LogoMatch]:
+        self.searched += 1
+        return super().match_region(frame, box)
+
+
+def _run(net: ProposingNet, frames: int, **settings: bool) -> tuple[list[list[str]], int]:
+    """The sources of each frame's sightings over `frames` copies of FRAME, and the regions
+    searched, with the net's proposals and the pipeline `settings`."""
+    matcher = SearchCountingMatcher(proposals=ProposalConfig(max_proposals=2, min_score=0.6))
+    matcher.add("acme-1", "acme", ACME)
+    matcher.use(net)  # type: ignore[arg-type]
+    config = PipelineConfig(wordmark=WordmarkConfig(enabled=False), backtrack=False,
+                            fill_gaps=0).model_copy(update=settings)  # fmt: skip
+    pipeline = LogoPipeline(matcher, config)
+    found = [pipeline.process(Frame(FRAME, k * 0.5)) for k in range(frames)]
+    return [[s.source for s in each] for each in found], matcher.searched
+
+
+def test_a_proposal_the_matcher_rejected_is_searched_again_only_on_the_next_frame() -> None:
+    clutter = ProposingNet([Candidate("acme", (40.0, 400.0, 200.0, 100.0), 0.9, 12)])
+    assert _run(clutter, 5) == ([[]] * 5, 3)  # frames 0, 2, 4
+    assert _run(clutter, 5, skip_rejected=False) == ([[]] * 5, 5)
+
+
+def test_a_proposal_the_matcher_verified_is_searched_on_every_frame() -> None:
+    x, y, w, h = TRUTH
+    on_logo = ProposingNet([Candidate("acme", (x + 10, y + 5, w - 20, h - 10), 0.9, 12)])
+    assert _run(on_logo, 3) == ([["image"]] * 3, 3)

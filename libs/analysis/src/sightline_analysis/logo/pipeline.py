@@ -51,7 +51,7 @@ from sightline_analysis.logo.blurred import BlurConfig, blurred_match
 from sightline_analysis.logo.cuts import Histogram, colour_histogram, distance
 from sightline_analysis.logo.gaps import fill_gaps
 from sightline_analysis.logo.learned.model import Candidate
-from sightline_analysis.logo.learned.proposals import ProposalMatcher
+from sightline_analysis.logo.learned.proposals import ProposalMatcher, most_confident
 from sightline_analysis.logo.matcher import LogoMatch, LogoMatcher
 from sightline_analysis.logo.net_start import NetStartConfig, net_starts
 from sightline_analysis.logo.tracker import (
@@ -113,6 +113,13 @@ class PipelineConfig(BaseModel):
     backtrack_correlation: float = Field(default=0.75, gt=0.0, lt=1.0)
     """The correlation a backward step needs (above the tracker's: before a logo entered,
     the frame behind it is background that a lenient correlation mistakes for it)."""
+    skip_rejected: bool = True
+    """With net proposals, a proposal of a brand at the place (each box's centre inside the
+    other) of one whose search verified nothing on the previous frame is not searched on
+    this frame, only on the next: the picture there is mostly the same (a blurred logo, a
+    look-alike, clutter the net mistakes) and so is the answer. Tune seed 1401 (kit replay):
+    520 of the 639 regions searched verified nothing; with the skip 509 are searched,
+    precision, recall and appearances unchanged (0.994 / 0.735, 37/51)."""
 
 
 @dataclass(frozen=True)
@@ -158,6 +165,8 @@ class LogoPipeline:
         """The OCR channel's reads of this stream's previous frame (static text read once)."""
         self._read_lines: list[TextSighting] = []
         """The lines of the last frame read, whose vetoes hold on the frames between reads."""
+        self._rejected: list[Candidate] = []
+        """The net proposals the previous frame's search verified nothing at."""
 
     def process_segment(self, frames: Sequence[Frame]) -> list[list[Sighting]]:
         """The sightings of each of a segment's frames (in order), updating the stream's
@@ -214,6 +223,7 @@ class LogoPipeline:
         self._tracker.reset()
         self.lines.clear()
         self._read_lines = []
+        self._rejected = []
         self._shot_frames = 0
         return True
 
@@ -227,7 +237,7 @@ class LogoPipeline:
         proposed = self._propose(frame) if searched else None
         if proposed is not None:
             assert isinstance(self.matcher, ProposalMatcher)
-            matches = self.matcher.verify(frame.image, proposed)
+            matches = self._search(frame, self.matcher.candidates(proposed))
         else:
             # The plain whole-frame search: `ProposalMatcher.match` would ask for the net
             # again, which `_propose` just found missing.
@@ -317,6 +327,18 @@ class LogoPipeline:
                 break
         return found
 
+    def _search(self, frame: Frame, candidates: Sequence[Candidate]) -> list[LogoMatch]:
+        """The matcher's sightings where `candidates` point, the most confident per brand;
+        with `skip_rejected`, a candidate at the place of one whose search verified nothing
+        on the previous frame is left out (searched again on the next)."""
+        assert isinstance(self.matcher, ProposalMatcher)
+        rejected = self._rejected if self.config.skip_rejected else []
+        fresh = [c for c in candidates if not any(_same_place(c, r) for r in rejected)]
+        found = self.matcher.search(frame.image, fresh)
+        self._rejected = [c for c, each in zip(fresh, found, strict=True)
+                          if not any(m.brand == c.brand for m in each)]  # fmt: skip
+        return most_confident(m for each in found for m in each)
+
     def _propose(self, frame: Frame) -> list[Candidate] | None:
         """The net's proposals in `frame`, None when the matcher has no net for its library
         (the whole frame is then searched): proposed once per frame, for the search and the
@@ -396,6 +418,11 @@ def _from_verified(v: Verified) -> Sighting:
 def _as_verified(sighting: Sighting) -> Verified:
     return Verified(sighting.brand, sighting.logo_id, sighting.box, sighting.confidence,
                     sighting.source)  # fmt: skip
+
+
+def _same_place(a: Candidate, b: Candidate) -> bool:
+    """Whether two proposals name one brand, each box's centre inside the other."""
+    return a.brand == b.brand and _centre_in(a.box, b.box) and _centre_in(b.box, a.box)
 
 
 def _overlaps(a: Box, b: Box) -> bool:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import structlog
 from pydantic import BaseModel, ConfigDict, Field
@@ -122,12 +122,13 @@ class ProposalMatcher(LogoMatcher):
         """The brands verified in `frame` where `proposed` (its `propose`) points: the
         best-scored proposals that are sure and wide enough, each region searched by
         `LogoMatcher.match_region`."""
-        best: dict[str, LogoMatch] = {}
-        for candidate in self.candidates(proposed):
-            for found in self.match_region(frame, self._grown(candidate.box)):
-                if found.brand not in best or found.confidence > best[found.brand].confidence:
-                    best[found.brand] = found
-        return list(best.values())
+        return most_confident(m for each in self.search(frame, self.candidates(proposed))
+                              for m in each)  # fmt: skip
+
+    def search(self, frame: Image, candidates: Sequence[Candidate]) -> list[list[LogoMatch]]:
+        """The sightings `LogoMatcher.match_region` verifies around each of `candidates` (as
+        `candidates` returns them), one list per candidate: which proposals held up."""
+        return [self.match_region(frame, self._grown(c.box)) for c in candidates]
 
     def candidates(self, proposed: Sequence[Candidate]) -> list[Candidate]:
         """The proposals `verify` searches: the best-scored `max_proposals` of those that are
@@ -188,3 +189,12 @@ class ProposalMatcher(LogoMatcher):
         else:
             log.info("logo.proposals_loaded", key=key, brands=len(net.names))
         return net
+
+
+def most_confident(matches: Iterable[LogoMatch]) -> list[LogoMatch]:
+    """The most confident of `matches` per brand (several proposals may verify one brand)."""
+    best: dict[str, LogoMatch] = {}
+    for match in matches:
+        if match.brand not in best or match.confidence > best[match.brand].confidence:
+            best[match.brand] = match
+    return list(best.values())

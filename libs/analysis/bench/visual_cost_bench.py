@@ -25,6 +25,36 @@ and people once per 2 s (held between, `analyzers/cadence.py`) and OCR reusing a
 its text areas are unchanged (0f3c340): faces_mtcnn 0.027, people 0.032, text 0.037 (one
 fresh read of 4 segments: each run is a new stream; a reused read costs only the detection
 pass), detector-visual 0.147, of which decode 0.056.
+
+That 0.147 (and faces_mtcnn's 0.027) did not reproduce, and it was no regression that later
+runs gave 0.236 (e416a4d) and 0.203 (8a393c6, load 0.7-6.9): the analyzers' code of 10b29d6
+run beside HEAD's on the same cached segments, alternately in separate processes (session 11,
+load 4-13), gave 0.255 / 0.235 against 0.246 / 0.231 for the whole detector and 0.055-0.066
+against 0.054-0.060 for faces_mtcnn; in between the analyzers changed only by refactors and
+a still-picture OCR shortcut that never fires on this panning clip (fa2c6fe). On this shared
+VM one bench run's figures move by a quarter (decode, same code, 0.056 and 0.072 in two runs
+the same day), so a change is judged by an A/B in one process (alternating repeats), as
+below. Idle thread pools were not the difference: decode
+(thread_count 1) and text (onnxruntime, 1 thread) use only the calling thread; MTCNN's work
+runs in TensorFlow's one inter-op thread (tf_Compute; pinning the process to one core did
+not change its CPU); HOG people, split across OpenCV's two threads, cost 0.040-0.045 with
+OpenCV's default threads, with cv2.setNumThreads(1) and pinned to one core alike (load
+14-18; one earlier run at load 8-11 gave 0.057 with the default: not settled for a quiet
+machine), so no process-wide thread setting is made.
+
+Session 11 (nproc 2), each A/B in one process on the bench clip, same results both ways: the
+shots histogram shared by the shots analyzer and the faces/people cadence (48 -> 16 per 4
+segments, ~0.0025) and MTCNN's canvas converted by cv2.cvtColor (~0.0014) (bce04ac); the
+text analyzer's onnxruntime sessions keeping their CPU memory arena, 0.0504 -> 0.0463 and
+0.0464 -> 0.0442 (3ea8575), and its detector input made by cv2.dnn.blobFromImage, 0.0487 ->
+0.0448 (694a780). Tried and not taken: the MTCNN P-net compiled by XLA (jit_compile) gave
+-12 to -16% of faces_mtcnn with the same boxes, but XLA compiles per pyramid level and
+batch size (warm-up 5.6 against 1.0 CPU-s for the bench's batches of 2; a new batch size, at
+a cut or a lowered rate, compiles again inside a live segment; +19-40 s per unit test that
+builds the analyzer, load ~14); the text detection pass at 512/480/416 px
+instead of 640 reads 48/55/48 of the 60 10-35 px caption lines a full-size pass reads 58 of
+(640: 59). One bench run at 694a780 (load 5.0-6.0): decode 0.072, faces_mtcnn 0.060, people
+0.047, text 0.047, colours 0.008, quality 0.004, shots 0.002, detector-visual 0.216.
 """
 
 from __future__ import annotations

@@ -239,9 +239,7 @@ class LogoPipeline:
             assert isinstance(self.matcher, ProposalMatcher)
             matches = self._search(frame, self.matcher.candidates(proposed))
         else:
-            # The plain whole-frame search: `ProposalMatcher.match` would ask for the net
-            # again, which `_propose` just found missing.
-            matches = LogoMatcher.match(self.matcher, frame.image) if searched else []
+            matches = self._whole_frame(frame) if searched else []
         verified = [_verified(m.brand, m.logo_id, m.box, m.confidence, "image", scale)
                     for m in matches]  # fmt: skip
         polygons = {id(v): [(float(x), float(y)) for x, y in m.polygon]
@@ -339,6 +337,13 @@ class LogoPipeline:
                           if not any(m.brand == c.brand for m in each)]  # fmt: skip
         return most_confident(m for each in found for m in each)
 
+    def _whole_frame(self, frame: Frame) -> list[LogoMatch]:
+        """The matcher's whole-frame search (a `ProposalMatcher` without a net for its library
+        searches without asking `_propose`'s question again)."""
+        if isinstance(self.matcher, ProposalMatcher):
+            return self.matcher.match_whole(frame.image)
+        return self.matcher.match(frame.image)
+
     def _propose(self, frame: Frame) -> list[Candidate] | None:
         """The net's proposals in `frame`, None when the matcher has no net for its library
         (the whole frame is then searched): proposed once per frame, for the search and the
@@ -423,6 +428,12 @@ def _as_verified(sighting: Sighting) -> Verified:
 def _same_place(a: Candidate, b: Candidate) -> bool:
     """Whether two proposals name one brand, each box's centre inside the other."""
     return a.brand == b.brand and _centre_in(a.box, b.box) and _centre_in(b.box, a.box)
+
+
+def _centre_in(inner: Box, outer: Box) -> bool:
+    """Whether `inner`'s centre lies inside `outer`."""
+    cx, cy = inner[0] + inner[2] / 2, inner[1] + inner[3] / 2
+    return outer[0] <= cx <= outer[0] + outer[2] and outer[1] <= cy <= outer[1] + outer[3]
 
 
 def _overlaps(a: Box, b: Box) -> bool:

@@ -108,6 +108,11 @@ class ProposalMatcher(LogoMatcher):
         proposed = self.propose(frame)
         return super().match(frame) if proposed is None else self.verify(frame, proposed)
 
+    def match_whole(self, frame: Image) -> list[LogoMatch]:
+        """`LogoMatcher.match`: `frame` searched whole, without asking for the net (for a
+        caller that `propose`d and got None)."""
+        return super().match(frame)
+
     def propose(self, frame: Image) -> list[Candidate] | None:
         """Everything the net sees in `frame` (every candidate, before `min_score`,
         `min_width` and `max_proposals`), or None when `frame` is not searched by the net (a

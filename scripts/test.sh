@@ -105,7 +105,9 @@ prep_pid=$!
 # the suite used ~1 of 2 CPUs with one worker per CPU), so one worker per CPU left CPU idle.
 # Tests sharing a fixed resource carry the same xdist_group and run on one worker (the testkit
 # plugin makes that hold under pytest 9.2); the testkit hands out the longest tests first.
-# SIGHTLINE_TEST_WORKERS=N sets the count, 0 runs serially.
+# SIGHTLINE_TEST_WORKERS=N sets the count, 0 runs serially. SIGHTLINE_TEST_CPU=<file> writes the
+# CPU-s of each test module (the workers' own and their reaped children's) to <file> and prints
+# the top 15 (tools/testkit's cpu_by_module).
 $PY -m pytest libs tools services tests -p no:cacheprovider \
   -n "${SIGHTLINE_TEST_WORKERS:-$(($(nproc) * 2))}" --dist loadgroup --durations=40
 

@@ -256,10 +256,15 @@ def test_each_service_gets_ready_with_only_its_acls(
     answers /readyz on the SCRAM broker with its own login (Postgres and MinIO from the test's
     isolated environment)."""
     port = ports.ephemeral_port()
+    # Which analyzers detector-visual runs touches no topic or group: one cheap analyzer
+    # spares it MTCNN's TensorFlow build (3.3-3.9 of its 6 CPU-s to ready), which made it the
+    # start that missed the 120-s bound once on a machine at load 22.
+    analyzers = {"SIGHTLINE_ANALYZERS": "colours"} if module == "sightline_detector_visual" else {}
     process = isolated.spawn(
         module,
         *args,
         *(("--port", str(port)) if args == ("replay",) else ()),
+        **analyzers,
         SIGHTLINE_KAFKA_BOOTSTRAP=broker.bootstrap,
         SIGHTLINE_TOPIC_PREFIX="",
         SIGHTLINE_KAFKA_USERNAME=principal,

@@ -3,10 +3,12 @@ child process's CPU in the module whose test reaped it."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
+
+InnerPytest = Callable[..., subprocess.CompletedProcess[str]]  # the `inner_pytest` fixture
+
 
 # The child burns at least 0.5 CPU-s of its own (process time, not wall: the machine is shared).
 BUSY_MODULE = """
@@ -31,32 +33,12 @@ def test_idle():
 
 
 def test_a_reaped_childs_cpu_is_counted_in_its_module_summed_over_the_workers(
-    tmp_path: Path,
+    tmp_path: Path, inner_pytest: InnerPytest
 ) -> None:
     (tmp_path / "test_busy.py").write_text(BUSY_MODULE)
     (tmp_path / "test_idle.py").write_text(IDLE_MODULE)
     table = tmp_path / "cpu.tsv"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-p",
-            "no:cacheprovider",
-            # Plugins the throwaway tests do not use: each costs every worker its import.
-            *("-p", "no:schemathesis", "-p", "no:hypothesispytest", "-p", "no:typeguard"),
-            "-n",
-            "2",
-            "-q",
-            str(tmp_path),
-        ],
-        cwd=tmp_path,
-        env={**os.environ, "SIGHTLINE_TEST_CPU": str(table)},
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
+    done = inner_pytest(SIGHTLINE_TEST_CPU=str(table))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "CPU by test module" in done.stdout
     header, *lines = table.read_text().splitlines()

@@ -3,11 +3,12 @@ private broker started once; tests that must not overlap run one after another).
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
+
+InnerPytest = Callable[..., subprocess.CompletedProcess[str]]  # the `inner_pytest` fixture
 
 GROUPED_MODULE = """
 import os
@@ -40,35 +41,15 @@ def test_free(index):
 """
 
 
-def test_a_group_runs_on_one_worker_while_other_tests_spread(tmp_path: Path) -> None:
+def test_a_group_runs_on_one_worker_while_other_tests_spread(
+    tmp_path: Path, inner_pytest: InnerPytest
+) -> None:
     # The grouped module is collected first: ungrouped, its tests would be the first handed out,
     # alternately to both workers.
     (tmp_path / "test_a_grouped.py").write_text(GROUPED_MODULE)
     (tmp_path / "test_b_free.py").write_text(FREE_MODULE)
     log = tmp_path / "workers.log"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-p",
-            "no:cacheprovider",
-            # Plugins the throwaway tests do not use: each costs every worker its import.
-            *("-p", "no:schemathesis", "-p", "no:hypothesispytest", "-p", "no:typeguard"),
-            "-n",
-            "2",
-            "--dist",
-            "loadgroup",
-            "-q",
-            str(tmp_path),
-        ],
-        cwd=tmp_path,
-        env={**os.environ, "WORKERS_LOG": str(log)},
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
+    done = inner_pytest("--dist", "loadgroup", WORKERS_LOG=str(log))
     assert done.returncode == 0, done.stdout + done.stderr
     workers: dict[str, list[str]] = defaultdict(list)
     for line in log.read_text().splitlines():

@@ -8,9 +8,10 @@ import numpy as np
 from skimage import data
 
 from sightline_analysis.analyzers import AnalyzerContext, AnalyzerRegistry
-from sightline_analysis.analyzers.plugins.text import TextAnalyzer, _detector_input
+from sightline_analysis.analyzers.plugins.text import TextAnalyzer
 from sightline_analysis.decode import decode_sampled
 from sightline_analysis.frames import Frame
+from sightline_analysis.rapidocr_engine import detector_input
 from sightline_analysis.synthetic import background
 
 REGISTRY = AnalyzerRegistry.discover()
@@ -121,7 +122,7 @@ def test_decoding_stops_after_the_last_slot_with_the_same_frames(logo_segment: b
 
 
 def test_the_text_detector_input_equals_rapidocrs_own() -> None:
-    """The one-call input (`_detector_input`) is rapidocr's `DetPreProcess` output for the
+    """The one-call input (`detector_input`) is rapidocr's `DetPreProcess` output for the
     whole-frame pass (640x360 -> 640x352), an odd size and a window already on the 32-px grid."""
     from rapidocr_onnxruntime.ch_ppocr_det.utils import DetPreProcess  # noqa: PLC0415
 
@@ -132,7 +133,7 @@ def test_the_text_detector_input_equals_rapidocrs_own() -> None:
     for height, width in ((360, 640), (233, 417), (96, 320)):
         image = rng.integers(0, 256, (height, width, 3), dtype=np.uint8)
         theirs = DetPreProcess(max(height, width), "max", det.mean, det.std)(image)
-        ours = _detector_input(image, det.mean, det.std)
+        ours = detector_input(image, det.mean, det.std)
         assert ours.dtype == np.float32
         assert ours.shape == theirs.shape
         assert np.abs(ours - theirs).max() < 1e-5

@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sightline_analysis.frames import Frame, Image
 from sightline_analysis.logo.tracker import box_iou
+from sightline_analysis.rapidocr_engine import check_uniform_std, detector_input
 
 Box = tuple[float, float, float, float]  # x, y, w, h in frame pixels
 Quad = npt.NDArray[np.float32]  # 4 x 2 corners in frame pixels
@@ -50,7 +51,7 @@ class WordmarkConfig(BaseModel):
     the brands read to the frames between; a look-alike's veto holds on them too)."""
     width: int = Field(default=640, ge=160, le=2000)
     """Width of the reduced frame OCR reads (at most 2000: rapidocr's detector would shrink
-    a wider one, which `_detector_input` does not)."""
+    a wider one, which `detector_input` does not)."""
     min_score: float = Field(default=0.75, ge=0.0, le=1.0)
     """Recogniser score below which a line is ignored."""
     min_chars: int = Field(default=3, ge=1)
@@ -178,18 +179,12 @@ def load_engine(config: WordmarkConfig) -> Any:
         rec_img_shape=[3, 48, config.line_width],
         rec_batch_num=1,
     )
-    engine.text_det.get_preprocess = lambda _longest_side: _detector_input
+    check_uniform_std(engine)
+    det = engine.text_det
+    engine.text_det.get_preprocess = lambda _longest_side: (
+        lambda image: detector_input(image, det.mean, det.std)
+    )
     return engine
-
-
-def _detector_input(image: Image) -> npt.NDArray[np.float32]:
-    """The text detector's input, as rapidocr's `DetPreProcess` makes it for a frame it does
-    not shrink (sides rounded to multiples of 32, (x / 255 - 0.5) / 0.5, NCHW), in one OpenCV
-    call: rapidocr computes it in float64 numpy, 12.7 ms per 640x360 frame against 1.5 ms
-    here (of a detection of ~75 ms)."""
-    height, width = image.shape[:2]
-    size = (max(32, round(width / 32) * 32), max(32, round(height / 32) * 32))
-    return np.asarray(cv2.dnn.blobFromImage(image, 1 / 127.5, size, (127.5, 127.5, 127.5)))
 
 
 _THUMB = (64, 16)  # the size line crops are compared at (width, height)

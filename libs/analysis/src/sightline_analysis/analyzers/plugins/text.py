@@ -35,7 +35,6 @@ from typing import Any, Final, Literal
 
 import cv2
 import numpy as np
-import numpy.typing as npt
 from pydantic import Field
 
 from sightline_analysis.analyzers.base import (
@@ -46,6 +45,7 @@ from sightline_analysis.analyzers.base import (
     normalised_box,
 )
 from sightline_analysis.frames import Frame, Image
+from sightline_analysis.rapidocr_engine import check_uniform_std, detector_input, with_memory_arena
 from sightline_common.messages import Point, ResultItem
 
 KEY: Final = "text"
@@ -92,47 +92,9 @@ def _load_engine(config: TextConfig) -> Any:
         det_limit_side_len=2000,
     )
     for session in (engine.text_det.infer, engine.text_rec.session):
-        session.session = _with_memory_arena(session.session)
-    if len(set(engine.text_det.std)) != 1:
-        raise RuntimeError("text detector normalised per channel: _detector_input cannot")
+        session.session = with_memory_arena(session.session)
+    check_uniform_std(engine)
     return engine
-
-
-def _detector_input(
-    image: Image, mean: Sequence[float], std: Sequence[float]
-) -> npt.NDArray[np.float32]:
-    """The text detector's input for `image` as rapidocr's `DetPreProcess` makes it when it
-    does not shrink (sides rounded to multiples of 32, (x / 255 - mean) / std, NCHW float32),
-    in one OpenCV call: rapidocr computes it in float64 numpy (12.7 -> 1.5 ms per 640x360
-    frame, measured for the logo OCR channel in 92d783e), a tenth of the whole-frame pass."""
-    height, width = image.shape[:2]
-    size = (max(32, round(width / 32) * 32), max(32, round(height / 32) * 32))
-    offset = tuple(255.0 * m for m in mean)
-    return np.asarray(
-        cv2.dnn.blobFromImage(image, 1.0 / (255.0 * std[0]), size, offset), np.float32
-    )
-
-
-def _with_memory_arena(session: Any) -> Any:
-    """`session`'s model in a session that keeps onnxruntime's CPU memory arena.
-
-    rapidocr turns the arena off, so every inference allocates its activations (megabytes)
-    anew and the kernel maps and zeroes their pages again (~1,800-3,800 page faults per 4
-    segments of visual_cost_bench's clip, ~1 with the arena); measured in one process,
-    alternating: the analyzer's CPU -5% and -8% in two runs of 6-10 repeats, the same lines.
-    """
-    import onnxruntime  # noqa: PLC0415 - optional, comes with rapidocr
-
-    given = session.get_session_options()
-    options = onnxruntime.SessionOptions()
-    options.log_severity_level = given.log_severity_level
-    options.graph_optimization_level = given.graph_optimization_level
-    options.intra_op_num_threads = given.intra_op_num_threads
-    options.inter_op_num_threads = given.inter_op_num_threads
-    options.enable_cpu_mem_arena = True
-    return onnxruntime.InferenceSession(
-        session._model_path, sess_options=options, providers=session.get_providers()
-    )
 
 
 def _merge(regions: list[Region]) -> list[Region]:
@@ -269,7 +231,7 @@ class TextAnalyzer(Analyzer):
             return whole, whole
         det = self._engine.text_det
         small = frame.scaled(self._cfg.detect_side)
-        tensor = _detector_input(small, det.mean, det.std)
+        tensor = detector_input(small, det.mean, det.std)
         probability = np.asarray(det.infer(tensor)[0][0, 0], np.float32)
         # Join the letters and words of a line into one region (gaps of a few map pixels).
         mask = cv2.dilate(
@@ -315,7 +277,7 @@ class TextAnalyzer(Analyzer):
             right = min(det_w, -(-int(x1 * rx) // 32) * 32)
             bottom = min(det_h, -(-int(y1 * ry) // 32) * 32)
             window = det_input[top:bottom, left:right]
-            preds = det.infer(_detector_input(window, det.mean, det.std))[0]
+            preds = det.infer(detector_input(window, det.mean, det.std))[0]
             found, _scores = det.postprocess_op(preds, window.shape[:2])
             for quad in found:
                 box = np.asarray(quad, np.float32)

@@ -23,8 +23,7 @@ from sightline_analysis.logo.blurred import BlurConfig, BlurMatch, blurred_match
 from sightline_analysis.logo.clarity import sharpness
 from sightline_analysis.logo.learned.model import Candidate
 from sightline_analysis.logo.learned.proposals import ProposalMatcher
-
-Box = tuple[float, float, float, float]  # x, y, w, h
+from sightline_analysis.logo.tracker import Box, overlaps
 
 
 class NetStartConfig(BaseModel):
@@ -80,7 +79,7 @@ def net_starts(
     for candidate in candidates:
         taken = [*held, *((s.brand, s.found.box) for s in out)]
         if candidate.score < config.min_score or any(
-            brand == candidate.brand and _overlaps(box, candidate.box) for brand, box in taken
+            brand == candidate.brand and overlaps(box, candidate.box) for brand, box in taken
         ):
             continue
         fits = [(found, logo_id) for logo_id in matcher.logo_ids_of(candidate.brand)
@@ -93,8 +92,3 @@ def net_starts(
         if clarity is not None and clarity < config.max_sharpness:
             out.append(NetStart(candidate.brand, logo_id, found))
     return out
-
-
-def _overlaps(a: Box, b: Box) -> bool:
-    """Whether the boxes intersect at all."""
-    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]

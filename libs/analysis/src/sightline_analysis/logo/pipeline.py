@@ -61,6 +61,7 @@ from sightline_analysis.logo.tracker import (
     TrackerConfig,
     Verified,
     Vouch,
+    overlaps,
 )
 from sightline_analysis.logo.wordmark import (
     LineMemory,
@@ -300,7 +301,7 @@ class LogoPipeline:
         cfg = self.config
         found = []
         for track in self._tracker.boxes():
-            if any(v.brand == track.brand and _overlaps(v.box, track.box) for v in verified):
+            if any(v.brand == track.brand and overlaps(v.box, track.box) for v in verified):
                 continue
             x, y, w, h = (value / scale for value in track.box)
             left = max(0, int(x - cfg.reverify_margin * w))
@@ -387,7 +388,7 @@ class LogoPipeline:
             confidence = read.score * self.config.text_confidence
             candidate = _verified(read.brand, f"text:{read.brand}", read.box, confidence,
                                   "text", scale)  # fmt: skip
-            if any(v.brand == read.brand and _overlaps(v.box, candidate.box) for v in verified):
+            if any(v.brand == read.brand and overlaps(v.box, candidate.box) for v in verified):
                 continue
             out.append(candidate)
         return out
@@ -434,11 +435,6 @@ def _centre_in(inner: Box, outer: Box) -> bool:
     """Whether `inner`'s centre lies inside `outer`."""
     cx, cy = inner[0] + inner[2] / 2, inner[1] + inner[3] / 2
     return outer[0] <= cx <= outer[0] + outer[2] and outer[1] <= cy <= outer[1] + outer[3]
-
-
-def _overlaps(a: Box, b: Box) -> bool:
-    """Whether the boxes intersect at all."""
-    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
 
 
 def _corners(box: Box) -> Points:

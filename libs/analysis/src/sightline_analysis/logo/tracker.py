@@ -286,6 +286,11 @@ def _voucher(sighting: Verified, confirmations: Sequence[Verified]) -> Verified 
     return None
 
 
+def overlaps(a: Box, b: Box) -> bool:
+    """Whether the boxes intersect at all."""
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
 def box_iou(a: Box, b: Box) -> float:
     """Intersection over union of two (x, y, w, h) boxes."""
     ix = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))

@@ -53,13 +53,12 @@ class Usage:
     def add_since(self, start: Usage, tests: int = 0) -> None:
         """Add what was used between `start` and now."""
         end = Usage.now()
-        self.own += end.own - start.own
-        self.children += end.children - start.children
-        self.wall += end.wall - start.wall
-        self.tests += tests
+        self.merge(
+            Usage(end.own - start.own, end.children - start.children, end.wall - start.wall, tests)
+        )
 
     def merge(self, other: Usage) -> None:
-        """Add another worker's figures for the same module."""
+        """Add `other`'s figures (another worker's, or a stretch of this one's)."""
         self.own += other.own
         self.children += other.children
         self.wall += other.wall

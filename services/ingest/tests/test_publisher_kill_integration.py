@@ -53,12 +53,15 @@ class Listing:
     def _record(self, name: str, extinf: str) -> None:
         try:
             stat = (self.folder / name).stat()
+            key = (name, stat.st_size, stat.st_mtime_ns)
+            with self.lock:
+                if key in self.files:  # the first reading of a file version is the one kept
+                    return
             data = (self.folder / name).read_bytes()
         except OSError:
             return
         if len(data) == stat.st_size:
             with self.lock:
-                key = (name, stat.st_size, stat.st_mtime_ns)
                 self.files.setdefault(key, (hashlib.sha256(data).hexdigest(), extinf))
 
     def names(self) -> set[str]:
@@ -87,6 +90,9 @@ def kill_at_a_fragment_boundary(url: str, listing: Listing, after: int) -> None:
         while len(listing.names()) < before + after:
             assert time.monotonic() < deadline, "nginx listed no fragment"
             assert pusher.poll() is None, "the encoder stopped by itself"
+            # A millisecond between looks, not a busy loop (a core's worth of CPU for the whole
+            # push): the kill still lands well inside the new fragment's first frame (67 ms).
+            time.sleep(0.001)
             listing.scan()
     finally:
         pusher.send_signal(signal.SIGKILL)

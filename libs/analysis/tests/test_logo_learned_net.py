@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from structlog.testing import capture_logs
 
-from sightline_analysis.logo.learned.model import Candidate, candidates
+from sightline_analysis.logo.learned import model
+from sightline_analysis.logo.learned.model import Candidate, HeatmapNet, build, candidates
 from sightline_analysis.logo.learned.train import TrainingRecipe, TrainingStopped, train
 from sightline_analysis.logo.learned.weights import (
     library_key,
@@ -76,3 +78,20 @@ def test_the_library_key_follows_brands_pixels_and_recipe_not_order() -> None:
     assert key != library_key([("acme", acme), ("volta", volt)], TINY)
     assert key != library_key([("acme", acme), ("volt", acme)], TINY)
     assert key != library_key([("acme", acme), ("volt", volt)], TINY.model_copy(update={"seed": 4}))
+
+
+def test_the_lite_copy_gives_the_nets_probabilities_and_a_refused_copy_leaves_the_graph(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    untrained = build(2, width=0.25)
+    frame = np.random.default_rng(4).integers(0, 255, (360, 640, 3), np.uint8)
+    graph, scale = HeatmapNet(untrained, ["a", "b"], lite=False).heatmap(frame)
+    lite, lite_scale = HeatmapNet(untrained, ["a", "b"]).heatmap(frame)
+    assert lite_scale == scale
+    assert not np.isnan(lite).any()
+    assert np.abs(lite - graph).max() <= model.LITE_TOLERANCE
+    monkeypatch.setattr(model, "LITE_TOLERANCE", -1.0)  # no copy can pass the check
+    with capture_logs() as logs:
+        refused = HeatmapNet(untrained, ["a", "b"]).heatmap(frame)[0]
+    assert np.array_equal(refused, graph)
+    assert [entry["event"] for entry in logs] == ["logo.net_lite_unusable"]

@@ -6,26 +6,34 @@ requests reach the handlers (not just the 401 gate): schema-valid and schema-vio
 for every operation, and for stream routes also with the id of a stream that exists. Drives
 schemathesis' strategies through Hypothesis directly: its pytest plugin does not load under
 this pytest version.
+
+schemathesis and Hypothesis are imported inside the test (~3 CPU-s a process): every xdist worker
+collects this module, one runs it. pyproject's `-p no:schemathesis` keeps schemathesis' unused
+pytest plugin from importing them into every pytest process.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import pytest
-import schemathesis
-from hypothesis import HealthCheck, given, settings
-from hypothesis.strategies import SearchStrategy
-from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error
-from schemathesis.core.failures import FailureGroup
-from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
+    from hypothesis.strategies import SearchStrategy
+    from schemathesis import Case
+    from schemathesis.schemas import APIOperation
 
 pytestmark = pytest.mark.integration
 
 EXAMPLES_PER_STRATEGY = 15
-CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 
 
-def _strategies(operation, stream_id: str) -> list[SearchStrategy]:
+def _strategies(
+    operation: APIOperation[Any, Any, Any, Any], stream_id: str
+) -> list[SearchStrategy[Case[Any]]]:
+    from schemathesis import GenerationMode  # noqa: PLC0415 - see the module docstring
+
     strategies = [
         operation.as_strategy(GenerationMode.POSITIVE),
         operation.as_strategy(GenerationMode.NEGATIVE),
@@ -37,10 +45,25 @@ def _strategies(operation, stream_id: str) -> list[SearchStrategy]:
     return strategies
 
 
-def test_no_input_yields_a_server_error_or_an_undocumented_answer(client, new_stream, token):
+def test_no_input_yields_a_server_error_or_an_undocumented_answer(
+    client: TestClient, new_stream: str, token: str
+) -> None:
+    import schemathesis  # noqa: PLC0415 - see the module docstring
+    from hypothesis import HealthCheck, given, settings  # noqa: PLC0415
+    from schemathesis.checks import not_a_server_error  # noqa: PLC0415
+    from schemathesis.core.failures import FailureGroup  # noqa: PLC0415
+    from schemathesis.core.result import Ok  # noqa: PLC0415
+    from schemathesis.specs.openapi.checks import (  # noqa: PLC0415
+        content_type_conformance,
+        response_schema_conformance,
+    )
+
+    checks = [not_a_server_error, response_schema_conformance, content_type_conformance]
     schema = schemathesis.openapi.from_asgi("/openapi.json", client.app)
     failures: list[str] = []
-    operations = [result.ok() for result in schema.get_all_operations()]
+    results = list(schema.get_all_operations())
+    assert [r.err() for r in results if not isinstance(r, Ok)] == [], "operations not loaded"
+    operations = [result.ok() for result in results if isinstance(result, Ok)]
     assert len(operations) >= 12
 
     for operation in operations:
@@ -53,11 +76,11 @@ def test_no_input_yields_a_server_error_or_an_undocumented_answer(client, new_st
                 suppress_health_check=list(HealthCheck),
                 database=None,
             )
-            def fuzz(case) -> None:
+            def fuzz(case: Case[Any]) -> None:
                 headers = {"Authorization": f"Bearer {token}"}
                 response = case.call(headers=headers)
                 try:
-                    case.validate_response(response, checks=CHECKS, headers=headers)
+                    case.validate_response(response, checks=checks, headers=headers)
                 except FailureGroup as group:
                     failures.append(
                         f"{case.method} {case.formatted_path} {case.query} {case.body!r}: "

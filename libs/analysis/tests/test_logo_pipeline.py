@@ -275,7 +275,8 @@ def test_a_line_unchanged_since_the_streams_last_read_is_not_recognised_again() 
     from sightline_analysis.logo.wordmark import LineMemory, WordmarkReader  # noqa: PLC0415
 
     engine = _CountingEngine()
-    reader = WordmarkReader(WordmarkConfig(), engine=engine)
+    # The frame read at its own size (640 px): the engine's boxes are in its pixels.
+    reader = WordmarkReader(WordmarkConfig(width=640), engine=engine)
     memory = LineMemory()
     still = Frame(_bgr(_scene((100, 100), PATCH)), 0.0)
     first = reader.lines(still, memory)
@@ -325,7 +326,8 @@ def test_a_line_the_camera_panned_keeps_its_read() -> None:
     from sightline_analysis.logo.wordmark import LineMemory, WordmarkReader  # noqa: PLC0415
 
     engine = _CountingEngine()
-    reader = WordmarkReader(WordmarkConfig(), engine=engine)
+    # The frame read at its own size (640 px): the engine's boxes are in its pixels.
+    reader = WordmarkReader(WordmarkConfig(width=640), engine=engine)
     memory = LineMemory()
     first = reader.lines(Frame(_bgr(_scene((100, 100), PATCH)), 0.0), memory)
     engine.shift = 100.0

@@ -105,7 +105,8 @@ def test_a_line_a_pan_carried_far_keeps_its_read() -> None:
     rng = np.random.default_rng(11)
     scene = cv2.resize(rng.integers(0, 255, (60, 140, 3)).astype(np.uint8), (1120, 480))
     engine = _OneLineEngine()
-    reader = WordmarkReader(WordmarkConfig(), engine=engine)
+    # The frame read at its own size (640 px): the engine's boxes are in its pixels.
+    reader = WordmarkReader(WordmarkConfig(width=640), engine=engine)
     memory = LineMemory()
     first = reader.lines(Frame(np.ascontiguousarray(scene[60:420, 200:840]), 0.0), memory)
     engine.x = 260.0  # the same line, 160 px to the right: the camera panned left

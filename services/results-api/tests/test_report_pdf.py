@@ -1,10 +1,14 @@
 """The report PDF opens, its pages render, the charts are drawn (not blank, with the bars'
-colour) and the brand names are in the text layer; the CSV is parseable and formula-safe."""
+colour) and the brand names are in the text layer; the CSV is parseable and formula-safe.
+
+The PDF renderer (fpdf and matplotlib, ~1 CPU-s to import) comes from the `render` fixture, not
+an import at collection, which every xdist worker of `make test` does."""
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 
 import numpy as np
 import pypdfium2
@@ -21,7 +25,6 @@ from sightline_results_api.report.model import (
     LogoLibraryVersion,
     RateCardPublic,
 )
-from sightline_results_api.report.pdf import render_pdf
 
 BRANDS = ["Acme Cola", "Globex", "Ünïcode Bräu", "=HYPERLINK(1)"]
 
@@ -54,6 +57,14 @@ def document() -> ExposureReportDocument:
     return compose(ReportRequest(stream_ids=["s1"], end=60.0), facts, CountingRules())
 
 
+@pytest.fixture(scope="module")
+def render() -> Callable[..., bytes]:
+    """`render_pdf(document, thumbnails=None)`: the PDF bytes."""
+    from sightline_results_api.report.pdf import render_pdf  # noqa: PLC0415 - see the docstring
+
+    return render_pdf
+
+
 def _chart_crops(page: pypdfium2.PdfPage, scale: float) -> list[Image.Image]:
     """The rendered page cut to each embedded image's box (the charts)."""
     bitmap = page.render(scale=scale).to_pil().convert("RGB")
@@ -77,8 +88,10 @@ def _dark_blue(image: Image.Image) -> float:
     return float(((b > 110) & (r < 90) & (g < 120)).mean())
 
 
-def test_the_pdf_renders_with_drawn_charts_and_brand_names_in_its_text(document):
-    pdf = pypdfium2.PdfDocument(render_pdf(document))
+def test_the_pdf_renders_with_drawn_charts_and_brand_names_in_its_text(
+    document: ExposureReportDocument, render: Callable[..., bytes]
+) -> None:
+    pdf = pypdfium2.PdfDocument(render(document))
     assert len(pdf) >= 4
     text = "\n".join(page.get_textpage().get_text_range() for page in pdf)
     for brand in BRANDS:
@@ -101,23 +114,27 @@ def test_the_pdf_renders_with_drawn_charts_and_brand_names_in_its_text(document)
         assert _dark_blue(crop) > 0.002
 
 
-def test_the_pdf_embeds_evidence_thumbnails_beside_top_exposures(document):
+def test_the_pdf_embeds_evidence_thumbnails_beside_top_exposures(
+    document: ExposureReportDocument, render: Callable[..., bytes]
+) -> None:
     thumb = io.BytesIO()
     Image.new("RGB", (160, 90), (200, 30, 30)).save(thumb, format="JPEG")
-    pdf = pypdfium2.PdfDocument(render_pdf(document, {document.exposures[0].id: thumb.getvalue()}))
+    pdf = pypdfium2.PdfDocument(render(document, {document.exposures[0].id: thumb.getvalue()}))
     images = sum(len(list(p.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]))) for p in pdf)
     assert images == 4
 
 
-def test_a_report_without_rate_cards_says_so_instead_of_a_value_chart(document):
+def test_a_report_without_rate_cards_says_so_instead_of_a_value_chart(
+    document: ExposureReportDocument, render: Callable[..., bytes]
+) -> None:
     bare = document.model_copy(update={"currency": None})
-    text = "".join(
-        p.get_textpage().get_text_range() for p in pypdfium2.PdfDocument(render_pdf(bare))
-    )
+    text = "".join(p.get_textpage().get_text_range() for p in pypdfium2.PdfDocument(render(bare)))
     assert "no value is shown" in text
 
 
-def test_csv_lists_brands_and_exposures_with_their_factors(document):
+def test_csv_lists_brands_and_exposures_with_their_factors(
+    document: ExposureReportDocument,
+) -> None:
     brands = list(csv.DictReader(io.StringIO(brands_csv(document))))
     assert next(r["brand"] for r in brands if r["stream_id"] == "*") == "Acme Cola"
     assert "'=HYPERLINK(1)" in [r["brand"] for r in brands]  # not run as a formula

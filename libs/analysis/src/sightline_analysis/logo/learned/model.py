@@ -9,6 +9,8 @@ convolution grows). TensorFlow is imported when a net is built or loaded, never 
 
 from __future__ import annotations
 
+import contextlib
+import io
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -185,11 +187,10 @@ class HeatmapNet:
         tf = single_threaded_tensorflow()
         fixed = tf.keras.Input((rows, INPUT_WIDTH, 3), batch_size=1, dtype="uint8")
         try:
-            flat = bytes(
-                tf.lite.TFLiteConverter.from_keras_model(
-                    tf.keras.Model(fixed, self.model(fixed))
-                ).convert()
-            )
+            # Keras prints the exported graph's signature to stdout (the service's log lines).
+            with contextlib.redirect_stdout(io.StringIO()):
+                wrapped = tf.keras.Model(fixed, self.model(fixed))
+                flat = bytes(tf.lite.TFLiteConverter.from_keras_model(wrapped).convert())
             check = _check_image(rows)
             difference = float(
                 np.max(np.abs(_invoke(_interpreter(flat), check) - self._graph(check)))

@@ -15,34 +15,67 @@ unset PYTHONDONTWRITEBYTECODE
 # Phase timings, printed at the end (also after a failure): wall seconds and the CPU seconds
 # (user + sys) of the phase's finished child processes, counting their own children; servers
 # that were already running are not counted. On a shared machine compare CPU, not wall.
+# Beside them, the machine's idle CPU seconds (all CPUs, idle + iowait in /proc/stat) during the
+# phase, and for the python tests once a minute: whether a phase leaves CPU another one could use
+# (the dashboard's Playwright phase beside the python tests' last minutes?) is read there; the niced
+# dashboard preparation counts as busy. The
+# idle figure is the whole machine's: other users' load lowers it.
 phases=()
-phase_name="" phase_wall=0 phase_cpu=0
+phase_name="" phase_wall=0 phase_cpu=0 phase_idle=0
+idle_cpu() { awk -v hz="$(getconf CLK_TCK)" '/^cpu / { printf "%.1f", ($5 + $6) / hz; exit }' \
+  /proc/stat 2>/dev/null || echo 0; }
+idle_trace=$(mktemp) idle_pid=""
 times_file=$(mktemp)
 # `times` must run in this shell (not a $(...) subshell) to see this shell's children.
 children_cpu() { awk 'NR == 2 { gsub("s", ""); split($1, u, "m"); split($2, k, "m")
   printf "%.1f", u[1] * 60 + u[2] + k[1] * 60 + k[2] }' "$times_file"; }
 phase_end() {
   [ -n "$phase_name" ] || return 0
-  local wall cpu
+  local wall cpu idle
   times >"$times_file"
   wall=$(awk -v a="$phase_wall" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }')
   cpu=$(awk -v a="$phase_cpu" -v b="$(children_cpu)" 'BEGIN { printf "%.0f", b - a }')
-  phases+=("$(printf '%-22s %6s s wall %7s CPU-s' "$phase_name" "$wall" "$cpu")")
+  idle=$(awk -v a="$phase_idle" -v b="$(idle_cpu)" 'BEGIN { printf "%.0f", b - a }')
+  phases+=("$(printf '%-22s %6s s wall %7s CPU-s %7s idle CPU-s' "$phase_name" "$wall" "$cpu" \
+    "$idle")")
   phase_name=""
 }
 phase() {
   phase_end
   echo "== $1"
   times >"$times_file"
-  phase_name=$1 phase_wall=$(date +%s.%N) phase_cpu=$(children_cpu)
+  phase_name=$1 phase_wall=$(date +%s.%N) phase_cpu=$(children_cpu) phase_idle=$(idle_cpu)
+}
+# Samples the machine's idle CPU seconds once a minute into $idle_trace until stopped.
+idle_trace_start() {
+  # The sleep is waited on, so that stopping the sampler stops its sleep too.
+  (
+    trap 'kill "$nap" 2>/dev/null; exit 0' TERM
+    while :; do idle_cpu; echo; sleep 60 & nap=$!; wait "$nap"; done
+  ) >"$idle_trace" &
+  idle_pid=$!
+}
+idle_trace_stop() {
+  [ -n "$idle_pid" ] || return 0
+  kill "$idle_pid" 2>/dev/null || true
+  wait "$idle_pid" 2>/dev/null || true
+  idle_pid=""
+  idle_cpu >>"$idle_trace"
+  echo >>"$idle_trace"
 }
 report_phases() {
+  idle_trace_stop
   phase_end
-  phase_name="all" phase_wall=$all_wall phase_cpu=0
+  phase_name="all" phase_wall=$all_wall phase_cpu=0 phase_idle=$all_idle
   phase_end
   echo "== phase timings ($(nproc) CPUs)"
   printf '%s\n' "${phases[@]}"
-  rm -f "$times_file"
+  if [ -s "$idle_trace" ]; then
+    echo "python tests, idle CPU-s in each minute (the last one partial):"
+    awk 'NR > 1 { printf "%s%.0f", (NR > 2 ? " " : ""), $1 - prev } { prev = $1 } END { print "" }' \
+      "$idle_trace"
+  fi
+  rm -f "$times_file" "$idle_trace"
 }
 
 started_here=0
@@ -72,7 +105,7 @@ finish_background() {
     exit "$status"
   fi
 }
-all_wall=$(date +%s.%N)
+all_wall=$(date +%s.%N) all_idle=$(idle_cpu)
 trap cleanup EXIT
 
 phase "lint + platform"
@@ -108,8 +141,10 @@ prep_pid=$!
 # SIGHTLINE_TEST_WORKERS=N sets the count, 0 runs serially. SIGHTLINE_TEST_CPU=<file> writes the
 # CPU-s of each test module (the workers' own and their reaped children's) to <file> and prints
 # the top 15 (tools/testkit's cpu_by_module).
+idle_trace_start
 $PY -m pytest libs tools services tests -p no:cacheprovider \
   -n "${SIGHTLINE_TEST_WORKERS:-$(($(nproc) * 2))}" --dist loadgroup --durations=40
+idle_trace_stop
 
 phase "dashboard prep (wait)"
 finish_background "$prep_pid" "$prep_log" "dashboard build or unit tests"

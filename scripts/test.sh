@@ -17,9 +17,8 @@ unset PYTHONDONTWRITEBYTECODE
 # that were already running are not counted. On a shared machine compare CPU, not wall.
 # Beside them, the machine's idle CPU seconds (all CPUs, idle + iowait in /proc/stat) during the
 # phase, and for the python tests once a minute: whether a phase leaves CPU another one could use
-# (the dashboard's Playwright phase beside the python tests' last minutes?) is read there; the niced
-# dashboard preparation counts as busy. The
-# idle figure is the whole machine's: other users' load lowers it.
+# (the dashboard's Playwright phase beside the python tests' last minutes?) is read there. The
+# niced dashboard preparation counts as busy, and so does other users' load on the machine.
 phases=()
 phase_name="" phase_wall=0 phase_cpu=0 phase_idle=0
 idle_cpu() { awk -v hz="$(getconf CLK_TCK)" '/^cpu / { printf "%.1f", ($5 + $6) / hz; exit }' \

@@ -140,3 +140,60 @@ def test_a_stale_segment_is_handed_to_a_backfill_and_the_next_says_it_was_degrad
         1,
         2,
     )
+
+
+def test_the_loop_thread_skips_a_stale_segment_at_once_and_leaves_a_fresh_one_to_analyse(
+    engine: AnalysisEngine, logo_analyzers: AnalyzerSet
+) -> None:
+    """`handled_at_once` (asked by the consumer loop before a segment waits for a thread)
+    sheds what `__call__` would shed, recording it once, and never analyses."""
+    sent: list[tuple[str, Envelope]] = []
+    stored_at = segment("logo.ts").wall_clock.timestamp()
+    now = [stored_at + 1]
+
+    def publish(topic: str, envelope: Envelope) -> None:
+        sent.append((topic, envelope))
+
+    handle = SegmentHandler(
+        engine=engine,
+        analyzers=logo_analyzers,
+        policies=StreamPolicies(),
+        publish=publish,
+        detections_topic="detections",
+        producer_id="detector-logo/test",
+        shedder=LiveShedder(max_lag_s=4),
+        backfill=BackfillRequests(
+            detector="logo", publish=publish, topic="reanalysis", producer_id="detector-logo/test"
+        ),
+        clock=lambda: now[0],
+    )
+    assert handle.handled_at_once(received()) is False  # fresh: it needs a thread
+    assert sent == []
+    now[0] = stored_at + 10
+    assert handle.handled_at_once(received()) is True  # stale: skipped here and now
+    assert [topic for topic, _ in sent] == ["reanalysis"]
+    now[0] = stored_at + 1
+    handle(received())  # the next one analysed says one segment was skipped before it
+    analysis = Detection.model_validate(sent[-1][1].payload).analysis
+    assert analysis is not None
+    assert (analysis.mode, analysis.shed_before) == (AnalysisMode.degraded, 1)
+
+
+def test_the_loop_thread_skips_a_stream_whose_policy_leaves_out_this_detector(
+    engine: AnalysisEngine, logo_analyzers: AnalyzerSet
+) -> None:
+    policies = StreamPolicies()
+    policies.apply(
+        "cam-1",
+        StreamConfig(
+            stream_id="cam-1",
+            name="cam",
+            key_hash="0" * 64,
+            source=Source(kind=SourceKind.test, uri=None),
+            policy=AnalysisPolicy.model_validate({"detectors": ["visual"]}),
+            enabled=True,
+        ),
+    )
+    sent: list[tuple[str, Envelope]] = []
+    assert handler(engine, policies, sent, logo_analyzers).handled_at_once(received()) is True
+    assert sent == []

@@ -28,7 +28,12 @@ pytestmark = pytest.mark.integration
 
 
 def concurrent_loop(
-    iso: Isolated, topic: str, group: str, handler: Callable[[Received], None], concurrency: int
+    iso: Isolated,
+    topic: str,
+    group: str,
+    handler: Callable[[Received], None],
+    concurrency: int,
+    inline: Callable[[Received], bool] | None = None,
 ) -> ConsumerLoop:
     return ConsumerLoop(
         bootstrap=iso.bootstrap,
@@ -39,6 +44,7 @@ def concurrent_loop(
         handler=handler,
         batch_size=1,
         concurrency=concurrency,
+        inline=inline,
     )
 
 
@@ -111,3 +117,45 @@ def test_each_partition_stays_in_order_and_a_retry_holds_back_only_its_own(
     assert seen == sent
     for partition in range(3):
         assert committed(isolated.bootstrap, group, topic, partition) == 8
+
+
+def test_messages_inline_handles_take_no_thread_and_are_stored_at_once(
+    isolated: Isolated,
+) -> None:
+    """`inline` handles what needs no work (a live detector's stale segments) on the loop's
+    own thread, in order, up to the first message it leaves to a thread; those are stored at
+    once, while another partition's handler still holds a thread."""
+    topic = isolated.topics.name(Topic.STREAMS)
+    group = f"g-{uuid.uuid4().hex[:8]}"
+    produce_to(isolated.bootstrap, topic, 0, encode(lifecycle("busy")))
+    names = [f"skip-{n}" for n in range(5)] + ["work", "skip-after"]
+    produce_to(isolated.bootstrap, topic, 1, *(encode(lifecycle(n)) for n in names))
+    release = threading.Event()
+    inlined: list[tuple[str, str]] = []
+    handled: list[str] = []
+
+    def inline(item: Received) -> bool:
+        stream_id = str(item.payload.stream_id)
+        if stream_id.startswith("skip"):
+            inlined.append((stream_id, threading.current_thread().name))
+            return True
+        return False
+
+    def handler(item: Received) -> None:
+        if item.payload.stream_id == "busy":
+            assert release.wait(60)
+        handled.append(item.payload.stream_id)
+
+    run = Running(concurrent_loop(isolated, topic, group, handler, 2, inline))
+    try:
+        wait_for(lambda: "work" in handled and len(inlined) == 6, 60, "partition 1", run)
+        wait_for(lambda: committed(isolated.bootstrap, group, topic, 1) == 7, 30, "stored", run)
+        assert handled == ["work"], "the busy handler still holds its thread"
+        release.set()
+        wait_for(lambda: committed(isolated.bootstrap, group, topic, 0) == 1, 30, "busy", run)
+    finally:
+        release.set()
+        run.stop()
+    assert run.crashed is None
+    assert [name for name, _ in inlined] == [*names[:5], "skip-after"]
+    assert {thread for _, thread in inlined} == {run.thread.name}

@@ -64,6 +64,22 @@ class SegmentHandler:
         self._clock = clock
         self._streams_of: defaultdict[tuple[str, int], set[str]] = defaultdict(set)
 
+    def handled_at_once(self, received: Received) -> bool:
+        """Whether `received` needs no analysis, and if so handle it now: a segment of a stream
+        this detector does not analyse, or a stale one the shedder skips. The consumer loop
+        asks on its own thread before a segment waits for an analysis thread, so a stream that
+        fell behind skips its whole stale backlog at once and its newest segment competes for
+        the next thread (skipped one per thread's turn, it never caught up: issue #15)."""
+        segment: SegmentReady = received.payload
+        if self._engine.detector.name not in self._policies.policy_for(segment.stream_id).detectors:
+            return True
+        now = self._clock()
+        newer_waiting = self._newer_waiting(segment)
+        if not self._shedder.sheds(segment, now, newer_waiting):
+            return False
+        self._take(received, now, newer_waiting)
+        return True
+
     def __call__(self, received: Received) -> None:
         """Handle one SegmentReady."""
         segment: SegmentReady = received.payload
@@ -71,17 +87,8 @@ class SegmentHandler:
         policy = self._policies.policy_for(segment.stream_id)
         if detector.name not in policy.detectors:
             return
-        self._streams_of[(received.topic, received.partition)].add(segment.stream_id)
-        newer_waiting = self._newest is None or self._newest.newer_than(
-            segment.stream_id, segment.sequence
-        )
-        verdict = self._shedder.take(segment, self._clock(), newer_waiting)
-        if self._backfill is not None and verdict.backfill is not None:
-            self._backfill.hand_over(verdict.backfill)
-        self._observe(segment.stream_id, verdict)
+        verdict = self._take(received, self._clock(), self._newer_waiting(segment))
         if not verdict.analyse:
-            log.info("segment.shed", stream_id=segment.stream_id, sequence=segment.sequence,
-                     lag_s=round(verdict.lag_s, 3), shed_before=verdict.shed_before)  # fmt: skip
             return
         analysis = AnalysisInfo(
             mode=verdict.mode,
@@ -109,6 +116,22 @@ class SegmentHandler:
             mode=verdict.mode.value,
             lag_s=round(verdict.lag_s, 3),
         )
+
+    def _newer_waiting(self, segment: SegmentReady) -> bool:
+        return self._newest is None or self._newest.newer_than(segment.stream_id, segment.sequence)
+
+    def _take(self, received: Received, now: float, newer_waiting: bool) -> Verdict:
+        """The shedder's verdict on the segment; a skipped one's range is handed over."""
+        segment: SegmentReady = received.payload
+        self._streams_of[(received.topic, received.partition)].add(segment.stream_id)
+        verdict = self._shedder.take(segment, now, newer_waiting)
+        if self._backfill is not None and verdict.backfill is not None:
+            self._backfill.hand_over(verdict.backfill)
+        self._observe(segment.stream_id, verdict)
+        if not verdict.analyse:
+            log.info("segment.shed", stream_id=segment.stream_id, sequence=segment.sequence,
+                     lag_s=round(verdict.lag_s, 3), shed_before=verdict.shed_before)  # fmt: skip
+        return verdict
 
     def revoked(self, partitions: list[TopicPartition]) -> None:
         """Forget per-stream state of streams on partitions this member lost (what they

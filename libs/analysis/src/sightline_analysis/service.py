@@ -96,6 +96,7 @@ def run_detector(spec: DetectorSpec, settings: DetectorSettings) -> int:
         handler=handler,
         batch_size=1,  # a segment takes seconds: never hold many past max.poll.interval.ms
         concurrency=settings.live_concurrency,
+        inline=handler.handled_at_once,
         on_revoke=handler.revoked,
     )
 

@@ -98,14 +98,19 @@ class LiveShedder:
     _recent: deque[tuple[float, bool]] = field(default_factory=deque)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def sheds(self, segment: SegmentReady, now: float, newer_waiting: bool = True) -> bool:
+        """Whether `take` would skip `segment` at `now` (nothing is recorded): older than the
+        bound with a later segment of its stream published."""
+        return 0 < self.max_lag_s < _lag(segment, now) and newer_waiting
+
     def take(self, segment: SegmentReady, now: float, newer_waiting: bool = True) -> Verdict:
         """The verdict for `segment` at wall-clock time `now` (epoch seconds); `newer_waiting`:
         whether a later segment of its stream has been published (a stale segment is skipped
         only then)."""
-        lag = max(0.0, now - segment.wall_clock.timestamp())
+        lag = _lag(segment, now)
         with self._lock:
             state = self._streams.setdefault(segment.stream_id, _StreamState())
-            shed = 0 < self.max_lag_s < lag and newer_waiting
+            shed = self.sheds(segment, now, newer_waiting)
             self._count(now, shed)
             if shed:
                 state.degraded = True
@@ -160,6 +165,11 @@ class LiveShedder:
     def _expire(self, now: float) -> None:
         while self._recent and now - self._recent[0][0] > self.window_s:
             self._recent.popleft()
+
+
+def _lag(segment: SegmentReady, now: float) -> float:
+    """How long ago ingest stored `segment`, at `now`."""
+    return max(0.0, now - segment.wall_clock.timestamp())
 
 
 def _range_end(segment: SegmentReady) -> float:

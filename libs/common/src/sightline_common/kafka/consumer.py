@@ -67,6 +67,7 @@ class Received:
 
 
 Handler = Callable[[Received], None]
+InlineHandler = Callable[[Received], bool]
 BatchHandler = Callable[[list[Received]], None]
 PartitionsCallback = Callable[[list[TopicPartition]], None]
 
@@ -134,6 +135,15 @@ class ConsumerLoop:
     long and release the GIL (segment analysis): records are keyed by stream, so a member owns
     the streams its partitions happen to hold, and one at a time it used at most ~1.2 cores
     however many segments of its other streams waited (issue #15).
+
+    `inline` (with concurrency; one at a time no message waits for a turn, and the handler
+    meets them all): asked on the loop's thread, when a thread is free, for each
+    fetched message of a partition not in flight, in order, whether it handled the message at
+    once (True) or it needs a thread; what it handled is stored after one producer flush, and
+    the partition's first message left is its head. For messages that need no work (a live
+    detector's stale segment, shed): through the threads, each took a whole turn, so a
+    partition that fell behind was served one such message per freed thread while others'
+    long analyses took every turn, and its stream was never analysed live again (issue #15).
     """
 
     def __init__(
@@ -154,6 +164,7 @@ class ConsumerLoop:
         on_revoke: PartitionsCallback | None = None,
         consumer_overrides: Mapping[str, Any] | None = None,
         concurrency: int = 1,
+        inline: InlineHandler | None = None,
     ) -> None:
         if (handler is None) == (batch_handler is None):
             raise ValueError("give exactly one of handler or batch_handler")
@@ -171,6 +182,7 @@ class ConsumerLoop:
         self._producer = producer
         self._handler = handler
         self._batch_handler = batch_handler
+        self._inline = inline
         # With concurrency, read ahead to find the heads of other partitions (what is not
         # taken is read again): at most `concurrency` messages are in flight.
         self._batch_size = batch_size if concurrency <= 1 else max(batch_size, _LOOKAHEAD)
@@ -288,9 +300,10 @@ class ConsumerLoop:
         (fetch order alone could starve a partition behind busier ones), on free threads.
         A started partition is paused and sought to the message after it; every other
         partition in `messages` is sought back to its first message not started, to be read
-        again (one in flight stays paused)."""
+        again (one in flight stays paused). With `inline`, the messages it handles at once go
+        first, and a partition's head is its first message left."""
         heads: dict[TP, KafkaMessage] = {}
-        for msg in messages:
+        for msg in self._handle_inline(messages) if self._inline else messages:
             heads.setdefault(_tp(msg), msg)
         idle = [tp for tp in heads if tp not in self._in_flight]
         free = self._concurrency - len(self._in_flight)
@@ -302,6 +315,54 @@ class ConsumerLoop:
                 self._seek(tp, msg.offset() or 0, pause=False)
             else:  # read again (e.g. assigned back meanwhile): skip the one being handled
                 self._seek(tp, flight.next_offset, pause=True)
+
+    def _handle_inline(self, messages: list[KafkaMessage]) -> list[KafkaMessage]:
+        """Offer each partition's messages (partitions not in flight), in order, to `inline`
+        up to the first it does not handle; store what it handled once the producer flushed
+        (a failed flush retries those partitions from there, as a handler's transient failure
+        does). The messages left, in order."""
+        assert self._inline is not None
+        batch = _Batch([], failure_mark=self._producer.failure_mark())
+        left: list[KafkaMessage] = []
+        stopped: set[TP] = set(self._in_flight)
+        for msg in messages:
+            tp = _tp(msg)
+            if tp not in stopped:
+                index = len(batch.messages)
+                batch.messages.append(msg)
+                received = self._decode_all(_Batch([msg]))  # undecodable: dead-lettered
+                if not received or self._handled_inline(batch, index, received[0][1]):
+                    batch.done.add(index)
+                    continue
+                batch.messages.pop()
+                stopped.add(tp)
+            left.append(msg)
+        if not batch.messages:
+            return left
+        for msg in batch.messages:
+            metrics.MESSAGES_CONSUMED.labels(msg.topic(), self._group).inc()
+        try:
+            self._producer.flush(since=batch.failure_mark)
+        except TransientError as exc:
+            self._retry_later(batch, exc)
+            held = {_tp(m) for m in batch.messages}
+            return [m for m in left if _tp(m) not in held]
+        self._store(batch.commit_positions())
+        for msg in batch.messages:
+            metrics.MESSAGES_HANDLED.labels(msg.topic(), self._group).inc()
+        return left
+
+    def _handled_inline(self, batch: _Batch, index: int, item: Received) -> bool:
+        """`inline`'s answer; a failure leaves the message to a thread, where the handler
+        meets it again (and the loop's retries and dead letters apply)."""
+        assert self._inline is not None
+        try:
+            return self._inline(item)
+        except Exception as exc:  # noqa: BLE001 - the handler's turn decides what it is
+            self._log.warning(
+                "consumer.inline_failed", offset=batch.messages[index].offset(), reason=str(exc)
+            )
+            return False
 
     def _start(self, msg: KafkaMessage) -> None:
         """Hand `msg` to a thread; its partition waits, paused, until it is settled."""

@@ -74,7 +74,8 @@ class Pipeline(AbstractContextManager["Pipeline"]):
         the overload shedding, whose skipped segments only a backfill worker (not started
         here) would analyse. The latency bench keeps it on, as a live deployment runs.
         `visual` detector-visual processes run beside the `detectors` detector-logo ones (and
-        streams are then analysed by both)."""
+        streams are then analysed by both). The services log at WARNING, or at
+        SIGHTLINE_BENCH_LOG_LEVEL (INFO: each shed segment and each detection, with its lag)."""
         self.detectors = detectors
         self.visual = visual
         self.shed_late_segments = shed_late_segments
@@ -141,7 +142,7 @@ class Pipeline(AbstractContextManager["Pipeline"]):
             "SIGHTLINE_RTMP_URL": nginx.rtmp_url,
             "SIGHTLINE_HLS_DIR": str(nginx.hls_dir),
             "SIGHTLINE_NGINX_HTTP_URL": nginx.nginx_http_url,
-            "SIGHTLINE_LOG_LEVEL": "WARNING",
+            "SIGHTLINE_LOG_LEVEL": os.environ.get("SIGHTLINE_BENCH_LOG_LEVEL", "WARNING"),
         }
         if not self.shed_late_segments:
             env["SIGHTLINE_MAX_LIVE_LAG_S"] = "0"
@@ -180,8 +181,23 @@ class Pipeline(AbstractContextManager["Pipeline"]):
 
     @property
     def detector_names(self) -> list[str]:
-        """The detectors (policy names) every stream is analysed by."""
-        return ["logo", "visual"] if self.visual else ["logo"]
+        """The detectors (policy names) every stream is analysed by: those running."""
+        return [
+            name for name, count in (("logo", self.detectors), ("visual", self.visual)) if count
+        ]
+
+    @property
+    def max_live_lag_s(self) -> float:
+        """The live detectors' lag bound (0: they never shed): the environment's
+        SIGHTLINE_MAX_LIVE_LAG_S, else the detectors' default."""
+        if not self.shed_late_segments:
+            return 0.0
+        configured = os.environ.get("SIGHTLINE_MAX_LIVE_LAG_S")
+        if configured:
+            return float(configured)
+        from sightline_analysis.settings import DetectorSettings  # noqa: PLC0415 - bench only
+
+        return float(DetectorSettings.model_fields["max_live_lag_s"].default)
 
     def add_logo(self, brand: str, image: object, extension: str = ".png") -> dict[str, Any]:
         """Upload a reference image (BGR or BGRA array, encoded as `extension`) to the logo
@@ -202,8 +218,7 @@ class Pipeline(AbstractContextManager["Pipeline"]):
         return self._api("POST", "/api/logos", body, f"multipart/form-data; boundary={boundary}")
 
     def add_stream(self, name: str) -> Stream:
-        """Register an RTMP stream analysed by the logo detector (and the visual one when
-        the pipeline runs it)."""
+        """Register an RTMP stream analysed by the detectors the pipeline runs."""
         body = {
             "name": name,
             "source": {"kind": "rtmp"},

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import itertools
 import json
 import math
@@ -33,13 +34,15 @@ import subprocess
 import tempfile
 import threading
 import time
+import zlib
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from _pipeline import Pipeline, Stream
+from _pipeline import SEGMENT_PARTITIONS, Pipeline, Stream
 from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
 
@@ -54,6 +57,32 @@ DRAIN_S = 90.0
 STAGES = ("ingest", "queue", "fetch", "decode", "analyze", "engine other", "deliver")
 
 
+@dataclass(frozen=True)
+class Arrival:
+    """One detector's live Detection of one segment, as the WebSocket client received it."""
+
+    arrived: float
+    occurred: float
+    results: int
+    fetch_s: float
+    decode_s: float
+    analyze_s: float
+    total_s: float
+    mode: str
+    lag_s: float
+    shed_before: int
+
+    @property
+    def taken(self) -> float:
+        """When the detector took the segment (its Detection's creation less the engine time)."""
+        return self.occurred - self.total_s
+
+    @property
+    def live(self) -> bool:
+        """Analysed live (full or degraded), not by a backfill run completing the live run."""
+        return self.mode != "backfill"
+
+
 @dataclass
 class Timeline:
     """What was seen when, per (stream id, segment sequence)."""
@@ -61,12 +90,49 @@ class Timeline:
     detectors: tuple[str, ...] = ("logo",)
     listed: dict[tuple[str, int], float] = field(default_factory=dict)
     ready: dict[tuple[str, int], dict[str, float]] = field(default_factory=dict)
-    # A segment is detected once every detector's Detection arrived: the last one's figures,
-    # with the logo detector's result count.
-    detected: dict[tuple[str, int], dict[str, float]] = field(default_factory=dict)
-    partial: dict[tuple[str, int], dict[str, dict[str, float]]] = field(default_factory=dict)
+    # Per detector, its first Detection of the live run of each segment (backfill runs complete
+    # the live run too: `Arrival.live` tells them apart).
+    arrivals: dict[str, dict[tuple[str, int], Arrival]] = field(default_factory=dict)
     stop: threading.Event = field(default_factory=threading.Event)
     subscribed: threading.Event = field(default_factory=threading.Event)
+
+    def live(self, detector: str) -> dict[tuple[str, int], Arrival]:
+        """`detector`'s live-analysed segments."""
+        return {k: a for k, a in self.arrivals.get(detector, {}).items() if a.live}
+
+    @property
+    def detected(self) -> dict[tuple[str, int], Arrival]:
+        """Segments every detector analysed live: the last Detection to arrive (the segment is
+        complete on the dashboard only then)."""
+        each = [self.live(name) for name in self.detectors]
+        common = set.intersection(*(set(d) for d in each)) if each else set()
+        return {key: max((d[key] for d in each), key=lambda a: a.arrived) for key in common}
+
+    def dump(self, path: Path) -> None:
+        """Everything seen, per segment, as JSON (beside the services' logs), to look into a
+        level's figures afterwards."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            json.dumps(
+                {
+                    "listed": [[*k, t] for k, t in sorted(self.listed.items())],
+                    "ready": [[*k, r] for k, r in sorted(self.ready.items())],
+                    "arrivals": {
+                        name: [[*k, dataclasses.asdict(a)] for k, a in sorted(got.items())]
+                        for name, got in self.arrivals.items()
+                    },
+                }
+            )
+        )
+
+    def accounted(self) -> tuple[int, int]:
+        """(listed segments each detector analysed live or shed, summed over the detectors;
+        listed segments times detectors)."""
+        done = 0
+        for name in self.detectors:
+            live = [a for k, a in self.live(name).items() if k in self.listed]
+            done += len(live) + sum(a.shed_before for a in live)
+        return done, len(self.listed) * len(self.detectors)
 
     def watch_playlists(self, streams: list[Stream]) -> None:
         """Note when each segment is first listed; one publish per stream, so the n-th listed
@@ -109,23 +175,23 @@ class Timeline:
             }
         elif kind == "detection" and payload.get("run_id") == "live":
             timings = payload.get("timings", {})
+            analysis = payload.get("analysis") or {}
             key = (payload["stream_id"], payload["segment"]["sequence"])
-            got = self.partial.setdefault(key, {})
-            got.setdefault(
-                payload["detector"]["name"],
-                {
-                    "arrived": arrived,
-                    "occurred": _ts(frame["occurred_at"]),
-                    "results": float(sum(len(f["results"]) for f in payload["frames"])),
+            self.arrivals.setdefault(payload["detector"]["name"], {}).setdefault(
+                key,
+                Arrival(
+                    arrived=arrived,
+                    occurred=_ts(frame["occurred_at"]),
+                    results=sum(len(f["results"]) for f in payload["frames"]),
                     **{
-                        k: timings.get(k, 0.0) / 1000
-                        for k in ("fetch_ms", "decode_ms", "analyze_ms", "total_ms")
+                        f"{stage}_s": timings.get(f"{stage}_ms", 0.0) / 1000
+                        for stage in ("fetch", "decode", "analyze", "total")
                     },
-                },
+                    mode=analysis.get("mode", "full"),
+                    lag_s=analysis.get("lag_s") or 0.0,
+                    shed_before=analysis.get("shed_before", 0),
+                ),
             )
-            if key not in self.detected and set(self.detectors) <= set(got):
-                last = max(got.values(), key=lambda d: d["arrived"])
-                self.detected[key] = {**last, "results": got["logo"]["results"]}
 
 
 def _ts(value: str) -> float:
@@ -167,8 +233,48 @@ class CpuSampler:
 
 
 @dataclass(frozen=True)
+class DetectorLevel:
+    """One detector's figures at one load level, so a slow detector and a fast one are told
+    apart: of the listed segments, how many it analysed live, shed (skipped past the lag bound
+    and handed to a backfill run: the `shed_before` its next live Detection reports) and, of
+    those, had backfilled by the time the level ended; and how fresh its live analyses were."""
+
+    name: str
+    delivered: int
+    shed: int
+    backfilled: int
+    latencies: list[float]
+    streaming: list[float]
+    pickup_lags: list[float]
+    engine_s: list[float]
+    late_behind_newer: list[tuple[str, int, float]]
+    queued_mean: float
+    per_stream: dict[str, int]
+
+    def line(self, segments: int) -> str:
+        """The detector's figures as one line of the bench's output."""
+        return (
+            f"{self.name}: p50 {pct(self.latencies, 0.5):.2f} s, p95 "
+            f"{pct(self.latencies, 0.95):.2f} s (p95 before each stream's last segment "
+            f"{pct(self.streaming, 0.95):.2f} s); {self.delivered}/{segments} analysed live, "
+            f"{self.shed} shed ({self.backfilled} of them backfilled), "
+            f"{segments - self.delivered - self.shed} unaccounted; pickup lag "
+            f"p95 {pct(self.pickup_lags, 0.95):.2f} s max {max(self.pickup_lags, default=0):.2f} s,"
+            f" engine p95 {pct(self.engine_s, 0.95):.2f} s; taken past the bound with a newer "
+            f"segment waiting: {len(self.late_behind_newer)}; waiting mean {self.queued_mean:.2f};"
+            f" live analyses per stream before its last segment {sorted(self.per_stream.values())}"
+        )
+
+    @property
+    def starved(self) -> int:
+        """Streams never analysed live before their last segment (which is, however late)."""
+        return sum(1 for count in self.per_stream.values() if count == 0)
+
+
+@dataclass(frozen=True)
 class Level:
-    """The figures of one load level."""
+    """The figures of one load level: `delivered`, `latencies` and `stages` count a segment
+    once every detector's live Detection arrived (the last one's), `detectors` per detector."""
 
     streams: int
     segments: int
@@ -183,6 +289,10 @@ class Level:
     queued_share: float
     owned: dict[str, float]
     with_logo: float
+    detectors: list[DetectorLevel]
+    # Streams per segments partition (a partition's segments are taken in order, whichever
+    # stream they belong to, so streams sharing one share its turns).
+    partition_sizes: list[int]
 
     @property
     def kept_up(self) -> bool:
@@ -245,16 +355,16 @@ def run_level(pipeline: Pipeline, clip: Path, count: int, seconds: float) -> Lev
         ids = [stream.stream_id for stream in streams]
         owned.update(pipeline.streams_per_process(f"detector-{name}", ids))
 
-    def delivered() -> tuple[int, int]:
-        return len(set(timeline.listed) & set(timeline.detected)), len(timeline.listed)
-
-    wait_for_count(delivered, DRAIN_S, "segments delivered")
+    # Every detector's live Detection of each stream's latest segment comes (it is analysed
+    # however late); a segment shed before it is accounted for by the next one's shed_before.
+    wait_for_count(timeline.accounted, DRAIN_S, "segments accounted for by every detector")
     sampler.stop.set()
     sampling.join()
     timeline.stop.set()
     watcher.join()
     listener.join(5)
-    return measure(timeline, count, sampler, (started, streamed), owned)
+    timeline.dump(pipeline.log_dir / f"timeline-{count}-streams.json")
+    return measure(timeline, count, sampler, (started, streamed), owned, pipeline.max_live_lag_s)
 
 
 def busy_seconds() -> float:
@@ -264,20 +374,79 @@ def busy_seconds() -> float:
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
-def waiting(timeline: Timeline, at: float) -> int:
-    """Segments published by ingest and not yet taken by a detector at time `at` (a segment
-    shed, so never detected live, counts until its stream's next detection was taken)."""
-    taken = {key: det["occurred"] - det["total_ms"] for key, det in timeline.detected.items()}
-    queued = 0
-    for (stream_id, sequence), ready in timeline.ready.items():
-        if ready["occurred"] > at:
-            continue
-        start = taken.get((stream_id, sequence))
-        if start is None:
-            later = [t for (s, q), t in taken.items() if s == stream_id and q > sequence]
-            start = min(later, default=math.inf)
-        queued += start > at
-    return queued
+class Waiting:
+    """Segments published by ingest and not yet taken by a detector, at any time: a segment
+    shed by a detector counts for it until it took the stream's next segment (a segment two
+    detectors have yet to take counts twice)."""
+
+    def __init__(self, timeline: Timeline, detectors: list[str]) -> None:
+        self._spans: dict[str, list[tuple[float, float]]] = {}
+        for name in detectors:
+            taken = {key: a.taken for key, a in timeline.live(name).items()}
+            by_stream: dict[str, list[tuple[int, float]]] = {}
+            for (stream_id, sequence), at in taken.items():
+                by_stream.setdefault(stream_id, []).append((sequence, at))
+            spans = []
+            for (stream_id, sequence), ready in timeline.ready.items():
+                start = taken.get((stream_id, sequence))
+                if start is None:
+                    later = [t for q, t in by_stream.get(stream_id, []) if q > sequence]
+                    start = min(later, default=math.inf)
+                spans.append((ready["occurred"], start))
+            self._spans[name] = spans
+
+    def at(self, moment: float, detector: str | None = None) -> int:
+        """Segments waiting at `moment` for `detector` (None: for any, summed)."""
+        names = [detector] if detector is not None else list(self._spans)
+        return sum(
+            published <= moment < taken for name in names for published, taken in self._spans[name]
+        )
+
+
+FOLLOW_S = 2.0  # time a detector's newest-segment follower may take to read a new SegmentReady
+
+
+def detector_level(
+    timeline: Timeline,
+    name: str,
+    bound_s: float,
+    queue: list[int],
+) -> DetectorLevel:
+    """`name`'s figures: its live analyses of listed segments, what it shed and had backfilled,
+    and the live analyses that broke the lag bound (taken later than `bound_s` after the
+    segment was stored although the stream's next segment had been published: shedding's
+    promise is that this never happens; a stream's latest segment is analysed however late)."""
+    every = timeline.arrivals.get(name, {})
+    last_listed: dict[str, int] = {}
+    for stream_id, sequence in timeline.listed:
+        last_listed[stream_id] = max(sequence, last_listed.get(stream_id, -1))
+    live = {k: a for k, a in every.items() if k in timeline.listed and a.live}
+    late = []
+    for (stream_id, sequence), arrival in sorted(live.items()):
+        following = timeline.ready.get((stream_id, sequence + 1))
+        newer = following is not None and following["occurred"] + FOLLOW_S <= arrival.taken
+        if arrival.lag_s > bound_s and newer:
+            late.append((stream_id, sequence, arrival.lag_s))
+    return DetectorLevel(
+        name=name,
+        delivered=len(live),
+        shed=sum(a.shed_before for a in live.values()),
+        backfilled=sum(1 for k, a in every.items() if k in timeline.listed and not a.live),
+        latencies=[a.arrived - timeline.listed[k] for k, a in live.items()],
+        # Every stream's last segment is analysed however late, and in the bench they all end
+        # at once: these figures leave that burst out.
+        streaming=[
+            a.arrived - timeline.listed[k] for k, a in live.items() if k[1] < last_listed[k[0]]
+        ],
+        pickup_lags=[a.lag_s for a in live.values()],
+        engine_s=[a.total_s for a in live.values()],
+        late_behind_newer=late,
+        queued_mean=statistics.mean(queue) if queue else math.nan,
+        per_stream={
+            stream_id: sum(1 for s, q in live if s == stream_id and q < last)
+            for stream_id, last in last_listed.items()
+        },
+    )
 
 
 def measure(
@@ -286,35 +455,40 @@ def measure(
     sampler: CpuSampler,
     window: tuple[float, float],
     owned: dict[str, float],
+    bound_s: float,
 ) -> Level:
-    """Latencies and mean stage times of every listed segment that reached the WebSocket, and
-    the cores each process used while streaming, overall and while segments waited."""
+    """Latencies and mean stage times of every listed segment that reached the WebSocket, per
+    detector and complete (every detector's), and the cores each process used while
+    streaming, overall and while segments waited."""
     start, end = window
-    queue = [waiting(timeline, t) for t, _, _ in sampler.samples if start <= t <= end]
+    detected = timeline.detected
+    waiting = Waiting(timeline, list(timeline.detectors))
+    moments = [t for t, _, _ in sampler.samples if start <= t <= end]
+    queue = [waiting.at(t) for t in moments]
     cpu = sampler.cores(start, end)
     busy = cpu.pop("machine busy", 0.0)
     # The machine is shared: what the pipeline did not use went to other work (and the pushers).
     cpu["everything else on the machine"] = max(0.0, busy - sum(cpu.values()))
-    cpu_queued = sampler.cores(start, end, lambda t0, t1: waiting(timeline, (t0 + t1) / 2) > 0)
-    done = sorted(k for k in timeline.listed if k in timeline.detected)
-    latencies = [timeline.detected[k]["arrived"] - timeline.listed[k] for k in done]
+    cpu_queued = sampler.cores(start, end, lambda t0, t1: waiting.at((t0 + t1) / 2) > 0)
+    done = sorted(k for k in timeline.listed if k in detected)
+    latencies = [detected[k].arrived - timeline.listed[k] for k in done]
     from_file = [
-        timeline.detected[k]["arrived"] - timeline.ready[k]["file_complete"]
+        detected[k].arrived - timeline.ready[k]["file_complete"]
         for k in done
         if k in timeline.ready
     ]
     stages: dict[str, list[float]] = {stage: [] for stage in STAGES}
     for key in (k for k in done if k in timeline.ready):
-        det, ready, listed = timeline.detected[key], timeline.ready[key], timeline.listed[key]
-        engine = det["fetch_ms"] + det["decode_ms"] + det["analyze_ms"]
+        det, ready, listed = detected[key], timeline.ready[key], timeline.listed[key]
+        engine = det.fetch_s + det.decode_s + det.analyze_s
         parts = {
             "ingest": ready["occurred"] - listed,
-            "queue": det["occurred"] - det["total_ms"] - ready["occurred"],
-            "fetch": det["fetch_ms"],
-            "decode": det["decode_ms"],
-            "analyze": det["analyze_ms"],
-            "engine other": max(det["total_ms"] - engine, 0.0),
-            "deliver": det["arrived"] - det["occurred"],
+            "queue": det.taken - ready["occurred"],
+            "fetch": det.fetch_s,
+            "decode": det.decode_s,
+            "analyze": det.analyze_s,
+            "engine other": max(det.total_s - engine, 0.0),
+            "deliver": det.arrived - det.occurred,
         }
         for stage, value in parts.items():
             stages[stage].append(value)
@@ -327,7 +501,8 @@ def measure(
         if by_time
         else math.nan
     )
-    with_logo = sum(timeline.detected[k]["results"] > 0 for k in done) / max(1, len(done))
+    logo = timeline.live("logo")
+    found = [logo[k].results > 0 for k in timeline.listed if k in logo]
     return Level(
         streams=count,
         segments=len(timeline.listed),
@@ -341,7 +516,17 @@ def measure(
         queued_mean=statistics.mean(queue) if queue else math.nan,
         queued_share=sum(q > 0 for q in queue) / len(queue) if queue else math.nan,
         owned=owned,
-        with_logo=with_logo,
+        with_logo=sum(found) / len(found) if found else math.nan,
+        detectors=[
+            detector_level(timeline, name, bound_s, [waiting.at(t, name) for t in moments])
+            for name in timeline.detectors
+        ],
+        partition_sizes=sorted(
+            Counter(
+                zlib.crc32(s.encode()) % SEGMENT_PARTITIONS for s in {s for s, _ in timeline.listed}
+            ).values(),
+            reverse=True,
+        ),
     )
 
 
@@ -355,7 +540,7 @@ def capacity_streams() -> int:
     return 2
 
 
-def record(levels: list[Level], args: argparse.Namespace) -> BenchResults:
+def record(levels: list[Level], args: argparse.Namespace, bound_s: float) -> BenchResults:
     """The results file: latency per level, stage breakdown, CPU by service."""
     results = BenchResults(
         "e2e_latency",
@@ -366,6 +551,7 @@ def record(levels: list[Level], args: argparse.Namespace) -> BenchResults:
             "detectors": args.detectors,
             "visual_detectors": args.visual,
             "live_concurrency": os.environ.get("SIGHTLINE_LIVE_CONCURRENCY", "2 (default)"),
+            "max_live_lag_s": bound_s,
             "segment_s": SEGMENT_S,
             "video": "1280x720@30, 2 s GOP, logo in every frame",
         },
@@ -426,6 +612,50 @@ def record(levels: list[Level], args: argparse.Namespace) -> BenchResults:
             level.with_logo,
             label=f"share of detections with the logo at {level.streams} stream(s)",
         )
+        for det in level.detectors:
+            per = f"{det.name} at {level.streams} stream(s)"
+            results.figure(
+                f"e2e.{det.name}.p95_s.{name}",
+                pct(det.latencies, 0.95),
+                "s",
+                label=f"p95, listed -> {det.name}'s live Detection, {per}",
+                notes=det.line(level.segments),
+            )
+            results.figure(
+                f"e2e.{det.name}.p50_s.{name}",
+                pct(det.latencies, 0.5),
+                "s",
+                label=f"p50, listed -> {det.name}'s live Detection, {per}",
+            )
+            results.figure(
+                f"e2e.{det.name}.analysed_live_share.{name}",
+                det.delivered / max(1, level.segments),
+                label=f"segments analysed live by {per}",
+            )
+            results.figure(
+                f"e2e.{det.name}.shed_share.{name}",
+                det.shed / max(1, level.segments),
+                label=f"segments shed (skipped past the lag bound) by {per}",
+                notes=f"{det.backfilled} of them backfilled by the end of the level",
+            )
+            results.figure(
+                f"e2e.{det.name}.streams_starved.{name}",
+                float(det.starved),
+                "streams",
+                label=f"streams with no live analysis before their last segment, {per}",
+                target=0.0,
+                comparison="<=",
+                notes="per stream: " + ", ".join(f"{n}" for n in sorted(det.per_stream.values())),
+            )
+            results.figure(
+                f"e2e.{det.name}.late_behind_newer.{name}",
+                float(len(det.late_behind_newer)),
+                "segments",
+                label=f"taken past the lag bound with a newer segment waiting, {per}",
+                target=0.0,
+                comparison="<=",
+                notes="the lag bound: a stream's stale segment is shed when a newer one waits",
+            )
     x = [float(level.streams) for level in levels]
     results.add_series(
         "latency",
@@ -516,10 +746,11 @@ def main() -> None:
         with Pipeline(args.detectors, log_dir, visual=args.visual) as pipeline:
             pipeline.add_logo("acme", make_logo("ACME", 1))
             pipeline.start_workers()
+            bound_s = pipeline.max_live_lag_s
             print(
                 f"e2e latency, nproc={os.cpu_count()}, load {os.getloadavg()[0]:.1f}, "
                 f"{args.detectors} detector-logo and {args.visual} detector-visual process(es), "
-                f"{args.seconds:g} s per level, levels {counts}",
+                f"lag bound {bound_s:g} s, {args.seconds:g} s per level, levels {counts}",
                 flush=True,
             )
             levels = []
@@ -544,6 +775,9 @@ def main() -> None:
                     "    cores busy: " + ", ".join(f"{k} {v:.2f}" for k, v in level.cpu.items()),
                     flush=True,
                 )
+                for det in level.detectors:
+                    print(f"    {det.line(level.segments)}", flush=True)
+                print(f"    streams per partition: {level.partition_sizes}", flush=True)
                 print(
                     "    streams owned (by the group's partitions): "
                     + ", ".join(f"{k} {v:g}" for k, v in level.owned.items()),
@@ -555,7 +789,7 @@ def main() -> None:
                     + ", ".join(f"{k} {v:.2f}" for k, v in level.cpu_queued.items()),
                     flush=True,
                 )
-    record(levels, args).write()
+    record(levels, args, bound_s).write()
 
 
 if __name__ == "__main__":

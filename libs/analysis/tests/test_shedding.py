@@ -130,3 +130,25 @@ def test_a_stale_segment_with_nothing_newer_waiting_is_analysed_not_shed() -> No
     shed = shedder.take(seg(1, T0 + 2), now=T0 + 11, newer_waiting=True)
     assert not shed.analyse
     assert shed.backfill is not None
+
+
+def test_a_degraded_stream_yields_a_fresh_segment_to_a_stream_that_waited_longer() -> None:
+    """A partition's segments are taken in order: under overload its first fresh segment took
+    every turn. A degraded stream's fresh segment is skipped when another stream of the
+    partition waited longer (the handler says so), never a fully analysed stream's, never a
+    stream's latest."""
+    shedder = LiveShedder(max_lag_s=4)
+    fresh = seg(1, T0)
+    assert not shedder.sheds(fresh, T0 + 1, another_waited_longer=True)  # not degraded
+    assert not shedder.take(seg(0, T0 - 10), T0 + 1).analyse  # stale: the stream degrades
+    assert shedder.sheds(fresh, T0 + 1, another_waited_longer=True)
+    assert not shedder.sheds(fresh, T0 + 1, newer_waiting=False, another_waited_longer=True)
+    assert not shedder.sheds(fresh, T0 + 1, another_waited_longer=False)
+    verdict = shedder.take(fresh, T0 + 1, another_waited_longer=True)
+    assert (verdict.analyse, verdict.shed_before, verdict.mode) == (
+        False,
+        2,
+        AnalysisMode.degraded,
+    )
+    assert verdict.backfill is not None
+    assert (verdict.backfill.first_sequence, verdict.backfill.last_sequence) == (0, 1)

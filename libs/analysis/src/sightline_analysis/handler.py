@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -63,6 +64,9 @@ class SegmentHandler:
         self._newest = newest
         self._clock = clock
         self._streams_of: defaultdict[tuple[str, int], set[str]] = defaultdict(set)
+        # Per stream: the last sequence taken (analysed or shed), when it was last analysed.
+        self._taken_up_to: dict[str, int] = {}
+        self._analysed_at: dict[str, float] = {}
 
     def handled_at_once(self, received: Received) -> bool:
         """Whether `received` needs no analysis, and if so handle it now: a segment of a stream
@@ -75,7 +79,7 @@ class SegmentHandler:
             return True
         now = self._clock()
         newer_waiting = self._newer_waiting(segment)
-        if not self._shedder.sheds(segment, now, newer_waiting):
+        if not self._shedder.sheds(segment, now, newer_waiting, self._yields(received, now)):
             return False
         self._take(received, now, newer_waiting)
         return True
@@ -120,11 +124,33 @@ class SegmentHandler:
     def _newer_waiting(self, segment: SegmentReady) -> bool:
         return self._newest is None or self._newest.newer_than(segment.stream_id, segment.sequence)
 
+    def _yields(self, received: Received, now: float) -> bool:
+        """Whether another stream of the segment's partition was analysed live less recently
+        (or never) and has a fresh segment waiting, later in the partition (its earlier ones
+        were taken already: a partition's segments are taken in order)."""
+        if self._newest is None:
+            return False
+        stream_id = received.payload.stream_id
+        mine = self._analysed_at.get(stream_id, -math.inf)
+        for other in list(self._streams_of.get((received.topic, received.partition), ())):
+            latest = self._newest.latest(other)
+            if other == stream_id or latest is None:
+                continue
+            sequence, stored = latest
+            waiting = sequence > self._taken_up_to.get(other, -1)
+            fresh = now - stored <= self._shedder.max_lag_s
+            if waiting and fresh and self._analysed_at.get(other, -math.inf) < mine:
+                return True
+        return False
+
     def _take(self, received: Received, now: float, newer_waiting: bool) -> Verdict:
         """The shedder's verdict on the segment; a skipped one's range is handed over."""
         segment: SegmentReady = received.payload
         self._streams_of[(received.topic, received.partition)].add(segment.stream_id)
-        verdict = self._shedder.take(segment, now, newer_waiting)
+        verdict = self._shedder.take(segment, now, newer_waiting, self._yields(received, now))
+        self._taken_up_to[segment.stream_id] = segment.sequence
+        if verdict.analyse:
+            self._analysed_at[segment.stream_id] = now
         if self._backfill is not None and verdict.backfill is not None:
             self._backfill.hand_over(verdict.backfill)
         self._observe(segment.stream_id, verdict)
@@ -141,6 +167,8 @@ class SegmentHandler:
             streams = self._streams_of.pop((tp.topic, tp.partition), set())
             self._shedder.forget(streams)
             for stream_id in streams:
+                self._taken_up_to.pop(stream_id, None)
+                self._analysed_at.pop(stream_id, None)
                 self._analyzers.forget(stream_id)
                 metrics.LIVE_LAG.remove(name, stream_id)
                 metrics.LIVE_DEGRADED.remove(name, stream_id)

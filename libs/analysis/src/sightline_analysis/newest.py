@@ -48,6 +48,7 @@ class NewestSegments:
         self._topic = topic
         self._lookback_s = lookback_s
         self._newest: dict[str, int] = {}
+        self._stored: dict[str, float] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="newest-segments", daemon=True)
@@ -66,11 +67,19 @@ class NewestSegments:
         with self._lock:
             return self._newest.get(stream_id, -1) > sequence
 
-    def seen(self, stream_id: str, sequence: int) -> None:
-        """Note a segment of `stream_id` (the follower's records, and the detector's own)."""
+    def latest(self, stream_id: str) -> tuple[int, float] | None:
+        """The sequence of the newest segment of `stream_id` published and when ingest stored
+        it (epoch seconds); None before any."""
+        with self._lock:
+            sequence = self._newest.get(stream_id)
+            return None if sequence is None else (sequence, self._stored[stream_id])
+
+    def seen(self, stream_id: str, sequence: int, stored: float = 0.0) -> None:
+        """Note a segment of `stream_id` stored at `stored` (the follower's records)."""
         with self._lock:
             if sequence > self._newest.get(stream_id, -1):
                 self._newest[stream_id] = sequence
+                self._stored[stream_id] = stored
 
     def _run(self) -> None:
         try:
@@ -123,4 +132,4 @@ class NewestSegments:
         except PermanentError as exc:  # the detector's consumer dead-letters it; nothing newer
             log.warning("newest.record_skipped", offset=msg.offset(), reason=exc.reason)
             return
-        self.seen(segment.stream_id, segment.sequence)
+        self.seen(segment.stream_id, segment.sequence, segment.wall_clock.timestamp())

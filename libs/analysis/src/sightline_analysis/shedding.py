@@ -7,9 +7,12 @@ nothing (no fetch, no decode), so the detector catches up at once and analyses t
 segment of every stream that fell behind. Only when a newer segment of the same stream is
 actually waiting, though (`newest.py` follows what was published): a stream's latest segment,
 however late, is analysed live, since skipping it buys no freshness (its publisher stopped, or
-one hiccup delayed it) and would only push its results to a backfill. Consecutive skipped
-segments of a stream form one range, analysed later by a backfill run (the replay worker,
-niced) when there is spare capacity.
+one hiccup delayed it) and would only push its results to a backfill. While a stream is
+degraded, a fresh segment of it is skipped too when another stream of the same partition,
+analysed less recently, has a fresh segment waiting behind it (the handler tells): a partition's
+segments are taken in order, and its first fresh segment would otherwise take every turn.
+Consecutive skipped segments of a stream form one range, analysed later by a backfill run (the
+replay worker, niced) when there is spare capacity.
 Every skip hands the range so far over at once (the backfill request is published before the
 skipped segment's offset is stored), so a detector killed while shedding loses nothing; the
 replay worker widens a queued request of the same run, or resumes the run from its checkpoint.
@@ -98,19 +101,32 @@ class LiveShedder:
     _recent: deque[tuple[float, bool]] = field(default_factory=deque)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def sheds(self, segment: SegmentReady, now: float, newer_waiting: bool = True) -> bool:
-        """Whether `take` would skip `segment` at `now` (nothing is recorded): older than the
-        bound with a later segment of its stream published."""
-        return 0 < self.max_lag_s < _lag(segment, now) and newer_waiting
+    def sheds(
+        self,
+        segment: SegmentReady,
+        now: float,
+        newer_waiting: bool = True,
+        another_waited_longer: bool = False,
+    ) -> bool:
+        """Whether `take` would skip `segment` at `now` (nothing is recorded)."""
+        with self._lock:
+            return self._sheds(segment, now, newer_waiting, another_waited_longer)
 
-    def take(self, segment: SegmentReady, now: float, newer_waiting: bool = True) -> Verdict:
+    def take(
+        self,
+        segment: SegmentReady,
+        now: float,
+        newer_waiting: bool = True,
+        another_waited_longer: bool = False,
+    ) -> Verdict:
         """The verdict for `segment` at wall-clock time `now` (epoch seconds); `newer_waiting`:
-        whether a later segment of its stream has been published (a stale segment is skipped
-        only then)."""
+        whether a later segment of its stream has been published (a segment is skipped only
+        then); `another_waited_longer`: whether another stream of its partition, analysed live
+        less recently, has a fresh segment waiting behind it (see `_sheds`)."""
         lag = _lag(segment, now)
         with self._lock:
             state = self._streams.setdefault(segment.stream_id, _StreamState())
-            shed = self.sheds(segment, now, newer_waiting)
+            shed = self._sheds(segment, now, newer_waiting, another_waited_longer)
             self._count(now, shed)
             if shed:
                 state.degraded = True
@@ -136,6 +152,23 @@ class LiveShedder:
             state.degraded = shed_before > 0 or (state.degraded and lag > self.max_lag_s / 2)
             mode = AnalysisMode.degraded if state.degraded else AnalysisMode.full
             return Verdict(True, lag, mode, shed_before)
+
+    def _sheds(
+        self, segment: SegmentReady, now: float, newer_waiting: bool, another_waited_longer: bool
+    ) -> bool:
+        """Skipped: a segment older than the bound, or, while its stream is degraded, one whose
+        turn another stream of the partition waited longer for; never a stream's latest.
+
+        The second rule shares a partition's turns among its streams: its segments are taken
+        in order whichever stream they belong to, and under overload the first fresh one took
+        every turn (the stream published first each period), its partition's other streams
+        none (the e2e bench: 1 of 3 streams on one partition never analysed live for 60 s)."""
+        if self.max_lag_s <= 0 or not newer_waiting:
+            return False
+        if _lag(segment, now) > self.max_lag_s:
+            return True
+        state = self._streams.get(segment.stream_id)
+        return another_waited_longer and state is not None and state.degraded
 
     def forget(self, stream_ids: Iterable[str]) -> None:
         """Drop the state of `stream_ids` (their partitions went to another member, whose

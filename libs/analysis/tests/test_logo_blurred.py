@@ -102,6 +102,27 @@ def test_the_sharp_reference_alone_does_not_explain_the_blurred_picture() -> Non
     assert blurred_match(gray, box, _template(OPAQUE), CHECK) is not None
 
 
+def test_a_rotated_blurred_logo_fits_only_the_reference_turned_alike() -> None:
+    turned = CHECK.model_copy(update={"rotations": (-10.0, 0.0, 10.0)})
+    frame, (x, y, w, h) = composite(
+        background(9), OPAQUE, Placement((520.0, 330.0), 220.0, angle=12.0)
+    )
+    box = (x, y, w, h)
+    kernel = motion_kernel(18.0, 10.0)
+    assert kernel is not None
+    smeared = np.asarray(cv2.filter2D(frame, -1, kernel), np.uint8)
+    gray = np.asarray(cv2.cvtColor(smeared, cv2.COLOR_BGR2GRAY), np.uint8)
+    assert blurred_match(gray, box, _template(OPAQUE), CHECK) is None
+    found = blurred_match(gray, box, _template(OPAQUE), turned)
+    assert found is not None
+    assert found.agreement >= CHECK.min_agreement
+    other = composite(background(9), make_logo("ZENTRO", 8), Placement((520.0, 330.0), 220.0,
+                                                                       angle=12.0))[0]  # fmt: skip
+    other_gray = cv2.cvtColor(np.asarray(cv2.filter2D(other, -1, kernel), np.uint8),
+                              cv2.COLOR_BGR2GRAY)  # fmt: skip
+    assert blurred_match(np.asarray(other_gray, np.uint8), box, _template(OPAQUE), turned) is None
+
+
 def test_another_logo_or_plain_background_is_not_confirmed() -> None:
     gray, box = _smeared(make_logo("ZENTRO", 8), (520.0, 330.0), 18.0, 10.0)
     assert blurred_match(gray, box, _template(OPAQUE), CHECK) is None

@@ -67,6 +67,9 @@ class BlurConfig(BaseModel):
     """Blur directions tried, in degrees from horizontal, besides the track's own motion."""
     scales: tuple[float, ...] = (0.9, 1.0, 1.1)
     """Sizes tried, relative to the expected box."""
+    rotations: tuple[float, ...] = (0.0,)
+    """In-plane rotations of the reference tried, in degrees (a rotated logo's blurred
+    picture no longer fits the upright reference)."""
     margin: float = Field(default=0.25, ge=0.0)
     """The frame is searched this far around the expected box, in box sizes."""
     min_ink: float = Field(default=0.5, gt=0.0, le=1.0)
@@ -120,16 +123,18 @@ def blurred_match(
         th = round(tw * aspect)
         if min(tw, th) < _MIN_TEMPLATE_PX or tw > window.shape[1] or th > window.shape[0]:
             continue
-        smoothed, clear = _sized(reference, (tw, th))
-        for length, angle in _kernels(config.lengths, angles):
-            kernel = motion_kernel(length * factor, angle)
-            fit = _best_fit(window, _blurred(smoothed, kernel), _blurred(clear, kernel),
-                            config)  # fmt: skip
-            if fit is None or (best is not None and fit[0] <= best.agreement):
-                continue
-            agreement, (ax, ay) = fit
-            found = (left + ax / factor, top + ay / factor, tw / factor, th / factor)
-            best = BlurMatch(found, round(agreement, 4), length, angle)
+        upright = _sized(reference, (tw, th))
+        for rotation in config.rotations:
+            smoothed, clear = _rotated(*upright, rotation)
+            for length, angle in _kernels(config.lengths, angles):
+                kernel = motion_kernel(length * factor, angle)
+                fit = _best_fit(window, _blurred(smoothed, kernel), _blurred(clear, kernel),
+                                config)  # fmt: skip
+                if fit is None or (best is not None and fit[0] <= best.agreement):
+                    continue
+                agreement, (ax, ay) = fit
+                found = (left + ax / factor, top + ay / factor, tw / factor, th / factor)
+                best = BlurMatch(found, round(agreement, 4), length, angle)
     if best is None or best.agreement < config.min_agreement:
         return None
     return best
@@ -192,6 +197,21 @@ def _sized(reference: RegionTemplate, size: tuple[int, int]) -> tuple[Float, Flo
         return smoothed, None
     clear = np.asarray(cv2.resize(reference.clear, size, interpolation=cv2.INTER_AREA), np.float32)
     return smoothed, clear
+
+
+def _rotated(smoothed: Float, clear: Float | None, degrees: float) -> tuple[Float, Float | None]:
+    """The sized reference turned by `degrees` about its centre, same size: the corners it
+    uncovers become transparent (clear 1), so they are not compared."""
+    if degrees == 0.0:
+        return smoothed, clear
+    height, width = smoothed.shape
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
+    turned = cv2.warpAffine(smoothed, matrix, (width, height), flags=cv2.INTER_LINEAR,
+                            borderValue=_NEUTRAL_FILL)  # fmt: skip
+    base = np.zeros_like(smoothed) if clear is None else clear
+    cleared = cv2.warpAffine(base, matrix, (width, height), flags=cv2.INTER_LINEAR,
+                             borderValue=1.0)  # fmt: skip
+    return np.asarray(turned, np.float32), np.asarray(cleared, np.float32)
 
 
 def _blurred(image: Float | None, kernel: Float | None) -> Float | None:

@@ -95,7 +95,7 @@ def _arguments() -> argparse.Namespace:
 STEPS = {
     "cut detection": ("pipeline.py", "_cut"),
     "net proposals": ("proposals.py", "propose"),
-    "search where the net proposes": ("proposals.py", "verify"),
+    "search where the net proposes": ("proposals.py", "search"),
     "LogoMatcher.match (whole frames without net; crops)": ("matcher.py", "match"),
     "re-verification of tracks on crops": ("pipeline.py", "_reverify"),
     "OCR channel (read, veto)": ("pipeline.py", "_read"),

@@ -103,7 +103,7 @@ def test_the_sharp_reference_alone_does_not_explain_the_blurred_picture() -> Non
 
 
 def test_a_rotated_blurred_logo_fits_only_the_reference_turned_alike() -> None:
-    turned = CHECK.model_copy(update={"rotations": (-10.0, 0.0, 10.0)})
+    turned = CHECK.model_copy(update={"rotations": (-10.0, 10.0)})
     frame, (x, y, w, h) = composite(
         background(9), OPAQUE, Placement((520.0, 330.0), 220.0, angle=12.0)
     )

@@ -68,9 +68,8 @@ def test_each_segment_is_published_under_the_same_id_every_time(
     assert Detection.model_validate(first.payload).frames[0].results[0].label == "acme"
 
 
-def test_a_stream_whose_policy_leaves_out_this_detector_is_skipped(
-    engine: AnalysisEngine, logo_analyzers: AnalyzerSet
-) -> None:
+def visual_only() -> StreamPolicies:
+    """Policies where cam-1 is analysed by the visual detector only."""
     policies = StreamPolicies()
     policies.apply(
         "cam-1",
@@ -83,6 +82,13 @@ def test_a_stream_whose_policy_leaves_out_this_detector_is_skipped(
             enabled=True,
         ),
     )
+    return policies
+
+
+def test_a_stream_whose_policy_leaves_out_this_detector_is_skipped(
+    engine: AnalysisEngine, logo_analyzers: AnalyzerSet
+) -> None:
+    policies = visual_only()
     sent: list[tuple[str, Envelope]] = []
     handler(engine, policies, sent, logo_analyzers)(received())
     assert sent == []
@@ -182,18 +188,7 @@ def test_the_loop_thread_skips_a_stale_segment_at_once_and_leaves_a_fresh_one_to
 def test_the_loop_thread_skips_a_stream_whose_policy_leaves_out_this_detector(
     engine: AnalysisEngine, logo_analyzers: AnalyzerSet
 ) -> None:
-    policies = StreamPolicies()
-    policies.apply(
-        "cam-1",
-        StreamConfig(
-            stream_id="cam-1",
-            name="cam",
-            key_hash="0" * 64,
-            source=Source(kind=SourceKind.test, uri=None),
-            policy=AnalysisPolicy.model_validate({"detectors": ["visual"]}),
-            enabled=True,
-        ),
-    )
+    policies = visual_only()
     sent: list[tuple[str, Envelope]] = []
     assert handler(engine, policies, sent, logo_analyzers).handled_at_once(received()) is True
     assert sent == []

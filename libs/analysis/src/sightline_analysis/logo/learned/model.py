@@ -184,7 +184,7 @@ class HeatmapNet:
 
         tf = single_threaded_tensorflow()
         try:
-            flat = _frozen_lite(tf, self.model, rows)
+            flat = _frozen_lite(tf, self._run, rows)
             check = _check_image(rows)
             difference = float(
                 np.max(np.abs(_invoke(_interpreter(flat), check) - self._graph(check)))
@@ -198,19 +198,17 @@ class HeatmapNet:
         return flat
 
 
-def _frozen_lite(tf: Any, model: Any, rows: int) -> bytes:
-    """The Lite flatbuffer of `model` for `rows`-high uint8 inputs, converted from its traced
-    function with the weights folded into constants. A concrete function converted with its
-    variables gives NaN (they become resources the copy never fills), and
-    `from_keras_model` exports a SavedModel first: 3.6-3.8 CPU-s against 0.8-0.9 for the kit's
-    net (same process, alternating, same probabilities within 5.4e-7; nproc 2, idle)."""
+def _frozen_lite(tf: Any, run: Any, rows: int) -> bytes:
+    """The Lite flatbuffer of the net's traced function `run` for `rows`-high uint8 inputs,
+    with the weights folded into constants. A concrete function converted with its variables
+    gives NaN (they become resources the copy never fills), and `from_keras_model` exports a
+    SavedModel first: 3.6-3.8 CPU-s against 0.8-0.9 for the kit's net (same process,
+    alternating, same probabilities within 5.4e-7; nproc 2, idle)."""
     from tensorflow.python.framework.convert_to_constants import (  # noqa: PLC0415
         convert_variables_to_constants_v2,
     )
 
-    traced = tf.function(lambda x: model(x, training=False)).get_concrete_function(
-        tf.TensorSpec((1, rows, INPUT_WIDTH, 3), tf.uint8)
-    )
+    traced = run.get_concrete_function(tf.TensorSpec((1, rows, INPUT_WIDTH, 3), tf.uint8))
     frozen = convert_variables_to_constants_v2(traced)
     return bytes(tf.lite.TFLiteConverter.from_concrete_functions([frozen]).convert())
 

@@ -174,6 +174,33 @@ def test_port_check_sees_a_listener() -> None:
     assert ports.can_bind(port)
 
 
+def test_throwaway_ports_stay_below_the_range_outgoing_connections_draw_from(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    first_local = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+    drawn = {ports.ephemeral_port() for _ in range(20)}
+    assert all(20000 <= port < first_local for port in drawn)
+    assert len(drawn) > 1  # drawn at random, not the lowest free port every time
+    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw2")
+    monkeypatch.setenv("PYTEST_XDIST_WORKER_COUNT", "4")
+    width = (first_local - 20000) // 4
+    assert all(20000 + 2 * width <= ports.ephemeral_port() < 20000 + 3 * width for _ in range(20))
+
+
+def test_a_throwaway_port_is_never_one_that_is_listened_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        taken = sock.getsockname()[1]
+        monkeypatch.setattr(ports, "_first_local_port", lambda: taken + 1)
+        monkeypatch.setattr(ports, "_THROWAWAY_PORTS_FROM", taken - 200)
+        monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+        assert all(ports.ephemeral_port() != taken for _ in range(200))
+
+
 @pytest.mark.parametrize("bad", ["nope", "1.2.3"])
 def test_a_bad_port_value_is_rejected(bad: str) -> None:
     with pytest.raises(ValueError, match="invalid literal"):

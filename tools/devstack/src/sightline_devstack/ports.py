@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import random
 import socket
 import time
 from pathlib import Path
@@ -48,11 +49,49 @@ def next_free_port(start: int, host: str = "127.0.0.1", tries: int = 50) -> int:
     raise OSError(f"no free port in {start}..{start + tries - 1}")
 
 
+_THROWAWAY_PORTS_FROM = 20000
+_LOCAL_PORT_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+
+
+def _first_local_port() -> int:
+    """Where the kernel starts handing out local ports to outgoing connections."""
+    try:
+        return int(_LOCAL_PORT_RANGE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def _worker_slice(low: int, high: int) -> tuple[int, int]:
+    """This pytest-xdist worker's share of [low, high), so two workers never draw the same port."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or "1")
+    if not worker.startswith("gw") or count <= 1:
+        return low, high
+    index = int(worker[2:]) % count
+    width = (high - low) // count
+    return low + index * width, low + (index + 1) * width
+
+
 def ephemeral_port(host: str = "127.0.0.1") -> int:
-    """A port the kernel just considered free, for throwaway instances in tests."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
+    """A free port for a throwaway instance in a test, drawn below the kernel's local port range.
+
+    Binding port 0 would hand out a port from the range every outgoing Kafka or HTTP connection
+    also draws its local port from, so between our close and the server's bind another socket
+    could take it, and a readiness probe would then talk to that stranger. Below the range only
+    an explicit bind takes a port, and each xdist worker draws from its own slice.
+    """
+    high = _first_local_port()
+    low, high = _worker_slice(_THROWAWAY_PORTS_FROM, high)
+    if high - low < 100:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind((host, 0))
+            return int(sock.getsockname()[1])
+    draw = random.SystemRandom()
+    for _ in range(200):
+        candidate = draw.randrange(low, high)
+        if not _listening_inodes(candidate) and can_bind(candidate, host):
+            return candidate
+    raise OSError(f"no free port in {low}..{high - 1} after 200 draws")
 
 
 def _listening_inodes(port: int) -> set[str]:

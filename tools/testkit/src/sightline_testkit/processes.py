@@ -8,9 +8,12 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+from sightline_devstack import ports
 
 
 class ChildProcess:
@@ -60,11 +63,29 @@ class ChildProcess:
             try:
                 with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
                     if response.status == 200:
+                        self._check_answered_by_us(url)
                         return
             except (urllib.error.URLError, OSError):
                 pass
             time.sleep(0.2)
         raise TimeoutError(f"{self.name}: {url} not OK after {timeout}s:\n{self.tail()}")
+
+    def _check_answered_by_us(self, url: str) -> None:
+        """Fail if a loopback `url` was answered by a process that is not this one or its child.
+
+        A server that lost its port to another socket dies with "address already in use", while
+        the stranger on that port may well answer 200; the test would then go on against it.
+        """
+        parts = urllib.parse.urlsplit(url)
+        if parts.hostname not in ("127.0.0.1", "localhost") or parts.port is None:
+            return
+        holders = ports.listener_pids(parts.port)
+        if holders and not any(_descends_from(pid, self.pid) for pid in holders):
+            strangers = ", ".join(ports.describe_pid(pid) for pid in sorted(holders))
+            raise RuntimeError(
+                f"{self.name}: {url} was answered by {strangers}, not by pid {self.pid}:\n"
+                f"{self.tail()}"
+            )
 
     def signal(self, sig: signal.Signals) -> None:
         """Send `sig` to the process."""
@@ -100,3 +121,16 @@ class ChildProcess:
         if not self.log_path.exists():
             return ""
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _descends_from(pid: int, ancestor: int) -> bool:
+    """True when `pid` is `ancestor` or one of its descendants (walks /proc parent links)."""
+    while pid > 1:
+        if pid == ancestor:
+            return True
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return False
+        pid = int(stat.rsplit(")", 1)[1].split()[1])
+    return False

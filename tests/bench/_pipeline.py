@@ -20,6 +20,7 @@ import urllib.request
 import uuid
 import zlib
 from contextlib import AbstractContextManager
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -89,6 +90,7 @@ class Pipeline(AbstractContextManager["Pipeline"]):
         self._isolated: Isolated | None = None
         self._created: list[str] = []
         self._platform: dict[str, str] = {}
+        self._ingest: ChildProcess | None = None
 
     @property
     def isolated(self) -> Isolated:
@@ -161,11 +163,16 @@ class Pipeline(AbstractContextManager["Pipeline"]):
     def start_workers(self) -> None:
         """Start ingest and the detectors, after the streams and logos exist (so the detectors
         load the library before their first segment)."""
-        ingest = self._spawn(
+        # Ingest logs each segment it spools and publishes at INFO (two lines a segment): the
+        # bench splits its hop into pickup and upload from them (`ingest_hops`).
+        level = self.isolated.env["SIGHTLINE_LOG_LEVEL"]
+        self._ingest = self._spawn(
             "sightline_ingest",
             SIGHTLINE_HTTP_PORT=self.ingest_port,
             SIGHTLINE_INGEST_STATE_DIR=str(self.folder / "ingest-state"),
+            SIGHTLINE_LOG_LEVEL="DEBUG" if level.upper() == "DEBUG" else "INFO",
         )
+        ingest = self._ingest
         detectors = [
             self._spawn(module, SIGHTLINE_HTTP_PORT=ports.ephemeral_port())
             for module, count in (
@@ -178,6 +185,26 @@ class Pipeline(AbstractContextManager["Pipeline"]):
         for detector in detectors:
             port = detector.env["SIGHTLINE_HTTP_PORT"]
             detector.wait_http_ok(f"http://127.0.0.1:{port}/readyz", timeout=180)
+
+    def ingest_hops(self) -> dict[tuple[str, int], dict[str, float]]:
+        """Per (stream id, sequence), when ingest had the segment spooled ("spooled": read,
+        checked, probed and sequenced) and published ("published": stored and SegmentReady
+        acknowledged by the broker), from its log."""
+        hops: dict[tuple[str, int], dict[str, float]] = {}
+        if self._ingest is None:
+            return hops
+        events = {"pickup.segment_spooled": "spooled", "upload.segment_ready": "published"}
+        for line in self._ingest.log_path.read_text(errors="replace").splitlines():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            hop = events.get(entry.get("event", "")) if isinstance(entry, dict) else None
+            if hop is not None:
+                key = (entry["stream_id"], entry["sequence"])
+                at = datetime.fromisoformat(entry["timestamp"]).timestamp()
+                hops.setdefault(key, {})[hop] = at
+        return hops
 
     @property
     def detector_names(self) -> list[str]:

@@ -54,7 +54,8 @@ SEGMENT_S = 2.0
 FPS = 30
 CLIP_S = 10
 DRAIN_S = 90.0
-STAGES = ("ingest", "queue", "fetch", "decode", "analyze", "engine other", "deliver")
+DETECTOR_STAGES = ("queue", "fetch", "decode", "analyze", "engine other", "deliver")
+STAGES = ("pickup", "upload", *DETECTOR_STAGES)
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,8 @@ class Timeline:
     detectors: tuple[str, ...] = ("logo",)
     listed: dict[tuple[str, int], float] = field(default_factory=dict)
     ready: dict[tuple[str, int], dict[str, float]] = field(default_factory=dict)
+    # From ingest's log: when it had each segment spooled and published (`Pipeline.ingest_hops`).
+    ingest: dict[tuple[str, int], dict[str, float]] = field(default_factory=dict)
     # Per detector, its first Detection of the live run of each segment (backfill runs complete
     # the live run too: `Arrival.live` tells them apart).
     arrivals: dict[str, dict[tuple[str, int], Arrival]] = field(default_factory=dict)
@@ -117,6 +120,7 @@ class Timeline:
                 {
                     "listed": [[*k, t] for k, t in sorted(self.listed.items())],
                     "ready": [[*k, r] for k, r in sorted(self.ready.items())],
+                    "ingest": [[*k, r] for k, r in sorted(self.ingest.items())],
                     "arrivals": {
                         name: [[*k, dataclasses.asdict(a)] for k, a in sorted(got.items())]
                         for name, got in self.arrivals.items()
@@ -250,6 +254,7 @@ class DetectorLevel:
     late_behind_newer: list[tuple[str, int, float]]
     queued_mean: float
     per_stream: dict[str, int]
+    stages: dict[str, float]
 
     def line(self, segments: int) -> str:
         """The detector's figures as one line of the bench's output."""
@@ -262,7 +267,8 @@ class DetectorLevel:
             f"p95 {pct(self.pickup_lags, 0.95):.2f} s max {max(self.pickup_lags, default=0):.2f} s,"
             f" engine p95 {pct(self.engine_s, 0.95):.2f} s; taken past the bound with a newer "
             f"segment waiting: {len(self.late_behind_newer)}; waiting mean {self.queued_mean:.2f};"
-            f" live analyses per stream before its last segment {sorted(self.per_stream.values())}"
+            f" live analyses per stream before its last segment {sorted(self.per_stream.values())};"
+            " stages (mean s): " + ", ".join(f"{k} {v:.3f}" for k, v in self.stages.items())
         )
 
     @property
@@ -363,6 +369,7 @@ def run_level(pipeline: Pipeline, clip: Path, count: int, seconds: float) -> Lev
     timeline.stop.set()
     watcher.join()
     listener.join(5)
+    timeline.ingest = pipeline.ingest_hops()
     timeline.dump(pipeline.log_dir / f"timeline-{count}-streams.json")
     return measure(timeline, count, sampler, (started, streamed), owned, pipeline.max_live_lag_s)
 
@@ -446,7 +453,34 @@ def detector_level(
             stream_id: sum(1 for s, q in live if s == stream_id and q < last)
             for stream_id, last in last_listed.items()
         },
+        stages=mean_stages(
+            [detector_stages(a, timeline.ready[k]) for k, a in live.items() if k in timeline.ready]
+        ),
     )
+
+
+def detector_stages(arrival: Arrival, ready: dict[str, float]) -> dict[str, float]:
+    """Where one detector's time went for one segment, from SegmentReady's creation: waiting
+    (Kafka and the detector's queue), its own timings, and its Detection's way to the
+    WebSocket (Kafka and the notifier)."""
+    engine = arrival.fetch_s + arrival.decode_s + arrival.analyze_s
+    return {
+        "queue": arrival.taken - ready["occurred"],
+        "fetch": arrival.fetch_s,
+        "decode": arrival.decode_s,
+        "analyze": arrival.analyze_s,
+        "engine other": max(arrival.total_s - engine, 0.0),
+        "deliver": arrival.arrived - arrival.occurred,
+    }
+
+
+def mean_stages(parts: list[dict[str, float]]) -> dict[str, float]:
+    """Each stage's mean over the segments that have it (0 when none has)."""
+    names = dict.fromkeys(name for part in parts for name in part)
+    return {
+        name: statistics.mean(p[name] for p in parts if name in p) if parts else 0.0
+        for name in names
+    }
 
 
 def measure(
@@ -477,21 +511,18 @@ def measure(
         for k in done
         if k in timeline.ready
     ]
-    stages: dict[str, list[float]] = {stage: [] for stage in STAGES}
+    parts = []
     for key in (k for k in done if k in timeline.ready):
-        det, ready, listed = detected[key], timeline.ready[key], timeline.listed[key]
-        engine = det.fetch_s + det.decode_s + det.analyze_s
-        parts = {
-            "ingest": ready["occurred"] - listed,
-            "queue": det.taken - ready["occurred"],
-            "fetch": det.fetch_s,
-            "decode": det.decode_s,
-            "analyze": det.analyze_s,
-            "engine other": max(det.total_s - engine, 0.0),
-            "deliver": det.arrived - det.occurred,
-        }
-        for stage, value in parts.items():
-            stages[stage].append(value)
+        ready, listed = timeline.ready[key], timeline.listed[key]
+        hops = timeline.ingest.get(key, {})
+        # Spooled: read, checked, probed and sequenced; then stored in MinIO and SegmentReady
+        # made (ingest waits for the broker's ack after that, the detectors need not).
+        ingest = (
+            {"pickup": hops["spooled"] - listed, "upload": ready["occurred"] - hops["spooled"]}
+            if "spooled" in hops
+            else {}
+        )
+        parts.append({**ingest, **detector_stages(detected[key], ready)})
     by_time = [
         latencies[i] for i in sorted(range(len(done)), key=lambda i: timeline.listed[done[i]])
     ]
@@ -509,7 +540,7 @@ def measure(
         delivered=len(done),
         latencies=latencies,
         from_file=from_file,
-        stages={k: statistics.mean(v) if v else 0.0 for k, v in stages.items()},
+        stages={stage: mean_stages(parts).get(stage, 0.0) for stage in STAGES},
         growth_s=growth,
         cpu=cpu,
         cpu_queued=cpu_queued,
@@ -675,7 +706,8 @@ def record(levels: list[Level], args: argparse.Namespace, bound_s: float) -> Ben
         {f"{lv.streams} stream(s)": lv.stages for lv in levels},
         "seconds (mean)",
         label="Where a segment's time goes, listed -> WebSocket (mean per segment)",
-        notes="ingest: listed -> SegmentReady published; queue: Kafka + waiting for a detector; "
+        notes="pickup: listed -> spooled by ingest (read, checked, probed, sequenced); upload: "
+        "-> stored in MinIO and SegmentReady made; queue: Kafka + waiting for a detector; "
         "fetch/decode/analyze/engine other: the detector's own timings (analyze is the logo "
         "matcher: see the analysis bench's profile); deliver: Detection published -> WebSocket "
         "frame received (Kafka + notifier).",

@@ -9,7 +9,10 @@ segments waited, while the other member idled.
 
 from __future__ import annotations
 
+import itertools
+import statistics
 import threading
+import time
 import uuid
 from collections.abc import Callable
 
@@ -159,3 +162,50 @@ def test_messages_inline_handles_take_no_thread_and_are_stored_at_once(
     assert run.crashed is None
     assert [name for name, _ in inlined] == [*names[:5], "skip-after"]
     assert {thread for _, thread in inlined} == {run.thread.name}
+
+
+HANDLED_S = 0.1  # each message's handling (a segment's analysis, scaled down)
+QUEUED = 12
+
+
+def handover_gaps(isolated: Isolated) -> list[float]:
+    """Between the end of each message's handling and the start of the next one's, for
+    `QUEUED` messages of one partition waiting from the start (segments of a stream that came
+    while its previous one was analysed)."""
+    topic = isolated.topics.name(Topic.STREAMS)
+    produce_to(isolated.bootstrap, topic, 0, *(encode(lifecycle(f"q{n}")) for n in range(QUEUED)))
+    spans: list[tuple[float, float]] = []
+
+    def handler(item: Received) -> None:
+        started = time.monotonic()
+        time.sleep(HANDLED_S)
+        spans.append((started, time.monotonic()))
+
+    loop = ConsumerLoop(
+        bootstrap=isolated.bootstrap,
+        group_id=f"g-{uuid.uuid4().hex[:8]}",
+        client_id="test",
+        topics={topic: StreamLifecycle},
+        producer=EventProducer(isolated.bootstrap, "test-out"),
+        handler=handler,
+        batch_size=1,
+        concurrency=2,
+    )
+    run = Running(loop)
+    try:
+        wait_for(lambda: len(spans) == QUEUED, 90, "every message", run)
+    finally:
+        run.stop()
+    assert run.crashed is None
+    return [nxt[0] - prev[1] for prev, nxt in itertools.pairwise(spans)]
+
+
+def test_a_message_waiting_behind_its_partition_s_previous_one_is_taken_promptly(
+    isolated: Isolated,
+) -> None:
+    """Its partition is paused while the previous message is handled; resumed, it is fetched
+    again only when the broker answers the fetch already waiting for the other partitions
+    (idle here): with librdkafka's default wait (0.5 s) each handover took ~0.4 s, with the
+    loop's own ~0.07 s (12 messages, median)."""
+    gaps = handover_gaps(isolated)
+    assert statistics.median(gaps) < 0.25, [round(g, 3) for g in gaps]

@@ -8,7 +8,13 @@ import pytest
 from structlog.testing import capture_logs
 
 from sightline_analysis.logo.learned import model
-from sightline_analysis.logo.learned.model import Candidate, HeatmapNet, build, candidates
+from sightline_analysis.logo.learned.model import (
+    Candidate,
+    HeatmapNet,
+    build,
+    candidates,
+    input_rows,
+)
 from sightline_analysis.logo.learned.train import TrainingRecipe, TrainingStopped, train
 from sightline_analysis.logo.learned.weights import (
     library_key,
@@ -85,8 +91,15 @@ def test_the_lite_copy_gives_the_nets_probabilities_and_a_refused_copy_leaves_th
 ) -> None:
     untrained = build(2, width=0.25)
     frame = np.random.default_rng(4).integers(0, 255, (360, 640, 3), np.uint8)
-    graph, scale = HeatmapNet(untrained, ["a", "b"], lite=False).heatmap(frame)
-    lite, lite_scale = HeatmapNet(untrained, ["a", "b"]).heatmap(frame)
+    graph_net = HeatmapNet(untrained, ["a", "b"], lite=False)
+    rows = input_rows(640, 360)
+    assert graph_net.ready(rows)  # nothing to convert
+    graph, scale = graph_net.heatmap(frame)
+    net = HeatmapNet(untrained, ["a", "b"])
+    assert not net.ready(rows)
+    net.prepare(rows)  # converted ahead of the first frame
+    assert net.ready(rows)
+    lite, lite_scale = net.heatmap(frame)
     assert lite_scale == scale
     assert not np.isnan(lite).any()
     assert np.abs(lite - graph).max() <= model.LITE_TOLERANCE

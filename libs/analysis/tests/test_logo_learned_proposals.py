@@ -3,6 +3,7 @@ library without weights, go to the plain matcher."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -129,6 +130,47 @@ def test_weights_the_login_may_not_read_leave_the_frame_searched_whole() -> None
     matcher.add("acme-1", "acme", ACME)
     assert [m.brand for m in matcher.match(FRAME)] == ["acme"]
     assert matcher.net_key is None
+
+
+class SlowStore:
+    """Stands in for the weights store: hands out `net` once `release` is set, and refuses
+    to load on `frames`' thread (the one analysing frames)."""
+
+    def __init__(self, net: ProposingNet, frames: threading.Thread) -> None:
+        self.net = net
+        self.frames = frames
+        self.release = threading.Event()
+
+    def load(self, key: str) -> ProposingNet:
+        if threading.current_thread() is self.frames:
+            raise AssertionError("the net was loaded on the frame's thread")
+        assert self.release.wait(60.0), "the test never released the load"
+        return self.net
+
+
+def test_a_frame_is_searched_whole_while_the_net_loads_in_the_background() -> None:
+    net = ProposingNet([])
+    store = SlowStore(net, threading.current_thread())
+    matcher = ProposalMatcher(proposals=ProposalConfig(), weights=store)  # type: ignore[arg-type]
+    matcher.add("acme-1", "acme", ACME)
+    # The load has not finished: the frame neither waits for it nor goes unsearched.
+    assert [m.brand for m in matcher.match(FRAME)] == ["acme"]
+    assert net.calls == 0
+    store.release.set()
+    matcher.wait_until_idle()
+    assert matcher.match(FRAME) == []  # the net proposes nothing there
+    assert (matcher.net_key, net.calls) == (matcher.library_key, 1)
+
+
+def test_with_wait_for_net_the_first_frame_waits_for_the_net() -> None:
+    net = ProposingNet([])
+    store = SlowStore(net, threading.current_thread())
+    store.release.set()
+    config = ProposalConfig(wait_for_net=True)
+    matcher = ProposalMatcher(proposals=config, weights=store)  # type: ignore[arg-type]
+    matcher.add("acme-1", "acme", ACME)
+    assert matcher.match(FRAME) == []
+    assert (matcher.net_key, net.calls) == (matcher.library_key, 1)
 
 
 class CountingMatcher(ProposalMatcher):

@@ -148,7 +148,7 @@ class HeatmapNet:
     def heatmap(self, image: npt.NDArray[np.uint8]) -> tuple[Probabilities, tuple[float, float]]:
         """The net's per-cell probabilities for a BGR frame and the frame-per-input scale."""
         height, width = image.shape[:2]
-        rows = max(16, round(height * INPUT_WIDTH / width / 16) * 16)
+        rows = input_rows(width, height)
         small = np.asarray(
             cv2.resize(image, (INPUT_WIDTH, rows), interpolation=cv2.INTER_AREA), np.uint8
         )
@@ -161,6 +161,20 @@ class HeatmapNet:
         probs, scale = self.heatmap(image)
         return candidates(probs, self.names, scale, self.threshold)
 
+    def ready(self, rows: int) -> bool:
+        """Whether a frame whose input is `rows` high (`input_rows`) runs without first
+        converting the net's Lite copy for that shape (which `prepare` does ahead)."""
+        return not self.lite or rows in self._lite_models
+
+    def prepare(self, rows: int) -> None:
+        """Convert (and check) the Lite copy for `rows`-high inputs now, so the first frame of
+        that shape does not pay for it (~1 CPU-s for the kit's net, seconds under load); a
+        frame arriving meanwhile waits for this conversion rather than running its own."""
+        if self.lite:
+            with self._lite_lock:
+                if rows not in self._lite_models:
+                    self._lite_models[rows] = self._checked_copy(rows)
+
     def _graph(self, small: npt.NDArray[np.uint8]) -> Probabilities:
         """The TensorFlow graph's probabilities for an input-sized image."""
         return np.asarray(self._run(self._tensor(small[None]))[0], np.float32)
@@ -170,10 +184,8 @@ class HeatmapNet:
         is no usable copy."""
         held: dict[int, Any] = self._per_thread.__dict__.setdefault("interpreters", {})
         if rows not in held:
-            with self._lite_lock:
-                if rows not in self._lite_models:
-                    self._lite_models[rows] = self._checked_copy(rows)
-                flat = self._lite_models[rows]
+            self.prepare(rows)
+            flat = self._lite_models[rows]
             held[rows] = None if flat is None else _interpreter(flat)
         return held[rows]
 
@@ -196,6 +208,12 @@ class HeatmapNet:
             log.warning("logo.net_lite_unusable", rows=rows, difference=difference)
             return None
         return flat
+
+
+def input_rows(width: int, height: int) -> int:
+    """The height of the net's input for a `width` x `height` frame (`INPUT_WIDTH` wide, the
+    frame's aspect, a multiple of 16): 272 for any 16:9 frame."""
+    return max(16, round(height * INPUT_WIDTH / width / 16) * 16)
 
 
 def _frozen_lite(tf: Any, run: Any, rows: int) -> bytes:

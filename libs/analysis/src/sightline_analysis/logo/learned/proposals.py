@@ -13,6 +13,11 @@ The net's weights belong to one library: they are looked up under the key of the
 the matcher holds (`weights.library_key`) after every change of the library, and re-tried
 every `retry_seconds` while missing. Until they exist the frame is searched whole, as without
 this class: a library without weights costs CPU, never recall.
+
+Loading a net and converting its Lite copy take seconds (more under load), so neither runs on
+a frame: a background thread does both, started when the library changes, when `use` is given
+a net, and when a frame finds the net missing (at most every `retry_seconds`) or not yet
+converted for its shape. What a frame does meanwhile is `ProposalConfig.wait_for_net`'s choice.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ import structlog
 from pydantic import BaseModel, ConfigDict, Field
 
 from sightline_analysis.frames import Image
-from sightline_analysis.logo.learned.model import Box, Candidate, HeatmapNet
+from sightline_analysis.logo.learned.model import Box, Candidate, HeatmapNet, input_rows
 from sightline_analysis.logo.learned.train import TrainingRecipe
 from sightline_analysis.logo.learned.weights import WeightsStore, library_key, reference_digest
 from sightline_analysis.logo.matcher import LogoMatch, LogoMatcher, MatcherConfig
@@ -52,6 +57,13 @@ class ProposalConfig(BaseModel):
     """Images narrower than this are crops (zoomed re-verification): plain matcher."""
     retry_seconds: float = Field(default=30.0, gt=0.0)
     """How often storage is asked again for weights that were missing."""
+    wait_for_net: bool = False
+    """Whether a whole frame that arrives while the library's net is being loaded or converted
+    (on the background thread) waits for it. False (the detector): it is searched whole, as
+    while weights are missing, so the first segments after a start or a library change are
+    neither held back for seconds nor searched with fewer proposals (which would lose
+    recall), at whole-frame CPU (~290 ms per 720p frame) until the net is ready. True (the
+    benchmarks): it waits, so every frame measured is searched where the net proposes."""
 
 
 class ProposalMatcher(LogoMatcher):
@@ -71,18 +83,27 @@ class ProposalMatcher(LogoMatcher):
         self._net_key: str | None = None
         self._next_lookup = 0.0
         self._net_lock = threading.Lock()
+        self._idle = threading.Condition(self._net_lock)
+        """Notified when the background thread has nothing left to do."""
+        self._worker: threading.Thread | None = None
+        self._lookup: str | None = None
+        """A library key whose net the background thread is to load."""
+        self._rows = {input_rows(16, 9)}
+        """The input heights frames asked for (16:9 from the start: most streams')."""
 
     def add(self, logo_id: str, brand: str, image: Image) -> None:
         """As `LogoMatcher.add`; the net's weights are looked up again for the new library."""
         super().add(logo_id, brand, image)
         with self._net_lock:
             self._digests = {**self._digests, logo_id: (brand, reference_digest(image))}
+            self._library_changed()
 
     def remove(self, logo_id: str) -> None:
         """As `LogoMatcher.remove`; the net's weights are looked up again for the new library."""
         super().remove(logo_id)
         with self._net_lock:
             self._digests = {k: v for k, v in self._digests.items() if k != logo_id}
+            self._library_changed()
 
     @property
     def library_key(self) -> str:
@@ -101,6 +122,15 @@ class ProposalMatcher(LogoMatcher):
             self._net = net
             self._net_key = key or self.library_key
             self._next_lookup = time.monotonic() + self.proposals.retry_seconds
+            self._lookup = None
+            if net is not None:
+                self._start()
+
+    def wait_until_idle(self) -> None:
+        """Return once the background thread has loaded and converted what was asked of it."""
+        with self._net_lock:
+            while self._worker is not None:
+                self._idle.wait()
 
     def match(self, frame: Image) -> list[LogoMatch]:
         """The brands verified in `frame`: where the net proposes when it has weights for the
@@ -120,7 +150,7 @@ class ProposalMatcher(LogoMatcher):
         points (the pipeline's OCR channel) proposes once and `verify`s the result."""
         if frame.shape[1] < self.proposals.min_frame_width:
             return None
-        net = self._current_net()
+        net = self._current_net(input_rows(frame.shape[1], frame.shape[0]))
         return None if net is None else net(frame)
 
     def verify(self, frame: Image, proposed: Sequence[Candidate]) -> list[LogoMatch]:
@@ -154,22 +184,76 @@ class ProposalMatcher(LogoMatcher):
         dy = h * self.proposals.margin + self.proposals.margin_px
         return x - dx, y - dy, w + 2 * dx, h + 2 * dy
 
-    def _current_net(self) -> HeatmapNet | None:
-        """The net for the library as it is now: looked up after the library changed and
-        every `retry_seconds` while missing."""
+    def _current_net(self, rows: int) -> HeatmapNet | None:
+        """The net for the library as it is now, ready for `rows`-high inputs (`input_rows`);
+        None while there is none (looked up again every `retry_seconds`) and, unless
+        `wait_for_net`, while the background thread loads or converts it."""
         with self._net_lock:
             if not self._digests:
                 return None
             key = self.library_key
             if key != self._net_key:
-                self._net, self._net_key, self._next_lookup = None, key, 0.0
-            if self._net is not None or self._weights is None:
-                return self._net
-            if time.monotonic() < self._next_lookup:
-                return None
-            self._next_lookup = time.monotonic() + self.proposals.retry_seconds
-            self._net = self._load(self._weights, key)
-            return self._net
+                self._library_changed()
+            now = time.monotonic()
+            if self._net is None and self._weights is not None and now >= self._next_lookup:
+                self._next_lookup = now + self.proposals.retry_seconds
+                self._lookup = key
+                self._start()
+            if self._net is not None and not _ready(self._net, rows):
+                self._rows.add(rows)
+                self._start()
+            if self.proposals.wait_for_net:
+                while self._worker is not None:
+                    self._idle.wait()
+            net = self._net if self._net_key == key else None
+            return net if net is not None and _ready(net, rows) else None
+
+    def _library_changed(self) -> None:
+        """Drop the net of the previous library and have the new one's looked up (under
+        `_net_lock`)."""
+        self._net, self._net_key = None, self.library_key
+        self._next_lookup = time.monotonic() + self.proposals.retry_seconds
+        if self._weights is not None and self._digests:
+            self._lookup = self._net_key
+            self._start()
+
+    def _start(self) -> None:
+        """Have the background thread run (under `_net_lock`; one at a time)."""
+        if self._worker is None:
+            self._worker = threading.Thread(target=self._prepare, name="logo-net", daemon=True)
+            self._worker.start()
+
+    def _prepare(self) -> None:
+        """The background thread: load the net of the key asked for (the newest, when the
+        library changed several times meanwhile) and convert the net in use for every input
+        height asked for, until nothing is left to do."""
+        try:
+            while True:
+                with self._net_lock:
+                    key, self._lookup = self._lookup, None
+                    net, weights, rows = self._net, self._weights, sorted(self._rows)
+                    todo = [] if net is None else [r for r in rows if not _ready(net, r)]
+                    if key is None and not todo:
+                        self._worker = None
+                        self._idle.notify_all()
+                        return
+                if key is None:
+                    assert net is not None
+                    for height in todo:
+                        net.prepare(height)
+                    continue
+                loaded = None if weights is None else self._load(weights, key)
+                if loaded is not None:
+                    for height in (h for h in rows if not _ready(loaded, h)):
+                        loaded.prepare(height)
+                with self._net_lock:
+                    if key == self._net_key:
+                        self._net = loaded
+        finally:
+            with self._net_lock:
+                if self._worker is threading.current_thread():
+                    self._worker = None
+                    self._idle.notify_all()
 
     def _load(self, weights: WeightsStore, key: str) -> HeatmapNet | None:
         """The stored net for `key`, None when missing or unusable (logged; the frame is then
@@ -194,6 +278,12 @@ class ProposalMatcher(LogoMatcher):
         else:
             log.info("logo.proposals_loaded", key=key, brands=len(net.names))
         return net
+
+
+def _ready(net: HeatmapNet, rows: int) -> bool:
+    """Whether `net` runs `rows`-high inputs without converting first (a stand-in for a net
+    that is no `HeatmapNet`, in tests, needs no conversion)."""
+    return net.ready(rows) if isinstance(net, HeatmapNet) else True
 
 
 def most_confident(matches: Iterable[LogoMatch]) -> list[LogoMatch]:

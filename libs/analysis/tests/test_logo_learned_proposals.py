@@ -4,18 +4,23 @@ library without weights, go to the plain matcher."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import pytest
 
 from sightline_analysis.analyzers import AnalyzerContext, AnalyzerRegistry
 from sightline_analysis.frames import Frame, Image
+from sightline_analysis.logo import pipeline as pipeline_module
 from sightline_analysis.logo.learned.model import Candidate
 from sightline_analysis.logo.learned.proposals import ProposalConfig, ProposalMatcher
 from sightline_analysis.logo.learned.train import TrainingRecipe
 from sightline_analysis.logo.learned.weights import WeightsStore
 from sightline_analysis.logo.matcher import LogoMatch, LogoMatcher, iou
+from sightline_analysis.logo.net_start import NetStart, NetStartConfig, net_starts
 from sightline_analysis.logo.pipeline import LogoPipeline, PipelineConfig
+from sightline_analysis.logo.tracker import Box
 from sightline_analysis.logo.wordmark import WordmarkConfig
 from sightline_analysis.synthetic import Placement, background, composite, make_logo
 from sightline_common.errors import StorageAccessDeniedError
@@ -225,3 +230,28 @@ def test_a_proposal_the_matcher_verified_is_searched_on_every_frame() -> None:
     x, y, w, h = TRUTH
     on_logo = ProposingNet([Candidate("acme", (x + 10, y + 5, w - 20, h - 10), 0.9, 12)])
     assert _run(on_logo, 3) == ([["image"]] * 3, 3)
+
+
+def test_a_sure_proposal_that_started_nothing_is_fitted_again_only_on_the_next_frame(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fitted: list[int] = []
+
+    def counting(
+        gray: Image,
+        matcher: ProposalMatcher,
+        candidates: Sequence[Candidate],
+        held: Sequence[tuple[str, Box]],
+        config: NetStartConfig,
+    ) -> list[NetStart]:
+        """`net_starts`, recording how many proposals it was given."""
+        fitted.append(len(candidates))
+        return net_starts(gray, matcher, candidates, held, config)
+
+    monkeypatch.setattr(pipeline_module, "net_starts", counting)
+    sure_clutter = ProposingNet([Candidate("acme", (40.0, 400.0, 200.0, 100.0), 0.99, 12)])
+    assert _run(sure_clutter, 5)[0] == [[]] * 5
+    assert fitted == [1, 0, 1, 0, 1]
+    fitted.clear()
+    assert _run(sure_clutter, 5, skip_unstarted=False)[0] == [[]] * 5
+    assert fitted == [1] * 5

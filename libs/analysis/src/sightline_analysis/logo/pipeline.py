@@ -121,6 +121,11 @@ class PipelineConfig(BaseModel):
     look-alike, clutter the net mistakes) and so is the answer. Tune seed 1401 (kit replay):
     520 of the 639 regions searched verified nothing; with the skip 509 are searched,
     precision, recall and appearances unchanged (0.994 / 0.735, 37/51)."""
+    skip_unstarted: bool = True
+    """Likewise for the blurred-logo starter (`net_start`): a sure proposal (its `min_score`)
+    of a brand at the place of one that started no track on the previous frame is not fitted
+    on this frame, only on the next (a fit costs ~0.1-0.2 CPU-s: tens of blurred reference
+    views correlated)."""
 
 
 @dataclass(frozen=True)
@@ -168,6 +173,8 @@ class LogoPipeline:
         """The lines of the last frame read, whose vetoes hold on the frames between reads."""
         self._rejected: list[Candidate] = []
         """The net proposals the previous frame's search verified nothing at."""
+        self._unstarted: list[Candidate] = []
+        """The sure net proposals the previous frame's starter started no track at."""
 
     def process_segment(self, frames: Sequence[Frame]) -> list[list[Sighting]]:
         """The sightings of each of a segment's frames (in order), updating the stream's
@@ -225,6 +232,7 @@ class LogoPipeline:
         self.lines.clear()
         self._read_lines = []
         self._rejected = []
+        self._unstarted = []
         self._shot_frames = 0
         return True
 
@@ -254,6 +262,8 @@ class LogoPipeline:
                 inliers[id(verified[-1])] = zoomed.inliers
         if proposed and cfg.net_start.enabled:
             verified.extend(self._start(frame, scale, proposed, verified))
+        else:
+            self._unstarted = []
         confirmed: list[Verified] = []
         if self._reader is not None and self._frames % cfg.wordmark.every == 0:
             confirmed = self._read(frame, scale, verified)
@@ -362,13 +372,20 @@ class LogoPipeline:
     ) -> list[Verified]:
         """Sightings (tracker pixels) of the net's proposals that start tracks (`net_starts`:
         where the frame has no sighting or track of the brand, the brand's reference, blurred,
-        fits, and the picture measures blurred)."""
+        fits, and the picture measures blurred); with `skip_unstarted`, a sure proposal at the
+        place of one that started nothing on the previous frame is left out (tried again on
+        the next)."""
         assert isinstance(self.matcher, ProposalMatcher)
         cfg = self.config.net_start
         held = [(v.brand, (v.box[0] / scale, v.box[1] / scale, v.box[2] / scale, v.box[3] / scale))
                 for v in [*verified, *self._tracker.boxes()]]  # fmt: skip
-        starts = net_starts(frame.scaled(frame.width, gray=True), self.matcher,
-                            self.matcher.candidates(proposed), held, cfg)  # fmt: skip
+        unstarted = self._unstarted if self.config.skip_unstarted else []
+        fresh = [c for c in self.matcher.candidates(proposed)
+                 if not any(_same_place(c, u) for u in unstarted)]  # fmt: skip
+        starts = net_starts(frame.scaled(frame.width, gray=True), self.matcher, fresh, held,
+                            cfg)  # fmt: skip
+        self._unstarted = [c for c in fresh if c.score >= cfg.min_score
+                           and not any(s.brand == c.brand for s in starts)]  # fmt: skip
         return [_verified(s.brand, s.logo_id, s.found.box, s.found.agreement * cfg.confidence,
                           VOUCHED, scale) for s in starts]  # fmt: skip
 

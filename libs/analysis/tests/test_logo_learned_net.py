@@ -3,6 +3,7 @@ bitwise, weights that survive their archive, a key that follows the library."""
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 from structlog.testing import capture_logs
@@ -108,3 +109,16 @@ def test_the_lite_copy_gives_the_nets_probabilities_and_a_refused_copy_leaves_th
         refused = HeatmapNet(untrained, ["a", "b"]).heatmap(frame)[0]
     assert np.array_equal(refused, graph)
     assert [entry["event"] for entry in logs] == ["logo.net_lite_unusable"]
+
+
+def test_a_wide_frame_is_reduced_for_the_net_as_one_area_average_would() -> None:
+    for width, height in ((1280, 720), (1920, 1080)):
+        noise = np.random.default_rng(6).integers(0, 255, (height, width, 3), np.uint8)
+        frame = np.asarray(cv2.GaussianBlur(noise, (0, 0), 2.0), np.uint8)
+        rows = input_rows(width, height)
+        direct = cv2.resize(frame, (model.INPUT_WIDTH, rows), interpolation=cv2.INTER_AREA)
+        reduced = model._reduced(frame, model.INPUT_WIDTH, rows)
+        assert reduced.shape == direct.shape
+        difference = np.abs(reduced.astype(np.int16) - direct.astype(np.int16))
+        assert difference.max() <= 8
+        assert difference.mean() < 1.0

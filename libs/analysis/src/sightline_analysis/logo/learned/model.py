@@ -149,9 +149,7 @@ class HeatmapNet:
         """The net's per-cell probabilities for a BGR frame and the frame-per-input scale."""
         height, width = image.shape[:2]
         rows = input_rows(width, height)
-        small = np.asarray(
-            cv2.resize(image, (INPUT_WIDTH, rows), interpolation=cv2.INTER_AREA), np.uint8
-        )
+        small = _reduced(image, INPUT_WIDTH, rows)
         interpreter = self._interpreter(rows) if self.lite else None
         probs = self._graph(small) if interpreter is None else _invoke(interpreter, small)
         return probs, (width / INPUT_WIDTH, height / rows)
@@ -208,6 +206,17 @@ class HeatmapNet:
             log.warning("logo.net_lite_unusable", rows=rows, difference=difference)
             return None
         return flat
+
+
+def _reduced(image: npt.NDArray[np.uint8], width: int, rows: int) -> npt.NDArray[np.uint8]:
+    """`image` area-averaged to `width` x `rows`, halved first while half of it is still
+    wider: OpenCV averages an exact halving on a fast path, and the last, fractional step
+    then reads a quarter of the pixels (720p to 480 x 272: 5.7-6.4 -> 2.6-3.1 ms process CPU,
+    load ~10, nproc 2; pixels within 4 grey levels of one area average, mean 0.6)."""
+    while image.shape[1] // 2 > width:
+        half = (image.shape[1] // 2, image.shape[0] // 2)
+        image = np.asarray(cv2.resize(image, half, interpolation=cv2.INTER_AREA), np.uint8)
+    return np.asarray(cv2.resize(image, (width, rows), interpolation=cv2.INTER_AREA), np.uint8)
 
 
 def input_rows(width: int, height: int) -> int:

@@ -142,8 +142,9 @@ class ConsumerLoop:
     the streams its partitions happen to hold, and one at a time it used at most ~1.2 cores
     however many segments of its other streams waited (issue #15).
 
-    `inline` (with concurrency; one at a time no message waits for a turn, and the handler
-    meets them all): asked on the loop's thread, when a thread is free, for each
+    `inline` (with `handler`; the loop then hands messages to its `concurrency` threads even
+    when that is 1, so the thread's next message is chosen as above): asked on the loop's
+    thread, when a thread is free, for each
     fetched message of a partition not in flight, in order, whether it handled the message at
     once (True) or it needs a thread; what it handled is stored after one producer flush, and
     the partition's first message left is its head. For messages that need no work (a live
@@ -174,13 +175,14 @@ class ConsumerLoop:
     ) -> None:
         if (handler is None) == (batch_handler is None):
             raise ValueError("give exactly one of handler or batch_handler")
-        if concurrency > 1 and handler is None:
-            raise ValueError("concurrency applies to a per-message handler")
+        if (concurrency > 1 or inline is not None) and handler is None:
+            raise ValueError("concurrency and inline apply to a per-message handler")
         config = consumer_config(bootstrap, group_id, client_id)
         # Offsets are stored by the loop once effects are durable and committed by librdkafka
         # in the background (and on revoke / close): never a blocking commit on this thread.
         config.update({"enable.auto.commit": True, "auto.commit.interval.ms": 1000})
-        if concurrency > 1:
+        threaded = concurrency > 1 or inline is not None
+        if threaded:
             config["fetch.wait.max.ms"] = _CONCURRENT_FETCH_WAIT_MS
         config.update(consumer_overrides or {})
         self._consumer = Consumer(config)
@@ -193,14 +195,14 @@ class ConsumerLoop:
         self._inline = inline
         # With concurrency, read ahead to find the heads of other partitions (what is not
         # taken is read again): at most `concurrency` messages are in flight.
-        self._batch_size = batch_size if concurrency <= 1 else max(batch_size, _LOOKAHEAD)
+        self._batch_size = max(batch_size, _LOOKAHEAD) if threaded else batch_size
         self._concurrency = max(1, concurrency)
         self._in_flight: dict[TP, _InFlight] = {}
         self._served: dict[TP, int] = {}  # partition -> when it was last taken (a counter)
         self._taken = 0
         self._pool = (
-            concurrent.futures.ThreadPoolExecutor(concurrency, thread_name_prefix="handler")
-            if concurrency > 1
+            concurrent.futures.ThreadPoolExecutor(self._concurrency, thread_name_prefix="handler")
+            if threaded
             else None
         )
         self._poll_timeout = poll_timeout

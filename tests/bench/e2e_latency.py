@@ -46,6 +46,7 @@ from _pipeline import SEGMENT_PARTITIONS, Pipeline, Stream
 from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
 
+from sightline_analysis.settings import shared_host_concurrency
 from sightline_analysis.synthetic import Placement, background, composite, make_logo, write_flv
 from sightline_benchkit import BenchResults, load, results_dir, wait_for_count, wait_with_progress
 from sightline_common.hls import PlaylistError, parse_media_playlist
@@ -581,7 +582,8 @@ def record(levels: list[Level], args: argparse.Namespace, bound_s: float) -> Ben
             "seconds_per_level": args.seconds,
             "detectors": args.detectors,
             "visual_detectors": args.visual,
-            "live_concurrency": os.environ.get("SIGHTLINE_LIVE_CONCURRENCY", "2 (default)"),
+            "live_concurrency": os.environ.get("SIGHTLINE_LIVE_CONCURRENCY")
+            or f"{shared_host_concurrency()} (default)",
             "max_live_lag_s": bound_s,
             "segment_s": SEGMENT_S,
             "video": "1280x720@30, 2 s GOP, logo in every frame",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any, Literal
 
 from pydantic import Field, SecretStr
@@ -10,6 +11,17 @@ from sightline_analysis.executor_server import ExecutorLimits
 from sightline_analysis.image_size import MAX_IMAGE_PIXELS
 from sightline_analysis.logo.learned.train import TrainingRecipe
 from sightline_common.settings import ServiceSettings
+
+
+def shared_host_concurrency() -> int:
+    """Live analysis threads for a detector process that shares its host with the other
+    detector: half the CPUs this process may run on, at least one.
+
+    Two threads per detector on 2 cores (4 analyses sharing 2 cores) made each analysis take
+    twice as long without analysing more segments: a segment taken at the same lag reached
+    the dashboard later (e2e bench, 6 streams, logo + visual).
+    """
+    return max(1, len(os.sched_getaffinity(0)) // 2)
 
 
 class DetectorSettings(ServiceSettings):
@@ -53,8 +65,9 @@ class DetectorSettings(ServiceSettings):
     # Live segments analysed at once per process, of different partitions (a stream's stay in
     # order): segments are keyed by stream, so a process owns whichever streams its partitions
     # hold, and analysing one at a time it used at most ~1.2 cores (SIFT's own OpenCV threads)
-    # while others' segments waited. One per core the process may use.
-    live_concurrency: int = 2
+    # while others' segments waited. One per core the process may use: by default half the
+    # CPUs it may run on, as both detectors share the host (`make run`, compose).
+    live_concurrency: int = Field(default_factory=shared_host_concurrency, ge=1)
     # Where the logo analyzer searches a whole frame: everywhere (SIFT), or where the learned
     # proposal net points (logo/learned/; weights trained per library by `train-proposals`,
     # whole-frame SIFT until they exist). Needs the `tensorflow` extra.

@@ -108,6 +108,7 @@ def worst_region(tpl: RegionTemplate, ref_size: tuple[int, int], frame_gray: Ima
     corners = _window_corners(reference.shape, tpl.window)
     fixed = [plane.astype(np.float64) for plane in (reference, tpl.clear) if plane is not None]
     best: Float | None = None
+    known: _Weighted | None = None
     for dy in range(-shift, shift + 1):
         for dx in range(-shift, shift + 1):
             rows = slice(shift + dy, shift + dy + th)
@@ -116,7 +117,11 @@ def worst_region(tpl: RegionTemplate, ref_size: tuple[int, int], frame_gray: Ima
             hidden = detailed & flat[rows, cols]
             hidden = cv2.dilate(hidden.astype(np.uint8), occluder) > 0
             weight = (base & in_frame[rows, cols] & ~hidden).astype(np.float32)
-            scores = _window_correlations(fixed, patch, weight, corners, tpl.window)
+            # The reference's own moments depend on the weights only, which most shifts
+            # share (no occluder, logo well inside the frame): computed again when they differ.
+            if known is None or not np.array_equal(known.weight, weight):
+                known = _Weighted.of(fixed, weight, corners)
+            scores = _window_correlations(known, patch, tpl.window)
             best = scores if best is None else np.fmax(best, scores)
     if best is None or bool(np.isnan(best).all()):
         return None
@@ -139,49 +144,85 @@ def _window_corners(shape: tuple[int, ...], window: int) -> Corners:
     return [np.ix_(rows, cols) for rows in (bottom, top) for cols in (right, left)]
 
 
-def _window_correlations(
-    fixed: list[npt.NDArray[np.float64]],
-    patch: Float,
-    weight: Float,
+def _summed(values: npt.NDArray[np.float64], corners: Corners) -> npt.NDArray[np.float64]:
+    """Sum of `values` in each window `corners` locates (from an integral image, in float64:
+    the moments below are differences of such sums)."""
+    total = np.asarray(cv2.integral(values, sdepth=cv2.CV_64F), np.float64)
+    window_sums: npt.NDArray[np.float64] = (
+        total[corners[0]] - total[corners[1]] - total[corners[2]] + total[corners[3]]
+    )
+    return window_sums
+
+
+@dataclass(frozen=True)
+class _Weighted:
+    """The reference's planes (`fixed`: the reference and, for a transparent one, its `clear`
+    part, float64) under one `weight` of the compared pixels, and what of the per-window
+    moments does not depend on the frame: computed once for the shifts sharing the weights."""
+
+    weight: Float
+    w: npt.NDArray[np.float64]
+    corners: Corners
+    count: npt.NDArray[np.float64]
+    n: npt.NDArray[np.float64]
+    fixed: list[npt.NDArray[np.float64]]
+    weighted: list[npt.NDArray[np.float64]]
+    means: list[npt.NDArray[np.float64]]
+    covariances: dict[tuple[int, int], npt.NDArray[np.float64]]
+    """Of `fixed` planes i and j: (0, 0) the reference's variance; (1, 1), (0, 1) with `clear`."""
+
+    @classmethod
+    def of(cls, fixed: list[npt.NDArray[np.float64]], weight: Float, corners: Corners) -> _Weighted:
+        w = weight.astype(np.float64)
+        count = _summed(w, corners)
+        n = np.maximum(count, 1.0)
+        weighted = [w * plane for plane in fixed]
+        means = [_summed(plane, corners) / n for plane in weighted]
+        pairs = [(0, 0)] if len(fixed) == 1 else [(0, 0), (1, 1), (0, 1)]
+        covariances = {(a, b): _covariance(weighted[a], fixed[b], means[a], means[b], corners, n)
+                       for a, b in pairs}  # fmt: skip
+        return cls(weight, w, corners, count, n, fixed, weighted, means, covariances)
+
+
+def _covariance(  # noqa: PLR0917 - one moment's operands
+    weighted_a: npt.NDArray[np.float64],
+    plane_b: npt.NDArray[np.float64],
+    mean_a: npt.NDArray[np.float64],
+    mean_b: npt.NDArray[np.float64],
     corners: Corners,
-    window: int,
-) -> Float:
-    """How well the reference explains `patch` in the windows `corners` locates (NaN where a
-    window has too few compared pixels or too little texture); `fixed` holds the reference
-    and, for a transparent one, its `clear` part (float64).
+    n: npt.NDArray[np.float64],
+) -> npt.NDArray[np.float64]:
+    """Weighted covariance per window of plane a (`weighted_a`: times the weights) and b."""
+    covariance: npt.NDArray[np.float64] = _summed(weighted_a * plane_b, corners) / n
+    return covariance - mean_a * mean_b
+
+
+def _window_correlations(known: _Weighted, patch: Float, window: int) -> Float:
+    """How well the reference explains `patch` in the windows `known.corners` locates (NaN
+    where a window has too few compared pixels or too little texture), under the weights and
+    with the reference's moments that `known` holds.
 
     Opaque: their weighted correlation. Transparent: the multiple correlation of `patch` with
     the reference and its `clear` part, so whatever lies behind the logo in each window (its
     level, lighter or darker than the logo) is fitted there rather than assumed.
     """
-    w = weight.astype(np.float64)
-
-    def summed(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        """Sum of `values` in each window (from an integral image, in float64: the moments
-        below are differences of such sums)."""
-        total = np.asarray(cv2.integral(values, sdepth=cv2.CV_64F), np.float64)
-        window_sums: npt.NDArray[np.float64] = (
-            total[corners[0]] - total[corners[1]] - total[corners[2]] + total[corners[3]]
-        )
-        return window_sums
-
-    count = summed(w)
-    n = np.maximum(count, 1.0)
-    planes = [fixed[0], patch.astype(np.float64), *fixed[1:]]
-    weighted = [w * plane for plane in planes]
-    means = [summed(plane) / n for plane in weighted]
-
-    def moment(a: int, b: int) -> npt.NDArray[np.float64]:
-        """Weighted covariance of planes `a` and `b` (0 reference, 1 patch, 2 clear)."""
-        covariance: npt.NDArray[np.float64] = summed(weighted[a] * planes[b]) / n
-        return covariance - means[a] * means[b]
-
-    var_r, var_p, cov_rp = moment(0, 0), moment(1, 1), moment(0, 1)
-    usable = (count >= _MIN_COVERED * window * window) & (var_r >= _MIN_TEXTURE**2) & (var_p >= 1.0)
-    if len(fixed) == 1:
+    corners, n = known.corners, known.n
+    plane = patch.astype(np.float64)
+    weighted = known.w * plane
+    mean = _summed(weighted, corners) / n
+    var_r = known.covariances[0, 0]
+    var_p = _covariance(weighted, plane, mean, mean, corners, n)
+    cov_rp = _covariance(known.weighted[0], plane, known.means[0], mean, corners, n)
+    usable = (
+        (known.count >= _MIN_COVERED * window * window)
+        & (var_r >= _MIN_TEXTURE**2)
+        & (var_p >= 1.0)
+    )
+    if len(known.fixed) == 1:
         correlation = cov_rp / np.sqrt(np.maximum(var_r * var_p, 1e-6))
         return np.where(usable, correlation, np.nan).astype(np.float32)
-    var_c, cov_cp, cov_rc = moment(2, 2), moment(1, 2), moment(0, 2)
+    var_c, cov_rc = known.covariances[1, 1], known.covariances[0, 1]
+    cov_cp = _covariance(weighted, known.fixed[1], mean, known.means[1], corners, n)
     # R^2 = c' S^-1 c / var_p over the two regressors (reference, clear). Where they are
     # (nearly) collinear, or the window holds no transparency, the reference alone explains.
     det = var_r * var_c - cov_rc * cov_rc

@@ -310,9 +310,7 @@ def main() -> None:
             "proposals": args.proposals,
         },
     )
-    # Every frame measured is searched where the net proposes: the first waits for the net.
-    waiting = ProposalConfig(wait_for_net=True)
-    matcher = LogoMatcher() if args.proposals == "sift" else ProposalMatcher(proposals=waiting)
+    matcher = LogoMatcher() if args.proposals == "sift" else ProposalMatcher()
     _add_references(matcher, kit.reference_brands())
     if isinstance(matcher, ProposalMatcher):
         net, origin = _proposal_net(kit.reference_brands(), args.weights)

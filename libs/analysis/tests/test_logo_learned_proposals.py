@@ -153,10 +153,11 @@ class SlowStore:
         return self.net
 
 
-def test_a_frame_is_searched_whole_while_the_net_loads_in_the_background() -> None:
+def test_without_waiting_a_frame_is_searched_whole_while_the_net_loads() -> None:
     net = ProposingNet([])
     store = SlowStore(net, threading.current_thread())
-    matcher = ProposalMatcher(proposals=ProposalConfig(), weights=store)  # type: ignore[arg-type]
+    config = ProposalConfig(wait_for_net=False)
+    matcher = ProposalMatcher(proposals=config, weights=store)  # type: ignore[arg-type]
     matcher.add("acme-1", "acme", ACME)
     # The load has not finished: the frame neither waits for it nor goes unsearched.
     assert [m.brand for m in matcher.match(FRAME)] == ["acme"]
@@ -167,12 +168,11 @@ def test_a_frame_is_searched_whole_while_the_net_loads_in_the_background() -> No
     assert (matcher.net_key, net.calls) == (matcher.library_key, 1)
 
 
-def test_with_wait_for_net_the_first_frame_waits_for_the_net() -> None:
+def test_by_default_the_first_frame_waits_for_the_net() -> None:
     net = ProposingNet([])
     store = SlowStore(net, threading.current_thread())
     store.release.set()
-    config = ProposalConfig(wait_for_net=True)
-    matcher = ProposalMatcher(proposals=config, weights=store)  # type: ignore[arg-type]
+    matcher = ProposalMatcher(weights=store)  # type: ignore[arg-type]
     matcher.add("acme-1", "acme", ACME)
     assert matcher.match(FRAME) == []
     assert (matcher.net_key, net.calls) == (matcher.library_key, 1)

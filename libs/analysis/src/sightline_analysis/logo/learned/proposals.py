@@ -57,13 +57,14 @@ class ProposalConfig(BaseModel):
     """Images narrower than this are crops (zoomed re-verification): plain matcher."""
     retry_seconds: float = Field(default=30.0, gt=0.0)
     """How often storage is asked again for weights that were missing."""
-    wait_for_net: bool = False
+    wait_for_net: bool = True
     """Whether a whole frame that arrives while the library's net is being loaded or converted
-    (on the background thread) waits for it. False (the detector): it is searched whole, as
-    while weights are missing, so the first segments after a start or a library change are
-    neither held back for seconds nor searched with fewer proposals (which would lose
-    recall), at whole-frame CPU (~290 ms per 720p frame) until the net is ready. True (the
-    benchmarks): it waits, so every frame measured is searched where the net proposes."""
+    (on the background thread) waits for it. True (the default): it waits, so what a stretch
+    of footage reports never depends on how loaded the machine was when it was analysed (a
+    reanalysis of the same segments finds the same sightings); the thread starts when the
+    library changes, so a frame rarely finds it still busy. False: such a frame is searched
+    whole, as while weights are missing, at whole-frame CPU (~290 ms per 720p frame), for a
+    deployment that would rather not hold a segment back for the conversion's second or two."""
 
 
 class ProposalMatcher(LogoMatcher):

@@ -34,7 +34,7 @@ from sightline_common.kafka.scram import ADMIN, broker_properties, dev_password,
 from sightline_common.kafka.security import KafkaSecurity
 from sightline_common.topics import Topic, TopicNames
 from sightline_devstack import ports
-from sightline_devstack.servers.kafka import Kafka
+from sightline_devstack.servers.kafka import JVM_OPTIONS, Kafka
 
 from .brokers import broker_settings
 
@@ -196,7 +196,7 @@ class ComposeKafka(Kafka):
         # What the image's kafka-storage.sh runs, on the devstack's jars.
         storage = bin_dir / "kafka-storage.sh"
         storage.write_text(
-            f'#!/bin/sh\nexec "{self._java()}" -cp "{self._classpath()}" '
+            f'#!/bin/sh\nexec "{self._java()}" {" ".join(JVM_OPTIONS)} -cp "{self._classpath()}" '
             'kafka.tools.StorageTool "$@"\n'
         )
         storage.chmod(0o755)

@@ -146,6 +146,7 @@ class Kafka(Server):
         self.say("kafka: formatting KRaft storage")
         argv = [
             self._java(),
+            *JVM_OPTIONS,  # 1.6-1.9 -> 1.1 CPU-s a format (nproc 2, load 7)
             "-cp",
             self._classpath(),
             *self._log_opts(),

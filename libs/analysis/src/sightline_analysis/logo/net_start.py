@@ -41,7 +41,6 @@ class NetStartConfig(BaseModel):
         scales=(0.35, 0.5, 0.7, 0.8, 0.9, 1.0, 1.1, 1.25),
         margin=0.35,
         rotations=(-10.0, 10.0),
-        min_agreement=0.75,
     )
     """The check; the net's boxes are coarse, so it searches more sizes and a wider margin
     (down to a third: on tune seed 1401 the net boxed a 189-px blurred logo with its
@@ -52,12 +51,7 @@ class NetStartConfig(BaseModel):
     turned by 10 deg either way (the kit rotates logos up to 15 deg, and a rotated blurred
     logo no longer fits the upright reference): kit replay of 1401 0.988/0.758 39/51 ->
     0.989/0.776 40/51 (session 12; the same rotations in the tracker's check added only
-    0.004 more recall for ~8 s more CPU over the 273 frames, so they stay there off). The
-    fit needs 0.75, not the tracker's 0.85: the kernels stop at 18 px where the kit's pans
-    blur up to 22, so a hard-panned logo fits its reference less well (1401's motion-blur
-    nimbus and quill: 0.64-0.84), and the starter has the net's sure proposal and the blurred
-    picture besides. On 1401 0.75 keeps one more nimbus frame, no false bin more (the false
-    starts seen there were sharp pictures, which the sharpness gate stops)."""
+    0.004 more recall for ~8 s more CPU over the 273 frames, so they stay there off)."""
     max_sharpness: float = Field(default=0.63, gt=0.0, le=1.0)
     """The picture where the blurred reference fits must measure blurred (`clarity.sharpness`
     below this, the least sharp in-focus logo clarity.py measured on the kit's designs): a
@@ -81,16 +75,11 @@ def net_starts(
     candidates: Sequence[Candidate],
     held: Sequence[tuple[str, Box]],
     config: NetStartConfig,
-    *,
-    tracked: Sequence[tuple[str, Box]] = (),
 ) -> list[NetStart]:
     """The starts among `candidates` (the net's proposals searched in the full-resolution grey
     frame `gray`): sure ones (`min_score`) overlapping no `held` box of their brand (brand,
-    frame-pixel box: the frame's verified sightings) nor an earlier start, where a reference
-    of the brand, blurred, fits and the picture measures blurred. On a proposal over a
-    `tracked` box of its brand (a live track no channel verified on this frame) the track
-    gives the logo's size: only that size and its neighbours are tried, upright (a third of
-    the sizes, no turns: the check runs on every frame such a track coasts)."""
+    frame-pixel box: the frame's sightings and live tracks) nor an earlier start, where a
+    reference of the brand, blurred, fits and the picture measures blurred."""
     out: list[NetStart] = []
     for candidate in candidates:
         taken = [*held, *((s.brand, s.found.box) for s in out)]
@@ -98,10 +87,9 @@ def net_starts(
             brand == candidate.brand and overlaps(box, candidate.box) for brand, box in taken
         ):
             continue
-        check = _check(config.blurred, candidate, tracked)
         fits = [(found, logo_id) for logo_id in matcher.logo_ids_of(candidate.brand)
                 if (found := blurred_match(gray, candidate.box, matcher.region_template(logo_id),
-                                           check)) is not None]  # fmt: skip
+                                           config.blurred)) is not None]  # fmt: skip
         if not fits:
             continue
         found, logo_id = max(fits, key=lambda fit: fit[0].agreement)
@@ -109,18 +97,3 @@ def net_starts(
         if clarity is not None and clarity < config.max_sharpness:
             out.append(NetStart(candidate.brand, logo_id, found))
     return out
-
-
-def _check(
-    config: BlurConfig, candidate: Candidate, tracked: Sequence[tuple[str, Box]]
-) -> BlurConfig:
-    """`config`, or for a proposal over a tracked box of its brand, `config` at the track's
-    size (relative to the proposal's width) and its neighbours, upright."""
-    widths = [box[2] for brand, box in tracked
-              if brand == candidate.brand and overlaps(box, candidate.box)]  # fmt: skip
-    if not widths:
-        return config
-    relative = max(widths) / max(candidate.box[2], 1.0)
-    return config.model_copy(
-        update={"scales": (0.9 * relative, relative, 1.1 * relative), "rotations": ()}
-    )

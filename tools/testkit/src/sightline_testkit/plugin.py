@@ -142,13 +142,15 @@ def platform_env() -> dict[str, str]:
 
 
 @contextmanager
-def isolated_slice(platform_env: dict[str, str], tmp: Path) -> Iterator[Isolated]:
-    """Unique topics, buckets and a database schema; removed, and its processes stopped, on
-    exit."""
+def isolated_slice(
+    platform_env: dict[str, str], tmp: Path, max_partitions: int | None = None
+) -> Iterator[Isolated]:
+    """Unique topics (each with at most `max_partitions` partitions when given), buckets and a
+    database schema; removed, and its processes stopped, on exit."""
     tag = f"t{uuid.uuid4().hex[:10]}"
     names = TopicNames(prefix=f"{tag}.")
     bootstrap = platform_env["SIGHTLINE_KAFKA_BOOTSTRAP"]
-    created = create_topics(bootstrap, names)
+    created = create_topics(bootstrap, names, max_partitions)
     env = {
         **platform_env,
         "SIGHTLINE_TOPIC_PREFIX": names.prefix,
@@ -176,20 +178,31 @@ def isolated_slice(platform_env: dict[str, str], tmp: Path) -> Iterator[Isolated
 
 
 @pytest.fixture
-def isolated(platform_env: dict[str, str], tmp_path: Path) -> Iterator[Isolated]:
-    """Unique topics, buckets and a database schema for one test; removed afterwards."""
-    with isolated_slice(platform_env, tmp_path) as box:
+def isolated(
+    request: pytest.FixtureRequest, platform_env: dict[str, str], tmp_path: Path
+) -> Iterator[Isolated]:
+    """Unique topics, buckets and a database schema for one test; removed afterwards. A test
+    (or module) marked `topic_partitions(n)` gets at most n partitions per topic."""
+    with isolated_slice(platform_env, tmp_path, _max_partitions(request.node)) as box:
         yield box
+
+
+def _max_partitions(node: pytest.Item | pytest.Collector) -> int | None:
+    marker = node.get_closest_marker("topic_partitions")
+    return int(marker.args[0]) if marker is not None else None
 
 
 @pytest.fixture(scope="module")
 def isolated_module(
-    platform_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    platform_env: dict[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Isolated]:
     """One slice shared by a module's tests, for a server they may all use (its start-up paid
     once): the module's tests must not depend on each other's leftovers, and should carry one
     `xdist_group`, or every worker that runs one of them starts the module's own."""
-    with isolated_slice(platform_env, tmp_path_factory.mktemp("module")) as box:
+    folder = tmp_path_factory.mktemp("module")
+    with isolated_slice(platform_env, folder, _max_partitions(request.node)) as box:
         yield box
 
 

@@ -9,10 +9,13 @@ from sightline_testkit.plugin import Isolated
 
 from .conftest import start_results_api
 
-pytestmark = pytest.mark.integration
+# The API's source policy: one topic partition each is enough (testkit).
+pytestmark = [pytest.mark.integration, pytest.mark.topic_partitions(1)]
 
 
-def test_file_and_internal_sources_are_refused_and_media_files_accepted(isolated: Isolated):
+def test_file_and_internal_sources_are_refused_and_media_files_accepted(
+    isolated: Isolated,
+) -> None:
     clip = isolated.tmp / "clip.mp4"  # inside the test's media folder (SIGHTLINE_MEDIA_DIR)
     clip.write_bytes(b"not played here")
     api = start_results_api(isolated)

@@ -32,7 +32,8 @@ from sightline_testkit.plugin import Isolated
 
 from .conftest import StorageLogins
 
-pytestmark = pytest.mark.integration
+# MinIO users and policies: one topic partition each is enough (testkit).
+pytestmark = [pytest.mark.integration, pytest.mark.topic_partitions(1)]
 
 ACTIONS = ("get", "put", "delete", "list")
 

@@ -20,7 +20,12 @@ from sightline_testkit.plugin import Isolated
 from .conftest import ResultsApi, start_results_api
 
 # The module's tests share one results-api (`api`), so they run on one worker.
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("uploads")]
+# Uploads and paths through the API: one topic partition each is enough (testkit).
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.xdist_group("uploads"),
+    pytest.mark.topic_partitions(1),
+]
 
 LIMIT = 100_000
 # Real images: an upload is decoded and judged for detectability, so signatures alone are refused.

@@ -20,7 +20,7 @@ from sightline_analysis.logo.blurred import (
 from sightline_analysis.logo.learned.model import Candidate
 from sightline_analysis.logo.learned.proposals import ProposalMatcher
 from sightline_analysis.logo.matcher import LogoMatch, LogoMatcher
-from sightline_analysis.logo.net_start import NetStartConfig
+from sightline_analysis.logo.net_start import NetStartConfig, net_starts
 from sightline_analysis.logo.pipeline import LogoPipeline, PipelineConfig
 from sightline_analysis.logo.reference import prepare_reference
 from sightline_analysis.logo.regions import RegionTemplate, region_template
@@ -264,3 +264,38 @@ def test_the_net_starter_is_off_without_learned_proposals() -> None:
     matcher.add("orbita-1", "orbita", OPAQUE)
     config = PipelineConfig(wordmark=WordmarkConfig(enabled=False), backtrack=False, fill_gaps=0)
     assert LogoPipeline(matcher, config).process_segment([Frame(frame, 0.0)]) == [[]]
+
+
+def test_a_net_start_refreshes_a_live_track_no_channel_verified_on_the_frame() -> None:
+    frame, box = _smeared_frame(12.0)
+    x, y, w, h = box
+    on_logo = Candidate("orbita", (x - 10, y + 6, w * 1.1, h * 0.9), 0.98, 20)
+    matcher = _Rejecting()
+    matcher.add("orbita-1", "orbita", OPAQUE)
+    matcher.use(_ProposingNet([on_logo]))  # type: ignore[arg-type]
+    # No coasting and no blur check of the tracker's own: only the starter keeps the track.
+    config = PipelineConfig(wordmark=WordmarkConfig(enabled=False), backtrack=False, fill_gaps=0,
+                            tracker=TrackerConfig(max_coast=0),
+                            blurred=BlurConfig(enabled=False))  # fmt: skip
+    found = LogoPipeline(matcher, config).process_segment(
+        [Frame(frame, 0.0), Frame(frame, 0.5), Frame(frame, 1.0)]
+    )
+    assert [[(s.brand, s.source) for s in each] for each in found] == [[("orbita", VOUCHED)]] * 3
+    assert all(_near(each[0].box, box, 0.1 * w) for each in found)
+
+
+def test_a_proposal_over_a_tracked_logo_is_checked_at_the_tracks_size() -> None:
+    frame, (x, y, w, h) = _smeared_frame(12.0)
+    gray = np.asarray(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), np.uint8)
+    box = (x, y, w, h)
+    # The net boxed the logo with much of its surroundings: 4 times as wide, below the
+    # smallest size the starter tries on its own.
+    wide = Candidate("orbita", (x - 1.5 * w, y - h, 4 * w, 3 * h), 0.98, 80)
+    matcher = ProposalMatcher()
+    matcher.add("orbita-1", "orbita", OPAQUE)
+    config = NetStartConfig()
+    assert net_starts(gray, matcher, [wide], [], config) == []
+    (start,) = net_starts(gray, matcher, [wide], [], config, tracked=[("orbita", box)])
+    assert _near(start.found.box, box, 0.1 * w)
+    other = net_starts(gray, matcher, [wide], [], config, tracked=[("volta", box)])
+    assert other == []  # another brand's track says nothing about this logo's size

@@ -243,10 +243,12 @@ def test_a_sure_proposal_that_started_nothing_is_fitted_again_only_on_the_next_f
         candidates: Sequence[Candidate],
         held: Sequence[tuple[str, Box]],
         config: NetStartConfig,
+        *,
+        tracked: Sequence[tuple[str, Box]] = (),
     ) -> list[NetStart]:
         """`net_starts`, recording how many proposals it was given."""
         fitted.append(len(candidates))
-        return net_starts(gray, matcher, candidates, held, config)
+        return net_starts(gray, matcher, candidates, held, config, tracked=tracked)
 
     monkeypatch.setattr(pipeline_module, "net_starts", counting)
     sure_clutter = ProposingNet([Candidate("acme", (40.0, 400.0, 200.0, 100.0), 0.99, 12)])

@@ -75,11 +75,16 @@ def net_starts(
     candidates: Sequence[Candidate],
     held: Sequence[tuple[str, Box]],
     config: NetStartConfig,
+    *,
+    tracked: Sequence[tuple[str, Box]] = (),
 ) -> list[NetStart]:
     """The starts among `candidates` (the net's proposals searched in the full-resolution grey
     frame `gray`): sure ones (`min_score`) overlapping no `held` box of their brand (brand,
-    frame-pixel box: the frame's sightings and live tracks) nor an earlier start, where a
-    reference of the brand, blurred, fits and the picture measures blurred."""
+    frame-pixel box: the frame's verified sightings) nor an earlier start, where a reference
+    of the brand, blurred, fits and the picture measures blurred. On a proposal over a
+    `tracked` box of its brand (a live track no channel verified on this frame) the track
+    gives the logo's size: only that size and its neighbours are tried, upright (a third of
+    the sizes, no turns: the check runs on every frame such a track coasts)."""
     out: list[NetStart] = []
     for candidate in candidates:
         taken = [*held, *((s.brand, s.found.box) for s in out)]
@@ -87,9 +92,10 @@ def net_starts(
             brand == candidate.brand and overlaps(box, candidate.box) for brand, box in taken
         ):
             continue
+        check = _check(config.blurred, candidate, tracked)
         fits = [(found, logo_id) for logo_id in matcher.logo_ids_of(candidate.brand)
                 if (found := blurred_match(gray, candidate.box, matcher.region_template(logo_id),
-                                           config.blurred)) is not None]  # fmt: skip
+                                           check)) is not None]  # fmt: skip
         if not fits:
             continue
         found, logo_id = max(fits, key=lambda fit: fit[0].agreement)
@@ -97,3 +103,18 @@ def net_starts(
         if clarity is not None and clarity < config.max_sharpness:
             out.append(NetStart(candidate.brand, logo_id, found))
     return out
+
+
+def _check(
+    config: BlurConfig, candidate: Candidate, tracked: Sequence[tuple[str, Box]]
+) -> BlurConfig:
+    """`config`, or for a proposal over a tracked box of its brand, `config` at the track's
+    size (relative to the proposal's width) and its neighbours, upright."""
+    widths = [box[2] for brand, box in tracked
+              if brand == candidate.brand and overlaps(box, candidate.box)]  # fmt: skip
+    if not widths:
+        return config
+    relative = max(widths) / max(candidate.box[2], 1.0)
+    return config.model_copy(
+        update={"scales": (0.9 * relative, relative, 1.1 * relative), "rotations": ()}
+    )

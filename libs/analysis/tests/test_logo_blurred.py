@@ -240,16 +240,23 @@ class _Rejecting(ProposalMatcher):
         return [[] for _ in candidates]
 
 
-def test_a_sharp_picture_the_matcher_rejected_does_not_start_a_track() -> None:
-    sharp, box = composite(background(9), OPAQUE, Placement((520.0, 330.0), 160.0))
-    blurred, _ = _smeared_frame(12.0)
+def _rejecting(box: Box) -> tuple[_Rejecting, Candidate]:
+    """A `_Rejecting` matcher holding orbita whose net surely proposes orbita over `box`,
+    boxed as coarsely as the kit's net boxes logos, and that proposal."""
     x, y, w, h = box
     on_logo = Candidate("orbita", (x - 10, y + 6, w * 1.1, h * 0.9), 0.98, 20)
-    # A matcher that verifies nothing stands in for one that rejected a look-alike: the
-    # blurred reference fits the sharp picture too, but the picture is not blurred.
     matcher = _Rejecting()
     matcher.add("orbita-1", "orbita", OPAQUE)
     matcher.use(_ProposingNet([on_logo]))  # type: ignore[arg-type]
+    return matcher, on_logo
+
+
+def test_a_sharp_picture_the_matcher_rejected_does_not_start_a_track() -> None:
+    sharp, box = composite(background(9), OPAQUE, Placement((520.0, 330.0), 160.0))
+    blurred, _ = _smeared_frame(12.0)
+    # A matcher that verifies nothing stands in for one that rejected a look-alike: the
+    # blurred reference fits the sharp picture too, but the picture is not blurred.
+    matcher, on_logo = _rejecting(box)
     config = PipelineConfig(wordmark=WordmarkConfig(enabled=False), backtrack=False, fill_gaps=0)
     gray = np.asarray(cv2.cvtColor(sharp, cv2.COLOR_BGR2GRAY), np.uint8)
     assert blurred_match(gray, on_logo.box, _template(OPAQUE), config.net_start.blurred)
@@ -268,11 +275,7 @@ def test_the_net_starter_is_off_without_learned_proposals() -> None:
 
 def test_a_net_start_refreshes_a_live_track_no_channel_verified_on_the_frame() -> None:
     frame, box = _smeared_frame(12.0)
-    x, y, w, h = box
-    on_logo = Candidate("orbita", (x - 10, y + 6, w * 1.1, h * 0.9), 0.98, 20)
-    matcher = _Rejecting()
-    matcher.add("orbita-1", "orbita", OPAQUE)
-    matcher.use(_ProposingNet([on_logo]))  # type: ignore[arg-type]
+    matcher, _ = _rejecting(box)
     # No coasting and no blur check of the tracker's own: only the starter keeps the track.
     config = PipelineConfig(wordmark=WordmarkConfig(enabled=False), backtrack=False, fill_gaps=0,
                             tracker=TrackerConfig(max_coast=0),
@@ -281,7 +284,7 @@ def test_a_net_start_refreshes_a_live_track_no_channel_verified_on_the_frame() -
         [Frame(frame, 0.0), Frame(frame, 0.5), Frame(frame, 1.0)]
     )
     assert [[(s.brand, s.source) for s in each] for each in found] == [[("orbita", VOUCHED)]] * 3
-    assert all(_near(each[0].box, box, 0.1 * w) for each in found)
+    assert all(_near(each[0].box, box, 0.1 * box[2]) for each in found)
 
 
 def test_a_proposal_over_a_tracked_logo_is_checked_at_the_tracks_size() -> None:

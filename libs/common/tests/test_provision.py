@@ -26,6 +26,15 @@ def test_every_topic_and_its_dead_letter_topic_is_planned() -> None:
         assert f"p.{spec.topic.value}.dlq" in planned
 
 
+def test_a_throwaway_set_may_cap_its_partitions_and_keeps_the_rest_of_its_shape() -> None:
+    capped = {t.topic: t for t in new_topics(TopicNames("p."), 1, max_partitions=2)}
+    for spec in TOPIC_SPECS:
+        live = capped[f"p.{spec.topic.value}"]
+        assert live.num_partitions == min(spec.partitions, 2)
+        assert live.config == spec.config()
+    assert any(spec.partitions > 2 for spec in TOPIC_SPECS)  # the cap is not vacuous
+
+
 def visible_topics(admin: AdminClient, wanted: set[str]) -> dict:
     """Topic metadata once every wanted topic has reached the broker's metadata cache."""
     deadline = time.monotonic() + 30

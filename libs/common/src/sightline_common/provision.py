@@ -33,12 +33,16 @@ from sightline_common.storage_users import admin_client, ensure_storage_users
 from sightline_common.topics import TopicNames
 
 
-def new_topics(names: TopicNames, replication_factor: int) -> list[NewTopic]:
-    """One `NewTopic` per topic and dead-letter topic under `names.prefix`."""
+def new_topics(
+    names: TopicNames, replication_factor: int, max_partitions: int | None = None
+) -> list[NewTopic]:
+    """One `NewTopic` per topic and dead-letter topic under `names.prefix`, each with at most
+    `max_partitions` partitions when given (a test's throwaway set: partitions cost the broker)."""
+    cap = max_partitions if max_partitions is not None else sys.maxsize
     return [
         NewTopic(
             name,
-            num_partitions=int(spec["partitions"]),
+            num_partitions=min(int(spec["partitions"]), cap),
             replication_factor=replication_factor,
             config={key: str(value) for key, value in spec.items() if key != "partitions"},
         )
@@ -46,14 +50,21 @@ def new_topics(names: TopicNames, replication_factor: int) -> list[NewTopic]:
     ]
 
 
-def ensure_topics(bootstrap: str, names: TopicNames, replication_factor: int = 1) -> list[str]:
-    """Create every missing topic; returns the names created (empty when all existed).
+def ensure_topics(
+    bootstrap: str,
+    names: TopicNames,
+    replication_factor: int = 1,
+    max_partitions: int | None = None,
+) -> list[str]:
+    """Create every missing topic (see `new_topics`); returns the names created (empty when all
+    existed).
 
     Raises `KafkaException` when the broker refuses a topic for any reason but its existence.
     """
     admin = AdminClient(admin_config(bootstrap))
     created: list[str] = []
-    futures = admin.create_topics(new_topics(names, replication_factor), operation_timeout=30)
+    topics = new_topics(names, replication_factor, max_partitions)
+    futures = admin.create_topics(topics, operation_timeout=30)
     for name, future in futures.items():
         try:
             future.result()

@@ -8,7 +8,6 @@ from typing import Any
 
 from confluent_kafka import Consumer, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient
-from confluent_kafka.cimpl import NewTopic
 
 from sightline_common.envelope import Message, decode
 from sightline_common.kafka.security import admin_config, client_security
@@ -21,30 +20,10 @@ def create_topics(
 ) -> list[str]:
     """Create every topic (and DLQ) under `names.prefix`, each with at most `max_partitions`
     partitions when given (else as `TOPIC_SPECS` shapes it); returns the on-broker names."""
+    ensure_topics(bootstrap, names, max_partitions=max_partitions)
     specs = names.all_names()
-    if max_partitions is None:
-        ensure_topics(bootstrap, names)
-    else:
-        _create_capped(bootstrap, specs, max_partitions)
     _wait_for_metadata(AdminClient(admin_config(bootstrap)), set(specs))
     return list(specs)
-
-
-def _create_capped(
-    bootstrap: str, specs: dict[str, dict[str, str | int]], max_partitions: int
-) -> None:
-    topics = [
-        NewTopic(
-            name,
-            num_partitions=min(int(spec["partitions"]), max_partitions),
-            replication_factor=1,
-            config={key: str(value) for key, value in spec.items() if key != "partitions"},
-        )
-        for name, spec in specs.items()
-    ]
-    admin = AdminClient(admin_config(bootstrap))  # kept alive until every future is answered
-    for future in admin.create_topics(topics, operation_timeout=30).values():
-        future.result()
 
 
 def delete_topics(bootstrap: str, topics: list[str]) -> None:

@@ -36,6 +36,7 @@ from sightline_common.kafka.dead_letter import dead_letter_envelope, dead_letter
 from sightline_common.kafka.group import group_progress
 from sightline_common.kafka.producer import EventProducer
 from sightline_common.kafka.retry import RetryLedger, RetryPolicy
+from sightline_common.kafka.turns import Turns
 from sightline_common.kafka.watchdog import LoopWatchdog
 from sightline_common.shutdown import stop_on_signals
 
@@ -137,10 +138,11 @@ class ConsumerLoop:
     handled at once on as many threads while the loop goes on polling; a partition is paused
     while its message is in flight (and sought to the message after it), so each partition's
     messages are still handled one at a time, in order, each stored only after its effects are
-    durable; a free thread takes the partition served least recently. For handlers that take
-    long and release the GIL (segment analysis): records are keyed by stream, so a member owns
-    the streams its partitions happen to hold, and one at a time it used at most ~1.2 cores
-    however many segments of its other streams waited (issue #15).
+    durable; a free thread takes the partition whose next message's key (its stream) was
+    served least recently (`Turns`; the partition's own turn for unkeyed messages). For
+    handlers that take long and release the GIL (segment analysis): records are keyed by
+    stream, so a member owns the streams its partitions happen to hold, and one at a time it
+    used at most ~1.2 cores however many segments of its other streams waited (issue #15).
 
     `inline` (with `handler`; the loop then hands messages to its `concurrency` threads even
     when that is 1, so the thread's next message is chosen as above): asked on the loop's
@@ -198,8 +200,7 @@ class ConsumerLoop:
         self._batch_size = max(batch_size, _LOOKAHEAD) if threaded else batch_size
         self._concurrency = max(1, concurrency)
         self._in_flight: dict[TP, _InFlight] = {}
-        self._served: dict[TP, int] = {}  # partition -> when it was last taken (a counter)
-        self._taken = 0
+        self._turns = Turns()  # which stream (or unkeyed partition) a free thread takes
         self._pool = (
             concurrent.futures.ThreadPoolExecutor(self._concurrency, thread_name_prefix="handler")
             if threaded
@@ -306,8 +307,9 @@ class ConsumerLoop:
         return first + self._consumer.consume(self._batch_size - 1, 0) if first else first
 
     def _dispatch(self, messages: list[KafkaMessage]) -> None:
-        """Start the first message of partitions not in flight, served least recently first
-        (fetch order alone could starve a partition behind busier ones), on free threads.
+        """Start the first message of partitions not in flight, the stream (key) served least
+        recently first (fetch order alone could starve a partition behind busier ones, and
+        turns per partition starve streams that share one), on free threads.
         A started partition is paused and sought to the message after it; every other
         partition in `messages` is sought back to its first message not started, to be read
         again (one in flight stays paused). With `inline`, the messages it handles at once go
@@ -317,7 +319,7 @@ class ConsumerLoop:
             heads.setdefault(_tp(msg), msg)
         idle = [tp for tp in heads if tp not in self._in_flight]
         free = self._concurrency - len(self._in_flight)
-        for tp in sorted(idle, key=lambda tp: self._served.get(tp, -1))[:free]:
+        for tp in self._turns.order({tp: heads[tp] for tp in idle})[:free]:
             self._start(heads.pop(tp))
         for tp, msg in heads.items():
             flight = self._in_flight.get(tp)
@@ -379,8 +381,7 @@ class ConsumerLoop:
         tp = _tp(msg)
         batch = _Batch([msg], failure_mark=self._producer.failure_mark())
         metrics.MESSAGES_CONSUMED.labels(msg.topic(), self._group).inc()
-        self._taken += 1
-        self._served[tp] = self._taken
+        self._turns.took(msg)
         next_offset = (msg.offset() or 0) + 1
         self._seek(tp, next_offset, pause=True)
         received = self._decode_all(batch)  # a message that cannot be decoded is dead-lettered
@@ -693,7 +694,7 @@ class ConsumerLoop:
             key = (tp.topic, tp.partition)
             self._owned.discard(key)
             self._paused.pop(key, None)
-            self._served.pop(key, None)
+            self._turns.forget(key)
             self._retries.forget_partition(*key)
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import http.server
 import os
-import socket
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
 
 import pytest
+
+from sightline_devstack.ports import ephemeral_port
 
 from .manifests import REPO
 
@@ -60,7 +61,5 @@ def test_failing_service_fails(server: http.server.HTTPServer) -> None:
 
 
 def test_nothing_listening_fails() -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = ephemeral_port()
     assert probe(port) == 1

@@ -4,7 +4,6 @@ one (segments in MinIO, SegmentReady on Kafka), driven through the real API."""
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from sightline_analysis.frames import Image
 from sightline_analysis.scenario import Scenario
 from sightline_analysis.synthetic import Placement, background, composite, make_logo, write_ts
 from sightline_common.topics import Topic
+from sightline_devstack.ports import ephemeral_port
 from sightline_results_api.db import make_engine
 from sightline_results_api.settings import ResultsApiSettings
 from sightline_testkit.kafka import wait_caught_up
@@ -30,13 +30,6 @@ ACME = make_logo("ACME", seed=1)
 ZENITH = make_logo("ZENITH", seed=2)
 ACME_AT = Placement(centre=(170, 110), width=150, angle=6)
 ZENITH_AT = Placement(centre=(470, 240), width=160, angle=-8)
-
-
-def free_port() -> int:
-    """A port nothing listens on now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_until(condition: Callable[[], Any], timeout: float, what: str) -> Any:
@@ -74,7 +67,7 @@ class ReanalysisStack:
     def start(cls, iso: Isolated, *, live_detector: bool) -> ReanalysisStack:
         """results-api (migrates, serves, materializes), then a token and a stream via the
         operator CLI, then the detectors."""
-        api_port = free_port()
+        api_port = ephemeral_port()
         api = iso.spawn("sightline_results_api", "serve", SIGHTLINE_HTTP_PORT=str(api_port))
         api.wait_http_ok(f"http://127.0.0.1:{api_port}/readyz", timeout=90)
         created_token = iso.run("sightline_results_api.cli", "token", "create", "--name", "t")
@@ -112,7 +105,7 @@ class ReanalysisStack:
         return stack
 
     def _detector(self, *mode: str) -> ChildProcess:
-        port = free_port()
+        port = ephemeral_port()
         args = (*mode, "--port", str(port)) if mode else ()
         child = self.iso.spawn(
             "sightline_detector_logo",

@@ -72,6 +72,7 @@ from sightline_common.settings import ServiceSettings
 from sightline_common.storage import ObjectStore
 from sightline_common.topics import Topic, TopicNames
 from sightline_devstack.platform import ensure_up
+from sightline_devstack.ports import ephemeral_port
 from sightline_devstack.settings import DevstackSettings
 from sightline_testkit.kafka import create_topics, delete_topics
 from sightline_testkit.processes import ChildProcess
@@ -158,7 +159,7 @@ def clips(tmp: Path) -> list[bytes]:
 
 def spawn(env: dict[str, str], logs: Path, *args: str) -> ChildProcess:
     """A detector-logo process (live, or `replay`), ready."""
-    port = _free_port()
+    port = ephemeral_port()
     argv = (*args, "--port", str(port)) if args else ()
     child = ChildProcess.python_module(
         "sightline_detector_logo",
@@ -168,14 +169,6 @@ def spawn(env: dict[str, str], logs: Path, *args: str) -> ChildProcess:
     ).start()
     child.wait_http_ok(f"http://127.0.0.1:{port}/readyz", timeout=180)
     return child
-
-
-def _free_port() -> int:
-    import socket  # noqa: PLC0415 - one use
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def feed_live(

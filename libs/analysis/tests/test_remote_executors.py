@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Iterator
 
@@ -15,16 +14,11 @@ from sightline_analysis.executor_server import ExecutorLimits, executor_app
 from sightline_analysis.executors import AnalysisCall, ExecutorFailedError, build_executor
 from sightline_analysis.logo.matcher import LogoMatcher
 from sightline_common.ops import BackgroundServer
+from sightline_devstack.ports import ephemeral_port
 
 from .conftest import LOGO
 
 SECRET = "lan-test-secret"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +36,7 @@ def call(logo_segment: bytes) -> AnalysisCall:
 
 
 def serve(app: object) -> Iterator[str]:
-    port = free_port()
+    port = ephemeral_port()
     server = BackgroundServer(app, "127.0.0.1", port)  # type: ignore[arg-type]
     server.start()
     try:
@@ -69,7 +63,7 @@ def slow_cloud_url(analyzers: AnalyzerSet) -> Iterator[str]:
 def test_the_lan_executor_skips_a_dead_host_and_answers_from_a_live_one(
     analyzers: AnalyzerSet, lan_host: str, call: AnalysisCall
 ) -> None:
-    dead = f"127.0.0.1:{free_port()}"
+    dead = f"127.0.0.1:{ephemeral_port()}"
     lan = build_executor(
         {"type": "lan", "hosts": [dead, lan_host], "secret": SECRET, "timeout": 5}, analyzers
     )
@@ -83,7 +77,7 @@ def test_the_lan_executor_fails_when_no_host_answers(
     analyzers: AnalyzerSet, call: AnalysisCall
 ) -> None:
     lan = build_executor(
-        {"type": "lan", "hosts": [f"127.0.0.1:{free_port()}"], "secret": SECRET}, analyzers
+        {"type": "lan", "hosts": [f"127.0.0.1:{ephemeral_port()}"], "secret": SECRET}, analyzers
     )
     with pytest.raises(ExecutorFailedError, match="no LAN host answered"):
         lan.run(call)

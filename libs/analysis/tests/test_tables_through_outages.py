@@ -18,6 +18,7 @@ from sightline_common.errors import StorageUnavailableError
 from sightline_common.kafka.follower import CompactedTopicFollower
 from sightline_common.messages import LogoEntry
 from sightline_common.topics import Topic
+from sightline_devstack.ports import ephemeral_port
 from sightline_testkit.plugin import Isolated
 
 from .conftest import LOGO
@@ -77,9 +78,7 @@ def test_a_follower_started_while_kafka_is_unreachable_catches_up_once_it_is(
     isolated: Isolated,
 ) -> None:
     Scenario(isolated.settings()).add_logo("acme-1", "acme", LOGO)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = ephemeral_port()
     seen: list[str] = []
     follower = CompactedTopicFollower(
         f"127.0.0.1:{port}",  # nothing listens there yet

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import time
 import urllib.request
 from pathlib import Path
@@ -14,6 +13,7 @@ from sightline_analysis.scenario import Scenario
 from sightline_analysis.synthetic import Placement, background, composite, make_logo, write_ts
 from sightline_common.messages import DeadLetter, Detection, ExecutorKind
 from sightline_common.topics import Topic
+from sightline_devstack.ports import ephemeral_port
 from sightline_testkit.kafka import wait_for_messages
 from sightline_testkit.plugin import Isolated
 from sightline_testkit.processes import ChildProcess
@@ -23,12 +23,6 @@ pytestmark = pytest.mark.integration
 SIZE = (1280, 720)
 ACME = make_logo("ACME", seed=1)
 PLACE = Placement(centre=(900, 250), width=200, angle=8)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def clip(tmp: Path, name: str, with_logo: bool) -> tuple[bytes, tuple[float, ...]]:
@@ -55,7 +49,7 @@ def logos(detection: Detection) -> list[tuple[float, str, tuple[float, ...]]]:
 
 
 def start_detector(iso: Isolated, **env: str) -> ChildProcess:
-    port = free_port()
+    port = ephemeral_port()
     child = iso.spawn("sightline_detector_logo", SIGHTLINE_HTTP_PORT=str(port), **env)
     child.wait_http_ok(f"http://127.0.0.1:{port}/readyz", timeout=90)
     return child
@@ -116,7 +110,7 @@ def test_lan_and_cloud_policies_and_fallback_when_the_lan_executor_dies(isolated
     scenario.add_logo("acme-1", "acme", ACME)
     scenario.set_policy("cam-lan", [ExecutorKind.lan, ExecutorKind.local])
     scenario.set_policy("cam-cloud", [ExecutorKind.cloud])
-    lan_port, cloud_port = free_port(), free_port()
+    lan_port, cloud_port = ephemeral_port(), ephemeral_port()
     lan = isolated.spawn(
         "sightline_detector_logo",
         "executor",

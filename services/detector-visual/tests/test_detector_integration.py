@@ -3,8 +3,6 @@ across a segment boundary, colours and picture quality, published as Detections.
 
 from __future__ import annotations
 
-import socket
-
 import cv2
 import numpy as np
 import pytest
@@ -14,16 +12,11 @@ from sightline_analysis.scenario import Scenario
 from sightline_analysis.synthetic import background, write_ts
 from sightline_common.messages import Detection, ExecutorKind
 from sightline_common.topics import Topic
+from sightline_devstack.ports import ephemeral_port
 from sightline_testkit.kafka import wait_for_messages
 from sightline_testkit.plugin import Isolated
 
 pytestmark = pytest.mark.integration
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def kinds(detection: Detection, kind: str) -> list[tuple[float, float]]:
@@ -42,7 +35,7 @@ def test_faces_cuts_colours_and_quality_are_published(isolated: Isolated) -> Non
         with_face, "LIVE STUDIO", (80, 675), cv2.FONT_HERSHEY_DUPLEX, 1.6, (255, 255, 255), 3
     )
     scenario = Scenario(isolated.settings())
-    port = free_port()
+    port = ephemeral_port()
     child = isolated.spawn("sightline_detector_visual", SIGHTLINE_HTTP_PORT=str(port))
     child.wait_http_ok(f"http://127.0.0.1:{port}/readyz", timeout=180)
 
@@ -88,7 +81,7 @@ def test_analyzer_settings_from_the_environment_set_the_live_rate(isolated: Isol
     held (the default, every 1 s, holds every other frame at 2 fps)."""
     with_face = background(22)
     with_face[100:612, 600:1112] = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
-    port = free_port()
+    port = ephemeral_port()
     child = isolated.spawn(
         "sightline_detector_visual",
         SIGHTLINE_HTTP_PORT=str(port),
@@ -109,7 +102,7 @@ def test_analyzer_settings_from_the_environment_set_the_live_rate(isolated: Isol
 def test_invalid_analyzer_settings_are_refused_at_start_up(isolated: Isolated) -> None:
     child = isolated.spawn(
         "sightline_detector_visual",
-        SIGHTLINE_HTTP_PORT=str(free_port()),
+        SIGHTLINE_HTTP_PORT=str(ephemeral_port()),
         SIGHTLINE_ANALYZER_SETTINGS='{"faces_mtcnn": {"every_s": -1}}',
     )
     assert child.wait(timeout=120) == 2

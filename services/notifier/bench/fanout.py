@@ -51,6 +51,7 @@ from sightline_common.kafka import EventProducer
 from sightline_common.messages import Detection
 from sightline_common.topics import Topic, TopicNames
 from sightline_devstack.platform import ensure_up
+from sightline_devstack.ports import ephemeral_port
 from sightline_testkit.kafka import create_topics, delete_topics
 
 STREAM = "bench-cam"
@@ -70,7 +71,7 @@ def main() -> None:
     bootstrap = env["SIGHTLINE_KAFKA_BOOTSTRAP"]
     topics = TopicNames(prefix=f"bench{uuid.uuid4().hex[:8]}.")
     created = create_topics(bootstrap, topics)
-    port = _free_port()
+    port = ephemeral_port()
     log_dir = Path(tempfile.mkdtemp(prefix="notifier-bench-"))
     producer = EventProducer(bootstrap, "notifier-bench")
     token = _issue_token(producer, topics)
@@ -329,12 +330,6 @@ def _cpu_seconds(pid: int) -> float:
     """User + system CPU time of a running process, from /proc (Linux)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _raise_fd_limit(wanted: int) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import urllib.request
 import uuid
 from collections.abc import Callable
@@ -23,14 +22,9 @@ from sightline_common.envelope import wrap
 from sightline_common.kafka import EventProducer
 from sightline_common.messages import Detection
 from sightline_common.topics import Topic
+from sightline_devstack.ports import ephemeral_port
 from sightline_testkit.plugin import Isolated
 from sightline_testkit.processes import ChildProcess
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -62,7 +56,7 @@ StartNotifier = Callable[..., RunningNotifier]
 @pytest.fixture
 def start_notifier(isolated: Isolated) -> StartNotifier:
     def start(**env: str) -> RunningNotifier:
-        port = free_port()
+        port = ephemeral_port()
         child = isolated.spawn("sightline_notifier", SIGHTLINE_HTTP_PORT=str(port), **env)
         child.wait_http_ok(f"http://127.0.0.1:{port}/readyz")
         return RunningNotifier(child, port)
@@ -225,7 +219,7 @@ def kit() -> SimpleNamespace:
         collect=collect,
         read_accounted=read_accounted,
         issue_token=issue_token,
-        free_port=free_port,
+        free_port=ephemeral_port,
         metric_value=metric_value,
         wait_for_metric=wait_for_metric,
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import time
 
 import pytest
@@ -11,15 +10,10 @@ from confluent_kafka.admin import AdminClient
 from sightline_common.kafka import EventProducer
 from sightline_common.messages import ExposureUpdate
 from sightline_common.topics import Topic
+from sightline_devstack.ports import ephemeral_port
 from sightline_testkit.kafka import read_messages
 
 pytestmark = pytest.mark.integration
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _latest_per_window(isolated) -> dict[tuple[str, float], ExposureUpdate]:
@@ -74,7 +68,7 @@ def test_exposure_updates_per_media_time_window_and_replays_change_nothing(
         producer.publish(isolated.topics.name(Topic.DETECTIONS), envelope)
     producer.flush()
 
-    port = _free_port()
+    port = ephemeral_port()
     child = isolated.spawn(
         "sightline_results_api",
         "exposure",

@@ -5,21 +5,15 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 
 import httpx
 import pytest
 
 from sightline_common.storage import ObjectStore
+from sightline_devstack.ports import ephemeral_port
 
 pytestmark = pytest.mark.integration
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _encode_hls(folder) -> list[str]:
@@ -41,7 +35,7 @@ def test_ffprobe_plays_the_proxied_playlist_end_to_end(
     isolated, api_settings, engine, sightline_cli
 ):
     token = sightline_cli("token", "create", "--name", "player").stdout.splitlines()[-1]
-    port = _free_port()
+    port = ephemeral_port()
     child = isolated.spawn("sightline_results_api", "api", SIGHTLINE_HTTP_PORT=str(port))
     child.wait_http_ok(f"http://127.0.0.1:{port}/readyz")
     base = f"http://127.0.0.1:{port}"

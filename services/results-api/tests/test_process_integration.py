@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Callable
@@ -17,6 +16,7 @@ from sightline_common.envelope import wrap
 from sightline_common.kafka import EventProducer
 from sightline_common.messages import Envelope, SourceKind, StreamLifecycle, StreamStatus
 from sightline_common.topics import Topic
+from sightline_devstack.ports import ephemeral_port
 from sightline_results_api.settings import ResultsApiSettings
 from sightline_testkit.kafka import read_messages, wait_caught_up
 from sightline_testkit.plugin import Isolated
@@ -24,12 +24,6 @@ from sightline_testkit.plugin import Isolated
 pytestmark = pytest.mark.integration
 
 Cli = Callable[..., subprocess.CompletedProcess[str]]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _produce(isolated: Isolated, topic: Topic, envelopes: list[Envelope]) -> None:
@@ -63,7 +57,7 @@ def test_a_sigkill_mid_stream_then_restart_loses_and_duplicates_nothing(
     envelopes = [detection_factory("s1", seq, labels=("a", "b")) for seq in range(6000)]
     expected = {(str(e.event_id), i) for e in envelopes for i in range(4)}
     _produce(isolated, Topic.DETECTIONS, envelopes)
-    port = str(_free_port())
+    port = str(ephemeral_port())
     child = isolated.spawn(
         "sightline_results_api",
         "materialize",
@@ -119,7 +113,7 @@ def test_serve_mode_serves_the_api_and_materializes_lifecycle(
     isolated: Isolated, engine: Engine, sightline_cli: Cli
 ) -> None:
     token = sightline_cli("token", "create", "--name", "ops").stdout.splitlines()[-1]
-    port = _free_port()
+    port = ephemeral_port()
     child = isolated.spawn("sightline_results_api", SIGHTLINE_HTTP_PORT=str(port))
     child.wait_http_ok(f"http://127.0.0.1:{port}/readyz")
     api = httpx.Client(

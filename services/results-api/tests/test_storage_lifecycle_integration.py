@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import uuid
@@ -28,6 +27,7 @@ from sightline_common.messages import (
 )
 from sightline_common.storage import ObjectStore
 from sightline_common.topics import Topic
+from sightline_devstack.ports import ephemeral_port
 from sightline_results_api.rows import RowBatch, lifecycle_row, segment_row
 from sightline_results_api.sink import BatchSink
 from sightline_results_api.storage_lifecycle.usage import StorageMeter
@@ -37,12 +37,6 @@ from sightline_testkit.kafka import read_all
 pytestmark = pytest.mark.integration
 
 SEGMENT_S = 2.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _encode(folder, seconds: int) -> list[bytes]:
@@ -309,7 +303,7 @@ def test_a_deletion_killed_midway_completes_after_a_restart(
     token = sightline_cli("token", "create", "--name", "ops").stdout.splitlines()[-1]
     headers = {"Authorization": f"Bearer {token}"}
     env = {"SIGHTLINE_STORAGE_BATCH_SIZE": "25", "SIGHTLINE_RUN_MATERIALIZER": "false"}
-    port = _free_port()
+    port = ephemeral_port()
     base = f"http://127.0.0.1:{port}"
     child = isolated.spawn("sightline_results_api", "serve", SIGHTLINE_HTTP_PORT=str(port), **env)
     child.wait_http_ok(f"{base}/readyz")
@@ -462,7 +456,7 @@ def test_retention_expires_old_video_and_results_each_on_its_own_lifetime(
 ):
     token = sightline_cli("token", "create", "--name", "player").stdout.splitlines()[-1]
     headers = {"Authorization": f"Bearer {token}"}
-    port = _free_port()
+    port = ephemeral_port()
     base = f"http://127.0.0.1:{port}"
     # The global default keeps everything; the stream's own lifetimes are seconds long.
     child = isolated.spawn(
@@ -543,7 +537,7 @@ def _start_api(isolated, sightline_cli, **env: str) -> tuple[str, dict[str, str]
     auth headers."""
     name = f"storage-{uuid.uuid4().hex[:8]}"
     token = sightline_cli("token", "create", "--name", name).stdout.splitlines()[-1]
-    port = _free_port()
+    port = ephemeral_port()
     base = f"http://127.0.0.1:{port}"
     child = isolated.spawn("sightline_results_api", "api", SIGHTLINE_HTTP_PORT=str(port), **env)
     child.wait_http_ok(f"{base}/readyz")

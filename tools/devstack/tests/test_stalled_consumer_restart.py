@@ -8,7 +8,6 @@ session timeout, and the `make run` supervisor's liveness probe terminates and r
 
 from __future__ import annotations
 
-import socket
 import sys
 import threading
 import time
@@ -24,6 +23,7 @@ from confluent_kafka.admin import AdminClient
 from confluent_kafka.cimpl import NewTopic
 
 from sightline_common.kafka.config import consumer_config
+from sightline_devstack.ports import ephemeral_port
 from sightline_devstack.supervisor import LivenessProbe, ServiceSpec, Supervisor
 
 SESSION_MS = 6000  # the broker's group.min.session.timeout.ms
@@ -51,12 +51,6 @@ server.allow_reuse_address = True
 threading.Thread(target=server.serve_forever, daemon=True).start()
 loop.run()
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _status(url: str) -> int | None:
@@ -121,7 +115,7 @@ def test_a_stalled_consumer_fails_healthz_in_two_sessions_and_is_restarted(
     hog.start()
     on_teardown(hog.close)
 
-    port, starts = _free_port(), tmp_path / "starts"
+    port, starts = ephemeral_port(), tmp_path / "starts"
     argv = repr([bootstrap, topic, group, str(port), str(starts)])
     code = CHILD.replace("sys.argv[1:]", argv).replace("SESSION_MS", str(SESSION_MS))
     stalled = ServiceSpec("stalled", [sys.executable, "-c", code], {}, tmp_path / "stalled.log")

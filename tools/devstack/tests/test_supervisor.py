@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import socket
 import sys
 import threading
 import time
 from pathlib import Path
 
+from sightline_devstack.ports import ephemeral_port
 from sightline_devstack.supervisor import LivenessProbe, ServiceSpec, Supervisor
 
 
@@ -64,9 +64,7 @@ def test_shutdown_terminates_running_services(tmp_path: Path) -> None:
 def test_a_service_failing_its_liveness_probe_is_terminated_and_restarted(tmp_path: Path) -> None:
     """A stalled consumer's process stays up; its /healthz (503) is what gets it restarted."""
     starts = tmp_path / "starts"
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = ephemeral_port()
     code = (
         "import http.server\n"
         f"open({str(starts)!r}, 'a').write('x')\n"

@@ -40,17 +40,12 @@ from sightline_results_api.tokens import issue_token
 _HERE = Path(__file__).resolve().parent
 
 
-# faust's exposure processor sizes its table's changelog by the configured partition count and
-# sees no update with one-partition source topics (the module failed 2/2 so).
-_FULL_PARTITIONS = {"test_exposure_stream_integration.py"}
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """results-api's tests read and write one stream or a few, in one process per role, and none
     is about partitions: their topic sets get one partition per topic (~0.4 CPU-s less of the
-    shared broker each; testkit's `topic_partitions`), faust's module excepted."""
+    shared broker each; testkit's `topic_partitions`)."""
     for item in items:
-        if item.path.is_relative_to(_HERE) and item.path.name not in _FULL_PARTITIONS:
+        if item.path.is_relative_to(_HERE):
             item.add_marker(pytest.mark.topic_partitions(1))
 
 

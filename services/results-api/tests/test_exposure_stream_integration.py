@@ -6,6 +6,7 @@ import time
 
 import pytest
 from confluent_kafka.admin import AdminClient
+from confluent_kafka.cimpl import NewTopic
 
 from sightline_common.kafka import EventProducer
 from sightline_common.messages import ExposureUpdate
@@ -104,3 +105,26 @@ def test_exposure_updates_per_media_time_window_and_replays_change_nothing(
     assert child.stop() == 0
     # faust's folder is where the settings put it, not in the working directory.
     assert (isolated.tmp / "exposure" / f"{isolated.topics.prefix}results-api-exposure").is_dir()
+
+
+def test_a_changelog_partitioned_apart_from_its_source_stops_the_processor_with_the_reason(
+    isolated, drop_changelog
+):
+    # faust (and aiohttp) imported here, not at every worker's collection.
+    from sightline_results_api.exposure_stream import TABLE  # noqa: PLC0415
+
+    # Left from topics made with another count: its state belongs to other partitions.
+    changelog = f"{isolated.topics.prefix}results-api-exposure-{TABLE}-changelog"
+    admin = AdminClient({"bootstrap.servers": isolated.bootstrap})
+    admin.create_topics([NewTopic(changelog, 2, 1)], operation_timeout=30)[changelog].result()
+
+    port = ephemeral_port()
+    child = isolated.spawn(
+        "sightline_results_api",
+        "exposure",
+        SIGHTLINE_HTTP_PORT=str(port),
+        SIGHTLINE_EXPOSURE_DATA_DIR=str(isolated.tmp / "exposure"),
+    )
+    assert child.wait(timeout=60) == 2
+    assert "exposure.topic_layout" in child.tail()
+    assert "has 2 partitions and its source 1" in child.tail()

@@ -150,10 +150,16 @@ def _exposure(settings: ResultsApiSettings) -> int:
     server.start()
     log.info("results_api.started", mode="exposure", port=settings.http_port)
     # faust (with aiohttp) only here: importing it cost every other mode's start 0.3-0.4 CPU-s.
-    from sightline_results_api.exposure_stream import run_worker  # noqa: PLC0415
+    from sightline_results_api.exposure_stream import TopicLayoutError, run_worker  # noqa: PLC0415
 
-    run_worker(settings)
-    server.stop()
+    try:
+        run_worker(settings)
+    except TopicLayoutError as exc:
+        # An operator's fix, not a bug: the reason, without a traceback.
+        log.error("exposure.topic_layout", reason=str(exc))  # noqa: TRY400
+        return 2
+    finally:
+        server.stop()
     return 0
 
 

@@ -3,6 +3,9 @@
 A faust agent folds each Detection's logo frames into per-window state held in a faust Table
 (changelog-backed: the state survives restarts by replaying its changelog topic) keyed by
 `stream/run/window`, and publishes the window's new `exposure.update` to the `exposure` topic.
+The agent and the table take their partition count from the `detections` topic as the broker
+has it, not from the count provision would create: faust given another count than the source
+topic's consumes and folds nothing, without an error.
 Windows are tumbling windows of media time (stream seconds), not of arrival time, so a replay
 or a late segment lands in the window it belongs to. Each window remembers the analyses it
 folded (detector and segment), which makes redelivery and a second live analysis harmless.
@@ -24,7 +27,7 @@ from sightline_common.envelope import decode, deterministic_event_id, encode, wr
 from sightline_common.errors import PermanentError
 from sightline_common.kafka.security import KafkaSecurity, admin_config
 from sightline_common.messages import Detection
-from sightline_common.topics import TOPIC_SPECS, Topic
+from sightline_common.topics import Topic
 from sightline_results_api.exposure_state import (
     analysis_key,
     by_window,
@@ -39,8 +42,16 @@ log = structlog.get_logger(__name__)
 TABLE = "exposure-windows"
 
 
-def _partitions(topic: Topic) -> int:
-    return next(spec.partitions for spec in TOPIC_SPECS if spec.topic == topic)
+class TopicLayoutError(RuntimeError):
+    """The processor's topics are missing or partitioned apart, so it would fold nothing."""
+
+
+def source_partitions(admin: AdminClient, name: str) -> int:
+    """The partition count of the processor's source topic on the broker."""
+    metadata = admin.list_topics(name, timeout=10).topics[name]
+    if metadata.error is not None or not metadata.partitions:
+        raise TopicLayoutError(f"source topic {name} is not on the broker ({metadata.error})")
+    return len(metadata.partitions)
 
 
 def broker_credentials(security: KafkaSecurity) -> faust.SASLCredentials | None:
@@ -58,8 +69,9 @@ def broker_credentials(security: KafkaSecurity) -> faust.SASLCredentials | None:
     )
 
 
-def build_app(settings: ResultsApiSettings) -> faust.App:
-    """The faust application: one agent over `detections`, one table, output to `exposure`."""
+def build_app(settings: ResultsApiSettings, partitions: int) -> faust.App:
+    """The faust application: one agent over `detections` (`partitions` of them), one table
+    co-partitioned with it, output to `exposure`."""
     topics = settings.topics
     app_id = topics.group(settings.exposure_app_id)  # faust's consumer group, prefixed like all
     settings.exposure_data_dir.mkdir(parents=True, exist_ok=True)  # faust makes only the last level
@@ -79,14 +91,14 @@ def build_app(settings: ResultsApiSettings) -> faust.App:
         topics.name(Topic.DETECTIONS),
         key_serializer="raw",
         value_serializer="raw",
-        partitions=_partitions(Topic.DETECTIONS),
+        partitions=partitions,
     )
     exposure = app.topic(topics.name(Topic.EXPOSURE), key_serializer="raw", value_serializer="raw")
     # Co-partitioned with `detections` (both keyed by stream id), as faust requires.
     windows = app.Table(
         TABLE,
         default=None,
-        partitions=_partitions(Topic.DETECTIONS),
+        partitions=partitions,
         key_type=str,
     )
     window_s = settings.exposure_window_s
@@ -125,29 +137,44 @@ def build_app(settings: ResultsApiSettings) -> faust.App:
 
 def run_worker(settings: ResultsApiSettings) -> None:
     """Run the processor until SIGTERM/SIGINT (faust's worker owns the event loop)."""
-    app = build_app(settings)
-    ensure_changelog(settings.kafka_bootstrap, app.tables[TABLE].changelog_topic.get_topic_name())
+    admin = AdminClient(admin_config(settings.kafka_bootstrap))
+    source = settings.topics.name(Topic.DETECTIONS)
+    partitions = source_partitions(admin, source)
+    log.info("exposure.source", topic=source, partitions=partitions)
+    app = build_app(settings, partitions)
+    ensure_changelog(admin, app.tables[TABLE].changelog_topic.get_topic_name(), partitions)
     worker = faust.Worker(app, loglevel=settings.log_level.lower(), quiet=True)
     worker.execute_from_commandline()
 
 
-def ensure_changelog(bootstrap: str, name: str, timeout: float = 60.0) -> None:
-    """Create the table's changelog topic and wait until the broker lists it.
+def ensure_changelog(admin: AdminClient, name: str, partitions: int, timeout: float = 60.0) -> None:
+    """Create the table's changelog topic, co-partitioned with its source, and wait until the
+    broker lists it.
 
     faust creates it itself, but may read the cluster's metadata before a topic it just created
     shows there; it then sees no partitions, and its agent crashes on a partition mismatch at
-    every restart, for good (seen under load).
+    every restart, for good (seen under load). A changelog left with another count (its source
+    topic was made again with other partitions) is refused: its state belongs to other
+    partitions, and faust would restore it wrongly.
     """
-    admin = AdminClient(admin_config(bootstrap))
-    partitions = _partitions(Topic.DETECTIONS)  # co-partitioned with its source, as faust checks
     topic = NewTopic(name, partitions, 1, config={"cleanup.policy": "compact"})
+    existed = False
     try:
         admin.create_topics([topic], operation_timeout=30)[name].result()
     except KafkaException as exc:
         if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
             raise
+        existed = True
     deadline = time.monotonic() + timeout
-    while len(admin.list_topics(name, timeout=10).topics[name].partitions) != partitions:
+    while (
+        listed := len(admin.list_topics(name, timeout=10).topics[name].partitions)
+    ) != partitions:
+        if existed and listed:
+            raise TopicLayoutError(
+                f"changelog topic {name} has {listed} partitions and its source {partitions}: "
+                "delete the changelog (the windows' state) or make the source topic again "
+                f"with {listed}"
+            )
         if time.monotonic() > deadline:
             raise TimeoutError(f"changelog topic {name} not listed with {partitions} partitions")
         time.sleep(0.5)

@@ -46,12 +46,17 @@ class TopicLayoutError(RuntimeError):
     """The processor's topics are missing or partitioned apart, so it would fold nothing."""
 
 
-def source_partitions(admin: AdminClient, name: str) -> int:
-    """The partition count of the processor's source topic on the broker."""
-    metadata = admin.list_topics(name, timeout=10).topics[name]
-    if metadata.error is not None or not metadata.partitions:
-        raise TopicLayoutError(f"source topic {name} is not on the broker ({metadata.error})")
-    return len(metadata.partitions)
+def source_partitions(admin: AdminClient, name: str, timeout: float = 60.0) -> int:
+    """The partition count of the processor's source topic on the broker, once it is there
+    (provisioning may still be creating it when the processor starts)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        metadata = admin.list_topics(name, timeout=10).topics[name]
+        if metadata.error is None and metadata.partitions:
+            return len(metadata.partitions)
+        if time.monotonic() > deadline:
+            raise TopicLayoutError(f"source topic {name} is not on the broker ({metadata.error})")
+        time.sleep(0.5)
 
 
 def broker_credentials(security: KafkaSecurity) -> faust.SASLCredentials | None:

@@ -30,7 +30,9 @@ from sightline_devstack.ports import ephemeral_port
 from sightline_testkit.plugin import Isolated
 from sightline_testkit.processes import ChildProcess
 
-pytestmark = pytest.mark.integration
+# The executor's gate and the detector's fallback are the subject, not partitions: one per
+# topic is enough (testkit).
+pytestmark = [pytest.mark.integration, pytest.mark.topic_partitions(1)]
 
 SECRET = "a-lan-secret-for-tests"
 ANALYZERS = ["colours"]

@@ -26,7 +26,8 @@ from sightline_testkit.plugin import Isolated
 
 from .conftest import StorageLogins, start_results_api
 
-pytestmark = pytest.mark.integration
+# Storage grants are the subject, not partitions: one per topic is enough (testkit).
+pytestmark = [pytest.mark.integration, pytest.mark.topic_partitions(1)]
 
 
 def test_every_refused_request_is_access_denied_naming_user_action_and_object(

@@ -18,7 +18,8 @@ from sightline_testkit.kafka import wait_for_messages
 from sightline_testkit.plugin import Isolated
 from sightline_testkit.processes import ChildProcess
 
-pytestmark = pytest.mark.integration
+# One detector process on a stream or two: one partition per topic is enough (testkit).
+pytestmark = [pytest.mark.integration, pytest.mark.topic_partitions(1)]
 
 SIZE = (1280, 720)
 ACME = make_logo("ACME", seed=1)

@@ -16,7 +16,8 @@ from sightline_devstack.ports import ephemeral_port
 from sightline_testkit.kafka import wait_for_messages
 from sightline_testkit.plugin import Isolated
 
-pytestmark = pytest.mark.integration
+# One detector process on a stream or two: one partition per topic is enough (testkit).
+pytestmark = [pytest.mark.integration, pytest.mark.topic_partitions(1)]
 
 
 def kinds(detection: Detection, kind: str) -> list[tuple[float, float]]:

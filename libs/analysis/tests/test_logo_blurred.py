@@ -302,3 +302,22 @@ def test_a_proposal_over_a_tracked_logo_is_checked_at_the_tracks_size() -> None:
     assert _near(start.found.box, box, 0.1 * w)
     other = net_starts(gray, matcher, [wide], [], config, tracked=[("volta", box)])
     assert other == []  # another brand's track says nothing about this logo's size
+
+
+def test_a_deeply_blurred_proposal_the_check_refuses_gets_the_deep_check() -> None:
+    # A check asking more detail than any picture has stands in for a thin-stroked logo
+    # blurred to its silhouette: it refuses kestrel in a 24-px pan (sharpness ~0.5).
+    strict = NetStartConfig().blurred.model_copy(update={"min_detail": 0.95})
+    config = NetStartConfig(blurred=strict, deep_sharpness=0.53)
+    matcher = ProposalMatcher()
+    matcher.add("kestrel-1", "kestrel", TRANSPARENT)
+    deep, (x, y, w, h) = _smeared(TRANSPARENT, (520.0, 330.0), 24.0, 10.0)
+    on_logo = Candidate("kestrel", (x - 10, y + 6, w * 1.1, h * 0.9), 0.98, 20)
+    off = config.model_copy(update={"deep_sharpness": 0.0})
+    assert net_starts(deep, matcher, [on_logo], [], off) == []
+    (start,) = net_starts(deep, matcher, [on_logo], [], config)
+    assert _near(start.found.box, (x, y, w, h), 0.1 * w)
+    assert start.found.agreement >= config.deep_agreement
+    # Less blurred (a 6-px pan, sharper than `deep_sharpness`): the check alone decides.
+    mild, _ = _smeared(TRANSPARENT, (520.0, 330.0), 6.0, 10.0)
+    assert net_starts(mild, matcher, [on_logo], [], config) == []

@@ -58,6 +58,17 @@ class NetStartConfig(BaseModel):
     sharp picture the matcher rejected is a look-alike or clutter that the reference, its
     detail blurred away, fits as well as a blurred logo (tune seed 1401: every false start,
     a sharp look-alike or disc, measured 0.79-0.82; the true ones 0.36-0.61)."""
+    deep_sharpness: float = Field(default=0.45, ge=0.0, le=1.0)
+    """Where no start was found, a proposal whose box measures below this sharpness (blurred
+    past what the check models: the kit's pans reach 22 px, the longest kernel is 18, and a
+    thin-stroked logo blurred that far is all silhouette) is checked once more with
+    `deep_agreement` and `deep_detail`, and starts where the fit's picture is as blurred.
+    0 turns this off."""
+    deep_agreement: float = Field(default=0.72, gt=0.0, lt=1.0)
+    """The fit the deeply blurred check needs."""
+    deep_detail: float = Field(default=0.0, ge=0.0, lt=1.0)
+    """The detail over the silhouette the deeply blurred check needs (the check's own
+    `min_detail` is 0.1)."""
 
 
 @dataclass(frozen=True)
@@ -96,13 +107,38 @@ def net_starts(
         fits = [(found, logo_id) for logo_id in matcher.logo_ids_of(candidate.brand)
                 if (found := blurred_match(gray, candidate.box, matcher.region_template(logo_id),
                                            check)) is not None]  # fmt: skip
-        if not fits:
-            continue
-        found, logo_id = max(fits, key=lambda fit: fit[0].agreement)
-        clarity = sharpness(gray, found.box)
-        if clarity is not None and clarity < config.max_sharpness:
-            out.append(NetStart(candidate.brand, logo_id, found))
+        start = _start(gray, candidate.brand, fits, config.max_sharpness)
+        if start is None and _deeply_blurred(gray, candidate.box, config):
+            deep = check.model_copy(update={"min_agreement": config.deep_agreement,
+                                            "min_detail": config.deep_detail})  # fmt: skip
+            fits = [(found, logo_id) for logo_id in matcher.logo_ids_of(candidate.brand)
+                    if (found := blurred_match(gray, candidate.box,
+                                               matcher.region_template(logo_id), deep))
+                    is not None]  # fmt: skip
+            start = _start(gray, candidate.brand, fits, config.deep_sharpness)
+        if start is not None:
+            out.append(start)
     return out
+
+
+def _start(
+    gray: Image, brand: str, fits: Sequence[tuple[BlurMatch, str]], max_sharpness: float
+) -> NetStart | None:
+    """The start of `brand` at the best of `fits` (blurred fit, logo id) when the picture
+    there measures below `max_sharpness`."""
+    if not fits:
+        return None
+    found, logo_id = max(fits, key=lambda fit: fit[0].agreement)
+    clarity = sharpness(gray, found.box)
+    if clarity is None or clarity >= max_sharpness:
+        return None
+    return NetStart(brand, logo_id, found)
+
+
+def _deeply_blurred(gray: Image, box: Box, config: NetStartConfig) -> bool:
+    """Whether the proposal's box measures blurred below `config.deep_sharpness`."""
+    clarity = sharpness(gray, box)
+    return clarity is not None and clarity < config.deep_sharpness
 
 
 def _check(

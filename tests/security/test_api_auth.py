@@ -27,7 +27,12 @@ from sightline_results_api.settings import ResultsApiSettings
 from .conftest import ResultsApi
 
 # One results-api for the module's tests (the `results_api` fixture): on one worker.
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("api-auth")]
+# Tokens on every route are the subject, not partitions: one per topic is enough (testkit).
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.xdist_group("api-auth"),
+    pytest.mark.topic_partitions(1),
+]
 
 # Real images: an upload is decoded and judged for detectability, so signatures alone are refused.
 PNG = cv2.imencode(".png", make_logo("ACME", seed=1))[1].tobytes()

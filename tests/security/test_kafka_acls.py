@@ -37,6 +37,9 @@ from .brokers import private_broker
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.xdist_group("kafka-scram"),
+    # The services under test use the private broker: the shared one's topic set of `isolated`
+    # needs no more than one partition per topic (testkit).
+    pytest.mark.topic_partitions(1),
     pytest.mark.timeout(600),
 ]
 NAMES = TopicNames()

@@ -12,7 +12,8 @@ from sightline_testkit.plugin import Isolated
 
 from .conftest import start_results_api
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
+# Key rotation is the subject, not partitions: one per topic is enough (testkit).
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(300), pytest.mark.topic_partitions(1)]
 
 
 def publishes(url: str) -> bool:

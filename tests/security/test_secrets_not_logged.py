@@ -37,7 +37,9 @@ from sightline_testkit.processes import ChildProcess
 
 from .conftest import ResultsApi, StorageLogins, run_cli, start_results_api
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]  # a whole pipeline, on a busy box
+# A whole pipeline, on a busy box; what its logs hold is the subject, not partitions: one per
+# topic is enough (testkit).
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(600), pytest.mark.topic_partitions(1)]
 
 PUSH_SECONDS = 8
 

@@ -74,6 +74,7 @@ def _pipe(source: socket.socket, sink: socket.socket) -> None:
 
 
 @pytest.mark.integration
+@pytest.mark.topic_partitions(1)  # outages, not partitions (testkit)
 def test_a_follower_started_while_kafka_is_unreachable_catches_up_once_it_is(
     isolated: Isolated,
 ) -> None:

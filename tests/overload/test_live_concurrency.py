@@ -9,9 +9,11 @@ and the other process idled.
 
 from __future__ import annotations
 
+import os
 import zlib
 from datetime import timedelta
 from itertools import combinations, pairwise
+from pathlib import Path
 
 import pytest
 
@@ -41,6 +43,15 @@ def on_distinct_partitions(count: int) -> list[str]:
     return list(chosen.values())
 
 
+def niceness_by_thread(pid: int) -> dict[int, int]:
+    """Each thread of process `pid` and its niceness (field 19 of /proc/<pid>/task/<tid>/stat)."""
+    out: dict[int, int] = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        out[int(task.name)] = int(fields[16])
+    return out
+
+
 def analysed_during(seen: Seen) -> tuple[float, float]:
     """When the detector analysed the segment: fetch start to the Detection's creation."""
     end = seen.occurred_at
@@ -65,7 +76,7 @@ def test_one_process_analyses_two_partitions_streams_at_once_each_in_order(
 
     tap = DetectionTap(isolated.bootstrap, scenario.settings.topics.name(Topic.DETECTIONS))
     port = ephemeral_port()
-    isolated.spawn(
+    detector = isolated.spawn(
         "sightline_detector_logo",
         SIGHTLINE_HTTP_PORT=str(port),
         SIGHTLINE_MAX_LIVE_LAG_S="0",  # analyse every segment: none is shed
@@ -74,8 +85,14 @@ def test_one_process_analyses_two_partitions_streams_at_once_each_in_order(
     try:
         _wait_for(lambda: len(live_of(tap.seen())) == SEGMENTS * 2, 300, "every segment")
         by_segment = live_of(tap.seen())
+        niceness = niceness_by_thread(detector.pid)
     finally:
         tap.close()
+
+    # The detector runs nicer than it was started (the default, 5), every thread of it: the
+    # cheap services on the host come first, analysis and its libraries' threads take the rest.
+    started_at = os.getpriority(os.PRIO_PROCESS, 0)  # this thread's, which the child inherited
+    assert set(niceness.values()) == {min(19, started_at + 5)}, niceness
 
     assert {key: len(s) for key, s in by_segment.items() if len(s) > 1} == {}
     spans = {key: analysed_during(s[0]) for key, s in by_segment.items()}

@@ -8,9 +8,12 @@ the executors and their router, the engine, and the consumer loop with its HTTP 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
@@ -44,8 +47,28 @@ class DetectorSpec:
     group_id: str
 
 
+def lower_priority(increment: int) -> None:
+    """Make every thread of this process `increment` nicer (at most 19), and so every thread
+    it starts later (a thread inherits its creator's niceness): a live detector's analysis, its
+    OpenCV and TensorFlow worker threads included, then runs below the cheap services sharing
+    the host. On Linux niceness is per thread, and threads that imports started (numeric
+    libraries' pools) exist already: each is lowered. Elsewhere, the process is."""
+    if increment <= 0:
+        return
+    tasks = Path("/proc/self/task")
+    if not tasks.is_dir():
+        os.nice(increment)
+        return
+    for task in tasks.iterdir():
+        tid = int(task.name)
+        with contextlib.suppress(ProcessLookupError):  # a thread that has just ended
+            now = os.getpriority(os.PRIO_PROCESS, tid)
+            os.setpriority(os.PRIO_PROCESS, tid, min(19, now + increment))
+
+
 def run_detector(spec: DetectorSpec, settings: DetectorSettings) -> int:
     """Consume `segments`, publish `detections` until SIGTERM; returns the exit code."""
+    lower_priority(settings.live_nice)
     log = configure_logging(settings.service_name, settings.log_level)
     settings.refuse_dev_credentials()
     keys = settings.analyzer_keys(spec.analyzers)
@@ -125,7 +148,8 @@ def run_detector(spec: DetectorSpec, settings: DetectorSettings) -> int:
         time.sleep(0.05)
     log.info("detector.started", detector=spec.name, config_hash=identity.config_hash,
              analyzers=runtime.analyzers.keys, port=settings.http_port,
-             max_live_lag_s=settings.max_live_lag_s)  # fmt: skip
+             max_live_lag_s=settings.max_live_lag_s,
+             nice=settings.live_nice)  # fmt: skip
     try:
         loop.run()
     finally:

@@ -68,6 +68,13 @@ class DetectorSettings(ServiceSettings):
     # while others' segments waited. One per core the process may use: by default half the
     # CPUs it may run on, as both detectors share the host (`make run`, compose).
     live_concurrency: int = Field(default_factory=shared_host_concurrency, ge=1)
+    # How much nicer (CPU priority) the live detector process runs than it was started: on a
+    # shared host the cheap hops (ingest, notifier, results-api) then get the CPU first and stay
+    # fast while analysis takes what is left (6 streams beside both detectors, ingest's pickup +
+    # upload p90 went 0.19 -> 0.69 s). Below `replay_nice`: live analysis comes before
+    # reanalysis. The whole process, not only its analysis threads: OpenCV's and TensorFlow's
+    # worker threads, made at start-up, did 15-23 % of its CPU (e2e bench). 0: as started.
+    live_nice: int = Field(default=5, ge=0, le=19)
     # Where the logo analyzer searches a whole frame: everywhere (SIFT), or where the learned
     # proposal net points (logo/learned/; weights trained per library by `train-proposals`,
     # whole-frame SIFT until they exist). Needs the `tensorflow` extra.

@@ -72,7 +72,7 @@ export function makeMedia(dir: string, lettering: string): { logo: string; scene
   execFileSync(python, [path.join(__dirname, 'fixtures', 'make_media.py'), dir, lettering], {
     stdio: 'inherit',
   });
-  return { logo: path.join(dir, 'logo.png'), scene: path.join(dir, 'scene.png') };
+  return { logo: path.join(dir, 'logo.png'), scene: path.join(dir, 'scene.bmp') };
 }
 
 /**

@@ -28,6 +28,7 @@ from .test_overload import _wait_for, clip, live_of, prepare
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("overload")]
 
 SEGMENTS = 3  # per stream, all waiting at once
+SEGMENT_S = 1.0  # 15 frames, each analysed: long enough for two streams' analyses to overlap
 
 
 def on_distinct_partitions(count: int) -> list[str]:
@@ -65,11 +66,11 @@ def test_one_process_analyses_two_partitions_streams_at_once_each_in_order(
 ) -> None:
     streams = on_distinct_partitions(2)
     scenario = prepare(isolated, streams)
-    data = clip(isolated.tmp)
+    data = clip(isolated.tmp, SEGMENT_S)
     segments_topic = scenario.settings.topics.name(Topic.SEGMENTS)
     for sequence in range(SEGMENTS):
         for stream_id in streams:
-            scenario.add_segment(stream_id, sequence, data)
+            scenario.add_segment(stream_id, sequence, data, SEGMENT_S)
     records = read_all(isolated.bootstrap, segments_topic)
     partitions = {m.key().decode(): m.partition() for m in records}
     assert len({partitions[s] for s in streams}) == 2, partitions

@@ -134,6 +134,7 @@ class _Reference:
     brand: str
     width: int
     height: int
+    gray: Image
     points: Points
     descriptors: Descriptors
     features_per_scale: tuple[int, ...]
@@ -217,6 +218,12 @@ class LogoMatcher:
         smoothed, with its transparency): what a second look that is not SIFT (a blurred
         picture) compares the frame with; raises KeyError."""
         return self._references[logo_id].regions
+
+    def references_of(self, brand: str) -> dict[str, Image]:
+        """The references of `brand` as described (logo id -> grey picture cropped to the
+        opaque part, the transparent part filled with neutral grey): what a channel that does
+        not match features (OCR) reads to know where the brand's text lies in its logo."""
+        return {ref.logo_id: ref.gray for ref in self._references.values() if ref.brand == brand}
 
     def remove(self, logo_id: str) -> None:
         """Forget reference `logo_id` (no error when unknown)."""
@@ -390,6 +397,7 @@ class LogoMatcher:
             brand=brand,
             width=ref.width,
             height=ref.height,
+            gray=ref.gray,
             points=np.concatenate(all_points),
             descriptors=np.concatenate(all_desc),
             features_per_scale=tuple(counts),

@@ -21,13 +21,13 @@ from sightline_testkit.processes import ChildProcess
 # One detector process on a stream or two: one partition per topic is enough (testkit).
 pytestmark = [pytest.mark.integration, pytest.mark.topic_partitions(1)]
 
-SIZE = (640, 360)  # routing, boxes and dead letters do not depend on the resolution; CPU does
+SIZE = (1280, 720)
 ACME = make_logo("ACME", seed=1)
-PLACE = Placement(centre=(450, 125), width=150, angle=8)
+PLACE = Placement(centre=(900, 250), width=200, angle=8)
 
 
 def clip(tmp: Path, name: str, with_logo: bool) -> tuple[bytes, tuple[float, ...]]:
-    """A 2 s 360p segment (15 fps to spare the CPU), with or without the ACME logo."""
+    """A 2 s 720p segment (15 fps to spare the CPU), with or without the ACME logo."""
     frame, box = (
         composite(background(5, SIZE), ACME, PLACE) if with_logo else (background(6, SIZE), ())
     )

@@ -8,12 +8,9 @@ the executors and their router, the engine, and the consumer loop with its HTTP 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
@@ -25,6 +22,7 @@ from sightline_analysis.executors import ExecutorRouter, build_executor
 from sightline_analysis.handler import SegmentHandler
 from sightline_analysis.newest import NewestSegments
 from sightline_analysis.policies import followed_policies
+from sightline_analysis.priority import lower_priority
 from sightline_analysis.replay.service import run_replay
 from sightline_analysis.runtime import build_analyzers, refuse_invalid_analyzer_settings
 from sightline_analysis.settings import DetectorSettings
@@ -45,25 +43,6 @@ class DetectorSpec:
     version: str
     analyzers: tuple[str, ...]
     group_id: str
-
-
-def lower_priority(increment: int) -> None:
-    """Make every thread of this process `increment` nicer (at most 19), and so every thread
-    it starts later (a thread inherits its creator's niceness): a live detector's analysis, its
-    OpenCV and TensorFlow worker threads included, then runs below the cheap services sharing
-    the host. On Linux niceness is per thread, and threads that imports started (numeric
-    libraries' pools) exist already: each is lowered. Elsewhere, the process is."""
-    if increment <= 0:
-        return
-    tasks = Path("/proc/self/task")
-    if not tasks.is_dir():
-        os.nice(increment)
-        return
-    for task in tasks.iterdir():
-        tid = int(task.name)
-        with contextlib.suppress(ProcessLookupError):  # a thread that has just ended
-            now = os.getpriority(os.PRIO_PROCESS, tid)
-            os.setpriority(os.PRIO_PROCESS, tid, min(19, now + increment))
 
 
 def run_detector(spec: DetectorSpec, settings: DetectorSettings) -> int:

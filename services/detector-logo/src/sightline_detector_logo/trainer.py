@@ -18,7 +18,6 @@ reads). HTTP on `SIGHTLINE_HTTP_PORT` (8023): `/healthz`, `/readyz` (library rea
 from __future__ import annotations
 
 import argparse
-import os
 import threading
 import time
 
@@ -32,6 +31,7 @@ from sightline_analysis.logo.learned.proposals import ProposalConfig, ProposalMa
 from sightline_analysis.logo.learned.train import TrainingRecipe, TrainingStopped, train
 from sightline_analysis.logo.learned.weights import WeightsStore
 from sightline_analysis.logo.library import LogoLibrary
+from sightline_analysis.priority import lower_priority
 from sightline_common.errors import PermanentError, StorageUnavailableError
 from sightline_common.kafka.follower import CompactedTopicFollower
 from sightline_common.logging import configure_logging
@@ -130,7 +130,7 @@ def run(settings: TrainerSettings, argv: list[str]) -> int:
                         help="seconds the library must stay unchanged before training")  # fmt: skip
     args = parser.parse_args(argv)
     configure_logging(settings.service_name, settings.log_level)
-    os.nice(settings.replay_nice)  # live analysis on the same host keeps priority
+    lower_priority(settings.replay_nice)  # live analysis on the same host keeps priority
     cv2.setNumThreads(1)  # synthesis on one thread, as TensorFlow (train.py)
     recipe = settings.logo_proposal_recipe
     store = ObjectStore.from_settings(settings)

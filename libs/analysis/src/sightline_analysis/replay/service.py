@@ -7,12 +7,12 @@ its own), its own consumer groups, a bounded number of runs at once, and a lower
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
 from sightline_analysis.policies import followed_policies
+from sightline_analysis.priority import lower_priority
 from sightline_analysis.replay.coordinator import ReplayCoordinator
 from sightline_analysis.replay.run import ReplayContext, ReplayRun, RunSignals, RunWork
 from sightline_analysis.runtime import refuse_invalid_analyzer_settings
@@ -33,8 +33,7 @@ def run_replay(spec: DetectorSpec, settings: DetectorSettings, port: int) -> int
     settings.refuse_dev_credentials()
     analyzer_keys = settings.analyzer_keys(spec.analyzers)
     refuse_invalid_analyzer_settings(analyzer_keys, settings)
-    if settings.replay_nice:
-        os.nice(settings.replay_nice)
+    lower_priority(settings.replay_nice)
     policies, config_follower = followed_policies(settings)
     producer = EventProducer(settings.kafka_bootstrap, f"{settings.producer_id}-replay")
     context = ReplayContext(

@@ -132,9 +132,10 @@ prep_log=$(mktemp)
 setsid -w nice -n 10 bash scripts/test.d/dashboard.sh prepare >"$prep_log" 2>&1 &
 prep_pid=$!
 # Integration tests are never skipped: a missing server is a failure, not a skip.
-# pytest-xdist, two workers per CPU: most integration tests wait on streams pushed in real time
-# and on services starting (ingest's SIGKILL test: 54 s wall for 14 CPU-s, Kafka's included;
-# the suite used ~1 of 2 CPUs with one worker per CPU), so one worker per CPU left CPU idle.
+# pytest-xdist, two workers per CPU and one more: most integration tests wait on streams pushed
+# in real time and on services starting (ingest's SIGKILL test: 54 s wall for 14 CPU-s, Kafka's
+# included; the suite used ~1 of 2 CPUs with one worker per CPU). Fresh-clone CI runs, idle,
+# nproc 2: 4 workers, python phase 688 s with 192 CPU-s idle; 5 workers, 616 s with 100 idle.
 # Tests sharing a fixed resource carry the same xdist_group and run on one worker (the testkit
 # plugin makes that hold under pytest 9.2); the testkit hands out the longest tests first.
 # SIGHTLINE_TEST_WORKERS=N sets the count, 0 runs serially. SIGHTLINE_TEST_CPU=<file> writes the
@@ -142,7 +143,7 @@ prep_pid=$!
 # the top 15 (tools/testkit's cpu_by_module).
 idle_trace_start
 $PY -m pytest libs tools services tests -p no:cacheprovider \
-  -n "${SIGHTLINE_TEST_WORKERS:-$(($(nproc) * 2))}" --dist loadgroup --durations=40
+  -n "${SIGHTLINE_TEST_WORKERS:-$(($(nproc) * 2 + 1))}" --dist loadgroup --durations=40
 idle_trace_stop
 
 phase "dashboard prep (wait)"

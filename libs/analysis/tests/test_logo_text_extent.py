@@ -8,7 +8,7 @@ import pytest
 from sightline_analysis.frames import Frame
 from sightline_analysis.logo.matcher import LogoMatcher, iou
 from sightline_analysis.logo.pipeline import LogoPipeline, PipelineConfig
-from sightline_analysis.logo.text_extent import TextPlace, whole_logo, word_box
+from sightline_analysis.logo.text_extent import TextPlace, TextPlaces, whole_logo, word_box
 from sightline_analysis.synthetic import (
     Placement,
     background,
@@ -67,3 +67,23 @@ def test_a_transparent_logo_with_an_icon_found_by_ocr_alone_gets_the_whole_logos
                if s.brand == "nova"]  # fmt: skip
     assert found.source == "text"
     assert iou(found.box, truth) >= 0.6
+
+
+def test_each_reference_is_read_once_again_when_replaced_and_forgotten_when_removed() -> None:
+    read: list[int] = []
+
+    class Reader:  # counts the reads; finds no text (what is found is not the subject here)
+        def lines(self, frame: Frame) -> list[object]:
+            read.append(frame.width)
+            return []
+
+    places = TextPlaces(Reader())  # type: ignore[arg-type]
+    first, second = np.zeros((40, 100), np.uint8), np.zeros((40, 120), np.uint8)
+    for _ in range(3):  # several streams' pipelines asking
+        assert places.of("nova", {"nova-1": first}) == []
+    assert len(read) == 1
+    places.of("nova", {"nova-1": second})  # the reference replaced
+    assert len(read) == 2
+    places.of("nova", {})  # removed from the library
+    places.of("nova", {"nova-1": second})
+    assert len(read) == 3

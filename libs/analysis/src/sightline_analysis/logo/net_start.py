@@ -104,21 +104,25 @@ def net_starts(
         ):
             continue
         check = _check(config.blurred, candidate, tracked)
-        fits = [(found, logo_id) for logo_id in matcher.logo_ids_of(candidate.brand)
-                if (found := blurred_match(gray, candidate.box, matcher.region_template(logo_id),
-                                           check)) is not None]  # fmt: skip
+        fits = _fits(gray, candidate, matcher, check)
         start = _start(gray, candidate.brand, fits, config.max_sharpness)
         if start is None and _deeply_blurred(gray, candidate.box, config):
             deep = check.model_copy(update={"min_agreement": config.deep_agreement,
                                             "min_detail": config.deep_detail})  # fmt: skip
-            fits = [(found, logo_id) for logo_id in matcher.logo_ids_of(candidate.brand)
-                    if (found := blurred_match(gray, candidate.box,
-                                               matcher.region_template(logo_id), deep))
-                    is not None]  # fmt: skip
+            fits = _fits(gray, candidate, matcher, deep)
             start = _start(gray, candidate.brand, fits, config.deep_sharpness)
         if start is not None:
             out.append(start)
     return out
+
+
+def _fits(
+    gray: Image, candidate: Candidate, matcher: ProposalMatcher, check: BlurConfig
+) -> list[tuple[BlurMatch, str]]:
+    """(blurred fit, logo id) for each reference of the proposal's brand that `check` fits."""
+    return [(found, logo_id) for logo_id in matcher.logo_ids_of(candidate.brand)
+            if (found := blurred_match(gray, candidate.box, matcher.region_template(logo_id),
+                                       check)) is not None]  # fmt: skip
 
 
 def _start(

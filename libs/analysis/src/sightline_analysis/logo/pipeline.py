@@ -156,12 +156,15 @@ class LogoPipeline:
         config: PipelineConfig | None = None,
         reader: WordmarkReader | None = None,
         reader_lock: threading.Lock | None = None,
+        places: TextPlaces | None = None,
     ) -> None:
         self.matcher = matcher
         self.config = config or PipelineConfig()
         self._reader = reader if self.config.wordmark.enabled else None
         self._reader_lock = reader_lock or threading.Lock()
-        self._places = TextPlaces(self._reader) if self._reader is not None else None
+        # Shared with the other streams' pipelines when given (read under `reader_lock`): each
+        # reference is read once per detector, not once per stream.
+        self._places = (places or TextPlaces(self._reader)) if self._reader is not None else None
         self._tracker = LogoTracker(self.config.tracker)
         self._backward = self.config.tracker.model_copy(
             update={"min_correlation": self.config.backtrack_correlation}

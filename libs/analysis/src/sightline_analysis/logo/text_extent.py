@@ -98,21 +98,24 @@ class TextPlaces:
 
     def __init__(self, reader: WordmarkReader) -> None:
         self._reader = reader
-        # logo id -> (the picture read, what was found): holding the picture keeps its id from
-        # being reused by a replacement.
-        self._known: dict[str, tuple[Image, TextPlace | None]] = {}
+        # logo id -> (its brand, the picture read, what was found): holding the picture keeps
+        # its id from being reused by a replacement.
+        self._known: dict[str, tuple[str, Image, TextPlace | None]] = {}
 
     def of(self, brand: str, references: Mapping[str, Image]) -> list[TextPlace]:
         """The text places of `references` (logo id -> grey picture, all of `brand`) that
         show the brand's text."""
+        for logo_id in [k for k, known in self._known.items()
+                        if known[0] == brand and k not in references]:  # fmt: skip
+            del self._known[logo_id]  # removed from the library
         out = []
         for logo_id, gray in references.items():
             known = self._known.get(logo_id)
-            if known is None or known[0] is not gray:
-                known = (gray, self._read(brand, gray))
+            if known is None or known[1] is not gray:
+                known = (brand, gray, self._read(brand, gray))
                 self._known[logo_id] = known
-            if known[1] is not None:
-                out.append(known[1])
+            if known[2] is not None:
+                out.append(known[2])
         return out
 
     def _read(self, brand: str, gray: Image) -> TextPlace | None:

@@ -36,6 +36,7 @@ from sightline_analysis.logo.learned.proposals import ProposalMatcher
 from sightline_analysis.logo.learned.train import MODEL_VERSION
 from sightline_analysis.logo.matcher import LogoMatcher
 from sightline_analysis.logo.pipeline import LogoPipeline, PipelineConfig
+from sightline_analysis.logo.text_extent import TextPlaces
 from sightline_analysis.logo.wordmark import WordmarkReader
 from sightline_common.messages import Point, ResultItem
 
@@ -72,6 +73,7 @@ class LogoAnalyzer(Analyzer):
                 off = config.pipeline.wordmark.model_copy(update={"enabled": False})
                 self._pipeline_config = config.pipeline.model_copy(update={"wordmark": off})
         self._reader_lock = threading.Lock()
+        self._places = TextPlaces(self._reader) if self._reader is not None else None
         self._pipelines: dict[str, LogoPipeline] = {}
 
     @property
@@ -104,7 +106,7 @@ class LogoAnalyzer(Analyzer):
         found = self._pipelines.get(stream_id)
         if found is None:
             found = LogoPipeline(self.matcher, self._pipeline_config, self._reader,
-                                 self._reader_lock)  # fmt: skip
+                                 self._reader_lock, self._places)  # fmt: skip
             self._pipelines[stream_id] = found
         return found
 

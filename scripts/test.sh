@@ -74,10 +74,14 @@ report_phases() {
     awk 'NR > 1 { printf "%s%.0f", (NR > 2 ? " " : ""), $1 - prev } { prev = $1 } END { print "" }' \
       "$idle_trace"
   fi
+  if [ -n "$platform_cpu" ]; then
+    echo "platform servers this run started, CPU-s each (counted in no phase above):"
+    echo "$platform_cpu"
+  fi
   rm -f "$times_file" "$idle_trace"
 }
 
-started_here=0
+started_here=0 platform_cpu=""
 if ! $PY -m sightline_devstack status >/dev/null 2>&1; then
   started_here=1
 fi
@@ -87,6 +91,10 @@ cleanup() {
   # dashboard's preparation when the python tests failed.
   if [ -n "$lint_pid" ]; then kill "$lint_pid" 2>/dev/null || true; fi
   if [ -n "$prep_pid" ]; then kill -- "-$prep_pid" 2>/dev/null || true; fi
+  # The servers run detached, so `times` never sees them: read from /proc before they stop.
+  if [ "$started_here" = 1 ]; then
+    platform_cpu=$($PY -m sightline_devstack cpu 2>/dev/null || true)
+  fi
   report_phases
   if [ "$started_here" = 1 ]; then
     $PY -m sightline_devstack down || true

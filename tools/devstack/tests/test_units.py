@@ -144,6 +144,35 @@ def test_stop_takes_down_the_whole_process_group_and_its_port(tmp_path: Path) ->
     assert ports.wait_until_free([port], 5) == []
 
 
+def test_group_cpu_counts_the_server_and_the_children_it_reaped(tmp_path: Path) -> None:
+    marker = tmp_path / "reaped"
+    # A leader whose forked child burns 0.3 CPU-s and exits, like a postgres backend: its CPU
+    # is then in the leader's cutime, the only place it is left.
+    script = (
+        "import os, time\n"
+        "if os.fork() == 0:\n"
+        "    while time.process_time() < 0.3:\n"
+        "        pass\n"
+        "    os._exit(0)\n"
+        "os.wait()\n"
+        f"open({str(marker)!r}, 'w').close()\n"
+        "time.sleep(60)\n"
+    )
+    pid, ticks = procs.spawn([sys.executable, "-c", script], tmp_path / "cpu.log")
+    rec = procs.PidRecord(pid, ticks, ["python"], str(tmp_path / "cpu.log"))
+    try:
+        deadline = time.monotonic() + 30
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert marker.exists()
+        used = procs.group_cpu_seconds(rec)
+        assert used is not None
+        assert used >= 0.3
+    finally:
+        procs.stop(rec, signal.SIGTERM, 5)
+    assert procs.group_cpu_seconds(rec) is None
+
+
 def test_lock_makes_a_second_holder_wait(tmp_path: Path) -> None:
     lock = tmp_path / "devstack.lock"
     marker = tmp_path / "got-it"

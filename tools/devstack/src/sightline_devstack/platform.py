@@ -13,7 +13,7 @@ from pathlib import Path
 from sightline_devstack.envfile import PlatformEnv
 from sightline_devstack.install.apt import ensure_packages
 from sightline_devstack.locking import exclusive
-from sightline_devstack.procs import PidRecord
+from sightline_devstack.procs import PidRecord, group_cpu_seconds
 from sightline_devstack.servers import SERVER_NAMES, SERVER_TYPES, Server, ServerStatus
 from sightline_devstack.servers.base import Say
 from sightline_devstack.settings import DevstackSettings
@@ -122,6 +122,21 @@ def recorded_pids(settings: DevstackSettings) -> dict[str, int]:
         rec = PidRecord.read(server.pid_file)
         if rec is not None:
             out[server.name] = rec.pid
+    return out
+
+
+def server_cpu_seconds(
+    settings: DevstackSettings | None = None, *, only: Collection[str] | None = None
+) -> dict[str, float]:
+    """name -> CPU seconds each running server of this state folder has used since it started
+    (its process group, reaped children included); servers not running are left out."""
+    settings = settings or DevstackSettings.from_env()
+    out: dict[str, float] = {}
+    for server in _servers(settings, lambda _: None, only):
+        rec = PidRecord.read(server.pid_file)
+        seconds = group_cpu_seconds(rec) if rec is not None else None
+        if seconds is not None:
+            out[server.name] = seconds
     return out
 
 

@@ -144,6 +144,24 @@ def spawn(
     return proc.pid, ticks
 
 
+def group_cpu_seconds(record: PidRecord) -> float | None:
+    """CPU seconds (user + system) the recorded server's process group has used: each live
+    member's own and that of its children it has reaped (postgres backends that ended, nginx
+    workers that were replaced), so a server's whole cost since it started. None when it is gone.
+
+    The servers run detached, reparented to init, so no caller's `times` ever counts them.
+    """
+    if not record_alive(record):
+        return None
+    ticks = 0
+    for pid in group_members(record.pid, record.start_ticks):
+        fields = _stat_fields(pid)
+        if fields:
+            # utime, stime, cutime, cstime: fields 14-17 of /proc/<pid>/stat.
+            ticks += sum(int(f) for f in fields[11:15])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def _signal_group(record: PidRecord, sig: signal.Signals) -> None:
     for pid in group_members(record.pid, record.start_ticks):
         with contextlib.suppress(ProcessLookupError, PermissionError):

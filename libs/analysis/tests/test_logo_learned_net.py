@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from structlog.testing import capture_logs
 
-from sightline_analysis.logo.learned import model
+from sightline_analysis.logo.learned import model, weights
 from sightline_analysis.logo.learned.model import (
     Candidate,
     HeatmapNet,
@@ -22,6 +22,7 @@ from sightline_analysis.logo.learned.weights import (
     net_from_bytes,
     net_to_bytes,
     reference_digest,
+    source_digest,
 )
 from sightline_analysis.synthetic import make_logo, make_transparent_logo
 
@@ -85,6 +86,30 @@ def test_the_library_key_follows_brands_pixels_and_recipe_not_order() -> None:
     assert key != library_key([("acme", acme), ("volta", volt)], TINY)
     assert key != library_key([("acme", acme), ("volt", acme)], TINY)
     assert key != library_key([("acme", acme), ("volt", volt)], TINY.model_copy(update={"seed": 4}))
+
+
+ARCHITECTURE = '''
+def build(classes: int) -> Any:
+    """An untrained net."""
+    x = stem(16)  # the stem
+    return head(x, classes + 1)
+'''
+
+
+def test_the_code_digest_follows_what_the_code_does_not_comments_docstrings_or_layout() -> None:
+    digest = source_digest([ARCHITECTURE])
+    reworded = ARCHITECTURE.replace("An untrained net.", "A net.").replace("# the stem", "")
+    assert source_digest(["    " + reworded.replace("\n", "\n    ")]) == digest
+    assert source_digest([ARCHITECTURE.replace("stem(16)", "stem(32)")]) != digest
+    assert source_digest([ARCHITECTURE, ARCHITECTURE]) != digest
+
+
+def test_the_library_key_follows_the_training_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    acme = [("acme", reference_digest(make_logo("ACME", seed=1)))]
+    key = library_key(acme, TINY)
+    assert len(weights.training_code_digest()) == 16
+    monkeypatch.setattr(weights, "training_code_digest", lambda: "another net")
+    assert library_key(acme, TINY) != key
 
 
 def test_the_lite_copy_gives_the_nets_probabilities_and_a_refused_copy_leaves_the_graph(

@@ -1,23 +1,32 @@
 """Trained nets in object storage, keyed by what they were trained from.
 
 The key is a hash of the library (each reference's brand and decoded pixels, in a fixed order),
-the `TrainingRecipe` and the model version: a detector and a trainer that see the same library
-compute the same key, so the detector finds the trainer's weights without being told, and a
-changed library (or recipe) simply has no weights yet. Under `proposals/<key>/` the trainer
-writes `model.keras` and then `names.json`: the class names, written last, mark a complete set.
+the `TrainingRecipe`, the model version and the code that decides the weights (the net's
+architecture, the synthesis, the training loop: `training_code_digest`): a detector and a
+trainer that see the same library compute the same key, so the detector finds the trainer's
+weights without being told, and a changed library (or recipe, or net) simply has no weights
+yet. The code is in the key because with the version alone, an experiment that changed the
+net's shape under the same `MODEL_VERSION` wrote weights that a later run of other code loaded.
+Under `proposals/<key>/` the trainer writes `model.keras` and then `names.json`: the class
+names, written last, mark a complete set.
 """
 
 from __future__ import annotations
 
+import ast
+import functools
 import hashlib
+import inspect
 import json
 import tempfile
+import textwrap
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from sightline_analysis.logo.learned import clutter, model, sprites, synth, train
 from sightline_analysis.logo.learned.model import HeatmapNet
 from sightline_analysis.logo.learned.sprites import Image
 from sightline_analysis.logo.learned.train import MODEL_VERSION, TrainingRecipe
@@ -39,16 +48,58 @@ def reference_digest(image: Image) -> str:
 
 def library_key(digests: Iterable[tuple[str, str]], recipe: TrainingRecipe) -> str:
     """A hash of the library ((brand, `reference_digest`) per reference, in any order),
-    `recipe` and the model version."""
+    `recipe`, the model version and `training_code_digest`."""
     body = json.dumps(
         {
             "references": sorted(digests),
             "recipe": recipe.model_dump(mode="json"),
             "model": MODEL_VERSION,
+            "code": training_code_digest(),
         },
         sort_keys=True,
     )
     return hashlib.sha256(body.encode()).hexdigest()[:32]
+
+
+@functools.cache
+def training_code_digest() -> str:
+    """`source_digest` of the code a net's weights follow from: the architecture
+    (`model.build`), the training loop and the synthesis of its crops. Read from the source
+    rather than from a built model, so a detector without TensorFlow computes it too (and
+    without the import's seconds); computed once per process."""
+    functions = [inspect.getsource(f) for f in (model.build, train.train, train.brand_classes)]
+    return source_digest([*functions, *(inspect.getsource(m) for m in (synth, sprites, clutter))])
+
+
+def source_digest(sources: Iterable[str]) -> str:
+    """A hash of Python `sources` as syntax trees without docstrings: a comment, a docstring
+    or a reformatting leaves it as it is (no retraining for them); any change to what the
+    code does (a layer's width, a synthesis constant) changes it."""
+    digest = hashlib.sha256()
+    for source in sources:
+        tree = _WithoutDocstrings().visit(ast.parse(textwrap.dedent(source)))
+        digest.update(ast.dump(tree).encode())
+    return digest.hexdigest()[:16]
+
+
+class _WithoutDocstrings(ast.NodeTransformer):
+    """Drops statements that are a bare string (docstrings, attribute docstrings)."""
+
+    def generic_visit(self, node: ast.AST) -> ast.AST:
+        super().generic_visit(node)
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and all(isinstance(s, ast.stmt) for s in body):
+            kept = [s for s in body if not _is_docstring(s)]
+            node.body = kept or [ast.Pass()]  # type: ignore[attr-defined]
+        return node
+
+
+def _is_docstring(statement: ast.stmt) -> bool:
+    return (
+        isinstance(statement, ast.Expr)
+        and isinstance(statement.value, ast.Constant)
+        and isinstance(statement.value.value, str)
+    )
 
 
 def net_to_bytes(net: HeatmapNet) -> bytes:

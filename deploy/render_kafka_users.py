@@ -100,13 +100,15 @@ def credentials_patch(principal: str) -> list[dict[str, Any]]:
 def render_users(names: TopicNames | None = None) -> str:
     """k8s/base/platform/kafka-users.yaml."""
     users = [kafka_user(service, names or TopicNames()) for service in SERVICES]
-    return HEADER + yaml.safe_dump_all(users, sort_keys=False, explicit_start=True)
+    documents: str = yaml.safe_dump_all(users, sort_keys=False, explicit_start=True)
+    return HEADER + documents
 
 
 def render_credentials(workload: str) -> str:
     """k8s/base/kafka-credentials/<workload>.yaml."""
     patch = credentials_patch(WORKLOAD_PRINCIPALS[workload])
-    return HEADER + yaml.safe_dump(patch, sort_keys=False)
+    document: str = yaml.safe_dump(patch, sort_keys=False)
+    return HEADER + document
 
 
 def write_all(k8s: Path) -> None:

@@ -18,6 +18,8 @@ done
 # libs/analysis/tests and libs/analysis/bench (being changed by others in session 15),
 # tools/testkit (likewise), and the trees still to be fixed.
 trees=(
+  deploy
+  libs/common/tests
   services/detector-logo/bench
   services/ingest/bench
   services/notifier/bench

@@ -6,19 +6,20 @@ import json
 import uuid
 
 import pytest
+from pydantic import BaseModel
 
-from sightline_common.envelope import decode, deterministic_event_id, encode, wrap
+from sightline_common.envelope import Message, decode, deterministic_event_id, encode, wrap
 from sightline_common.errors import InvalidMessageError, UnknownMessageTypeError
-from sightline_common.messages import SegmentReady, StreamLifecycle
+from sightline_common.messages import SegmentReady, SourceKind, StreamLifecycle, StreamStatus
 
 
 def lifecycle() -> StreamLifecycle:
-    return StreamLifecycle(stream_id="s1", status="started", source_kind="rtmp")
+    return StreamLifecycle(stream_id="s1", status=StreamStatus.started, source_kind=SourceKind.rtmp)
 
 
 def test_round_trip_keeps_type_version_and_payload() -> None:
     envelope = wrap(lifecycle(), key="s1", producer="test")
-    message = decode(encode(envelope))
+    message: Message[BaseModel] = decode(encode(envelope))
     assert message.envelope.type == "stream.lifecycle"
     assert message.envelope.version == 1
     assert message.payload == lifecycle()

@@ -15,7 +15,7 @@ import pytest
 
 from sightline_common.envelope import wrap
 from sightline_common.kafka import EventProducer
-from sightline_common.messages import StreamLifecycle
+from sightline_common.messages import SourceKind, StreamLifecycle, StreamStatus
 from sightline_common.topics import Topic
 from sightline_testkit.kafka import read_messages
 from sightline_testkit.kafka_proxy import KafkaProxy
@@ -57,7 +57,9 @@ def send_through(proxy: KafkaProxy, topic: str, **producer_overrides: Any) -> li
 def publish(producer: EventProducer, topic: str, number: int) -> str:
     """Queue envelope `number` (all on one key, so one partition and one order)."""
     envelope = wrap(
-        StreamLifecycle(stream_id=f"s{number}", status="started", source_kind="test"),
+        StreamLifecycle(
+            stream_id=f"s{number}", status=StreamStatus.started, source_kind=SourceKind.test
+        ),
         key="s1",
         producer="test",
     )

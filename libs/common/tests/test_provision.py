@@ -6,7 +6,7 @@ import time
 import uuid
 
 import pytest
-from confluent_kafka.admin import AdminClient, ConfigResource
+from confluent_kafka.admin import AdminClient, ConfigResource, TopicMetadata
 
 from sightline_common.provision import ensure_buckets, ensure_topics, new_topics
 from sightline_common.storage import ObjectStore
@@ -35,7 +35,7 @@ def test_a_throwaway_set_may_cap_its_partitions_and_keeps_the_rest_of_its_shape(
     assert any(spec.partitions > 2 for spec in TOPIC_SPECS)  # the cap is not vacuous
 
 
-def visible_topics(admin: AdminClient, wanted: set[str]) -> dict:
+def visible_topics(admin: AdminClient, wanted: set[str]) -> dict[str, TopicMetadata]:
     """Topic metadata once every wanted topic has reached the broker's metadata cache."""
     deadline = time.monotonic() + 30
     while True:

@@ -13,6 +13,8 @@ from sightline_analysis.frames import Frame, Image
 from sightline_analysis.logo.blurred import (
     BlurConfig,
     Box,
+    _moments,
+    _Window,
     blurred_match,
     motion_kernel,
     without_box,
@@ -321,3 +323,22 @@ def test_a_deeply_blurred_proposal_the_check_refuses_gets_the_deep_check() -> No
     # Less blurred (a 6-px pan, sharper than `deep_sharpness`): the check alone decides.
     mild, _ = _smeared(TRANSPARENT, (520.0, 330.0), 6.0, 10.0)
     assert net_starts(mild, matcher, [on_logo], [], config) == []
+
+
+def test_a_windows_moments_are_correlated_once_per_weight_mask() -> None:
+    """The window's weighted sums of pixels and squared pixels are those of a direct
+    correlation, and a mask equal to one already used (another blur of an opaque reference)
+    gets the stored ones instead of two more correlations."""
+    rng = np.random.default_rng(3)
+    pixels = rng.uniform(0, 255, (40, 60)).astype(np.float32)
+    window = _Window(pixels, 0, 0, 1.0, 30.0, {})
+    ones = np.ones((12, 20), np.float32)
+    holed = ones.copy()
+    holed[4:8, 5:15] = 0.0
+    sums, squares = _moments(window, ones)
+    expected = cv2.matchTemplate(pixels, ones, cv2.TM_CCORR)
+    assert np.allclose(sums, expected)
+    assert np.allclose(squares, cv2.matchTemplate(pixels * pixels, ones, cv2.TM_CCORR))
+    assert _moments(window, ones.copy())[0] is sums
+    assert not np.allclose(_moments(window, holed)[0], expected)
+    assert len(window.moments) == 2

@@ -119,7 +119,7 @@ def blurred_match(
                    interpolation=cv2.INTER_AREA),
         np.float32,
     )  # fmt: skip
-    window = _Window(pixels, left, top, factor, w)
+    window = _Window(pixels, left, top, factor, w, {})
     angles = (*config.angles, motion_angle) if motion_angle is not None else config.angles
     best = _best_over_scales(
         window, reference, 0.0, config.scales, angles, config=config, best=None
@@ -136,14 +136,33 @@ def blurred_match(
 
 
 class _Window(NamedTuple):
-    """The searched part of the frame, shrunk by `factor`: its frame-pixel origin and the
-    expected box's width in frame pixels."""
+    """The searched part of the frame, shrunk by `factor`: its frame-pixel origin, the
+    expected box's width in frame pixels, and the window's moments under each weight mask
+    compared so far (`_moments`)."""
 
     pixels: Float
     left: int
     top: int
     factor: float
     box_width: float
+    moments: dict[tuple[tuple[int, ...], bytes], tuple[Double, Double]]
+
+
+def _moments(window: _Window, weight: Float) -> tuple[Double, Double]:
+    """Per patch, the weighted sum of `window`'s pixels and of their squares under `weight`.
+
+    They depend on the weight mask alone, not on the blur the reference is fitted with: an
+    opaque reference has the same mask for every kernel of a size, and a transparent one's
+    blurred mask, thresholded at `min_ink`, often repeats too, so each mask's moments are
+    correlated once per window rather than once per fit (two of a fit's three or four
+    correlations)."""
+    key = (weight.shape, np.packbits(weight > 0).tobytes())
+    found = window.moments.get(key)
+    if found is None:
+        pixels = window.pixels
+        found = (_correlate(pixels, weight), _correlate(pixels * pixels, weight))
+        window.moments[key] = found
+    return found
 
 
 def _best_over_scales(
@@ -168,7 +187,7 @@ def _best_over_scales(
         smoothed, clear = _rotated(*_sized(reference, (tw, th)), rotation)
         for length, angle in _kernels(config.lengths, angles):
             kernel = motion_kernel(length * factor, angle)
-            fit = _best_fit(window.pixels, _blurred(smoothed, kernel), _blurred(clear, kernel),
+            fit = _best_fit(window, _blurred(smoothed, kernel), _blurred(clear, kernel),
                             config)  # fmt: skip
             if fit is None or (best is not None and fit[0] <= best.agreement):
                 continue
@@ -266,7 +285,7 @@ def _blurred(image: Float | None, kernel: Float | None) -> Float | None:
 
 
 def _best_fit(
-    window: Float, reference: Float | None, clear: Float | None, config: BlurConfig
+    searched: _Window, reference: Float | None, clear: Float | None, config: BlurConfig
 ) -> tuple[float, tuple[int, int]] | None:
     """The highest multiple correlation of `window`'s template-sized patches with
     (`reference`, `clear`) where the reference enters with its own polarity and its detail
@@ -283,8 +302,9 @@ def _best_fit(
     count = float(weight.sum())
     if count < _MIN_TEMPLATE_PX**2 / 2:
         return None
-    sum_p = _correlate(window, weight)
-    var_p = _correlate(window * window, weight) - sum_p * sum_p / count
+    window = searched.pixels
+    sum_p, sum_pp = _moments(searched, weight)
+    var_p = sum_pp - sum_p * sum_p / count
     ref = weight * (reference - np.float32((weight * reference).sum() / count))
     var_r = float((ref * reference).sum())
     if var_r < 1e-3 * count:

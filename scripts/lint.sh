@@ -20,8 +20,12 @@ done
 trees=(
   deploy
   libs/common/tests
+  services/alerts/tests
   services/detector-logo/bench
   services/ingest/bench
+  services/ingest/tests
   services/notifier/bench
+  services/results-api/bench
+  tools/benchkit/tests
 )
 .venv/bin/mypy "${trees[@]}"

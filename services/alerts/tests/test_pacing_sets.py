@@ -81,6 +81,7 @@ def test_the_set_fires_on_the_summed_forecast_and_resolves_with_the_final_sum() 
     assert out[0].alert_id == out[1].alert_id
     assert final.member_screen_time_s == {"cam-a": 30.0, "cam-b": 15.0}
     assert final.screen_time_s == pytest.approx(45)
+    assert fired.forecast_s is not None
     assert fired.forecast_s == pytest.approx(45, rel=0.10)
     assert fired.shortfall_s == pytest.approx(60 - fired.forecast_s)
     assert fired.observed_to is not None

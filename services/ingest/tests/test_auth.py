@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sightline_common.messages import AnalysisPolicy, Source, StreamConfig
+from sightline_common.messages import AnalysisPolicy, Source, SourceKind, StreamConfig
 from sightline_common.topics import TopicNames
 from sightline_ingest.folders import HlsFolders
 from sightline_ingest.gate import PublishGate
@@ -18,7 +18,7 @@ def config(stream_id: str, key: str, *, enabled: bool = True, kind: str = "rtmp"
         stream_id=stream_id,
         name=stream_id,
         key_hash=hash_key(key),
-        source=Source(kind=kind),
+        source=Source(kind=SourceKind(kind)),
         policy=AnalysisPolicy.model_validate({"executors": ["local"]}),
         enabled=enabled,
     )

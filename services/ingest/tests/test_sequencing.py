@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from sightline_common.messages import AnalysisPolicy, Source, StreamConfig
+from sightline_common.messages import AnalysisPolicy, Source, SourceKind, StreamConfig
 from sightline_common.topics import TopicNames
 from sightline_ingest.folders import HlsFolders
 from sightline_ingest.gate import PublishGate
@@ -54,7 +54,7 @@ class Rig:
                 stream_id="s1",
                 name="s1",
                 key_hash=hash_key(KEY),
-                source=Source(kind="rtmp"),
+                source=Source(kind=SourceKind.rtmp),
                 policy=AnalysisPolicy.model_validate({"executors": ["local"]}),
                 enabled=True,
             )

@@ -18,6 +18,7 @@ from sightline_common.messages import (
     Detection,
     DetectorInfo,
     ExecutorInfo,
+    ExecutorKind,
     FrameResult,
     ResultItem,
     SegmentRef,
@@ -98,7 +99,7 @@ def synthetic_rows(
             ),
             run_id="live",
             detector=DetectorInfo(name="logo", version="1", config_hash="c"),
-            executor=ExecutorInfo(kind="local", latency_ms=1.0),
+            executor=ExecutorInfo(kind=ExecutorKind.local, latency_ms=1.0),
             frames=[
                 FrameResult(
                     media_ts=seq * 2.0 + f * (2.0 / frames),

@@ -25,6 +25,7 @@ from sightline_common.messages import (
     Detection,
     DetectorInfo,
     ExecutorInfo,
+    ExecutorKind,
     FrameResult,
     ResultItem,
     SegmentRef,
@@ -80,7 +81,7 @@ def load(engine: Engine) -> int:
             ),
             run_id="live",
             detector=DetectorInfo(name="logo", version="bench", config_hash="c"),
-            executor=ExecutorInfo(kind="local", latency_ms=1.0),
+            executor=ExecutorInfo(kind=ExecutorKind.local, latency_ms=1.0),
             frames=[
                 FrameResult(media_ts=seq * 2.0 + f * 2.0 / FRAMES, results=_items(seq, f))
                 for f in range(FRAMES)

@@ -53,6 +53,7 @@ def naive_sink(messages: list[MessageRows]) -> float:
     with scratch_engine("naive") as engine:
         pooled = engine.raw_connection()
         conn = pooled.driver_connection
+        assert conn is not None  # a checked-out pool connection holds its driver connection
         started = time.perf_counter()
         for message in messages:
             for row in DETECTIONS.adapt(message.detections):

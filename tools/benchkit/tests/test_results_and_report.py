@@ -4,11 +4,12 @@ The report (matplotlib, ~0.6 CPU-s to import) is imported by the one test that r
 collection, which every xdist worker of `make test` does."""
 
 import math
+from pathlib import Path
 
 from sightline_benchkit import BenchResults, load
 
 
-def test_a_figure_compares_with_its_target_both_ways():
+def test_a_figure_compares_with_its_target_both_ways() -> None:
     results = BenchResults("x", "X")
     more = results.figure("a", 3.0, "streams", target=6.0)
     less = results.figure("b", 0.5, "s", target=1.0, comparison="<=")
@@ -21,7 +22,7 @@ def test_a_figure_compares_with_its_target_both_ways():
     assert nan.met is None
 
 
-def test_results_round_trip_through_json(tmp_path):
+def test_results_round_trip_through_json(tmp_path: Path) -> None:
     results = BenchResults("sink", "Sink", params={"messages": 10})
     results.figure("rate", 25000, "rows/s", target=20000, explained_by=["stages"])
     results.breakdown("stages", {"batch": {"copy": 0.2, "commit": 0.1}}, "s")
@@ -35,7 +36,7 @@ def test_results_round_trip_through_json(tmp_path):
     assert back.params == {"messages": 10}
 
 
-def test_the_report_marks_targets_and_explains_a_miss(tmp_path):
+def test_the_report_marks_targets_and_explains_a_miss(tmp_path: Path) -> None:
     results = BenchResults("analysis", "Detector benchmark")
     results.figure("capacity.logo.streams", 2.5, "streams", target=6.0, explained_by=["cpu"])
     results.figure("quality.precision", 1.0, target=0.95)

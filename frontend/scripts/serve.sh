@@ -6,8 +6,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export npm_config_cache="${npm_config_cache:-$HOME/.cache/sightline/npm}"
 bash scripts/install-deps.sh
-OUT=dist/sightline-dashboard/browser/index.html
-if [ ! -f "$OUT" ] || [ -n "$(find src public angular.json package-lock.json -newer "$OUT" -print -quit)" ]; then
-  npx ng build --configuration production >&2
-fi
+bash scripts/build.sh >&2
 exec node scripts/serve.mjs

@@ -33,9 +33,6 @@ fi
 if [ ! -x /usr/bin/chromium ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 fi
-OUT=dist/sightline-dashboard/browser/index.html
-if [ ! -f "$OUT" ] || [ -n "$(find src public angular.json package-lock.json -newer "$OUT" -print -quit)" ]; then
-  npx ng build --configuration production
-fi
+bash scripts/build.sh
 echo "== dashboard e2e (Playwright, Chromium, against the running stack)"
 npx playwright test

@@ -14,10 +14,8 @@ mkdir -p .state/logs
 
 if [ "${1:-}" = prepare ]; then
   bash frontend/scripts/install-deps.sh
-  # A fresh clone has no build; a stale one is rebuilt by the stack's dashboard server as before.
-  if [ ! -f frontend/dist/sightline-dashboard/browser/index.html ]; then
-    (cd frontend && npx ng build --configuration production)
-  fi
+  # Built, or restored from the cache when a clone with the same sources built it before.
+  bash frontend/scripts/build.sh
   SIGHTLINE_E2E=0 bash frontend/scripts/test.sh
   exit 0
 fi

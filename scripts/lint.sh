@@ -22,9 +22,12 @@ trees=(
   libs/common/tests
   services/alerts/tests
   services/detector-logo/bench
+  services/detector-logo/tests
+  services/detector-visual/tests
   services/ingest/bench
   services/ingest/tests
   services/notifier/bench
+  services/notifier/tests
   services/results-api/bench
   tools/benchkit/tests
 )

@@ -24,13 +24,18 @@ pytestmark = [pytest.mark.integration, pytest.mark.topic_partitions(1)]
 SIZE = (1280, 720)
 ACME = make_logo("ACME", seed=1)
 PLACE = Placement(centre=(900, 250), width=200, angle=8)
+Box = tuple[float, float, float, float]
 
 
-def clip(tmp: Path, name: str, with_logo: bool) -> tuple[bytes, tuple[float, ...]]:
-    """A 2 s 720p segment (15 fps to spare the CPU), with or without the ACME logo."""
-    frame, box = (
-        composite(background(5, SIZE), ACME, PLACE) if with_logo else (background(6, SIZE), ())
-    )
+def clip(tmp: Path, name: str, with_logo: bool) -> tuple[bytes, Box | None]:
+    """A 2 s 720p segment (15 fps to spare the CPU), with or without the ACME logo, and the
+    logo's (x, y, w, h) box (None without it)."""
+    box: Box | None = None
+    if with_logo:
+        frame, (x, y, w, h) = composite(background(5, SIZE), ACME, PLACE)
+        box = (x, y, w, h)
+    else:
+        frame = background(6, SIZE)
     return write_ts([frame] * 30, tmp / f"{name}.ts", fps=15).read_bytes(), box
 
 
@@ -39,8 +44,8 @@ def detections(iso: Isolated, count: int) -> dict[tuple[str, int], Detection]:
     return {(m.payload.stream_id, m.payload.segment.sequence): m.payload for m in found}
 
 
-def logos(detection: Detection) -> list[tuple[float, str, tuple[float, ...]]]:
-    out = []
+def logos(detection: Detection) -> list[tuple[float, str, Box]]:
+    out: list[tuple[float, str, Box]] = []
     for frame in detection.frames:
         for r in frame.results:
             if r.kind == "logo" and r.box is not None:
@@ -63,6 +68,7 @@ def test_logo_found_with_box_logo_free_none_corrupt_and_missing_to_dlq(isolated:
     detector = start_detector(isolated)
 
     with_logo, truth = clip(isolated.tmp, "logo", with_logo=True)
+    assert truth is not None
     without, _ = clip(isolated.tmp, "plain", with_logo=False)
     scenario.add_segment("cam-1", 0, without)
     scenario.add_segment("cam-1", 1, with_logo)
@@ -137,6 +143,7 @@ def test_lan_and_cloud_policies_and_fallback_when_the_lan_executor_dies(isolated
         SIGHTLINE_CLOUD_TIMEOUT="60",
     )
     with_logo, truth = clip(isolated.tmp, "logo", with_logo=True)
+    assert truth is not None
     scenario.add_segment("cam-lan", 0, with_logo)
     scenario.add_segment("cam-cloud", 0, with_logo)
 

@@ -61,6 +61,7 @@ def test_a_new_logo_is_found_at_once_and_the_trained_net_is_picked_up_by_the_run
 
     # No net for this library yet: frames are searched whole, the logo is found at once.
     with_logo, truth = clip(isolated.tmp, "logo", with_logo=True)
+    assert truth is not None
     scenario.add_segment("cam-net", 0, with_logo)
     first = detections(isolated, 1)[("cam-net", 0)]
     looked_up = time.monotonic()  # the detector has asked for the net (missing) by now

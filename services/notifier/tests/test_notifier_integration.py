@@ -10,15 +10,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from websockets.asyncio.client import connect
+from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.typing import Subprotocol
 
 from sightline_common.envelope import wrap
 from sightline_common.kafka import EventProducer
-from sightline_common.messages import ExposureUpdate, StreamLifecycle
+from sightline_common.messages import ExposureUpdate, SourceKind, StreamLifecycle, StreamStatus
 from sightline_common.topics import Topic
 from sightline_testkit.plugin import Isolated
+
+from .conftest import DetectionWriter, Kit, StartNotifier
 
 # The notifier's protocol, tokens, replay and back-pressure: one partition per topic is enough
 # (testkit's topic_partitions; ~0.4 CPU-s less of the shared broker per test). Its feed over
@@ -28,7 +30,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.topic_partitions(1)]
 
 
 def test_a_subscriber_receives_each_detection_once_in_order(
-    start_notifier, token, writer, kit
+    start_notifier: StartNotifier, token: str, writer: DetectionWriter, kit: Kit
 ) -> None:
     notifier = start_notifier()
 
@@ -51,11 +53,13 @@ def test_a_subscriber_receives_each_detection_once_in_order(
 
 
 def test_stream_status_and_exposure_updates_are_pushed_with_their_frame_types(
-    isolated: Isolated, start_notifier, token, kit
+    isolated: Isolated, start_notifier: StartNotifier, token: str, kit: Kit
 ) -> None:
     notifier = start_notifier()
     producer = EventProducer(isolated.bootstrap, "test-other-topics")
-    lifecycle = StreamLifecycle(stream_id="cam-1", status="started", source_kind="test")
+    lifecycle = StreamLifecycle(
+        stream_id="cam-1", status=StreamStatus.started, source_kind=SourceKind.test
+    )
     exposure = ExposureUpdate.model_validate(
         {"stream_id": "cam-1", "run_id": "live", "window_start": 0, "window_end": 10, "brands": []}
     )
@@ -78,7 +82,7 @@ def test_stream_status_and_exposure_updates_are_pushed_with_their_frame_types(
 
 
 def test_unauthenticated_and_revoked_clients_are_refused_and_ops_paths_answer(
-    isolated: Isolated, start_notifier, kit
+    isolated: Isolated, start_notifier: StartNotifier, kit: Kit
 ) -> None:
     notifier = start_notifier()
     revoked = kit.issue_token(isolated)
@@ -131,7 +135,7 @@ def test_unauthenticated_and_revoked_clients_are_refused_and_ops_paths_answer(
 
 
 def test_a_browser_presents_its_token_as_a_subprotocol_never_in_the_url(
-    start_notifier, token, writer, kit
+    start_notifier: StartNotifier, token: str, writer: DetectionWriter, kit: Kit
 ) -> None:
     notifier = start_notifier()
 
@@ -152,7 +156,7 @@ def test_a_browser_presents_its_token_as_a_subprotocol_never_in_the_url(
 
 
 def test_a_token_in_the_url_is_refused_with_a_close_reason_whatever_its_value(
-    start_notifier, token, kit
+    start_notifier: StartNotifier, token: str, kit: Kit
 ) -> None:
     notifier = start_notifier()
 
@@ -185,12 +189,12 @@ def test_a_token_in_the_url_is_refused_with_a_close_reason_whatever_its_value(
 
 
 def test_a_revoked_token_ends_its_open_connections_and_idle_ones_are_closed(
-    isolated: Isolated, start_notifier, token, kit
+    isolated: Isolated, start_notifier: StartNotifier, token: str, kit: Kit
 ) -> None:
     notifier = start_notifier(SIGHTLINE_IDLE_TIMEOUT="1")
     other = kit.issue_token(isolated)
 
-    async def close_of(ws) -> tuple[int, str]:
+    async def close_of(ws: ClientConnection) -> tuple[int, str]:
         with pytest.raises(ConnectionClosed) as closed:
             await asyncio.wait_for(ws.recv(), 20)
         assert closed.value.rcvd is not None
@@ -218,7 +222,9 @@ def stalled_socket(port: int) -> socket.socket:
     return sock
 
 
-def test_a_client_that_never_reads_does_not_delay_another(start_notifier, token, writer, kit):
+def test_a_client_that_never_reads_does_not_delay_another(
+    start_notifier: StartNotifier, token: str, writer: DetectionWriter, kit: Kit
+) -> None:
     notifier = start_notifier(SIGHTLINE_CLIENT_QUEUE="200")
     total = 3000  # ~12 MB of frames: far more than the stalled client's buffers and outbox
 
@@ -257,8 +263,8 @@ def test_a_client_that_never_reads_does_not_delay_another(start_notifier, token,
 
 
 def test_a_burst_of_ten_thousand_reaches_a_reading_client_whole_beside_a_stalled_one(
-    start_notifier, token, writer, kit
-):
+    start_notifier: StartNotifier, token: str, writer: DetectionWriter, kit: Kit
+) -> None:
     notifier = start_notifier()
     total = 10_000
 
@@ -292,7 +298,7 @@ def test_a_burst_of_ten_thousand_reaches_a_reading_client_whole_beside_a_stalled
 
 
 def test_a_client_resumes_after_its_last_event_id_or_is_told_to_resync(
-    start_notifier, token, writer, kit
+    start_notifier: StartNotifier, token: str, writer: DetectionWriter, kit: Kit
 ) -> None:
     notifier = start_notifier(SIGHTLINE_STREAM_BUFFER="30")
 
@@ -323,7 +329,7 @@ def test_a_client_resumes_after_its_last_event_id_or_is_told_to_resync(
 
 
 def test_two_replicas_each_deliver_every_event_and_resume_across_each_other(
-    start_notifier, token, writer, kit
+    start_notifier: StartNotifier, token: str, writer: DetectionWriter, kit: Kit
 ) -> None:
     one, two = start_notifier(), start_notifier()
 
@@ -343,7 +349,9 @@ def test_two_replicas_each_deliver_every_event_and_resume_across_each_other(
     asyncio.run(scenario())
 
 
-def test_sigterm_closes_clients_with_going_away_and_exits_zero(start_notifier, token, kit):
+def test_sigterm_closes_clients_with_going_away_and_exits_zero(
+    start_notifier: StartNotifier, token: str, kit: Kit
+) -> None:
     notifier = start_notifier()
 
     async def scenario() -> int | None:

@@ -7,14 +7,15 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pydantic import BaseModel
 from websockets.client import ClientProtocol
 from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 from websockets.uri import parse_uri
 
 from sightline_common.api_tokens import hash_token
-from sightline_common.envelope import decode, encode, wrap
-from sightline_common.messages import ApiToken, StreamLifecycle
+from sightline_common.envelope import Message, decode, encode, wrap
+from sightline_common.messages import ApiToken, SourceKind, StreamLifecycle, StreamStatus
 from sightline_common.messages.schema.notifier_frame_schema import EventFrame, NotifierFrame
 from sightline_notifier import frames
 from sightline_notifier.client_queue import ClientQueue
@@ -204,8 +205,10 @@ def test_tokens_with_an_expiry_are_refused_from_it_on() -> None:
 
 
 def test_every_frame_the_server_builds_matches_the_published_frame_schema() -> None:
-    lifecycle = StreamLifecycle(stream_id="cam-1", status="started", source_kind="test")
-    message = decode(encode(wrap(lifecycle, key="cam-1", producer="t")))
+    lifecycle = StreamLifecycle(
+        stream_id="cam-1", status=StreamStatus.started, source_kind=SourceKind.test
+    )
+    message: Message[BaseModel] = decode(encode(wrap(lifecycle, key="cam-1", producer="t")))
     built = [
         frames.event_from_message("stream.lifecycle", message).frame.text,
         frames.subscribed_frame(["cam-1"]).text,

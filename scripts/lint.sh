@@ -29,6 +29,7 @@ trees=(
   services/notifier/bench
   services/notifier/tests
   services/results-api/bench
+  services/results-api/tests
   tools/benchkit/tests
 )
 .venv/bin/mypy "${trees[@]}"

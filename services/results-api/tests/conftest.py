@@ -19,6 +19,7 @@ from sightline_common.messages import (
     DetectorInfo,
     Envelope,
     ExecutorInfo,
+    ExecutorKind,
     FrameResult,
     ResultItem,
     SegmentRef,
@@ -91,7 +92,7 @@ def build_detection(
         ),
         run_id=run_id,
         detector=DetectorInfo(name=detector, version="1.0.0", config_hash=config_hash),
-        executor=ExecutorInfo(kind="local", latency_ms=12.0),
+        executor=ExecutorInfo(kind=ExecutorKind.local, latency_ms=12.0),
         frames=frame_results,
         timings=Timings(total_ms=20.0),
     )

@@ -15,14 +15,14 @@ from sightline_results_api.cursor import (
 )
 
 
-def test_a_cursor_round_trips_the_key():
+def test_a_cursor_round_trips_the_key() -> None:
     key = DetectionKey(12.5, "3f1c3a52-5d1e-4f51-9c0b-3f1f5e2b7a10", 7)
     cursor = encode_cursor(key)
     assert "=" not in cursor
     assert decode_cursor(cursor) == key
 
 
-def test_keys_sort_in_listing_order():
+def test_keys_sort_in_listing_order() -> None:
     assert DetectionKey(1.0, "b", 0) < DetectionKey(1.0, "b", 1) < DetectionKey(2.0, "a", 0)
 
 
@@ -46,6 +46,6 @@ def _b64(value: object) -> str:
         base64.urlsafe_b64encode(b"\xff\xfe").decode(),
     ],
 )
-def test_malformed_cursors_are_refused(cursor):
+def test_malformed_cursors_are_refused(cursor: str) -> None:
     with pytest.raises(InvalidCursorError):
         decode_cursor(cursor)

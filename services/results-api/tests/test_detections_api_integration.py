@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
+from fastapi.testclient import TestClient
+
+from sightline_common.messages import Envelope
 
 pytestmark = pytest.mark.integration
 
 
-def _all_pages(client, url: str, **params) -> list[dict]:
-    items, cursor = [], None
+def _all_pages(client: TestClient, url: str, **params: str | float) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    cursor = None
     while True:
         page = client.get(url, params={**params, **({"cursor": cursor} if cursor else {})})
         assert page.status_code == 200, page.text
@@ -20,8 +27,11 @@ def _all_pages(client, url: str, **params) -> list[dict]:
 
 
 def test_pages_cover_the_range_once_in_media_time_order(
-    client, new_stream, store_detections, detection_factory
-):
+    client: TestClient,
+    new_stream: str,
+    store_detections: Callable[[list[Envelope]], None],
+    detection_factory: Callable[..., Envelope],
+) -> None:
     store_detections([detection_factory(new_stream, seq) for seq in range(10)])
     url = f"/api/streams/{new_stream}/detections"
 
@@ -40,7 +50,12 @@ def test_pages_cover_the_range_once_in_media_time_order(
     assert first["kind"] == "logo"
 
 
-def test_filters_by_kind_label_and_run(client, new_stream, store_detections, detection_factory):
+def test_filters_by_kind_label_and_run(
+    client: TestClient,
+    new_stream: str,
+    store_detections: Callable[[list[Envelope]], None],
+    detection_factory: Callable[..., Envelope],
+) -> None:
     store_detections(
         [
             detection_factory(new_stream, 0),
@@ -56,7 +71,7 @@ def test_filters_by_kind_label_and_run(client, new_stream, store_detections, det
     assert {d["run_id"] for d in rerun} == {"rerun-1"}
 
 
-def test_bad_detection_queries_are_422(client, new_stream):
+def test_bad_detection_queries_are_422(client: TestClient, new_stream: str) -> None:
     url = f"/api/streams/{new_stream}/detections"
     reversed_range = client.get(url, params={"from": 10, "to": 5})
     assert reversed_range.status_code == 422
@@ -68,8 +83,11 @@ def test_bad_detection_queries_are_422(client, new_stream):
 
 
 def test_exposure_reports_screen_time_share_and_prominence(
-    client, new_stream, store_detections, detection_factory
-):
+    client: TestClient,
+    new_stream: str,
+    store_detections: Callable[[list[Envelope]], None],
+    detection_factory: Callable[..., Envelope],
+) -> None:
     # 10 segments of 2 s, 2 frames each (1 s per frame); acme and globex in every frame,
     # plus 5 segments where only acme is seen.
     store_detections(
@@ -93,7 +111,9 @@ def test_exposure_reports_screen_time_share_and_prominence(
     assert last[0]["share_of_voice"] == pytest.approx(1.0)
 
 
-def test_exposure_without_logos_is_empty_and_bad_ranges_are_422(client, new_stream):
+def test_exposure_without_logos_is_empty_and_bad_ranges_are_422(
+    client: TestClient, new_stream: str
+) -> None:
     url = f"/api/streams/{new_stream}/exposure"
     empty = client.get(url).json()
     assert empty["totals"] == []

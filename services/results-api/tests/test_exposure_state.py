@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
-from sightline_common.messages import Detection
+from sightline_common.messages import Detection, Envelope
 from sightline_results_api.exposure import BrandFrame
 from sightline_results_api.exposure_state import (
     analysis_key,
@@ -15,11 +17,13 @@ from sightline_results_api.exposure_state import (
 )
 
 
-def _detection(factory, seq: int, **kwargs) -> Detection:
+def _detection(factory: Callable[..., Envelope], seq: int, **kwargs: object) -> Detection:
     return Detection.model_validate(factory("s1", seq, **kwargs).payload)
 
 
-def test_logo_frames_keep_one_frame_per_brand_with_its_largest_area(detection_factory):
+def test_logo_frames_keep_one_frame_per_brand_with_its_largest_area(
+    detection_factory: Callable[..., Envelope],
+) -> None:
     detection = _detection(detection_factory, 0, labels=("acme", "acme", "globex"), frames=2)
     frames = logo_frames(detection)
     assert len(frames) == 4
@@ -28,16 +32,16 @@ def test_logo_frames_keep_one_frame_per_brand_with_its_largest_area(detection_fa
     assert {f.span for f in frames} == {1.0}
 
 
-def test_non_logo_results_are_not_exposure(detection_factory):
+def test_non_logo_results_are_not_exposure(detection_factory: Callable[..., Envelope]) -> None:
     assert logo_frames(_detection(detection_factory, 0, kind="face")) == []
 
 
-def test_frames_fall_into_media_time_windows():
+def test_frames_fall_into_media_time_windows() -> None:
     frames = [BrandFrame("a", ts, 1.0, None) for ts in (0.0, 9.99, 10.0, 35.0)]
     assert {k: len(v) for k, v in by_window(frames, 10.0).items()} == {0: 2, 1: 1, 3: 1}
 
 
-def test_folding_the_same_detection_twice_changes_nothing():
+def test_folding_the_same_detection_twice_changes_nothing() -> None:
     frames = [BrandFrame("a", 0.0, 1.0, 0.5), BrandFrame("b", 0.0, 1.0, 0.1)]
     state = fold(None, "e1", frames)
     assert state is not None
@@ -53,7 +57,9 @@ def test_folding_the_same_detection_twice_changes_nothing():
     assert b.share_of_voice == pytest.approx(1 / 3)
 
 
-def test_a_segment_analysed_live_again_under_a_new_config_hash_is_folded_once(detection_factory):
+def test_a_segment_analysed_live_again_under_a_new_config_hash_is_folded_once(
+    detection_factory: Callable[..., Envelope],
+) -> None:
     """After a rolling deploy the same segment arrives under a second event id (the hash is in
     it): the window counts it once, as the materializer stores it once."""
     before, after = (_detection(detection_factory, 3, config_hash=h) for h in ("old", "new"))

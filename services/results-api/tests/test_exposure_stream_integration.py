@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import pytest
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.cimpl import NewTopic
 
 from sightline_common.kafka import EventProducer
-from sightline_common.messages import ExposureUpdate
+from sightline_common.messages import Envelope, ExposureUpdate
 from sightline_common.topics import Topic
 from sightline_devstack.ports import ephemeral_port
 from sightline_testkit.kafka import read_messages
+from sightline_testkit.plugin import Isolated
 
 pytestmark = pytest.mark.integration
 
 
-def _latest_per_window(isolated) -> dict[tuple[str, float], ExposureUpdate]:
+def _latest_per_window(isolated: Isolated) -> dict[tuple[str, float], ExposureUpdate]:
     latest: dict[tuple[str, float], ExposureUpdate] = {}
     for message in read_messages(isolated.bootstrap, isolated.topics.name(Topic.EXPOSURE)):
         update = message.payload
@@ -29,7 +31,9 @@ def _latest_per_window(isolated) -> dict[tuple[str, float], ExposureUpdate]:
 
 
 def _wait_for(
-    isolated, condition, timeout: float = 90.0
+    isolated: Isolated,
+    condition: Callable[[dict[tuple[str, float], ExposureUpdate]], bool],
+    timeout: float = 90.0,
 ) -> dict[tuple[str, float], ExposureUpdate]:
     deadline = time.monotonic() + timeout
     latest: dict[tuple[str, float], ExposureUpdate] = {}
@@ -42,7 +46,7 @@ def _wait_for(
 
 
 @pytest.fixture
-def drop_changelog(isolated, on_teardown):
+def drop_changelog(isolated: Isolated, on_teardown: Callable[[Callable[[], None]], None]) -> None:
     # faust creates its changelog topic itself; remove it with the test's other topics.
     def drop() -> None:
         admin = AdminClient({"bootstrap.servers": isolated.bootstrap})
@@ -57,8 +61,8 @@ def drop_changelog(isolated, on_teardown):
 
 
 def test_exposure_updates_per_media_time_window_and_replays_change_nothing(
-    isolated, detection_factory, drop_changelog
-):
+    isolated: Isolated, detection_factory: Callable[..., Envelope], drop_changelog: None
+) -> None:
     # 10 segments of 2 s (2 frames each) with acme and globex, then 5 with acme alone:
     # windows of 10 s = 5 segments each.
     envelopes = [detection_factory("s1", seq) for seq in range(10)] + [
@@ -79,7 +83,7 @@ def test_exposure_updates_per_media_time_window_and_replays_change_nothing(
     )
     child.wait_http_ok(f"http://127.0.0.1:{port}/readyz")
 
-    def complete(latest) -> bool:
+    def complete(latest: dict[tuple[str, float], ExposureUpdate]) -> bool:
         return len(latest) == 3 and all(u.detections == 5 for u in latest.values())
 
     latest = _wait_for(isolated, complete)
@@ -108,8 +112,8 @@ def test_exposure_updates_per_media_time_window_and_replays_change_nothing(
 
 
 def test_a_changelog_partitioned_apart_from_its_source_stops_the_processor_with_the_reason(
-    isolated, drop_changelog
-):
+    isolated: Isolated, drop_changelog: None
+) -> None:
     # faust (and aiohttp) imported here, not at every worker's collection.
     from sightline_results_api.exposure_stream import TABLE  # noqa: PLC0415
 

@@ -6,17 +6,22 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import Engine
 
 from sightline_common.storage import ObjectStore
 from sightline_devstack.ports import ephemeral_port
+from sightline_results_api.settings import ResultsApiSettings
+from sightline_testkit.plugin import Isolated
 
 pytestmark = pytest.mark.integration
 
 
-def _encode_hls(folder) -> list[str]:
+def _encode_hls(folder: Path) -> list[str]:
     """Three 2-second MPEG-TS segments of a test pattern, named as ingest names them."""
     subprocess.run(
         [
@@ -32,8 +37,11 @@ def _encode_hls(folder) -> list[str]:
 
 @pytest.mark.skipif(shutil.which("ffprobe") is None, reason="ffmpeg is not installed")
 def test_ffprobe_plays_the_proxied_playlist_end_to_end(
-    isolated, api_settings, engine, sightline_cli
-):
+    isolated: Isolated,
+    api_settings: ResultsApiSettings,
+    engine: Engine,
+    sightline_cli: Callable[..., subprocess.CompletedProcess[str]],
+) -> None:
     token = sightline_cli("token", "create", "--name", "player").stdout.splitlines()[-1]
     port = ephemeral_port()
     child = isolated.spawn("sightline_results_api", "api", SIGHTLINE_HTTP_PORT=str(port))

@@ -8,11 +8,15 @@ import hashlib
 import cv2
 import numpy as np
 import pytest
+from fastapi.testclient import TestClient
 
 from sightline_analysis.synthetic import make_logo, make_transparent_logo
+from sightline_common.messages import LogoEntry
 from sightline_common.storage import ObjectStore
 from sightline_common.topics import Topic
+from sightline_results_api.settings import ResultsApiSettings
 from sightline_testkit.kafka import read_messages
+from sightline_testkit.plugin import Isolated
 
 pytestmark = pytest.mark.integration
 
@@ -27,19 +31,21 @@ PNG = encoded(make_transparent_logo("NOVA", seed=3), ".png")
 JPEG = encoded(make_logo("ACME", seed=1), ".jpg")
 
 
-def _entries(isolated):
+def _entries(isolated: Isolated) -> list[LogoEntry]:
     return [
         m.payload
         for m in read_messages(isolated.bootstrap, isolated.topics.name(Topic.LOGO_LIBRARY))
     ]
 
 
-def _stored_keys(api_settings) -> list[str]:
+def _stored_keys(api_settings: ResultsApiSettings) -> list[str]:
     store = ObjectStore.from_settings(api_settings)
     return list(store.list_keys(api_settings.logos_bucket, "logos/"))
 
 
-def test_upload_list_fetch_and_delete_a_logo(client, isolated, api_settings):
+def test_upload_list_fetch_and_delete_a_logo(
+    client: TestClient, isolated: Isolated, api_settings: ResultsApiSettings
+) -> None:
     created = client.post(
         "/api/logos", data={"brand": "Acme"}, files={"image": ("acme.bin", PNG, "text/plain")}
     )
@@ -72,7 +78,7 @@ def test_upload_list_fetch_and_delete_a_logo(client, isolated, api_settings):
     assert _stored_keys(api_settings) == []
 
 
-def test_the_upload_says_how_detectable_the_logo_is(client):
+def test_the_upload_says_how_detectable_the_logo_is(client: TestClient) -> None:
     transparent = client.post(
         "/api/logos", data={"brand": "Nova"}, files={"image": ("nova.png", PNG, "image/png")}
     )
@@ -100,8 +106,8 @@ def test_the_upload_says_how_detectable_the_logo_is(client):
 
 
 def test_a_logo_that_cannot_be_found_at_all_is_422_and_leaves_nothing_behind(
-    client, isolated, api_settings
-):
+    client: TestClient, isolated: Isolated, api_settings: ResultsApiSettings
+) -> None:
     flat = encoded(np.full((120, 300, 3), 200, np.uint8), ".png")
     see_through = encoded(np.zeros((120, 300, 4), np.uint8), ".png")
     for name, image in (("flat.png", flat), ("clear.png", see_through)):
@@ -117,7 +123,9 @@ def test_a_logo_that_cannot_be_found_at_all_is_422_and_leaves_nothing_behind(
     assert _stored_keys(api_settings) == []
 
 
-def test_a_damaged_image_is_415(client, isolated, api_settings):
+def test_a_damaged_image_is_415(
+    client: TestClient, isolated: Isolated, api_settings: ResultsApiSettings
+) -> None:
     damaged = PNG[:64]  # the signature and header, the pixels cut off
     response = client.post(
         "/api/logos", data={"brand": "Acme"}, files={"image": ("cut.png", damaged, "image/png")}
@@ -129,7 +137,9 @@ def test_a_damaged_image_is_415(client, isolated, api_settings):
     assert _stored_keys(api_settings) == []
 
 
-def test_a_non_image_is_415_and_leaves_nothing_behind(client, isolated, api_settings):
+def test_a_non_image_is_415_and_leaves_nothing_behind(
+    client: TestClient, isolated: Isolated, api_settings: ResultsApiSettings
+) -> None:
     response = client.post(
         "/api/logos",
         data={"brand": "Acme"},
@@ -142,7 +152,9 @@ def test_a_non_image_is_415_and_leaves_nothing_behind(client, isolated, api_sett
     assert _stored_keys(api_settings) == []
 
 
-def test_an_oversize_upload_is_413_and_leaves_nothing_behind(client, isolated, api_settings):
+def test_an_oversize_upload_is_413_and_leaves_nothing_behind(
+    client: TestClient, isolated: Isolated, api_settings: ResultsApiSettings
+) -> None:
     too_big = PNG + b"\x00" * api_settings.max_logo_bytes
     response = client.post(
         "/api/logos", data={"brand": "Acme"}, files={"image": ("big.png", too_big, "image/png")}
@@ -159,7 +171,7 @@ def test_an_oversize_upload_is_413_and_leaves_nothing_behind(client, isolated, a
     assert _stored_keys(api_settings) == []
 
 
-def test_missing_fields_and_unknown_logos(client):
+def test_missing_fields_and_unknown_logos(client: TestClient) -> None:
     assert (
         client.post("/api/logos", files={"image": ("a.png", PNG, "image/png")}).status_code == 422
     )

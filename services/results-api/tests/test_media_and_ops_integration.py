@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from fastapi.testclient import TestClient
 
 from sightline_common.storage import ObjectStore
+from sightline_results_api.settings import ResultsApiSettings
 
 pytestmark = pytest.mark.integration
 
@@ -16,7 +18,7 @@ SEGMENT = b"\x47" + b"\x00" * 187
 
 
 @pytest.fixture
-def stored_stream(api_settings, new_stream) -> str:
+def stored_stream(api_settings: ResultsApiSettings, new_stream: str) -> str:
     store = ObjectStore.from_settings(api_settings)
     bucket = api_settings.segments_bucket
     store.put_bytes(bucket, f"streams/{new_stream}/index.m3u8", PLAYLIST.encode())
@@ -24,7 +26,7 @@ def stored_stream(api_settings, new_stream) -> str:
     return new_stream
 
 
-def test_the_playlist_points_segments_at_the_proxy(client, stored_stream):
+def test_the_playlist_points_segments_at_the_proxy(client: TestClient, stored_stream: str) -> None:
     response = client.get(f"/api/streams/{stored_stream}/playlist.m3u8")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/vnd.apple.mpegurl")
@@ -40,24 +42,26 @@ def test_the_playlist_points_segments_at_the_proxy(client, stored_stream):
     assert client.get(f"/api/streams/{stored_stream}/segments/9.ts").status_code == 404
 
 
-def test_a_token_in_the_url_is_refused(client, stored_stream, token):
+def test_a_token_in_the_url_is_refused(client: TestClient, stored_stream: str, token: str) -> None:
     # URLs end up in access logs and history: players use signed URLs (test_signed_playback).
     url = f"/api/streams/{stored_stream}/playlist.m3u8"
     response = client.get(url, params={"access_token": token}, headers={"Authorization": ""})
     assert response.status_code == 401
 
 
-def test_a_stream_without_a_playlist_yet_is_404(client, new_stream):
+def test_a_stream_without_a_playlist_yet_is_404(client: TestClient, new_stream: str) -> None:
     assert client.get(f"/api/streams/{new_stream}/playlist.m3u8").status_code == 404
 
 
-def test_segment_names_cannot_escape_the_stream_folder(client, stored_stream):
+def test_segment_names_cannot_escape_the_stream_folder(
+    client: TestClient, stored_stream: str
+) -> None:
     for name in ["..%2Findex.m3u8", "index.m3u8", "0.mp4"]:
         response = client.get(f"/api/streams/{stored_stream}/segments/{name}")
         assert response.status_code in {404, 422}, name
 
 
-def test_ops_endpoints_and_docs_need_no_token(client):
+def test_ops_endpoints_and_docs_need_no_token(client: TestClient) -> None:
     no_header = {"Authorization": ""}
     assert client.get("/healthz", headers=no_header).status_code == 200
     assert client.get("/readyz", headers=no_header).status_code == 200
@@ -67,7 +71,7 @@ def test_ops_endpoints_and_docs_need_no_token(client):
     assert client.get("/docs", headers=no_header).status_code == 200
 
 
-def test_the_dashboard_origin_may_call_the_api(client):
+def test_the_dashboard_origin_may_call_the_api(client: TestClient) -> None:
     preflight = client.options(
         "/api/streams",
         headers={

@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from sightline_results_api.db import make_engine
 from sightline_results_api.migrate import upgrade
+from sightline_results_api.settings import ResultsApiSettings
 
 pytestmark = pytest.mark.integration
 
@@ -33,7 +34,9 @@ TABLES = {
 }
 
 
-def test_concurrent_starts_migrate_the_private_schema_once(api_settings):
+def test_concurrent_starts_migrate_the_private_schema_once(
+    api_settings: ResultsApiSettings,
+) -> None:
     schema = api_settings.database_schema
     engine = make_engine(api_settings)
     try:

@@ -15,7 +15,7 @@ def signer(now: float) -> PlaybackSigner:
     return PlaybackSigner(b"k" * 32, 300, clock=lambda: now)
 
 
-def test_a_signature_holds_until_its_expiry_and_not_after():
+def test_a_signature_holds_until_its_expiry_and_not_after() -> None:
     expires = signer(1000).expiry()
     assert expires == 1300
     sig = signer(1000).signature(PATH, expires)
@@ -24,7 +24,7 @@ def test_a_signature_holds_until_its_expiry_and_not_after():
     assert not signer(1301).verify(PATH, str(expires), sig)
 
 
-def test_a_signature_is_bound_to_path_expiry_and_key():
+def test_a_signature_is_bound_to_path_expiry_and_key() -> None:
     sig = signer(0).signature(PATH, 300)
     assert not signer(0).verify(PATH.replace("s1", "s2"), "300", sig)
     assert not signer(0).verify(PATH, "301", sig)
@@ -33,13 +33,13 @@ def test_a_signature_is_bound_to_path_expiry_and_key():
         assert not signer(0).verify(PATH, expires, given)
 
 
-def test_the_query_is_url_safe():
+def test_the_query_is_url_safe() -> None:
     query = signer(0).query(PATH, 300)
     assert query.startswith("exp=300&sig=")
     assert all(c.isalnum() or c in "-_=&" for c in query)
 
 
-def test_api_answers_are_made_private():
+def test_api_answers_are_made_private() -> None:
     assert private_cache_control(None) == "private, no-store"
     assert private_cache_control("no-cache") == "private, no-cache"
     assert private_cache_control("public, max-age=60") == "private, max-age=60"

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import subprocess
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
-from sightline_common.messages import ReanalysisRequest, SegmentReady
+from sightline_common.messages import Envelope, ReanalysisRequest, SegmentReady
 from sightline_common.topics import Topic
 from sightline_results_api.rows import RowBatch, segment_row
 from sightline_results_api.sink import BatchSink
 from sightline_testkit.kafka import read_messages
+from sightline_testkit.plugin import Isolated
 
 pytestmark = pytest.mark.integration
 
 
-def _store_segments(engine, stream_id: str, count: int, first: int = 0) -> None:
+def _store_segments(engine: Engine, stream_id: str, count: int, first: int = 0) -> None:
     rows = [
         segment_row(
             f"00000000-0000-0000-0000-{seq:012d}",
@@ -38,8 +43,13 @@ def _store_segments(engine, stream_id: str, count: int, first: int = 0) -> None:
 
 
 def test_a_run_is_requested_followed_compared_and_cancelled(
-    client, isolated, engine, new_stream, store_detections, detection_factory
-):
+    client: TestClient,
+    isolated: Isolated,
+    engine: Engine,
+    new_stream: str,
+    store_detections: Callable[[list[Envelope]], None],
+    detection_factory: Callable[..., Envelope],
+) -> None:
     _store_segments(engine, new_stream, 10)
     store_detections([detection_factory(new_stream, seq) for seq in range(10)])
     # Live visual results: not compared by a logo-only run.
@@ -109,7 +119,7 @@ def test_a_run_is_requested_followed_compared_and_cancelled(
     assert actions == ["start", "cancel"]
 
 
-def test_bad_reanalysis_requests(client, new_stream):
+def test_bad_reanalysis_requests(client: TestClient, new_stream: str) -> None:
     body = {"stream_id": new_stream, "from": 10, "to": 5}
     assert client.post("/api/reanalysis", json=body).status_code == 422
     assert (
@@ -125,8 +135,13 @@ def test_bad_reanalysis_requests(client, new_stream):
 
 
 def test_the_cli_starts_follows_diffs_and_cancels_a_run(
-    sightline_cli, client, engine, new_stream, store_detections, detection_factory
-):
+    sightline_cli: Callable[..., subprocess.CompletedProcess[str]],
+    client: TestClient,
+    engine: Engine,
+    new_stream: str,
+    store_detections: Callable[[list[Envelope]], None],
+    detection_factory: Callable[..., Envelope],
+) -> None:
     _store_segments(engine, new_stream, 3)
     store_detections([detection_factory(new_stream, seq) for seq in range(3)])
     started = sightline_cli(
@@ -155,7 +170,9 @@ def test_the_cli_starts_follows_diffs_and_cancels_a_run(
     assert "RunNotFoundError" in missing.stderr
 
 
-def test_a_run_covers_the_segments_stored_when_it_was_requested(client, engine, new_stream):
+def test_a_run_covers_the_segments_stored_when_it_was_requested(
+    client: TestClient, engine: Engine, new_stream: str
+) -> None:
     _store_segments(engine, new_stream, 3)
     started = client.post(
         "/api/reanalysis", json={"stream_id": new_stream, "from": 0, "to": 100}

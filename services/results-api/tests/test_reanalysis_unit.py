@@ -10,7 +10,7 @@ from sightline_results_api.reanalysis import measure
 from sightline_results_api.run_diff import diff_runs
 
 
-def test_a_run_moves_from_requested_through_running_to_done():
+def test_a_run_moves_from_requested_through_running_to_done() -> None:
     assert measure("requested", 10, 0, 20.0, 5.0).status == "requested"
     running = measure("requested", 10, 4, 20.0, 2.0)
     assert running.status == "running"
@@ -21,7 +21,7 @@ def test_a_run_moves_from_requested_through_running_to_done():
     assert (done.status, done.progress, done.eta_s) == ("done", 1.0, 0.0)
 
 
-def test_a_cancelled_run_stays_cancelled_and_an_empty_range_is_done():
+def test_a_cancelled_run_stays_cancelled_and_an_empty_range_is_done() -> None:
     assert measure("cancelled", 10, 3, 20.0, 1.0).status == "cancelled"
     assert measure("requested", 0, 0, 20.0, 1.0).status == "done"
 
@@ -39,7 +39,7 @@ class Row:
     box_h: float | None = 0.2
 
 
-def test_diff_finds_added_removed_and_changed_detections():
+def test_diff_finds_added_removed_and_changed_detections() -> None:
     live = [
         Row(0, 0.0, "logo", "acme", 0.9),
         Row(0, 0.0, "logo", "globex", 0.8),
@@ -56,7 +56,7 @@ def test_diff_finds_added_removed_and_changed_detections():
     assert [(a.confidence, b.confidence) for a, b in diff.changed] == [(0.8, 0.6)]
 
 
-def test_several_of_one_label_in_a_frame_are_matched_in_order():
+def test_several_of_one_label_in_a_frame_are_matched_in_order() -> None:
     live = [Row(0, 0.0, "logo", "acme", 0.9), Row(0, 0.0, "logo", "acme", 0.5)]
     rerun = [Row(0, 0.0, "logo", "acme", 0.9), Row(0, 0.0, "logo", "acme", 0.5, box_x=0.6)]
     diff = diff_runs(rerun, live)

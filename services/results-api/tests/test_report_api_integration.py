@@ -8,10 +8,14 @@ import csv
 import io
 import json
 import math
+import subprocess
 import uuid
+from collections.abc import Callable
+from pathlib import Path
 
 import pypdfium2
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -22,6 +26,7 @@ from sightline_common.messages import (
     DetectorInfo,
     Envelope,
     ExecutorInfo,
+    ExecutorKind,
     FrameResult,
     ResultItem,
     SegmentRef,
@@ -36,7 +41,12 @@ CARD = {"currency": "EUR", "cost_per_30s": 3000.0, "audience": 100_000, "cpm": 1
 
 
 @pytest.fixture
-def stream_with_logos(client, new_stream, detection_factory, store_detections) -> str:
+def stream_with_logos(
+    client: TestClient,
+    new_stream: str,
+    detection_factory: Callable[..., Envelope],
+    store_detections: Callable[[list[Envelope]], None],
+) -> str:
     # acme and globex in every frame of 5 two-second segments (0-10 s); `flash` in one 0.4-s
     # segment at 40 s (too short to count); a reanalysis run sees only acme.
     store_detections(
@@ -47,7 +57,7 @@ def stream_with_logos(client, new_stream, detection_factory, store_detections) -
     return new_stream
 
 
-def test_rate_card_is_set_read_and_removed(client, new_stream):
+def test_rate_card_is_set_read_and_removed(client: TestClient, new_stream: str) -> None:
     assert client.get(f"/api/streams/{new_stream}/rate-card").status_code == 404
     put = client.put(f"/api/streams/{new_stream}/rate-card", json=CARD)
     assert put.status_code == 200, put.text
@@ -59,7 +69,9 @@ def test_rate_card_is_set_read_and_removed(client, new_stream):
     assert client.put("/api/streams/nope/rate-card", json=CARD).status_code == 404
 
 
-def test_report_merges_exposures_and_prices_them(client, stream_with_logos):
+def test_report_merges_exposures_and_prices_them(
+    client: TestClient, stream_with_logos: str
+) -> None:
     stream = stream_with_logos
     client.put(f"/api/streams/{stream}/rate-card", json=CARD)
     response = client.get("/api/reports/exposure", params={"streams": stream, "window": 5})
@@ -88,7 +100,7 @@ def test_report_merges_exposures_and_prices_them(client, stream_with_logos):
     assert doc["warnings"] == []
 
 
-def test_report_on_a_reanalysis_run_and_a_range(client, stream_with_logos):
+def test_report_on_a_reanalysis_run_and_a_range(client: TestClient, stream_with_logos: str) -> None:
     stream = stream_with_logos
     run = client.get("/api/reports/exposure", params={"streams": stream, "run": "r1"}).json()
     assert [(b["brand"], b["seconds"]) for b in run["brands"]] == [("acme", 4.0)]
@@ -100,7 +112,11 @@ def test_report_on_a_reanalysis_run_and_a_range(client, stream_with_logos):
     assert {b["brand"]: b["seconds"] for b in part["brands"]} == {"acme": 4.0, "globex": 4.0}
 
 
-def test_a_reanalysis_run_is_compared_with_live(client, stream_with_logos, sightline_cli):
+def test_a_reanalysis_run_is_compared_with_live(
+    client: TestClient,
+    stream_with_logos: str,
+    sightline_cli: Callable[..., subprocess.CompletedProcess[str]],
+) -> None:
     stream = stream_with_logos
     params = {"streams": stream, "run": "r1", "compare": "live"}
     doc = client.get("/api/reports/exposure", params=params).json()
@@ -136,7 +152,7 @@ def test_a_reanalysis_run_is_compared_with_live(client, stream_with_logos, sight
     assert json.loads(cli.stdout)["comparison"]["brands"][0]["brand"] == "globex"
 
 
-def test_report_as_csv_and_pdf(client, stream_with_logos):
+def test_report_as_csv_and_pdf(client: TestClient, stream_with_logos: str) -> None:
     stream = stream_with_logos
     client.put(f"/api/streams/{stream}/rate-card", json=CARD)
     params = {"streams": stream, "format": "csv"}
@@ -156,7 +172,7 @@ def test_report_as_csv_and_pdf(client, stream_with_logos):
     assert "logo 1.0.0" in text
 
 
-def test_report_refusals(client, stream_with_logos, new_stream):
+def test_report_refusals(client: TestClient, stream_with_logos: str, new_stream: str) -> None:
     other = client.post("/api/streams", json={"name": "b", "source": {"kind": "test"}}).json()
     client.put(f"/api/streams/{stream_with_logos}/rate-card", json=CARD)
     client.put(f"/api/streams/{other['id']}/rate-card", json={**CARD, "currency": "USD"})
@@ -188,7 +204,7 @@ def _detection(
                            media_start=min(frames), duration=span * len(frames)),
         run_id="live",
         detector=DetectorInfo(name="logo", version="1.0.0", config_hash="abc"),
-        executor=ExecutorInfo(kind="local", latency_ms=1.0),
+        executor=ExecutorInfo(kind=ExecutorKind.local, latency_ms=1.0),
         frames=[
             FrameResult(media_ts=ts, results=[
                 ResultItem(kind="logo", label=label, confidence=conf,
@@ -211,7 +227,9 @@ def _measured(engine: Engine, stream: str, gap_s: float = 1.0) -> list[Measured]
         return query.exposures(session, [stream], "live", 0.0, None, gap_s=gap_s)
 
 
-def test_sightings_merge_into_one_exposure_per_appearance(engine, new_stream, store_detections):
+def test_sightings_merge_into_one_exposure_per_appearance(
+    engine: Engine, new_stream: str, store_detections: Callable[[list[Envelope]], None]
+) -> None:
     acme: list[Item] = [("acme", CENTRE, 0.8)]
     # 0.5-s frames: 0-2 s seen, 2.5 missed (a 0.5-s hole: within 1 s), 3-4 s seen, then a
     # 2-s hole (4.5-6.5 missed) and 6.5-7 seen again: two appearances
@@ -224,7 +242,9 @@ def test_sightings_merge_into_one_exposure_per_appearance(engine, new_stream, st
     assert everything.duration == 7.5
 
 
-def test_measures_per_frame_clutter_and_duplicates(engine, new_stream, store_detections):
+def test_measures_per_frame_clutter_and_duplicates(
+    engine: Engine, new_stream: str, store_detections: Callable[[list[Envelope]], None]
+) -> None:
     big_corner_cut = (0.0, 0.0, 0.5, 0.4)
     store_detections([
         # acme twice in frame 0 (the larger box counts), with globex beside it
@@ -244,8 +264,8 @@ def test_measures_per_frame_clutter_and_duplicates(engine, new_stream, store_det
 
 
 def test_sharpness_is_averaged_over_the_sightings_that_have_one(
-    engine, new_stream, store_detections
-):
+    engine: Engine, new_stream: str, store_detections: Callable[[list[Envelope]], None]
+) -> None:
     acme: list[Item] = [("acme", CENTRE, 0.8)]
     store_detections([
         _detection(new_stream, 0, {0.0: acme}, 0.5, {"sharpness": 0.6}),
@@ -259,7 +279,12 @@ def test_sharpness_is_averaged_over_the_sightings_that_have_one(
     assert _measured(engine, new_stream, gap_s=1.0)[0].mean_confidence == pytest.approx(0.8)
 
 
-def test_cli_writes_the_report(sightline_cli, client, stream_with_logos, tmp_path):
+def test_cli_writes_the_report(
+    sightline_cli: Callable[..., subprocess.CompletedProcess[str]],
+    client: TestClient,
+    stream_with_logos: str,
+    tmp_path: Path,
+) -> None:
     client.put(f"/api/streams/{stream_with_logos}/rate-card", json=CARD)
     as_json = sightline_cli("report", "--streams", stream_with_logos)
     doc = json.loads(as_json.stdout)

@@ -53,11 +53,11 @@ def _index(m: Measured) -> float:
 BASE = measured()
 
 
-def test_a_larger_logo_scores_higher():
+def test_a_larger_logo_scores_higher() -> None:
     assert _index(measured(mean_area=0.04)) > _index(BASE) > _index(measured(mean_area=0.005))
 
 
-def test_a_sharper_logo_scores_higher():
+def test_a_sharper_logo_scores_higher() -> None:
     sharp, soft = measured(mean_sharpness=0.85), measured(mean_sharpness=0.45)
     assert _index(sharp) > _index(soft)
     assert quality.factors(sharp).clarity == 1.0
@@ -68,31 +68,31 @@ def test_a_sharper_logo_scores_higher():
     )
 
 
-def test_without_a_sharpness_measure_clarity_is_the_confidence():
+def test_without_a_sharpness_measure_clarity_is_the_confidence() -> None:
     assert _index(measured(mean_confidence=0.95)) > _index(BASE)
     assert _index(measured(mean_confidence=0.4)) < _index(BASE)
 
 
-def test_a_central_logo_scores_higher_than_one_near_the_edge():
+def test_a_central_logo_scores_higher_than_one_near_the_edge() -> None:
     assert _index(measured(mean_centre_distance=0.0)) > _index(BASE)
     assert _index(measured(mean_centre_distance=0.6)) < _index(BASE)
 
 
-def test_a_logo_cut_by_the_frame_edge_scores_lower():
+def test_a_logo_cut_by_the_frame_edge_scores_lower() -> None:
     assert _index(measured(edge_share=0.5)) < _index(BASE)
     assert quality.factors(measured(edge_share=1.0)).visibility == 0.0
 
 
-def test_a_solus_logo_scores_higher_than_a_cluttered_one():
+def test_a_solus_logo_scores_higher_than_a_cluttered_one() -> None:
     assert _index(measured(mean_solus=1 / 3)) < _index(measured(mean_solus=0.5)) < _index(BASE)
 
 
-def test_a_longer_exposure_scores_higher_up_to_the_cap():
+def test_a_longer_exposure_scores_higher_up_to_the_cap() -> None:
     one, three, five, sixty = (_index(measured(end=d)) for d in (1.0, 3.0, 5.0, 60.0))
     assert one < three < five == sixty
 
 
-def test_the_index_is_in_0_1_and_1_for_a_perfect_exposure():
+def test_the_index_is_in_0_1_and_1_for_a_perfect_exposure() -> None:
     perfect = measured(mean_area=0.3, mean_confidence=1.0, mean_centre_distance=0.0, end=10.0)
     assert _index(perfect) == pytest.approx(1.0)
     worst = measured(mean_area=0.0, mean_confidence=0.0, mean_centre_distance=0.8,
@@ -100,7 +100,7 @@ def test_the_index_is_in_0_1_and_1_for_a_perfect_exposure():
     assert _index(worst) == 0.0
 
 
-def test_weights_choose_what_the_index_is_made_of():
+def test_weights_choose_what_the_index_is_made_of() -> None:
     f = quality.factors(measured(mean_confidence=0.3))
     only_clarity = quality.QualityWeights(
         size=0, clarity=1, position=0, visibility=0, solus=0, duration=0
@@ -111,7 +111,7 @@ def test_weights_choose_what_the_index_is_made_of():
         quality.QualityWeights(size=0, clarity=0, position=0, visibility=0, solus=0, duration=0)
 
 
-def test_an_exposure_shorter_than_the_minimum_is_not_counted():
+def test_an_exposure_shorter_than_the_minimum_is_not_counted() -> None:
     assert not counted(measured(end=0.5), 1.0)
     assert counted(measured(end=0.9999999), 1.0)  # float sums of spans land a hair under
     items = exposures([measured(end=0.5), measured(5.0, 6.0)], RULES, {"s1": Rate("EUR", 30.0)})
@@ -120,7 +120,7 @@ def test_an_exposure_shorter_than_the_minimum_is_not_counted():
     assert acme.value.full == pytest.approx(1.0)  # the short one is worth nothing
 
 
-def test_value_is_the_rate_card_times_quality_weighted_seconds():
+def test_value_is_the_rate_card_times_quality_weighted_seconds() -> None:
     rate = Rate("EUR", cost_per_30s=3000.0, audience=200_000, cpm=20.0)
     value = price(15.0, 0.5, rate)
     assert value.full == pytest.approx(1500.0)
@@ -129,7 +129,7 @@ def test_value_is_the_rate_card_times_quality_weighted_seconds():
     assert price(15.0, 0.5, None).full is None
 
 
-def test_brand_value_sums_its_exposures_and_share_of_voice_splits_seconds():
+def test_brand_value_sums_its_exposures_and_share_of_voice_splits_seconds() -> None:
     rates = {"s1": Rate("EUR", 300.0)}
     items = exposures(
         [measured(0.0, 1.0), measured(3.0, 4.0), measured(0.0, 1.0, brand="globex")], RULES, rates
@@ -142,7 +142,7 @@ def test_brand_value_sums_its_exposures_and_share_of_voice_splits_seconds():
     assert acme.mean_quality == pytest.approx(acme.quality_seconds / acme.seconds, abs=1e-3)
 
 
-def test_windows_count_an_exposure_where_it_starts():
+def test_windows_count_an_exposure_where_it_starts() -> None:
     items = exposures([measured(0.0, 1.5), measured(12.0, 13.0)], RULES, {})
     first, second = window_summaries(items, 0.0, 20.0, 10.0, limit=100)
     assert [b.seconds for b in first.brands] == [1.5]
@@ -151,7 +151,7 @@ def test_windows_count_an_exposure_where_it_starts():
         window_summaries(items, 0.0, 20.0, 0.1, limit=100)
 
 
-def test_streams_priced_in_different_currencies_cannot_share_a_report():
+def test_streams_priced_in_different_currencies_cannot_share_a_report() -> None:
     rates = {"a": Rate("EUR", 1.0), "b": Rate("USD", 1.0)}
     assert currency(rates, ["a", "c"]) == "EUR"
     assert currency(rates, ["c"]) is None
@@ -159,7 +159,7 @@ def test_streams_priced_in_different_currencies_cannot_share_a_report():
         currency(rates, ["a", "b"])
 
 
-def test_runs_compare_by_brand_and_match_appearances_that_overlap():
+def test_runs_compare_by_brand_and_match_appearances_that_overlap() -> None:
     new = exposures([measured(0, 4), measured(10, 12), measured(20, 23, brand="globex")], RULES, {})
     old = exposures(
         [measured(1, 3), measured(30, 32), measured(40, 40.5, brand="globex")], RULES, {}

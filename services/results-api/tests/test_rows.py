@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sightline_common.messages import Detection
+from sightline_common.messages import Detection, Envelope
 from sightline_results_api.rows import DETECTION_COLUMNS, detection_rows
 
 
-def test_one_row_per_item_with_its_index_and_frame_span(detection_factory):
+def test_one_row_per_item_with_its_index_and_frame_span(
+    detection_factory: Callable[..., Envelope],
+) -> None:
     envelope = detection_factory("s1", 3, labels=("acme", "globex"), frames=4, duration=2.0)
     detection = Detection.model_validate(envelope.payload)
     rows = detection_rows(str(envelope.event_id), datetime.now(UTC), detection)

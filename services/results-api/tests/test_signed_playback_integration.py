@@ -8,10 +8,11 @@ import time
 from urllib.parse import parse_qs
 
 import pytest
+from fastapi.testclient import TestClient
 
 from sightline_common.storage import ObjectStore
 from sightline_results_api.playback_urls import PlaybackSigner
-from sightline_results_api.settings import DEV_PLAYBACK_SIGNING_KEY
+from sightline_results_api.settings import DEV_PLAYBACK_SIGNING_KEY, ResultsApiSettings
 
 pytestmark = pytest.mark.integration
 
@@ -21,7 +22,7 @@ NO_TOKEN = {"Authorization": ""}
 
 
 @pytest.fixture
-def stored_stream(api_settings, new_stream) -> str:
+def stored_stream(api_settings: ResultsApiSettings, new_stream: str) -> str:
     store = ObjectStore.from_settings(api_settings)
     bucket = api_settings.segments_bucket
     store.put_bytes(bucket, f"streams/{new_stream}/index.m3u8", PLAYLIST.encode())
@@ -29,13 +30,15 @@ def stored_stream(api_settings, new_stream) -> str:
     return new_stream
 
 
-def signed_playlist_url(client, stream_id: str) -> str:
+def signed_playlist_url(client: TestClient, stream_id: str) -> str:
     response = client.get(f"/api/streams/{stream_id}/playback")
     assert response.status_code == 200, response.text
     return str(response.json()["playlist_url"])
 
 
-def test_a_player_plays_through_signed_urls_without_the_token(client, stored_stream, token):
+def test_a_player_plays_through_signed_urls_without_the_token(
+    client: TestClient, stored_stream: str, token: str
+) -> None:
     answer = client.get(f"/api/streams/{stored_stream}/playback").json()
     url = answer["playlist_url"]
     assert url.startswith(f"/api/hls/streams/{stored_stream}/playlist.m3u8?exp=")
@@ -54,7 +57,9 @@ def test_a_player_plays_through_signed_urls_without_the_token(client, stored_str
     assert segment.headers["cache-control"] == "private, max-age=86400"
 
 
-def test_a_signature_grants_only_its_own_path_until_it_expires(client, stored_stream, api_settings):
+def test_a_signature_grants_only_its_own_path_until_it_expires(
+    client: TestClient, stored_stream: str, api_settings: ResultsApiSettings
+) -> None:
     url = signed_playlist_url(client, stored_stream)
     path, query = url.split("?", 1)
     params = {k: v[0] for k, v in parse_qs(query).items()}
@@ -81,13 +86,15 @@ def test_a_signature_grants_only_its_own_path_until_it_expires(client, stored_st
     assert client.get(f"{path}?{signer.query(path, future)}", headers=NO_TOKEN).status_code == 200
 
 
-def test_an_unknown_stream_needs_a_signature_before_it_is_404(client, new_stream):
+def test_an_unknown_stream_needs_a_signature_before_it_is_404(
+    client: TestClient, new_stream: str
+) -> None:
     path = "/api/hls/streams/no-such-stream/playlist.m3u8"
     assert client.get(path, headers=NO_TOKEN).status_code == 403  # ids are not probed unsigned
     assert client.get("/api/streams/no-such-stream/playback").status_code == 404
 
 
-def test_api_answers_are_never_cached_by_shared_caches(client, new_stream):
+def test_api_answers_are_never_cached_by_shared_caches(client: TestClient, new_stream: str) -> None:
     for path in (
         "/api/streams",
         f"/api/streams/{new_stream}",

@@ -11,11 +11,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
 from sightline_common.media_layout import playlist_key, segment_object_key
 from sightline_common.messages import SegmentReady
 from sightline_common.storage import ObjectStore
 from sightline_results_api.rows import RowBatch, segment_row
+from sightline_results_api.settings import ResultsApiSettings
 from sightline_results_api.sink import BatchSink
 
 pytestmark = [
@@ -36,8 +39,12 @@ def _segment(folder: Path, colour: str) -> bytes:
 
 
 def test_the_snapshot_is_the_newest_stored_video(
-    client, new_stream, api_settings, engine, tmp_path
-):
+    client: TestClient,
+    new_stream: str,
+    api_settings: ResultsApiSettings,
+    engine: Engine,
+    tmp_path: Path,
+) -> None:
     assert client.get(f"/api/streams/{new_stream}/snapshot").status_code == 404  # no video yet
     store = ObjectStore.from_settings(api_settings)
     bucket = api_settings.segments_bucket
@@ -59,6 +66,7 @@ def test_the_snapshot_is_the_newest_stored_video(
     assert response.headers["content-type"] == "image/jpeg"
     assert "no-store" in response.headers["cache-control"]
     picture = cv2.imdecode(np.frombuffer(response.content, np.uint8), cv2.IMREAD_COLOR)
+    assert picture is not None
     assert picture.shape[:2] == (270, 480)  # evidence width, the video's aspect
     blue, _green, red = picture[135, 240]
     assert blue > 180 > 60 > red, picture[135, 240]

@@ -9,16 +9,21 @@ import signal
 import subprocess
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import text
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
 
 from sightline_common.envelope import decode
 from sightline_common.hls import PLAYLIST_TYPE
 from sightline_common.media_layout import playlist_key, segment_object_key
 from sightline_common.messages import (
+    Envelope,
     SegmentReady,
     SourceKind,
     StreamConfig,
@@ -28,18 +33,21 @@ from sightline_common.messages import (
 from sightline_common.storage import ObjectStore
 from sightline_common.topics import Topic
 from sightline_devstack.ports import ephemeral_port
+from sightline_results_api.events import StatePublisher
 from sightline_results_api.rows import RowBatch, lifecycle_row, segment_row
+from sightline_results_api.settings import ResultsApiSettings
 from sightline_results_api.sink import BatchSink
 from sightline_results_api.storage_lifecycle.usage import StorageMeter
-from sightline_results_api.storage_lifecycle.worker import build_storage_worker
+from sightline_results_api.storage_lifecycle.worker import StorageWorker, build_storage_worker
 from sightline_testkit.kafka import read_all
+from sightline_testkit.plugin import Isolated
 
 pytestmark = pytest.mark.integration
 
 SEGMENT_S = 2.0
 
 
-def _encode(folder, seconds: int) -> list[bytes]:
+def _encode(folder: Path, seconds: int) -> list[bytes]:
     """Real 2-second MPEG-TS segments of a test pattern (ffprobe must play what is left)."""
     folder.mkdir(exist_ok=True)
     subprocess.run(
@@ -55,7 +63,12 @@ def _encode(folder, seconds: int) -> list[bytes]:
 
 
 def _store_stream(
-    settings, engine, stream_id: str, segments: list[bytes], *, stored_at: list[datetime]
+    settings: ResultsApiSettings,
+    engine: Engine,
+    stream_id: str,
+    segments: list[bytes],
+    *,
+    stored_at: list[datetime],
 ) -> None:
     """What ingest and the materializer leave for a stream: objects, a VOD playlist, rows."""
     store = ObjectStore.from_settings(settings)
@@ -90,14 +103,20 @@ def _store_stream(
     BatchSink(engine).write(batch)
 
 
-def _detections(factory, stream_id: str, count: int, *, occurred_at: datetime | None = None):
+def _detections(
+    factory: Callable[..., Envelope],
+    stream_id: str,
+    count: int,
+    *,
+    occurred_at: datetime | None = None,
+) -> list[Envelope]:
     envelopes = [factory(stream_id, seq) for seq in range(count)]
     if occurred_at is not None:
         envelopes = [e.model_copy(update={"occurred_at": occurred_at}) for e in envelopes]
     return envelopes
 
 
-def _rows_of(engine, stream_id: str) -> dict[str, int]:
+def _rows_of(engine: Engine, stream_id: str) -> dict[str, int]:
     """Rows naming the stream in every table of the schema that has a stream_id column."""
     with engine.connect() as conn:
         tables = conn.execute(
@@ -128,12 +147,12 @@ def _listed(playlist: str) -> list[str]:
     ]
 
 
-def _objects(settings, stream_id: str) -> list[str]:
+def _objects(settings: ResultsApiSettings, stream_id: str) -> list[str]:
     store = ObjectStore.from_settings(settings)
     return list(store.list_keys(settings.segments_bucket, f"streams/{stream_id}/"))
 
 
-def _add_run_with_failure(engine, stream_id: str) -> None:
+def _add_run_with_failure(engine: Engine, stream_id: str) -> None:
     run_id = f"run-{stream_id[:8]}"
     now = datetime.now(UTC)
     with engine.begin() as conn:
@@ -150,7 +169,7 @@ def _add_run_with_failure(engine, stream_id: str) -> None:
         )
 
 
-def _add_rule_with_alert(client, engine, stream_id: str) -> str:
+def _add_rule_with_alert(client: TestClient, engine: Engine, stream_id: str) -> str:
     """A stream-health rule made through the API, with a fired alert and its webhook delivery."""
     rule = client.post(
         "/api/rules",
@@ -158,7 +177,7 @@ def _add_rule_with_alert(client, engine, stream_id: str) -> str:
               "brands": [], "duration_s": 30},
     )  # fmt: skip
     assert rule.status_code == 201, rule.text
-    rule_id = rule.json()["id"]
+    rule_id: str = rule.json()["id"]
     alert_id, now = str(uuid.uuid4()), datetime.now(UTC)
     with engine.begin() as conn:
         conn.execute(
@@ -180,7 +199,9 @@ def _add_rule_with_alert(client, engine, stream_id: str) -> str:
 
 
 @pytest.fixture
-def worker(api_settings, engine, publisher):
+def worker(
+    api_settings: ResultsApiSettings, engine: Engine, publisher: StatePublisher
+) -> StorageWorker:
     """The storage worker, driven pass by pass by the test."""
     store = ObjectStore.from_settings(api_settings)
     made = build_storage_worker(
@@ -191,8 +212,8 @@ def worker(api_settings, engine, publisher):
 
 
 def test_deleting_a_member_stream_removes_the_pacing_rules_over_its_set(
-    isolated, client, engine, worker
-):
+    isolated: Isolated, client: TestClient, engine: Engine, worker: StorageWorker
+) -> None:
     """A pacing rule over a set of streams waits for every member, so it goes (row and
     tombstone) with any of them, not only with the stream it is filed under."""
     first, second, other = (
@@ -232,8 +253,14 @@ def test_deleting_a_member_stream_removes_the_pacing_rules_over_its_set(
 
 @pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed")
 def test_deleting_a_stream_leaves_no_object_no_row_and_a_tombstone(
-    isolated, client, api_settings, engine, worker, detection_factory, store_detections
-):
+    isolated: Isolated,
+    client: TestClient,
+    api_settings: ResultsApiSettings,
+    engine: Engine,
+    worker: StorageWorker,
+    detection_factory: Callable[..., Envelope],
+    store_detections: Callable[[list[Envelope]], None],
+) -> None:
     stream_id = client.post(
         "/api/streams", json={"name": "cam", "source": {"kind": "test"}}
     ).json()["id"]
@@ -298,8 +325,13 @@ def test_deleting_a_stream_leaves_no_object_no_row_and_a_tombstone(
 
 
 def test_a_deletion_killed_midway_completes_after_a_restart(
-    isolated, api_settings, engine, sightline_cli, detection_factory, store_detections
-):
+    isolated: Isolated,
+    api_settings: ResultsApiSettings,
+    engine: Engine,
+    sightline_cli: Callable[..., subprocess.CompletedProcess[str]],
+    detection_factory: Callable[..., Envelope],
+    store_detections: Callable[[list[Envelope]], None],
+) -> None:
     token = sightline_cli("token", "create", "--name", "ops").stdout.splitlines()[-1]
     headers = {"Authorization": f"Bearer {token}"}
     env = {"SIGHTLINE_STORAGE_BATCH_SIZE": "25", "SIGHTLINE_RUN_MATERIALIZER": "false"}
@@ -353,8 +385,14 @@ def test_a_deletion_killed_midway_completes_after_a_restart(
 
 @pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed")
 def test_a_range_erase_removes_exactly_that_range(
-    isolated, client, api_settings, engine, worker, detection_factory, store_detections
-):
+    isolated: Isolated,
+    client: TestClient,
+    api_settings: ResultsApiSettings,
+    engine: Engine,
+    worker: StorageWorker,
+    detection_factory: Callable[..., Envelope],
+    store_detections: Callable[[list[Envelope]], None],
+) -> None:
     stream_id = client.post(
         "/api/streams", json={"name": "cam", "source": {"kind": "test"}}
     ).json()["id"]
@@ -452,8 +490,13 @@ def _ffprobe_seconds(url: str) -> float:
 
 @pytest.mark.skipif(shutil.which("ffprobe") is None, reason="ffmpeg is not installed")
 def test_retention_expires_old_video_and_results_each_on_its_own_lifetime(
-    isolated, api_settings, engine, sightline_cli, detection_factory, store_detections
-):
+    isolated: Isolated,
+    api_settings: ResultsApiSettings,
+    engine: Engine,
+    sightline_cli: Callable[..., subprocess.CompletedProcess[str]],
+    detection_factory: Callable[..., Envelope],
+    store_detections: Callable[[list[Envelope]], None],
+) -> None:
     token = sightline_cli("token", "create", "--name", "player").stdout.splitlines()[-1]
     headers = {"Authorization": f"Bearer {token}"}
     port = ephemeral_port()
@@ -532,7 +575,9 @@ def test_retention_expires_old_video_and_results_each_on_its_own_lifetime(
     assert rows["lifecycle_events"] == 1  # the latest one says the stream's status: kept
 
 
-def _start_api(isolated, sightline_cli, **env: str) -> tuple[str, dict[str, str]]:
+def _start_api(
+    isolated: Isolated, sightline_cli: Callable[..., subprocess.CompletedProcess[str]], **env: str
+) -> tuple[str, dict[str, str]]:
     """results-api (`api`: the API and the storage worker) with these settings; base URL and
     auth headers."""
     name = f"storage-{uuid.uuid4().hex[:8]}"
@@ -544,11 +589,11 @@ def _start_api(isolated, sightline_cli, **env: str) -> tuple[str, dict[str, str]
     return base, {"Authorization": f"Bearer {token}"}
 
 
-def _ts_objects(settings, stream_id: str) -> list[str]:
+def _ts_objects(settings: ResultsApiSettings, stream_id: str) -> list[str]:
     return sorted(k.rsplit("/", 1)[-1] for k in _objects(settings, stream_id) if k.endswith(".ts"))
 
 
-def _wait_for(condition, timeout: float = 30.0) -> None:
+def _wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition() and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -557,8 +602,13 @@ def _wait_for(condition, timeout: float = 30.0) -> None:
 
 @pytest.mark.skipif(shutil.which("ffprobe") is None, reason="ffmpeg is not installed")
 def test_a_pinned_stretch_outlives_retention_until_unpinned(
-    isolated, api_settings, engine, sightline_cli, detection_factory, store_detections
-):
+    isolated: Isolated,
+    api_settings: ResultsApiSettings,
+    engine: Engine,
+    sightline_cli: Callable[..., subprocess.CompletedProcess[str]],
+    detection_factory: Callable[..., Envelope],
+    store_detections: Callable[[list[Envelope]], None],
+) -> None:
     base, headers = _start_api(isolated, sightline_cli, SIGHTLINE_SWEEP_INTERVAL_S="0.5")
     api = httpx.Client(base_url=base, headers=headers)
     stream_id = api.post("/api/streams", json={"name": "cam", "source": {"kind": "test"}}).json()[
@@ -634,8 +684,11 @@ def _metric(base: str, name: str, labels: str = "") -> float:
 
 @pytest.mark.skipif(shutil.which("ffprobe") is None, reason="ffmpeg is not installed")
 def test_a_filling_store_warns_then_evicts_the_oldest_unpinned_video_past_its_minimum(
-    isolated, api_settings, engine, sightline_cli
-):
+    isolated: Isolated,
+    api_settings: ResultsApiSettings,
+    engine: Engine,
+    sightline_cli: Callable[..., subprocess.CompletedProcess[str]],
+) -> None:
     """The store is the test's bucket on the real MinIO with a capacity set just above what
     it holds (SIGHTLINE_STORAGE_CAPACITY_BYTES): 90 % full."""
     store = ObjectStore.from_settings(api_settings)
@@ -703,8 +756,9 @@ def test_a_filling_store_warns_then_evicts_the_oldest_unpinned_video_past_its_mi
         isolated, sightline_cli, SIGHTLINE_VIDEO_MIN_RETENTION_S="60", **settings
     )
 
-    def report_now():
-        return httpx.get(f"{base}/api/storage", headers=headers).json()
+    def report_now() -> dict[str, Any]:
+        report: dict[str, Any] = httpx.get(f"{base}/api/storage", headers=headers).json()
+        return report
 
     _wait_for(lambda: report_now()["warning"] is None)
     report = report_now()

@@ -7,6 +7,8 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from sightline_common.messages import (
@@ -16,22 +18,26 @@ from sightline_common.messages import (
     StreamStatus,
 )
 from sightline_common.topics import Topic
+from sightline_results_api.events import StatePublisher
 from sightline_results_api.rows import RowBatch, lifecycle_row
 from sightline_results_api.sink import BatchSink
 from sightline_results_api.tokens import revoke_token
 from sightline_testkit.kafka import read_messages
+from sightline_testkit.plugin import Isolated
 
 pytestmark = pytest.mark.integration
 
 NEW_STREAM = {"name": "Match day", "source": {"kind": "rtmp"}}
 
 
-def _configs(isolated) -> list[StreamConfig]:
+def _configs(isolated: Isolated) -> list[StreamConfig]:
     messages = read_messages(isolated.bootstrap, isolated.topics.name(Topic.STREAM_CONFIG))
     return [m.payload for m in messages]
 
 
-def test_creating_a_stream_returns_its_key_once_and_publishes_its_config(client, isolated):
+def test_creating_a_stream_returns_its_key_once_and_publishes_its_config(
+    client: TestClient, isolated: Isolated
+) -> None:
     response = client.post("/api/streams", json=NEW_STREAM)
 
     assert response.status_code == 201
@@ -51,7 +57,7 @@ def test_creating_a_stream_returns_its_key_once_and_publishes_its_config(client,
     assert listed["name"] == "Match day"
 
 
-def test_listing_patching_and_deleting_a_stream(client, isolated):
+def test_listing_patching_and_deleting_a_stream(client: TestClient, isolated: Isolated) -> None:
     stream_id = client.post("/api/streams", json=NEW_STREAM).json()["id"]
 
     patched = client.patch(
@@ -74,7 +80,7 @@ def test_listing_patching_and_deleting_a_stream(client, isolated):
     assert deleted.stream_id == stream_id
 
 
-def test_requests_without_a_valid_token_are_refused(client):
+def test_requests_without_a_valid_token_are_refused(client: TestClient) -> None:
     for headers in ({"Authorization": ""}, {"Authorization": "Bearer nope"}):
         response = client.get("/api/streams", headers=headers)
         assert response.status_code == 401
@@ -85,13 +91,17 @@ def test_requests_without_a_valid_token_are_refused(client):
     )
 
 
-def test_a_revoked_token_is_refused(client, engine, publisher, token):
+def test_a_revoked_token_is_refused(
+    client: TestClient, engine: Engine, publisher: StatePublisher, token: str
+) -> None:
     with Session(engine) as session:
         revoke_token(session, publisher, "test")
     assert client.get("/api/streams").status_code == 401
 
 
-def test_bad_stream_input_gets_a_clear_4xx_and_writes_nothing(client, isolated):
+def test_bad_stream_input_gets_a_clear_4xx_and_writes_nothing(
+    client: TestClient, isolated: Isolated
+) -> None:
     cases = [
         {"name": "", "source": {"kind": "rtmp"}},
         {"name": "x", "source": {"kind": "vhs"}},
@@ -108,7 +118,7 @@ def test_bad_stream_input_gets_a_clear_4xx_and_writes_nothing(client, isolated):
     assert _configs(isolated) == []
 
 
-def test_unknown_stream_ids_are_404(client):
+def test_unknown_stream_ids_are_404(client: TestClient) -> None:
     for method, path in [
         ("GET", "/api/streams/nope"),
         ("PATCH", "/api/streams/nope"),
@@ -122,7 +132,7 @@ def test_unknown_stream_ids_are_404(client):
         assert client.request(method, path, **kwargs).status_code == 404, path
 
 
-def _went(engine, stream_id: str, status: StreamStatus) -> None:
+def _went(engine: Engine, stream_id: str, status: StreamStatus) -> None:
     """Ingest's lifecycle event for the stream, as the materializer stores it."""
     event = StreamLifecycle(stream_id=stream_id, status=status, source_kind=SourceKind.rtmp)
     batch = RowBatch()
@@ -130,7 +140,9 @@ def _went(engine, stream_id: str, status: StreamStatus) -> None:
     BatchSink(engine).write(batch)
 
 
-def test_a_finished_stream_is_archived_out_of_the_list_and_restored(client, engine):
+def test_a_finished_stream_is_archived_out_of_the_list_and_restored(
+    client: TestClient, engine: Engine
+) -> None:
     test_run = client.post("/api/streams", json={**NEW_STREAM, "name": "Test run 3"}).json()
     final = client.post("/api/streams", json={**NEW_STREAM, "name": "Cup final"}).json()
     _went(engine, test_run["id"], StreamStatus.started)

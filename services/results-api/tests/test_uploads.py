@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from sightline_results_api.uploads import JPEG, PNG, WEBP, NotAnImageError, sniff_image
+from sightline_results_api.uploads import (
+    JPEG,
+    PNG,
+    WEBP,
+    ImageType,
+    NotAnImageError,
+    sniff_image,
+)
 
 
 @pytest.mark.parametrize(
@@ -15,7 +22,7 @@ from sightline_results_api.uploads import JPEG, PNG, WEBP, NotAnImageError, snif
         (b"RIFF\x10\x00\x00\x00WEBPVP8 ", WEBP),
     ],
 )
-def test_images_are_recognised_by_their_bytes(data, expected):
+def test_images_are_recognised_by_their_bytes(data: bytes, expected: ImageType) -> None:
     assert sniff_image(data) == expected
 
 
@@ -29,6 +36,6 @@ def test_images_are_recognised_by_their_bytes(data, expected):
         b"%PDF-1.7",
     ],
 )
-def test_anything_else_is_not_an_image(data):
+def test_anything_else_is_not_an_image(data: bytes) -> None:
     with pytest.raises(NotAnImageError):
         sniff_image(data)

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import cv2
 import numpy as np
 import pytest
 
 from sightline_analysis.frames import Image
+from sightline_analysis.logo import regions as regions_module
 from sightline_analysis.logo.appearance import appearance_score, template
 from sightline_analysis.logo.matcher import LogoMatcher, MatcherConfig
 from sightline_analysis.logo.reference import prepare_reference
@@ -80,3 +83,37 @@ def test_the_matcher_reports_the_logo_and_not_its_look_alike() -> None:
         assert name in {m.brand for m in matcher.match(real)}
         fake, _ = composite(background(5), LOOK_ALIKES[other].art, Placement((640, 360), 360))
         assert name not in {m.brand for m in matcher.match(fake)}
+
+
+@pytest.mark.parametrize(("target", "other"), PAIRS)
+def test_asked_only_whether_it_reaches_enough_the_check_answers_alike(
+    target: str, other: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With `enough`, the real logo still passes, after fewer of the 25 shifts (at the worst
+    correlation of those, never above the full answer), and the look-alike still fails with
+    the full answer."""
+    brand = LIBRARY[target]
+    ref = prepare_reference(decode_reference(brand.reference))
+    regions = region_template(ref, 0.33)
+    shifts: list[int] = []
+    compare = regions_module._window_correlations
+
+    def counted(*args: Any) -> Any:
+        shifts.append(1)
+        return compare(*args)
+
+    monkeypatch.setattr(regions_module, "_window_correlations", counted)
+    for art, passes in ((brand.art, True), (LOOK_ALIKES[other].art, False)):
+        frame, box = _frame(art, 240.0, 5)
+        matrix, size = _matrix(brand, art, box)
+        full = worst_region(regions, size, frame, matrix, 2)
+        shifts.clear()
+        early = worst_region(regions, size, frame, matrix, 2, enough=THRESHOLD)
+        assert full is not None
+        assert early is not None
+        assert (early >= THRESHOLD) is passes
+        if passes:
+            assert early <= full
+            assert len(shifts) < 25
+        else:
+            assert early == full

@@ -499,7 +499,8 @@ class LogoMatcher:
         if cfg.min_region_agreement <= 0:
             return True
         worst = worst_region(ref.regions, (ref.width, ref.height), view.frame,
-                             view.to_frame(matrix), cfg.region_shift_px)  # fmt: skip
+                             view.to_frame(matrix), cfg.region_shift_px,
+                             enough=cfg.min_region_agreement)  # fmt: skip
         return worst is None or worst >= cfg.min_region_agreement
 
     def _homography(self, src: Points, dst: Points) -> tuple[Matrix | None, Inliers]:

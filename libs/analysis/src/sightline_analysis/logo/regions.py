@@ -81,10 +81,18 @@ def region_template(ref: ReferenceImage, window_share: float) -> RegionTemplate:
 
 
 def worst_region(tpl: RegionTemplate, ref_size: tuple[int, int], frame_gray: Image,
-                 matrix: Matrix, shift: int) -> float | None:  # fmt: skip
+                 matrix: Matrix, shift: int, *, enough: float | None = None,
+                 ) -> float | None:  # fmt: skip
     """The lowest correlation over the windows of `tpl` that show texture, each at its best
     shift within `shift` px, between the reference and the frame region `matrix` maps the
-    reference (`ref_size` w, h, to frame pixels) onto; None when no window can be compared."""
+    reference (`ref_size` w, h, to frame pixels) onto; None when no window can be compared.
+
+    With `enough`, a caller that only asks whether the worst window reaches it: once every
+    window that can be compared has reached it at some shift (the unshifted one first, where
+    a real logo's windows mostly do), the worst so far is returned without trying the other
+    shifts (a window's best only rises with more shifts, so the answer is the same). A window
+    counts as comparable when the reference's side allows comparing it at some shift (a
+    window no shift can compare is left out either way)."""
     tw, th = tpl.size
     to_template = np.array(
         [[tw / ref_size[0], 0.0, shift], [0.0, th / ref_size[1], shift], [0.0, 0.0, 1.0]]
@@ -107,22 +115,37 @@ def worst_region(tpl: RegionTemplate, ref_size: tuple[int, int], frame_gray: Ima
     # What every shift shares, computed once (per shift it was a third of the call's CPU).
     corners = _window_corners(reference.shape, tpl.window)
     fixed = [plane.astype(np.float64) for plane in (reference, tpl.clear) if plane is not None]
+    # Nearest shifts first (a logo the transform placed well reaches `enough` at once).
+    shifts = sorted(((dy, dx) for dy in range(-shift, shift + 1)
+                     for dx in range(-shift, shift + 1)),
+                    key=lambda d: abs(d[0]) + abs(d[1]))  # fmt: skip
+    # The reference's own moments depend on the weights only, which most shifts share (no
+    # occluder, logo well inside the frame): computed once per distinct weights.
+    shared: list[_Weighted] = []
+    planned: list[tuple[slice, slice, _Weighted]] = []
+    for dy, dx in shifts:
+        rows = slice(shift + dy, shift + dy + th)
+        cols = slice(shift + dx, shift + dx + tw)
+        hidden = detailed & flat[rows, cols]
+        hidden = cv2.dilate(hidden.astype(np.uint8), occluder) > 0
+        weight = (base & in_frame[rows, cols] & ~hidden).astype(np.float32)
+        known = next((k for k in shared if np.array_equal(k.weight, weight)), None)
+        if known is None:
+            known = _Weighted.of(fixed, weight, corners)
+            shared.append(known)
+        planned.append((rows, cols, known))
+    # The windows some shift can compare: any other is NaN at every shift.
+    comparable = (
+        np.logical_or.reduce([_comparable(k, tpl.window) for k in shared])
+        if enough is not None
+        else None
+    )
     best: Float | None = None
-    known: _Weighted | None = None
-    for dy in range(-shift, shift + 1):
-        for dx in range(-shift, shift + 1):
-            rows = slice(shift + dy, shift + dy + th)
-            cols = slice(shift + dx, shift + dx + tw)
-            patch = frame[rows, cols]
-            hidden = detailed & flat[rows, cols]
-            hidden = cv2.dilate(hidden.astype(np.uint8), occluder) > 0
-            weight = (base & in_frame[rows, cols] & ~hidden).astype(np.float32)
-            # The reference's own moments depend on the weights only, which most shifts
-            # share (no occluder, logo well inside the frame): computed again when they differ.
-            if known is None or not np.array_equal(known.weight, weight):
-                known = _Weighted.of(fixed, weight, corners)
-            scores = _window_correlations(known, patch, tpl.window)
-            best = scores if best is None else np.fmax(best, scores)
+    for rows, cols, known in planned:
+        scores = _window_correlations(known, frame[rows, cols], tpl.window)
+        best = scores if best is None else np.fmax(best, scores)
+        if enough is not None and _reached(best, comparable, enough):
+            return float(np.nanmin(best))
     if best is None or bool(np.isnan(best).all()):
         return None
     return float(np.nanmin(best))
@@ -197,6 +220,25 @@ def _covariance(  # noqa: PLR0917 - one moment's operands
     return covariance - mean_a * mean_b
 
 
+def _reached(best: Float, comparable: npt.NDArray[np.bool_] | None, enough: float) -> bool:
+    """Whether every `comparable` window's best so far is known and at least `enough`."""
+    reached = best if comparable is None else best[comparable]
+    return (
+        bool(reached.size)
+        and not bool(np.isnan(reached).any())
+        and (float(reached.min()) >= enough)
+    )
+
+
+def _comparable(known: _Weighted, window: int) -> npt.NDArray[np.bool_]:
+    """The windows the reference's side allows comparing under `known`'s weights (enough
+    compared pixels and texture): the others are NaN whatever the frame shows."""
+    comparable: npt.NDArray[np.bool_] = (known.count >= _MIN_COVERED * window * window) & (
+        known.covariances[0, 0] >= _MIN_TEXTURE**2
+    )
+    return comparable
+
+
 def _window_correlations(known: _Weighted, patch: Float, window: int) -> Float:
     """How well the reference explains `patch` in the windows `known.corners` locates (NaN
     where a window has too few compared pixels or too little texture), under the weights and
@@ -213,11 +255,7 @@ def _window_correlations(known: _Weighted, patch: Float, window: int) -> Float:
     var_r = known.covariances[0, 0]
     var_p = _covariance(weighted, plane, mean, mean, corners, n)
     cov_rp = _covariance(known.weighted[0], plane, known.means[0], mean, corners, n)
-    usable = (
-        (known.count >= _MIN_COVERED * window * window)
-        & (var_r >= _MIN_TEXTURE**2)
-        & (var_p >= 1.0)
-    )
+    usable = _comparable(known, window) & (var_p >= 1.0)
     if len(known.fixed) == 1:
         correlation = cov_rp / np.sqrt(np.maximum(var_r * var_p, 1e-6))
         return np.where(usable, correlation, np.nan).astype(np.float32)

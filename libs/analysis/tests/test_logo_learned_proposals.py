@@ -18,7 +18,7 @@ from sightline_analysis.logo.learned.proposals import ProposalConfig, ProposalMa
 from sightline_analysis.logo.learned.train import TrainingRecipe
 from sightline_analysis.logo.learned.weights import WeightsStore
 from sightline_analysis.logo.matcher import LogoMatch, LogoMatcher, iou
-from sightline_analysis.logo.net_start import NetStart, NetStartConfig, net_starts
+from sightline_analysis.logo.net_start import Look, NetStart, NetStartConfig, net_starts
 from sightline_analysis.logo.pipeline import LogoPipeline, PipelineConfig
 from sightline_analysis.logo.tracker import Box
 from sightline_analysis.logo.wordmark import WordmarkConfig
@@ -245,10 +245,11 @@ def test_a_sure_proposal_that_started_nothing_is_fitted_again_only_on_the_next_f
         config: NetStartConfig,
         *,
         tracked: Sequence[tuple[str, Box]] = (),
+        look: Look | None = None,
     ) -> list[NetStart]:
         """`net_starts`, recording how many proposals it was given."""
         fitted.append(len(candidates))
-        return net_starts(gray, matcher, candidates, held, config, tracked=tracked)
+        return net_starts(gray, matcher, candidates, held, config, tracked=tracked, look=look)
 
     monkeypatch.setattr(pipeline_module, "net_starts", counting)
     sure_clutter = ProposingNet([Candidate("acme", (40.0, 400.0, 200.0, 100.0), 0.99, 12)])

@@ -399,8 +399,10 @@ class LogoPipeline:
         unstarted = self._unstarted if self.config.skip_unstarted else []
         fresh = [c for c in self.matcher.candidates(proposed)
                  if not any(_same_place(c, u) for u in unstarted)]  # fmt: skip
-        starts = net_starts(frame.scaled(frame.width, gray=True), self.matcher, fresh, held,
-                            cfg, tracked=tracked)  # fmt: skip
+        matcher = self.matcher
+        starts = net_starts(frame.scaled(frame.width, gray=True), matcher, fresh, held, cfg,
+                            tracked=tracked, look=lambda candidate: matcher.second_look(
+                                frame.image, candidate, cfg.second_look.zoom))  # fmt: skip
         self._unstarted = [c for c in fresh if c.score >= cfg.min_score
                            and not any(s.brand == c.brand for s in starts)]  # fmt: skip
         return [_verified(s.brand, s.logo_id, s.found.box, s.found.agreement * cfg.confidence,

@@ -22,15 +22,18 @@ converted for its shape. What a frame does meanwhile is `ProposalConfig.wait_for
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Iterable, Sequence
 
+import numpy as np
 import structlog
 from pydantic import BaseModel, ConfigDict, Field
 
 from sightline_analysis.frames import Image
 from sightline_analysis.logo.learned.model import Box, Candidate, HeatmapNet, input_rows
+from sightline_analysis.logo.learned.synth import STRIDE
 from sightline_analysis.logo.learned.train import TrainingRecipe
 from sightline_analysis.logo.learned.weights import WeightsStore, library_key, reference_digest
 from sightline_analysis.logo.matcher import LogoMatch, LogoMatcher, MatcherConfig
@@ -165,6 +168,32 @@ class ProposalMatcher(LogoMatcher):
         """The sightings `LogoMatcher.match_region` verifies around each of `candidates` (as
         `candidates` returns them), one list per candidate: which proposals held up."""
         return [self.match_region(frame, self._grown(c.box)) for c in candidates]
+
+    def second_look(self, frame: Image, candidate: Candidate, zoom: float) -> float | None:
+        """The net's peak probability of `candidate`'s brand inside its box when the net sees
+        `frame` enlarged `zoom` times around it (a crop of 1/`zoom` of the frame, same
+        aspect, so the net's converted copy for the frame's shape serves), None without a
+        net (or with a stand-in that is no `HeatmapNet`, in tests).
+        At the frame's scale a logo is ~22-75 px in the net's input and its detail is mostly
+        gone; twice as large, the net sees the letters, and on the kit's tune seed it stays
+        sure (>= 0.98) of most proposals that are the brand, while its sure proposals of
+        other logos and clutter mostly drop below that (see `net_start.SecondLook`)."""
+        height, width = frame.shape[:2]
+        net = self._current_net(input_rows(width, height))
+        if not isinstance(net, HeatmapNet):
+            return None
+        crop_w, crop_h = round(width / zoom), round(height / zoom)
+        x, y, w, h = candidate.box
+        left = int(min(max(0.0, x + w / 2 - crop_w / 2), width - crop_w))
+        top = int(min(max(0.0, y + h / 2 - crop_h / 2), height - crop_h))
+        probs, (sx, sy) = net.heatmap(
+            np.ascontiguousarray(frame[top : top + crop_h, left : left + crop_w])
+        )
+        cell_x, cell_y = sx * STRIDE, sy * STRIDE
+        rows = slice(max(0, int((y - top) / cell_y)), max(0, math.ceil((y + h - top) / cell_y)))
+        cols = slice(max(0, int((x - left) / cell_x)), max(0, math.ceil((x + w - left) / cell_x)))
+        inside = probs[rows, cols, net.names.index(candidate.brand) + 1]
+        return float(inside.max()) if inside.size else None
 
     def candidates(self, proposed: Sequence[Candidate]) -> list[Candidate]:
         """The proposals `verify` searches: the best-scored `max_proposals` of those that are

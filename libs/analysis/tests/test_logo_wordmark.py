@@ -117,21 +117,3 @@ def test_a_line_a_pan_carried_far_keeps_its_read() -> None:
     engine.x = 500.0  # a line where the pan brought other pixels
     reader.lines(Frame(np.ascontiguousarray(scene[60:420, 40:680]), 2.0), memory)
     assert engine.recognised == 2
-
-
-def test_a_line_a_little_lighter_keeps_its_read_a_much_lighter_one_is_read_again() -> None:
-    """`reuse_difference` (30 grey levels): the same line 25 levels lighter (a fade, the
-    resampling of a pan) keeps the earlier read; 70 levels lighter than when it was read, it
-    is recognised again."""
-    from sightline_analysis.logo.wordmark import LineMemory, WordmarkReader  # noqa: PLC0415
-
-    rng = np.random.default_rng(5)
-    scene = cv2.resize(rng.integers(60, 160, (36, 64, 3)).astype(np.uint8), (640, 360))
-    engine = _OneLineEngine()
-    reader = WordmarkReader(WordmarkConfig(width=640), engine=engine)
-    memory = LineMemory()
-    reader.lines(Frame(scene, 0.0), memory)
-    reader.lines(Frame(scene + np.uint8(25), 1.0), memory)
-    assert engine.recognised == 1
-    reader.lines(Frame(scene + np.uint8(70), 2.0), memory)
-    assert engine.recognised == 2

@@ -77,16 +77,14 @@ class WordmarkConfig(BaseModel):
     reuse_iou: float = Field(default=0.15, gt=0.0, le=1.0)
     """A line found where the stream's previous read found one (box IoU at least this, with
     the earlier box where it was or where the camera's pan since moved it) ..."""
-    reuse_difference: float = Field(default=30.0, ge=0.0)
+    reuse_difference: float = Field(default=20.0, ge=0.0)
     """... and looking the same (mean absolute grey difference of the two line thumbnails,
     0-255, at most this) keeps that read instead of being recognised again: a stream's
     static text (scoreboards, signage, tickers at rest, signs a pan moves by half their
     width between samples) is read once, not every frame. 0.3 / 12 -> 0.15 / 20 on the logo
     kit (net pipeline, same run): seed 1401 OCR recognition 65.6 -> 49.6 ms per frame, total
     45.0 -> 40.5 CPU-s, quality unchanged (0.993 / 0.637, 32/51 appearances); report seed
-    1402 recognition 89.0 -> 67.4 ms, total 50.4 -> 44.4 CPU-s, 0.992 / 0.618 -> 0.623.
-    20 -> 30 (kit replay 1401, A/B/A/B, nice 10, nproc 2, load 4.4-8.0): total 42.6 / 38.5 ->
-    41.2 / 36.9 CPU-s over 273 frames, quality identical (0.984 / 0.821, 41/51)."""
+    1402 recognition 89.0 -> 67.4 ms, total 50.4 -> 44.4 CPU-s, 0.992 / 0.618 -> 0.623."""
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# ruff (lint + format check) and mypy --strict over every Python package in the workspace, and over
-# the test, bench and deploy trees listed below.
+# ruff (lint + format check) and mypy --strict over every Python package in the workspace and over
+# its tests, benches and deploy scripts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # mypy's cache lives outside the clone, so a fresh clone checks only what changed: mypy revalidates
@@ -8,28 +8,24 @@ cd "$(dirname "$0")/.."
 export MYPY_CACHE_DIR="${MYPY_CACHE_DIR:-${SIGHTLINE_CACHE_DIR:-$HOME/.cache/sightline}/mypy}"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-packages=()
+# One mypy run over files (mypy takes packages or files, not both): each package's folder, with its
+# src/ folder as a module base (libs/common/src/sightline_common is `sightline_common`), and the
+# test, bench and deploy trees, whose bases pyproject's mypy_path names. One run reads the cache
+# once: warm, 0.9 CPU-s against 1.7 for a run over packages and another over the trees.
+# Not yet checked: libs/analysis/{tests,bench} and tools/testkit/tests, which were being changed
+# alongside this in session 15.
+bases=()
+targets=()
 for src in libs/*/src/* tools/*/src/* services/*/src/*; do
-  [ -f "$src/__init__.py" ] && packages+=(-p "$(basename "$src")")
+  if [ -f "$src/__init__.py" ]; then
+    bases+=("$(dirname "$src")")
+    targets+=("$src")
+  fi
 done
-.venv/bin/mypy "${packages[@]}"
-# Tests, benches and deploy scripts, as files (mypy takes packages or files, not both, in one run);
-# pyproject's mypy_path names their module bases. A tree joins once it is clean. Not yet:
-# libs/analysis/tests and libs/analysis/bench (being changed by others in session 15),
-# tools/testkit (likewise), and the trees still to be fixed.
-trees=(
-  deploy
-  libs/common/tests
-  services/alerts/tests
-  services/detector-logo/bench
-  services/detector-logo/tests
-  services/detector-visual/tests
-  services/ingest/bench
-  services/ingest/tests
-  services/notifier/bench
-  services/notifier/tests
-  services/results-api/bench
-  services/results-api/tests
-  tools/benchkit/tests
-)
-.venv/bin/mypy "${trees[@]}"
+for tree in deploy tests libs/*/tests libs/*/bench tools/*/tests services/*/tests services/*/bench; do
+  case "$tree" in
+    libs/analysis/* | tools/testkit/*) ;;
+    *) if [ -d "$tree" ]; then targets+=("$tree"); fi ;;
+  esac
+done
+MYPYPATH="$(IFS=:; echo "${bases[*]}")" .venv/bin/mypy "${targets[@]}"

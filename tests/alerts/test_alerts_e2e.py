@@ -33,7 +33,9 @@ def test_twelve_seconds_on_screen_fires_once_resolves_once_and_the_webhook_gets_
         rule = feed.rule(rule_id="r-12s", brands=["acme"], duration_s=10, webhook_url=hook.url)
         start_alerts(isolated)
         feed.segments_with_brand(0, 9, lambda t: t <= 12.0, RIGHT)  # 0..12 s of 20
-        got = eventually(lambda: len(hook.accepted()) >= 2 and hook.accepted(), what="2 webhooks")
+        got = eventually(
+            lambda: found if len(found := hook.accepted()) >= 2 else None, what="2 webhooks"
+        )
         seen = transitions(isolated, rule.rule_id)
         assert [s for _, s in seen] == ["fired", "resolved"]
         assert seen[0][0] == seen[1][0]
@@ -125,9 +127,7 @@ def test_a_stopped_publisher_raises_a_health_alert_that_resolves_when_segments_r
     assert [s for _, s in fired] == ["fired"]
     feed.segment(3)
     both = eventually(
-        lambda: (
-            len(transitions(isolated, rule.rule_id)) == 2 and transitions(isolated, rule.rule_id)
-        ),
+        lambda: found if len(found := transitions(isolated, rule.rule_id)) == 2 else None,
         what="resolved",
     )
     assert [s for _, s in both] == ["fired", "resolved"]
@@ -173,10 +173,11 @@ def test_a_pacing_rule_fires_while_live_with_a_forecast_within_ten_percent_of_th
     # acme in 1 of 4 frames of 3 segments in 4: 18.75 % of the time, 22.5 s of the 120-s period.
     feed.segments_with_brand(0, 64, lambda t: t % 8 < 6 and t % 2 == 0, RIGHT)
     both = eventually(
-        lambda: len(transitions(isolated, rule.rule_id)) == 2 and alerts(isolated),
+        lambda: alerts(isolated) if len(transitions(isolated, rule.rule_id)) == 2 else None,
         what="pacing fired and resolved",
     )
     fired, final = (a.evidence for a in both if a.rule_id == rule.rule_id)
+    assert fired.media_ts is not None
     assert fired.media_ts < 120  # while the period is still live
     assert final.screen_time_s == pytest.approx(22.5, rel=0.01)
     assert fired.forecast_s == pytest.approx(final.screen_time_s, rel=0.10)
@@ -211,9 +212,7 @@ def test_a_black_frozen_picture_raises_a_picture_alert_beside_the_logo_detector(
         # The logo detector's detections of the same segments must not disturb the picture clock.
         feed.publish_detection(detection(seq, [{"media_ts": seq * 2.0, "results": []}]))
     seen = eventually(
-        lambda: (
-            len(transitions(isolated, rule.rule_id)) == 2 and transitions(isolated, rule.rule_id)
-        ),
+        lambda: found if len(found := transitions(isolated, rule.rule_id)) == 2 else None,
         what="picture alert fired and resolved",
     )
     assert [s for _, s in seen] == ["fired", "resolved"]

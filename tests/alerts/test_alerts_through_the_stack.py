@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import threading
 from contextlib import ExitStack
+from typing import Any
 
 import httpx
 import pytest
@@ -33,7 +34,7 @@ pytestmark = pytest.mark.integration
 
 
 def _dashboard(
-    isolated: Isolated, token: str, stream_id: str, frames: list[dict], stack: ExitStack
+    isolated: Isolated, token: str, stream_id: str, frames: list[dict[str, Any]], stack: ExitStack
 ) -> None:
     """A dashboard client of a notifier process, collecting the alert frames it is pushed."""
     port = ephemeral_port()
@@ -60,7 +61,7 @@ def test_a_rule_made_in_the_api_fires_resolves_and_reaches_api_dashboard_and_web
     stream = api.post("/api/streams", json={"name": "match", "source": {"kind": "test"}}).json()
     logo = api.post("/api/logos", data={"brand": "acme"}, files={"image": ("a.jpg", logo_jpeg())})
     assert logo.status_code == 201, logo.text
-    pushed: list[dict] = []
+    pushed: list[dict[str, Any]] = []
     with ExitStack() as stack, receiver() as hook:
         _dashboard(isolated, token, stream["id"], pushed, stack)
         rule = api.post(
@@ -101,7 +102,7 @@ def test_a_rule_made_in_the_api_fires_resolves_and_reaches_api_dashboard_and_web
             ]
             feed.publish_detection(detection(seq, frames, stream_id=stream["id"]))
 
-        def resolved_with_deliveries() -> dict | None:
+        def resolved_with_deliveries() -> dict[str, Any] | None:
             listed = api.get("/api/alerts", params={"stream_id": stream["id"]}).json()
             if len(listed) != 1 or listed[0]["status"] != "resolved":
                 return None

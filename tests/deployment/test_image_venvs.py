@@ -49,7 +49,10 @@ def test_image_install_step_gives_a_runnable_service(service: Service, tmp_path:
     base = [uv(), "sync", "--frozen", "--no-dev", "--no-editable", "--quiet"]
     base += ["--package", f"sightline-{service.name}", "--python", sys.executable]
     # Without a cache to link to, the second step copies (two small packages).
-    steps = ((["--no-install-workspace"], {}), (["--no-cache"], {"UV_LINK_MODE": "copy"}))
+    steps: list[tuple[list[str], dict[str, str]]] = [
+        (["--no-install-workspace"], {}),
+        (["--no-cache"], {"UV_LINK_MODE": "copy"}),
+    ]
     for flags, overrides in steps:
         result = subprocess.run(
             base + flags,

@@ -31,8 +31,11 @@ FPS = 10  # the detector samples a few frames/s; more encoded frames only cost C
 SECONDS = 8
 NOVA = make_transparent_logo("NOVA", seed=3)  # brand-kit PNG, transparent background
 ACME = make_logo("ACME", seed=1)  # uploaded as a JPEG
-ZENITH_BOXED = cv2.copyMakeBorder(  # a logo on a white box, the box part of the artwork
-    make_logo("ZENITH", seed=2), 50, 50, 70, 70, cv2.BORDER_CONSTANT, value=(255, 255, 255)
+ZENITH_BOXED = np.asarray(  # a logo on a white box, the box part of the artwork
+    cv2.copyMakeBorder(
+        make_logo("ZENITH", seed=2), 50, 50, 70, 70, cv2.BORDER_CONSTANT, value=(255, 255, 255)
+    ),
+    np.uint8,  # as it is (cv2 types its result as any image)
 )
 SHOWN = {
     "nova": (NOVA, Placement((330, 200), 300, angle=6)),

@@ -30,7 +30,8 @@ ACME = make_logo("ACME", seed=1)
 NOVA = make_logo("NOVA", seed=3)
 CENTRE = Placement((320, 180), 210, angle=0)
 CORNER = Placement((565, 55), 110, angle=0)
-CARD = {"currency": "EUR", "cost_per_30s": 3000.0}
+COST_PER_30S = 3000.0
+CARD = {"currency": "EUR", "cost_per_30s": COST_PER_30S}
 
 
 def make_clip(folder: Path) -> Path:
@@ -119,7 +120,7 @@ def test_a_pushed_stream_with_known_logos_is_reported_exposure_by_exposure(
     assert all(0.4 < item["attributes"]["sharpness"] <= 1.0 for item in logos), logos[:3]
     assert acme["factors"]["clarity"] > 0.3
     # value = rate card x seconds (full) and x quality-weighted seconds (adjusted), to the cent
-    per_s = CARD["cost_per_30s"] / 30
+    per_s = COST_PER_30S / 30
     assert brands["acme"]["value"]["full"] == pytest.approx(
         brands["acme"]["seconds"] * per_s, abs=0.1
     )
@@ -137,6 +138,7 @@ def test_a_pushed_stream_with_known_logos_is_reported_exposure_by_exposure(
     assert images == 6
     # The evidence: the frame with the box drawn (amber) where the logo is.
     picture = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+    assert picture is not None
     assert picture.shape[1] == 480
     x, y, w, _h = best["best_box"]
     top_edge = picture[round(y * picture.shape[0]), round((x + w / 2) * picture.shape[1])]

@@ -96,10 +96,10 @@ def request(frames: list[str], stream: str = "cam-1") -> dict[str, object]:
     }
 
 
-def post(host: str, body: object, secret: str | None = SECRET, **kwargs: object) -> int:
+def post(host: str, body: object, secret: str | None = SECRET) -> int:
     headers = {"authorization": f"Bearer {secret}"} if secret else {}
     with httpx.Client(timeout=60) as client:
-        response = client.post(f"http://{host}{ANALYZE_PATH}", json=body, headers=headers, **kwargs)
+        response = client.post(f"http://{host}{ANALYZE_PATH}", json=body, headers=headers)
     return response.status_code
 
 

@@ -11,6 +11,8 @@ instead of waiting on them, and results-api answers an upload its user may not s
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import cv2
 import pytest
 
@@ -40,7 +42,7 @@ def test_every_refused_request_is_access_denied_naming_user_action_and_object(
     detector = storage_logins.store(isolated, "detector-logo")
     executor = storage_logins.store(isolated, "executor")
     ingest = storage_logins.store(isolated, "ingest")
-    refusals = {
+    refusals: dict[str, Callable[[], object]] = {
         "put": lambda: detector.put_bytes(segments, "streams/cam/x.ts", b"x"),
         "get": lambda: executor.get_bytes(segments, "streams/cam/segments/00000000.ts"),
         "stat": lambda: executor.exists(segments, "streams/cam/segments/00000000.ts"),

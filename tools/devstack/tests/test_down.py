@@ -18,13 +18,14 @@ from sightline_devstack import ports, procs
 from sightline_devstack.envfile import PlatformEnv
 from sightline_devstack.errors import PlatformError, PortTakenError
 from sightline_devstack.platform import down, ensure_up, recorded_pids, status
+from sightline_devstack.servers.base import ServerStatus
 from sightline_devstack.settings import DevstackSettings
 
 pytestmark = pytest.mark.integration
 
 
-def _all_ports(rows: list[object]) -> list[int]:
-    return [p for row in rows for p in row.ports.values()]  # type: ignore[attr-defined]
+def _all_ports(rows: list[ServerStatus]) -> list[int]:
+    return [p for row in rows for p in row.ports.values()]
 
 
 def test_down_stops_exactly_its_own_servers_and_frees_their_ports_and_up_resumes_the_data(

@@ -7,7 +7,6 @@ import signal
 import socket
 import urllib.request
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
@@ -160,11 +159,11 @@ def test_a_token_in_the_url_is_refused_with_a_close_reason_whatever_its_value(
 ) -> None:
     notifier = start_notifier()
 
-    async def first_frame(ws: Any) -> None:
+    async def first_frame(ws: ClientConnection) -> None:
         await ws.send('{"op":"subscribe","streams":["*"]}')
         await asyncio.wait_for(ws.recv(), 20)
 
-    async def close_of(client: Any) -> tuple[int, str]:
+    async def close_of(client: connect) -> tuple[int, str]:
         async with client as ws:
             with pytest.raises(ConnectionClosed) as closed:  # closed before any frame is served
                 await first_frame(ws)

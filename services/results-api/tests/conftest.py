@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -37,6 +36,7 @@ from sightline_results_api.runtime import build_publisher
 from sightline_results_api.settings import ResultsApiSettings
 from sightline_results_api.sink import BatchSink
 from sightline_results_api.tokens import issue_token
+from sightline_testkit.plugin import Isolated
 
 _HERE = Path(__file__).resolve().parent
 
@@ -113,7 +113,7 @@ def detection_factory() -> Callable[..., Envelope]:
 
 
 @pytest.fixture
-def api_settings(isolated: Any) -> ResultsApiSettings:
+def api_settings(isolated: Isolated) -> ResultsApiSettings:
     """results-api settings for the isolated test (own topics, buckets, schema)."""
     return ResultsApiSettings.model_validate(
         {k.removeprefix("SIGHTLINE_").lower(): v for k, v in isolated.env.items()}
@@ -188,7 +188,7 @@ def new_stream(client: TestClient) -> str:
 
 
 @pytest.fixture
-def sightline_cli(isolated: Any) -> Callable[..., subprocess.CompletedProcess[str]]:
+def sightline_cli(isolated: Isolated) -> Callable[..., subprocess.CompletedProcess[str]]:
     """Runs the operator CLI as operators (and `make run`) do: a process with the test's env.
 
     A subprocess, not `cli.main` in-process: the CLI configures logging for its process, which

@@ -6,7 +6,6 @@ import base64
 import os
 import threading
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -33,7 +32,7 @@ TABLE_DUMP = (
 )
 
 
-def _produce(isolated: Any, envelopes: list[Any]) -> None:
+def _produce(isolated: Isolated, envelopes: list[Envelope]) -> None:
     producer = EventProducer(isolated.bootstrap, "test-producer")
     topic = isolated.topics.name(Topic.DETECTIONS)
     for envelope in envelopes:
@@ -42,7 +41,11 @@ def _produce(isolated: Any, envelopes: list[Any]) -> None:
 
 
 def _run_materializer(
-    isolated: Any, api_settings: Any, engine: Engine, group: str, topic: Topic = Topic.DETECTIONS
+    isolated: Isolated,
+    api_settings: ResultsApiSettings,
+    engine: Engine,
+    group: str,
+    topic: Topic = Topic.DETECTIONS,
 ) -> None:
     """Materialize in-process until the group committed everything on `topic`."""
     settings = api_settings.model_copy(update={"materializer_group": group})

@@ -72,6 +72,9 @@ class Server(ABC):
     def launch(self, chosen_ports: dict[str, int]) -> Launch:
         """The command that runs the server in the foreground."""
 
+    def after_stop(self, polite: bool) -> None:  # noqa: B027 - optional hook
+        """Runs once the process we started has exited; `polite`: on its stop signal, in time."""
+
     @abstractmethod
     def is_ready(self, chosen_ports: dict[str, int]) -> bool:
         """A real request the server answers once it is up (before provisioning)."""
@@ -188,6 +191,7 @@ class Server(ABC):
         if was_alive:
             how = "stopped" if polite else "killed after not stopping in time"
             self.say(f"{self.name}: {how} (pid {rec.pid})")
+            self.after_stop(polite)
         if held:
             raise PortTakenError(f"{self.name}: ports {held} still have a listener after stop")
         return was_alive

@@ -183,20 +183,23 @@ def _second_look(  # noqa: PLR0917 - the candidate, where to look, and how
     for found, logo_id in sorted(_fits(gray, candidate, matcher, loose),
                                  key=lambda fit: -fit[0].agreement):  # fmt: skip
         worst = region_agreement(gray, matcher.region_template(logo_id), found.box,
-                                 config.region_shift)  # fmt: skip
+                                 config.region_shift, enough=config.min_region)  # fmt: skip
         if worst is not None and worst >= config.min_region:
             return NetStart(candidate.brand, logo_id, found)
     return None
 
 
-def region_agreement(gray: Image, reference: RegionTemplate, box: Box, shift: int) -> float | None:
+def region_agreement(
+    gray: Image, reference: RegionTemplate, box: Box, shift: int, *, enough: float | None = None
+) -> float | None:
     """`regions.worst_region` of `reference` (its mark alone when it lies on a flat box, as
-    the blurred check compares it) stretched over `box` (frame pixels) of the grey frame."""
+    the blurred check compares it) stretched over `box` (frame pixels) of the grey frame;
+    with `enough`, only whether it reaches that is answered exactly (`worst_region`'s)."""
     template = without_box(reference)
     x, y, w, h = box
     width, height = template.size
     to_frame = np.array([[w / width, 0.0, x], [0.0, h / height, y], [0.0, 0.0, 1.0]])
-    return worst_region(template, (width, height), gray, to_frame, shift)
+    return worst_region(template, (width, height), gray, to_frame, shift, enough=enough)
 
 
 def _fits(

@@ -44,7 +44,7 @@ class Clip:
     width: float
     appears: float
     data: bytes
-    truth: dict[int, tuple[float, ...]]  # frame index -> box of the library logo
+    truth: dict[int, tuple[float, float, float, float]]  # frame index -> box of the library logo
 
 
 def _clip(
@@ -57,7 +57,7 @@ def _clip(
     drift = (float(rng.uniform(-40, 40)), float(rng.uniform(-20, 20)))
     angle, blur = float(rng.uniform(-20, 20)), float(rng.uniform(0, 1.5))
     frames: list[Image] = []
-    truth: dict[int, tuple[float, ...]] = {}
+    truth: dict[int, tuple[float, float, float, float]] = {}
     for index in range(int(SECONDS * FPS)):
         t = index / FPS
         if logo is None or t < appears:

@@ -134,7 +134,7 @@ _BACKGROUNDS = [background(31, SIZE), background(32, SIZE)]
 def make_segments(folder: Path, preset: str) -> list[bytes]:
     """The clip, encoded by libx264 `preset` as `SEGMENTS` MPEG-TS segments of `SEGMENT_S` s
     (a 2-s GOP each)."""
-    photo = skdata.astronaut()  # type: ignore[no-untyped-call]
+    photo = skdata.astronaut()
     portrait = np.asarray(cv2.cvtColor(photo, cv2.COLOR_RGB2BGR)[:400, 60:460], np.uint8)
     rng = np.random.default_rng(7)
     per_segment = int(SEGMENT_S * FPS)

@@ -77,7 +77,7 @@ def test_quality_flags_dark_blurry_and_still_frames() -> None:
     quality = REGISTRY.build("quality", CONTEXT)
     sharp = background(3)
     dark = (sharp * 0.1).astype(np.uint8)
-    blurred = cv2.GaussianBlur(sharp, (0, 0), 6)
+    blurred = np.asarray(cv2.GaussianBlur(sharp, (0, 0), 6), np.uint8)
     out = quality.analyze(
         "s", [Frame(sharp, 0), Frame(sharp, 0.5), Frame(dark, 1), Frame(blurred, 1.5)]
     )

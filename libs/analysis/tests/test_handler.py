@@ -10,7 +10,7 @@ from sightline_analysis.engine import AnalysisEngine, detection_event_id
 from sightline_analysis.handler import SegmentHandler
 from sightline_analysis.policies import StreamPolicies
 from sightline_analysis.shedding import LiveShedder
-from sightline_common.envelope import decode, encode, wrap
+from sightline_common.envelope import Message, decode, encode, wrap
 from sightline_common.kafka import Received
 from sightline_common.messages import (
     AnalysisMode,
@@ -19,6 +19,7 @@ from sightline_common.messages import (
     Envelope,
     ReanalysisPurpose,
     ReanalysisRequest,
+    SegmentReady,
     Source,
     SourceKind,
     StreamConfig,
@@ -37,11 +38,18 @@ class Forgetting(AnalyzerSet):
 
 
 def received(partition: int = 3) -> Received:
-    message = decode(encode(wrap(segment("logo.ts"), key="cam-1", producer="ingest")))
+    message: Message[SegmentReady] = decode(
+        encode(wrap(segment("logo.ts"), key="cam-1", producer="ingest"))
+    )
     return Received(message, "segments", partition, 0)
 
 
-def handler(engine: AnalysisEngine, policies: StreamPolicies, sent: list, analyzers: AnalyzerSet):
+def handler(
+    engine: AnalysisEngine,
+    policies: StreamPolicies,
+    sent: list[tuple[str, Envelope]],
+    analyzers: AnalyzerSet,
+) -> SegmentHandler:
     return SegmentHandler(
         engine=engine,
         analyzers=analyzers,

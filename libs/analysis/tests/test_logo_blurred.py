@@ -207,7 +207,7 @@ class _ProposingNet:
         return self.proposals
 
 
-def _smeared_frame(length: float) -> tuple[Image, tuple[float, ...]]:
+def _smeared_frame(length: float) -> tuple[Image, Box]:
     """A BGR frame with ORBITA at (520, 330), 160 px wide, the picture blurred `length` px
     horizontally, and the logo's box."""
     sharp, box = composite(background(9), OPAQUE, Placement((520.0, 330.0), 160.0))

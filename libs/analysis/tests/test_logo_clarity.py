@@ -7,6 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
+from sightline_analysis.frames import Image
 from sightline_analysis.logo.clarity import sharpness
 from sightline_analysis.logo_eval.brands import library_brands
 from sightline_analysis.wire import decode_reference
@@ -14,9 +15,7 @@ from sightline_analysis.wire import decode_reference
 MOTION_15PX = np.full((1, 15), 1 / 15, np.float32)
 
 
-def _frame_with(
-    brand_index: int, width: int
-) -> tuple[np.ndarray, tuple[float, float, float, float]]:
+def _frame_with(brand_index: int, width: int) -> tuple[Image, tuple[float, float, float, float]]:
     art = np.asarray(decode_reference(library_brands()[brand_index].reference))[:, :, :3]
     height = round(art.shape[0] * width / art.shape[1])
     frame = np.full((720, 1280, 3), 90, np.uint8)
@@ -31,9 +30,9 @@ def _frame_with(
 def test_a_blurred_logo_is_less_sharp(brand_index: int, width: int) -> None:
     frame, box = _frame_with(brand_index, width)
     crisp = sharpness(frame, box)
-    soft = sharpness(cv2.GaussianBlur(frame, (0, 0), 1.5), box)
-    softer = sharpness(cv2.GaussianBlur(frame, (0, 0), 3.0), box)
-    moving = sharpness(cv2.filter2D(frame, -1, MOTION_15PX), box)
+    soft = sharpness(np.asarray(cv2.GaussianBlur(frame, (0, 0), 1.5), np.uint8), box)
+    softer = sharpness(np.asarray(cv2.GaussianBlur(frame, (0, 0), 3.0), np.uint8), box)
+    moving = sharpness(np.asarray(cv2.filter2D(frame, -1, MOTION_15PX), np.uint8), box)
     assert None not in (crisp, soft, softer, moving)
     assert 0.0 <= softer < soft < crisp <= 1.0  # type: ignore[operator]
     assert moving < crisp  # type: ignore[operator]

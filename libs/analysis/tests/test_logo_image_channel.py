@@ -7,6 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
+from sightline_analysis.frames import Image
 from sightline_analysis.logo.appearance import appearance_score, template
 from sightline_analysis.logo.index import DescriptorIndex, ReferenceFeatures
 from sightline_analysis.logo.matcher import LogoMatcher, MatcherConfig, iou
@@ -18,16 +19,18 @@ ACME = make_logo("ACME", seed=1)
 ZENITH = make_logo("ZENITH", seed=2)
 
 
-def jpeg(image: np.ndarray, quality: int = 70) -> np.ndarray:
+def jpeg(image: Image, quality: int = 70) -> Image:
     """What broadcast compression does to a frame."""
-    return cv2.imdecode(cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])[1], 1)
+    decoded = cv2.imdecode(cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])[1], 1)
+    assert decoded is not None
+    return np.asarray(decoded, np.uint8)
 
 
 def test_a_logo_cut_by_the_frame_edge_is_compared_on_its_visible_part() -> None:
     ref = prepare_reference(ACME)
     tpl = template(ref, 10.0)
     frame, _ = composite(background(3), ACME, Placement((100, 300), 400))
-    gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+    gray = np.asarray(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), np.uint8)
     # The reference (400 px wide) placed with its left quarter beyond the frame's left edge.
     matrix = np.array([[1.0, 0.0, -100.0], [0.0, 1.0, 200.0], [0.0, 0.0, 1.0]])
     assert appearance_score(tpl, (ref.width, ref.height), gray, matrix) > 0.9
@@ -56,7 +59,7 @@ def test_the_library_index_groups_a_frames_matches_by_reference() -> None:
 
 def test_a_proposal_is_where_agreeing_matches_put_the_reference() -> None:
     reference = np.array([[10, 10], [90, 20], [50, 80], [20, 60], [70, 40]], np.float32)
-    frame = reference * 0.5 + np.float32([300, 200])
+    frame = reference * 0.5 + np.array([300, 200], np.float32)
     found = similarity_region(reference, frame, (100, 100), 2.0, 4)
     assert found is not None
     box, support = found

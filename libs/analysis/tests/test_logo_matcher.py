@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
+from sightline_analysis.frames import Image
 from sightline_analysis.logo.matcher import LogoMatcher, iou
 from sightline_analysis.synthetic import Placement, background, composite, make_logo
 
@@ -20,9 +21,11 @@ def matcher() -> LogoMatcher:
     return m
 
 
-def jpeg(image: np.ndarray, quality: int = 70) -> np.ndarray:
+def jpeg(image: Image, quality: int = 70) -> Image:
     """What broadcast compression does to a frame."""
-    return cv2.imdecode(cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])[1], 1)
+    decoded = cv2.imdecode(cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])[1], 1)
+    assert decoded is not None
+    return np.asarray(decoded, np.uint8)
 
 
 @pytest.mark.parametrize(

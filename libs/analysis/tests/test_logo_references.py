@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
+from sightline_analysis.frames import Image
 from sightline_analysis.logo.detectability import describe_detectability
 from sightline_analysis.logo.matcher import LogoMatcher, MatcherConfig, iou
 from sightline_analysis.synthetic import (
@@ -31,9 +32,11 @@ def encode(image: np.ndarray, extension: str, *params: int) -> bytes:
     return data.tobytes()
 
 
-def jpeg(image: np.ndarray, quality: int = 70) -> np.ndarray:
+def jpeg(image: Image, quality: int = 70) -> Image:
     """What broadcast compression does to a frame."""
-    return cv2.imdecode(cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])[1], 1)
+    decoded = cv2.imdecode(cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])[1], 1)
+    assert decoded is not None
+    return np.asarray(decoded, np.uint8)
 
 
 def png(pixels: np.ndarray, colour_type: int, depth: int = 8) -> bytes:
@@ -81,7 +84,11 @@ def test_gray_gray_alpha_16_bit_and_colour_images_are_read_as_8_bit_bgr_or_bgra(
     assert np.array_equal(read[:, :, 3], gray_alpha[:, :, 1])
     deep = np.full((10, 12, 4), 0xABCD, np.uint16)
     read16 = decode_reference(png(deep, colour_type=6, depth=16))
-    assert (read16.dtype, read16.shape, int(read16[0, 0, 0])) == (np.uint8, (10, 12, 4), 0xAB)
+    assert (read16.dtype, read16.shape, int(read16[0, 0, 0])) == (
+        np.dtype(np.uint8),
+        (10, 12, 4),
+        0xAB,
+    )
     assert decode_reference(encode(ACME, ".jpg")).shape == (200, 400, 3)
     with pytest.raises(UndecodableImageError):
         decode_reference(encode(ACME, ".png")[:80])
@@ -131,7 +138,9 @@ def test_a_jpeg_logo_is_found() -> None:
 
 def test_a_logo_on_a_white_box_is_found_box_and_all() -> None:
     white = (255, 255, 255)
-    boxed = cv2.copyMakeBorder(ACME, 60, 60, 80, 80, cv2.BORDER_CONSTANT, value=white)
+    boxed = np.asarray(
+        cv2.copyMakeBorder(ACME, 60, 60, 80, 80, cv2.BORDER_CONSTANT, value=white), np.uint8
+    )
     m = LogoMatcher()
     m.add("acme-boxed", "acme", decode_reference(encode(boxed, ".png")))
     frame, truth = composite(background(13), boxed, Placement((600, 350), 300, angle=-8))
@@ -219,5 +228,6 @@ def test_a_reference_that_cannot_be_found_is_reported_undetectable(image: np.nda
 
 
 def test_a_tiny_reference_is_warned_about() -> None:
-    judged = describe_detectability(cv2.resize(ACME, (80, 40), interpolation=cv2.INTER_AREA))
+    tiny = np.asarray(cv2.resize(ACME, (80, 40), interpolation=cv2.INTER_AREA), np.uint8)
+    judged = describe_detectability(tiny)
     assert any("low-resolution" in w for w in judged.warnings)

@@ -16,7 +16,7 @@ from sightline_analysis.synthetic import background
 
 REGISTRY = AnalyzerRegistry.discover()
 CONTEXT = AnalyzerContext()
-PORTRAIT = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)  # type: ignore[no-untyped-call]
+PORTRAIT = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
 
 
 def portrait_frame(side: int, seed: int = 12, x: int = 600) -> Frame:

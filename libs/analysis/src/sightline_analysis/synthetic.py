@@ -99,7 +99,9 @@ class Placement:
     blur: float = 0.0
 
 
-def composite(frame: Image, logo: Image, place: Placement) -> tuple[Image, tuple[float, ...]]:
+def composite(
+    frame: Image, logo: Image, place: Placement
+) -> tuple[Image, tuple[float, float, float, float]]:
     """`frame` with `logo` pasted as `place` says, and the pasted logo's (x, y, w, h) box.
 
     A BGRA `logo` is blended by its alpha, and the box is its opaque part's (alpha ≥ 128).
@@ -135,7 +137,7 @@ def composite(frame: Image, logo: Image, place: Placement) -> tuple[Image, tuple
 
 def _blend(
     out: Image, logo: Image, local: np.ndarray, bounds: tuple[int, int, int, int], blur: float
-) -> tuple[Image, tuple[float, ...]]:
+) -> tuple[Image, tuple[float, float, float, float]]:
     """Alpha-blend BGRA `logo` warped by `local` into `out`[bounds]; the opaque part's box."""
     left, top, right, bottom = bounds
     region = out[top:bottom, left:right]

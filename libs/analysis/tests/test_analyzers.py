@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import cv2
 import numpy as np
 import pytest
 from skimage import data
 
 from sightline_analysis.analyzers import AnalyzerContext, AnalyzerRegistry, AnalyzerSet
-from sightline_analysis.analyzers.registry import UnknownAnalyzerError
+from sightline_analysis.analyzers.registry import WARM_UP_STREAM, UnknownAnalyzerError
 from sightline_analysis.frames import Frame
 from sightline_analysis.synthetic import background
+from sightline_common.messages import ResultItem
 
 REGISTRY = AnalyzerRegistry.discover()
+Analyze = Callable[[str, Sequence[Frame]], list[list[ResultItem]]]
 CONTEXT = AnalyzerContext()
 
 
@@ -146,3 +150,24 @@ def test_a_caption_is_read_on_the_first_frame_of_the_segment() -> None:
     assert first[0].box.y > 0.7  # the lower third
     assert second == []  # one read per segment by default
     assert text.analyze("s", [Frame(background(4), 0.0)]) == [[]]
+
+
+def test_a_warm_up_analyses_with_every_analyzer_and_leaves_no_state_behind(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    shots, quality = REGISTRY.build("shots", CONTEXT), REGISTRY.build("quality", CONTEXT)
+    seen: list[tuple[str, str, int]] = []
+    for analyzer in (shots, quality):
+        analyze = analyzer.analyze
+
+        def recorded(
+            stream_id: str, frames: Sequence[Frame], key: str = analyzer.key, run: Analyze = analyze
+        ) -> list[list[ResultItem]]:
+            seen.append((key, stream_id, len(frames)))
+            return run(stream_id, frames)
+
+        monkeypatch.setattr(analyzer, "analyze", recorded)
+    AnalyzerSet([shots, quality]).warm_up([solid((200, 30, 30)), solid((200, 30, 30), 0.5)])
+    assert seen == [("shots", WARM_UP_STREAM, 2), ("quality", WARM_UP_STREAM, 2)]
+    # The warm-up's shot was forgotten: another picture under its id is no cut.
+    assert shots.analyze(WARM_UP_STREAM, [solid((20, 200, 40))]) == [[]]

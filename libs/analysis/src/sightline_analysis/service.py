@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NoReturn
 
+import structlog
 import uvicorn
 from fastapi import FastAPI
 
@@ -23,15 +24,22 @@ from sightline_analysis.backfill import BackfillRequests
 from sightline_analysis.engine import AnalysisEngine, DetectorIdentity
 from sightline_analysis.executor_server import executor_app
 from sightline_analysis.executors import ExecutorRouter, build_executor
+from sightline_analysis.frames import Frame
 from sightline_analysis.handler import SegmentHandler
 from sightline_analysis.newest import NewestSegments
 from sightline_analysis.policies import followed_policies
 from sightline_analysis.priority import lower_priority
 from sightline_analysis.replay.service import run_replay
-from sightline_analysis.runtime import build_analyzers, refuse_invalid_analyzer_settings
+from sightline_analysis.runtime import (
+    AnalyzerRuntime,
+    build_analyzers,
+    refuse_invalid_analyzer_settings,
+)
 from sightline_analysis.settings import DetectorSettings
 from sightline_analysis.shedding import LiveShedder
+from sightline_analysis.synthetic import background
 from sightline_common.kafka import ConsumerLoop, EventProducer
+from sightline_common.kafka.follower import CompactedTopicFollower
 from sightline_common.logging import configure_logging
 from sightline_common.messages import ExecutorKind, SegmentReady
 from sightline_common.ops import BackgroundServer, ops_router
@@ -118,17 +126,7 @@ def run_detector(spec: DetectorSpec, settings: DetectorSettings) -> int:
         newest.start()
     server.start()
     loop.install_signal_handlers()
-    # Analyse nothing before the logo library and stream policies are loaded: a detection made
-    # without them would be stored under the segment's final event id, blind for good. Not
-    # ready meanwhile; a warning every `follow_timeout` seconds; SIGTERM still stops at once.
-    waited_since = time.monotonic()
-    while not (runtime.caught_up() and config_follower.caught_up.is_set()):
-        if loop.stop_requested:
-            break
-        if time.monotonic() - waited_since > settings.follow_timeout:
-            log.warning("detector.tables_not_caught_up", waited=settings.follow_timeout)
-            waited_since = time.monotonic()
-        time.sleep(0.05)
+    _prepare(runtime, config_follower, loop, settings, log)
     log.info("detector.started", detector=spec.name, config_hash=identity.config_hash,
              analyzers=runtime.analyzers.keys, port=settings.http_port,
              max_live_lag_s=settings.max_live_lag_s,
@@ -144,6 +142,37 @@ def run_detector(spec: DetectorSpec, settings: DetectorSettings) -> int:
         router.close()
     log.info("detector.stopped", detector=spec.name)
     return 0
+
+
+def _prepare(
+    runtime: AnalyzerRuntime,
+    config_follower: CompactedTopicFollower,
+    loop: ConsumerLoop,
+    settings: DetectorSettings,
+    log: structlog.stdlib.BoundLogger,
+) -> None:
+    """Wait for the logo library and stream policies, then warm the analyzers up.
+
+    Analyse nothing before the tables are loaded: a detection made without them would be stored
+    under the segment's final event id, blind for good. Not ready meanwhile; a warning every
+    `follow_timeout` seconds; SIGTERM still stops at once.
+    """
+    waited_since = time.monotonic()
+    while not (runtime.caught_up() and config_follower.caught_up.is_set()):
+        if loop.stop_requested:
+            return
+        if time.monotonic() - waited_since > settings.follow_timeout:
+            log.warning("detector.tables_not_caught_up", waited=settings.follow_timeout)
+            waited_since = time.monotonic()
+        time.sleep(0.05)
+    runtime.analyzers.warm_up(_warm_up_frames())
+
+
+def _warm_up_frames() -> list[Frame]:
+    """Two sampled frames of textured 720p footage half a second apart, as a live segment
+    sampled at 2 fps gives them (`AnalyzerSet.warm_up`)."""
+    image = background(0)
+    return [Frame(image, 0.0), Frame(image.copy(), 0.5)]
 
 
 EXECUTOR_SHUTDOWN_SECONDS = 5

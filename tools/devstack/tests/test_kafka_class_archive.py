@@ -7,6 +7,7 @@ every later broker from starting. Needs java and the cached Kafka jars (as every
 from __future__ import annotations
 
 import dataclasses
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,25 @@ def test_a_dump_the_jvm_cannot_map_is_dropped(
     kafka.after_stop(polite=True)
     assert not incoming.exists()
     assert not (tmp_path / "cds" / "0123456789abcdef.jsa").exists()
+
+
+def test_a_cut_dump_crashes_only_the_check_and_leaves_no_report_where_make_test_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kafka = _kafka(tmp_path, monkeypatch)
+    java = kafka._jvm()[0]
+    whole = tmp_path / "whole.jsa"
+    subprocess.run([java, f"-XX:ArchiveClassesAtExit={whole}", "-version"], check=True,
+                   capture_output=True, cwd=tmp_path)  # fmt: skip
+    incoming = kafka.dir / "0123456789abcdef.jsa.incoming"
+    incoming.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    caller = tmp_path / "clone"
+    caller.mkdir()
+    monkeypatch.chdir(caller)
+    kafka.after_stop(polite=True)
+    assert not incoming.exists()
+    assert not (tmp_path / "cds" / "0123456789abcdef.jsa").exists()
+    assert list(caller.iterdir()) == []
 
 
 def test_the_dump_of_a_killed_broker_is_dropped(

@@ -247,10 +247,15 @@ class Kafka(Server):
 
     def _keep_archive(self, incoming: Path) -> None:
         # A JVM given a cut or foreign archive may crash rather than ignore it: only an archive
-        # this JVM maps (-Xshare:on fails otherwise, in 0.1 CPU-s) is kept.
+        # this JVM maps (-Xshare:on fails otherwise, in 0.1 CPU-s) is kept. A crash's report goes
+        # to the broker's folder, not to the caller's (a clone's root under `make test`).
         java, classpath, jvm = self._jvm()
-        check = [java, *jvm, f"-XX:SharedArchiveFile={incoming}", "-Xshare:on", "-cp", classpath]
-        result = subprocess.run([*check, "-version"], capture_output=True, check=False)
+        check = [java, *jvm, f"-XX:SharedArchiveFile={incoming}", "-Xshare:on",
+                 f"-XX:ErrorFile={self.dir / 'hs_err_archive_check_%p.log'}",
+                 "-cp", classpath]  # fmt: skip
+        result = subprocess.run(
+            [*check, "-version"], capture_output=True, check=False, cwd=self.dir
+        )
         if result.returncode != 0:
             self.say(f"kafka: class archive not kept: the JVM cannot map it ({result.returncode})")
             return

@@ -9,6 +9,8 @@ from collections.abc import Callable
 
 import httpx
 import pytest
+from alembic import command
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 
 from sightline_common.api_tokens import hash_token
@@ -17,6 +19,8 @@ from sightline_common.kafka import EventProducer
 from sightline_common.messages import Envelope, SourceKind, StreamLifecycle, StreamStatus
 from sightline_common.topics import Topic
 from sightline_devstack.ports import ephemeral_port
+from sightline_results_api.db import make_engine
+from sightline_results_api.migrate import alembic_config, head_revision
 from sightline_results_api.settings import ResultsApiSettings
 from sightline_testkit.kafka import read_messages, wait_caught_up
 from sightline_testkit.plugin import Isolated
@@ -98,10 +102,22 @@ def test_a_sigkill_mid_stream_then_restart_loses_and_duplicates_nothing(
     assert child.stop() == 0
 
 
+def _versions(settings: ResultsApiSettings) -> list[str]:
+    """The revisions recorded in the test schema's version table."""
+    engine = make_engine(settings)
+    try:
+        with engine.connect() as conn:
+            return list(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+    finally:
+        engine.dispose()
+
+
 def test_the_operator_cli_manages_tokens_and_streams(
-    isolated: Isolated, engine: Engine, sightline_cli: Cli
+    isolated: Isolated, api_settings: ResultsApiSettings, sightline_cli: Cli
 ) -> None:
+    # No `engine` fixture: the first command finds a fresh schema and must migrate it itself.
     created = sightline_cli("token", "create", "--name", "ops").stdout.splitlines()
+    assert _versions(api_settings) == [head_revision()]
     token = created[-1]
     assert token.startswith("sl_")
     assert sightline_cli("token", "create", "--name", "ops", ok=False).returncode == 1
@@ -117,6 +133,28 @@ def test_the_operator_cli_manages_tokens_and_streams(
     ]
     assert created_event.token_hash == hash_token(token)
     assert (created_event.revoked, revoked_event.revoked) == (False, True)
+
+
+def test_a_cli_command_on_a_schema_behind_head_migrates_it(
+    api_settings: ResultsApiSettings, sightline_cli: Cli
+) -> None:
+    engine = make_engine(api_settings)
+    try:
+        config = alembic_config(engine, api_settings.database_schema)
+        last = ScriptDirectory.from_config(config).get_revision("head")
+        assert last is not None
+        before_last = last.down_revision
+        assert isinstance(before_last, str)
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, before_last)
+    finally:
+        engine.dispose()
+    assert _versions(api_settings) == [before_last]
+
+    sightline_cli("token", "list")
+
+    assert _versions(api_settings) == [head_revision()]
 
 
 def test_serve_mode_serves_the_api_and_materializes_lifecycle(

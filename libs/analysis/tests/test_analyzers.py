@@ -125,6 +125,26 @@ def test_a_face_in_a_photo_is_found_with_its_box(key: str, astronaut_frame: Fram
     assert 100 + 64 < centre[1] < 100 + 171
 
 
+def test_mtcnn_pnet_on_opencv_computes_what_the_keras_pnet_does() -> None:
+    """The copied weights keep their meaning: layout (Keras HWIO to Caffe OIHW), PReLU slopes,
+    the odd-sized pooling edge and the softmax axis, on pyramid-level shapes with odd sides."""
+    import tensorflow as tf  # noqa: PLC0415 - heavy; only the MTCNN tests load it
+    from mtcnn import MTCNN  # noqa: PLC0415
+
+    from sightline_analysis.analyzers.plugins.faces_mtcnn import _OpenCvPNet  # noqa: PLC0415
+
+    keras_pnet = MTCNN(stages="face_detection_only").stages[0]._model
+    opencv_pnet = _OpenCvPNet(keras_pnet)
+    rng = np.random.default_rng(5)
+    for shape in [(1, 12, 12, 3), (2, 216, 384, 3), (2, 107, 191, 3), (1, 15, 27, 3)]:
+        images = tf.constant(rng.uniform(-1.0, 1.0, shape).astype(np.float32))
+        expected = [t.numpy() for t in keras_pnet(images)]
+        got = [t.numpy() for t in opencv_pnet(images)]
+        for want, have in zip(expected, got, strict=True):
+            assert have.shape == want.shape
+            np.testing.assert_allclose(have, want, atol=1e-4)
+
+
 def test_a_person_is_boxed_and_the_person_area_reported(astronaut_frame: Frame) -> None:
     people = REGISTRY.build("people", CONTEXT, {"every_s": 0})  # both frames detected
     found, empty = people.analyze("s", [astronaut_frame, Frame(background(4), 0.0)])

@@ -5,16 +5,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import cv2
 import numpy as np
+import pytest
 
 from sightline_analysis.frames import Frame, Image
+from sightline_analysis.logo import blurred as blurred_module
+from sightline_analysis.logo import net_start as net_start_module
 from sightline_analysis.logo.blurred import (
     BlurConfig,
     Box,
     _moments,
     _Window,
+    best_blurred,
     blurred_match,
     motion_kernel,
     without_box,
@@ -342,3 +347,62 @@ def test_a_windows_moments_are_correlated_once_per_weight_mask() -> None:
     assert _moments(window, ones.copy())[0] is sums
     assert not np.allclose(_moments(window, holed)[0], expected)
     assert len(window.moments) == 2
+
+
+def _counting(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[int]:
+    """Calls of `module.name` counted (the function itself still answers)."""
+    calls = [0]
+    original = getattr(module, name)
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls[0] += 1
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counted)
+    return calls
+
+
+def test_blurs_that_draw_the_same_kernel_at_the_working_size_are_fitted_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A 400-px box is searched at 96 px: a 6-px blur is then under 2 px (no blur) in every
+    # direction, the same picture as the unblurred reference.
+    gray, box = _smeared(OPAQUE, (640.0, 360.0), 4.0, 0.0, width=400.0)
+    unblurred = CHECK.model_copy(update={"lengths": (0.0,), "scales": (1.0,)})
+    repeated = unblurred.model_copy(update={"lengths": (0.0, 6.0)})
+    fits = _counting(monkeypatch, blurred_module, "_best_fit")
+    once = blurred_match(gray, box, _template(OPAQUE), unblurred)
+    assert once is not None
+    assert fits[0] == 1
+    assert blurred_match(gray, box, _template(OPAQUE), repeated) == once
+    assert fits[0] == 2  # not 1 + 4: the three directions of the 6-px blur repeat no blur
+
+
+def test_the_best_blurred_fit_is_kept_below_the_agreement_the_match_needs() -> None:
+    gray, box = _smeared(OPAQUE, (520.0, 330.0), 22.0, 0.0)
+    sharp_only = CHECK.model_copy(update={"lengths": (0.0,)})
+    best = best_blurred(gray, box, _template(OPAQUE), sharp_only)
+    assert best is not None
+    assert best.agreement < sharp_only.min_agreement
+    assert blurred_match(gray, box, _template(OPAQUE), sharp_only) is None
+    looser = sharp_only.model_copy(update={"min_agreement": best.agreement})
+    assert blurred_match(gray, box, _template(OPAQUE), looser) == best
+
+
+def test_the_second_look_reuses_the_starters_fit_of_the_same_proposal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A sharp logo: the starter fits its reference but refuses the sharp picture; the second
+    # look (the zoomed net sure of it) asks the same fit at a lower agreement.
+    sharp, box = composite(background(9), OPAQUE, Placement((520.0, 330.0), 160.0))
+    gray = np.asarray(cv2.cvtColor(sharp, cv2.COLOR_BGR2GRAY), np.uint8)
+    _, on_logo = _rejecting(box)
+    matcher = ProposalMatcher()
+    matcher.add("orbita-1", "orbita", OPAQUE)
+    config = NetStartConfig()
+    assert net_starts(gray, matcher, [on_logo], [], config) == []
+    searches = _counting(monkeypatch, net_start_module, "best_blurred")
+    (start,) = net_starts(gray, matcher, [on_logo], [], config, look=lambda _candidate: 0.99)
+    assert start.brand == "orbita"
+    assert _near(start.found.box, box, 0.1 * box[2])
+    assert searches[0] == 1

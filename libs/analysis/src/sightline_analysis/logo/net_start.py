@@ -29,13 +29,17 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from sightline_analysis.frames import Image
-from sightline_analysis.logo.blurred import BlurConfig, BlurMatch, blurred_match, without_box
+from sightline_analysis.logo.blurred import BlurConfig, BlurMatch, best_blurred, without_box
 from sightline_analysis.logo.clarity import sharpness
 from sightline_analysis.logo.learned.model import Candidate
 from sightline_analysis.logo.learned.proposals import ProposalMatcher
 from sightline_analysis.logo.regions import RegionTemplate, worst_region
 from sightline_analysis.logo.tracker import Box, overlaps
 
+_ANY_AGREEMENT = 0.5  # a check's key in `Fitted`: the search is the same at any agreement
+Fitted = dict[tuple[Box, str, BlurConfig], BlurMatch | None]
+"""`blurred.best_blurred` of a box, reference and check (its `min_agreement` left out), kept
+for the frame's other checks of the box (the second look's differs only in that)."""
 Look = Callable[[Candidate], float | None]
 """The net's probability of a candidate's brand in its box, the frame enlarged around it
 (`ProposalMatcher.second_look`); None when there is no net to ask."""
@@ -139,6 +143,7 @@ def net_starts(
     the sizes, no turns: the check runs on every frame such a track coasts). With `look`,
     any candidate that did not start so gets `config.second_look`."""
     out: list[NetStart] = []
+    fitted: Fitted = {}
     for candidate in candidates:
         taken = [*held, *((s.brand, s.found.box) for s in out)]
         if any(brand == candidate.brand and overlaps(box, candidate.box) for brand, box in taken):
@@ -146,7 +151,7 @@ def net_starts(
         check = _check(config.blurred, candidate, tracked)
         start = None
         if candidate.score >= config.min_score:
-            fits = _fits(gray, candidate, matcher, check)
+            fits = _fits(gray, candidate, matcher, check, fitted)
             start = _start(gray, candidate.brand, fits, config.max_sharpness)
         if (
             start is None
@@ -155,10 +160,11 @@ def net_starts(
         ):
             deep = check.model_copy(update={"min_agreement": config.deep_agreement,
                                             "min_detail": config.deep_detail})  # fmt: skip
-            fits = _fits(gray, candidate, matcher, deep)
+            fits = _fits(gray, candidate, matcher, deep, fitted)
             start = _start(gray, candidate.brand, fits, config.deep_sharpness)
         if start is None and look is not None and config.second_look.enabled:
-            start = _second_look(gray, candidate, matcher, check, look, config.second_look)
+            start = _second_look(gray, candidate, matcher, (check, fitted), look,
+                                 config.second_look)  # fmt: skip
         if start is not None:
             out.append(start)
     return out
@@ -168,19 +174,19 @@ def _second_look(  # noqa: PLR0917 - the candidate, where to look, and how
     gray: Image,
     candidate: Candidate,
     matcher: ProposalMatcher,
-    check: BlurConfig,
+    check: tuple[BlurConfig, Fitted],
     look: Look,
     config: SecondLook,
 ) -> NetStart | None:
     """The start of `candidate`'s brand where the zoomed net is sure of it, a reference fits
-    (`check` at `config.min_agreement`) and every textured window of that reference agrees
-    with the frame there; the zoomed net first (one small net pass, against tens of blurred
-    reference views for the fit)."""
+    (`check`, with the frame's fits so far, at `config.min_agreement`) and every textured
+    window of that reference agrees with the frame there; the zoomed net first (one small
+    net pass, against tens of blurred reference views for the fit)."""
     probability = look(candidate)
     if probability is None or probability < config.min_probability:
         return None
-    loose = check.model_copy(update={"min_agreement": config.min_agreement})
-    for found, logo_id in sorted(_fits(gray, candidate, matcher, loose),
+    loose = check[0].model_copy(update={"min_agreement": config.min_agreement})
+    for found, logo_id in sorted(_fits(gray, candidate, matcher, loose, check[1]),
                                  key=lambda fit: -fit[0].agreement):  # fmt: skip
         worst = region_agreement(gray, matcher.region_template(logo_id), found.box,
                                  config.region_shift, enough=config.min_region)  # fmt: skip
@@ -203,12 +209,22 @@ def region_agreement(
 
 
 def _fits(
-    gray: Image, candidate: Candidate, matcher: ProposalMatcher, check: BlurConfig
-) -> list[tuple[BlurMatch, str]]:
-    """(blurred fit, logo id) for each reference of the proposal's brand that `check` fits."""
-    return [(found, logo_id) for logo_id in matcher.logo_ids_of(candidate.brand)
-            if (found := blurred_match(gray, candidate.box, matcher.region_template(logo_id),
-                                       check)) is not None]  # fmt: skip
+    gray: Image, candidate: Candidate, matcher: ProposalMatcher, check: BlurConfig,
+    fitted: Fitted,
+) -> list[tuple[BlurMatch, str]]:  # fmt: skip
+    """(blurred fit, logo id) for each reference of the proposal's brand that `check` fits,
+    each box, reference and search fitted once per frame (`fitted`)."""
+    out = []
+    search = check.model_copy(update={"min_agreement": _ANY_AGREEMENT})
+    for logo_id in matcher.logo_ids_of(candidate.brand):
+        key = (candidate.box, logo_id, search)
+        if key not in fitted:
+            fitted[key] = best_blurred(gray, candidate.box, matcher.region_template(logo_id),
+                                       check)  # fmt: skip
+        found = fitted[key]
+        if found is not None and found.agreement >= check.min_agreement:
+            out.append((found, logo_id))
+    return out
 
 
 def _start(

@@ -120,23 +120,26 @@ def worst_region(tpl: RegionTemplate, ref_size: tuple[int, int], frame_gray: Ima
                      for dx in range(-shift, shift + 1)),
                     key=lambda d: abs(d[0]) + abs(d[1]))  # fmt: skip
     # The reference's own moments depend on the weights only, which most shifts share (no
-    # occluder, logo well inside the frame): computed once per distinct weights.
-    shared: list[_Weighted] = []
+    # occluder, logo well inside the frame): computed once per distinct weights, found by the
+    # mask's packed bits (comparing each shift's weights with every distinct one so far cost
+    # as much as the correlations: ~20 distinct masks a call on the kit's tune seed).
+    shared: dict[bytes, _Weighted] = {}
     planned: list[tuple[slice, slice, _Weighted]] = []
     for dy, dx in shifts:
         rows = slice(shift + dy, shift + dy + th)
         cols = slice(shift + dx, shift + dx + tw)
         hidden = detailed & flat[rows, cols]
         hidden = cv2.dilate(hidden.astype(np.uint8), occluder) > 0
-        weight = (base & in_frame[rows, cols] & ~hidden).astype(np.float32)
-        known = next((k for k in shared if np.array_equal(k.weight, weight)), None)
+        mask = base & in_frame[rows, cols] & ~hidden
+        key = np.packbits(mask).tobytes()
+        known = shared.get(key)
         if known is None:
-            known = _Weighted.of(fixed, weight, corners)
-            shared.append(known)
+            known = _Weighted.of(fixed, mask.astype(np.float32), corners)
+            shared[key] = known
         planned.append((rows, cols, known))
     # The windows some shift can compare: any other is NaN at every shift.
     comparable = (
-        np.logical_or.reduce([_comparable(k, tpl.window) for k in shared])
+        np.logical_or.reduce([_comparable(k, tpl.window) for k in shared.values()])
         if enough is not None
         else None
     )

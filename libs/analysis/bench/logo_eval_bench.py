@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import json
 import math
 import os
 import pstats
@@ -42,22 +41,20 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from sightline_analysis.frames import Frame, Image
+from sightline_analysis.frames import Image
 from sightline_analysis.logo.learned.model import HeatmapNet, build
-from sightline_analysis.logo.learned.proposals import ProposalConfig, ProposalMatcher
-from sightline_analysis.logo.learned.train import brand_classes, train
-from sightline_analysis.logo.learned.weights import (
-    library_key,
-    net_from_bytes,
-    net_to_bytes,
-    reference_digest,
-)
+from sightline_analysis.logo.learned.proposals import ProposalMatcher
 from sightline_analysis.logo.matcher import LogoMatcher, MatcherConfig
 from sightline_analysis.logo.pipeline import LogoPipeline, PipelineConfig
 from sightline_analysis.logo.wordmark import WordmarkReader
 from sightline_analysis.logo_eval import REPORT_SEED, TUNE_SEED
 from sightline_analysis.logo_eval.brands import Brand, extra_brands
 from sightline_analysis.logo_eval.kit import build_kit
+from sightline_analysis.logo_eval.kit_pipeline import (
+    add_references,
+    pipeline_detector,
+    proposal_net,
+)
 from sightline_analysis.logo_eval.runner import (
     BySegment,
     ClipRun,
@@ -67,7 +64,6 @@ from sightline_analysis.logo_eval.runner import (
 )
 from sightline_analysis.logo_eval.table import Scored, percentile, render_table, score_runs
 from sightline_analysis.logo_eval.truth import MIN_VISIBILITY, MIN_WIDTH_PX, Box
-from sightline_analysis.wire import decode_reference
 from sightline_benchkit import BenchResults
 
 LIBRARY_SIZES = (6, 25, 100)
@@ -121,30 +117,6 @@ def print_steps(profiler: cProfile.Profile, frames: int) -> None:
         print(f"  {label:<54} {cumulative / frames * 1000:7.1f} ms  ({calls} calls)")
 
 
-def _proposal_net(brands: Sequence[Brand], weights: Path | None) -> tuple[HeatmapNet, str]:
-    """The net for the kit's library and where it came from: `weights`, else trained with the
-    default recipe (kept in the cache folder under the library key)."""
-    references = [(b.name, decode_reference(b.reference)) for b in brands]
-    if weights is not None:
-        meta = weights.with_suffix(".json")
-        names = json.loads(meta.read_text())["names"] if meta.exists() else None
-        return net_from_bytes(weights.read_bytes(), names or brand_classes(references)), str(
-            weights
-        )
-    recipe = ProposalConfig().recipe
-    key = library_key(((b, reference_digest(i)) for b, i in references), recipe)
-    cache = Path(os.environ.get("SIGHTLINE_CACHE_DIR", Path.home() / ".cache" / "sightline"))
-    path = cache / "proposals" / f"{key}.keras"
-    if path.exists():
-        return net_from_bytes(path.read_bytes(), brand_classes(references)), str(path)
-    started = time.process_time()
-    net = train(references, recipe)
-    print(f"  trained the proposal net: {time.process_time() - started:.0f} CPU-s, {recipe}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(net_to_bytes(net))
-    return net, f"trained, {path}"
-
-
 def net_costs(frames: Sequence[Image]) -> dict[int, list[float]]:
     """CPU seconds per frame of the proposal net alone (inference + box reading) with 6, 25
     and 100 brands."""
@@ -161,31 +133,11 @@ def net_costs(frames: Sequence[Image]) -> dict[int, list[float]]:
     return result
 
 
-def _add_references(matcher: LogoMatcher, brands: Sequence[Brand]) -> None:
-    """Give the matcher each reference as the logo library decodes the uploaded file."""
-    for brand in brands:
-        try:
-            matcher.add(f"{brand.name}.{brand.reference_ext}", brand.name,
-                        decode_reference(brand.reference))  # fmt: skip
-        except ValueError as exc:  # the library skips such a reference too (logged there)
-            print(f"  reference {brand.name} refused by the matcher: {exc}")
-
-
 def _detector(matcher: LogoMatcher) -> Detector:
     def detect(image: Image) -> list[tuple[str, Box, float]]:
         return [(m.brand, m.box, m.confidence) for m in matcher.match(image)]
 
     return detect
-
-
-def _pipeline_detector(pipeline: LogoPipeline) -> BySegment:
-    """The pipeline as the detector runs it: a segment's sampled frames at once."""
-
-    def detect(images: Sequence[Image]) -> list[list[tuple[str, Box, float]]]:
-        found = pipeline.process_segment([Frame(image, 0.0) for image in images])
-        return [[(s.brand, s.box, s.confidence) for s in each] for each in found]
-
-    return BySegment(detect)
 
 
 def _profiled(
@@ -208,11 +160,11 @@ def library_costs(
     """CPU seconds per frame of `frames` with 6, 25 and 100 references."""
     extras = extra_brands(max(LIBRARY_SIZES) - len(kit_brands), seed)
     matcher = LogoMatcher(config)
-    _add_references(matcher, kit_brands)
+    add_references(matcher, kit_brands)
     result: dict[int, list[float]] = {}
     added = len(kit_brands)
     for size in LIBRARY_SIZES:
-        _add_references(matcher, extras[added - len(kit_brands) : size - len(kit_brands)])
+        add_references(matcher, extras[added - len(kit_brands) : size - len(kit_brands)])
         added = size
         costs = []
         for image in frames:
@@ -311,9 +263,9 @@ def main() -> None:
         },
     )
     matcher = LogoMatcher() if args.proposals == "sift" else ProposalMatcher()
-    _add_references(matcher, kit.reference_brands())
+    add_references(matcher, kit.reference_brands())
     if isinstance(matcher, ProposalMatcher):
-        net, origin = _proposal_net(kit.reference_brands(), args.weights)
+        net, origin = proposal_net(kit.reference_brands(), args.weights)
         matcher.use(net)
         print(f"learned proposals: {origin}; {matcher.proposals.model_dump_json()}")
     config = PipelineConfig()
@@ -324,7 +276,7 @@ def main() -> None:
     profiler = cProfile.Profile(time.process_time) if args.steps else None
     for clip in kit.clips:
         detectors: dict[str, Callable[[], Detector | BySegment]] = {
-            "pipeline": lambda: _pipeline_detector(LogoPipeline(matcher, config, reader)),
+            "pipeline": lambda: pipeline_detector(LogoPipeline(matcher, config, reader)),
             "matcher": lambda: _detector(matcher),
         }
         each = run_clip_each(clip, kit.brands, [_profiled(detectors[n](), profiler)

@@ -45,6 +45,10 @@ from sightline_testkit.plugin import Isolated
 pytestmark = pytest.mark.integration
 
 SEGMENT_S = 2.0
+# One client for the module's requests to the servers it starts: `httpx.get` and friends build
+# a client, and with it an SSL context, per call (~30 ms of CPU against ~2 ms on a kept client),
+# and the waits below poll playlists 5 times a second.
+_HTTP = httpx.Client()
 
 
 def _encode(folder: Path, seconds: int) -> list[bytes]:
@@ -328,18 +332,17 @@ def test_a_deletion_killed_midway_completes_after_a_restart(
     isolated: Isolated,
     api_settings: ResultsApiSettings,
     engine: Engine,
-    sightline_cli: Callable[..., subprocess.CompletedProcess[str]],
+    token: str,
     detection_factory: Callable[..., Envelope],
     store_detections: Callable[[list[Envelope]], None],
 ) -> None:
-    token = sightline_cli("token", "create", "--name", "ops").stdout.splitlines()[-1]
     headers = {"Authorization": f"Bearer {token}"}
     env = {"SIGHTLINE_STORAGE_BATCH_SIZE": "25", "SIGHTLINE_RUN_MATERIALIZER": "false"}
     port = ephemeral_port()
     base = f"http://127.0.0.1:{port}"
     child = isolated.spawn("sightline_results_api", "serve", SIGHTLINE_HTTP_PORT=str(port), **env)
     child.wait_http_ok(f"{base}/readyz")
-    stream_id = httpx.post(
+    stream_id = _HTTP.post(
         f"{base}/api/streams", json={"name": "cam", "source": {"kind": "test"}}, headers=headers
     ).json()["id"]
     store = ObjectStore.from_settings(api_settings)
@@ -347,7 +350,7 @@ def test_a_deletion_killed_midway_completes_after_a_restart(
         store.put_bytes(api_settings.segments_bucket, segment_object_key(stream_id, seq), b"ts")
     store_detections(_detections(detection_factory, stream_id, 3000))
 
-    job = httpx.delete(f"{base}/api/streams/{stream_id}", headers=headers).json()
+    job = _HTTP.delete(f"{base}/api/streams/{stream_id}", headers=headers).json()
 
     def progress() -> tuple[str, int, int]:
         with engine.connect() as conn:
@@ -376,11 +379,11 @@ def test_a_deletion_killed_midway_completes_after_a_restart(
     while progress()[0] != "done" and time.monotonic() < deadline:
         time.sleep(0.2)
     assert (
-        httpx.get(f"{base}/api/deletions/{job['id']}", headers=headers).json()["status"] == "done"
+        _HTTP.get(f"{base}/api/deletions/{job['id']}", headers=headers).json()["status"] == "done"
     )
     assert _objects(api_settings, stream_id) == []
     assert set(_rows_of(engine, stream_id).values()) == {0}
-    assert httpx.get(f"{base}/api/streams/{stream_id}", headers=headers).status_code == 404
+    assert _HTTP.get(f"{base}/api/streams/{stream_id}", headers=headers).status_code == 404
 
 
 @pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed")
@@ -476,7 +479,7 @@ def test_a_range_erase_removes_exactly_that_range(
 
 def _signed_playlist(base: str, stream_id: str, headers: dict[str, str]) -> str:
     """The stream's playlist at the signed URL a player gets (no token in it)."""
-    playback = httpx.get(f"{base}/api/streams/{stream_id}/playback", headers=headers)
+    playback = _HTTP.get(f"{base}/api/streams/{stream_id}/playback", headers=headers)
     return f"{base}{playback.json()['playlist_url']}"
 
 
@@ -493,11 +496,10 @@ def test_retention_expires_old_video_and_results_each_on_its_own_lifetime(
     isolated: Isolated,
     api_settings: ResultsApiSettings,
     engine: Engine,
-    sightline_cli: Callable[..., subprocess.CompletedProcess[str]],
+    token: str,
     detection_factory: Callable[..., Envelope],
     store_detections: Callable[[list[Envelope]], None],
 ) -> None:
-    token = sightline_cli("token", "create", "--name", "player").stdout.splitlines()[-1]
     headers = {"Authorization": f"Bearer {token}"}
     port = ephemeral_port()
     base = f"http://127.0.0.1:{port}"
@@ -509,7 +511,7 @@ def test_retention_expires_old_video_and_results_each_on_its_own_lifetime(
         SIGHTLINE_SWEEP_INTERVAL_S="0.5",
     )
     child.wait_http_ok(f"{base}/readyz")
-    stream_id = httpx.post(
+    stream_id = _HTTP.post(
         f"{base}/api/streams", json={"name": "cam", "source": {"kind": "test"}}, headers=headers
     ).json()["id"]
     now = datetime.now(UTC)
@@ -522,7 +524,7 @@ def test_retention_expires_old_video_and_results_each_on_its_own_lifetime(
     playlist_url = _signed_playlist(base, stream_id, {"Authorization": f"Bearer {token}"})
     assert _ffprobe_seconds(playlist_url) == pytest.approx(6.0, abs=0.3)
 
-    patched = httpx.patch(
+    patched = _HTTP.patch(
         f"{base}/api/streams/{stream_id}", json={"retention": {"video_s": 10}}, headers=headers
     ).json()
     assert patched["retention"] == {"video_s": 10.0, "results_s": None}
@@ -547,22 +549,22 @@ def test_retention_expires_old_video_and_results_each_on_its_own_lifetime(
         time.sleep(0.2)
     assert objects() == ["00000002.ts"]
     assert stored_playlist() == ["00000002.ts"]
-    assert _listed(httpx.get(playlist_url).text) == ["00000002.ts"]
+    assert _listed(_HTTP.get(playlist_url).text) == ["00000002.ts"]
     assert _ffprobe_seconds(playlist_url) == pytest.approx(2.0, abs=0.3)
-    stream = httpx.get(f"{base}/api/streams/{stream_id}", headers=headers).json()
+    stream = _HTTP.get(f"{base}/api/streams/{stream_id}", headers=headers).json()
     assert stream["video_kept_from"] == pytest.approx(4.0)
     # Results keep their own (unbounded) lifetime: the old detections are all still there.
     assert _rows_of(engine, stream_id)["detections"] == 12
     assert _rows_of(engine, stream_id)["segments"] == 1
 
     # Reanalysis of the expired stretch is refused with the reason, never left running.
-    refused = httpx.post(
+    refused = _HTTP.post(
         f"{base}/api/reanalysis", json={"stream_id": stream_id, "from": 0, "to": 6}, headers=headers
     )
     assert refused.status_code == 410
     assert "expired" in refused.json()["detail"]
 
-    httpx.patch(
+    _HTTP.patch(
         f"{base}/api/streams/{stream_id}",
         json={"retention": {"video_s": 10, "results_s": 10}},
         headers=headers,
@@ -575,13 +577,10 @@ def test_retention_expires_old_video_and_results_each_on_its_own_lifetime(
     assert rows["lifecycle_events"] == 1  # the latest one says the stream's status: kept
 
 
-def _start_api(
-    isolated: Isolated, sightline_cli: Callable[..., subprocess.CompletedProcess[str]], **env: str
-) -> tuple[str, dict[str, str]]:
+def _start_api(isolated: Isolated, token: str, **env: str) -> tuple[str, dict[str, str]]:
     """results-api (`api`: the API and the storage worker) with these settings; base URL and
-    auth headers."""
-    name = f"storage-{uuid.uuid4().hex[:8]}"
-    token = sightline_cli("token", "create", "--name", name).stdout.splitlines()[-1]
+    auth headers (`token`, issued in-process: the operator CLI's own process cost ~1.5 CPU-s
+    a call, and its tests are test_process_integration's)."""
     port = ephemeral_port()
     base = f"http://127.0.0.1:{port}"
     child = isolated.spawn("sightline_results_api", "api", SIGHTLINE_HTTP_PORT=str(port), **env)
@@ -605,11 +604,11 @@ def test_a_pinned_stretch_outlives_retention_until_unpinned(
     isolated: Isolated,
     api_settings: ResultsApiSettings,
     engine: Engine,
-    sightline_cli: Callable[..., subprocess.CompletedProcess[str]],
+    token: str,
     detection_factory: Callable[..., Envelope],
     store_detections: Callable[[list[Envelope]], None],
 ) -> None:
-    base, headers = _start_api(isolated, sightline_cli, SIGHTLINE_SWEEP_INTERVAL_S="0.5")
+    base, headers = _start_api(isolated, token, SIGHTLINE_SWEEP_INTERVAL_S="0.5")
     api = httpx.Client(base_url=base, headers=headers)
     stream_id = api.post("/api/streams", json={"name": "cam", "source": {"kind": "test"}}).json()[
         "id"
@@ -650,8 +649,8 @@ def test_a_pinned_stretch_outlives_retention_until_unpinned(
         assert list(kept) == [1]
     playlist_url = _signed_playlist(base, stream_id, headers)
     # The sweep trims the stored playlist last (after objects and rows).
-    _wait_for(lambda: _listed(httpx.get(playlist_url).text) == ["00000001.ts", "00000003.ts"])
-    playlist = httpx.get(playlist_url).text
+    _wait_for(lambda: _listed(_HTTP.get(playlist_url).text) == ["00000001.ts", "00000003.ts"])
+    playlist = _HTTP.get(playlist_url).text
     assert playlist.count("#EXT-X-DISCONTINUITY") == 1
     assert _ffprobe_seconds(playlist_url) == pytest.approx(4.0, abs=0.3)
     # The pinned stretch may still be reanalysed; the expired video around it may not.
@@ -671,12 +670,12 @@ def test_a_pinned_stretch_outlives_retention_until_unpinned(
     assert api.get(f"/api/streams/{stream_id}/pins").json() == []
     _wait_for(lambda: _ts_objects(api_settings, stream_id) == ["00000003.ts"])
     _wait_for(lambda: _rows_of(engine, stream_id)["detections"] == 0)
-    _wait_for(lambda: _listed(httpx.get(playlist_url).text) == ["00000003.ts"])
+    _wait_for(lambda: _listed(_HTTP.get(playlist_url).text) == ["00000003.ts"])
     assert _ffprobe_seconds(playlist_url) == pytest.approx(2.0, abs=0.3)
 
 
 def _metric(base: str, name: str, labels: str = "") -> float:
-    for line in httpx.get(f"{base}/metrics").text.splitlines():
+    for line in _HTTP.get(f"{base}/metrics").text.splitlines():
         if line.startswith(f"{name}{labels} ") or line.startswith(f"{name}{{{labels}}} "):
             return float(line.rsplit(" ", 1)[1])
     raise AssertionError(f"{name} {labels} not in /metrics")
@@ -687,7 +686,7 @@ def test_a_filling_store_warns_then_evicts_the_oldest_unpinned_video_past_its_mi
     isolated: Isolated,
     api_settings: ResultsApiSettings,
     engine: Engine,
-    sightline_cli: Callable[..., subprocess.CompletedProcess[str]],
+    token: str,
 ) -> None:
     """The store is the test's bucket on the real MinIO with a capacity set just above what
     it holds (SIGHTLINE_STORAGE_CAPACITY_BYTES): 90 % full."""
@@ -727,10 +726,8 @@ def test_a_filling_store_warns_then_evicts_the_oldest_unpinned_video_past_its_mi
     }
 
     # Nothing may be evicted yet (all younger than an hour): the store stays full and says so.
-    base, headers = _start_api(
-        isolated, sightline_cli, SIGHTLINE_VIDEO_MIN_RETENTION_S="3600", **settings
-    )
-    report = httpx.get(f"{base}/api/storage", headers=headers).json()
+    base, headers = _start_api(isolated, token, SIGHTLINE_VIDEO_MIN_RETENTION_S="3600", **settings)
+    report = _HTTP.get(f"{base}/api/storage", headers=headers).json()
     assert report["store"]["source"] == "capacity setting"
     assert (report["store"]["used_bytes"], report["store"]["total_bytes"]) == (used, capacity)
     assert report["store"]["free_bytes"] == capacity - used
@@ -752,12 +749,10 @@ def test_a_filling_store_warns_then_evicts_the_oldest_unpinned_video_past_its_mi
     # With a one-minute minimum, the old stream's oldest unpinned segments go until the store
     # is back under the warning fill; the pinned one and the new stream stay.
     isolated.children[-1].stop()
-    base, headers = _start_api(
-        isolated, sightline_cli, SIGHTLINE_VIDEO_MIN_RETENTION_S="60", **settings
-    )
+    base, headers = _start_api(isolated, token, SIGHTLINE_VIDEO_MIN_RETENTION_S="60", **settings)
 
     def report_now() -> dict[str, Any]:
-        report: dict[str, Any] = httpx.get(f"{base}/api/storage", headers=headers).json()
+        report: dict[str, Any] = _HTTP.get(f"{base}/api/storage", headers=headers).json()
         return report
 
     _wait_for(lambda: report_now()["warning"] is None)
@@ -772,5 +767,5 @@ def test_a_filling_store_warns_then_evicts_the_oldest_unpinned_video_past_its_mi
     assert _ts_objects(api_settings, new_id) == ["00000000.ts", "00000001.ts"]
     assert _metric(base, "sightline_storage_warning") == 0
     playlist_url = _signed_playlist(base, old_id, headers)
-    assert _listed(httpx.get(playlist_url).text) == kept
+    assert _listed(_HTTP.get(playlist_url).text) == kept
     assert _ffprobe_seconds(playlist_url) == pytest.approx(2.0 * len(kept), abs=0.3)

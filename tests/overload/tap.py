@@ -61,12 +61,16 @@ class DetectionTap:
 
 
 _SAMPLE = re.compile(r"^(?P<name>\w+)\{(?P<labels>[^}]*)\} (?P<value>\S+)$")
+# One client for every scrape (httpx clients are thread-safe): `httpx.get` builds a client, and
+# with it an SSL context, per call, ~30 ms of CPU against ~2 ms for a request on a kept client
+# (100 local GETs: 3.2 vs 0.17 CPU-s), and the watch below scrapes 4 times a second.
+_HTTP = httpx.Client(timeout=5)
 
 
 def scrape(url: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
     """Prometheus samples at `url`: (name, labels) -> value."""
     samples: dict[tuple[str, frozenset[tuple[str, str]]], float] = {}
-    for line in httpx.get(url, timeout=5).text.splitlines():
+    for line in _HTTP.get(url).text.splitlines():
         match = _SAMPLE.match(line)
         if match is None:
             continue

@@ -11,7 +11,12 @@ sampled frame.
 MTCNN's first network (PNet, run over every level of an image pyramid) was four fifths of the
 analyzer's CPU; it runs on OpenCV's DNN module with the wheel's own weights copied in
 (`_OpenCvPNet`), which computes the same outputs (within 2e-5) for less CPU than TensorFlow. The
-two later networks see only PNet's few dozen candidates and stay on TensorFlow.
+second network (RNet; "face_detection_only" runs no third) sees only PNet's candidates and stays
+on TensorFlow: moved to OpenCV the same way it gave the same outputs (within 1e-6) for no less
+CPU (faces_mtcnn 0.0475 against 0.0473 CPU-s per stream-second, one process, alternating, load
+6.7). Neither did one OpenCV network per pyramid-level shape (0.0472 against 0.0473), nor did
+OpenCV's area resize for mtcnn's pyramid (within 4e-5 of TensorFlow's pixels, yet different boxes
+in 4 of 6 runs, and no less CPU: 0.0544 against 0.0480, load 7).
 """
 
 from __future__ import annotations

@@ -68,18 +68,18 @@ each 0.19-0.26, load 7-10). One bench run after it (load 5.2-6.6) gave decode 0.
 0.055, people 0.049, text 0.049, colours 0.008, quality 0.004, shots 0.004, detector-visual 0.240:
 decode (same code) 38% above the run before, text (same code) 32%, so a single run cannot show a
 change of this size. Tried and not taken (the first four A/B in one process): RNet on OpenCV too
-(0.0475 against 0.0473), OpenCV's resize for mtcnn's pyramid (other boxes), cv2.setNumThreads(1)
-(faces_mtcnn 0.0386 / people 0.0423 against 0.0396 / 0.0422 with 2), the decoder's flags2 +fast (no
-change), fewer bytes probed at av.open (11.4 -> 8.8 ms per segment, but the frame rate is then
-guessed as 60); HOG at 480 px with a 48x96 window on 6-px cells (the same smallest person as 128 px
-at 640): -29% of HOG's CPU on synthetic frames, but it found people the 640-px pass does not (the
-astronaut 700 px high, 6 of 6 backgrounds against 0) and there is no person set to tell which is
-right; the text detection pass reused where the picture is the last pass's, still or moved by the
-pan (phase correlation) and run again on windows around the rest: on this clip phase correlation
-follows the presenter's drift (15 px per 2 s at 320 px wide) rather than the pan (45), and with the
-pan's true shift 35-42% of the compared luma still differs (the edge the pan brings in, the
-presenter), so the windows would cover over half the frame: no saving here (other content not
-measured).
+(0.0475 against 0.0473), OpenCV's resize for mtcnn's pyramid (0.0485 against 0.0461; one confidence
+off by 1e-4), cv2.setNumThreads(1) (faces_mtcnn 0.0386 / people 0.0423 against 0.0396 / 0.0422 with
+2), the decoder's flags2 +fast (no change), fewer bytes probed at av.open (11.4 -> 8.8 ms per
+segment, but the frame rate is then guessed as 60); HOG at 480 px with a 48x96 window on 6-px cells
+(the same smallest person as 128 px at 640): -29% of HOG's CPU on synthetic frames, but it found
+people the 640-px pass does not (the astronaut 700 px high, 6 of 6 backgrounds against 0) and there
+is no person set to tell which is right; the text detection pass reused where the picture is the
+last pass's, still or moved by the pan (phase correlation) and run again on windows around the
+rest: on this clip phase correlation follows the presenter's drift (15 px per 2 s at 320 px wide)
+rather than the pan (45), and with the pan's true shift 35-42% of the compared luma still differs
+(the edge the pan brings in, the presenter), so the windows would cover over half the frame: no
+saving here (other content not measured).
 """
 
 from __future__ import annotations

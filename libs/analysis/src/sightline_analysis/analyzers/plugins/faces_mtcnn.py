@@ -118,8 +118,8 @@ class _OpenCvPNet:
     """mtcnn's PNet (a Keras model) computed by OpenCV's DNN module: called as the Keras model
     is (an NHWC float tensor batch in, [box regression, face probability] NHWC tensors out).
 
-    A `cv2.dnn.Net` keeps buffers per input shape and is not safe across threads, so calls are
-    serialised; each pyramid level's shape is fixed by the canvas, so its buffers are reused.
+    A `cv2.dnn.Net` is not safe across threads, so calls are serialised. One network serves
+    every pyramid level (one per level's shape was measured no cheaper).
     """
 
     def __init__(self, keras_pnet: Any) -> None:
@@ -178,8 +178,8 @@ def _load_detector(threads: int) -> Any:
         pass
     detector = MTCNN(stages="face_detection_only", device="CPU:0")
     # mtcnn runs its Keras networks eagerly, layer by layer from Python: most of a frame's
-    # cost was that overhead. Compiled as graphs (traced once per pyramid level, whose shapes
-    # are fixed by the canvas) the same weights give the same boxes at ~1/3 of the CPU.
+    # cost was that overhead. Compiled as graphs (tf.function) the same weights gave the same
+    # boxes at ~1/3 of the CPU; PNet now runs on OpenCV instead, RNet stays compiled.
     pnet, *later = detector.stages
     pnet._model = _OpenCvPNet(pnet._model)
     for stage in later:

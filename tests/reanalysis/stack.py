@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy import Engine, text
+from sqlmodel import Session
 
 from sightline_analysis.frames import Image
 from sightline_analysis.scenario import Scenario
@@ -19,7 +20,9 @@ from sightline_analysis.synthetic import Placement, background, composite, make_
 from sightline_common.topics import Topic
 from sightline_devstack.ports import ephemeral_port
 from sightline_results_api.db import make_engine
+from sightline_results_api.runtime import build_publisher
 from sightline_results_api.settings import ResultsApiSettings
+from sightline_results_api.tokens import issue_token
 from sightline_testkit.kafka import wait_caught_up
 from sightline_testkit.plugin import Isolated
 from sightline_testkit.processes import ChildProcess
@@ -65,14 +68,18 @@ class ReanalysisStack:
 
     @classmethod
     def start(cls, iso: Isolated, *, live_detector: bool) -> ReanalysisStack:
-        """results-api (migrates, serves, materializes), then a token and a stream via the
-        operator CLI, then the detectors."""
+        """results-api (migrates, serves, materializes), then a token (issued in-process, as
+        the operator CLI issues one: its own process cost ~1.2 CPU-s, and the CLI is not what
+        this tests) and a stream through the API, then the detectors."""
         api_port = ephemeral_port()
         api = iso.spawn("sightline_results_api", "serve", SIGHTLINE_HTTP_PORT=str(api_port))
         api.wait_http_ok(f"http://127.0.0.1:{api_port}/readyz", timeout=90)
-        created_token = iso.run("sightline_results_api.cli", "token", "create", "--name", "t")
-        assert created_token.returncode == 0, created_token.stderr
-        token = created_token.stdout.strip().splitlines()[-1]
+        settings = ResultsApiSettings.model_validate(
+            {k.removeprefix("SIGHTLINE_").lower(): v for k, v in iso.env.items()}
+        )
+        db = make_engine(settings)
+        with Session(db) as session:
+            _record, token = issue_token(session, build_publisher(settings), "t")
         client = httpx.Client(
             base_url=f"http://127.0.0.1:{api_port}",
             headers={"Authorization": f"Bearer {token}"},
@@ -87,15 +94,12 @@ class ReanalysisStack:
             },
         )
         assert created.status_code == 201, created.text
-        settings = ResultsApiSettings.model_validate(
-            {k.removeprefix("SIGHTLINE_").lower(): v for k, v in iso.env.items()}
-        )
         stack = cls(
             iso,
             client,
             created.json()["id"],
             Scenario(iso.settings()),
-            make_engine(settings),
+            db,
             iso.topics.group(settings.materializer_group),
         )
         stack.children["api"] = api

@@ -99,7 +99,10 @@ STEPS = {
     "  OCR line recognition": ("text_recognize.py", "__call__"),
     "vetoes between reads": ("pipeline.py", "_veto"),
     "tracker step (incl. blur check)": ("tracker.py", "step"),
-    "  blur check": ("blurred.py", "blurred_match"),
+    "  blur check (all blurred_match calls, the starter's too)": ("blurred.py", "blurred_match"),
+    "net starter (blurred fits, second look)": ("pipeline.py", "_start"),
+    "  second look's zoomed net": ("proposals.py", "second_look"),
+    "  window checks (regions.worst_region)": ("regions.py", "worst_region"),
     "backtrack": ("pipeline.py", "_backtrack"),
     "gap filling": ("gaps.py", "fill_gaps"),
 }

@@ -53,7 +53,7 @@ from sightline_analysis.logo.gaps import fill_gaps
 from sightline_analysis.logo.learned.model import Candidate
 from sightline_analysis.logo.learned.proposals import ProposalMatcher, most_confident
 from sightline_analysis.logo.matcher import LogoMatch, LogoMatcher
-from sightline_analysis.logo.net_start import NetStartConfig, net_starts
+from sightline_analysis.logo.net_start import Look, NetStartConfig, net_starts
 from sightline_analysis.logo.text_extent import TextPlaces, whole_logo, word_box
 from sightline_analysis.logo.tracker import (
     VOUCHED,
@@ -73,6 +73,7 @@ from sightline_analysis.logo.wordmark import (
     fold,
     glyphs_over,
 )
+from sightline_analysis.logo.zoom_read import ZoomReadConfig, zoom_reads
 
 Points = list[tuple[float, float]]
 TEXT_ID = "text:"
@@ -115,6 +116,9 @@ class PipelineConfig(BaseModel):
     where the reference, blurred like the picture, fits the box it was followed to."""
     net_start: NetStartConfig = NetStartConfig()
     """Blurred logos the net proposes start tracks (see `net_start.py`)."""
+    zoom_read: ZoomReadConfig = ZoomReadConfig()
+    """The net's proposals no channel verified are read again by the OCR channel, enlarged
+    (see `zoom_read.py`)."""
     backtrack_correlation: float = Field(default=0.75, gt=0.0, lt=1.0)
     """The correlation a backward step needs (above the tracker's: before a logo entered,
     the frame behind it is background that a lenient correlation mistakes for it)."""
@@ -268,8 +272,9 @@ class LogoPipeline:
                                           zoomed.confidence, "zoom", scale))  # fmt: skip
                 polygons[id(verified[-1])] = [(float(x), float(y)) for x, y in zoomed.polygon]
                 inliers[id(verified[-1])] = zoomed.inliers
+        look = self._look(frame)
         if proposed and cfg.net_start.enabled:
-            verified.extend(self._start(frame, scale, proposed, verified))
+            verified.extend(self._start(frame, scale, proposed, verified, look))
         else:
             self._unstarted = []
         confirmed: list[Verified] = []
@@ -277,6 +282,8 @@ class LogoPipeline:
             confirmed = self._read(frame, scale, verified)
         else:
             self._veto(self._read_lines, scale, verified)
+        if proposed and self._reader is not None and cfg.zoom_read.enabled:
+            confirmed.extend(self._zoom_read(frame, scale, proposed, [*verified, *confirmed], look))
         self._frames += 1
         out = []
         vouch = self._vouch(frame, scale) if cfg.blurred.enabled else None
@@ -377,6 +384,7 @@ class LogoPipeline:
         scale: float,
         proposed: Sequence[Candidate],
         verified: Sequence[Verified],
+        look: Look,
     ) -> list[Verified]:
         """Sightings (tracker pixels) of the net's proposals that start tracks (`net_starts`:
         where the frame has no sighting of the brand, the brand's reference, blurred, fits,
@@ -399,10 +407,8 @@ class LogoPipeline:
         unstarted = self._unstarted if self.config.skip_unstarted else []
         fresh = [c for c in self.matcher.candidates(proposed)
                  if not any(_same_place(c, u) for u in unstarted)]  # fmt: skip
-        matcher = self.matcher
-        starts = net_starts(frame.scaled(frame.width, gray=True), matcher, fresh, held, cfg,
-                            tracked=tracked, look=lambda candidate: matcher.second_look(
-                                frame.image, candidate, cfg.second_look.zoom))  # fmt: skip
+        starts = net_starts(frame.scaled(frame.width, gray=True), self.matcher, fresh, held, cfg,
+                            tracked=tracked, look=look)  # fmt: skip
         self._unstarted = [c for c in fresh if c.score >= cfg.min_score
                            and not any(s.brand == c.brand for s in starts)]  # fmt: skip
         return [_verified(s.brand, s.logo_id, s.found.box, s.found.agreement * cfg.confidence,
@@ -418,7 +424,48 @@ class LogoPipeline:
             lines = self._reader.lines(frame, self.lines)
         self._read_lines = lines
         self._veto(lines, scale, verified)
-        reads = self._reader.sightings(lines, self.matcher.brands)
+        return self._text(self._reader.sightings(lines, self.matcher.brands), scale, verified)
+
+    def _look(self, frame: Frame) -> Look:
+        """`ProposalMatcher.second_look` on `frame`, each candidate asked once (the starter
+        and the zoomed read both ask it)."""
+        looks: dict[Candidate, float | None] = {}
+        zoom = self.config.net_start.second_look.zoom
+
+        def look(candidate: Candidate) -> float | None:
+            if candidate not in looks:
+                assert isinstance(self.matcher, ProposalMatcher)
+                looks[candidate] = self.matcher.second_look(frame.image, candidate, zoom)
+            return looks[candidate]
+
+        return look
+
+    def _zoom_read(
+        self,
+        frame: Frame,
+        scale: float,
+        proposed: Sequence[Candidate],
+        held: Sequence[Verified],
+        look: Look,
+    ) -> list[Verified]:
+        """Brands the OCR channel reads on enlarged crops around the net's proposals that no
+        sighting in `held` (tracker pixels: the frame's verified and read ones) overlaps and
+        the zoomed net (`look`) is sure of, as `_read`'s sightings (`zoom_read.py`)."""
+        assert self._reader is not None
+        assert isinstance(self.matcher, ProposalMatcher)
+        boxes = [(v.box[0] / scale, v.box[1] / scale, v.box[2] / scale, v.box[3] / scale)
+                 for v in held]  # fmt: skip
+        with self._reader_lock:
+            reads = zoom_reads(frame, self._reader, self.matcher.candidates(proposed), boxes,
+                               brands=self.matcher.brands, config=self.config.zoom_read,
+                               look=look)  # fmt: skip
+        return self._text(reads, scale, held)
+
+    def _text(
+        self, reads: Sequence[TextSighting], scale: float, verified: Sequence[Verified]
+    ) -> list[Verified]:
+        """`reads` (brands read, frame pixels) as sightings in tracker pixels, but for those
+        another channel already has there."""
         out = []
         for read in reads:
             confidence = read.score * self.config.text_confidence

@@ -1,0 +1,133 @@
+"""The zoomed read: the OCR channel reads the net's unverified proposals again, enlarged."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from sightline_analysis.frames import Frame, Image
+from sightline_analysis.logo.learned.model import Candidate
+from sightline_analysis.logo.learned.proposals import ProposalConfig, ProposalMatcher
+from sightline_analysis.logo.pipeline import LogoPipeline, PipelineConfig
+from sightline_analysis.logo.tracker import Box
+from sightline_analysis.logo.wordmark import WordmarkConfig, WordmarkReader
+from sightline_analysis.logo.zoom_read import ZoomReadConfig, zoom_reads
+from sightline_analysis.logo_eval.brands import library_brands, look_alike_brands
+
+BRANDS = ["aurora", "helix", "kestrel"]
+
+
+def _scene(name: str, width: int) -> tuple[Image, Box]:
+    """A grey 720p frame with the kit's `name` logo pasted `width` px wide at (500, 300)."""
+    art = next(b.art for b in [*library_brands(), *look_alike_brands()] if b.name == name)
+    height = round(art.shape[0] * width / art.shape[1])
+    small = cv2.resize(art, (width, height), interpolation=cv2.INTER_AREA)
+    alpha = small[:, :, 3:].astype(np.float32) / 255.0
+    frame = np.full((720, 1280, 3), 150, np.uint8)
+    spot = frame[300 : 300 + height, 500 : 500 + width].astype(np.float32)
+    pasted = small[:, :, :3] * alpha + spot * (1 - alpha)
+    frame[300 : 300 + height, 500 : 500 + width] = pasted.astype(np.uint8)
+    return frame, (500.0, 300.0, float(width), float(height))
+
+
+def test_a_small_wordmark_the_whole_frame_read_misses_is_read_zoomed_whatever_the_net_named() -> (
+    None
+):
+    """AURORA 72 px wide: too small for the line detector on the 512-px frame, read easily
+    on the crop around a proposal enlarged to 512 px; the net's name (here "helix") does not
+    matter, the text names the brand."""
+    pytest.importorskip("rapidocr_onnxruntime")
+    frame, box = _scene("aurora", 72)
+    reader = WordmarkReader()
+    assert reader.read(Frame(frame, 0.0), BRANDS) == []
+    proposal = Candidate("helix", box, 0.8, 3)
+    (read,) = zoom_reads(
+        Frame(frame, 0.0), reader, [proposal], [], brands=BRANDS, config=ZoomReadConfig()
+    )
+    assert read.brand == "aurora"
+    x, y, w, h = read.box  # mapped back to frame pixels, on the logo
+    assert box[0] <= x + w / 2 <= box[0] + box[2]
+    assert box[1] <= y + h / 2 <= box[1] + box[3]
+
+
+def test_a_look_alikes_text_is_not_read_as_its_target() -> None:
+    pytest.importorskip("rapidocr_onnxruntime")
+    frame, box = _scene("aurore", 72)
+    proposal = Candidate("aurora", box, 0.9, 3)
+    reads = zoom_reads(Frame(frame, 0.0), WordmarkReader(), [proposal], [], brands=BRANDS,
+                       config=ZoomReadConfig())  # fmt: skip
+    assert reads == []
+
+
+class _CountingEngine:
+    """rapidocr's engine surface finding no line: counts the crops handed to detection."""
+
+    def __init__(self) -> None:
+        self.widths: list[int] = []
+
+    def text_det(self, small: Image) -> tuple[None, float]:
+        self.widths.append(small.shape[1])
+        return None, 0.0
+
+
+def test_proposals_over_a_held_sighting_are_not_read_and_at_most_max_reads_are() -> None:
+    engine = _CountingEngine()
+    reader = WordmarkReader(WordmarkConfig(width=512), engine=engine)
+    frame = Frame(np.full((720, 1280, 3), 150, np.uint8), 0.0)
+    held: Box = (100.0, 100.0, 100.0, 40.0)
+    proposals = [
+        Candidate("aurora", (120.0, 110.0, 60.0, 20.0), 0.99, 3),  # on the held sighting
+        Candidate("helix", (400.0, 300.0, 60.0, 20.0), 0.9, 3),
+        Candidate("kestrel", (800.0, 300.0, 200.0, 80.0), 0.8, 3),
+        Candidate("aurora", (800.0, 500.0, 60.0, 20.0), 0.7, 3),  # past max_reads
+    ]
+    config = ZoomReadConfig(margin=1.0, max_zoom=3.0, max_reads=2)
+    assert zoom_reads(frame, reader, proposals, [held], brands=BRANDS, config=config) == []
+    # helix: a 180-px crop enlarged 2.84 times; kestrel: 600 px, reduced to 512 by `lines`
+    assert engine.widths == [round(180 * 512 / 180), 512]
+
+
+def test_only_proposals_the_zoomed_net_is_sure_of_are_read() -> None:
+    engine = _CountingEngine()
+    reader = WordmarkReader(WordmarkConfig(width=512), engine=engine)
+    frame = Frame(np.full((720, 1280, 3), 150, np.uint8), 0.0)
+    sure = Candidate("helix", (400.0, 300.0, 60.0, 20.0), 0.6, 3)
+    unsure = Candidate("aurora", (800.0, 300.0, 60.0, 20.0), 0.9, 3)
+    looks = {sure: 0.97, unsure: 0.5}
+    config = ZoomReadConfig(min_look=0.95)
+    zoom_reads(frame, reader, [unsure, sure], [], brands=BRANDS, config=config, look=looks.get)
+    assert len(engine.widths) == 1  # the sure one only
+    zoom_reads(frame, reader, [unsure, sure], [], brands=BRANDS, config=config,
+               look=lambda candidate: None)  # fmt: skip
+    assert len(engine.widths) == 3  # no net to ask: both are read
+
+
+class _ProposingNet:
+    """Stands in for the trained net (pure logic): proposes one fixed box."""
+
+    def __init__(self, proposal: Candidate) -> None:
+        self.proposal = proposal
+        self.names = BRANDS
+
+    def __call__(self, image: Image) -> list[Candidate]:
+        return [self.proposal]
+
+
+def test_the_pipeline_reports_a_brand_read_zoomed_on_a_proposal_nothing_verified() -> None:
+    pytest.importorskip("rapidocr_onnxruntime")
+    frame, box = _scene("aurora", 72)
+    matcher = ProposalMatcher(proposals=ProposalConfig(min_width=0.0))
+    matcher.add("aurora-1", "aurora", next(b.art for b in library_brands() if b.name == "aurora"))
+    matcher.use(_ProposingNet(Candidate("helix", box, 0.8, 3)))  # type: ignore[arg-type]
+    reader = WordmarkReader()
+    found = {
+        enabled: [
+            (s.brand, s.source)
+            for s in LogoPipeline(
+                matcher, PipelineConfig(zoom_read=ZoomReadConfig(enabled=enabled)), reader
+            ).process(Frame(frame, 0.0))
+        ]
+        for enabled in (False, True)
+    }
+    assert found == {False: [], True: [("aurora", "text")]}

@@ -278,7 +278,7 @@ class LogoPipeline:
         else:
             self._unstarted = []
         confirmed: list[Verified] = []
-        if self._reader is not None and self._frames % cfg.wordmark.every == 0:
+        if self._reader is not None and (self._shot_frames - 1) % cfg.wordmark.every == 0:
             confirmed = self._read(frame, scale, verified)
         else:
             self._veto(self._read_lines, scale, verified)

@@ -50,12 +50,13 @@ class Stream:
     publish_url: str
     hls_folder: Path
 
-    def publish(self, clip: Path) -> None:
-        """Push `clip` (an encoded FLV) once, in real time, as OBS would; returns when it ends."""
+    def publish(self, clip: Path, timeout: float = 120.0) -> None:
+        """Push `clip` (an encoded FLV) once, in real time, as OBS would; returns when it ends
+        (`timeout`: a cap on that)."""
         subprocess.run(
             ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-re", "-i", str(clip),
              "-c", "copy", "-f", "flv", self.publish_url],
-            check=True, timeout=120,
+            check=True, timeout=timeout,
         )  # fmt: skip
 
 
@@ -229,9 +230,14 @@ class Pipeline(AbstractContextManager["Pipeline"]):
     def add_logo(self, brand: str, image: object, extension: str = ".png") -> dict[str, Any]:
         """Upload a reference image (BGR or BGRA array, encoded as `extension`) to the logo
         library through the API; the API's answer (with the logo's detectability)."""
-        ok, png = cv2.imencode(extension, image)  # type: ignore[call-overload]
+        ok, encoded = cv2.imencode(extension, image)  # type: ignore[call-overload]
         assert ok
-        content_type = "image/jpeg" if extension == ".jpg" else "image/png"
+        return self.add_logo_file(brand, encoded.tobytes(), extension)
+
+    def add_logo_file(self, brand: str, data: bytes, extension: str = ".png") -> dict[str, Any]:
+        """Upload a reference file's bytes as they are (e.g. a brand kit's PNG) to the logo
+        library through the API; the API's answer."""
+        content_type = "image/jpeg" if extension in (".jpg", ".jpeg") else "image/png"
         boundary = uuid.uuid4().hex
         body = (
             (
@@ -239,7 +245,7 @@ class Pipeline(AbstractContextManager["Pipeline"]):
                 f"--{boundary}\r\nContent-Disposition: form-data; "
                 f'name="image"; filename="logo{extension}"\r\nContent-Type: {content_type}\r\n\r\n'
             ).encode()
-            + png.tobytes()
+            + data
             + f"\r\n--{boundary}--\r\n".encode()
         )
         return self._api("POST", "/api/logos", body, f"multipart/form-data; boundary={boundary}")

@@ -20,8 +20,10 @@ same run. `--quick` runs 2 shots per clip and fewer cost frames; `--raw` skips t
 a sampled frame goes, step by step (cumulative: a step's line includes what it calls; with
 `--only pipeline`, else the matcher alone's calls count too).
 
-`--proposals net` runs both with the learned proposal net (`logo/learned/`) as the detector
-runs it with `SIGHTLINE_LOGO_PROPOSALS=net`: the whole-frame search only where the net points.
+By default (`--proposals net`, as detector-logo runs: `SIGHTLINE_LOGO_PROPOSALS=net`) both
+run with the learned proposal net (`logo/learned/`): the whole-frame search only where the net
+points; `--proposals sift` searches whole frames with SIFT (the detector's fallback while a
+library has no trained net).
 The net is trained for the kit's library with the default recipe (the library's references
 only, never a clip: ~500 CPU-s on one thread, kept in the cache folder under the library key,
 so a second run reuses it), or read from `--weights FILE.keras` (class names from FILE.json's
@@ -80,8 +82,9 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=REPORT_SEED, help="kit seed")
     parser.add_argument("--sample-fps", type=float, default=2.0)
     parser.add_argument("--only", choices=("pipeline", "matcher"), help="run one detector")
-    parser.add_argument("--proposals", choices=("sift", "net"), default="sift",
-                        help="whole-frame search: SIFT, or learned proposals")  # fmt: skip
+    parser.add_argument("--proposals", choices=("sift", "net"), default="net",
+                        help="learned proposals (detector-logo's default), or whole-frame "
+                        "SIFT")  # fmt: skip
     parser.add_argument("--weights", type=Path, help="a trained net (.keras) for --proposals net")
     parser.add_argument("--steps", action="store_true", help="CPU per frame of each step")
     return parser.parse_args()

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
+
+import av
+import numpy as np
 import pytest
 
-from sightline_analysis.decode import decode_sampled
+from sightline_analysis.decode import SkipLevel, decode_sampled
+from sightline_analysis.frames import Frame
+from sightline_analysis.synthetic import background, write_ts
 from sightline_common.errors import CorruptMediaError
 
 
@@ -32,3 +39,72 @@ def test_bytes_that_are_not_video_are_corrupt_media(data: bytes) -> None:
 def test_a_truncated_segment_header_is_corrupt_media(logo_segment: bytes) -> None:
     with pytest.raises(CorruptMediaError):
         decode_sampled(logo_segment[:300], sample_fps=2)
+
+
+def _moving_clip(folder: Path, preset: str) -> bytes:
+    """2 s of a panning, noisy 320x180 picture at 30 fps in one 2-s GOP: every frame differs,
+    so a frame decoded from the wrong references or taken at the wrong time shows."""
+    rng = np.random.default_rng(5)
+    base = background(21, size=(320, 180))
+    frames = [
+        np.clip(np.roll(base, 2 * i, axis=1) + rng.normal(0.0, 4.0, base.shape), 0, 255).astype(
+            np.uint8
+        )
+        for i in range(60)
+    ]
+    return write_ts(frames, folder / f"{preset}.ts", fps=30, preset=preset).read_bytes()
+
+
+@pytest.fixture(scope="module", params=["veryfast", "ultrafast"])
+def moving_clip(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """The clip as x264 encodes it by default (veryfast, as OBS: B-frames, some kept as
+    references) and without B-frames (ultrafast)."""
+    preset = str(request.param)
+    data = _moving_clip(tmp_path_factory.mktemp(preset), preset)
+    reordered = _reference_decode(data, "DEFAULT")[1]
+    assert reordered == (preset == "veryfast")  # the clip is what its name says
+    return data
+
+
+def _reference_decode(data: bytes, skip_frame: SkipLevel) -> tuple[list[Frame], bool]:
+    """Every frame PyAV decodes at `skip_frame` from a plainly opened container (the full
+    stream probe), and whether any packet is decoded out of presentation order."""
+    with av.open(io.BytesIO(data), mode="r", format="mpegts") as container:
+        stream = container.streams.video[0]
+        stream.codec_context.skip_frame = skip_frame
+        stream.codec_context.thread_count = 1
+        packets = list(container.demux(stream))
+        frames = [
+            (
+                float((f.pts or 0) * (f.time_base or 0)),
+                np.asarray(f.to_ndarray(format="bgr24"), np.uint8),
+            )
+            for packet in packets
+            for f in stream.codec_context.decode(packet)
+        ]
+    first = frames[0][0]
+    reordered = any(p.pts is not None and p.pts != p.dts for p in packets)
+    return [Frame(image, at - first) for at, image in frames], reordered
+
+
+def _assert_same(frames: list[Frame], expected: list[Frame]) -> None:
+    assert [round(f.offset, 6) for f in frames] == [round(f.offset, 6) for f in expected]
+    for frame, reference in zip(frames, expected, strict=True):
+        assert np.array_equal(frame.image, reference.image)
+
+
+def test_every_frame_equals_a_plain_full_decode(moving_clip: bytes) -> None:
+    # The light stream probe must not change what the decoder outputs (order, first frames).
+    frames = decode_sampled(moving_clip, sample_fps=1000.0, skip_frame="DEFAULT")
+    expected = _reference_decode(moving_clip, "DEFAULT")[0]
+    assert len(expected) == 60
+    _assert_same(frames, expected)
+
+
+def test_samples_are_the_frames_a_plain_decode_picks(moving_clip: bytes) -> None:
+    # Each 0.5-s slot takes the first reference frame at or after it, as before the probe
+    # change: the decoder skips non-reference frames, whatever the stream probe did.
+    frames = decode_sampled(moving_clip, sample_fps=2.0, keyframe_interval=2.0, duration=2.0)
+    decoded = _reference_decode(moving_clip, "NONREF")[0]
+    expected = [next(f for f in decoded if f.offset >= slot * 0.5 - 1e-6) for slot in range(4)]
+    _assert_same(frames, expected)

@@ -11,7 +11,9 @@ from sightline_testkit.plugin import Isolated
 
 from .harness import Feed, detection, eventually, messages, receiver, start_alerts
 
-pytestmark = pytest.mark.integration
+# Production partition counts (testkit's default is 1): deliveries spread over
+# partitions, a member's partitions moving.
+pytestmark = [pytest.mark.integration, pytest.mark.topic_partitions(None)]
 
 RIGHT = {"x": 0.6, "y": 0.4, "w": 0.1, "h": 0.1}
 LEFT = {"x": 0.05, "y": 0.4, "w": 0.1, "h": 0.1}

@@ -30,7 +30,8 @@ from .harness import (
     start_results_api,
 )
 
-pytestmark = pytest.mark.integration
+# Production partition counts (testkit's default is 1): rule state kept per owned partition.
+pytestmark = [pytest.mark.integration, pytest.mark.topic_partitions(None)]
 
 
 def _dashboard(

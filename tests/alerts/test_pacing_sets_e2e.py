@@ -25,7 +25,8 @@ from .harness import (
     start_results_api,
 )
 
-pytestmark = pytest.mark.integration
+# Production partition counts (testkit's default is 1): a set's streams on different partitions.
+pytestmark = [pytest.mark.integration, pytest.mark.topic_partitions(None)]
 
 BOX = {"x": 0.6, "y": 0.4, "w": 0.1, "h": 0.1}
 PERIOD_S = 120.0

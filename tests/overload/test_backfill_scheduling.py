@@ -36,7 +36,8 @@ from sightline_testkit.plugin import Isolated
 from .tap import DetectionTap, Seen
 from .test_overload import ACME, clip, start_replay
 
-pytestmark = pytest.mark.integration
+# Production partition counts (testkit's default is 1): scheduling across partitions.
+pytestmark = [pytest.mark.integration, pytest.mark.topic_partitions(None)]
 
 SHED = "bf"  # the stream whose live analysis skipped some segments
 USER = "usr"  # the stream a user asks to re-analyse

@@ -25,7 +25,12 @@ from sightline_testkit.plugin import Isolated
 from .tap import DetectionTap, Seen
 from .test_overload import _wait_for, clip, live_of, prepare
 
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("overload")]
+# Production partition counts (testkit's default is 1): streams chosen on distinct partitions.
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.xdist_group("overload"),
+    pytest.mark.topic_partitions(None),
+]
 
 SEGMENTS = 3  # per stream, all waiting at once
 SEGMENT_S = 1.0  # 15 frames, each analysed: long enough for two streams' analyses to overlap

@@ -30,7 +30,12 @@ from sightline_testkit.processes import ChildProcess
 from .tap import DegradationWatch, DetectionTap, Seen, scrape
 
 # One worker runs both: each loads a CPU ~3x on purpose, and two at once would skew each other.
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("overload")]
+# Production partition counts (testkit's default is 1): shedding across the streams' partitions.
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.xdist_group("overload"),
+    pytest.mark.topic_partitions(None),
+]
 
 STREAMS = int(os.environ.get("SIGHTLINE_OVERLOAD_STREAMS") or 6)
 # 4 rounds of 6 segments: from the second round on every stream has a newer segment waiting,

@@ -39,7 +39,12 @@ from sightline_testkit.processes import ChildProcess
 from .tap import DetectionTap, Seen
 from .test_overload import ACME, _wait_for, clip, info, live_of
 
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("overload")]
+# Production partition counts (testkit's default is 1): streams alone on and sharing partitions.
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.xdist_group("overload"),
+    pytest.mark.topic_partitions(None),
+]
 
 LONE = 2  # streams alone on their partition
 CROWDED = 3  # streams sharing one more partition

@@ -19,7 +19,9 @@ from sightline_testkit.plugin import Isolated
 
 from .stack import ACME, ACME_AT, ZENITH, ZENITH_AT, ReanalysisStack, clip, wait_until
 
-pytestmark = pytest.mark.integration
+# Production partition counts (testkit's default is 1): live and replay consumers
+# over every partition.
+pytestmark = [pytest.mark.integration, pytest.mark.topic_partitions(None)]
 
 # 40 s of 2-s segments (it was 2 min): what a re-run finds does not depend on the length, and
 # each segment costs two analyses of the suite's shared CPU.

@@ -26,7 +26,8 @@ from sightline_testkit.plugin import Isolated
 
 from .test_consumer_loop_holes import Running, committed, lifecycle, produce_to, wait_for
 
-pytestmark = pytest.mark.integration
+# Production partition counts (testkit's default is 1): several partitions handled at once.
+pytestmark = [pytest.mark.integration, pytest.mark.topic_partitions(None)]
 
 
 def concurrent_loop(

@@ -31,7 +31,8 @@ from sightline_testkit.kafka import read_all, read_messages
 from sightline_testkit.kafka_proxy import KafkaProxy
 from sightline_testkit.plugin import Isolated
 
-pytestmark = pytest.mark.integration
+# Production partition counts (testkit's default is 1): one partition retrying beside the others.
+pytestmark = [pytest.mark.integration, pytest.mark.topic_partitions(None)]
 
 
 def lifecycle(stream_id: str) -> Envelope:

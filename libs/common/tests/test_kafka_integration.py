@@ -22,7 +22,9 @@ from sightline_testkit.kafka import read_all, read_messages
 from sightline_testkit.plugin import Isolated
 from sightline_testkit.processes import ChildProcess
 
-pytestmark = pytest.mark.integration
+# Production partition counts (testkit's default is 1): group members taking over
+# partitions, concurrency 2.
+pytestmark = [pytest.mark.integration, pytest.mark.topic_partitions(None)]
 
 HERE = Path(__file__).parent
 

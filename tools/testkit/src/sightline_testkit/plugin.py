@@ -145,8 +145,9 @@ def platform_env() -> dict[str, str]:
 def isolated_slice(
     platform_env: dict[str, str], tmp: Path, max_partitions: int | None = None
 ) -> Iterator[Isolated]:
-    """Unique topics (each with at most `max_partitions` partitions when given), buckets and a
-    database schema; removed, and its processes stopped, on exit."""
+    """Unique topics (each with at most `max_partitions` partitions when given, else as
+    `TOPIC_SPECS` shapes them), buckets and a database schema; removed, and its processes
+    stopped, on exit."""
     tag = f"t{uuid.uuid4().hex[:10]}"
     names = TopicNames(prefix=f"{tag}.")
     bootstrap = platform_env["SIGHTLINE_KAFKA_BOOTSTRAP"]
@@ -181,15 +182,26 @@ def isolated_slice(
 def isolated(
     request: pytest.FixtureRequest, platform_env: dict[str, str], tmp_path: Path
 ) -> Iterator[Isolated]:
-    """Unique topics, buckets and a database schema for one test; removed afterwards. A test
-    (or module) marked `topic_partitions(n)` gets at most n partitions per topic."""
+    """Unique topics, buckets and a database schema for one test; removed afterwards. Its topics
+    have one partition each unless the test (or module) is marked otherwise (`_max_partitions`)."""
     with isolated_slice(platform_env, tmp_path, _max_partitions(request.node)) as box:
         yield box
 
 
 def _max_partitions(node: pytest.Item | pytest.Collector) -> int | None:
+    """The partition cap of a test's topic set: `topic_partitions(n)` caps at n,
+    `topic_partitions(None)` keeps the production counts of `TOPIC_SPECS`, unmarked is 1.
+
+    Every isolated test creates and deletes a whole topic set; the shared broker's metadata work
+    grows with the partitions (0.34 CPU-s per set at production counts, 0.14 at one partition
+    each; nproc 2, load ~3.5), and most tests are about one stream or a few, not partitions.
+    Tests of consumer groups, rebalances or work spread over partitions opt out with `None`.
+    """
     marker = node.get_closest_marker("topic_partitions")
-    return int(marker.args[0]) if marker is not None else None
+    if marker is None:
+        return 1
+    cap = marker.args[0]
+    return None if cap is None else int(cap)
 
 
 @pytest.fixture(scope="module")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
 import pytest
 
+from sightline_analysis import decode
 from sightline_analysis.decode import SkipLevel, decode_sampled
 from sightline_analysis.frames import Frame
 from sightline_analysis.synthetic import background, write_ts
@@ -104,6 +106,43 @@ def test_every_frame_equals_a_plain_full_decode(moving_clip: bytes) -> None:
 def test_samples_are_the_frames_a_plain_decode_picks(moving_clip: bytes) -> None:
     # Each 0.5-s slot takes the first reference frame at or after it, as before the probe
     # change: the decoder skips non-reference frames, whatever the stream probe did.
+    frames = decode_sampled(moving_clip, sample_fps=2.0, keyframe_interval=2.0, duration=2.0)
+    decoded = _reference_decode(moving_clip, "NONREF")[0]
+    expected = [next(f for f in decoded if f.offset >= slot * 0.5 - 1e-6) for slot in range(4)]
+    _assert_same(frames, expected)
+
+
+def test_decoding_stops_at_the_packet_of_the_last_sample(
+    moving_clip: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The decoder is drained right after the last sample's packet instead of decoding later
+    # frames until it lets that sample out; the segment is opened once (no fallback).
+    opened: list[bool] = []
+    sent: list[float] = []
+    real_open, real_decoded = decode._open, decode._decoded
+
+    def counting_open(data: bytes, *, probe_decodes: bool) -> Any:
+        opened.append(probe_decodes)
+        return real_open(data, probe_decodes=probe_decodes)
+
+    def recording_decoded(context: Any, packets: list[Any], flushed: bool) -> Any:
+        sent.extend(float(p.pts * p.time_base) for p in packets if p.pts is not None)
+        return real_decoded(context, packets, flushed)
+
+    monkeypatch.setattr(decode, "_open", counting_open)
+    monkeypatch.setattr(decode, "_decoded", recording_decoded)
+    frames = decode_sampled(moving_clip, sample_fps=2.0, keyframe_interval=2.0, duration=2.0)
+    assert opened == [False]
+    assert len(frames) == 4
+    assert sent[-1] - min(sent) == pytest.approx(frames[-1].offset)
+
+
+def test_a_stop_before_the_last_sample_falls_back_to_decoding_on(
+    moving_clip: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Should the decoder not output what the packets promised, the segment is decoded again
+    # without the early stop: the samples stay the ones a plain decode picks.
+    monkeypatch.setattr(decode, "_last_needed", lambda *_: 5)
     frames = decode_sampled(moving_clip, sample_fps=2.0, keyframe_interval=2.0, duration=2.0)
     decoded = _reference_decode(moving_clip, "NONREF")[0]
     expected = [next(f for f in decoded if f.offset >= slot * 0.5 - 1e-6) for slot in range(4)]

@@ -22,9 +22,10 @@ from sightline_testkit.kafka import read_all, read_messages
 from sightline_testkit.plugin import Isolated
 from sightline_testkit.processes import ChildProcess
 
-# Production partition counts (testkit's default is 1): group members taking over
-# partitions, concurrency 2.
-pytestmark = [pytest.mark.integration, pytest.mark.topic_partitions(None)]
+pytestmark = pytest.mark.integration
+# Tests of order across keys, group members taking over partitions or concurrency 2 ask for the
+# production partition counts (testkit's default is 1); one message's fate needs one partition.
+SPREAD = pytest.mark.topic_partitions(None)
 
 HERE = Path(__file__).parent
 
@@ -60,6 +61,7 @@ def make_loop(iso: Isolated, topic: str, handler: Callable[[Received], None]) ->
     )
 
 
+@SPREAD
 def test_envelopes_flow_through_the_broker_in_order_per_stream(isolated: Isolated) -> None:
     topic = isolated.topics.name(Topic.STREAMS)
     producer = EventProducer(isolated.bootstrap, "test")
@@ -162,6 +164,7 @@ def _wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
         time.sleep(0.1)
 
 
+@SPREAD
 @pytest.mark.parametrize("concurrency", ["1", "2"])
 def test_sigkill_between_handle_and_commit_redelivers(isolated: Isolated, concurrency: str) -> None:
     topic = isolated.topics.name(Topic.STREAMS)
@@ -197,6 +200,7 @@ def test_sigkill_between_handle_and_commit_redelivers(isolated: Isolated, concur
     ]
 
 
+@SPREAD
 @pytest.mark.parametrize("concurrency", ["1", "2"])
 def test_sigterm_finishes_the_in_flight_message_and_commits_it(
     isolated: Isolated, concurrency: str

@@ -80,6 +80,21 @@ rest: on this clip phase correlation follows the presenter's drift (15 px per 2 
 rather than the pan (45), and with the pan's true shift 35-42% of the compared luma still differs
 (the edge the pan brings in, the presenter), so the windows would cover over half the frame: no
 saving here (other content not measured).
+
+Decode, session 16 (h6; the sampled decode already skipped non-reference frames and stopped
+after the last slot): the container's stream probe decodes nothing (it decoded the keyframe a
+second time only to learn the reorder delay x264 declares in the SPS; open 11.4 -> 2.1 ms per
+veryfast segment, 26.4 -> 4.1 ultrafast; unlike a smaller probe the frame rate is still read
+as 30), 2c885c9; and decoding ends at the last sample's packet with a drain, 2c6f054 (one
+P-frame fewer per veryfast segment: 125.8 -> 121.4 ms, 20 alternating runs, load 5.7-6.2).
+Same frames, offsets and pixels, both ways. A/B in one process, alternating, 10 runs each, the
+bench's clip (seed 7), CPU-s per stream-second, before (ad4a710's decode.py) -> after: veryfast
+(B-frames, B-refs; as OBS and the logo kit encode) 0.0637 -> 0.0539 (-15 %) and 0.0585 ->
+0.0522 (-11 %), ultrafast (no B-frames) 0.0739 -> 0.0652 (-12 %) and 0.0718 -> 0.0613 (-15 %),
+two runs of the A/B, nproc 2, load 3.8-5.0. Not exact, so not taken:
+skipping B-refs away from the samples (BIDIR row, ad4a710: same pixels on this clip, but
+nothing in the stream promises that no later P-frame references a B-ref) and the loop filter
+(rows above).
 """
 
 from __future__ import annotations

@@ -167,3 +167,52 @@ def test_a_brightness_change_is_no_cut_but_a_new_shot_is() -> None:
     threshold = PipelineConfig().cut_threshold
     assert distance(colour_histogram(stadium), colour_histogram(darker)) < threshold
     assert distance(colour_histogram(stadium), colour_histogram(studio)) > threshold
+
+
+def _scaled_scene(size: tuple[int, int]) -> Image:
+    """`_scene` with PATCH resized to `size` (w, h) at (100, 100): a logo the camera zooms."""
+    frame = _scene(None)
+    small = cv2.resize(PATCH, size, interpolation=cv2.INTER_AREA)
+    frame[100 : 100 + size[1], 100 : 100 + size[0]] = small
+    return frame
+
+
+def test_a_zooming_logo_is_followed_back_at_the_pipelines_backward_scales() -> None:
+    grays = [_scaled_scene((60, 30)), _scaled_scene((80, 40))]
+    sightings: list[list[Verified]] = [[], [_seen(100, 100)]]
+    assert backtrack(grays, [False] * 2, sightings, CONFIG) == [[], []]  # 0.75 of its size
+    backward = CONFIG.model_copy(update={"scales": PipelineConfig().backtrack_scales})
+    found = backtrack(grays, [False] * 2, sightings, backward)
+    assert [len(f) for f in found] == [1, 0]
+    assert found[0][0].box[2] == pytest.approx(60, abs=2)
+
+
+def _over(background_seed: int) -> Image:
+    """`_scene` with PATCH at (100, 100) half blended with noise (a logo over a changing
+    background: it correlates ~0.7 with its own pixels on another frame)."""
+    frame = _scene(None)
+    noise = np.random.default_rng(background_seed).integers(0, 255, PATCH.shape)
+    blended = 0.5 * PATCH.astype(np.float32) + 0.5 * noise.astype(np.float32)
+    frame[100:140, 100:180] = blended.astype(np.uint8)
+    return frame
+
+
+def test_a_step_the_net_supports_may_correlate_less() -> None:
+    backward = TrackerConfig(max_coast=3, min_correlation=0.75)  # the pipeline's
+    grays = [_over(1), _scene((100, 100))]
+    sightings: list[list[Verified]] = [[], [_seen(100, 100)]]
+    box = (96.0, 96.0, 88.0, 48.0)
+    assert backtrack(grays, [False] * 2, sightings, backward) == [[], []]
+    unsupported = backtrack(grays, [False] * 2, sightings, backward, supported_correlation=0.6)
+    assert unsupported == [[], []]  # no proposals
+    other = backtrack(grays, [False] * 2, sightings, backward, proposed=[[("aurora", box)], []],
+                      supported_correlation=0.6)  # fmt: skip
+    assert other == [[], []]  # the net names another brand there
+    found = backtrack(grays, [False] * 2, sightings, backward, proposed=[[("volta", box)], []],
+                      supported_correlation=0.6)  # fmt: skip
+    assert [len(f) for f in found] == [1, 0]
+    assert found[0][0].box[0] == pytest.approx(100, abs=2)
+    elsewhere = backtrack(grays, [False] * 2, sightings, backward,
+                          proposed=[[("volta", (400.0, 200.0, 80.0, 40.0))], []],
+                          supported_correlation=0.6)  # fmt: skip
+    assert elsewhere == [[], []]

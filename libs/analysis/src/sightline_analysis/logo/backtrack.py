@@ -29,13 +29,26 @@ def backtrack(
     cuts: Sequence[bool],
     sightings: Sequence[Sequence[Verified]],
     config: TrackerConfig,
+    *,
+    proposed: Sequence[Sequence[tuple[str, Box]]] = (),
+    supported_correlation: float | None = None,
 ) -> list[list[Verified]]:
     """The backward sightings per frame of a segment.
 
     `grays` are the segment's frames as the tracker sees them, `cuts[k]` says a cut falls
     between frames k-1 and k, `sightings[k]` are frame k's sightings in the same pixels (any
-    source; those whose source is `track` or `SOURCE` never start a backward walk)."""
+    source; those whose source is `track` or `SOURCE` never start a backward walk).
+    `proposed[k]` are the net's proposals (brand, box in the same pixels) on frame k: a step
+    whose correlation reaches only `supported_correlation` (below `config.min_correlation`)
+    is taken where a proposal of the brand overlaps the box it found. A logo moving over a
+    changing background correlates less with its own pixels a frame earlier, and the
+    background a lenient correlation mistakes for it is not what the net names the brand."""
     found: list[list[Verified]] = [[] for _ in grays]
+    lenient = (
+        config.model_copy(update={"min_correlation": supported_correlation})
+        if supported_correlation is not None and supported_correlation < config.min_correlation
+        else config
+    )
     for k in range(1, len(grays)):
         for start in sightings[k]:
             if start.source in {"track", SOURCE} or cuts[k]:
@@ -52,8 +65,11 @@ def backtrack(
                 if steps > config.max_coast or confidence < config.min_coast_confidence:
                     break
                 confidence *= config.confidence_decay
-                located = locate(grays[j], template, box, config)
-                if located is None:
+                located = locate(grays[j], template, box, lenient)
+                if located is None or (
+                    located[1] < config.min_correlation
+                    and not _present_box(start.brand, located[0], proposed, j)
+                ):
                     break
                 box = located[0]
                 if _present(start.brand, box, [*sightings[j], *found[j]]):
@@ -66,11 +82,18 @@ def backtrack(
 
 def _present(brand: str, box: Box, sightings: Sequence[Verified]) -> bool:
     """Whether a sighting of `brand` overlaps `box`."""
-    return any(
-        s.brand == brand
-        and s.box[0] < box[0] + box[2]
-        and box[0] < s.box[0] + s.box[2]
-        and s.box[1] < box[1] + box[3]
-        and box[1] < s.box[1] + s.box[3]
-        for s in sightings
+    return any(s.brand == brand and _overlap(s.box, box) for s in sightings)
+
+
+def _present_box(
+    brand: str, box: Box, proposed: Sequence[Sequence[tuple[str, Box]]], frame: int
+) -> bool:
+    """Whether a proposal of `brand` on `frame` (when there are proposals for it) overlaps
+    `box`."""
+    return frame < len(proposed) and any(
+        b == brand and _overlap(other, box) for b, other in proposed[frame]
     )
+
+
+def _overlap(a: Box, b: Box) -> bool:
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]

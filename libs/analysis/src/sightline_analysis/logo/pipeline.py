@@ -122,6 +122,16 @@ class PipelineConfig(BaseModel):
     backtrack_correlation: float = Field(default=0.75, gt=0.0, lt=1.0)
     """The correlation a backward step needs (above the tracker's: before a logo entered,
     the frame behind it is background that a lenient correlation mistakes for it)."""
+    backtrack_supported: float = Field(default=0.6, gt=0.0, lt=1.0)
+    """The correlation a backward step needs where the net proposes the brand over the box
+    it found on that frame (`backtrack.backtrack`'s `supported_correlation`)."""
+    backtrack_min_score: float = Field(default=0.5, gt=0.0, le=1.0)
+    """The net's score a proposal needs to support a backward step."""
+    backtrack_scales: tuple[float, ...] = (0.75, 0.9, 1.0, 1.1)
+    """The template scales a backward step tries (the tracker's `scales` forward). A logo
+    the camera zooms onto is smallest when it enters, which is when the matcher misses it:
+    at the kit's 2 sampled frames a second a zooming logo shrinks ~25 % per step back, past
+    the tracker's 0.9."""
     skip_rejected: bool = True
     """With net proposals, a proposal of a brand at the place (each box's centre inside the
     other) of one whose search verified nothing on the previous frame is not searched on
@@ -171,7 +181,10 @@ class LogoPipeline:
         self._places = (places or TextPlaces(self._reader)) if self._reader is not None else None
         self._tracker = LogoTracker(self.config.tracker)
         self._backward = self.config.tracker.model_copy(
-            update={"min_correlation": self.config.backtrack_correlation}
+            update={
+                "min_correlation": self.config.backtrack_correlation,
+                "scales": self.config.backtrack_scales,
+            }
         )
         self._previous: Histogram | None = None
         self._frames = 0
@@ -187,18 +200,21 @@ class LogoPipeline:
         """The net proposals the previous frame's search verified nothing at."""
         self._unstarted: list[Candidate] = []
         """The sure net proposals the previous frame's starter started no track at."""
+        self._proposed: list[Candidate] = []
+        """The net's proposals on the last frame processed (for `backtrack` in segments)."""
 
     def process_segment(self, frames: Sequence[Frame]) -> list[list[Sighting]]:
         """The sightings of each of a segment's frames (in order), updating the stream's
         state; with `backtrack`, first verifications are followed back through the segment,
         and with `fill_gaps`, frames between two verifications at the same place are filled
         (from the stream's previous segment's last frames too)."""
-        out, cuts = [], []
+        out, cuts, proposed = [], [], []
         for frame in frames:
             cuts.append(self._cut(frame))
             out.append(self._process(frame))
+            proposed.append(self._proposed)
         if self.config.backtrack and len(frames) > 1:
-            self._backtrack(frames, cuts, out)
+            self._backtrack(frames, cuts, out, proposed)
         if self.config.fill_gaps > 0:
             seen = [[_as_verified(s) for s in found] for found in out]
             filled = fill_gaps(cuts, seen, max_gap=self.config.fill_gaps,
@@ -212,16 +228,26 @@ class LogoPipeline:
         return [self._reported(frame, found) for frame, found in zip(frames, out, strict=True)]
 
     def _backtrack(
-        self, frames: Sequence[Frame], cuts: list[bool], out: list[list[Sighting]]
+        self,
+        frames: Sequence[Frame],
+        cuts: list[bool],
+        out: list[list[Sighting]],
+        proposed: Sequence[Sequence[Candidate]],
     ) -> None:
-        """Add to `out` the backward sightings of the segment's first verifications."""
+        """Add to `out` the backward sightings of the segment's first verifications (a step
+        the net's `proposed` brand supports may correlate less)."""
         grays = [frame.scaled(self.config.track_width, gray=True) for frame in frames]
         scales = [gray.shape[1] / frame.width for gray, frame in zip(grays, frames, strict=True)]
         seen = [
             [_verified(s.brand, s.logo_id, s.box, s.confidence, s.source, scale) for s in found]
             for found, scale in zip(out, scales, strict=True)
         ]
-        extra = backtrack(grays, cuts, seen, self._backward)
+        supported = [[(c.brand, (c.box[0] * scale, c.box[1] * scale, c.box[2] * scale,
+                                 c.box[3] * scale))
+                      for c in each if c.score >= self.config.backtrack_min_score]
+                     for each, scale in zip(proposed, scales, strict=True)]  # fmt: skip
+        extra = backtrack(grays, cuts, seen, self._backward, proposed=supported,
+                          supported_correlation=self.config.backtrack_supported)  # fmt: skip
         for sightings, found, scale in zip(out, extra, scales, strict=True):
             for v in found:
                 box = (v.box[0] / scale, v.box[1] / scale, v.box[2] / scale, v.box[3] / scale)
@@ -256,6 +282,7 @@ class LogoPipeline:
         searched = self._shot_frames == 0 or last_of_group
         self._shot_frames += 1
         proposed = self._propose(frame) if searched else None
+        self._proposed = proposed or []
         if proposed is not None:
             assert isinstance(self.matcher, ProposalMatcher)
             matches = self._search(frame, self.matcher.candidates(proposed))

@@ -11,6 +11,7 @@ import hashlib
 import io
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -37,6 +38,7 @@ pytestmark = pytest.mark.integration
 
 FILLER = "filler"
 SPOOL_MAX_BYTES = 600_000  # new publishes refused from 540 kB spooled: five or six segments
+PUSH_UP_TO_S = 300
 
 
 @pytest.fixture
@@ -141,7 +143,10 @@ def test_a_full_store_warns_spools_refuses_new_publishers_and_loses_nothing(
     second = api.post("/api/streams", json={"name": "late", "source": {"kind": "rtmp"}})
     late_id, late_key = second.json()["id"], second.json()["stream_key"]
     rig.start(SIGHTLINE_SPOOL_MAX_BYTES=str(SPOOL_MAX_BYTES))
-    pusher = _push(f"{rig.nginx.rtmp_url}/{first['stream_key']}", 40)
+    # Pushed until the test has seen the stream recover (then stopped as OBS's Stop does): how
+    # long filling the store and the spool takes depends on the machine's load, and a push that
+    # ended before the spool reached its refusal mark failed the test (CI, stop 34).
+    pusher = _push(f"{rig.nginx.rtmp_url}/{first['stream_key']}", PUSH_UP_TO_S)
     try:
         _wait_for(lambda: len(_acknowledged(rig, stream_id)) >= 3, 40, "3 stored segments")
         filled = _fill(rig)
@@ -176,7 +181,11 @@ def test_a_full_store_warns_spools_refuses_new_publishers_and_loses_nothing(
             assert hashlib.sha256(data).hexdigest() == sha, seq
 
         _empty_filler(rig)
-        assert pusher.wait(90) == 0, pusher.stderr.read() if pusher.stderr else ""
+        recovered = len(before_full) + 8  # the spooled segments and live ones after them
+        _wait_for(lambda: len(_acknowledged(rig, stream_id)) >= recovered, 90, "the recovery")
+        assert pusher.poll() is None, "the publisher was cut off while the store was full"
+        pusher.send_signal(signal.SIGINT)  # ffmpeg ends the publish cleanly (exit status 255)
+        assert pusher.wait(30) == 255, pusher.stderr.read() if pusher.stderr else ""
     finally:
         pusher.kill()
 
@@ -189,7 +198,6 @@ def test_a_full_store_warns_spools_refuses_new_publishers_and_loses_nothing(
     )
     acknowledged = _acknowledged(rig, stream_id)
     assert sorted(acknowledged) == list(range(len(acknowledged)))
-    assert len(acknowledged) >= len(before_full) + 5
     for seq, sha in acknowledged.items():
         data = store.get_bytes(rig.bucket, segment_object_key(stream_id, seq))
         assert hashlib.sha256(data).hexdigest() == sha, seq

@@ -7,6 +7,7 @@ nginx or port 8010 that a developer's running ingest may hold.
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import uuid
 from dataclasses import dataclass
@@ -124,3 +125,27 @@ def start_push(url: str, seconds: float) -> subprocess.Popen[str]:
     return subprocess.Popen(
         push_command(url, seconds), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
+
+
+# A push that must outlast steps whose time depends on the machine's load runs this long and is
+# ended by the test (`end_push`) once it has seen what it waits for: a push of a fixed length
+# that those steps outran on a loaded CI machine failed the full-store test (CI, stop 34).
+PUSH_UP_TO_S = 300
+
+
+def end_push(pusher: subprocess.Popen[str]) -> None:
+    """End a live push as OBS's Stop does: SIGINT, on which ffmpeg flushes, closes the RTMP
+    publish and exits with status 255. Fails if the push had already ended by itself."""
+    assert pusher.poll() is None, "the push ended before the test ended it"
+    pusher.send_signal(signal.SIGINT)
+    assert pusher.wait(30) == 255, pusher.stderr.read() if pusher.stderr else ""
+
+
+def nginx_fragments(rig: IngestRig, key: str) -> int:
+    """How many fragments nginx has cut of the publish on `key` so far (its fragment files are
+    numbered from 0; its playlist keeps only the last 60 s of them)."""
+    playlist = rig.nginx.hls_dir / key / "index.m3u8"
+    if not playlist.exists():
+        return 0
+    names = [line for line in playlist.read_text().splitlines() if line.endswith(".ts")]
+    return int(names[-1].removesuffix(".ts")) + 1 if names else 0

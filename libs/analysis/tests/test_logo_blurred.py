@@ -24,6 +24,7 @@ from sightline_analysis.logo.blurred import (
     motion_kernel,
     without_box,
 )
+from sightline_analysis.logo.clarity import sharpness
 from sightline_analysis.logo.learned.model import Candidate
 from sightline_analysis.logo.learned.proposals import ProposalMatcher
 from sightline_analysis.logo.matcher import LogoMatch, LogoMatcher
@@ -392,17 +393,43 @@ def test_the_best_blurred_fit_is_kept_below_the_agreement_the_match_needs() -> N
 def test_the_second_look_reuses_the_starters_fit_of_the_same_proposal(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # A sharp logo: the starter fits its reference but refuses the sharp picture; the second
-    # look (the zoomed net sure of it) asks the same fit at a lower agreement.
+    # A sharp logo: the starter fits its reference (its gate on the proposal's sharpness off)
+    # but refuses the sharp picture; the second look (the zoomed net sure of it) asks the
+    # same fit at a lower agreement.
     sharp, box = composite(background(9), OPAQUE, Placement((520.0, 330.0), 160.0))
     gray = np.asarray(cv2.cvtColor(sharp, cv2.COLOR_BGR2GRAY), np.uint8)
     _, on_logo = _rejecting(box)
     matcher = ProposalMatcher()
     matcher.add("orbita-1", "orbita", OPAQUE)
-    config = NetStartConfig()
+    config = NetStartConfig(fit_sharpness=1.0)
     assert net_starts(gray, matcher, [on_logo], [], config) == []
     searches = _counting(monkeypatch, net_start_module, "best_blurred")
     (start,) = net_starts(gray, matcher, [on_logo], [], config, look=lambda _candidate: 0.99)
     assert start.brand == "orbita"
     assert _near(start.found.box, box, 0.1 * box[2])
     assert searches[0] == 1
+
+
+def test_a_sure_proposal_over_a_sharp_picture_is_not_fitted_unless_the_zoomed_net_is_sure(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sharp, box = composite(background(9), OPAQUE, Placement((520.0, 330.0), 160.0))
+    gray = np.asarray(cv2.cvtColor(sharp, cv2.COLOR_BGR2GRAY), np.uint8)
+    _, on_logo = _rejecting(box)
+    matcher = ProposalMatcher()
+    matcher.add("orbita-1", "orbita", OPAQUE)
+    config = NetStartConfig()
+    assert (sharpness(gray, on_logo.box) or 0.0) > config.fit_sharpness
+    searches = _counting(monkeypatch, net_start_module, "best_blurred")
+    assert net_starts(gray, matcher, [on_logo], [], config) == []
+    assert searches[0] == 0
+    ungated = config.model_copy(update={"fit_sharpness": 1.0})
+    assert net_starts(gray, matcher, [on_logo], [], ungated) == []
+    assert searches[0] == 1  # fitted, and refused for the sharp picture where it fits
+    (start,) = net_starts(gray, matcher, [on_logo], [], config, look=lambda _candidate: 0.99)
+    assert start.brand == "orbita"
+    smeared, _ = _smeared_frame(12.0)
+    blurred = np.asarray(cv2.cvtColor(smeared, cv2.COLOR_BGR2GRAY), np.uint8)
+    assert (sharpness(blurred, on_logo.box) or 1.0) <= config.fit_sharpness
+    (start,) = net_starts(blurred, matcher, [on_logo], [], config)
+    assert start.brand == "orbita"

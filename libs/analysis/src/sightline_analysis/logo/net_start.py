@@ -100,6 +100,15 @@ class NetStartConfig(BaseModel):
     sharp picture the matcher rejected is a look-alike or clutter that the reference, its
     detail blurred away, fits as well as a blurred logo (tune seed 1401: every false start,
     a sharp look-alike or disc, measured 0.79-0.82; the true ones 0.36-0.61)."""
+    fit_sharpness: float = Field(default=0.7, gt=0.0, le=1.0)
+    """A sure proposal whose own box (the net's, coarse, with some of the logo's surroundings)
+    measures sharper than this (`clarity.sharpness`) is not fitted for a blurred start: the
+    fit's box lies inside it and would measure sharp too (`max_sharpness`), so the start is
+    refused anyway, after the costliest fit (8 sizes, 2 turns: ~0.1-0.3 CPU-s). Tune seed
+    1401 (kit replay, nproc 2): of 86 sure proposals fitted, the sharpest box that started
+    measured 0.66 and none of the 24 above 0.72 did; they were a third of the starter's CPU.
+    The second look still fits such a proposal when the zoomed net is sure of it. 1 turns
+    this off."""
     deep_sharpness: float = Field(default=0.45, ge=0.0, le=1.0)
     """Where no start was found, a proposal whose box measures below this sharpness (blurred
     past what the check models: the kit's pans reach 22 px, the longest kernel is 18, and a
@@ -137,7 +146,8 @@ def net_starts(
     """The starts among `candidates` (the net's proposals searched in the full-resolution grey
     frame `gray`): sure ones (`min_score`) overlapping no `held` box of their brand (brand,
     frame-pixel box: the frame's verified sightings) nor an earlier start, where a reference
-    of the brand, blurred, fits and the picture measures blurred. On a proposal over a
+    of the brand, blurred, fits and the picture measures blurred (a proposal whose own box
+    measures sharper than `config.fit_sharpness` is not fitted). On a proposal over a
     `tracked` box of its brand (a live track no channel verified on this frame) the track
     gives the logo's size: only that size and its neighbours are tried, upright (a third of
     the sizes, no turns: the check runs on every frame such a track coasts). With `look`,
@@ -150,14 +160,12 @@ def net_starts(
             continue
         check = _check(config.blurred, candidate, tracked)
         start = None
-        if candidate.score >= config.min_score:
+        sure = candidate.score >= config.min_score
+        clarity = sharpness(gray, candidate.box) if sure else None
+        if sure and (clarity is None or clarity <= config.fit_sharpness):
             fits = _fits(gray, candidate, matcher, check, fitted)
             start = _start(gray, candidate.brand, fits, config.max_sharpness)
-        if (
-            start is None
-            and candidate.score >= config.min_score
-            and _deeply_blurred(gray, candidate.box, config)
-        ):
+        if start is None and clarity is not None and clarity < config.deep_sharpness:
             deep = check.model_copy(update={"min_agreement": config.deep_agreement,
                                             "min_detail": config.deep_detail})  # fmt: skip
             fits = _fits(gray, candidate, matcher, deep, fitted)
@@ -239,12 +247,6 @@ def _start(
     if clarity is None or clarity >= max_sharpness:
         return None
     return NetStart(brand, logo_id, found)
-
-
-def _deeply_blurred(gray: Image, box: Box, config: NetStartConfig) -> bool:
-    """Whether the proposal's box measures blurred below `config.deep_sharpness`."""
-    clarity = sharpness(gray, box)
-    return clarity is not None and clarity < config.deep_sharpness
 
 
 def _check(

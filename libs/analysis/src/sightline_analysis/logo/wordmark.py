@@ -62,13 +62,18 @@ class WordmarkConfig(BaseModel):
     min_chars: int = Field(default=3, ge=1)
     """Brand texts shorter than this are not looked for (too easily read by chance)."""
     threads: int = Field(default=1, ge=1)
-    line_width: int = Field(default=192, ge=8)
+    line_width: int = Field(default=160, ge=8)
     """Narrowest image (px, at the recogniser's 48 px height) a line is recognised at; a wider
     line is recognised at its own width, one line per call. rapidocr's default pads every
     line to 320 px (PaddleOCR's training width) and a batch of 6 to its widest line: the
     kit's lines (median width/height 2.8) then cost 2.2 times their own pixels, and the
-    recogniser's CPU is linear in the width. Narrower than 192 misreads short thin-serif
-    wordmarks ("2uill" for "Quill" on the kit's tilt clip at 128 and 160)."""
+    recogniser's CPU is linear in the width. 192 -> 160 on the logo kit (replay of seed 1401,
+    one pipeline through all clips, nproc 2, load 9-19): 431 of the 514 lines recognised
+    are narrower than 192 px, recognition 36.5-40.2 -> 33.6-35.5 ms per frame (three runs each,
+    alternating), the same brand reads (39 at a score of at least `min_score`), precision,
+    recall and appearances unchanged (report seed 1402 too: recognition 52.6 -> 45.5 ms);
+    128 misreads the thin-serif "Quill" on the tilt clip ("2uill"; an earlier pipeline
+    misread it at 160 too)."""
     veto_similarity: float = Field(default=0.6, gt=0.0, le=1.0)
     """A line read on a sighting that is this similar to, yet not, the brand's text vetoes
     the sighting (and its track): look-alikes share most letters with their target."""

@@ -4,6 +4,7 @@ refused from its next publish on."""
 from __future__ import annotations
 
 import subprocess
+import time
 
 import pytest
 
@@ -27,10 +28,15 @@ def publishes(url: str) -> bool:
     return done.returncode == 0
 
 
-def eventually(url: str, wanted: bool, attempts: int = 15) -> bool:
-    """Whether publishing to `url` gives `wanted` within a few tries (ingest follows
-    `stream-config`, so the first tries may still see the previous key)."""
-    return any(publishes(url) == wanted for _ in range(attempts))
+def eventually(url: str, wanted: bool, timeout: float = 60) -> bool:
+    """Whether publishing to `url` gives `wanted` within `timeout` s of tries (ingest follows
+    `stream-config`, so the first tries may still see the previous key). Bounded in seconds,
+    not tries: a refused try takes ~0.6 s, so 15 of them gave ingest's live read ~9 s."""
+    deadline = time.monotonic() + timeout
+    while publishes(url) != wanted:
+        if time.monotonic() > deadline:
+            return False
+    return True
 
 
 def test_a_rotated_key_replaces_the_old_one_at_the_next_publish(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import socket
+import time
 import urllib.request
 from datetime import UTC, datetime, timedelta
 
@@ -102,24 +103,25 @@ def test_unauthenticated_and_revoked_clients_are_refused_and_ops_paths_answer(
     async def scenario() -> None:
         assert await status_of() == 401
         assert await status_of("not-a-token") == 401
-        for _ in range(100):  # the feed may take a moment to read the new token
-            if await status_of(late) == 101:
-                break
+        # The feed may take a moment to read the new token: a bound in seconds, not in tries.
+        deadline = time.monotonic() + 60
+        while await status_of(late) != 101:
+            assert time.monotonic() < deadline, "the feed never read the new token"
             await asyncio.sleep(0.1)
-        assert await status_of(late) == 101
         assert await status_of(headers={"Authorization": f"Bearer {late}"}) == 101
         # A token results-api issued with an expiry: accepted until then; its open connection
         # ends at the expiry, as a revoked token's does, and a new handshake is refused.
-        ends = datetime.now(UTC) + timedelta(seconds=6)
+        # The feed must read it, and the client connect, before it expires: 15 s, not 6 as it
+        # was, whose tries (50 x 0.1 s) a loaded machine could spend before the feed had read it.
+        ends = datetime.now(UTC) + timedelta(seconds=15)
         brief = kit.issue_token(isolated, expires_at=ends)
-        for _ in range(50):
-            if await status_of(brief) == 101:
-                break
+        while await status_of(brief) != 101:
+            assert datetime.now(UTC) < ends - timedelta(seconds=5), "the feed never read it"
             await asyncio.sleep(0.1)
         async with notifier.connect(brief) as ws:
             await kit.subscribe(ws, ["cam-1"])
             with pytest.raises(ConnectionClosed) as closed:  # nothing else comes for cam-1
-                await asyncio.wait_for(ws.recv(), 20)
+                await asyncio.wait_for(ws.recv(), 30)
         assert closed.value.rcvd is not None
         assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (1008, "token expired")
         assert datetime.now(UTC) > ends - timedelta(seconds=0.5)
@@ -213,7 +215,12 @@ def test_a_revoked_token_ends_its_open_connections_and_idle_ones_are_closed(
 
 
 def stalled_socket(port: int) -> socket.socket:
-    """A connected socket with a tiny receive buffer, so a client that never reads stalls fast."""
+    """A connected socket with a tiny receive buffer, so a client that never reads stalls fast.
+
+    Neither end of it pings (the client: `ping_interval=None`; the notifier: a 600-s interval):
+    never reading, the client answers no ping and sees no pong, and a keepalive (20 s + 20 s)
+    closed its connection (1011, keepalive ping timeout) once a test under load ran past 40 s,
+    before the test read what the notifier had kept for it."""
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     sock.connect(("127.0.0.1", port))
@@ -224,13 +231,13 @@ def stalled_socket(port: int) -> socket.socket:
 def test_a_client_that_never_reads_does_not_delay_another(
     start_notifier: StartNotifier, token: str, writer: DetectionWriter, kit: Kit
 ) -> None:
-    notifier = start_notifier(SIGHTLINE_CLIENT_QUEUE="200")
+    notifier = start_notifier(SIGHTLINE_CLIENT_QUEUE="200", SIGHTLINE_PING_INTERVAL="600")
     total = 3000  # ~12 MB of frames: far more than the stalled client's buffers and outbox
 
     async def scenario() -> None:
         stalled_sock = stalled_socket(notifier.port)
         async with (
-            notifier.connect(token, sock=stalled_sock, max_queue=1) as stalled,
+            notifier.connect(token, sock=stalled_sock, max_queue=1, ping_interval=None) as stalled,
             notifier.connect(token) as reader,
         ):
             await kit.subscribe(stalled, ["cam-1"])
@@ -264,13 +271,13 @@ def test_a_client_that_never_reads_does_not_delay_another(
 def test_a_burst_of_ten_thousand_reaches_a_reading_client_whole_beside_a_stalled_one(
     start_notifier: StartNotifier, token: str, writer: DetectionWriter, kit: Kit
 ) -> None:
-    notifier = start_notifier()
+    notifier = start_notifier(SIGHTLINE_PING_INTERVAL="600")  # see stalled_socket
     total = 10_000
 
     async def scenario() -> None:
         stalled_sock = stalled_socket(notifier.port)
         async with (
-            notifier.connect(token, sock=stalled_sock, max_queue=1) as stalled,
+            notifier.connect(token, sock=stalled_sock, max_queue=1, ping_interval=None) as stalled,
             notifier.connect(token, max_queue=None) as reader,
         ):
             await kit.subscribe(stalled, ["cam-1"])

@@ -28,7 +28,7 @@ from sightline_analysis.logo.clarity import sharpness
 from sightline_analysis.logo.learned.model import Candidate
 from sightline_analysis.logo.learned.proposals import ProposalMatcher
 from sightline_analysis.logo.matcher import LogoMatch, LogoMatcher
-from sightline_analysis.logo.net_start import NetStartConfig, UnsureBlurred, net_starts
+from sightline_analysis.logo.net_start import NetStartConfig, net_starts
 from sightline_analysis.logo.pipeline import LogoPipeline, PipelineConfig
 from sightline_analysis.logo.reference import prepare_reference
 from sightline_analysis.logo.regions import RegionTemplate, region_template
@@ -433,30 +433,3 @@ def test_a_sure_proposal_over_a_sharp_picture_is_not_fitted_unless_the_zoomed_ne
     assert (sharpness(blurred, on_logo.box) or 1.0) <= config.fit_sharpness
     (start,) = net_starts(blurred, matcher, [on_logo], [], config)
     assert start.brand == "orbita"
-
-
-def test_a_proposal_the_net_is_unsure_of_starts_only_over_a_plainly_blurred_close_fit() -> None:
-    frame, box = _smeared_frame(16.0)
-    sharp, _ = composite(background(9), OPAQUE, Placement((520.0, 330.0), 160.0))
-    x, y, w, h = box
-    matcher = _Rejecting()
-    matcher.add("orbita-1", "orbita", OPAQUE)
-    # This synthetic smear fits its blurred reference 0.92 (a kit quill in a pan, 0.97).
-    loose = NetStartConfig(unsure=UnsureBlurred(min_agreement=0.9))
-    config = PipelineConfig(wordmark=WordmarkConfig(enabled=False), backtrack=False, fill_gaps=0,
-                            net_start=loose)  # fmt: skip
-
-    def starts(picture: Image, score: float, pipeline: PipelineConfig = config) -> list[str]:
-        proposal = Candidate("orbita", (x - 10, y + 6, w * 1.1, h * 0.9), score, 20)
-        matcher.use(_ProposingNet([proposal]))  # type: ignore[arg-type]
-        (found,) = LogoPipeline(matcher, pipeline).process_segment([Frame(picture, 0.0)])
-        return [s.brand for s in found]
-
-    assert starts(frame, 0.7) == ["orbita"]
-    assert starts(frame, 0.5) == []  # below the unsure band
-    assert starts(sharp, 0.7) == []  # a sharp picture the matcher rejected
-    for unsure in (UnsureBlurred(enabled=False), UnsureBlurred()):  # off; a 0.95 fit needed
-        strict = config.model_copy(update={"net_start": NetStartConfig(unsure=unsure)})
-        assert starts(frame, 0.7, strict) == []
-    matcher.add("twin-1", "twin", OPAQUE)  # another brand's reference that fits as well
-    assert starts(frame, 0.7) == []

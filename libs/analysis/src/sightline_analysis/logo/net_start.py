@@ -23,7 +23,7 @@ together did they part the brand from look-alikes and clutter there.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -66,29 +66,6 @@ class SecondLook(BaseModel):
     region_shift: int = Field(default=4, ge=0)
     """Pixels (at the region template's width) each window may shift: the fit's box comes
     from a coarse search, not a homography."""
-
-
-class UnsureBlurred(BaseModel):
-    """When a proposal the net is not sure of (below `NetStartConfig.min_score`) still starts a
-    track: its box measures plainly blurred and the brand's reference, blurred, fits it
-    closely, better than any other brand's reference does. Tune seed 1403 (kit replay,
-    carried): a quill smeared by a pan fitted 0.97 at sharpness 0.48-0.55 while the net named
-    it only 0.6-0.84 sure. Kit replay, carried, nproc 2: 1403 recall 0.736 -> 0.759, 36 -> 37/48
-    appearances, precision 0.994 both; 1401 unchanged (0.980/0.874); without the rival check
-    (`margin` 0) 1401's mixed clip gained quill false bins (precision 0.956-0.961)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    enabled: bool = True
-    min_score: float = Field(default=0.6, gt=0.0, le=1.0)
-    """The net's peak probability of the brand the proposal needs."""
-    max_sharpness: float = Field(default=0.55, gt=0.0, le=1.0)
-    """The proposal's box, and the fit's, must measure below this (`clarity.sharpness`)."""
-    min_agreement: float = Field(default=0.95, gt=0.0, lt=1.0)
-    """The blurred reference's fit it needs."""
-    margin: float = Field(default=0.02, ge=0.0, lt=1.0)
-    """By how much that fit must beat every other brand's reference fitted there: blurred,
-    a reference loses what tells it from others (quill's fits every kit logo at 0.93 or
-    more), and the net, unsure, may name the wrong one."""
 
 
 class NetStartConfig(BaseModel):
@@ -143,8 +120,6 @@ class NetStartConfig(BaseModel):
     deep_detail: float = Field(default=0.0, ge=0.0, lt=1.0)
     """The detail over the silhouette the deeply blurred check needs (the check's own
     `min_detail` is 0.1)."""
-    unsure: UnsureBlurred = UnsureBlurred()
-    """A proposal below `min_score` over a plainly blurred picture."""
     second_look: SecondLook = SecondLook()
     """A proposal (of any score) that the blurred checks did not start, looked at again."""
 
@@ -195,42 +170,12 @@ def net_starts(
                                             "min_detail": config.deep_detail})  # fmt: skip
             fits = _fits(gray, candidate, matcher, deep, fitted)
             start = _start(gray, candidate.brand, fits, config.deep_sharpness)
-        if start is None and not sure:
-            start = _unsure_start(gray, candidate, matcher, (check, fitted), config.unsure)
         if start is None and look is not None and config.second_look.enabled:
             start = _second_look(gray, candidate, matcher, (check, fitted), look,
                                  config.second_look)  # fmt: skip
         if start is not None:
             out.append(start)
     return out
-
-
-def _unsure_start(
-    gray: Image,
-    candidate: Candidate,
-    matcher: ProposalMatcher,
-    check: tuple[BlurConfig, Fitted],
-    config: UnsureBlurred,
-) -> NetStart | None:
-    """The start of a proposal the net is not sure of (`UnsureBlurred`)."""
-    if not config.enabled or candidate.score < config.min_score:
-        return None
-    clarity = sharpness(gray, candidate.box)
-    if clarity is None or clarity >= config.max_sharpness:
-        return None
-    close = check[0].model_copy(update={"min_agreement": config.min_agreement})
-    start = _start(gray, candidate.brand, _fits(gray, candidate, matcher, close, check[1]),
-                   config.max_sharpness)  # fmt: skip
-    if start is None:
-        return None
-    loose = close.model_copy(update={"min_agreement": _ANY_AGREEMENT})
-    rivals = [replace(candidate, brand=brand) for brand in matcher.brands - {candidate.brand}]
-    best_rival = max(
-        (found.agreement for rival in rivals
-         for found, _ in _fits(gray, rival, matcher, loose, check[1])),
-        default=0.0,
-    )  # fmt: skip
-    return start if start.found.agreement > best_rival + config.margin else None
 
 
 def _second_look(  # noqa: PLR0917 - the candidate, where to look, and how

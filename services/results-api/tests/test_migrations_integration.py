@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from sightline_results_api.db import make_engine
-from sightline_results_api.migrate import upgrade
+from sightline_results_api.migrate import lock_migrations, upgrade
 from sightline_results_api.settings import ResultsApiSettings
 
 pytestmark = pytest.mark.integration
@@ -70,5 +70,32 @@ def test_concurrent_starts_migrate_the_private_schema_once(
             ).all()
         assert tables == TABLES
         assert version == [("0017",)]
+    finally:
+        engine.dispose()
+
+
+def test_a_migration_of_another_schema_does_not_wait_for_this_ones(
+    api_settings: ResultsApiSettings,
+) -> None:
+    """Each test migrates its own schema in the one database: with a lock for all schemas, a
+    loaded CI machine queued those migrations past a results-api's readiness bound."""
+    schema = api_settings.database_schema
+    other = f"{schema}_other"
+    engine = make_engine(api_settings)
+    try:
+        with engine.begin() as held:  # a starter of the other schema, mid-migration
+            lock_migrations(held, other)
+            done = threading.Event()
+
+            def start() -> None:
+                upgrade(engine, schema)
+                done.set()
+
+            thread = threading.Thread(target=start)
+            thread.start()
+            thread.join(120)
+            assert done.is_set(), "the migration waited for another schema's"
+        with engine.begin() as conn:
+            lock_migrations(conn, schema)  # and this schema's lock is free again
     finally:
         engine.dispose()

@@ -1,8 +1,11 @@
 """Schema migrations: `alembic upgrade head` on the configured database and schema.
 
 Run at start-up by the API and the materializer, by every operator CLI command and by `python
--m sightline_results_api migrate`. A Postgres advisory lock serializes concurrent starters, so
-two processes never race to create the same table.
+-m sightline_results_api migrate`. A Postgres advisory lock per schema serializes concurrent
+starters of that schema, so two processes never race to create the same table; starters of other
+schemas in the same database (each test's private one) do not wait for it: with one lock for all,
+a loaded CI machine queued the tests' fresh migrations until a results-api missed its 90-s
+readiness bound.
 
 Most starts find the schema already at head. They learn that from one query on
 `alembic_version` against the head revision read from the packaged migration files, and skip
@@ -22,7 +25,8 @@ from sqlalchemy import Connection, Engine, text
 if TYPE_CHECKING:
     from alembic.config import Config
 
-# An arbitrary constant shared by every results-api process: the advisory lock's key.
+# An arbitrary constant shared by every results-api process: the advisory lock's first key (the
+# second is the schema's hash).
 _MIGRATION_LOCK = 0x5157_4C4E
 
 _REVISION = re.compile(r"^revision\s*(?::[^=]*)?=\s*['\"](\w+)['\"]", re.MULTILINE)
@@ -70,6 +74,14 @@ def at_head(conn: Connection, schema: str) -> bool:
     return list(versions) == [head]
 
 
+def lock_migrations(conn: Connection, schema: str) -> None:
+    """Wait for, then hold until `conn`'s transaction ends, the right to migrate `schema`."""
+    conn.execute(
+        text("SELECT pg_advisory_xact_lock(:key, hashtext(:schema))"),
+        {"key": _MIGRATION_LOCK, "schema": schema},
+    )
+
+
 def upgrade(engine: Engine, schema: str) -> None:
     """Bring the schema to the latest revision (idempotent)."""
     with engine.connect() as conn:
@@ -79,6 +91,6 @@ def upgrade(engine: Engine, schema: str) -> None:
 
     config = alembic_config(engine, schema)
     with engine.begin() as conn:
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+        lock_migrations(conn, schema)
         config.attributes["connection"] = conn
         command.upgrade(config, "head")

@@ -390,17 +390,24 @@ def test_the_best_blurred_fit_is_kept_below_the_agreement_the_match_needs() -> N
     assert blurred_match(gray, box, _template(OPAQUE), looser) == best
 
 
+def _sharp_proposal() -> tuple[Image, Box, Candidate, ProposalMatcher]:
+    """A grey frame with a sharp ORBITA, its box, the net's sure proposal over it (boxed as
+    coarsely as the kit's net boxes logos) and a proposal matcher holding orbita."""
+    sharp, box = composite(background(9), OPAQUE, Placement((520.0, 330.0), 160.0))
+    gray = np.asarray(cv2.cvtColor(sharp, cv2.COLOR_BGR2GRAY), np.uint8)
+    _, on_logo = _rejecting(box)
+    matcher = ProposalMatcher()
+    matcher.add("orbita-1", "orbita", OPAQUE)
+    return gray, box, on_logo, matcher
+
+
 def test_the_second_look_reuses_the_starters_fit_of_the_same_proposal(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # A sharp logo: the starter fits its reference (its gate on the proposal's sharpness off)
     # but refuses the sharp picture; the second look (the zoomed net sure of it) asks the
     # same fit at a lower agreement.
-    sharp, box = composite(background(9), OPAQUE, Placement((520.0, 330.0), 160.0))
-    gray = np.asarray(cv2.cvtColor(sharp, cv2.COLOR_BGR2GRAY), np.uint8)
-    _, on_logo = _rejecting(box)
-    matcher = ProposalMatcher()
-    matcher.add("orbita-1", "orbita", OPAQUE)
+    gray, box, on_logo, matcher = _sharp_proposal()
     config = NetStartConfig(fit_sharpness=1.0)
     assert net_starts(gray, matcher, [on_logo], [], config) == []
     searches = _counting(monkeypatch, net_start_module, "best_blurred")
@@ -413,11 +420,7 @@ def test_the_second_look_reuses_the_starters_fit_of_the_same_proposal(
 def test_a_sure_proposal_over_a_sharp_picture_is_not_fitted_unless_the_zoomed_net_is_sure(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    sharp, box = composite(background(9), OPAQUE, Placement((520.0, 330.0), 160.0))
-    gray = np.asarray(cv2.cvtColor(sharp, cv2.COLOR_BGR2GRAY), np.uint8)
-    _, on_logo = _rejecting(box)
-    matcher = ProposalMatcher()
-    matcher.add("orbita-1", "orbita", OPAQUE)
+    gray, _, on_logo, matcher = _sharp_proposal()
     config = NetStartConfig()
     assert (sharpness(gray, on_logo.box) or 0.0) > config.fit_sharpness
     searches = _counting(monkeypatch, net_start_module, "best_blurred")

@@ -99,7 +99,7 @@ def test_asked_only_whether_it_reaches_enough_the_check_answers_alike(
     compare = regions_module._window_correlations
 
     def counted(*args: Any) -> Any:
-        shifts.append(1)
+        shifts.extend(1 for _ in args[0])  # one (weights, patch) pair per shift
         return compare(*args)
 
     monkeypatch.setattr(regions_module, "_window_correlations", counted)
@@ -117,3 +117,42 @@ def test_asked_only_whether_it_reaches_enough_the_check_answers_alike(
             assert len(shifts) < 25
         else:
             assert early == full
+
+
+@pytest.mark.parametrize("shift", [1, 2, 4])
+def test_correlating_shifts_in_runs_answers_as_one_shift_at_a_time(
+    shift: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shifts are correlated in runs (all at once, or ring by ring with `enough`): the
+    answers, early ones included, are those of trying one shift at a time, bit for bit, for
+    real logos, look-alikes, misplaced transforms, occluders and the frame's edge."""
+    rng = np.random.default_rng(11)
+    cases = []
+    for trial in range(12):
+        brand = list(LIBRARY.values())[trial % len(LIBRARY)]
+        ref = prepare_reference(decode_reference(brand.reference))
+        art = (brand.art, LOOK_ALIKES[PAIRS[trial % 3][1]].art)[trial % 2]
+        centre = (int(rng.integers(60, 1220)), int(rng.integers(40, 680)))
+        frame, box = composite(
+            background(trial), art, Placement(centre, float(rng.integers(120, 360)))
+        )
+        gray = np.asarray(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), np.uint8)
+        if trial % 3 == 0:  # a flat occluder over part of it
+            x, y = int(box[0] + box[2] / 2), int(box[1])
+            cv2.rectangle(gray, (x, y - 20), (x + 60, y + 30), 40, -1)
+        matrix, size = _matrix(brand, art, box)
+        matrix = matrix + np.diag(rng.uniform(-0.03, 0.03, 3)) * [1, 1, 0]
+        matrix[:2, 2] += rng.uniform(-3, 3, 2)
+        cases.append((region_template(ref, (0.33, 0.25)[trial % 2]), size, gray, matrix))
+    enoughs = [None, 0.3, THRESHOLD, 0.95]
+    batched = [worst_region(t, size, g, m, shift, enough=e)
+               for t, size, g, m in cases for e in enoughs]  # fmt: skip
+    monkeypatch.setattr(
+        regions_module,
+        "_chunks",
+        lambda shifts, _early: [slice(i, i + 1) for i in range(len(shifts))],
+    )
+    alone = [worst_region(t, size, g, m, shift, enough=e)
+             for t, size, g, m in cases for e in enoughs]  # fmt: skip
+    assert batched == alone
+    assert sum(answer is not None for answer in alone) >= len(alone) // 2

@@ -143,40 +143,61 @@ def worst_region(tpl: RegionTemplate, ref_size: tuple[int, int], frame_gray: Ima
         if enough is not None
         else None
     )
+    # The shifts are correlated in runs (`_chunks`): the per-window arithmetic for a run at
+    # once (per shift, its ~20 small array operations cost twice its integral images).
     best: Float | None = None
-    for rows, cols, known in planned:
-        scores = _window_correlations(known, frame[rows, cols], tpl.window)
-        best = scores if best is None else np.fmax(best, scores)
-        if enough is not None and _reached(best, comparable, enough):
-            return float(np.nanmin(best))
+    for chunk in _chunks(shifts, enough is not None):
+        scores = _window_correlations(
+            [(known, frame[rows, cols]) for rows, cols, known in planned[chunk]], tpl.window
+        )
+        # Each window's best so far after each shift, in the order tried.
+        running = np.fmax.accumulate(scores, axis=0)
+        if best is not None:
+            running = np.fmax(best, running)
+        if comparable is not None and enough is not None:
+            reached = _reached(running, comparable, enough)
+            if reached.any():
+                return float(np.nanmin(running[int(np.argmax(reached))]))
+        best = running[-1]
     if best is None or bool(np.isnan(best).all()):
         return None
     return float(np.nanmin(best))
 
 
-Corners = list[tuple[npt.NDArray[np.intp], ...]]
+def _chunks(shifts: list[tuple[int, int]], early: bool) -> list[slice]:
+    """The runs of `shifts` correlated together: all at once, or, where an early answer may
+    end the search, the unshifted window alone and then each ring of equal distance (a real
+    logo mostly ends it at the first, and a run costs little more than one shift)."""
+    if not early:
+        return [slice(0, len(shifts))]
+    distances = [abs(dy) + abs(dx) for dy, dx in shifts]
+    starts = [i for i in range(len(shifts)) if i == 0 or distances[i] != distances[i - 1]]
+    return [slice(a, b) for a, b in zip(starts, [*starts[1:], len(shifts)], strict=True)]
+
+
+Corners = npt.NDArray[np.intp]
 
 
 def _window_corners(shape: tuple[int, ...], window: int) -> Corners:
     """Where the half-overlapping `window`-px windows of an image of `shape` (rows, columns)
-    have their corners in its integral image: bottom-right, bottom-left, top-right, top-left
-    (row and column indices, each an `np.ix_` grid over the windows)."""
+    have their corners in its integral image (`shape` plus one each way): bottom-right,
+    bottom-left, top-right, top-left, as flat indices (4 x window rows x window columns; one
+    gather of all four cost a quarter of four `np.ix_` lookups)."""
     th, tw = shape[:2]
     half, step = window // 2, max(1, window // 2)
     ys = np.arange(half, th - half + 1, step) if th > window else np.array([th // 2])
     xs = np.arange(half, tw - half + 1, step) if tw > window else np.array([tw // 2])
     top, left = np.clip(ys - half, 0, th), np.clip(xs - half, 0, tw)
     bottom, right = np.clip(ys - half + window, 0, th), np.clip(xs - half + window, 0, tw)
-    return [np.ix_(rows, cols) for rows in (bottom, top) for cols in (right, left)]
+    return np.stack([rows[:, None] * (tw + 1) + cols[None, :]
+                     for rows in (bottom, top) for cols in (right, left)])  # fmt: skip
 
 
 def _summed(values: npt.NDArray[np.float64], corners: Corners) -> npt.NDArray[np.float64]:
     """Sum of `values` in each window `corners` locates (from an integral image, in float64:
     the moments below are differences of such sums)."""
-    total = np.asarray(cv2.integral(values, sdepth=cv2.CV_64F), np.float64)
-    window_sums: npt.NDArray[np.float64] = (
-        total[corners[0]] - total[corners[1]] - total[corners[2]] + total[corners[3]]
-    )
+    at = np.asarray(cv2.integral(values, sdepth=cv2.CV_64F), np.float64).ravel()[corners]
+    window_sums: npt.NDArray[np.float64] = at[0] - at[1] - at[2] + at[3]
     return window_sums
 
 
@@ -223,14 +244,14 @@ def _covariance(  # noqa: PLR0917 - one moment's operands
     return covariance - mean_a * mean_b
 
 
-def _reached(best: Float, comparable: npt.NDArray[np.bool_] | None, enough: float) -> bool:
-    """Whether every `comparable` window's best so far is known and at least `enough`."""
-    reached = best if comparable is None else best[comparable]
-    return (
-        bool(reached.size)
-        and not bool(np.isnan(reached).any())
-        and (float(reached.min()) >= enough)
-    )
+def _reached(
+    running: Float, comparable: npt.NDArray[np.bool_], enough: float
+) -> npt.NDArray[np.bool_]:
+    """After each shift of `running` (shifts x windows, each window's best so far), whether
+    every `comparable` window's best is known and at least `enough` (never with none)."""
+    if not comparable.any():
+        return np.zeros(running.shape[0], bool)
+    return np.asarray((running[:, comparable] >= enough).all(axis=1), bool)
 
 
 def _comparable(known: _Weighted, window: int) -> npt.NDArray[np.bool_]:
@@ -242,28 +263,36 @@ def _comparable(known: _Weighted, window: int) -> npt.NDArray[np.bool_]:
     return comparable
 
 
-def _window_correlations(known: _Weighted, patch: Float, window: int) -> Float:
-    """How well the reference explains `patch` in the windows `known.corners` locates (NaN
-    where a window has too few compared pixels or too little texture), under the weights and
-    with the reference's moments that `known` holds.
+def _window_correlations(shifted: list[tuple[_Weighted, Float]], window: int) -> Float:
+    """How well the reference explains each patch of `shifted` (one per shift, with the
+    weights and reference moments that shift's `_Weighted` holds) in the windows the
+    `_Weighted`'s corners locate (NaN where a window has too few compared pixels or too little
+    texture): shifts x window rows x window columns.
 
-    Opaque: their weighted correlation. Transparent: the multiple correlation of `patch` with
+    Opaque: their weighted correlation. Transparent: the multiple correlation of a patch with
     the reference and its `clear` part, so whatever lies behind the logo in each window (its
     level, lighter or darker than the logo) is fitted there rather than assumed.
     """
-    corners, n = known.corners, known.n
-    plane = patch.astype(np.float64)
-    weighted = known.w * plane
-    mean = _summed(weighted, corners) / n
-    var_r = known.covariances[0, 0]
-    var_p = _covariance(weighted, plane, mean, mean, corners, n)
-    cov_rp = _covariance(known.weighted[0], plane, known.means[0], mean, corners, n)
-    usable = _comparable(known, window) & (var_p >= 1.0)
-    if len(known.fixed) == 1:
+    sums = [_patch_sums(known, patch) for known, patch in shifted]
+
+    def stacked(values: list[npt.NDArray[np.float64]]) -> npt.NDArray[np.float64]:
+        return np.stack(values)
+
+    n = stacked([known.n for known, _ in shifted])
+    mean = stacked([each[0] for each in sums]) / n
+    var_r = stacked([known.covariances[0, 0] for known, _ in shifted])
+    var_p = stacked([each[1] for each in sums]) / n - mean * mean
+    mean_r = stacked([known.means[0] for known, _ in shifted])
+    cov_rp = stacked([each[2] for each in sums]) / n - mean_r * mean
+    comparable = np.stack([_comparable(known, window) for known, _ in shifted])
+    usable = comparable & (var_p >= 1.0)
+    if len(shifted[0][0].fixed) == 1:
         correlation = cov_rp / np.sqrt(np.maximum(var_r * var_p, 1e-6))
         return np.where(usable, correlation, np.nan).astype(np.float32)
-    var_c, cov_rc = known.covariances[1, 1], known.covariances[0, 1]
-    cov_cp = _covariance(weighted, known.fixed[1], mean, known.means[1], corners, n)
+    var_c = stacked([known.covariances[1, 1] for known, _ in shifted])
+    cov_rc = stacked([known.covariances[0, 1] for known, _ in shifted])
+    mean_c = stacked([known.means[1] for known, _ in shifted])
+    cov_cp = stacked([each[3] for each in sums]) / n - mean * mean_c
     # R^2 = c' S^-1 c / var_p over the two regressors (reference, clear). Where they are
     # (nearly) collinear, or the window holds no transparency, the reference alone explains.
     det = var_r * var_c - cov_rc * cov_rc
@@ -276,6 +305,17 @@ def _window_correlations(known: _Weighted, patch: Float, window: int) -> Float:
     )
     correlation = np.sqrt(np.clip(explained / np.maximum(var_p, 1e-6), 0.0, 1.0))
     return np.where(usable, correlation, np.nan).astype(np.float32)
+
+
+def _patch_sums(known: _Weighted, patch: Float) -> list[npt.NDArray[np.float64]]:
+    """The window sums of one shift's frame `patch` under `known`'s weights: of the patch,
+    its square, its product with the reference and (transparent) with the `clear` part."""
+    plane = patch.astype(np.float64)
+    weighted = known.w * plane
+    products = [weighted, weighted * plane, known.weighted[0] * plane]
+    if len(known.fixed) > 1:
+        products.append(weighted * known.fixed[1])
+    return [_summed(values, known.corners) for values in products]
 
 
 def _local_spread(image: Float, size: int = 3) -> Float:

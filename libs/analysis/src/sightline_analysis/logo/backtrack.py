@@ -18,7 +18,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sightline_analysis.frames import Image
-from sightline_analysis.logo.tracker import Box, TrackerConfig, Verified, locate, template_at
+from sightline_analysis.logo.tracker import (
+    Box,
+    TrackerConfig,
+    Verified,
+    locate,
+    overlaps,
+    template_at,
+)
 
 SOURCE = "back"
 """The `source` of a sighting found by following a verification backwards."""
@@ -82,7 +89,7 @@ def backtrack(
 
 def _present(brand: str, box: Box, sightings: Sequence[Verified]) -> bool:
     """Whether a sighting of `brand` overlaps `box`."""
-    return any(s.brand == brand and _overlap(s.box, box) for s in sightings)
+    return any(s.brand == brand and overlaps(s.box, box) for s in sightings)
 
 
 def _present_box(
@@ -91,9 +98,5 @@ def _present_box(
     """Whether a proposal of `brand` on `frame` (when there are proposals for it) overlaps
     `box`."""
     return frame < len(proposed) and any(
-        b == brand and _overlap(other, box) for b, other in proposed[frame]
+        b == brand and overlaps(other, box) for b, other in proposed[frame]
     )
-
-
-def _overlap(a: Box, b: Box) -> bool:
-    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]

@@ -242,15 +242,16 @@ class LogoPipeline:
             [_verified(s.brand, s.logo_id, s.box, s.confidence, s.source, scale) for s in found]
             for found, scale in zip(out, scales, strict=True)
         ]
-        supported = [[(c.brand, (c.box[0] * scale, c.box[1] * scale, c.box[2] * scale,
-                                 c.box[3] * scale))
-                      for c in each if c.score >= self.config.backtrack_min_score]
-                     for each, scale in zip(proposed, scales, strict=True)]  # fmt: skip
+        least = self.config.backtrack_min_score
+        supported = [
+            [(c.brand, _scaled(c.box, scale)) for c in each if c.score >= least]
+            for each, scale in zip(proposed, scales, strict=True)
+        ]
         extra = backtrack(grays, cuts, seen, self._backward, proposed=supported,
                           supported_correlation=self.config.backtrack_supported)  # fmt: skip
         for sightings, found, scale in zip(out, extra, scales, strict=True):
             for v in found:
-                box = (v.box[0] / scale, v.box[1] / scale, v.box[2] / scale, v.box[3] / scale)
+                box = _unscaled(v.box, scale)
                 sightings.append(Sighting(v.brand, v.logo_id, box, _corners(box),
                                           round(v.confidence, 4), v.source))  # fmt: skip
 
@@ -316,7 +317,7 @@ class LogoPipeline:
         vouch = self._vouch(frame, scale) if cfg.blurred.enabled else None
         for tracked in self._tracker.step(gray, verified, confirmed, vouch):
             s = tracked.sighting
-            box = (s.box[0] / scale, s.box[1] / scale, s.box[2] / scale, s.box[3] / scale)
+            box = _unscaled(s.box, scale)
             polygon = polygons.get(id(s)) or _corners(box)
             out.append(Sighting(s.brand, s.logo_id, box, polygon, round(s.confidence, 4),
                                 s.source, inliers.get(id(s), 0)))  # fmt: skip
@@ -427,8 +428,7 @@ class LogoPipeline:
         assert isinstance(self.matcher, ProposalMatcher)
         cfg = self.config.net_start
         held, tracked = (
-            [(v.brand, (v.box[0] / scale, v.box[1] / scale, v.box[2] / scale, v.box[3] / scale))
-             for v in sightings]
+            [(v.brand, _unscaled(v.box, scale)) for v in sightings]
             for sightings in (verified, self._tracker.boxes())
         )  # fmt: skip
         unstarted = self._unstarted if self.config.skip_unstarted else []
@@ -480,8 +480,7 @@ class LogoPipeline:
         the zoomed net (`look`) is sure of, as `_read`'s sightings (`zoom_read.py`)."""
         assert self._reader is not None
         assert isinstance(self.matcher, ProposalMatcher)
-        boxes = [(v.box[0] / scale, v.box[1] / scale, v.box[2] / scale, v.box[3] / scale)
-                 for v in held]  # fmt: skip
+        boxes = [_unscaled(v.box, scale) for v in held]
         with self._reader_lock:
             reads = zoom_reads(frame, self._reader, self.matcher.candidates(proposed), boxes,
                                brands=self.matcher.brands, config=self.config.zoom_read,
@@ -544,9 +543,19 @@ class LogoPipeline:
 def _verified(  # noqa: PLR0917 - one sighting's fields and the scale
     brand: str, logo_id: str, box: Box, confidence: float, source: str, scale: float
 ) -> Verified:
+    return Verified(brand, logo_id, _scaled(box, scale), confidence, source)
+
+
+def _scaled(box: Box, scale: float) -> Box:
+    """A frame-pixel `box` in the pixels of the frame scaled by `scale`."""
     x, y, w, h = box
-    return Verified(brand, logo_id, (x * scale, y * scale, w * scale, h * scale), confidence,
-                    source)  # fmt: skip
+    return x * scale, y * scale, w * scale, h * scale
+
+
+def _unscaled(box: Box, scale: float) -> Box:
+    """A `box` in the pixels of the frame scaled by `scale`, in frame pixels."""
+    x, y, w, h = box
+    return x / scale, y / scale, w / scale, h / scale
 
 
 def _from_verified(v: Verified) -> Sighting:

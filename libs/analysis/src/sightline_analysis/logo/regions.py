@@ -274,25 +274,21 @@ def _window_correlations(shifted: list[tuple[_Weighted, Float]], window: int) ->
     level, lighter or darker than the logo) is fitted there rather than assumed.
     """
     sums = [_patch_sums(known, patch) for known, patch in shifted]
-
-    def stacked(values: list[npt.NDArray[np.float64]]) -> npt.NDArray[np.float64]:
-        return np.stack(values)
-
-    n = stacked([known.n for known, _ in shifted])
-    mean = stacked([each[0] for each in sums]) / n
-    var_r = stacked([known.covariances[0, 0] for known, _ in shifted])
-    var_p = stacked([each[1] for each in sums]) / n - mean * mean
-    mean_r = stacked([known.means[0] for known, _ in shifted])
-    cov_rp = stacked([each[2] for each in sums]) / n - mean_r * mean
+    n = np.stack([known.n for known, _ in shifted])
+    mean = np.stack([each[0] for each in sums]) / n
+    var_r = np.stack([known.covariances[0, 0] for known, _ in shifted])
+    var_p = np.stack([each[1] for each in sums]) / n - mean * mean
+    mean_r = np.stack([known.means[0] for known, _ in shifted])
+    cov_rp = np.stack([each[2] for each in sums]) / n - mean_r * mean
     comparable = np.stack([_comparable(known, window) for known, _ in shifted])
     usable = comparable & (var_p >= 1.0)
     if len(shifted[0][0].fixed) == 1:
         correlation = cov_rp / np.sqrt(np.maximum(var_r * var_p, 1e-6))
         return np.where(usable, correlation, np.nan).astype(np.float32)
-    var_c = stacked([known.covariances[1, 1] for known, _ in shifted])
-    cov_rc = stacked([known.covariances[0, 1] for known, _ in shifted])
-    mean_c = stacked([known.means[1] for known, _ in shifted])
-    cov_cp = stacked([each[3] for each in sums]) / n - mean * mean_c
+    var_c = np.stack([known.covariances[1, 1] for known, _ in shifted])
+    cov_rc = np.stack([known.covariances[0, 1] for known, _ in shifted])
+    mean_c = np.stack([known.means[1] for known, _ in shifted])
+    cov_cp = np.stack([each[3] for each in sums]) / n - mean * mean_c
     # R^2 = c' S^-1 c / var_p over the two regressors (reference, clear). Where they are
     # (nearly) collinear, or the window holds no transparency, the reference alone explains.
     det = var_r * var_c - cov_rc * cov_rc

@@ -95,17 +95,35 @@ two runs of the A/B, nproc 2, load 3.8-5.0. Not exact, so not taken:
 skipping B-refs away from the samples (BIDIR row, ad4a710: same pixels on this clip, but
 nothing in the stream promises that no later P-frame references a B-ref) and the loop filter
 (rows above).
+
+Session 18 (h3, nproc 2). The decoder table's "skip loop filter, non-ref frames" row had shown
+0.059 against 0.071 CPU-s/s for the default with identical samples (99 dB): FFmpeg's H.264
+decoder skips the loop filter at that level only on pictures with nal_ref_idc 0, and the sampled
+decode never decodes those (skip_frame NONREF), so the option does nothing (the product never
+set it: `skip_loop_filter` is a bench-only argument); the rows had each been measured five times
+in a row, in turn, and the load drifted between them. Now the rows are measured in turns
+(`_alternating_costs`; one run, load 7.4-8.4: veryfast default 0.0630, noref 0.0622). A/B in one
+process, alternating, 10 runs each, on the bench clip (seed 7) and four re-encodes of it by
+ffmpeg at 3 Mbit/s (x264 medium; veryfast without B-frames; veryfast with 2 B-frames and no
+B-pyramid, OBS-like; veryfast tune zerolatency), load 7.7-10.3: identical frames and offsets on
+all six, and CPU-s per stream-second (default / noref) veryfast 0.0635 / 0.0646, ultrafast
+0.0735 / 0.0737, medium 0.0633 / 0.0633, no B-frames 0.0712 / 0.0778, OBS-like 0.0454 / 0.0453,
+zerolatency 0.0828 / 0.0871: no saving on any. The BGR conversion with one swscale thread
+instead of PyAV's automatic count: identical pixels, 0.0639 / 0.0718 / 0.0625 / 0.0739 / 0.0428
+/ 0.0759 on the same six (within the noise: converting a sampled 720p frame costs ~0.5-0.8 ms,
+decoding a segment ~130 ms), not taken.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -211,7 +229,7 @@ DECODE_VARIANTS: dict[str, dict[str, Any]] = {
     "whole segment (before)": {"duration": None},
     "stop after the last sample slot (now)": {},
     "  + skip every B-frame (B-refs too)": {"skip_frame": "BIDIR"},
-    "  + skip loop filter, non-ref frames": {"skip_loop_filter": "noref"},
+    "  + skip loop filter, non-ref frames (a no-op)": {"skip_loop_filter": "noref"},
     "  + skip loop filter, all frames": {"skip_loop_filter": "all"},
     "  + 2 decoding threads": {"threads": 2},
 }
@@ -229,13 +247,13 @@ def decode_variants(
             {round(f.offset, 3): f.image for f in decode_sampled(d, 1000.0, skip_frame="DEFAULT")}
             for d in segments
         ]
-        for label, options in DECODE_VARIANTS.items():
-            kwargs = {"duration": SEGMENT_S, **options}
-
-            def work(kw: dict[str, Any] = kwargs, segs: list[bytes] = segments) -> list[Any]:
-                return [decode_sampled(d, SAMPLE_FPS, SEGMENT_S, **kw) for d in segs]
-
-            cpu, wall = median_cost(work, repeats=5)
+        works = {
+            label: functools.partial(_decode_segments, segments, {"duration": SEGMENT_S, **options})
+            for label, options in DECODE_VARIANTS.items()
+        }
+        costs = _alternating_costs(works, rounds=5)
+        for label, work in works.items():
+            cpu, wall = costs[label]
             sampled = work()
             worst = min(
                 _psnr(f.image, full[round(f.offset, 3)])
@@ -248,6 +266,27 @@ def decode_variants(
             seconds = len(segments) * SEGMENT_S
             out[f"{preset}: {label}"] = (cpu / seconds, wall / seconds, worst, late * 1000)
     return out
+
+
+def _decode_segments(segments: Sequence[bytes], options: dict[str, Any]) -> list[list[Frame]]:
+    return [decode_sampled(d, SAMPLE_FPS, SEGMENT_S, **options) for d in segments]
+
+
+def _alternating_costs(
+    works: Mapping[str, Callable[[], object]], rounds: int
+) -> dict[str, tuple[float, float]]:
+    """Median (CPU, wall) seconds of each of `works`, run in turns (forwards, then backwards)
+    rather than each `rounds` times in a row: on a shared machine the load drifts during a
+    bench, and rows measured one after the other differed by a fifth with identical work."""
+    runs: dict[str, list[tuple[float, float]]] = {label: [] for label in works}
+    for round_ in range(rounds):
+        labels = list(works)
+        for label in labels if round_ % 2 == 0 else labels[::-1]:
+            runs[label].append(cpu_of(works[label]))
+    return {
+        label: (statistics.median(r[0] for r in rs), statistics.median(r[1] for r in rs))
+        for label, rs in runs.items()
+    }
 
 
 def _psnr(a: Image, b: Image) -> float:
@@ -368,7 +407,7 @@ def main() -> None:
         "a full decode; latest sample after its slot"
     )
     for label, (cpu, wall, psnr, late_ms) in decode_variants(clips).items():
-        print(f"  {label:<48} {cpu:.4f} / {wall:.4f}   {psnr:5.1f} dB  {late_ms:4.0f} ms")
+        print(f"  {label:<56} {cpu:.4f} / {wall:.4f}   {psnr:5.1f} dB  {late_ms:4.0f} ms")
     print(f"CPU seconds per second of video (median of {REPEATS} runs, one process)")
     per_second: dict[str, float] = {}
 

@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sightline_analysis.frames import Frame, Image
 from sightline_analysis.logo.tracker import box_iou
+from sightline_analysis.ocr_models import folded_model_paths
 from sightline_analysis.rapidocr_engine import check_uniform_std, detector_input
 
 Box = tuple[float, float, float, float]  # x, y, w, h in frame pixels
@@ -176,10 +177,12 @@ def _trimmed(word: str) -> set[str]:
 
 
 def load_engine(config: WordmarkConfig) -> Any:
-    """The rapidocr engine (optional dependency, imported on first use)."""
+    """The rapidocr engine (optional dependency, imported on first use), on the folded models
+    (`ocr_models`)."""
     from rapidocr_onnxruntime import RapidOCR  # noqa: PLC0415 - optional and heavy
 
     engine = RapidOCR(
+        **folded_model_paths(),
         intra_op_num_threads=config.threads,
         inter_op_num_threads=config.threads,
         use_cls=False,

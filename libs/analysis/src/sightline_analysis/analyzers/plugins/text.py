@@ -45,6 +45,7 @@ from sightline_analysis.analyzers.base import (
     normalised_box,
 )
 from sightline_analysis.frames import Frame, Image
+from sightline_analysis.ocr_models import folded_model_paths
 from sightline_analysis.rapidocr_engine import check_uniform_std, detector_input, with_memory_arena
 from sightline_common.messages import Point, ResultItem
 
@@ -83,6 +84,7 @@ def _load_engine(config: TextConfig) -> Any:
     from rapidocr_onnxruntime import RapidOCR  # noqa: PLC0415 - optional and heavy
 
     engine = RapidOCR(
+        **folded_model_paths(),
         intra_op_num_threads=config.threads,
         inter_op_num_threads=config.threads,
         use_cls=False,

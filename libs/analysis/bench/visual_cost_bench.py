@@ -112,6 +112,27 @@ zerolatency 0.0828 / 0.0871: no saving on any. The BGR conversion with one swsca
 instead of PyAV's automatic count: identical pixels, 0.0639 / 0.0718 / 0.0625 / 0.0739 / 0.0428
 / 0.0759 on the same six (within the noise: converting a sampled 720p frame costs ~0.5-0.8 ms,
 decoding a segment ~130 ms), not taken.
+
+Session 18, the analyzers (h3, nproc 2). Profiled (cProfile, the whole detector, 3 x 4 segments,
+load 7.0-7.6): decode 3.15 of 9.77 s, faces_mtcnn 2.28 (PNet on OpenCV 0.92, RNet and
+TensorFlow's eager ops most of the rest), text 2.05 (the 640-px detection pass 1.57), people
+1.77 (all of it HOG's detectMultiScale), colours 0.38 (k-means 0.31), quality 0.12. No exact cut
+was found; what the existing settings trade, A/B in one process on the bench clip, alternating,
+10 runs each, load 11.0-13.0, median CPU-s per stream-second of the whole detector: defaults
+0.206; faces_mtcnn min_face_px 24 0.195; people scale 1.1 0.185; both 0.182; faces every 2 s and
+people every 4 s 0.187; all four 0.162 (none reaches 0.15). What they cost: min_face_px 24 (-22%
+of faces_mtcnn alone, 0.0373 -> 0.0292, load 7.9-9.1) on 180 frames of the astronaut and Grace
+Hopper portraits scaled to face boxes 26-44 px high at 720p, 10 random places each (seed 3),
+found 11/10/14/17/19/19 of 20 at 26/28/30/32/34/36 px against 17/20/20/20/20/20 with 20 (all
+from 38 px); on the bench clip the same faces (boxes within 6 px). HOG's scale 1.1 (and 1.08):
+on 90 composites (astronaut, cameraman, Grace Hopper, 360-680 px high, 6 places each) the 1.05
+pass finds a person on 6, every box on the person; 1.1 and 1.08 find none of them (1 and 2 other
+boxes). Also tried and not taken: HOG on the grey picture (-17%: 5 of those 6 and 6 others); the
+Daimler 48x96 HOG detector at 480 px (the same smallest person, -54% per call) finds persons on
+81/63/31/19/9 of the 90 at score floors 0.5/1/1.5/2/2.5, but no floor both keeps the unit and
+integration tests' astronaut (scores 1.45-1.95) and keeps false persons off the bench clip (7 at
+1.5, 34 at 1.0); colours with one k-means attempt instead of 3 (half its CPU, but the colours
+named differ on 19 of 36 frames).
 """
 
 from __future__ import annotations

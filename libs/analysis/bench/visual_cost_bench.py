@@ -120,19 +120,20 @@ TensorFlow's eager ops most of the rest), text 2.05 (the 640-px detection pass 1
 was found; what the existing settings trade, A/B in one process on the bench clip, alternating,
 10 runs each, load 11.0-13.0, median CPU-s per stream-second of the whole detector: defaults
 0.206; faces_mtcnn min_face_px 24 0.195; people scale 1.1 0.185; both 0.182; faces every 2 s and
-people every 4 s 0.187; all four 0.162 (none reaches 0.15). What they cost: min_face_px 24 (-22%
-of faces_mtcnn alone, 0.0373 -> 0.0292, load 7.9-9.1) on 180 frames of the astronaut and Grace
-Hopper portraits scaled to face boxes 26-44 px high at 720p, 10 random places each (seed 3),
-found 11/10/14/17/19/19 of 20 at 26/28/30/32/34/36 px against 17/20/20/20/20/20 with 20 (all
-from 38 px); on the bench clip the same faces (boxes within 6 px). HOG's scale 1.1 (and 1.08):
-on 90 composites (astronaut, cameraman, Grace Hopper, 360-680 px high, 6 places each) the 1.05
-pass finds a person on 6, every box on the person; 1.1 and 1.08 find none of them (1 and 2 other
-boxes). Also tried and not taken: HOG on the grey picture (-17%: 5 of those 6 and 6 others); the
-Daimler 48x96 HOG detector at 480 px (the same smallest person, -54% per call) finds persons on
-81/63/31/19/9 of the 90 at score floors 0.5/1/1.5/2/2.5, but no floor both keeps the unit and
-integration tests' astronaut (scores 1.45-1.95) and keeps false persons off the bench clip (7 at
-1.5, 34 at 1.0); colours with one k-means attempt instead of 3 (half its CPU, but the colours
-named differ on 19 of 36 frames).
+people every 4 s 0.187; all four 0.162 (none reaches 0.15); again at 3be0ad3 (h2's folded OCR
+models in), load 11.2-14.2: 0.193, 0.183, 0.175, 0.160, 0.185, 0.151. What they cost:
+min_face_px 24 (-22% of faces_mtcnn alone, 0.0373 -> 0.0292, load 7.9-9.1) on 180 frames of the
+astronaut and Grace Hopper portraits scaled to face boxes 26-44 px high at 720p, 10 random
+places each (seed 3), found 11/10/14/17/19/19 of 20 at 26/28/30/32/34/36 px against
+17/20/20/20/20/20 with 20 (all from 38 px); on the bench clip the same faces (boxes within 6
+px). HOG's scale 1.1 (and 1.08): on 90 composites (astronaut, cameraman, Grace Hopper, 360-680
+px high, 6 places each) the 1.05 pass finds a person on 6, every box on the person; 1.1 and 1.08
+find none of them (1 and 2 other boxes). Also tried and not taken: HOG on the grey picture
+(-17%: 5 of those 6 and 6 others); the Daimler 48x96 HOG detector at 480 px (the same smallest
+person, -54% per call) finds persons on 81/63/31/19/9 of the 90 at score floors 0.5/1/1.5/2/2.5,
+but no floor both keeps the unit and integration tests' astronaut (scores 1.45-1.95) and keeps
+false persons off the bench clip (7 at 1.5, 34 at 1.0); colours with one k-means attempt instead
+of 3 (half its CPU, but the colours named differ on 19 of 36 frames).
 """
 
 from __future__ import annotations

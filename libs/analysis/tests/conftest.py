@@ -1,4 +1,5 @@
-"""Shared fixtures: a short synthetic segment with a logo in it, and its reference image."""
+"""Shared fixtures: a short synthetic segment with a logo in it, and its reference image; the
+modules that load TensorFlow run on one xdist worker."""
 
 from __future__ import annotations
 
@@ -16,6 +17,30 @@ from sightline_common.errors import MissingObjectError
 from sightline_common.messages import ExecutorKind, SegmentReady
 
 LOGO = make_logo("ACME", seed=1)
+
+_HERE = Path(__file__).resolve().parent
+
+# The modules whose tests load TensorFlow (MTCNN faces, the learned logo net). Each pytest
+# process that runs one of their tests pays the load once (TensorFlow, Keras and MTCNN's nets:
+# ~4.5 CPU-s), and `make test` hands ungrouped tests to its five xdist workers one by one, so
+# every worker paid it. In one group they run on one worker, handed out early (the group holds
+# an integration test). A module missing here only costs CPU, never a result.
+TENSORFLOW_MODULES = frozenset(
+    {
+        "test_analysis_rates.py",
+        "test_analyzers.py",
+        "test_logo_learned_net.py",
+        "test_logo_learned_weights.py",
+        "test_reduced_analysis.py",
+    }
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests of `TENSORFLOW_MODULES` share the xdist group "tensorflow" (one worker)."""
+    for item in items:
+        if item.path.parent == _HERE and item.path.name in TENSORFLOW_MODULES:
+            item.add_marker(pytest.mark.xdist_group("tensorflow"))
 
 
 @pytest.fixture(scope="session")

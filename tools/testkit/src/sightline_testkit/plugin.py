@@ -8,6 +8,7 @@ all removed afterwards, so tests can run in any order against one long-lived pla
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import uuid
@@ -28,7 +29,20 @@ from sightline_testkit.kafka import create_topics, delete_topics
 from sightline_testkit.nginx import private_nginx
 from sightline_testkit.processes import ChildProcess
 
-__all__ = ["Isolated", "private_nginx"]  # fixtures this plugin provides beside its own
+__all__ = ["CliHangError", "Isolated", "private_nginx"]  # and the fixtures below
+
+_STACKS_WITHIN_S = 30.0  # a hung CLI's faulthandler dump, on a loaded machine
+
+
+class CliHangError(AssertionError):
+    """A CLI run by a test did not finish in time; carries where its threads were waiting."""
+
+    def __init__(self, command: list[str], timeout: float, stdout: str, stderr: str) -> None:
+        super().__init__(
+            f"{' '.join(command[1:])} did not finish in {timeout:.0f} s; its threads then "
+            f"(faulthandler) and output:\n--- stderr\n{stderr[-6000:]}\n--- stdout\n"
+            f"{stdout[-2000:]}"
+        )
 
 
 @dataclass
@@ -57,15 +71,29 @@ class Isolated:
     ) -> subprocess.CompletedProcess[str]:
         """Run `python -m module args` to its end with this test's environment (a CLI, as an
         operator runs it: its own process, so its logging setup stays out of the test's).
-        The timeout only bounds a hang: a PDF report took over 60 s on a loaded 2-core CI run."""
-        return subprocess.run(
-            [sys.executable, "-m", module, *args],
-            env={**os.environ, **self.env},
-            capture_output=True,
+        The timeout only bounds a hang: a PDF report took over 60 s on a loaded 2-core CI run.
+        A CLI that hangs is made to print where each of its threads waits (faulthandler on
+        SIGABRT) and the test fails with that, its output so far and the command: an operator
+        CLI call once ran past 240 s on a loaded machine and left no trace of why."""
+        command = [sys.executable, "-m", module, *args]
+        with subprocess.Popen(
+            command,
+            env={**os.environ, **self.env, "PYTHONFAULTHANDLER": "1"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            timeout=timeout,
-            check=False,
-        )
+        ) as child:
+            try:
+                stdout, stderr = child.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                child.send_signal(signal.SIGABRT)
+                try:
+                    stdout, stderr = child.communicate(timeout=_STACKS_WITHIN_S)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+                    stdout, stderr = child.communicate()
+                raise CliHangError(command, timeout, stdout, stderr) from None
+        return subprocess.CompletedProcess(command, child.returncode, stdout, stderr)
 
     def spawn(self, module: str, *args: str, **env: str) -> ChildProcess:
         """Start `python -m module` with this test's environment; stopped at teardown."""

@@ -12,7 +12,14 @@ alternating, on 28 frames and 157 lines of the logo kit (seed 1401, two runs, lo
 nproc 2), the detector 37.9 / 39.3 -> 30.7 / 33.4 ms CPU a call on a 512x288 frame and
 420 / 422 -> 352 / 349 ms at 1280x736, the recogniser 18.2 / 17.9 -> 13.4 / 13.6 ms a line
 (160 px or its own width), the same boxes and the same 157 texts (folding reorders float
-rounding only).
+rounding only). In use, one process alternating A/B per clip: the logo channel's whole-frame
+read (`WordmarkReader.lines` with a stream's memory, every 2nd frame of seed 1401, load 10-14)
+102.9 -> 85.3 ms per read frame, lines identical on 138/138 frames; the text analyzer on the
+kit's 4-frame segments 452.5 -> 350.2 ms a segment (1401) and 587.0 -> 445.3 (1403), results
+identical on all 143 segments (load 4-11).
+The scalar step before a padded convolution was also tried: as an explicit Pad (value -b/s) and
+an unpadded convolution it reads the same for no gain (det 32.2 -> 32.0, rec 13.3 -> 14.0 ms);
+folded as if unpadded it is wrong at the borders and the recogniser reads nothing.
 int8 quantisation was measured first (same frames, one process, alternating; this CPU has AVX2,
 no VNNI) and not taken: the detector as static QDQ / QOperator int8 (per-channel, calibrated on
 seed 1403's frames) 40.0 -> 36.9 / 35.7 ms on 512x288 (424 -> 270 / 250 ms at 1280x736), but

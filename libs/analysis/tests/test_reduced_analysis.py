@@ -3,8 +3,11 @@ the smallest captions, the same sampled frames; shared reduced copies are made o
 
 from __future__ import annotations
 
+from functools import cache
+
 import cv2
 import numpy as np
+import numpy.typing as npt
 from skimage import data
 
 from sightline_analysis.analyzers import AnalyzerContext, AnalyzerRegistry
@@ -16,14 +19,20 @@ from sightline_analysis.synthetic import background
 
 REGISTRY = AnalyzerRegistry.discover()
 CONTEXT = AnalyzerContext()
-PORTRAIT = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
+
+
+@cache
+def portrait() -> npt.NDArray[np.uint8]:
+    """The astronaut photo (BGR), read at first use: skimage's first read costs ~0.45 CPU-s,
+    which every xdist worker would pay at collection for tests that run on one of them."""
+    return np.asarray(cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR), np.uint8)
 
 
 def portrait_frame(side: int, seed: int = 12, x: int = 600) -> Frame:
     """A 720p frame with the astronaut portrait scaled to `side` px (her face is ~1/5 of it)."""
     frame = background(seed)
     frame[100 : 100 + side, x : x + side] = cv2.resize(
-        PORTRAIT, (side, side), interpolation=cv2.INTER_AREA
+        portrait(), (side, side), interpolation=cv2.INTER_AREA
     )
     return Frame(frame, 0.0)
 
@@ -73,7 +82,7 @@ def test_a_stream_smaller_than_the_mtcnn_canvas_is_still_enlarged_onto_it() -> N
     """240p: the face (~25 px there) is found only because the frame is enlarged to 640x360,
     which `Frame.scaled` never does; the letterbox must keep doing it."""
     frame = background(12, (426, 240))
-    frame[10:130, 150:270] = cv2.resize(PORTRAIT, (120, 120), interpolation=cv2.INTER_AREA)
+    frame[10:130, 150:270] = cv2.resize(portrait(), (120, 120), interpolation=cv2.INTER_AREA)
     (face,) = REGISTRY.build("faces_mtcnn", CONTEXT).analyze("s", [Frame(frame, 0.0)])[0]
     assert face.box is not None
     assert 150 / 426 < face.box.x < 270 / 426

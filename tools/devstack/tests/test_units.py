@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections import deque
 from pathlib import Path
 
 import pytest
@@ -229,6 +230,17 @@ def test_a_throwaway_port_is_never_one_that_is_listened_on(
         monkeypatch.setattr(ports, "_THROWAWAY_PORTS_FROM", taken - 200)
         monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
         assert all(ports.ephemeral_port() != taken for _ in range(200))
+
+
+def test_ports_drawn_before_any_is_bound_are_all_different(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    low, _ = ports._worker_slice(20000, ports._first_local_port())
+    monkeypatch.setattr(ports, "_worker_slice", lambda _low, _high: (low, low + 100))
+    monkeypatch.setattr(ports, "_handed_out", deque())
+    for _ in range(40):  # ten draws from 100 ports repeat one in 36 % of rounds when drawn blindly
+        drawn = [ports.ephemeral_port() for _ in range(10)]
+        assert len(set(drawn)) == len(drawn), drawn
 
 
 @pytest.mark.parametrize("bad", ["nope", "1.2.3"])

@@ -13,6 +13,7 @@ import os
 import random
 import socket
 import time
+from collections import deque
 from pathlib import Path
 
 _TCP_LISTEN = "0A"
@@ -72,13 +73,25 @@ def _worker_slice(low: int, high: int) -> tuple[int, int]:
     return low + index * width, low + (index + 1) * width
 
 
+_handed_out: deque[int] = deque()
+
+
+def _remember(port: int, limit: int) -> None:
+    """Keep `port` from the next draws: callers often draw several ports before binding any."""
+    _handed_out.append(port)
+    while len(_handed_out) > limit:
+        _handed_out.popleft()
+
+
 def ephemeral_port(host: str = "127.0.0.1") -> int:
     """A free port for a throwaway instance in a test, drawn below the kernel's local port range.
 
     Binding port 0 would hand out a port from the range every outgoing Kafka or HTTP connection
     also draws its local port from, so between our close and the server's bind another socket
     could take it, and a readiness probe would then talk to that stranger. Below the range only
-    an explicit bind takes a port, and each xdist worker draws from its own slice.
+    an explicit bind takes a port, and each xdist worker draws from its own slice. A port handed
+    out lately is not handed out again, since a rig draws all its servers' ports before it starts
+    the first (two servers drawn the same port made one refuse to start).
     """
     high = _first_local_port()
     low, high = _worker_slice(_THROWAWAY_PORTS_FROM, high)
@@ -89,7 +102,10 @@ def ephemeral_port(host: str = "127.0.0.1") -> int:
     draw = random.SystemRandom()
     for _ in range(200):
         candidate = draw.randrange(low, high)
+        if candidate in _handed_out:
+            continue
         if not _listening_inodes(candidate) and can_bind(candidate, host):
+            _remember(candidate, limit=max(1, (high - low) // 4))
             return candidate
     raise OSError(f"no free port in {low}..{high - 1} after 200 draws")
 

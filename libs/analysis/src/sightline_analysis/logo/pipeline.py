@@ -382,11 +382,13 @@ class LogoPipeline:
     def _search(self, frame: Frame, candidates: Sequence[Candidate]) -> list[LogoMatch]:
         """The matcher's sightings where `candidates` point, the most confident per brand;
         with `skip_rejected`, a candidate at the place of one whose search verified nothing
-        on the previous frame is left out (searched again on the next)."""
+        on the previous frame is left out (searched again on the next). The regions are
+        searched in the frame's grey copy that the starter and the blur check use too (the
+        matcher would otherwise convert the whole frame to grey again for every region)."""
         assert isinstance(self.matcher, ProposalMatcher)
         rejected = self._rejected if self.config.skip_rejected else []
         fresh = [c for c in candidates if not any(_same_place(c, r) for r in rejected)]
-        found = self.matcher.search(frame.image, fresh)
+        found = self.matcher.search(frame.scaled(frame.width, gray=True), fresh)
         self._rejected = [c for c, each in zip(fresh, found, strict=True)
                           if not any(m.brand == c.brand for m in each)]  # fmt: skip
         return most_confident(m for each in found for m in each)

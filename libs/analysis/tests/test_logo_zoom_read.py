@@ -12,7 +12,7 @@ from sightline_analysis.logo.learned.proposals import ProposalConfig, ProposalMa
 from sightline_analysis.logo.pipeline import LogoPipeline, PipelineConfig
 from sightline_analysis.logo.tracker import Box
 from sightline_analysis.logo.wordmark import WordmarkConfig, WordmarkReader
-from sightline_analysis.logo.zoom_read import ZoomReadConfig, zoom_reads
+from sightline_analysis.logo.zoom_read import ZoomReadConfig, ZoomReads, zoom_reads
 from sightline_analysis.logo_eval.brands import library_brands, look_alike_brands
 
 BRANDS = ["aurora", "helix", "kestrel"]
@@ -44,7 +44,7 @@ def test_a_small_wordmark_the_whole_frame_read_misses_is_read_zoomed_whatever_th
     proposal = Candidate("helix", box, 0.8, 3)
     (read,) = zoom_reads(
         Frame(frame, 0.0), reader, [proposal], [], brands=BRANDS, config=ZoomReadConfig()
-    )
+    ).sightings
     assert read.brand == "aurora"
     x, y, w, h = read.box  # mapped back to frame pixels, on the logo
     assert box[0] <= x + w / 2 <= box[0] + box[2]
@@ -57,7 +57,8 @@ def test_a_look_alikes_text_is_not_read_as_its_target() -> None:
     proposal = Candidate("aurora", box, 0.9, 3)
     reads = zoom_reads(Frame(frame, 0.0), WordmarkReader(), [proposal], [], brands=BRANDS,
                        config=ZoomReadConfig())  # fmt: skip
-    assert reads == []
+    assert reads.sightings == []
+    assert reads.empty == [proposal]  # read, in vain
 
 
 class _CountingEngine:
@@ -65,9 +66,11 @@ class _CountingEngine:
 
     def __init__(self) -> None:
         self.widths: list[int] = []
+        self.heights: list[int] = []
 
     def text_det(self, small: Image) -> tuple[None, float]:
         self.widths.append(small.shape[1])
+        self.heights.append(small.shape[0])
         return None, 0.0
 
 
@@ -83,7 +86,8 @@ def test_proposals_over_a_held_sighting_are_not_read_and_at_most_max_reads_are()
         Candidate("aurora", (800.0, 500.0, 60.0, 20.0), 0.7, 3),  # past max_reads
     ]
     config = ZoomReadConfig(margin=1.0, max_zoom=3.0, max_reads=2)
-    assert zoom_reads(frame, reader, proposals, [held], brands=BRANDS, config=config) == []
+    reads = zoom_reads(frame, reader, proposals, [held], brands=BRANDS, config=config)
+    assert reads == ZoomReads([], proposals[1:3])  # both read, nothing found
     # helix: a 180-px crop enlarged 2.84 times; kestrel: 600 px, reduced to 512 by `lines`
     assert engine.widths == [round(180 * 512 / 180), 512]
 
@@ -131,3 +135,24 @@ def test_the_pipeline_reports_a_brand_read_zoomed_on_a_proposal_nothing_verified
         for enabled in (False, True)
     }
     assert found == {False: [], True: [("aurora", "text")]}
+
+
+def _zoom_read_crops(frames: int, **settings: bool) -> int:
+    """How many zoomed reads a pipeline makes over `frames` copies of a blank frame where the
+    net proposes one box every frame (the reader finds no line anywhere), with `settings`."""
+    engine = _CountingEngine()
+    matcher = ProposalMatcher(proposals=ProposalConfig(min_width=0.0))
+    matcher.add("aurora-1", "aurora", next(b.art for b in library_brands() if b.name == "aurora"))
+    matcher.use(_ProposingNet(Candidate("helix", (400.0, 300.0, 60.0, 20.0), 0.8, 3)))  # type: ignore[arg-type]
+    config = PipelineConfig(backtrack=False, fill_gaps=0).model_copy(update=settings)
+    pipeline = LogoPipeline(matcher, config, WordmarkReader(WordmarkConfig(), engine=engine))
+    image = np.full((720, 1280, 3), 150, np.uint8)
+    for k in range(frames):
+        assert pipeline.process(Frame(image, k * 0.5)) == []
+    whole_frame_height = 288  # the whole-frame reads' lines are detected at 512 x 288
+    return sum(height != whole_frame_height for height in engine.heights)
+
+
+def test_a_proposal_read_in_vain_is_read_again_only_on_the_next_frame() -> None:
+    assert _zoom_read_crops(5) == 3  # frames 0, 2, 4
+    assert _zoom_read_crops(5, skip_unread=False) == 5

@@ -21,6 +21,7 @@ named helix), screen time -13 -> -10 %, logo-free and look-alike clips still cle
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -52,6 +53,15 @@ class ZoomReadConfig(BaseModel):
     """At most this many proposals are read per frame, the net's surest first."""
 
 
+@dataclass(frozen=True)
+class ZoomReads:
+    """What a frame's zoomed reads gave: the brands read (best first, one per brand) and the
+    proposals whose crop was read and named no brand."""
+
+    sightings: list[TextSighting]
+    empty: list[Candidate]
+
+
 def zoom_reads(
     frame: Frame,
     reader: WordmarkReader,
@@ -61,7 +71,7 @@ def zoom_reads(
     brands: Iterable[str],
     config: ZoomReadConfig,
     look: Look | None = None,
-) -> list[TextSighting]:
+) -> ZoomReads:
     """The brands read on enlarged crops around `candidates` (net proposals, best first) that
     overlap none of the `held` boxes (frame pixels: what the frame's channels verified) and
     that `look` (the zoomed net) is sure of, at most `config.max_reads` crops; boxes in frame
@@ -69,6 +79,7 @@ def zoom_reads(
     every proposal is read."""
     names = list(brands)
     found: dict[str, TextSighting] = {}
+    empty: list[Candidate] = []
     read = 0
     for candidate in candidates:
         if read >= config.max_reads:
@@ -79,10 +90,13 @@ def zoom_reads(
         if sure is not None and sure < config.min_look:
             continue
         read += 1
-        for sighting in _read_around(frame, reader, candidate.box, names, config):
+        sightings = _read_around(frame, reader, candidate.box, names, config)
+        if not sightings:
+            empty.append(candidate)
+        for sighting in sightings:
             if sighting.brand not in found or sighting.score > found[sighting.brand].score:
                 found[sighting.brand] = sighting
-    return sorted(found.values(), key=lambda s: -s.score)
+    return ZoomReads(sorted(found.values(), key=lambda s: -s.score), empty)
 
 
 def _read_around(

@@ -16,6 +16,15 @@ settings and with the previous ones (full-resolution frame, one pass per referen
 same run. `--quick` runs 2 shots per clip and fewer cost frames; `--raw` skips the codec;
 `--only pipeline|matcher` runs one of the two.
 
+For tuning (a replay of a tune seed in minutes): `--cache` keeps each clip's truth and decoded
+sampled frames under `$SIGHTLINE_CACHE_DIR/logo-kit/` (default `~/.cache/sightline`), keyed by
+the kit seed, shots, sampled rate, codec or raw, and a digest of the code that decides them
+(the kit's planning and rendering, the encode and the sampled decode), built on the first run
+(~0.7 GB per seed at 4 shots);
+`--carried` runs one pipeline through all clips, as a stream runs (fresh per clip otherwise);
+`--config JSON` overrides `PipelineConfig` fields; `--no-costs` skips the CPU-by-library-size
+runs and writes no results file (a tuning replay is not the bench's record).
+
 `--steps` runs the detectors under cProfile (timer: process CPU) and prints where the CPU of
 a sampled frame goes, step by step (cumulative: a step's line includes what it calls; with
 `--only pipeline`, else the matcher alone's calls count too).
@@ -35,10 +44,14 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import importlib
+import inspect
 import math
 import os
+import pickle
 import pstats
 import statistics
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -46,12 +59,13 @@ from pathlib import Path
 from sightline_analysis.frames import Image
 from sightline_analysis.logo.learned.model import HeatmapNet, build
 from sightline_analysis.logo.learned.proposals import ProposalMatcher
+from sightline_analysis.logo.learned.weights import source_digest
 from sightline_analysis.logo.matcher import LogoMatcher, MatcherConfig
 from sightline_analysis.logo.pipeline import LogoPipeline, PipelineConfig
 from sightline_analysis.logo.wordmark import WordmarkReader
 from sightline_analysis.logo_eval import REPORT_SEED, TUNE_SEED
 from sightline_analysis.logo_eval.brands import Brand, extra_brands
-from sightline_analysis.logo_eval.kit import build_kit
+from sightline_analysis.logo_eval.kit import Kit, build_kit
 from sightline_analysis.logo_eval.kit_pipeline import (
     add_references,
     pipeline_detector,
@@ -61,11 +75,17 @@ from sightline_analysis.logo_eval.runner import (
     BySegment,
     ClipRun,
     Detector,
+    SampledFrame,
+    _detect,
+    _segments,
+    encoded_frames,
+    raw_frames,
     rendered_frames,
-    run_clip_each,
 )
+from sightline_analysis.logo_eval.scene import ClipSpec
+from sightline_analysis.logo_eval.scoring import Prediction
 from sightline_analysis.logo_eval.table import Scored, percentile, render_table, score_runs
-from sightline_analysis.logo_eval.truth import MIN_VISIBILITY, MIN_WIDTH_PX, Box
+from sightline_analysis.logo_eval.truth import MIN_VISIBILITY, MIN_WIDTH_PX, Box, FrameTruth
 from sightline_benchkit import BenchResults
 
 LIBRARY_SIZES = (6, 25, 100)
@@ -87,7 +107,84 @@ def _arguments() -> argparse.Namespace:
                         "SIFT")  # fmt: skip
     parser.add_argument("--weights", type=Path, help="a trained net (.keras) for --proposals net")
     parser.add_argument("--steps", action="store_true", help="CPU per frame of each step")
+    parser.add_argument(
+        "--cache",
+        action="store_true",
+        help="decoded sampled frames from (or into) the kit frame cache",
+    )
+    parser.add_argument(
+        "--carried",
+        action="store_true",
+        help="one pipeline through all clips (a stream), not fresh per clip",
+    )
+    parser.add_argument(
+        "--config",
+        type=PipelineConfig.model_validate_json,
+        default=PipelineConfig(),
+        help="PipelineConfig overrides (JSON)",
+    )
+    parser.add_argument(
+        "--no-costs",
+        action="store_true",
+        help="skip the CPU-by-library-size runs; write no results file",
+    )
     return parser.parse_args()
+
+
+# What decides a clip's truth and decoded sampled frames besides the seed, shots and rate.
+FRAME_CODE = tuple(f"sightline_analysis.{name}" for name in (
+    "logo_eval.backgrounds", "logo_eval.brands", "logo_eval.kit", "logo_eval.plan",
+    "logo_eval.render", "logo_eval.scene", "logo_eval.truth", "logo_eval.runner", "synthetic",
+    "decode"))  # fmt: skip
+ClipFrames = tuple[list[FrameTruth], list[SampledFrame]]
+
+
+def frame_cache(kit: Kit, shots: int, sample_fps: float, encode: bool) -> Path:
+    """The cache folder of `kit`'s clips for these settings (see the module docstring)."""
+    code = source_digest(inspect.getsource(importlib.import_module(m)) for m in FRAME_CODE)
+    root = Path(os.environ.get("SIGHTLINE_CACHE_DIR", Path.home() / ".cache" / "sightline"))
+    codec = "h264" if encode else "raw"
+    return root / "logo-kit" / f"seed{kit.seed}-shots{shots}-{sample_fps:g}fps-{codec}-{code}"
+
+
+def clip_frames(
+    clip: ClipSpec, kit: Kit, sample_fps: float, encode: bool, cache: Path | None
+) -> ClipFrames:
+    """The clip's truth of every frame and its sampled frames (through H.264 when `encode`),
+    read from `cache` when it holds them, else made (and written there when given)."""
+    path = None if cache is None else cache / f"{clip.name}.pickle"
+    if path is not None and path.exists():
+        loaded: ClipFrames = pickle.loads(path.read_bytes())  # noqa: S301 - our own cache
+        return loaded
+    if encode:
+        with tempfile.TemporaryDirectory() as folder:
+            made = encoded_frames(clip, kit.brands, sample_fps, Path(folder))
+    else:
+        made = raw_frames(clip, kit.brands, sample_fps)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".partial")
+        partial.write_bytes(pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL))
+        partial.replace(path)  # a run stopped mid-write leaves no truncated entry
+    return made
+
+
+def run_sampled(
+    clip: ClipSpec, frames: ClipFrames, detectors: Sequence[Detector | BySegment]
+) -> list[ClipRun]:
+    """Each of `detectors` over the clip's sampled frames in order, as `runner.run_clip_each`
+    runs them (a `BySegment` one a GOP at a time) once it has the frames."""
+    truth, sampled = frames
+    runs = []
+    for detector in detectors:
+        predictions: list[Prediction] = []
+        costs: list[float] = []
+        for segment in _segments(sampled) if isinstance(detector, BySegment) else [sampled]:
+            for frame, found, cost in _detect(detector, segment):
+                costs.append(cost)
+                predictions.extend(Prediction(frame.time, b, box, c) for b, box, c in found)
+        runs.append(ClipRun(clip, truth, predictions, costs))
+    return runs
 
 
 # The steps of a sampled frame (`pipeline.py`), as cProfile names them: (file, function).
@@ -243,6 +340,37 @@ def record(
                        "references, median")  # fmt: skip
 
 
+def write_with_costs(
+    results: BenchResults, args: argparse.Namespace, kit: Kit, scores: dict[str, Scored]
+) -> None:
+    """The CPU per frame by library size (and the net's alone), printed and written with the
+    quality figures of `scores` as the bench's results."""
+    scored = next(iter(scores.values()))
+    per_clip = 2 if args.quick else 3
+    frames = [
+        f.image for clip in kit.clips for f in rendered_frames(clip, kit.brands, 0.5)[:per_clip]
+    ]
+    costs = library_costs(frames, kit.reference_brands(), args.seed)
+    previous = library_costs(frames, kit.reference_brands(), args.seed, PREVIOUS)
+    print(f"CPU per 720p frame by library size ({len(frames)} frames, time.process_time; "
+          f"previous = full-resolution per-reference settings in the same run)")  # fmt: skip
+    for size, values in costs.items():
+        print(f"  {size:>3} references: median {statistics.median(values) * 1000:6.0f} ms, "
+              f"p90 {percentile(values, 0.9) * 1000:6.0f} ms; previous: median "
+              f"{statistics.median(previous[size]) * 1000:6.0f} ms")  # fmt: skip
+    if args.proposals == "net":
+        print("learned proposal net alone, CPU per 720p frame by brands (untrained nets)")
+        for size, values in net_costs(frames).items():
+            print(f"  {size:>3} brands: median {statistics.median(values) * 1000:6.1f} ms, "
+                  f"p90 {percentile(values, 0.9) * 1000:6.1f} ms")  # fmt: skip
+            results.figure(f"cost.net_{size}_median_ms", statistics.median(values) * 1000,
+                           "ms", label=f"proposal net alone, {size} brands, median")  # fmt: skip
+    record(results, scored, costs, previous)
+    if "matcher" in scores and len(scores) > 1:
+        record_matcher(results, scores["matcher"])
+    results.write()
+
+
 def main() -> None:
     """Generate, run today's matcher, score, print."""
     args = _arguments()
@@ -274,20 +402,25 @@ def main() -> None:
         net, origin = proposal_net(kit.reference_brands(), args.weights)
         matcher.use(net)
         print(f"learned proposals: {origin}; {matcher.proposals.model_dump_json()}")
-    config = PipelineConfig()
+    config = args.config
     reader = WordmarkReader(config.wordmark) if config.wordmark.enabled else None
     names = [n for n in ("pipeline", "matcher") if args.only in (None, n)]
     started = time.perf_counter()
     runs: dict[str, list[ClipRun]] = {name: [] for name in names}
     profiler = cProfile.Profile(time.process_time) if args.steps else None
+    cache = frame_cache(kit, shots, args.sample_fps, not args.raw) if args.cache else None
+    carried = pipeline_detector(LogoPipeline(matcher, config, reader))
     for clip in kit.clips:
         detectors: dict[str, Callable[[], Detector | BySegment]] = {
-            "pipeline": lambda: pipeline_detector(LogoPipeline(matcher, config, reader)),
+            "pipeline": lambda: (
+                carried
+                if args.carried
+                else pipeline_detector(LogoPipeline(matcher, config, reader))
+            ),
             "matcher": lambda: _detector(matcher),
         }
-        each = run_clip_each(clip, kit.brands, [_profiled(detectors[n](), profiler)
-                                                for n in names],
-                             sample_fps=args.sample_fps, encode=not args.raw)  # fmt: skip
+        frames = clip_frames(clip, kit, args.sample_fps, not args.raw, cache)
+        each = run_sampled(clip, frames, [_profiled(detectors[n](), profiler) for n in names])
         for name, run in zip(names, each, strict=True):
             runs[name].append(run)
     print(
@@ -302,29 +435,8 @@ def main() -> None:
     if profiler is not None:
         print_steps(profiler, len(scored.costs()))
 
-    per_clip = 2 if args.quick else 3
-    frames = [
-        f.image for clip in kit.clips for f in rendered_frames(clip, kit.brands, 0.5)[:per_clip]
-    ]
-    costs = library_costs(frames, kit.reference_brands(), args.seed)
-    previous = library_costs(frames, kit.reference_brands(), args.seed, PREVIOUS)
-    print(f"CPU per 720p frame by library size ({len(frames)} frames, time.process_time; "
-          f"previous = full-resolution per-reference settings in the same run)")  # fmt: skip
-    for size, values in costs.items():
-        print(f"  {size:>3} references: median {statistics.median(values) * 1000:6.0f} ms, "
-              f"p90 {percentile(values, 0.9) * 1000:6.0f} ms; previous: median "
-              f"{statistics.median(previous[size]) * 1000:6.0f} ms")  # fmt: skip
-    if args.proposals == "net":
-        print("learned proposal net alone, CPU per 720p frame by brands (untrained nets)")
-        for size, values in net_costs(frames).items():
-            print(f"  {size:>3} brands: median {statistics.median(values) * 1000:6.1f} ms, "
-                  f"p90 {percentile(values, 0.9) * 1000:6.1f} ms")  # fmt: skip
-            results.figure(f"cost.net_{size}_median_ms", statistics.median(values) * 1000,
-                           "ms", label=f"proposal net alone, {size} brands, median")  # fmt: skip
-    record(results, scored, costs, previous)
-    if "matcher" in scores and names[0] != "matcher":
-        record_matcher(results, scores["matcher"])
-    results.write()
+    if not args.no_costs:
+        write_with_costs(results, args, kit, scores)
     if math.isnan(scored.overall().recall):
         raise SystemExit("the kit had nothing to find")
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from sightline_analysis.frames import Image
+from sightline_analysis.frames import Frame, Image
 from sightline_analysis.logo.learned.model import INPUT_WIDTH, Candidate, HeatmapNet, input_rows
-from sightline_analysis.logo.learned.proposals import ProposalMatcher
+from sightline_analysis.logo.learned.proposals import ProposalConfig, ProposalMatcher
 from sightline_analysis.logo.learned.synth import STRIDE
 from sightline_analysis.logo.net_start import NetStartConfig, SecondLook, net_starts
+from sightline_analysis.logo.pipeline import LogoPipeline, PipelineConfig
+from sightline_analysis.logo.wordmark import WordmarkConfig
 from sightline_analysis.synthetic import Placement, background, composite, make_logo
 
 ORBITA = make_logo("ORBITA", 3)
@@ -92,3 +94,45 @@ def test_a_sharp_proposal_starts_only_where_the_zoomed_net_the_fit_and_every_win
     assert net_starts(fake, matcher, [on_logo], [], windows_off, look=lambda c: 0.99) != []
     plain = np.asarray(cv2.cvtColor(background(9), cv2.COLOR_BGR2GRAY), np.uint8)
     assert net_starts(plain, matcher, [on_logo], [], config, look=lambda c: 0.99) == []
+
+
+class _UnsureLooks(ProposalMatcher):
+    """A proposal matcher whose zoomed net is unsure (0.5) of every proposal; counts the looks."""
+
+    looks = 0
+
+    def second_look(self, frame: Image, candidate: Candidate, zoom: float) -> float | None:
+        self.looks += 1
+        return 0.5
+
+
+class _ProposingNet:
+    """Stands in for the trained net (pure logic): proposes one fixed box."""
+
+    def __init__(self) -> None:
+        self.names = ["b"]
+
+    def __call__(self, image: Image) -> list[Candidate]:
+        return [Candidate("b", (600.0, 300.0, 100.0, 50.0), 0.8, 4)]
+
+
+def _looks(frames: int, **settings: bool) -> int:
+    """How often the zoomed net is asked over `frames` copies of a blank frame where the net
+    proposes one box every frame, with the pipeline `settings` (the OCR channel off)."""
+    matcher = _UnsureLooks(proposals=ProposalConfig(min_width=0.0))
+    matcher.add("b-1", "b", ORBITA)
+    matcher.use(_ProposingNet())  # type: ignore[arg-type]
+    config = PipelineConfig(wordmark=WordmarkConfig(enabled=False), backtrack=False,
+                            fill_gaps=0).model_copy(update=settings)  # fmt: skip
+    pipeline = LogoPipeline(matcher, config)
+    image = np.full((720, 1280, 3), 150, np.uint8)
+    for k in range(frames):
+        assert pipeline.process(Frame(image, k * 0.5)) == []
+    return matcher.looks
+
+
+def test_a_proposal_the_zoomed_net_was_unsure_of_is_looked_at_again_only_on_the_next_frame() -> (
+    None
+):
+    assert _looks(5) == 3  # frames 0, 2, 4
+    assert _looks(5, skip_unsure=False) == 5

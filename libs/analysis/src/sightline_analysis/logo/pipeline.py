@@ -153,6 +153,15 @@ class PipelineConfig(BaseModel):
     the same time (load 7.7-10.4, nproc 2): 1401 unchanged (0.989 / 0.803, 41/51), CPU 29.7
     -> 28.3 s over 273 frames; 1403 0.994 / 0.764, 39/48 -> 0.994 / 0.788, 40/48 (a read
     skipped left `max_reads` room for the defocus clip's AURORA), 27.9 -> 26.7 s."""
+    skip_unsure: bool = True
+    """Likewise for the zoomed net (`ProposalMatcher.second_look`, asked by the starter's
+    second look and the zoomed read): at the place of a proposal of the brand that it was
+    unsure of on the previous frame (below both `zoom_read.min_look` and the second look's
+    `min_probability`, so neither acted on it), that answer stands on this frame and the net
+    is asked again on the next (a look costs ~4.5 CPU-ms: a net pass over a quarter of the
+    frame enlarged). Kit replay (one process, off and on alternating per clip, 2 rounds, load
+    6-9, nproc 2): tables identical on both tune seeds, 79 (1401) and 95 (1403) looks not
+    asked, CPU 1401 27.46 / 26.94 -> 27.00 / 26.77 s, 1403 26.76 / 27.04 -> 26.06 / 26.67 s."""
 
 
 @dataclass(frozen=True)
@@ -211,6 +220,9 @@ class LogoPipeline:
         """The sure net proposals the previous frame's starter started no track at."""
         self._unread: list[Candidate] = []
         """The net proposals the previous frame's zoomed read read no brand at."""
+        self._unsure: list[tuple[Candidate, float]] = []
+        """The net proposals the zoomed net was unsure of on the previous frame, and its
+        answer."""
         self._proposed: list[Candidate] = []
         """The net's proposals on the last frame processed (for `backtrack` in segments)."""
 
@@ -284,6 +296,7 @@ class LogoPipeline:
         self._rejected = []
         self._unstarted = []
         self._unread = []
+        self._unsure = []
         self._shot_frames = 0
         return True
 
@@ -471,14 +484,26 @@ class LogoPipeline:
 
     def _look(self, frame: Frame) -> Look:
         """`ProposalMatcher.second_look` on `frame`, each candidate asked once (the starter
-        and the zoomed read both ask it)."""
+        and the zoomed read both ask it); with `skip_unsure`, a candidate at the place of one
+        the net was unsure of on the previous frame keeps that answer (asked on the next)."""
         looks: dict[Candidate, float | None] = {}
         zoom = self.config.net_start.second_look.zoom
+        sure = min(
+            self.config.zoom_read.min_look, self.config.net_start.second_look.min_probability
+        )
+        unsure = self._unsure if self.config.skip_unsure else []
+        self._unsure = []
 
         def look(candidate: Candidate) -> float | None:
             if candidate not in looks:
                 assert isinstance(self.matcher, ProposalMatcher)
-                looks[candidate] = self.matcher.second_look(frame.image, candidate, zoom)
+                held = [p for c, p in unsure if _same_place(c, candidate)]
+                found = (
+                    max(held) if held else self.matcher.second_look(frame.image, candidate, zoom)
+                )
+                if not held and found is not None and found < sure:
+                    self._unsure.append((candidate, found))
+                looks[candidate] = found
             return looks[candidate]
 
         return look

@@ -156,3 +156,14 @@ def _zoom_read_crops(frames: int, **settings: bool) -> int:
 def test_a_proposal_read_in_vain_is_read_again_only_on_the_next_frame() -> None:
     assert _zoom_read_crops(5) == 3  # frames 0, 2, 4
     assert _zoom_read_crops(5, skip_unread=False) == 5
+
+
+def test_lines_on_a_tall_crop_are_detected_on_no_more_pixels_than_max_detect_pixels() -> None:
+    engine = _CountingEngine()
+    reader = WordmarkReader(WordmarkConfig(width=512), engine=engine)
+    frame = Frame(np.full((720, 1280, 3), 150, np.uint8), 0.0)
+    square = Candidate("helix", (400.0, 200.0, 100.0, 100.0), 0.9, 3)  # crop 300 x 300 -> 512
+    for pixels in (512 * 288, 512 * 512):
+        zoom_reads(frame, reader, [square], [], brands=BRANDS,
+                   config=ZoomReadConfig(max_detect_pixels=pixels))  # fmt: skip
+    assert list(zip(engine.widths, engine.heights, strict=True)) == [(384, 384), (512, 512)]

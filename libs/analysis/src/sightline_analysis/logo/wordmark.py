@@ -241,10 +241,13 @@ class WordmarkReader:
         """The brands of `brands` whose text a line of `frame` reads as, best line first."""
         return self.sightings(self.lines(frame), brands)
 
-    def lines(self, frame: Frame, memory: LineMemory | None = None) -> list[TextSighting]:
+    def lines(
+        self, frame: Frame, memory: LineMemory | None = None, width: int | None = None
+    ) -> list[TextSighting]:
         """Every line read with a score of at least `min_score` (brand left empty). With the
-        stream's `memory`, lines unchanged since its previous read keep that read."""
-        small = frame.scaled(self.config.width)
+        stream's `memory`, lines unchanged since its previous read keep that read. Lines are
+        detected on the frame reduced to `width` (default: `config.width`)."""
+        small = frame.scaled(width or self.config.width)
         scale = frame.width / small.shape[1]
         out = []
         for quad, text, score in self._lines(frame, small, scale, memory):
@@ -282,7 +285,7 @@ class WordmarkReader:
                 memory.clear()
             return []
         found = [np.asarray(box, np.float32) for box in self._engine.sorted_boxes(boxes)]
-        gray = frame.scaled(self.config.width, gray=True)
+        gray = frame.scaled(small.shape[1], gray=True)
         current = [_Read(_bounds(quad), _thumb(gray, _bounds(quad)), "", 0.0) for quad in found]
         pan = (0.0, 0.0)
         if memory is not None and memory.gray is not None and memory.gray.shape == gray.shape:

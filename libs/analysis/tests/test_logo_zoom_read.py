@@ -167,3 +167,40 @@ def test_lines_on_a_tall_crop_are_detected_on_no_more_pixels_than_max_detect_pix
         zoom_reads(frame, reader, [square], [], brands=BRANDS,
                    config=ZoomReadConfig(max_detect_pixels=pixels))  # fmt: skip
     assert list(zip(engine.widths, engine.heights, strict=True)) == [(384, 384), (512, 512)]
+
+
+class _TwoLinesEngine:
+    """rapidocr's engine surface finding two lines on any image, one in its top-left corner
+    and one at its centre, both read "HELIX"; counts the lines recognised."""
+
+    def __init__(self) -> None:
+        self.recognised = 0
+
+    def text_det(self, small: Image) -> tuple[np.ndarray, float]:
+        h, w = small.shape[:2]
+        corner = [[10, 10], [60, 10], [60, 30], [10, 30]]
+        centre = [[w / 2 - 20, h / 2 - 5], [w / 2 + 20, h / 2 - 5], [w / 2 + 20, h / 2 + 5],
+                  [w / 2 - 20, h / 2 + 5]]  # fmt: skip
+        return np.array([corner, centre], np.float32), 0.0
+
+    def sorted_boxes(self, boxes: np.ndarray) -> list[np.ndarray]:
+        return list(boxes)
+
+    def get_crop_img_list(self, image: Image, quads: list[np.ndarray]) -> list[Image]:
+        return [image[:8, :8] for _ in quads]
+
+    def text_rec(self, crops: list[Image]) -> tuple[list[tuple[str, float]], float]:
+        self.recognised += len(crops)
+        return [("HELIX", 0.99)] * len(crops), 0.0
+
+
+def test_only_the_lines_over_the_proposals_box_are_recognised() -> None:
+    frame = Frame(np.full((720, 1280, 3), 150, np.uint8), 0.0)
+    proposal = Candidate("helix", (400.0, 300.0, 60.0, 20.0), 0.9, 3)  # the crop's centre
+    for only, recognised in ((True, 1), (False, 2)):
+        engine = _TwoLinesEngine()
+        reader = WordmarkReader(WordmarkConfig(width=512), engine=engine)
+        reads = zoom_reads(frame, reader, [proposal], [], brands=BRANDS,
+                           config=ZoomReadConfig(box_lines_only=only))  # fmt: skip
+        assert [read.brand for read in reads.sightings] == ["helix"]
+        assert engine.recognised == recognised

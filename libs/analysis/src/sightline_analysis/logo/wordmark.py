@@ -29,7 +29,7 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
 from sightline_analysis.frames import Frame, Image
-from sightline_analysis.logo.tracker import box_iou
+from sightline_analysis.logo.tracker import box_iou, overlaps
 from sightline_analysis.ocr_models import folded_model_paths
 from sightline_analysis.rapidocr_engine import check_uniform_std, detector_input
 
@@ -242,15 +242,20 @@ class WordmarkReader:
         return self.sightings(self.lines(frame), brands)
 
     def lines(
-        self, frame: Frame, memory: LineMemory | None = None, width: int | None = None
+        self,
+        frame: Frame,
+        memory: LineMemory | None = None,
+        width: int | None = None,
+        near: Box | None = None,
     ) -> list[TextSighting]:
         """Every line read with a score of at least `min_score` (brand left empty). With the
         stream's `memory`, lines unchanged since its previous read keep that read. Lines are
-        detected on the frame reduced to `width` (default: `config.width`)."""
+        detected on the frame reduced to `width` (default: `config.width`); with `near` (a
+        box in frame pixels), only the lines overlapping it are recognised and returned."""
         small = frame.scaled(width or self.config.width)
         scale = frame.width / small.shape[1]
         out = []
-        for quad, text, score in self._lines(frame, small, scale, memory):
+        for quad, text, score in self._lines(frame, small, scale, memory, near):
             if score < self.config.min_score:
                 continue
             x0, y0 = quad.min(axis=0)
@@ -273,7 +278,12 @@ class WordmarkReader:
         return sorted(found.values(), key=lambda s: -s.score)
 
     def _lines(
-        self, frame: Frame, small: Image, scale: float, memory: LineMemory | None
+        self,
+        frame: Frame,
+        small: Image,
+        scale: float,
+        memory: LineMemory | None,
+        near: Box | None = None,
     ) -> list[tuple[Quad, str, float]]:
         """(quadrilateral in frame pixels, text, score) of each line: lines are found on the
         reduced frame (where detection is cheap) and read from the full-size frame (a small
@@ -285,6 +295,8 @@ class WordmarkReader:
                 memory.clear()
             return []
         found = [np.asarray(box, np.float32) for box in self._engine.sorted_boxes(boxes)]
+        if near is not None:
+            found = [quad for quad in found if overlaps(_bounds(quad * scale), near)]
         gray = frame.scaled(small.shape[1], gray=True)
         current = [_Read(_bounds(quad), _thumb(gray, _bounds(quad)), "", 0.0) for quad in found]
         pan = (0.0, 0.0)

@@ -62,6 +62,22 @@ def test_a_tiny_training_run_repeats_bitwise_and_its_archive_keeps_it() -> None:
     assert np.array_equal(restored.heatmap(frame)[0], probs)
 
 
+def test_the_net_is_the_moving_average_of_its_weights_unless_averaging_is_off() -> None:
+    import tensorflow as tf  # noqa: PLC0415 - heavy; only this test needs the initial net
+
+    references = [("acme", make_logo("ACME", seed=1)), ("volt", make_transparent_logo("VOLT", 2))]
+    last = train(references, TINY.model_copy(update={"average": 0.0})).model.get_weights()
+    averaged = train(references, TINY).model.get_weights()
+    tf.keras.utils.set_random_seed(TINY.seed)
+    initial = build(2, TINY.width).get_weights()
+
+    def moved(weights: list[np.ndarray]) -> float:
+        return float(sum(np.abs(w - i).sum() for w, i in zip(weights, initial, strict=True)))
+
+    # Two steps at decay 0.995 leave ~99 % of the initial weights in the average.
+    assert 0 < moved(averaged) < 0.05 * moved(last)
+
+
 def test_a_training_asked_to_stop_ends_after_the_chunk_in_progress_without_a_net() -> None:
     references = [("acme", make_logo("ACME", seed=1))]
     asked: list[int] = []

@@ -1,7 +1,7 @@
 """Benchmark: CPU seconds `train-proposals` spends training the proposal net for a library of
 6, 25 and 100 brands (the logo kit's six, plus `extra_brands`).
 
-A full run of the default recipe (1875 steps) costs minutes of CPU per library size, too long
+A full run of the default recipe (3750 steps since session 19) costs minutes of CPU per library size, too long
 for `make bench` on a shared machine, so each size is trained twice with a short recipe
 (`--short` and `--long` steps, the default recipe otherwise) and the default recipe's cost is
 extrapolated linearly: cost = fixed + steps x per-step (synthesis and fitting both grow with the

@@ -2,8 +2,8 @@
 6, 25 and 100 brands (the logo kit's six, plus `extra_brands`).
 
 A full run of the default recipe (3750 steps since session 19) costs minutes of CPU per library
-size, too long for `make bench` on a shared machine, so each size is trained twice with a short recipe
-(`--short` and `--long` steps, the default recipe otherwise) and the default recipe's cost is
+size, too long for `make bench` on a shared machine, so each size is trained twice with a short
+recipe (`--short` and `--long` steps, the default recipe otherwise) and the default recipe's cost is
 extrapolated linearly: cost = fixed + steps x per-step (synthesis and fitting both grow with the
 crops, i.e. with the steps; the fixed part is sprites, model build and graph tracing). A
 one-step run first takes TensorFlow's import out of the figures. The

@@ -51,7 +51,6 @@ import os
 import pickle
 import pstats
 import statistics
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -73,19 +72,16 @@ from sightline_analysis.logo_eval.kit_pipeline import (
 )
 from sightline_analysis.logo_eval.runner import (
     BySegment,
+    ClipFrames,
     ClipRun,
     Detector,
-    SampledFrame,
-    _detect,
-    _segments,
-    encoded_frames,
-    raw_frames,
     rendered_frames,
+    run_sampled,
+    sampled_frames,
 )
 from sightline_analysis.logo_eval.scene import ClipSpec
-from sightline_analysis.logo_eval.scoring import Prediction
 from sightline_analysis.logo_eval.table import Scored, percentile, render_table, score_runs
-from sightline_analysis.logo_eval.truth import MIN_VISIBILITY, MIN_WIDTH_PX, Box, FrameTruth
+from sightline_analysis.logo_eval.truth import MIN_VISIBILITY, MIN_WIDTH_PX, Box
 from sightline_benchkit import BenchResults
 
 LIBRARY_SIZES = (6, 25, 100)
@@ -136,7 +132,6 @@ FRAME_CODE = tuple(f"sightline_analysis.{name}" for name in (
     "logo_eval.backgrounds", "logo_eval.brands", "logo_eval.kit", "logo_eval.plan",
     "logo_eval.render", "logo_eval.scene", "logo_eval.truth", "logo_eval.runner", "synthetic",
     "decode"))  # fmt: skip
-ClipFrames = tuple[list[FrameTruth], list[SampledFrame]]
 
 
 def frame_cache(kit: Kit, shots: int, sample_fps: float, encode: bool) -> Path:
@@ -156,35 +151,13 @@ def clip_frames(
     if path is not None and path.exists():
         loaded: ClipFrames = pickle.loads(path.read_bytes())  # noqa: S301 - our own cache
         return loaded
-    if encode:
-        with tempfile.TemporaryDirectory() as folder:
-            made = encoded_frames(clip, kit.brands, sample_fps, Path(folder))
-    else:
-        made = raw_frames(clip, kit.brands, sample_fps)
+    made = sampled_frames(clip, kit.brands, sample_fps, encode=encode)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(".partial")
         partial.write_bytes(pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL))
         partial.replace(path)  # a run stopped mid-write leaves no truncated entry
     return made
-
-
-def run_sampled(
-    clip: ClipSpec, frames: ClipFrames, detectors: Sequence[Detector | BySegment]
-) -> list[ClipRun]:
-    """Each of `detectors` over the clip's sampled frames in order, as `runner.run_clip_each`
-    runs them (a `BySegment` one a GOP at a time) once it has the frames."""
-    truth, sampled = frames
-    runs = []
-    for detector in detectors:
-        predictions: list[Prediction] = []
-        costs: list[float] = []
-        for segment in _segments(sampled) if isinstance(detector, BySegment) else [sampled]:
-            for frame, found, cost in _detect(detector, segment):
-                costs.append(cost)
-                predictions.extend(Prediction(frame.time, b, box, c) for b, box, c in found)
-        runs.append(ClipRun(clip, truth, predictions, costs))
-    return runs
 
 
 # The steps of a sampled frame (`pipeline.py`), as cProfile names them: (file, function).

@@ -122,14 +122,37 @@ def run_clip_each(
     workdir: Path | None = None,
 ) -> list[ClipRun]:
     """Render (and encode) `clip` once and run each of `detectors` over all its sampled frames
-    in order (a stateful detector, e.g. a fresh `LogoPipeline` per clip, sees the clip as a
-    stream; a `BySegment` one gets them a GOP at a time, its CPU shared evenly among the
-    segment's frames); one `ClipRun` per detector."""
+    (`run_sampled`); one `ClipRun` per detector."""
+    frames = sampled_frames(clip, brands, sample_fps, encode=encode, workdir=workdir)
+    return run_sampled(clip, frames, detectors)
+
+
+ClipFrames = tuple[list[FrameTruth], list[SampledFrame]]
+"""A clip's truth of every frame and its sampled frames."""
+
+
+def sampled_frames(
+    clip: ClipSpec,
+    brands: Mapping[str, Brand],
+    sample_fps: float,
+    *,
+    encode: bool = True,
+    workdir: Path | None = None,
+) -> ClipFrames:
+    """The clip's truth and sampled frames, through an H.264 round trip when `encode`."""
     if encode:
         with tempfile.TemporaryDirectory(dir=workdir) as tmp:
-            truth, sampled = encoded_frames(clip, brands, sample_fps, Path(tmp))
-    else:
-        truth, sampled = raw_frames(clip, brands, sample_fps)
+            return encoded_frames(clip, brands, sample_fps, Path(tmp))
+    return raw_frames(clip, brands, sample_fps)
+
+
+def run_sampled(
+    clip: ClipSpec, frames: ClipFrames, detectors: Sequence[Detector | BySegment]
+) -> list[ClipRun]:
+    """Each of `detectors` over the clip's sampled `frames` in order (a stateful detector, e.g.
+    a fresh `LogoPipeline` per clip, sees the clip as a stream; a `BySegment` one gets them a
+    GOP at a time, its CPU shared evenly among the segment's frames); one `ClipRun` each."""
+    truth, sampled = frames
     runs = []
     for detector in detectors:
         predictions: list[Prediction] = []

@@ -5,7 +5,8 @@ cutting CPU, and wall durations (`--durations`) do not say which: a test that wa
 real-time stream may use 5 CPU-s, one that starts six services 60. Each worker measures every
 test's protocol (setup, call, teardown) with `getrusage`: its own CPU (RUSAGE_SELF) and that
 of the child processes reaped meanwhile (RUSAGE_CHILDREN: services, CLIs, ffmpeg, each with
-its own reaped children). A child is counted when it is reaped, so a server started by a
+its own reaped children; services forked by the worker's fork server as the server reports
+their end, `forked.unreaped_cpu`). A child is counted when it is reaped, so a server started by a
 module-scoped fixture is counted in the test whose teardown stops it (the module's last on
 that worker); one that outlives every test, in the session's end. A worker's start-up and
 collection are counted as "(collection)". Not counted: the platform's servers (Kafka,
@@ -28,6 +29,8 @@ from pathlib import Path
 
 import pytest
 
+from sightline_testkit import forked
+
 ENV = "SIGHTLINE_TEST_CPU"
 _KEY = "sightline_cpu_by_module"
 _COLLECTION = "(collection)"
@@ -48,7 +51,8 @@ class Usage:
         """The process's cumulative figures so far (wall: the monotonic clock)."""
         me = resource.getrusage(resource.RUSAGE_SELF)
         kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-        return cls(me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime, time.monotonic())
+        children = kids.ru_utime + kids.ru_stime + forked.unreaped_cpu()
+        return cls(me.ru_utime + me.ru_stime, children, time.monotonic())
 
     def add_since(self, start: Usage, tests: int = 0) -> None:
         """Add what was used between `start` and now."""

@@ -24,7 +24,7 @@ from _pytest.nodeid import NodeId
 from sightline_common.settings import ServiceSettings
 from sightline_common.storage import ObjectStore
 from sightline_common.topics import TopicNames
-from sightline_testkit import cpu_by_module
+from sightline_testkit import cpu_by_module, forked
 from sightline_testkit.kafka import create_topics, delete_topics
 from sightline_testkit.nginx import private_nginx
 from sightline_testkit.processes import ChildProcess
@@ -32,6 +32,7 @@ from sightline_testkit.processes import ChildProcess
 __all__ = ["CliHangError", "Isolated", "private_nginx"]  # and the fixtures below
 
 _STACKS_WITHIN_S = 30.0  # a hung CLI's faulthandler dump, on a loaded machine
+_FORK = os.environ.get("SIGHTLINE_TEST_FORK", "1") != "0"
 
 
 class CliHangError(AssertionError):
@@ -96,10 +97,13 @@ class Isolated:
         return subprocess.CompletedProcess(command, child.returncode, stdout, stderr)
 
     def spawn(self, module: str, *args: str, **env: str) -> ChildProcess:
-        """Start `python -m module` with this test's environment; stopped at teardown."""
+        """Start `python -m module` with this test's environment, forked by the fork server
+        (`forkserver`: its libraries already imported; `SIGHTLINE_TEST_FORK=0` starts a new
+        interpreter instead); stopped at teardown."""
         name = module.rsplit(".", 1)[-1]
         log = self.tmp / "logs" / f"{name}-{len(self.children)}.log"
-        child = ChildProcess.python_module(module, args, {**self.env, **env}, log).start()
+        start = ChildProcess.forked_module if _FORK else ChildProcess.python_module
+        child = start(module, args, {**self.env, **env}, log).start()
         self.children.append(child)
         return child
 
@@ -107,6 +111,12 @@ class Isolated:
 def pytest_configure(config: pytest.Config) -> None:
     """With `SIGHTLINE_TEST_CPU=<file>`, measure the CPU of each test module (cpu_by_module)."""
     cpu_by_module.register(config)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """End this process's fork server (the tests stopped its children), so that it is reaped
+    inside the session's CPU count."""
+    forked.close_server()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -14,19 +14,27 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from sightline_devstack import ports
+from sightline_testkit import forked
 
 
 class ChildProcess:
     """A child process with its output in a log file; always reaped by `stop`/`kill`."""
 
     def __init__(
-        self, argv: Sequence[str], env: Mapping[str, str], log_path: Path, name: str
+        self,
+        argv: Sequence[str],
+        env: Mapping[str, str],
+        log_path: Path,
+        name: str,
+        *,
+        fork: bool = False,
     ) -> None:
         self.name = name
         self.argv = list(argv)
         self.env = dict(env)
         self.log_path = log_path
-        self._proc: subprocess.Popen[bytes] | None = None
+        self._fork = fork
+        self._proc: subprocess.Popen[bytes] | forked.ForkedProcess | None = None
 
     @classmethod
     def python_module(
@@ -34,6 +42,14 @@ class ChildProcess:
     ) -> ChildProcess:
         """`python -m module args...` with this interpreter (the venv's, not a shim)."""
         return cls([sys.executable, "-m", module, *args], env, log_path, module)
+
+    @classmethod
+    def forked_module(
+        cls, module: str, args: Sequence[str], env: Mapping[str, str], log_path: Path
+    ) -> ChildProcess:
+        """`python -m module args` forked by this process's fork server (`forkserver`): the
+        same program, without importing its third-party libraries again."""
+        return cls([sys.executable, "-m", module, *args], env, log_path, module, fork=True)
 
     @property
     def pid(self) -> int:
@@ -44,8 +60,12 @@ class ChildProcess:
     def start(self) -> ChildProcess:
         """Start (or restart) the process, appending to its log."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        log = self.log_path.open("ab")
         env = {**os.environ, **self.env}
+        if self._fork:
+            module, *args = self.argv[2:]
+            self._proc = forked.server().spawn(module, args, env, self.log_path)
+            return self
+        log = self.log_path.open("ab")
         self._proc = subprocess.Popen(self.argv, env=env, stdout=log, stderr=subprocess.STDOUT)
         log.close()
         return self

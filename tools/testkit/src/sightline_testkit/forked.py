@@ -49,9 +49,15 @@ class ForkServer:
         threading.Thread(target=self._read, name="fork-server", daemon=True).start()
 
     def spawn(
-        self, module: str, args: Sequence[str], env: Mapping[str, str], log: Path
+        self,
+        module: str,
+        args: Sequence[str],
+        env: Mapping[str, str],
+        log: Path,
+        stderr: Path | None = None,
     ) -> ForkedProcess:
-        """`python -m module args` with exactly `env`, forked; stdout and stderr go to `log`."""
+        """`python -m module args` with exactly `env`, forked; stdout goes to `log`, and stderr
+        too unless `stderr` names another file (both appended to)."""
         with self._changed:
             self._next_id += 1
             request_id = self._next_id
@@ -61,7 +67,8 @@ class ForkServer:
             "args": list(args),
             "env": dict(env),
             "cwd": os.getcwd(),
-            "log": str(log),
+            "stdout": str(log),
+            "stderr": str(stderr or log),
         }
         self._channel.sendall(json.dumps(request).encode() + b"\n")
         with self._changed:

@@ -12,7 +12,8 @@ numpy, OpenCV, PyAV and TensorFlow are left to the child. Nothing of Sightline's
 preloaded, so every module-level setting is read from the child's environment.
 
 Protocol (the client is `sightline_testkit.forked`), JSON lines over the socket whose file
-descriptor is the only argument: a request `{"id", "module", "args", "env", "cwd", "log"}` is
+descriptor is the only argument: a request `{"id", "module", "args", "env", "cwd", "stdout", "stderr"}` (file paths,
+appended to) is
 answered `{"id", "pid"}` (or `{"id", "error"}`); a child's end is reported as
 `{"exit": pid, "code": exit code (negative: the signal), "cpu": CPU-s with its own children}`.
 The server ends when the client closes the socket.
@@ -122,14 +123,14 @@ def _send(channel: socket.socket, message: dict[str, Any]) -> None:
 
 def _become(request: Request) -> None:
     """Turn this forked child into `python -m module args` with the request's environment,
-    working folder and log (stdout and stderr appended to it, stdin empty); the interpreter's
+    working folder and output files (appended to; stdin empty); the interpreter's
     normal exit (threads joined, atexit, exit code) follows when the module returns or raises.
     What a new interpreter would take from the environment at start-up is done here: the
     working folder and `PYTHONPATH` first on `sys.path`, `PYTHONFAULTHANDLER`."""
-    log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    os.dup2(log, 1)
-    os.dup2(log, 2)
-    os.close(log)
+    for fd, path in ((1, request["stdout"]), (2, request["stderr"])):
+        opened = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        os.dup2(opened, fd)
+        os.close(opened)
     empty = os.open(os.devnull, os.O_RDONLY)
     os.dup2(empty, 0)
     os.close(empty)

@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -77,12 +78,11 @@ class Isolated:
         SIGABRT) and the test fails with that, its output so far and the command: an operator
         CLI call once ran past 240 s on a loaded machine and left no trace of why."""
         command = [sys.executable, "-m", module, *args]
+        env = {**os.environ, **self.env, "PYTHONFAULTHANDLER": "1"}
+        if _FORK:
+            return _run_forked(command, env, timeout)
         with subprocess.Popen(
-            command,
-            env={**os.environ, **self.env, "PYTHONFAULTHANDLER": "1"},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         ) as child:
             try:
                 stdout, stderr = child.communicate(timeout=timeout)
@@ -111,6 +111,30 @@ class Isolated:
 def pytest_configure(config: pytest.Config) -> None:
     """With `SIGHTLINE_TEST_CPU=<file>`, measure the CPU of each test module (cpu_by_module)."""
     cpu_by_module.register(config)
+
+
+def _run_forked(
+    command: list[str], env: dict[str, str], timeout: float
+) -> subprocess.CompletedProcess[str]:
+    """`Isolated.run` through the fork server: the output is read from files once it ends."""
+    with tempfile.TemporaryDirectory(prefix="sightline-cli-") as folder:
+        out, err = Path(folder) / "stdout", Path(folder) / "stderr"
+        child = forked.server().spawn(command[2], command[3:], env, out, stderr=err)
+        try:
+            code = child.wait(timeout)
+        except subprocess.TimeoutExpired:
+            child.send_signal(signal.SIGABRT)
+            try:
+                child.wait(_STACKS_WITHIN_S)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait(_STACKS_WITHIN_S)
+            raise CliHangError(command, timeout, _text(out), _text(err)) from None
+        return subprocess.CompletedProcess(command, code, _text(out), _text(err))
+
+
+def _text(path: Path) -> str:
+    return path.read_text(errors="replace") if path.exists() else ""
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -12,9 +12,9 @@ numpy, OpenCV, PyAV and TensorFlow are left to the child. Nothing of Sightline's
 preloaded, so every module-level setting is read from the child's environment.
 
 Protocol (the client is `sightline_testkit.forked`), JSON lines over the socket whose file
-descriptor is the only argument: a request `{"id", "module", "args", "env", "cwd", "stdout", "stderr"}` (file paths,
-appended to) is
-answered `{"id", "pid"}` (or `{"id", "error"}`); a child's end is reported as
+descriptor is the only argument: a request `{"id", "module", "args", "env", "cwd", "stdout",
+"stderr"}` (output file paths, appended to) is answered `{"id", "pid"}` (or `{"id", "error"}`);
+a child's end is reported as
 `{"exit": pid, "code": exit code (negative: the signal), "cpu": CPU-s with its own children}`.
 The server ends when the client closes the socket.
 """

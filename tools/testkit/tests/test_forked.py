@@ -64,6 +64,7 @@ def test_a_signal_and_a_timeout_read_as_popen_reports_them(
     server: ForkServer, probe_env: dict[str, str], tmp_path: Path
 ) -> None:
     child = server.spawn("fork_probe", ["sleep"], probe_env, tmp_path / "sleep.log")
+    assert (tmp_path / "sleep.log").exists()  # at once, as Popen's log file would
     with pytest.raises(subprocess.TimeoutExpired):
         child.wait(0.2)
     assert child.poll() is None

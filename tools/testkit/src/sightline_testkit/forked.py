@@ -57,7 +57,10 @@ class ForkServer:
         stderr: Path | None = None,
     ) -> ForkedProcess:
         """`python -m module args` with exactly `env`, forked; stdout goes to `log`, and stderr
-        too unless `stderr` names another file (both appended to)."""
+        too unless `stderr` names another file (both appended to). The files exist when this
+        returns, as with `Popen` (a test may read the log before the child writes to it)."""
+        for path in (log, stderr or log):
+            path.open("ab").close()
         with self._changed:
             self._next_id += 1
             request_id = self._next_id

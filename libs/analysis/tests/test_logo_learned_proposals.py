@@ -4,7 +4,7 @@ library without weights, go to the plain matcher."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -13,10 +13,11 @@ import pytest
 from sightline_analysis.analyzers import AnalyzerContext, AnalyzerRegistry
 from sightline_analysis.frames import Frame, Image
 from sightline_analysis.logo import pipeline as pipeline_module
+from sightline_analysis.logo.learned import proposals as proposals_module
 from sightline_analysis.logo.learned.model import Candidate
 from sightline_analysis.logo.learned.proposals import ProposalConfig, ProposalMatcher
 from sightline_analysis.logo.learned.train import TrainingRecipe
-from sightline_analysis.logo.learned.weights import WeightsStore
+from sightline_analysis.logo.learned.weights import WeightsStore, library_key
 from sightline_analysis.logo.matcher import LogoMatch, LogoMatcher, iou
 from sightline_analysis.logo.net_start import Look, NetStart, NetStartConfig, net_starts
 from sightline_analysis.logo.pipeline import LogoPipeline, PipelineConfig
@@ -104,6 +105,27 @@ def test_a_changed_library_drops_the_net_until_its_own_weights_are_found() -> No
     assert matcher.net_key is None
     matcher.remove("volt-1")
     assert matcher.library_key == key
+
+
+def test_the_library_key_is_hashed_once_per_library_not_per_frame(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    hashed: list[int] = []
+
+    def counted(digests: Iterable[tuple[str, str]], recipe: TrainingRecipe) -> str:
+        hashed.append(1)
+        return library_key(digests, recipe)
+
+    monkeypatch.setattr(proposals_module, "library_key", counted)
+    matcher = matcher_with(ProposingNet([]))
+    before = len(hashed)
+    for _ in range(3):
+        matcher.match(FRAME)
+    assert len(hashed) == before
+    key = matcher.library_key
+    matcher.add("volt-1", "volt", make_logo("VOLT", seed=2))
+    assert matcher.library_key != key
+    assert len(hashed) == before + 1
 
 
 def test_turning_learned_proposals_on_changes_the_logo_analyzer_fingerprint() -> None:

@@ -126,6 +126,9 @@ def test_the_library_key_is_hashed_once_per_library_not_per_frame(
     matcher.add("volt-1", "volt", make_logo("VOLT", seed=2))
     assert matcher.library_key != key
     assert len(hashed) == before + 1
+    key = matcher.library_key
+    matcher.proposals = ProposalConfig(recipe=TrainingRecipe(steps=100))
+    assert matcher.library_key != key
 
 
 def test_turning_learned_proposals_on_changes_the_logo_analyzer_fingerprint() -> None:

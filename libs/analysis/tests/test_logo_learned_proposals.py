@@ -68,6 +68,19 @@ def test_without_a_proposal_there_the_logo_is_not_searched_for() -> None:
     assert matcher_with(ProposingNet([elsewhere, weak, narrow])).match(FRAME) == []
 
 
+def test_only_the_best_max_searched_candidates_are_searched_by_sift() -> None:
+    """The third candidate is still a candidate (the starter and the zoomed read check it),
+    but the region search, which rarely verifies it, leaves it out."""
+    elsewhere = [Candidate("acme", (40.0 + 300 * k, 400.0, 200.0, 100.0), 0.99, 12) for k in (0, 1)]
+    on_logo = Candidate("acme", TRUTH, 0.9, 12)
+    matcher = ProposalMatcher(proposals=ProposalConfig(max_proposals=3))
+    matcher.add("acme-1", "acme", ACME)
+    proposed = [*elsewhere, on_logo]
+    assert matcher.candidates(proposed) == proposed
+    assert matcher.search(FRAME, proposed) == [[], [], []]
+    assert matcher.search(FRAME, [on_logo])[0][0].brand == "acme"
+
+
 def test_candidates_are_the_sure_wide_best_proposals_and_logo_ids_name_a_brand() -> None:
     best = Candidate("acme", (40.0, 400.0, 200.0, 100.0), 0.95, 12)
     second = Candidate("acme", (860.0, 230.0, 160.0, 80.0), 0.8, 12)

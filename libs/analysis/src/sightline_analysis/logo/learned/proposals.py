@@ -51,6 +51,16 @@ class ProposalConfig(BaseModel):
     """A proposal's peak probability must reach this."""
     max_proposals: int = Field(default=4, ge=1)
     """The best-scored proposals verified per frame."""
+    max_searched: int = Field(default=2, ge=1)
+    """Of those, the best-scored searched by SIFT (`search`, ~15 CPU-ms a region); the others
+    are left to the pipeline's other checks of a proposal (blurred start, zoomed read). Tune
+    seed 1401 (kit replay, every region searched): the first proposal verified its brand in
+    101 of 232 searches, the second 18 of 168, the third 1 of 100, the fourth 0 of 54. 4 -> 2
+    (one process, alternating per clip, load 5-15, nproc 2): 1401 table identical (0.984 /
+    0.807, 42/51), CPU 26.15 -> 23.77 s over 273 frames, median 78.4 -> 77.0 ms; 1403 the
+    same bins (1.000 / 0.825, 40/48; one clip's IoU 0.85 -> 0.84), 28.94 -> 27.03 s, median
+    102.2 -> 93.2 ms. `max_proposals` 4 -> 2 instead lost 1401's motion-blurred HELIX (the
+    starter's third and fourth proposals)."""
     min_width: float = Field(default=42.0, ge=0.0)
     """Proposals narrower than this (frame pixels; 5 heatmap cells at 720p) are noise."""
     margin: float = Field(default=0.3, ge=0.0)
@@ -166,15 +176,18 @@ class ProposalMatcher(LogoMatcher):
 
     def verify(self, frame: Image, proposed: Sequence[Candidate]) -> list[LogoMatch]:
         """The brands verified in `frame` where `proposed` (its `propose`) points: the
-        best-scored proposals that are sure and wide enough, each region searched by
-        `LogoMatcher.match_region`."""
+        best-scored proposals that are sure and wide enough, each of the first `max_searched`
+        regions searched by `LogoMatcher.match_region`."""
         return most_confident(m for each in self.search(frame, self.candidates(proposed))
                               for m in each)  # fmt: skip
 
     def search(self, frame: Image, candidates: Sequence[Candidate]) -> list[list[LogoMatch]]:
         """The sightings `LogoMatcher.match_region` verifies around each of `candidates` (as
-        `candidates` returns them), one list per candidate: which proposals held up."""
-        return [self.match_region(frame, self._grown(c.box)) for c in candidates]
+        `candidates` returns them), one list per candidate: which proposals held up (none for
+        those after the first `max_searched`, which are not searched)."""
+        searched = self.proposals.max_searched
+        return [self.match_region(frame, self._grown(c.box)) if rank < searched else []
+                for rank, c in enumerate(candidates)]  # fmt: skip
 
     def second_look(self, frame: Image, candidate: Candidate, zoom: float) -> float | None:
         """The net's peak probability of `candidate`'s brand inside its box when the net sees
@@ -203,8 +216,9 @@ class ProposalMatcher(LogoMatcher):
         return float(inside.max()) if inside.size else None
 
     def candidates(self, proposed: Sequence[Candidate]) -> list[Candidate]:
-        """The proposals `verify` searches: the best-scored `max_proposals` of those that are
-        sure (`min_score`) and wide (`min_width`) enough, best first."""
+        """The proposals checked (`verify` searches the first `max_searched`): the best-scored
+        `max_proposals` of those that are sure (`min_score`) and wide (`min_width`) enough,
+        best first."""
         cfg = self.proposals
         return sorted(
             (c for c in proposed if c.score >= cfg.min_score and c.box[2] >= cfg.min_width),

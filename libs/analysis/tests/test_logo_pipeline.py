@@ -308,8 +308,7 @@ def test_a_brand_only_its_wordmark_shows_is_found_by_the_ocr_channel_alone() -> 
     frame = np.full((720, 1280, 3), 190, np.uint8)
     cv2.putText(frame, "KESTREL", (420, 400), cv2.FONT_HERSHEY_DUPLEX, 3.0, (40, 30, 20), 6)
     assert matcher.match(frame) == []
-    config = PipelineConfig(wordmark=WordmarkConfig(every=2))
-    pipeline = LogoPipeline(matcher, config, WordmarkReader(config.wordmark))
+    pipeline = LogoPipeline(matcher, PipelineConfig(), WordmarkReader())
     sources = []
     for index in range(3):  # read on frames 0 and 2, tracked on frame 1
         sightings = pipeline.process(Frame(frame.copy(), index * 0.5))

@@ -16,7 +16,6 @@ from sightline_analysis.frames import Frame, Image
 from sightline_analysis.logo.matcher import LogoMatcher
 from sightline_analysis.logo.pipeline import LogoPipeline, PipelineConfig
 from sightline_analysis.logo.tracker import Verified
-from sightline_analysis.logo.wordmark import WordmarkConfig
 
 
 def _shot(bgr: tuple[int, int, int]) -> Image:
@@ -25,16 +24,13 @@ def _shot(bgr: tuple[int, int, int]) -> Image:
     return frame
 
 
-GREY, RED = _shot((128, 128, 128)), _shot((0, 0, 220))
-
-
-def _read_at(
-    monkeypatch: pytest.MonkeyPatch, config: PipelineConfig, stream: list[tuple[float, Image]]
-) -> list[float]:
-    """The times of the frames of `stream` (time, picture) that the OCR channel reads whole."""
+def test_the_first_frame_of_each_shot_is_read_wherever_the_shot_starts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from sightline_analysis.logo.wordmark import WordmarkReader  # noqa: PLC0415 - optional
 
-    pipeline = LogoPipeline(LogoMatcher(), config, WordmarkReader())
+    pipeline = LogoPipeline(LogoMatcher(), PipelineConfig(reverify=False), WordmarkReader())
+    assert pipeline.config.wordmark.every == 2
     read: list[float] = []
 
     def record(frame: Frame, _scale: float, _verified: list[Verified]) -> list[Verified]:
@@ -42,25 +38,8 @@ def _read_at(
         return []
 
     monkeypatch.setattr(pipeline, "_read", record)
-    for t, image in stream:
-        pipeline.process(Frame(image, t))
-    return read
-
-
-def test_the_first_frame_of_each_shot_is_read_wherever_the_shot_starts(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    config = PipelineConfig(reverify=False, wordmark=WordmarkConfig(every=2))
+    grey, red = _shot((128, 128, 128)), _shot((0, 0, 220))
     # A grey shot of three frames, then a cut to a red one at the stream's fourth frame.
-    stream = [(0.0, GREY), (0.5, GREY), (1.0, GREY), (1.5, RED), (2.0, RED), (2.5, RED)]
-    assert _read_at(monkeypatch, config, stream) == [0.0, 1.0, 1.5, 2.5]
-
-
-def test_by_default_a_shot_is_read_on_its_first_frame_and_every_fourth_after(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The whole-frame read is the channel's costliest step; the zoomed reads cover the net's
-    unverified proposals on the frames between."""
-    # A grey shot of six frames, then a cut to a red one.
-    stream = [*((k * 0.5, GREY) for k in range(6)), (3.0, RED)]
-    assert _read_at(monkeypatch, PipelineConfig(reverify=False), stream) == [0.0, 2.0, 3.0]
+    for t, image in ((0.0, grey), (0.5, grey), (1.0, grey), (1.5, red), (2.0, red), (2.5, red)):
+        pipeline.process(Frame(image, t))
+    assert read == [0.0, 1.0, 1.5, 2.5]

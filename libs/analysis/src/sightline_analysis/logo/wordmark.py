@@ -47,17 +47,9 @@ class WordmarkConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     enabled: bool = True
-    every: int = Field(default=4, ge=1)
-    """Read one sampled frame in `every` (and a shot's first): OCR costs far more than the
-    tracker, which carries the brands read to the frames between (a look-alike's veto holds
-    on them too), and the net's proposals no channel verified get a zoomed read on every
-    frame (`zoom_read.py`). 2 -> 4 on the kit's tune seeds (net pipeline, one process, both
-    alternating per clip, load 3-8, nproc 2): 1401 0.984 / 0.816 -> 0.984 / 0.807, 42/51
-    appearances either way, CPU 27.9 -> 24.4 s over 273 frames, median 90.0 -> 80.0 ms;
-    1403 0.994 / 0.835 -> 1.000 / 0.825, 40/48 either way, 29.9 -> 26.4 s, median 104.5 ->
-    96.6 ms. What the whole-frame read alone finds is the scale clip's small AURORA (1-2
-    bins later at 4) and, on 1403, the edge clip's half-visible HELIX, which a read at 3
-    (and one per shot) misses: 39/48."""
+    every: int = Field(default=2, ge=1)
+    """Read one sampled frame in `every` (OCR costs far more than the tracker, which carries
+    the brands read to the frames between; a look-alike's veto holds on them too)."""
     width: int = Field(default=512, ge=160, le=2000)
     """Width of the reduced frame lines are detected on (at most 2000: rapidocr's detector
     would shrink a wider one, which `detector_input` does not); lines are still recognised

@@ -241,6 +241,19 @@ def test_a_net_proposal_the_matcher_rejects_starts_a_track_where_the_blurred_ref
     assert LogoPipeline(matcher, off).process_segment([Frame(frame, 0.0)]) == [[]]
 
 
+def test_a_blurred_start_is_sure_only_where_the_zoomed_net_is_sure_of_its_proposal() -> None:
+    frame, box = _smeared_frame(12.0)
+    x, y, w, h = box
+    on_logo = Candidate("orbita", (x - 10, y + 6, w * 1.1, h * 0.9), 0.98, 20)
+    matcher = ProposalMatcher()
+    matcher.add("orbita-1", "orbita", OPAQUE)
+    gray = np.asarray(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), np.uint8)
+    config = NetStartConfig()
+    starts = [net_starts(gray, matcher, [on_logo], [], config, look=look)
+              for look in (None, lambda _c: 0.9, lambda _c: 0.99)]  # fmt: skip
+    assert [[s.sure for s in each] for each in starts] == [[False], [False], [True]]
+
+
 class _Rejecting(ProposalMatcher):
     """A proposal matcher whose search verifies nothing where the net proposes."""
 

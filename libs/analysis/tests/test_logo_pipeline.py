@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from difflib import SequenceMatcher
 
 import cv2
@@ -13,7 +14,13 @@ from sightline_analysis.analyzers.plugins.logo import LogoAnalyzer, LogoConfig
 from sightline_analysis.frames import Frame, Image
 from sightline_analysis.logo.matcher import LogoMatcher
 from sightline_analysis.logo.pipeline import LogoPipeline, PipelineConfig
-from sightline_analysis.logo.tracker import LogoTracker, TrackerConfig, Verified
+from sightline_analysis.logo.tracker import (
+    VOUCHED,
+    Box,
+    LogoTracker,
+    TrackerConfig,
+    Verified,
+)
 from sightline_analysis.logo.wordmark import (
     WordmarkConfig,
     brand_in,
@@ -335,3 +342,52 @@ def test_a_line_the_camera_panned_keeps_its_read() -> None:
     assert engine.recognised == 1
     assert moved.text == first[0].text
     assert moved.box[0] == 200.0
+
+
+def test_a_tentative_start_is_held_back_until_a_later_verification_confirms_it() -> None:
+    tracker = LogoTracker()
+    start = Verified("volta", "v1", (100.0, 100.0, 80.0, 40.0), 0.5, VOUCHED, tentative=True)
+    first = tracker.step(_scene((100, 100), PATCH), [start])
+    assert [(t.held, t.confirmed) for t in first] == [(True, ())]
+    vouched = tracker.step(_scene((104, 100), PATCH), [], vouch=_fits)
+    assert [(t.held, t.sighting.source) for t in vouched] == [(True, VOUCHED)]  # no confirmation
+    again = replace(start, box=(108.0, 100.0, 80.0, 40.0))
+    confirmed = tracker.step(_scene((108, 100), PATCH), [again])
+    assert [t.held for t in confirmed] == [False]
+    assert [(ago, s.box[0]) for ago, s in confirmed[0].confirmed] == [(2, 100.0), (1, 104.0)]
+    assert not tracker.step(_scene((112, 100), PATCH), [], vouch=_fits)[0].held
+
+
+def _fits(sighting: Verified, box: Box) -> tuple[Box, float]:
+    """A blur check that confirms every box."""
+    return box, 0.9
+
+
+def test_a_sure_proposal_at_a_held_tracks_place_confirms_it() -> None:
+    box = (100.0, 100.0, 80.0, 40.0)
+    for proposal, confirmed in [
+        (("volta", (90.0, 95.0, 100.0, 50.0), 0.6), True),
+        (("volta", (90.0, 95.0, 100.0, 50.0), 0.4), False),  # not sure enough
+        (("volta", (150.0, 95.0, 300.0, 50.0), 0.97), False),  # overlapping, elsewhere
+        (("kestrel", (90.0, 95.0, 100.0, 50.0), 0.97), False),
+    ]:
+        tracker = LogoTracker()
+        start = Verified("volta", "v1", box, 0.5, VOUCHED, tentative=True)
+        tracker.step(_scene((100, 100), PATCH), [start])
+        (out,) = tracker.step(_scene((100, 100), PATCH), [], vouch=_fits, proposed=[proposal])
+        assert (out.held, len(out.confirmed)) == (not confirmed, int(confirmed)), proposal
+
+
+def test_a_track_last_seen_blurred_coasts_only_where_the_net_proposes_its_brand() -> None:
+    box = (100.0, 100.0, 80.0, 40.0)
+    for source, proposed, carried in [
+        (VOUCHED, [], False),
+        (VOUCHED, [("kestrel", box, 0.9)], False),
+        (VOUCHED, [("volta", (150.0, 110.0, 60.0, 40.0), 0.6)], True),
+        (VOUCHED, None, True),  # the net was not asked
+        ("image", [], True),
+    ]:
+        tracker = LogoTracker()
+        tracker.step(_scene((100, 100), PATCH), [Verified("volta", "v1", box, 0.9, source)])
+        out = tracker.step(_scene((100, 100), PATCH), [], proposed=proposed)
+        assert len(out) == int(carried), (source, proposed)

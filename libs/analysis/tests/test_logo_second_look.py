@@ -75,6 +75,7 @@ def test_a_sharp_proposal_starts_only_where_the_zoomed_net_the_fit_and_every_win
     assert net_starts(gray, matcher, [on_logo], [], config) == []  # no second look asked
     (start,) = net_starts(gray, matcher, [on_logo], [], config, look=lambda c: 0.99)
     assert start.brand == "orbita"
+    assert start.sure  # three kinds of evidence: no later frame needs to confirm it
     assert abs(start.found.box[0] - x) < 0.1 * w
     assert abs(start.found.box[2] - w) < 0.15 * w
     unsure = net_starts(gray, matcher, [on_logo], [], config, look=lambda c: 0.9)

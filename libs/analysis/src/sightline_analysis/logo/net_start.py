@@ -23,7 +23,7 @@ together did they part the brand from look-alikes and clutter there.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -122,15 +122,31 @@ class NetStartConfig(BaseModel):
     `min_detail` is 0.1)."""
     second_look: SecondLook = SecondLook()
     """A proposal (of any score) that the blurred checks did not start, looked at again."""
+    confirm: bool = True
+    """A blurred start whose proposal the zoomed net (the second look's, at its
+    `min_probability`) is not sure of starts a held track, reported only once a later frame
+    confirms it (a verification, another start, or a net proposal at its place: the
+    tracker's `confirm_score`), and then from the frame it started on (`tracker.py`): on
+    one frame, clutter fools the net and the blurred fit together, on the next rarely, while
+    the net keeps proposing a blurred logo where it is. The tracker's own blur check does not
+    confirm (the same fit). Kit replays of the tune seeds with the nets of four training
+    draws: the zoomed net gave the 213 blurred starts on the brand 0.90-1.00 (most >= 0.98)
+    and the false ones 0.35-0.75 (diagonal stripes, part of a letter) or had no proposal
+    around the fit (a blotchy background); the draw whose net proposes clutter surely had
+    17 false bins on 1401 + 1403, 9 with the held starts (and `tracker`'s proposal-bound
+    coasting), the same appearances and recall."""
 
 
 @dataclass(frozen=True)
 class NetStart:
-    """A track to start: the brand, its best-fitting reference and where it fits."""
+    """A track to start: the brand, its best-fitting reference and where it fits; `sure`:
+    the zoomed net is sure of it too (the second look's, or a blurred start's proposal
+    looked at again), so no later frame needs to confirm it (`NetStartConfig.confirm`)."""
 
     brand: str
     logo_id: str
     found: BlurMatch
+    sure: bool = False
 
 
 def net_starts(
@@ -170,6 +186,10 @@ def net_starts(
                                             "min_detail": config.deep_detail})  # fmt: skip
             fits = _fits(gray, candidate, matcher, deep, fitted)
             start = _start(gray, candidate.brand, fits, config.deep_sharpness)
+        if start is not None and config.confirm and look is not None:
+            probability = look(candidate)
+            sure = probability is not None and probability >= config.second_look.min_probability
+            start = replace(start, sure=sure)
         if start is None and look is not None and config.second_look.enabled:
             start = _second_look(gray, candidate, matcher, (check, fitted), look,
                                  config.second_look)  # fmt: skip
@@ -199,7 +219,7 @@ def _second_look(  # noqa: PLR0917 - the candidate, where to look, and how
         worst = region_agreement(gray, matcher.region_template(logo_id), found.box,
                                  config.region_shift, enough=config.min_region)  # fmt: skip
         if worst is not None and worst >= config.min_region:
-            return NetStart(candidate.brand, logo_id, found)
+            return NetStart(candidate.brand, logo_id, found, sure=True)
     return None
 
 

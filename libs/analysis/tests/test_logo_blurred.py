@@ -234,11 +234,15 @@ def test_a_net_proposal_the_matcher_rejects_starts_a_track_where_the_blurred_ref
     matcher.use(_ProposingNet([on_logo, clutter]))  # type: ignore[arg-type]
     assert matcher.match(frame) == []  # SIFT does not see the blurred logo
     config = PipelineConfig(wordmark=WordmarkConfig(enabled=False), backtrack=False, fill_gaps=0)
-    (found,) = LogoPipeline(matcher, config).process_segment([Frame(frame, 0.0)])
+    # The stand-in net has no zoomed look: the start waits for the next frame to confirm it.
+    two = [Frame(frame, 0.0), Frame(frame, 0.5)]
+    found, again = LogoPipeline(matcher, config).process_segment(two)
     assert [(s.brand, s.source) for s in found] == [("orbita", VOUCHED)]
     assert _near(found[0].box, box, 0.1 * w)
+    assert [s.brand for s in again] == ["orbita"]
+    assert LogoPipeline(matcher, config).process_segment(two[:1]) == [[]]
     off = config.model_copy(update={"net_start": NetStartConfig(enabled=False)})
-    assert LogoPipeline(matcher, off).process_segment([Frame(frame, 0.0)]) == [[]]
+    assert LogoPipeline(matcher, off).process_segment(two) == [[], []]
 
 
 def test_a_blurred_start_is_sure_only_where_the_zoomed_net_is_sure_of_its_proposal() -> None:
@@ -282,7 +286,9 @@ def test_a_sharp_picture_the_matcher_rejected_does_not_start_a_track() -> None:
     gray = np.asarray(cv2.cvtColor(sharp, cv2.COLOR_BGR2GRAY), np.uint8)
     assert blurred_match(gray, on_logo.box, _template(OPAQUE), config.net_start.blurred)
     assert LogoPipeline(matcher, config).process_segment([Frame(sharp, 0.0)]) == [[]]
-    (found,) = LogoPipeline(matcher, config).process_segment([Frame(blurred, 0.0)])
+    # Two frames: the stand-in net has no zoomed look, so the start waits for a confirmation.
+    twice = [Frame(blurred, 0.0), Frame(blurred, 0.5)]
+    found, _ = LogoPipeline(matcher, config).process_segment(twice)
     assert [(s.brand, s.source) for s in found] == [("orbita", VOUCHED)]
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from difflib import SequenceMatcher
+from typing import Any
 
 import cv2
 import numpy as np
@@ -18,6 +20,7 @@ from sightline_analysis.logo.tracker import (
     VOUCHED,
     Box,
     LogoTracker,
+    Tracked,
     TrackerConfig,
     Verified,
 )
@@ -361,6 +364,34 @@ def test_a_tentative_start_is_held_back_until_a_later_verification_confirms_it()
 def _fits(sighting: Verified, box: Box) -> tuple[Box, float]:
     """A blur check that confirms every box."""
     return box, 0.9
+
+
+def _starting(
+    pipeline: LogoPipeline, starts: list[list[Verified]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Feed `pipeline`'s tracker one list of `starts` per frame besides the frame's own."""
+    step = pipeline._tracker.step
+
+    def with_starts(gray: Image, verified: Sequence[Verified], *rest: Any) -> list[Tracked]:
+        return step(gray, [*verified, *starts.pop(0)], *rest)
+
+    monkeypatch.setattr(pipeline._tracker, "step", with_starts)
+
+
+@pytest.mark.parametrize("confirmed", [True, False])
+def test_a_segment_reports_a_start_from_its_first_frame_once_confirmed(
+    confirmed: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = PipelineConfig(wordmark=WordmarkConfig(enabled=False), reverify=False,
+                            backtrack=False, fill_gaps=0)  # fmt: skip
+    pipeline = LogoPipeline(LogoMatcher(), config)
+    start = Verified("volta", "v1", (100.0, 100.0, 80.0, 40.0), 0.5, VOUCHED, tentative=True)
+    _starting(pipeline, [[start], [], [start] if confirmed else []], monkeypatch)
+    frames = [Frame(_bgr(_scene((100, 100), PATCH)), t) for t in (0.0, 0.5, 1.0)]
+    found = pipeline.process_segment(frames)
+    assert [[s.box[0] for s in each] for each in found] == (
+        [[100.0], [100.0], [100.0]] if confirmed else [[], [], []]
+    )
 
 
 def test_a_sure_proposal_at_a_held_tracks_place_confirms_it() -> None:

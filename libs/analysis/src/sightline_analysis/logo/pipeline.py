@@ -11,7 +11,9 @@ Per sampled frame, in stream order:
    box, enlarged so a small logo gets the pixels the matcher needs (a cheap, local second look);
    with a `ProposalMatcher`, a net proposal the matcher did not verify (a motion-blurred logo
    SIFT cannot see) where the brand's reference, blurred by a short line kernel, fits starts a
-   track (`net_start.py`, source `blur`);
+   track (`net_start.py`, source `blur`), held back until a later frame confirms it unless the
+   zoomed net is sure of the proposal too (`NetStartConfig.confirm`; in `process_segment`
+   the held frames of the segment are reported once it is confirmed);
 4. every `wordmark.every`-th frame the OCR channel reads the frame (lines unchanged since the
    stream's previous read keep that read): a sighting or track on which it reads a
    look-alike's text (much like the brand's, but not it) is vetoed, here and on the frames
@@ -63,6 +65,7 @@ from sightline_analysis.logo.tracker import (
     Verified,
     Vouch,
     overlaps,
+    same_place,
 )
 from sightline_analysis.logo.wordmark import (
     LineMemory,
@@ -225,17 +228,24 @@ class LogoPipeline:
         answer."""
         self._proposed: list[Candidate] = []
         """The net's proposals on the last frame processed (for `backtrack` in segments)."""
+        self._confirmed: list[tuple[int, Sighting]] = []
+        """The sightings of held tracks (`NetStartConfig.confirm`) the last frame processed
+        confirmed, each with how many frames before it it was held back on."""
 
     def process_segment(self, frames: Sequence[Frame]) -> list[list[Sighting]]:
         """The sightings of each of a segment's frames (in order), updating the stream's
         state; with `backtrack`, first verifications are followed back through the segment,
         and with `fill_gaps`, frames between two verifications at the same place are filled
         (from the stream's previous segment's last frames too)."""
-        out, cuts, proposed = [], [], []
+        out: list[list[Sighting]] = []
+        cuts, proposed = [], []
         for frame in frames:
             cuts.append(self._cut(frame))
             out.append(self._process(frame))
             proposed.append(self._proposed)
+            for ago, sighting in self._confirmed:
+                if ago < len(out):  # the earlier segments are reported already
+                    out[-1 - ago].append(sighting)
         if self.config.backtrack and len(frames) > 1:
             self._backtrack(frames, cuts, out, proposed)
         if self.config.fill_gaps > 0:
@@ -342,9 +352,19 @@ class LogoPipeline:
         self._frames += 1
         out = []
         vouch = self._vouch(frame, scale) if cfg.blurred.enabled else None
-        for tracked in self._tracker.step(gray, verified, confirmed, vouch):
+        self._confirmed = []
+        asked = (
+            [(c.brand, _scaled(c.box, scale), c.score) for c in proposed]
+            if proposed is not None
+            else None
+        )
+        for tracked in self._tracker.step(gray, verified, confirmed, vouch, asked):
             s = tracked.sighting
             box = _unscaled(s.box, scale)
+            self._confirmed.extend((ago, _from_verified(replace(v, box=_unscaled(v.box, scale))))
+                                   for ago, v in tracked.confirmed)  # fmt: skip
+            if tracked.held:
+                continue
             polygon = polygons.get(id(s)) or _corners(box)
             out.append(Sighting(s.brand, s.logo_id, box, polygon, round(s.confidence, 4),
                                 s.source, inliers.get(id(s), 0)))  # fmt: skip
@@ -467,8 +487,9 @@ class LogoPipeline:
                             tracked=tracked, look=look)  # fmt: skip
         self._unstarted = [c for c in fresh if c.score >= cfg.min_score
                            and not any(s.brand == c.brand for s in starts)]  # fmt: skip
-        return [_verified(s.brand, s.logo_id, s.found.box, s.found.agreement * cfg.confidence,
-                          VOUCHED, scale) for s in starts]  # fmt: skip
+        return [replace(_verified(s.brand, s.logo_id, s.found.box,
+                                  s.found.agreement * cfg.confidence, VOUCHED, scale),
+                        tentative=cfg.confirm and not s.sure) for s in starts]  # fmt: skip
 
     def _read(self, frame: Frame, scale: float, verified: list[Verified]) -> list[Verified]:
         """Brands the OCR channel reads where no other channel has them in this frame (they
@@ -615,13 +636,7 @@ def _as_verified(sighting: Sighting) -> Verified:
 
 def _same_place(a: Candidate, b: Candidate) -> bool:
     """Whether two proposals name one brand, each box's centre inside the other."""
-    return a.brand == b.brand and _centre_in(a.box, b.box) and _centre_in(b.box, a.box)
-
-
-def _centre_in(inner: Box, outer: Box) -> bool:
-    """Whether `inner`'s centre lies inside `outer`."""
-    cx, cy = inner[0] + inner[2] / 2, inner[1] + inner[3] / 2
-    return outer[0] <= cx <= outer[0] + outer[2] and outer[1] <= cy <= outer[1] + outer[3]
+    return a.brand == b.brand and same_place(a.box, b.box)
 
 
 def _corners(box: Box) -> Points:

@@ -80,6 +80,12 @@ def test_a_sharp_proposal_starts_only_where_the_zoomed_net_the_fit_and_every_win
     assert abs(start.found.box[2] - w) < 0.15 * w
     unsure = net_starts(gray, matcher, [on_logo], [], config, look=lambda c: 0.9)
     assert unsure == []
+    # A fit (0.89) below `min_agreement` but from `held_agreement` starts a held track.
+    strict = config.model_copy(update={"second_look": SecondLook(min_agreement=0.95)})
+    (held,) = net_starts(gray, matcher, [on_logo], [], strict, look=lambda c: 0.99)
+    assert not held.sure
+    unheld = strict.model_copy(update={"confirm": False})
+    assert net_starts(gray, matcher, [on_logo], [], unheld, look=lambda c: 0.99) == []
     off = config.model_copy(update={"second_look": SecondLook(enabled=False)})
     assert net_starts(gray, matcher, [on_logo], [], off, look=lambda c: 0.99) == []
     # A look-alike (same palette and layout style, other letters and shapes): at a fit loose

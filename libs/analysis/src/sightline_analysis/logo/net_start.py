@@ -61,6 +61,13 @@ class SecondLook(BaseModel):
     """The zoomed net's peak probability of the brand inside the proposal's box."""
     min_agreement: float = Field(default=0.8, gt=0.0, lt=1.0)
     """The reference's fit (the starter's blurred check) near the proposal."""
+    held_agreement: float = Field(default=0.7, gt=0.0, lt=1.0)
+    """With `NetStartConfig.confirm`, a fit from this up to `min_agreement` (the zoomed net
+    and every window as sure) starts a held track, reported once a later frame confirms it.
+    Kit replays (tune seeds, the nets of 4 training draws), proposals the zoomed net was
+    sure of that no check started: fits of 0.70-0.80 with every window >= 0.7 were the
+    brand 4 times (helix entering at the frame's edge under an occluding word, twice;
+    rotated helix; tilted nimbus), never anything else (the best window of those: 0.69)."""
     min_region: float = Field(default=0.7, gt=-1.0, le=1.0)
     """The worst window correlation (`regions.worst_region`) where the reference fits."""
     region_shift: int = Field(default=4, ge=0)
@@ -126,8 +133,9 @@ class NetStartConfig(BaseModel):
     """A blurred start whose proposal the zoomed net (the second look's, at its
     `min_probability`) is not sure of starts a held track, reported only once a later frame
     confirms it (a verification, another start, or a net proposal at its place: the
-    tracker's `confirm_score`), and then from the frame it started on (`tracker.py`): on
-    one frame, clutter fools the net and the blurred fit together, on the next rarely, while
+    tracker's `confirm_score`), and then from the frame it started on (`tracker.py`); so
+    does a second look on a marginal fit (`SecondLook.held_agreement`). On one frame,
+    clutter fools the net and the blurred fit together, on the next rarely, while
     the net keeps proposing a blurred logo where it is. The tracker's own blur check does not
     confirm (the same fit). Kit replays of the tune seeds with the nets of four training
     draws: the zoomed net gave the 213 blurred starts on the brand 0.90-1.00 (most >= 0.98)
@@ -170,6 +178,10 @@ def net_starts(
     any candidate that did not start so gets `config.second_look`."""
     out: list[NetStart] = []
     fitted: Fitted = {}
+    looked = config.second_look
+    floor = (
+        min(looked.held_agreement, looked.min_agreement) if config.confirm else looked.min_agreement
+    )
     for candidate in candidates:
         taken = [*held, *((s.brand, s.found.box) for s in out)]
         if any(brand == candidate.brand and overlaps(box, candidate.box) for brand, box in taken):
@@ -191,8 +203,8 @@ def net_starts(
             sure = probability is not None and probability >= config.second_look.min_probability
             start = replace(start, sure=sure)
         if start is None and look is not None and config.second_look.enabled:
-            start = _second_look(gray, candidate, matcher, (check, fitted), look,
-                                 config.second_look)  # fmt: skip
+            start = _second_look(gray, candidate, matcher, (check, fitted), look, looked,
+                                 floor)  # fmt: skip
         if start is not None:
             out.append(start)
     return out
@@ -205,21 +217,23 @@ def _second_look(  # noqa: PLR0917 - the candidate, where to look, and how
     check: tuple[BlurConfig, Fitted],
     look: Look,
     config: SecondLook,
+    floor: float,
 ) -> NetStart | None:
     """The start of `candidate`'s brand where the zoomed net is sure of it, a reference fits
-    (`check`, with the frame's fits so far, at `config.min_agreement`) and every textured
-    window of that reference agrees with the frame there; the zoomed net first (one small
-    net pass, against tens of blurred reference views for the fit)."""
+    (`check`, with the frame's fits so far, at `floor`: sure from `config.min_agreement`)
+    and every textured window of that reference agrees with the frame there; the zoomed net
+    first (one small net pass, against tens of blurred reference views for the fit)."""
     probability = look(candidate)
     if probability is None or probability < config.min_probability:
         return None
-    loose = check[0].model_copy(update={"min_agreement": config.min_agreement})
+    loose = check[0].model_copy(update={"min_agreement": floor})
     for found, logo_id in sorted(_fits(gray, candidate, matcher, loose, check[1]),
                                  key=lambda fit: -fit[0].agreement):  # fmt: skip
         worst = region_agreement(gray, matcher.region_template(logo_id), found.box,
                                  config.region_shift, enough=config.min_region)  # fmt: skip
         if worst is not None and worst >= config.min_region:
-            return NetStart(candidate.brand, logo_id, found, sure=True)
+            sure = found.agreement >= config.min_agreement
+            return NetStart(candidate.brand, logo_id, found, sure=sure)
     return None
 
 

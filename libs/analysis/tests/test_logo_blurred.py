@@ -455,3 +455,14 @@ def test_a_sure_proposal_over_a_sharp_picture_is_not_fitted_unless_the_zoomed_ne
     assert (sharpness(blurred, on_logo.box) or 1.0) <= config.fit_sharpness
     (start,) = net_starts(blurred, matcher, [on_logo], [], config)
     assert start.brand == "orbita"
+
+
+def test_a_motion_kernel_is_drawn_once_and_shared_read_only() -> None:
+    """A fit search asks for the same kernels at every size it tries: drawn once, and no
+    caller may change the shared copy."""
+    kernel = motion_kernel(12.0, 20.0)
+    assert kernel is not None
+    assert motion_kernel(12.0, 20.0) is kernel
+    assert float(kernel.sum()) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="read-only"):
+        kernel[0, 0] = 1.0

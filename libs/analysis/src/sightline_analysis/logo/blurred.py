@@ -23,6 +23,7 @@ only by chance.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -260,8 +261,11 @@ def without_box(reference: RegionTemplate) -> RegionTemplate:
                           reference.window)  # fmt: skip
 
 
+@functools.lru_cache(maxsize=1024)
 def motion_kernel(length: float, angle: float) -> Float | None:
-    """A line of `length` px at `angle` degrees, normalised (None below 2 px: no blur)."""
+    """A line of `length` px at `angle` degrees, normalised (None below 2 px: no blur); drawn
+    once and shared, read-only: a fit search asks for the same few kernels at every size it
+    tries (kit seed 1401: 7939 draws for 188 size searches)."""
     if length < 2.0:
         return None
     size = max(3, round(length) | 1)
@@ -270,7 +274,9 @@ def motion_kernel(length: float, angle: float) -> Float | None:
     dx, dy = half * math.cos(math.radians(angle)), half * math.sin(math.radians(angle))
     cv2.line(kernel, (round(centre - dx), round(centre - dy)),
              (round(centre + dx), round(centre + dy)), 1.0, 1)  # fmt: skip
-    return kernel / np.float32(kernel.sum())
+    normalised: Float = kernel / np.float32(kernel.sum())
+    normalised.flags.writeable = False
+    return normalised
 
 
 def _kernels(

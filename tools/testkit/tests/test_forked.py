@@ -6,6 +6,7 @@ import json
 import signal
 import subprocess
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -96,3 +97,19 @@ def test_a_child_process_can_be_forked_and_stopped(
     child.start()
     assert child.returncode() is None
     assert child.stop(timeout=30) == -signal.SIGTERM
+
+
+def test_children_started_from_several_threads_at_once_each_get_their_own_request(
+    server: ForkServer, probe_env: dict[str, str], tmp_path: Path
+) -> None:
+    # Large environments make each request many socket writes, which could interleave.
+    def run(n: int) -> tuple[int, dict[str, str]]:
+        env = {**probe_env, "PROBE_N": str(n), "PROBE_BULK": "x" * 200_000}
+        log = tmp_path / f"many-{n}.log"
+        code = server.spawn("fork_probe", ["report", str(n)], env, log).wait(120)
+        return code, json.loads(log.read_text().splitlines()[0])["env"]
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(run, range(8)))
+    assert [code for code, _ in results] == [3] * 8
+    assert [env["PROBE_N"] for _, env in results] == [str(n) for n in range(8)]

@@ -41,6 +41,8 @@ class ForkServer:
         theirs.close()
         self._channel = ours
         self._changed = threading.Condition()
+        # One request on the socket at a time: two threads' sendall could interleave.
+        self._sending = threading.Lock()
         self._pids: dict[int, int | str] = {}
         self._exits: dict[int, int] = {}
         self._reported_cpu = 0.0
@@ -73,7 +75,8 @@ class ForkServer:
             "stdout": str(log),
             "stderr": str(stderr or log),
         }
-        self._channel.sendall(json.dumps(request).encode() + b"\n")
+        with self._sending:
+            self._channel.sendall(json.dumps(request).encode() + b"\n")
         with self._changed:
             if not self._changed.wait_for(
                 lambda: request_id in self._pids or self._gone, timeout=_START_S

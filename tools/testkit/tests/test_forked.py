@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 from collections.abc import Iterator
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from sightline_testkit.forked import ForkServer
+from sightline_testkit.forked import ForkServer, ForkServerError
 from sightline_testkit.processes import ChildProcess
 
 _PROBE = """
@@ -113,3 +114,16 @@ def test_children_started_from_several_threads_at_once_each_get_their_own_reques
         results = list(pool.map(run, range(8)))
     assert [code for code, _ in results] == [3] * 8
     assert [env["PROBE_N"] for _, env in results] == [str(n) for n in range(8)]
+
+
+def test_waiting_on_a_child_of_a_server_that_went_away_fails_clearly(
+    probe_env: dict[str, str], tmp_path: Path
+) -> None:
+    gone = ForkServer()
+    child = gone.spawn("fork_probe", ["sleep"], probe_env, tmp_path / "orphan.log")
+    gone.close()
+    try:
+        with pytest.raises(ForkServerError, match="gone"):
+            child.wait(30)  # not a TimeoutExpired: waiting longer would not help
+    finally:
+        os.kill(child.pid, signal.SIGKILL)

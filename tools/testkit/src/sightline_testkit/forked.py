@@ -93,9 +93,13 @@ class ForkServer:
             return self._exits.get(pid)
 
     def wait_exit(self, pid: int, timeout: float | None) -> int | None:
-        """Child `pid`'s exit code, waiting up to `timeout` s (None: for ever)."""
+        """Child `pid`'s exit code, waiting up to `timeout` s (None: for ever); None when it
+        has not ended by then. `ForkServerError` if the server went away first (the child's
+        end can no longer be known)."""
         with self._changed:
             self._changed.wait_for(lambda: pid in self._exits or self._gone, timeout)
+            if pid not in self._exits and self._gone:
+                raise ForkServerError(f"the fork server is gone; the end of pid {pid} unknown")
             return self._exits.get(pid)
 
     def reported_cpu(self) -> float:

@@ -79,22 +79,20 @@ class Isolated:
         CLI call once ran past 240 s on a loaded machine and left no trace of why."""
         command = [sys.executable, "-m", module, *args]
         env = {**os.environ, **self.env, "PYTHONFAULTHANDLER": "1"}
-        if _FORK:
-            return _run_forked(command, env, timeout)
-        with subprocess.Popen(
-            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        ) as child:
+        with tempfile.TemporaryDirectory(prefix="sightline-cli-") as folder:
+            out, err = Path(folder) / "stdout", Path(folder) / "stderr"
+            child = _start_cli(command, env, out, err)
             try:
-                stdout, stderr = child.communicate(timeout=timeout)
+                code = child.wait(timeout)
             except subprocess.TimeoutExpired:
                 child.send_signal(signal.SIGABRT)
                 try:
-                    stdout, stderr = child.communicate(timeout=_STACKS_WITHIN_S)
+                    child.wait(_STACKS_WITHIN_S)
                 except subprocess.TimeoutExpired:
                     child.kill()
-                    stdout, stderr = child.communicate()
-                raise CliHangError(command, timeout, stdout, stderr) from None
-        return subprocess.CompletedProcess(command, child.returncode, stdout, stderr)
+                    child.wait(_STACKS_WITHIN_S)
+                raise CliHangError(command, timeout, _text(out), _text(err)) from None
+            return subprocess.CompletedProcess(command, code, _text(out), _text(err))
 
     def spawn(self, module: str, *args: str, **env: str) -> ChildProcess:
         """Start `python -m module` with this test's environment, forked by the fork server
@@ -113,24 +111,15 @@ def pytest_configure(config: pytest.Config) -> None:
     cpu_by_module.register(config)
 
 
-def _run_forked(
-    command: list[str], env: dict[str, str], timeout: float
-) -> subprocess.CompletedProcess[str]:
-    """`Isolated.run` through the fork server: the output is read from files once it ends."""
-    with tempfile.TemporaryDirectory(prefix="sightline-cli-") as folder:
-        out, err = Path(folder) / "stdout", Path(folder) / "stderr"
-        child = forked.server().spawn(command[2], command[3:], env, out, stderr=err)
-        try:
-            code = child.wait(timeout)
-        except subprocess.TimeoutExpired:
-            child.send_signal(signal.SIGABRT)
-            try:
-                child.wait(_STACKS_WITHIN_S)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait(_STACKS_WITHIN_S)
-            raise CliHangError(command, timeout, _text(out), _text(err)) from None
-        return subprocess.CompletedProcess(command, code, _text(out), _text(err))
+def _start_cli(
+    command: list[str], env: dict[str, str], out: Path, err: Path
+) -> subprocess.Popen[bytes] | forked.ForkedProcess:
+    """`command` (`python -m module args`) with its stdout and stderr in files: forked by the
+    fork server, or (`SIGHTLINE_TEST_FORK=0`) a new interpreter."""
+    if _FORK:
+        return forked.server().spawn(command[2], command[3:], env, out, stderr=err)
+    with out.open("wb") as stdout, err.open("wb") as stderr:
+        return subprocess.Popen(command, env=env, stdout=stdout, stderr=stderr)
 
 
 def _text(path: Path) -> str:

@@ -91,6 +91,32 @@ def test_a_track_ends_when_its_logo_leaves_or_after_max_coast() -> None:
     assert tracker.step(_scene((100, 100), PATCH), []) == []  # not re-verified in time
 
 
+def test_a_track_follows_its_logo_while_an_occluder_hides_part_of_it() -> None:
+    config = TrackerConfig(max_coast=3)
+    tracker = LogoTracker(config)
+    seen = Verified("volta", "v1", (100.0, 100.0, 80.0, 40.0), 0.9, "image")
+    tracker.step(_scene((100, 100), PATCH), [seen])
+    hidden = PATCH.copy()
+    hidden[:, 44:] = 30  # a dark bar over the right 45 %
+    whole = float(cv2.matchTemplate(hidden, PATCH, cv2.TM_CCOEFF_NORMED).max())
+    assert config.hidden_min_whole <= whole < config.min_correlation
+    followed = tracker.step(_scene((100, 100), hidden), [])
+    assert [t.sighting.source for t in followed] == ["track"]
+    assert abs(followed[0].sighting.box[0] - 100) <= 2
+    elsewhere = np.random.default_rng(8).integers(0, 255, (40, 80)).astype(np.uint8)
+    elsewhere[:, 44:] = 30  # the same bar over another pattern: no half of the logo there
+    assert tracker.step(_scene((100, 100), elsewhere), []) == []
+
+
+def test_a_track_the_blur_check_last_verified_is_not_followed_onto_half_a_logo() -> None:
+    tracker = LogoTracker(TrackerConfig(max_coast=3))
+    vouched = Verified("volta", "v1", (100.0, 100.0, 80.0, 40.0), 0.9, VOUCHED)
+    tracker.step(_scene((100, 100), PATCH), [vouched])
+    hidden = PATCH.copy()
+    hidden[:, 44:] = 30
+    assert tracker.step(_scene((100, 100), hidden), []) == []
+
+
 def test_a_verified_sighting_refreshes_its_track_instead_of_doubling_it() -> None:
     tracker = LogoTracker()
     seen = Verified("volta", "v1", (100.0, 100.0, 80.0, 40.0), 0.9, "image")

@@ -46,6 +46,12 @@ class TrackerConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     min_correlation: float = Field(default=0.65, gt=0.0, lt=1.0)
     """TM_CCOEFF_NORMED a tracked box must reach against the track's template."""
+    hidden_min_whole: float = Field(default=0.45, gt=0.0, le=1.0)
+    """A box correlating below `min_correlation` but at least this still follows the track when
+    half of the template (left, right, top or bottom) correlates at least `min_correlation`
+    at the same place (`hidden_min_half`): an occluder sliding over part of the logo."""
+    hidden_min_half: float = Field(default=0.8, gt=0.0, le=1.0)
+    """The correlation half of the template must reach there (see `hidden_min_whole`)."""
     search_margin: float = Field(default=0.6, ge=0.0)
     """Search window around the last box, in box sizes on each side (pans and slides)."""
     scales: tuple[float, ...] = (0.9, 1.0, 1.1)
@@ -300,25 +306,49 @@ class LogoTracker:
         return any(b == brand and overlaps(other, box) for b, other, _ in proposed)
 
     def _search(self, gray: Image, track: _Track) -> tuple[Box, float] | None:
-        """The best-correlating box near the track's last one, if good enough."""
-        return locate(gray, track.template, track.sighting.box, self.config)
+        """The best-correlating box near the track's last one, if good enough. A track last
+        verified by the blur check is not followed onto a partly hidden logo: its template is
+        mostly the background the logo was blurred into, and half of that correlates there
+        after the logo has gone (kit replay 1403: a blurred quill carried a frame past its
+        exit)."""
+        return locate(gray, track.template, track.sighting.box, self.config,
+                      partly_hidden=not track.blurred)  # fmt: skip
 
 
 def locate(
-    gray: Image, template: Image, box: Box, config: TrackerConfig
+    gray: Image, template: Image, box: Box, config: TrackerConfig, *, partly_hidden: bool = True
 ) -> tuple[Box, float] | None:
     """The box in `gray` near `box` (within `config.search_margin`) where `template`, at one of
     `config.scales` of the box's size, correlates best, with that correlation; None when no
-    scale reaches `config.min_correlation`. Used forward (the next sampled frame) and backward
-    (the frames of a segment before a first verification)."""
+    scale reaches `config.min_correlation`, unless (`partly_hidden`) the best one reaches
+    `config.hidden_min_whole` and half of the template `config.hidden_min_half` there (part of
+    the logo hidden). Used forward (the next sampled frame) and backward (the frames of a
+    segment before a first verification)."""
+    best = _best_place(gray, template, box, config)
+    if best is None:
+        return None
+    place, peak, sized = best
+    if peak >= config.min_correlation:
+        return place, peak
+    hidden = partly_hidden and peak >= config.hidden_min_whole
+    if hidden and _half_peak(gray, sized, place) >= config.hidden_min_half:
+        return place, peak
+    return None
+
+
+def _best_place(
+    gray: Image, template: Image, box: Box, config: TrackerConfig
+) -> tuple[Box, float, Image] | None:
+    """Where `template` correlates best near `box` over `config.scales`: box, correlation and
+    the template at that scale; None when no scale fits."""
     x, y, w, h = box
     height, width = gray.shape[:2]
-    best: tuple[Box, float] | None = None
+    best: tuple[Box, float, Image] | None = None
     for scale in config.scales:
         tw, th = round(w * scale), round(h * scale)
         if min(tw, th) < config.min_template_px:
             continue
-        sized = cv2.resize(template, (tw, th), interpolation=cv2.INTER_AREA)
+        sized = np.asarray(cv2.resize(template, (tw, th), interpolation=cv2.INTER_AREA), np.uint8)
         mx, my = config.search_margin * w, config.search_margin * h
         left, top = max(0, int(x - mx)), max(0, int(y - my))
         right = min(width, int(x + w + mx) + 1)
@@ -328,9 +358,37 @@ def locate(
         scores = cv2.matchTemplate(gray[top:bottom, left:right], sized, cv2.TM_CCOEFF_NORMED)
         _, peak, _, at = cv2.minMaxLoc(scores)
         if best is None or peak > best[1]:
-            best = ((float(left + at[0]), float(top + at[1]), float(tw), float(th)), peak)
-    if best is None or best[1] < config.min_correlation:
-        return None
+            best = ((float(left + at[0]), float(top + at[1]), float(tw), float(th)), peak, sized)
+    return best
+
+
+_HALF_SLACK_PX = 2
+_HALF_MIN_STD = 4.0
+
+
+def _half_peak(gray: Image, sized: Image, place: Box) -> float:
+    """The best correlation of a half of `sized` (left, right, top, bottom) at its own place
+    within `place` (a few pixels of slack); halves too flat to correlate do not count."""
+    th, tw = sized.shape[:2]
+    x, y = round(place[0]), round(place[1])
+    halves = (
+        (sized[:, : tw // 2], 0, 0),
+        (sized[:, tw // 2 :], tw // 2, 0),
+        (sized[: th // 2], 0, 0),
+        (sized[th // 2 :], 0, th // 2),
+    )
+    best = -1.0
+    for half, dx, dy in halves:
+        hh, hw = half.shape[:2]
+        if min(hh, hw) < 4 or float(half.std()) < _HALF_MIN_STD:
+            continue
+        left, top = max(0, x + dx - _HALF_SLACK_PX), max(0, y + dy - _HALF_SLACK_PX)
+        right = min(gray.shape[1], x + dx + hw + _HALF_SLACK_PX)
+        bottom = min(gray.shape[0], y + dy + hh + _HALF_SLACK_PX)
+        if right - left < hw or bottom - top < hh:
+            continue
+        scores = cv2.matchTemplate(gray[top:bottom, left:right], half, cv2.TM_CCOEFF_NORMED)
+        best = max(best, float(scores.max()))
     return best
 
 

@@ -125,9 +125,12 @@ class PipelineConfig(BaseModel):
     backtrack_correlation: float = Field(default=0.75, gt=0.0, lt=1.0)
     """The correlation a backward step needs (above the tracker's: before a logo entered,
     the frame behind it is background that a lenient correlation mistakes for it)."""
-    backtrack_supported: float = Field(default=0.6, gt=0.0, lt=1.0)
+    backtrack_supported: float = Field(default=0.55, gt=0.0, lt=1.0)
     """The correlation a backward step needs where the net proposes the brand over the box
-    it found on that frame (`backtrack.backtrack`'s `supported_correlation`)."""
+    it found on that frame (`backtrack.backtrack`'s `supported_correlation`). A logo sharp
+    at its first verification correlates little with its motion-blurred self a frame
+    earlier (kit 1401, nimbus entering blurred: 0.58); 0.6 -> 0.55 recovered 2 bins on 1401
+    and changed nothing on 1403 (s0 net); 0.5 found no more."""
     backtrack_min_score: float = Field(default=0.5, gt=0.0, le=1.0)
     """The net's score a proposal needs to support a backward step."""
     backtrack_scales: tuple[float, ...] = (0.75, 0.9, 1.0, 1.1)

@@ -466,3 +466,31 @@ def test_a_motion_kernel_is_drawn_once_and_shared_read_only() -> None:
     assert float(kernel.sum()) == pytest.approx(1.0)
     with pytest.raises(ValueError, match="read-only"):
         kernel[0, 0] = 1.0
+
+
+def test_a_fit_asked_to_beat_a_score_answers_as_the_full_fit_above_it() -> None:
+    """`_best_fit` with `beat` (the search's best so far) tests detail and polarity only on
+    the patches that could exceed it: wherever the full fit exceeds `beat` the answer is the
+    same fit, bit for bit (score and corner), and wherever it does not, the answer does not
+    exceed it either."""
+    rng = np.random.default_rng(5)
+    window = np.asarray(cv2.GaussianBlur(rng.uniform(0, 255, (90, 130)), (0, 0), 2.0), np.float32)
+    config = BlurConfig()
+    exceeded = 0
+    for seed in range(6):
+        draw = np.random.default_rng(seed)
+        top, left = draw.integers(0, 40), draw.integers(0, 60)
+        reference = window[top : top + 40, left : left + 60] + draw.normal(0, 12, (40, 60))
+        clear = np.clip(cv2.GaussianBlur(draw.uniform(-1, 2, (40, 60)), (0, 0), 3.0), 0, 1)
+        planes = (reference.astype(np.float32), clear.astype(np.float32))
+        full = blurred_module._best_fit(_Window(window, 0, 0, 1.0, 60.0, {}), *planes, config)
+        assert full is not None
+        for beat in (0.0, 0.3, 0.6, full[0] - 1e-9, full[0], 0.99):
+            cut = blurred_module._best_fit(_Window(window, 0, 0, 1.0, 60.0, {}), *planes, config,
+                                           beat=beat)  # fmt: skip
+            if full[0] > beat:
+                exceeded += 1
+                assert cut == full
+            else:
+                assert cut is None or cut[0] <= beat
+    assert exceeded >= 12

@@ -206,7 +206,7 @@ def _best_over_scales(
             if not _first_time(kernel, tried):
                 continue
             fit = _best_fit(window, _blurred(smoothed, kernel), _blurred(clear, kernel),
-                            config)  # fmt: skip
+                            config, beat=None if best is None else best.agreement)  # fmt: skip
             if fit is None or (best is not None and fit[0] <= best.agreement):
                 continue
             agreement, (ax, ay) = fit
@@ -321,11 +321,18 @@ def _blurred(image: Float | None, kernel: Float | None) -> Float | None:
 
 
 def _best_fit(
-    searched: _Window, reference: Float | None, clear: Float | None, config: BlurConfig
+    searched: _Window,
+    reference: Float | None,
+    clear: Float | None,
+    config: BlurConfig,
+    *,
+    beat: float | None = None,
 ) -> tuple[float, tuple[int, int]] | None:
     """The highest multiple correlation of `window`'s template-sized patches with
     (`reference`, `clear`) where the reference enters with its own polarity and its detail
     adds at least `config.min_detail` over `clear` alone, and that patch's top-left corner.
+    With `beat` (the caller's best so far, which a fit must exceed to count), the answer may
+    also be None or any fit not above it when no patch exceeds it.
 
     Only pixels the logo covers are compared (all of an opaque reference; at least
     `config.min_ink` of a pixel of a transparent one)."""
@@ -348,14 +355,20 @@ def _best_fit(
     cov_pr = _correlate(window, ref)
     usable = var_p >= _MIN_SPREAD**2 * count
     if clear is None:
-        correlation = cov_pr / np.sqrt(np.maximum(var_p * var_r, 1e-9))
-        score = np.where(usable & (cov_pr > 0), correlation, -1.0)
-    else:
-        clr = weight * (clear - np.float32((weight * clear).sum() / count))
-        moments = (clr, float((clr * clear).sum()), float((ref * clear).sum()))
-        score = _with_clear(window, (ref, var_r, cov_pr), moments, var_p, usable,
-                            config.min_detail)  # fmt: skip
-    _, peak, _, at = cv2.minMaxLoc(score)
+        return _correlation_peak(cov_pr, var_p, var_r, usable)
+    clr = weight * (clear - np.float32((weight * clear).sum() / count))
+    moments = (clr, float((clr * clear).sum()), float((ref * clear).sum()))
+    return _with_clear(window, (ref, var_r, cov_pr), moments, (var_p, usable),
+                       config.min_detail, beat)  # fmt: skip
+
+
+def _correlation_peak(
+    cov_pr: Double, var_p: Double, var_r: float, usable: npt.NDArray[np.bool_]
+) -> tuple[float, tuple[int, int]] | None:
+    """The highest positive correlation of a usable patch with the reference alone (patch
+    variances `var_p`, the reference's `var_r`, their covariances `cov_pr`) and where."""
+    correlation = cov_pr / np.sqrt(np.maximum(var_p * var_r, 1e-9))
+    _, peak, _, at = cv2.minMaxLoc(np.where(usable & (cov_pr > 0), correlation, -1.0))
     if peak <= 0.0:
         return None
     return float(peak), (int(at[0]), int(at[1]))
@@ -365,31 +378,46 @@ def _with_clear(  # noqa: PLR0917 - the regression's moments
     window: Float,
     reference: tuple[Float, float, Double],
     clear: tuple[Float, float, float],
-    var_p: Double,
-    usable: npt.NDArray[np.bool_],
+    patches: tuple[Double, npt.NDArray[np.bool_]],
     min_detail: float,
-) -> Double:
-    """Per patch: the multiple correlation with the reference (its centred weighted pixels,
-    their variance, their covariance with each patch) and its transparent part (centred
-    pixels, variance, covariance with the reference); -1 where the reference's coefficient
-    is not positive or its detail adds less than `min_detail` over the silhouette alone."""
+    beat: float | None,
+) -> tuple[float, tuple[int, int]] | None:
+    """`_best_fit` of a transparent reference: the highest multiple correlation of a patch
+    (`patches`: each one's variance, whether it is usable) with the reference (its centred
+    weighted pixels, their variance, their covariance with each patch) and its transparent
+    part (centred pixels, variance, covariance with the reference), where the reference's
+    coefficient is positive and its detail adds at least `min_detail` over the silhouette
+    alone; and where. The tests past the multiple correlation are made only on the patches
+    where it can exceed `beat` (or 0): most of a fit's arithmetic on the tune seeds, whose
+    later fits of a search rarely beat its first, ran on patches that could not count."""
+    var_p, usable = patches
     _, var_r, cov_pr = reference
     clr, var_c, cov_rc = clear
     if var_c < 1e-6 * clr.size:
-        correlation = cov_pr / np.sqrt(np.maximum(var_p * var_r, 1e-9))
-        return np.where(usable & (cov_pr > 0), correlation, -1.0)
+        return _correlation_peak(cov_pr, var_p, var_r, usable)
     cov_pc = _correlate(window, clr)
     det = var_r * var_c - cov_rc * cov_rc
     if det <= 1e-3 * var_r * var_c:  # the logo is its silhouette: no detail to confirm
-        return np.full(cov_pr.shape, -1.0)
+        return None
     # Least squares of the patch on (reference, clear): coefficients S^-1 c, R^2 = c'S^-1 c.
-    coefficient = (var_c * cov_pr - cov_rc * cov_pc) / det
     explained = (var_c * cov_pr**2 - 2 * cov_rc * cov_pr * cov_pc + var_r * cov_pc**2) / det
     safe_p = np.maximum(var_p, 1e-9)
-    both = np.sqrt(np.clip(explained / safe_p, 0.0, 1.0))
-    silhouette = np.sqrt(np.clip(cov_pc**2 / (var_c * safe_p), 0.0, 1.0))
-    good = usable & (coefficient > 0) & (both - silhouette >= min_detail)
-    return np.where(good, both, -1.0)
+    ratio = explained / safe_p
+    # A patch left out has sqrt(ratio) below `beat` by far more than rounding.
+    floor = 0.0 if beat is None else (max(beat, 0.0) * (1.0 - 1e-6)) ** 2
+    at = np.flatnonzero(usable & (ratio > floor))
+    if at.size == 0:
+        return None
+    c_pr, c_pc, s_p = cov_pr.ravel()[at], cov_pc.ravel()[at], safe_p.ravel()[at]
+    coefficient = (var_c * c_pr - cov_rc * c_pc) / det
+    both = np.sqrt(np.clip(ratio.ravel()[at], 0.0, 1.0))
+    silhouette = np.sqrt(np.clip(c_pc**2 / (var_c * s_p), 0.0, 1.0))
+    score = np.where((coefficient > 0) & (both - silhouette >= min_detail), both, -1.0)
+    top = int(np.argmax(score))
+    if score[top] <= 0.0:
+        return None
+    row, column = divmod(int(at[top]), cov_pr.shape[1])
+    return float(score[top]), (column, row)
 
 
 def _correlate(window: Float, template: Float) -> Double:

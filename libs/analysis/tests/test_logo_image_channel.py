@@ -121,3 +121,24 @@ def test_blurred_views_add_keypoints_and_a_defocused_logo_is_found() -> None:
     [found] = m.match(jpeg(frame))
     assert found.brand == "acme"
     assert iou(found.box, truth) > 0.5
+
+
+def test_a_large_region_is_searched_shrunk_to_proposal_max_px(
+    indexed: LogoMatcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A region whose long side exceeds `proposal_max_px` is described shrunk to it (SIFT's
+    CPU grows with the pixels, and it doubles its input inside), and its logo is still found."""
+    frame, truth = composite(background(7), ACME, Placement((640, 360), 300))
+    x, y, w, h = truth
+    described: list[tuple[int, ...]] = []
+    features = indexed._features
+
+    def spied(gray: Image, mask: object = None) -> object:
+        described.append(gray.shape)
+        return features(gray)
+
+    monkeypatch.setattr(indexed, "_features", spied)
+    matches = indexed.match_region(jpeg(frame), (x - w / 4, y - h / 4, 1.5 * w, 1.5 * h))
+    assert max(described[0]) == indexed.config.proposal_max_px
+    assert [m.brand for m in matches] == ["acme"]
+    assert iou(matches[0].box, truth) > 0.5

@@ -68,7 +68,13 @@ class MatcherConfig(BaseModel):
     proposal_margin: float = 0.3
     proposal_min_px: float = 40.0
     max_proposals: int = 3
-    proposal_max_px: int = 320
+    # A proposal's region is described with its long side shrunk to this (zoomed up to 2x when
+    # smaller): SIFT's CPU grows with the pixels, and it doubles its input inside. 320 -> 256 on
+    # the logo kit (net pipeline replay, one process, alternating per clip, 3 rounds, load 10-16,
+    # nproc 2): the same precision, recall and appearances on both tune seeds (IoU +-0.01 on some
+    # clips; 1401 overall 0.86 -> 0.85), CPU per replay -5 to -8 % (1401) and -4.5 to -7 % (1403);
+    # 224 lost recall on 1403 (0.835 -> 0.816) and added a false bin on 1401.
+    proposal_max_px: int = 256
     frame_features: int = 4000
     # SIFT keypoints weaker than this are dropped: 0.02 -> 0.03 cut CPU per frame 14 % (A/B
     # on tune frames) for one 0.5-s bin of recall on TUNE_SEED and none on REPORT_SEED.

@@ -22,7 +22,13 @@ from pathlib import Path
 import numpy as np
 from logo_eval_bench import clip_frames, frame_cache
 
-from sightline_analysis.logo.learned.model import Box, HeatmapNet
+from sightline_analysis.logo.learned.model import (
+    Box,
+    Candidate,
+    HeatmapNet,
+    Probabilities,
+    candidates,
+)
 from sightline_analysis.logo.learned.synth import STRIDE
 from sightline_analysis.logo_eval.kit import build_kit
 from sightline_analysis.logo_eval.kit_pipeline import proposal_net
@@ -45,10 +51,14 @@ def _overlap(a: Box, b: Box) -> bool:
     return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
 
 
-def _look(net: HeatmapNet, image: np.ndarray, truth: InstanceTruth) -> tuple[bool, float, float]:
+def _look(
+    net: HeatmapNet, probs: Probabilities, scale: tuple[float, float], proposed: list[Candidate],
+    truth: InstanceTruth,
+) -> tuple[bool, float, float]:  # fmt: skip
     """Whether a candidate of the brand overlaps the instance, the brand's peak probability over
-    the cells of its box and the best other brand's there."""
-    probs, (sx, sy) = net.heatmap(image)
+    the cells of its box and the best other brand's there (`probs`: the net's heatmap of the
+    frame, `scale`: frame pixels per input pixel, `proposed`: its candidates)."""
+    sx, sy = scale
     x, y, w, h = truth.box
     cols = slice(int(x / sx / STRIDE), int(np.ceil((x + w) / sx / STRIDE)))
     rows = slice(int(y / sy / STRIDE), int(np.ceil((y + h) / sy / STRIDE)))
@@ -56,7 +66,7 @@ def _look(net: HeatmapNet, image: np.ndarray, truth: InstanceTruth) -> tuple[boo
     channel = net.names.index(truth.brand) + 1
     peak = float(cells[:, :, channel].max(initial=0.0))
     other = float(np.delete(cells, [0, channel], axis=2).max(initial=0.0))
-    found = any(c.brand == truth.brand and _overlap(c.box, truth.box) for c in net(image))
+    found = any(c.brand == truth.brand and _overlap(c.box, truth.box) for c in proposed)
     return found, peak, other
 
 
@@ -82,8 +92,12 @@ def main() -> None:
             now = truth[min(len(truth) - 1, round(frame.time * clip.fps))]
             musts = [t for t in now if t.must_find and t.brand in kit.library]
             for k, net in enumerate(nets):
+                if not musts:
+                    continue
+                probs, scale = net.heatmap(frame.image)
+                proposed = candidates(probs, net.names, scale, net.threshold)
                 for each in musts:
-                    found, peak, other = _look(net, frame.image, each)
+                    found, peak, other = _look(net, probs, scale, proposed, each)
                     tally = seen[clip.condition.value][k]
                     tally[0] += found
                     tally[1] += 1

@@ -23,13 +23,13 @@ import numpy as np
 from logo_eval_bench import clip_frames, frame_cache
 
 from sightline_analysis.logo.learned.model import (
-    Box,
     Candidate,
     HeatmapNet,
     Probabilities,
     candidates,
 )
 from sightline_analysis.logo.learned.synth import STRIDE
+from sightline_analysis.logo.tracker import overlaps
 from sightline_analysis.logo_eval.kit import build_kit
 from sightline_analysis.logo_eval.kit_pipeline import proposal_net
 from sightline_analysis.logo_eval.truth import InstanceTruth
@@ -47,10 +47,6 @@ class Appearance:
     frames: list[tuple[float, float, float, float]] = field(default_factory=list)
 
 
-def _overlap(a: Box, b: Box) -> bool:
-    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
-
-
 def _look(
     net: HeatmapNet, probs: Probabilities, scale: tuple[float, float], proposed: list[Candidate],
     truth: InstanceTruth,
@@ -66,7 +62,7 @@ def _look(
     channel = net.names.index(truth.brand) + 1
     peak = float(cells[:, :, channel].max(initial=0.0))
     other = float(np.delete(cells, [0, channel], axis=2).max(initial=0.0))
-    found = any(c.brand == truth.brand and _overlap(c.box, truth.box) for c in proposed)
+    found = any(c.brand == truth.brand and overlaps(c.box, truth.box) for c in proposed)
     return found, peak, other
 
 

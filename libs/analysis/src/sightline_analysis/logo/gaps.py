@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sightline_analysis.logo.tracker import Box, Verified
+from sightline_analysis.logo.tracker import Box, Verified, overlaps
 
 SOURCE = "gap"
 """The `source` of a sighting filled between two verifications."""
@@ -74,7 +74,7 @@ def _left_end(
     for k in range(end - 1, max(-1, end - max_gap - 2), -1):
         if breaks[k + 1]:
             return None
-        same = [s for s in frames[k] if s.brand == right.brand and _overlap(s.box, right.box)]
+        same = [s for s in frames[k] if s.brand == right.brand and overlaps(s.box, right.box)]
         if not same:
             continue
         if k == end - 1:
@@ -94,7 +94,3 @@ def _between(a: Box, b: Box, share: float) -> Box:
 def replace_box(sighting: Verified, box: Box, confidence: float) -> Verified:
     """`sighting` moved to `box` with `confidence`, marked as filled."""
     return Verified(sighting.brand, sighting.logo_id, box, confidence, SOURCE)
-
-
-def _overlap(a: Box, b: Box) -> bool:
-    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]

@@ -48,8 +48,8 @@ class TrackerConfig(BaseModel):
     """TM_CCOEFF_NORMED a tracked box must reach against the track's template."""
     hidden_min_whole: float = Field(default=0.45, gt=0.0, le=1.0)
     """A box correlating below `min_correlation` but at least this still follows the track when
-    half of the template (left, right, top or bottom) correlates at least `min_correlation`
-    at the same place (`hidden_min_half`): an occluder sliding over part of the logo."""
+    half of the template (left, right, top or bottom) correlates at least `hidden_min_half`
+    at the same place: an occluder sliding over part of the logo."""
     hidden_min_half: float = Field(default=0.8, gt=0.0, le=1.0)
     """The correlation half of the template must reach there (see `hidden_min_whole`)."""
     search_margin: float = Field(default=0.6, ge=0.0)

@@ -3,18 +3,27 @@ modules that load TensorFlow run on one xdist worker."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from sightline_analysis.analyzers import AnalyzerContext, AnalyzerRegistry, AnalyzerSet
+from sightline_analysis.analyzers import (
+    Analyzer,
+    AnalyzerConfig,
+    AnalyzerContext,
+    AnalyzerRegistry,
+    AnalyzerSet,
+    LateResult,
+)
 from sightline_analysis.engine import AnalysisEngine, DetectorIdentity
 from sightline_analysis.executors import ExecutorRouter, build_executor
+from sightline_analysis.frames import Frame
 from sightline_analysis.logo.matcher import LogoMatcher
 from sightline_analysis.synthetic import Placement, background, composite, make_logo, write_ts
 from sightline_common.errors import MissingObjectError
-from sightline_common.messages import ExecutorKind, SegmentReady
+from sightline_common.messages import ExecutorKind, ResultItem, SegmentReady
 
 LOGO = make_logo("ACME", seed=1)
 
@@ -78,6 +87,28 @@ def segment(key: str, sequence: int = 7, media_start: float = 14.0) -> SegmentRe
         size_bytes=1,
         sha256="0" * 64,
     )
+
+
+class FoundLate(Analyzer):
+    """Finds nothing on a call's frames and, from a stream's second call on, `acme` on the
+    previous call's last two frames (as the logo analyzer reports a logo followed back)."""
+
+    key = "found-late"
+    config_model = AnalyzerConfig
+
+    def __init__(self) -> None:
+        super().__init__(AnalyzerConfig(type=self.key), AnalyzerContext())
+        self.calls: dict[str, int] = {}
+
+    def analyze(self, stream_id: str, frames: Sequence[Frame]) -> list[list[ResultItem]]:
+        self.calls[stream_id] = self.calls.get(stream_id, 0) + 1
+        return [[] for _ in frames]
+
+    def late(self, stream_id: str) -> list[LateResult]:
+        if self.calls.get(stream_id, 0) < 2:
+            return []
+        return [LateResult(ago, ResultItem(kind="logo", label="acme", confidence=0.5 + ago / 10))
+                for ago in (2, 1)]  # fmt: skip
 
 
 @pytest.fixture

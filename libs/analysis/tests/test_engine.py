@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from sightline_analysis.engine import AnalysisEngine, detection_event_id
+from sightline_analysis.analyzers import AnalyzerSet
+from sightline_analysis.engine import AnalysisEngine, DetectorIdentity, detection_event_id
+from sightline_analysis.executors import ExecutorRouter, build_executor
 from sightline_common.errors import CorruptMediaError, MissingObjectError
 from sightline_common.messages import AnalysisPolicy, ExecutorKind
 
-from .conftest import segment
+from .conftest import FoundLate, Memory, segment
 
 
 def test_a_segment_becomes_one_detection_in_stream_time(engine: AnalysisEngine) -> None:
@@ -41,3 +43,33 @@ def test_a_missing_or_corrupt_segment_is_a_permanent_error(engine: AnalysisEngin
         engine.analyse(segment("gone.ts"), policy)
     with pytest.raises(CorruptMediaError):
         engine.analyse(segment("bad.ts"), policy)
+
+
+def _late_engine(logo_segment: bytes) -> AnalysisEngine:
+    analyzers = AnalyzerSet([FoundLate()])
+    router = ExecutorRouter(
+        "logo", {ExecutorKind.local: build_executor({"type": "local"}, analyzers)}
+    )
+    store = Memory({("seg", "logo.ts"): logo_segment})
+    return AnalysisEngine(DetectorIdentity("logo", "0.1.0", "h"), router, store)
+
+
+def test_late_results_go_on_the_previous_segments_frames_when_it_was_analysed_just_before(
+    logo_segment: bytes,
+) -> None:
+    engine = _late_engine(logo_segment)
+    policy = AnalysisPolicy.model_validate({})
+    first = engine.analyse(segment("logo.ts", sequence=7, media_start=14.0), policy)
+    assert first.earlier_frames == []
+    second = engine.analyse(segment("logo.ts", sequence=8, media_start=16.0), policy)
+    last_two = [f.media_ts for f in first.frames[-2:]]
+    assert [f.media_ts for f in second.earlier_frames] == last_two
+    assert [[(r.label, r.confidence) for r in f.results] for f in second.earlier_frames] == [
+        [("acme", 0.7)], [("acme", 0.6)]]  # fmt: skip
+    assert len(second.frames) == len(first.frames)
+    skipped = engine.analyse(segment("logo.ts", sequence=10, media_start=20.0), policy)
+    assert skipped.earlier_frames == []  # segment 9 was not analysed here
+    other_run = engine.analyse(segment("logo.ts", sequence=11, media_start=22.0), policy, "run-2")
+    assert other_run.earlier_frames == []  # 10 was the live run's
+    again = engine.analyse(segment("logo.ts", sequence=11, media_start=22.0), policy, "run-2")
+    assert again.earlier_frames == []  # a retry: the analyzer's previous call was 11 itself

@@ -117,6 +117,38 @@ def test_a_segment_reports_a_brand_from_before_its_first_verification() -> None:
     assert [len(f) for f in found] == [0, 0, 1, 1]
 
 
+def test_a_walk_may_reach_back_before_first_but_only_starts_from_it() -> None:
+    grays = [_scene((100, 100)), _scene((108, 102)), _scene((116, 104)), _scene((124, 106))]
+    sightings = [[], [_seen(108, 102)], [_seen(116, 104)], [_seen(124, 106)]]
+    found = backtrack(grays, [False] * 4, sightings, CONFIG, first=2)
+    assert found == [[], [], [], []]  # frame 1's walk was the earlier segment's to take
+    sightings = [[], [], [_seen(116, 104)], [_seen(124, 106)]]
+    found = backtrack(grays, [False] * 4, sightings, CONFIG, first=2)
+    assert [len(f) for f in found] == [1, 1, 0, 0]
+
+
+def test_a_brand_first_verified_in_a_segment_is_followed_into_the_previous_one() -> None:
+    config = PipelineConfig(wordmark=WordmarkConfig(enabled=False), reverify=False, search_every=1)
+    frames = _frames()
+    pipeline = LogoPipeline(_SeenOnLast(3), config)
+    assert pipeline.process_segment(frames[:2]) == [[], []]
+    assert pipeline.late == []
+    found = pipeline.process_segment(frames[2:])
+    assert [[s.source for s in f] for f in found] == [["back"], ["image"]]
+    assert [(late.ago, late.frame.offset, late.sighting.source) for late in pipeline.late] == [
+        (2, 0.0, "back"), (1, 0.5, "back")]  # fmt: skip
+    assert abs(pipeline.late[0].sighting.box[0] - 200) <= 4
+    off = LogoPipeline(_SeenOnLast(3), config.model_copy(update={"late": False}))
+    off.process_segment(frames[:2])
+    off.process_segment(frames[2:])
+    assert off.late == []
+    forward = LogoPipeline(_SeenOnLast(3), config)
+    forward.process_segment(frames[:2])
+    forward.process(frames[2])
+    forward.process_segment(frames[3:])
+    assert forward.late == []  # the frames before were not a segment's
+
+
 def _at(x: float, source: str = "image", brand: str = "volta") -> Verified:
     return Verified(brand, "v1", (x, 100.0, 80.0, 40.0), 0.9, source)
 

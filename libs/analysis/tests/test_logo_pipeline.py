@@ -420,6 +420,22 @@ def test_a_segment_reports_a_start_from_its_first_frame_once_confirmed(
     )
 
 
+def test_a_start_held_at_the_end_of_a_segment_and_confirmed_in_the_next_is_late(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    config = PipelineConfig(wordmark=WordmarkConfig(enabled=False), reverify=False,
+                            backtrack=False, fill_gaps=0)  # fmt: skip
+    pipeline = LogoPipeline(LogoMatcher(), config)
+    start = Verified("volta", "v1", (100.0, 100.0, 80.0, 40.0), 0.5, VOUCHED, tentative=True)
+    _starting(pipeline, [[start], [], [start]], monkeypatch)
+    frames = [Frame(_bgr(_scene((100, 100), PATCH)), t) for t in (0.0, 0.5, 1.0)]
+    assert pipeline.process_segment(frames[:1]) == [[]]
+    found = pipeline.process_segment(frames[1:])
+    assert [[s.box[0] for s in each] for each in found] == [[100.0], [100.0]]
+    assert [(late.ago, late.frame.offset, late.sighting.box[0]) for late in pipeline.late] == [
+        (1, 0.0, 100.0)]  # fmt: skip
+
+
 def test_a_sure_proposal_at_a_held_tracks_place_confirms_it() -> None:
     box = (100.0, 100.0, 80.0, 40.0)
     for proposal, confirmed in [

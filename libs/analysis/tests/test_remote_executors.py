@@ -16,7 +16,7 @@ from sightline_analysis.logo.matcher import LogoMatcher
 from sightline_common.ops import BackgroundServer
 from sightline_devstack.ports import ephemeral_port
 
-from .conftest import LOGO
+from .conftest import LOGO, FoundLate
 
 SECRET = "lan-test-secret"
 
@@ -71,6 +71,22 @@ def test_the_lan_executor_skips_a_dead_host_and_answers_from_a_live_one(
         answer = lan.run(call)
         assert answer.host == "lan-a"
         assert [r[0].label for r in answer.results] == ["acme"] * len(call.frames)
+
+
+def test_the_lan_executor_brings_back_results_on_the_previous_calls_frames(
+    call: AnalysisCall,
+) -> None:
+    lagging = AnalyzerSet([FoundLate()])
+    server = serve(executor_app(lagging, lambda: True, ExecutorLimits(SECRET), "lan-b"))
+    host = next(server)
+    try:
+        lan = build_executor({"type": "lan", "hosts": [host], "secret": SECRET}, lagging)
+        assert lan.run(call).late == []
+        late = lan.run(call).late
+        assert [(r.ago, r.item.label, r.item.confidence) for r in late] == [
+            (2, "acme", 0.7), (1, "acme", 0.6)]  # fmt: skip
+    finally:
+        server.close()
 
 
 def test_the_lan_executor_fails_when_no_host_answers(

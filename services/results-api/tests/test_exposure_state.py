@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from sightline_common.messages import Detection, Envelope
+from sightline_common.messages import Detection, Envelope, FrameResult
 from sightline_results_api.exposure import BrandFrame
 from sightline_results_api.exposure_state import (
     analysis_key,
@@ -29,6 +29,16 @@ def test_logo_frames_keep_one_frame_per_brand_with_its_largest_area(
     assert len(frames) == 4
     acme = [f for f in frames if f.brand == "acme"]
     assert {f.area_share for f in acme} == {0.04}  # the larger of 0.02 and 0.04
+    assert {f.span for f in frames} == {1.0}
+
+
+def test_earlier_frames_count_where_they_fall(
+    detection_factory: Callable[..., Envelope],
+) -> None:
+    detection = _detection(detection_factory, 5, labels=("acme",), frames=2)
+    late = FrameResult(media_ts=9.0, results=[detection.frames[0].results[0]])
+    frames = logo_frames(detection.model_copy(update={"earlier_frames": [late]}))
+    assert [f.media_ts for f in frames] == [*(f.media_ts for f in detection.frames), 9.0]
     assert {f.span for f in frames} == {1.0}
 
 

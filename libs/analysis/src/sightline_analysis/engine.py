@@ -4,18 +4,31 @@ Fetch the segment from object storage, decode only the sampled frames, run the d
 analyzers on the executor the stream's policy picks, and shape the answer as a Detection whose
 frames carry stream time. The event id is derived from what the detection is about, so
 reprocessing the same segment yields the same id and sinks deduplicate it.
+
+An analyzer may find something on the previous segment's frames too (`Analyzer.late`: a logo
+followed back across the boundary). Those frames' stream times are known only here, so the
+engine remembers, per stream, the last segment it analysed (run, sequence, executor, frame
+times) and adds late results as `earlier_frames` only when that was this run's segment just
+before, analysed by the same executor (whose analyzers' state then holds exactly its frames);
+otherwise (a segment shed or failed in between, a retry, another LAN host, another run of the
+stream in this process) they are dropped, and counted.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
+from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from sightline_analysis import metrics
+from sightline_analysis.analyzers import LateResult
 from sightline_analysis.decode import decode_sampled
 from sightline_analysis.executors import AnalysisCall, ExecutorRouter
+from sightline_analysis.executors.router import RoutedAnswer
 from sightline_common.envelope import deterministic_event_id
 from sightline_common.messages import (
     AnalysisInfo,
@@ -24,12 +37,17 @@ from sightline_common.messages import (
     Detection,
     DetectorInfo,
     ExecutorInfo,
+    ExecutorKind,
     FrameResult,
+    ResultItem,
     SegmentRef,
     Timings,
 )
 
 LIVE_RUN = "live"
+REMEMBERED_STREAMS = 4096
+"""How many streams' last analysed segment the engine keeps for late results (the least
+recently analysed are forgotten first: their next segment's late results are dropped)."""
 
 
 class SegmentSource(Protocol):
@@ -80,6 +98,16 @@ def detection_event_id(
     )
 
 
+@dataclass(frozen=True)
+class _Analysed:
+    """What late results of a stream's next segment need of the segment analysed before."""
+
+    run_id: str
+    sequence: int
+    executor: tuple[ExecutorKind, str | None]
+    media_ts: tuple[float, ...]
+
+
 class AnalysisEngine:
     """Turns segments into detections for one detector."""
 
@@ -94,6 +122,8 @@ class AnalysisEngine:
         self._router = router
         self._source = source
         self._keyframe_interval = keyframe_interval
+        self._analysed: OrderedDict[str, _Analysed] = OrderedDict()
+        self._analysed_lock = threading.Lock()
 
     def analyse(
         self,
@@ -119,6 +149,8 @@ class AnalysisEngine:
         answer = self._router.run(policy.executors, AnalysisCall(segment.stream_id, frames))
         done = time.perf_counter()
         self._observe(fetched - started, decoded - fetched, done - decoded)
+        media_ts = [round(segment.media_start + frame.offset, 3) for frame in frames]
+        earlier = self._earlier_frames(segment, run_id, answer, media_ts)
         return Detection(
             stream_id=segment.stream_id,
             segment=SegmentRef(
@@ -138,9 +170,10 @@ class AnalysisEngine:
                 fallback_from=answer.fallback_from,
             ),
             frames=[
-                FrameResult(media_ts=round(segment.media_start + frame.offset, 3), results=results)
-                for frame, results in zip(frames, answer.results, strict=True)
+                FrameResult(media_ts=ts, results=results)
+                for ts, results in zip(media_ts, answer.results, strict=True)
             ],
+            earlier_frames=earlier,
             timings=Timings(
                 fetch_ms=_ms(fetched - started),
                 decode_ms=_ms(decoded - fetched),
@@ -150,10 +183,50 @@ class AnalysisEngine:
             analysis=_at_rate(analysis, policy.sample_fps),
         )
 
+    def _earlier_frames(
+        self,
+        segment: SegmentToAnalyse,
+        run_id: str,
+        answer: RoutedAnswer,
+        media_ts: Sequence[float],
+    ) -> list[FrameResult]:
+        """`answer.late` on the frames of the stream's previous segment, when the engine's last
+        analysis of the stream was that segment in this run by this executor; remembers this
+        segment for the next."""
+        executor = (answer.kind, answer.host)
+        with self._analysed_lock:
+            before = self._analysed.pop(segment.stream_id, None)
+            self._analysed[segment.stream_id] = _Analysed(
+                run_id, segment.sequence, executor, tuple(media_ts)
+            )
+            while len(self._analysed) > REMEMBERED_STREAMS:
+                self._analysed.popitem(last=False)
+        if not answer.late:
+            return []
+        if before is None or (before.run_id, before.sequence, before.executor) != (
+            run_id,
+            segment.sequence - 1,
+            executor,
+        ):
+            metrics.LATE_RESULTS.labels(self.detector.name, "dropped").inc(len(answer.late))
+            return []
+        metrics.LATE_RESULTS.labels(self.detector.name, "added").inc(len(answer.late))
+        return _on_frames(answer.late, before.media_ts)
+
     def _observe(self, fetch: float, decode: float, analyze: float) -> None:
         for stage, seconds in (("fetch", fetch), ("decode", decode), ("analyze", analyze)):
             metrics.STAGE_SECONDS.labels(self.detector.name, stage).observe(seconds)
         metrics.SEGMENTS_ANALYSED.labels(self.detector.name).inc()
+
+
+def _on_frames(late: Sequence[LateResult], media_ts: Sequence[float]) -> list[FrameResult]:
+    """`late` results grouped on the frames (`media_ts`, in order) they are `ago` from the
+    end of, in stream order (an `ago` beyond them is dropped)."""
+    by_ts: dict[float, list[ResultItem]] = {}
+    for result in late:
+        if 1 <= result.ago <= len(media_ts):
+            by_ts.setdefault(media_ts[-result.ago], []).append(result.item)
+    return [FrameResult(media_ts=ts, results=items) for ts, items in sorted(by_ts.items())]
 
 
 def _at_rate(analysis: AnalysisInfo | None, sample_fps: float) -> AnalysisInfo:

@@ -21,7 +21,12 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from sightline_analysis.analyzers import AnalyzerSet
-from sightline_analysis.executors.lan_protocol import ANALYZE_PATH, AnalyzeRequest, AnalyzeResponse
+from sightline_analysis.executors.lan_protocol import (
+    ANALYZE_PATH,
+    AnalyzeRequest,
+    AnalyzeResponse,
+    WireLate,
+)
 from sightline_analysis.frames import Frame
 from sightline_analysis.image_size import MAX_IMAGE_PIXELS
 from sightline_analysis.wire import ImageTooLargeError, UndecodableImageError, decode_base64_image
@@ -118,9 +123,11 @@ def executor_app(
             except (ImageTooLargeError, UndecodableImageError) as exc:
                 raise HTTPException(422, str(exc)) from exc
             caller = http.client.host if http.client else "unknown"
-            results = analyzers.analyze(f"lan:{caller}:{request.stream_id}", frames)
+            stream = f"lan:{caller}:{request.stream_id}"
+            results = analyzers.analyze(stream, frames)
+            late = [WireLate(ago=r.ago, item=r.item) for r in analyzers.late(stream)]
         finally:
             slots.release()
-        return AnalyzeResponse(results=results, host=name)
+        return AnalyzeResponse(results=results, late=late, host=name)
 
     return app

@@ -25,6 +25,12 @@ BREAKER_OPEN = Gauge(
 SEGMENTS_ANALYSED = Counter(
     "sightline_segments_analysed_total", "Segments turned into a Detection", ["detector"]
 )
+LATE_RESULTS = Counter(
+    "sightline_late_results_total",
+    "Results an analyzer found on the previous segment's frames: added to the detection's "
+    "earlier_frames, or dropped (that segment was not the last one analysed)",
+    ["detector", "outcome"],
+)
 STAGE_SECONDS = Histogram(
     "sightline_analysis_stage_seconds", "Time per analysis stage", ["detector", "stage"]
 )

@@ -33,10 +33,12 @@ def analysis_key(detection: Detection) -> str:
 
 
 def logo_frames(detection: Detection) -> list[BrandFrame]:
-    """One BrandFrame per (brand, sampled frame) with a logo, keeping the largest area."""
+    """One BrandFrame per (brand, sampled frame) with a logo, keeping the largest area (the
+    previous segment's `earlier_frames` too: the logo analyzer adds one only where that
+    segment's own detection had no sighting of the brand)."""
     span = detection.segment.duration / max(len(detection.frames), 1)
     out: list[BrandFrame] = []
-    for frame in detection.frames:
+    for frame in [*detection.frames, *detection.earlier_frames]:
         largest: dict[str, float | None] = {}
         for item in frame.results:
             if item.kind != LOGO_KIND:

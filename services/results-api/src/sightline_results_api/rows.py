@@ -159,13 +159,18 @@ def segment_row(event_id: str, segment: SegmentReady) -> Row:
 
 
 def detection_rows(event_id: str, occurred_at: datetime, detection: Detection) -> list[Row]:
-    """One `detections` row per result item, numbered in message order across frames.
+    """One `detections` row per result item, numbered in message order across frames, then
+    across `earlier_frames` (rows of the previous segment's frames: its sequence, so its
+    evidence and retention apply to them).
 
     A frame stands for `segment duration / frames sampled` seconds of stream time.
     """
     frame_span = detection.segment.duration / max(len(detection.frames), 1)
+    sequence = detection.segment.sequence
     rows: list[Row] = []
-    for frame in detection.frames:
+    placed = [(sequence, f) for f in detection.frames]
+    placed += [(sequence - 1, f) for f in detection.earlier_frames]
+    for segment_sequence, frame in placed:
         for item in frame.results:
             box = item.box
             rows.append(
@@ -178,7 +183,7 @@ def detection_rows(event_id: str, occurred_at: datetime, detection: Detection) -
                     detection.detector.version,
                     detection.detector.config_hash,
                     detection.executor.kind.value,
-                    detection.segment.sequence,
+                    segment_sequence,
                     frame.media_ts,
                     frame_span,
                     item.kind,

@@ -37,6 +37,15 @@ class AnalyzerContext:
     logo_matcher: LogoMatcher | None = None
 
 
+@dataclass(frozen=True)
+class LateResult:
+    """A result on a frame of the stream's previous `analyze` call, answered already: `ago`
+    frames before the first frame of the call that found it (1: the previous call's last)."""
+
+    ago: int
+    item: ResultItem
+
+
 class Analyzer(ABC):
     """Turns a segment's sampled frames into per-frame results.
 
@@ -56,6 +65,12 @@ class Analyzer(ABC):
     @abstractmethod
     def analyze(self, stream_id: str, frames: Sequence[Frame]) -> list[list[ResultItem]]:
         """Per-frame results for `frames` of `stream_id`."""
+
+    def late(self, stream_id: str) -> list[LateResult]:
+        """The results the stream's last `analyze` found on frames of the call before it (a
+        logo that entered there and was only verified now, followed back): the caller adds
+        them to what it reported for those frames. None by default."""
+        return []
 
     def forget(self, stream_id: str) -> None:  # noqa: B027 - stateless analyzers keep nothing
         """Drop any state kept for `stream_id`."""

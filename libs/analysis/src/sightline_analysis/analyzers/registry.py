@@ -10,7 +10,7 @@ from types import ModuleType
 from typing import Any
 
 from sightline_analysis.analyzers import plugins
-from sightline_analysis.analyzers.base import Analyzer, AnalyzerConfig, AnalyzerContext
+from sightline_analysis.analyzers.base import Analyzer, AnalyzerConfig, AnalyzerContext, LateResult
 from sightline_analysis.frames import Frame
 from sightline_common.messages import ResultItem
 
@@ -91,6 +91,11 @@ class AnalyzerSet:
             for slot, results in zip(merged, analyzer.analyze(stream_id, frames), strict=True):
                 slot.extend(results)
         return merged
+
+    def late(self, stream_id: str) -> list[LateResult]:
+        """Every analyzer's `late` results of its last `analyze` of `stream_id`, in run
+        order."""
+        return [late for analyzer in self.analyzers for late in analyzer.late(stream_id)]
 
     def forget(self, stream_id: str) -> None:
         """Drop every analyzer's state for `stream_id`."""

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from sightline_analysis.analyzers import AnalyzerSet
+from sightline_analysis.analyzers import AnalyzerSet, LateResult
 from sightline_analysis.frames import Frame
 from sightline_common.messages import ExecutorKind, ResultItem
 
@@ -36,10 +36,12 @@ class AnalysisCall:
 
 @dataclass(frozen=True)
 class ExecutorAnswer:
-    """Per-frame results and the host that computed them (None when in process)."""
+    """Per-frame results, those added to the stream's previous call's frames
+    (`Analyzer.late`), and the host that computed them (None when in process)."""
 
     results: list[list[ResultItem]]
     host: str | None = None
+    late: list[LateResult] = field(default_factory=list)
 
 
 class Executor(ABC):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from sightline_common.messages import ResultItem
 
@@ -26,9 +26,19 @@ class AnalyzeRequest(BaseModel):
     frames: list[WireFrame]
 
 
+class WireLate(BaseModel):
+    """A result on a frame of the stream's previous request (`Analyzer.late`)."""
+
+    model_config = ConfigDict(extra="forbid")
+    ago: int = Field(ge=1)
+    item: ResultItem
+
+
 class AnalyzeResponse(BaseModel):
-    """One result list per frame, and which host computed them."""
+    """One result list per frame, the results added to the previous request's frames, and
+    which host computed them."""
 
     model_config = ConfigDict(extra="forbid")
     results: list[list[ResultItem]]
+    late: list[WireLate] = []
     host: str

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import structlog
 
 from sightline_analysis import metrics
+from sightline_analysis.analyzers import LateResult
 from sightline_analysis.breaker import BreakerState, CircuitBreaker
 from sightline_analysis.executors.base import AnalysisCall, Executor, ExecutorFailedError
 from sightline_common.errors import PermanentError, TransientError
@@ -39,6 +40,8 @@ class RoutedAnswer:
     host: str | None
     latency_ms: float
     fallback_from: list[ExecutorKind] = field(default_factory=list)
+    late: list[LateResult] = field(default_factory=list)
+    """Results on the stream's previous call's frames (`Analyzer.late`)."""
 
 
 class ExecutorRouter:
@@ -99,6 +102,7 @@ class ExecutorRouter:
                 host=answer.host,
                 latency_ms=round(elapsed * 1000, 3),
                 fallback_from=list(dict.fromkeys(failed)),
+                late=answer.late,
             )
         raise ExecutorsExhaustedError("no executor answered: " + "; ".join(reasons))
 

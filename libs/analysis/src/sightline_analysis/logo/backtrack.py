@@ -39,6 +39,7 @@ def backtrack(
     *,
     proposed: Sequence[Sequence[tuple[str, Box]]] = (),
     supported_correlation: float | None = None,
+    first: int = 0,
 ) -> list[list[Verified]]:
     """The backward sightings per frame of a segment.
 
@@ -49,14 +50,16 @@ def backtrack(
     whose correlation reaches only `supported_correlation` (below `config.min_correlation`)
     is taken where a proposal of the brand overlaps the box it found. A logo moving over a
     changing background correlates less with its own pixels a frame earlier, and the
-    background a lenient correlation mistakes for it is not what the net names the brand."""
+    background a lenient correlation mistakes for it is not what the net names the brand.
+    Walks start only on frames from `first` on (the earlier ones are a previous segment's,
+    whose own walks were taken when it was processed), and may reach back over any frame."""
     found: list[list[Verified]] = [[] for _ in grays]
     lenient = (
         config.model_copy(update={"min_correlation": supported_correlation})
         if supported_correlation is not None and supported_correlation < config.min_correlation
         else config
     )
-    for k in range(1, len(grays)):
+    for k in range(max(1, first), len(grays)):
         for start in sightings[k]:
             if start.source in {"track", SOURCE} or cuts[k]:
                 continue

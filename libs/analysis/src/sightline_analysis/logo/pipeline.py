@@ -122,6 +122,12 @@ class PipelineConfig(BaseModel):
     zoom_read: ZoomReadConfig = ZoomReadConfig()
     """The net's proposals no channel verified are read again by the OCR channel, enlarged
     (see `zoom_read.py`)."""
+    late: bool = True
+    """In `process_segment`, follow first verifications (and confirm held starts) back into
+    the previous segment's last `tracker.max_coast` frames too (`LogoPipeline.late`). A
+    logo often enters blurred or small in the segment before the one where the matcher
+    first verifies it: at segment boundaries 12 of 86 missed bins of the two tune seeds
+    (kit replay, session 21)."""
     backtrack_correlation: float = Field(default=0.75, gt=0.0, lt=1.0)
     """The correlation a backward step needs (above the tracker's: before a logo entered,
     the frame behind it is background that a lenient correlation mistakes for it)."""
@@ -185,6 +191,28 @@ class Sighting:
     inliers: int = 0
 
 
+@dataclass(frozen=True)
+class LateSighting:
+    """A sighting on a frame of the stream's previous segment, which was reported already:
+    `ago` frames before the first frame of the segment that found it (1: the previous
+    segment's last frame), `frame` that frame."""
+
+    ago: int
+    frame: Frame
+    sighting: Sighting
+
+
+@dataclass(frozen=True)
+class _Tail:
+    """A segment's last frames, with what was found on them (frame pixels, before
+    `_reported`), the net's proposals and the cuts before each."""
+
+    frames: list[Frame]
+    sightings: list[list[Sighting]]
+    proposed: list[list[Candidate]]
+    cuts: list[bool]
+
+
 class LogoPipeline:
     """The sightings of one stream, frame after frame (see the module docstring)."""
 
@@ -234,22 +262,34 @@ class LogoPipeline:
         self._confirmed: list[tuple[int, Sighting]] = []
         """The sightings of held tracks (`NetStartConfig.confirm`) the last frame processed
         confirmed, each with how many frames before it it was held back on."""
+        self._tail: _Tail | None = None
+        """The last `tracker.max_coast` frames of the segment `process_segment` took last, for
+        `late` (None after a single `process`, or with `late` off)."""
+        self.late: list[LateSighting] = []
+        """The sightings the last `process_segment` found on its previous segment's last
+        frames: a brand that entered there, verified only in this segment and followed back
+        (`backtrack`), or a held start (`NetStartConfig.confirm`) confirmed here."""
 
     def process_segment(self, frames: Sequence[Frame]) -> list[list[Sighting]]:
         """The sightings of each of a segment's frames (in order), updating the stream's
-        state; with `backtrack`, first verifications are followed back through the segment,
-        and with `fill_gaps`, frames between two verifications at the same place are filled
+        state; with `backtrack`, first verifications are followed back through the segment
+        and into the previous segment's last frames (those found there are in `late`), and
+        with `fill_gaps`, frames between two verifications at the same place are filled
         (from the stream's previous segment's last frames too)."""
         out: list[list[Sighting]] = []
         cuts, proposed = [], []
+        tail = self._tail
+        self.late = []
         for frame in frames:
             cuts.append(self._cut(frame))
             out.append(self._process(frame))
             proposed.append(self._proposed)
             for ago, sighting in self._confirmed:
-                if ago < len(out):  # the earlier segments are reported already
+                if ago < len(out):
                     out[-1 - ago].append(sighting)
-        if self.config.backtrack and len(frames) > 1:
+                elif tail is not None:
+                    self._add_late(tail, ago - len(out) + 1, sighting)
+        if self.config.backtrack and (len(frames) > 1 or tail is not None):
             self._backtrack(frames, cuts, out, proposed)
         if self.config.fill_gaps > 0:
             seen = [[_as_verified(s) for s in found] for found in out]
@@ -261,7 +301,25 @@ class LogoPipeline:
             cut_at = max((k for k, cut in enumerate(cuts) if cut), default=None)
             recent = seen[cut_at:] if cut_at is not None else [*self._recent, *seen]
             self._recent = recent[-(self.config.fill_gaps + 1) :]
+        keep = self.config.tracker.max_coast if self.config.late else 0
+        self._tail = (
+            _Tail(list(frames[-keep:]), out[-keep:], proposed[-keep:], cuts[-keep:])
+            if keep
+            else None
+        )
+        self.late = [replace(late, sighting=self._reported(late.frame, [late.sighting])[0])
+                     for late in self.late]  # fmt: skip
         return [self._reported(frame, found) for frame, found in zip(frames, out, strict=True)]
+
+    def _add_late(self, tail: _Tail, ago: int, sighting: Sighting) -> None:
+        """`sighting`, on the frame `ago` frames before the segment's first, as a late one
+        (unless that frame is not kept or already has the brand there)."""
+        if ago > len(tail.frames):
+            return
+        there = [*tail.sightings[-ago], *(late.sighting for late in self.late if late.ago == ago)]
+        if any(s.brand == sighting.brand and overlaps(s.box, sighting.box) for s in there):
+            return
+        self.late.append(LateSighting(ago, tail.frames[-ago], sighting))
 
     def _backtrack(
         self,
@@ -271,28 +329,37 @@ class LogoPipeline:
         proposed: Sequence[Sequence[Candidate]],
     ) -> None:
         """Add to `out` the backward sightings of the segment's first verifications (a step
-        the net's `proposed` brand supports may correlate less)."""
-        grays = [frame.scaled(self.config.track_width, gray=True) for frame in frames]
-        scales = [gray.shape[1] / frame.width for gray, frame in zip(grays, frames, strict=True)]
+        the net's `proposed` brand supports may correlate less), and to `late` those on the
+        previous segment's last frames."""
+        tail = self._tail or _Tail([], [], [], [])
+        reached = [*tail.frames, *frames]
+        grays = [frame.scaled(self.config.track_width, gray=True) for frame in reached]
+        scales = [gray.shape[1] / frame.width for gray, frame in zip(grays, reached, strict=True)]
         seen = [
             [_verified(s.brand, s.logo_id, s.box, s.confidence, s.source, scale) for s in found]
-            for found, scale in zip(out, scales, strict=True)
+            for found, scale in zip([*tail.sightings, *out], scales, strict=True)
         ]
         least = self.config.backtrack_min_score
         supported = [
             [(c.brand, _scaled(c.box, scale)) for c in each if c.score >= least]
-            for each, scale in zip(proposed, scales, strict=True)
+            for each, scale in zip([*tail.proposed, *proposed], scales, strict=True)
         ]
-        extra = backtrack(grays, cuts, seen, self._backward, proposed=supported,
-                          supported_correlation=self.config.backtrack_supported)  # fmt: skip
-        for sightings, found, scale in zip(out, extra, scales, strict=True):
+        extra = backtrack(grays, [*tail.cuts, *cuts], seen, self._backward, proposed=supported,
+                          supported_correlation=self.config.backtrack_supported,
+                          first=len(tail.frames))  # fmt: skip
+        for k, (found, scale) in enumerate(zip(extra, scales, strict=True)):
             for v in found:
                 box = _unscaled(v.box, scale)
-                sightings.append(Sighting(v.brand, v.logo_id, box, _corners(box),
-                                          round(v.confidence, 4), v.source))  # fmt: skip
+                sighting = Sighting(v.brand, v.logo_id, box, _corners(box),
+                                    round(v.confidence, 4), v.source)  # fmt: skip
+                if k < len(tail.frames):
+                    self._add_late(tail, len(tail.frames) - k, sighting)
+                else:
+                    out[k - len(tail.frames)].append(sighting)
 
     def process(self, frame: Frame) -> list[Sighting]:
         """The frame's sightings, updating the stream's state (forward only)."""
+        self._tail = None
         self._cut(frame)
         return self._reported(frame, self._process(frame))
 

@@ -86,4 +86,8 @@ def pipeline_detector(pipeline: LogoPipeline) -> BySegment:
         found = pipeline.process_segment([Frame(image, 0.0) for image in images])
         return [[(s.brand, s.box, s.confidence) for s in each] for each in found]
 
-    return BySegment(detect)
+    def late() -> list[tuple[int, tuple[str, Box, float]]]:
+        return [(each.ago, (each.sighting.brand, each.sighting.box, each.sighting.confidence))
+                for each in pipeline.late]  # fmt: skip
+
+    return BySegment(detect, late)

@@ -30,9 +30,13 @@ GOP_SECONDS = 2.0
 @dataclass(frozen=True)
 class BySegment:
     """A detector that takes a segment's sampled frames at once, as the logo detector gets
-    them (one segment per GOP): `detect` returns each frame's detections, in order."""
+    them (one segment per GOP): `detect` returns each frame's detections, in order; `late`,
+    the detections its last `detect` found on the previous segment's frames, each with how
+    many frames before the segment's first it is (1: the previous segment's last frame), as
+    the engine adds them to the previous segment (`Analyzer.late`)."""
 
     detect: Callable[[Sequence[Image]], Sequence[Sequence[tuple[str, Box, float]]]]
+    late: Callable[[], Sequence[tuple[int, tuple[str, Box, float]]]] = lambda: ()
 
 
 @dataclass(frozen=True)
@@ -157,10 +161,16 @@ def run_sampled(
     for detector in detectors:
         predictions: list[Prediction] = []
         costs: list[float] = []
+        previous: Sequence[SampledFrame] = ()
         for segment in _segments(sampled) if isinstance(detector, BySegment) else [sampled]:
             for frame, found, cost in _detect(detector, segment):
                 costs.append(cost)
                 predictions.extend(Prediction(frame.time, b, box, c) for b, box, c in found)
+            if isinstance(detector, BySegment):
+                predictions.extend(Prediction(previous[-ago].time, b, box, c)
+                                   for ago, (b, box, c) in detector.late()
+                                   if ago <= len(previous))  # fmt: skip
+            previous = segment
         runs.append(ClipRun(clip, truth, predictions, costs))
     return runs
 

@@ -4,8 +4,10 @@ wordmark channel + tracker).
 A segment's frames go through the pipeline together (`process_segment`), so a brand first
 verified in the middle of a segment is also reported on the segment's frames before, where it
 was already showing (backward tracking). The pipeline keeps per-stream state across segments
-(live tracks, the last histogram for cut detection), so a logo followed at the end of one
-segment carries on into the next. The state
+(live tracks, the last histogram for cut detection, the last segment's last frames), so a
+logo followed at the end of one segment carries on into the next, and one first verified in a
+segment is followed back into the previous segment's last frames too: those sightings are
+`late` results (the engine adds them to the detection as `earlier_frames`). The state
 is dropped in `forget` (partition revoked): the new owner starts fresh, as does a reanalysis run
 (it builds its own analyzers), so a replayed range begins without tracks from before it.
 Event ids do not depend on the state (segment + fingerprint), so a redelivered segment keeps
@@ -27,6 +29,7 @@ from sightline_analysis.analyzers.base import (
     Analyzer,
     AnalyzerConfig,
     AnalyzerContext,
+    LateResult,
     collect,
     normalised_box,
 )
@@ -35,7 +38,7 @@ from sightline_analysis.logo.clarity import sharpness
 from sightline_analysis.logo.learned.proposals import ProposalMatcher
 from sightline_analysis.logo.learned.train import MODEL_VERSION
 from sightline_analysis.logo.matcher import LogoMatcher
-from sightline_analysis.logo.pipeline import LogoPipeline, PipelineConfig
+from sightline_analysis.logo.pipeline import LogoPipeline, PipelineConfig, Sighting
 from sightline_analysis.logo.text_extent import TextPlaces
 from sightline_analysis.logo.wordmark import WordmarkReader
 from sightline_common.messages import Point, ResultItem
@@ -53,7 +56,8 @@ class LogoConfig(AnalyzerConfig):
 
 class LogoAnalyzer(Analyzer):
     """Reports each brand of the logo library seen in a frame: box, polygon, prominence, the
-    channel that saw it (`attributes.source`: image, zoom, text, track or back), how sharp the
+    channel that saw it (`attributes.source`: image, zoom, text, track or back; `late` when
+    found on the previous segment's frames, see `late`), how sharp the
     logo looked (`attributes.sharpness`, `logo.clarity`; absent for a box too small) and, with
     learned proposals on, the weights that proposed where to look (`attributes.proposals`)."""
 
@@ -75,6 +79,7 @@ class LogoAnalyzer(Analyzer):
         self._reader_lock = threading.Lock()
         self._places = TextPlaces(self._reader) if self._reader is not None else None
         self._pipelines: dict[str, LogoPipeline] = {}
+        self._late: dict[str, list[LateResult]] = {}
 
     @property
     def matcher(self) -> LogoMatcher:
@@ -111,38 +116,24 @@ class LogoAnalyzer(Analyzer):
         return found
 
     def analyze(self, stream_id: str, frames: Sequence[Frame]) -> list[list[ResultItem]]:
-        """Logo sightings per frame, in order, through the stream's pipeline."""
+        """Logo sightings per frame, in order, through the stream's pipeline; those it found
+        on the previous segment's last frames are kept for `late`."""
         out = collect(frames)
-        found = self.pipeline(stream_id).process_segment(frames)
+        pipeline = self.pipeline(stream_id)
+        found = pipeline.process_segment(frames)
         proposals = self._proposals_used()
         for slot, frame, sightings in zip(out, frames, found, strict=True):
-            for sighting in sightings:
-                box = normalised_box(sighting.box, frame.width, frame.height)
-                attributes: dict[str, object] = {
-                    "logo_id": sighting.logo_id,
-                    "inliers": sighting.inliers,
-                    "source": sighting.source,
-                }
-                sharp = sharpness(frame.image, sighting.box)
-                if sharp is not None:
-                    attributes["sharpness"] = round(sharp, 4)
-                if proposals is not None:
-                    attributes["proposals"] = proposals
-                slot.append(
-                    ResultItem(
-                        kind="logo",
-                        label=sighting.brand,
-                        confidence=sighting.confidence,
-                        box=box,
-                        polygon=[
-                            Point(x=float(x) / frame.width, y=float(y) / frame.height)
-                            for x, y in sighting.polygon
-                        ],
-                        area_share=round(box.w * box.h, 6),
-                        attributes=attributes,
-                    )
-                )
+            slot.extend(_result(frame, sighting, proposals) for sighting in sightings)
+        self._late[stream_id] = [
+            LateResult(late.ago, _result(late.frame, late.sighting, proposals, late=True))
+            for late in pipeline.late
+        ]
         return out
+
+    def late(self, stream_id: str) -> list[LateResult]:
+        """The sightings the stream's last segment found on its previous segment's last
+        frames (`attributes.late`: true)."""
+        return self._late.get(stream_id, [])
 
     def _proposals_used(self) -> str | None:
         """With learned proposals on, what searched this segment's frames: the key of the
@@ -155,3 +146,34 @@ class LogoAnalyzer(Analyzer):
     def forget(self, stream_id: str) -> None:
         """Drop the stream's tracks and cut-detection state."""
         self._pipelines.pop(stream_id, None)
+        self._late.pop(stream_id, None)
+
+
+def _result(
+    frame: Frame, sighting: Sighting, proposals: str | None, *, late: bool = False
+) -> ResultItem:
+    """`sighting` on `frame` as a result item (see `LogoAnalyzer`)."""
+    box = normalised_box(sighting.box, frame.width, frame.height)
+    attributes: dict[str, object] = {
+        "logo_id": sighting.logo_id,
+        "inliers": sighting.inliers,
+        "source": sighting.source,
+    }
+    sharp = sharpness(frame.image, sighting.box)
+    if sharp is not None:
+        attributes["sharpness"] = round(sharp, 4)
+    if proposals is not None:
+        attributes["proposals"] = proposals
+    if late:
+        attributes["late"] = True
+    return ResultItem(
+        kind="logo",
+        label=sighting.brand,
+        confidence=sighting.confidence,
+        box=box,
+        polygon=[
+            Point(x=float(x) / frame.width, y=float(y) / frame.height) for x, y in sighting.polygon
+        ],
+        area_share=round(box.w * box.h, 6),
+        attributes=attributes,
+    )

@@ -14,7 +14,7 @@ from typing import Literal
 import httpx
 from pydantic import Field
 
-from sightline_analysis.analyzers import AnalyzerSet
+from sightline_analysis.analyzers import AnalyzerSet, LateResult
 from sightline_analysis.executors.base import (
     AnalysisCall,
     Executor,
@@ -103,7 +103,8 @@ class LanExecutor(Executor):
                 failures.append(f"{host}: {type(exc).__name__}: {exc}")
                 continue
             check_shape(answer.results, call.frames, host)
-            return ExecutorAnswer(answer.results, host=answer.host)
+            late = [LateResult(each.ago, each.item) for each in answer.late]
+            return ExecutorAnswer(answer.results, host=answer.host, late=late)
         raise ExecutorFailedError("no LAN host answered: " + "; ".join(failures))
 
     def close(self) -> None:

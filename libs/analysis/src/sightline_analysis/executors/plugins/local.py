@@ -28,6 +28,7 @@ class LocalExecutor(Executor):
     def run(self, call: AnalysisCall) -> ExecutorAnswer:
         """Results from the in-process analyzers; an analyzer's crash is permanent."""
         try:
-            return ExecutorAnswer(self.analyzers.analyze(call.stream_id, call.frames))
+            results = self.analyzers.analyze(call.stream_id, call.frames)
+            return ExecutorAnswer(results, late=self.analyzers.late(call.stream_id))
         except Exception as exc:
             raise AnalyzerFailedError(f"analyzer failed: {type(exc).__name__}: {exc}") from exc

@@ -156,6 +156,11 @@ class Detection(BaseModel):
     detector: DetectorInfo
     executor: ExecutorInfo
     frames: list[FrameResult]
+    earlier_frames: list[FrameResult] = Field(
+        [],
+        description="Results this analysis adds to frames of the stream's previous segment (sequence - 1, whose own detection was sent already): a logo that entered there, too blurred or small to verify, first verified in this segment and followed back across the boundary. Each frame stands for as long as one of `frames`. Only when this run's previous segment of the stream was analysed just before, by the same executor; empty otherwise and in detections made before it existed.",
+        validate_default=True,
+    )
     timings: Timings
     analysis: AnalysisInfo | None = Field(
         None,

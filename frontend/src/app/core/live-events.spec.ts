@@ -24,4 +24,16 @@ describe('flattenDetection', () => {
       }),
     ]);
   });
+
+  it("numbers results on the previous segment's frames after the segment's own, in that segment", () => {
+    const earlier = [
+      { media_ts: 5.5, results: [{ kind: 'logo', label: 'acme', confidence: 0.8 }] },
+    ];
+    const items = flattenDetection(detectionMessage({ earlier_frames: earlier }), 'e1');
+    expect(items.map((i) => [i.item_index, i.segment_sequence, i.media_ts])).toEqual([
+      [0, 3, 6.5],
+      [1, 3, 7],
+      [2, 2, 5.5],
+    ]);
+  });
 });

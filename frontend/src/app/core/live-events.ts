@@ -38,11 +38,18 @@ export function isLifecycleEvent(event: LiveEvent): event is LifecycleEvent {
 /**
  * Flattens one detection message (a segment's frames, each with results) into the items the REST
  * detections endpoint returns, numbered in message order across frames as results-api numbers
- * them, so that `event_id` + `item_index` identify an item whichever way it arrived.
+ * them, so that `event_id` + `item_index` identify an item whichever way it arrived. Results on
+ * the previous segment's frames (`earlier_frames`: a logo followed back across the boundary)
+ * come last and belong to that segment, as results-api stores them.
  */
 export function flattenDetection(message: Detection, eventId: string): DetectionItem[] {
   const items: DetectionItem[] = [];
-  for (const frame of message.frames) {
+  const sequence = message.segment.sequence;
+  const placed = [
+    ...message.frames.map((frame) => ({ frame, sequence })),
+    ...(message.earlier_frames ?? []).map((frame) => ({ frame, sequence: sequence - 1 })),
+  ];
+  for (const { frame, sequence: segmentSequence } of placed) {
     for (const result of frame.results) {
       items.push({
         event_id: eventId,
@@ -54,7 +61,7 @@ export function flattenDetection(message: Detection, eventId: string): Detection
           config_hash: message.detector.config_hash,
         },
         executor: message.executor.kind,
-        segment_sequence: message.segment.sequence,
+        segment_sequence: segmentSequence,
         media_ts: frame.media_ts,
         kind: result.kind,
         label: result.label,

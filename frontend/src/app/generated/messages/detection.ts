@@ -18,6 +18,10 @@ export interface Detection {
   detector: DetectorInfo;
   executor: ExecutorInfo;
   frames: FrameResult[];
+  /**
+   * Results this analysis adds to frames of the stream's previous segment (sequence - 1, whose own detection was sent already): a logo that entered there, too blurred or small to verify, first verified in this segment and followed back across the boundary. Each frame stands for as long as one of `frames`. Only when this run's previous segment of the stream was analysed just before, by the same executor; empty otherwise and in detections made before it existed.
+   */
+  earlier_frames?: FrameResult[];
   timings: Timings;
   /**
    * What was analysed at which rate, and whether the stream's live analysis was keeping up (absent in detections made before it existed).

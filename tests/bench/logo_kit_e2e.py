@@ -106,12 +106,13 @@ def render_broadcast(kit: Kit, folder: Path) -> tuple[dict[str, list[FrameTruth]
 
 
 def predictions(detections: Sequence[Detection], size: tuple[int, int]) -> list[Prediction]:
-    """Every logo result of `detections` as a prediction at its frame's stream time, its
-    normalised box in pixels."""
+    """Every logo result of `detections` (on their own frames and on the previous segment's,
+    `earlier_frames`) as a prediction at its frame's stream time, its normalised box in
+    pixels."""
     width, height = size
     found = []
     for detection in detections:
-        for frame in detection.frames:
+        for frame in [*detection.frames, *detection.earlier_frames]:
             for r in frame.results:
                 if r.kind == "logo" and r.box is not None:
                     box = (r.box.x * width, r.box.y * height, r.box.w * width, r.box.h * height)

@@ -205,6 +205,9 @@ def end_to_end(
         stream.publish(flv, timeout=seconds + 120)
         detections = wait_for_stream(pipeline, stream)
         cpu = _detector_cpu(pipeline) - cpu_before
+    earlier = [f for d in detections for f in d.earlier_frames]
+    print(f"  {sum(len(f.results) for f in earlier)} results on {len(earlier)} frames of a "
+          "previous segment (earlier_frames: logos followed back across a boundary)")  # fmt: skip
     found = predictions(detections, kit.clips[0].size)
     runs = []
     start = 0.0

@@ -9,15 +9,13 @@ and its confidence the lower end's decayed once per frame from it. Both ends are
 the fill adds no brand that was not seen; a look-alike would have to be verified twice.
 
 The frames before a segment's first may be given (`before`: the sightings of the stream's
-previous frames, most recent last), so a gap across a segment boundary is filled on both sides:
-the fills on the old segment's frames are returned apart (`Filled.before`: that segment is
-reported already; the pipeline reports them late).
+previous frames, most recent last), so a gap across a segment boundary is filled on the new
+segment's side (the old segment is already reported).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from sightline_analysis.logo.tracker import Box, Verified, overlaps
 
@@ -27,15 +25,6 @@ VERIFIED = frozenset({"image", "zoom", "text"})
 """The sources that may end a gap (verified in their frame, not carried)."""
 
 
-@dataclass(frozen=True)
-class Filled:
-    """The filled sightings per frame of a segment (`frames`) and of the frames before it
-    that were given (`before`, in the same order)."""
-
-    frames: list[list[Verified]]
-    before: list[list[Verified]]
-
-
 def fill_gaps(
     cuts: Sequence[bool],
     sightings: Sequence[Sequence[Verified]],
@@ -43,17 +32,15 @@ def fill_gaps(
     max_gap: int,
     decay: float,
     before: Sequence[Sequence[Verified]] = (),
-) -> Filled:
-    """The filled sightings per frame of a segment and of the frames `before` it.
+) -> list[list[Verified]]:
+    """The filled sightings per frame of a segment.
 
     `cuts[k]` says a cut falls between frames k-1 and k (`cuts[0]`: between the last of
-    `before` and frame 0); `sightings[k]` are frame k's sightings (any source). Only gaps
-    that a verification in the segment closes are filled (those closed before it were filled
-    when their own segment was)."""
+    `before` and frame 0); `sightings[k]` are frame k's sightings (any source)."""
     frames = [*before, *sightings]
     breaks = [False] * len(before) + list(cuts)
     offset = len(before)
-    found: list[list[Verified]] = [[] for _ in frames]
+    found: list[list[Verified]] = [[] for _ in sightings]
     for end in range(offset, len(frames)):
         for right in frames[end]:
             if right.source not in VERIFIED:
@@ -64,12 +51,14 @@ def fill_gaps(
             start, left = left_at
             span = end - start
             for k in range(start + 1, end):
+                if k < offset:
+                    continue
                 share = (k - start) / span
                 box = _between(left.box, right.box, share)
                 steps = min(k - start, end - k)
                 confidence = min(left.confidence, right.confidence) * decay**steps
-                found[k].append(replace_box(right, box, confidence))
-    return Filled(found[offset:], found[:offset])
+                found[k - offset].append(replace_box(right, box, confidence))
+    return found
 
 
 def _left_end(

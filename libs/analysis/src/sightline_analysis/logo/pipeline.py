@@ -296,11 +296,8 @@ class LogoPipeline:
             filled = fill_gaps(cuts, seen, max_gap=self.config.fill_gaps,
                                decay=self.config.tracker.confidence_decay,
                                before=self._recent)  # fmt: skip
-            for sightings, found in zip(out, filled.frames, strict=True):
+            for sightings, found in zip(out, filled, strict=True):
                 sightings.extend(_from_verified(v) for v in found)
-            for k, found in enumerate(filled.before):
-                for v in found if tail is not None else ():
-                    self._add_late(tail, len(filled.before) - k, _from_verified(v))
             cut_at = max((k for k, cut in enumerate(cuts) if cut), default=None)
             recent = seen[cut_at:] if cut_at is not None else [*self._recent, *seen]
             self._recent = recent[-(self.config.fill_gaps + 1) :]

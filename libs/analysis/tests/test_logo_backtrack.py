@@ -8,8 +8,11 @@ import cv2
 import numpy as np
 import pytest
 
+from sightline_analysis.analyzers.base import AnalyzerContext
+from sightline_analysis.analyzers.plugins.logo import LogoAnalyzer, LogoConfig
 from sightline_analysis.frames import Frame, Image
 from sightline_analysis.logo.backtrack import SOURCE, backtrack
+from sightline_analysis.logo.clarity import sharpness
 from sightline_analysis.logo.cuts import colour_histogram, distance
 from sightline_analysis.logo.gaps import SOURCE as GAP
 from sightline_analysis.logo.gaps import fill_gaps
@@ -147,6 +150,27 @@ def test_a_brand_first_verified_in_a_segment_is_followed_into_the_previous_one()
     forward.process(frames[2])
     forward.process_segment(frames[3:])
     assert forward.late == []  # the frames before were not a segment's
+
+
+def test_the_logo_analyzer_reports_late_sightings_with_their_frames_measures() -> None:
+    config = PipelineConfig(wordmark=WordmarkConfig(enabled=False), reverify=False, search_every=1)
+    context = AnalyzerContext(logo_matcher=_SeenOnLast(3))
+    analyzer = LogoAnalyzer(LogoConfig(pipeline=config), context)
+    frames = _frames()
+    analyzer.analyze("cam-1", frames[:2])
+    assert analyzer.late("cam-1") == []
+    analyzer.analyze("cam-1", frames[2:])
+    late = analyzer.late("cam-1")
+    assert [(r.ago, r.item.label, r.item.attributes["late"]) for r in late] == [
+        (2, "volta", True), (1, "volta", True)]  # fmt: skip
+    box = late[0].item.box
+    assert box is not None
+    assert abs(box.x * 1280 - 200) <= 4
+    assert late[0].item.attributes["sharpness"] == pytest.approx(
+        sharpness(frames[0].image, (box.x * 1280, box.y * 720, box.w * 1280, box.h * 720)),
+        abs=1e-4)  # fmt: skip
+    analyzer.forget("cam-1")
+    assert analyzer.late("cam-1") == []
 
 
 def _at(x: float, source: str = "image", brand: str = "volta") -> Verified:

@@ -223,7 +223,7 @@ def _profiled(
     if profiler is None:
         return detector
     if isinstance(detector, BySegment):
-        return BySegment(lambda images: profiler.runcall(detector.detect, images))
+        return BySegment(lambda images: profiler.runcall(detector.detect, images), detector.late)
     return lambda image: profiler.runcall(detector, image)
 
 

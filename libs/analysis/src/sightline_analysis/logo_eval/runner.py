@@ -36,7 +36,7 @@ class BySegment:
     the engine adds them to the previous segment (`Analyzer.late`)."""
 
     detect: Callable[[Sequence[Image]], Sequence[Sequence[tuple[str, Box, float]]]]
-    late: Callable[[], Sequence[tuple[int, tuple[str, Box, float]]]] = lambda: ()
+    late: Callable[[], Sequence[tuple[int, tuple[str, Box, float]]]]
 
 
 @dataclass(frozen=True)

@@ -77,16 +77,12 @@ def test_the_lan_executor_brings_back_results_on_the_previous_calls_frames(
     call: AnalysisCall,
 ) -> None:
     lagging = AnalyzerSet([FoundLate()])
-    server = serve(executor_app(lagging, lambda: True, ExecutorLimits(SECRET), "lan-b"))
-    host = next(server)
-    try:
+    for host in serve(executor_app(lagging, lambda: True, ExecutorLimits(SECRET), "lan-b")):
         lan = build_executor({"type": "lan", "hosts": [host], "secret": SECRET}, lagging)
         assert lan.run(call).late == []
         late = lan.run(call).late
         assert [(r.ago, r.item.label, r.item.confidence) for r in late] == [
             (2, "acme", 0.7), (1, "acme", 0.6)]  # fmt: skip
-    finally:
-        server.close()
 
 
 def test_the_lan_executor_fails_when_no_host_answers(

@@ -12,11 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from sightline_common.storage_access import bucket_names
 from sightline_devstack import ports, procs
 from sightline_devstack.envfile import read_env_file
 from sightline_devstack.locking import exclusive
 from sightline_devstack.nginx_conf import TEMPLATE_RELPATH, NginxParams, render_nginx_conf
 from sightline_devstack.platform import platform_env
+from sightline_devstack.servers.minio import users_stamp
 from sightline_devstack.settings import DevstackSettings, find_repo_root
 
 REPO = find_repo_root()
@@ -247,3 +249,20 @@ def test_ports_drawn_before_any_is_bound_are_all_different(
 def test_a_bad_port_value_is_rejected(bad: str) -> None:
     with pytest.raises(ValueError, match="invalid literal"):
         DevstackSettings.from_env({"SIGHTLINE_KAFKA_PORT": bad})
+
+
+def test_the_storage_users_stamp_changes_with_the_server_process_and_the_spec() -> None:
+    record = procs.PidRecord(pid=100, start_ticks=5, argv=["minio"], log_path="/l")
+    secrets = {"ingest": "s1", "results-api": "s2"}
+    buckets = bucket_names("segs", "logos")
+    stamp = users_stamp(record, secrets, buckets)
+    assert users_stamp(record, dict(secrets), bucket_names("segs", "logos")) == stamp
+    others = [
+        users_stamp(procs.PidRecord(101, 5, ["minio"], "/l"), secrets, buckets),
+        users_stamp(procs.PidRecord(100, 6, ["minio"], "/l"), secrets, buckets),
+        users_stamp(record, {**secrets, "results-api": "rotated"}, buckets),
+        users_stamp(record, {"ingest": "s1"}, buckets),
+        users_stamp(record, secrets, bucket_names("other-segs", "logos")),
+    ]
+    assert stamp not in others
+    assert len(set(others)) == len(others)

@@ -7,8 +7,8 @@ the test's `isolated` environment (own topics, buckets and database schema).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 
 import httpx
 import pytest
@@ -18,6 +18,8 @@ from sightline_common.storage import ObjectStore
 from sightline_common.storage_access import (
     STORAGE_USERS,
     WORKLOAD_USERS,
+    Bucket,
+    StorageUser,
     bucket_names,
     storage_user,
 )
@@ -73,10 +75,16 @@ def results_api(isolated_module: Isolated) -> ResultsApi:
 
 @dataclass
 class StorageLogins:
-    """The test's own MinIO user per service (`storage_access`), on its isolated buckets."""
+    """The test's own MinIO user per service (`storage_access`), on its isolated buckets, each
+    made as the provisioning makes it when the test first asks for its login (`access_key`,
+    `env_of`, `store`): setting a user's secret costs an Argon2 key derivation here and another
+    in MinIO (~0.17 CPU-s a user), and most tests log in as one or two of the six."""
 
     prefix: str
     secret_keys: dict[str, str]
+    admin: MinioAdmin
+    buckets: Mapping[Bucket, str]
+    made: list[StorageUser] = field(default_factory=list)
 
     def env(self, workload: str) -> dict[str, str]:
         """`SIGHTLINE_S3_*` for `workload`: its user's login, or none for a storage-less one."""
@@ -85,10 +93,18 @@ class StorageLogins:
             return {"SIGHTLINE_S3_ACCESS_KEY": "", "SIGHTLINE_S3_SECRET_KEY": ""}
         return self.env_of(principal)
 
+    def access_key(self, principal: str) -> str:
+        """The access key of `principal`'s user, which is made first if it is not yet."""
+        user = storage_user(principal)
+        if user not in self.made:
+            ensure_storage_users(self.admin, [user], self.secret_keys, self.buckets, self.prefix)
+            self.made.append(user)
+        return user.access_key(self.prefix)
+
     def env_of(self, principal: str) -> dict[str, str]:
         """`SIGHTLINE_S3_*` of the user `principal`."""
         return {
-            "SIGHTLINE_S3_ACCESS_KEY": storage_user(principal).access_key(self.prefix),
+            "SIGHTLINE_S3_ACCESS_KEY": self.access_key(principal),
             "SIGHTLINE_S3_SECRET_KEY": self.secret_keys[principal],
         }
 
@@ -109,17 +125,16 @@ def root_admin(isolated: Isolated) -> MinioAdmin:
 
 @pytest.fixture
 def storage_logins(isolated: Isolated) -> Iterator[StorageLogins]:
-    """Every storage user of the spec, made for the test's buckets as the provisioning makes
-    them (unique names and secrets); removed afterwards."""
+    """A user per service of the spec, made for the test's buckets as the provisioning makes
+    them (unique names and secrets) when the test first logs in as it; removed afterwards."""
     env = isolated.env
     logins = StorageLogins(
         prefix=f"{env['SIGHTLINE_SEGMENTS_BUCKET']}-",
         secret_keys={user.principal: secrets.token_urlsafe(24) for user in STORAGE_USERS},
+        admin=root_admin(isolated),
+        buckets=bucket_names(env["SIGHTLINE_SEGMENTS_BUCKET"], env["SIGHTLINE_LOGOS_BUCKET"]),
     )
-    buckets = bucket_names(env["SIGHTLINE_SEGMENTS_BUCKET"], env["SIGHTLINE_LOGOS_BUCKET"])
-    admin = root_admin(isolated)
-    ensure_storage_users(admin, STORAGE_USERS, logins.secret_keys, buckets, logins.prefix)
     try:
         yield logins
     finally:
-        remove_storage_users(admin, STORAGE_USERS, logins.prefix)
+        remove_storage_users(logins.admin, logins.made, logins.prefix)

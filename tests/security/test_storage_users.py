@@ -157,10 +157,9 @@ def may_read_server_info(admin: MinioAdmin) -> bool:
 
 
 def test_a_wrong_secret_is_refused(isolated: Isolated, storage_logins: StorageLogins) -> None:
-    user = storage_user("results-api")
     store = ObjectStore.from_settings(
         isolated.settings(
-            SIGHTLINE_S3_ACCESS_KEY=user.access_key(storage_logins.prefix),
+            SIGHTLINE_S3_ACCESS_KEY=storage_logins.access_key("results-api"),
             SIGHTLINE_S3_SECRET_KEY=f"wrong-{uuid.uuid4().hex}",
         )
     )

@@ -15,6 +15,7 @@ from minio import Minio
 from sightline_common.storage_users import ensure_storage_users
 from sightline_common.topics import TopicNames
 from sightline_devstack.envfile import PlatformEnv, read_env_file
+from sightline_devstack.locking import exclusive
 from sightline_devstack.platform import ensure_up, recorded_pids, status
 from sightline_devstack.servers import minio as minio_server
 from sightline_devstack.settings import DevstackSettings
@@ -34,11 +35,13 @@ def test_up_twice_is_harmless_and_quick(shared_platform: PlatformEnv) -> None:
     assert all(row.state == "running" and row.healthy for row in status(settings))
 
 
-def test_a_second_up_sets_the_storage_users_again_only_when_their_stamp_differs(
+def test_the_storage_users_are_set_again_only_when_their_stamp_differs(
     shared_platform: PlatformEnv, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = DevstackSettings.from_env()
-    stamp_file = minio_server.MinioServer(settings).users_stamp_file
+    server = minio_server.MinioServer(settings, say=lambda _: None)
+    record = server.record()
+    assert record is not None
     calls: list[int] = []
 
     def counted(*args: Any, **kwargs: Any) -> list[str]:
@@ -46,13 +49,15 @@ def test_a_second_up_sets_the_storage_users_again_only_when_their_stamp_differs(
         return ensure_storage_users(*args, **kwargs)
 
     monkeypatch.setattr(minio_server, "ensure_storage_users", counted)
-    ensure_up(settings, say=lambda _: None)
-    assert calls == []  # the same MinIO process, provisioned with the same spec
-    stamp = stamp_file.read_text()
-    stamp_file.write_text("a stamp of another spec or process")
-    ensure_up(settings, say=lambda _: None)
-    assert calls == [1]
-    assert stamp_file.read_text() == stamp
+    # Under the devstack lock, as `ensure_up` provisions: no other worker's `up` in between.
+    with exclusive(settings.lock_file, lambda _: None):
+        server.provision(record.ports)
+        assert calls == []  # the same MinIO process, provisioned with the same spec
+        stamp = server.users_stamp_file.read_text()
+        server.users_stamp_file.write_text("a stamp of another spec or process")
+        server.provision(record.ports)
+        assert calls == [1]
+        assert server.users_stamp_file.read_text() == stamp
 
 
 def test_platform_env_file_describes_the_running_platform(shared_platform: PlatformEnv) -> None:

@@ -52,7 +52,7 @@ def test_the_storage_users_are_set_again_only_when_their_stamp_differs(
     # Under the devstack lock, as `ensure_up` provisions: no other worker's `up` in between.
     with exclusive(settings.lock_file, lambda _: None):
         server.provision(record.ports)
-        assert calls == []  # the same MinIO process, provisioned with the same spec
+        assert calls == []  # the same drive, provisioned with the same spec
         stamp = server.users_stamp_file.read_text()
         server.users_stamp_file.write_text("a stamp of another spec or process")
         server.provision(record.ports)

@@ -251,18 +251,16 @@ def test_a_bad_port_value_is_rejected(bad: str) -> None:
         DevstackSettings.from_env({"SIGHTLINE_KAFKA_PORT": bad})
 
 
-def test_the_storage_users_stamp_changes_with_the_server_process_and_the_spec() -> None:
-    record = procs.PidRecord(pid=100, start_ticks=5, argv=["minio"], log_path="/l")
+def test_the_storage_users_stamp_changes_with_the_drive_and_the_spec() -> None:
     secrets = {"ingest": "s1", "results-api": "s2"}
     buckets = bucket_names("segs", "logos")
-    stamp = users_stamp(record, secrets, buckets)
-    assert users_stamp(record, dict(secrets), bucket_names("segs", "logos")) == stamp
+    stamp = users_stamp("drive-1", secrets, buckets)
+    assert users_stamp("drive-1", dict(secrets), bucket_names("segs", "logos")) == stamp
     others = [
-        users_stamp(procs.PidRecord(101, 5, ["minio"], "/l"), secrets, buckets),
-        users_stamp(procs.PidRecord(100, 6, ["minio"], "/l"), secrets, buckets),
-        users_stamp(record, {**secrets, "results-api": "rotated"}, buckets),
-        users_stamp(record, {"ingest": "s1"}, buckets),
-        users_stamp(record, secrets, bucket_names("other-segs", "logos")),
+        users_stamp("drive-2", secrets, buckets),
+        users_stamp("drive-1", {**secrets, "results-api": "rotated"}, buckets),
+        users_stamp("drive-1", {"ingest": "s1"}, buckets),
+        users_stamp("drive-1", secrets, bucket_names("other-segs", "logos")),
     ]
     assert stamp not in others
     assert len(set(others)) == len(others)

@@ -21,7 +21,6 @@ from sightline_common.storage_access import STORAGE_USERS, Bucket, bucket_names
 from sightline_common.storage_users import admin_client, ensure_storage_users
 from sightline_devstack.errors import ServerStartError
 from sightline_devstack.install.minio_binary import ensure_minio, minio_binary
-from sightline_devstack.procs import PidRecord
 from sightline_devstack.servers.base import Launch, Server
 from sightline_devstack.servers.nginx import http_ok
 
@@ -113,10 +112,11 @@ class MinioServer(Server):
         buckets = bucket_names(s.segments_bucket, s.logos_bucket)
         # Setting a user's secret costs an Argon2 key derivation on each side (MinIO's admin API
         # encrypts the request): the six users cost ~1 CPU-s (0.57 here, 0.45 MinIO's) on every
-        # `ensure_up`, which each pytest worker and each `up` calls on the running platform. This
-        # very process was provisioned with this very spec already when the stamp says so.
-        record = self.record()
-        stamp = None if record is None else users_stamp(record, secrets, buckets)
+        # `ensure_up`, which each pytest worker and each `up` calls on the running platform, and
+        # after each restart. MinIO keeps its users on its drive, so this drive has them as the
+        # spec says when the stamp says so (a wiped drive is formatted with another id).
+        deployment = self._deployment_id()
+        stamp = None if deployment is None else users_stamp(deployment, secrets, buckets)
         if stamp is not None and self._read_users_stamp() == stamp:
             return
         admin = admin_client(
@@ -134,6 +134,13 @@ class MinioServer(Server):
         """`users_stamp` of the last provisioning of the storage users."""
         return self.dir / "users.stamp"
 
+    def _deployment_id(self) -> str | None:
+        """The id MinIO gave its drive when it formatted it (None if it cannot be read)."""
+        try:
+            return str(json.loads((self.data_dir / ".minio.sys" / "format.json").read_text())["id"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
     def _read_users_stamp(self) -> str | None:
         try:
             return self.users_stamp_file.read_text()
@@ -147,16 +154,13 @@ class MinioServer(Server):
         return set(self.settings.buckets) <= names
 
 
-def users_stamp(
-    record: PidRecord, secrets: Mapping[str, str], buckets: Mapping[Bucket, str]
-) -> str:
-    """A digest of the MinIO process (pid and start time: a restarted server is provisioned
-    again) and of every storage user's access key, policy and secret key (hashed, never
-    stored)."""
+def users_stamp(deployment: str, secrets: Mapping[str, str], buckets: Mapping[Bucket, str]) -> str:
+    """A digest of the MinIO drive's id and of every storage user's access key, policy and
+    secret key (hashed, never stored)."""
     users = [
         [user.access_key(), user.policy_name(), user.policy(buckets), secrets[user.principal]]
         for user in STORAGE_USERS
         if user.principal in secrets
     ]
-    spec = json.dumps([record.pid, record.start_ticks, users], sort_keys=True)
+    spec = json.dumps([deployment, users], sort_keys=True)
     return hashlib.sha256(spec.encode()).hexdigest()

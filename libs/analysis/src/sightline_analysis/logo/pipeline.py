@@ -19,7 +19,9 @@ Per sampled frame, in stream order:
    look-alike's text (much like the brand's, but not it) is vetoed, here and on the frames
    until the next read; a brand whose text it reads confirms that brand's track there, or is
    added when no channel has it;
-5. the tracker refreshes its tracks with all verified sightings and carries the others by
+5. with a `ProposalMatcher`, the net shown the frame twice as large (`zoomed.py`) proposes
+   where no channel and no track holds a logo; SIFT and the zoomed read check its proposals;
+6. the tracker refreshes its tracks with all verified sightings and carries the others by
    local correlation, for at most `tracker.max_coast` frames without a verification; a
    carried track whose reference, blurred like the picture (a pan, a defocus), fits where it
    was followed to counts as verified there (`blurred.py`, source `blur`).
@@ -77,8 +79,12 @@ from sightline_analysis.logo.wordmark import (
     glyphs_over,
 )
 from sightline_analysis.logo.zoom_read import ZoomReadConfig, zoom_reads
+from sightline_analysis.logo.zoomed import ZoomedConfig, zoomed_finds
 
 Points = list[tuple[float, float]]
+_Found = tuple[list[Verified], dict[int, Points], dict[int, int]]
+"""A frame's verified sightings (tracker pixels) with each one's polygon (frame pixels) and
+inliers, keyed by the sighting's id."""
 TEXT_ID = "text:"
 """The logo id prefix of a brand read by the OCR channel (no reference picture behind it)."""
 
@@ -122,6 +128,9 @@ class PipelineConfig(BaseModel):
     zoom_read: ZoomReadConfig = ZoomReadConfig()
     """The net's proposals no channel verified are read again by the OCR channel, enlarged
     (see `zoom_read.py`)."""
+    zoomed: ZoomedConfig = ZoomedConfig()
+    """Where nothing holds a logo, the net shown the frame twice as large proposes, and SIFT
+    or the zoomed read checks (see `zoomed.py`)."""
     late: bool = True
     """In `process_segment`, follow first verifications (and confirm held starts) back into
     the previous segment's last `tracker.max_coast` frames too (`LogoPipeline.late`). A
@@ -274,6 +283,8 @@ class LogoPipeline:
         self._unsure: list[tuple[Candidate, float]] = []
         """The net proposals the zoomed net was unsure of on the previous frame, and its
         answer."""
+        self._unzoomed: list[Candidate] = []
+        """The zoomed net's proposals its previous look checked in vain (`zoomed_finds`)."""
         self._proposed: list[Candidate] = []
         """The net's proposals on the last frame processed (for `backtrack` in segments)."""
         self._confirmed: list[tuple[int, Sighting]] = []
@@ -393,6 +404,7 @@ class LogoPipeline:
         self._unstarted = []
         self._unread = []
         self._unsure = []
+        self._unzoomed = []
         self._shot_frames = 0
         return True
 
@@ -415,12 +427,10 @@ class LogoPipeline:
         polygons = {id(v): [(float(x), float(y)) for x, y in m.polygon]
                     for v, m in zip(verified, matches, strict=True)}  # fmt: skip
         inliers = {id(v): m.inliers for v, m in zip(verified, matches, strict=True)}
+        found = (verified, polygons, inliers)
         if cfg.reverify:
             for zoomed in self._reverify(frame, scale, verified):
-                verified.append(_verified(zoomed.brand, zoomed.logo_id, zoomed.box,
-                                          zoomed.confidence, "zoom", scale))  # fmt: skip
-                polygons[id(verified[-1])] = [(float(x), float(y)) for x, y in zoomed.polygon]
-                inliers[id(verified[-1])] = zoomed.inliers
+                _add_match(found, zoomed, "zoom", scale)
         look = self._look(frame)
         if proposed and cfg.net_start.enabled:
             verified.extend(self._start(frame, scale, proposed, verified, look))
@@ -435,6 +445,7 @@ class LogoPipeline:
             confirmed.extend(self._zoom_read(frame, scale, proposed, [*verified, *confirmed], look))
         else:
             self._unread = []
+        confirmed.extend(self._zoomed(frame, scale, proposed, found, confirmed))
         self._frames += 1
         out = []
         vouch = self._vouch(frame, scale) if cfg.blurred.enabled else None
@@ -640,6 +651,34 @@ class LogoPipeline:
         self._unread = reads.empty
         return self._text(reads.sightings, scale, held)
 
+    def _zoomed(
+        self,
+        frame: Frame,
+        scale: float,
+        proposed: Sequence[Candidate] | None,
+        found: _Found,
+        confirmed: Sequence[Verified],
+    ) -> list[Verified]:
+        """On the zoomed net's turn (`ZoomedConfig.every`, frames with net proposals), the
+        SIFT sightings of `zoomed_finds` over what no sighting (`found`'s verified ones,
+        `confirmed`) nor a live track holds, added to `found`; returned: the brands its
+        zoomed reads read, as `_read`'s sightings."""
+        cfg = self.config.zoomed
+        turn = (self._shot_frames - 1) % cfg.every == cfg.every - 1
+        if proposed is None or not cfg.enabled or not turn:
+            return []
+        assert isinstance(self.matcher, ProposalMatcher)
+        verified = found[0]
+        held = [*verified, *confirmed]
+        boxes = [_unscaled(v.box, scale) for v in [*held, *self._tracker.boxes()]]
+        with self._reader_lock:
+            zoomed = zoomed_finds(frame, self.matcher, self._reader, proposed, boxes, cfg,
+                                  self.config.zoom_read, skip=self._unzoomed)  # fmt: skip
+        self._unzoomed = zoomed.empty
+        for match in zoomed.matches:
+            _add_match(found, match, "image", scale)
+        return self._text(zoomed.reads, scale, [*verified, *confirmed])
+
     def _text(
         self, reads: Sequence[TextSighting], scale: float, verified: Sequence[Verified]
     ) -> list[Verified]:
@@ -691,6 +730,16 @@ class LogoPipeline:
                     if sighting in verified:
                         verified.remove(sighting)
                     self._tracker.veto(sighting.brand, sighting.box)
+
+
+def _add_match(found: _Found, match: LogoMatch, source: str, scale: float) -> None:
+    """`match` (frame pixels) added to a frame's sightings (`found`: tracker pixels), with its
+    polygon and inliers."""
+    verified, polygons, inliers = found
+    verified.append(_verified(match.brand, match.logo_id, match.box, match.confidence, source,
+                              scale))  # fmt: skip
+    polygons[id(verified[-1])] = [(float(x), float(y)) for x, y in match.polygon]
+    inliers[id(verified[-1])] = match.inliers
 
 
 def _verified(  # noqa: PLR0917 - one sighting's fields and the scale

@@ -26,6 +26,7 @@ import math
 import threading
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 import numpy as np
 import structlog
@@ -37,6 +38,7 @@ from sightline_analysis.logo.learned.synth import STRIDE
 from sightline_analysis.logo.learned.train import TrainingRecipe
 from sightline_analysis.logo.learned.weights import WeightsStore, library_key, reference_digest
 from sightline_analysis.logo.matcher import LogoMatch, LogoMatcher, MatcherConfig
+from sightline_analysis.logo.tracker import same_place
 from sightline_common.errors import StorageAccessDeniedError, StorageUnavailableError
 
 log = structlog.get_logger(__name__)
@@ -215,6 +217,34 @@ class ProposalMatcher(LogoMatcher):
         inside = probs[rows, cols, net.names.index(candidate.brand) + 1]
         return float(inside.max()) if inside.size else None
 
+    def propose_zoomed(self, frame: Image, zoom: float, steps: int) -> list[Candidate]:
+        """What the net sees in `frame` shown `zoom` times larger: the frame cut into `steps`
+        x `steps` tiles of 1/`zoom` of it (same aspect, so the net's converted copy for the
+        frame's shape serves), spread evenly (3 at zoom 2 overlap by half a tile, so a logo up
+        to half a tile wide lies whole in one), each run through the net; boxes in frame
+        pixels, the best-scored of a brand's candidates at one place (`tracker.same_place`)
+        kept. Nothing without a net.
+        At the frame's scale a thin-stroked or small logo is a few cells of the net's input
+        and often not proposed at all, while the net shown it twice as large is sure of it
+        (see `zoomed.py`)."""
+        height, width = frame.shape[:2]
+        tile_w, tile_h = round(width / zoom), round(height / zoom)
+        net = self._current_net(input_rows(tile_w, tile_h))
+        if net is None:
+            return []
+        found: list[Candidate] = []
+        for top in _positions(height - tile_h, steps):
+            for left in _positions(width - tile_w, steps):
+                tile = np.ascontiguousarray(frame[top : top + tile_h, left : left + tile_w])
+                found += [replace(c, box=(c.box[0] + left, c.box[1] + top, c.box[2], c.box[3]))
+                          for c in net(tile)]  # fmt: skip
+        kept: list[Candidate] = []
+        for candidate in sorted(found, key=lambda c: -c.score):
+            if not any(k.brand == candidate.brand and same_place(k.box, candidate.box)
+                       for k in kept):  # fmt: skip
+                kept.append(candidate)
+        return kept
+
     def candidates(self, proposed: Sequence[Candidate]) -> list[Candidate]:
         """The proposals checked (`verify` searches the first `max_searched`): the best-scored
         `max_proposals` of those that are sure (`min_score`) and wide (`min_width`) enough,
@@ -335,6 +365,11 @@ def _ready(net: HeatmapNet, rows: int) -> bool:
     """Whether `net` runs `rows`-high inputs without converting first (a stand-in for a net
     that is no `HeatmapNet`, in tests, needs no conversion)."""
     return net.ready(rows) if isinstance(net, HeatmapNet) else True
+
+
+def _positions(room: int, steps: int) -> list[int]:
+    """`steps` offsets spread evenly from 0 to `room` (distinct, ascending)."""
+    return sorted({round(room * k / max(1, steps - 1)) for k in range(steps)})
 
 
 def most_confident(matches: Iterable[LogoMatch]) -> list[LogoMatch]:

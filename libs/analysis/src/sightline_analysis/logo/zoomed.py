@@ -1,0 +1,122 @@
+"""The net shown the frame twice as large, where nothing else looks: logos it misses whole.
+
+Most appearances the pipeline never finds are never proposed: at the frame's scale (720p
+reduced to the net's 480-px input) a thin-stroked or small logo is a few cells of faint
+strokes, and the net proposes nothing of its brand there. Kit tune seeds 1401 + 1403 (seed 0's
+net, session 22): of the 15 appearances never found, 10 had no proposal of their brand on any
+frame (4 of them with the zoomed read of the truth box reading the brand, 2 with SIFT verifying
+it there), 5 had proposals, all below the starter's 0.95, that nothing verified. Shown the frame
+twice as large (`ProposalMatcher.propose_zoomed`: nine overlapping tiles, one net pass each),
+the net proposes most of them; and the checks that name a brand on their own evidence, SIFT on
+the region and the OCR channel's zoomed read, verify some. Over every frame of both seeds (540),
+the zoomed net's proposals that no frame-level proposal of their brand covered were searched by
+SIFT and read zoomed: 29 SIFT sightings and 72 reads, each of a brand shown under the proposal
+but one SIFT sighting of VOLTA (in the region grown around a proposal over none).
+
+The zoomed net is not sure of logos only: it made ~4 such proposals per frame, nearly all on
+other logos (it names AURORA on KESTREL and NIMBUS) or clutter. So only its proposals over
+nothing any channel holds on this frame (verified, read, or tracked) are checked, the surest
+`max_regions`, a place checked in vain skipped on the next look, and none goes to the blurred
+starter, whose fit a look-alike or clutter can pass: SIFT's geometry and the OCR channel's
+exact text decide, as they do on the frame-level proposals.
+
+Kit replays (`--carried`, frames from `--cache`, seed 0's net, nproc 2), off -> on: 1401
+0.995 / 0.861, 43/51, screen time -13 % -> 0.995 / 0.888, 45/51, -11 % (the occlusion clip's
+AURORA twice); 1403 0.995 / 0.854, 41/48, -14 % -> 0.995 / 0.873, 42/48, -12 % (the occlusion
+clip's HELIX). It costs: the nine net passes ~57 CPU-ms per frame (load ~3), the checks the
+rest; 1403 off and on at the same time (load 3-5): median CPU per frame 87 -> 182 ms, p90 146
+-> 251 ms. `tiles` 2 at `zoom` 1.75 (four passes, ~25 CPU-ms) found 44/51 and 42/48, recall
+0.870 and 0.877.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from sightline_analysis.frames import Frame
+from sightline_analysis.logo.learned.model import Candidate
+from sightline_analysis.logo.learned.proposals import ProposalMatcher, most_confident
+from sightline_analysis.logo.matcher import LogoMatch
+from sightline_analysis.logo.tracker import Box, overlaps, same_place
+from sightline_analysis.logo.wordmark import TextSighting, WordmarkReader
+from sightline_analysis.logo.zoom_read import ZoomReadConfig, zoom_reads
+
+
+class ZoomedConfig(BaseModel):
+    """When the zoomed net looks and which of its proposals are checked."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    enabled: bool = True
+    zoom: float = Field(default=2.0, gt=1.0)
+    """How much larger the net sees the frame (tiles of 1/`zoom` of it)."""
+    tiles: int = Field(default=3, ge=1)
+    """Tiles per side, spread evenly over the frame (each costs a net pass, ~5 CPU-ms)."""
+    every: int = Field(default=1, ge=1)
+    """The zoomed net looks on one frame of a shot in this many, the last of each group (2:
+    the frames the OCR channel's whole-frame read skips). Nine net passes cost ~57 CPU-ms
+    per 720p frame (nproc 2, load ~3), nine times the frame's one. Kit replays, 2 against 1
+    (`min_score` 0.65): 1401 the same but one appearance (44 against 45 of 51), 1403 41
+    against 42 of 48 (the occlusion clip's HELIX, proposed zoomed on one frame only)."""
+    min_score: float = Field(default=0.65, gt=0.0, le=1.0)
+    """The zoomed net's peak probability a proposal needs to be checked. Kit replays
+    (`every` 2, before the skip), 0.9 -> 0.65: 1401 unchanged (0.995 / 0.874, 44/51), 1403
+    0.995 / 0.854 -> 0.858, 41/48 (the mixed clip's 64-px AURORA is proposed zoomed at
+    0.69-0.89 only; zoomed reads read it)."""
+    max_regions: int = Field(default=2, ge=1)
+    """At most this many of its proposals are checked per frame, the surest first."""
+
+
+@dataclass(frozen=True)
+class ZoomedFinds:
+    """What a frame's zoomed proposals gave: SIFT's sightings (frame pixels) and, where SIFT
+    verified nothing, the brands the zoomed read read."""
+
+    matches: list[LogoMatch]
+    reads: list[TextSighting]
+    empty: list[Candidate]
+    """The proposals checked that neither SIFT nor the read found a brand on."""
+
+
+def zoomed_finds(  # noqa: PLR0917 - the frame, its checks and what they hold already
+    frame: Frame,
+    matcher: ProposalMatcher,
+    reader: WordmarkReader | None,
+    proposed: Sequence[Candidate],
+    held: Sequence[Box],
+    config: ZoomedConfig,
+    read_config: ZoomReadConfig,
+    *,
+    skip: Sequence[Candidate] = (),
+) -> ZoomedFinds:
+    """The zoomed net's sure proposals (`config.min_score`, as wide as the matcher's
+    `min_width`) over none of the `held` boxes (frame pixels: what the frame's channels and
+    tracks hold) nor a frame-level proposal of their brand in `proposed` (those were checked
+    already), the surest `config.max_regions`, searched by SIFT; those it verified nothing on
+    are read zoomed (`zoom_reads`, without asking the zoomed net again) when there is a
+    `reader`. A proposal at the place of one of `skip` (of its brand: the previous look's
+    `empty`) is left out: the picture there is mostly the same, and so is the answer."""
+    floor = matcher.proposals.min_width
+    fresh = [
+        c
+        for c in matcher.propose_zoomed(frame.image, config.zoom, config.tiles)
+        if c.score >= config.min_score
+        and c.box[2] >= floor
+        and not any(overlaps(c.box, box) for box in held)
+        and not any(p.brand == c.brand and overlaps(p.box, c.box) for p in proposed)
+        and not any(s.brand == c.brand and same_place(s.box, c.box) for s in skip)
+    ][: config.max_regions]
+    if not fresh:
+        return ZoomedFinds([], [], [])
+    gray = frame.scaled(frame.width, gray=True)
+    found = [matcher.search(gray, [candidate])[0] for candidate in fresh]
+    unverified = [c for c, each in zip(fresh, found, strict=True) if not each]
+    reads: list[TextSighting] = []
+    empty = unverified
+    if reader is not None and unverified:
+        read = zoom_reads(frame, reader, unverified, held, brands=matcher.brands,
+                          config=read_config)  # fmt: skip
+        reads, empty = read.sightings, read.empty
+    return ZoomedFinds(most_confident(m for each in found for m in each), reads, empty)

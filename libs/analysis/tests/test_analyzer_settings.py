@@ -10,6 +10,7 @@ from typing import cast
 import pytest
 
 from sightline_analysis.analyzers.cadence import HeldConfig
+from sightline_analysis.analyzers.plugins.logo import LogoConfig
 from sightline_analysis.runtime import (
     AnalyzerSettingsError,
     build_analyzers,
@@ -85,3 +86,23 @@ def test_invalid_settings_are_refused_with_what_is_wrong(
     with pytest.raises(SystemExit) as exited:
         refuse_invalid_analyzer_settings((*KEYS, "logo"), invalid)
     assert exited.value.code == 2
+
+
+def test_the_logo_analyzers_pipeline_is_set_under_pipeline_and_checked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    deployed = settings(monkeypatch, '{"logo": {"min_inliers": 9}}')
+    run = {"logo": {"pipeline": {"zoomed": {"enabled": True}}, "min_inliers": 11}}
+    default, zoomed = (build_analyzers(("logo",), deployed, NO_STORE, r).analyzers
+                       for r in (None, run))  # fmt: skip
+    for built, enabled, inliers in ((default, False, 9), (zoomed, True, 11)):
+        logo = built.analyzers[0]
+        assert isinstance(logo.config, LogoConfig)
+        assert logo.config.pipeline.zoomed.enabled is enabled
+        assert logo.describe()["matcher"]["min_inliers"] == inliers  # type: ignore[index]
+    assert default.fingerprint() != zoomed.fingerprint()
+    check_analyzer_settings(("logo",), settings(monkeypatch, '{"logo": {"pipeline": {}}}'))
+    with pytest.raises(AnalyzerSettingsError, match="zoomed"):
+        check_analyzer_settings(
+            ("logo",), settings(monkeypatch, '{"logo": {"pipeline": {"zoomed": {"on": 1}}}}')
+        )

@@ -23,7 +23,6 @@ from sightline_analysis.logo.net_start import Look, NetStart, NetStartConfig, ne
 from sightline_analysis.logo.pipeline import LogoPipeline, PipelineConfig
 from sightline_analysis.logo.tracker import Box
 from sightline_analysis.logo.wordmark import WordmarkConfig
-from sightline_analysis.logo.zoomed import ZoomedConfig
 from sightline_analysis.synthetic import Placement, background, composite, make_logo
 from sightline_common.errors import StorageAccessDeniedError
 
@@ -252,10 +251,8 @@ def _run(net: ProposingNet, frames: int, **settings: bool) -> tuple[list[list[st
     matcher = SearchCountingMatcher(proposals=ProposalConfig(max_proposals=2, min_score=0.6))
     matcher.add("acme-1", "acme", ACME)
     matcher.use(net)  # type: ignore[arg-type]
-    # The stand-in net proposes the same boxes in the zoomed net's tiles too: its own search.
     config = PipelineConfig(wordmark=WordmarkConfig(enabled=False), backtrack=False,
-                            fill_gaps=0, zoomed=ZoomedConfig(enabled=False)
-                            ).model_copy(update=settings)  # fmt: skip
+                            fill_gaps=0).model_copy(update=settings)  # fmt: skip
     pipeline = LogoPipeline(matcher, config)
     found = [pipeline.process(Frame(FRAME, k * 0.5)) for k in range(frames)]
     return [[s.source for s in each] for each in found], matcher.searched

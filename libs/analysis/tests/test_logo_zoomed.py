@@ -84,8 +84,8 @@ def test_a_logo_only_the_zoomed_net_proposes_is_verified_there_on_its_turn() -> 
 
     assert found(ZoomedConfig(enabled=False)) == [[], []]
     # every 2nd frame of a shot, the second first; the track then follows it
-    assert found(ZoomedConfig(every=2)) == [[], ["aurora"]]
-    assert found(ZoomedConfig(every=1)) == [["aurora"], ["aurora"]]
+    assert found(ZoomedConfig(enabled=True, every=2)) == [[], ["aurora"]]
+    assert found(ZoomedConfig(enabled=True, every=1)) == [["aurora"], ["aurora"]]
 
 
 class _CountingMatcher(ProposalMatcher):
@@ -104,7 +104,9 @@ def test_a_place_checked_in_vain_is_checked_again_only_on_the_next_look() -> Non
     matcher = _CountingMatcher()
     matcher.add("aurora-1", "aurora", AURORA)
     matcher.use(_NearSighted())  # type: ignore[arg-type]
-    config = PipelineConfig(zoomed=ZoomedConfig(every=1), backtrack=False, fill_gaps=0)
+    config = PipelineConfig(
+        zoomed=ZoomedConfig(enabled=True, every=1), backtrack=False, fill_gaps=0
+    )
     pipeline = LogoPipeline(matcher, config)
     for k in range(5):
         assert pipeline.process(Frame(frame, k * 0.5)) == []

@@ -28,6 +28,10 @@ from sightline_common.storage import ObjectStore
 from sightline_common.topics import Topic
 
 LOGO = "logo"
+PIPELINE = "pipeline"
+"""The key, in the logo analyzer's settings, of its pipeline's (`PipelineConfig`, e.g.
+`{"zoomed": {"enabled": true}}` for a reanalysis that may spend twice the CPU to find more);
+its other keys are the matcher's tuning (`MatcherConfig`)."""
 
 
 class AnalyzerSettingsError(ValueError):
@@ -66,14 +70,15 @@ def build_analyzers(
 
     `overrides` maps an analyzer key to settings for it, over the deployment's
     (`settings.analyzer_settings`); the logo analyzer's are the matcher's tuning
-    (`MatcherConfig`). Invalid settings raise pydantic's ValidationError.
+    (`MatcherConfig`) and, under `pipeline`, its pipeline's (`PipelineConfig`). Invalid settings
+    raise pydantic's ValidationError.
     """
     base, run = settings.analyzer_settings, overrides or {}
     overrides = {k: {**base.get(k, {}), **run.get(k, {})} for k in keys if k in base or k in run}
     followers: list[CompactedTopicFollower] = []
     matcher: LogoMatcher | None = None
+    tuning, logo_config = logo_settings(overrides.get(LOGO, {}))
     if LOGO in keys:
-        tuning = MatcherConfig.model_validate(overrides.get(LOGO, {}))
         matcher = (
             ProposalMatcher(
                 tuning,
@@ -95,14 +100,23 @@ def build_analyzers(
         )
     registry = AnalyzerRegistry.discover()
     context = AnalyzerContext(logo_matcher=matcher)
-    analyzers = [registry.build(k, context, None if k == LOGO else overrides.get(k)) for k in keys]
+    analyzers = [registry.build(k, context, logo_config if k == LOGO else overrides.get(k))
+                 for k in keys]  # fmt: skip
     return AnalyzerRuntime(AnalyzerSet(analyzers), followers)
+
+
+def logo_settings(config: Mapping[str, Any]) -> tuple[MatcherConfig, dict[str, Any]]:
+    """The logo analyzer's settings split in the matcher's tuning and the analyzer's own
+    config (its `pipeline`). Raises pydantic's ValidationError for the matcher's."""
+    tuning = MatcherConfig.model_validate({k: v for k, v in config.items() if k != PIPELINE})
+    return tuning, ({PIPELINE: config[PIPELINE]} if PIPELINE in config else {})
 
 
 def check_analyzer_settings(keys: Sequence[str], settings: DetectorSettings) -> None:
     """Refuse `settings.analyzer_settings` as a reanalysis run's `config` would be refused: a
     key no analyzer is registered under, or settings its analyzer's config class rejects (for
-    `logo`, `MatcherConfig`); `policy` is per stream, not per deployment. Keys of analyzers not
+    `logo`, `MatcherConfig` and, under `pipeline`, `PipelineConfig`); `policy` is per stream,
+    not per deployment. Keys of analyzers not
     in `keys` belong to another detector sharing the environment. Raises AnalyzerSettingsError.
     """
     given = settings.analyzer_settings
@@ -117,7 +131,7 @@ def check_analyzer_settings(keys: Sequence[str], settings: DetectorSettings) -> 
     for key, config in mine.items():
         try:
             if key == LOGO:
-                MatcherConfig.model_validate(config)
+                registry.validate(key, logo_settings(config)[1])
             else:
                 registry.validate(key, config)
         except ValidationError as exc:

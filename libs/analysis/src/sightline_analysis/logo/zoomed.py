@@ -49,7 +49,12 @@ class ZoomedConfig(BaseModel):
     """When the zoomed net looks and which of its proposals are checked."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    enabled: bool = True
+    enabled: bool = False
+    """Off by default: it doubles the logo detector's CPU per frame, and live capacity is
+    short already (issue #15: six streams need less, not more). For an analysis that may
+    spend it (a reanalysis for a sponsor report, or a deployment with cores to spare), turn it
+    on through the logo analyzer's settings: `{"logo": {"pipeline": {"zoomed": {"enabled":
+    true}}}}` as a reanalysis request's `config` or in `SIGHTLINE_ANALYZER_SETTINGS`."""
     zoom: float = Field(default=2.0, gt=1.0)
     """How much larger the net sees the frame (tiles of 1/`zoom` of it)."""
     tiles: int = Field(default=3, ge=1)

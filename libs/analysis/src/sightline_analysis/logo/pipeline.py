@@ -19,8 +19,9 @@ Per sampled frame, in stream order:
    look-alike's text (much like the brand's, but not it) is vetoed, here and on the frames
    until the next read; a brand whose text it reads confirms that brand's track there, or is
    added when no channel has it;
-5. with a `ProposalMatcher`, the net shown the frame twice as large (`zoomed.py`) proposes
-   where no channel and no track holds a logo; SIFT and the zoomed read check its proposals;
+5. with a `ProposalMatcher` and `zoomed` on (off by default: it doubles the CPU), the net
+   shown the frame twice as large (`zoomed.py`) proposes where no channel and no track holds
+   a logo; SIFT and the zoomed read check its proposals;
 6. the tracker refreshes its tracks with all verified sightings and carries the others by
    local correlation, for at most `tracker.max_coast` frames without a verification; a
    carried track whose reference, blurred like the picture (a pan, a defocus), fits where it
@@ -30,7 +31,8 @@ Per sampled frame, in stream order:
 segment before reporting any of it): after the frames went through the steps above in order,
 each brand's first verification is followed backwards over the earlier frames of the segment
 and shot (`backtrack`), so an appearance is reported from when it began, not from when the
-matcher first became sure of it.
+matcher first became sure of it; with `late`, also into the previous segment's last frames,
+already reported: those sightings are `LogoPipeline.late`, for the analyzer's late results.
 
 The state (tracks, last histogram, frame count, the lines last read) belongs to one stream:
 a `LogoPipeline` is made per stream and dropped with it. A new pipeline starts fresh, so a
@@ -130,7 +132,7 @@ class PipelineConfig(BaseModel):
     (see `zoom_read.py`)."""
     zoomed: ZoomedConfig = ZoomedConfig()
     """Where nothing holds a logo, the net shown the frame twice as large proposes, and SIFT
-    or the zoomed read checks (see `zoomed.py`)."""
+    or the zoomed read checks (see `zoomed.py`; off by default)."""
     late: bool = True
     """In `process_segment`, follow first verifications (and confirm held starts) back into
     the previous segment's last `tracker.max_coast` frames too (`LogoPipeline.late`). A

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from sightline_analysis.analyzers import AnalyzerSet
 from sightline_analysis.engine import AnalysisEngine, DetectorIdentity, detection_event_id
 from sightline_analysis.executors import ExecutorRouter, build_executor
+from sightline_analysis.frames import Frame
 from sightline_common.errors import CorruptMediaError, MissingObjectError
-from sightline_common.messages import AnalysisPolicy, ExecutorKind
+from sightline_common.messages import AnalysisPolicy, Detection, ExecutorKind, ResultItem
 
 from .conftest import FoundLate, Memory, segment
 
@@ -73,3 +78,50 @@ def test_late_results_go_on_the_previous_segments_frames_when_it_was_analysed_ju
     assert other_run.earlier_frames == []  # 10 was the live run's
     again = engine.analyse(segment("logo.ts", sequence=11, media_start=22.0), policy, "run-2")
     assert again.earlier_frames == []  # a retry: the analyzer's previous call was 11 itself
+
+
+class _Held(FoundLate):
+    """`FoundLate` whose second call (`second` set) returns only once a third has started
+    beside it, and the third only once the second's analysis is done (`done`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.second, self.third, self.done = threading.Event(), threading.Event(), threading.Event()
+
+    def analyze(self, stream_id: str, frames: Sequence[Frame]) -> list[list[ResultItem]]:
+        out = super().analyze(stream_id, frames)
+        if self.calls[stream_id] == 2:
+            self.second.set()
+            assert self.third.wait(30)
+        elif self.calls[stream_id] == 3:
+            self.third.set()
+            assert self.done.wait(30)
+        return out
+
+
+def test_late_results_are_dropped_when_analyses_of_the_stream_ran_side_by_side(
+    logo_segment: bytes,
+) -> None:
+    held = _Held()
+    analyzers = AnalyzerSet([held])
+    router = ExecutorRouter(
+        "logo", {ExecutorKind.local: build_executor({"type": "local"}, analyzers)}
+    )
+    store = Memory({("seg", "logo.ts"): logo_segment})
+    engine = AnalysisEngine(DetectorIdentity("logo", "0.1.0", "h"), router, store)
+    policy = AnalysisPolicy.model_validate({})
+
+    def analyse(sequence: int) -> Detection:
+        return engine.analyse(segment("logo.ts", sequence, 2.0 * sequence), policy)
+
+    analyse(7)
+    with ThreadPoolExecutor(2) as pool:
+        eighth = pool.submit(analyse, 8)
+        assert held.second.wait(30)
+        ninth = pool.submit(analyse, 9)
+        assert eighth.result(60).earlier_frames == []  # 9 ran beside it
+        held.done.set()
+        # 9 follows 8, which was recorded before 9 ended: only running beside it rules it out
+        assert ninth.result(60).earlier_frames == []
+    assert analyse(10).earlier_frames == []  # 9 was not analysed alone
+    assert len(analyse(11).earlier_frames) == 2

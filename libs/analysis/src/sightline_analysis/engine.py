@@ -11,7 +11,8 @@ engine remembers, per stream, the last segment it analysed (run, sequence, execu
 times) and adds late results as `earlier_frames` only when that was this run's segment just
 before, analysed by the same executor (whose analyzers' state then holds exactly its frames);
 otherwise (a segment shed or failed in between, a retry, another LAN host, another run of the
-stream in this process) they are dropped, and counted.
+stream in this process, or either segment analysed while another of the stream was, as a replay
+does on several threads) they are dropped, and counted.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -106,6 +108,15 @@ class _Analysed:
     sequence: int
     executor: tuple[ExecutorKind, str | None]
     media_ts: tuple[float, ...]
+    alone: bool
+    """No other analysis of the stream ran beside it."""
+
+
+@dataclass
+class _Running:
+    """One analysis of a stream in progress; `crowded` once another ran beside it."""
+
+    crowded: bool = False
 
 
 class AnalysisEngine:
@@ -123,6 +134,7 @@ class AnalysisEngine:
         self._source = source
         self._keyframe_interval = keyframe_interval
         self._analysed: OrderedDict[str, _Analysed] = OrderedDict()
+        self._runs: dict[str, list[_Running]] = {}
         self._analysed_lock = threading.Lock()
 
     def analyse(
@@ -146,11 +158,12 @@ class AnalysisEngine:
             data, policy.sample_fps, self._keyframe_interval, duration=segment.duration
         )
         decoded = time.perf_counter()
-        answer = self._router.run(policy.executors, AnalysisCall(segment.stream_id, frames))
+        media_ts = [round(segment.media_start + frame.offset, 3) for frame in frames]
+        with self._running(segment.stream_id) as running:
+            answer = self._router.run(policy.executors, AnalysisCall(segment.stream_id, frames))
+            earlier = self._earlier_frames(segment, run_id, answer, media_ts, running)
         done = time.perf_counter()
         self._observe(fetched - started, decoded - fetched, done - decoded)
-        media_ts = [round(segment.media_start + frame.offset, 3) for frame in frames]
-        earlier = self._earlier_frames(segment, run_id, answer, media_ts)
         return Detection(
             stream_id=segment.stream_id,
             segment=SegmentRef(
@@ -183,30 +196,53 @@ class AnalysisEngine:
             analysis=_at_rate(analysis, policy.sample_fps),
         )
 
+    @contextmanager
+    def _running(self, stream_id: str) -> Iterator[_Running]:
+        """This analysis of `stream_id` among those running: each is marked `crowded` when
+        another analysis of the stream runs at any time beside it (a replay analyses a stream's
+        segments on several threads, whose analyzer state then mixes segments)."""
+        mine = _Running()
+        with self._analysed_lock:
+            others = self._runs.setdefault(stream_id, [])
+            for other in others:
+                other.crowded = mine.crowded = True
+            others.append(mine)
+        try:
+            yield mine
+        finally:
+            with self._analysed_lock:
+                others[:] = [other for other in others if other is not mine]
+                if not others:
+                    del self._runs[stream_id]
+
     def _earlier_frames(
         self,
         segment: SegmentToAnalyse,
         run_id: str,
         answer: RoutedAnswer,
         media_ts: Sequence[float],
+        running: _Running,
     ) -> list[FrameResult]:
         """`answer.late` on the frames of the stream's previous segment, when the engine's last
-        analysis of the stream was that segment in this run by this executor; remembers this
-        segment for the next."""
+        analysis of the stream was that segment in this run by this executor, and neither it
+        nor this one ran beside another analysis of the stream; remembers this segment for the
+        next (while still `running`, so an analysis that starts later sees it)."""
         executor = (answer.kind, answer.host)
         with self._analysed_lock:
+            alone = not running.crowded
             before = self._analysed.pop(segment.stream_id, None)
             self._analysed[segment.stream_id] = _Analysed(
-                run_id, segment.sequence, executor, tuple(media_ts)
+                run_id, segment.sequence, executor, tuple(media_ts), alone
             )
             while len(self._analysed) > REMEMBERED_STREAMS:
                 self._analysed.popitem(last=False)
         if not answer.late:
             return []
-        if before is None or (before.run_id, before.sequence, before.executor) != (
-            run_id,
-            segment.sequence - 1,
-            executor,
+        if (
+            before is None
+            or not (alone and before.alone)
+            or (before.run_id, before.sequence, before.executor)
+            != (run_id, segment.sequence - 1, executor)
         ):
             metrics.LATE_RESULTS.labels(self.detector.name, "dropped").inc(len(answer.late))
             return []

@@ -673,9 +673,9 @@ class LogoPipeline:
         verified = found[0]
         held = [*verified, *confirmed]
         boxes = [_unscaled(v.box, scale) for v in [*held, *self._tracker.boxes()]]
-        with self._reader_lock:
-            zoomed = zoomed_finds(frame, self.matcher, self._reader, proposed, boxes, cfg,
-                                  self.config.zoom_read, skip=self._unzoomed)  # fmt: skip
+        zoomed = zoomed_finds(frame, self.matcher, self._reader, proposed, boxes, cfg,
+                              self.config.zoom_read, reader_lock=self._reader_lock,
+                              skip=self._unzoomed)  # fmt: skip
         self._unzoomed = zoomed.empty
         for match in zoomed.matches:
             _add_match(found, match, "image", scale)

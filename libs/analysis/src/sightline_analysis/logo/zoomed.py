@@ -31,6 +31,7 @@ rest; 1403 off and on at the same time (load 3-5): median CPU per frame 87 -> 18
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -94,6 +95,7 @@ def zoomed_finds(  # noqa: PLR0917 - the frame, its checks and what they hold al
     config: ZoomedConfig,
     read_config: ZoomReadConfig,
     *,
+    reader_lock: threading.Lock,
     skip: Sequence[Candidate] = (),
 ) -> ZoomedFinds:
     """The zoomed net's sure proposals (`config.min_score`, as wide as the matcher's
@@ -101,7 +103,8 @@ def zoomed_finds(  # noqa: PLR0917 - the frame, its checks and what they hold al
     tracks hold) nor a frame-level proposal of their brand in `proposed` (those were checked
     already), the surest `config.max_regions`, searched by SIFT; those it verified nothing on
     are read zoomed (`zoom_reads`, without asking the zoomed net again) when there is a
-    `reader`. A proposal at the place of one of `skip` (of its brand: the previous look's
+    `reader`, holding `reader_lock` (the reader is shared by the streams) for the read only. A
+    proposal at the place of one of `skip` (of its brand: the previous look's
     `empty`) is left out: the picture there is mostly the same, and so is the answer."""
     floor = matcher.proposals.min_width
     fresh = [
@@ -116,12 +119,14 @@ def zoomed_finds(  # noqa: PLR0917 - the frame, its checks and what they hold al
     if not fresh:
         return ZoomedFinds([], [], [])
     gray = frame.scaled(frame.width, gray=True)
+    # One at a time: `search` stops at the proposals' `max_searched`; `max_regions` rules here.
     found = [matcher.search(gray, [candidate])[0] for candidate in fresh]
     unverified = [c for c, each in zip(fresh, found, strict=True) if not each]
     reads: list[TextSighting] = []
     empty = unverified
     if reader is not None and unverified:
-        read = zoom_reads(frame, reader, unverified, held, brands=matcher.brands,
-                          config=read_config)  # fmt: skip
+        with reader_lock:
+            read = zoom_reads(frame, reader, unverified, held, brands=matcher.brands,
+                              config=read_config)  # fmt: skip
         reads, empty = read.sightings, read.empty
     return ZoomedFinds(most_confident(m for each in found for m in each), reads, empty)

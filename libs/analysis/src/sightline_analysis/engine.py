@@ -11,8 +11,9 @@ engine remembers, per stream, the last segment it analysed (run, sequence, execu
 times) and adds late results as `earlier_frames` only when that was this run's segment just
 before, analysed by the same executor (whose analyzers' state then holds exactly its frames);
 otherwise (a segment shed or failed in between, a retry, another LAN host, another run of the
-stream in this process, or either segment analysed while another of the stream was, as a replay
-does on several threads) they are dropped, and counted.
+stream in this process, or either segment analysed while another of the stream was: callers
+analyse a stream's segments one at a time, this keeps one that does not from mixing segments'
+frames) they are dropped, and counted.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from sightline_analysis.analyzers import LateResult
 from sightline_analysis.decode import decode_sampled
 from sightline_analysis.executors import AnalysisCall, ExecutorRouter
 from sightline_analysis.executors.router import RoutedAnswer
+from sightline_analysis.frames import Frame
 from sightline_common.envelope import deterministic_event_id
 from sightline_common.messages import (
     AnalysisInfo,
@@ -101,6 +103,16 @@ def detection_event_id(
 
 
 @dataclass(frozen=True)
+class DecodedSegment:
+    """A segment's sampled frames, ready for its analysis, and what getting them took."""
+
+    segment: SegmentToAnalyse
+    frames: list[Frame]
+    fetch_s: float
+    decode_s: float
+
+
+@dataclass(frozen=True)
 class _Analysed:
     """What late results of a stream's next segment need of the segment analysed before."""
 
@@ -151,19 +163,47 @@ class AnalysisEngine:
         Raises `MissingObjectError` / `CorruptMediaError` / an analyzer's `PermanentError`
         (dead letter), `StorageUnavailableError` / `ExecutorsExhaustedError` (retry).
         """
+        return self.analyse_decoded(
+            self.decode(segment, policy), policy, run_id, segment_event_id, analysis
+        )
+
+    def decode(self, segment: SegmentToAnalyse, policy: AnalysisPolicy) -> DecodedSegment:
+        """`segment`'s sampled frames, fetched and decoded: this half needs no analyzer state,
+        so a replay decodes the next segments of a stream while one is analysed.
+
+        Raises `MissingObjectError` / `CorruptMediaError` (dead letter),
+        `StorageUnavailableError` (retry).
+        """
         started = time.perf_counter()
         data = self._source.get_bytes(segment.bucket, segment.object_key)
         fetched = time.perf_counter()
         frames = decode_sampled(
             data, policy.sample_fps, self._keyframe_interval, duration=segment.duration
         )
-        decoded = time.perf_counter()
+        return DecodedSegment(segment, frames, fetched - started, time.perf_counter() - fetched)
+
+    def analyse_decoded(
+        self,
+        decoded: DecodedSegment,
+        policy: AnalysisPolicy,
+        run_id: str = LIVE_RUN,
+        segment_event_id: str | None = None,
+        analysis: AnalysisInfo | None = None,
+    ) -> Detection:
+        """`analyse` of a segment decoded already. A stream's segments must reach this one at
+        a time and in order: the analyzers step their per-stream state (tracks, the previous
+        frame) with each.
+
+        Raises an analyzer's `PermanentError` (dead letter), `ExecutorsExhaustedError` (retry).
+        """
+        segment, frames = decoded.segment, decoded.frames
+        decoded_at = time.perf_counter()
         media_ts = [round(segment.media_start + frame.offset, 3) for frame in frames]
         with self._running(segment.stream_id) as running:
             answer = self._router.run(policy.executors, AnalysisCall(segment.stream_id, frames))
             earlier = self._earlier_frames(segment, run_id, answer, media_ts, running)
-        done = time.perf_counter()
-        self._observe(fetched - started, decoded - fetched, done - decoded)
+        analysed = time.perf_counter() - decoded_at
+        self._observe(decoded.fetch_s, decoded.decode_s, analysed)
         return Detection(
             stream_id=segment.stream_id,
             segment=SegmentRef(
@@ -188,10 +228,10 @@ class AnalysisEngine:
             ],
             earlier_frames=earlier,
             timings=Timings(
-                fetch_ms=_ms(fetched - started),
-                decode_ms=_ms(decoded - fetched),
-                analyze_ms=_ms(done - decoded),
-                total_ms=_ms(done - started),
+                fetch_ms=_ms(decoded.fetch_s),
+                decode_ms=_ms(decoded.decode_s),
+                analyze_ms=_ms(analysed),
+                total_ms=_ms(decoded.fetch_s + decoded.decode_s + analysed),
             ),
             analysis=_at_rate(analysis, policy.sample_fps),
         )

@@ -6,10 +6,14 @@ its own configuration, which would not be the one under test. One execution may 
 several requests' ranges in turn (`RunWork`: the coordinator hands a stream's backfill ranges
 over as one job), building the analyzer set and reading the logo library once for all of them:
 that start-up took 1.5-5 s under load, more than a 1-2-segment backfill range's analysis.
-Up to `workers` segments are analysed at once (as many more wait queued, so a worker that
-finishes while the oldest segment is still analysed or being published starts the next at once
-instead of idling), but detections are published and checkpointed in stream order, so the
-committed position never passes a segment whose detection is not acknowledged. Detection event
+The segments are analysed one at a time and in stream order, as live analysis does: the
+analyzers carry per-stream state from one segment to the next (the logo pipeline's tracks and
+the previous segment's tail, the shot detector's last frame), so two segments of the stream
+analysed at once would each start from the other's state, and a rerun would not give the same
+detections. Up to `workers` of the next segments are fetched and decoded meanwhile, on threads
+of their own (decoding needs no analyzer state), and each detection is published and
+checkpointed before the next segment is analysed, so the committed position never passes a
+segment whose detection is not acknowledged. Detection event
 ids are derived from (detector, config hash, run, stream, sequence): a segment analysed twice
 after a crash yields the same event, which the sinks store once.
 
@@ -33,7 +37,8 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from functools import partial
+from typing import Protocol, TypeVar
 
 import structlog
 from pydantic import ValidationError
@@ -43,6 +48,7 @@ from sightline_analysis.analyzers import AnalyzerRegistry
 from sightline_analysis.engine import (
     LIVE_RUN,
     AnalysisEngine,
+    DecodedSegment,
     DetectorIdentity,
     detection_event_id,
 )
@@ -71,6 +77,7 @@ from sightline_common.storage import ObjectStore
 from sightline_common.topics import Topic
 
 log = structlog.get_logger(__name__)
+_T = TypeVar("_T")
 
 
 class Outcome(StrEnum):
@@ -315,34 +322,50 @@ class ReplayRun:
         identity: DetectorIdentity,
         policy: AnalysisPolicy,
     ) -> None:
+        """Analyse and publish `items` in order on this thread, with up to `workers` of the next
+        ones decoding ahead. Halted (cancelled, giving way, stopped), it publishes nothing more:
+        the checkpoint ends at the last segment published."""
         workers = max(1, self._ctx.settings.replay_workers)
-        in_flight: deque[tuple[RangeItem, Future[Detection]]] = deque()
-        with ThreadPoolExecutor(workers, thread_name_prefix="replay") as pool:
+        ahead: deque[tuple[RangeItem, Future[DecodedSegment]]] = deque()
+
+        def analyse_next() -> None:
+            item, decoding = ahead.popleft()
+            analysed = partial(self._analysed, current, engine, policy, item, decoding)
+            self._publish(current, done, identity, item, analysed)
+
+        with ThreadPoolExecutor(workers, thread_name_prefix="replay-decode") as pool:
             try:
                 for item in items:
                     if self._signals.halted():
-                        break
-                    in_flight.append(
-                        (item, pool.submit(self._analyse, current, engine, item, policy))
-                    )
-                    if len(in_flight) >= 2 * workers:
-                        self._publish(current, done, identity, *in_flight.popleft())
-                # Halted (cancelled, giving way): what is being analysed is published, what has
-                # not started is left to the checkpoint (the pool starts them in order, so the
-                # first not started ends the published prefix). Stopped: nothing more.
-                while in_flight and not self._signals.stop.is_set():
-                    if self._signals.halted() and in_flight[0][1].cancel():
-                        break
-                    self._publish(current, done, identity, *in_flight.popleft())
+                        return
+                    ahead.append((item, pool.submit(self._decode, current, engine, item, policy)))
+                    if len(ahead) > workers:
+                        analyse_next()
+                while ahead and not self._signals.halted():
+                    analyse_next()
             finally:
                 self._abort.set()
-                for _, future in in_flight:
+                for _, future in ahead:
                     future.cancel()
 
-    def _analyse(
+    def _decode(
         self, current: _Range, engine: AnalysisEngine, item: RangeItem, policy: AnalysisPolicy
+    ) -> DecodedSegment:
+        """The segment's frames; raises PermanentError when it can never be decoded."""
+        return _retrying(
+            lambda: engine.decode(item.segment, policy), self._abort, self._bound(current, item)
+        )
+
+    def _analysed(
+        self,
+        current: _Range,
+        engine: AnalysisEngine,
+        policy: AnalysisPolicy,
+        item: RangeItem,
+        decoding: Future[DecodedSegment],
     ) -> Detection:
-        """The segment's detection; raises PermanentError when it can never be analysed."""
+        """The decoded segment's detection; raises what its decoding raised (PermanentError,
+        AbortedError)."""
         analysis = (
             AnalysisInfo(
                 mode=AnalysisMode.backfill,
@@ -355,12 +378,18 @@ class ReplayRun:
             else None
         )
         return _retrying(
-            lambda: engine.analyse(
-                item.segment, policy, current.detections_run, item.event_id, analysis
+            lambda: engine.analyse_decoded(
+                decoding.result(), policy, current.detections_run, item.event_id, analysis
             ),
             self._abort,
-            self._log.bind(run_id=current.request.run_id, sequence=item.segment.sequence),
+            self._bound(current, item),
         )
+
+    def _bound(self, current: _Range, item: RangeItem) -> structlog.BoundLogger:
+        bound: structlog.BoundLogger = self._log.bind(
+            run_id=current.request.run_id, sequence=item.segment.sequence
+        )
+        return bound
 
     def _publish(
         self,
@@ -368,11 +397,11 @@ class ReplayRun:
         done: Callable[[RangeItem], None],
         identity: DetectorIdentity,
         item: RangeItem,
-        future: Future[Detection],
+        analysed: Callable[[], Detection],
     ) -> None:
         """Make the segment's outcome durable (detection or dead letter), then checkpoint."""
         try:
-            detection = future.result()
+            detection = analysed()
         except AbortedError:
             return
         except PermanentError as exc:
@@ -401,7 +430,7 @@ class ReplayRun:
 
     def _unanalysable(self, current: _Range, item: RangeItem, exc: PermanentError) -> None:
         """Dead-letter a segment that can never be analysed (see the module docstring)."""
-        bound = self._log.bind(run_id=current.request.run_id, sequence=item.segment.sequence)
+        bound = self._bound(current, item)
         error_type = type(exc).__name__
         if item.record is None:
             common_metrics.DEAD_LETTERS_DROPPED.labels(
@@ -426,12 +455,10 @@ class ReplayRun:
 
 
 class AbortedError(Exception):
-    """A segment's analysis gave up because the run stopped before it succeeded."""
+    """A segment's decoding or analysis gave up because the run stopped before it succeeded."""
 
 
-def _retrying(
-    attempt: Callable[[], Detection], stop: threading.Event, bound: structlog.BoundLogger
-) -> Detection:
+def _retrying(attempt: Callable[[], _T], stop: threading.Event, bound: structlog.BoundLogger) -> _T:
     """`attempt()` retried with back-off on TransientError until it succeeds or `stop` is set
     (AbortedError); a PermanentError (corrupt or missing segment) is raised to the caller."""
     backoff = 0.5

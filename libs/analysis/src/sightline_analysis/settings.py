@@ -52,7 +52,7 @@ class DetectorSettings(ServiceSettings):
     cloud_timeout: float = 10.0
     breaker_failures: int = 3
     breaker_reset_seconds: float = 15.0
-    # Reanalysis (the `replay` mode): runs at once, segments in flight per run, CPU niceness
+    # Reanalysis (the `replay` mode): runs at once, segments decoded ahead per run, CPU niceness
     # (live analysis keeps priority), and how far before a range's first stored segment to seek.
     replay_concurrency: int = 1
     replay_workers: int = 2

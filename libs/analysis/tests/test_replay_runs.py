@@ -1,17 +1,27 @@
-"""A backfill or reanalysis run dead-letters a segment it can never analyse (#16), on the real
-broker and MinIO.
+"""Backfill and reanalysis runs on the real broker and MinIO.
 
-Chaos found the gap: after a broker restart the live detector shed the injected garbage segment
-as too old and handed it to a backfill run, which only logged it, so it never reached
-`segments.dlq`. A backfill's dead letter must be the one live analysis would have produced
-(same record, group and event id); a reanalysis run's is its own.
+A run dead-letters a segment it can never analyse (#16). Chaos found the gap: after a broker
+restart the live detector shed the injected garbage segment as too old and handed it to a
+backfill run, which only logged it, so it never reached `segments.dlq`. A backfill's dead letter
+must be the one live analysis would have produced (same record, group and event id); a
+reanalysis run's is its own.
+
+A run analyses a stream's segments one at a time and in order, as live analysis does: the
+analyzers carry per-stream state from one segment to the next (the shot detector the last
+frame's histogram, the logo pipeline its tracks and the previous segment's tail). A replay used
+to analyse two segments of the stream at once on its worker threads: a small segment decoded
+while a large one before it still was got analysed first, so the shot detector compared the
+large segment's first frame with the small one's last and reported a cut at the stream's start,
+and none where the colour changed.
 """
 
 from __future__ import annotations
 
 import base64
 import uuid
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 from sightline_analysis.policies import StreamPolicies
@@ -24,6 +34,7 @@ from sightline_analysis.replay.run import (
 )
 from sightline_analysis.scenario import Scenario
 from sightline_analysis.settings import DetectorSettings
+from sightline_analysis.synthetic import write_ts
 from sightline_common.envelope import deterministic_event_id
 from sightline_common.kafka import EventProducer
 from sightline_common.messages import (
@@ -42,6 +53,7 @@ pytestmark = pytest.mark.integration
 
 GARBAGE = b"\x47\x00garbage" * 500  # what the chaos run announces on `segments`
 STREAM = "cam-dl"
+RED, BLUE = (40, 40, 200), (200, 60, 40)
 
 
 def settings_of(isolated: Isolated) -> DetectorSettings:
@@ -51,15 +63,19 @@ def settings_of(isolated: Isolated) -> DetectorSettings:
 
 
 def execute(
-    settings: DetectorSettings, producer: EventProducer, purpose: ReanalysisPurpose
+    settings: DetectorSettings,
+    producer: EventProducer,
+    purpose: ReanalysisPurpose,
+    analyzer: str = "colours",
+    stream: str = STREAM,
 ) -> tuple[str, Outcome]:
-    """One run of the `colours` detector over the whole stream; (run id, outcome)."""
+    """One run of a detector of `analyzer` over the whole stream; (run id, outcome)."""
     run_id = f"{purpose.value}-{uuid.uuid4().hex[:8]}"
     context = ReplayContext(
-        detector="colours",
+        detector=analyzer,
         version="0.1.0",
-        analyzer_keys=("colours",),
-        group_id=settings.topics.group("detector-colours"),
+        analyzer_keys=(analyzer,),
+        group_id=settings.topics.group(f"detector-{analyzer}"),
         settings=settings,
         store=ObjectStore.from_settings(settings),
         policies=StreamPolicies(),
@@ -69,7 +85,7 @@ def execute(
         run_id=run_id,
         action=ReanalysisAction.start,
         purpose=purpose,
-        stream_id=STREAM,
+        stream_id=stream,
         media_from=0,
         media_to=None,
         wall_from=None,
@@ -126,3 +142,43 @@ def test_an_unanalysable_segment_is_dead_lettered_by_backfill_as_live_would_and_
     assert sorted((d.run_id, d.segment.sequence) for d in detections) == sorted(
         [("live", 0), ("live", 2)] * 2 + [(rerun_id, 0), (rerun_id, 2)]
     )
+
+
+def clip(tmp_path: Path, name: str, colour: tuple[int, int, int], size: tuple[int, int]) -> bytes:
+    """2 s at 15 fps of `colour` under fine noise: slow to decode when large."""
+    rng = np.random.default_rng(7)
+    width, height = size
+    frames = [
+        np.clip(np.array(colour) + rng.integers(-12, 13, (height, width, 3)), 0, 255).astype(
+            np.uint8
+        )
+        for _ in range(30)
+    ]
+    return write_ts(frames, tmp_path / f"{name}.ts", fps=15).read_bytes()
+
+
+def test_a_run_analyses_a_streams_segments_in_order(isolated: Isolated, tmp_path: Path) -> None:
+    settings = settings_of(isolated).model_copy(update={"replay_workers": 2})
+    # Red, then blue: one cut, on the second segment's first frame. The second is small, so it
+    # decodes long before the large first one does.
+    scenario = Scenario(settings)
+    scenario.add_segment("cam-order", 0, clip(tmp_path, "red", RED, (1280, 720)))
+    scenario.add_segment("cam-order", 1, clip(tmp_path, "small-blue", BLUE, (160, 90)))
+    scenario.add_segment("cam-order", 2, clip(tmp_path, "blue", BLUE, (1280, 720)))
+    producer = EventProducer(settings.kafka_bootstrap, "test-replay-order")
+    try:
+        _, outcome = execute(settings, producer, ReanalysisPurpose.reanalysis, "shots", "cam-order")
+    finally:
+        producer.close()
+    assert outcome is Outcome.completed
+
+    topic = settings.topics.name(Topic.DETECTIONS)
+    detections: list[Detection] = [m.payload for m in read_messages(isolated.bootstrap, topic)]
+    assert sorted(d.segment.sequence for d in detections) == [0, 1, 2]
+    cuts = {
+        (d.segment.sequence, index)
+        for d in detections
+        for index, frame in enumerate(d.frames)
+        if any(item.kind == "shot_change" for item in frame.results)
+    }
+    assert cuts == {(1, 0)}

@@ -10,6 +10,7 @@ trap 'rm -rf "$TMP"' EXIT
   --output-model-type pydantic_v2.BaseModel --target-python-version 3.11 \
   --use-standard-collections --use-union-operator --field-constraints --use-double-quotes \
   --disable-timestamp --use-schema-description --use-title-as-name --strict-nullable \
+  --deserialize-default-values enum \
   --formatters black 2>/dev/null
 .venv/bin/ruff check --quiet --fix --select I,F401,UP "$TMP/schema" >/dev/null || true
 .venv/bin/ruff format --quiet "$TMP/schema"

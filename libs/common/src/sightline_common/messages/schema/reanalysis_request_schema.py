@@ -34,7 +34,7 @@ class ReanalysisRequest(BaseModel):
     run_id: str = Field(..., min_length=1)
     action: Action
     purpose: ReanalysisPurpose = Field(
-        "reanalysis",
+        ReanalysisPurpose.reanalysis,
         description="backfill: a live detector skipped the range's segments under overload; their detections complete the `live` run (same event ids) instead of forming a run of their own.",
         title="ReanalysisPurpose",
     )

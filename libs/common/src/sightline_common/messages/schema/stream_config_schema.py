@@ -35,7 +35,7 @@ class AnalysisPolicy(BaseModel):
         extra="forbid",
     )
     executors: list[ExecutorKind] = Field(
-        ["local"],
+        [ExecutorKind.local],
         description="Preferred executor first, then the fallback chain.",
         min_length=1,
     )

@@ -158,13 +158,18 @@ def clip(tmp_path: Path, name: str, colour: tuple[int, int, int], size: tuple[in
 
 
 def test_a_run_analyses_a_streams_segments_in_order(isolated: Isolated, tmp_path: Path) -> None:
-    settings = settings_of(isolated).model_copy(update={"replay_workers": 2})
-    # Red, then blue: one cut, on the second segment's first frame. The second is small, so it
-    # decodes long before the large first one does.
+    # Stretches of two segments, two analysed at once: each must start from the state the
+    # segments before it leave, as if the stream were analysed in order.
+    settings = settings_of(isolated).model_copy(
+        update={"replay_workers": 2, "replay_stretch_segments": 2}
+    )
+    red, blue = clip(tmp_path, "red", RED, (1280, 720)), clip(tmp_path, "blue", BLUE, (1280, 720))
+    # A small segment decodes long before a large one before it does.
+    small_red = clip(tmp_path, "small-red", RED, (160, 90))
+    small_blue = clip(tmp_path, "small-blue", BLUE, (160, 90))
     scenario = Scenario(settings)
-    scenario.add_segment("cam-order", 0, clip(tmp_path, "red", RED, (1280, 720)))
-    scenario.add_segment("cam-order", 1, clip(tmp_path, "small-blue", BLUE, (160, 90)))
-    scenario.add_segment("cam-order", 2, clip(tmp_path, "blue", BLUE, (1280, 720)))
+    for sequence, data in enumerate([red, small_blue, small_blue, blue, red, small_red]):
+        scenario.add_segment("cam-order", sequence, data)
     producer = EventProducer(settings.kafka_bootstrap, "test-replay-order")
     try:
         _, outcome = execute(settings, producer, ReanalysisPurpose.reanalysis, "shots", "cam-order")
@@ -174,11 +179,12 @@ def test_a_run_analyses_a_streams_segments_in_order(isolated: Isolated, tmp_path
 
     topic = settings.topics.name(Topic.DETECTIONS)
     detections: list[Detection] = [m.payload for m in read_messages(isolated.bootstrap, topic)]
-    assert sorted(d.segment.sequence for d in detections) == [0, 1, 2]
+    assert [d.segment.sequence for d in detections] == list(range(6))
     cuts = {
         (d.segment.sequence, index)
         for d in detections
         for index, frame in enumerate(d.frames)
         if any(item.kind == "shot_change" for item in frame.results)
     }
-    assert cuts == {(1, 0)}
+    # Where the colour changes, and only there: 1 (the stretch's first), 4 (its second).
+    assert cuts == {(1, 0), (4, 0)}

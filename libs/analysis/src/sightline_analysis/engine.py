@@ -13,7 +13,9 @@ before, analysed by the same executor (whose analyzers' state then holds exactly
 otherwise (a segment shed or failed in between, a retry, another LAN host, another run of the
 stream in this process, or either segment analysed while another of the stream was: callers
 analyse a stream's segments one at a time, this keeps one that does not from mixing segments'
-frames) they are dropped, and counted.
+frames) they are dropped, and counted. A replay analyses stretches of a stream side by side,
+each under a state key of its own (`analyse(state_key=)`): the analyzers keep each stretch's
+state apart, and the engine remembers each stretch's last segment.
 """
 
 from __future__ import annotations
@@ -32,7 +34,6 @@ from sightline_analysis.analyzers import LateResult
 from sightline_analysis.decode import decode_sampled
 from sightline_analysis.executors import AnalysisCall, ExecutorRouter
 from sightline_analysis.executors.router import RoutedAnswer
-from sightline_analysis.frames import Frame
 from sightline_common.envelope import deterministic_event_id
 from sightline_common.messages import (
     AnalysisInfo,
@@ -103,16 +104,6 @@ def detection_event_id(
 
 
 @dataclass(frozen=True)
-class DecodedSegment:
-    """A segment's sampled frames, ready for its analysis, and what getting them took."""
-
-    segment: SegmentToAnalyse
-    frames: list[Frame]
-    fetch_s: float
-    decode_s: float
-
-
-@dataclass(frozen=True)
 class _Analysed:
     """What late results of a stream's next segment need of the segment analysed before."""
 
@@ -126,8 +117,9 @@ class _Analysed:
 
 @dataclass
 class _Running:
-    """One analysis of a stream in progress; `crowded` once another ran beside it."""
+    """One analysis in progress under a state key; `crowded` once another ran beside it."""
 
+    key: str
     crowded: bool = False
 
 
@@ -156,23 +148,17 @@ class AnalysisEngine:
         run_id: str = LIVE_RUN,
         segment_event_id: str | None = None,
         analysis: AnalysisInfo | None = None,
+        *,
+        state_key: str | None = None,
     ) -> Detection:
         """The Detection for `segment`; `analysis` says how it came to be analysed (default:
-        live at full rate), its `sample_fps` is always the policy's.
+        live at full rate), its `sample_fps` is always the policy's. The analyzers keep the
+        per-stream state this analysis steps (tracks, the previous frame) under `state_key`,
+        the stream's id by default: the segments analysed under one key must come one at a
+        time and in stream order.
 
         Raises `MissingObjectError` / `CorruptMediaError` / an analyzer's `PermanentError`
         (dead letter), `StorageUnavailableError` / `ExecutorsExhaustedError` (retry).
-        """
-        return self.analyse_decoded(
-            self.decode(segment, policy), policy, run_id, segment_event_id, analysis
-        )
-
-    def decode(self, segment: SegmentToAnalyse, policy: AnalysisPolicy) -> DecodedSegment:
-        """`segment`'s sampled frames, fetched and decoded: this half needs no analyzer state,
-        so a replay decodes the next segments of a stream while one is analysed.
-
-        Raises `MissingObjectError` / `CorruptMediaError` (dead letter),
-        `StorageUnavailableError` (retry).
         """
         started = time.perf_counter()
         data = self._source.get_bytes(segment.bucket, segment.object_key)
@@ -180,30 +166,14 @@ class AnalysisEngine:
         frames = decode_sampled(
             data, policy.sample_fps, self._keyframe_interval, duration=segment.duration
         )
-        return DecodedSegment(segment, frames, fetched - started, time.perf_counter() - fetched)
-
-    def analyse_decoded(
-        self,
-        decoded: DecodedSegment,
-        policy: AnalysisPolicy,
-        run_id: str = LIVE_RUN,
-        segment_event_id: str | None = None,
-        analysis: AnalysisInfo | None = None,
-    ) -> Detection:
-        """`analyse` of a segment decoded already. A stream's segments must reach this one at
-        a time and in order: the analyzers step their per-stream state (tracks, the previous
-        frame) with each.
-
-        Raises an analyzer's `PermanentError` (dead letter), `ExecutorsExhaustedError` (retry).
-        """
-        segment, frames = decoded.segment, decoded.frames
-        decoded_at = time.perf_counter()
+        decoded = time.perf_counter()
         media_ts = [round(segment.media_start + frame.offset, 3) for frame in frames]
-        with self._running(segment.stream_id) as running:
-            answer = self._router.run(policy.executors, AnalysisCall(segment.stream_id, frames))
+        key = state_key or segment.stream_id
+        with self._running(key) as running:
+            answer = self._router.run(policy.executors, AnalysisCall(key, frames))
             earlier = self._earlier_frames(segment, run_id, answer, media_ts, running)
-        analysed = time.perf_counter() - decoded_at
-        self._observe(decoded.fetch_s, decoded.decode_s, analysed)
+        done = time.perf_counter()
+        self._observe(fetched - started, decoded - fetched, done - decoded)
         return Detection(
             stream_id=segment.stream_id,
             segment=SegmentRef(
@@ -228,22 +198,22 @@ class AnalysisEngine:
             ],
             earlier_frames=earlier,
             timings=Timings(
-                fetch_ms=_ms(decoded.fetch_s),
-                decode_ms=_ms(decoded.decode_s),
-                analyze_ms=_ms(analysed),
-                total_ms=_ms(decoded.fetch_s + decoded.decode_s + analysed),
+                fetch_ms=_ms(fetched - started),
+                decode_ms=_ms(decoded - fetched),
+                analyze_ms=_ms(done - decoded),
+                total_ms=_ms(done - started),
             ),
             analysis=_at_rate(analysis, policy.sample_fps),
         )
 
     @contextmanager
-    def _running(self, stream_id: str) -> Iterator[_Running]:
-        """This analysis of `stream_id` among those running: each is marked `crowded` when
-        another analysis of the stream runs at any time beside it (a replay analyses a stream's
-        segments on several threads, whose analyzer state then mixes segments)."""
-        mine = _Running()
+    def _running(self, key: str) -> Iterator[_Running]:
+        """This analysis under state `key` among those running: each is marked `crowded` when
+        another analysis under the key runs at any time beside it (its analyzer state then
+        mixes segments)."""
+        mine = _Running(key)
         with self._analysed_lock:
-            others = self._runs.setdefault(stream_id, [])
+            others = self._runs.setdefault(key, [])
             for other in others:
                 other.crowded = mine.crowded = True
             others.append(mine)
@@ -253,7 +223,7 @@ class AnalysisEngine:
             with self._analysed_lock:
                 others[:] = [other for other in others if other is not mine]
                 if not others:
-                    del self._runs[stream_id]
+                    del self._runs[key]
 
     def _earlier_frames(
         self,
@@ -264,14 +234,14 @@ class AnalysisEngine:
         running: _Running,
     ) -> list[FrameResult]:
         """`answer.late` on the frames of the stream's previous segment, when the engine's last
-        analysis of the stream was that segment in this run by this executor, and neither it
-        nor this one ran beside another analysis of the stream; remembers this segment for the
-        next (while still `running`, so an analysis that starts later sees it)."""
+        analysis under this state key was that segment in this run by this executor, and
+        neither it nor this one ran beside another under the key; remembers this segment for
+        the next (while still `running`, so an analysis that starts later sees it)."""
         executor = (answer.kind, answer.host)
         with self._analysed_lock:
             alone = not running.crowded
-            before = self._analysed.pop(segment.stream_id, None)
-            self._analysed[segment.stream_id] = _Analysed(
+            before = self._analysed.pop(running.key, None)
+            self._analysed[running.key] = _Analysed(
                 run_id, segment.sequence, executor, tuple(media_ts), alone
             )
             while len(self._analysed) > REMEMBERED_STREAMS:

@@ -52,10 +52,12 @@ class DetectorSettings(ServiceSettings):
     cloud_timeout: float = 10.0
     breaker_failures: int = 3
     breaker_reset_seconds: float = 15.0
-    # Reanalysis (the `replay` mode): runs at once, segments decoded ahead per run, CPU niceness
-    # (live analysis keeps priority), and how far before a range's first stored segment to seek.
+    # Reanalysis (the `replay` mode): runs at once, stretches of a run analysed at once and
+    # their length in segments (0: the run in order on one thread; `replay/stretches.py`), CPU
+    # niceness (live analysis keeps priority), how far before a range's first segment to seek.
     replay_concurrency: int = 1
     replay_workers: int = 2
+    replay_stretch_segments: int = Field(default=15, ge=0)
     replay_nice: int = 10
     replay_seek_slack: float = 120.0
     # Live freshness: a segment older than this when the detector takes it is skipped and

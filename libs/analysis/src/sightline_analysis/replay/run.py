@@ -6,16 +6,13 @@ its own configuration, which would not be the one under test. One execution may 
 several requests' ranges in turn (`RunWork`: the coordinator hands a stream's backfill ranges
 over as one job), building the analyzer set and reading the logo library once for all of them:
 that start-up took 1.5-5 s under load, more than a 1-2-segment backfill range's analysis.
-The segments are analysed one at a time and in stream order, as live analysis does: the
-analyzers carry per-stream state from one segment to the next (the logo pipeline's tracks and
-the previous segment's tail, the shot detector's last frame), so two segments of the stream
-analysed at once would each start from the other's state, and a rerun would not give the same
-detections. Up to `workers` of the next segments are fetched and decoded meanwhile, on threads
-of their own (decoding needs no analyzer state), and each detection is published and
-checkpointed before the next segment is analysed, so the committed position never passes a
-segment whose detection is not acknowledged. Detection event
-ids are derived from (detector, config hash, run, stream, sequence): a segment analysed twice
-after a crash yields the same event, which the sinks store once.
+The analyzers carry per-stream state from one segment to the next, so the segments analysed
+under one state go one at a time and in stream order, as live analysis takes them; up to
+`workers` stretches of the stream are analysed side by side, each under its own state, primed
+by the segments before it (`stretches.py`). Detections are published and checkpointed in stream
+order, so the committed position never passes a segment whose detection is not acknowledged.
+Detection event ids are derived from (detector, config hash, run, stream, sequence): a segment
+analysed twice after a crash yields the same event, which the sinks store once.
 
 A segment that can never be analysed (corrupt, missing) is dead-lettered to `segments.dlq` as
 the live detector's consumer loop would, before the run checkpoints past it. A backfill does the
@@ -34,11 +31,11 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import partial
-from typing import Protocol, TypeVar
+from typing import Protocol
 
 import structlog
 from pydantic import ValidationError
@@ -48,7 +45,6 @@ from sightline_analysis.analyzers import AnalyzerRegistry
 from sightline_analysis.engine import (
     LIVE_RUN,
     AnalysisEngine,
-    DecodedSegment,
     DetectorIdentity,
     detection_event_id,
 )
@@ -58,6 +54,7 @@ from sightline_analysis.replay.dead_letters import dead_letter
 from sightline_analysis.replay.run_config import RunConfig, RunConfigError
 from sightline_analysis.replay.segment_range import RangeItem, RangeSpec, SegmentRange
 from sightline_analysis.replay.stored_range import stored_range
+from sightline_analysis.replay.stretches import Stretches
 from sightline_analysis.runtime import AnalyzerRuntime, build_analyzers
 from sightline_analysis.settings import DetectorSettings
 from sightline_common import metrics as common_metrics
@@ -77,7 +74,6 @@ from sightline_common.storage import ObjectStore
 from sightline_common.topics import Topic
 
 log = structlog.get_logger(__name__)
-_T = TypeVar("_T")
 
 
 class Outcome(StrEnum):
@@ -166,6 +162,16 @@ class SingleRequest:
 
 
 @dataclass(frozen=True)
+class _Analysing:
+    """What a run analyses with: its engine and identity, and how its analyzers drop a
+    state they keep."""
+
+    engine: AnalysisEngine
+    identity: DetectorIdentity
+    forget: Callable[[str], None]
+
+
+@dataclass(frozen=True)
 class _Range:
     """One request's range as this run analyses it: under which run its detections go and
     under which group its reader checkpoints and its dead letters are sent."""
@@ -221,12 +227,13 @@ class ReplayRun:
         )
         identity = DetectorIdentity(ctx.detector, ctx.version, runtime.analyzers.fingerprint())
         engine = AnalysisEngine(identity, router, ctx.store, ctx.settings.keyframe_interval)
+        analysing = _Analysing(engine, identity, runtime.analyzers.forget)
         metrics.REPLAY_RUNS.labels(ctx.detector).inc()
         try:
             runtime.start()
             self._await_tables(runtime)
             while request is not None and not self._signals.halted():
-                self._analyse_range(request, overrides, engine, identity)
+                self._analyse_range(request, overrides, analysing)
                 if self._signals.halted():
                     break
                 self._work.completed(request)
@@ -241,8 +248,7 @@ class ReplayRun:
         self,
         request: ReanalysisRequest,
         overrides: RunConfig,
-        engine: AnalysisEngine,
-        identity: DetectorIdentity,
+        analysing: _Analysing,
     ) -> None:
         """Analyse one request's range to its end (or until the run is halted)."""
         ctx = self._ctx
@@ -268,13 +274,13 @@ class ReplayRun:
         bound.info(
             "replay.run_started",
             purpose=request.purpose.value,
-            config_hash=identity.config_hash,
+            config_hash=analysing.identity.config_hash,
             media_from=request.media_from,
             media_to=request.media_to,
         )
         try:
             items, done = self._source(reader)
-            self._pump(current, items, done, engine=engine, identity=identity, policy=policy)
+            self._pump(current, items, done, analysing, policy)
         finally:
             reader.close()
         bound.info(
@@ -317,55 +323,47 @@ class ReplayRun:
         current: _Range,
         items: Iterable[RangeItem],
         done: Callable[[RangeItem], None],
-        *,
-        engine: AnalysisEngine,
-        identity: DetectorIdentity,
+        analysing: _Analysing,
         policy: AnalysisPolicy,
     ) -> None:
-        """Analyse and publish `items` in order on this thread, with up to `workers` of the next
-        ones decoding ahead. Halted (cancelled, giving way, stopped), it publishes nothing more:
-        the checkpoint ends at the last segment published."""
-        workers = max(1, self._ctx.settings.replay_workers)
-        ahead: deque[tuple[RangeItem, Future[DecodedSegment]]] = deque()
-
-        def analyse_next() -> None:
-            item, decoding = ahead.popleft()
-            analysed = partial(self._analysed, current, engine, policy, item, decoding)
-            self._publish(current, done, identity, item, analysed)
-
-        with ThreadPoolExecutor(workers, thread_name_prefix="replay-decode") as pool:
-            try:
-                for item in items:
-                    if self._signals.halted():
-                        return
-                    ahead.append((item, pool.submit(self._decode, current, engine, item, policy)))
-                    if len(ahead) > workers:
-                        analyse_next()
-                while ahead and not self._signals.halted():
-                    analyse_next()
-            finally:
-                self._abort.set()
-                for _, future in ahead:
-                    future.cancel()
-
-    def _decode(
-        self, current: _Range, engine: AnalysisEngine, item: RangeItem, policy: AnalysisPolicy
-    ) -> DecodedSegment:
-        """The segment's frames; raises PermanentError when it can never be decoded."""
-        return _retrying(
-            lambda: engine.decode(item.segment, policy), self._abort, self._bound(current, item)
+        """Analyse `items` in stretches side by side (`Stretches`), publishing in stream order.
+        Halted (cancelled, giving way, stopped), analyses not started are dropped and what
+        was analysed before the first of them is published: the checkpoint ends there."""
+        settings = self._ctx.settings
+        stretches = Stretches(
+            current.request.stream_id,
+            settings.replay_workers,
+            settings.replay_stretch_segments,
+            partial(self._analyse, current, analysing.engine, policy),
+            analysing.forget,
         )
+        in_flight: deque[tuple[RangeItem, Future[Detection]]] = deque()
+        publish = partial(self._publish, current, done, analysing.identity)
+        try:
+            for item in items:
+                if self._signals.halted():
+                    break
+                in_flight.append((item, stretches.submit(item)))
+                if len(in_flight) >= stretches.ahead:
+                    publish(*in_flight.popleft())
+            while in_flight and not self._signals.halted():
+                publish(*in_flight.popleft())
+        finally:
+            self._abort.set()
+            stretches.close(cancel=True)
+        # Halted: the analyses that ran before the first one dropped (none once stopped).
+        while in_flight and not in_flight[0][1].cancelled() and not self._signals.stop.is_set():
+            publish(*in_flight.popleft())
 
-    def _analysed(
+    def _analyse(
         self,
         current: _Range,
         engine: AnalysisEngine,
         policy: AnalysisPolicy,
         item: RangeItem,
-        decoding: Future[DecodedSegment],
+        state_key: str,
     ) -> Detection:
-        """The decoded segment's detection; raises what its decoding raised (PermanentError,
-        AbortedError)."""
+        """The segment's detection; raises PermanentError when it can never be analysed."""
         analysis = (
             AnalysisInfo(
                 mode=AnalysisMode.backfill,
@@ -378,18 +376,17 @@ class ReplayRun:
             else None
         )
         return _retrying(
-            lambda: engine.analyse_decoded(
-                decoding.result(), policy, current.detections_run, item.event_id, analysis
+            lambda: engine.analyse(
+                item.segment,
+                policy,
+                current.detections_run,
+                item.event_id,
+                analysis,
+                state_key=state_key,
             ),
             self._abort,
-            self._bound(current, item),
+            self._log.bind(run_id=current.request.run_id, sequence=item.segment.sequence),
         )
-
-    def _bound(self, current: _Range, item: RangeItem) -> structlog.BoundLogger:
-        bound: structlog.BoundLogger = self._log.bind(
-            run_id=current.request.run_id, sequence=item.segment.sequence
-        )
-        return bound
 
     def _publish(
         self,
@@ -397,11 +394,11 @@ class ReplayRun:
         done: Callable[[RangeItem], None],
         identity: DetectorIdentity,
         item: RangeItem,
-        analysed: Callable[[], Detection],
+        future: Future[Detection],
     ) -> None:
         """Make the segment's outcome durable (detection or dead letter), then checkpoint."""
         try:
-            detection = analysed()
+            detection = future.result()
         except AbortedError:
             return
         except PermanentError as exc:
@@ -430,7 +427,7 @@ class ReplayRun:
 
     def _unanalysable(self, current: _Range, item: RangeItem, exc: PermanentError) -> None:
         """Dead-letter a segment that can never be analysed (see the module docstring)."""
-        bound = self._bound(current, item)
+        bound = self._log.bind(run_id=current.request.run_id, sequence=item.segment.sequence)
         error_type = type(exc).__name__
         if item.record is None:
             common_metrics.DEAD_LETTERS_DROPPED.labels(
@@ -455,10 +452,12 @@ class ReplayRun:
 
 
 class AbortedError(Exception):
-    """A segment's decoding or analysis gave up because the run stopped before it succeeded."""
+    """A segment's analysis gave up because the run stopped before it succeeded."""
 
 
-def _retrying(attempt: Callable[[], _T], stop: threading.Event, bound: structlog.BoundLogger) -> _T:
+def _retrying(
+    attempt: Callable[[], Detection], stop: threading.Event, bound: structlog.BoundLogger
+) -> Detection:
     """`attempt()` retried with back-off on TransientError until it succeeds or `stop` is set
     (AbortedError); a PermanentError (corrupt or missing segment) is raised to the caller."""
     backoff = 0.5

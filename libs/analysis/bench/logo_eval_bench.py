@@ -69,6 +69,7 @@ from sightline_analysis.logo_eval.kit_pipeline import (
     add_references,
     pipeline_detector,
     proposal_net,
+    stretched_detector,
 )
 from sightline_analysis.logo_eval.runner import (
     BySegment,
@@ -82,6 +83,7 @@ from sightline_analysis.logo_eval.runner import (
 from sightline_analysis.logo_eval.scene import ClipSpec
 from sightline_analysis.logo_eval.table import Scored, percentile, render_table, score_runs
 from sightline_analysis.logo_eval.truth import MIN_VISIBILITY, MIN_WIDTH_PX, Box
+from sightline_analysis.replay.stretches import WARM_UP_SEGMENTS
 from sightline_benchkit import BenchResults
 
 LIBRARY_SIZES = (6, 25, 100)
@@ -112,6 +114,13 @@ def _arguments() -> argparse.Namespace:
         "--carried",
         action="store_true",
         help="one pipeline through all clips (a stream), not fresh per clip",
+    )
+    parser.add_argument(
+        "--stretch",
+        type=int,
+        default=0,
+        help="with --carried: a fresh pipeline every N segments, warmed up on the 2 before "
+        "(a reanalysis run's stretches, replay/stretches.py)",
     )
     parser.add_argument(
         "--config",
@@ -382,7 +391,13 @@ def main() -> None:
     runs: dict[str, list[ClipRun]] = {name: [] for name in names}
     profiler = cProfile.Profile(time.process_time) if args.steps else None
     cache = frame_cache(kit, shots, args.sample_fps, not args.raw) if args.cache else None
-    carried = pipeline_detector(LogoPipeline(matcher, config, reader))
+    carried = (
+        stretched_detector(
+            lambda: LogoPipeline(matcher, config, reader), args.stretch, WARM_UP_SEGMENTS
+        )
+        if args.stretch
+        else pipeline_detector(LogoPipeline(matcher, config, reader))
+    )
     for clip in kit.clips:
         detectors: dict[str, Callable[[], Detector | BySegment]] = {
             "pipeline": lambda: (

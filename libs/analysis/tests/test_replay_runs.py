@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +37,7 @@ from sightline_analysis.scenario import Scenario
 from sightline_analysis.settings import DetectorSettings
 from sightline_analysis.synthetic import write_ts
 from sightline_common.envelope import deterministic_event_id
+from sightline_common.errors import StorageUnavailableError
 from sightline_common.kafka import EventProducer
 from sightline_common.messages import (
     DeadLetter,
@@ -188,3 +190,77 @@ def test_a_run_analyses_a_streams_segments_in_order(isolated: Isolated, tmp_path
     }
     # Where the colour changes, and only there: 1 (the stretch's first), 4 (its second).
     assert cuts == {(1, 0), (4, 0)}
+
+
+class FlakyStore(ObjectStore):
+    """MinIO, but the first read of `flaky` fails as an unreachable store does."""
+
+    def __init__(self, store: ObjectStore, flaky: str) -> None:
+        super().__init__(store.client)
+        self.flaky: str | None = flaky
+
+    def get_bytes(self, bucket: str, key: str) -> bytes:
+        if key == self.flaky:
+            self.flaky = None
+            raise StorageUnavailableError("storage did not answer")
+        return super().get_bytes(bucket, key)
+
+
+@dataclass
+class TwoRanges:
+    """One execution's work of two requests, as the coordinator hands a stream's backfill
+    ranges over."""
+
+    requests: list[ReanalysisRequest]
+    done: list[str] = field(default_factory=list)
+
+    def next(self) -> ReanalysisRequest | None:
+        return self.requests.pop(0) if self.requests else None
+
+    def completed(self, request: ReanalysisRequest) -> None:
+        self.done.append(request.run_id)
+
+
+def test_a_segment_of_a_later_range_is_retried_after_a_transient_failure(
+    isolated: Isolated, logo_segment: bytes
+) -> None:
+    settings = settings_of(isolated)
+    scenario = Scenario(settings)
+    keys = [scenario.add_segment("cam-two", k, logo_segment).object_key for k in range(4)]
+    store = FlakyStore(ObjectStore.from_settings(settings), keys[2])
+    producer = EventProducer(settings.kafka_bootstrap, "test-replay-retry")
+    context = ReplayContext(
+        detector="colours",
+        version="0.1.0",
+        analyzer_keys=("colours",),
+        group_id=settings.topics.group("detector-colours"),
+        settings=settings,
+        store=store,
+        policies=StreamPolicies(),
+        producer=producer,
+    )
+    work = TwoRanges(
+        [
+            ReanalysisRequest(
+                run_id=f"backfill-{k}",
+                action=ReanalysisAction.start,
+                purpose=ReanalysisPurpose.backfill,
+                stream_id="cam-two",
+                media_from=2.0 * first,
+                media_to=2.0 * (first + 2),
+                wall_from=None,
+                wall_to=None,
+                config={},
+            )
+            for k, first in enumerate((0, 2))
+        ]
+    )
+    try:
+        outcome = ReplayRun(work, context, RunSignals.new()).execute()
+    finally:
+        producer.close()
+    assert outcome is Outcome.completed
+    assert work.done == ["backfill-0", "backfill-1"]
+    topic = settings.topics.name(Topic.DETECTIONS)
+    detections: list[Detection] = [m.payload for m in read_messages(isolated.bootstrap, topic)]
+    assert sorted(d.segment.sequence for d in detections) == [0, 1, 2, 3]

@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from sightline_analysis.frames import Frame, Image
@@ -89,5 +90,34 @@ def pipeline_detector(pipeline: LogoPipeline) -> BySegment:
     def late() -> list[tuple[int, tuple[str, Box, float]]]:
         return [(each.ago, (each.sighting.brand, each.sighting.box, each.sighting.confidence))
                 for each in pipeline.late]  # fmt: skip
+
+    return BySegment(detect, late)
+
+
+def stretched_detector(
+    new_pipeline: Callable[[], LogoPipeline], segments: int, warm_up: int
+) -> BySegment:
+    """`pipeline_detector` as a reanalysis run analyses a stream (`replay/stretches.py`): a
+    fresh pipeline every `segments` segments, first given the `warm_up` segments before, whose
+    answers the stretch before gave already. Against one pipeline through the stream, it says
+    what cutting a run into stretches costs."""
+    current = [new_pipeline()]
+    recent: deque[list[Frame]] = deque(maxlen=warm_up)
+    seen = [0]
+
+    def detect(images: Sequence[Image]) -> list[list[tuple[str, Box, float]]]:
+        frames = [Frame(image, 0.0) for image in images]
+        if seen[0] and seen[0] % segments == 0:
+            current[0] = new_pipeline()
+            for earlier in recent:
+                current[0].process_segment(earlier)
+        seen[0] += 1
+        recent.append(frames)
+        found = current[0].process_segment(frames)
+        return [[(s.brand, s.box, s.confidence) for s in each] for each in found]
+
+    def late() -> list[tuple[int, tuple[str, Box, float]]]:
+        return [(each.ago, (each.sighting.brand, each.sighting.box, each.sighting.confidence))
+                for each in current[0].late]  # fmt: skip
 
     return BySegment(detect, late)

@@ -32,7 +32,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import partial
 from typing import Protocol
@@ -173,14 +173,17 @@ class _Analysing:
 
 @dataclass(frozen=True)
 class _Range:
-    """One request's range as this run analyses it: under which run its detections go and
-    under which group its reader checkpoints and its dead letters are sent."""
+    """One request's range as this run analyses it: under which run its detections go, under
+    which group its reader checkpoints and its dead letters are sent, and what tells its
+    analyses to stop retrying (once its analysis ends: of its own, as the next range of the
+    execution must retry again)."""
 
     request: ReanalysisRequest
     backfill: bool
     detections_run: str
     reader_group: str
     dead_letter_group: str
+    abort: threading.Event = field(default_factory=threading.Event)
 
     @classmethod
     def of(cls, request: ReanalysisRequest, group_id: str) -> _Range:
@@ -206,7 +209,6 @@ class ReplayRun:
         self._signals = signals
         self._log = log.bind(detector=context.detector)
         self.analysed = 0
-        self._abort = threading.Event()  # in-flight analyses stop retrying
 
     def execute(self) -> Outcome:
         """Run to the end of every range `work` hands out; raises RunConfigError (bad
@@ -349,7 +351,7 @@ class ReplayRun:
             while in_flight and not self._signals.halted():
                 publish(*in_flight.popleft())
         finally:
-            self._abort.set()
+            current.abort.set()
             stretches.close(cancel=True)
         # Halted: the analyses that ran before the first one dropped (none once stopped).
         while in_flight and not in_flight[0][1].cancelled() and not self._signals.stop.is_set():
@@ -384,7 +386,7 @@ class ReplayRun:
                 analysis,
                 state_key=state_key,
             ),
-            self._abort,
+            current.abort,
             self._log.bind(run_id=current.request.run_id, sequence=item.segment.sequence),
         )
 

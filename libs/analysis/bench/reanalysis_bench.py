@@ -37,6 +37,12 @@ live 0.6x. The worker's log: the live stream's 41 backfill requests (widenings i
 into 2 jobs instead of a run per range; one analysed 4 ranges in one execution, the other,
 queued behind the first reanalysis, held 25 ranges when the second arrived, gave way within
 2 s, and resumed after it (the bench then stopped the worker).
+Session 23 (30 segments, `--live-window 20`, load 4-10 from other work, alternating): a run used
+to analyse two of the stream's segments at once through one analyzer state (wrong: the
+analyzers step per-stream state); in order on one thread it made 2.1x / 3.3x alone (loads 10 /
+5.3) against 1.7x / 4.4x (loads 10 / 4.0), live p95 beside it 2.2 / 2.0 s against 8.5 / 1.8 s.
+In stretches of 15 segments, two at once, each from its own state (`replay/stretches.py`): 3.1x
+alone, 2.0x beside live, live p95 1.8 s (load 5.3: no core was idle for the second stretch).
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 
 from sightline_analysis import decode
-from sightline_analysis.decode import SkipLevel, decode_sampled
+from sightline_analysis.decode import HANDOVER_S, SkipLevel, decode_sampled, sample_slots
 from sightline_analysis.frames import Frame
 from sightline_analysis.synthetic import background, write_ts
 from sightline_common.errors import CorruptMediaError
@@ -110,6 +111,41 @@ def test_samples_are_the_frames_a_plain_decode_picks(moving_clip: bytes) -> None
     decoded = _reference_decode(moving_clip, "NONREF")[0]
     expected = [next(f for f in decoded if f.offset >= slot * 0.5 - 1e-6) for slot in range(4)]
     _assert_same(frames, expected)
+
+
+def test_a_later_segment_is_sampled_on_the_streams_grid(moving_clip: bytes) -> None:
+    # The clip as a segment 2.2 s into its stream (nginx-rtmp cut the one before at a
+    # scene-cut keyframe): its samples are at stream times 2.5 ... 4.0, not 2.2 ... 3.7 (2.2
+    # was 0.2 s after the previous segment's sample at 2.0).
+    frames = decode_sampled(moving_clip, sample_fps=2.0, keyframe_interval=2.0, duration=2.0,
+                            start=2.2)  # fmt: skip
+    decoded = _reference_decode(moving_clip, "NONREF")[0]
+    slots = [0.3, 0.8, 1.3, 1.8]
+    _assert_same(frames, [next(f for f in decoded if f.offset >= slot - 1e-6) for slot in slots])
+
+
+def test_segments_of_any_length_fill_each_slot_of_the_grid_once() -> None:
+    # Segments cut at scene-cut keyframes as well as every 2 s (the logo kit's first ones):
+    # together they sample the stream every 0.5 s, without a slot twice or left out.
+    starts, lengths = [0.0], [2.2, 3.633, 2.0, 3.2, 2.067, 3.367]
+    for length in lengths[:-1]:
+        starts.append(round(starts[-1] + length, 3))
+    sampled: list[float] = []
+    for start, length in zip(starts, lengths, strict=True):
+        slots = sample_slots(0.5, 1 / 30, length, start)
+        assert slots.last is not None
+        assert slots.last < length - HANDOVER_S
+        count = round((slots.last - slots.first) / 0.5) + 1
+        sampled.extend(round(start + max(0.0, slots.first + k * 0.5), 3) for k in range(count))
+    # A slot just before a segment's start is filled by its first frame (a keyframe).
+    filled = [math.floor(at / 0.5 + 1e-6) for at in sampled]
+    end = starts[-1] + lengths[-1] - HANDOVER_S
+    assert filled == list(range(math.ceil(end / 0.5)))
+    assert all(at - slot * 0.5 <= HANDOVER_S for at, slot in zip(sampled, filled, strict=True))
+
+
+def test_a_segment_shorter_than_its_share_of_the_grid_gives_its_first_frame() -> None:
+    assert sample_slots(0.5, 1 / 30, 0.2, 2.2) == decode.Slots(0.0, 0.0)
 
 
 def test_decoding_stops_at_the_packet_of_the_last_sample(

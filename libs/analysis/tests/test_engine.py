@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +34,17 @@ def test_a_segment_becomes_one_detection_in_stream_time(engine: AnalysisEngine) 
         assert logo.area_share is not None
         assert logo.area_share > 0
     assert detection.timings.total_ms >= detection.timings.analyze_ms > 0
+
+
+def test_a_segment_cut_off_the_grid_is_sampled_on_the_streams_grid(logo_segment: bytes) -> None:
+    # A segment starting 14.2 s into its stream (cut at a scene-cut keyframe) takes the
+    # stream's 0.5-s slots 14.5 ... 16.0, not its own 14.2 ... 15.7 (see `sample_slots`).
+    detection = _late_engine(logo_segment).analyse(
+        segment("logo.ts", media_start=14.2), AnalysisPolicy.model_validate({})
+    )
+    media_ts = [f.media_ts for f in detection.frames]
+    assert [math.floor(ts / 0.5) for ts in media_ts] == [29, 30, 31, 32]
+    assert all(ts % 0.5 < 0.2 for ts in media_ts)
 
 
 def test_reprocessing_gives_the_same_event_id(engine: AnalysisEngine) -> None:

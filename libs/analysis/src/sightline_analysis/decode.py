@@ -24,6 +24,9 @@ The decoder does as little as the samples allow (each choice measured by
   predicted from a reference, blurring the edges logo and text matching rely on (skipping it
   on non-reference pictures only, FFmpeg's "noref", does nothing here: those are never
   decoded; same pixels and CPU on six x264 encodes, session 18);
+- the samples follow the stream's grid across segments, not each segment's own
+  (`sample_slots`): a segment cut at a scene-cut keyframe would otherwise add a sample
+  33 ms after the previous one;
 - only the sampled frames are converted to BGR, at full size (the logo matcher and OCR read
   detail); analyzers that work smaller share one reduced copy (`Frame.scaled`).
 """
@@ -33,6 +36,7 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
 import av
@@ -46,6 +50,10 @@ if TYPE_CHECKING:
     _Packet: TypeAlias = av.Packet[av.video.stream.VideoStream]
 
 _EPSILON = 1e-6
+HANDOVER_S = 0.1
+"""A slot of the stream's grid this close to a segment's end is left to the next segment, whose
+first frame (a keyframe) fills it: the last frames may be non-reference B-frames, which the
+sampled decode skips (x264 writes up to 3 in a row, 0.1 s at 30 fps)."""
 SkipLevel = Literal["NONE", "DEFAULT", "NONREF", "BIDIR", "NONINTRA", "NONKEY", "ALL"]
 
 
@@ -58,8 +66,11 @@ def decode_sampled(
     skip_frame: SkipLevel | None = None,
     skip_loop_filter: str | None = None,
     threads: int = 1,
+    start: float = 0.0,
 ) -> list[Frame]:
-    """Frames of the first video stream in `data`, one per 1/`sample_fps` seconds.
+    """Frames of the first video stream in `data`, one per 1/`sample_fps` seconds, on the
+    stream's grid: `start` is the segment's media time in its stream (see `sample_slots`;
+    keyframes-only sampling ignores it: each segment then gives its first frame).
 
     `keyframe_interval` is the encoder's GOP length in seconds as the ingest side configures
     it; when sampling is no denser than that, only keyframes are decoded. `duration` is the
@@ -82,9 +93,10 @@ def decode_sampled(
         context = stream.codec_context
         level = skip_frame or ("NONKEY" if interval >= keyframe_interval else "NONREF")
         _configure(context, level, skip_loop_filter, threads)
-        last_slot = _last_slot(stream, duration)
-        last = _last_needed(packets, _decodes(context, packets, level), interval, last_slot)
-        frames, complete = _sample(context, packets, interval, last_slot, last)
+        slots = sample_slots(interval, _frame_seconds(stream), duration,
+                             start if level != "NONKEY" else 0.0)  # fmt: skip
+        last = _last_needed(packets, _decodes(context, packets, level), slots)
+        frames, complete = _sample(context, packets, interval, slots, last)
         if last is not None and not complete:
             # The decoder did not output the frames the packets promised (damaged or unusual
             # stream): decode again as far as needed, as without the early stop.
@@ -92,7 +104,7 @@ def decode_sampled(
             container, packets = _open(data, probe_decodes=True)
             context = container.streams.video[0].codec_context
             _configure(context, level, skip_loop_filter, threads)
-            frames, _ = _sample(context, packets, interval, last_slot, None)
+            frames, _ = _sample(context, packets, interval, slots, None)
     except (av.error.FFmpegError, ValueError, OSError) as exc:
         raise CorruptMediaError(f"segment cannot be decoded: {exc}") from exc
     finally:
@@ -115,14 +127,54 @@ def _configure(
         context.options = {**context.options, "skip_loop_filter": skip_loop_filter}
 
 
-def _last_slot(stream: av.video.stream.VideoStream, duration: float | None) -> float | None:
-    """The latest offset a sample slot may have and still find a frame in the segment: half a
-    frame before its end (a slot later than that has no frame of its own)."""
-    if duration is None:
-        return None
+def _frame_seconds(stream: av.video.stream.VideoStream) -> float:
+    """One frame's duration (30 fps when the stream does not say)."""
     rate = stream.average_rate or stream.guessed_rate
-    frame_s = 1.0 / float(rate) if rate else 1.0 / 30.0
-    return duration - frame_s / 2
+    return 1.0 / float(rate) if rate else 1.0 / 30.0
+
+
+@dataclass(frozen=True)
+class Slots:
+    """A segment's first and last sample slots, offsets from its first frame (`last` None:
+    to its end). `first` is negative for a slot just before the segment's start: the
+    segment's first frame fills it."""
+
+    first: float
+    last: float | None
+
+
+def sample_slots(
+    interval: float, frame_s: float, duration: float | None, start: float = 0.0
+) -> Slots:
+    """The slots of the stream's sampling grid (media times k * `interval`) that a segment
+    starting at `start` fills: those from `HANDOVER_S` before its start to `HANDOVER_S` before
+    its end, so consecutive segments share the grid without a gap or a slot filled twice.
+
+    A segment's own grid, restarting at its start, put samples on a segment's last frame and
+    on the next one's first, as little as 33 ms apart, wherever a segment's length is not a
+    multiple of the interval, the rule once the packager also cuts at the encoder's scene-cut
+    keyframes (nginx-rtmp: at the first keyframe >= 2 s, 2.0-3.8 s on the logo kit):
+    near-duplicate frames analysed, the cadences of the analyzers that count frames (OCR on
+    every 2nd frame of a shot, a tracker's coasting frames) shifted, and 0.5-s windows left
+    without a frame. Logo kit, the broadcast cut as nginx-rtmp cuts it and its segments
+    analysed in process by one pipeline (the end-to-end run without the transport: same
+    segment lengths; 1401 0.983 / 0.785, 42/51 against 0.983 / 0.798, 42/51 end to end),
+    segment grid -> stream grid: tune seed 1401 290 -> 268 frames analysed, 15 -> 12 of 273
+    0.5-s bins without a frame, precision / recall 0.983 / 0.785 -> 0.984 / 0.803,
+    appearances 42 -> 43/51; 1403 285 -> 264 frames, 7 -> 3 of 267 bins, 0.988 / 0.807 ->
+    0.989 / 0.844, 41/48 (in process, each clip sampled from its first frame: 0.995 / 0.861
+    and 0.995 / 0.854).
+
+    A segment too short to hold a slot is sampled at its first frame. The whole segment is
+    read when `duration` is not known."""
+    handover = max(HANDOVER_S, frame_s / 2)
+    first_index = math.ceil((start - handover) / interval - _EPSILON)
+    first = first_index * interval - start
+    if duration is None:
+        return Slots(first, None)
+    after_last = math.ceil((start + duration - handover) / interval - _EPSILON)
+    last = (after_last - 1) * interval - start
+    return Slots(first, last) if last + _EPSILON >= first else Slots(0.0, 0.0)
 
 
 def _open(data: bytes, *, probe_decodes: bool) -> tuple[av.container.InputContainer, list[_Packet]]:
@@ -191,16 +243,14 @@ def _is_reference(data: bytes) -> bool:
     return True
 
 
-def _last_needed(
-    packets: list[_Packet], decodes: list[bool] | None, interval: float, last_slot: float | None
-) -> int | None:
+def _last_needed(packets: list[_Packet], decodes: list[bool] | None, slots: Slots) -> int | None:
     """Index of the last packet (decode order) that the segment's samples need, or None when
     that cannot be told: the samples are the first decoded frames at or after each slot, so the
     last one is the first decoded frame at or after the last slot, and every decoded frame shown
     before it may be a sample too. Packets after them are only decoded before the decoder
     outputs the last sample (it holds a frame back until nothing can come before it); draining
     the decoder instead outputs it at once."""
-    if decodes is None or last_slot is None:
+    if decodes is None or slots.last is None:
         return None
     shown = [
         (float(p.pts * p.time_base), i)
@@ -210,8 +260,7 @@ def _last_needed(
     if not shown:
         return None
     first = min(at for at, _ in shown)
-    final_slot = math.floor((last_slot + _EPSILON) / interval) * interval
-    later = [at for at, _ in shown if at - first + _EPSILON >= final_slot]
+    later = [at for at, _ in shown if at - first + _EPSILON >= slots.last]
     if not later:
         return None
     return max(i for at, i in shown if at <= min(later))
@@ -221,14 +270,14 @@ def _sample(
     context: av.video.codeccontext.VideoCodecContext,
     packets: list[_Packet],
     interval: float,
-    last_slot: float | None,
+    slots: Slots,
     last_needed: int | None,
 ) -> tuple[list[Frame], bool]:
-    """The sampled frames, and whether every slot up to `last_slot` was filled. With
+    """The sampled frames, and whether every slot up to `slots.last` was filled. With
     `last_needed`, only the packets up to it are decoded and the decoder is drained then."""
     frames: list[Frame] = []
     first: float | None = None
-    due = 0.0
+    due = slots.first
     complete = False
     if last_needed is not None:
         packets = packets[: last_needed + 1]
@@ -246,7 +295,7 @@ def _sample(
             frames.append(Frame(image=image, offset=offset))
             while due <= offset + _EPSILON:
                 due += interval
-            if last_slot is not None and due > last_slot + _EPSILON:
+            if slots.last is not None and due > slots.last + _EPSILON:
                 complete = True
                 break  # every slot of the segment is filled: the rest would be thrown away
     except av.error.InvalidDataError:

@@ -163,9 +163,8 @@ class AnalysisEngine:
         started = time.perf_counter()
         data = self._source.get_bytes(segment.bucket, segment.object_key)
         fetched = time.perf_counter()
-        frames = decode_sampled(
-            data, policy.sample_fps, self._keyframe_interval, duration=segment.duration
-        )
+        frames = decode_sampled(data, policy.sample_fps, self._keyframe_interval,
+                                duration=segment.duration, start=segment.media_start)  # fmt: skip
         decoded = time.perf_counter()
         media_ts = [round(segment.media_start + frame.offset, 3) for frame in frames]
         key = state_key or segment.stream_id

@@ -124,6 +124,17 @@ def test_a_later_segment_is_sampled_on_the_streams_grid(moving_clip: bytes) -> N
     _assert_same(frames, [next(f for f in decoded if f.offset >= slot - 1e-6) for slot in slots])
 
 
+def test_a_slot_takes_its_own_frame_whatever_the_rounding_of_the_start(moving_clip: bytes) -> None:
+    # A playlist's durations, summed into `start`, are rounded to the millisecond: the slots
+    # 0.301 s ... into the segment still take the frames shown at 0.3 s ... when decodable.
+    frames = decode_sampled(moving_clip, sample_fps=2.0, keyframe_interval=2.0, duration=2.0,
+                            start=2.199)  # fmt: skip
+    decoded = _reference_decode(moving_clip, "NONREF")[0]
+    slots = [0.301, 0.801, 1.301, 1.801]
+    expected = [next(f for f in decoded if f.offset >= slot - 1 / 120) for slot in slots]
+    _assert_same(frames, expected)
+
+
 def test_segments_of_any_length_fill_each_slot_of_the_grid_once() -> None:
     # Segments cut at scene-cut keyframes as well as every 2 s (the logo kit's first ones):
     # together they sample the stream every 0.5 s, without a slot twice or left out.
@@ -145,7 +156,8 @@ def test_segments_of_any_length_fill_each_slot_of_the_grid_once() -> None:
 
 
 def test_a_segment_shorter_than_its_share_of_the_grid_gives_its_first_frame() -> None:
-    assert sample_slots(0.5, 1 / 30, 0.2, 2.2) == decode.Slots(0.0, 0.0)
+    slots = sample_slots(0.5, 1 / 30, 0.2, 2.2)
+    assert (slots.first, slots.last) == (0.0, 0.0)
 
 
 def test_decoding_stops_at_the_packet_of_the_last_sample(

@@ -137,10 +137,19 @@ def _frame_seconds(stream: av.video.stream.VideoStream) -> float:
 class Slots:
     """A segment's first and last sample slots, offsets from its first frame (`last` None:
     to its end). `first` is negative for a slot just before the segment's start: the
-    segment's first frame fills it."""
+    segment's first frame fills it. A slot takes the first decoded frame from `slack` before
+    it: a quarter of a frame, so that the frame shown at the slot's time fills it whatever the
+    rounding of the timestamps (RTMP carries milliseconds, a playlist's durations and so a
+    segment's `start` are rounded to them: 0.5 s is 15 frames at 30 fps, so every slot falls
+    on a frame, and a slot 1 ms late took the next reference frame, 33-67 ms later). Logo kit
+    1401, the end-to-end run's frames against those of its segments replayed in process
+    (exact timestamps): 70 % -> 100 % of the frames with a sighting the same, 0.5-s bins
+    without a frame 12 -> 7 of 273 (replay precision / recall 0.984 / 0.803 -> 0.989 / 0.794,
+    43/51 appearances both: within what a frame's shift changes)."""
 
     first: float
     last: float | None
+    slack: float
 
 
 def sample_slots(
@@ -170,11 +179,12 @@ def sample_slots(
     handover = max(HANDOVER_S, frame_s / 2)
     first_index = math.ceil((start - handover) / interval - _EPSILON)
     first = first_index * interval - start
+    slack = frame_s / 4
     if duration is None:
-        return Slots(first, None)
+        return Slots(first, None, slack)
     after_last = math.ceil((start + duration - handover) / interval - _EPSILON)
     last = (after_last - 1) * interval - start
-    return Slots(first, last) if last + _EPSILON >= first else Slots(0.0, 0.0)
+    return Slots(first, last, slack) if last + _EPSILON >= first else Slots(0.0, 0.0, slack)
 
 
 def _open(data: bytes, *, probe_decodes: bool) -> tuple[av.container.InputContainer, list[_Packet]]:
@@ -260,7 +270,7 @@ def _last_needed(packets: list[_Packet], decodes: list[bool] | None, slots: Slot
     if not shown:
         return None
     first = min(at for at, _ in shown)
-    later = [at for at, _ in shown if at - first + _EPSILON >= slots.last]
+    later = [at for at, _ in shown if at - first + slots.slack >= slots.last]
     if not later:
         return None
     return max(i for at, i in shown if at <= min(later))
@@ -289,11 +299,11 @@ def _sample(
             at = float(decoded.pts * decoded.time_base)
             first = at if first is None else first
             offset = at - first
-            if offset + _EPSILON < due:
+            if offset + slots.slack < due:
                 continue
             image = np.asarray(decoded.to_ndarray(format="bgr24"), dtype=np.uint8)
             frames.append(Frame(image=image, offset=offset))
-            while due <= offset + _EPSILON:
+            while due <= offset + slots.slack:
                 due += interval
             if slots.last is not None and due > slots.last + _EPSILON:
                 complete = True

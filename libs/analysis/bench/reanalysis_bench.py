@@ -43,7 +43,7 @@ analyzers step per-stream state); in order on one thread it made 2.1x / 3.3x alo
 5.3) against 1.7x / 4.4x (loads 10 / 4.0), live p95 beside it 2.2 / 2.0 s against 8.5 / 1.8 s.
 In stretches of 15 segments, two at once, each from its own state (`replay/stretches.py`): 3.1x
 alone, 2.0x beside live, live p95 1.8 s (load 5.3: no core was idle for the second stretch).
-Then with the machine idle (load 0-2 before each), at 2c2b0bc: stretches **6.9x alone** (the
+Then with the machine idle (load 0-2 before each), at 6ddf67f: stretches **6.9x alone** (the
 worker got 1.83 of 2 cores, 0.265 CPU-s per media second), 6.3x beside live, live p95 0.48 s
 alone and 0.63 s during the replay; `SIGHTLINE_REPLAY_STRETCH_SEGMENTS=0` (in order, one thread)
 3.6x alone (0.94 cores), 3.0x beside live, live p95 0.76 / 0.92 s.

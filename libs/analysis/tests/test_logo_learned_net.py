@@ -152,6 +152,21 @@ def test_the_lite_copy_gives_the_nets_probabilities_and_a_refused_copy_leaves_th
     assert [entry["event"] for entry in logs] == ["logo.net_lite_unusable"]
 
 
+def test_each_input_shape_gets_its_own_usable_lite_copy() -> None:
+    untrained = build(2, width=0.25)
+    frame = np.random.default_rng(5).integers(0, 255, (720, 1280, 3), np.uint8)
+    graph_net = HeatmapNet(untrained, ["a", "b"], lite=False)
+    net = HeatmapNet(untrained, ["a", "b"])
+    with capture_logs() as logs:
+        for width in (model.INPUT_WIDTH, 2 * model.INPUT_WIDTH):  # the second shape traced too
+            lite, scale = net.heatmap(frame, width)
+            graph, graph_scale = graph_net.heatmap(frame, width)
+            assert scale == graph_scale
+            assert lite.shape == graph.shape == (input_rows(1280, 720, width) // 8, width // 8, 3)
+            assert np.abs(lite - graph).max() <= model.LITE_TOLERANCE
+    assert logs == []  # no copy refused
+
+
 def test_a_wide_frame_is_reduced_for_the_net_as_one_area_average_would() -> None:
     for width, height in ((1280, 720), (1920, 1080)):
         noise = np.random.default_rng(6).integers(0, 255, (height, width, 3), np.uint8)

@@ -141,69 +141,78 @@ class HeatmapNet:
         # A graph traced once per input shape: eager Keras calls cost several times more.
         self._run = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
         self._tensor = tf.constant
-        self._lite_models: dict[int, bytes | None] = {}
+        self._lite_models: dict[tuple[int, int], bytes | None] = {}
+        """The Lite copy per input shape (rows, width); None where it is unusable."""
         self._lite_lock = threading.Lock()
         self._per_thread = threading.local()
 
-    def heatmap(self, image: npt.NDArray[np.uint8]) -> tuple[Probabilities, tuple[float, float]]:
-        """The net's per-cell probabilities for a BGR frame and the frame-per-input scale."""
-        height, width = image.shape[:2]
-        rows = input_rows(width, height)
-        small = _reduced(image, INPUT_WIDTH, rows)
-        interpreter = self._interpreter(rows) if self.lite else None
+    def heatmap(
+        self, image: npt.NDArray[np.uint8], width: int = INPUT_WIDTH
+    ) -> tuple[Probabilities, tuple[float, float]]:
+        """The net's per-cell probabilities for a BGR frame reduced to `width` (a multiple of
+        16; wider than `INPUT_WIDTH` shows the net the frame larger than it was trained at)
+        and the frame-per-input scale."""
+        height, frame_width = image.shape[:2]
+        rows = input_rows(frame_width, height, width)
+        small = _reduced(image, width, rows)
+        interpreter = self._interpreter(rows, width) if self.lite else None
         probs = self._graph(small) if interpreter is None else _invoke(interpreter, small)
-        return probs, (width / INPUT_WIDTH, height / rows)
+        return probs, (frame_width / width, height / rows)
 
-    def __call__(self, image: npt.NDArray[np.uint8]) -> list[Candidate]:
-        """Candidate boxes (frame pixels) for every brand the net sees in `image`."""
-        probs, scale = self.heatmap(image)
+    def __call__(self, image: npt.NDArray[np.uint8], width: int = INPUT_WIDTH) -> list[Candidate]:
+        """Candidate boxes (frame pixels) for every brand the net sees in `image` reduced to
+        `width` (see `heatmap`)."""
+        probs, scale = self.heatmap(image, width)
         return candidates(probs, self.names, scale, self.threshold)
 
-    def ready(self, rows: int) -> bool:
-        """Whether a frame whose input is `rows` high (`input_rows`) runs without first
-        converting the net's Lite copy for that shape (which `prepare` does ahead)."""
-        return not self.lite or rows in self._lite_models
+    def ready(self, rows: int, width: int = INPUT_WIDTH) -> bool:
+        """Whether a frame whose input is `rows` high (`input_rows`) and `width` wide runs
+        without first converting the net's Lite copy for that shape (which `prepare` does
+        ahead)."""
+        return not self.lite or (rows, width) in self._lite_models
 
-    def prepare(self, rows: int) -> None:
-        """Convert (and check) the Lite copy for `rows`-high inputs now, so the first frame of
-        that shape does not pay for it (~1 CPU-s for the kit's net, seconds under load); a
-        frame arriving meanwhile waits for this conversion rather than running its own."""
+    def prepare(self, rows: int, width: int = INPUT_WIDTH) -> None:
+        """Convert (and check) the Lite copy for `rows` x `width` inputs now, so the first
+        frame of that shape does not pay for it (~1 CPU-s for the kit's net at 480 px wide,
+        seconds under load); a frame arriving meanwhile waits for this conversion rather
+        than running its own."""
         if self.lite:
             with self._lite_lock:
-                if rows not in self._lite_models:
-                    self._lite_models[rows] = self._checked_copy(rows)
+                if (rows, width) not in self._lite_models:
+                    self._lite_models[rows, width] = self._checked_copy(rows, width)
 
     def _graph(self, small: npt.NDArray[np.uint8]) -> Probabilities:
         """The TensorFlow graph's probabilities for an input-sized image."""
         return np.asarray(self._run(self._tensor(small[None]))[0], np.float32)
 
-    def _interpreter(self, rows: int) -> Any | None:
-        """This thread's interpreter of the Lite copy for `rows`-high inputs, None when there
-        is no usable copy."""
-        held: dict[int, Any] = self._per_thread.__dict__.setdefault("interpreters", {})
-        if rows not in held:
-            self.prepare(rows)
-            flat = self._lite_models[rows]
-            held[rows] = None if flat is None else _interpreter(flat)
-        return held[rows]
+    def _interpreter(self, rows: int, width: int) -> Any | None:
+        """This thread's interpreter of the Lite copy for `rows` x `width` inputs, None when
+        there is no usable copy."""
+        held: dict[tuple[int, int], Any] = self._per_thread.__dict__.setdefault("interpreters", {})
+        if (rows, width) not in held:
+            self.prepare(rows, width)
+            flat = self._lite_models[rows, width]
+            held[rows, width] = None if flat is None else _interpreter(flat)
+        return held[rows, width]
 
-    def _checked_copy(self, rows: int) -> bytes | None:
-        """The Lite copy of the net for `rows`-high inputs, if it converts and gives the net's
-        probabilities on a check image (a gradient with texture) within `LITE_TOLERANCE`."""
+    def _checked_copy(self, rows: int, width: int) -> bytes | None:
+        """The Lite copy of the net for `rows` x `width` inputs, if it converts and gives the
+        net's probabilities on a check image (a gradient with texture) within
+        `LITE_TOLERANCE`."""
         from tensorflow.lite.python.convert_phase import ConverterError  # noqa: PLC0415
 
         tf = single_threaded_tensorflow()
         try:
-            flat = _frozen_lite(tf, self._run, rows)
-            check = _check_image(rows)
+            flat = _frozen_lite(tf, self._run, rows, width)
+            check = _check_image(rows, width)
             difference = float(
                 np.max(np.abs(_invoke(_interpreter(flat), check) - self._graph(check)))
             )
         except (ConverterError, ImportError, RuntimeError, ValueError) as exc:
-            log.warning("logo.net_lite_unusable", rows=rows, reason=str(exc))
+            log.warning("logo.net_lite_unusable", rows=rows, width=width, reason=str(exc))
             return None
         if not difference <= LITE_TOLERANCE:  # NaN fails too
-            log.warning("logo.net_lite_unusable", rows=rows, difference=difference)
+            log.warning("logo.net_lite_unusable", rows=rows, width=width, difference=difference)
             return None
         return flat
 
@@ -219,23 +228,26 @@ def _reduced(image: npt.NDArray[np.uint8], width: int, rows: int) -> npt.NDArray
     return np.asarray(cv2.resize(image, (width, rows), interpolation=cv2.INTER_AREA), np.uint8)
 
 
-def input_rows(width: int, height: int) -> int:
-    """The height of the net's input for a `width` x `height` frame (`INPUT_WIDTH` wide, the
-    frame's aspect, a multiple of 16): 272 for any 16:9 frame."""
-    return max(16, round(height * INPUT_WIDTH / width / 16) * 16)
+def input_rows(width: int, height: int, input_width: int = INPUT_WIDTH) -> int:
+    """The height of the net's input for a `width` x `height` frame (`input_width` wide, the
+    frame's aspect, a multiple of 16): 272 for any 16:9 frame at `INPUT_WIDTH`."""
+    return max(16, round(height * input_width / width / 16) * 16)
 
 
-def _frozen_lite(tf: Any, run: Any, rows: int) -> bytes:
-    """The Lite flatbuffer of the net's traced function `run` for `rows`-high uint8 inputs,
+def _frozen_lite(tf: Any, run: Any, rows: int, width: int) -> bytes:
+    """The Lite flatbuffer of the net's function `run` for `rows` x `width` uint8 inputs,
     with the weights folded into constants. A concrete function converted with its variables
     gives NaN (they become resources the copy never fills), and `from_keras_model` exports a
     SavedModel first: 3.6-3.8 CPU-s against 0.8-0.9 for the kit's net (same process,
-    alternating, same probabilities within 5.4e-7; nproc 2, idle)."""
+    alternating, same probabilities within 5.4e-7; nproc 2, idle). Traced afresh for the
+    shape: `run` reduces retracing, so its trace for a second shape has free dimensions, and
+    a copy converted from that takes no input (its input is 1 x 1 x 1 x 3)."""
     from tensorflow.python.framework.convert_to_constants import (  # noqa: PLC0415
         convert_variables_to_constants_v2,
     )
 
-    traced = run.get_concrete_function(tf.TensorSpec((1, rows, INPUT_WIDTH, 3), tf.uint8))
+    spec = tf.TensorSpec((1, rows, width, 3), tf.uint8)
+    traced = tf.function(run.python_function).get_concrete_function(spec)
     frozen = convert_variables_to_constants_v2(traced)
     return bytes(tf.lite.TFLiteConverter.from_concrete_functions([frozen]).convert())
 
@@ -258,9 +270,9 @@ def _invoke(interpreter: Any, small: npt.NDArray[np.uint8]) -> Probabilities:
     return np.array(output[0], np.float32)
 
 
-def _check_image(rows: int) -> npt.NDArray[np.uint8]:
+def _check_image(rows: int, width: int) -> npt.NDArray[np.uint8]:
     """A deterministic textured input-sized image (gradients and a checkerboard)."""
-    y, x = np.mgrid[0:rows, 0:INPUT_WIDTH]
+    y, x = np.mgrid[0:rows, 0:width]
     board = ((x // 12 + y // 12) % 2) * 120
-    image = np.stack([x * 255 // INPUT_WIDTH, y * 255 // rows, board], axis=-1)
+    image = np.stack([x * 255 // width, y * 255 // rows, board], axis=-1)
     return np.ascontiguousarray(image, np.uint8)

@@ -27,13 +27,15 @@ class _FixedMap(HeatmapNet):
         self.probs = probs
         self.seen: list[tuple[int, ...]] = []
 
-    def ready(self, rows: int) -> bool:
+    def ready(self, rows: int, width: int = INPUT_WIDTH) -> bool:
         return True
 
-    def heatmap(self, image: Image) -> tuple[np.ndarray, tuple[float, float]]:
+    def heatmap(
+        self, image: Image, width: int = INPUT_WIDTH
+    ) -> tuple[np.ndarray, tuple[float, float]]:
         self.seen.append(image.shape)
-        rows = input_rows(image.shape[1], image.shape[0])
-        return self.probs, (image.shape[1] / INPUT_WIDTH, image.shape[0] / rows)
+        rows = input_rows(image.shape[1], image.shape[0], width)
+        return self.probs, (image.shape[1] / width, image.shape[0] / rows)
 
 
 def test_the_second_look_reads_the_brand_inside_the_box_of_the_frame_enlarged_around_it() -> None:

@@ -1,4 +1,4 @@
-"""The zoomed net: the frame shown twice as large, tile by tile, where the net at the frame's
+"""The zoomed net: the frame shown twice as large, in one pass, where the net at the frame's
 scale proposes nothing; SIFT checks what it proposes."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 
 from sightline_analysis.frames import Frame, Image
-from sightline_analysis.logo.learned.model import Candidate
+from sightline_analysis.logo.learned.model import INPUT_WIDTH, Candidate
 from sightline_analysis.logo.learned.proposals import ProposalMatcher
 from sightline_analysis.logo.matcher import LogoMatch
 from sightline_analysis.logo.pipeline import LogoPipeline, PipelineConfig
@@ -34,16 +34,17 @@ def _scene(width: int) -> tuple[Image, Box]:
 
 
 class _NearSighted:
-    """Stands in for the trained net: sees the logo (whatever is not grey) only in an image
-    narrower than a whole frame, and records the shapes it was shown."""
+    """Stands in for the trained net: sees the logo (whatever is not grey) only when the image
+    is reduced to at least twice the net's input width, and records the shapes and widths it
+    was shown."""
 
     def __init__(self) -> None:
         self.names = ["aurora"]
-        self.seen: list[tuple[int, ...]] = []
+        self.seen: list[tuple[tuple[int, ...], int]] = []
 
-    def __call__(self, image: Image) -> list[Candidate]:
-        self.seen.append(image.shape)
-        if image.shape[1] >= 1280:
+    def __call__(self, image: Image, width: int = INPUT_WIDTH) -> list[Candidate]:
+        self.seen.append((image.shape, width))
+        if width < 2 * INPUT_WIDTH:
             return []
         rows, cols = np.nonzero(np.any(image != GREY, axis=2))
         if not len(rows):
@@ -60,13 +61,13 @@ def _matcher(net: _NearSighted) -> ProposalMatcher:
     return matcher
 
 
-def test_the_zoomed_net_sees_nine_overlapping_tiles_and_boxes_in_frame_pixels() -> None:
+def test_the_zoomed_net_sees_the_whole_frame_once_at_twice_the_width() -> None:
     frame, _ = _scene(200)
     rows, cols = np.nonzero(np.any(frame != GREY, axis=2))  # the logo's opaque part
     x, y, w, h = cols.min(), rows.min(), np.ptp(cols) + 1, np.ptp(rows) + 1
     net = _NearSighted()
-    (found,) = _matcher(net).propose_zoomed(frame, 2.0, 3)  # the tiles that hold it: one place
-    assert net.seen == [(360, 640, 3)] * 9
+    (found,) = _matcher(net).propose_zoomed(frame, 2.0)
+    assert net.seen == [((720, 1280, 3), 960)]
     fx, fy, fw, fh = found.box
     assert abs(fx - x) <= 1
     assert abs(fy - y) <= 1

@@ -6,7 +6,7 @@ strokes, and the net proposes nothing of its brand there. Kit tune seeds 1401 + 
 net, session 22): of the 15 appearances never found, 10 had no proposal of their brand on any
 frame (4 of them with the zoomed read of the truth box reading the brand, 2 with SIFT verifying
 it there), 5 had proposals, all below the starter's 0.95, that nothing verified. Shown the frame
-twice as large (`ProposalMatcher.propose_zoomed`: nine overlapping tiles, one net pass each),
+twice as large (`ProposalMatcher.propose_zoomed`: one pass over the frame at 960 px),
 the net proposes most of them; and the checks that name a brand on their own evidence, SIFT on
 the region and the OCR channel's zoomed read, verify some. Over every frame of both seeds (540),
 the zoomed net's proposals that no frame-level proposal of their brand covered were searched by
@@ -21,12 +21,16 @@ starter, whose fit a look-alike or clutter can pass: SIFT's geometry and the OCR
 exact text decide, as they do on the frame-level proposals.
 
 Kit replays (`--carried`, frames from `--cache`, seed 0's net, nproc 2), off -> on: 1401
-0.995 / 0.861, 43/51, screen time -13 % -> 0.995 / 0.888, 45/51, -11 % (the occlusion clip's
-AURORA twice); 1403 0.995 / 0.854, 41/48, -14 % -> 0.995 / 0.873, 42/48, -12 % (the occlusion
-clip's HELIX). It costs: the nine net passes ~57 CPU-ms per frame (load ~3), the checks the
-rest; 1403 off and on at the same time (load 3-5): median CPU per frame 87 -> 182 ms, p90 146
--> 251 ms. `tiles` 2 at `zoom` 1.75 (four passes, ~25 CPU-ms) found 44/51 and 42/48, recall
-0.870 and 0.877.
+0.995 / 0.861, 43/51, screen time -13 % -> 0.995 / 0.870, 44/51, -13 %; 1403 0.995 / 0.854,
+41/48, -14 % -> 0.995 / 0.882, 43/48, -11 %. Session 22's zoomed net was nine overlapping
+tiles of half the frame at the net's 480 px, one pass each (~57 CPU-ms a frame): 1401 0.888,
+45/51, 1403 0.873, 42/48 (87 appearances of 99 either way).
+1403 off and on at the same time (load 2-6): median CPU per frame 91 -> 158 ms, p90 152 -> 249
+(the nine tiles: 87 -> 182, p90 146 -> 251). Over 1403's 267 frames the one pass cost ~26
+CPU-ms a frame and the checks ~48: 325 SIFT searches (~8 ms each) and 190 zoomed reads (~52
+ms each), for 2 SIFT sightings and 2 reads. Holding a place checked in vain back for the rest
+of its shot instead of one look (tried, not kept): 1401 the same, 1403 0.877, 42/48, median
+149 against 158 ms (not at the same time, load 1-5).
 """
 
 from __future__ import annotations
@@ -57,15 +61,14 @@ class ZoomedConfig(BaseModel):
     on through the logo analyzer's settings: `{"logo": {"pipeline": {"zoomed": {"enabled":
     true}}}}` as a reanalysis request's `config` or in `SIGHTLINE_ANALYZER_SETTINGS`."""
     zoom: float = Field(default=2.0, gt=1.0)
-    """How much larger the net sees the frame (tiles of 1/`zoom` of it)."""
-    tiles: int = Field(default=3, ge=1)
-    """Tiles per side, spread evenly over the frame (each costs a net pass, ~5 CPU-ms)."""
+    """How much larger the net sees the frame (one pass at `zoom` x the net's input width)."""
     every: int = Field(default=1, ge=1)
     """The zoomed net looks on one frame of a shot in this many, the last of each group (2:
-    the frames the OCR channel's whole-frame read skips). Nine net passes cost ~57 CPU-ms
-    per 720p frame (nproc 2, load ~3), nine times the frame's one. Kit replays, 2 against 1
-    (`min_score` 0.65): 1401 the same but one appearance (44 against 45 of 51), 1403 41
-    against 42 of 48 (the occlusion clip's HELIX, proposed zoomed on one frame only)."""
+    the frames the OCR channel's whole-frame read skips). Kit replays with session 22's nine
+    tiles, 2 against 1 (`min_score` 0.65): 1401 the same but one appearance (44 against 45 of
+    51), 1403 41 against 42 of 48 (the occlusion clip's HELIX, proposed zoomed on one frame
+    only). With the one pass, 1403: 0.877 against 0.882, 43/48 both, median CPU per frame 131
+    against 163 ms (not at the same time; load 3-6)."""
     min_score: float = Field(default=0.65, gt=0.0, le=1.0)
     """The zoomed net's peak probability a proposal needs to be checked. Kit replays
     (`every` 2, before the skip), 0.9 -> 0.65: 1401 unchanged (0.995 / 0.874, 44/51), 1403
@@ -109,7 +112,7 @@ def zoomed_finds(  # noqa: PLR0917 - the frame, its checks and what they hold al
     floor = matcher.proposals.min_width
     fresh = [
         c
-        for c in matcher.propose_zoomed(frame.image, config.zoom, config.tiles)
+        for c in matcher.propose_zoomed(frame.image, config.zoom)
         if c.score >= config.min_score
         and c.box[2] >= floor
         and not any(overlaps(c.box, box) for box in held)

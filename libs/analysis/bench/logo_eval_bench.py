@@ -185,6 +185,9 @@ STEPS = {
     "net starter (blurred fits, second look)": ("pipeline.py", "_start"),
     "  second look's zoomed net": ("proposals.py", "second_look"),
     "  window checks (regions.worst_region)": ("regions.py", "worst_region"),
+    "zoomed proposals (net, SIFT, zoomed read)": ("pipeline.py", "_zoomed"),
+    "  zoomed net": ("proposals.py", "propose_zoomed"),
+    "  zoomed reads (the OCR channel's own too)": ("zoom_read.py", "zoom_reads"),
     "backtrack": ("pipeline.py", "_backtrack"),
     "gap filling": ("gaps.py", "fill_gaps"),
 }

@@ -19,9 +19,9 @@ Per sampled frame, in stream order:
    look-alike's text (much like the brand's, but not it) is vetoed, here and on the frames
    until the next read; a brand whose text it reads confirms that brand's track there, or is
    added when no channel has it;
-5. with a `ProposalMatcher` and `zoomed` on (off by default: it doubles the CPU), the net
-   shown the frame twice as large (`zoomed.py`) proposes where no channel and no track holds
-   a logo; SIFT and the zoomed read check its proposals;
+5. with a `ProposalMatcher` and `zoomed` on (off by default: ~40 % more CPU), on every
+   second frame of a shot the net shown the frame twice as large (`zoomed.py`) proposes where
+   no channel and no track holds a logo; SIFT and the zoomed read check its proposals;
 6. the tracker refreshes its tracks with all verified sightings and carries the others by
    local correlation, for at most `tracker.max_coast` frames without a verification; a
    carried track whose reference, blurred like the picture (a pan, a defocus), fits where it

@@ -55,20 +55,25 @@ class ZoomedConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     enabled: bool = False
-    """Off by default: it doubles the logo detector's CPU per frame, and live capacity is
-    short already (issue #15: six streams need less, not more). For an analysis that may
-    spend it (a reanalysis for a sponsor report, or a deployment with cores to spare), turn it
-    on through the logo analyzer's settings: `{"logo": {"pipeline": {"zoomed": {"enabled":
-    true}}}}` as a reanalysis request's `config` or in `SIGHTLINE_ANALYZER_SETTINGS`."""
+    """Off by default: it adds ~40 % to the logo detector's median CPU per frame (`every`),
+    and live capacity is short already (issue #15: six streams need less, not more). For an
+    analysis that may spend it (a reanalysis for a sponsor report, or a deployment with cores
+    to spare), turn it on through the logo analyzer's settings: `{"logo": {"pipeline":
+    {"zoomed": {"enabled": true}}}}` as a reanalysis request's `config` or in
+    `SIGHTLINE_ANALYZER_SETTINGS`."""
     zoom: float = Field(default=2.0, gt=1.0)
     """How much larger the net sees the frame (one pass at `zoom` x the net's input width)."""
-    every: int = Field(default=1, ge=1)
+    every: int = Field(default=2, ge=1)
     """The zoomed net looks on one frame of a shot in this many, the last of each group (2:
-    the frames the OCR channel's whole-frame read skips). Kit replays with session 22's nine
-    tiles, 2 against 1 (`min_score` 0.65): 1401 the same but one appearance (44 against 45 of
-    51), 1403 41 against 42 of 48 (the occlusion clip's HELIX, proposed zoomed on one frame
-    only). With the one pass, 1403: 0.877 against 0.882, 43/48 both, median CPU per frame 131
-    against 163 ms (not at the same time; load 3-6)."""
+    the frames the OCR channel's whole-frame read skips, so the two dear steps take turns).
+    Kit replays with session 22's nine tiles, 2 against 1 (`min_score` 0.65): 1401 the same
+    but one appearance (44 against 45 of 51), 1403 41 against 42 of 48 (the occlusion clip's
+    HELIX, proposed zoomed on one frame only). With the one pass (session 23), 2 against 1:
+    1401 0.995 / 0.874, 45/51, -12 % against 0.870, 44/51, -13 % (the occlusion clip's fifth
+    appearance); 1403 0.877, 43/48, -12 % against 0.882, 43/48, -11 %. Off and on (2) at the
+    same time (nproc 2, load ~1-3): 1401 0.861, 43/51, median CPU per frame 78 -> 106 ms
+    (+36 %), p90 149 -> 173; 1403 0.854, 41/48, 89 -> 126 ms (+42 %), p90 155 -> 217 (with 1,
+    +74 %). 3: 1403 0.868, 42/48, median 109 ms."""
     min_score: float = Field(default=0.65, gt=0.0, le=1.0)
     """The zoomed net's peak probability a proposal needs to be checked. Kit replays
     (`every` 2, before the skip), 0.9 -> 0.65: 1401 unchanged (0.995 / 0.874, 44/51), 1403

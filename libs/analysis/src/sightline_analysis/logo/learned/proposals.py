@@ -261,9 +261,8 @@ class ProposalMatcher(LogoMatcher):
 
     def _current_net(self, rows: int, width: int = INPUT_WIDTH) -> HeatmapNet | None:
         """The net for the library as it is now, ready for `rows` x `width` inputs
-        (`input_rows`);
-        None while there is none (looked up again every `retry_seconds`) and, unless
-        `wait_for_net`, while the background thread loads or converts it."""
+        (`input_rows`); None while there is none (looked up again every `retry_seconds`) and,
+        unless `wait_for_net`, while the background thread loads or converts it."""
         with self._net_lock:
             if not self._digests:
                 return None
@@ -302,7 +301,7 @@ class ProposalMatcher(LogoMatcher):
     def _prepare(self) -> None:
         """The background thread: load the net of the key asked for (the newest, when the
         library changed several times meanwhile) and convert the net in use for every input
-        input shape asked for, until nothing is left to do."""
+        shape asked for, until nothing is left to do."""
         try:
             while True:
                 with self._net_lock:

@@ -394,12 +394,8 @@ def main() -> None:
     runs: dict[str, list[ClipRun]] = {name: [] for name in names}
     profiler = cProfile.Profile(time.process_time) if args.steps else None
     cache = frame_cache(kit, shots, args.sample_fps, not args.raw) if args.cache else None
-    carried = (
-        stretched_detector(
-            lambda: LogoPipeline(matcher, config, reader), args.stretch, WARM_UP_SEGMENTS
-        )
-        if args.stretch
-        else pipeline_detector(LogoPipeline(matcher, config, reader))
+    carried = stretched_detector(
+        lambda: LogoPipeline(matcher, config, reader), args.stretch, WARM_UP_SEGMENTS
     )
     for clip in kit.clips:
         detectors: dict[str, Callable[[], Detector | BySegment]] = {

@@ -30,7 +30,7 @@ from sightline_common.topics import Topic
 LOGO = "logo"
 PIPELINE = "pipeline"
 """The key, in the logo analyzer's settings, of its pipeline's (`PipelineConfig`, e.g.
-`{"zoomed": {"enabled": true}}` for a reanalysis that may spend twice the CPU to find more);
+`{"zoomed": {"enabled": true}}` for a reanalysis that may spend ~40 % more CPU to find more);
 its other keys are the matcher's tuning (`MatcherConfig`)."""
 
 

@@ -82,32 +82,23 @@ def add_references(matcher: LogoMatcher, brands: Sequence[Brand]) -> None:
 
 def pipeline_detector(pipeline: LogoPipeline) -> BySegment:
     """The pipeline as the detector runs it: a segment's sampled frames at once."""
-
-    def detect(images: Sequence[Image]) -> list[list[tuple[str, Box, float]]]:
-        found = pipeline.process_segment([Frame(image, 0.0) for image in images])
-        return [[(s.brand, s.box, s.confidence) for s in each] for each in found]
-
-    def late() -> list[tuple[int, tuple[str, Box, float]]]:
-        return [(each.ago, (each.sighting.brand, each.sighting.box, each.sighting.confidence))
-                for each in pipeline.late]  # fmt: skip
-
-    return BySegment(detect, late)
+    return stretched_detector(lambda: pipeline, 0, 0)
 
 
 def stretched_detector(
     new_pipeline: Callable[[], LogoPipeline], segments: int, warm_up: int
 ) -> BySegment:
     """`pipeline_detector` as a reanalysis run analyses a stream (`replay/stretches.py`): a
-    fresh pipeline every `segments` segments, first given the `warm_up` segments before, whose
-    answers the stretch before gave already. Against one pipeline through the stream, it says
-    what cutting a run into stretches costs."""
+    fresh pipeline every `segments` segments (0: one for the whole stream), first given the
+    `warm_up` segments before, whose answers the stretch before gave already. Against one
+    pipeline through the stream, it says what cutting a run into stretches costs."""
     current = [new_pipeline()]
     recent: deque[list[Frame]] = deque(maxlen=warm_up)
     seen = [0]
 
     def detect(images: Sequence[Image]) -> list[list[tuple[str, Box, float]]]:
         frames = [Frame(image, 0.0) for image in images]
-        if seen[0] and seen[0] % segments == 0:
+        if segments and seen[0] and seen[0] % segments == 0:
             current[0] = new_pipeline()
             for earlier in recent:
                 current[0].process_segment(earlier)

@@ -25,6 +25,21 @@ the kit seed, shots, sampled rate, codec or raw, and a digest of the code that d
 `--config JSON` overrides `PipelineConfig` fields; `--no-costs` skips the CPU-by-library-size
 runs and writes no results file (a tuning replay is not the bench's record).
 
+`--phases 0,5,10` (with `--no-costs`, encoded) runs the kit once per phase, each clip sampled
+on a grid that many frames after its first (`runner.decode_clip`: as the detector samples a
+clip that starts that far before a slot of its stream's 0.5-s grid), prints each pass's table,
+then each phase's overall line and, under "overall", their mean: the figure to tune on. A
+stream starts on any phase, and the clips' own grid (phase 0) is a lucky one (session 23:
+1401 recall 0.861 on it, 0.771-0.821 off it). Phases are frames, not seconds: a slot takes the
+frame shown at its time, so at 30 fps and 2 samples/s there are 15 distinct phases; 0,5,10
+spreads three evenly. The clips are kept encoded (`--cache`: under `logo-kit/...-ts-...`,
+~28 MB per seed, ~4 min to build under load) and decoded per phase (~6 CPU-s a seed), as
+rendering and encoding are the slow part. Phase 0 gives the default run's figures exactly.
+Session 24 (main 206ee83, product defaults, that session's net; phases 0 / 5 / 10, mean):
+1401 0.995 / 0.816, 40/51; 0.995 / 0.816, 41/51; 0.978 / 0.807, 44/51; mean 0.989 / 0.813,
+41.7/51, screen time -18 %; 1403 0.994 / 0.759, 38/48; 0.988 / 0.764, 37/48; 0.994 / 0.745,
+38/48; mean 0.992 / 0.756, 37.7/48, -24 %.
+
 `--steps` runs the detectors under cProfile (timer: process CPU) and prints where the CPU of
 a sampled frame goes, step by step (cumulative: a step's line includes what it calls; with
 `--only pipeline`, else the matcher alone's calls count too).
@@ -44,6 +59,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import functools
 import importlib
 import inspect
 import math
@@ -54,6 +70,7 @@ import statistics
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from sightline_analysis.frames import Image
 from sightline_analysis.logo.learned.model import HeatmapNet, build
@@ -76,16 +93,25 @@ from sightline_analysis.logo_eval.runner import (
     ClipFrames,
     ClipRun,
     Detector,
+    decode_clip,
+    encode_clip,
     rendered_frames,
     run_sampled,
     sampled_frames,
 )
 from sightline_analysis.logo_eval.scene import ClipSpec
-from sightline_analysis.logo_eval.table import Scored, percentile, render_table, score_runs
+from sightline_analysis.logo_eval.table import (
+    Scored,
+    percentile,
+    render_phases,
+    render_table,
+    score_runs,
+)
 from sightline_analysis.logo_eval.truth import MIN_VISIBILITY, MIN_WIDTH_PX, Box
 from sightline_analysis.replay.stretches import WARM_UP_SEGMENTS
 from sightline_benchkit import BenchResults
 
+_T = TypeVar("_T")
 LIBRARY_SIZES = (6, 25, 100)
 # The matcher as it was before the downscaled, library-indexed search (issue #14's "today"):
 # every reference matched against full-resolution frame features, one pass per reference.
@@ -133,7 +159,24 @@ def _arguments() -> argparse.Namespace:
         action="store_true",
         help="skip the CPU-by-library-size runs; write no results file",
     )
-    return parser.parse_args()
+    parser.add_argument(
+        "--phases",
+        type=_phases,
+        help="comma-separated frames (e.g. 0,5,10) to move the sampling grid from each clip's "
+        "first frame by: one run per phase, each phase's overall line and their mean",
+    )
+    args = parser.parse_args()
+    if args.phases and (args.raw or not args.no_costs):
+        parser.error("--phases is a tuning replay of the encoded kit: with --no-costs, no --raw")
+    return args
+
+
+def _phases(text: str) -> list[int]:
+    """The frames of `--phases`."""
+    phases = [int(p) for p in text.split(",")]
+    if any(p < 0 for p in phases):
+        raise argparse.ArgumentTypeError("a phase is a frame count >= 0")
+    return phases
 
 
 # What decides a clip's truth and decoded sampled frames besides the seed, shots and rate.
@@ -145,10 +188,18 @@ FRAME_CODE = tuple(f"sightline_analysis.{name}" for name in (
 
 def frame_cache(kit: Kit, shots: int, sample_fps: float, encode: bool) -> Path:
     """The cache folder of `kit`'s clips for these settings (see the module docstring)."""
+    return _kit_cache(kit, shots, f"{sample_fps:g}fps-{'h264' if encode else 'raw'}")
+
+
+def encoded_cache(kit: Kit, shots: int) -> Path:
+    """The cache folder of `kit`'s encoded clips (`phase_frames`) for these shots."""
+    return _kit_cache(kit, shots, "ts")
+
+
+def _kit_cache(kit: Kit, shots: int, kind: str) -> Path:
     code = source_digest(inspect.getsource(importlib.import_module(m)) for m in FRAME_CODE)
     root = Path(os.environ.get("SIGHTLINE_CACHE_DIR", Path.home() / ".cache" / "sightline"))
-    codec = "h264" if encode else "raw"
-    return root / "logo-kit" / f"seed{kit.seed}-shots{shots}-{sample_fps:g}fps-{codec}-{code}"
+    return root / "logo-kit" / f"seed{kit.seed}-shots{shots}-{kind}-{code}"
 
 
 def clip_frames(
@@ -156,11 +207,28 @@ def clip_frames(
 ) -> ClipFrames:
     """The clip's truth of every frame and its sampled frames (through H.264 when `encode`),
     read from `cache` when it holds them, else made (and written there when given)."""
-    path = None if cache is None else cache / f"{clip.name}.pickle"
+    return _cached(None if cache is None else cache / f"{clip.name}.pickle",
+                   lambda: sampled_frames(clip, kit.brands, sample_fps, encode=encode))  # fmt: skip
+
+
+def phase_frames(
+    clip: ClipSpec, kit: Kit, sample_fps: float, phase: int, cache: Path | None
+) -> ClipFrames:
+    """The clip's truth of every frame and its frames sampled on a grid `phase` frames after
+    its first (`runner.decode_clip`), decoded from the encoded clip kept in `cache`
+    (`encoded_cache`) or made (and kept there): rendering and encoding are the slow part, so
+    one encoded clip serves every phase."""
+    truth, data = _cached(None if cache is None else cache / f"{clip.name}.pickle",
+                          lambda: encode_clip(clip, kit.brands))  # fmt: skip
+    return truth, decode_clip(data, sample_fps, phase / clip.fps)
+
+
+def _cached(path: Path | None, make: Callable[[], _T]) -> _T:
+    """What `path` holds when it exists, else `make()` (written to `path` when given)."""
     if path is not None and path.exists():
-        loaded: ClipFrames = pickle.loads(path.read_bytes())  # noqa: S301 - our own cache
+        loaded: _T = pickle.loads(path.read_bytes())  # noqa: S301 - our own cache
         return loaded
-    made = sampled_frames(clip, kit.brands, sample_fps, encode=encode)
+    made = make()
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(".partial")
@@ -356,6 +424,54 @@ def write_with_costs(
     results.write()
 
 
+def run_kit(
+    kit: Kit,
+    frames: Callable[[ClipSpec], ClipFrames],
+    detectors: dict[str, Callable[[], Detector | BySegment]],
+    profiler: cProfile.Profile | None,
+) -> dict[str, list[ClipRun]]:
+    """Each of `detectors` (each made afresh per clip) over every clip's `frames`: the runs
+    of each, by name."""
+    runs: dict[str, list[ClipRun]] = {name: [] for name in detectors}
+    for clip in kit.clips:
+        made = [_profiled(make(), profiler) for make in detectors.values()]
+        for name, run in zip(detectors, run_sampled(clip, frames(clip), made), strict=True):
+            runs[name].append(run)
+    return runs
+
+
+def run_phases(
+    args: argparse.Namespace,
+    kit: Kit,
+    detectors: Callable[[], dict[str, Callable[[], Detector | BySegment]]],
+    profiler: cProfile.Profile | None,
+) -> list[Scored]:
+    """One pass over the kit per `--phases` phase (fresh detectors each), each pass's table,
+    then each detector's overall line per phase and their mean; the first detector's scores
+    of each pass."""
+    shots = 2 if args.quick else 4
+    cache = encoded_cache(kit, shots) if args.cache else None
+    fps = kit.clips[0].fps
+    by_phase: dict[int, dict[str, Scored]] = {}
+    for phase in args.phases:
+        started = time.perf_counter()
+        frames = functools.partial(phase_frames, kit=kit, sample_fps=args.sample_fps,
+                                   phase=phase, cache=cache)  # fmt: skip
+        runs = run_kit(kit, frames, detectors(), profiler)
+        by_phase[phase] = {n: score_runs(r, kit.library, kit.look_alikes) for n, r in runs.items()}
+        for name, scored in by_phase[phase].items():
+            print(f"=== {name}, sampled from {phase} frames after each clip's first "
+                  f"({phase / fps:.3f} s), {time.perf_counter() - started:.0f} s wall")  # fmt: skip
+            print(render_table(scored))
+    print(f"pipeline: {args.config.model_dump_json()}")
+    names = list(by_phase[args.phases[0]])
+    for name in names:
+        print(f"=== {name} on {len(args.phases)} sampling phases (the mean is the figure)")
+        print(render_phases({f"phase {p} ({p / fps:.3f} s)": by_phase[p][name]
+                             for p in args.phases}))  # fmt: skip
+    return [by_phase[phase][names[0]] for phase in args.phases]
+
+
 def main() -> None:
     """Generate, run today's matcher, score, print."""
     args = _arguments()
@@ -390,15 +506,14 @@ def main() -> None:
     config = args.config
     reader = WordmarkReader(config.wordmark) if config.wordmark.enabled else None
     names = [n for n in ("pipeline", "matcher") if args.only in (None, n)]
-    started = time.perf_counter()
-    runs: dict[str, list[ClipRun]] = {name: [] for name in names}
-    profiler = cProfile.Profile(time.process_time) if args.steps else None
-    cache = frame_cache(kit, shots, args.sample_fps, not args.raw) if args.cache else None
-    carried = stretched_detector(
-        lambda: LogoPipeline(matcher, config, reader), args.stretch, WARM_UP_SEGMENTS
-    )
-    for clip in kit.clips:
-        detectors: dict[str, Callable[[], Detector | BySegment]] = {
+
+    def detectors() -> dict[str, Callable[[], Detector | BySegment]]:
+        """The detectors of one pass over the kit, each made per clip (`--carried`: one
+        pipeline for the pass)."""
+        carried = stretched_detector(
+            lambda: LogoPipeline(matcher, config, reader), args.stretch, WARM_UP_SEGMENTS
+        )
+        made: dict[str, Callable[[], Detector | BySegment]] = {
             "pipeline": lambda: (
                 carried
                 if args.carried
@@ -406,25 +521,31 @@ def main() -> None:
             ),
             "matcher": lambda: _detector(matcher),
         }
-        frames = clip_frames(clip, kit, args.sample_fps, not args.raw, cache)
-        each = run_sampled(clip, frames, [_profiled(detectors[n](), profiler) for n in names])
-        for name, run in zip(names, each, strict=True):
-            runs[name].append(run)
-    print(
-        f"{' and '.join(names)} (references through wire.decode_reference), "
-        f"{time.perf_counter() - started:.0f} s wall; pipeline: {config.model_dump_json()}"
-    )
-    scores = {name: score_runs(runs[name], kit.library, kit.look_alikes) for name in names}
-    for name in names:
-        print(f"=== {name}" + (" alone" if name == "matcher" else " (matcher + OCR + tracker)"))
-        print(render_table(scores[name]))
-    scored = scores[names[0]]
-    if profiler is not None:
-        print_steps(profiler, len(scored.costs()))
+        return {name: made[name] for name in names}
 
-    if not args.no_costs:
-        write_with_costs(results, args, kit, scores)
-    if math.isnan(scored.overall().recall):
+    started = time.perf_counter()
+    profiler = cProfile.Profile(time.process_time) if args.steps else None
+    if args.phases:
+        passes = run_phases(args, kit, detectors, profiler)
+    else:
+        cache = frame_cache(kit, shots, args.sample_fps, not args.raw) if args.cache else None
+        frames = functools.partial(clip_frames, kit=kit, sample_fps=args.sample_fps,
+                                   encode=not args.raw, cache=cache)  # fmt: skip
+        runs = run_kit(kit, frames, detectors(), profiler)
+        print(
+            f"{' and '.join(names)} (references through wire.decode_reference), "
+            f"{time.perf_counter() - started:.0f} s wall; pipeline: {config.model_dump_json()}"
+        )
+        scores = {name: score_runs(runs[name], kit.library, kit.look_alikes) for name in names}
+        for name in names:
+            print(f"=== {name}" + (" alone" if name == "matcher" else " (matcher + OCR + tracker)"))
+            print(render_table(scores[name]))
+        passes = [scores[names[0]]]
+        if not args.no_costs:
+            write_with_costs(results, args, kit, scores)
+    if profiler is not None:
+        print_steps(profiler, sum(len(scored.costs()) for scored in passes))
+    if math.isnan(passes[0].overall().recall):
         raise SystemExit("the kit had nothing to find")
 
 

@@ -13,9 +13,10 @@ from sightline_analysis.logo_eval.backgrounds import BackgroundKind, BackgroundS
 from sightline_analysis.logo_eval.brands import ReferenceStyle, library_brands, look_alike_brands
 from sightline_analysis.logo_eval.kit import build_kit, write_references
 from sightline_analysis.logo_eval.render import ClipRenderer
-from sightline_analysis.logo_eval.runner import run_clip, sample_indices
+from sightline_analysis.logo_eval.runner import decode_clip, encode_clip, run_clip, sample_indices
 from sightline_analysis.logo_eval.scene import ClipSpec, Condition, Pose, Shot, Track
-from sightline_analysis.logo_eval.scoring import Prediction, score_clip
+from sightline_analysis.logo_eval.scoring import Prediction, Tally, score_clip
+from sightline_analysis.logo_eval.table import Scored, mean_row, render_phases
 from sightline_analysis.logo_eval.truth import (
     NOBODY,
     OCCLUDER,
@@ -202,3 +203,39 @@ def test_encoded_run_samples_at_the_requested_rate_and_times_each_call() -> None
     tally = score_clip(run.truth, clip.fps, run.predictions, ["volta"])["volta"]
     assert (tally.tp, tally.fp, tally.fn) == (4, 0, 0)
     assert tally.mean_iou == pytest.approx(1.0, abs=0.02)
+
+
+def test_a_clip_encoded_once_is_sampled_on_any_phase_of_the_stream_grid() -> None:
+    clip = _one_track_clip(Pose((640, 360), 200), frames=60)
+    truth, data = encode_clip(clip, BRANDS)
+
+    own = [f.time for f in decode_clip(data, 2.0)]
+    moved = [f.time for f in decode_clip(data, 2.0, 5 / 30)]
+    late = [f.time for f in decode_clip(data, 2.0, 13 / 30)]
+
+    assert len(truth) == 60
+    # Non-reference frames are skipped: a sample may land a frame or two after its slot.
+    assert own == pytest.approx([0.0, 0.5, 1.0, 1.5], abs=0.07)
+    assert moved == pytest.approx([1 / 6, 2 / 3, 7 / 6, 5 / 3], abs=0.07)
+    # The slot 0.07 s before the clip is within the grid's handover: the first frame fills it.
+    assert late == pytest.approx([0.0, 13 / 30, 28 / 30, 43 / 30, 58 / 30], abs=0.07)
+
+
+def test_the_figure_over_phases_is_each_column_s_mean() -> None:
+    # Precision 1.0 and 6/7, recall 0.8 and 0.6, 3 and 2 of 4 appearances, -20 % and -30 %.
+    one = Tally(tp=8, fn=2, true_bins=10, detected_bins=8, appearances=4, found=3)
+    other = Tally(tp=6, fp=1, fn=4, true_bins=10, detected_bins=7, appearances=4, found=2)
+
+    line = mean_row("mean", [one, other])
+    phases = {"phase 0": one, "phase 5": other}
+    table = render_phases({k: Scored([], {"clip": {"volta": t}}) for k, t in phases.items()})
+
+    assert line.split()[:3] == ["mean", "0.929", "0.700"]
+    assert line.split()[5:8] == ["2.5/4", "3.8/5.0", "-25%"]
+    lines = table.splitlines()
+    assert lines[-3] == "overall"
+    assert lines[-1].split()[4:] == line.split()[1:]
+    assert [r.split()[:4] for r in lines[2:4]] == [
+        ["phase", "0", "1.000", "0.800"],
+        ["phase", "5", "0.857", "0.600"],
+    ]

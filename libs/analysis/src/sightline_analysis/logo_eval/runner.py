@@ -83,10 +83,15 @@ def raw_frames(
     return truth, rendered_frames(clip, brands, sample_fps)
 
 
-def encoded_frames(
-    clip: ClipSpec, brands: Mapping[str, Brand], sample_fps: float, workdir: Path
-) -> tuple[list[FrameTruth], list[SampledFrame]]:
-    """Truth of every frame, and the sampled frames after an H.264 round trip."""
+EncodedClip = tuple[list[FrameTruth], bytes]
+"""A clip's truth of every frame and the clip encoded as H.264 MPEG-TS (2-s GOP)."""
+
+
+def encode_clip(
+    clip: ClipSpec, brands: Mapping[str, Brand], workdir: Path | None = None
+) -> EncodedClip:
+    """Render every frame of `clip` and encode it as an OBS push lands in a segment (the slow
+    part of a kit run: a replay keeps the bytes and decodes them on each sampling grid)."""
     renderer = ClipRenderer(clip, brands)
     truth: list[FrameTruth] = []
 
@@ -96,10 +101,29 @@ def encoded_frames(
             truth.append(frame_truth)
             yield image
 
-    path = write_ts(frames(), workdir / f"{clip.name}.ts", fps=clip.fps, gop_seconds=GOP_SECONDS)
-    decoded = decode_sampled(path.read_bytes(), sample_fps, keyframe_interval=GOP_SECONDS)
-    path.unlink()
-    return truth, [SampledFrame(f.offset, f.image) for f in decoded]
+    with tempfile.TemporaryDirectory(dir=workdir) as tmp:
+        path = write_ts(frames(), Path(tmp) / f"{clip.name}.ts", fps=clip.fps,
+                        gop_seconds=GOP_SECONDS)  # fmt: skip
+        return truth, path.read_bytes()
+
+
+def decode_clip(data: bytes, sample_fps: float, phase: float = 0.0) -> list[SampledFrame]:
+    """An encoded clip's sampled frames, through the detector's sampled decode, on a grid
+    `phase` seconds after the clip's first frame: at clip times `phase` + k / `sample_fps`, as
+    the detector samples a clip that starts `phase` before a slot of its stream's grid
+    (`decode.sample_slots`; a `phase` within `decode.HANDOVER_S` of the interval also samples
+    the first frame, which fills the slot just before it). The clip is decoded as one
+    segment: its 2-s segments' own handovers are not modelled."""
+    decoded = decode_sampled(data, sample_fps, keyframe_interval=GOP_SECONDS, start=-phase)
+    return [SampledFrame(f.offset, f.image) for f in decoded]
+
+
+def encoded_frames(
+    clip: ClipSpec, brands: Mapping[str, Brand], sample_fps: float, workdir: Path | None = None
+) -> tuple[list[FrameTruth], list[SampledFrame]]:
+    """Truth of every frame, and the sampled frames after an H.264 round trip."""
+    truth, data = encode_clip(clip, brands, workdir)
+    return truth, decode_clip(data, sample_fps)
 
 
 def run_clip(
@@ -145,8 +169,7 @@ def sampled_frames(
 ) -> ClipFrames:
     """The clip's truth and sampled frames, through an H.264 round trip when `encode`."""
     if encode:
-        with tempfile.TemporaryDirectory(dir=workdir) as tmp:
-            return encoded_frames(clip, brands, sample_fps, Path(tmp))
+        return encoded_frames(clip, brands, sample_fps, workdir)
     return raw_frames(clip, brands, sample_fps)
 
 

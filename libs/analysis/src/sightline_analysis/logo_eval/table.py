@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sightline_analysis.logo_eval.runner import ClipRun
@@ -82,19 +82,43 @@ def percentile(values: Sequence[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, math.ceil(share * len(ordered)) - 1))]
 
 
+def _cost(costs: Sequence[float]) -> str:
+    """The CPU column: median/p90 ms per frame (blank without costs)."""
+    if not costs:
+        return ""
+    return f"{statistics.median(costs) * 1000:5.0f}/{percentile(costs, 0.9) * 1000:<5.0f}"
+
+
 def row(label: str, tally: Tally, costs: Sequence[float] = ()) -> str:
     """One printed line."""
     delay = statistics.mean(tally.delays) if tally.delays else math.nan
-    cost = (
-        f"{statistics.median(costs) * 1000:5.0f}/{percentile(costs, 0.9) * 1000:<5.0f}"
-        if costs
-        else ""
-    )
     return (
         f"{label:<26} {tally.precision:6.3f} {tally.recall:6.3f} {tally.mean_iou:5.2f} "
         f"{delay:6.2f} {tally.found:>3}/{tally.appearances:<3} "
         f"{tally.detected_seconds:6.1f}/{tally.true_seconds:<6.1f} "
-        f"{tally.screen_time_error * 100:5.0f}% {tally.fp:>3} {tally.fp_look_alike:>4} {cost:>12}"
+        f"{tally.screen_time_error * 100:5.0f}% {tally.fp:>3} {tally.fp_look_alike:>4} "
+        f"{_cost(costs):>12}"
+    )
+
+
+def mean_row(label: str, tallies: Sequence[Tally], costs: Sequence[float] = ()) -> str:
+    """One printed line of the mean of `tallies` (the kit on several sampling grids): each
+    column the mean of the runs' figures (appearances found with a decimal), costs pooled.
+    A stream starts on any phase of the detector's grid, so the mean, not one grid's figure,
+    is what a change is tuned on."""
+
+    def mean(figure: Callable[[Tally], float]) -> float:
+        return statistics.mean(figure(t) for t in tallies)
+
+    delays = [d for t in tallies for d in t.delays]
+    return (
+        f"{label:<26} {mean(lambda t: t.precision):6.3f} {mean(lambda t: t.recall):6.3f} "
+        f"{mean(lambda t: t.mean_iou):5.2f} "
+        f"{statistics.mean(delays) if delays else math.nan:6.2f} "
+        f"{mean(lambda t: t.found):5.1f}/{tallies[0].appearances:<3} "
+        f"{mean(lambda t: t.detected_seconds):6.1f}/{tallies[0].true_seconds:<6.1f} "
+        f"{mean(lambda t: t.screen_time_error) * 100:5.0f}% {mean(lambda t: t.fp):>3.0f} "
+        f"{mean(lambda t: t.fp_look_alike):>4.0f} {_cost(costs):>12}"
     )
 
 
@@ -114,4 +138,15 @@ def render_table(scored: Scored) -> str:
         "/ true seconds; err = screen-time error; fp = false-positive bins; look = of those, "
         "with a look-alike on screen; ms = CPU per sampled frame (median/p90)"
     ]
+    return "\n".join(lines)
+
+
+def render_phases(phases: Mapping[str, Scored]) -> str:
+    """Each run's overall line (one per sampling phase, labelled by the keys), then under
+    "overall" their mean (`mean_row`): the figure to tune on."""
+    lines = ["per phase", _HEADER]
+    lines += [row(label, scored.overall(), scored.costs()) for label, scored in phases.items()]
+    tallies = [scored.overall() for scored in phases.values()]
+    costs = [c for scored in phases.values() for c in scored.costs()]
+    lines += ["overall", _HEADER, mean_row(f"mean of {len(tallies)} phases", tallies, costs)]
     return "\n".join(lines)

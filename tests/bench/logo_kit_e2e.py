@@ -19,9 +19,13 @@ schema; real results-api, ingest and detector-logo processes):
    (`decode.sample_slots`) while nginx-rtmp cuts at the encoder's scene-cut keyframes too
    (2.0-3.8-s segments) and the clips do not start on that grid: the frames sampled are up
    to 0.25 s off the in-process run's, and a few 0.5-s bins get no frame (1401: 7 of 273);
-4. the same clips run through the in-process `LogoPipeline` (the in-process kit bench's path:
-   the clip encoded once as MPEG-TS, sampled at 2 frames/s from its first frame), and the two
-   tables are printed with the overall rows side by side: the acceptance asks that they agree.
+4. the same clips run through one in-process `LogoPipeline` carried from clip to clip as the
+   stream carries it (the in-process kit bench's path: each clip encoded as MPEG-TS with a 2-s
+   GOP), each clip sampled on the stream's grid where the broadcast holds it (the phase its
+   start leaves, `runner.decode_clip`), so both runs analyse the same frames but where
+   nginx-rtmp cut a segment at a scene-cut keyframe; the two tables are printed with the
+   overall rows side by side: the acceptance asks that they agree. (Each clip sampled from its
+   own first frame is one phase of `logo_eval_bench.py --phases`.)
 The detector's own CPU per analysed frame (from /proc) is printed beside the in-process one.
 
 Measured at 4af2ebe (nproc 2, idle but for this bench, the full kit of the report seed 1402, 132 s):
@@ -79,7 +83,7 @@ from sightline_analysis.logo_eval.kit_pipeline import (
     proposal_net,
 )
 from sightline_analysis.logo_eval.render import ClipRenderer
-from sightline_analysis.logo_eval.runner import ClipRun, run_clip_each
+from sightline_analysis.logo_eval.runner import ClipRun, decode_clip, encode_clip, run_sampled
 from sightline_analysis.logo_eval.scoring import Prediction, Tally
 from sightline_analysis.logo_eval.table import Scored, render_table, score_runs
 from sightline_analysis.logo_eval.truth import FrameTruth
@@ -240,16 +244,23 @@ def _detector_cpu(pipeline: Pipeline) -> float:
 
 
 def in_process(kit: Kit, net: HeatmapNet) -> list[ClipRun]:
-    """The clips through the in-process pipeline, as the in-process kit bench runs them."""
+    """The clips through one in-process pipeline for the whole broadcast, each sampled on the
+    stream's grid (see the module docstring)."""
     matcher = ProposalMatcher()
     add_references(matcher, kit.reference_brands())
     matcher.use(net)
     config = PipelineConfig()
     reader = WordmarkReader(config.wordmark) if config.wordmark.enabled else None
+    detector = pipeline_detector(LogoPipeline(matcher, config, reader))
     runs = []
+    start = 0  # the clip's first frame in the broadcast
     for clip in progress(kit.clips, desc="clips in process"):
-        detector = pipeline_detector(LogoPipeline(matcher, config, reader))
-        runs.append(run_clip_each(clip, kit.brands, [detector], sample_fps=SAMPLE_FPS)[0])
+        truth, data = encode_clip(clip, kit.brands)
+        step = round(clip.fps / SAMPLE_FPS)  # frames between two slots of the stream's grid
+        phase = (-start % step) / clip.fps
+        frames = decode_clip(data, SAMPLE_FPS, phase)
+        runs.append(run_sampled(clip, (truth, frames), [detector])[0])
+        start += clip.frames
     return runs
 
 
@@ -319,7 +330,7 @@ def main() -> None:
     local = score_runs(local_runs, kit.library, kit.look_alikes)
     print("=== end to end (RTMP -> ingest -> detector-logo)")
     print(render_table(e2e))
-    print("=== in process (the kit bench's path), same clips")
+    print("=== in process (one pipeline, each clip on the stream's grid), same clips")
     print(render_table(local))
     ms_per_frame = cpu / max(1, frames) * 1000
     print("overall, side by side:")

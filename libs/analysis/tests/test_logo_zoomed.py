@@ -3,18 +3,21 @@ scale proposes nothing; SIFT checks what it proposes."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 
 import cv2
 import numpy as np
 
 from sightline_analysis.frames import Frame, Image
-from sightline_analysis.logo.learned.model import INPUT_WIDTH, Candidate
+from sightline_analysis.logo.learned.model import INPUT_WIDTH, Candidate, HeatmapNet, input_rows
 from sightline_analysis.logo.learned.proposals import ProposalMatcher
+from sightline_analysis.logo.learned.synth import STRIDE
 from sightline_analysis.logo.matcher import LogoMatch
 from sightline_analysis.logo.pipeline import LogoPipeline, PipelineConfig
 from sightline_analysis.logo.tracker import Box
-from sightline_analysis.logo.zoomed import ZoomedConfig
+from sightline_analysis.logo.zoom_read import ZoomReadConfig
+from sightline_analysis.logo.zoomed import ZoomedConfig, zoomed_finds
 from sightline_analysis.logo_eval.brands import library_brands
 
 GREY = 150
@@ -90,13 +93,30 @@ def test_a_logo_only_the_zoomed_net_proposes_is_verified_there_on_its_turn() -> 
 
 
 class _CountingMatcher(ProposalMatcher):
-    """Counts the regions searched."""
+    """Counts the regions searched (and keeps the proposals they were grown from)."""
 
     searched = 0
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: list[Candidate] = []
+
     def search(self, frame: Image, candidates: Sequence[Candidate]) -> list[list[LogoMatch]]:
         self.searched += len(candidates)
+        self.asked.extend(candidates)
         return super().search(frame, candidates)
+
+
+def test_only_sure_zoomed_proposals_are_checked_the_surest_first() -> None:
+    frame = Frame(np.full((720, 1280, 3), GREY, np.uint8), 0.0)
+    matcher = _CountingMatcher()
+    matcher.add("aurora-1", "aurora", AURORA)
+    unsure, sure, surest = (Candidate("aurora", (100.0 + 300 * k, 300.0, 120.0, 60.0), score, 9)
+                            for k, score in enumerate((0.9, 0.96, 0.99)))  # fmt: skip
+    found = zoomed_finds(frame, matcher, None, [], [], ZoomedConfig(), ZoomReadConfig(),
+                         reader_lock=threading.Lock(), seen=[unsure, sure, surest])  # fmt: skip
+    assert matcher.asked == [surest, sure]
+    assert found.empty == [surest, sure]  # grey: SIFT verified nothing there
 
 
 def test_a_place_checked_in_vain_is_checked_again_only_on_the_next_look() -> None:
@@ -112,3 +132,46 @@ def test_a_place_checked_in_vain_is_checked_again_only_on_the_next_look() -> Non
     for k in range(5):
         assert pipeline.process(Frame(frame, k * 0.5)) == []
     assert matcher.searched == 3  # frames 0, 2 and 4
+
+
+class _Flat(HeatmapNet):
+    """A net (no TensorFlow) that sees AURORA at `probability` in every cell of whatever it is
+    shown; records each input's (height, width) and the width it was reduced to."""
+
+    def __init__(self, probability: float) -> None:
+        self.names = ["aurora"]
+        self.threshold = 0.5
+        self.probability = probability
+        self.seen: list[tuple[tuple[int, int], int]] = []
+
+    def ready(self, rows: int, width: int = INPUT_WIDTH) -> bool:
+        return True
+
+    def heatmap(
+        self, image: Image, width: int = INPUT_WIDTH
+    ) -> tuple[np.ndarray, tuple[float, float]]:
+        height, frame_width = image.shape[:2]
+        self.seen.append(((height, frame_width), width))
+        rows = input_rows(frame_width, height, width)
+        probs = np.empty((rows // STRIDE, width // STRIDE, 2), np.float32)
+        probs[:, :, 0], probs[:, :, 1] = 1 - self.probability, self.probability
+        return probs, (frame_width / width, height / rows)
+
+
+def test_on_its_turn_the_zoomed_pass_answers_the_second_looks_without_a_pass_each() -> None:
+    frame = np.full((720, 1280, 3), GREY, np.uint8)  # a proposal nothing verifies or starts
+
+    def looks(enabled: bool) -> tuple[list[tuple[tuple[int, int], int]], list[float]]:
+        net = _Flat(0.6)
+        matcher = ProposalMatcher()
+        matcher.add("aurora-1", "aurora", AURORA)
+        matcher.use(net)
+        zoomed = ZoomedConfig(enabled=enabled, every=1)
+        pipeline = LogoPipeline(matcher, PipelineConfig(zoomed=zoomed, backtrack=False))
+        pipeline.process(Frame(frame, 0.0))
+        return net.seen, [round(answer, 4) for _, answer in pipeline._unsure]
+
+    # off: the frame at the net's width, then the second look's crop of half the frame
+    assert looks(False) == ([((720, 1280), INPUT_WIDTH), ((360, 640), INPUT_WIDTH)], [0.6])
+    # on: the frame at the net's width and at twice it; that pass gives the same answer
+    assert looks(True) == ([((720, 1280), INPUT_WIDTH), ((720, 1280), 2 * INPUT_WIDTH)], [0.6])

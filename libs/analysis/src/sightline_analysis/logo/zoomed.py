@@ -6,7 +6,7 @@ strokes, and the net proposes nothing of its brand there. Kit tune seeds 1401 + 
 net, session 22): of the 15 appearances never found, 10 had no proposal of their brand on any
 frame (4 of them with the zoomed read of the truth box reading the brand, 2 with SIFT verifying
 it there), 5 had proposals, all below the starter's 0.95, that nothing verified. Shown the frame
-twice as large (`ProposalMatcher.propose_zoomed`: one pass over the frame at 960 px),
+twice as large (`ProposalMatcher.view_zoomed`: one pass over the frame at 960 px),
 the net proposes most of them; and the checks that name a brand on their own evidence, SIFT on
 the region and the OCR channel's zoomed read, verify some. Over every frame of both seeds (540),
 the zoomed net's proposals that no frame-level proposal of their brand covered were searched by
@@ -15,10 +15,13 @@ but one SIFT sighting of VOLTA (in the region grown around a proposal over none)
 
 The zoomed net is not sure of logos only: it made ~4 such proposals per frame, nearly all on
 other logos (it names AURORA on KESTREL and NIMBUS) or clutter. So only its proposals over
-nothing any channel holds on this frame (verified, read, or tracked) are checked, the surest
-`max_regions`, a place checked in vain skipped on the next look, and none goes to the blurred
-starter, whose fit a look-alike or clutter can pass: SIFT's geometry and the OCR channel's
-exact text decide, as they do on the frame-level proposals.
+nothing any channel holds on this frame (verified, read, or tracked) are checked, only those it
+is sure of (`min_score` 0.95), the surest `max_regions`, a place checked in vain skipped on the
+next look, and none goes to the blurred starter, whose fit a look-alike or clutter can pass:
+SIFT's geometry and the OCR channel's exact text decide, as they do on the frame-level
+proposals. The pass is made before the starter, and on its frames it answers the starter's
+and the zoomed read's second looks (the same scale as the crop each second look passed the
+net over), which pays for about half of it.
 
 Kit replays (`--carried`, frames from `--cache`, seed 0's net, nproc 2), off -> on: 1401
 0.995 / 0.861, 43/51, screen time -13 % -> 0.995 / 0.870, 44/51, -13 %; 1403 0.995 / 0.854,
@@ -74,11 +77,18 @@ class ZoomedConfig(BaseModel):
     same time (nproc 2, load ~1-3): 1401 0.861, 43/51, median CPU per frame 78 -> 106 ms
     (+36 %), p90 149 -> 173; 1403 0.854, 41/48, 89 -> 126 ms (+42 %), p90 155 -> 217 (with 1,
     +74 %). 3: 1403 0.868, 42/48, median 109 ms."""
-    min_score: float = Field(default=0.65, gt=0.0, le=1.0)
-    """The zoomed net's peak probability a proposal needs to be checked. Kit replays
-    (`every` 2, before the skip), 0.9 -> 0.65: 1401 unchanged (0.995 / 0.874, 44/51), 1403
-    0.995 / 0.854 -> 0.858, 41/48 (the mixed clip's 64-px AURORA is proposed zoomed at
-    0.69-0.89 only; zoomed reads read it)."""
+    min_score: float = Field(default=0.95, gt=0.0, le=1.0)
+    """The zoomed net's peak probability a proposal needs to be checked (the frame-level
+    checks' sure: `NetStartConfig.min_score`, `ZoomReadConfig.min_look`). Nearly every check
+    is in vain, on clutter: with session 24's net at 0.65 (every proposal logged, kit replays,
+    `every` 2), 1401 checked 145 proposals for 3 SIFT sightings (at 0.987, 0.972, 0.766),
+    1403 171 for 3 reads (0.950, 0.958, 0.953), ~60 CPU-ms each checked in vain. At 0.95,
+    with the surest first (they were taken in the net's order before) and the second looks
+    answered by the zoomed pass (`ProposalMatcher.view_zoomed`), off -> 0.65 -> 0.95: 1401
+    0.995 / 0.816, 40/51, -18 % -> 0.830, 41/51, -17 % -> 0.843, 42/51, -15 %; 1403 0.994 /
+    0.759, 38/48, -24 % -> 0.821, 41/48, -17 % -> 0.849, 42/48, -15 % (session 23's net, at
+    0.9 -> 0.65 before the skip: 1401 unchanged, 1403 0.854 -> 0.858, the mixed clip's 64-px
+    AURORA proposed zoomed at 0.69-0.89 only)."""
     max_regions: int = Field(default=2, ge=1)
     """At most this many of its proposals are checked per frame, the surest first."""
 
@@ -104,9 +114,11 @@ def zoomed_finds(  # noqa: PLR0917 - the frame, its checks and what they hold al
     read_config: ZoomReadConfig,
     *,
     reader_lock: threading.Lock,
+    seen: Sequence[Candidate],
     skip: Sequence[Candidate] = (),
 ) -> ZoomedFinds:
-    """The zoomed net's sure proposals (`config.min_score`, as wide as the matcher's
+    """The zoomed net's (`seen`: `ProposalMatcher.view_zoomed`'s proposals) sure proposals
+    (`config.min_score`, as wide as the matcher's
     `min_width`) over none of the `held` boxes (frame pixels: what the frame's channels and
     tracks hold) nor a frame-level proposal of their brand in `proposed` (those were checked
     already), the surest `config.max_regions`, searched by SIFT; those it verified nothing on
@@ -115,15 +127,18 @@ def zoomed_finds(  # noqa: PLR0917 - the frame, its checks and what they hold al
     proposal at the place of one of `skip` (of its brand: the previous look's
     `empty`) is left out: the picture there is mostly the same, and so is the answer."""
     floor = matcher.proposals.min_width
-    fresh = [
-        c
-        for c in matcher.propose_zoomed(frame.image, config.zoom)
-        if c.score >= config.min_score
-        and c.box[2] >= floor
-        and not any(overlaps(c.box, box) for box in held)
-        and not any(p.brand == c.brand and overlaps(p.box, c.box) for p in proposed)
-        and not any(s.brand == c.brand and same_place(s.box, c.box) for s in skip)
-    ][: config.max_regions]
+    fresh = sorted(
+        (
+            c
+            for c in seen
+            if c.score >= config.min_score
+            and c.box[2] >= floor
+            and not any(overlaps(c.box, box) for box in held)
+            and not any(p.brand == c.brand and overlaps(p.box, c.box) for p in proposed)
+            and not any(s.brand == c.brand and same_place(s.box, c.box) for s in skip)
+        ),
+        key=lambda c: -c.score,
+    )[: config.max_regions]
     if not fresh:
         return ZoomedFinds([], [], [])
     gray = frame.scaled(frame.width, gray=True)

@@ -26,6 +26,7 @@ import math
 import threading
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import structlog
@@ -37,8 +38,10 @@ from sightline_analysis.logo.learned.model import (
     Box,
     Candidate,
     HeatmapNet,
+    Probabilities,
     input_rows,
 )
+from sightline_analysis.logo.learned.model import candidates as model_candidates
 from sightline_analysis.logo.learned.synth import STRIDE
 from sightline_analysis.logo.learned.train import TrainingRecipe
 from sightline_analysis.logo.learned.weights import WeightsStore, library_key, reference_digest
@@ -84,6 +87,26 @@ class ProposalConfig(BaseModel):
     library changes, so a frame rarely finds it still busy. False: such a frame is searched
     whole, as while weights are missing, at whole-frame CPU (~290 ms per 720p frame), for a
     deployment that would rather not hold a segment back for the conversion's second or two."""
+
+
+@dataclass(frozen=True)
+class ZoomedView:
+    """The net's look at a whole frame shown `zoom` times larger (`ProposalMatcher.
+    view_zoomed`): its proposals (frame pixels) and, from a `HeatmapNet`, its probabilities
+    (per cell, the frame pixels per input pixel, the class names) for `peak`."""
+
+    zoom: float
+    proposals: list[Candidate]
+    heatmap: tuple[Probabilities, tuple[float, float], list[str]] | None = None
+
+    def peak(self, candidate: Candidate) -> float | None:
+        """The net's peak probability of `candidate`'s brand inside its box: what
+        `ProposalMatcher.second_look` at this `zoom` asks of a crop around it, without
+        another pass. None without probabilities (a stand-in net)."""
+        if self.heatmap is None:
+            return None
+        probs, scale, names = self.heatmap
+        return _peak(probs, scale, names.index(candidate.brand) + 1, candidate.box, (0, 0))
 
 
 class ProposalMatcher(LogoMatcher):
@@ -204,7 +227,9 @@ class ProposalMatcher(LogoMatcher):
         At the frame's scale a logo is ~22-75 px in the net's input and its detail is mostly
         gone; twice as large, the net sees the letters, and on the kit's tune seed it stays
         sure (>= 0.98) of most proposals that are the brand, while its sure proposals of
-        other logos and clutter mostly drop below that (see `net_start.SecondLook`)."""
+        other logos and clutter mostly drop below that (see `net_start.SecondLook`). A frame
+        the net saw whole at `zoom` already (`view_zoomed`) answers from that pass instead
+        (`ZoomedView.peak`)."""
         height, width = frame.shape[:2]
         net = self._current_net(input_rows(width, height))
         if not isinstance(net, HeatmapNet):
@@ -213,19 +238,20 @@ class ProposalMatcher(LogoMatcher):
         x, y, w, h = candidate.box
         left = int(min(max(0.0, x + w / 2 - crop_w / 2), width - crop_w))
         top = int(min(max(0.0, y + h / 2 - crop_h / 2), height - crop_h))
-        probs, (sx, sy) = net.heatmap(
+        probs, scale = net.heatmap(
             np.ascontiguousarray(frame[top : top + crop_h, left : left + crop_w])
         )
-        cell_x, cell_y = sx * STRIDE, sy * STRIDE
-        rows = slice(max(0, int((y - top) / cell_y)), max(0, math.ceil((y + h - top) / cell_y)))
-        cols = slice(max(0, int((x - left) / cell_x)), max(0, math.ceil((x + w - left) / cell_x)))
-        inside = probs[rows, cols, net.names.index(candidate.brand) + 1]
-        return float(inside.max()) if inside.size else None
+        return _peak(probs, scale, net.names.index(candidate.brand) + 1, candidate.box, (left, top))
 
     def propose_zoomed(self, frame: Image, zoom: float) -> list[Candidate]:
+        """`view_zoomed`'s proposals (nothing without a net)."""
+        view = self.view_zoomed(frame, zoom)
+        return [] if view is None else view.proposals
+
+    def view_zoomed(self, frame: Image, zoom: float) -> ZoomedView | None:
         """What the net sees in `frame` shown `zoom` times larger: the whole frame reduced to
         `zoom` x `INPUT_WIDTH` (rounded to a multiple of 16, which the net's /16 stage needs)
-        in one pass, boxes in frame pixels. Nothing without a net.
+        in one pass, boxes in frame pixels; None without a net.
         At the frame's scale a thin-stroked or small logo is a few cells of the net's input
         and often not proposed at all, while the net shown it twice as large is sure of it
         (see `zoomed.py`). The net is convolutional, so one pass over the frame at 960 px sees
@@ -237,7 +263,13 @@ class ProposalMatcher(LogoMatcher):
         tiles had none, 532 the other way)."""
         width = round(INPUT_WIDTH * zoom / 16) * 16
         net = self._current_net(input_rows(frame.shape[1], frame.shape[0], width), width)
-        return [] if net is None else net(frame, width)
+        if net is None:
+            return None
+        if not isinstance(net, HeatmapNet):  # a stand-in (tests): its proposals only
+            return ZoomedView(zoom, net(frame, width))
+        probs, scale = net.heatmap(frame, width)
+        proposals = model_candidates(probs, net.names, scale, net.threshold)
+        return ZoomedView(zoom, proposals, (probs, scale, net.names))
 
     def candidates(self, proposed: Sequence[Candidate]) -> list[Candidate]:
         """The proposals checked (`verify` searches the first `max_searched`): the best-scored
@@ -359,6 +391,25 @@ def _ready(net: HeatmapNet, rows: int, width: int) -> bool:
     """Whether `net` runs `rows` x `width` inputs without converting first (a stand-in for a
     net that is no `HeatmapNet`, in tests, needs no conversion)."""
     return net.ready(rows, width) if isinstance(net, HeatmapNet) else True
+
+
+def _peak(
+    probs: Probabilities,
+    scale: tuple[float, float],
+    channel: int,
+    box: Box,
+    origin: tuple[int, int],
+) -> float | None:
+    """The peak of `probs`' `channel` over the cells under `box` (frame pixels) of a heatmap
+    of the image whose top-left corner is `origin` in the frame (`scale`: frame pixels per
+    input pixel); None when the box covers no cell."""
+    cell_x, cell_y = scale[0] * STRIDE, scale[1] * STRIDE
+    x, y, w, h = box
+    left, top = origin
+    rows = slice(max(0, int((y - top) / cell_y)), max(0, math.ceil((y + h - top) / cell_y)))
+    cols = slice(max(0, int((x - left) / cell_x)), max(0, math.ceil((x + w - left) / cell_x)))
+    inside = probs[rows, cols, channel]
+    return float(inside.max()) if inside.size else None
 
 
 def most_confident(matches: Iterable[LogoMatch]) -> list[LogoMatch]:

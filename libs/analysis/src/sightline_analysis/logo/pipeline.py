@@ -166,11 +166,17 @@ class PipelineConfig(BaseModel):
     look-alike, clutter the net mistakes) and so is the answer. Tune seed 1401 (kit replay):
     520 of the 639 regions searched verified nothing; with the skip 509 are searched,
     precision, recall and appearances unchanged (0.994 / 0.735, 37/51)."""
-    skip_unstarted: bool = True
+    skip_unstarted: bool = False
     """Likewise for the blurred-logo starter (`net_start`): a sure proposal (its `min_score`)
     of a brand at the place of one that started no track on the previous frame is not fitted
     on this frame, only on the next (a fit costs ~0.1-0.2 CPU-s: tens of blurred reference
-    views correlated)."""
+    views correlated). Off by default: whether the skipped frame was the one a blurred logo
+    fits on depends on where the stream's sampling grid falls (session 23: motion-blurred
+    NIMBUS lost end to end, a frame skipped between two failed fits). Kit replays over
+    phases 0, 5, 10 (`logo_eval_bench --phases`, session 24's net), on -> off: 1401 mean
+    0.989 / 0.813, 41.7/51 -> 0.989 / 0.824, 42.0/51 (defocus and motion blur found on more
+    frames); 1403 unchanged (0.992 / 0.756, 37.7/48); median CPU per frame, run side by side
+    at load 7-14, 95 -> 98 ms and 98 -> 99 ms."""
     skip_unread: bool = True
     """Likewise for the zoomed read (`zoom_read`): a proposal of a brand at the place of one
     whose crop the previous frame's zoomed read read no brand on is not read on this frame,

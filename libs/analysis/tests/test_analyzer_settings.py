@@ -92,15 +92,15 @@ def test_the_logo_analyzers_pipeline_is_set_under_pipeline_and_checked(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     deployed = settings(monkeypatch, '{"logo": {"min_inliers": 9}}')
-    run = {"logo": {"pipeline": {"zoomed": {"enabled": True}}, "min_inliers": 11}}
-    default, zoomed = (build_analyzers(("logo",), deployed, NO_STORE, r).analyzers
-                       for r in (None, run))  # fmt: skip
-    for built, enabled, inliers in ((default, False, 9), (zoomed, True, 11)):
+    run = {"logo": {"pipeline": {"zoomed": {"enabled": False}}, "min_inliers": 11}}
+    default, unzoomed = (build_analyzers(("logo",), deployed, NO_STORE, r).analyzers
+                         for r in (None, run))  # fmt: skip
+    for built, enabled, inliers in ((default, True, 9), (unzoomed, False, 11)):
         logo = built.analyzers[0]
         assert isinstance(logo.config, LogoConfig)
         assert logo.config.pipeline.zoomed.enabled is enabled
         assert logo.describe()["matcher"]["min_inliers"] == inliers  # type: ignore[index]
-    assert default.fingerprint() != zoomed.fingerprint()
+    assert default.fingerprint() != unzoomed.fingerprint()
     check_analyzer_settings(("logo",), settings(monkeypatch, '{"logo": {"pipeline": {}}}'))
     with pytest.raises(AnalyzerSettingsError, match="zoomed"):
         check_analyzer_settings(

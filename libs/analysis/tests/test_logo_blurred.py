@@ -34,6 +34,7 @@ from sightline_analysis.logo.reference import prepare_reference
 from sightline_analysis.logo.regions import RegionTemplate, region_template
 from sightline_analysis.logo.tracker import VOUCHED, LogoTracker, TrackerConfig, Verified
 from sightline_analysis.logo.wordmark import WordmarkConfig
+from sightline_analysis.logo.zoomed import ZoomedConfig
 from sightline_analysis.synthetic import (
     Placement,
     background,
@@ -45,6 +46,8 @@ from sightline_analysis.synthetic import (
 OPAQUE = make_logo("ORBITA", 3)
 TRANSPARENT = make_transparent_logo("KESTREL", 5)
 CHECK = BlurConfig()
+UNZOOMED = ZoomedConfig(enabled=False)
+"""The zoomed net off: the stand-in nets here see one scale (it is on by default)."""
 
 
 def _template(logo: Image) -> RegionTemplate:
@@ -233,7 +236,8 @@ def test_a_net_proposal_the_matcher_rejects_starts_a_track_where_the_blurred_ref
     matcher.add("orbita-1", "orbita", OPAQUE)
     matcher.use(_ProposingNet([on_logo, clutter]))  # type: ignore[arg-type]
     assert matcher.match(frame) == []  # SIFT does not see the blurred logo
-    config = PipelineConfig(wordmark=WordmarkConfig(enabled=False), backtrack=False, fill_gaps=0)
+    config = PipelineConfig(wordmark=WordmarkConfig(enabled=False), backtrack=False, fill_gaps=0,
+                            zoomed=UNZOOMED)  # fmt: skip
     # The stand-in net has no zoomed look: the start waits for the next frame to confirm it.
     two = [Frame(frame, 0.0), Frame(frame, 0.5)]
     found, again = LogoPipeline(matcher, config).process_segment(two)
@@ -282,7 +286,8 @@ def test_a_sharp_picture_the_matcher_rejected_does_not_start_a_track() -> None:
     # A matcher that verifies nothing stands in for one that rejected a look-alike: the
     # blurred reference fits the sharp picture too, but the picture is not blurred.
     matcher, on_logo = _rejecting(box)
-    config = PipelineConfig(wordmark=WordmarkConfig(enabled=False), backtrack=False, fill_gaps=0)
+    config = PipelineConfig(wordmark=WordmarkConfig(enabled=False), backtrack=False, fill_gaps=0,
+                            zoomed=UNZOOMED)  # fmt: skip
     gray = np.asarray(cv2.cvtColor(sharp, cv2.COLOR_BGR2GRAY), np.uint8)
     assert blurred_match(gray, on_logo.box, _template(OPAQUE), config.net_start.blurred)
     assert LogoPipeline(matcher, config).process_segment([Frame(sharp, 0.0)]) == [[]]
@@ -305,6 +310,7 @@ def test_a_net_start_refreshes_a_live_track_no_channel_verified_on_the_frame() -
     matcher, _ = _rejecting(box)
     # No coasting and no blur check of the tracker's own: only the starter keeps the track.
     config = PipelineConfig(wordmark=WordmarkConfig(enabled=False), backtrack=False, fill_gaps=0,
+                            zoomed=UNZOOMED,
                             tracker=TrackerConfig(max_coast=0),
                             blurred=BlurConfig(enabled=False))  # fmt: skip
     found = LogoPipeline(matcher, config).process_segment(

@@ -23,10 +23,13 @@ from sightline_analysis.logo.net_start import Look, NetStart, NetStartConfig, ne
 from sightline_analysis.logo.pipeline import LogoPipeline, PipelineConfig
 from sightline_analysis.logo.tracker import Box
 from sightline_analysis.logo.wordmark import WordmarkConfig
+from sightline_analysis.logo.zoomed import ZoomedConfig
 from sightline_analysis.synthetic import Placement, background, composite, make_logo
 from sightline_common.errors import StorageAccessDeniedError
 
 ACME = make_logo("ACME", seed=1)
+UNZOOMED = ZoomedConfig(enabled=False)
+"""The zoomed net off: the stand-in nets here see one scale (it is on by default)."""
 FRAME, _PASTED = composite(background(5, (1280, 720)), ACME, Placement((900, 250), 220, 6))
 TRUTH = (_PASTED[0], _PASTED[1], _PASTED[2], _PASTED[3])
 
@@ -252,7 +255,7 @@ def _run(net: ProposingNet, frames: int, **settings: bool) -> tuple[list[list[st
     matcher.add("acme-1", "acme", ACME)
     matcher.use(net)  # type: ignore[arg-type]
     config = PipelineConfig(wordmark=WordmarkConfig(enabled=False), backtrack=False,
-                            fill_gaps=0).model_copy(update=settings)  # fmt: skip
+                            fill_gaps=0, zoomed=UNZOOMED).model_copy(update=settings)  # fmt: skip
     pipeline = LogoPipeline(matcher, config)
     found = [pipeline.process(Frame(FRAME, k * 0.5)) for k in range(frames)]
     return [[s.source for s in each] for each in found], matcher.searched

@@ -13,10 +13,13 @@ from sightline_analysis.logo.learned.synth import STRIDE
 from sightline_analysis.logo.net_start import NetStartConfig, SecondLook, net_starts
 from sightline_analysis.logo.pipeline import LogoPipeline, PipelineConfig
 from sightline_analysis.logo.wordmark import WordmarkConfig
+from sightline_analysis.logo.zoomed import ZoomedConfig
 from sightline_analysis.synthetic import Placement, background, composite, make_logo
 
 ORBITA = make_logo("ORBITA", 3)
 LOOK_ALIKE = make_logo("ORBIKO", 3)  # same seed: palette and layout style, not the letters
+UNZOOMED = ZoomedConfig(enabled=False)
+"""The zoomed net off: the stand-in nets here see one scale (it is on by default)."""
 
 
 class _FixedMap(HeatmapNet):
@@ -132,7 +135,7 @@ def _looks(frames: int, **settings: bool) -> int:
     matcher.add("b-1", "b", ORBITA)
     matcher.use(_ProposingNet())  # type: ignore[arg-type]
     config = PipelineConfig(wordmark=WordmarkConfig(enabled=False), backtrack=False,
-                            fill_gaps=0).model_copy(update=settings)  # fmt: skip
+                            fill_gaps=0, zoomed=UNZOOMED).model_copy(update=settings)  # fmt: skip
     pipeline = LogoPipeline(matcher, config)
     image = np.full((720, 1280, 3), 150, np.uint8)
     for k in range(frames):

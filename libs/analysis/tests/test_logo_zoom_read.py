@@ -13,9 +13,12 @@ from sightline_analysis.logo.pipeline import LogoPipeline, PipelineConfig
 from sightline_analysis.logo.tracker import Box
 from sightline_analysis.logo.wordmark import WordmarkConfig, WordmarkReader
 from sightline_analysis.logo.zoom_read import ZoomReadConfig, ZoomReads, zoom_reads
+from sightline_analysis.logo.zoomed import ZoomedConfig
 from sightline_analysis.logo_eval.brands import library_brands, look_alike_brands
 
 BRANDS = ["aurora", "helix", "kestrel"]
+UNZOOMED = ZoomedConfig(enabled=False)
+"""The zoomed net off: the stand-in nets here see one scale (it is on by default)."""
 
 
 def _scene(name: str, width: int) -> tuple[Image, Box]:
@@ -144,7 +147,9 @@ def _zoom_read_crops(frames: int, **settings: bool) -> int:
     matcher = ProposalMatcher(proposals=ProposalConfig(min_width=0.0))
     matcher.add("aurora-1", "aurora", next(b.art for b in library_brands() if b.name == "aurora"))
     matcher.use(_ProposingNet(Candidate("helix", (400.0, 300.0, 60.0, 20.0), 0.8, 3)))  # type: ignore[arg-type]
-    config = PipelineConfig(backtrack=False, fill_gaps=0).model_copy(update=settings)
+    config = PipelineConfig(backtrack=False, fill_gaps=0, zoomed=UNZOOMED).model_copy(
+        update=settings
+    )
     pipeline = LogoPipeline(matcher, config, WordmarkReader(WordmarkConfig(), engine=engine))
     image = np.full((720, 1280, 3), 150, np.uint8)
     for k in range(frames):

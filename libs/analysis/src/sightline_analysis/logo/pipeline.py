@@ -19,9 +19,10 @@ Per sampled frame, in stream order:
    look-alike's text (much like the brand's, but not it) is vetoed, here and on the frames
    until the next read; a brand whose text it reads confirms that brand's track there, or is
    added when no channel has it;
-5. with a `ProposalMatcher` and `zoomed` on (off by default: ~40 % more CPU), on every
-   second frame of a shot the net shown the frame twice as large (`zoomed.py`) proposes where
-   no channel and no track holds a logo; SIFT and the zoomed read check its proposals;
+5. with a `ProposalMatcher` and `zoomed` on (the default: ~10 % more CPU), on every second
+   frame of a shot the net shown the frame twice as large (`zoomed.py`; its pass, made before
+   step 3's starter, answers the starter's second looks) proposes where no channel and no
+   track holds a logo; SIFT and the zoomed read check the proposals it is sure of;
 6. the tracker refreshes its tracks with all verified sightings and carries the others by
    local correlation, for at most `tracker.max_coast` frames without a verification; a
    carried track whose reference, blurred like the picture (a pan, a defocus), fits where it
@@ -136,7 +137,7 @@ class PipelineConfig(BaseModel):
     (see `zoom_read.py`)."""
     zoomed: ZoomedConfig = ZoomedConfig()
     """Where nothing holds a logo, the net shown the frame twice as large proposes, and SIFT
-    or the zoomed read checks (see `zoomed.py`; off by default)."""
+    or the zoomed read checks (see `zoomed.py`; on by default)."""
     late: bool = True
     """In `process_segment`, follow first verifications (and confirm held starts) back into
     the previous segment's last `tracker.max_coast` frames too (`LogoPipeline.late`). A

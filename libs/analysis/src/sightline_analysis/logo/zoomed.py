@@ -57,13 +57,15 @@ class ZoomedConfig(BaseModel):
     """When the zoomed net looks and which of its proposals are checked."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    enabled: bool = False
-    """Off by default: it adds ~40 % to the logo detector's median CPU per frame (`every`),
-    and live capacity is short already (issue #15: six streams need less, not more). For an
-    analysis that may spend it (a reanalysis for a sponsor report, or a deployment with cores
-    to spare), turn it on through the logo analyzer's settings: `{"logo": {"pipeline":
-    {"zoomed": {"enabled": true}}}}` as a reanalysis request's `config` or in
-    `SIGHTLINE_ANALYZER_SETTINGS`."""
+    enabled: bool = True
+    """On by default since session 24, when checking only sure proposals and answering the
+    second looks from its pass brought its cost from ~+40 % to ~+10 % of the logo detector's
+    median CPU per frame (`min_score`: off and on at the same time, load 10-15, 1401 89 -> 98
+    ms and 92 -> 100, 1403 88 -> 97, 90 -> 102 and 111 -> 116) for 2 and 4 more appearances
+    on the tune seeds (1401 42/51, 1403 42/48; precision 0.995 and 0.994 either way). Where
+    every CPU-ms counts (issue #15's six live streams), turn it off through the logo
+    analyzer's settings: `{"logo": {"pipeline": {"zoomed": {"enabled": false}}}}` in
+    `SIGHTLINE_ANALYZER_SETTINGS` (or as a reanalysis request's `config`)."""
     zoom: float = Field(default=2.0, gt=1.0)
     """How much larger the net sees the frame (one pass at `zoom` x the net's input width)."""
     every: int = Field(default=2, ge=1)
@@ -82,15 +84,19 @@ class ZoomedConfig(BaseModel):
     checks' sure: `NetStartConfig.min_score`, `ZoomReadConfig.min_look`). Nearly every check
     is in vain, on clutter: with session 24's net at 0.65 (every proposal logged, kit replays,
     `every` 2), 1401 checked 145 proposals for 3 SIFT sightings (at 0.987, 0.972, 0.766),
-    1403 171 for 3 reads (0.950, 0.958, 0.953), ~60 CPU-ms each checked in vain. At 0.95,
-    with the surest first (they were taken in the net's order before) and the second looks
-    answered by the zoomed pass (`ProposalMatcher.view_zoomed`), off -> 0.65 -> 0.95: 1401
-    0.995 / 0.816, 40/51, -18 % -> 0.830, 41/51, -17 % -> 0.843, 42/51, -15 %; 1403 0.994 /
-    0.759, 38/48, -24 % -> 0.821, 41/48, -17 % -> 0.849, 42/48, -15 % (session 23's net, at
-    0.9 -> 0.65 before the skip: 1401 unchanged, 1403 0.854 -> 0.858, the mixed clip's 64-px
-    AURORA proposed zoomed at 0.69-0.89 only)."""
+    1403 171 for 3 reads (0.950, 0.958, 0.953), ~60 CPU-ms each checked in vain. Kit
+    replays, off -> on as in session 23 (0.65, the proposals in the net's order, second looks
+    on crops) -> the surest first with the second looks answered by the zoomed pass
+    (`ProposalMatcher.view_zoomed`), 0.65 -> the same at 0.95: 1401 0.995 / 0.816, 40/51,
+    -18 % -> 0.830, 41/51, -17 % -> 0.843, 42/51, -15 % -> the same; 1403 0.994 / 0.759,
+    38/48, -24 % -> 0.821, 41/48, -17 % -> 0.844, 42/48, -15 % -> 0.849, 42/48, -15 %
+    (median CPU per frame of 0.65 and 0.95, not at the same time: 1401 134 and 98-100 ms,
+    1403 147 and 97-102). Session 23's net, 0.9 -> 0.65 before the skip: 1401 unchanged,
+    1403 0.854 -> 0.858 (the mixed clip's 64-px AURORA proposed zoomed at 0.69-0.89 only)."""
     max_regions: int = Field(default=2, ge=1)
-    """At most this many of its proposals are checked per frame, the surest first."""
+    """At most this many of its proposals are checked per frame, the surest first. 1 (at
+    `min_score` 0.95, kit replays): 1401 the same, 1403 0.849, 42/48 -> 0.840, 41/48 (an
+    appearance lost) for checks of 5.1 instead of 5.6 CPU-ms a frame (cProfile)."""
 
 
 @dataclass(frozen=True)

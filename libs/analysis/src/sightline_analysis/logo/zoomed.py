@@ -62,7 +62,11 @@ class ZoomedConfig(BaseModel):
     second looks from its pass brought its cost from ~+40 % to ~+10 % of the logo detector's
     median CPU per frame (`min_score`: off and on at the same time, load 10-15, 1401 89 -> 98
     ms and 92 -> 100, 1403 88 -> 97, 90 -> 102 and 111 -> 116) for 2 and 4 more appearances
-    on the tune seeds (1401 42/51, 1403 42/48; precision 0.995 and 0.994 either way). Where
+    on the tune seeds (1401 42/51, 1403 42/48; precision 0.995 and 0.994 either way). Over
+    the grid's phases 0 / 5 / 10 (`logo_eval_bench --phases`, the mean), off -> on: 1401 0.989
+    / 0.813, 41.7/51, -18 % -> 0.989 / 0.830, 43.3/51, -16 %; 1403 0.992 / 0.756, 37.7/48,
+    -24 % -> 0.992 / 0.794, 39.7/48, -20 % (no phase loses an appearance or recall; pooled
+    median 101 -> 111 ms and 104 -> 114, all four at once, load ~18). Where
     every CPU-ms counts (issue #15's six live streams), turn it off through the logo
     analyzer's settings: `{"logo": {"pipeline": {"zoomed": {"enabled": false}}}}` in
     `SIGHTLINE_ANALYZER_SETTINGS` (or as a reanalysis request's `config`)."""

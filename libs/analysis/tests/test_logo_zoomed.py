@@ -69,7 +69,9 @@ def test_the_zoomed_net_sees_the_whole_frame_once_at_twice_the_width() -> None:
     rows, cols = np.nonzero(np.any(frame != GREY, axis=2))  # the logo's opaque part
     x, y, w, h = cols.min(), rows.min(), np.ptp(cols) + 1, np.ptp(rows) + 1
     net = _NearSighted()
-    (found,) = _matcher(net).propose_zoomed(frame, 2.0)
+    view = _matcher(net).view_zoomed(frame, 2.0)
+    assert view is not None
+    (found,) = view.proposals
     assert net.seen == [((720, 1280, 3), 960)]
     fx, fy, fw, fh = found.box
     assert abs(fx - x) <= 1

@@ -243,11 +243,6 @@ class ProposalMatcher(LogoMatcher):
         )
         return _peak(probs, scale, net.names.index(candidate.brand) + 1, candidate.box, (left, top))
 
-    def propose_zoomed(self, frame: Image, zoom: float) -> list[Candidate]:
-        """`view_zoomed`'s proposals (nothing without a net)."""
-        view = self.view_zoomed(frame, zoom)
-        return [] if view is None else view.proposals
-
     def view_zoomed(self, frame: Image, zoom: float) -> ZoomedView | None:
         """What the net sees in `frame` shown `zoom` times larger: the whole frame reduced to
         `zoom` x `INPUT_WIDTH` (rounded to a multiple of 16, which the net's /16 stage needs)

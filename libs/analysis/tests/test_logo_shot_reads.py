@@ -16,7 +16,6 @@ from sightline_analysis.frames import Frame, Image
 from sightline_analysis.logo.matcher import LogoMatcher
 from sightline_analysis.logo.pipeline import LogoPipeline, PipelineConfig
 from sightline_analysis.logo.tracker import Verified
-from sightline_analysis.logo.wordmark import WordmarkConfig
 
 
 def _shot(bgr: tuple[int, int, int]) -> Image:
@@ -25,11 +24,13 @@ def _shot(bgr: tuple[int, int, int]) -> Image:
     return frame
 
 
-def _reads(
-    pipeline: LogoPipeline, shots: list[tuple[Image, int]], monkeypatch: pytest.MonkeyPatch
-) -> list[float]:
-    """The times of the frames the OCR channel reads over `shots` (picture, frames; a cut
-    between two shots), sampled every 0.5 s."""
+def test_the_first_frame_of_each_shot_is_read_wherever_the_shot_starts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sightline_analysis.logo.wordmark import WordmarkReader  # noqa: PLC0415 - optional
+
+    pipeline = LogoPipeline(LogoMatcher(), PipelineConfig(reverify=False), WordmarkReader())
+    assert pipeline.config.wordmark.every == 2
     read: list[float] = []
 
     def record(frame: Frame, _scale: float, _verified: list[Verified]) -> list[Verified]:
@@ -37,30 +38,8 @@ def _reads(
         return []
 
     monkeypatch.setattr(pipeline, "_read", record)
-    images = [image for image, frames in shots for _ in range(frames)]
-    for k, image in enumerate(images):
-        pipeline.process(Frame(image, k * 0.5))
-    return read
-
-
-def test_the_first_frame_of_each_shot_is_read_wherever_the_shot_starts(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from sightline_analysis.logo.wordmark import WordmarkReader  # noqa: PLC0415 - optional
-
-    config = PipelineConfig(reverify=False, wordmark=WordmarkConfig(lead_in=1))
-    pipeline = LogoPipeline(LogoMatcher(), config, WordmarkReader())
-    assert pipeline.config.wordmark.every == 2
+    grey, red = _shot((128, 128, 128)), _shot((0, 0, 220))
     # A grey shot of three frames, then a cut to a red one at the stream's fourth frame.
-    read = _reads(pipeline, [(_shot((128, 128, 128)), 3), (_shot((0, 0, 220)), 3)], monkeypatch)
+    for t, image in ((0.0, grey), (0.5, grey), (1.0, grey), (1.5, red), (2.0, red), (2.5, red)):
+        pipeline.process(Frame(image, t))
     assert read == [0.0, 1.0, 1.5, 2.5]
-
-
-def test_the_first_two_frames_of_each_shot_are_read_then_every_second(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from sightline_analysis.logo.wordmark import WordmarkReader  # noqa: PLC0415 - optional
-
-    pipeline = LogoPipeline(LogoMatcher(), PipelineConfig(reverify=False), WordmarkReader())
-    read = _reads(pipeline, [(_shot((128, 128, 128)), 4), (_shot((0, 0, 220)), 4)], monkeypatch)
-    assert read == [0.0, 0.5, 1.0, 2.0, 2.5, 3.0]

@@ -14,11 +14,11 @@ Per sampled frame, in stream order:
    track (`net_start.py`, source `blur`), held back until a later frame confirms it unless the
    zoomed net is sure of the proposal too (`NetStartConfig.confirm`; in `process_segment`
    the held frames of the segment are reported once it is confirmed);
-4. on a shot's first `wordmark.lead_in` frames, then every `wordmark.every`-th, the OCR
-   channel reads the frame (lines unchanged since the stream's previous read keep that
-   read): a sighting or track on which it reads a look-alike's text (much like the brand's,
-   but not it) is vetoed, here and on the frames until the next read; a brand whose text
-   it reads confirms that brand's track there, or is added when no channel has it;
+4. every `wordmark.every`-th frame the OCR channel reads the frame (lines unchanged since the
+   stream's previous read keep that read): a sighting or track on which it reads a
+   look-alike's text (much like the brand's, but not it) is vetoed, here and on the frames
+   until the next read; a brand whose text it reads confirms that brand's track there, or is
+   added when no channel has it;
 5. with a `ProposalMatcher` and `zoomed` on (the default: ~10 % more CPU), on every second
    frame of a shot the net shown the frame twice as large (`zoomed.py`; its pass, made before
    step 3's starter, answers the starter's second looks) proposes where no channel and no
@@ -451,7 +451,7 @@ class LogoPipeline:
         else:
             self._unstarted = []
         confirmed: list[Verified] = []
-        if self._reader is not None and self._on_reading_turn():
+        if self._reader is not None and (self._shot_frames - 1) % cfg.wordmark.every == 0:
             confirmed = self._read(frame, scale, verified)
         else:
             self._veto(self._read_lines, scale, verified)
@@ -601,12 +601,6 @@ class LogoPipeline:
         return [replace(_verified(s.brand, s.logo_id, s.found.box,
                                   s.found.agreement * cfg.confidence, VOUCHED, scale),
                         tentative=cfg.confirm and not s.sure) for s in starts]  # fmt: skip
-
-    def _on_reading_turn(self) -> bool:
-        """Whether the OCR channel reads the shot's current frame: each of its first
-        `wordmark.lead_in`, then one in `wordmark.every` from its first."""
-        cfg = self.config.wordmark
-        return self._shot_frames <= cfg.lead_in or (self._shot_frames - 1) % cfg.every == 0
 
     def _read(self, frame: Frame, scale: float, verified: list[Verified]) -> list[Verified]:
         """Brands the OCR channel reads where no other channel has them in this frame (they

@@ -50,18 +50,6 @@ class WordmarkConfig(BaseModel):
     every: int = Field(default=2, ge=1)
     """Read one sampled frame in `every` (OCR costs far more than the tracker, which carries
     the brands read to the frames between; a look-alike's veto holds on them too)."""
-    lead_in: int = Field(default=2, ge=1)
-    """The first `lead_in` sampled frames of a shot are all read, then one in `every` (from
-    the shot's first). A logo often enters or first becomes readable on a shot's second
-    sampled frame, which `every` 2 skips: whether it is read then depends on where the
-    stream's sampling grid falls (kit 1401, occlusion: AURORA, which the net never
-    proposes, read on that frame only). Kit replays over phases 0, 5, 10
-    (`logo_eval_bench --phases`, session 24's net, with `skip_unstarted` off), 1 -> 2:
-    1401 mean 0.989 / 0.824, 42.0/51 -> 0.989 / 0.834, 43.3/51 (phase 0 0.839 -> 0.861,
-    41 -> 43/51); 1403 0.992 / 0.756 -> 0.992 / 0.764, 37.7/48 either way; median CPU per
-    frame side by side 104 -> 110 ms and 103 -> 113 ms (+6-10 %: one read more per shot).
-    Every frame read (`every` 1) gave 1401 0.824, 43.0/51 and 1403 0.770, 38.3/48 for
-    +14-25 %."""
     width: int = Field(default=512, ge=160, le=2000)
     """Width of the reduced frame lines are detected on (at most 2000: rapidocr's detector
     would shrink a wider one, which `detector_input` does not); lines are still recognised

@@ -34,7 +34,6 @@ from sightline_analysis.logo.reference import prepare_reference
 from sightline_analysis.logo.regions import RegionTemplate, region_template
 from sightline_analysis.logo.tracker import VOUCHED, LogoTracker, TrackerConfig, Verified
 from sightline_analysis.logo.wordmark import WordmarkConfig
-from sightline_analysis.logo.zoomed import ZoomedConfig
 from sightline_analysis.synthetic import (
     Placement,
     background,
@@ -43,11 +42,11 @@ from sightline_analysis.synthetic import (
     make_transparent_logo,
 )
 
+from .unzoomed import UNZOOMED
+
 OPAQUE = make_logo("ORBITA", 3)
 TRANSPARENT = make_transparent_logo("KESTREL", 5)
 CHECK = BlurConfig()
-UNZOOMED = ZoomedConfig(enabled=False)
-"""The zoomed net off: the stand-in nets here see one scale (it is on by default)."""
 
 
 def _template(logo: Image) -> RegionTemplate:

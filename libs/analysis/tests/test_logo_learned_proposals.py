@@ -23,13 +23,12 @@ from sightline_analysis.logo.net_start import Look, NetStart, NetStartConfig, ne
 from sightline_analysis.logo.pipeline import LogoPipeline, PipelineConfig
 from sightline_analysis.logo.tracker import Box
 from sightline_analysis.logo.wordmark import WordmarkConfig
-from sightline_analysis.logo.zoomed import ZoomedConfig
 from sightline_analysis.synthetic import Placement, background, composite, make_logo
 from sightline_common.errors import StorageAccessDeniedError
 
+from .unzoomed import UNZOOMED
+
 ACME = make_logo("ACME", seed=1)
-UNZOOMED = ZoomedConfig(enabled=False)
-"""The zoomed net off: the stand-in nets here see one scale (it is on by default)."""
 FRAME, _PASTED = composite(background(5, (1280, 720)), ACME, Placement((900, 250), 220, 6))
 TRUTH = (_PASTED[0], _PASTED[1], _PASTED[2], _PASTED[3])
 

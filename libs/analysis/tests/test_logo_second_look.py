@@ -13,13 +13,12 @@ from sightline_analysis.logo.learned.synth import STRIDE
 from sightline_analysis.logo.net_start import NetStartConfig, SecondLook, net_starts
 from sightline_analysis.logo.pipeline import LogoPipeline, PipelineConfig
 from sightline_analysis.logo.wordmark import WordmarkConfig
-from sightline_analysis.logo.zoomed import ZoomedConfig
 from sightline_analysis.synthetic import Placement, background, composite, make_logo
+
+from .unzoomed import UNZOOMED
 
 ORBITA = make_logo("ORBITA", 3)
 LOOK_ALIKE = make_logo("ORBIKO", 3)  # same seed: palette and layout style, not the letters
-UNZOOMED = ZoomedConfig(enabled=False)
-"""The zoomed net off: the stand-in nets here see one scale (it is on by default)."""
 
 
 class _FixedMap(HeatmapNet):

@@ -13,12 +13,11 @@ from sightline_analysis.logo.pipeline import LogoPipeline, PipelineConfig
 from sightline_analysis.logo.tracker import Box
 from sightline_analysis.logo.wordmark import WordmarkConfig, WordmarkReader
 from sightline_analysis.logo.zoom_read import ZoomReadConfig, ZoomReads, zoom_reads
-from sightline_analysis.logo.zoomed import ZoomedConfig
 from sightline_analysis.logo_eval.brands import library_brands, look_alike_brands
 
+from .unzoomed import UNZOOMED
+
 BRANDS = ["aurora", "helix", "kestrel"]
-UNZOOMED = ZoomedConfig(enabled=False)
-"""The zoomed net off: the stand-in nets here see one scale (it is on by default)."""
 
 
 def _scene(name: str, width: int) -> tuple[Image, Box]:
